@@ -1,0 +1,598 @@
+//! Client handshake state machine (RFC 8446 2, 4). One `Expect*` state per step; each
+//! transition consumes the old state.
+
+use std::sync::Arc;
+
+use rustls_pki_types::CertificateDer;
+use tls_wire::{
+    CertificateEntry, CertificateTls13, CertificateVerify, CipherSuite, ClientHello, CompressionMethod, Extension,
+    ExtensionType, HandshakeMessage, HandshakePayload, KeyShareEntry, NamedGroup, OfferedPsks, ProtocolVersion,
+    PskIdentity, PskKeyExchangeMode, ServerHello, ServerNameEntry, SignatureScheme,
+};
+
+use crate::config::{ClientConfig, Event, Step, StoredSession};
+use crate::conn::Common;
+use crate::crypto::{sign, Group, KeyShare, SigScheme, Suite};
+use crate::error::{alert, Error};
+use crate::keyschedule::{KeySchedule, Transcript};
+use crate::verify;
+
+/// The client's states.
+pub(crate) enum ClientState {
+    ExpectServerHello(Box<ExpectServerHello>),
+    ExpectEncryptedExtensions(Box<ClientHs>),
+    ExpectCertificateOrCertReq(Box<ClientHs>),
+    ExpectCertificate(Box<ClientHs>),
+    ExpectCertificateVerify(Box<ClientHs>),
+    ExpectFinished(Box<ClientHs>),
+    Traffic(Box<ClientTraffic>),
+}
+
+pub(crate) struct ExpectServerHello {
+    config: Arc<ClientConfig>,
+    random: [u8; 32],
+    session_id: Vec<u8>,
+    suites: Vec<Suite>,
+    shares: Vec<KeyShare>,
+    psk: Option<(StoredSession, Suite)>,
+    transcript: Transcript,
+    offered: Vec<ExtensionType>,
+    hrr: Option<(Suite, Option<Group>)>,
+    ccs_sent: bool,
+    send_ccs: bool,
+}
+
+pub(crate) struct ClientHs {
+    config: Arc<ClientConfig>,
+    suite: Suite,
+    transcript: Transcript,
+    ks: KeySchedule,
+    c_hs: Vec<u8>,
+    s_hs: Vec<u8>,
+    offered: Vec<ExtensionType>,
+    resumed: bool,
+    cert_request: Option<(Vec<u8>, Vec<SignatureScheme>)>,
+    server_certs: Vec<CertificateDer<'static>>,
+    alpn: Option<Vec<u8>>,
+}
+
+pub(crate) struct ClientTraffic {
+    config: Arc<ClientConfig>,
+    suite: Suite,
+    res_master: Vec<u8>,
+    alpn: Option<Vec<u8>>,
+}
+
+fn err(code: u8, msg: impl Into<String>) -> Error {
+    Error::alert(code, msg)
+}
+
+fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
+    err(alert::UNEXPECTED_MESSAGE, format!("expected {expected}, received {}", msg.typ))
+}
+
+/// Whether the ClientHello we send should carry a fake session id + CCS (RFC 8446 D.4).
+fn compat(config: &ClientConfig) -> bool {
+    config.knobs.send_ccs.unwrap_or(true)
+}
+
+fn psk_binder(suite: Suite, psk: &[u8], transcript: &Transcript, partial: &[u8]) -> Vec<u8> {
+    let h = suite.hash();
+    let bk = KeySchedule::new(h, Some(psk)).binder_key(true);
+    KeySchedule::verify_data(h, &bk, &transcript.hash_with(h, partial))
+}
+
+impl ExpectServerHello {
+    /// Build, send and add to the transcript a ClientHello (first or after HRR).
+    fn send_client_hello(&mut self, c: &mut Common, cookie: Option<Vec<u8>>) -> Result<(), Error> {
+        let config = self.config.clone();
+        let mut exts = Vec::new();
+        if let Some(name) = &config.server_name {
+            // SNI only for DNS names, not IP literals (RFC 6066 3).
+            if name.parse::<std::net::IpAddr>().is_err() {
+                exts.push(Extension::ServerName(vec![ServerNameEntry::host_name(name.as_bytes().to_vec())]));
+            }
+        }
+        exts.push(Extension::SupportedVersionsClient(vec![ProtocolVersion::TLSv1_3]));
+        exts.push(Extension::SupportedGroups(config.groups.clone()));
+        exts.push(Extension::SignatureAlgorithms(config.signature_schemes.clone()));
+        exts.push(Extension::KeyShareClient(
+            self.shares.iter().map(|s| KeyShareEntry::new(NamedGroup::from(s.group().to_u16()), s.public().to_vec())).collect(),
+        ));
+        if !config.alpn.is_empty() {
+            exts.push(Extension::Alpn(config.alpn.clone()));
+        }
+        match config.knobs.record_size_limit {
+            Some(0) => {}
+            Some(v) => exts.push(Extension::RecordSizeLimit(v)),
+            None => exts.push(Extension::RecordSizeLimit(16385)),
+        }
+        if let Some(cookie) = cookie {
+            exts.push(Extension::Cookie(cookie));
+        }
+        exts.push(Extension::PskKeyExchangeModes(vec![PskKeyExchangeMode::PskDheKe]));
+        if let Some((sess, _)) = &self.psk {
+            let age_ms = c.now_secs().saturating_sub(sess.received_at).saturating_mul(1000);
+            let obfuscated = (age_ms as u32).wrapping_add(sess.age_add);
+            exts.push(Extension::PreSharedKeyClient(OfferedPsks {
+                identities: vec![PskIdentity { identity: sess.ticket.clone(), obfuscated_ticket_age: obfuscated }],
+                binders: vec![vec![0u8; Suite::from_u16(sess.cipher_suite.get()).map(|s| s.hash().len()).unwrap_or(32)]],
+            }));
+        }
+        self.offered = exts.iter().map(Extension::typ).collect();
+        let ch = ClientHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: self.random,
+            session_id: self.session_id.clone(),
+            cipher_suites: config.cipher_suites.clone(),
+            compression_methods: vec![CompressionMethod::Null],
+            extensions: exts,
+            extensions_present: true,
+        };
+        let mut msg = HandshakeMessage::new(HandshakePayload::ClientHello(ch));
+        if let Some((sess, suite)) = &self.psk {
+            let partial = msg.partial_client_hello().ok_or_else(|| Error::internal("no partial ClientHello"))?;
+            let mut binder = psk_binder(*suite, &sess.psk, &self.transcript, &partial);
+            if config.knobs.bad_psk_binder {
+                if let Some(b) = binder.first_mut() {
+                    *b ^= 0xff;
+                }
+            }
+            if let HandshakePayload::ClientHello(ch) = &mut msg.payload {
+                if let Some(Extension::PreSharedKeyClient(p)) = ch.extensions.last_mut() {
+                    p.binders = vec![binder];
+                }
+            }
+        }
+        let bytes = c.send_handshake(&msg)?;
+        self.transcript.add(&bytes);
+        Ok(())
+    }
+
+    fn handle(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+        let HandshakePayload::ServerHello(sh) = msg.payload else {
+            return Err(unexpected("ServerHello", &msg));
+        };
+        c.reach(Step::ServerHello);
+        if let Some(t) = sh.duplicate_extension() {
+            return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ServerHello")));
+        }
+        match sh.supported_version() {
+            None => {
+                return Err(err(
+                    alert::PROTOCOL_VERSION,
+                    format!("server selected {} without supported_versions; only TLS 1.3 is offered", sh.legacy_version),
+                ));
+            }
+            Some(v) if v != ProtocolVersion::TLSv1_3 => {
+                return Err(err(alert::ILLEGAL_PARAMETER, format!("server selected version {v} which was not offered")));
+            }
+            Some(_) => {}
+        }
+        if sh.legacy_version != ProtocolVersion::TLSv1_2 {
+            return Err(err(alert::ILLEGAL_PARAMETER, format!("ServerHello legacy_version {} is not TLS1.2", sh.legacy_version)));
+        }
+        if sh.session_id != self.session_id {
+            return Err(err(alert::ILLEGAL_PARAMETER, "legacy_session_id_echo does not match the ClientHello"));
+        }
+        let Some(suite) = Suite::from_u16(sh.cipher_suite.get()).filter(|s| self.suites.contains(s)) else {
+            return Err(err(alert::ILLEGAL_PARAMETER, format!("server selected cipher suite {} which was not offered", sh.cipher_suite)));
+        };
+        if sh.compression_method != CompressionMethod::Null {
+            return Err(err(alert::ILLEGAL_PARAMETER, "ServerHello legacy_compression_method is not null"));
+        }
+        if sh.is_hrr() {
+            return self.handle_hrr(c, sh, suite, raw);
+        }
+        for e in &sh.extensions {
+            let t = e.typ();
+            if !self.offered.contains(&t) {
+                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("ServerHello contains {t} which was not offered")));
+            }
+            if !matches!(t, ExtensionType::SupportedVersions | ExtensionType::KeyShare | ExtensionType::PreSharedKey) {
+                return Err(err(alert::ILLEGAL_PARAMETER, format!("{t} is not allowed in ServerHello")));
+            }
+        }
+        if let Some((hrr_suite, _)) = self.hrr {
+            if hrr_suite != suite {
+                return Err(err(alert::ILLEGAL_PARAMETER, "ServerHello cipher suite differs from HelloRetryRequest"));
+            }
+        }
+        let mut psk: Option<Vec<u8>> = None;
+        if let Some(idx) = sh.psk_index() {
+            let Some((sess, psk_suite)) = &self.psk else {
+                return Err(err(alert::ILLEGAL_PARAMETER, "server selected a PSK that was not offered"));
+            };
+            if idx != 0 {
+                return Err(err(alert::ILLEGAL_PARAMETER, format!("server selected PSK identity {idx}, only 0 offered")));
+            }
+            if psk_suite.hash() != suite.hash() {
+                return Err(err(alert::ILLEGAL_PARAMETER, "selected cipher suite hash differs from the PSK's"));
+            }
+            psk = Some(sess.psk.clone());
+        }
+        let Some(entry) = sh.key_share() else {
+            return Err(err(alert::MISSING_EXTENSION, "ServerHello has no key_share (psk_ke is not offered)"));
+        };
+        let Some(share) = self.shares.iter().find(|s| s.group().to_u16() == entry.group.get()) else {
+            return Err(err(alert::ILLEGAL_PARAMETER, format!("server key_share group {} was not offered", entry.group)));
+        };
+        let shared = share
+            .complete(&entry.key_exchange)
+            .map_err(|e| err(alert::ILLEGAL_PARAMETER, format!("server key share: {e}")))?;
+        let group = share.group();
+        self.transcript.add(&raw);
+        let h = suite.hash();
+        let mut ks = KeySchedule::new(h, psk.as_deref());
+        ks.advance(Some(&shared));
+        let th = self.transcript.hash(h);
+        let c_hs = ks.derive(b"c hs traffic", &th);
+        let s_hs = ks.derive(b"s hs traffic", &th);
+        c.set_read_key(suite, s_hs.clone(), false)?;
+        if self.send_ccs && !self.ccs_sent {
+            c.send_ccs();
+        }
+        c.set_write_key(suite, c_hs.clone(), false)?;
+        let n = c.negotiated_mut();
+        n.cipher_suite = sh.cipher_suite;
+        n.group = Some(NamedGroup::from(group.to_u16()));
+        n.resumed = psk.is_some();
+        n.hrr = self.hrr.is_some();
+        Ok(ClientState::ExpectEncryptedExtensions(Box::new(ClientHs {
+            config: self.config,
+            suite,
+            transcript: self.transcript,
+            ks,
+            c_hs,
+            s_hs,
+            offered: self.offered,
+            resumed: psk.is_some(),
+            cert_request: None,
+            server_certs: Vec::new(),
+            alpn: None,
+        })))
+    }
+
+    fn handle_hrr(mut self: Box<Self>, c: &mut Common, sh: ServerHello, suite: Suite, raw: Vec<u8>) -> Result<ClientState, Error> {
+        if self.hrr.is_some() {
+            return Err(err(alert::UNEXPECTED_MESSAGE, "second HelloRetryRequest"));
+        }
+        for e in &sh.extensions {
+            let t = e.typ();
+            if t == ExtensionType::Cookie {
+                continue;
+            }
+            if !self.offered.contains(&t) {
+                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("HelloRetryRequest contains {t} which was not offered")));
+            }
+            if !matches!(t, ExtensionType::SupportedVersions | ExtensionType::KeyShare) {
+                return Err(err(alert::ILLEGAL_PARAMETER, format!("{t} is not allowed in HelloRetryRequest")));
+            }
+        }
+        let cookie = sh.cookie().map(<[u8]>::to_vec);
+        let group = sh.hrr_group();
+        if group.is_none() && cookie.is_none() {
+            return Err(err(alert::ILLEGAL_PARAMETER, "HelloRetryRequest would not change the ClientHello"));
+        }
+        let mut new_group = None;
+        if let Some(g) = group {
+            let ours = Group::from_u16(g.get()).filter(|_| self.config.groups.contains(&g));
+            let Some(ours) = ours else {
+                return Err(err(alert::ILLEGAL_PARAMETER, format!("HelloRetryRequest selected group {g} which was not offered")));
+            };
+            if self.shares.iter().any(|s| s.group() == ours) {
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("HelloRetryRequest selected group {g} for which a key share was already sent"),
+                ));
+            }
+            new_group = Some(ours);
+        }
+        self.transcript.replace_with_message_hash(suite.hash());
+        self.transcript.add(&raw);
+        if let Some(g) = new_group {
+            self.shares = vec![KeyShare::generate(g, c.random.as_ref()).map_err(|e| Error::internal(e.to_string()))?];
+        }
+        if let Some((_, psk_suite)) = &self.psk {
+            if psk_suite.hash() != suite.hash() {
+                self.psk = None;
+            }
+        }
+        self.hrr = Some((suite, new_group));
+        let n = c.negotiated_mut();
+        n.hrr = true;
+        n.cipher_suite = sh.cipher_suite;
+        if self.send_ccs && !self.ccs_sent {
+            c.send_ccs();
+            self.ccs_sent = true;
+        }
+        self.send_client_hello(c, cookie)?;
+        Ok(ClientState::ExpectServerHello(self))
+    }
+}
+
+fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Error> {
+    for (i, e) in exts.iter().enumerate() {
+        if exts.iter().skip(i + 1).any(|o| o.typ() == e.typ()) {
+            return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {} in {what}", e.typ())));
+        }
+    }
+    Ok(())
+}
+
+impl ClientHs {
+    fn handle_ee(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+        let HandshakePayload::EncryptedExtensions(exts) = msg.payload else {
+            return Err(unexpected("EncryptedExtensions", &msg));
+        };
+        c.reach(Step::Certificate);
+        check_duplicates(&exts, "EncryptedExtensions")?;
+        for e in &exts {
+            let t = e.typ();
+            if !self.offered.contains(&t) {
+                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("EncryptedExtensions contains {t} which was not offered")));
+            }
+            match e {
+                Extension::ServerName(list) if list.is_empty() => {}
+                Extension::SupportedGroups(_) => {}
+                Extension::Alpn(protos) => {
+                    let [p] = protos.as_slice() else {
+                        return Err(err(alert::ILLEGAL_PARAMETER, "server ALPN must name exactly one protocol"));
+                    };
+                    if !self.config.alpn.contains(p) {
+                        return Err(err(alert::ILLEGAL_PARAMETER, "server selected an ALPN protocol that was not offered"));
+                    }
+                    self.alpn = Some(p.clone());
+                }
+                Extension::RecordSizeLimit(v) => {
+                    if *v < 64 {
+                        return Err(err(alert::ILLEGAL_PARAMETER, format!("record_size_limit {v} < 64")));
+                    }
+                    c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
+                }
+                _ => return Err(err(alert::ILLEGAL_PARAMETER, format!("{} is not allowed in EncryptedExtensions", e.describe()))),
+            }
+        }
+        c.negotiated_mut().alpn = self.alpn.clone();
+        if let Some(name) = &self.config.server_name {
+            c.negotiated_mut().server_name = Some(name.clone());
+        }
+        self.transcript.add(&raw);
+        if self.resumed {
+            Ok(ClientState::ExpectFinished(self))
+        } else {
+            Ok(ClientState::ExpectCertificateOrCertReq(self))
+        }
+    }
+
+    fn handle_cert_req(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+        match msg.payload {
+            HandshakePayload::CertificateRequest(cr) => {
+                if !cr.context.is_empty() {
+                    return Err(err(alert::ILLEGAL_PARAMETER, "handshake CertificateRequest with non-empty context"));
+                }
+                check_duplicates(&cr.extensions, "CertificateRequest")?;
+                let schemes = cr.extensions.iter().find_map(|e| match e {
+                    Extension::SignatureAlgorithms(v) => Some(v.clone()),
+                    _ => None,
+                });
+                let Some(schemes) = schemes else {
+                    return Err(err(alert::MISSING_EXTENSION, "CertificateRequest without signature_algorithms"));
+                };
+                self.cert_request = Some((cr.context, schemes));
+                self.transcript.add(&raw);
+                Ok(ClientState::ExpectCertificate(self))
+            }
+            HandshakePayload::Certificate(_) => self.handle_cert(c, msg, raw),
+            _ => Err(unexpected("CertificateRequest or Certificate", &msg)),
+        }
+    }
+
+    fn handle_cert(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+        let HandshakePayload::Certificate(cert) = msg.payload else {
+            return Err(unexpected("Certificate", &msg));
+        };
+        c.reach(Step::Certificate);
+        if !cert.context.is_empty() {
+            return Err(err(alert::ILLEGAL_PARAMETER, "server Certificate with non-empty certificate_request_context"));
+        }
+        if cert.entries.is_empty() {
+            return Err(err(alert::DECODE_ERROR, "server sent an empty Certificate"));
+        }
+        for e in &cert.entries {
+            check_duplicates(&e.extensions, "CertificateEntry")?;
+            if let Some(x) = e.extensions.first() {
+                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("CertificateEntry contains {} which was not requested", x.typ())));
+            }
+        }
+        let chain: Vec<CertificateDer<'static>> = cert.entries.into_iter().map(|e| CertificateDer::from(e.cert)).collect();
+        if self.config.verify_server {
+            verify::verify_chain(&chain, &self.config.roots, c.now, true, self.config.server_name.as_deref())?;
+        }
+        c.negotiated_mut().peer_certificates = chain.clone();
+        self.server_certs = chain;
+        self.transcript.add(&raw);
+        Ok(ClientState::ExpectCertificateVerify(self))
+    }
+
+    fn handle_cv(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+        let HandshakePayload::CertificateVerify(cv) = msg.payload else {
+            return Err(unexpected("CertificateVerify", &msg));
+        };
+        let scheme = SigScheme::from_u16(cv.scheme.get()).filter(|_| self.config.signature_schemes.contains(&cv.scheme));
+        let Some(scheme) = scheme else {
+            return Err(err(alert::ILLEGAL_PARAMETER, format!("server CertificateVerify uses {} which was not offered", cv.scheme)));
+        };
+        let th = self.transcript.hash(self.suite.hash());
+        let content = sign::certificate_verify_message(true, &th);
+        let ee = self.server_certs.first().ok_or_else(|| Error::internal("no server certificate"))?;
+        sign::verify_with_cert(ee, scheme, &content, &cv.signature)
+            .map_err(|_| err(alert::DECRYPT_ERROR, format!("server CertificateVerify signature ({}) does not verify", cv.scheme)))?;
+        c.negotiated_mut().signature_scheme = Some(cv.scheme);
+        c.reach(Step::CertificateVerified);
+        self.transcript.add(&raw);
+        Ok(ClientState::ExpectFinished(self))
+    }
+
+    fn handle_finished(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+        let HandshakePayload::Finished(vd) = msg.payload else {
+            return Err(unexpected("Finished", &msg));
+        };
+        c.reach(Step::KeyExchange);
+        let h = self.suite.hash();
+        let th = self.transcript.hash(h);
+        let key = KeySchedule::finished_key(h, &self.s_hs);
+        if !h.hmac_verify(&key, &th, &vd) {
+            return Err(err(alert::DECRYPT_ERROR, "server Finished verify_data mismatch"));
+        }
+        c.reach(Step::Finished);
+        self.transcript.add(&raw);
+        self.ks.advance(None);
+        let th = self.transcript.hash(h);
+        let c_ap = self.ks.derive(b"c ap traffic", &th);
+        let s_ap = self.ks.derive(b"s ap traffic", &th);
+        c.set_read_key(self.suite, s_ap, true)?;
+
+        if let Some((context, schemes)) = self.cert_request.take() {
+            let ck = self.config.client_auth.clone();
+            let pick = ck.as_ref().and_then(|ck| {
+                ck.signer
+                    .schemes()
+                    .iter()
+                    .copied()
+                    .find(|s| schemes.contains(&SignatureScheme::from(s.to_u16())))
+                    .map(|s| (ck, s))
+            });
+            let entries = match &pick {
+                Some((ck, _)) => {
+                    ck.chain.iter().map(|d| CertificateEntry { cert: d.as_ref().to_vec(), extensions: Vec::new() }).collect()
+                }
+                None => Vec::new(),
+            };
+            let m = HandshakeMessage::new(HandshakePayload::Certificate(CertificateTls13 { context, entries }));
+            let b = c.send_handshake(&m)?;
+            self.transcript.add(&b);
+            if let Some((ck, scheme)) = pick {
+                if !c.knobs.skip_certificate_verify {
+                    let content = sign::certificate_verify_message(false, &self.transcript.hash(h));
+                    let mut sig = ck.signer.sign(scheme, &content).map_err(|e| Error::internal(e.to_string()))?;
+                    if c.knobs.bad_certificate_verify {
+                        if let Some(b) = sig.last_mut() {
+                            *b ^= 1;
+                        }
+                    }
+                    let m = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
+                        scheme: SignatureScheme::from(scheme.to_u16()),
+                        signature: sig,
+                    }));
+                    let b = c.send_handshake(&m)?;
+                    self.transcript.add(&b);
+                }
+            }
+        }
+        let mut fin = KeySchedule::verify_data(h, &self.c_hs, &self.transcript.hash(h));
+        if c.knobs.send_wrong_finished {
+            if let Some(b) = fin.first_mut() {
+                *b ^= 0xff;
+            }
+        }
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
+        self.transcript.add(&b);
+        c.set_write_key(self.suite, c_ap, true)?;
+        let res_master = self.ks.derive(b"res master", &self.transcript.hash(h));
+        c.complete_handshake();
+        Ok(ClientState::Traffic(Box::new(ClientTraffic { config: self.config, suite: self.suite, res_master, alpn: self.alpn })))
+    }
+}
+
+impl ClientTraffic {
+    fn handle(self: Box<Self>, c: &mut Common, msg: HandshakeMessage) -> Result<ClientState, Error> {
+        match msg.payload {
+            HandshakePayload::NewSessionTicket(t) => {
+                if t.lifetime > 604_800 {
+                    return Err(err(alert::ILLEGAL_PARAMETER, format!("ticket_lifetime {} exceeds 7 days", t.lifetime)));
+                }
+                check_duplicates(&t.extensions, "NewSessionTicket")?;
+                let psk = KeySchedule::resumption_psk(self.suite.hash(), &self.res_master, &t.nonce);
+                let max_early_data = t.max_early_data().unwrap_or(0);
+                if t.lifetime > 0 {
+                    c.events.push_back(Event::NewTicket(StoredSession {
+                        ticket: t.ticket,
+                        psk,
+                        cipher_suite: CipherSuite::from(self.suite.to_u16()),
+                        lifetime: t.lifetime,
+                        age_add: t.age_add,
+                        received_at: c.now_secs(),
+                        server_name: self.config.server_name.clone(),
+                        alpn: self.alpn.clone(),
+                        max_early_data,
+                    }));
+                }
+                Ok(ClientState::Traffic(self))
+            }
+            HandshakePayload::KeyUpdate(req) => {
+                c.handle_key_update(req)?;
+                Ok(ClientState::Traffic(self))
+            }
+            _ => Err(unexpected("NewSessionTicket or KeyUpdate", &msg)),
+        }
+    }
+}
+
+impl ClientState {
+    /// Build and send the first ClientHello.
+    pub(crate) fn start(config: Arc<ClientConfig>, c: &mut Common) -> Result<Self, Error> {
+        let suites: Vec<Suite> = config.cipher_suites.iter().filter_map(|s| Suite::from_u16(s.get())).collect();
+        if suites.is_empty() {
+            return Err(Error::config("no supported TLS 1.3 cipher suite configured"));
+        }
+        let mut share_groups: Vec<Group> = config.key_share_groups.iter().filter_map(|g| Group::from_u16(g.get())).collect();
+        if share_groups.is_empty() {
+            share_groups = config.groups.iter().filter_map(|g| Group::from_u16(g.get())).take(1).collect();
+        }
+        if share_groups.is_empty() {
+            return Err(Error::config("no supported key exchange group configured"));
+        }
+        let mut shares = Vec::new();
+        for g in share_groups {
+            shares.push(KeyShare::generate(g, c.random.as_ref()).map_err(|e| Error::internal(e.to_string()))?);
+        }
+        let random: [u8; 32] = c.random_bytes()?;
+        let send_ccs = compat(&config);
+        let session_id = if send_ccs { c.random_bytes::<32>()?.to_vec() } else { Vec::new() };
+        let psk = config.resumption.as_ref().and_then(|s| {
+            let suite = Suite::from_u16(s.cipher_suite.get())?;
+            let fresh = c.now_secs() < s.received_at.saturating_add(u64::from(s.lifetime));
+            (fresh && suites.iter().any(|x| x.hash() == suite.hash())).then(|| (s.clone(), suite))
+        });
+        let mut st = ExpectServerHello {
+            config,
+            random,
+            session_id,
+            suites,
+            shares,
+            psk,
+            transcript: Transcript::new(),
+            offered: Vec::new(),
+            hrr: None,
+            ccs_sent: false,
+            send_ccs,
+        };
+        st.send_client_hello(c, None)?;
+        c.reach(Step::ClientHello);
+        c.ccs_ok = true;
+        Ok(ClientState::ExpectServerHello(Box::new(st)))
+    }
+
+    pub(crate) fn handle(self, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<Self, Error> {
+        match self {
+            Self::ExpectServerHello(s) => s.handle(c, msg, raw),
+            Self::ExpectEncryptedExtensions(s) => s.handle_ee(c, msg, raw),
+            Self::ExpectCertificateOrCertReq(s) => s.handle_cert_req(c, msg, raw),
+            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
+            Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
+            Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
+            Self::Traffic(s) => s.handle(c, msg),
+        }
+    }
+}

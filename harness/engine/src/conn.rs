@@ -1,0 +1,567 @@
+//! The connection: record layer, alerts, events and the public sans-IO API.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use rustls_pki_types::UnixTime;
+use tls_wire::{
+    Alert, AlertDescription, AlertLevel, Codec, ContentType, DecodeCtx, Deframer, HandshakeJoiner,
+    HandshakeMessage, HandshakePayload, KeyUpdateRequest, ProtocolVersion,
+};
+
+use crate::client::ClientState;
+use crate::config::{ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry};
+use crate::crypto::{RecordError, RecordProtection, Suite};
+use crate::error::{alert, Error, ErrorKind};
+use crate::keyschedule::KeySchedule;
+use crate::random::RandomSource;
+use crate::server::ServerState;
+
+/// Default limit of consecutive KeyUpdates without application data.
+const DEFAULT_MAX_KEY_UPDATES: u32 = 32;
+
+/// State shared by both roles: record layer, output, events, transcript log.
+pub(crate) struct Common {
+    pub is_client: bool,
+    pub random: Arc<dyn RandomSource>,
+    pub knobs: Knobs,
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+    out: Vec<u8>,
+    pub events: VecDeque<Event>,
+    read: Option<RecordProtection>,
+    write: Option<RecordProtection>,
+    suite: Option<Suite>,
+    read_secret: Vec<u8>,
+    write_secret: Vec<u8>,
+    /// Application data may be received (read keys are application keys).
+    pub app_read: bool,
+    /// Application data may be sent (write keys are application keys).
+    pub app_write: bool,
+    pub negotiated: Option<Negotiated>,
+    pub step: Step,
+    pub log: Vec<TranscriptEntry>,
+    pub now: UnixTime,
+    pub max_send_fragment: usize,
+    /// Largest inner plaintext content we accept (from the record_size_limit we sent).
+    pub recv_limit: usize,
+    pub handshake_complete: bool,
+    pub peer_closed: bool,
+    pub sent_close: bool,
+    /// A ChangeCipherSpec record may be received and dropped.
+    pub ccs_ok: bool,
+    /// Server: bytes of undecryptable (early data) records we may still skip.
+    pub early_data_skip: usize,
+    /// Server: skip plaintext application_data records (early data after HRR).
+    pub skip_plain_early_data: bool,
+    key_updates_in_row: u32,
+    failed: Option<Error>,
+}
+
+impl Common {
+    fn new(is_client: bool, random: Arc<dyn RandomSource>, knobs: Knobs, max_fragment: usize, now: UnixTime) -> Self {
+        Self {
+            is_client,
+            random,
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::new(),
+            out: Vec::new(),
+            events: VecDeque::new(),
+            read: None,
+            write: None,
+            suite: None,
+            read_secret: Vec::new(),
+            write_secret: Vec::new(),
+            app_read: false,
+            app_write: false,
+            negotiated: None,
+            step: Step::Start,
+            log: Vec::new(),
+            now,
+            max_send_fragment: max_fragment.clamp(1, 16384),
+            recv_limit: match knobs.record_size_limit {
+                Some(v) if v >= 64 => usize::from(v).saturating_sub(1).min(16384),
+                _ => 16384,
+            },
+            handshake_complete: false,
+            peer_closed: false,
+            sent_close: false,
+            ccs_ok: false,
+            early_data_skip: 0,
+            skip_plain_early_data: false,
+            key_updates_in_row: 0,
+            failed: None,
+            knobs,
+        }
+    }
+
+    /// Advance the reported step (monotonic).
+    pub fn reach(&mut self, step: Step) {
+        if step > self.step {
+            self.step = step;
+        }
+    }
+
+    pub fn now_secs(&self) -> u64 {
+        self.now.as_secs()
+    }
+
+    pub fn random_bytes<const N: usize>(&self) -> Result<[u8; N], Error> {
+        let mut b = [0u8; N];
+        self.random.fill(&mut b)?;
+        Ok(b)
+    }
+
+    fn log_entry(&mut self, direction: Direction, content_type: ContentType, hs: Option<&HandshakeMessage>, alert: Option<Alert>, summary: String) {
+        self.log.push(TranscriptEntry {
+            direction,
+            content_type,
+            handshake_type: hs.map(|m| m.typ),
+            alert: alert.map(|a| a.description),
+            summary,
+        });
+    }
+
+    /// Write one record of `typ` (fragmenting), protected if write keys are set.
+    fn write_records(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        let frag = self.max_send_fragment.saturating_sub(if self.write.is_some() { self.knobs.record_padding } else { 0 }).max(1);
+        let mut chunks: Vec<&[u8]> = payload.chunks(frag).collect();
+        if chunks.is_empty() {
+            chunks.push(&[]);
+        }
+        for chunk in chunks {
+            match &mut self.write {
+                Some(w) => {
+                    let rec = w
+                        .seal(u8::from(typ), chunk, self.knobs.record_padding)
+                        .map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
+                    self.out.extend_from_slice(&rec);
+                }
+                None => {
+                    let version = if typ == ContentType::Handshake && self.step <= Step::ClientHello && self.is_client {
+                        ProtocolVersion::TLSv1_0
+                    } else {
+                        ProtocolVersion::TLSv1_2
+                    };
+                    typ.encode(&mut self.out);
+                    version.encode(&mut self.out);
+                    self.out.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+                    self.out.extend_from_slice(chunk);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Send a handshake message; returns its encoding (for the transcript).
+    pub fn send_handshake(&mut self, msg: &HandshakeMessage) -> Result<Vec<u8>, Error> {
+        let bytes = msg.to_bytes();
+        self.log_entry(Direction::Sent, ContentType::Handshake, Some(msg), None, msg.describe());
+        self.write_records(ContentType::Handshake, &bytes)?;
+        Ok(bytes)
+    }
+
+    /// Send the middlebox-compatibility ChangeCipherSpec (always plaintext).
+    pub fn send_ccs(&mut self) {
+        self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
+        self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
+    }
+
+    fn send_alert(&mut self, a: Alert) {
+        self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), a.to_string());
+        let payload = a.to_bytes();
+        // Failure here (sequence exhausted) leaves nothing more we can send.
+        let _ = self.write_records(ContentType::Alert, &payload);
+    }
+
+    /// Install new read keys. A handshake message must not span the key change.
+    pub fn set_read_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
+        if !self.joiner.is_empty() {
+            return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "handshake message spans a key change"));
+        }
+        self.read = Some(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?);
+        self.read_secret = secret;
+        self.suite = Some(suite);
+        self.app_read = app;
+        Ok(())
+    }
+
+    /// Install new write keys.
+    pub fn set_write_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
+        self.write = Some(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?);
+        self.write_secret = secret;
+        self.suite = Some(suite);
+        self.app_write = app;
+        Ok(())
+    }
+
+    /// Received KeyUpdate (RFC 8446 4.6.3).
+    pub fn handle_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
+        if !self.handshake_complete {
+            return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "KeyUpdate before the handshake completed"));
+        }
+        let update_requested = match req {
+            KeyUpdateRequest::UpdateRequested => true,
+            KeyUpdateRequest::UpdateNotRequested => false,
+            KeyUpdateRequest::Unknown(v) => {
+                return Err(Error::alert(alert::ILLEGAL_PARAMETER, format!("KeyUpdate request_update value {v}")));
+            }
+        };
+        self.key_updates_in_row += 1;
+        let max = if self.knobs.max_key_updates == 0 { DEFAULT_MAX_KEY_UPDATES } else { self.knobs.max_key_updates };
+        if self.key_updates_in_row > max {
+            return Err(Error::alert(
+                alert::UNEXPECTED_MESSAGE,
+                format!("more than {max} consecutive KeyUpdates without application data"),
+            ));
+        }
+        let suite = self.suite.ok_or_else(|| Error::internal("no suite"))?;
+        let next = KeySchedule::next_traffic_secret(suite.hash(), &self.read_secret);
+        self.set_read_key(suite, next, true)?;
+        self.events.push_back(Event::KeyUpdated { direction: Direction::Received, update_requested });
+        if update_requested && !self.sent_close {
+            self.send_key_update(false)?;
+        }
+        Ok(())
+    }
+
+    /// Send a KeyUpdate and switch our write keys.
+    pub fn send_key_update(&mut self, update_requested: bool) -> Result<(), Error> {
+        let suite = self.suite.ok_or_else(|| Error::internal("no suite"))?;
+        let req = if update_requested { KeyUpdateRequest::UpdateRequested } else { KeyUpdateRequest::UpdateNotRequested };
+        self.send_handshake(&HandshakeMessage::new(HandshakePayload::KeyUpdate(req)))?;
+        let next = KeySchedule::next_traffic_secret(suite.hash(), &self.write_secret);
+        self.set_write_key(suite, next, true)?;
+        self.events.push_back(Event::KeyUpdated { direction: Direction::Sent, update_requested });
+        Ok(())
+    }
+
+    /// Update the negotiated record.
+    pub fn negotiated_mut(&mut self) -> &mut Negotiated {
+        self.negotiated.get_or_insert_with(|| Negotiated {
+            version: ProtocolVersion::TLSv1_3,
+            cipher_suite: tls_wire::CipherSuite::Unknown(0),
+            group: None,
+            signature_scheme: None,
+            alpn: None,
+            resumed: false,
+            hrr: false,
+            peer_certificates: Vec::new(),
+            server_name: None,
+        })
+    }
+
+    /// Mark the handshake as complete.
+    pub fn complete_handshake(&mut self) {
+        self.handshake_complete = true;
+        self.ccs_ok = false;
+        self.reach(Step::AppData);
+        self.events.push_back(Event::HandshakeComplete);
+    }
+}
+
+enum HsState {
+    Client(ClientState),
+    Server(ServerState),
+}
+
+/// A TLS 1.3 connection, client or server. Sans-IO: feed received bytes with
+/// [`Connection::handle_input`], send what [`Connection::take_output`] returns, and drain
+/// [`Connection::poll_event`].
+pub struct Connection {
+    common: Common,
+    state: Option<HsState>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("client", &self.common.is_client)
+            .field("step", &self.common.step)
+            .field("handshake_complete", &self.common.handshake_complete)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// A client; the ClientHello is queued in the output immediately.
+    pub fn client(config: Arc<ClientConfig>, now: UnixTime) -> Result<Self, Error> {
+        let mut common = Common::new(true, config.random.clone(), config.knobs.clone(), config.max_fragment, now);
+        let state = ClientState::start(config, &mut common)?;
+        Ok(Self { common, state: Some(HsState::Client(state)) })
+    }
+
+    /// A server, waiting for a ClientHello.
+    pub fn server(config: Arc<ServerConfig>, now: UnixTime) -> Result<Self, Error> {
+        let common = Common::new(false, config.random.clone(), config.knobs.clone(), config.max_fragment, now);
+        let state = ServerState::start(config)?;
+        Ok(Self { common, state: Some(HsState::Server(state)) })
+    }
+
+    /// Feed received bytes (any chunking). On a fatal error the alert record is queued in
+    /// the output and the error returned; the connection is then dead.
+    pub fn handle_input(&mut self, bytes: &[u8], now: UnixTime) -> Result<(), Error> {
+        if let Some(e) = &self.common.failed {
+            return Err(closed_error(e));
+        }
+        self.common.now = now;
+        if self.common.peer_closed {
+            // Data after close_notify is ignored (RFC 8446 6.1).
+            return Ok(());
+        }
+        self.common.deframer.push(bytes);
+        match self.process() {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        if let Some(desc) = e.alert_sent {
+            self.common.send_alert(Alert::fatal(desc));
+        }
+        self.common.failed = Some(e.clone());
+        self.state = None;
+        e
+    }
+
+    fn process(&mut self) -> Result<(), Error> {
+        while !self.common.peer_closed {
+            let rec = match self.common.deframer.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => return Err(Error::alert(u8::from(e.alert()), format!("record layer: {e}"))),
+            };
+            self.handle_record(rec)?;
+        }
+        Ok(())
+    }
+
+    fn handle_record(&mut self, rec: tls_wire::Record) -> Result<(), Error> {
+        let c = &mut self.common;
+        if rec.content_type == ContentType::ChangeCipherSpec {
+            if !c.ccs_ok {
+                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec record outside the handshake"));
+            }
+            if rec.payload != [1] {
+                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec record is not the single byte 0x01"));
+            }
+            c.log_entry(Direction::Received, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
+            return Ok(());
+        }
+        let (typ, data) = if let Some(rp) = &mut c.read {
+            if rec.content_type != ContentType::ApplicationData {
+                return Err(Error::alert(
+                    alert::UNEXPECTED_MESSAGE,
+                    format!("unprotected {} record after keys were established", rec.content_type),
+                ));
+            }
+            let len = rec.payload.len();
+            let header: [u8; 5] = [23, (rec.legacy_version.get() >> 8) as u8, rec.legacy_version.get() as u8, (len >> 8) as u8, len as u8];
+            match rp.open(&header, &rec.payload, c.recv_limit) {
+                Ok((t, d)) => {
+                    c.early_data_skip = 0;
+                    (ContentType::from(t), d)
+                }
+                Err(RecordError::BadRecordMac) if c.early_data_skip > 0 => {
+                    if len > c.early_data_skip {
+                        return Err(Error::alert(alert::BAD_RECORD_MAC, "too much undecryptable early data"));
+                    }
+                    c.early_data_skip -= len;
+                    c.log_entry(Direction::Received, ContentType::ApplicationData, None, None, format!("early data skipped ({len}B)"));
+                    return Ok(());
+                }
+                Err(RecordError::BadRecordMac) => {
+                    return Err(Error::alert(alert::BAD_RECORD_MAC, "record authentication failed (bad_record_mac)"));
+                }
+                Err(RecordError::NoContentType) => {
+                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "protected record has no non-zero content type"));
+                }
+                Err(RecordError::Overflow) => {
+                    return Err(Error::alert(alert::RECORD_OVERFLOW, "protected record plaintext too long"));
+                }
+                Err(RecordError::SequenceExhausted) => return Err(Error::internal("read sequence number exhausted")),
+            }
+        } else {
+            if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
+                return Err(Error::alert(alert::RECORD_OVERFLOW, format!("plaintext record of {} bytes", rec.payload.len())));
+            }
+            if rec.content_type == ContentType::ApplicationData && c.skip_plain_early_data {
+                c.log_entry(Direction::Received, ContentType::ApplicationData, None, None, "early data skipped".into());
+                return Ok(());
+            }
+            (rec.content_type, rec.payload)
+        };
+        match typ {
+            ContentType::Handshake => {
+                if data.is_empty() {
+                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "zero-length handshake record"));
+                }
+                self.common.joiner.push(&data);
+                loop {
+                    let raw = match self.common.joiner.next_message() {
+                        Ok(Some(m)) => m,
+                        Ok(None) => break,
+                        Err(e) => return Err(Error::alert(u8::from(e.alert()), format!("handshake framing: {e}"))),
+                    };
+                    self.dispatch(raw)?;
+                }
+                Ok(())
+            }
+            ContentType::Alert => {
+                if !self.common.joiner.is_empty() {
+                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "alert interleaved with a fragmented handshake message"));
+                }
+                let a = Alert::decode(&data).map_err(|e| Error::alert(alert::DECODE_ERROR, format!("malformed alert: {e}")))?;
+                self.common.log_entry(Direction::Received, ContentType::Alert, None, Some(a), a.to_string());
+                match a.description {
+                    AlertDescription::CloseNotify => {
+                        self.common.peer_closed = true;
+                        self.common.events.push_back(Event::PeerClosed);
+                        Ok(())
+                    }
+                    AlertDescription::UserCanceled if a.level == AlertLevel::Warning => Ok(()),
+                    d => Err(Error {
+                        kind: ErrorKind::AlertReceived,
+                        alert_sent: None,
+                        alert_received: Some(d),
+                        message: format!("received {} alert {}", a.level, d),
+                    }),
+                }
+            }
+            ContentType::ApplicationData => {
+                if !self.common.joiner.is_empty() {
+                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "application data interleaved with a handshake message"));
+                }
+                if !self.common.app_read {
+                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "application data before the handshake completed"));
+                }
+                self.common.key_updates_in_row = 0;
+                self.common.log_entry(
+                    Direction::Received,
+                    ContentType::ApplicationData,
+                    None,
+                    None,
+                    format!("ApplicationData {}B", data.len()),
+                );
+                if !data.is_empty() {
+                    self.common.events.push_back(Event::ApplicationData(data));
+                }
+                Ok(())
+            }
+            other => Err(Error::alert(alert::UNEXPECTED_MESSAGE, format!("unexpected {other} record"))),
+        }
+    }
+
+    fn dispatch(&mut self, raw: Vec<u8>) -> Result<(), Error> {
+        let msg = HandshakeMessage::decode_with(&raw, &DecodeCtx::TLS13)
+            .map_err(|e| Error::alert(u8::from(e.alert()), format!("malformed handshake message: {e}")))?;
+        self.common.log_entry(Direction::Received, ContentType::Handshake, Some(&msg), None, msg.describe());
+        let state = self.state.take().ok_or_else(|| Error::internal("no handshake state"))?;
+        let next = match state {
+            HsState::Client(s) => HsState::Client(s.handle(&mut self.common, msg, raw)?),
+            HsState::Server(s) => HsState::Server(s.handle(&mut self.common, msg, raw)?),
+        };
+        self.state = Some(next);
+        Ok(())
+    }
+
+    /// Bytes to send (possibly empty).
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.common.out)
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.common.events.pop_front()
+    }
+
+    /// Queue application data (fragmented to the negotiated maximum).
+    pub fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if let Some(e) = &self.common.failed {
+            return Err(closed_error(e));
+        }
+        if !self.common.app_write {
+            return Err(Error::other(ErrorKind::Closed, "cannot send application data before the handshake completes"));
+        }
+        if self.common.sent_close {
+            return Err(Error::other(ErrorKind::Closed, "close_notify already sent"));
+        }
+        self.common.log_entry(Direction::Sent, ContentType::ApplicationData, None, None, format!("ApplicationData {}B", data.len()));
+        let r = self.common.write_records(ContentType::ApplicationData, data);
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// Queue a close_notify alert.
+    pub fn send_close_notify(&mut self) {
+        if self.common.failed.is_some() || self.common.sent_close {
+            return;
+        }
+        self.common.sent_close = true;
+        self.common.send_alert(Alert::close_notify());
+    }
+
+    /// Send a KeyUpdate (RFC 8446 4.6.3) and switch our write keys.
+    pub fn request_key_update(&mut self, update_requested: bool) -> Result<(), Error> {
+        if let Some(e) = &self.common.failed {
+            return Err(closed_error(e));
+        }
+        if !self.common.handshake_complete {
+            return Err(Error::other(ErrorKind::Closed, "KeyUpdate before the handshake completed"));
+        }
+        let r = self.common.send_key_update(update_requested);
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// Transport EOF. `Err(Truncated)` unless a close_notify was received.
+    pub fn handle_eof(&mut self) -> Result<(), Error> {
+        if self.common.peer_closed {
+            return Ok(());
+        }
+        if let Some(e) = &self.common.failed {
+            return Err(closed_error(e));
+        }
+        let msg = if self.common.handshake_complete {
+            "connection truncated: EOF without close_notify"
+        } else {
+            "connection truncated: EOF during the handshake"
+        };
+        let e = Error::other(ErrorKind::Truncated, msg);
+        self.common.failed = Some(e.clone());
+        Err(e)
+    }
+
+    /// Whether the handshake is still in progress.
+    pub fn is_handshaking(&self) -> bool {
+        !self.common.handshake_complete
+    }
+
+    /// What was negotiated so far (set from ServerHello on).
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        self.common.negotiated.as_ref()
+    }
+
+    /// The last handshake step reached.
+    pub fn step(&self) -> Step {
+        self.common.step
+    }
+
+    /// Every record/message sent and received, decoded.
+    pub fn transcript(&self) -> &[TranscriptEntry] {
+        &self.common.log
+    }
+
+    /// The error that killed the connection, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.common.failed.as_ref()
+    }
+
+    /// Whether we are the client.
+    pub fn is_client(&self) -> bool {
+        self.common.is_client
+    }
+}
+
+fn closed_error(e: &Error) -> Error {
+    Error::other(ErrorKind::Closed, format!("connection already failed: {}", e.message))
+}

@@ -1,0 +1,144 @@
+//! The TLS 1.3 key schedule (RFC 8446 7.1) and the transcript hash (4.4.1).
+
+use crate::crypto::HashAlg;
+
+/// Which stage of the key schedule the current secret belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Early Secret
+    Early,
+    /// Handshake Secret
+    Handshake,
+    /// Master Secret
+    Master,
+}
+
+/// The running key schedule: the current Early/Handshake/Master secret.
+#[derive(Debug, Clone)]
+pub struct KeySchedule {
+    hash: HashAlg,
+    secret: Vec<u8>,
+    stage: Stage,
+}
+
+impl KeySchedule {
+    /// Early Secret = HKDF-Extract(0, PSK or 0).
+    pub fn new(hash: HashAlg, psk: Option<&[u8]>) -> Self {
+        let zeros = vec![0u8; hash.len()];
+        let secret = hash.extract(&zeros, psk.unwrap_or(&zeros));
+        Self { hash, secret, stage: Stage::Early }
+    }
+
+    /// The hash function.
+    pub fn hash(&self) -> HashAlg {
+        self.hash
+    }
+
+    /// The current secret (Early, Handshake or Master Secret).
+    pub fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+
+    /// The current stage.
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    fn empty_hash(&self) -> Vec<u8> {
+        self.hash.hash(b"")
+    }
+
+    /// Derive-Secret(current, label, Messages) given the transcript hash.
+    pub fn derive(&self, label: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
+        self.hash.derive_secret(&self.secret, label, transcript_hash)
+    }
+
+    /// binder_key: "ext binder" or "res binder" from the Early Secret.
+    pub fn binder_key(&self, resumption: bool) -> Vec<u8> {
+        let label: &[u8] = if resumption { b"res binder" } else { b"ext binder" };
+        self.derive(label, &self.empty_hash())
+    }
+
+    /// Move to the next stage: secret = HKDF-Extract(Derive-Secret(., "derived", ""), ikm).
+    /// `ikm` is the (EC)DHE shared secret for the Handshake Secret, or None (zeros) for the
+    /// Master Secret.
+    pub fn advance(&mut self, ikm: Option<&[u8]>) {
+        let derived = self.derive(b"derived", &self.empty_hash());
+        let zeros = vec![0u8; self.hash.len()];
+        self.secret = self.hash.extract(&derived, ikm.unwrap_or(&zeros));
+        self.stage = match self.stage {
+            Stage::Early => Stage::Handshake,
+            _ => Stage::Master,
+        };
+    }
+
+    /// finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length).
+    pub fn finished_key(hash: HashAlg, base_key: &[u8]) -> Vec<u8> {
+        hash.expand_label(base_key, b"finished", b"", hash.len())
+    }
+
+    /// verify_data = HMAC(finished_key, transcript hash).
+    pub fn verify_data(hash: HashAlg, base_key: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
+        hash.hmac(&Self::finished_key(hash, base_key), transcript_hash)
+    }
+
+    /// application_traffic_secret_N+1 (RFC 8446 7.2).
+    pub fn next_traffic_secret(hash: HashAlg, secret: &[u8]) -> Vec<u8> {
+        hash.expand_label(secret, b"traffic upd", b"", hash.len())
+    }
+
+    /// PSK for a ticket: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce, Hash.length).
+    pub fn resumption_psk(hash: HashAlg, res_master: &[u8], nonce: &[u8]) -> Vec<u8> {
+        hash.expand_label(res_master, b"resumption", nonce, hash.len())
+    }
+
+    /// TLS-Exporter (RFC 8446 7.5) from an exporter_master_secret.
+    pub fn export(hash: HashAlg, exporter_master: &[u8], label: &[u8], context: &[u8], len: usize) -> Vec<u8> {
+        let secret = hash.derive_secret(exporter_master, label, &hash.hash(b""));
+        hash.expand_label(&secret, b"exporter", &hash.hash(context), len)
+    }
+}
+
+/// The handshake transcript (RFC 8446 4.4.1): the concatenation of handshake messages,
+/// hashed on demand. Kept as bytes because the hash is known only after ServerHello.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    buf: Vec<u8>,
+}
+
+impl Transcript {
+    /// Empty transcript.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Append a whole handshake message (header included).
+    pub fn add(&mut self, msg: &[u8]) {
+        self.buf.extend_from_slice(msg);
+    }
+
+    /// Transcript-Hash of everything so far.
+    pub fn hash(&self, h: HashAlg) -> Vec<u8> {
+        h.hash(&self.buf)
+    }
+
+    /// Transcript-Hash of everything so far followed by `extra` (e.g. a truncated ClientHello
+    /// for PSK binders).
+    pub fn hash_with(&self, h: HashAlg, extra: &[u8]) -> Vec<u8> {
+        h.hash_parts(&[&self.buf, extra])
+    }
+
+    /// Replace ClientHello1 with message_hash (4.4.1), used when a HelloRetryRequest is
+    /// sent/received: message_hash || 00 00 Hash.length || Hash(ClientHello1).
+    pub fn replace_with_message_hash(&mut self, h: HashAlg) {
+        let digest = h.hash(&self.buf);
+        let mut b = vec![254u8, 0, 0, digest.len() as u8];
+        b.extend_from_slice(&digest);
+        self.buf = b;
+    }
+
+    /// Raw transcript bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+}

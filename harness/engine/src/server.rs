@@ -1,0 +1,578 @@
+//! Server handshake state machine (RFC 8446 2, 4) and session tickets.
+
+use std::sync::Arc;
+
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+use rustls_pki_types::CertificateDer;
+use tls_wire::{
+    CertificateEntry, CertificateRequestTls13, CertificateTls13, CertificateVerify, CipherSuite, ClientHello,
+    CompressionMethod, Extension, HandshakeMessage, HandshakePayload, KeyShareEntry, NamedGroup, NewSessionTicket,
+    ProtocolVersion, PskKeyExchangeMode, Reader, ServerHello, SignatureScheme, HRR_RANDOM,
+};
+
+use crate::config::{ClientAuth, ServerConfig, Step};
+use crate::conn::Common;
+use crate::crypto::{kx, sign, Group, SigScheme, Suite};
+use crate::error::{alert, Error};
+use crate::keyschedule::{KeySchedule, Transcript};
+use crate::verify;
+
+/// Bytes of undecryptable early data a server skips (RFC 8446 4.2.10). We never accept
+/// early data and never advertise it, so this only tolerates clients that try anyway.
+const EARLY_DATA_SKIP: usize = 16384 + 256;
+
+/// The server's states.
+pub(crate) enum ServerState {
+    ExpectClientHello(Box<ExpectClientHello>),
+    ExpectCertificate(Box<ServerHs>),
+    ExpectCertificateVerify(Box<ServerHs>),
+    ExpectFinished(Box<ServerHs>),
+    Traffic(Box<ServerTraffic>),
+}
+
+pub(crate) struct ExpectClientHello {
+    config: Arc<ServerConfig>,
+    hrr: Option<HrrSent>,
+}
+
+struct HrrSent {
+    suite: Suite,
+    group: Group,
+    cookie: Option<Vec<u8>>,
+    session_id: Vec<u8>,
+    cipher_suites: Vec<CipherSuite>,
+    transcript: Transcript,
+    ccs_sent: bool,
+}
+
+pub(crate) struct ServerHs {
+    config: Arc<ServerConfig>,
+    suite: Suite,
+    transcript: Transcript,
+    ks: KeySchedule,
+    c_hs: Vec<u8>,
+    c_ap: Vec<u8>,
+    client_certs: Vec<CertificateDer<'static>>,
+    alpn: Option<Vec<u8>>,
+    sni: Option<String>,
+}
+
+pub(crate) struct ServerTraffic {}
+
+fn err(code: u8, msg: impl Into<String>) -> Error {
+    Error::alert(code, msg)
+}
+
+fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
+    err(alert::UNEXPECTED_MESSAGE, format!("expected {expected}, received {}", msg.typ))
+}
+
+/// The decrypted content of one of our session tickets.
+struct TicketState {
+    suite: Suite,
+    psk: Vec<u8>,
+    issued: u64,
+    age_add: u32,
+    lifetime: u32,
+}
+
+fn ticket_key(key: &[u8; 32]) -> Result<LessSafeKey, Error> {
+    UnboundKey::new(&AES_256_GCM, key).map(LessSafeKey::new).map_err(|_| Error::internal("ticket key"))
+}
+
+fn seal_ticket(c: &Common, key: &[u8; 32], t: &TicketState) -> Result<Vec<u8>, Error> {
+    let mut p = Vec::new();
+    p.extend_from_slice(&t.suite.to_u16().to_be_bytes());
+    p.push(t.psk.len() as u8);
+    p.extend_from_slice(&t.psk);
+    p.extend_from_slice(&t.issued.to_be_bytes());
+    p.extend_from_slice(&t.age_add.to_be_bytes());
+    p.extend_from_slice(&t.lifetime.to_be_bytes());
+    let nonce: [u8; 12] = c.random_bytes()?;
+    ticket_key(key)?
+        .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(b"tls-engine ticket"), &mut p)
+        .map_err(|_| Error::internal("ticket seal"))?;
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&p);
+    Ok(out)
+}
+
+fn open_ticket(key: &[u8; 32], ticket: &[u8]) -> Option<TicketState> {
+    if ticket.len() < 12 + 16 {
+        return None;
+    }
+    let (nonce, ct) = ticket.split_at(12);
+    let nonce: [u8; 12] = nonce.try_into().ok()?;
+    let mut buf = ct.to_vec();
+    let plain = ticket_key(key)
+        .ok()?
+        .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(b"tls-engine ticket"), &mut buf)
+        .ok()?;
+    let mut r = Reader::new(plain);
+    let suite = Suite::from_u16(r.u16().ok()?)?;
+    let psk = r.opaque_u8().ok()?.to_vec();
+    let issued = u64::from_be_bytes(r.array::<8>().ok()?);
+    let age_add = r.u32().ok()?;
+    let lifetime = r.u32().ok()?;
+    Some(TicketState { suite, psk, issued, age_add, lifetime })
+}
+
+impl ExpectClientHello {
+    fn handle(self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ServerState, Error> {
+        let HandshakePayload::ClientHello(ch) = msg.payload else {
+            return Err(unexpected("ClientHello", &msg));
+        };
+        c.reach(Step::ClientHello);
+        c.ccs_ok = true;
+        c.skip_plain_early_data = false;
+        let config = self.config.clone();
+        if let Some(t) = ch.duplicate_extension() {
+            return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ClientHello")));
+        }
+        let Some(versions) = ch.supported_versions() else {
+            return Err(err(
+                alert::PROTOCOL_VERSION,
+                format!("ClientHello without supported_versions (legacy_version {}); only TLS 1.3 is implemented", ch.legacy_version),
+            ));
+        };
+        if !versions.contains(&ProtocolVersion::TLSv1_3) {
+            return Err(err(alert::PROTOCOL_VERSION, "client does not offer TLS 1.3"));
+        }
+        if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
+            return Err(err(alert::ILLEGAL_PARAMETER, "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]"));
+        }
+        if ch.psk().is_some() && !ch.psk_is_last() {
+            return Err(err(alert::ILLEGAL_PARAMETER, "pre_shared_key is not the last ClientHello extension"));
+        }
+        if let Some(h) = &self.hrr {
+            if ch.session_id != h.session_id {
+                return Err(err(alert::ILLEGAL_PARAMETER, "second ClientHello changed legacy_session_id"));
+            }
+            if ch.cipher_suites != h.cipher_suites {
+                return Err(err(alert::ILLEGAL_PARAMETER, "second ClientHello changed cipher_suites"));
+            }
+            if ch.early_data() {
+                return Err(err(alert::ILLEGAL_PARAMETER, "early_data in the ClientHello after HelloRetryRequest"));
+            }
+            if h.cookie.as_deref() != ch.cookie() {
+                return Err(err(alert::ILLEGAL_PARAMETER, "second ClientHello cookie does not echo the HelloRetryRequest cookie"));
+            }
+        }
+        // cipher suite: server preference
+        let suite = config
+            .cipher_suites
+            .iter()
+            .filter(|s| ch.cipher_suites.contains(s))
+            .find_map(|s| Suite::from_u16(s.get()))
+            .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no cipher suite in common"))?;
+        // groups and key shares (RFC 8446 4.2.7, 4.2.8, 9.2)
+        let (client_groups, shares) = match (ch.supported_groups(), ch.key_shares()) {
+            (Some(g), Some(s)) => (g, s),
+            (None, Some(_)) => return Err(err(alert::MISSING_EXTENSION, "key_share without supported_groups")),
+            (Some(_), None) => return Err(err(alert::MISSING_EXTENSION, "supported_groups without key_share")),
+            (None, None) => return Err(err(alert::MISSING_EXTENSION, "ClientHello has neither supported_groups nor key_share")),
+        };
+        for (i, s) in shares.iter().enumerate() {
+            if !client_groups.contains(&s.group) {
+                return Err(err(alert::ILLEGAL_PARAMETER, format!("key_share for {} which is not in supported_groups", s.group)));
+            }
+            if shares.iter().skip(i + 1).any(|o| o.group == s.group) {
+                return Err(err(alert::ILLEGAL_PARAMETER, format!("two key shares for {}", s.group)));
+            }
+        }
+        if ch.signature_algorithms().is_none() && ch.psk().is_none() {
+            return Err(err(alert::MISSING_EXTENSION, "ClientHello without signature_algorithms"));
+        }
+        let common_groups: Vec<Group> = config
+            .groups
+            .iter()
+            .filter(|g| client_groups.contains(g))
+            .filter_map(|g| Group::from_u16(g.get()))
+            .collect();
+        let Some(&preferred) = common_groups.first() else {
+            return Err(err(alert::HANDSHAKE_FAILURE, "no key exchange group in common"));
+        };
+        let has_share = |g: Group| shares.iter().any(|s| s.group.get() == g.to_u16());
+        let hrr_group = if let Some(h) = &self.hrr {
+            if shares.len() != 1 || !has_share(h.group) {
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("second ClientHello must carry exactly one key share, for {:?}", h.group),
+                ));
+            }
+            None
+        } else if config.knobs.force_hrr {
+            common_groups.iter().copied().find(|g| !has_share(*g))
+        } else if !has_share(preferred) {
+            Some(preferred)
+        } else {
+            None
+        };
+        if let Some(g) = hrr_group {
+            return self.send_hrr(c, ch, raw, suite, g);
+        }
+        let group = match &self.hrr {
+            Some(h) if h.suite != suite => {
+                return Err(err(alert::ILLEGAL_PARAMETER, "cipher suite changed after HelloRetryRequest"));
+            }
+            Some(h) => h.group,
+            None => preferred,
+        };
+        let client_share = shares
+            .iter()
+            .find(|s| s.group.get() == group.to_u16())
+            .ok_or_else(|| Error::internal("selected share vanished"))?;
+
+        let mut transcript = match &self.hrr {
+            Some(h) => h.transcript.clone(),
+            None => Transcript::new(),
+        };
+        let h = suite.hash();
+
+        // PSK (RFC 8446 4.2.11)
+        let mut psk: Option<(u16, Vec<u8>)> = None;
+        if let Some(offered) = ch.psk() {
+            let Some(modes) = ch.psk_modes() else {
+                return Err(err(alert::MISSING_EXTENSION, "pre_shared_key without psk_key_exchange_modes"));
+            };
+            if offered.identities.len() != offered.binders.len() {
+                return Err(err(alert::ILLEGAL_PARAMETER, "pre_shared_key identities and binders differ in number"));
+            }
+            if modes.contains(&PskKeyExchangeMode::PskDheKe) {
+                let partial_len = raw.len().saturating_sub(offered.binders_len());
+                let partial = raw.get(..partial_len).unwrap_or(&[]);
+                for (i, (id, binder)) in offered.identities.iter().zip(offered.binders.iter()).enumerate() {
+                    let Some(t) = open_ticket(&config.ticket_key, &id.identity) else { continue };
+                    let now = c.now_secs();
+                    let age_s = now.saturating_sub(t.issued);
+                    if t.suite.hash() != h || age_s > u64::from(t.lifetime) {
+                        continue;
+                    }
+                    let client_age_ms = id.obfuscated_ticket_age.wrapping_sub(t.age_add);
+                    if u64::from(client_age_ms) > u64::from(t.lifetime) * 1000 + 10_000 {
+                        continue;
+                    }
+                    let bk = KeySchedule::new(h, Some(&t.psk)).binder_key(true);
+                    let key = KeySchedule::finished_key(h, &bk);
+                    if !h.hmac_verify(&key, &transcript.hash_with(h, partial), binder) {
+                        return Err(err(alert::DECRYPT_ERROR, format!("PSK binder {i} does not verify")));
+                    }
+                    psk = Some((i as u16, t.psk));
+                    break;
+                }
+            }
+        }
+        if psk.is_none() && ch.signature_algorithms().is_none() {
+            return Err(err(alert::MISSING_EXTENSION, "ClientHello without signature_algorithms"));
+        }
+
+        // ALPN (RFC 7301)
+        let mut alpn = None;
+        if let (Some(offered), false) = (ch.alpn(), config.alpn.is_empty()) {
+            alpn = config.alpn.iter().find(|p| offered.contains(p)).cloned();
+            if alpn.is_none() {
+                return Err(err(alert::NO_APPLICATION_PROTOCOL, "no ALPN protocol in common"));
+            }
+        }
+        let sni = ch.server_name().map(|n| String::from_utf8_lossy(n).into_owned());
+        let mut client_rsl = false;
+        for e in &ch.extensions {
+            if let Extension::RecordSizeLimit(v) = e {
+                if *v < 64 {
+                    return Err(err(alert::ILLEGAL_PARAMETER, format!("record_size_limit {v} < 64")));
+                }
+                client_rsl = true;
+                c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
+            }
+        }
+
+        // key exchange
+        let (server_share, shared) = kx::server_respond(group, &client_share.key_exchange, c.random.as_ref())
+            .map_err(|e| err(alert::ILLEGAL_PARAMETER, format!("client key share: {e}")))?;
+        transcript.add(&raw);
+        let mut exts = vec![
+            Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3),
+            Extension::KeyShareServer(KeyShareEntry::new(NamedGroup::from(group.to_u16()), server_share)),
+        ];
+        if let Some((idx, _)) = &psk {
+            exts.push(Extension::PreSharedKeyServer(*idx));
+        }
+        let sh = ServerHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: c.random_bytes()?,
+            session_id: ch.session_id.clone(),
+            cipher_suite: CipherSuite::from(suite.to_u16()),
+            compression_method: CompressionMethod::Null,
+            extensions: exts,
+            extensions_present: true,
+        };
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHello(sh)))?;
+        transcript.add(&b);
+        c.reach(Step::ServerHello);
+        let want_ccs = config.knobs.send_ccs.unwrap_or(!ch.session_id.is_empty());
+        if want_ccs && !self.hrr.as_ref().is_some_and(|h| h.ccs_sent) {
+            c.send_ccs();
+        }
+        {
+            let n = c.negotiated_mut();
+            n.cipher_suite = CipherSuite::from(suite.to_u16());
+            n.group = Some(NamedGroup::from(group.to_u16()));
+            n.resumed = psk.is_some();
+            n.hrr = self.hrr.is_some();
+            n.alpn = alpn.clone();
+            n.server_name = sni.clone();
+        }
+        let mut ks = KeySchedule::new(h, psk.as_ref().map(|(_, p)| p.as_slice()));
+        ks.advance(Some(&shared));
+        let th = transcript.hash(h);
+        let c_hs = ks.derive(b"c hs traffic", &th);
+        let s_hs = ks.derive(b"s hs traffic", &th);
+        c.set_write_key(suite, s_hs.clone(), false)?;
+
+        // EncryptedExtensions
+        let mut ee = Vec::new();
+        if sni.is_some() && psk.is_none() {
+            ee.push(Extension::ServerName(Vec::new()));
+        }
+        if let Some(p) = &alpn {
+            ee.push(Extension::Alpn(vec![p.clone()]));
+        }
+        if client_rsl {
+            match config.knobs.record_size_limit {
+                Some(0) => {}
+                Some(v) => ee.push(Extension::RecordSizeLimit(v)),
+                None => ee.push(Extension::RecordSizeLimit(16385)),
+            }
+        }
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::EncryptedExtensions(ee)))?;
+        transcript.add(&b);
+
+        let our_schemes: Vec<SignatureScheme> =
+            config.signature_schemes.iter().copied().filter(|s| SigScheme::from_u16(s.get()).is_some()).collect();
+        let client_auth = psk.is_none() && !matches!(config.client_auth, ClientAuth::None);
+        if psk.is_none() {
+            if client_auth {
+                let cr = CertificateRequestTls13 {
+                    context: Vec::new(),
+                    extensions: vec![Extension::SignatureAlgorithms(our_schemes.clone())],
+                };
+                let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateRequest(cr)))?;
+                transcript.add(&b);
+            }
+            let entries =
+                config.cert.chain.iter().map(|d| CertificateEntry { cert: d.as_ref().to_vec(), extensions: Vec::new() }).collect();
+            let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Certificate(CertificateTls13 {
+                context: Vec::new(),
+                entries,
+            })))?;
+            transcript.add(&b);
+            c.reach(Step::Certificate);
+            let offered = ch.signature_algorithms().unwrap_or(&[]);
+            let scheme = our_schemes
+                .iter()
+                .filter(|s| offered.contains(s))
+                .filter_map(|s| SigScheme::from_u16(s.get()))
+                .find(|s| config.cert.signer.schemes().contains(s))
+                .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no signature scheme in common for the server certificate"))?;
+            if !c.knobs.skip_certificate_verify {
+                let content = sign::certificate_verify_message(true, &transcript.hash(h));
+                let mut sig = config.cert.signer.sign(scheme, &content).map_err(|e| Error::internal(e.to_string()))?;
+                if c.knobs.bad_certificate_verify {
+                    if let Some(b) = sig.last_mut() {
+                        *b ^= 1;
+                    }
+                }
+                let cv = CertificateVerify { scheme: SignatureScheme::from(scheme.to_u16()), signature: sig };
+                let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateVerify(cv)))?;
+                transcript.add(&b);
+            }
+        }
+        let mut fin = KeySchedule::verify_data(h, &s_hs, &transcript.hash(h));
+        if c.knobs.send_wrong_finished {
+            if let Some(b) = fin.first_mut() {
+                *b ^= 0xff;
+            }
+        }
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
+        transcript.add(&b);
+        ks.advance(None);
+        let th = transcript.hash(h);
+        let c_ap = ks.derive(b"c ap traffic", &th);
+        let s_ap = ks.derive(b"s ap traffic", &th);
+        c.set_write_key(suite, s_ap, true)?;
+        c.set_read_key(suite, c_hs.clone(), false)?;
+        if ch.early_data() {
+            c.early_data_skip = EARLY_DATA_SKIP;
+        }
+        let hs = Box::new(ServerHs { config, suite, transcript, ks, c_hs, c_ap, client_certs: Vec::new(), alpn, sni });
+        Ok(if client_auth { ServerState::ExpectCertificate(hs) } else { ServerState::ExpectFinished(hs) })
+    }
+
+    fn send_hrr(self: Box<Self>, c: &mut Common, ch: ClientHello, raw: Vec<u8>, suite: Suite, group: Group) -> Result<ServerState, Error> {
+        let config = self.config;
+        let mut transcript = Transcript::new();
+        transcript.add(&raw);
+        transcript.replace_with_message_hash(suite.hash());
+        let mut exts = vec![
+            Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3),
+            Extension::KeyShareHrr(NamedGroup::from(group.to_u16())),
+        ];
+        let cookie = if config.send_cookie_on_hrr {
+            let mut ck = transcript.bytes().to_vec();
+            let r: [u8; 16] = c.random_bytes()?;
+            ck.extend_from_slice(&r);
+            exts.push(Extension::Cookie(ck.clone()));
+            Some(ck)
+        } else {
+            None
+        };
+        let hrr = ServerHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: HRR_RANDOM,
+            session_id: ch.session_id.clone(),
+            cipher_suite: CipherSuite::from(suite.to_u16()),
+            compression_method: CompressionMethod::Null,
+            extensions: exts,
+            extensions_present: true,
+        };
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHello(hrr)))?;
+        transcript.add(&b);
+        c.reach(Step::ServerHello);
+        let want_ccs = config.knobs.send_ccs.unwrap_or(!ch.session_id.is_empty());
+        if want_ccs {
+            c.send_ccs();
+        }
+        if ch.early_data() {
+            c.skip_plain_early_data = true;
+        }
+        let n = c.negotiated_mut();
+        n.hrr = true;
+        n.cipher_suite = CipherSuite::from(suite.to_u16());
+        n.group = Some(NamedGroup::from(group.to_u16()));
+        Ok(ServerState::ExpectClientHello(Box::new(ExpectClientHello {
+            config,
+            hrr: Some(HrrSent {
+                suite,
+                group,
+                cookie,
+                session_id: ch.session_id,
+                cipher_suites: ch.cipher_suites,
+                transcript,
+                ccs_sent: want_ccs,
+            }),
+        })))
+    }
+}
+
+impl ServerHs {
+    fn roots(&self) -> (&[CertificateDer<'static>], bool) {
+        match &self.config.client_auth {
+            ClientAuth::None => (&[], false),
+            ClientAuth::Optional { roots } => (roots, false),
+            ClientAuth::Required { roots } => (roots, true),
+        }
+    }
+
+    fn handle_cert(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ServerState, Error> {
+        let HandshakePayload::Certificate(cert) = msg.payload else {
+            return Err(unexpected("Certificate", &msg));
+        };
+        if !cert.context.is_empty() {
+            return Err(err(alert::ILLEGAL_PARAMETER, "client Certificate context does not match the CertificateRequest"));
+        }
+        self.transcript.add(&raw);
+        let (roots, required) = self.roots();
+        if cert.entries.is_empty() {
+            if required {
+                return Err(err(alert::CERTIFICATE_REQUIRED, "client sent no certificate but one is required"));
+            }
+            return Ok(ServerState::ExpectFinished(self));
+        }
+        for e in &cert.entries {
+            if let Some(x) = e.extensions.first() {
+                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("client CertificateEntry contains {}", x.typ())));
+            }
+        }
+        let chain: Vec<CertificateDer<'static>> = cert.entries.into_iter().map(|e| CertificateDer::from(e.cert)).collect();
+        verify::verify_chain(&chain, roots, c.now, false, None)?;
+        c.negotiated_mut().peer_certificates = chain.clone();
+        self.client_certs = chain;
+        c.reach(Step::Certificate);
+        Ok(ServerState::ExpectCertificateVerify(self))
+    }
+
+    fn handle_cv(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ServerState, Error> {
+        let HandshakePayload::CertificateVerify(cv) = msg.payload else {
+            return Err(unexpected("CertificateVerify", &msg));
+        };
+        let scheme = SigScheme::from_u16(cv.scheme.get()).filter(|_| self.config.signature_schemes.contains(&cv.scheme));
+        let Some(scheme) = scheme else {
+            return Err(err(alert::ILLEGAL_PARAMETER, format!("client CertificateVerify uses {} which was not requested", cv.scheme)));
+        };
+        let th = self.transcript.hash(self.suite.hash());
+        let content = sign::certificate_verify_message(false, &th);
+        let ee = self.client_certs.first().ok_or_else(|| Error::internal("no client certificate"))?;
+        sign::verify_with_cert(ee, scheme, &content, &cv.signature)
+            .map_err(|_| err(alert::DECRYPT_ERROR, format!("client CertificateVerify signature ({}) does not verify", cv.scheme)))?;
+        c.negotiated_mut().signature_scheme = Some(cv.scheme);
+        c.reach(Step::CertificateVerified);
+        self.transcript.add(&raw);
+        Ok(ServerState::ExpectFinished(self))
+    }
+
+    fn handle_finished(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ServerState, Error> {
+        let HandshakePayload::Finished(vd) = msg.payload else {
+            return Err(unexpected("Finished", &msg));
+        };
+        c.reach(Step::KeyExchange);
+        let h = self.suite.hash();
+        let key = KeySchedule::finished_key(h, &self.c_hs);
+        if !h.hmac_verify(&key, &self.transcript.hash(h), &vd) {
+            return Err(err(alert::DECRYPT_ERROR, "client Finished verify_data mismatch"));
+        }
+        c.reach(Step::Finished);
+        self.transcript.add(&raw);
+        c.set_read_key(self.suite, self.c_ap.clone(), true)?;
+        let res_master = self.ks.derive(b"res master", &self.transcript.hash(h));
+        c.complete_handshake();
+        for i in 0..self.config.tickets {
+            let nonce = vec![i];
+            let age_add = u32::from_be_bytes(c.random_bytes()?);
+            let psk = KeySchedule::resumption_psk(h, &res_master, &nonce);
+            let state = TicketState { suite: self.suite, psk, issued: c.now_secs(), age_add, lifetime: self.config.ticket_lifetime };
+            let ticket = seal_ticket(c, &self.config.ticket_key, &state)?;
+            let nst = NewSessionTicket { lifetime: state.lifetime, age_add, nonce, ticket, extensions: Vec::new() };
+            c.send_handshake(&HandshakeMessage::new(HandshakePayload::NewSessionTicket(nst)))?;
+        }
+        let _ = (&self.alpn, &self.sni);
+        Ok(ServerState::Traffic(Box::new(ServerTraffic {})))
+    }
+}
+
+impl ServerState {
+    pub(crate) fn start(config: Arc<ServerConfig>) -> Result<Self, Error> {
+        if !config.cipher_suites.iter().any(|s| Suite::from_u16(s.get()).is_some()) {
+            return Err(Error::config("no supported TLS 1.3 cipher suite configured"));
+        }
+        if !config.groups.iter().any(|g| Group::from_u16(g.get()).is_some()) {
+            return Err(Error::config("no supported key exchange group configured"));
+        }
+        Ok(Self::ExpectClientHello(Box::new(ExpectClientHello { config, hrr: None })))
+    }
+
+    pub(crate) fn handle(self, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<Self, Error> {
+        match self {
+            Self::ExpectClientHello(s) => s.handle(c, msg, raw),
+            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
+            Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
+            Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
+            Self::Traffic(s) => match msg.payload {
+                HandshakePayload::KeyUpdate(req) => {
+                    c.handle_key_update(req)?;
+                    Ok(Self::Traffic(s))
+                }
+                _ => Err(unexpected("KeyUpdate", &msg)),
+            },
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! `harness`: run scenarios against TLS peers.
+
+use clap::Parser;
+use harness::cli::{Cli, Command};
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match &cli.command {
+        Command::Run(args) => harness::cli::run(args),
+    };
+    match code {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! The `harness` command line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use reports::{CaseResult, Results, RunInfo, Verdict, SCHEMA_VERSION};
+
+use crate::peers;
+use crate::run::{self, RunOptions, Shard};
+use crate::scenario;
+
+/// TLS conformance and interoperability harness.
+#[derive(Debug, Parser)]
+#[command(name = "harness", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios against peers and write results.json.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Directory of scenario files (default: `scenarios/` of the workspace).
+    #[arg(long)]
+    pub scenarios: Option<PathBuf>,
+    /// Comma-separated peers; every ordered pair of them is run, each peer with itself too.
+    #[arg(long, default_value = "rustls,openssl")]
+    pub peers: String,
+    /// Only scenarios of these families (repeatable).
+    #[arg(long = "family")]
+    pub families: Vec<String>,
+    /// Only scenarios whose id starts with this (repeatable).
+    #[arg(long = "scenario")]
+    pub scenario_filter: Vec<String>,
+    /// Run the K-th of N deterministic slices of the case list (e.g. 2/4).
+    #[arg(long)]
+    pub shard: Option<Shard>,
+    /// Output directory.
+    #[arg(long, default_value = "reports/out")]
+    pub out: PathBuf,
+    /// Cases in flight at once (default: twice the CPU count).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Seed for everything random in the run (recorded in the results).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Longest wait for one read or write, in milliseconds.
+    #[arg(long, default_value_t = 5000)]
+    pub idle_timeout_ms: u64,
+    /// Longest time one case may take, in milliseconds.
+    #[arg(long, default_value_t = 15000)]
+    pub deadline_ms: u64,
+    /// Print the case ids and exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// Finds the workspace's `scenarios/` directory: next to the current directory or above it.
+pub fn default_scenarios() -> PathBuf {
+    let mut dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    loop {
+        let candidate = dir.join("scenarios");
+        if candidate.is_dir() {
+            return candidate;
+        }
+        if !dir.pop() {
+            return PathBuf::from("scenarios");
+        }
+    }
+}
+
+fn git_head() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    now.format(&fmt).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// Whether a verdict is acceptable for the exit status: `pass`, or `skip` with a reason.
+pub fn acceptable(case: &CaseResult) -> bool {
+    match case.verdict {
+        Verdict::Pass => true,
+        Verdict::Skip => case.reason.as_deref().is_some_and(|r| !r.is_empty()),
+        _ => false,
+    }
+}
+
+/// Runs `harness run`; returns the process exit code.
+pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
+    let dir = args.scenarios.clone().unwrap_or_else(default_scenarios);
+    let peers = peers::parse_list(&args.peers).map_err(anyhow::Error::msg)?;
+    let scenarios = scenario::load_dir(&dir)?;
+    for f in &args.families {
+        if !scenarios.iter().any(|s| &s.family == f) {
+            let mut known: Vec<&str> = scenarios.iter().map(|s| s.family.as_str()).collect();
+            known.dedup();
+            anyhow::bail!("--family {f}: no such family in {}; known: {}", dir.display(), known.join(", "));
+        }
+    }
+    let selected: Vec<_> = scenarios
+        .iter()
+        .filter(|s| args.families.is_empty() || args.families.contains(&s.family))
+        .filter(|s| {
+            args.scenario_filter.is_empty()
+                || args.scenario_filter.iter().any(|p| s.id.starts_with(p.as_str()))
+        })
+        .collect();
+    let variants: Vec<_> = selected.iter().flat_map(|s| s.variants()).collect();
+    let mut cases = run::expand(&variants, &peers);
+    if let Some(shard) = args.shard {
+        cases = shard.select(cases);
+    }
+    if args.list {
+        for c in &cases {
+            println!("{}", c.id);
+        }
+        return Ok(0);
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| anyhow::anyhow!("--out {}: {e}", args.out.display()))?;
+    let partial = args.out.join("results.partial.jsonl");
+    let mut opts = RunOptions {
+        idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+        deadline: Duration::from_millis(args.deadline_ms),
+        partial: Some(partial.clone()),
+        ..RunOptions::default()
+    };
+    if let Some(j) = args.jobs {
+        opts.jobs = j.max(1);
+    }
+    let started = now_rfc3339();
+    let t0 = Instant::now();
+    let total = cases.len();
+    eprintln!(
+        "running {total} cases ({} scenarios, peers {}){}",
+        selected.len(),
+        peers.iter().map(|p| p.name()).collect::<Vec<_>>().join(","),
+        args.shard.map(|s| format!(", shard {s}")).unwrap_or_default()
+    );
+    let results = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let mut bad = 0usize;
+        let mut progress = |_done: usize, _total: usize, r: &CaseResult| {
+            bar.inc(1);
+            if !acceptable(r) {
+                bad += 1;
+                bar.println(format!("{:<14} {}  {}", r.verdict, r.id, r.reason.as_deref().unwrap_or("")));
+                bar.set_message(format!("{bad} unexpected"));
+            }
+        };
+        let r = run::run_cases(cases, &opts, &mut progress)?;
+        bar.finish_and_clear();
+        r
+    } else {
+        let step = (total / 10).max(1);
+        let mut progress = |done: usize, total: usize, r: &CaseResult| {
+            if !acceptable(r) {
+                eprintln!("{:<14} {}  {}", r.verdict, r.id, r.reason.as_deref().unwrap_or(""));
+            }
+            if done % step == 0 || done == total {
+                eprintln!("progress: {done}/{total} cases");
+            }
+        };
+        run::run_cases(cases, &opts, &mut progress)?
+    };
+    let results = Results {
+        schema_version: SCHEMA_VERSION,
+        run: RunInfo {
+            started,
+            git: git_head(),
+            seed: args.seed,
+            peers: peers.iter().map(|p| (p.name().to_string(), p.version())).collect(),
+            shard: args.shard.map(|s| s.to_string()),
+            duration_ms: Some(t0.elapsed().as_secs_f64() * 1000.0),
+        },
+        cases: results,
+    };
+    let path = run::write_results(&args.out, &results).map_err(anyhow::Error::msg)?;
+    let _ = std::fs::remove_file(&partial);
+    print!("{}", crate::matrix::render(&results.cases));
+    let unexpected: Vec<&CaseResult> = results.cases.iter().filter(|c| !acceptable(c)).collect();
+    println!("results: {}  ({:.1}s)", display(&path), t0.elapsed().as_secs_f64());
+    if unexpected.is_empty() {
+        Ok(0)
+    } else {
+        println!("{} unexpected verdicts:", unexpected.len());
+        for c in unexpected.iter().take(50) {
+            println!("  {:<14} {}  {}", c.verdict.as_str(), c.id, c.reason.as_deref().unwrap_or(""));
+        }
+        if unexpected.len() > 50 {
+            println!("  ... and {} more (see results.json)", unexpected.len() - 50);
+        }
+        Ok(1)
+    }
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}

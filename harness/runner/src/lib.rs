@@ -1,0 +1,22 @@
+//! The TLS conformance harness: peers, scenario model, execution.
+//!
+//! - [`model`]: the shared vocabulary ([`model::Setup`], [`model::Outcome`], ...).
+//! - [`peer`]: the [`peer::Peer`] trait and the per-case context.
+//! - [`peers`]: the adapters (`rustls`, `openssl`).
+//! - [`scenario`]: scenario files, validation and matrix expansion.
+//! - [`run`]: cases, parallel execution, verdicts.
+//! - [`transcript`]: decoding what crossed the wire.
+//! - [`matrix`]: the printed matrix.
+
+pub mod alerts;
+pub mod cli;
+pub mod matrix;
+pub mod model;
+pub mod peer;
+pub mod peers;
+pub mod run;
+pub mod scenario;
+pub mod steps;
+pub mod testing;
+pub mod transcript;
+pub mod versions;

@@ -1,0 +1,490 @@
+//! The vocabulary every peer shares: protocol versions, cipher suites, groups, signature
+//! schemes, the [`Setup`] of one case and the [`Outcome`] of one connection.
+//!
+//! Names are the IANA names (`TLS_AES_128_GCM_SHA256`, `x25519`, `ecdsa_secp256r1_sha256`),
+//! so results read the same whichever library produced them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub use certs::KeyType;
+pub use reports::{Direction, ObservedResult};
+
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str().eq_ignore_ascii_case(s))
+                    .ok_or_else(|| format!(
+                        "unknown {} `{}`; expected one of: {}",
+                        stringify!($name),
+                        s,
+                        $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+                    ))
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// A protocol version a peer can speak.
+    Version { Tls12 = "TLS1.2", Tls13 = "TLS1.3" }
+);
+
+named_enum!(
+    /// Cipher suites of the matrix (TLS 1.3 and the ECDHE AEAD suites of TLS 1.2).
+    Suite {
+        Tls13Aes128GcmSha256 = "TLS_AES_128_GCM_SHA256",
+        Tls13Aes256GcmSha384 = "TLS_AES_256_GCM_SHA384",
+        Tls13Chacha20Poly1305Sha256 = "TLS_CHACHA20_POLY1305_SHA256",
+        EcdheEcdsaAes128GcmSha256 = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        EcdheEcdsaAes256GcmSha384 = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        EcdheEcdsaChacha20Poly1305Sha256 = "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        EcdheRsaAes128GcmSha256 = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        EcdheRsaAes256GcmSha384 = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        EcdheRsaChacha20Poly1305Sha256 = "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    }
+);
+
+/// How a TLS 1.2 suite authenticates the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuiteAuth {
+    /// TLS 1.3 suites: any certificate type.
+    Any,
+    Ecdsa,
+    Rsa,
+}
+
+impl Suite {
+    /// The version the suite belongs to.
+    pub fn version(self) -> Version {
+        match self {
+            Suite::Tls13Aes128GcmSha256
+            | Suite::Tls13Aes256GcmSha384
+            | Suite::Tls13Chacha20Poly1305Sha256 => Version::Tls13,
+            _ => Version::Tls12,
+        }
+    }
+
+    pub fn auth(self) -> SuiteAuth {
+        match self {
+            Suite::EcdheEcdsaAes128GcmSha256
+            | Suite::EcdheEcdsaAes256GcmSha384
+            | Suite::EcdheEcdsaChacha20Poly1305Sha256 => SuiteAuth::Ecdsa,
+            Suite::EcdheRsaAes128GcmSha256
+            | Suite::EcdheRsaAes256GcmSha384
+            | Suite::EcdheRsaChacha20Poly1305Sha256 => SuiteAuth::Rsa,
+            _ => SuiteAuth::Any,
+        }
+    }
+
+    /// Whether a server with a certificate of this key type can use the suite.
+    /// (ECDHE_ECDSA suites carry Ed25519 too, RFC 8422 5.1.)
+    pub fn fits_key(self, key: KeyType) -> bool {
+        match self.auth() {
+            SuiteAuth::Any => true,
+            SuiteAuth::Ecdsa => !matches!(key, KeyType::Rsa2048),
+            SuiteAuth::Rsa => matches!(key, KeyType::Rsa2048),
+        }
+    }
+
+    /// Short spelling used in case ids.
+    pub fn short(self) -> &'static str {
+        match self {
+            Suite::Tls13Aes128GcmSha256 => "aes128gcm",
+            Suite::Tls13Aes256GcmSha384 => "aes256gcm",
+            Suite::Tls13Chacha20Poly1305Sha256 => "chacha20",
+            Suite::EcdheEcdsaAes128GcmSha256 => "ecdsa_aes128gcm",
+            Suite::EcdheEcdsaAes256GcmSha384 => "ecdsa_aes256gcm",
+            Suite::EcdheEcdsaChacha20Poly1305Sha256 => "ecdsa_chacha20",
+            Suite::EcdheRsaAes128GcmSha256 => "rsa_aes128gcm",
+            Suite::EcdheRsaAes256GcmSha384 => "rsa_aes256gcm",
+            Suite::EcdheRsaChacha20Poly1305Sha256 => "rsa_chacha20",
+        }
+    }
+}
+
+named_enum!(
+    /// Key exchange groups of the matrix.
+    Group {
+        X25519 = "x25519",
+        Secp256r1 = "secp256r1",
+        Secp384r1 = "secp384r1",
+        X25519MlKem768 = "X25519MLKEM768",
+    }
+);
+
+impl Group {
+    pub fn short(self) -> &'static str {
+        match self {
+            Group::X25519 => "x25519",
+            Group::Secp256r1 => "p256",
+            Group::Secp384r1 => "p384",
+            Group::X25519MlKem768 => "x25519mlkem768",
+        }
+    }
+}
+
+named_enum!(
+    /// Signature schemes used in handshakes (CertificateVerify, ServerKeyExchange).
+    SigScheme {
+        EcdsaSecp256r1Sha256 = "ecdsa_secp256r1_sha256",
+        EcdsaSecp384r1Sha384 = "ecdsa_secp384r1_sha384",
+        RsaPssRsaeSha256 = "rsa_pss_rsae_sha256",
+        RsaPssRsaeSha384 = "rsa_pss_rsae_sha384",
+        RsaPssRsaeSha512 = "rsa_pss_rsae_sha512",
+        RsaPkcs1Sha256 = "rsa_pkcs1_sha256",
+        RsaPkcs1Sha384 = "rsa_pkcs1_sha384",
+        RsaPkcs1Sha512 = "rsa_pkcs1_sha512",
+        Ed25519 = "ed25519",
+    }
+);
+
+impl SigScheme {
+    pub fn short(self) -> &'static str {
+        match self {
+            SigScheme::EcdsaSecp256r1Sha256 => "ecdsa_sha256",
+            SigScheme::EcdsaSecp384r1Sha384 => "ecdsa_sha384",
+            SigScheme::RsaPssRsaeSha256 => "pss_sha256",
+            SigScheme::RsaPssRsaeSha384 => "pss_sha384",
+            SigScheme::RsaPssRsaeSha512 => "pss_sha512",
+            SigScheme::RsaPkcs1Sha256 => "pkcs1_sha256",
+            SigScheme::RsaPkcs1Sha384 => "pkcs1_sha384",
+            SigScheme::RsaPkcs1Sha512 => "pkcs1_sha512",
+            SigScheme::Ed25519 => "ed25519",
+        }
+    }
+
+    /// Whether a key of this type can make this signature.
+    pub fn fits_key(self, key: KeyType) -> bool {
+        match self {
+            SigScheme::EcdsaSecp256r1Sha256 => key == KeyType::EcdsaP256,
+            SigScheme::EcdsaSecp384r1Sha384 => key == KeyType::EcdsaP384,
+            SigScheme::Ed25519 => key == KeyType::Ed25519,
+            _ => key == KeyType::Rsa2048,
+        }
+    }
+
+    /// TLS 1.3 forbids PKCS#1 v1.5 in CertificateVerify (RFC 8446 4.2.3).
+    pub fn allowed_in_tls13(self) -> bool {
+        !matches!(
+            self,
+            SigScheme::RsaPkcs1Sha256 | SigScheme::RsaPkcs1Sha384 | SigScheme::RsaPkcs1Sha512
+        )
+    }
+}
+
+/// Client authentication the server asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// No CertificateRequest.
+    #[default]
+    None,
+    /// CertificateRequest sent; the client presents a certificate and the server verifies it,
+    /// but would accept a client without one.
+    Optional,
+    /// CertificateRequest sent; a client certificate is required and verified.
+    Required,
+}
+
+impl ClientAuth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuth::None => "none",
+            ClientAuth::Optional => "optional",
+            ClientAuth::Required => "required",
+        }
+    }
+}
+
+/// One role of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Client,
+    Server,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Client => "client",
+            Role::Server => "server",
+        })
+    }
+}
+
+/// What one side is configured to do. Empty lists mean "the peer's defaults".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Side {
+    pub versions: Vec<Version>,
+    pub suites: Vec<Suite>,
+    /// Supported groups in preference order. A client sends its key share for the first one
+    /// only (the behaviour OpenSSL 3.0 and rustls share), which is what makes a
+    /// HelloRetryRequest predictable.
+    pub groups: Vec<Group>,
+    pub sig_schemes: Vec<SigScheme>,
+    /// ALPN protocols offered (client) or accepted in preference order (server).
+    pub alpn: Vec<String>,
+}
+
+/// Everything a case asks both peers to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Setup {
+    pub client: Side,
+    pub server: Side,
+    /// Certificate profile of the `certs` crate (server and client identities, trust anchors).
+    pub cert: String,
+    /// Server name the client sends (SNI) and verifies.
+    pub server_name: String,
+    pub client_auth: ClientAuth,
+    /// Run a second connection that must resume the first one's session.
+    pub resumption: bool,
+    /// Bytes the client sends after the handshake; the server echoes them back.
+    pub app_data: Vec<u8>,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            client: Side::default(),
+            server: Side::default(),
+            cert: "ecdsa_p256".into(),
+            server_name: "localhost".into(),
+            client_auth: ClientAuth::None,
+            resumption: false,
+            app_data: b"GET / HTTP/1.0\r\n\r\n".to_vec(),
+        }
+    }
+}
+
+impl Setup {
+    pub fn side(&self, role: Role) -> &Side {
+        match role {
+            Role::Client => &self.client,
+            Role::Server => &self.server,
+        }
+    }
+
+    /// How many connections the case makes.
+    pub fn connections(&self) -> usize {
+        if self.resumption { 2 } else { 1 }
+    }
+
+    /// Every group either side names.
+    pub fn all_groups(&self) -> impl Iterator<Item = Group> + '_ {
+        self.client.groups.iter().chain(&self.server.groups).copied()
+    }
+
+    pub fn all_suites(&self) -> impl Iterator<Item = Suite> + '_ {
+        self.client.suites.iter().chain(&self.server.suites).copied()
+    }
+
+    pub fn all_versions(&self) -> impl Iterator<Item = Version> + '_ {
+        self.client.versions.iter().chain(&self.server.versions).copied()
+    }
+
+    pub fn all_sig_schemes(&self) -> impl Iterator<Item = SigScheme> + '_ {
+        self.client.sig_schemes.iter().chain(&self.server.sig_schemes).copied()
+    }
+}
+
+/// The handshake steps, in the order a connection takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Step {
+    #[default]
+    Tcp,
+    ClientHello,
+    ServerHello,
+    Certificate,
+    CertificateVerify,
+    KeyExchange,
+    Finished,
+    AppData,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Tcp => "Tcp",
+            Step::ClientHello => "ClientHello",
+            Step::ServerHello => "ServerHello",
+            Step::Certificate => "Certificate",
+            Step::CertificateVerify => "CertificateVerify",
+            Step::KeyExchange => "KeyExchange",
+            Step::Finished => "Finished",
+            Step::AppData => "AppData",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a connection that did not complete ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// A fatal alert was sent or received.
+    Alert {
+        direction: Direction,
+        description: String,
+    },
+    /// The peer closed the connection without an alert.
+    Closed,
+    /// Nothing arrived within the idle timeout, or the case deadline passed.
+    Timeout,
+    /// The adapter or the library broke (panic, unexpected error); not a protocol verdict.
+    Internal(String),
+}
+
+/// What was negotiated on a completed connection.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Negotiated {
+    pub version: Option<Version>,
+    pub suite: Option<Suite>,
+    pub group: Option<Group>,
+    /// The signature scheme of the peer's CertificateVerify / ServerKeyExchange as seen by
+    /// this side (the client reports the server's, the server the client's, when known).
+    pub sig_scheme: Option<SigScheme>,
+    pub alpn: Option<String>,
+    pub resumed: bool,
+    pub hrr: bool,
+}
+
+/// One side's view of one connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// `None` when the handshake and the application data exchange completed.
+    pub failure: Option<Failure>,
+    pub negotiated: Negotiated,
+    /// Last handshake step reached.
+    pub step: Step,
+    /// The application data this side received.
+    pub app_data: Vec<u8>,
+    /// Free text: what the library said, for the report.
+    pub detail: Option<String>,
+}
+
+impl Outcome {
+    pub fn connected(negotiated: Negotiated, app_data: Vec<u8>) -> Self {
+        Outcome {
+            failure: None,
+            negotiated,
+            step: Step::AppData,
+            app_data,
+            detail: None,
+        }
+    }
+
+    pub fn failed(failure: Failure, step: Step, detail: impl Into<String>) -> Self {
+        Outcome {
+            failure: Some(failure),
+            negotiated: Negotiated::default(),
+            step,
+            app_data: Vec::new(),
+            detail: Some(detail.into()),
+        }
+    }
+
+    pub fn internal(step: Step, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Outcome::failed(Failure::Internal(message.clone()), step, message)
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// The alert and its direction, if the connection ended with one.
+    pub fn alert(&self) -> Option<(&str, Direction)> {
+        match &self.failure {
+            Some(Failure::Alert {
+                direction,
+                description,
+            }) => Some((description.as_str(), *direction)),
+            _ => None,
+        }
+    }
+
+    /// The schema's view of this outcome.
+    pub fn observed(&self) -> reports::Observed {
+        let n = &self.negotiated;
+        let result = match &self.failure {
+            None => ObservedResult::Connected,
+            Some(Failure::Alert { .. } | Failure::Closed) => ObservedResult::Rejected,
+            Some(Failure::Timeout | Failure::Internal(_)) => ObservedResult::Error,
+        };
+        let (alert, direction) = match self.alert() {
+            Some((a, d)) => (Some(a.to_string()), Some(d)),
+            None => (None, None),
+        };
+        let error = match &self.failure {
+            None => None,
+            Some(Failure::Alert { .. }) => self.detail.clone(),
+            Some(Failure::Closed) => Some(format!(
+                "connection closed without an alert{}",
+                self.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+            )),
+            Some(Failure::Timeout) => Some(format!(
+                "timeout{}",
+                self.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+            )),
+            Some(Failure::Internal(m)) => Some(format!("internal error: {m}")),
+        };
+        let connected = self.failure.is_none();
+        reports::Observed {
+            result: Some(result),
+            step: Some(self.step.as_str().to_string()),
+            version: n.version.map(|v| v.to_string()),
+            suite: n.suite.map(|v| v.to_string()),
+            group: n.group.map(|v| v.to_string()),
+            sigalg: n.sig_scheme.map(|v| v.to_string()),
+            alpn: n.alpn.clone(),
+            resumed: connected.then_some(n.resumed),
+            hrr: connected.then_some(n.hrr),
+            alert,
+            direction,
+            error,
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The one trait every implementation plays behind, in-process or not.
+//!
+//! A peer runs all connections of one case in one role: as server it accepts
+//! `setup.connections()` connections on the listener the runner bound; as client it makes them.
+//! It reports one [`Outcome`] per connection it attempted. Everything a peer does on the
+//! network goes through [`CaseCtx`], which sets the idle timeout, records the bytes for the
+//! transcript and lets the runner cut the connection at the case deadline.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::model::{Direction, Role, Setup};
+use crate::model::{Failure, Outcome, Step};
+
+/// Why a peer cannot run a setup: the case becomes `skip` with this reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported(pub String);
+
+/// An implementation that can play client or server.
+pub trait Peer: Send + Sync {
+    /// Short name used in case ids (`own`, `rustls`, `openssl`).
+    fn name(&self) -> &str;
+
+    /// The implementation and its version, for the run's header.
+    fn version(&self) -> String;
+
+    /// Whether this peer can honour `setup` in `role`; a reason naming what is missing if not.
+    fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported>;
+
+    /// Accept and serve `setup.connections()` connections on `listener`.
+    fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome>;
+
+    /// Make `setup.connections()` connections to `addr`.
+    fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome>;
+}
+
+/// Bytes one side wrote, in the order written; the transcript is decoded from them.
+#[derive(Debug, Clone, Default)]
+pub struct Capture {
+    /// One list per connection: (direction as seen by the capturing side, bytes).
+    pub connections: Vec<Vec<(Direction, Vec<u8>)>>,
+}
+
+/// Per-case context handed to both peers.
+#[derive(Debug)]
+pub struct CaseCtx {
+    /// Longest wait for a single read or write.
+    pub idle_timeout: Duration,
+    /// The case ends here, finished or not.
+    pub deadline: Instant,
+    cancelled: AtomicBool,
+    streams: Mutex<Vec<TcpStream>>,
+    capture: Mutex<Capture>,
+}
+
+impl CaseCtx {
+    pub fn new(idle_timeout: Duration, deadline: Instant) -> Self {
+        CaseCtx {
+            idle_timeout,
+            deadline,
+            cancelled: AtomicBool::new(false),
+            streams: Mutex::new(Vec::new()),
+            capture: Mutex::new(Capture::default()),
+        }
+    }
+
+    /// Cuts every connection of the case (the runner calls this at the deadline).
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        if let Ok(streams) = self.streams.lock() {
+            for s in streams.iter() {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst) || Instant::now() >= self.deadline
+    }
+
+    /// What the client side wrote and read, per connection.
+    pub fn capture(&self) -> Capture {
+        self.capture.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    fn prepare(&self, stream: &TcpStream) -> io::Result<()> {
+        stream.set_read_timeout(Some(self.idle_timeout))?;
+        stream.set_write_timeout(Some(self.idle_timeout))?;
+        stream.set_nodelay(true)?;
+        if let Ok(mut streams) = self.streams.lock() {
+            streams.push(stream.try_clone()?);
+        }
+        if self.is_cancelled() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        Ok(())
+    }
+
+    /// Connects to the server as the client of the case; the stream records its bytes.
+    pub fn connect(&self, addr: SocketAddr) -> io::Result<Tapped<'_>> {
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        let stream = TcpStream::connect_timeout(&addr, remaining.max(Duration::from_millis(1)))?;
+        self.prepare(&stream)?;
+        let index = match self.capture.lock() {
+            Ok(mut c) => {
+                c.connections.push(Vec::new());
+                Some(c.connections.len() - 1)
+            }
+            Err(_) => None,
+        };
+        Ok(Tapped {
+            stream,
+            ctx: self,
+            index,
+        })
+    }
+
+    /// Accepts one connection as the server of the case, giving up at the deadline.
+    pub fn accept(&self, listener: &TcpListener) -> io::Result<TcpStream> {
+        listener.set_nonblocking(true)?;
+        loop {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false)?;
+                    self.prepare(&stream)?;
+                    return Ok(stream);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if self.is_cancelled() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "no client connected before the case deadline",
+                        ));
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn record(&self, index: Option<usize>, direction: Direction, bytes: &[u8]) {
+        let Some(index) = index else { return };
+        if bytes.is_empty() {
+            return;
+        }
+        if let Ok(mut c) = self.capture.lock()
+            && let Some(conn) = c.connections.get_mut(index)
+        {
+            match conn.last_mut() {
+                Some((d, buf)) if *d == direction => buf.extend_from_slice(bytes),
+                _ => conn.push((direction, bytes.to_vec())),
+            }
+        }
+    }
+}
+
+/// The client's TCP stream, recording what passes for the transcript.
+#[derive(Debug)]
+pub struct Tapped<'a> {
+    stream: TcpStream,
+    ctx: &'a CaseCtx,
+    index: Option<usize>,
+}
+
+impl Tapped<'_> {
+    pub fn tcp(&self) -> &TcpStream {
+        &self.stream
+    }
+}
+
+impl Read for Tapped<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.stream.read(buf)?;
+        self.ctx
+            .record(self.index, Direction::Received, buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
+impl Write for Tapped<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.stream.write(buf)?;
+        self.ctx
+            .record(self.index, Direction::Sent, buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+/// Maps an I/O error of the transport onto an outcome.
+pub fn io_failure(e: &io::Error, step: Step, ctx: &CaseCtx) -> Outcome {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            Outcome::failed(Failure::Timeout, step, format!("no data within {:?}", ctx.idle_timeout))
+        }
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::NotConnected => {
+            if ctx.is_cancelled() {
+                Outcome::failed(Failure::Timeout, step, "case deadline passed")
+            } else {
+                Outcome::failed(Failure::Closed, step, e.to_string())
+            }
+        }
+        _ => Outcome::internal(step, format!("I/O error: {e}")),
+    }
+}
+
+/// Which side, for messages.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Client => "client",
+        Role::Server => "server",
+    }
+}
+
+/// A shared handle, so a peer can be listed once and used by many cases.
+pub type PeerRef = Arc<dyn Peer>;

@@ -1,0 +1,697 @@
+//! rustls 0.23 (aws-lc-rs provider) as client and server.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::aws_lc_rs::{self as provider_mod, cipher_suite, kx_group};
+use rustls::crypto::{CryptoProvider, SupportedKxGroup};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
+use rustls::sign::{CertifiedKey, SigningKey};
+use rustls::{
+    AlertDescription, CertificateError, Connection, DigitallySignedStruct, DistinguishedName,
+    Error, HandshakeKind, RootCertStore, SignatureScheme, SupportedCipherSuite,
+    SupportedProtocolVersion,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+
+use crate::model::{
+    ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme, Step,
+    Suite, Version,
+};
+use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
+
+/// The rustls peer.
+#[derive(Debug, Default)]
+pub struct RustlsPeer;
+
+fn suite_of(s: Suite) -> SupportedCipherSuite {
+    match s {
+        Suite::Tls13Aes128GcmSha256 => cipher_suite::TLS13_AES_128_GCM_SHA256,
+        Suite::Tls13Aes256GcmSha384 => cipher_suite::TLS13_AES_256_GCM_SHA384,
+        Suite::Tls13Chacha20Poly1305Sha256 => cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+        Suite::EcdheEcdsaAes128GcmSha256 => cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        Suite::EcdheEcdsaAes256GcmSha384 => cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        Suite::EcdheEcdsaChacha20Poly1305Sha256 => {
+            cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+        }
+        Suite::EcdheRsaAes128GcmSha256 => cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        Suite::EcdheRsaAes256GcmSha384 => cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        Suite::EcdheRsaChacha20Poly1305Sha256 => {
+            cipher_suite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+        }
+    }
+}
+
+fn kx_of(g: Group) -> &'static dyn SupportedKxGroup {
+    match g {
+        Group::X25519 => kx_group::X25519,
+        Group::Secp256r1 => kx_group::SECP256R1,
+        Group::Secp384r1 => kx_group::SECP384R1,
+        Group::X25519MlKem768 => kx_group::X25519MLKEM768,
+    }
+}
+
+fn scheme_to_rustls(s: SigScheme) -> SignatureScheme {
+    match s {
+        SigScheme::EcdsaSecp256r1Sha256 => SignatureScheme::ECDSA_NISTP256_SHA256,
+        SigScheme::EcdsaSecp384r1Sha384 => SignatureScheme::ECDSA_NISTP384_SHA384,
+        SigScheme::RsaPssRsaeSha256 => SignatureScheme::RSA_PSS_SHA256,
+        SigScheme::RsaPssRsaeSha384 => SignatureScheme::RSA_PSS_SHA384,
+        SigScheme::RsaPssRsaeSha512 => SignatureScheme::RSA_PSS_SHA512,
+        SigScheme::RsaPkcs1Sha256 => SignatureScheme::RSA_PKCS1_SHA256,
+        SigScheme::RsaPkcs1Sha384 => SignatureScheme::RSA_PKCS1_SHA384,
+        SigScheme::RsaPkcs1Sha512 => SignatureScheme::RSA_PKCS1_SHA512,
+        SigScheme::Ed25519 => SignatureScheme::ED25519,
+    }
+}
+
+fn scheme_from_rustls(s: SignatureScheme) -> Option<SigScheme> {
+    SigScheme::ALL
+        .iter()
+        .copied()
+        .find(|m| scheme_to_rustls(*m) == s)
+}
+
+fn suite_from_rustls(s: SupportedCipherSuite) -> Option<Suite> {
+    Suite::ALL
+        .iter()
+        .copied()
+        .find(|m| suite_of(*m).suite() == s.suite())
+}
+
+fn group_from_rustls(g: &dyn SupportedKxGroup) -> Option<Group> {
+    Group::ALL
+        .iter()
+        .copied()
+        .find(|m| kx_of(*m).name() == g.name())
+}
+
+fn version_from_rustls(v: rustls::ProtocolVersion) -> Option<Version> {
+    match v {
+        rustls::ProtocolVersion::TLSv1_2 => Some(Version::Tls12),
+        rustls::ProtocolVersion::TLSv1_3 => Some(Version::Tls13),
+        _ => None,
+    }
+}
+
+fn provider(side: &crate::model::Side) -> CryptoProvider {
+    let mut p = provider_mod::default_provider();
+    if !side.suites.is_empty() {
+        p.cipher_suites = side.suites.iter().map(|s| suite_of(*s)).collect();
+    }
+    if !side.groups.is_empty() {
+        p.kx_groups = side.groups.iter().map(|g| kx_of(*g)).collect();
+    }
+    p
+}
+
+fn versions(side: &crate::model::Side) -> Vec<&'static SupportedProtocolVersion> {
+    if side.versions.is_empty() {
+        return rustls::DEFAULT_VERSIONS.to_vec();
+    }
+    side.versions
+        .iter()
+        .map(|v| match v {
+            Version::Tls12 => &rustls::version::TLS12,
+            Version::Tls13 => &rustls::version::TLS13,
+        })
+        .collect()
+}
+
+fn roots(materials: &certs::Materials) -> Result<RootCertStore, String> {
+    let mut store = RootCertStore::empty();
+    for root in &materials.roots {
+        store
+            .add(root.clone())
+            .map_err(|e| format!("trust anchor of profile {}: {e}", materials.profile))?;
+    }
+    Ok(store)
+}
+
+/// Records the peer's handshake signature scheme and restricts the schemes offered.
+#[derive(Debug)]
+struct SchemeTap {
+    allowed: Vec<SignatureScheme>,
+    seen: Mutex<Option<SignatureScheme>>,
+}
+
+impl SchemeTap {
+    fn new(allowed: &[SigScheme]) -> Arc<Self> {
+        Arc::new(SchemeTap {
+            allowed: allowed.iter().map(|s| scheme_to_rustls(*s)).collect(),
+            seen: Mutex::new(None),
+        })
+    }
+
+    fn note(&self, scheme: SignatureScheme) {
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some(scheme);
+        }
+    }
+
+    fn seen(&self) -> Option<SigScheme> {
+        self.seen.lock().ok().and_then(|s| *s).and_then(scheme_from_rustls)
+    }
+
+    fn filter(&self, schemes: Vec<SignatureScheme>) -> Vec<SignatureScheme> {
+        if self.allowed.is_empty() {
+            schemes
+        } else {
+            schemes.into_iter().filter(|s| self.allowed.contains(s)).collect()
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ServerVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    tap: Arc<SchemeTap>,
+}
+
+impl ServerCertVerifier for ServerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.tap.note(dss.scheme);
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.tap.note(dss.scheme);
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.tap.filter(self.inner.supported_verify_schemes())
+    }
+}
+
+#[derive(Debug)]
+struct ClientVerifier {
+    inner: Arc<dyn ClientCertVerifier>,
+    tap: Arc<SchemeTap>,
+}
+
+impl ClientCertVerifier for ClientVerifier {
+    fn offer_client_auth(&self) -> bool {
+        self.inner.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.inner.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        self.inner.verify_client_cert(end_entity, intermediates, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.tap.note(dss.scheme);
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.tap.note(dss.scheme);
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.tap.filter(self.inner.supported_verify_schemes())
+    }
+}
+
+/// A signing key that only signs with the schemes the setup allows.
+#[derive(Debug)]
+struct RestrictedKey {
+    inner: Arc<dyn SigningKey>,
+    allowed: Vec<SignatureScheme>,
+}
+
+impl SigningKey for RestrictedKey {
+    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn rustls::sign::Signer>> {
+        let offered: Vec<SignatureScheme> = offered
+            .iter()
+            .copied()
+            .filter(|s| self.allowed.is_empty() || self.allowed.contains(s))
+            .collect();
+        self.inner.choose_scheme(&offered)
+    }
+
+    fn algorithm(&self) -> rustls::SignatureAlgorithm {
+        self.inner.algorithm()
+    }
+}
+
+#[derive(Debug)]
+struct OneClientCert(Arc<CertifiedKey>);
+
+impl rustls::client::ResolvesClientCert for OneClientCert {
+    fn resolve(&self, _hints: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        self.0.key.choose_scheme(sigschemes).map(|_| self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+#[derive(Debug)]
+struct OneCert(Arc<CertifiedKey>);
+
+impl ResolvesServerCert for OneCert {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+fn certified_key(
+    provider: &CryptoProvider,
+    identity: &certs::Identity,
+    allowed: &[SigScheme],
+) -> Result<CertifiedKey, String> {
+    let key = PrivateKeyDer::Pkcs8(identity.key.clone_key());
+    let signing = provider
+        .key_provider
+        .load_private_key(key)
+        .map_err(|e| format!("rustls cannot load the {} key: {e}", identity.key_type))?;
+    let signing: Arc<dyn SigningKey> = Arc::new(RestrictedKey {
+        inner: signing,
+        allowed: allowed.iter().map(|s| scheme_to_rustls(*s)).collect(),
+    });
+    Ok(CertifiedKey::new(identity.chain.clone(), signing))
+}
+
+/// The alert rustls sends for an error, as rustls itself chooses it for these error kinds.
+/// Used only when the wire does not show the alert (the runner prefers the decoded
+/// transcript).
+pub fn alert_for_error(e: &Error) -> Option<(Direction, String)> {
+    let sent = |a: AlertDescription| Some((Direction::Sent, alert_name(a)));
+    match e {
+        Error::AlertReceived(a) => Some((Direction::Received, alert_name(*a))),
+        Error::InvalidCertificate(c) => sent(AlertDescription::from(c.clone())),
+        Error::InvalidMessage(m) => sent(AlertDescription::from(m.clone())),
+        Error::DecryptError => sent(AlertDescription::BadRecordMac),
+        Error::NoApplicationProtocol => sent(AlertDescription::NoApplicationProtocol),
+        Error::NoCertificatesPresented => sent(AlertDescription::CertificateRequired),
+        Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => {
+            sent(AlertDescription::UnexpectedMessage)
+        }
+        _ => None,
+    }
+}
+
+/// IANA name of a rustls alert description.
+pub fn alert_name(a: AlertDescription) -> String {
+    let code: u8 = a.into();
+    crate::alerts::alert_name(code)
+}
+
+fn error_step(e: &Error, reached: Step) -> Step {
+    match e {
+        Error::InvalidCertificate(_) | Error::NoCertificatesPresented => {
+            reached.max(Step::Certificate)
+        }
+        _ => reached,
+    }
+}
+
+fn fail_outcome(e: &Error, reached: Step) -> Outcome {
+    let step = error_step(e, reached);
+    match alert_for_error(e) {
+        Some((direction, description)) => Outcome::failed(
+            Failure::Alert {
+                direction,
+                description,
+            },
+            step,
+            format!("rustls: {e}"),
+        ),
+        None => {
+            // rustls sent an alert we cannot name from the error alone; the runner fills it
+            // in from the wire transcript.
+            let mut o = Outcome::failed(Failure::Closed, step, format!("rustls: {e}"));
+            o.failure = Some(Failure::Alert {
+                direction: Direction::Sent,
+                description: String::new(),
+            });
+            if let Error::InvalidCertificate(CertificateError::Other(_)) = e {
+                o.step = Step::Certificate;
+            }
+            o
+        }
+    }
+}
+
+fn negotiated(conn: &Connection, tap: &SchemeTap) -> Negotiated {
+    let kind = conn.handshake_kind();
+    Negotiated {
+        version: conn.protocol_version().and_then(version_from_rustls),
+        suite: conn.negotiated_cipher_suite().and_then(suite_from_rustls),
+        group: conn
+            .negotiated_key_exchange_group()
+            .and_then(group_from_rustls),
+        sig_scheme: tap.seen(),
+        alpn: conn
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
+        resumed: kind == Some(HandshakeKind::Resumed),
+        hrr: kind == Some(HandshakeKind::FullWithHelloRetryRequest),
+    }
+}
+
+enum Io {
+    Fine,
+    Eof,
+    Failed(Outcome),
+}
+
+/// Moves bytes once: flushes what rustls has to send, then reads and processes what arrived.
+fn pump<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx: &CaseCtx) -> Io {
+    while conn.wants_write() {
+        if let Err(e) = conn.write_tls(sock) {
+            return Io::Failed(io_failure(&e, reached, ctx));
+        }
+    }
+    match conn.read_tls(sock) {
+        Ok(0) => return Io::Eof,
+        Ok(_) => {}
+        Err(e) => return Io::Failed(io_failure(&e, reached, ctx)),
+    }
+    if let Err(e) = conn.process_new_packets() {
+        // rustls queued its alert; send it before reporting.
+        while conn.wants_write() {
+            if conn.write_tls(sock).is_err() {
+                break;
+            }
+        }
+        return Io::Failed(fail_outcome(&e, reached));
+    }
+    Io::Fine
+}
+
+fn flush<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx: &CaseCtx) -> Result<(), Outcome> {
+    while conn.wants_write() {
+        conn.write_tls(sock).map_err(|e| io_failure(&e, reached, ctx))?;
+    }
+    sock.flush().map_err(|e| io_failure(&e, reached, ctx))
+}
+
+/// Reads exactly `want` bytes of application data.
+fn read_app<S: Read + Write>(conn: &mut Connection, sock: &mut S, want: usize, ctx: &CaseCtx) -> Result<Vec<u8>, Outcome> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while got.len() < want {
+        match conn.reader().read(&mut buf) {
+            Ok(0) => {
+                return Err(Outcome::failed(
+                    Failure::Closed,
+                    Step::Finished,
+                    format!("close_notify after {} of {want} application data bytes", got.len()),
+                ));
+            }
+            Ok(n) => got.extend_from_slice(buf.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => match pump(conn, sock, Step::Finished, ctx) {
+                Io::Fine => {}
+                Io::Eof => {
+                    return Err(Outcome::failed(
+                        Failure::Closed,
+                        Step::Finished,
+                        format!("EOF after {} of {want} application data bytes", got.len()),
+                    ));
+                }
+                Io::Failed(o) => return Err(o),
+            },
+            Err(e) => return Err(io_failure(&e, Step::Finished, ctx)),
+        }
+    }
+    Ok(got)
+}
+
+/// Waits for the peer's close_notify (or EOF).
+fn await_close<S: Read + Write>(conn: &mut Connection, sock: &mut S, ctx: &CaseCtx) -> Result<(), Outcome> {
+    let mut buf = [0u8; 4096];
+    loop {
+        match conn.reader().read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => match pump(conn, sock, Step::AppData, ctx) {
+                Io::Fine => {}
+                Io::Eof => return Ok(()),
+                Io::Failed(o) => return Err(o),
+            },
+            // EOF without close_notify after the exchange: the data was complete; not a
+            // handshake failure.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(io_failure(&e, Step::AppData, ctx)),
+        }
+    }
+}
+
+/// Drives a rustls connection over a stream: handshake, then the echo exchange (the client
+/// sends `setup.app_data`, the server echoes it), then close_notify both ways.
+fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup: &Setup, tap: &SchemeTap, ctx: &CaseCtx) -> Outcome {
+    let mut reached = Step::Tcp;
+    while conn.is_handshaking() {
+        match pump(&mut conn, sock, reached, ctx) {
+            Io::Fine => {}
+            Io::Eof => {
+                return Outcome::failed(Failure::Closed, reached, "EOF during the handshake");
+            }
+            Io::Failed(o) => return o,
+        }
+        reached = reached.max(Step::ClientHello);
+    }
+    if let Err(o) = flush(&mut conn, sock, Step::Finished, ctx) {
+        return o;
+    }
+    let negotiated = negotiated(&conn, tap);
+    let want = setup.app_data.len();
+    let received = match role {
+        Role::Client => {
+            if let Err(e) = conn.writer().write_all(&setup.app_data) {
+                return Outcome::internal(Step::Finished, format!("rustls writer: {e}"));
+            }
+            if let Err(o) = flush(&mut conn, sock, Step::Finished, ctx) {
+                return o;
+            }
+            match read_app(&mut conn, sock, want, ctx) {
+                Ok(d) => d,
+                Err(o) => return o,
+            }
+        }
+        Role::Server => {
+            let data = match read_app(&mut conn, sock, want, ctx) {
+                Ok(d) => d,
+                Err(o) => return o,
+            };
+            if let Err(e) = conn.writer().write_all(&data) {
+                return Outcome::internal(Step::Finished, format!("rustls writer: {e}"));
+            }
+            if let Err(o) = flush(&mut conn, sock, Step::AppData, ctx) {
+                return o;
+            }
+            data
+        }
+    };
+    match role {
+        Role::Client => {
+            conn.send_close_notify();
+            let _ = flush(&mut conn, sock, Step::AppData, ctx);
+            if let Err(o) = await_close(&mut conn, sock, ctx) {
+                return o;
+            }
+        }
+        Role::Server => {
+            if let Err(o) = await_close(&mut conn, sock, ctx) {
+                return o;
+            }
+            conn.send_close_notify();
+            let _ = flush(&mut conn, sock, Step::AppData, ctx);
+        }
+    }
+    Outcome::connected(negotiated, received)
+}
+
+fn client_config(setup: &Setup, tap: &Arc<SchemeTap>) -> Result<Arc<rustls::ClientConfig>, String> {
+    let materials = certs::materials(&setup.cert).map_err(|e| e.to_string())?;
+    let provider = Arc::new(provider(&setup.client));
+    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(&materials)?), provider.clone())
+        .build()
+        .map_err(|e| format!("rustls server verifier: {e}"))?;
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&versions(&setup.client))
+        .map_err(|e| format!("rustls client config: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(ServerVerifier {
+            inner: verifier,
+            tap: tap.clone(),
+        }));
+    let mut config = if setup.client_auth == ClientAuth::None {
+        builder.with_no_client_auth()
+    } else {
+        let ck = certified_key(&provider, &materials.client, &setup.client.sig_schemes)?;
+        builder.with_client_cert_resolver(Arc::new(OneClientCert(Arc::new(ck))))
+    };
+    config.alpn_protocols = setup.client.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    config.enable_sni = true;
+    Ok(Arc::new(config))
+}
+
+fn server_config(setup: &Setup, tap: &Arc<SchemeTap>) -> Result<Arc<rustls::ServerConfig>, String> {
+    let materials = certs::materials(&setup.cert).map_err(|e| e.to_string())?;
+    let provider = Arc::new(provider(&setup.server));
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&versions(&setup.server))
+        .map_err(|e| format!("rustls server config: {e}"))?;
+    let builder = match setup.client_auth {
+        ClientAuth::None => builder.with_no_client_auth(),
+        mode => {
+            let mut vb = WebPkiClientVerifier::builder_with_provider(Arc::new(roots(&materials)?), provider.clone());
+            if mode == ClientAuth::Optional {
+                vb = vb.allow_unauthenticated();
+            }
+            let inner = vb.build().map_err(|e| format!("rustls client verifier: {e}"))?;
+            builder.with_client_cert_verifier(Arc::new(ClientVerifier {
+                inner,
+                tap: tap.clone(),
+            }))
+        }
+    };
+    let ck = certified_key(&provider, &materials.server, &setup.server.sig_schemes)?;
+    let mut config = builder.with_cert_resolver(Arc::new(OneCert(Arc::new(ck))));
+    config.alpn_protocols = setup.server.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    Ok(Arc::new(config))
+}
+
+impl Peer for RustlsPeer {
+    fn name(&self) -> &str {
+        "rustls"
+    }
+
+    fn version(&self) -> String {
+        format!("rustls {} (aws-lc-rs)", crate::versions::RUSTLS)
+    }
+
+    fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported> {
+        let _ = role;
+        let materials = certs::materials(&setup.cert).map_err(|e| Unsupported(e.to_string()))?;
+        let _ = materials;
+        Ok(())
+    }
+
+    fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
+        let tap = SchemeTap::new(&setup.server.sig_schemes);
+        let config = match server_config(setup, &tap) {
+            Ok(c) => c,
+            Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
+        };
+        let mut outcomes = Vec::new();
+        for _ in 0..setup.connections() {
+            let mut sock = match ctx.accept(&listener) {
+                Ok(s) => s,
+                Err(e) => {
+                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
+                    break;
+                }
+            };
+            let conn = match rustls::ServerConnection::new(config.clone()) {
+                Ok(c) => Connection::Server(c),
+                Err(e) => {
+                    outcomes.push(Outcome::internal(Step::Tcp, format!("rustls: {e}")));
+                    break;
+                }
+            };
+            let o = drive(conn, &mut sock, Role::Server, setup, &tap, ctx);
+            let stop = !o.is_connected();
+            outcomes.push(o);
+            if stop {
+                break;
+            }
+        }
+        outcomes
+    }
+
+    fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
+        let tap = SchemeTap::new(&setup.client.sig_schemes);
+        let config = match client_config(setup, &tap) {
+            Ok(c) => c,
+            Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
+        };
+        let name = match ServerName::try_from(setup.server_name.clone()) {
+            Ok(n) => n,
+            Err(e) => {
+                return vec![Outcome::internal(
+                    Step::Tcp,
+                    format!("server name `{}`: {e}", setup.server_name),
+                )];
+            }
+        };
+        let mut outcomes = Vec::new();
+        for _ in 0..setup.connections() {
+            let mut sock = match ctx.connect(addr) {
+                Ok(s) => s,
+                Err(e) => {
+                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
+                    break;
+                }
+            };
+            let conn = match rustls::ClientConnection::new(config.clone(), name.clone()) {
+                Ok(c) => Connection::Client(c),
+                Err(e) => {
+                    outcomes.push(Outcome::internal(Step::Tcp, format!("rustls: {e}")));
+                    break;
+                }
+            };
+            let o = drive(conn, &mut sock, Role::Client, setup, &tap, ctx);
+            let stop = !o.is_connected();
+            outcomes.push(o);
+            if stop {
+                break;
+            }
+        }
+        outcomes
+    }
+}

@@ -1,0 +1,566 @@
+//! Execution: scenarios x peer pairs -> cases, run in parallel with an idle timeout and a hard
+//! deadline each; a panic, crash or hang of one peer makes that case `error` and the run goes
+//! on. Results are flushed as cases finish and written in a stable order at the end.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::net::TcpListener;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reports::{CaseResult, Expected, ExpectedResult, UnderTest, Verdict};
+
+use crate::model::{Direction, Failure, Outcome, Role};
+use crate::peer::{CaseCtx, PeerRef};
+use crate::scenario::{Expect, Variant};
+use crate::transcript;
+
+/// One case: a scenario variant with a client peer and a server peer.
+#[derive(Clone)]
+pub struct Case {
+    pub id: String,
+    pub variant: Variant,
+    pub client: PeerRef,
+    pub server: PeerRef,
+}
+
+impl std::fmt::Debug for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+/// Expands variants x ordered peer pairs (both directions and each peer with itself) into
+/// cases, in a stable order: variant order first, then pairings in the order the peers are
+/// listed (client-major).
+pub fn expand(variants: &[Variant], peers: &[PeerRef]) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for v in variants {
+        for c in peers {
+            for s in peers {
+                let pair = format!("{}->{}", c.name(), s.name());
+                let id = if v.label.is_empty() {
+                    format!("{}/{}", v.scenario.id, pair)
+                } else {
+                    format!("{}/{}/{}", v.scenario.id, pair, v.label)
+                };
+                cases.push(Case {
+                    id,
+                    variant: v.clone(),
+                    client: c.clone(),
+                    server: s.clone(),
+                });
+            }
+        }
+    }
+    cases
+}
+
+/// A deterministic slice `k/n` (1-based) of the case list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub k: usize,
+    pub n: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("--shard `{s}`: expected K/N with 1 <= K <= N, e.g. 2/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let k: usize = k.trim().parse().map_err(|_| bad())?;
+        let n: usize = n.trim().parse().map_err(|_| bad())?;
+        if n == 0 || k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+impl Shard {
+    /// The cases of this shard: every n-th case, starting at the k-th.
+    pub fn select(&self, cases: Vec<Case>) -> Vec<Case> {
+        cases
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % self.n == self.k - 1)
+            .map(|(_, c)| c)
+            .collect()
+    }
+}
+
+/// How cases are run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Cases in flight at once.
+    pub jobs: usize,
+    /// Longest wait for one read or write.
+    pub idle_timeout: Duration,
+    /// Longest time one case may take, all connections included.
+    pub deadline: Duration,
+    /// After the deadline, how long to wait for the peers to notice the cut connections.
+    pub grace: Duration,
+    /// File that receives each result as one JSON line the moment its case finishes.
+    pub partial: Option<PathBuf>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
+            idle_timeout: Duration::from_secs(5),
+            deadline: Duration::from_secs(15),
+            grace: Duration::from_secs(1),
+            partial: None,
+        }
+    }
+}
+
+/// Progress notifications, one per finished case.
+pub trait Progress: Send {
+    fn finished(&mut self, done: usize, total: usize, result: &CaseResult);
+}
+
+impl<F: FnMut(usize, usize, &CaseResult) + Send> Progress for F {
+    fn finished(&mut self, done: usize, total: usize, result: &CaseResult) {
+        self(done, total, result)
+    }
+}
+
+/// Runs every case; returns results in case order.
+pub fn run_cases(
+    cases: Vec<Case>,
+    opts: &RunOptions,
+    progress: &mut dyn Progress,
+) -> std::io::Result<Vec<CaseResult>> {
+    let total = cases.len();
+    let queue: Arc<Mutex<VecDeque<(usize, Case)>>> =
+        Arc::new(Mutex::new(cases.into_iter().enumerate().collect()));
+    let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
+    let mut partial = match &opts.partial {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
+        None => None,
+    };
+    let workers: Vec<_> = (0..opts.jobs.max(1).min(total.max(1)))
+        .map(|_| {
+            let queue = queue.clone();
+            let tx = tx.clone();
+            let opts = opts.clone();
+            std::thread::spawn(move || {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some((i, case)) = next else { break };
+                    let result = run_case(&case, &opts);
+                    if tx.send((i, result)).is_err() {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut results: Vec<Option<CaseResult>> = vec![None; total];
+    let mut done = 0;
+    for (i, result) in rx {
+        done += 1;
+        if let Some(w) = partial.as_mut() {
+            serde_json::to_writer(&mut *w, &result)?;
+            w.write_all(b"\n")?;
+            w.flush()?;
+        }
+        progress.finished(done, total, &result);
+        if let Some(slot) = results.get_mut(i) {
+            *slot = Some(result);
+        }
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// What a peer thread delivered: its outcomes, or why it gave none.
+enum Delivery {
+    Outcomes(Vec<Outcome>),
+    Panicked(String),
+    Hung,
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".into()
+    }
+}
+
+/// Runs one case to its verdict.
+pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
+    let v = &case.variant;
+    let sc = &v.scenario;
+    let mut result = CaseResult {
+        id: case.id.clone(),
+        scenario: sc.id.clone(),
+        family: sc.family.clone(),
+        client: case.client.name().to_string(),
+        server: case.server.name().to_string(),
+        under_test: sc.under_test,
+        rfc: Some(sc.rfc.clone()),
+        requirement: Some(sc.requirement.clone()),
+        verdict: Verdict::Skip,
+        reason: None,
+        expected: Some(v.expected.clone()),
+        observed: None,
+        server_observed: None,
+        duration_ms: None,
+        transcript: Vec::new(),
+    };
+    for (peer, role) in [(&case.client, Role::Client), (&case.server, Role::Server)] {
+        if let Err(u) = peer.supports(role, &v.setup) {
+            result.reason = Some(format!("{} as {role}: {}", peer.name(), u.0));
+            return result;
+        }
+    }
+    let started = Instant::now();
+    let listener = match TcpListener::bind("127.0.0.1:0") {
+        Ok(l) => l,
+        Err(e) => {
+            result.verdict = Verdict::Error;
+            result.reason = Some(format!("cannot listen on 127.0.0.1:0: {e}"));
+            return result;
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            result.verdict = Verdict::Error;
+            result.reason = Some(format!("listener address: {e}"));
+            return result;
+        }
+    };
+    let ctx = Arc::new(CaseCtx::new(opts.idle_timeout, started + opts.deadline));
+    let setup = Arc::new(v.setup.clone());
+    let (tx, rx) = mpsc::channel::<(Role, Delivery)>();
+    {
+        let (peer, ctx, setup, tx) = (case.server.clone(), ctx.clone(), setup.clone(), tx.clone());
+        std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                peer.run_server(&setup, listener, &ctx)
+            }));
+            let d = match r {
+                Ok(o) => Delivery::Outcomes(o),
+                Err(p) => Delivery::Panicked(panic_message(p.as_ref())),
+            };
+            let _ = tx.send((Role::Server, d));
+        });
+    }
+    {
+        let (peer, ctx, setup, tx) = (case.client.clone(), ctx.clone(), setup.clone(), tx.clone());
+        std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                peer.run_client(&setup, addr, &ctx)
+            }));
+            let d = match r {
+                Ok(o) => Delivery::Outcomes(o),
+                Err(p) => Delivery::Panicked(panic_message(p.as_ref())),
+            };
+            let _ = tx.send((Role::Client, d));
+        });
+    }
+    drop(tx);
+    let mut client = None;
+    let mut server = None;
+    let mut cut = false;
+    while client.is_none() || server.is_none() {
+        let now = Instant::now();
+        let limit = if cut {
+            ctx.deadline + opts.grace
+        } else {
+            ctx.deadline
+        };
+        let wait = limit.saturating_duration_since(now);
+        match rx.recv_timeout(wait) {
+            Ok((Role::Client, d)) => client = Some(d),
+            Ok((Role::Server, d)) => server = Some(d),
+            Err(mpsc::RecvTimeoutError::Timeout) if !cut => {
+                // Deadline: cut every connection so blocked peers return, then wait a little.
+                ctx.cancel();
+                cut = true;
+            }
+            Err(_) => break,
+        }
+        // One side finished with a failure: the other may wait on a connection that will
+        // never progress; give it the idle timeout, which it already has.
+    }
+    let client = client.unwrap_or(Delivery::Hung);
+    let server = server.unwrap_or(Delivery::Hung);
+    result.duration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+    let capture = ctx.capture();
+    let decoded = transcript::decode(&capture);
+    result.transcript = decoded.lines.clone();
+    judge(&mut result, case, client, server, cut, &decoded, opts);
+    result
+}
+
+/// Fills in an alert the adapter knew was sent but could not name, from the wire.
+fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded) {
+    if let Some(Failure::Alert {
+        direction,
+        description,
+    }) = &mut o.failure
+        && description.is_empty()
+    {
+        // The client's capture: what the client sent is `Sent`.
+        let wire_dir = match (role, *direction) {
+            (Role::Client, d) => d,
+            (Role::Server, Direction::Sent) => Direction::Received,
+            (Role::Server, Direction::Received) => Direction::Sent,
+        };
+        *description = wire
+            .alerts
+            .iter()
+            .find(|(d, _)| *d == wire_dir)
+            .map(|(_, a)| a.clone())
+            .unwrap_or_else(|| "unknown (encrypted)".to_string());
+    }
+}
+
+fn judge(
+    result: &mut CaseResult,
+    case: &Case,
+    client: Delivery,
+    server: Delivery,
+    cut: bool,
+    wire: &transcript::Decoded,
+    opts: &RunOptions,
+) {
+    let names = [case.client.name().to_string(), case.server.name().to_string()];
+    let mut outcomes: [Vec<Outcome>; 2] = [Vec::new(), Vec::new()];
+    let mut problems = Vec::new();
+    for (i, (d, role)) in [(client, Role::Client), (server, Role::Server)]
+        .into_iter()
+        .enumerate()
+    {
+        let name = names.get(i).cloned().unwrap_or_default();
+        match d {
+            Delivery::Outcomes(mut o) => {
+                for x in &mut o {
+                    complete_alert(x, role, wire);
+                    if role == Role::Client {
+                        x.step = x.step.max(wire.client_step);
+                    }
+                }
+                if let Some(slot) = outcomes.get_mut(i) {
+                    *slot = o;
+                }
+            }
+            Delivery::Panicked(m) => problems.push(format!("{name} ({role}) panicked: {m}")),
+            Delivery::Hung => problems.push(format!(
+                "{name} ({role}) did not finish within the case deadline of {:?}{}",
+                opts.deadline,
+                if cut { " (hung)" } else { "" }
+            )),
+        }
+    }
+    let [c, s] = &outcomes;
+    result.observed = c.last().map(Outcome::observed);
+    result.server_observed = s.last().map(Outcome::observed);
+    if !problems.is_empty() {
+        result.verdict = Verdict::Error;
+        result.reason = Some(problems.join("; "));
+        return;
+    }
+    // Harness-side trouble on either side (timeouts, internal errors) is an error, not a
+    // protocol verdict.
+    for (outs, name, role) in [(c, &names[0], Role::Client), (s, &names[1], Role::Server)] {
+        for (n, o) in outs.iter().enumerate() {
+            match &o.failure {
+                Some(Failure::Timeout) => {
+                    result.verdict = Verdict::Error;
+                    result.reason = Some(format!(
+                        "{name} ({role}), connection {}: timeout at step {}: {}",
+                        n + 1,
+                        o.step,
+                        o.detail.as_deref().unwrap_or("")
+                    ));
+                    return;
+                }
+                Some(Failure::Internal(m)) => {
+                    result.verdict = Verdict::Error;
+                    result.reason = Some(format!("{name} ({role}), connection {}: {m}", n + 1));
+                    return;
+                }
+                _ => {}
+            }
+        }
+    }
+    let expected = result.expected.clone().unwrap_or(Expected {
+        result: ExpectedResult::Connected,
+        alert: None,
+        checks: Default::default(),
+    });
+    match &case.variant.scenario.expect {
+        Expect::Connected => judge_connected(result, case, c, s, &expected),
+        Expect::Rejected { alert } => judge_rejected(result, case, c, s, alert),
+    }
+}
+
+fn describe_failure(name: &str, role: Role, o: &Outcome) -> String {
+    match &o.failure {
+        Some(Failure::Alert {
+            direction,
+            description,
+        }) => format!(
+            "{name} ({role}) {} alert {description} at step {}",
+            match direction {
+                Direction::Sent => "sent",
+                Direction::Received => "received",
+            },
+            o.step
+        ),
+        Some(Failure::Closed) => format!(
+            "{name} ({role}): connection closed at step {}: {}",
+            o.step,
+            o.detail.as_deref().unwrap_or("")
+        ),
+        Some(f) => format!("{name} ({role}): {f:?} at step {}", o.step),
+        None => format!("{name} ({role}) connected"),
+    }
+}
+
+fn judge_connected(
+    result: &mut CaseResult,
+    case: &Case,
+    c: &[Outcome],
+    s: &[Outcome],
+    expected: &Expected,
+) {
+    let setup = &case.variant.setup;
+    let want = setup.connections();
+    let mut reasons = Vec::new();
+    for (outs, name, role) in [
+        (c, case.client.name(), Role::Client),
+        (s, case.server.name(), Role::Server),
+    ] {
+        if let Some(o) = outs.iter().find(|o| !o.is_connected()) {
+            reasons.push(describe_failure(name, role, o));
+            continue;
+        }
+        if outs.len() != want {
+            reasons.push(format!("{name} ({role}) made {} of {want} connections", outs.len()));
+            continue;
+        }
+        for (n, o) in outs.iter().enumerate() {
+            if o.app_data != setup.app_data {
+                reasons.push(format!(
+                    "{name} ({role}), connection {}: application data differs ({} bytes, expected {})",
+                    n + 1,
+                    o.app_data.len(),
+                    setup.app_data.len()
+                ));
+            }
+            let neg = &o.negotiated;
+            let first = n == 0;
+            for (key, value) in &expected.checks {
+                // (what this side saw, what the scenario expects); group, hrr and the
+                // signature are checked on the first connection only (a resumed connection
+                // may skip the key exchange and the signature).
+                let (seen, want): (Option<String>, String) = match key.as_str() {
+                    "version" => (neg.version.map(|v| v.to_string()), value.clone()),
+                    "suite" => (neg.suite.map(|v| v.to_string()), value.clone()),
+                    "alpn" => (neg.alpn.clone(), value.clone()),
+                    "group" if first => (neg.group.map(|v| v.to_string()), value.clone()),
+                    "hrr" if first => (Some(neg.hrr.to_string()), value.clone()),
+                    // The client reports the server's signature; the server reports the
+                    // client's only with client authentication, so only the client checks.
+                    "sigalg" if first && role == Role::Client => {
+                        (neg.sig_scheme.map(|v| v.to_string()), value.clone())
+                    }
+                    "resumed" => (Some(neg.resumed.to_string()), (!first).to_string()),
+                    _ => continue,
+                };
+                if seen.as_deref() != Some(want.as_str()) {
+                    reasons.push(format!(
+                        "{name} ({role}), connection {}: {key} is {}, expected {want}",
+                        n + 1,
+                        seen.as_deref().unwrap_or("not reported")
+                    ));
+                }
+            }
+        }
+    }
+    if reasons.is_empty() {
+        result.verdict = Verdict::Pass;
+    } else {
+        result.verdict = Verdict::Fail;
+        result.reason = Some(reasons.join("; "));
+    }
+}
+
+fn judge_rejected(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome], alert: &str) {
+    let ut = case.variant.scenario.under_test;
+    let (Some(co), Some(so)) = (c.last(), s.last()) else {
+        result.verdict = Verdict::Error;
+        result.reason = Some("a peer reported no connection".into());
+        return;
+    };
+    if co.is_connected() && so.is_connected() {
+        result.verdict = Verdict::Fail;
+        result.reason = Some(format!(
+            "connected, but the {ut} must reject with {alert}"
+        ));
+        return;
+    }
+    // The alert the side under test sent, seen from either end.
+    let sent_by = |role: Role| -> Option<String> {
+        let (own, other) = match role {
+            Role::Client => (co, so),
+            Role::Server => (so, co),
+        };
+        match (own.alert(), other.alert()) {
+            (Some((a, Direction::Sent)), _) => Some(a.to_string()),
+            (_, Some((a, Direction::Received))) => Some(a.to_string()),
+            _ => None,
+        }
+    };
+    let seen = match ut {
+        UnderTest::Client => sent_by(Role::Client),
+        UnderTest::Server => sent_by(Role::Server),
+        UnderTest::Both => sent_by(Role::Server).or_else(|| sent_by(Role::Client)),
+    };
+    match seen {
+        Some(a) if a == alert => result.verdict = Verdict::Pass,
+        Some(a) => {
+            result.verdict = Verdict::AlertMismatch;
+            result.reason = Some(format!("rejected with {a}, the RFC names {alert}"));
+        }
+        None => {
+            result.verdict = Verdict::AlertMismatch;
+            result.reason = Some(format!(
+                "rejected without an alert from the {ut} ({}; {}), the RFC names {alert}",
+                describe_failure(case.client.name(), Role::Client, co),
+                describe_failure(case.server.name(), Role::Server, so)
+            ));
+        }
+    }
+}
+
+/// Writes the run's results into `dir/results.json`.
+pub fn write_results(dir: &Path, results: &reports::Results) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join("results.json");
+    results.write(&path).map_err(|e| e.to_string())?;
+    Ok(path)
+}

@@ -1,0 +1,645 @@
+//! Scenarios as data: TOML files under `scenarios/`, loaded, validated and expanded into
+//! concrete setups.
+//!
+//! A file holds `[[scenario]]` tables:
+//!
+//! ```toml
+//! [[scenario]]
+//! id = "interop::tls13"
+//! title = "TLS 1.3 handshake and application data"
+//! rfc = "RFC 8446 2"
+//! requirement = "The handshake ... MUST ..."
+//! under_test = "both"            # client | server | both
+//! setup = { versions = ["TLS1.3"] }
+//! matrix = { suite = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"], group = ["x25519"] }
+//! expect = { result = "connected" }
+//! ```
+//!
+//! `setup` sets keys for every variant; `matrix` lists values per key, and the runner expands
+//! the cartesian product (in the order the axes are written). Combinations that cannot exist
+//! (an ECDHE_RSA suite with an ECDSA certificate, a PKCS#1 signature in TLS 1.3) are not
+//! generated. Setup keys:
+//!
+//! | key | value | effect |
+//! |---|---|---|
+//! | `versions`, `client_versions`, `server_versions` | list of `TLS1.2`, `TLS1.3` | versions enabled |
+//! | `suite` / `suites` | IANA suite name / list | suites enabled on both sides |
+//! | `group` | IANA group name | the only group of both sides |
+//! | `hrr_group` | IANA group name | server supports only this group; the client prefers (and sends its key share for) another one, so the server must send a HelloRetryRequest |
+//! | `sigalg` | IANA signature scheme | the only handshake signature scheme of both sides |
+//! | `cert` | certificate profile | server and client certificates, trust anchors |
+//! | `client_auth` | `none`, `optional`, `required` | CertificateRequest and client certificate |
+//! | `resumption` | bool | a second connection must resume the first one's session |
+//! | `client_alpn`, `server_alpn` | list of strings | ALPN offered / accepted |
+//! | `server_name` | string | SNI sent and name verified |
+//! | `app_data` | string | bytes the client sends and the server echoes |
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use reports::{Expected, ExpectedResult, UnderTest};
+use serde::Deserialize;
+
+use crate::model::{ClientAuth, Group, Setup, SigScheme, Suite, Version};
+
+/// A scenario file or entry that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {}{field}: {message}", scenario.as_deref().map(|s| format!("scenario `{s}`: ")).unwrap_or_default())]
+pub struct ScenarioError {
+    pub file: String,
+    pub scenario: Option<String>,
+    /// The field at fault (`matrix.suite[2]`, `expect.result`, ...).
+    pub field: String,
+    pub message: String,
+}
+
+/// What a scenario expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// Both sides complete every connection and the checks hold.
+    Connected,
+    /// The side under test rejects with this alert (the one the RFC names).
+    Rejected { alert: String },
+}
+
+/// One scenario as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub id: String,
+    pub family: String,
+    pub title: String,
+    pub rfc: String,
+    pub requirement: String,
+    pub under_test: UnderTest,
+    pub expect: Expect,
+    /// File the scenario came from.
+    pub file: PathBuf,
+    setup: toml::Table,
+    matrix: Vec<(String, Vec<toml::Value>)>,
+}
+
+/// One concrete variant of a scenario.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub scenario: Arc<Scenario>,
+    /// Axis values joined by `-` (empty for a scenario without matrix).
+    pub label: String,
+    pub setup: Setup,
+    pub expected: Expected,
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.label.is_empty() {
+            f.write_str(&self.scenario.id)
+        } else {
+            write!(f, "{}/{}", self.scenario.id, self.label)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    scenario: Vec<RawScenario>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    id: String,
+    title: String,
+    rfc: String,
+    requirement: String,
+    under_test: String,
+    #[serde(default)]
+    setup: toml::Table,
+    #[serde(default)]
+    matrix: toml::Table,
+    expect: RawExpect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    result: String,
+    alert: Option<String>,
+}
+
+const SETUP_KEYS: &[&str] = &[
+    "versions",
+    "client_versions",
+    "server_versions",
+    "suite",
+    "suites",
+    "group",
+    "hrr_group",
+    "sigalg",
+    "cert",
+    "client_auth",
+    "resumption",
+    "client_alpn",
+    "server_alpn",
+    "server_name",
+    "app_data",
+];
+
+/// Loads every `*.toml` scenario file directly under `dir` (sorted by name; the file
+/// `known-deviations.toml` is not a scenario file).
+pub fn load_dir(dir: &Path) -> Result<Vec<Arc<Scenario>>, ScenarioError> {
+    let err = |message: String| ScenarioError {
+        file: dir.display().to_string(),
+        scenario: None,
+        field: String::new(),
+        message,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| err(format!("cannot read the scenario directory: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "toml")
+                && p.file_name().is_some_and(|n| n != "known-deviations.toml")
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(err("no scenario files (*.toml) found".into()));
+    }
+    let mut all = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| ScenarioError {
+            file: file.display().to_string(),
+            scenario: None,
+            field: String::new(),
+            message: format!("cannot read: {e}"),
+        })?;
+        all.extend(parse(&file, &text)?);
+    }
+    let mut seen = BTreeMap::new();
+    for s in &all {
+        if let Some(first) = seen.insert(s.id.clone(), s.file.clone()) {
+            return Err(ScenarioError {
+                file: s.file.display().to_string(),
+                scenario: Some(s.id.clone()),
+                field: "id".into(),
+                message: format!("duplicate scenario id (also in {})", first.display()),
+            });
+        }
+    }
+    Ok(all)
+}
+
+/// Parses and validates one scenario file.
+pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioError> {
+    let fname = file.display().to_string();
+    let raw: RawFile = toml::from_str(text).map_err(|e| ScenarioError {
+        file: fname.clone(),
+        scenario: None,
+        field: String::new(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    let mut out = Vec::new();
+    for (index, r) in raw.scenario.into_iter().enumerate() {
+        let sid = if r.id.is_empty() {
+            format!("#{index}")
+        } else {
+            r.id.clone()
+        };
+        let fail = |field: &str, message: String| ScenarioError {
+            file: fname.clone(),
+            scenario: Some(sid.clone()),
+            field: field.to_string(),
+            message,
+        };
+        let (family, name) = r
+            .id
+            .split_once("::")
+            .ok_or_else(|| fail("id", "expected `family::name`".into()))?;
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        if !valid(family) || !valid(name) {
+            return Err(fail(
+                "id",
+                "family and name must be lowercase letters, digits and `_`".into(),
+            ));
+        }
+        if r.title.trim().is_empty() {
+            return Err(fail("title", "must not be empty".into()));
+        }
+        let rfc_ok = r
+            .rfc
+            .strip_prefix("RFC ")
+            .and_then(|rest| rest.split(' ').next())
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if !rfc_ok {
+            return Err(fail(
+                "rfc",
+                format!("`{}`: expected `RFC <number> <section>`", r.rfc),
+            ));
+        }
+        if r.requirement.trim().is_empty() {
+            return Err(fail(
+                "requirement",
+                "quote the RFC sentence the scenario checks".into(),
+            ));
+        }
+        let under_test = match r.under_test.as_str() {
+            "client" => UnderTest::Client,
+            "server" => UnderTest::Server,
+            "both" => UnderTest::Both,
+            other => {
+                return Err(fail(
+                    "under_test",
+                    format!("`{other}`: expected client, server or both"),
+                ));
+            }
+        };
+        let expect = match (r.expect.result.as_str(), r.expect.alert) {
+            ("connected", None) => Expect::Connected,
+            ("connected", Some(_)) => {
+                return Err(fail(
+                    "expect.alert",
+                    "an alert makes no sense with result = \"connected\"".into(),
+                ));
+            }
+            ("rejected", Some(alert)) => {
+                if !tls_wire::AlertDescription::from_name(&alert).is_some() {
+                    return Err(fail(
+                        "expect.alert",
+                        format!("`{alert}` is not an alert name (e.g. illegal_parameter)"),
+                    ));
+                }
+                Expect::Rejected { alert }
+            }
+            ("rejected", None) => {
+                return Err(fail(
+                    "expect.alert",
+                    "a rejection names the alert the RFC requires".into(),
+                ));
+            }
+            (other, _) => {
+                return Err(fail(
+                    "expect.result",
+                    format!("`{other}`: expected connected or rejected"),
+                ));
+            }
+        };
+        for (key, value) in &r.setup {
+            check_key(key, value).map_err(|m| fail(&format!("setup.{key}"), m))?;
+        }
+        let mut matrix = Vec::new();
+        for (key, values) in r.matrix {
+            let field = format!("matrix.{key}");
+            if r.setup.contains_key(&key) {
+                return Err(fail(&field, "also set in `setup`; set it in one place".into()));
+            }
+            let toml::Value::Array(values) = values else {
+                return Err(fail(&field, "expected a list of values".into()));
+            };
+            if values.is_empty() {
+                return Err(fail(&field, "empty list: the scenario would have no case".into()));
+            }
+            for (i, v) in values.iter().enumerate() {
+                check_key(&key, v).map_err(|m| fail(&format!("{field}[{i}]"), m))?;
+            }
+            matrix.push((key, values));
+        }
+        let scenario = Scenario {
+            id: r.id.clone(),
+            family: family.to_string(),
+            title: r.title,
+            rfc: r.rfc,
+            requirement: r.requirement.trim().to_string(),
+            under_test,
+            expect,
+            file: file.to_path_buf(),
+            setup: r.setup,
+            matrix,
+        };
+        // Every variant must build; report the first that does not.
+        scenario
+            .variants_checked()
+            .map_err(|(field, m)| fail(&field, m))?;
+        out.push(Arc::new(scenario));
+    }
+    Ok(out)
+}
+
+fn parse_str<T: std::str::FromStr<Err = String>>(v: &toml::Value) -> Result<T, String> {
+    match v {
+        toml::Value::String(s) => s.parse(),
+        other => Err(format!("expected a string, found {}", other.type_str())),
+    }
+}
+
+fn parse_list<T: std::str::FromStr<Err = String>>(v: &toml::Value) -> Result<Vec<T>, String> {
+    match v {
+        toml::Value::Array(items) => items.iter().map(parse_str).collect(),
+        other => Err(format!("expected a list of strings, found {}", other.type_str())),
+    }
+}
+
+fn string_list(v: &toml::Value) -> Result<Vec<String>, String> {
+    match v {
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                toml::Value::String(s) if !s.is_empty() && s.len() < 256 => Ok(s.clone()),
+                _ => Err("expected non-empty strings shorter than 256 bytes".to_string()),
+            })
+            .collect(),
+        other => Err(format!("expected a list of strings, found {}", other.type_str())),
+    }
+}
+
+/// Validates one setup key and value (in `setup` or as one value of a matrix axis).
+fn check_key(key: &str, v: &toml::Value) -> Result<(), String> {
+    let mut s = Setup::default();
+    apply(&mut s, key, v)
+}
+
+fn apply(s: &mut Setup, key: &str, v: &toml::Value) -> Result<(), String> {
+    match key {
+        "versions" => {
+            let vs: Vec<Version> = parse_list(v)?;
+            s.client.versions = vs.clone();
+            s.server.versions = vs;
+        }
+        "client_versions" => s.client.versions = parse_list(v)?,
+        "server_versions" => s.server.versions = parse_list(v)?,
+        "suite" => {
+            let suite: Suite = parse_str(v)?;
+            s.client.suites = vec![suite];
+            s.server.suites = vec![suite];
+        }
+        "suites" => {
+            let suites: Vec<Suite> = parse_list(v)?;
+            s.client.suites = suites.clone();
+            s.server.suites = suites;
+        }
+        "group" => {
+            let g: Group = parse_str(v)?;
+            s.client.groups = vec![g];
+            s.server.groups = vec![g];
+        }
+        "hrr_group" => {
+            let g: Group = parse_str(v)?;
+            let first = if g == Group::X25519 {
+                Group::Secp256r1
+            } else {
+                Group::X25519
+            };
+            s.client.groups = vec![first, g];
+            s.server.groups = vec![g];
+        }
+        "sigalg" => {
+            let sig: SigScheme = parse_str(v)?;
+            s.client.sig_schemes = vec![sig];
+            s.server.sig_schemes = vec![sig];
+        }
+        "cert" => {
+            let name: String = match v {
+                toml::Value::String(n) => n.clone(),
+                other => return Err(format!("expected a string, found {}", other.type_str())),
+            };
+            certs::materials(&name).map_err(|e| e.to_string())?;
+            s.cert = name;
+        }
+        "client_auth" => {
+            s.client_auth = match v.as_str() {
+                Some("none") => ClientAuth::None,
+                Some("optional") => ClientAuth::Optional,
+                Some("required") => ClientAuth::Required,
+                _ => return Err("expected \"none\", \"optional\" or \"required\"".into()),
+            }
+        }
+        "resumption" => {
+            s.resumption = v.as_bool().ok_or("expected true or false")?;
+        }
+        "client_alpn" => s.client.alpn = string_list(v)?,
+        "server_alpn" => s.server.alpn = string_list(v)?,
+        "server_name" => {
+            s.server_name = v
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .ok_or("expected a non-empty string")?
+                .to_string();
+        }
+        "app_data" => {
+            s.app_data = v
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .ok_or("expected a non-empty string")?
+                .as_bytes()
+                .to_vec();
+        }
+        other => {
+            return Err(format!(
+                "unknown setup key `{other}`; known keys: {}",
+                SETUP_KEYS.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn value_label(key: &str, v: &toml::Value) -> String {
+    let text = match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Boolean(b) => return format!("{}{}", if *b { "" } else { "no_" }, key),
+        other => other.to_string(),
+    };
+    if let Ok(suite) = text.parse::<Suite>() {
+        return suite.short().to_string();
+    }
+    if let Ok(g) = text.parse::<Group>() {
+        return match key {
+            "hrr_group" => format!("hrr_{}", g.short()),
+            _ => g.short().to_string(),
+        };
+    }
+    if let Ok(sig) = text.parse::<SigScheme>() {
+        return sig.short().to_string();
+    }
+    match key {
+        "client_auth" => format!("clientauth_{text}"),
+        "versions" | "client_versions" | "server_versions" => {
+            let short = text
+                .replace(['[', ']', '"', ' '], "")
+                .replace("TLS1.", "tls1")
+                .replace(',', "_");
+            match key.strip_suffix("_versions") {
+                Some(side) => format!("{side}_{short}"),
+                None => short,
+            }
+        }
+        _ => text.replace(['/', ' '], "_"),
+    }
+}
+
+impl Scenario {
+    /// Expands the matrix into concrete variants (invalid combinations are left out).
+    pub fn variants(self: &Arc<Self>) -> Vec<Variant> {
+        self.variants_checked()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(label, setup, expected)| Variant {
+                scenario: self.clone(),
+                label,
+                setup,
+                expected,
+            })
+            .collect()
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn variants_checked(&self) -> Result<Vec<(String, Setup, Expected)>, (String, String)> {
+        let mut base = Setup::default();
+        for (k, v) in &self.setup {
+            apply(&mut base, k, v).map_err(|m| (format!("setup.{k}"), m))?;
+        }
+        let mut combos: Vec<(Vec<String>, Setup)> = vec![(Vec::new(), base)];
+        for (key, values) in &self.matrix {
+            let mut next = Vec::new();
+            for (labels, setup) in &combos {
+                for v in values {
+                    let mut s = setup.clone();
+                    apply(&mut s, key, v).map_err(|m| (format!("matrix.{key}"), m))?;
+                    let mut l = labels.clone();
+                    l.push(value_label(key, v));
+                    next.push((l, s));
+                }
+            }
+            combos = next;
+        }
+        let mut out = Vec::new();
+        for (labels, setup) in combos {
+            if !coherent(&setup) {
+                continue;
+            }
+            // A positive case needs a version both sides enable.
+            if self.expect == Expect::Connected && expected_version(&setup).is_none() {
+                continue;
+            }
+            let expected = self.expected(&setup);
+            out.push((labels.join("-"), setup, expected));
+        }
+        if out.is_empty() {
+            return Err((
+                "matrix".into(),
+                "no coherent combination (suites, certificates, versions and signature schemes exclude each other)".into(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The expectation of one variant, with the negotiated values it pins.
+    fn expected(&self, setup: &Setup) -> Expected {
+        let mut checks = BTreeMap::new();
+        if let Expect::Connected = self.expect {
+            if let Some(v) = expected_version(setup) {
+                checks.insert("version".to_string(), v.to_string());
+            }
+            if let ([c], [s]) = (setup.client.suites.as_slice(), setup.server.suites.as_slice())
+                && c == s
+            {
+                checks.insert("suite".into(), c.to_string());
+            }
+            if let Some(g) = setup.server.groups.first()
+                && setup.server.groups.len() == 1
+                && setup.client.groups.contains(g)
+            {
+                checks.insert("group".into(), g.to_string());
+            }
+            let hrr = setup.client.groups.first() != setup.server.groups.first()
+                && !setup.server.groups.is_empty()
+                && expected_version(setup) == Some(Version::Tls13);
+            if expected_version(setup) == Some(Version::Tls13) {
+                checks.insert("hrr".into(), hrr.to_string());
+            }
+            if let ([c], [s]) = (
+                setup.client.sig_schemes.as_slice(),
+                setup.server.sig_schemes.as_slice(),
+            ) && c == s
+            {
+                checks.insert("sigalg".into(), c.to_string());
+            }
+            if let Some(p) = setup
+                .server
+                .alpn
+                .iter()
+                .find(|p| setup.client.alpn.contains(p))
+            {
+                checks.insert("alpn".into(), p.clone());
+            }
+            if setup.resumption {
+                checks.insert("resumed".into(), "true".into());
+            }
+        }
+        Expected {
+            result: match self.expect {
+                Expect::Connected => ExpectedResult::Connected,
+                Expect::Rejected { .. } => ExpectedResult::Rejected,
+            },
+            alert: match &self.expect {
+                Expect::Rejected { alert } => Some(alert.clone()),
+                Expect::Connected => None,
+            },
+            checks,
+        }
+    }
+}
+
+/// The highest version both sides enable (defaults: both versions).
+pub fn expected_version(setup: &Setup) -> Option<Version> {
+    let all = [Version::Tls12, Version::Tls13];
+    let c: &[Version] = if setup.client.versions.is_empty() {
+        &all
+    } else {
+        &setup.client.versions
+    };
+    let s: &[Version] = if setup.server.versions.is_empty() {
+        &all
+    } else {
+        &setup.server.versions
+    };
+    c.iter().filter(|v| s.contains(v)).max().copied()
+}
+
+/// Whether a setup can exist at all: every pinned suite belongs to an enabled version, TLS 1.2
+/// suites fit the certificate's key, signature schemes fit the key and the version.
+fn coherent(setup: &Setup) -> bool {
+    let key = match certs::materials(&setup.cert) {
+        Ok(m) => m.server.key_type,
+        Err(_) => return false,
+    };
+    let Some(version) = expected_version(setup) else {
+        // No common version: a coherent negative setup.
+        return true;
+    };
+    let enabled = |side: &crate::model::Side, v: Version| side.versions.is_empty() || side.versions.contains(&v);
+    for suite in setup.all_suites() {
+        if !enabled(&setup.client, suite.version()) || !enabled(&setup.server, suite.version()) {
+            return false;
+        }
+        if !suite.fits_key(key) {
+            return false;
+        }
+    }
+    // The pinned suites must include one of the negotiated version.
+    if !setup.server.suites.is_empty() && !setup.server.suites.iter().any(|s| s.version() == version) {
+        return false;
+    }
+    for sig in setup.all_sig_schemes() {
+        if !sig.fits_key(key) || (version == Version::Tls13 && !sig.allowed_in_tls13()) {
+            return false;
+        }
+    }
+    true
+}

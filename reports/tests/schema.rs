@@ -1,0 +1,61 @@
+//! The schema file and the Rust types agree: what the types write validates, and the
+//! schema rejects what it must.
+
+use reports::{RESULTS_SCHEMA, Results};
+
+fn validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(RESULTS_SCHEMA).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+const SAMPLE: &str = r#"{ "schema_version": 1,
+  "run": { "started": "2026-11-26T21:40:00Z", "git": "abc1234", "seed": 7,
+           "peers": { "openssl": "OpenSSL 3.0.19 27 Jan 2026", "rustls": "0.23.46" } },
+  "cases": [
+    { "id": "interop::tls13/rustls->own/aes128gcm-x25519-ecdsa_p256",
+      "scenario": "interop::tls13", "family": "interop",
+      "client": "rustls", "server": "own", "under_test": "both",
+      "rfc": "RFC 8446 2", "verdict": "pass",
+      "expected": { "result": "connected" },
+      "observed": { "result": "connected", "step": "AppData", "version": "TLS1.3",
+                    "suite": "TLS_AES_128_GCM_SHA256", "group": "x25519",
+                    "sigalg": "ecdsa_secp256r1_sha256", "resumed": false, "hrr": false },
+      "duration_ms": 1.2, "transcript": [ "..." ] },
+    { "id": "client_hello::duplicate_extension/own->openssl",
+      "scenario": "client_hello::duplicate_extension", "family": "client_hello",
+      "client": "own", "server": "openssl", "under_test": "server",
+      "rfc": "RFC 8446 4.2", "verdict": "pass",
+      "expected": { "result": "rejected", "alert": "illegal_parameter" },
+      "observed": { "result": "rejected", "alert": "illegal_parameter",
+                    "direction": "received", "step": "ClientHello" },
+      "duration_ms": 0.7, "transcript": [ "..." ] },
+    { "id": "interop::tls13/openssl->rustls/x25519mlkem768",
+      "scenario": "interop::tls13", "family": "interop",
+      "client": "openssl", "server": "rustls", "under_test": "both",
+      "verdict": "skip", "reason": "openssl 3.0 has no X25519MLKEM768" } ] }"#;
+
+#[test]
+fn design_sample_validates_and_round_trips() {
+    let value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    let errors: Vec<String> = validator().iter_errors(&value).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results: Results = serde_json::from_value(value).unwrap();
+    assert_eq!(results.cases.len(), 3);
+    let again = serde_json::to_value(&results).unwrap();
+    assert!(validator().is_valid(&again));
+}
+
+#[test]
+fn schema_rejects_bad_results() {
+    let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    value["cases"][0]["verdict"] = "passed".into();
+    assert!(!validator().is_valid(&value), "unknown verdict must not validate");
+
+    let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    value["cases"][2].as_object_mut().unwrap().remove("reason");
+    assert!(!validator().is_valid(&value), "a skip without a reason must not validate");
+
+    let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    value["schema_version"] = 2.into();
+    assert!(!validator().is_valid(&value), "another schema version must not validate");
+}
