@@ -133,16 +133,14 @@ impl ExpectServerHello {
         if let Some((sess, suite)) = &self.psk {
             let partial = msg.partial_client_hello().ok_or_else(|| Error::internal("no partial ClientHello"))?;
             let mut binder = psk_binder(*suite, &sess.psk, &self.transcript, &partial);
-            if config.knobs.bad_psk_binder {
-                if let Some(b) = binder.first_mut() {
+            if config.knobs.bad_psk_binder
+                && let Some(b) = binder.first_mut() {
                     *b ^= 0xff;
                 }
-            }
-            if let HandshakePayload::ClientHello(ch) = &mut msg.payload {
-                if let Some(Extension::PreSharedKeyClient(p)) = ch.extensions.last_mut() {
+            if let HandshakePayload::ClientHello(ch) = &mut msg.payload
+                && let Some(Extension::PreSharedKeyClient(p)) = ch.extensions.last_mut() {
                     p.binders = vec![binder];
                 }
-            }
         }
         let bytes = c.send_handshake(&msg)?;
         self.transcript.add(&bytes);
@@ -193,11 +191,10 @@ impl ExpectServerHello {
                 return Err(err(alert::ILLEGAL_PARAMETER, format!("{t} is not allowed in ServerHello")));
             }
         }
-        if let Some((hrr_suite, _)) = self.hrr {
-            if hrr_suite != suite {
+        if let Some((hrr_suite, _)) = self.hrr
+            && hrr_suite != suite {
                 return Err(err(alert::ILLEGAL_PARAMETER, "ServerHello cipher suite differs from HelloRetryRequest"));
             }
-        }
         let mut psk: Option<Vec<u8>> = None;
         if let Some(idx) = sh.psk_index() {
             let Some((sess, psk_suite)) = &self.psk else {
@@ -293,11 +290,10 @@ impl ExpectServerHello {
         if let Some(g) = new_group {
             self.shares = vec![KeyShare::generate(g, c.random.as_ref()).map_err(|e| Error::internal(e.to_string()))?];
         }
-        if let Some((_, psk_suite)) = &self.psk {
-            if psk_suite.hash() != suite.hash() {
+        if let Some((_, psk_suite)) = &self.psk
+            && psk_suite.hash() != suite.hash() {
                 self.psk = None;
             }
-        }
         self.hrr = Some((suite, new_group));
         let n = c.negotiated_mut();
         n.hrr = true;
@@ -451,6 +447,7 @@ impl ClientHs {
         let th = self.transcript.hash(h);
         let c_ap = self.ks.derive(b"c ap traffic", &th);
         let s_ap = self.ks.derive(b"s ap traffic", &th);
+        c.exporter = Some((h, self.ks.derive(b"exp master", &th)));
         c.set_read_key(self.suite, s_ap, true)?;
 
         if let Some((context, schemes)) = self.cert_request.take() {
@@ -472,15 +469,14 @@ impl ClientHs {
             let m = HandshakeMessage::new(HandshakePayload::Certificate(CertificateTls13 { context, entries }));
             let b = c.send_handshake(&m)?;
             self.transcript.add(&b);
-            if let Some((ck, scheme)) = pick {
-                if !c.knobs.skip_certificate_verify {
+            if let Some((ck, scheme)) = pick
+                && !c.knobs.skip_certificate_verify {
                     let content = sign::certificate_verify_message(false, &self.transcript.hash(h));
                     let mut sig = ck.signer.sign(scheme, &content).map_err(|e| Error::internal(e.to_string()))?;
-                    if c.knobs.bad_certificate_verify {
-                        if let Some(b) = sig.last_mut() {
+                    if c.knobs.bad_certificate_verify
+                        && let Some(b) = sig.last_mut() {
                             *b ^= 1;
                         }
-                    }
                     let m = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
                         scheme: SignatureScheme::from(scheme.to_u16()),
                         signature: sig,
@@ -488,14 +484,12 @@ impl ClientHs {
                     let b = c.send_handshake(&m)?;
                     self.transcript.add(&b);
                 }
-            }
         }
         let mut fin = KeySchedule::verify_data(h, &self.c_hs, &self.transcript.hash(h));
-        if c.knobs.send_wrong_finished {
-            if let Some(b) = fin.first_mut() {
+        if c.knobs.send_wrong_finished
+            && let Some(b) = fin.first_mut() {
                 *b ^= 0xff;
             }
-        }
         let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
         self.transcript.add(&b);
         c.set_write_key(self.suite, c_ap, true)?;

@@ -56,6 +56,8 @@ pub(crate) struct Common {
     pub skip_plain_early_data: bool,
     key_updates_in_row: u32,
     failed: Option<Error>,
+    /// exporter_master_secret and its hash, once known.
+    pub exporter: Option<(crate::crypto::HashAlg, Vec<u8>)>,
 }
 
 impl Common {
@@ -91,6 +93,7 @@ impl Common {
             skip_plain_early_data: false,
             key_updates_in_row: 0,
             failed: None,
+            exporter: None,
             knobs,
         }
     }
@@ -549,6 +552,18 @@ impl Connection {
     /// Every record/message sent and received, decoded.
     pub fn transcript(&self) -> &[TranscriptEntry] {
         &self.common.log
+    }
+
+    /// TLS-Exporter (RFC 8446 7.5; RFC 5705 semantics): `len` bytes for `label` and
+    /// `context` (absent and empty context are the same in TLS 1.3).
+    pub fn export_keying_material(&self, label: &[u8], context: Option<&[u8]>, len: usize) -> Result<Vec<u8>, Error> {
+        let Some((h, secret)) = &self.common.exporter else {
+            return Err(Error::other(ErrorKind::Closed, "exporter not available before the handshake completes"));
+        };
+        if len > 255 * h.len() {
+            return Err(Error::config("exporter output too long"));
+        }
+        Ok(KeySchedule::export(*h, secret, label, context.unwrap_or(&[]), len))
     }
 
     /// The error that killed the connection, if any.

@@ -377,28 +377,27 @@ impl ExpectClientHello {
             if !c.knobs.skip_certificate_verify {
                 let content = sign::certificate_verify_message(true, &transcript.hash(h));
                 let mut sig = config.cert.signer.sign(scheme, &content).map_err(|e| Error::internal(e.to_string()))?;
-                if c.knobs.bad_certificate_verify {
-                    if let Some(b) = sig.last_mut() {
+                if c.knobs.bad_certificate_verify
+                    && let Some(b) = sig.last_mut() {
                         *b ^= 1;
                     }
-                }
                 let cv = CertificateVerify { scheme: SignatureScheme::from(scheme.to_u16()), signature: sig };
                 let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateVerify(cv)))?;
                 transcript.add(&b);
             }
         }
         let mut fin = KeySchedule::verify_data(h, &s_hs, &transcript.hash(h));
-        if c.knobs.send_wrong_finished {
-            if let Some(b) = fin.first_mut() {
+        if c.knobs.send_wrong_finished
+            && let Some(b) = fin.first_mut() {
                 *b ^= 0xff;
             }
-        }
         let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
         transcript.add(&b);
         ks.advance(None);
         let th = transcript.hash(h);
         let c_ap = ks.derive(b"c ap traffic", &th);
         let s_ap = ks.derive(b"s ap traffic", &th);
+        c.exporter = Some((h, ks.derive(b"exp master", &th)));
         c.set_write_key(suite, s_ap, true)?;
         c.set_read_key(suite, c_hs.clone(), false)?;
         if ch.early_data() {
@@ -408,6 +407,7 @@ impl ExpectClientHello {
         Ok(if client_auth { ServerState::ExpectCertificate(hs) } else { ServerState::ExpectFinished(hs) })
     }
 
+    #[allow(clippy::boxed_local)]
     fn send_hrr(self: Box<Self>, c: &mut Common, ch: ClientHello, raw: Vec<u8>, suite: Suite, group: Group) -> Result<ServerState, Error> {
         let config = self.config;
         let mut transcript = Transcript::new();
@@ -520,6 +520,7 @@ impl ServerHs {
         Ok(ServerState::ExpectFinished(self))
     }
 
+    #[allow(clippy::boxed_local)]
     fn handle_finished(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ServerState, Error> {
         let HandshakePayload::Finished(vd) = msg.payload else {
             return Err(unexpected("Finished", &msg));

@@ -1,6 +1,7 @@
 //! Known-answer tests from RFC 8448 ("Example Handshake Traces for TLS 1.3"),
 //! section 3 "Simple 1-RTT Handshake" (TLS_AES_128_GCM_SHA256, x25519).
 //! Every constant below is quoted from RFC 8448 section 3.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tls_engine::crypto::{sign, Group, KeyShare, RecordError, RecordProtection, Suite, aead::derive_key_iv};
 use tls_engine::keyschedule::{KeySchedule, Transcript};

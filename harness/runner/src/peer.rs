@@ -52,7 +52,9 @@ pub struct CaseCtx {
     /// The case ends here, finished or not.
     pub deadline: Instant,
     cancelled: AtomicBool,
-    streams: Mutex<Vec<TcpStream>>,
+    /// A handle on every connection of the case, by the role that opened it, so the runner
+    /// can cut them.
+    streams: Mutex<Vec<(Role, TcpStream)>>,
     capture: Mutex<Capture>,
 }
 
@@ -71,8 +73,21 @@ impl CaseCtx {
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
         if let Ok(streams) = self.streams.lock() {
-            for s in streams.iter() {
+            for (_, s) in streams.iter() {
                 let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
+    /// Ends the sending side of every connection `role` opened: called when that peer has
+    /// returned, so its counterpart sees the connection close as it would when a process
+    /// exits (the runner's own handles would otherwise keep the sockets open).
+    pub fn close(&self, role: Role) {
+        if let Ok(streams) = self.streams.lock() {
+            for (r, s) in streams.iter() {
+                if *r == role {
+                    let _ = s.shutdown(Shutdown::Write);
+                }
             }
         }
     }
@@ -86,12 +101,12 @@ impl CaseCtx {
         self.capture.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
-    fn prepare(&self, stream: &TcpStream) -> io::Result<()> {
+    fn prepare(&self, stream: &TcpStream, role: Role) -> io::Result<()> {
         stream.set_read_timeout(Some(self.idle_timeout))?;
         stream.set_write_timeout(Some(self.idle_timeout))?;
         stream.set_nodelay(true)?;
         if let Ok(mut streams) = self.streams.lock() {
-            streams.push(stream.try_clone()?);
+            streams.push((role, stream.try_clone()?));
         }
         if self.is_cancelled() {
             let _ = stream.shutdown(Shutdown::Both);
@@ -103,7 +118,7 @@ impl CaseCtx {
     pub fn connect(&self, addr: SocketAddr) -> io::Result<Tapped<'_>> {
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         let stream = TcpStream::connect_timeout(&addr, remaining.max(Duration::from_millis(1)))?;
-        self.prepare(&stream)?;
+        self.prepare(&stream, Role::Client)?;
         let index = match self.capture.lock() {
             Ok(mut c) => {
                 c.connections.push(Vec::new());
@@ -125,7 +140,7 @@ impl CaseCtx {
             match listener.accept() {
                 Ok((stream, _)) => {
                     stream.set_nonblocking(false)?;
-                    self.prepare(&stream)?;
+                    self.prepare(&stream, Role::Server)?;
                     return Ok(stream);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {

@@ -16,6 +16,7 @@ use reports::{CaseResult, Expected, ExpectedResult, UnderTest, Verdict};
 use crate::model::{Direction, Failure, Outcome, Role};
 use crate::peer::{CaseCtx, PeerRef};
 use crate::scenario::{Expect, Variant};
+use crate::steps::failed_step;
 use crate::transcript;
 
 /// One case: a scenario variant with a client peer and a server peer.
@@ -292,8 +293,14 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
         };
         let wait = limit.saturating_duration_since(now);
         match rx.recv_timeout(wait) {
-            Ok((Role::Client, d)) => client = Some(d),
-            Ok((Role::Server, d)) => server = Some(d),
+            Ok((Role::Client, d)) => {
+                ctx.close(Role::Client);
+                client = Some(d);
+            }
+            Ok((Role::Server, d)) => {
+                ctx.close(Role::Server);
+                server = Some(d);
+            }
             Err(mpsc::RecvTimeoutError::Timeout) if !cut => {
                 // Deadline: cut every connection so blocked peers return, then wait a little.
                 ctx.cancel();
@@ -359,7 +366,11 @@ fn judge(
                 for x in &mut o {
                     complete_alert(x, role, wire);
                     if role == Role::Client {
-                        x.step = x.step.max(wire.client_step);
+                        let sent = match x.alert() {
+                            Some((a, Direction::Sent)) => Some(a.to_string()),
+                            _ => None,
+                        };
+                        x.step = failed_step(x.step.max(wire.client_step), sent.as_deref());
                     }
                 }
                 if let Some(slot) = outcomes.get_mut(i) {

@@ -519,7 +519,8 @@ impl Scenario {
             combos = next;
         }
         let mut out = Vec::new();
-        for (labels, setup) in combos {
+        for (labels, mut setup) in combos {
+            add_certificate_curve(&mut setup);
             if !coherent(&setup) {
                 continue;
             }
@@ -551,9 +552,14 @@ impl Scenario {
             {
                 checks.insert("suite".into(), c.to_string());
             }
-            if let Some(g) = setup.server.groups.first()
-                && setup.server.groups.len() == 1
-                && setup.client.groups.contains(g)
+            // Both sides list groups in the same preference order, except for a forced
+            // HelloRetryRequest, where the server has one group: the server's first group that
+            // the client supports is the one negotiated.
+            if let Some(g) = setup
+                .server
+                .groups
+                .iter()
+                .find(|g| setup.client.groups.contains(g))
             {
                 checks.insert("group".into(), g.to_string());
             }
@@ -592,6 +598,28 @@ impl Scenario {
                 Expect::Connected => None,
             },
             checks,
+        }
+    }
+}
+
+/// In TLS 1.2 the client's supported_groups also names the curves it accepts for ECDSA
+/// certificates (RFC 8422 5.1.1: servers "MUST NOT negotiate the use of an ECC cipher suite
+/// unless they can complete the handshake while respecting the choice of curves specified by
+/// the client"). When a TLS 1.2 setup pins a key exchange group other than the certificate's
+/// curve, the curve is added after it on both sides, so the group still wins and the
+/// certificate stays usable.
+fn add_certificate_curve(setup: &mut Setup) {
+    if expected_version(setup) != Some(Version::Tls12) {
+        return;
+    }
+    let curve = match certs::materials(&setup.cert).map(|m| m.server.key_type) {
+        Ok(crate::model::KeyType::EcdsaP256) => Group::Secp256r1,
+        Ok(crate::model::KeyType::EcdsaP384) => Group::Secp384r1,
+        _ => return,
+    };
+    for side in [&mut setup.client, &mut setup.server] {
+        if !side.groups.is_empty() && !side.groups.contains(&curve) {
+            side.groups.push(curve);
         }
     }
 }

@@ -30,6 +30,29 @@ pub fn step_of(events: &[HsEvent]) -> Step {
     })
 }
 
+/// Alerts that say certificate verification failed (RFC 8446 6.2, RFC 5246 7.2.2).
+const CERTIFICATE_ALERTS: &[&str] = &[
+    "bad_certificate",
+    "unsupported_certificate",
+    "certificate_revoked",
+    "certificate_expired",
+    "certificate_unknown",
+    "unknown_ca",
+    "certificate_required",
+];
+
+/// The step a side failed at, given the step its messages reached and the alert it sent.
+///
+/// A library may read ahead before verifying (OpenSSL reads a whole TLS 1.2 server flight
+/// before it checks the certificate); a certificate alert it sends still means the
+/// connection failed at certificate verification.
+pub fn failed_step(reached: Step, alert_sent: Option<&str>) -> Step {
+    match alert_sent {
+        Some(a) if CERTIFICATE_ALERTS.contains(&a) => Step::Certificate,
+        _ => reached,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +73,12 @@ mod tests {
         assert_eq!(step_of(&[ev(1), ev(2), ev(8), ev(11), ev(15), ev(20)]), Step::Finished);
         // A NewSessionTicket (4) after Finished does not move the step back.
         assert_eq!(step_of(&[ev(1), ev(2), ev(20), ev(4)]), Step::Finished);
+    }
+
+    #[test]
+    fn certificate_alerts_fail_at_the_certificate_step() {
+        assert_eq!(failed_step(Step::KeyExchange, Some("certificate_expired")), Step::Certificate);
+        assert_eq!(failed_step(Step::KeyExchange, Some("decrypt_error")), Step::KeyExchange);
+        assert_eq!(failed_step(Step::ServerHello, None), Step::ServerHello);
     }
 }

@@ -51,6 +51,16 @@ fn arrow(d: Direction) -> &'static str {
     }
 }
 
+/// The first bytes of something that is not TLS, as text when printable.
+fn preview(bytes: &[u8]) -> String {
+    let head = bytes.get(..bytes.len().min(32)).unwrap_or_default();
+    if head.iter().all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\r' || *b == b'\n') {
+        format!("{:?}", String::from_utf8_lossy(head))
+    } else {
+        head.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    }
+}
+
 /// Decodes the captured connections of a case.
 pub fn decode(capture: &Capture) -> Decoded {
     let mut out = Decoded::default();
@@ -73,6 +83,17 @@ pub fn decode(capture: &Capture) -> Decoded {
             }
             flow.deframer.push(bytes);
             loop {
+                if let Some(h) = flow.deframer.peek_header()
+                    && (!h.content_type.is_known() || h.legacy_version.get() >> 8 != 3)
+                {
+                    out.lines.push(format!(
+                        "{prefix}{} not a TLS record: {}",
+                        arrow(*direction),
+                        preview(bytes)
+                    ));
+                    flow.broken = true;
+                    break;
+                }
                 let record = match flow.deframer.next_record() {
                     Ok(Some(r)) => r,
                     Ok(None) => break,
@@ -220,6 +241,6 @@ mod tests {
         };
         let d = decode(&capture);
         assert_eq!(d.lines.len(), 1);
-        assert!(d.lines[0].contains("undecodable"), "{}", d.lines[0]);
+        assert!(d.lines[0].contains("not a TLS record: \"HTTP/1.1 400"), "{}", d.lines[0]);
     }
 }

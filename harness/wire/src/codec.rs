@@ -69,7 +69,10 @@ impl fmt::Display for DecodeErrorKind {
                 write!(f, "record payload length {len} exceeds the maximum {max}")
             }
             Self::MessageTooLarge { len, max } => {
-                write!(f, "handshake message length {len} exceeds the maximum {max}")
+                write!(
+                    f,
+                    "handshake message length {len} exceeds the maximum {max}"
+                )
             }
             Self::Invalid(s) => f.write_str(s),
         }
@@ -128,7 +131,9 @@ impl DecodeError {
     /// record, `decode_error` otherwise.
     pub fn alert(&self) -> crate::enums::AlertDescription {
         match self.kind {
-            DecodeErrorKind::RecordOverflow { .. } => crate::enums::AlertDescription::RecordOverflow,
+            DecodeErrorKind::RecordOverflow { .. } => {
+                crate::enums::AlertDescription::RecordOverflow
+            }
             _ => crate::enums::AlertDescription::DecodeError,
         }
     }
@@ -217,7 +222,10 @@ impl<'a> Reader<'a> {
                 self.pos += n;
                 Ok(s)
             }
-            None => Err(DecodeError::new(DecodeErrorKind::Truncated { needed: n, left })),
+            None => Err(DecodeError::new(DecodeErrorKind::Truncated {
+                needed: n,
+                left,
+            })),
         }
     }
 
@@ -352,7 +360,10 @@ impl<'a> Reader<'a> {
             }));
         }
         if len < min_len {
-            return Err(DecodeError::new(DecodeErrorKind::TooShort { len, min: min_len }));
+            return Err(DecodeError::new(DecodeErrorKind::TooShort {
+                len,
+                min: min_len,
+            }));
         }
         let mut v = Vec::new();
         while sub.any_left() {

@@ -481,7 +481,13 @@ wire_enum! {
     }
 }
 
-grease!(CipherSuite, NamedGroup, SignatureScheme, ExtensionType, ProtocolVersion);
+grease!(
+    CipherSuite,
+    NamedGroup,
+    SignatureScheme,
+    ExtensionType,
+    ProtocolVersion
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -490,18 +496,33 @@ mod tests {
 
     #[test]
     fn names_and_values() {
-        assert_eq!(CipherSuite::TLS_AES_128_GCM_SHA256.name(), "TLS_AES_128_GCM_SHA256");
+        assert_eq!(
+            CipherSuite::TLS_AES_128_GCM_SHA256.name(),
+            "TLS_AES_128_GCM_SHA256"
+        );
         assert_eq!(NamedGroup::from(0x11ec).name(), "X25519MLKEM768");
         assert_eq!(NamedGroup::X25519.to_string(), "x25519");
         assert_eq!(u16::from(NamedGroup::Secp256r1), 0x17);
         assert_eq!(ProtocolVersion::TLSv1_3.to_string(), "TLS1.3");
-        assert_eq!(SignatureScheme::from(0x0403).name(), "ecdsa_secp256r1_sha256");
+        assert_eq!(
+            SignatureScheme::from(0x0403).name(),
+            "ecdsa_secp256r1_sha256"
+        );
         assert_eq!(AlertDescription::from(47).to_string(), "illegal_parameter");
         assert_eq!(CipherSuite::from(0x1234).to_string(), "unknown(0x1234)");
-        assert_eq!(format!("{:?}", CipherSuite::from(0x1234)), "Unknown(0x1234)");
+        assert_eq!(
+            format!("{:?}", CipherSuite::from(0x1234)),
+            "Unknown(0x1234)"
+        );
         assert_eq!(format!("{:?}", ContentType::from(99)), "Unknown(0x63)");
-        assert_eq!(CipherSuite::Unknown(0x1301), CipherSuite::TLS_AES_128_GCM_SHA256);
-        assert_eq!(CipherSuite::Unknown(0x1301).name(), "TLS_AES_128_GCM_SHA256");
+        assert_eq!(
+            CipherSuite::Unknown(0x1301),
+            CipherSuite::TLS_AES_128_GCM_SHA256
+        );
+        assert_eq!(
+            CipherSuite::Unknown(0x1301).name(),
+            "TLS_AES_128_GCM_SHA256"
+        );
         assert!(CipherSuite::from(0x0a0a).is_grease());
         assert!(!CipherSuite::from(0x0a1a).is_grease());
         assert_eq!(NamedGroup::from_name("x25519"), Some(NamedGroup::X25519));

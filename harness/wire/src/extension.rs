@@ -4,12 +4,12 @@
 use std::fmt;
 
 use crate::codec::{
-    put_list, put_opaque, put_prefixed, put_u16, put_u32, Codec, Context, DecodeError,
-    DecodeErrorKind, Reader,
+    Codec, Context, DecodeError, DecodeErrorKind, Reader, put_list, put_opaque, put_prefixed,
+    put_u16, put_u32,
 };
 use crate::enums::{
-    ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
-    ServerNameType, SignatureScheme,
+    ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, ServerNameType,
+    SignatureScheme,
 };
 
 /// The message an extension list belongs to; decides the form of context-dependent
@@ -119,7 +119,9 @@ impl Codec for KeyShareEntry {
         let group = NamedGroup::read(r)?;
         let key_exchange = r.opaque_u16()?;
         if key_exchange.is_empty() {
-            return Err(DecodeError::invalid(format!("key share for {group}: empty key_exchange")));
+            return Err(DecodeError::invalid(format!(
+                "key share for {group}: empty key_exchange"
+            )));
         }
         Ok(Self {
             group,
@@ -450,13 +452,15 @@ impl Extension {
                 Self::Cookie(c.to_vec())
             }
             T::PskKeyExchangeModes => Self::PskKeyExchangeModes(r.list(1, 1, 1)?),
-            T::CertificateAuthorities => Self::CertificateAuthorities(r.list_with(2, 3, 0, |r| {
-                let n = r.opaque_u16()?;
-                if n.is_empty() {
-                    return Err(DecodeError::invalid("empty DistinguishedName"));
-                }
-                Ok(n.to_vec())
-            })?),
+            T::CertificateAuthorities => {
+                Self::CertificateAuthorities(r.list_with(2, 3, 0, |r| {
+                    let n = r.opaque_u16()?;
+                    if n.is_empty() {
+                        return Err(DecodeError::invalid("empty DistinguishedName"));
+                    }
+                    Ok(n.to_vec())
+                })?)
+            }
             T::OidFilters => Self::OidFilters(raw(r)),
             T::PostHandshakeAuth => Self::PostHandshakeAuth,
             T::KeyShare if ctx == C::ClientHello => Self::KeyShareClient(r.list(2, 0, 0)?),
@@ -476,12 +480,17 @@ impl Extension {
                 "server_name={}",
                 list(&mut l.iter().map(|e| printable(&e.name)))
             ),
-            Self::SupportedGroups(v) => format!("groups=[{}]", list(&mut v.iter().map(|g| g.to_string()))),
+            Self::SupportedGroups(v) => {
+                format!("groups=[{}]", list(&mut v.iter().map(|g| g.to_string())))
+            }
             Self::SignatureAlgorithms(v) => {
                 format!("sig_algs=[{}]", list(&mut v.iter().map(|g| g.to_string())))
             }
             Self::SignatureAlgorithmsCert(v) => {
-                format!("sig_algs_cert=[{}]", list(&mut v.iter().map(|g| g.to_string())))
+                format!(
+                    "sig_algs_cert=[{}]",
+                    list(&mut v.iter().map(|g| g.to_string()))
+                )
             }
             Self::Alpn(v) => format!("alpn=[{}]", list(&mut v.iter().map(|p| printable(p)))),
             Self::SupportedVersionsClient(v) => {
@@ -489,7 +498,10 @@ impl Extension {
             }
             Self::SupportedVersionsServer(v) => format!("version={v}"),
             Self::KeyShareClient(v) => {
-                format!("key_shares=[{}]", list(&mut v.iter().map(|k| k.group.to_string())))
+                format!(
+                    "key_shares=[{}]",
+                    list(&mut v.iter().map(|k| k.group.to_string()))
+                )
             }
             Self::KeyShareServer(k) => format!("key_share={}", k.group),
             Self::KeyShareHrr(g) => format!("group={g}"),
@@ -586,24 +598,49 @@ mod tests {
     fn context_dependent_forms() {
         let body = [0x00, 0x17];
         assert_eq!(
-            Extension::decode_body(ExtensionType::KeyShare, &body, ExtensionContext::HelloRetryRequest),
+            Extension::decode_body(
+                ExtensionType::KeyShare,
+                &body,
+                ExtensionContext::HelloRetryRequest
+            ),
             Ok(Extension::KeyShareHrr(NamedGroup::Secp256r1))
         );
         assert_eq!(
-            Extension::decode_body(ExtensionType::KeyShare, &body, ExtensionContext::EncryptedExtensions),
-            Ok(Extension::Unknown { typ: ExtensionType::KeyShare, data: body.to_vec() })
+            Extension::decode_body(
+                ExtensionType::KeyShare,
+                &body,
+                ExtensionContext::EncryptedExtensions
+            ),
+            Ok(Extension::Unknown {
+                typ: ExtensionType::KeyShare,
+                data: body.to_vec()
+            })
         );
         assert_eq!(
-            Extension::decode_body(ExtensionType::EarlyData, &[0, 0, 4, 0], ExtensionContext::NewSessionTicket),
+            Extension::decode_body(
+                ExtensionType::EarlyData,
+                &[0, 0, 4, 0],
+                ExtensionContext::NewSessionTicket
+            ),
             Ok(Extension::EarlyDataMax(1024))
         );
-        assert!(Extension::decode_body(ExtensionType::EarlyData, &[0], ExtensionContext::ClientHello).is_err());
+        assert!(
+            Extension::decode_body(
+                ExtensionType::EarlyData,
+                &[0],
+                ExtensionContext::ClientHello
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn binders_len_matches_encoding() {
         let p = OfferedPsks {
-            identities: vec![PskIdentity { identity: vec![1; 10], obfuscated_ticket_age: 7 }],
+            identities: vec![PskIdentity {
+                identity: vec![1; 10],
+                obfuscated_ticket_age: 7,
+            }],
             binders: vec![vec![9; 32], vec![8; 48]],
         };
         let body = Extension::PreSharedKeyClient(p.clone()).body_bytes();

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::codec::{
-    put_list, put_opaque, put_prefixed, put_u32, Codec, Context, DecodeError, Reader,
+    Codec, Context, DecodeError, Reader, put_list, put_opaque, put_prefixed, put_u32,
 };
 use crate::enums::{
     CipherSuite, ClientCertificateType, CompressionMethod, ECCurveType, ExtensionType,
@@ -11,8 +11,8 @@ use crate::enums::{
     SignatureScheme,
 };
 use crate::extension::{
-    encode_extensions, printable, read_extensions, Extension, ExtensionContext, ExtensionList,
-    KeyShareEntry, OfferedPsks,
+    Extension, ExtensionContext, ExtensionList, KeyShareEntry, OfferedPsks, encode_extensions,
+    printable, read_extensions,
 };
 
 /// The ServerHello.random that marks a HelloRetryRequest (RFC 8446 4.1.3).
@@ -188,7 +188,10 @@ impl ClientHello {
 
     /// Whether the last extension is pre_shared_key (RFC 8446 4.2.11).
     pub fn psk_is_last(&self) -> bool {
-        matches!(self.extensions.last(), Some(Extension::PreSharedKeyClient(_)))
+        matches!(
+            self.extensions.last(),
+            Some(Extension::PreSharedKeyClient(_))
+        )
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {
@@ -205,7 +208,10 @@ impl ClientHello {
     fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let legacy_version = ProtocolVersion::read(r).context("ClientHello.legacy_version")?;
         let random = r.array::<32>().context("ClientHello.random")?;
-        let session_id = r.opaque_u8().context("ClientHello.legacy_session_id")?.to_vec();
+        let session_id = r
+            .opaque_u8()
+            .context("ClientHello.legacy_session_id")?
+            .to_vec();
         let cipher_suites = r.list(2, 2, 2).context("ClientHello.cipher_suites")?;
         let compression_methods = r
             .list(1, 1, 1)
@@ -530,8 +536,10 @@ impl ServerKeyExchange {
     fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let curve_type = ECCurveType::read(r).context("ServerKeyExchange.curve_type")?;
         if curve_type != ECCurveType::NamedCurve {
-            return Err(DecodeError::invalid(format!("unsupported curve_type {curve_type}"))
-                .context("ServerKeyExchange.curve_type"));
+            return Err(
+                DecodeError::invalid(format!("unsupported curve_type {curve_type}"))
+                    .context("ServerKeyExchange.curve_type"),
+            );
         }
         let named_group = NamedGroup::read(r).context("ServerKeyExchange.named_curve")?;
         let public = r.opaque_u8().context("ServerKeyExchange.public")?;
@@ -539,7 +547,10 @@ impl ServerKeyExchange {
             return Err(DecodeError::invalid("empty point").context("ServerKeyExchange.public"));
         }
         let scheme = SignatureScheme::read(r).context("ServerKeyExchange.algorithm")?;
-        let signature = r.opaque_u16().context("ServerKeyExchange.signature")?.to_vec();
+        let signature = r
+            .opaque_u16()
+            .context("ServerKeyExchange.signature")?
+            .to_vec();
         Ok(Self {
             curve_type,
             named_group,
@@ -681,14 +692,23 @@ impl HandshakePayload {
     }
 
     /// Decodes a body of type `typ`; the body must be consumed entirely.
-    pub fn decode_body(typ: HandshakeType, body: &[u8], ctx: &DecodeCtx) -> Result<Self, DecodeError> {
+    pub fn decode_body(
+        typ: HandshakeType,
+        body: &[u8],
+        ctx: &DecodeCtx,
+    ) -> Result<Self, DecodeError> {
         let mut r = Reader::new(body);
         let p = Self::read_body(typ, &mut r, ctx)?;
-        r.expect_end().with_context(|| format!("{} body", type_label(typ)))?;
+        r.expect_end()
+            .with_context(|| format!("{} body", type_label(typ)))?;
         Ok(p)
     }
 
-    fn read_body(typ: HandshakeType, r: &mut Reader<'_>, ctx: &DecodeCtx) -> Result<Self, DecodeError> {
+    fn read_body(
+        typ: HandshakeType,
+        r: &mut Reader<'_>,
+        ctx: &DecodeCtx,
+    ) -> Result<Self, DecodeError> {
         use HandshakeType as T;
         Ok(match typ {
             T::HelloRequest => Self::HelloRequest,
@@ -697,10 +717,15 @@ impl HandshakePayload {
             T::NewSessionTicket if ctx.tls13 => {
                 let lifetime = r.u32().context("NewSessionTicket.ticket_lifetime")?;
                 let age_add = r.u32().context("NewSessionTicket.ticket_age_add")?;
-                let nonce = r.opaque_u8().context("NewSessionTicket.ticket_nonce")?.to_vec();
+                let nonce = r
+                    .opaque_u8()
+                    .context("NewSessionTicket.ticket_nonce")?
+                    .to_vec();
                 let ticket = r.opaque_u16().context("NewSessionTicket.ticket")?;
                 if ticket.is_empty() {
-                    return Err(DecodeError::invalid("empty ticket").context("NewSessionTicket.ticket"));
+                    return Err(
+                        DecodeError::invalid("empty ticket").context("NewSessionTicket.ticket")
+                    );
                 }
                 let extensions = read_extensions(r, ExtensionContext::NewSessionTicket)?;
                 Self::NewSessionTicket(NewSessionTicket {
@@ -720,9 +745,10 @@ impl HandshakePayload {
                 })
             }
             T::EndOfEarlyData => Self::EndOfEarlyData,
-            T::EncryptedExtensions => {
-                Self::EncryptedExtensions(read_extensions(r, ExtensionContext::EncryptedExtensions)?)
-            }
+            T::EncryptedExtensions => Self::EncryptedExtensions(read_extensions(
+                r,
+                ExtensionContext::EncryptedExtensions,
+            )?),
             T::Certificate if ctx.tls13 => Self::Certificate(CertificateTls13::read_body(r)?),
             T::Certificate => {
                 let chain = r
@@ -749,7 +775,9 @@ impl HandshakePayload {
                 })
             }
             T::CertificateRequest => {
-                let certificate_types = r.list(1, 1, 1).context("CertificateRequest.certificate_types")?;
+                let certificate_types = r
+                    .list(1, 1, 1)
+                    .context("CertificateRequest.certificate_types")?;
                 let signature_schemes = r
                     .list(2, 2, 2)
                     .context("CertificateRequest.supported_signature_algorithms")?;
@@ -771,18 +799,24 @@ impl HandshakePayload {
             T::ServerHelloDone => Self::ServerHelloDone,
             T::CertificateVerify => {
                 let scheme = SignatureScheme::read(r).context("CertificateVerify.algorithm")?;
-                let signature = r.opaque_u16().context("CertificateVerify.signature")?.to_vec();
+                let signature = r
+                    .opaque_u16()
+                    .context("CertificateVerify.signature")?
+                    .to_vec();
                 Self::CertificateVerify(CertificateVerify { scheme, signature })
             }
             T::ClientKeyExchange => {
                 let p = r.opaque_u8().context("ClientKeyExchange.public")?;
                 if p.is_empty() {
-                    return Err(DecodeError::invalid("empty public value").context("ClientKeyExchange.public"));
+                    return Err(DecodeError::invalid("empty public value")
+                        .context("ClientKeyExchange.public"));
                 }
                 Self::ClientKeyExchange(p.to_vec())
             }
             T::Finished => Self::Finished(r.rest().to_vec()),
-            T::KeyUpdate => Self::KeyUpdate(KeyUpdateRequest::read(r).context("KeyUpdate.request_update")?),
+            T::KeyUpdate => {
+                Self::KeyUpdate(KeyUpdateRequest::read(r).context("KeyUpdate.request_update")?)
+            }
             T::MessageHash => Self::MessageHash(r.rest().to_vec()),
             other => Self::Unknown(other, r.rest().to_vec()),
         })
@@ -840,7 +874,9 @@ impl HandshakeMessage {
     /// Reads one message (header and body) with the given context.
     pub fn read_with(r: &mut Reader<'_>, ctx: &DecodeCtx) -> Result<Self, DecodeError> {
         let typ = HandshakeType::read(r).context("handshake header")?;
-        let body = r.opaque_u24().with_context(|| format!("{} message", type_label(typ)))?;
+        let body = r
+            .opaque_u24()
+            .with_context(|| format!("{} message", type_label(typ)))?;
         let payload = HandshakePayload::decode_body(typ, body, ctx)?;
         Ok(Self { typ, payload })
     }
@@ -885,7 +921,10 @@ impl Codec for HandshakeMessage {
 }
 
 fn join<T: fmt::Display>(v: &[T]) -> String {
-    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn size(n: usize) -> String {
@@ -948,7 +987,12 @@ impl fmt::Display for ServerHello {
             }
             return Ok(());
         }
-        write!(f, "ServerHello {} suite={}", self.selected_version(), self.cipher_suite)?;
+        write!(
+            f,
+            "ServerHello {} suite={}",
+            self.selected_version(),
+            self.cipher_suite
+        )?;
         if let Some(k) = self.key_share() {
             write!(f, " key_share={}", k.group)?;
         }
@@ -975,7 +1019,12 @@ impl fmt::Display for HandshakeMessage {
             P::ClientHello(ch) => ch.fmt(f),
             P::ServerHello(sh) => sh.fmt(f),
             P::NewSessionTicket(t) => {
-                write!(f, "NewSessionTicket lifetime={} ticket={}", t.lifetime, size(t.ticket.len()))?;
+                write!(
+                    f,
+                    "NewSessionTicket lifetime={} ticket={}",
+                    t.lifetime,
+                    size(t.ticket.len())
+                )?;
                 if let Some(m) = t.max_early_data() {
                     write!(f, " early_data={m}")?;
                 }

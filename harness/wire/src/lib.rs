@@ -11,6 +11,29 @@
 //! No I/O, no clock; decoding never panics. Every value that decodes re-encodes to the
 //! identical bytes. All message fields are public plain data, so invalid messages can
 //! be built on purpose; encoding never validates.
+//!
+//! ```
+//! use tls_wire::*;
+//!
+//! let ch = ClientHello {
+//!     cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
+//!     extensions: vec![
+//!         Extension::SupportedVersionsClient(vec![ProtocolVersion::TLSv1_3]),
+//!         Extension::KeyShareClient(vec![KeyShareEntry::new(NamedGroup::X25519, vec![1; 32])]),
+//!     ],
+//!     ..ClientHello::default()
+//! };
+//! let msg = HandshakeMessage::new(HandshakePayload::ClientHello(ch));
+//! let bytes = msg.to_bytes();
+//! let back = HandshakeMessage::decode_with(&bytes, &DecodeCtx::TLS13)?;
+//! assert_eq!(back, msg);
+//! assert_eq!(back.to_bytes(), bytes);
+//! assert_eq!(
+//!     back.to_string(),
+//!     "ClientHello versions=[TLS1.3] suites=[TLS_AES_128_GCM_SHA256] key_shares=[x25519]"
+//! );
+//! # Ok::<(), DecodeError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -35,11 +58,11 @@ pub use extension::{
 };
 pub use handshake::{
     CertificateEntry, CertificateRequestTls12, CertificateRequestTls13, CertificateTls13,
-    CertificateVerify, ClientHello, DecodeCtx, HandshakeMessage, HandshakePayload,
-    NewSessionTicket, NewSessionTicketTls12, ServerHello, ServerKeyExchange, DOWNGRADE_TLS11,
-    DOWNGRADE_TLS12, HRR_RANDOM,
+    CertificateVerify, ClientHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12, DecodeCtx, HRR_RANDOM,
+    HandshakeMessage, HandshakePayload, NewSessionTicket, NewSessionTicketTls12, ServerHello,
+    ServerKeyExchange,
 };
 pub use record::{
-    decode_handshake_header, Deframer, HandshakeJoiner, Record, RecordHeader,
-    DEFAULT_MAX_HANDSHAKE, MAX_CIPHERTEXT_TLS12, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT,
+    DEFAULT_MAX_HANDSHAKE, Deframer, HandshakeJoiner, MAX_CIPHERTEXT_TLS12, MAX_CIPHERTEXT_TLS13,
+    MAX_PLAINTEXT, Record, RecordHeader, decode_handshake_header,
 };

@@ -1,7 +1,7 @@
 //! Records (RFC 8446 5.1), the [`Deframer`] that cuts a byte stream into records and
 //! the [`HandshakeJoiner`] that cuts record payloads into handshake messages.
 
-use crate::codec::{put_u16, Codec, Context, DecodeError, DecodeErrorKind, Reader};
+use crate::codec::{Codec, Context, DecodeError, DecodeErrorKind, Reader, put_u16};
 use crate::enums::{ContentType, HandshakeType, ProtocolVersion};
 
 /// Bytes in a record header.
@@ -60,7 +60,11 @@ pub struct Record {
 
 impl Record {
     /// A record with the given fields.
-    pub fn new(content_type: ContentType, legacy_version: ProtocolVersion, payload: Vec<u8>) -> Self {
+    pub fn new(
+        content_type: ContentType,
+        legacy_version: ProtocolVersion,
+        payload: Vec<u8>,
+    ) -> Self {
         Self {
             content_type,
             legacy_version,
@@ -76,6 +80,19 @@ impl Record {
             legacy_version: self.legacy_version,
             length: self.payload.len() as u16,
         }
+    }
+}
+
+/// `handshake TLS1.0 196B`.
+impl std::fmt::Display for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {}B",
+            self.content_type,
+            self.legacy_version,
+            self.payload.len()
+        )
     }
 }
 
@@ -293,7 +310,11 @@ mod tests {
 
     #[test]
     fn record_roundtrip() {
-        let rec = Record::new(ContentType::Handshake, ProtocolVersion::TLSv1_2, vec![1, 2, 3]);
+        let rec = Record::new(
+            ContentType::Handshake,
+            ProtocolVersion::TLSv1_2,
+            vec![1, 2, 3],
+        );
         let b = rec.to_bytes();
         assert_eq!(b, [22, 3, 3, 0, 3, 1, 2, 3]);
         assert_eq!(Record::decode(&b), Ok(rec));
@@ -305,7 +326,10 @@ mod tests {
         let mut d = Deframer::with_max_payload(10);
         d.push(&[23, 3, 3, 0, 11]);
         let e = d.next_record().unwrap_err();
-        assert!(matches!(e.kind, DecodeErrorKind::RecordOverflow { len: 11, max: 10 }));
+        assert!(matches!(
+            e.kind,
+            DecodeErrorKind::RecordOverflow { len: 11, max: 10 }
+        ));
         assert_eq!(e.alert(), crate::AlertDescription::RecordOverflow);
         assert!(d.next_record().is_err());
     }

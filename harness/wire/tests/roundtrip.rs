@@ -8,7 +8,10 @@ use rstest::rstest;
 use tls_wire::*;
 
 fn sample(name: &str) -> (HandshakeMessage, DecodeCtx) {
-    let (_, m, c) = common::samples().into_iter().find(|(n, _, _)| *n == name).unwrap();
+    let (_, m, c) = common::samples()
+        .into_iter()
+        .find(|(n, _, _)| *n == name)
+        .unwrap();
     (m, c)
 }
 
@@ -53,7 +56,10 @@ fn message_roundtrip(
     assert_eq!(back.to_bytes(), bytes, "{name}");
     // Every strict prefix fails to decode, never panics.
     for cut in 0..bytes.len() {
-        assert!(HandshakeMessage::decode_with(&bytes[..cut], &ctx).is_err(), "{name} cut {cut}");
+        assert!(
+            HandshakeMessage::decode_with(&bytes[..cut], &ctx).is_err(),
+            "{name} cut {cut}"
+        );
     }
     // Trailing byte is an error.
     let mut longer = bytes.clone();
@@ -73,7 +79,12 @@ fn every_sample_in_records_and_joiner() {
         // Split the flight into records of 100 bytes, then deframe byte by byte.
         let mut wire = Vec::new();
         for chunk in flight.chunks(100) {
-            Record::new(ContentType::Handshake, ProtocolVersion::TLSv1_2, chunk.to_vec()).encode(&mut wire);
+            Record::new(
+                ContentType::Handshake,
+                ProtocolVersion::TLSv1_2,
+                chunk.to_vec(),
+            )
+            .encode(&mut wire);
         }
         let mut d = Deframer::new();
         let mut j = HandshakeJoiner::new();
@@ -91,7 +102,11 @@ fn every_sample_in_records_and_joiner() {
         assert!(d.is_empty() && j.is_empty());
         assert_eq!(got.len(), wanted.len());
         for (raw, (name, m, _)) in got.iter().zip(&wanted) {
-            assert_eq!(&HandshakeMessage::decode_with(raw, &ctx).unwrap(), m, "{name}");
+            assert_eq!(
+                &HandshakeMessage::decode_with(raw, &ctx).unwrap(),
+                m,
+                "{name}"
+            );
             assert_eq!(raw, &m.to_bytes());
         }
     }
@@ -101,7 +116,9 @@ fn every_sample_in_records_and_joiner() {
 fn hrr_detected_by_random() {
     let (m, ctx) = sample("hello_retry_request");
     let back = HandshakeMessage::decode_with(&m.to_bytes(), &ctx).unwrap();
-    let HandshakePayload::ServerHello(sh) = back.payload else { panic!() };
+    let HandshakePayload::ServerHello(sh) = back.payload else {
+        panic!()
+    };
     assert!(sh.is_hrr());
     assert_eq!(sh.hrr_group(), Some(NamedGroup::Secp256r1));
     assert_eq!(sh.cookie().map(<[u8]>::len), Some(32));
@@ -117,20 +134,30 @@ fn tls12_and_tls13_forms_differ() {
     }
     let (m, _) = sample("new_session_ticket");
     let as12 = HandshakeMessage::decode_with(&m.to_bytes(), &DecodeCtx::TLS12);
-    assert!(as12.is_err(), "TLS 1.3 ticket has trailing bytes in TLS 1.2 form");
+    assert!(
+        as12.is_err(),
+        "TLS 1.3 ticket has trailing bytes in TLS 1.2 form"
+    );
 }
 
 #[test]
 fn accessors() {
     let ch = common::client_hello_tls13();
-    assert_eq!(ch.supported_versions(), Some(&[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2][..]));
+    assert_eq!(
+        ch.supported_versions(),
+        Some(&[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2][..])
+    );
     assert_eq!(ch.key_shares().unwrap()[0].group, NamedGroup::X25519);
     assert_eq!(ch.server_name(), Some(&b"localhost"[..]));
     assert!(ch.psk_is_last());
     assert_eq!(ch.duplicate_extension(), None);
     let mut dup = ch.clone();
-    dup.extensions.insert(0, Extension::SupportedGroups(vec![NamedGroup::X25519]));
-    assert_eq!(dup.duplicate_extension(), Some(ExtensionType::SupportedGroups));
+    dup.extensions
+        .insert(0, Extension::SupportedGroups(vec![NamedGroup::X25519]));
+    assert_eq!(
+        dup.duplicate_extension(),
+        Some(ExtensionType::SupportedGroups)
+    );
     // Duplicates survive a round trip, in order.
     let m = HandshakeMessage::new(HandshakePayload::ClientHello(dup.clone()));
     let back = HandshakeMessage::decode_with(&m.to_bytes(), &DecodeCtx::TLS13).unwrap();
@@ -159,9 +186,15 @@ fn invalid_values_can_be_built_and_encoded() {
     };
     let m = HandshakeMessage::new(HandshakePayload::ClientHello(ch));
     let err = HandshakeMessage::decode_with(&m.to_bytes(), &DecodeCtx::TLS13).unwrap_err();
-    assert_eq!(err.to_string(), "ClientHello.cipher_suites: length 0 is below the minimum 2");
+    assert_eq!(
+        err.to_string(),
+        "ClientHello.cipher_suites: length 0 is below the minimum 2"
+    );
     // A message whose header type disagrees with its payload.
-    let lie = HandshakeMessage { typ: HandshakeType::Finished, payload: HandshakePayload::ServerHelloDone };
+    let lie = HandshakeMessage {
+        typ: HandshakeType::Finished,
+        payload: HandshakePayload::ServerHelloDone,
+    };
     assert_eq!(lie.to_bytes(), [20, 0, 0, 0]);
 }
 
@@ -178,7 +211,10 @@ fn error_messages_name_the_field() {
 
     // key_share in a ServerHello truncated.
     let mut sh = common::server_hello_tls13();
-    sh.extensions = vec![Extension::Unknown { typ: ExtensionType::KeyShare, data: vec![0, 0x1d, 0, 32, 1, 2, 3] }];
+    sh.extensions = vec![Extension::Unknown {
+        typ: ExtensionType::KeyShare,
+        data: vec![0, 0x1d, 0, 32, 1, 2, 3],
+    }];
     let bytes = HandshakeMessage::new(HandshakePayload::ServerHello(sh)).to_bytes();
     let e = HandshakeMessage::decode_with(&bytes, &DecodeCtx::TLS13).unwrap_err();
     assert_eq!(

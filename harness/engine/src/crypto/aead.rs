@@ -135,6 +135,11 @@ impl RecordProtection {
             .map_err(|_| RecordError::BadRecordMac)?
             .len();
         self.seq += 1;
+        // The whole TLSInnerPlaintext (content, type, padding) is bounded (RFC 8446 5.2,
+        // RFC 8449 4).
+        if plain_len > max_plaintext.saturating_add(1) {
+            return Err(RecordError::Overflow);
+        }
         buf.truncate(plain_len);
         // strip padding: find the last non-zero byte
         let Some(pos) = buf.iter().rposition(|b| *b != 0) else {
@@ -142,9 +147,6 @@ impl RecordProtection {
         };
         let typ = buf[pos];
         buf.truncate(pos);
-        if buf.len() > max_plaintext {
-            return Err(RecordError::Overflow);
-        }
         Ok((typ, buf))
     }
 }

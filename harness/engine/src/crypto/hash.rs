@@ -13,6 +13,7 @@ pub enum HashAlg {
 
 impl HashAlg {
     /// Output length in bytes.
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(self) -> usize {
         match self {
             Self::Sha256 => 32,

@@ -4,7 +4,7 @@ mod openssl_peer;
 mod rustls_peer;
 
 pub use openssl_peer::OpensslPeer;
-pub use rustls_peer::RustlsPeer;
+pub use rustls_peer::{alert_for_error as rustls_alert_for_error, RustlsPeer};
 
 use std::sync::Arc;
 

@@ -25,7 +25,7 @@ use crate::model::{
     Step, Suite, Version,
 };
 use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
-use crate::steps::{step_of, HsEvent};
+use crate::steps::{failed_step, step_of, HsEvent};
 
 /// The OpenSSL peer.
 #[derive(Debug, Default)]
@@ -349,10 +349,15 @@ fn failure(
     let step = step_of(&log.handshake);
     // The first fatal alert on the connection is the one that ended it.
     if let Some((direction, _, desc)) = log.alerts.iter().find(|(_, level, _)| *level == 2) {
+        let description = alert_name(*desc);
+        let step = match direction {
+            Direction::Sent => failed_step(step, Some(&description)),
+            Direction::Received => step,
+        };
         return Outcome::failed(
             Failure::Alert {
                 direction: *direction,
-                description: alert_name(*desc),
+                description,
             },
             step,
             format!("openssl {what}: {err}"),

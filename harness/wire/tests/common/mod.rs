@@ -22,8 +22,15 @@ pub fn client_hello_tls13() -> ClientHello {
         compression_methods: vec![CompressionMethod::Null],
         extensions: vec![
             Extension::ServerName(vec![ServerNameEntry::host_name("localhost")]),
-            Extension::SupportedVersionsClient(vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]),
-            Extension::SupportedGroups(vec![NamedGroup::X25519MlKem768, NamedGroup::X25519, NamedGroup::Secp256r1]),
+            Extension::SupportedVersionsClient(vec![
+                ProtocolVersion::TLSv1_3,
+                ProtocolVersion::TLSv1_2,
+            ]),
+            Extension::SupportedGroups(vec![
+                NamedGroup::X25519MlKem768,
+                NamedGroup::X25519,
+                NamedGroup::Secp256r1,
+            ]),
             Extension::SignatureAlgorithms(vec![
                 SignatureScheme::EcdsaSecp256r1Sha256,
                 SignatureScheme::RsaPssRsaeSha256,
@@ -41,10 +48,16 @@ pub fn client_hello_tls13() -> ClientHello {
             Extension::PostHandshakeAuth,
             Extension::Cookie(vec![5; 16]),
             Extension::EarlyData,
-            Extension::Unknown { typ: ExtensionType::from(0x1a1a), data: vec![] },
+            Extension::Unknown {
+                typ: ExtensionType::from(0x1a1a),
+                data: vec![],
+            },
             Extension::Padding(vec![0; 10]),
             Extension::PreSharedKeyClient(OfferedPsks {
-                identities: vec![PskIdentity { identity: vec![3; 20], obfuscated_ticket_age: 0x01020304 }],
+                identities: vec![PskIdentity {
+                    identity: vec![3; 20],
+                    obfuscated_ticket_age: 0x01020304,
+                }],
                 binders: vec![vec![4; 32]],
             }),
         ],
@@ -128,24 +141,52 @@ pub fn samples() -> Vec<(&'static str, HandshakeMessage, DecodeCtx)> {
     let m = HandshakeMessage::new;
     vec![
         ("hello_request", m(P::HelloRequest), t12),
-        ("client_hello_tls13", m(P::ClientHello(client_hello_tls13())), t13),
-        ("client_hello_tls12", m(P::ClientHello(client_hello_tls12())), t12),
+        (
+            "client_hello_tls13",
+            m(P::ClientHello(client_hello_tls13())),
+            t13,
+        ),
+        (
+            "client_hello_tls12",
+            m(P::ClientHello(client_hello_tls12())),
+            t12,
+        ),
         (
             "client_hello_no_extensions",
-            m(P::ClientHello(ClientHello { extensions: vec![], extensions_present: false, ..client_hello_tls12() })),
+            m(P::ClientHello(ClientHello {
+                extensions: vec![],
+                extensions_present: false,
+                ..client_hello_tls12()
+            })),
             t12,
         ),
         (
             "client_hello_empty_extensions",
-            m(P::ClientHello(ClientHello { extensions: vec![], extensions_present: true, ..client_hello_tls12() })),
+            m(P::ClientHello(ClientHello {
+                extensions: vec![],
+                extensions_present: true,
+                ..client_hello_tls12()
+            })),
             t12,
         ),
-        ("server_hello_tls13", m(P::ServerHello(server_hello_tls13())), t13),
+        (
+            "server_hello_tls13",
+            m(P::ServerHello(server_hello_tls13())),
+            t13,
+        ),
         ("hello_retry_request", m(P::ServerHello(hrr())), t13),
-        ("server_hello_tls12", m(P::ServerHello(server_hello_tls12())), t12),
+        (
+            "server_hello_tls12",
+            m(P::ServerHello(server_hello_tls12())),
+            t12,
+        ),
         (
             "server_hello_tls12_no_extensions",
-            m(P::ServerHello(ServerHello { extensions: vec![], extensions_present: false, ..server_hello_tls12() })),
+            m(P::ServerHello(ServerHello {
+                extensions: vec![],
+                extensions_present: false,
+                ..server_hello_tls12()
+            })),
             t12,
         ),
         (
@@ -161,7 +202,10 @@ pub fn samples() -> Vec<(&'static str, HandshakeMessage, DecodeCtx)> {
         ),
         (
             "new_session_ticket_tls12",
-            m(P::NewSessionTicketTls12(NewSessionTicketTls12 { lifetime_hint: 300, ticket: vec![1; 100] })),
+            m(P::NewSessionTicketTls12(NewSessionTicketTls12 {
+                lifetime_hint: 300,
+                ticket: vec![1; 100],
+            })),
             t12,
         ),
         ("end_of_early_data", m(P::EndOfEarlyData), t13),
@@ -185,13 +229,23 @@ pub fn samples() -> Vec<(&'static str, HandshakeMessage, DecodeCtx)> {
                         cert: vec![0x30, 0x82, 1, 2, 3],
                         extensions: vec![Extension::StatusRequest(vec![1, 0, 0, 1, 0x30])],
                     },
-                    CertificateEntry { cert: vec![0x30, 5], extensions: vec![] },
-                    CertificateEntry { cert: vec![0x30, 6], extensions: vec![] },
+                    CertificateEntry {
+                        cert: vec![0x30, 5],
+                        extensions: vec![],
+                    },
+                    CertificateEntry {
+                        cert: vec![0x30, 6],
+                        extensions: vec![],
+                    },
                 ],
             })),
             t13,
         ),
-        ("certificate_tls12", m(P::CertificateTls12(vec![vec![0x30, 1], vec![0x30, 2]])), t12),
+        (
+            "certificate_tls12",
+            m(P::CertificateTls12(vec![vec![0x30, 1], vec![0x30, 2]])),
+            t12,
+        ),
         (
             "server_key_exchange",
             m(P::ServerKeyExchange(ServerKeyExchange {
@@ -218,7 +272,10 @@ pub fn samples() -> Vec<(&'static str, HandshakeMessage, DecodeCtx)> {
         (
             "certificate_request_tls12",
             m(P::CertificateRequestTls12(CertificateRequestTls12 {
-                certificate_types: vec![ClientCertificateType::EcdsaSign, ClientCertificateType::RsaSign],
+                certificate_types: vec![
+                    ClientCertificateType::EcdsaSign,
+                    ClientCertificateType::RsaSign,
+                ],
                 signature_schemes: vec![SignatureScheme::RsaPkcs1Sha256],
                 ca_names: vec![vec![0x30, 0]],
             })),
@@ -233,10 +290,25 @@ pub fn samples() -> Vec<(&'static str, HandshakeMessage, DecodeCtx)> {
             })),
             t13,
         ),
-        ("client_key_exchange", m(P::ClientKeyExchange(vec![4; 65])), t12),
+        (
+            "client_key_exchange",
+            m(P::ClientKeyExchange(vec![4; 65])),
+            t12,
+        ),
         ("finished", m(P::Finished(vec![0xf1; 32])), t13),
-        ("key_update", m(P::KeyUpdate(KeyUpdateRequest::UpdateRequested)), t13),
+        (
+            "key_update",
+            m(P::KeyUpdate(KeyUpdateRequest::UpdateRequested)),
+            t13,
+        ),
         ("message_hash", m(P::MessageHash(vec![0x11; 32])), t13),
-        ("unknown", m(P::Unknown(HandshakeType::CertificateStatus, vec![1, 0, 0, 1, 0])), t12),
+        (
+            "unknown",
+            m(P::Unknown(
+                HandshakeType::CertificateStatus,
+                vec![1, 0, 0, 1, 0],
+            )),
+            t12,
+        ),
     ]
 }

@@ -1,0 +1,89 @@
+//! proptest: random and mutated input never panics the client or the server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use proptest::prelude::*;
+use tls_engine::Connection;
+
+fn server() -> Connection {
+    Connection::server(Arc::new(server_config("ecdsa_p256")), now()).unwrap()
+}
+
+fn client() -> Connection {
+    Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap()
+}
+
+/// A real ClientHello and the server's real first flight, for mutation.
+fn real_flights() -> (Vec<u8>, Vec<u8>) {
+    let mut c = client();
+    let mut s = server();
+    let ch = c.take_output();
+    s.handle_input(&ch, now()).unwrap();
+    (ch, s.take_output())
+}
+
+fn mutate(mut v: Vec<u8>, edits: &[(usize, u8)], cut: Option<usize>) -> Vec<u8> {
+    for (pos, x) in edits {
+        if !v.is_empty() {
+            let i = pos % v.len();
+            v[i] ^= x;
+        }
+    }
+    if let Some(c) = cut {
+        if !v.is_empty() {
+            v.truncate(c % v.len());
+        }
+    }
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..3000), split in 0usize..3000) {
+        let split = split.min(data.len());
+        let mut s = server();
+        let _ = s.handle_input(&data[..split], now());
+        let _ = s.handle_input(&data[split..], now());
+        let _ = s.handle_eof();
+        let mut c = client();
+        let _ = c.handle_input(&data, now());
+    }
+
+    #[test]
+    fn random_handshake_records_never_panic(typ in any::<u8>(), body in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let mut rec = vec![22, 3, 3];
+        let len = body.len() + 4;
+        rec.extend_from_slice(&(len as u16).to_be_bytes());
+        rec.push(typ);
+        rec.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        rec.extend_from_slice(&body);
+        let _ = server().handle_input(&rec, now());
+        let _ = client().handle_input(&rec, now());
+    }
+
+    #[test]
+    fn mutated_client_hello_never_panics(edits in proptest::collection::vec((any::<usize>(), 1u8..), 1..8), cut in proptest::option::of(any::<usize>())) {
+        let (ch, _) = real_flights();
+        let ch = mutate(ch, &edits, cut);
+        let mut s = server();
+        let _ = s.handle_input(&ch, now());
+        let _ = s.take_output();
+    }
+
+    #[test]
+    fn mutated_server_flight_never_panics(edits in proptest::collection::vec((any::<usize>(), 1u8..), 1..8), cut in proptest::option::of(any::<usize>())) {
+        let mut c = client();
+        let mut s = server();
+        s.handle_input(&c.take_output(), now()).unwrap();
+        let flight = mutate(s.take_output(), &edits, cut);
+        let _ = c.handle_input(&flight, now());
+        let _ = c.take_output();
+        let _ = c.handle_eof();
+    }
+}

@@ -1,0 +1,412 @@
+//! Our client against our server, in memory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use tls_engine::{
+    AlertDescription, CipherSuite, ClientAuth, ErrorKind, Event, NamedGroup, ProtocolVersion, SignatureScheme, Step,
+};
+
+const SUITES: [CipherSuite; 3] =
+    [CipherSuite::TLS_AES_128_GCM_SHA256, CipherSuite::TLS_AES_256_GCM_SHA384, CipherSuite::TLS_CHACHA20_POLY1305_SHA256];
+const GROUPS: [NamedGroup; 4] = [NamedGroup::X25519, NamedGroup::Secp256r1, NamedGroup::Secp384r1, NamedGroup::X25519MlKem768];
+const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
+
+#[test]
+fn grid_suites_groups_keys() {
+    for key in KEYS {
+        for suite in SUITES {
+            for group in GROUPS {
+                let mut cc = client_config(key);
+                cc.cipher_suites = vec![suite];
+                cc.groups = vec![group];
+                cc.key_share_groups = vec![group];
+                let sc = server_config(key);
+                let (c, s) = handshake_ok(cc, sc);
+                let n = c.conn.negotiated().unwrap();
+                assert_eq!(n.version, ProtocolVersion::TLSv1_3);
+                assert_eq!(n.cipher_suite, suite);
+                assert_eq!(n.group, Some(group));
+                assert!(!n.hrr && !n.resumed);
+                assert_eq!(c.conn.step(), Step::AppData);
+                assert_eq!(s.conn.step(), Step::AppData);
+                let expect_scheme = match key {
+                    "ecdsa_p256" => SignatureScheme::EcdsaSecp256r1Sha256,
+                    "ecdsa_p384" => SignatureScheme::EcdsaSecp384r1Sha384,
+                    "rsa2048" => SignatureScheme::RsaPssRsaeSha256,
+                    _ => SignatureScheme::Ed25519,
+                };
+                assert_eq!(n.signature_scheme, Some(expect_scheme), "{key}");
+                assert_eq!(s.conn.negotiated().unwrap().cipher_suite, suite);
+            }
+        }
+    }
+}
+
+#[test]
+fn hrr_when_server_prefers_other_group() {
+    let mut cc = client_config("ecdsa_p256");
+    cc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    cc.key_share_groups = vec![NamedGroup::X25519];
+    let mut sc = server_config("ecdsa_p256");
+    sc.groups = vec![NamedGroup::Secp256r1];
+    let (c, s) = handshake_ok(cc, sc);
+    let n = c.conn.negotiated().unwrap();
+    assert!(n.hrr);
+    assert_eq!(n.group, Some(NamedGroup::Secp256r1));
+    assert!(s.conn.negotiated().unwrap().hrr);
+}
+
+#[test]
+fn hrr_with_cookie_and_mlkem() {
+    let mut cc = client_config("ed25519");
+    cc.key_share_groups = vec![NamedGroup::X25519];
+    let mut sc = server_config("ed25519");
+    sc.groups = vec![NamedGroup::X25519MlKem768, NamedGroup::X25519];
+    sc.send_cookie_on_hrr = true;
+    let (c, _s) = handshake_ok(cc, sc);
+    let n = c.conn.negotiated().unwrap();
+    assert!(n.hrr);
+    assert_eq!(n.group, Some(NamedGroup::X25519MlKem768));
+    assert!(c.conn.transcript().iter().any(|e| e.summary.contains("cookie")), "{:#?}", c.conn.transcript());
+}
+
+#[test]
+fn no_common_group_is_handshake_failure() {
+    let mut cc = client_config("ecdsa_p256");
+    cc.groups = vec![NamedGroup::X25519];
+    cc.key_share_groups = vec![NamedGroup::X25519];
+    let mut sc = server_config("ecdsa_p256");
+    sc.groups = vec![NamedGroup::Secp384r1];
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
+    assert_eq!(c.err.as_ref().unwrap().alert_received, Some(AlertDescription::HandshakeFailure));
+}
+
+#[test]
+fn no_common_suite_is_handshake_failure() {
+    let mut cc = client_config("ecdsa_p256");
+    cc.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+    let mut sc = server_config("ecdsa_p256");
+    sc.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
+}
+
+#[test]
+fn client_auth_required_optional_missing() {
+    for key in KEYS {
+        // required, client has a cert
+        let mut cc = client_config(key);
+        cc.client_auth = Some(client_identity(key));
+        let mut sc = server_config(key);
+        sc.client_auth = ClientAuth::Required { roots: roots(key) };
+        let (_c, s) = handshake_ok(cc, sc);
+        let n = s.conn.negotiated().unwrap();
+        assert_eq!(n.peer_certificates.len(), certs::materials(key).unwrap().client.chain.len());
+        assert!(n.signature_scheme.is_some());
+    }
+    // optional, no client cert
+    let cc = client_config("ecdsa_p256");
+    let mut sc = server_config("ecdsa_p256");
+    sc.client_auth = ClientAuth::Optional { roots: roots("ecdsa_p256") };
+    let (_c, s) = handshake_ok(cc, sc);
+    assert!(s.conn.negotiated().unwrap().peer_certificates.is_empty());
+    // required, no client cert -> certificate_required
+    let cc = client_config("ecdsa_p256");
+    let mut sc = server_config("ecdsa_p256");
+    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::CertificateRequired));
+    assert_eq!(c.err.as_ref().unwrap().alert_received, Some(AlertDescription::CertificateRequired));
+}
+
+#[test]
+fn client_cert_from_unknown_ca_is_rejected() {
+    let mut cc = client_config("ecdsa_p256");
+    cc.client_auth = Some(client_identity("ecdsa_p256"));
+    let mut sc = server_config("ecdsa_p256");
+    sc.client_auth = ClientAuth::Required { roots: roots("ed25519") };
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::UnknownCa));
+}
+
+#[test]
+fn resumption_with_ticket() {
+    let sc = server_config("ecdsa_p256");
+    let (c, _s) = handshake_ok(client_config("ecdsa_p256"), sc.clone());
+    let tickets = c.tickets();
+    assert_eq!(tickets.len(), 1);
+    let mut cc = client_config("ecdsa_p256");
+    cc.resumption = Some(tickets[0].clone());
+    let (c2, s2) = handshake_ok(cc, sc.clone());
+    assert!(c2.conn.negotiated().unwrap().resumed);
+    assert!(s2.conn.negotiated().unwrap().resumed);
+    assert!(c2.conn.negotiated().unwrap().peer_certificates.is_empty());
+    // resumption plus HRR
+    let mut cc = client_config("ecdsa_p256");
+    cc.resumption = Some(tickets[0].clone());
+    cc.key_share_groups = vec![NamedGroup::Secp384r1];
+    let (c3, _) = handshake_ok(cc, sc.clone());
+    let n = c3.conn.negotiated().unwrap();
+    assert!(n.resumed && n.hrr);
+    // a server with another ticket key falls back to a full handshake
+    let mut other = sc.clone();
+    other.ticket_key = [9; 32];
+    let mut cc = client_config("ecdsa_p256");
+    cc.resumption = Some(tickets[0].clone());
+    let (c4, _) = handshake_ok(cc, other);
+    assert!(!c4.conn.negotiated().unwrap().resumed);
+}
+
+#[test]
+fn resumption_bad_binder_is_decrypt_error() {
+    let sc = server_config("ed25519");
+    let (c, _s) = handshake_ok(client_config("ed25519"), sc.clone());
+    let mut cc = client_config("ed25519");
+    cc.resumption = Some(c.tickets()[0].clone());
+    cc.knobs.bad_psk_binder = true;
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::DecryptError));
+}
+
+#[test]
+fn multiple_tickets() {
+    let mut sc = server_config("ecdsa_p256");
+    sc.tickets = 3;
+    let (c, _s) = handshake_ok(client_config("ecdsa_p256"), sc);
+    let t = c.tickets();
+    assert_eq!(t.len(), 3);
+    assert_ne!(t[0].psk, t[1].psk);
+}
+
+#[test]
+fn alpn_negotiation() {
+    let mut cc = client_config("ecdsa_p256");
+    cc.alpn = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
+    let mut sc = server_config("ecdsa_p256");
+    sc.alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let (c, s) = handshake_ok(cc, sc);
+    assert_eq!(c.conn.negotiated().unwrap().alpn.as_deref(), Some(&b"h2"[..]));
+    assert_eq!(s.conn.negotiated().unwrap().alpn.as_deref(), Some(&b"h2"[..]));
+
+    let mut cc = client_config("ecdsa_p256");
+    cc.alpn = vec![b"spdy".to_vec()];
+    let mut sc = server_config("ecdsa_p256");
+    sc.alpn = vec![b"h2".to_vec()];
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::NoApplicationProtocol));
+}
+
+#[test]
+fn key_update_both_ways() {
+    let (mut c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    c.conn.request_key_update(true).unwrap();
+    drive(&mut c, &mut s);
+    c.conn.send_application_data(b"after client update").unwrap();
+    s.conn.send_application_data(b"after server response").unwrap();
+    drive(&mut c, &mut s);
+    assert!(s.app_data().ends_with(b"after client update"));
+    assert!(c.app_data().ends_with(b"after server response"));
+    s.conn.request_key_update(false).unwrap();
+    s.conn.send_application_data(b"x").unwrap();
+    drive(&mut c, &mut s);
+    assert!(c.app_data().ends_with(b"x"));
+    assert!(s.events.iter().any(|e| matches!(e, Event::KeyUpdated { .. })));
+    assert!(c.err.is_none() && s.err.is_none());
+}
+
+#[test]
+fn too_many_key_updates() {
+    let (mut c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    for _ in 0..33 {
+        c.conn.request_key_update(false).unwrap();
+    }
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::UnexpectedMessage));
+}
+
+#[test]
+fn close_notify_and_truncation() {
+    let (mut c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    c.conn.send_close_notify();
+    drive(&mut c, &mut s);
+    assert!(s.events.contains(&Event::PeerClosed));
+    assert!(s.conn.handle_eof().is_ok());
+    // the client never got a close_notify
+    let e = c.conn.handle_eof().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Truncated);
+}
+
+#[test]
+fn large_data_is_fragmented_and_record_size_limit() {
+    let (mut c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    let big: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+    c.conn.send_application_data(&big).unwrap();
+    drive(&mut c, &mut s);
+    assert_eq!(&s.app_data()[b"ping from client".len()..], &big[..]);
+
+    let mut cc = client_config("ecdsa_p256");
+    cc.knobs.record_size_limit = Some(512);
+    cc.knobs.record_padding = 7;
+    let (mut c, mut s) = handshake_ok(cc, server_config("ecdsa_p256"));
+    s.conn.send_application_data(&big[..5000]).unwrap();
+    let out = s.conn.take_output();
+    // every record at most 511 bytes of content + type + AEAD tag
+    let mut i = 0;
+    while i < out.len() {
+        let len = u16::from_be_bytes([out[i + 3], out[i + 4]]) as usize;
+        assert!(len <= 512 + 16, "record of {len}");
+        i += 5 + len;
+    }
+    c.conn.handle_input(&out, now()).unwrap();
+    let _ = &mut s;
+}
+
+#[test]
+fn wrong_finished_is_decrypt_error() {
+    let mut sc = server_config("ecdsa_p256");
+    sc.knobs.send_wrong_finished = true;
+    let (mut c, mut s) = pair(client_config("ecdsa_p256"), sc);
+    drive(&mut c, &mut s);
+    let e = c.err.as_ref().unwrap();
+    assert_eq!(e.alert_sent, Some(AlertDescription::DecryptError));
+    assert!(e.to_string().contains("server Finished verify_data mismatch"), "{e}");
+    assert_eq!(c.conn.step(), Step::KeyExchange);
+
+    let mut cc = client_config("ecdsa_p256");
+    cc.knobs.send_wrong_finished = true;
+    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::DecryptError));
+}
+
+#[test]
+fn bad_or_missing_certificate_verify() {
+    let mut sc = server_config("rsa2048");
+    sc.knobs.bad_certificate_verify = true;
+    let (mut c, mut s) = pair(client_config("rsa2048"), sc);
+    drive(&mut c, &mut s);
+    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::DecryptError));
+    assert_eq!(c.conn.step(), Step::Certificate);
+
+    let mut sc = server_config("ecdsa_p256");
+    sc.knobs.skip_certificate_verify = true;
+    let (mut c, mut s) = pair(client_config("ecdsa_p256"), sc);
+    drive(&mut c, &mut s);
+    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::UnexpectedMessage));
+}
+
+#[test]
+fn certificate_errors_map_to_alerts() {
+    // untrusted root
+    let mut cc = client_config("ecdsa_p256");
+    cc.roots = roots("ed25519");
+    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
+    drive(&mut c, &mut s);
+    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::UnknownCa));
+    assert_eq!(c.err.as_ref().unwrap().kind, ErrorKind::Certificate);
+    // wrong name
+    let mut cc = client_config("ecdsa_p256");
+    cc.server_name = Some("example.com".into());
+    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
+    drive(&mut c, &mut s);
+    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::BadCertificate));
+    assert_eq!(c.conn.step(), Step::Certificate);
+    // name_mismatch / expired profiles from the certs crate
+    for (profile, alert) in [("name_mismatch", AlertDescription::BadCertificate), ("expired", AlertDescription::CertificateExpired)] {
+        let (mut c, mut s) = pair(client_config(profile), server_config(profile));
+        drive(&mut c, &mut s);
+        assert_eq!(c.err.as_ref().map(|e| e.alert_sent), Some(Some(alert)), "{profile}: {:?}", c.err);
+    }
+    // verify_server = false accepts
+    let mut cc = client_config("ecdsa_p256");
+    cc.server_name = Some("example.com".into());
+    cc.verify_server = false;
+    handshake_ok(cc, server_config("ecdsa_p256"));
+}
+
+#[test]
+fn tampered_record_is_bad_record_mac() {
+    let (mut c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    c.conn.send_application_data(b"hello").unwrap();
+    let mut out = c.conn.take_output();
+    let n = out.len();
+    out[n - 3] ^= 0x40;
+    let e = s.conn.handle_input(&out, now()).unwrap_err();
+    assert_eq!(e.alert_sent, Some(AlertDescription::BadRecordMac));
+    // the alert is queued
+    let alert = s.conn.take_output();
+    assert!(!alert.is_empty());
+    let e = c.conn.handle_input(&alert, now()).unwrap_err();
+    assert_eq!(e.alert_received, Some(AlertDescription::BadRecordMac));
+}
+
+#[test]
+fn oversized_record_is_record_overflow() {
+    let (c, mut s) = pair(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    let _ = c;
+    let mut rec = vec![22, 3, 1, 0x40, 0x01];
+    rec.extend(vec![0u8; 0x4001]);
+    let e = s.conn.handle_input(&rec, now()).unwrap_err();
+    assert_eq!(e.alert_sent, Some(AlertDescription::RecordOverflow));
+}
+
+#[test]
+fn middlebox_ccs() {
+    let (c, s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    let ccs = |t: &[tls_engine::TranscriptEntry], d| {
+        t.iter().filter(|e| e.direction == d && e.content_type == tls_wire::ContentType::ChangeCipherSpec).count()
+    };
+    assert_eq!(ccs(c.conn.transcript(), tls_engine::Direction::Sent), 1);
+    assert_eq!(ccs(s.conn.transcript(), tls_engine::Direction::Sent), 1);
+    let mut cc = client_config("ecdsa_p256");
+    cc.knobs.send_ccs = Some(false);
+    let (c, s) = handshake_ok(cc, server_config("ecdsa_p256"));
+    assert_eq!(ccs(c.conn.transcript(), tls_engine::Direction::Sent), 0);
+    assert_eq!(ccs(s.conn.transcript(), tls_engine::Direction::Sent), 0);
+    // a CCS after the handshake is unexpected_message
+    let (_c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    let e = s.conn.handle_input(&[20, 3, 3, 0, 1, 1], now()).unwrap_err();
+    assert_eq!(e.alert_sent, Some(AlertDescription::UnexpectedMessage));
+    // a malformed CCS during the handshake is unexpected_message
+    let (mut c, mut s) = pair(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    transfer(&mut c, &mut s);
+    let e = s.conn.handle_input(&[20, 3, 3, 0, 1, 2], now()).unwrap_err();
+    assert_eq!(e.alert_sent, Some(AlertDescription::UnexpectedMessage));
+}
+
+#[test]
+fn byte_at_a_time() {
+    let (mut c, mut s) = pair(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    for _ in 0..20 {
+        let out = c.conn.take_output();
+        for b in &out {
+            s.conn.handle_input(std::slice::from_ref(b), now()).unwrap();
+        }
+        let out = s.conn.take_output();
+        for b in &out {
+            c.conn.handle_input(std::slice::from_ref(b), now()).unwrap();
+        }
+    }
+    assert!(!c.conn.is_handshaking() && !s.conn.is_handshaking());
+}
+
+#[test]
+fn seeded_random_is_deterministic() {
+    let mk = || {
+        let mut cc = client_config("ecdsa_p256");
+        cc.random = std::sync::Arc::new(tls_engine::SeededRandom::new(7));
+        std::sync::Arc::new(cc)
+    };
+    let a = tls_engine::Connection::client(mk(), now()).unwrap().take_output();
+    let b = tls_engine::Connection::client(mk(), now()).unwrap().take_output();
+    assert_eq!(a, b);
+}

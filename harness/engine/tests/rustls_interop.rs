@@ -1,0 +1,342 @@
+//! Interoperability with rustls 0.23 (aws-lc-rs provider), in memory, both directions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use common::*;
+use rustls::crypto::aws_lc_rs::{self as provider, cipher_suite as cs, kx_group as kx};
+use rustls::crypto::{CryptoProvider, SupportedKxGroup};
+use rustls::pki_types::{PrivateKeyDer, ServerName};
+use rustls::{HandshakeKind, RootCertStore, SupportedCipherSuite};
+use tls_engine::{AlertDescription, CipherSuite, ClientAuth, NamedGroup, SignatureScheme};
+
+const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
+
+fn suites() -> [(CipherSuite, SupportedCipherSuite); 3] {
+    [
+        (CipherSuite::TLS_AES_128_GCM_SHA256, cs::TLS13_AES_128_GCM_SHA256),
+        (CipherSuite::TLS_AES_256_GCM_SHA384, cs::TLS13_AES_256_GCM_SHA384),
+        (CipherSuite::TLS_CHACHA20_POLY1305_SHA256, cs::TLS13_CHACHA20_POLY1305_SHA256),
+    ]
+}
+
+fn groups() -> [(NamedGroup, &'static dyn SupportedKxGroup); 4] {
+    [
+        (NamedGroup::X25519, kx::X25519),
+        (NamedGroup::Secp256r1, kx::SECP256R1),
+        (NamedGroup::Secp384r1, kx::SECP384R1),
+        (NamedGroup::X25519MlKem768, kx::X25519MLKEM768),
+    ]
+}
+
+fn provider_with(suites: Vec<SupportedCipherSuite>, groups: Vec<&'static dyn SupportedKxGroup>) -> Arc<CryptoProvider> {
+    Arc::new(CryptoProvider { cipher_suites: suites, kx_groups: groups, ..provider::default_provider() })
+}
+
+fn root_store(kind: &str) -> RootCertStore {
+    let mut rs = RootCertStore::empty();
+    for r in roots(kind) {
+        rs.add(r).unwrap();
+    }
+    rs
+}
+
+fn rustls_server_config(kind: &str, p: Arc<CryptoProvider>, client_auth: bool) -> Arc<rustls::ServerConfig> {
+    let m = certs::materials(kind).unwrap();
+    let b = rustls::ServerConfig::builder_with_provider(p.clone()).with_protocol_versions(&[&rustls::version::TLS13]).unwrap();
+    let b = if client_auth {
+        let v = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(root_store(kind)), p).build().unwrap();
+        b.with_client_cert_verifier(v)
+    } else {
+        b.with_no_client_auth()
+    };
+    let mut cfg = b.with_single_cert(m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key())).unwrap();
+    cfg.ticketer = provider::Ticketer::new().unwrap();
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    Arc::new(cfg)
+}
+
+fn rustls_client_config(kind: &str, p: Arc<CryptoProvider>, client_auth: bool) -> Arc<rustls::ClientConfig> {
+    let m = certs::materials(kind).unwrap();
+    let b = rustls::ClientConfig::builder_with_provider(p)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(root_store(kind));
+    let mut cfg = if client_auth {
+        b.with_client_auth_cert(m.client.chain.clone(), PrivateKeyDer::Pkcs8(m.client.key.clone_key())).unwrap()
+    } else {
+        b.with_no_client_auth()
+    };
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    Arc::new(cfg)
+}
+
+/// Feed `bytes` to a rustls connection; returns the rustls error, if any.
+fn feed<D>(conn: &mut rustls::ConnectionCommon<D>, mut bytes: &[u8]) -> Result<(), rustls::Error> {
+    while !bytes.is_empty() {
+        conn.read_tls(&mut bytes).unwrap();
+        conn.process_new_packets()?;
+    }
+    Ok(())
+}
+
+fn drain<D>(conn: &mut rustls::ConnectionCommon<D>) -> Vec<u8> {
+    let mut out = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut out).unwrap();
+    }
+    out
+}
+
+fn read_all<D>(conn: &mut rustls::ConnectionCommon<D>) -> Vec<u8> {
+    let mut v = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match conn.reader().read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => v.extend_from_slice(&buf[..n]),
+            Err(_) => break,
+        }
+    }
+    v
+}
+
+/// Drive our side against a rustls connection until idle; returns rustls's error.
+fn drive_rustls<D>(ours: &mut Side, theirs: &mut rustls::ConnectionCommon<D>) -> Option<rustls::Error> {
+    let mut rerr = None;
+    for _ in 0..100 {
+        let out = ours.conn.take_output();
+        let mut moved = !out.is_empty();
+        if !out.is_empty() && rerr.is_none()
+            && let Err(e) = feed(theirs, &out) {
+                rerr = Some(e);
+            }
+        let back = drain(theirs);
+        moved |= !back.is_empty();
+        if !back.is_empty() && ours.err.is_none()
+            && let Err(e) = ours.conn.handle_input(&back, now()) {
+                ours.err = Some(e);
+            }
+        while let Some(e) = ours.conn.poll_event() {
+            ours.events.push(e);
+        }
+        if !moved {
+            break;
+        }
+    }
+    rerr
+}
+
+fn our_client(kind: &str, suite: CipherSuite, group: NamedGroup) -> Side {
+    let mut cc = client_config(kind);
+    cc.cipher_suites = vec![suite];
+    cc.groups = vec![group];
+    cc.key_share_groups = vec![group];
+    cc.alpn = vec![b"h2".to_vec()];
+    Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap())
+}
+
+#[test]
+fn our_client_rustls_server_grid() {
+    for kind in KEYS {
+        for (suite, rsuite) in suites() {
+            for (group, rgroup) in groups() {
+                let scfg = rustls_server_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
+                let mut s = rustls::ServerConnection::new(scfg).unwrap();
+                let mut c = our_client(kind, suite, group);
+                let e = drive_rustls(&mut c, &mut s);
+                assert!(e.is_none() && c.err.is_none(), "{kind} {suite} {group}: rustls {e:?}, ours {:?}", c.err);
+                assert!(!c.conn.is_handshaking());
+                let n = c.conn.negotiated().unwrap();
+                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
+                assert_eq!(n.alpn.as_deref(), Some(&b"h2"[..]));
+                // app data both ways
+                c.conn.send_application_data(b"hello rustls").unwrap();
+                s.writer().write_all(b"hello engine").unwrap();
+                assert!(drive_rustls(&mut c, &mut s).is_none());
+                assert_eq!(read_all(&mut s), b"hello rustls");
+                assert_eq!(c.app_data(), b"hello engine");
+                assert!(!c.tickets().is_empty(), "rustls sends tickets");
+            }
+        }
+    }
+}
+
+#[test]
+fn rustls_client_our_server_grid() {
+    for kind in KEYS {
+        for (suite, rsuite) in suites() {
+            for (group, rgroup) in groups() {
+                let ccfg = rustls_client_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
+                let name = ServerName::try_from(certs::materials(kind).unwrap().server_name.clone()).unwrap();
+                let mut c = rustls::ClientConnection::new(ccfg, name).unwrap();
+                let mut sc = server_config(kind);
+                sc.alpn = vec![b"h2".to_vec()];
+                let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
+                // rustls speaks first
+                let first = drain(&mut c);
+                s.conn.handle_input(&first, now()).unwrap();
+                let e = drive_rustls(&mut s, &mut c);
+                assert!(e.is_none() && s.err.is_none(), "{kind} {suite} {group}: rustls {e:?}, ours {:?}", s.err);
+                assert!(!c.is_handshaking() && !s.conn.is_handshaking());
+                let n = s.conn.negotiated().unwrap();
+                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
+                assert_eq!(c.alpn_protocol(), Some(&b"h2"[..]));
+                c.writer().write_all(b"hello engine").unwrap();
+                s.conn.send_application_data(b"hello rustls").unwrap();
+                assert!(drive_rustls(&mut s, &mut c).is_none());
+                assert_eq!(read_all(&mut c), b"hello rustls");
+                assert_eq!(s.app_data(), b"hello engine");
+            }
+        }
+    }
+}
+
+#[test]
+fn hrr_both_directions() {
+    // our client shares x25519, rustls server only does P-256 -> HRR
+    let scfg = rustls_server_config("ecdsa_p256", provider_with(vec![cs::TLS13_AES_128_GCM_SHA256], vec![kx::SECP256R1]), false);
+    let mut s = rustls::ServerConnection::new(scfg).unwrap();
+    let mut cc = client_config("ecdsa_p256");
+    cc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    cc.key_share_groups = vec![NamedGroup::X25519];
+    let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+    let e = drive_rustls(&mut c, &mut s);
+    assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
+    let n = c.conn.negotiated().unwrap();
+    assert!(n.hrr);
+    assert_eq!(n.group, Some(NamedGroup::Secp256r1));
+
+    // rustls client shares x25519 (first group), our server prefers P-384 -> HRR, with cookie
+    let ccfg = rustls_client_config("ecdsa_p384", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), vec![kx::X25519, kx::SECP384R1]), false);
+    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut sc = server_config("ecdsa_p384");
+    sc.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519];
+    sc.send_cookie_on_hrr = true;
+    let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
+    let first = drain(&mut c);
+    s.conn.handle_input(&first, now()).unwrap();
+    let e = drive_rustls(&mut s, &mut c);
+    assert!(e.is_none() && s.err.is_none(), "{e:?} {:?}", s.err);
+    assert!(!c.is_handshaking());
+    let n = s.conn.negotiated().unwrap();
+    assert!(n.hrr);
+    assert_eq!(n.group, Some(NamedGroup::Secp384r1));
+    assert_eq!(c.negotiated_key_exchange_group().map(|g| u16::from(g.name())), Some(0x0018));
+}
+
+#[test]
+fn client_auth_both_directions() {
+    for kind in KEYS {
+        // our client authenticates to rustls
+        let scfg = rustls_server_config(kind, provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), true);
+        let mut s = rustls::ServerConnection::new(scfg).unwrap();
+        let mut cc = client_config(kind);
+        cc.client_auth = Some(client_identity(kind));
+        let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+        let e = drive_rustls(&mut c, &mut s);
+        assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
+        assert!(!s.is_handshaking());
+        assert!(s.peer_certificates().is_some_and(|p| !p.is_empty()));
+
+        // rustls client authenticates to us
+        let ccfg = rustls_client_config(kind, provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), true);
+        let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+        let mut sc = server_config(kind);
+        sc.client_auth = ClientAuth::Required { roots: roots(kind) };
+        let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
+        let first = drain(&mut c);
+        s.conn.handle_input(&first, now()).unwrap();
+        let e = drive_rustls(&mut s, &mut c);
+        assert!(e.is_none() && s.err.is_none(), "{kind}: {e:?} {:?}", s.err);
+        assert!(!s.conn.is_handshaking());
+        assert!(!s.conn.negotiated().unwrap().peer_certificates.is_empty());
+    }
+    // rustls client without a certificate, our server requires one
+    let ccfg = rustls_client_config("ecdsa_p256", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
+    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut sc = server_config("ecdsa_p256");
+    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
+    let first = drain(&mut c);
+    s.conn.handle_input(&first, now()).unwrap();
+    let e = drive_rustls(&mut s, &mut c);
+    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::CertificateRequired));
+    assert!(e.is_some());
+}
+
+#[test]
+fn resumption_both_directions() {
+    // our client resumes with a rustls server
+    let scfg = rustls_server_config("ecdsa_p256", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
+    let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
+    let mut c = Side::new(tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap());
+    assert!(drive_rustls(&mut c, &mut s).is_none());
+    let ticket = c.tickets().into_iter().next().expect("ticket from rustls");
+    let mut cc = client_config("ecdsa_p256");
+    cc.resumption = Some(ticket);
+    let mut s = rustls::ServerConnection::new(scfg).unwrap();
+    let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+    let e = drive_rustls(&mut c, &mut s);
+    assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
+    assert!(c.conn.negotiated().unwrap().resumed);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+
+    // a rustls client resumes with our server
+    let ccfg = rustls_client_config("ed25519", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
+    let sc = Arc::new(server_config("ed25519"));
+    for round in 0..2 {
+        let mut c = rustls::ClientConnection::new(ccfg.clone(), ServerName::try_from("localhost").unwrap()).unwrap();
+        let mut s = Side::new(tls_engine::Connection::server(sc.clone(), now()).unwrap());
+        let first = drain(&mut c);
+        s.conn.handle_input(&first, now()).unwrap();
+        let e = drive_rustls(&mut s, &mut c);
+        assert!(e.is_none() && s.err.is_none(), "round {round}: {e:?} {:?}", s.err);
+        // let rustls process the tickets
+        c.writer().write_all(b"x").unwrap();
+        assert!(drive_rustls(&mut s, &mut c).is_none());
+        assert_eq!(s.conn.negotiated().unwrap().resumed, round == 1, "round {round}");
+        if round == 1 {
+            assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+        }
+    }
+}
+
+#[test]
+fn key_update_and_close_with_rustls() {
+    let scfg = rustls_server_config("ecdsa_p256", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
+    let mut s = rustls::ServerConnection::new(scfg).unwrap();
+    let mut c = Side::new(tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap());
+    assert!(drive_rustls(&mut c, &mut s).is_none());
+    c.conn.request_key_update(true).unwrap();
+    c.conn.send_application_data(b"after update").unwrap();
+    assert!(drive_rustls(&mut c, &mut s).is_none());
+    assert_eq!(read_all(&mut s), b"after update");
+    s.writer().write_all(b"reply").unwrap();
+    assert!(drive_rustls(&mut c, &mut s).is_none());
+    assert_eq!(c.app_data(), b"reply");
+    assert!(c.err.is_none());
+    s.refresh_traffic_keys().unwrap();
+    s.writer().write_all(b"reply2").unwrap();
+    assert!(drive_rustls(&mut c, &mut s).is_none());
+    assert!(c.app_data().ends_with(b"reply2"), "{:?}", c.err);
+    s.send_close_notify();
+    assert!(drive_rustls(&mut c, &mut s).is_none());
+    assert!(c.events.contains(&tls_engine::Event::PeerClosed));
+    assert!(c.conn.handle_eof().is_ok());
+}
+
+#[test]
+fn rustls_server_signature_schemes() {
+    // our client restricts the signature schemes; rustls must pick one of them
+    let scfg = rustls_server_config("rsa2048", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
+    let mut s = rustls::ServerConnection::new(scfg).unwrap();
+    let mut cc = client_config("rsa2048");
+    cc.signature_schemes = vec![SignatureScheme::RsaPssRsaeSha512];
+    let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+    assert!(drive_rustls(&mut c, &mut s).is_none(), "{:?}", c.err);
+    assert_eq!(c.conn.negotiated().unwrap().signature_scheme, Some(SignatureScheme::RsaPssRsaeSha512));
+}

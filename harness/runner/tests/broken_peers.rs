@@ -1,0 +1,56 @@
+//! A peer that hangs, panics, stalls or dies makes its case `error` within the deadline,
+//! and the other cases of the run still finish.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use harness::testing::{Breakage, BrokenPeer};
+use reports::Verdict;
+use rstest::rstest;
+
+const SCENARIO: &str = r#"
+[[scenario]]
+id = "interop::tls13_smoke"
+title = "TLS 1.3 handshake"
+rfc = "RFC 8446 2"
+requirement = "The handshake completes."
+under_test = "both"
+setup = { versions = ["TLS1.3"] }
+matrix.cert = ["ecdsa_p256", "ed25519"]
+expect = { result = "connected" }
+"#;
+
+#[rstest]
+#[case::panic(Breakage::Panic, "panicked: broken peer: deliberate panic")]
+#[case::hang(Breakage::Hang, "did not finish within the case deadline")]
+#[case::stall(Breakage::Stall, "timeout")]
+#[case::drop(Breakage::Drop, "died mid-handshake")]
+fn broken_peer_is_an_error_and_the_run_goes_on(#[case] breakage: Breakage, #[case] reason: &str) {
+    let opts = common::quick();
+    let peers = [common::peer("rustls"), common::arc(BrokenPeer { breakage })];
+    let started = Instant::now();
+    let results = common::run(SCENARIO, &peers, &opts);
+    let elapsed = started.elapsed();
+    // 2 variants x 4 pairings, all reported.
+    assert_eq!(results.len(), 8);
+    for r in &results {
+        let broken_involved = r.client == "broken" || r.server == "broken";
+        if broken_involved {
+            assert_eq!(r.verdict, Verdict::Error, "{}: {:?}", r.id, r.reason);
+            let text = r.reason.as_deref().unwrap_or_default();
+            assert!(
+                text.contains(reason) || (breakage == Breakage::Drop && text.contains("closed")),
+                "{}: reason `{text}` does not mention `{reason}`",
+                r.id
+            );
+            // Within the deadline plus the grace period (and scheduling slack).
+            let ms = r.duration_ms.unwrap_or(f64::MAX);
+            assert!(ms < 4000.0, "{} took {ms} ms", r.id);
+        } else {
+            assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
+        }
+    }
+    // Cases run in parallel: the whole run is far below the sum of the deadlines.
+    assert!(elapsed < Duration::from_secs(12), "run took {elapsed:?}");
+}

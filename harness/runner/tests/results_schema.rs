@@ -1,0 +1,88 @@
+//! A real run writes a results.json that validates against the schema, and the printed
+//! matrix has a stable shape (snapshot).
+
+mod common;
+
+use reports::{Results, Verdict, RESULTS_SCHEMA};
+
+#[test]
+fn real_run_validates_against_schema() {
+    let all = harness::scenario::load_dir(&common::scenarios_dir()).unwrap();
+    let variants: Vec<_> = all
+        .iter()
+        .filter(|s| s.id == "interop::tls13_client_auth" || s.id == "interop::alpn_no_overlap" || s.id == "interop::tls13_hrr")
+        .flat_map(|s| s.variants())
+        .collect();
+    let peers = [common::peer("rustls"), common::peer("openssl")];
+    let cases = harness::run::expand(&variants, &peers);
+    let n = cases.len();
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = common::quick();
+    opts.deadline = std::time::Duration::from_secs(10);
+    opts.idle_timeout = std::time::Duration::from_secs(5);
+    opts.partial = Some(dir.path().join("partial.jsonl"));
+    let cases_out = harness::run::run_cases(cases, &opts, &mut |_: usize, _: usize, _: &reports::CaseResult| {}).unwrap();
+    assert_eq!(cases_out.len(), n);
+    // Every case was flushed to the partial file as it finished.
+    let partial = std::fs::read_to_string(dir.path().join("partial.jsonl")).unwrap();
+    assert_eq!(partial.lines().count(), n);
+    let results = Results {
+        schema_version: reports::SCHEMA_VERSION,
+        run: reports::RunInfo {
+            started: "2026-11-26T00:00:00Z".into(),
+            git: "test".into(),
+            seed: 0,
+            peers: [("rustls".to_string(), "x".to_string())].into_iter().collect(),
+            shard: None,
+            duration_ms: Some(1.0),
+        },
+        cases: cases_out,
+    };
+    let path = harness::run::write_results(dir.path(), &results).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(RESULTS_SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The skips (X25519MLKEM768 with OpenSSL) carry their reason; everything else passed.
+    for c in &results.cases {
+        match c.verdict {
+            Verdict::Pass => {}
+            Verdict::Skip => assert!(c.reason.as_deref().unwrap().contains("X25519MLKEM768"), "{c:?}"),
+            _ => panic!("{}: {:?} {:?}", c.id, c.verdict, c.reason),
+        }
+    }
+    // Reading it back gives the same results.
+    assert_eq!(Results::read(&path).unwrap(), results);
+    // The matrix of this run, which has no timings in it.
+    insta::assert_snapshot!(harness::matrix::render(&results.cases));
+}
+
+#[test]
+fn matrix_counts_each_verdict() {
+    let mk = |id: &str, client: &str, verdict: Verdict| reports::CaseResult {
+        id: format!("{id}/{client}->own"),
+        scenario: id.to_string(),
+        family: "f".into(),
+        client: client.into(),
+        server: "own".into(),
+        under_test: reports::UnderTest::Both,
+        rfc: None,
+        requirement: None,
+        verdict,
+        reason: Some("r".into()),
+        expected: None,
+        observed: None,
+        server_observed: None,
+        duration_ms: Some(1.5),
+        transcript: vec![],
+    };
+    let cases = vec![
+        mk("f::a", "rustls", Verdict::Pass),
+        mk("f::a", "rustls", Verdict::Fail),
+        mk("f::a", "openssl", Verdict::Skip),
+        mk("f::b", "rustls", Verdict::AlertMismatch),
+        mk("f::b", "openssl", Verdict::Error),
+    ];
+    insta::assert_snapshot!(harness::matrix::render(&cases));
+}

@@ -1,0 +1,137 @@
+//! Scenario files: malformed ones fail with the file, the scenario and the field named; the
+//! catalogue expands to a stable list of cases (snapshot).
+
+mod common;
+
+use std::path::Path;
+
+use harness::scenario;
+use rstest::rstest;
+
+const GOOD: &str = r#"
+[[scenario]]
+id = "interop::ok"
+title = "fine"
+rfc = "RFC 8446 2"
+requirement = "The handshake completes."
+under_test = "both"
+setup = { versions = ["TLS1.3"] }
+matrix.suite = ["TLS_AES_128_GCM_SHA256"]
+expect = { result = "connected" }
+"#;
+
+fn with(find: &str, replace: &str) -> String {
+    assert!(GOOD.contains(find), "test bug: `{find}` not in GOOD");
+    GOOD.replace(find, replace)
+}
+
+#[rstest]
+#[case::unknown_suite(with("\"TLS_AES_128_GCM_SHA256\"]", "\"TLS_AES_128_GCM_SHA999\"]"), "matrix.suite[0]", "unknown Suite `TLS_AES_128_GCM_SHA999`")]
+#[case::bad_version(with("\"TLS1.3\"", "\"TLS1.4\""), "setup.versions", "unknown Version `TLS1.4`")]
+#[case::unknown_key(with("versions =", "version ="), "setup.version", "unknown setup key `version`")]
+#[case::bad_id(with("interop::ok", "interop-ok"), "id", "expected `family::name`")]
+#[case::bad_rfc(with("RFC 8446 2", "8446"), "rfc", "expected `RFC <number> <section>`")]
+#[case::no_requirement(with("The handshake completes.", " "), "requirement", "quote the RFC sentence")]
+#[case::bad_under_test(with("\"both\"", "\"middle\""), "under_test", "expected client, server or both")]
+#[case::bad_result(with("\"connected\"", "\"maybe\""), "expect.result", "expected connected or rejected")]
+#[case::rejected_without_alert(with("\"connected\"", "\"rejected\""), "expect.alert", "names the alert")]
+#[case::bad_alert(with("result = \"connected\"", "result = \"rejected\", alert = \"bad_mood\""), "expect.alert", "`bad_mood` is not an alert name")]
+#[case::empty_axis(with("[\"TLS_AES_128_GCM_SHA256\"]", "[]"), "matrix.suite", "empty list")]
+#[case::unknown_cert(with("setup = {", "setup = { cert = \"nope\","), "setup.cert", "nope")]
+#[case::incoherent(with("matrix.suite = [\"TLS_AES_128_GCM_SHA256\"]", "matrix.suite = [\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"]"), "matrix", "no coherent combination")]
+fn malformed_scenario_names_file_scenario_and_field(
+    #[case] text: String,
+    #[case] field: &str,
+    #[case] message: &str,
+) {
+    let err = scenario::parse(Path::new("scenarios/broken.toml"), &text).expect_err("must fail");
+    let shown = err.to_string();
+    assert_eq!(err.file, "scenarios/broken.toml");
+    assert_eq!(err.field, field, "{shown}");
+    assert!(err.scenario.is_some(), "{shown}");
+    assert!(shown.starts_with("scenarios/broken.toml: scenario `"), "{shown}");
+    assert!(shown.contains(field), "{shown}");
+    assert!(shown.contains(message), "`{shown}` lacks `{message}`");
+}
+
+#[test]
+fn toml_syntax_error_names_the_file_and_line() {
+    let err = scenario::parse(Path::new("x.toml"), "[[scenario]]\nid = ").expect_err("must fail");
+    let shown = err.to_string();
+    assert!(shown.starts_with("x.toml: "), "{shown}");
+    assert!(shown.contains("line 2"), "{shown}");
+}
+
+#[test]
+fn unknown_field_in_a_scenario_is_refused() {
+    let err = scenario::parse(Path::new("x.toml"), &with("title = \"fine\"", "title = \"fine\"\ntitel = \"typo\""))
+        .expect_err("must fail");
+    assert!(err.to_string().contains("titel"), "{err}");
+}
+
+#[test]
+fn duplicate_ids_across_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.toml"), GOOD).unwrap();
+    std::fs::write(dir.path().join("b.toml"), GOOD).unwrap();
+    let err = scenario::load_dir(dir.path()).expect_err("must fail");
+    assert_eq!(err.field, "id");
+    assert!(err.to_string().contains("duplicate scenario id"), "{err}");
+    assert!(err.file.ends_with("b.toml"), "{err}");
+}
+
+#[test]
+fn catalogue_loads_and_every_scenario_cites_an_rfc() {
+    let all = scenario::load_dir(&common::scenarios_dir()).expect("catalogue loads");
+    assert!(all.len() >= 10);
+    for s in &all {
+        assert!(s.rfc.starts_with("RFC "), "{}", s.id);
+        assert!(!s.requirement.is_empty(), "{}", s.id);
+    }
+}
+
+#[test]
+fn expanded_interop_cases_snapshot() {
+    let all = scenario::load_dir(&common::scenarios_dir()).expect("catalogue loads");
+    let variants: Vec<_> = all
+        .iter()
+        .filter(|s| s.family == "interop")
+        .flat_map(|s| s.variants())
+        .collect();
+    let peers = [common::peer("rustls"), common::peer("openssl")];
+    let cases = harness::run::expand(&variants, &peers);
+    let listing: Vec<String> = cases
+        .iter()
+        .map(|c| {
+            let checks: Vec<String> = c
+                .variant
+                .expected
+                .checks
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            format!("{}  [{}]", c.id, checks.join(" "))
+        })
+        .collect();
+    insta::assert_snapshot!(listing.join("\n"));
+}
+
+#[test]
+fn shards_partition_the_cases() {
+    let all = scenario::load_dir(&common::scenarios_dir()).expect("catalogue loads");
+    let variants: Vec<_> = all.iter().flat_map(|s| s.variants()).collect();
+    let peers = [common::peer("rustls"), common::peer("openssl")];
+    let cases = harness::run::expand(&variants, &peers);
+    let mut seen: Vec<String> = Vec::new();
+    for k in 1..=3 {
+        let shard: harness::run::Shard = format!("{k}/3").parse().unwrap();
+        seen.extend(shard.select(cases.clone()).into_iter().map(|c| c.id));
+    }
+    seen.sort();
+    let mut all_ids: Vec<String> = cases.into_iter().map(|c| c.id).collect();
+    all_ids.sort();
+    assert_eq!(seen, all_ids);
+    assert!("0/3".parse::<harness::run::Shard>().is_err());
+    assert!("4/3".parse::<harness::run::Shard>().is_err());
+    assert!("a/b".parse::<harness::run::Shard>().is_err());
+}
