@@ -340,3 +340,18 @@ fn rustls_server_signature_schemes() {
     assert!(drive_rustls(&mut c, &mut s).is_none(), "{:?}", c.err);
     assert_eq!(c.conn.negotiated().unwrap().signature_scheme, Some(SignatureScheme::RsaPssRsaeSha512));
 }
+
+#[test]
+fn exporter_matches_rustls() {
+    for (_, rsuite) in suites() {
+        let scfg = rustls_server_config("ecdsa_p256", provider_with(vec![rsuite], provider::DEFAULT_KX_GROUPS.to_vec()), false);
+        let mut s = rustls::ServerConnection::new(scfg).unwrap();
+        let mut c = Side::new(tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap());
+        assert!(drive_rustls(&mut c, &mut s).is_none());
+        for ctx in [None, Some(&b"context"[..])] {
+            let ours = c.conn.export_keying_material(b"EXPORTER-test", ctx, 40).unwrap();
+            let theirs = s.export_keying_material([0u8; 40], b"EXPORTER-test", ctx).unwrap();
+            assert_eq!(ours, theirs.to_vec());
+        }
+    }
+}
