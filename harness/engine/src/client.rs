@@ -155,6 +155,8 @@ impl ExpectServerHello {
         if let Some(t) = sh.duplicate_extension() {
             return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ServerHello")));
         }
+        // Version negotiation point (RFC 8446 4.2.1). TLS 1.2 (a ServerHello without
+        // supported_versions) would branch off here once implemented.
         match sh.supported_version() {
             None => {
                 return Err(err(

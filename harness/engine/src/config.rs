@@ -134,7 +134,8 @@ pub struct ClientConfig {
     pub cipher_suites: Vec<CipherSuite>,
     /// supported_groups, preference order.
     pub groups: Vec<NamedGroup>,
-    /// Groups that get an initial key share (default: the first group).
+    /// Groups that get an initial key share. Empty (the default) = the first supported entry
+    /// of `groups`. A group listed here but not in `groups` is sent anyway (a misbehaviour).
     pub key_share_groups: Vec<NamedGroup>,
     /// signature_algorithms offered.
     pub signature_schemes: Vec<SignatureScheme>,
@@ -191,7 +192,7 @@ impl Default for ClientConfig {
         Self {
             cipher_suites: default_suites(),
             groups: default_groups(),
-            key_share_groups: vec![NamedGroup::X25519],
+            key_share_groups: Vec::new(),
             signature_schemes: default_schemes(),
             roots: Vec::new(),
             server_name: None,

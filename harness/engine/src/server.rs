@@ -129,6 +129,8 @@ impl ExpectClientHello {
         if let Some(t) = ch.duplicate_extension() {
             return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ClientHello")));
         }
+        // Version negotiation point (RFC 8446 4.2.1). A TLS 1.2 server path would branch off
+        // here (no supported_versions, or 1.3 not offered) once implemented.
         let Some(versions) = ch.supported_versions() else {
             return Err(err(
                 alert::PROTOCOL_VERSION,

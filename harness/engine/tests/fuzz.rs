@@ -33,11 +33,10 @@ fn mutate(mut v: Vec<u8>, edits: &[(usize, u8)], cut: Option<usize>) -> Vec<u8> 
             v[i] ^= x;
         }
     }
-    if let Some(c) = cut {
-        if !v.is_empty() {
+    if let Some(c) = cut
+        && !v.is_empty() {
             v.truncate(c % v.len());
         }
-    }
     v
 }
 

@@ -410,3 +410,35 @@ fn seeded_random_is_deterministic() {
     let b = tls_engine::Connection::client(mk(), now()).unwrap().take_output();
     assert_eq!(a, b);
 }
+
+#[test]
+fn ip_address_server_name() {
+    let mut cc = client_config("ecdsa_p256");
+    cc.server_name = Some("127.0.0.1".into());
+    let (c, s) = handshake_ok(cc, server_config("ecdsa_p256"));
+    assert!(!c.conn.transcript()[0].summary.contains("server_name"), "no SNI for an IP literal");
+    assert_eq!(s.conn.negotiated().unwrap().server_name, None);
+    let mut cc = client_config("ecdsa_p256");
+    cc.server_name = Some("127.0.0.2".into());
+    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
+    drive(&mut c, &mut s);
+    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::BadCertificate));
+}
+
+#[test]
+fn transcript_lists_the_handshake() {
+    use tls_wire::HandshakeType as H;
+    let (c, s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    let types = |conn: &tls_engine::Connection, d| {
+        conn.transcript().iter().filter(|e| e.direction == d).filter_map(|e| e.handshake_type).collect::<Vec<_>>()
+    };
+    use tls_engine::Direction::{Received, Sent};
+    assert_eq!(
+        types(&c.conn, Received),
+        vec![H::ServerHello, H::EncryptedExtensions, H::Certificate, H::CertificateVerify, H::Finished, H::NewSessionTicket]
+    );
+    assert_eq!(types(&c.conn, Sent), vec![H::ClientHello, H::Finished]);
+    assert_eq!(types(&s.conn, Received), vec![H::ClientHello, H::Finished]);
+    let text: Vec<String> = c.conn.transcript().iter().map(|e| e.to_string()).collect();
+    assert!(text[0].starts_with("-> ClientHello"), "{text:#?}");
+}

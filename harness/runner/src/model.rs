@@ -265,6 +265,39 @@ pub struct Side {
     pub alpn: Vec<String>,
 }
 
+/// What the connection carries once the handshake is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppMode {
+    /// The client sends `app_data`; the server echoes exactly those bytes; close_notify both
+    /// ways (client first).
+    #[default]
+    Echo,
+    /// HTTP/1.0: the client sends `app_data` (a request); the server reads up to the empty
+    /// line, answers with a small response naming the negotiated parameters and closes; the
+    /// client reads until the close.
+    Http,
+}
+
+/// Certificates and keys given explicitly (PEM files on the command line) instead of a
+/// profile name. Compared by identity.
+#[derive(Debug, Clone)]
+pub struct Credentials(pub std::sync::Arc<certs::Materials>);
+
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Credentials {}
+
+impl Serialize for Credentials {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.profile)
+    }
+}
+
 /// Everything a case asks both peers to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Setup {
@@ -277,8 +310,13 @@ pub struct Setup {
     pub client_auth: ClientAuth,
     /// Run a second connection that must resume the first one's session.
     pub resumption: bool,
-    /// Bytes the client sends after the handshake; the server echoes them back.
+    /// Bytes the client sends after the handshake (see [`AppMode`]).
     pub app_data: Vec<u8>,
+    pub app: AppMode,
+    /// Connections to make or accept; `None`: one, or two with `resumption`.
+    pub repeat: Option<usize>,
+    /// Explicit credentials that replace the profile `cert`.
+    pub credentials: Option<Credentials>,
 }
 
 impl Default for Setup {
@@ -291,6 +329,9 @@ impl Default for Setup {
             client_auth: ClientAuth::None,
             resumption: false,
             app_data: b"GET / HTTP/1.0\r\n\r\n".to_vec(),
+            app: AppMode::Echo,
+            repeat: None,
+            credentials: None,
         }
     }
 }
@@ -305,7 +346,62 @@ impl Setup {
 
     /// How many connections the case makes.
     pub fn connections(&self) -> usize {
-        if self.resumption { 2 } else { 1 }
+        match self.repeat {
+            Some(n) => n,
+            None if self.resumption => 2,
+            None => 1,
+        }
+    }
+
+    /// The certificates, keys and trust anchors of the case.
+    pub fn materials(&self) -> Result<std::sync::Arc<certs::Materials>, String> {
+        match &self.credentials {
+            Some(c) => Ok(c.0.clone()),
+            None => certs::materials(&self.cert).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Whether the server has read the whole request.
+    pub fn request_complete(&self, got: &[u8]) -> bool {
+        match self.app {
+            AppMode::Echo => got.len() >= self.app_data.len(),
+            AppMode::Http => got.windows(4).any(|w| w == b"\r\n\r\n") || got.len() > 16 * 1024,
+        }
+    }
+
+    /// What the server answers to a request.
+    pub fn response(&self, request: &[u8], n: &Negotiated) -> Vec<u8> {
+        match self.app {
+            AppMode::Echo => request.to_vec(),
+            AppMode::Http => {
+                let line = request.split(|b| *b == b'\n').next().unwrap_or_default();
+                let ok = line.starts_with(b"GET ");
+                let body = format!(
+                    "tls-harness\nversion: {}\nsuite: {}\ngroup: {}\nalpn: {}\nresumed: {}\n",
+                    n.version.map_or("?".into(), |v| v.to_string()),
+                    n.suite.map_or("?".into(), |v| v.to_string()),
+                    n.group.map_or("?".into(), |v| v.to_string()),
+                    n.alpn.as_deref().unwrap_or("-"),
+                    n.resumed
+                );
+                let status = if ok { "200 OK" } else { "400 Bad Request" };
+                format!(
+                    "HTTP/1.0 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes()
+            }
+        }
+    }
+}
+
+impl Setup {
+    /// Whether the client has the whole answer (echo mode; HTTP reads until the close).
+    pub fn answer_complete(&self, got: &[u8]) -> bool {
+        match self.app {
+            AppMode::Echo => got.len() >= self.app_data.len(),
+            AppMode::Http => false,
+        }
     }
 
     /// Every group either side names.

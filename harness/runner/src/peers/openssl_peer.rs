@@ -21,7 +21,7 @@ use openssl::x509::X509;
 
 use crate::alerts::alert_name;
 use crate::model::{
-    ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, Side, SigScheme,
+    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, Side, SigScheme,
     Step, Suite, Version,
 };
 use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
@@ -249,7 +249,7 @@ fn select_alpn<'a>(server: &[String], client: &'a [u8]) -> Option<&'a [u8]> {
 
 fn context(setup: &Setup, role: Role) -> Result<SslContext, String> {
     let side = setup.side(role);
-    let materials = certs::materials(&setup.cert).map_err(|e| e.to_string())?;
+    let materials = setup.materials()?;
     fn e(what: &'static str) -> impl Fn(openssl::error::ErrorStack) -> String {
         move |err| format!("openssl {what}: {err}")
     }
@@ -399,7 +399,14 @@ fn drive<S: Read + Write>(
     };
     if let Err(err) = hs {
         let log = take_log();
-        return failure(&err, &log, ctx, "handshake");
+        let mut o = failure(&err, &log, ctx, "handshake");
+        // The verifier's own reason, when certificate verification is what failed.
+        let verify = stream.ssl().verify_result();
+        if verify != openssl::x509::X509VerifyResult::OK {
+            let reason = format!("; verify result {}: {}", verify.as_raw(), verify.error_string());
+            o.detail = Some(o.detail.unwrap_or_default() + &reason);
+        }
+        return o;
     }
     let ssl = stream.ssl();
     let group = negotiated_group(ssl);
@@ -421,32 +428,43 @@ fn drive<S: Read + Write>(
         resumed: ssl.session_reused(),
         hrr: false,
     };
-    let want = setup.app_data.len();
-    let mut received = vec![0u8; want];
+    let http = setup.app == AppMode::Http;
     let exchange = match role {
         Role::Client => stream
             .ssl_write(&setup.app_data)
-            .and_then(|_| read_exact(&mut stream, &mut received)),
-        Role::Server => read_exact(&mut stream, &mut received).and_then(|_| {
-            let echo = received.clone();
-            stream.ssl_write(&echo).map(|_| ())
-        }),
+            .and_then(|_| read_until(&mut stream, &|got| setup.answer_complete(got), http)),
+        Role::Server => read_until(&mut stream, &|got| setup.request_complete(got), false)
+            .and_then(|request| {
+                stream
+                    .ssl_write(&setup.response(&request, &negotiated))
+                    .map(|_| request)
+            }),
     };
-    if let Err(err) = exchange {
-        let log = take_log();
-        let mut o = failure(&err, &log, ctx, "application data");
-        o.step = o.step.max(Step::Finished);
-        return o;
-    }
-    // close_notify both ways: the client starts, the server answers.
-    match role {
-        Role::Client => {
+    let received = match exchange {
+        Ok(r) => r,
+        Err(err) => {
+            let log = take_log();
+            let mut o = failure(&err, &log, ctx, "application data");
+            o.step = o.step.max(Step::Finished);
+            return o;
+        }
+    };
+    // close_notify both ways: the client starts (for HTTP, the server, after its answer).
+    match (role, http) {
+        (Role::Client, false) => {
             let _ = stream.shutdown();
             let _ = await_close(&mut stream);
         }
-        Role::Server => {
+        (Role::Server, false) => {
             let _ = await_close(&mut stream);
             let _ = stream.shutdown();
+        }
+        (Role::Client, true) => {
+            let _ = stream.shutdown();
+        }
+        (Role::Server, true) => {
+            let _ = stream.shutdown();
+            let _ = await_close(&mut stream);
         }
     }
     if let Some(store) = session
@@ -461,17 +479,29 @@ fn drive<S: Read + Write>(
     Outcome::connected(negotiated, received)
 }
 
-fn read_exact<S: Read + Write>(stream: &mut SslStream<S>, buf: &mut [u8]) -> Result<(), openssl::ssl::Error> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let rest = buf.get_mut(filled..).unwrap_or_default();
-        let n = stream.ssl_read(rest)?;
-        if n == 0 {
-            break;
+/// Reads application data until `done` says it is complete; with `until_close`, the peer's
+/// close_notify or EOF ends it normally.
+fn read_until<S: Read + Write>(
+    stream: &mut SslStream<S>,
+    done: &dyn Fn(&[u8]) -> bool,
+    until_close: bool,
+) -> Result<Vec<u8>, openssl::ssl::Error> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !done(&got) {
+        match stream.ssl_read(&mut buf) {
+            Ok(0) if until_close => break,
+            Ok(n) => got.extend_from_slice(buf.get(..n).unwrap_or_default()),
+            Err(e)
+                if until_close
+                    && (e.code() == ErrorCode::ZERO_RETURN || e.code() == ErrorCode::SYSCALL) =>
+            {
+                break;
+            }
+            Err(e) => return Err(e),
         }
-        filled += n;
     }
-    Ok(())
+    Ok(got)
 }
 
 fn await_close<S: Read + Write>(stream: &mut SslStream<S>) -> Result<(), openssl::ssl::Error> {

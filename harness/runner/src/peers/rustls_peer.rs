@@ -19,7 +19,7 @@ use rustls::{
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use crate::model::{
-    ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme, Step,
+    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme, Step,
     Suite, Version,
 };
 use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
@@ -439,31 +439,36 @@ fn flush<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ct
     sock.flush().map_err(|e| io_failure(&e, reached, ctx))
 }
 
-/// Reads exactly `want` bytes of application data.
-fn read_app<S: Read + Write>(conn: &mut Connection, sock: &mut S, want: usize, ctx: &CaseCtx) -> Result<Vec<u8>, Outcome> {
+/// Reads application data until `done` says it is complete. With `until_close`, a
+/// close_notify or EOF ends the read normally (HTTP responses end with the connection).
+fn read_app<S: Read + Write>(
+    conn: &mut Connection,
+    sock: &mut S,
+    done: &dyn Fn(&[u8]) -> bool,
+    until_close: bool,
+    ctx: &CaseCtx,
+) -> Result<Vec<u8>, Outcome> {
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
-    while got.len() < want {
+    while !done(&got) {
+        let closed = |how: &str, got: &[u8]| {
+            Outcome::failed(
+                Failure::Closed,
+                Step::Finished,
+                format!("{how} after {} bytes of incomplete application data", got.len()),
+            )
+        };
         match conn.reader().read(&mut buf) {
-            Ok(0) => {
-                return Err(Outcome::failed(
-                    Failure::Closed,
-                    Step::Finished,
-                    format!("close_notify after {} of {want} application data bytes", got.len()),
-                ));
-            }
+            Ok(0) if until_close => break,
+            Ok(0) => return Err(closed("close_notify", &got)),
             Ok(n) => got.extend_from_slice(buf.get(..n).unwrap_or_default()),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => match pump(conn, sock, Step::Finished, ctx) {
                 Io::Fine => {}
-                Io::Eof => {
-                    return Err(Outcome::failed(
-                        Failure::Closed,
-                        Step::Finished,
-                        format!("EOF after {} of {want} application data bytes", got.len()),
-                    ));
-                }
+                Io::Eof if until_close => break,
+                Io::Eof => return Err(closed("EOF", &got)),
                 Io::Failed(o) => return Err(o),
             },
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && until_close => break,
             Err(e) => return Err(io_failure(&e, Step::Finished, ctx)),
         }
     }
@@ -490,8 +495,8 @@ fn await_close<S: Read + Write>(conn: &mut Connection, sock: &mut S, ctx: &CaseC
     }
 }
 
-/// Drives a rustls connection over a stream: handshake, then the echo exchange (the client
-/// sends `setup.app_data`, the server echoes it), then close_notify both ways.
+/// Drives a rustls connection over a stream: handshake, then the application data exchange
+/// of [`AppMode`], then close_notify both ways.
 fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup: &Setup, tap: &SchemeTap, ctx: &CaseCtx) -> Outcome {
     let mut reached = Step::Tcp;
     while conn.is_handshaking() {
@@ -508,7 +513,7 @@ fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup:
         return o;
     }
     let negotiated = negotiated(&conn, tap);
-    let want = setup.app_data.len();
+    let http = setup.app == AppMode::Http;
     let received = match role {
         Role::Client => {
             if let Err(e) = conn.writer().write_all(&setup.app_data) {
@@ -517,46 +522,47 @@ fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup:
             if let Err(o) = flush(&mut conn, sock, Step::Finished, ctx) {
                 return o;
             }
-            match read_app(&mut conn, sock, want, ctx) {
-                Ok(d) => d,
-                Err(o) => return o,
-            }
-        }
-        Role::Server => {
-            let data = match read_app(&mut conn, sock, want, ctx) {
+            let answer = match read_app(&mut conn, sock, &|got| setup.answer_complete(got), http, ctx) {
                 Ok(d) => d,
                 Err(o) => return o,
             };
-            if let Err(e) = conn.writer().write_all(&data) {
+            conn.send_close_notify();
+            let _ = flush(&mut conn, sock, Step::AppData, ctx);
+            if !http && let Err(o) = await_close(&mut conn, sock, ctx) {
+                return o;
+            }
+            answer
+        }
+        Role::Server => {
+            let request = match read_app(&mut conn, sock, &|got| setup.request_complete(got), false, ctx) {
+                Ok(d) => d,
+                Err(o) => return o,
+            };
+            if let Err(e) = conn.writer().write_all(&setup.response(&request, &negotiated)) {
                 return Outcome::internal(Step::Finished, format!("rustls writer: {e}"));
             }
             if let Err(o) = flush(&mut conn, sock, Step::AppData, ctx) {
                 return o;
             }
-            data
+            if http {
+                conn.send_close_notify();
+                let _ = flush(&mut conn, sock, Step::AppData, ctx);
+                let _ = await_close(&mut conn, sock, ctx);
+            } else {
+                if let Err(o) = await_close(&mut conn, sock, ctx) {
+                    return o;
+                }
+                conn.send_close_notify();
+                let _ = flush(&mut conn, sock, Step::AppData, ctx);
+            }
+            request
         }
     };
-    match role {
-        Role::Client => {
-            conn.send_close_notify();
-            let _ = flush(&mut conn, sock, Step::AppData, ctx);
-            if let Err(o) = await_close(&mut conn, sock, ctx) {
-                return o;
-            }
-        }
-        Role::Server => {
-            if let Err(o) = await_close(&mut conn, sock, ctx) {
-                return o;
-            }
-            conn.send_close_notify();
-            let _ = flush(&mut conn, sock, Step::AppData, ctx);
-        }
-    }
     Outcome::connected(negotiated, received)
 }
 
 fn client_config(setup: &Setup, tap: &Arc<SchemeTap>) -> Result<Arc<rustls::ClientConfig>, String> {
-    let materials = certs::materials(&setup.cert).map_err(|e| e.to_string())?;
+    let materials = setup.materials()?;
     let provider = Arc::new(provider(&setup.client));
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(&materials)?), provider.clone())
         .build()
@@ -581,7 +587,7 @@ fn client_config(setup: &Setup, tap: &Arc<SchemeTap>) -> Result<Arc<rustls::Clie
 }
 
 fn server_config(setup: &Setup, tap: &Arc<SchemeTap>) -> Result<Arc<rustls::ServerConfig>, String> {
-    let materials = certs::materials(&setup.cert).map_err(|e| e.to_string())?;
+    let materials = setup.materials()?;
     let provider = Arc::new(provider(&setup.server));
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions(&setup.server))
@@ -617,7 +623,7 @@ impl Peer for RustlsPeer {
 
     fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported> {
         let _ = role;
-        let materials = certs::materials(&setup.cert).map_err(|e| Unsupported(e.to_string()))?;
+        let materials = setup.materials().map_err(Unsupported)?;
         let _ = materials;
         Ok(())
     }
