@@ -31,7 +31,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub scenarios: Option<PathBuf>,
     /// Comma-separated peers; every ordered pair of them is run, each peer with itself too.
-    #[arg(long, default_value = "rustls,openssl")]
+    #[arg(long, default_value = "own,rustls,openssl")]
     pub peers: String,
     /// Only scenarios of these families (repeatable).
     #[arg(long = "family")]

@@ -44,8 +44,10 @@ pub struct Capture {
     pub connections: Vec<Vec<(Direction, Vec<u8>)>>,
 }
 
+/// Called with each connection's outcome as it ends (for `harness serve`).
+pub type Reporter = Box<dyn Fn(&Outcome) + Send + Sync>;
+
 /// Per-case context handed to both peers.
-#[derive(Debug)]
 pub struct CaseCtx {
     /// Longest wait for a single read or write.
     pub idle_timeout: Duration,
@@ -56,6 +58,18 @@ pub struct CaseCtx {
     /// can cut them.
     streams: Mutex<Vec<(Role, TcpStream)>>,
     capture: Mutex<Capture>,
+    reporter: Option<Reporter>,
+    keep_going: bool,
+}
+
+impl std::fmt::Debug for CaseCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseCtx")
+            .field("idle_timeout", &self.idle_timeout)
+            .field("deadline", &self.deadline)
+            .field("keep_going", &self.keep_going)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CaseCtx {
@@ -66,7 +80,31 @@ impl CaseCtx {
             cancelled: AtomicBool::new(false),
             streams: Mutex::new(Vec::new()),
             capture: Mutex::new(Capture::default()),
+            reporter: None,
+            keep_going: false,
         }
+    }
+
+    /// A context for a long-running server or a one-off client: each connection's outcome
+    /// goes to `reporter`, and a failed connection does not end the run.
+    pub fn serving(idle_timeout: Duration, deadline: Instant, reporter: Reporter) -> Self {
+        CaseCtx {
+            reporter: Some(reporter),
+            keep_going: true,
+            ..CaseCtx::new(idle_timeout, deadline)
+        }
+    }
+
+    /// Reports one connection's outcome (no-op in a case run).
+    pub fn report(&self, outcome: &Outcome) {
+        if let Some(r) = &self.reporter {
+            r(outcome);
+        }
+    }
+
+    /// Whether peers go on after a failed connection.
+    pub fn keep_going(&self) -> bool {
+        self.keep_going
     }
 
     /// Cuts every connection of the case (the runner calls this at the deadline).

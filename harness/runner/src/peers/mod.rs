@@ -1,9 +1,11 @@
 //! The peers the harness links in, and lookup by name.
 
 mod openssl_peer;
+mod own_peer;
 mod rustls_peer;
 
 pub use openssl_peer::OpensslPeer;
+pub use own_peer::OwnPeer;
 pub use rustls_peer::{alert_for_error as rustls_alert_for_error, RustlsPeer};
 
 use std::sync::Arc;
@@ -11,11 +13,12 @@ use std::sync::Arc;
 use crate::peer::PeerRef;
 
 /// Every peer name `--peers` accepts.
-pub const NAMES: &[&str] = &["rustls", "openssl"];
+pub const NAMES: &[&str] = &["own", "rustls", "openssl"];
 
 /// The peer of a name.
 pub fn by_name(name: &str) -> Result<PeerRef, String> {
     match name {
+        "own" => Ok(Arc::new(OwnPeer)),
         "rustls" => Ok(Arc::new(RustlsPeer)),
         "openssl" => Ok(Arc::new(OpensslPeer)),
         other => Err(format!(

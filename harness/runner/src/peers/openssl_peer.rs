@@ -576,7 +576,8 @@ impl Peer for OpensslPeer {
                 Ok(ssl) => drive(ssl, sock, Role::Server, setup, ctx, None),
                 Err(e) => Outcome::internal(Step::Tcp, e),
             };
-            let stop = !o.is_connected();
+            ctx.report(&o);
+            let stop = !o.is_connected() && !ctx.keep_going();
             outcomes.push(o);
             if stop {
                 break;
@@ -628,7 +629,8 @@ impl Peer for OpensslPeer {
                 }
             }
             let o = drive(ssl, sock, Role::Client, setup, ctx, Some(&session));
-            let stop = !o.is_connected();
+            ctx.report(&o);
+            let stop = !o.is_connected() && !ctx.keep_going();
             outcomes.push(o);
             if stop {
                 break;

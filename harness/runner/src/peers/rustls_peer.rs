@@ -651,7 +651,8 @@ impl Peer for RustlsPeer {
                 }
             };
             let o = drive(conn, &mut sock, Role::Server, setup, &tap, ctx);
-            let stop = !o.is_connected();
+            ctx.report(&o);
+            let stop = !o.is_connected() && !ctx.keep_going();
             outcomes.push(o);
             if stop {
                 break;
@@ -692,7 +693,8 @@ impl Peer for RustlsPeer {
                 }
             };
             let o = drive(conn, &mut sock, Role::Client, setup, &tap, ctx);
-            let stop = !o.is_connected();
+            ctx.report(&o);
+            let stop = !o.is_connected() && !ctx.keep_going();
             outcomes.push(o);
             if stop {
                 break;

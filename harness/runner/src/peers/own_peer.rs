@@ -1,0 +1,434 @@
+//! Our own engine (tls-engine) as client and server, over TCP.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use rustls_pki_types::{PrivateKeyDer, UnixTime};
+use tls_engine::{
+    CertifiedKey, ClientConfig, Connection, Error, ErrorKind, Event, ServerConfig, StoredSession,
+};
+use tls_wire::{CipherSuite, NamedGroup, SignatureScheme};
+
+use crate::alerts::alert_name;
+use crate::model::{
+    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme,
+    Step, Suite, Version,
+};
+use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
+use crate::scenario::expected_version;
+use crate::steps::failed_step;
+
+/// Our engine.
+#[derive(Debug, Default)]
+pub struct OwnPeer;
+
+fn suite(s: Suite) -> Option<CipherSuite> {
+    CipherSuite::from_name(s.as_str())
+}
+
+fn group(g: Group) -> Option<NamedGroup> {
+    NamedGroup::from_name(g.as_str())
+}
+
+fn scheme(s: SigScheme) -> Option<SignatureScheme> {
+    SignatureScheme::from_name(s.as_str())
+}
+
+fn step(s: tls_engine::Step) -> Step {
+    use tls_engine::Step as E;
+    match s {
+        E::Start => Step::Tcp,
+        E::ClientHello => Step::ClientHello,
+        E::ServerHello => Step::ServerHello,
+        E::Certificate => Step::Certificate,
+        E::CertificateVerified => Step::CertificateVerify,
+        E::KeyExchange => Step::KeyExchange,
+        E::Finished => Step::Finished,
+        E::AppData => Step::AppData,
+    }
+}
+
+fn negotiated(conn: &Connection) -> Negotiated {
+    let Some(n) = conn.negotiated() else {
+        return Negotiated::default();
+    };
+    Negotiated {
+        version: match n.version.name() {
+            "TLS1.3" => Some(Version::Tls13),
+            "TLS1.2" => Some(Version::Tls12),
+            _ => None,
+        },
+        suite: n.cipher_suite.name().parse().ok(),
+        group: n.group.and_then(|g| g.name().parse().ok()),
+        sig_scheme: n.signature_scheme.and_then(|s| s.name().parse().ok()),
+        alpn: n.alpn.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()),
+        resumed: n.resumed,
+        hrr: n.hrr,
+    }
+}
+
+/// The outcome of an engine error.
+fn failure(e: &Error, conn: &Connection) -> Outcome {
+    let reached = step(conn.step());
+    let detail = format!("own: {e}");
+    if let Some(a) = e.alert_sent {
+        let description = alert_name(a.get());
+        return Outcome::failed(
+            Failure::Alert {
+                direction: Direction::Sent,
+                description: description.clone(),
+            },
+            failed_step(reached, Some(&description)),
+            detail,
+        );
+    }
+    if let Some(a) = e.alert_received {
+        return Outcome::failed(
+            Failure::Alert {
+                direction: Direction::Received,
+                description: alert_name(a.get()),
+            },
+            reached,
+            detail,
+        );
+    }
+    match e.kind {
+        ErrorKind::Closed | ErrorKind::Truncated => Outcome::failed(Failure::Closed, reached, detail),
+        _ => Outcome::internal(reached, detail),
+    }
+}
+
+fn now() -> UnixTime {
+    UnixTime::now()
+}
+
+/// Moves bytes between the engine and the socket until `until` holds.
+struct Driver<'a, S: Read + Write> {
+    conn: Connection,
+    sock: &'a mut S,
+    ctx: &'a CaseCtx,
+    app: Vec<u8>,
+    peer_closed: bool,
+    eof: bool,
+    tickets: Vec<StoredSession>,
+}
+
+impl<S: Read + Write> Driver<'_, S> {
+    fn flush(&mut self) -> Result<(), Outcome> {
+        let out = self.conn.take_output();
+        if out.is_empty() {
+            return Ok(());
+        }
+        let reached = step(self.conn.step());
+        self.sock
+            .write_all(&out)
+            .and_then(|_| self.sock.flush())
+            .map_err(|e| io_failure(&e, reached, self.ctx))
+    }
+
+    fn events(&mut self) {
+        while let Some(ev) = self.conn.poll_event() {
+            match ev {
+                Event::ApplicationData(d) => self.app.extend_from_slice(&d),
+                Event::PeerClosed => self.peer_closed = true,
+                Event::NewTicket(t) => self.tickets.push(t),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads once from the socket and feeds the engine.
+    fn read_once(&mut self) -> Result<(), Outcome> {
+        let mut buf = [0u8; 16 * 1024 + 512];
+        let reached = step(self.conn.step());
+        let n = match self.sock.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) => return Err(io_failure(&e, reached, self.ctx)),
+        };
+        if n == 0 {
+            self.eof = true;
+            return match self.conn.handle_eof() {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    let mut o = failure(&e, &self.conn);
+                    if e.kind == ErrorKind::Truncated || e.kind == ErrorKind::Closed {
+                        o.failure = Some(Failure::Closed);
+                    }
+                    Err(o)
+                }
+            };
+        }
+        let result = self.conn.handle_input(buf.get(..n).unwrap_or_default(), now());
+        // Whatever the engine queued (an alert on failure) goes out first.
+        let flushed = self.flush();
+        self.events();
+        match result {
+            Ok(()) => flushed,
+            Err(e) => Err(failure(&e, &self.conn)),
+        }
+    }
+
+    fn handshake(&mut self) -> Result<(), Outcome> {
+        self.flush()?;
+        while self.conn.is_handshaking() {
+            if self.eof {
+                return Err(Outcome::failed(
+                    Failure::Closed,
+                    step(self.conn.step()),
+                    "EOF during the handshake",
+                ));
+            }
+            self.read_once()?;
+        }
+        self.flush()
+    }
+
+    /// Reads application data until `done`, or until the peer closes when `until_close`.
+    fn read_app(&mut self, done: &dyn Fn(&[u8]) -> bool, until_close: bool) -> Result<Vec<u8>, Outcome> {
+        while !done(&self.app) {
+            if self.peer_closed || self.eof {
+                if until_close {
+                    break;
+                }
+                return Err(Outcome::failed(
+                    Failure::Closed,
+                    Step::Finished,
+                    format!("closed after {} bytes of incomplete application data", self.app.len()),
+                ));
+            }
+            match self.read_once() {
+                Ok(()) => {}
+                Err(o) if until_close && o.failure == Some(Failure::Closed) => break,
+                Err(o) => return Err(o),
+            }
+        }
+        Ok(std::mem::take(&mut self.app))
+    }
+
+    fn send(&mut self, data: &[u8]) -> Result<(), Outcome> {
+        self.conn
+            .send_application_data(data)
+            .map_err(|e| failure(&e, &self.conn))?;
+        self.flush()
+    }
+
+    fn close(&mut self) {
+        self.conn.send_close_notify();
+        let _ = self.flush();
+    }
+
+    fn await_close(&mut self) {
+        while !self.peer_closed && !self.eof {
+            if self.read_once().is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// One connection: handshake, the exchange of [`AppMode`], close_notify.
+fn drive<S: Read + Write>(
+    conn: Connection,
+    sock: &mut S,
+    role: Role,
+    setup: &Setup,
+    ctx: &CaseCtx,
+) -> (Outcome, Vec<StoredSession>) {
+    let mut d = Driver {
+        conn,
+        sock,
+        ctx,
+        app: Vec::new(),
+        peer_closed: false,
+        eof: false,
+        tickets: Vec::new(),
+    };
+    if let Err(o) = d.handshake() {
+        return (o, d.tickets);
+    }
+    let negotiated = negotiated(&d.conn);
+    let http = setup.app == AppMode::Http;
+    let result: Result<Vec<u8>, Outcome> = match role {
+        Role::Client => (|| {
+            d.send(&setup.app_data)?;
+            let answer = d.read_app(&|got| setup.answer_complete(got), http)?;
+            d.close();
+            if !http {
+                d.await_close();
+            }
+            Ok(answer)
+        })(),
+        Role::Server => (|| {
+            let request = d.read_app(&|got| setup.request_complete(got), false)?;
+            d.send(&setup.response(&request, &negotiated))?;
+            if http {
+                d.close();
+                d.await_close();
+            } else {
+                d.await_close();
+                d.close();
+            }
+            Ok(request)
+        })(),
+    };
+    let tickets = std::mem::take(&mut d.tickets);
+    match result {
+        Ok(data) => (Outcome::connected(negotiated, data), tickets),
+        Err(mut o) => {
+            o.step = o.step.max(Step::Finished);
+            (o, tickets)
+        }
+    }
+}
+
+fn certified(identity: &certs::Identity) -> Result<CertifiedKey, String> {
+    CertifiedKey::new(identity.chain.clone(), PrivateKeyDer::Pkcs8(identity.key.clone_key()))
+        .map_err(|e| format!("own: the {} key: {e}", identity.key_type))
+}
+
+fn side_lists(side: &crate::model::Side) -> (Vec<CipherSuite>, Vec<NamedGroup>, Vec<SignatureScheme>) {
+    (
+        side.suites.iter().filter_map(|s| suite(*s)).collect(),
+        side.groups.iter().filter_map(|g| group(*g)).collect(),
+        side.sig_schemes.iter().filter_map(|s| scheme(*s)).collect(),
+    )
+}
+
+fn client_config(setup: &Setup, resumption: Option<StoredSession>) -> Result<ClientConfig, String> {
+    let materials = setup.materials()?;
+    let mut c = ClientConfig::default();
+    let (suites, groups, schemes) = side_lists(&setup.client);
+    if !suites.is_empty() {
+        c.cipher_suites = suites;
+    }
+    if !groups.is_empty() {
+        c.groups = groups;
+    }
+    if !schemes.is_empty() {
+        c.signature_schemes = schemes;
+    }
+    c.roots = materials.roots.clone();
+    c.server_name = Some(setup.server_name.clone());
+    c.alpn = setup.client.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    if setup.client_auth != ClientAuth::None {
+        c.client_auth = Some(certified(&materials.client)?);
+    }
+    c.resumption = resumption;
+    Ok(c)
+}
+
+fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
+    let materials = setup.materials()?;
+    let mut c = ServerConfig::new(materials.server.chain.clone(), PrivateKeyDer::Pkcs8(materials.server.key.clone_key()))
+        .map_err(|e| format!("own: server key: {e}"))?;
+    let (suites, groups, schemes) = side_lists(&setup.server);
+    if !suites.is_empty() {
+        c.cipher_suites = suites;
+    }
+    if !groups.is_empty() {
+        c.groups = groups;
+    }
+    if !schemes.is_empty() {
+        c.signature_schemes = schemes;
+    }
+    c.alpn = setup.server.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    let roots = materials.roots.clone();
+    c.client_auth = match setup.client_auth {
+        ClientAuth::None => tls_engine::ClientAuth::None,
+        ClientAuth::Optional => tls_engine::ClientAuth::Optional { roots },
+        ClientAuth::Required => tls_engine::ClientAuth::Required { roots },
+    };
+    Ok(c)
+}
+
+impl Peer for OwnPeer {
+    fn name(&self) -> &str {
+        "own"
+    }
+
+    fn version(&self) -> String {
+        format!("tls-engine {} (TLS 1.3)", env!("CARGO_PKG_VERSION"))
+    }
+
+    fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported> {
+        let side = setup.side(role);
+        let tls12 = side.versions == [Version::Tls12]
+            || expected_version(setup) == Some(Version::Tls12)
+            || side.suites.iter().any(|s| s.version() == Version::Tls12);
+        if tls12 {
+            return Err(Unsupported("own speaks TLS 1.3 only so far (TLS 1.2 is issue 4)".into()));
+        }
+        Ok(())
+    }
+
+    fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
+        let config = match server_config(setup) {
+            Ok(c) => Arc::new(c),
+            Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
+        };
+        let mut outcomes = Vec::new();
+        for _ in 0..setup.connections() {
+            let mut sock = match ctx.accept(&listener) {
+                Ok(s) => s,
+                Err(e) => {
+                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
+                    break;
+                }
+            };
+            let o = match Connection::server(config.clone(), now()) {
+                Ok(conn) => drive(conn, &mut sock, Role::Server, setup, ctx).0,
+                Err(e) => Outcome::internal(Step::Tcp, format!("own: {e}")),
+            };
+            ctx.report(&o);
+            let stop = !o.is_connected() && !ctx.keep_going();
+            outcomes.push(o);
+            if stop {
+                break;
+            }
+        }
+        outcomes
+    }
+
+    fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
+        let mut outcomes = Vec::new();
+        let mut session: Option<StoredSession> = None;
+        for i in 0..setup.connections() {
+            if i > 0 && session.is_none() {
+                outcomes.push(Outcome::internal(
+                    Step::Tcp,
+                    "own: the first connection yielded no session ticket to resume",
+                ));
+                break;
+            }
+            let config = match client_config(setup, session.clone()) {
+                Ok(c) => Arc::new(c),
+                Err(e) => {
+                    outcomes.push(Outcome::internal(Step::Tcp, e));
+                    break;
+                }
+            };
+            let mut sock = match ctx.connect(addr) {
+                Ok(s) => s,
+                Err(e) => {
+                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
+                    break;
+                }
+            };
+            let (o, tickets) = match Connection::client(config, now()) {
+                Ok(conn) => drive(conn, &mut sock, Role::Client, setup, ctx),
+                Err(e) => (Outcome::internal(Step::Tcp, format!("own: {e}")), Vec::new()),
+            };
+            if session.is_none() {
+                session = tickets.into_iter().next();
+            }
+            ctx.report(&o);
+            let stop = !o.is_connected() && !ctx.keep_going();
+            outcomes.push(o);
+            if stop {
+                break;
+            }
+        }
+        outcomes
+    }
+}
