@@ -7,7 +7,7 @@ use aws_lc_rs::{rand::SystemRandom, rsa, signature};
 use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject;
 
-use crate::spec::{KeyRole, SigAlg};
+use crate::spec::{KeyRole, OddKey, SigAlg};
 use crate::{CertError, KeyType, pem};
 
 /// `<key_type>-<role>.key.pem`
@@ -40,9 +40,34 @@ pub(crate) static EMBEDDED: &[(KeyType, KeyRole, &str)] = embedded_keys!(
     (Ed25519, "ed25519"),
 );
 
-/// A full set of keys: one per (key type, role).
+/// The committed odd keys (`fixtures/keys/<odd>.key.pem`).
+pub(crate) static EMBEDDED_ODD: &[(OddKey, &str)] = &[
+    (
+        OddKey::Rsa1024,
+        include_str!("../fixtures/keys/rsa1024.key.pem"),
+    ),
+    (
+        OddKey::Secp256k1,
+        include_str!("../fixtures/keys/secp256k1.key.pem"),
+    ),
+];
+
+/// `<odd>.key.pem`
+pub fn odd_key_file_name(odd: OddKey) -> String {
+    format!("{}.key.pem", odd.as_str())
+}
+
+/// Which key: one of the grid, or an odd one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeySel {
+    Std(KeyRole),
+    Odd(OddKey),
+}
+
+/// A full set of keys: one per (key type, role), plus the odd keys.
 pub(crate) struct KeyStore {
     keys: BTreeMap<(KeyType, KeyRole), PrivatePkcs8KeyDer<'static>>,
+    odd: BTreeMap<OddKey, PrivatePkcs8KeyDer<'static>>,
 }
 
 impl KeyStore {
@@ -66,7 +91,35 @@ impl KeyStore {
             )?;
             keys.insert((key_type, role), der);
         }
-        Ok(Self { keys })
+        let mut odd = BTreeMap::new();
+        for &(which, text) in EMBEDDED_ODD {
+            let file = odd_key_file_name(which);
+            let der = PrivatePkcs8KeyDer::from_pem_slice(text.as_bytes()).map_err(|e| {
+                CertError::KeyFixture {
+                    file: file.clone(),
+                    reason: format!("not a PKCS#8 PEM private key: {e}"),
+                }
+            })?;
+            let pkey = openssl::pkey::PKey::private_key_from_der(der.secret_pkcs8_der())
+                .map_err(|e| CertError::KeyFixture {
+                    file: file.clone(),
+                    reason: format!("OpenSSL cannot read it: {e}"),
+                })?;
+            let fits = match which {
+                OddKey::Rsa1024 => pkey.rsa().is_ok_and(|r| r.size() == 128),
+                OddKey::Secp256k1 => pkey.ec_key().is_ok_and(|k| {
+                    k.group().curve_name() == Some(openssl::nid::Nid::SECP256K1)
+                }),
+            };
+            if !fits {
+                return Err(CertError::KeyFixture {
+                    file,
+                    reason: format!("not a {} key", which.as_str()),
+                });
+            }
+            odd.insert(which, der);
+        }
+        Ok(Self { keys, odd })
     }
 
     /// Generate fresh keys for every (key type, role).
@@ -77,7 +130,74 @@ impl KeyStore {
                 keys.insert((key_type, role), generate_key(key_type, role)?);
             }
         }
-        Ok(Self { keys })
+        let mut odd = BTreeMap::new();
+        for which in OddKey::ALL {
+            odd.insert(which, generate_odd(which)?);
+        }
+        Ok(Self { keys, odd })
+    }
+
+    /// The private key (PKCS#8) of either kind.
+    pub(crate) fn der_of(
+        &self,
+        key_type: KeyType,
+        key: KeySel,
+    ) -> Result<&PrivatePkcs8KeyDer<'static>, CertError> {
+        match key {
+            KeySel::Std(role) => self.der(key_type, role),
+            KeySel::Odd(which) => self.odd.get(&which).ok_or_else(|| CertError::KeyFixture {
+                file: odd_key_file_name(which),
+                reason: "missing from the key set".into(),
+            }),
+        }
+    }
+
+    pub(crate) fn pem_of(&self, key_type: KeyType, key: KeySel) -> Result<String, CertError> {
+        Ok(pem::encode(
+            "PRIVATE KEY",
+            self.der_of(key_type, key)?.secret_pkcs8_der(),
+        ))
+    }
+
+    /// The key as an OpenSSL key, for signatures rcgen does not make.
+    pub(crate) fn pkey(
+        &self,
+        key_type: KeyType,
+        key: KeySel,
+    ) -> Result<openssl::pkey::PKey<openssl::pkey::Private>, CertError> {
+        let der = self.der_of(key_type, key)?;
+        openssl::pkey::PKey::private_key_from_der(der.secret_pkcs8_der()).map_err(|e| {
+            CertError::KeyFixture {
+                file: match key {
+                    KeySel::Std(role) => key_file_name(key_type, role),
+                    KeySel::Odd(which) => odd_key_file_name(which),
+                },
+                reason: format!("OpenSSL cannot read it: {e}"),
+            }
+        })
+    }
+
+    /// The DER SubjectPublicKeyInfo of a key.
+    pub(crate) fn spki(&self, key_type: KeyType, key: KeySel) -> Result<Vec<u8>, CertError> {
+        match key {
+            KeySel::Std(role) => {
+                use rcgen::PublicKeyData;
+                Ok(self
+                    .key_pair(key_type, role, SigAlg::Default)?
+                    .subject_public_key_info())
+            }
+            KeySel::Odd(which) => self
+                .pkey(key_type, key)?
+                .public_key_to_der()
+                .map_err(|e| CertError::KeyFixture {
+                    file: odd_key_file_name(which),
+                    reason: format!("cannot encode the public key: {e}"),
+                }),
+        }
+    }
+
+    pub(crate) fn iter_odd(&self) -> impl Iterator<Item = (OddKey, &PrivatePkcs8KeyDer<'static>)> {
+        self.odd.iter().map(|(k, der)| (*k, der))
     }
 
     pub(crate) fn der(
@@ -116,6 +236,8 @@ impl KeyStore {
             SigAlg::EcdsaP256Sha256 => &rcgen::PKCS_ECDSA_P256_SHA256,
             SigAlg::EcdsaP384Sha384 => &rcgen::PKCS_ECDSA_P384_SHA384,
             SigAlg::Ed25519 => &rcgen::PKCS_ED25519,
+            // Made outside rcgen; rcgen signs a stand-in that is re-signed.
+            _ => default_alg(key_type),
         };
         rcgen::KeyPair::from_pkcs8_der_and_sign_algo(der, alg).map_err(|e| CertError::KeyFixture {
             file: key_file_name(key_type, role),
@@ -173,5 +295,27 @@ fn generate_key(
             .as_ref()
             .to_vec(),
     };
+    Ok(PrivatePkcs8KeyDer::from(der))
+}
+
+/// A fresh odd key, made with OpenSSL.
+fn generate_odd(which: OddKey) -> Result<PrivatePkcs8KeyDer<'static>, CertError> {
+    let fail = |e: openssl::error::ErrorStack| CertError::KeyGeneration {
+        file: odd_key_file_name(which),
+        reason: e.to_string(),
+    };
+    let pkey = match which {
+        OddKey::Rsa1024 => {
+            openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(1024).map_err(fail)?)
+                .map_err(fail)?
+        }
+        OddKey::Secp256k1 => {
+            let group = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::SECP256K1)
+                .map_err(fail)?;
+            openssl::pkey::PKey::from_ec_key(openssl::ec::EcKey::generate(&group).map_err(fail)?)
+                .map_err(fail)?
+        }
+    };
+    let der = pkey.private_key_to_pkcs8().map_err(fail)?;
     Ok(PrivatePkcs8KeyDer::from(der))
 }

@@ -13,15 +13,16 @@ use std::sync::{Arc, OnceLock};
 use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use serde::{Deserialize, Serialize};
 
+mod der;
 mod generate;
 mod keys;
 mod pem;
 mod profiles;
 pub mod spec;
 
-pub use keys::key_file_name;
+pub use keys::{key_file_name, odd_key_file_name};
 pub use profiles::{CLIENT, INTERMEDIATE, ROOT, SERVER, SERVER_RSA, VALIDITY, standard_chain};
-pub use spec::{CertSpec, ChainSpec, KeyRole, Profile};
+pub use spec::{CertSpec, ChainSpec, KeyRole, OddKey, Profile};
 
 /// The name servers are reached by, and every good server certificate is valid for.
 pub const SERVER_NAME: &str = "localhost";
@@ -224,6 +225,10 @@ pub fn write_fixtures(dir: &Path, regenerate_keys: bool) -> Result<Vec<PathBuf>,
     for (key_type, role, _) in keys.iter() {
         let path = dir.join("keys").join(key_file_name(key_type, role));
         write(path, &keys.pem(key_type, role)?)?;
+    }
+    for (odd, der) in keys.iter_odd() {
+        let path = dir.join("keys").join(odd_key_file_name(odd));
+        write(path, &pem::encode("PRIVATE KEY", der.secret_pkcs8_der()))?;
     }
 
     for profile in profiles() {

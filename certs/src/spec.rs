@@ -83,6 +83,69 @@ pub struct CertSpec {
     pub authority_key_id: bool,
     /// Changes applied to the DER after signing, in order.
     pub tamper: &'static [Tamper],
+    /// Subject key from an extra fixture (`fixtures/keys/<odd>.key.pem`) instead of `key`:
+    /// a key of a size or curve the profile's key type does not have (RSA-1024, secp256k1).
+    pub odd_key: Option<OddKey>,
+    /// Changes to the to-be-signed certificate that neither rcgen nor a correct CA makes
+    /// (v1, a negative serial, GeneralizedTime before 2050, a duplicate extension, ...),
+    /// applied before signing: the signature over the edited certificate is valid.
+    pub edits: &'static [Edit],
+}
+
+/// Keys outside the (key type, role) grid, for profiles about the key itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OddKey {
+    /// RSA with a 1024-bit modulus.
+    Rsa1024,
+    /// ECDSA on secp256k1, a curve TLS does not use for certificates.
+    Secp256k1,
+}
+
+impl OddKey {
+    pub const ALL: [OddKey; 2] = [OddKey::Rsa1024, OddKey::Secp256k1];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OddKey::Rsa1024 => "rsa1024",
+            OddKey::Secp256k1 => "secp256k1",
+        }
+    }
+}
+
+/// Edits of the to-be-signed certificate, made before signing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// Make it an X.509 v1 certificate: drop the version field and the extensions.
+    Version1,
+    /// Replace the content octets of the serialNumber INTEGER (may be negative or empty).
+    SerialContent(&'static [u8]),
+    /// Encode notBefore / notAfter as GeneralizedTime even before 2050.
+    GeneralizedTimeValidity,
+    /// Repeat the extension with this OID right after itself.
+    DuplicateExtension(&'static [u64]),
+    /// Set or clear the critical flag of the extension with this OID.
+    SetCritical(&'static [u64], bool),
+}
+
+/// Hash functions, for signatures made outside rcgen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hash {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+/// RSASSA-PSS parameters as written in the AlgorithmIdentifier (RFC 4055 3.1); the signature
+/// itself is made with `hash`, MGF1 with `hash`, and `salt_len`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pss {
+    pub hash: Hash,
+    pub salt_len: u32,
+    /// `Some(n)`: write trailerField n (RFC 4055: MUST be 1, and signers MUST omit it).
+    pub trailer_field: Option<u32>,
+    /// Write the AlgorithmIdentifier without parameters (RFC 4055: MUST be present).
+    pub omit_params: bool,
 }
 
 /// Which key fixture a certificate uses; file `fixtures/keys/<key_type>-<role>.key.pem`.
@@ -210,6 +273,24 @@ pub enum SigAlg {
     EcdsaP256Sha256,
     EcdsaP384Sha384,
     Ed25519,
+    /// sha1WithRSAEncryption (made with OpenSSL).
+    RsaPkcs1Sha1,
+    /// ecdsa-with-SHA1 (made with OpenSSL).
+    EcdsaSha1,
+    /// id-ecdsa-with-sha3-256 (made with OpenSSL).
+    EcdsaSha3_256,
+    /// RSASSA-PSS with the parameters given (made with OpenSSL).
+    RsaPss(Pss),
+}
+
+impl SigAlg {
+    /// Whether rcgen can make this signature itself.
+    pub(crate) fn rcgen_native(self) -> bool {
+        !matches!(
+            self,
+            SigAlg::RsaPkcs1Sha1 | SigAlg::EcdsaSha1 | SigAlg::EcdsaSha3_256 | SigAlg::RsaPss(_)
+        )
+    }
 }
 
 /// Post-signing changes to a certificate's DER.

@@ -90,8 +90,11 @@ struct Parsed<'a> {
 fn parse(cert: &[u8]) -> Parsed<'_> {
     let (_, cert, _, _) = tlv(cert);
     let top = elements(cert);
-    let tbs = elements(top[0].1);
-    assert_eq!(tbs[0].0, 0xa0, "v3 certificate");
+    let mut tbs = elements(top[0].1);
+    if tbs[0].0 != 0xa0 {
+        // v1: no version field; keep the indexes of v3.
+        tbs.insert(0, (0xa0, &[], &[]));
+    }
     let spki = elements(tbs[6].1);
     let mut extensions = Vec::new();
     if let Some(exts) = tbs.get(7) {

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! The schema file and the Rust types agree: what the types write validates, and the
 //! schema rejects what it must.
 

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 use tls_wire::{
-    CertificateEntry, CertificateTls13, CertificateVerify, CipherSuite, ClientHello, CompressionMethod, Extension,
+    CertificateEntry, CertificateTls13, ECPointFormat, CertificateVerify, CipherSuite, ClientHello, CompressionMethod, Extension,
     ExtensionType, HandshakeMessage, HandshakePayload, KeyShareEntry, NamedGroup, OfferedPsks, ProtocolVersion,
     PskIdentity, PskKeyExchangeMode, ServerHello, ServerNameEntry, SignatureScheme,
 };
 
 use crate::config::{ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
-use crate::crypto::{sign, Group, KeyShare, SigScheme, Suite};
+use crate::crypto::{sign, Group, KeyShare, SigScheme, Suite, Suite12};
 use crate::error::{alert, Error};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
@@ -26,20 +26,30 @@ pub(crate) enum ClientState {
     ExpectCertificateVerify(Box<ClientHs>),
     ExpectFinished(Box<ClientHs>),
     Traffic(Box<ClientTraffic>),
+    /// TLS 1.2 was negotiated.
+    Tls12(crate::client12::State12),
 }
 
 pub(crate) struct ExpectServerHello {
-    config: Arc<ClientConfig>,
-    random: [u8; 32],
-    session_id: Vec<u8>,
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) random: [u8; 32],
+    pub(crate) session_id: Vec<u8>,
     suites: Vec<Suite>,
     shares: Vec<KeyShare>,
     psk: Option<(StoredSession, Suite)>,
-    transcript: Transcript,
-    offered: Vec<ExtensionType>,
+    pub(crate) transcript: Transcript,
+    pub(crate) offered: Vec<ExtensionType>,
     hrr: Option<(Suite, Option<Group>)>,
     ccs_sent: bool,
     send_ccs: bool,
+    /// TLS 1.3 is offered (supported_versions lists it).
+    pub(crate) offer13: bool,
+    /// TLS 1.2 is offered.
+    pub(crate) offer12: bool,
+    /// TLS 1.2 suites offered.
+    pub(crate) suites12: Vec<Suite12>,
+    /// A TLS 1.2 session offered for resumption (session id and/or ticket).
+    pub(crate) session12: Option<StoredSession>,
 }
 
 pub(crate) struct ClientHs {
@@ -93,12 +103,39 @@ impl ExpectServerHello {
                 exts.push(Extension::ServerName(vec![ServerNameEntry::host_name(name.as_bytes().to_vec())]));
             }
         }
-        exts.push(Extension::SupportedVersionsClient(vec![ProtocolVersion::TLSv1_3]));
+        match &config.knobs.offer_versions_raw {
+            Some(raw) if raw.is_empty() => {}
+            Some(raw) => exts.push(Extension::SupportedVersionsClient(raw.iter().map(|v| ProtocolVersion::from(*v)).collect())),
+            None if self.offer13 => {
+                let mut v = vec![ProtocolVersion::TLSv1_3];
+                if self.offer12 {
+                    v.push(ProtocolVersion::TLSv1_2);
+                }
+                exts.push(Extension::SupportedVersionsClient(v));
+            }
+            // A TLS 1.2-only client sends no supported_versions (RFC 8446 4.2.1).
+            None => {}
+        }
         exts.push(Extension::SupportedGroups(config.groups.clone()));
         exts.push(Extension::SignatureAlgorithms(config.signature_schemes.clone()));
-        exts.push(Extension::KeyShareClient(
-            self.shares.iter().map(|s| KeyShareEntry::new(NamedGroup::from(s.group().to_u16()), s.public().to_vec())).collect(),
-        ));
+        if self.offer13 {
+            exts.push(Extension::KeyShareClient(
+                self.shares.iter().map(|s| KeyShareEntry::new(NamedGroup::from(s.group().to_u16()), s.public().to_vec())).collect(),
+            ));
+        }
+        if self.offer12 {
+            exts.push(Extension::EcPointFormats(vec![ECPointFormat::Uncompressed]));
+            if !config.knobs.skip_extended_master_secret {
+                exts.push(Extension::ExtendedMasterSecret);
+            }
+            if !config.knobs.skip_renegotiation_info {
+                exts.push(Extension::RenegotiationInfo(Vec::new()));
+            }
+            if config.tls12_session_tickets {
+                let t = self.session12.as_ref().map(|s| s.ticket.clone()).unwrap_or_default();
+                exts.push(Extension::SessionTicket(t));
+            }
+        }
         if !config.alpn.is_empty() {
             exts.push(Extension::Alpn(config.alpn.clone()));
         }
@@ -110,7 +147,9 @@ impl ExpectServerHello {
         if let Some(cookie) = cookie {
             exts.push(Extension::Cookie(cookie));
         }
-        exts.push(Extension::PskKeyExchangeModes(vec![PskKeyExchangeMode::PskDheKe]));
+        if self.offer13 {
+            exts.push(Extension::PskKeyExchangeModes(vec![PskKeyExchangeMode::PskDheKe]));
+        }
         if let Some((sess, _)) = &self.psk {
             let age_ms = c.now_secs().saturating_sub(sess.received_at).saturating_mul(1000);
             let obfuscated = (age_ms as u32).wrapping_add(sess.age_add);
@@ -124,7 +163,7 @@ impl ExpectServerHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: self.random,
             session_id: self.session_id.clone(),
-            cipher_suites: config.cipher_suites.clone(),
+            cipher_suites: offered_suites(&config, self.offer13, self.offer12),
             compression_methods: vec![CompressionMethod::Null],
             extensions: exts,
             extensions_present: true,
@@ -155,16 +194,24 @@ impl ExpectServerHello {
         if let Some(t) = sh.duplicate_extension() {
             return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ServerHello")));
         }
-        // Version negotiation point (RFC 8446 4.2.1). TLS 1.2 (a ServerHello without
-        // supported_versions) would branch off here once implemented.
+        // Version negotiation (RFC 8446 4.2.1, 4.1.3; RFC 5246 7.4.1.3).
         match sh.supported_version() {
+            None if sh.legacy_version == ProtocolVersion::TLSv1_2 && self.offer12 => {
+                return crate::client12::handle_server_hello(self, c, sh, raw);
+            }
+            None if self.offer12 => {
+                return Err(err(
+                    alert::PROTOCOL_VERSION,
+                    format!("server selected {}; only TLS 1.2 and TLS 1.3 are supported", sh.legacy_version),
+                ));
+            }
             None => {
                 return Err(err(
                     alert::PROTOCOL_VERSION,
                     format!("server selected {} without supported_versions; only TLS 1.3 is offered", sh.legacy_version),
                 ));
             }
-            Some(v) if v != ProtocolVersion::TLSv1_3 => {
+            Some(v) if v != ProtocolVersion::TLSv1_3 || !self.offer13 => {
                 return Err(err(alert::ILLEGAL_PARAMETER, format!("server selected version {v} which was not offered")));
             }
             Some(_) => {}
@@ -309,7 +356,18 @@ impl ExpectServerHello {
     }
 }
 
-fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Error> {
+/// The cipher_suites list of our ClientHello: the configured list minus the suites of a
+/// version we do not offer (other values pass through unchanged).
+fn offered_suites(config: &ClientConfig, offer13: bool, offer12: bool) -> Vec<CipherSuite> {
+    config
+        .cipher_suites
+        .iter()
+        .copied()
+        .filter(|s| (offer13 || Suite::from_u16(s.get()).is_none()) && (offer12 || Suite12::from_u16(s.get()).is_none()))
+        .collect()
+}
+
+pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Error> {
     for (i, e) in exts.iter().enumerate() {
         if exts.iter().skip(i + 1).any(|o| o.typ() == e.typ()) {
             return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {} in {what}", e.typ())));
@@ -513,6 +571,9 @@ impl ClientTraffic {
                 let max_early_data = t.max_early_data().unwrap_or(0);
                 if t.lifetime > 0 {
                     c.events.push_back(Event::NewTicket(StoredSession {
+                        version: ProtocolVersion::TLSv1_3,
+                        session_id: Vec::new(),
+                        extended_master_secret: false,
                         ticket: t.ticket,
                         psk,
                         cipher_suite: CipherSuite::from(self.suite.to_u16()),
@@ -539,9 +600,23 @@ impl ClientState {
     /// Build and send the first ClientHello.
     pub(crate) fn start(config: Arc<ClientConfig>, c: &mut Common) -> Result<Self, Error> {
         let suites: Vec<Suite> = config.cipher_suites.iter().filter_map(|s| Suite::from_u16(s.get())).collect();
-        if suites.is_empty() {
-            return Err(Error::config("no supported TLS 1.3 cipher suite configured"));
+        let suites12: Vec<Suite12> = config.cipher_suites.iter().filter_map(|s| Suite12::from_u16(s.get())).collect();
+        let offer13 = config.versions.contains(&ProtocolVersion::TLSv1_3) && !suites.is_empty();
+        let offer12 = config.versions.contains(&ProtocolVersion::TLSv1_2) && !suites12.is_empty();
+        if !offer13 && !offer12 {
+            return Err(Error::config(format!(
+                "no supported cipher suite configured for the enabled versions {:?}",
+                config.versions.iter().map(|v| v.to_string()).collect::<Vec<_>>()
+            )));
         }
+        // With a raw supported_versions list (knob), what we can complete follows that list.
+        let (offer13, offer12) = match &config.knobs.offer_versions_raw {
+            Some(raw) if !raw.is_empty() => (
+                offer13 && raw.contains(&ProtocolVersion::TLSv1_3.get()),
+                offer12 || (!suites12.is_empty() && raw.contains(&ProtocolVersion::TLSv1_2.get())),
+            ),
+            _ => (offer13, offer12),
+        };
         let mut share_groups: Vec<Group> = config.key_share_groups.iter().filter_map(|g| Group::from_u16(g.get())).collect();
         if share_groups.is_empty() {
             share_groups = config.groups.iter().filter_map(|g| Group::from_u16(g.get())).take(1).collect();
@@ -549,14 +624,32 @@ impl ClientState {
         if share_groups.is_empty() {
             return Err(Error::config("no supported key exchange group configured"));
         }
+        if !offer13 {
+            share_groups.clear();
+        }
         let mut shares = Vec::new();
         for g in share_groups {
             shares.push(KeyShare::generate(g, c.random.as_ref()).map_err(|e| Error::internal(e.to_string()))?);
         }
         let random: [u8; 32] = c.random_bytes()?;
         let send_ccs = compat(&config);
-        let session_id = if send_ccs { c.random_bytes::<32>()?.to_vec() } else { Vec::new() };
-        let psk = config.resumption.as_ref().and_then(|s| {
+        let session12 = config.resumption.as_ref().filter(|s| {
+            s.version == ProtocolVersion::TLSv1_2
+                && offer12
+                && suites12.iter().any(|x| x.to_u16() == s.cipher_suite.get())
+                && (!s.session_id.is_empty() || (!s.ticket.is_empty() && config.tls12_session_tickets))
+                && c.now_secs() < s.received_at.saturating_add(u64::from(s.lifetime))
+        });
+        let session_id = match session12 {
+            // RFC 5246 7.4.1.2: the ID of a session to resume; with a ticket, a fresh ID by
+            // which the server's acceptance shows (RFC 5077 3.4).
+            Some(s) if !s.session_id.is_empty() && !(config.tls12_session_tickets && !s.ticket.is_empty()) => s.session_id.clone(),
+            Some(_) => c.random_bytes::<32>()?.to_vec(),
+            None if send_ccs && offer13 => c.random_bytes::<32>()?.to_vec(),
+            None => Vec::new(),
+        };
+        let session12 = session12.cloned();
+        let psk = config.resumption.as_ref().filter(|s| s.version == ProtocolVersion::TLSv1_3 && offer13).and_then(|s| {
             let suite = Suite::from_u16(s.cipher_suite.get())?;
             let fresh = c.now_secs() < s.received_at.saturating_add(u64::from(s.lifetime));
             (fresh && suites.iter().any(|x| x.hash() == suite.hash())).then(|| (s.clone(), suite))
@@ -573,6 +666,10 @@ impl ClientState {
             hrr: None,
             ccs_sent: false,
             send_ccs,
+            offer13,
+            offer12,
+            suites12,
+            session12,
         };
         st.send_client_hello(c, None)?;
         c.reach(Step::ClientHello);
@@ -589,6 +686,7 @@ impl ClientState {
             Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
             Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
             Self::Traffic(s) => s.handle(c, msg),
+            Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, msg, raw)?)),
         }
     }
 }

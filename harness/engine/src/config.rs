@@ -1,6 +1,7 @@
 //! Configuration, knobs, sessions and the observable results of a connection.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tls_wire::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
@@ -34,6 +35,153 @@ pub struct Knobs {
     pub bad_certificate_verify: bool,
     /// Client: corrupt the PSK binder when resuming.
     pub bad_psk_binder: bool,
+    /// Server negotiating TLS 1.2: what to write into the last 8 bytes of ServerHello.random
+    /// (RFC 8446 4.1.3). `None` = correct: DOWNGRADE_TLS12 iff TLS 1.3 is enabled too.
+    pub downgrade_sentinel: Option<DowngradeSentinel>,
+    /// Client: the exact supported_versions values to offer (raw code points, e.g. 0x0300
+    /// SSLv3, 0x0301 TLS 1.0, 0x0302 TLS 1.1), for malformed-hello scenarios. An empty list
+    /// sends no supported_versions extension. The handshake itself still only completes in
+    /// TLS 1.2 or 1.3.
+    pub offer_versions_raw: Option<Vec<u16>>,
+    /// TLS 1.2: do not offer (client) / acknowledge (server) extended_master_secret and use the
+    /// RFC 5246 master secret (RFC 7627 is required by default).
+    pub skip_extended_master_secret: bool,
+    /// TLS 1.2: accept a peer without extended_master_secret instead of aborting with
+    /// handshake_failure (RFC 7627 5.2 SHOULD).
+    pub allow_no_extended_master_secret: bool,
+    /// TLS 1.2: do not send renegotiation_info (RFC 5746): no extension in the ClientHello,
+    /// no extension in the ServerHello.
+    pub skip_renegotiation_info: bool,
+}
+
+/// What a TLS 1.2-negotiating server writes as the downgrade sentinel (RFC 8446 4.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DowngradeSentinel {
+    /// Write no sentinel, even with TLS 1.3 enabled (a 1.3-capable server that omits it).
+    Omit,
+    /// Write DOWNGRADE_TLS12 (44 4F 57 4E 47 52 44 01) whenever TLS 1.2 is negotiated, even
+    /// with TLS 1.3 disabled: what a client sees after an attacker's downgrade. A TLS
+    /// 1.3-capable client must abort with illegal_parameter.
+    Tls12,
+    /// Write DOWNGRADE_TLS11 (44 4F 57 4E 47 52 44 00) when negotiating TLS 1.2.
+    Tls11,
+    /// Write a near miss (44 4F 57 4E 47 52 44 02): not a sentinel; the client must go on.
+    WrongBytes,
+}
+
+/// The knob names [`Knobs::set`] accepts.
+pub const KNOB_NAMES: &[&str] = &[
+    "send_wrong_finished",
+    "skip_certificate_verify",
+    "send_ccs",
+    "record_padding",
+    "record_size_limit",
+    "max_key_updates",
+    "force_hrr",
+    "bad_certificate_verify",
+    "bad_psk_binder",
+    "downgrade_sentinel",
+    "offer_versions_raw",
+    "skip_extended_master_secret",
+    "allow_no_extended_master_secret",
+    "skip_renegotiation_info",
+];
+
+fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
+    match v.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!("knob `{name}`: {other:?} is not a bool (accepted: true, false)")),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(name: &str, v: &str, what: &str) -> Result<T, String> {
+    v.trim().parse().map_err(|_| format!("knob `{name}`: {v:?} is not {what}"))
+}
+
+fn parse_version_code(name: &str, tok: &str) -> Result<u16, String> {
+    let t = tok.trim().trim_matches('"').trim_matches('\'');
+    if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return u16::from_str_radix(h, 16).map_err(|_| format!("knob `{name}`: {t:?} is not a 16-bit hex value"));
+    }
+    if let Ok(v) = t.parse::<u16>() {
+        return Ok(v);
+    }
+    ProtocolVersion::from_name(t).map(|v| v.get()).ok_or_else(|| {
+        format!("knob `{name}`: {t:?} is not a version (accepted: SSLv3, TLS1.0, TLS1.1, TLS1.2, TLS1.3, 0x0301, 771, ...)")
+    })
+}
+
+impl Knobs {
+    /// Set one knob by name from its text form; the harness uses this for scenario files
+    /// (`client_knobs = { downgrade_sentinel = "tls12" }`). Accepted values:
+    ///
+    /// - bools (`true`/`false`): `send_wrong_finished`, `skip_certificate_verify`, `force_hrr`,
+    ///   `bad_certificate_verify`, `bad_psk_binder`, `skip_extended_master_secret`,
+    ///   `allow_no_extended_master_secret`, `skip_renegotiation_info`
+    /// - `send_ccs`: `default`, `true`, `false`
+    /// - numbers: `record_padding` (usize), `record_size_limit` (`default` or u16),
+    ///   `max_key_updates` (u32)
+    /// - `downgrade_sentinel`: `default`, `omit`, `tls12`, `tls11`, `wrong_bytes`
+    /// - `offer_versions_raw`: a list of versions, comma separated, optionally in brackets:
+    ///   names (`SSLv3`, `TLS1.0`, ...), hex (`0x0301`) or decimal (`769`); empty = no
+    ///   supported_versions extension; `default` = normal behaviour
+    ///
+    /// Errors name the knob and the accepted values.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let v = value.trim();
+        match name {
+            "send_wrong_finished" => self.send_wrong_finished = parse_bool(name, v)?,
+            "skip_certificate_verify" => self.skip_certificate_verify = parse_bool(name, v)?,
+            "force_hrr" => self.force_hrr = parse_bool(name, v)?,
+            "bad_certificate_verify" => self.bad_certificate_verify = parse_bool(name, v)?,
+            "bad_psk_binder" => self.bad_psk_binder = parse_bool(name, v)?,
+            "skip_extended_master_secret" => self.skip_extended_master_secret = parse_bool(name, v)?,
+            "allow_no_extended_master_secret" => self.allow_no_extended_master_secret = parse_bool(name, v)?,
+            "skip_renegotiation_info" => self.skip_renegotiation_info = parse_bool(name, v)?,
+            "send_ccs" => {
+                self.send_ccs = match v {
+                    "default" => None,
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    other => return Err(format!("knob `{name}`: {other:?} is not accepted (accepted: default, true, false)")),
+                }
+            }
+            "record_padding" => self.record_padding = parse_num(name, v, "a byte count")?,
+            "record_size_limit" => {
+                self.record_size_limit = if v == "default" { None } else { Some(parse_num(name, v, "`default` or a u16")?) }
+            }
+            "max_key_updates" => self.max_key_updates = parse_num(name, v, "a u32")?,
+            "downgrade_sentinel" => {
+                self.downgrade_sentinel = match v {
+                    "default" => None,
+                    "omit" => Some(DowngradeSentinel::Omit),
+                    "tls12" => Some(DowngradeSentinel::Tls12),
+                    "tls11" => Some(DowngradeSentinel::Tls11),
+                    "wrong_bytes" => Some(DowngradeSentinel::WrongBytes),
+                    other => {
+                        return Err(format!(
+                            "knob `{name}`: {other:?} is not accepted (accepted: default, omit, tls12, tls11, wrong_bytes)"
+                        ));
+                    }
+                }
+            }
+            "offer_versions_raw" => {
+                if v == "default" {
+                    self.offer_versions_raw = None;
+                } else {
+                    let inner = v.trim_start_matches('[').trim_end_matches(']');
+                    let mut out = Vec::new();
+                    for tok in inner.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                        out.push(parse_version_code(name, tok)?);
+                    }
+                    self.offer_versions_raw = Some(out);
+                }
+            }
+            other => return Err(format!("unknown knob `{other}` (known: {})", KNOB_NAMES.join(", "))),
+        }
+        Ok(())
+    }
 }
 
 /// A certificate chain with its private key.
@@ -104,13 +252,22 @@ pub enum ClientAuth {
     },
 }
 
-/// A resumable session (from a NewSessionTicket).
+/// A resumable session: TLS 1.3 (from a NewSessionTicket) or TLS 1.2 (session id and/or
+/// RFC 5077 ticket, delivered when the handshake completes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSession {
-    /// The opaque ticket (PSK identity).
+    /// The protocol version of the session.
+    pub version: ProtocolVersion,
+    /// TLS 1.3: the opaque ticket (PSK identity). TLS 1.2: the RFC 5077 ticket (empty if the
+    /// server issued none).
     pub ticket: Vec<u8>,
-    /// The PSK derived from the resumption master secret and the ticket nonce.
+    /// TLS 1.3: the PSK derived from the resumption master secret and the ticket nonce.
+    /// TLS 1.2: the master secret.
     pub psk: Vec<u8>,
+    /// TLS 1.2: the session id the server assigned (empty if none). Empty in TLS 1.3.
+    pub session_id: Vec<u8>,
+    /// TLS 1.2: whether the session used the extended master secret (RFC 7627).
+    pub extended_master_secret: bool,
     /// The cipher suite of the original connection.
     pub cipher_suite: CipherSuite,
     /// ticket_lifetime in seconds.
@@ -130,6 +287,11 @@ pub struct StoredSession {
 /// Client configuration.
 #[derive(Clone)]
 pub struct ClientConfig {
+    /// Protocol versions enabled (TLS 1.3 and/or TLS 1.2); default both.
+    pub versions: Vec<ProtocolVersion>,
+    /// TLS 1.2: offer the session_ticket extension (RFC 5077); default true. Without it the
+    /// server can only resume by session id.
+    pub tls12_session_tickets: bool,
     /// Cipher suites offered, preference order.
     pub cipher_suites: Vec<CipherSuite>,
     /// supported_groups, preference order.
@@ -163,6 +325,7 @@ pub struct ClientConfig {
 impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientConfig")
+            .field("versions", &self.versions)
             .field("cipher_suites", &self.cipher_suites)
             .field("groups", &self.groups)
             .field("key_share_groups", &self.key_share_groups)
@@ -176,7 +339,17 @@ fn default_suites() -> Vec<CipherSuite> {
         CipherSuite::TLS_AES_128_GCM_SHA256,
         CipherSuite::TLS_AES_256_GCM_SHA384,
         CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ]
+}
+
+fn default_versions() -> Vec<ProtocolVersion> {
+    vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
 }
 
 fn default_groups() -> Vec<NamedGroup> {
@@ -184,12 +357,17 @@ fn default_groups() -> Vec<NamedGroup> {
 }
 
 fn default_schemes() -> Vec<SignatureScheme> {
-    SigScheme::ALL.iter().map(|s| SignatureScheme::from(s.to_u16())).collect()
+    let mut v: Vec<SignatureScheme> = SigScheme::ALL.iter().map(|s| SignatureScheme::from(s.to_u16())).collect();
+    // TLS 1.2 only (RSA PKCS#1 v1.5); never accepted in TLS 1.3 CertificateVerify.
+    v.extend([SignatureScheme::RsaPkcs1Sha256, SignatureScheme::RsaPkcs1Sha384, SignatureScheme::RsaPkcs1Sha512]);
+    v
 }
 
 impl Default for ClientConfig {
     fn default() -> Self {
         Self {
+            versions: default_versions(),
+            tls12_session_tickets: true,
             cipher_suites: default_suites(),
             groups: default_groups(),
             key_share_groups: Vec::new(),
@@ -212,6 +390,13 @@ impl Default for ClientConfig {
 pub struct ServerConfig {
     /// The server certificate and key.
     pub cert: CertifiedKey,
+    /// Protocol versions enabled (TLS 1.3 and/or TLS 1.2); default both.
+    pub versions: Vec<ProtocolVersion>,
+    /// TLS 1.2: issue an RFC 5077 ticket when the client offers session_ticket (default
+    /// true). Otherwise sessions are resumable by session id from `session_cache`.
+    pub tls12_tickets: bool,
+    /// TLS 1.2 session-id cache, shared by clones of this config.
+    pub session_cache: SessionCache,
     /// Cipher suites, server preference order.
     pub cipher_suites: Vec<CipherSuite>,
     /// Groups, server preference order (decides HelloRetryRequest).
@@ -257,6 +442,9 @@ impl ServerConfig {
         SystemRandom.fill(&mut ticket_key)?;
         Ok(Self {
             cert,
+            versions: default_versions(),
+            tls12_tickets: true,
+            session_cache: SessionCache::default(),
             cipher_suites: default_suites(),
             groups: default_groups(),
             signature_schemes: default_schemes(),
@@ -273,6 +461,58 @@ impl ServerConfig {
     }
 }
 
+/// A TLS 1.2 session as the server keeps it (in the session-id cache or inside a ticket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSession12 {
+    /// Cipher suite code point.
+    pub cipher_suite: u16,
+    /// The master secret.
+    pub master_secret: Vec<u8>,
+    /// Whether the extended master secret was used.
+    pub extended_master_secret: bool,
+    /// When the session was created, seconds since the Unix epoch.
+    pub created: u64,
+    /// The client certificate chain, if the client authenticated.
+    pub client_certs: Vec<CertificateDer<'static>>,
+}
+
+/// The server's TLS 1.2 session-id cache (bounded; oldest entries are evicted).
+#[derive(Debug, Clone, Default)]
+pub struct SessionCache {
+    inner: Arc<Mutex<VecDeque<(Vec<u8>, ServerSession12)>>>,
+}
+
+impl SessionCache {
+    /// Most sessions kept.
+    pub const CAPACITY: usize = 256;
+
+    /// Store a session under `id`.
+    pub fn put(&self, id: Vec<u8>, s: ServerSession12) {
+        if let Ok(mut q) = self.inner.lock() {
+            q.retain(|(k, _)| *k != id);
+            if q.len() >= Self::CAPACITY {
+                q.pop_front();
+            }
+            q.push_back((id, s));
+        }
+    }
+
+    /// Look a session up.
+    pub fn get(&self, id: &[u8]) -> Option<ServerSession12> {
+        self.inner.lock().ok()?.iter().find(|(k, _)| k == id).map(|(_, s)| s.clone())
+    }
+
+    /// Number of cached sessions.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map(|q| q.len()).unwrap_or(0)
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// What was negotiated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Negotiated {
@@ -286,8 +526,10 @@ pub struct Negotiated {
     pub signature_scheme: Option<SignatureScheme>,
     /// ALPN protocol.
     pub alpn: Option<Vec<u8>>,
-    /// Whether the session was resumed with a PSK.
+    /// Whether the session was resumed (TLS 1.3 PSK; TLS 1.2 session id or ticket).
     pub resumed: bool,
+    /// TLS 1.2: whether the extended master secret (RFC 7627) is in use.
+    pub extended_master_secret: bool,
     /// Whether a HelloRetryRequest was sent/received.
     pub hrr: bool,
     /// The peer's certificate chain.

@@ -11,7 +11,7 @@ use tls_wire::{
 
 use crate::client::ClientState;
 use crate::config::{ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry};
-use crate::crypto::{RecordError, RecordProtection, Suite};
+use crate::crypto::{RecordError, RecordProtection, RecordProtection12, Suite};
 use crate::error::{alert, Error, ErrorKind};
 use crate::keyschedule::KeySchedule;
 use crate::random::RandomSource;
@@ -19,6 +19,13 @@ use crate::server::ServerState;
 
 /// Default limit of consecutive KeyUpdates without application data.
 const DEFAULT_MAX_KEY_UPDATES: u32 = 32;
+
+/// Record protection of one direction: TLS 1.3 (inner content type, padding) or TLS 1.2
+/// (AEAD with the real content type outside).
+enum Protect {
+    V13(RecordProtection),
+    V12(RecordProtection12),
+}
 
 /// State shared by both roles: record layer, output, events, transcript log.
 pub(crate) struct Common {
@@ -29,8 +36,14 @@ pub(crate) struct Common {
     joiner: HandshakeJoiner,
     out: Vec<u8>,
     pub events: VecDeque<Event>,
-    read: Option<RecordProtection>,
-    write: Option<RecordProtection>,
+    read: Option<Protect>,
+    write: Option<Protect>,
+    /// TLS 1.2: read keys that take effect with the peer's ChangeCipherSpec.
+    pending_read12: Option<RecordProtection12>,
+    /// TLS 1.2 was negotiated: records and messages take their TLS 1.2 forms.
+    pub tls12: bool,
+    /// TLS 1.2 exporter (RFC 5705): PRF hash, master secret, client_random + server_random.
+    pub exporter12: Option<(crate::crypto::HashAlg, Vec<u8>, Vec<u8>)>,
     suite: Option<Suite>,
     read_secret: Vec<u8>,
     write_secret: Vec<u8>,
@@ -71,6 +84,9 @@ impl Common {
             events: VecDeque::new(),
             read: None,
             write: None,
+            pending_read12: None,
+            tls12: false,
+            exporter12: None,
             suite: None,
             read_secret: Vec::new(),
             write_secret: Vec::new(),
@@ -134,10 +150,14 @@ impl Common {
         }
         for chunk in chunks {
             match &mut self.write {
-                Some(w) => {
+                Some(Protect::V13(w)) => {
                     let rec = w
                         .seal(u8::from(typ), chunk, self.knobs.record_padding)
                         .map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
+                    self.out.extend_from_slice(&rec);
+                }
+                Some(Protect::V12(w)) => {
+                    let rec = w.seal(u8::from(typ), chunk).map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
                     self.out.extend_from_slice(&rec);
                 }
                 None => {
@@ -170,6 +190,34 @@ impl Common {
         self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
     }
 
+    /// Send a warning alert (TLS 1.2 no_renegotiation).
+    pub fn send_warning(&mut self, d: AlertDescription) {
+        self.send_alert(Alert::warning(d));
+    }
+
+    /// TLS 1.2: send ChangeCipherSpec and switch our write keys.
+    pub fn send_ccs12(&mut self, w: RecordProtection12) {
+        self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
+        self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
+        self.write = Some(Protect::V12(w));
+    }
+
+    /// TLS 1.2: read keys to install when the peer's ChangeCipherSpec arrives.
+    pub fn expect_ccs12(&mut self, r: RecordProtection12) {
+        self.pending_read12 = Some(r);
+    }
+
+    /// TLS 1.2: whether the peer's ChangeCipherSpec has switched our read keys.
+    pub fn read_protected(&self) -> bool {
+        self.read.is_some()
+    }
+
+    /// TLS 1.2: application data may flow both ways.
+    pub fn set_app12(&mut self) {
+        self.app_read = true;
+        self.app_write = true;
+    }
+
     fn send_alert(&mut self, a: Alert) {
         self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), a.to_string());
         let payload = a.to_bytes();
@@ -182,7 +230,7 @@ impl Common {
         if !self.joiner.is_empty() {
             return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "handshake message spans a key change"));
         }
-        self.read = Some(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?);
+        self.read = Some(Protect::V13(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?));
         self.read_secret = secret;
         self.suite = Some(suite);
         self.app_read = app;
@@ -191,7 +239,7 @@ impl Common {
 
     /// Install new write keys.
     pub fn set_write_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
-        self.write = Some(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?);
+        self.write = Some(Protect::V13(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?));
         self.write_secret = secret;
         self.suite = Some(suite);
         self.app_write = app;
@@ -248,6 +296,7 @@ impl Common {
             signature_scheme: None,
             alpn: None,
             resumed: false,
+            extended_master_secret: false,
             hrr: false,
             peer_certificates: Vec::new(),
             server_name: None,
@@ -268,7 +317,7 @@ enum HsState {
     Server(ServerState),
 }
 
-/// A TLS 1.3 connection, client or server. Sans-IO: feed received bytes with
+/// A TLS 1.3 or TLS 1.2 connection, client or server. Sans-IO: feed received bytes with
 /// [`Connection::handle_input`], send what [`Connection::take_output`] returns, and drain
 /// [`Connection::poll_event`].
 pub struct Connection {
@@ -342,6 +391,20 @@ impl Connection {
 
     fn handle_record(&mut self, rec: tls_wire::Record) -> Result<(), Error> {
         let c = &mut self.common;
+        if rec.content_type == ContentType::ChangeCipherSpec && c.tls12 {
+            if rec.payload != [1] {
+                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec record is not the single byte 0x01"));
+            }
+            if !c.joiner.is_empty() {
+                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec inside a fragmented handshake message"));
+            }
+            let Some(r) = c.pending_read12.take() else {
+                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake"));
+            };
+            c.log_entry(Direction::Received, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
+            c.read = Some(Protect::V12(r));
+            return Ok(());
+        }
         if rec.content_type == ContentType::ChangeCipherSpec {
             if !c.ccs_ok {
                 return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec record outside the handshake"));
@@ -352,7 +415,19 @@ impl Connection {
             c.log_entry(Direction::Received, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
             return Ok(());
         }
-        let (typ, data) = if let Some(rp) = &mut c.read {
+        let (typ, data) = if let Some(Protect::V12(rp)) = &mut c.read {
+            match rp.open(u8::from(rec.content_type), &rec.payload) {
+                Ok(d) => (rec.content_type, d),
+                Err(RecordError::BadRecordMac) => {
+                    return Err(Error::alert(alert::BAD_RECORD_MAC, "record authentication failed (bad_record_mac)"));
+                }
+                Err(RecordError::Overflow) => {
+                    return Err(Error::alert(alert::RECORD_OVERFLOW, "protected record plaintext too long"));
+                }
+                Err(RecordError::SequenceExhausted) => return Err(Error::internal("read sequence number exhausted")),
+                Err(RecordError::NoContentType) => return Err(Error::internal("no content type")),
+            }
+        } else if let Some(Protect::V13(rp)) = &mut c.read {
             if rec.content_type != ContentType::ApplicationData {
                 return Err(Error::alert(
                     alert::UNEXPECTED_MESSAGE,
@@ -457,7 +532,8 @@ impl Connection {
     }
 
     fn dispatch(&mut self, raw: Vec<u8>) -> Result<(), Error> {
-        let msg = HandshakeMessage::decode_with(&raw, &DecodeCtx::TLS13)
+        let ctx = if self.common.tls12 { DecodeCtx::TLS12 } else { DecodeCtx::TLS13 };
+        let msg = HandshakeMessage::decode_with(&raw, &ctx)
             .map_err(|e| Error::alert(u8::from(e.alert()), format!("malformed handshake message: {e}")))?;
         self.common.log_entry(Direction::Received, ContentType::Handshake, Some(&msg), None, msg.describe());
         let state = self.state.take().ok_or_else(|| Error::internal("no handshake state"))?;
@@ -557,6 +633,17 @@ impl Connection {
     /// TLS-Exporter (RFC 8446 7.5; RFC 5705 semantics): `len` bytes for `label` and
     /// `context` (absent and empty context are the same in TLS 1.3).
     pub fn export_keying_material(&self, label: &[u8], context: Option<&[u8]>, len: usize) -> Result<Vec<u8>, Error> {
+        if let Some((h, master, randoms)) = &self.common.exporter12 {
+            // RFC 5705 4: PRF(master_secret, label, client_random + server_random
+            // [+ context_value_length + context_value])[length].
+            let mut seed = randoms.clone();
+            if let Some(ctx) = context {
+                let l = u16::try_from(ctx.len()).map_err(|_| Error::config("exporter context too long"))?;
+                seed.extend_from_slice(&l.to_be_bytes());
+                seed.extend_from_slice(ctx);
+            }
+            return crate::crypto::tls12::prf(*h, master, label, &seed, len).map_err(|e| Error::internal(e.to_string()));
+        }
         let Some((h, secret)) = &self.common.exporter else {
             return Err(Error::other(ErrorKind::Closed, "exporter not available before the handshake completes"));
         };

@@ -1,5 +1,5 @@
-//! `tls-engine`: our own TLS 1.3 client and server (RFC 8446), sans-IO, with misbehaviour
-//! knobs for the conformance harness.
+//! `tls-engine`: our own TLS 1.3 (RFC 8446) and TLS 1.2 (RFC 5246) client and server,
+//! sans-IO, with misbehaviour knobs for the conformance harness.
 //!
 //! Drive a [`Connection`]: feed received bytes to [`Connection::handle_input`], send what
 //! [`Connection::take_output`] returns, drain [`Connection::poll_event`]. No I/O, no clock:
@@ -11,13 +11,25 @@
 //! groups x25519 / secp256r1 / secp384r1 / X25519MLKEM768, suites AES-128-GCM, AES-256-GCM,
 //! ChaCha20-Poly1305, CertificateVerify with ECDSA P-256/P-384, RSA-PSS (rsae), Ed25519.
 //!
-//! Not implemented: TLS 1.2 and below; sending or accepting 0-RTT early data (a server
+//! TLS 1.2: ECDHE_ECDSA and ECDHE_RSA with AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305
+//! (RFC 5289, 5288, 7905) over x25519 / secp256r1 / secp384r1; ServerKeyExchange and
+//! CertificateVerify with ECDSA, RSA PKCS#1 v1.5, RSA-PSS and Ed25519 as signature_algorithms
+//! allows; extended master secret (RFC 7627, required by default); renegotiation_info (RFC
+//! 5746; renegotiation is refused with a no_renegotiation warning); session tickets (RFC 5077)
+//! and session-id resumption; client authentication; the PRF from aws-lc-rs. Version
+//! negotiation with supported_versions, the downgrade sentinel (RFC 8446 4.1.3) on both sides,
+//! TLS_FALLBACK_SCSV (RFC 7507) on the server.
+//!
+//! Not implemented: TLS 1.1 and below, CBC suites, RSA key exchange, FFDHE (TLS 1.2);
+//! renegotiation; TLS 1.2 ECDSA signatures with a hash other than the curve's (we verify
+//! them, we do not make them); sending or accepting 0-RTT early data (a server
 //! skips a client's early data, RFC 8446 4.2.10); psk_ke (PSK without (EC)DHE);
 //! post-handshake client authentication; external PSKs; OCSP / SCT; certificate compression.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod client;
+mod client12;
 pub mod config;
 mod conn;
 pub mod crypto;
@@ -25,11 +37,12 @@ pub mod error;
 pub mod keyschedule;
 pub mod random;
 mod server;
+mod server12;
 pub mod verify;
 
 pub use config::{
-    ClientAuth, ClientConfig, CertifiedKey, Direction, Event, Knobs, Negotiated, ServerConfig, Step, StoredSession,
-    TranscriptEntry,
+    ClientAuth, ClientConfig, CertifiedKey, Direction, DowngradeSentinel, Event, Knobs, Negotiated, ServerConfig,
+    ServerSession12, SessionCache, Step, StoredSession, TranscriptEntry, KNOB_NAMES,
 };
 pub use conn::Connection;
 pub use error::{Error, ErrorKind};

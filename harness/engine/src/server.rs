@@ -12,7 +12,7 @@ use tls_wire::{
 
 use crate::config::{ClientAuth, ServerConfig, Step};
 use crate::conn::Common;
-use crate::crypto::{kx, sign, Group, SigScheme, Suite};
+use crate::crypto::{kx, sign, Group, SigScheme, Suite, Suite12};
 use crate::error::{alert, Error};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
@@ -28,6 +28,8 @@ pub(crate) enum ServerState {
     ExpectCertificateVerify(Box<ServerHs>),
     ExpectFinished(Box<ServerHs>),
     Traffic(Box<ServerTraffic>),
+    /// TLS 1.2 was negotiated.
+    Tls12(crate::server12::State12),
 }
 
 pub(crate) struct ExpectClientHello {
@@ -59,6 +61,16 @@ pub(crate) struct ServerHs {
 
 pub(crate) struct ServerTraffic {}
 
+fn our_versions(ours13: bool, ours12: bool) -> String {
+    match (ours13, ours12) {
+        (true, true) => "TLS1.3, TLS1.2",
+        (true, false) => "TLS1.3",
+        (false, true) => "TLS1.2",
+        (false, false) => "",
+    }
+    .to_string()
+}
+
 fn err(code: u8, msg: impl Into<String>) -> Error {
     Error::alert(code, msg)
 }
@@ -76,7 +88,7 @@ struct TicketState {
     lifetime: u32,
 }
 
-fn ticket_key(key: &[u8; 32]) -> Result<LessSafeKey, Error> {
+pub(crate) fn ticket_key(key: &[u8; 32]) -> Result<LessSafeKey, Error> {
     UnboundKey::new(&AES_256_GCM, key).map(LessSafeKey::new).map_err(|_| Error::internal("ticket key"))
 }
 
@@ -129,16 +141,45 @@ impl ExpectClientHello {
         if let Some(t) = ch.duplicate_extension() {
             return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ClientHello")));
         }
-        // Version negotiation point (RFC 8446 4.2.1). A TLS 1.2 server path would branch off
-        // here (no supported_versions, or 1.3 not offered) once implemented.
-        let Some(versions) = ch.supported_versions() else {
-            return Err(err(
-                alert::PROTOCOL_VERSION,
-                format!("ClientHello without supported_versions (legacy_version {}); only TLS 1.3 is implemented", ch.legacy_version),
-            ));
+        // Version negotiation (RFC 8446 4.2.1, D.2; RFC 5246 E.1).
+        let ours13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
+            && config.cipher_suites.iter().any(|s| Suite::from_u16(s.get()).is_some());
+        let ours12 = config.versions.contains(&ProtocolVersion::TLSv1_2)
+            && config.cipher_suites.iter().any(|s| Suite12::from_u16(s.get()).is_some());
+        let tls12 = match ch.supported_versions() {
+            Some(vs) if ours13 && vs.contains(&ProtocolVersion::TLSv1_3) => false,
+            Some(vs) if ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => true,
+            Some(vs) => {
+                return Err(err(
+                    alert::PROTOCOL_VERSION,
+                    format!(
+                        "no common version: client offers [{}], we support [{}]",
+                        vs.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "),
+                        our_versions(ours13, ours12)
+                    ),
+                ));
+            }
+            None if ours12 && ch.legacy_version.get() >= ProtocolVersion::TLSv1_2.get() => true,
+            None => {
+                return Err(err(
+                    alert::PROTOCOL_VERSION,
+                    format!(
+                        "ClientHello without supported_versions, legacy_version {}; we support [{}]",
+                        ch.legacy_version,
+                        our_versions(ours13, ours12)
+                    ),
+                ));
+            }
         };
-        if !versions.contains(&ProtocolVersion::TLSv1_3) {
-            return Err(err(alert::PROTOCOL_VERSION, "client does not offer TLS 1.3"));
+        if tls12 {
+            if self.hrr.is_some() {
+                return Err(err(alert::ILLEGAL_PARAMETER, "second ClientHello after HelloRetryRequest does not offer TLS 1.3"));
+            }
+            // RFC 7507 3: TLS_FALLBACK_SCSV with a version below our highest.
+            if ours13 && ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV) {
+                return Err(err(alert::INAPPROPRIATE_FALLBACK, "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3"));
+            }
+            return crate::server12::handle_client_hello(config, c, ch, raw, ours13);
         }
         if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
             return Err(err(alert::ILLEGAL_PARAMETER, "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]"));
@@ -554,8 +595,12 @@ impl ServerHs {
 
 impl ServerState {
     pub(crate) fn start(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        if !config.cipher_suites.iter().any(|s| Suite::from_u16(s.get()).is_some()) {
-            return Err(Error::config("no supported TLS 1.3 cipher suite configured"));
+        let has13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
+            && config.cipher_suites.iter().any(|s| Suite::from_u16(s.get()).is_some());
+        let has12 = config.versions.contains(&ProtocolVersion::TLSv1_2)
+            && config.cipher_suites.iter().any(|s| Suite12::from_u16(s.get()).is_some());
+        if !has13 && !has12 {
+            return Err(Error::config("no supported cipher suite configured for the enabled versions"));
         }
         if !config.groups.iter().any(|g| Group::from_u16(g.get()).is_some()) {
             return Err(Error::config("no supported key exchange group configured"));
@@ -569,6 +614,7 @@ impl ServerState {
             Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
             Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
             Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
+            Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, msg, raw)?)),
             Self::Traffic(s) => match msg.payload {
                 HandshakePayload::KeyUpdate(req) => {
                     c.handle_key_update(req)?;

@@ -50,11 +50,16 @@ fn server_rejects(cc: tls_engine::ClientConfig, sc: tls_engine::ServerConfig, f:
     e.alert_sent.expect("an alert")
 }
 
+// The TLS 1.3 rules: both sides TLS 1.3 only (TLS 1.2 rules are in tls12.rs).
 fn cc() -> tls_engine::ClientConfig {
-    client_config("ecdsa_p256")
+    let mut c = client_config("ecdsa_p256");
+    c.versions = vec![tls_engine::ProtocolVersion::TLSv1_3];
+    c
 }
 fn sc() -> tls_engine::ServerConfig {
-    server_config("ecdsa_p256")
+    let mut s = server_config("ecdsa_p256");
+    s.versions = vec![tls_engine::ProtocolVersion::TLSv1_3];
+    s
 }
 
 #[test]

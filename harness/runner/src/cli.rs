@@ -23,6 +23,10 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios against peers and write results.json.
     Run(RunArgs),
+    /// Serve HTTP/1.0 over TLS on 127.0.0.1 (like `openssl s_server -www`).
+    Serve(crate::tools::ServeArgs),
+    /// Connect, send a GET, print the negotiated parameters and the answer.
+    Connect(crate::tools::ConnectArgs),
 }
 
 #[derive(Debug, Args)]

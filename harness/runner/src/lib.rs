@@ -18,5 +18,6 @@ pub mod run;
 pub mod scenario;
 pub mod steps;
 pub mod testing;
+pub mod tools;
 pub mod transcript;
 pub mod versions;

@@ -317,6 +317,11 @@ pub struct Setup {
     pub repeat: Option<usize>,
     /// Explicit credentials that replace the profile `cert`.
     pub credentials: Option<Credentials>,
+    /// Misbehaviour knobs of our engine on the client side (name -> value); a case with
+    /// client knobs has `own` as its client.
+    pub client_knobs: std::collections::BTreeMap<String, String>,
+    /// The same for the server side.
+    pub server_knobs: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Setup {
@@ -332,11 +337,21 @@ impl Default for Setup {
             app: AppMode::Echo,
             repeat: None,
             credentials: None,
+            client_knobs: Default::default(),
+            server_knobs: Default::default(),
         }
     }
 }
 
 impl Setup {
+    /// The knobs of one side.
+    pub fn knobs(&self, role: Role) -> &std::collections::BTreeMap<String, String> {
+        match role {
+            Role::Client => &self.client_knobs,
+            Role::Server => &self.server_knobs,
+        }
+    }
+
     pub fn side(&self, role: Role) -> &Side {
         match role {
             Role::Client => &self.client,

@@ -36,12 +36,19 @@ impl std::fmt::Debug for Case {
 
 /// Expands variants x ordered peer pairs (both directions and each peer with itself) into
 /// cases, in a stable order: variant order first, then pairings in the order the peers are
-/// listed (client-major).
+/// listed (client-major). A side with engine knobs is always `own` (not generated otherwise).
 pub fn expand(variants: &[Variant], peers: &[PeerRef]) -> Vec<Case> {
     let mut cases = Vec::new();
     for v in variants {
         for c in peers {
+            // Knobs are our engine's: a side with knobs is always `own`.
+            if !v.setup.client_knobs.is_empty() && c.name() != "own" {
+                continue;
+            }
             for s in peers {
+                if !v.setup.server_knobs.is_empty() && s.name() != "own" {
+                    continue;
+                }
                 let pair = format!("{}->{}", c.name(), s.name());
                 let id = if v.label.is_empty() {
                     format!("{}/{}", v.scenario.id, pair)

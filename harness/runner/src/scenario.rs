@@ -33,6 +33,7 @@
 //! | `client_alpn`, `server_alpn` | list of strings | ALPN offered / accepted |
 //! | `server_name` | string | SNI sent and name verified |
 //! | `app_data` | string | bytes the client sends and the server echoes |
+//! | `client_knobs`, `server_knobs` | table `knob = value` | misbehaviour knobs of our engine (`tls_engine::Knobs::set`); that side is then always `own` |
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -145,6 +146,8 @@ const SETUP_KEYS: &[&str] = &[
     "server_alpn",
     "server_name",
     "app_data",
+    "client_knobs",
+    "server_knobs",
 ];
 
 /// Loads every `*.toml` scenario file directly under `dir` (sorted by name; the file
@@ -430,6 +433,32 @@ fn apply(s: &mut Setup, key: &str, v: &toml::Value) -> Result<(), String> {
                 .filter(|n| !n.is_empty())
                 .ok_or("expected a non-empty string")?
                 .to_string();
+        }
+        "client_knobs" | "server_knobs" => {
+            let toml::Value::Table(t) = v else {
+                return Err("expected a table of knob = value".into());
+            };
+            let mut knobs = std::collections::BTreeMap::new();
+            for (name, value) in t {
+                let text = match value {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Float(_) => value.to_string(),
+                    toml::Value::Array(_) => value.to_string(),
+                    other => return Err(format!("knob `{name}`: a {} is not a knob value", other.type_str())),
+                };
+                knobs.insert(name.clone(), text);
+            }
+            // The engine checks names and values now, so a typo fails the load, not the run.
+            use crate::peers::own_peer::KnobsByName as _;
+            let mut probe = tls_engine::Knobs::default();
+            for (name, value) in &knobs {
+                probe.set(name, value).map_err(|e| format!("knob `{name}`: {e}"))?;
+            }
+            if key == "client_knobs" {
+                s.client_knobs = knobs;
+            } else {
+                s.server_knobs = knobs;
+            }
         }
         "app_data" => {
             s.app_data = v

@@ -7,11 +7,13 @@ pub mod aead;
 pub mod hash;
 pub mod kx;
 pub mod sign;
+pub mod tls12;
 
 pub use aead::{RecordError, RecordProtection};
 pub use hash::HashAlg;
 pub use kx::{Group, KeyShare};
 pub use sign::{SigScheme, SigningKey};
+pub use tls12::{Auth12, RecordProtection12, Suite12};
 
 /// A failure inside the crypto core. Callers map it to the alert the RFC names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -190,3 +190,80 @@ pub fn verify_with_cert(cert_der: &[u8], scheme: SigScheme, msg: &[u8], sig: &[u
     let ee = webpki::EndEntityCert::try_from(&der).map_err(|_| CryptoError::BadSignature)?;
     ee.verify_signature(scheme.webpki_alg(), msg, sig).map_err(|_| CryptoError::BadSignature)
 }
+
+/// TLS 1.2 signature schemes (SignatureAndHashAlgorithm, RFC 5246 7.4.1.4.1; RFC 8422 for
+/// Ed25519) we verify: ECDSA with SHA-256/384 on either curve (the hash is not bound to the
+/// curve in TLS 1.2), RSA PKCS#1 v1.5 and RSA-PSS (rsae) with SHA-256/384/512, Ed25519.
+pub const TLS12_SCHEMES: [u16; 9] = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601];
+
+fn tls12_verify_algs(scheme: u16) -> Vec<&'static dyn SignatureVerificationAlgorithm> {
+    use webpki::aws_lc_rs as w;
+    match scheme {
+        0x0403 => vec![w::ECDSA_P256_SHA256, w::ECDSA_P384_SHA256],
+        0x0503 => vec![w::ECDSA_P384_SHA384, w::ECDSA_P256_SHA384],
+        0x0807 => vec![w::ED25519],
+        0x0804 => vec![w::RSA_PSS_2048_8192_SHA256_LEGACY_KEY],
+        0x0805 => vec![w::RSA_PSS_2048_8192_SHA384_LEGACY_KEY],
+        0x0806 => vec![w::RSA_PSS_2048_8192_SHA512_LEGACY_KEY],
+        0x0401 => vec![w::RSA_PKCS1_2048_8192_SHA256],
+        0x0501 => vec![w::RSA_PKCS1_2048_8192_SHA384],
+        0x0601 => vec![w::RSA_PKCS1_2048_8192_SHA512],
+        _ => vec![],
+    }
+}
+
+/// TLS 1.2: verify `sig` over `msg` with scheme `scheme` (a TLS 1.2 SignatureAndHashAlgorithm
+/// code point) and the public key of `cert_der`.
+pub fn verify_tls12(cert_der: &[u8], scheme: u16, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
+    let algs = tls12_verify_algs(scheme);
+    if algs.is_empty() {
+        return Err(CryptoError::UnsupportedScheme);
+    }
+    let der = rustls_pki_types::CertificateDer::from(cert_der);
+    let ee = webpki::EndEntityCert::try_from(&der).map_err(|_| CryptoError::BadSignature)?;
+    if algs.iter().any(|a| ee.verify_signature(*a, msg, sig).is_ok()) {
+        Ok(())
+    } else {
+        Err(CryptoError::BadSignature)
+    }
+}
+
+impl SigningKey {
+    /// The TLS 1.2 schemes this key signs with (code points), preference order. ECDSA keys sign
+    /// with their curve's hash only (aws-lc-rs binds the digest to the curve for signing).
+    pub fn tls12_schemes(&self) -> &'static [u16] {
+        match self.inner {
+            Inner::EcdsaP256(_) => &[0x0403],
+            Inner::EcdsaP384(_) => &[0x0503],
+            Inner::Rsa(_) => &[0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601],
+            Inner::Ed25519(_) => &[0x0807],
+        }
+    }
+
+    /// Whether this key fits the ECDHE_ECDSA (true) or ECDHE_RSA (false) suites.
+    pub fn is_ecdsa_like(&self) -> bool {
+        !matches!(self.inner, Inner::Rsa(_))
+    }
+
+    /// TLS 1.2: sign `msg` with `scheme` (code point).
+    pub fn sign_tls12(&self, scheme: u16, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if !self.tls12_schemes().contains(&scheme) {
+            return Err(CryptoError::UnsupportedScheme);
+        }
+        if let Inner::Rsa(k) = &self.inner {
+            let enc: &'static dyn signature::RsaEncoding = match scheme {
+                0x0401 => &signature::RSA_PKCS1_SHA256,
+                0x0501 => &signature::RSA_PKCS1_SHA384,
+                0x0601 => &signature::RSA_PKCS1_SHA512,
+                0x0805 => &signature::RSA_PSS_SHA384,
+                0x0806 => &signature::RSA_PSS_SHA512,
+                _ => &signature::RSA_PSS_SHA256,
+            };
+            let mut sig = vec![0u8; k.public_modulus_len()];
+            k.sign(enc, &SystemRandom::new(), msg, &mut sig).map_err(|_| CryptoError::Internal("RSA sign"))?;
+            return Ok(sig);
+        }
+        let s13 = SigScheme::from_u16(scheme).ok_or(CryptoError::UnsupportedScheme)?;
+        self.sign(s13, msg)
+    }
+}

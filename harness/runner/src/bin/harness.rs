@@ -7,6 +7,8 @@ fn main() {
     let cli = Cli::parse();
     let code = match &cli.command {
         Command::Run(args) => harness::cli::run(args),
+        Command::Serve(args) => harness::tools::serve(args),
+        Command::Connect(args) => harness::tools::connect(args),
     };
     match code {
         Ok(code) => std::process::exit(code),

@@ -1,7 +1,8 @@
 //! The peers the harness links in, and lookup by name.
 
+pub mod noverify;
 mod openssl_peer;
-mod own_peer;
+pub(crate) mod own_peer;
 mod rustls_peer;
 
 pub use openssl_peer::OpensslPeer;

@@ -1,0 +1,290 @@
+//! TLS 1.2, version negotiation and downgrade protection: our client against our server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use tls_engine::{
+    AlertDescription, CipherSuite, ClientAuth, DowngradeSentinel, Knobs, NamedGroup, ProtocolVersion, Step,
+};
+
+const SUITES12: [CipherSuite; 6] = [
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+];
+const GROUPS12: [NamedGroup; 3] = [NamedGroup::X25519, NamedGroup::Secp256r1, NamedGroup::Secp384r1];
+const V12: ProtocolVersion = ProtocolVersion::TLSv1_2;
+const V13: ProtocolVersion = ProtocolVersion::TLSv1_3;
+
+fn is_rsa_suite(s: CipherSuite) -> bool {
+    s.name().contains("_RSA_")
+}
+
+fn keys_for(s: CipherSuite) -> &'static [&'static str] {
+    if is_rsa_suite(s) { &["rsa2048"] } else { &["ecdsa_p256", "ecdsa_p384", "ed25519"] }
+}
+
+fn cfgs12(key: &str) -> (tls_engine::ClientConfig, tls_engine::ServerConfig) {
+    let mut cc = client_config(key);
+    cc.versions = vec![V12];
+    let mut sc = server_config(key);
+    sc.versions = vec![V12];
+    (cc, sc)
+}
+
+#[test]
+fn grid_suites_groups_keys() {
+    for suite in SUITES12 {
+        for group in GROUPS12 {
+            for key in keys_for(suite) {
+                let (mut cc, mut sc) = cfgs12(key);
+                cc.cipher_suites = vec![suite];
+                cc.groups = vec![group];
+                sc.groups = vec![group];
+                let (c, s) = handshake_ok(cc, sc);
+                for n in [c.conn.negotiated().unwrap(), s.conn.negotiated().unwrap()] {
+                    assert_eq!(n.version, V12, "{suite} {group} {key}");
+                    assert_eq!(n.cipher_suite, suite);
+                    assert_eq!(n.group, Some(group));
+                    assert!(n.extended_master_secret);
+                    assert!(!n.resumed);
+                }
+                assert_eq!(c.conn.step(), Step::AppData);
+                assert_eq!(s.conn.step(), Step::AppData);
+                // exporters agree (RFC 5705): both sides derived the same master secret
+                let a = c.conn.export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32).unwrap();
+                let b = s.conn.export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32).unwrap();
+                assert_eq!(a, b);
+            }
+        }
+    }
+}
+
+#[test]
+fn rsa_pkcs1_and_pss_signature_schemes() {
+    use tls_engine::SignatureScheme as S;
+    for scheme in [S::RsaPkcs1Sha256, S::RsaPkcs1Sha384, S::RsaPkcs1Sha512, S::RsaPssRsaeSha256, S::RsaPssRsaeSha384, S::RsaPssRsaeSha512] {
+        let (mut cc, sc) = cfgs12("rsa2048");
+        cc.signature_schemes = vec![scheme];
+        let (c, _s) = handshake_ok(cc, sc);
+        assert_eq!(c.conn.negotiated().unwrap().signature_scheme, Some(scheme));
+    }
+}
+
+fn resume(cc: tls_engine::ClientConfig, sc: tls_engine::ServerConfig) -> (Side, Side) {
+    let (c, _s) = handshake_ok(cc.clone(), sc.clone());
+    let sess = c.tickets().into_iter().next().expect("a TLS 1.2 session");
+    assert_eq!(sess.version, V12);
+    let mut cc2 = cc;
+    cc2.resumption = Some(sess);
+    handshake_ok(cc2, sc)
+}
+
+#[test]
+fn resumption_by_ticket() {
+    for key in ["ecdsa_p256", "rsa2048"] {
+        let (cc, sc) = cfgs12(key);
+        let (c, s) = resume(cc, sc.clone());
+        assert!(c.conn.negotiated().unwrap().resumed && s.conn.negotiated().unwrap().resumed);
+        assert!(sc.session_cache.is_empty(), "tickets, not the cache");
+        assert!(c.conn.transcript().iter().all(|e| !e.summary.contains("Certificate")), "abbreviated");
+    }
+}
+
+#[test]
+fn resumption_by_session_id() {
+    // The server issues no tickets ...
+    let (cc, mut sc) = cfgs12("ecdsa_p256");
+    sc.tls12_tickets = false;
+    let (c, s) = resume(cc, sc.clone());
+    assert!(c.conn.negotiated().unwrap().resumed && s.conn.negotiated().unwrap().resumed);
+    assert_eq!(sc.session_cache.len(), 1);
+    // ... or the client does not offer session_ticket.
+    let (mut cc, sc) = cfgs12("rsa2048");
+    cc.tls12_session_tickets = false;
+    let (c, _s) = handshake_ok(cc.clone(), sc.clone());
+    let sess = c.tickets().pop().unwrap();
+    assert!(sess.ticket.is_empty() && sess.session_id.len() == 32);
+    cc.resumption = Some(sess);
+    let (c, _s) = handshake_ok(cc, sc);
+    assert!(c.conn.negotiated().unwrap().resumed);
+}
+
+#[test]
+fn resumption_unknown_session_falls_back_to_full_handshake() {
+    let (cc, sc) = cfgs12("ecdsa_p256");
+    let (c, _s) = handshake_ok(cc.clone(), sc);
+    let sess = c.tickets().pop().unwrap();
+    let (_, other) = cfgs12("ecdsa_p256"); // another ticket key, empty cache
+    let mut cc2 = cc;
+    cc2.resumption = Some(sess);
+    let (c, _s) = handshake_ok(cc2, other);
+    assert!(!c.conn.negotiated().unwrap().resumed);
+}
+
+#[test]
+fn resumption_from_a_tls12_session_in_a_tls12_and_13_hello() {
+    let (cc, sc) = cfgs12("ecdsa_p256");
+    let (c, _s) = handshake_ok(cc, sc.clone());
+    let mut cc2 = client_config("ecdsa_p256");
+    cc2.resumption = c.tickets().pop();
+    let (c, _s) = handshake_ok(cc2, sc);
+    let n = c.conn.negotiated().unwrap();
+    assert_eq!(n.version, V12);
+    assert!(n.resumed);
+}
+
+#[test]
+fn client_auth() {
+    for key in ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"] {
+        let (mut cc, mut sc) = cfgs12(key);
+        cc.client_auth = Some(client_identity(key));
+        sc.client_auth = ClientAuth::Required { roots: roots(key) };
+        let (_c, s) = handshake_ok(cc, sc);
+        let n = s.conn.negotiated().unwrap();
+        assert!(!n.peer_certificates.is_empty(), "{key}");
+        assert!(n.signature_scheme.is_some());
+    }
+    // optional, no certificate
+    let (cc, mut sc) = cfgs12("ecdsa_p256");
+    sc.client_auth = ClientAuth::Optional { roots: roots("ecdsa_p256") };
+    let (_c, s) = handshake_ok(cc, sc);
+    assert!(s.conn.negotiated().unwrap().peer_certificates.is_empty());
+    // required, no certificate: handshake_failure (RFC 5246 7.4.6)
+    let (cc, mut sc) = cfgs12("ecdsa_p256");
+    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
+}
+
+#[test]
+fn client_auth_then_resumption() {
+    let (mut cc, mut sc) = cfgs12("rsa2048");
+    cc.client_auth = Some(client_identity("rsa2048"));
+    sc.client_auth = ClientAuth::Required { roots: roots("rsa2048") };
+    let (c, _s) = resume(cc, sc);
+    assert!(c.conn.negotiated().unwrap().resumed);
+}
+
+#[test]
+fn version_negotiation_3x3() {
+    let configs: [&[ProtocolVersion]; 3] = [&[V13, V12], &[V12], &[V13]];
+    for cv in configs {
+        for sv in configs {
+            let mut cc = client_config("ecdsa_p256");
+            cc.versions = cv.to_vec();
+            let mut sc = server_config("ecdsa_p256");
+            sc.versions = sv.to_vec();
+            let common = [V13, V12].into_iter().find(|v| cv.contains(v) && sv.contains(v));
+            match common {
+                Some(v) => {
+                    let (c, s) = handshake_ok(cc, sc);
+                    assert_eq!(c.conn.negotiated().unwrap().version, v, "{cv:?} {sv:?}");
+                    assert_eq!(s.conn.negotiated().unwrap().version, v);
+                }
+                None => {
+                    let (mut c, mut s) = pair(cc, sc);
+                    drive(&mut c, &mut s);
+                    let e = s.err.as_ref().or(c.err.as_ref()).unwrap();
+                    let alert = e.alert_sent.or(e.alert_received);
+                    assert_eq!(alert, Some(AlertDescription::ProtocolVersion), "{cv:?} {sv:?}: {e}");
+                }
+            }
+        }
+    }
+}
+
+fn downgrade_case(knob: Option<DowngradeSentinel>, client_versions: &[ProtocolVersion], server_versions: &[ProtocolVersion]) -> (Side, Side) {
+    let mut cc = client_config("ecdsa_p256");
+    cc.versions = client_versions.to_vec();
+    let mut sc = server_config("ecdsa_p256");
+    sc.versions = server_versions.to_vec();
+    sc.knobs = Knobs { downgrade_sentinel: knob, ..Knobs::default() };
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    (c, s)
+}
+
+#[test]
+fn downgrade_sentinel_detected_by_tls13_client() {
+    for knob in [Some(DowngradeSentinel::Tls12), Some(DowngradeSentinel::Tls11)] {
+        let (c, _s) = downgrade_case(knob, &[V13, V12], &[V12]);
+        let e = c.err.expect("client must abort");
+        assert_eq!(e.alert_sent, Some(AlertDescription::IllegalParameter), "{knob:?}: {e}");
+    }
+    // a near miss is not a sentinel; omission cannot be detected
+    for knob in [Some(DowngradeSentinel::WrongBytes), Some(DowngradeSentinel::Omit)] {
+        let (c, s) = downgrade_case(knob, &[V13, V12], &[V12]);
+        assert!(c.err.is_none() && s.err.is_none() && c.complete(), "{knob:?}");
+    }
+    // a TLS 1.2-only client does not check DOWNGRADE_TLS12 (RFC 8446 4.1.3)
+    let (c, _s) = downgrade_case(Some(DowngradeSentinel::Tls12), &[V12], &[V12]);
+    assert!(c.err.is_none() && c.complete());
+    // correct: a 1.3-capable server writes the sentinel for a 1.2-only client, who goes on
+    let (c, s) = downgrade_case(None, &[V12], &[V13, V12]);
+    assert!(c.err.is_none() && s.complete());
+    assert_eq!(c.conn.negotiated().unwrap().version, V12);
+}
+
+#[test]
+fn fallback_scsv_is_refused_by_a_tls13_server() {
+    let mut cc = client_config("ecdsa_p256");
+    cc.versions = vec![V12];
+    cc.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
+    let sc = server_config("ecdsa_p256");
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::InappropriateFallback));
+}
+
+#[test]
+fn extended_master_secret_required_by_default() {
+    // client without EMS -> our server refuses
+    let (mut cc, sc) = cfgs12("ecdsa_p256");
+    cc.knobs.skip_extended_master_secret = true;
+    let (mut c, mut s) = pair(cc.clone(), sc);
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
+    // server without EMS -> our client refuses
+    let (cc2, mut sc) = cfgs12("ecdsa_p256");
+    sc.knobs.skip_extended_master_secret = true;
+    sc.knobs.allow_no_extended_master_secret = true;
+    let (mut c, mut s) = pair(cc2, sc.clone());
+    drive(&mut c, &mut s);
+    assert_eq!(c.err.unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
+    // both allow the legacy master secret -> connects without EMS
+    let mut cc3 = cc;
+    cc3.knobs.allow_no_extended_master_secret = true;
+    let (c, _s) = handshake_ok(cc3, sc);
+    assert!(!c.conn.negotiated().unwrap().extended_master_secret);
+}
+
+#[test]
+fn knobs_set_by_name() {
+    let mut k = Knobs::default();
+    k.set("downgrade_sentinel", "tls12").unwrap();
+    assert_eq!(k.downgrade_sentinel, Some(DowngradeSentinel::Tls12));
+    k.set("offer_versions_raw", "[\"TLS1.0\", 0x0302, 771]").unwrap();
+    assert_eq!(k.offer_versions_raw, Some(vec![0x0301, 0x0302, 0x0303]));
+    k.set("skip_extended_master_secret", "true").unwrap();
+    assert!(k.skip_extended_master_secret);
+    let e = k.set("downgrade_sentinel", "maybe").unwrap_err();
+    assert!(e.contains("downgrade_sentinel") && e.contains("wrong_bytes"), "{e}");
+    let e = k.set("no_such_knob", "1").unwrap_err();
+    assert!(e.contains("no_such_knob") && e.contains("force_hrr"), "{e}");
+    assert!(k.set("record_padding", "x").unwrap_err().contains("record_padding"));
+}
+
+#[test]
+fn offer_versions_raw_old_versions_only_is_protocol_version() {
+    let mut cc = client_config("ecdsa_p256");
+    cc.knobs.offer_versions_raw = Some(vec![0x0300, 0x0301, 0x0302]);
+    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::ProtocolVersion));
+}

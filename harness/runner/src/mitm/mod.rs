@@ -1,0 +1,229 @@
+//! The man-in-the-middle proxy (family `mitm::*`).
+//!
+//! When a setup carries a [`MitmSpec`], the runner puts a proxy between the client and the
+//! server: it listens on 127.0.0.1:0, connects to the server, forwards both directions,
+//! decodes records (and, while they are plaintext, handshake messages) and applies one
+//! [`Action`] at a chosen point. It keeps the two-sided transcript with timing
+//! ([`ProxyReport`]), which the runner writes as a pcapng file ([`pcap`]) together with the
+//! endpoints' key log ([`KeyLogSink`]), so Wireshark decrypts the protected part.
+//!
+//! Two kinds of actions:
+//! - **in flight**: the proxy forwards records, changing one handshake message or one record
+//!   (flip, replay, reorder, drop, inject), or the timing (truncate, delay);
+//! - **terminating** ([`Action::terminates`]): the proxy is itself a TLS server to the client
+//!   (rustls, with an attacker's certificate or key) and a TLS client to the real server, and
+//!   relays the plaintext: a client that does not authenticate the server completes.
+//!
+//! Each scenario of `scenarios/mitm.toml` names the RFC text that makes the endpoint detect
+//! the action.
+
+pub mod judge;
+pub mod keylog;
+pub mod pcap;
+mod proxy;
+mod terminate;
+
+use std::fmt;
+
+use serde::Serialize;
+
+pub use keylog::KeyLogSink;
+pub use proxy::{ProxyHandle, ProxyReport, start};
+
+macro_rules! actions {
+    ($($variant:ident = $text:literal : $doc:literal),+ $(,)?) => {
+        /// What the proxy does to the connection.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $(#[doc = $doc] $variant),+
+        }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Action::$variant => $text),+ }
+            }
+
+            /// One line saying what the action does.
+            pub fn describe(self) -> &'static str {
+                match self { $(Action::$variant => $doc),+ }
+            }
+        }
+    };
+}
+
+actions! {
+    PassThrough = "pass_through": "forward everything unchanged (control case)",
+    CertSelfSigned = "cert_self_signed": "terminate TLS with a self-signed certificate for the server's name",
+    CertUnknownCa = "cert_unknown_ca": "terminate TLS with a chain for the server's name from an unknown CA",
+    CertOtherHost = "cert_other_host": "terminate TLS with a valid certificate from the trusted CA for another host",
+    CertAttackerKey = "cert_attacker_key": "terminate TLS with the server's own chain but the attacker's private key",
+    EeReplaced = "ee_replaced": "terminate TLS with the server's chain and the attacker's key, sending other EncryptedExtensions (ALPN)",
+    ChDropSuite = "ch_drop_suite": "drop the first cipher suite of the ClientHello",
+    ChRandom = "ch_random": "flip one bit of ClientHello.random",
+    ChDropSupportedVersions = "ch_drop_supported_versions": "drop supported_versions from the ClientHello (forces TLS 1.2)",
+    ChDropExtension = "ch_drop_extension": "drop the server_name extension from the ClientHello",
+    ShRandom = "sh_random": "flip one bit of ServerHello.random",
+    ShSuite = "sh_suite": "change ServerHello.cipher_suite to another suite the client offered",
+    ShKeyShare = "sh_key_share": "flip one bit of the server's key share in the ServerHello (TLS 1.3)",
+    SkeKeyShare = "ske_key_share": "flip one bit of the server's public key in ServerKeyExchange (TLS 1.2)",
+    FlipC2s = "flip_c2s": "flip one bit of an encrypted client->server record",
+    FlipS2c = "flip_s2c": "flip one bit of an encrypted server->client record",
+    ReplayC2s = "replay_c2s": "send an encrypted client->server record twice",
+    ReorderC2s = "reorder_c2s": "swap two consecutive encrypted client->server records",
+    ReorderServerFlight = "reorder_server_flight": "swap Certificate and ServerKeyExchange in the server's flight (TLS 1.2)",
+    DropS2c = "drop_s2c": "drop an encrypted server->client record",
+    DropSke = "drop_ske": "drop ServerKeyExchange from the server's flight (TLS 1.2)",
+    InjectAlertC2s = "inject_alert_c2s": "inject a plaintext close_notify alert after an encrypted client->server record",
+    InjectCcsC2s = "inject_ccs_c2s": "inject a plaintext ChangeCipherSpec after an encrypted client->server record",
+    Truncate = "truncate": "after the client's application data, drop the server's answer and close both connections without close_notify",
+    DelayS2c = "delay_s2c": "hold the server's first flight beyond the client's idle timeout",
+}
+
+impl Action {
+    /// Whether the proxy terminates TLS itself (attacker certificate or key).
+    pub fn terminates(self) -> bool {
+        matches!(
+            self,
+            Action::CertSelfSigned
+                | Action::CertUnknownCa
+                | Action::CertOtherHost
+                | Action::CertAttackerKey
+                | Action::EeReplaced
+        )
+    }
+
+    /// The encrypted record (1-based, per direction) the action applies to by default.
+    fn default_record(self) -> usize {
+        match self {
+            // The client's first application data record (after its Finished).
+            Action::ReplayC2s => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Action {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Action::ALL
+            .iter()
+            .copied()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown mitm action `{s}`; expected one of: {}",
+                    Action::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            })
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The `mitm` setup key: the action and where it applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MitmSpec {
+    pub action: Action,
+    /// For record actions: which encrypted record of the direction (1-based).
+    pub record: usize,
+    /// For `delay_s2c`: how long to hold; default the idle timeout plus one second.
+    pub delay_ms: Option<u64>,
+}
+
+impl MitmSpec {
+    pub fn new(action: Action) -> Self {
+        MitmSpec {
+            action,
+            record: action.default_record(),
+            delay_ms: None,
+        }
+    }
+
+    /// `mitm = "flip_s2c"` or `mitm = { action = "flip_s2c", record = 2, delay_ms = 7000 }`.
+    pub fn from_toml(v: &toml::Value) -> Result<Self, String> {
+        match v {
+            toml::Value::String(s) => Ok(MitmSpec::new(s.parse()?)),
+            toml::Value::Table(t) => {
+                let action: Action = match t.get("action") {
+                    Some(toml::Value::String(s)) => s.parse()?,
+                    Some(other) => return Err(format!("`action`: expected a string, found {}", other.type_str())),
+                    None => return Err("missing `action`".into()),
+                };
+                let mut spec = MitmSpec::new(action);
+                for (k, val) in t {
+                    match k.as_str() {
+                        "action" => {}
+                        "record" => {
+                            spec.record = val
+                                .as_integer()
+                                .filter(|n| (1..=64).contains(n))
+                                .and_then(|n| usize::try_from(n).ok())
+                                .ok_or("`record`: expected an integer from 1 to 64")?;
+                        }
+                        "delay_ms" => {
+                            spec.delay_ms = Some(
+                                val.as_integer()
+                                    .filter(|n| (0..=60_000).contains(n))
+                                    .and_then(|n| u64::try_from(n).ok())
+                                    .ok_or("`delay_ms`: expected an integer from 0 to 60000")?,
+                            );
+                        }
+                        other => {
+                            return Err(format!(
+                                "unknown key `{other}`; expected action, record, delay_ms"
+                            ));
+                        }
+                    }
+                }
+                Ok(spec)
+            }
+            other => Err(format!(
+                "expected an action name or a table {{ action = ... }}, found {}",
+                other.type_str()
+            )),
+        }
+    }
+}
+
+/// A case id as a file name: letters, digits, `.`, `-`, `_`; everything else becomes `_`.
+pub fn file_stem(case_id: &str) -> String {
+    case_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_from_toml() {
+        let v: toml::Value = toml::from_str("m = { action = \"flip_c2s\", record = 2 }").unwrap();
+        let spec = MitmSpec::from_toml(v.get("m").unwrap()).unwrap();
+        assert_eq!(spec.action, Action::FlipC2s);
+        assert_eq!(spec.record, 2);
+        let v = toml::Value::String("replay_c2s".into());
+        assert_eq!(MitmSpec::from_toml(&v).unwrap().record, 2);
+        let bad = toml::Value::String("nope".into());
+        assert!(MitmSpec::from_toml(&bad).unwrap_err().contains("unknown mitm action"));
+    }
+
+    #[test]
+    fn stems_are_file_names() {
+        assert_eq!(file_stem("mitm::flip_s2c/own->rustls/tls13"), "mitm__flip_s2c_own-_rustls_tls13");
+    }
+}

@@ -1,0 +1,531 @@
+//! `index.html`: one self-contained page (inline CSS, SVG and script; no network).
+//!
+//! The page skeleton, counts, matrices and case list are rendered here through askama
+//! templates (checked at compile time, HTML-escaped by default). Each case's detail view is
+//! built in the browser from a JSON island (`<script type="application/json">`, with `<`
+//! written as `\u003c` so no peer string can close it) using `textContent` only, and opens
+//! from the URL fragment `#case=<percent-encoded id>`.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use serde::Serialize;
+
+use crate::context::{Context, Counts};
+use crate::deviations::Class;
+use crate::error::ReportError;
+use crate::ladder;
+use crate::results::{Expected, Observed, Verdict};
+
+const CSS: &str = include_str!("../templates/report.css");
+const JS: &str = include_str!("../templates/report.js");
+/// Unexpected cases listed at the top of the page before "and N more".
+const ATTENTION_LIMIT: usize = 200;
+
+/// Escapes text for HTML content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes like JavaScript's `encodeURIComponent`.
+pub fn encode_uri_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The fragment that opens a case's detail view.
+pub fn case_href(id: &str) -> String {
+    format!("#case={}", encode_uri_component(id))
+}
+
+struct Pairing {
+    client: String,
+    server: String,
+}
+
+struct Cell {
+    client: String,
+    server: String,
+    total: usize,
+    pass: usize,
+    css: &'static str,
+    tags: Vec<(&'static str, &'static str, usize)>,
+    title: String,
+    href: String,
+}
+
+struct MatrixRow {
+    scenario: String,
+    short: String,
+    rfc: String,
+    cells: Vec<Cell>,
+}
+
+struct Family {
+    name: String,
+    total: usize,
+    pairings: Vec<Pairing>,
+    rows: Vec<MatrixRow>,
+}
+
+struct CountRow {
+    name: String,
+    total: usize,
+    cols: Vec<usize>,
+    known: usize,
+    unexpected: usize,
+    changed: usize,
+}
+
+struct CaseRow {
+    index: usize,
+    id: String,
+    href: String,
+    family: String,
+    scenario: String,
+    client: String,
+    server: String,
+    verdict: &'static str,
+    class: &'static str,
+    class_label: &'static str,
+    changed_flag: &'static str,
+    prev: String,
+    reason: String,
+}
+
+struct Attention {
+    id: String,
+    href: String,
+    verdict: &'static str,
+    note: String,
+}
+
+struct StaleView {
+    index: usize,
+    pattern: String,
+    verdict: &'static str,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    css: &'static str,
+    js: &'static str,
+    data: String,
+    ok: bool,
+    status: String,
+    status_short: String,
+    total: usize,
+    run_git: String,
+    run_started: String,
+    run_seed: u64,
+    run_shard: Option<String>,
+    run_duration: Option<String>,
+    peers: Vec<(String, String)>,
+    verdict_chips: Vec<(&'static str, &'static str, usize)>,
+    family_names: Vec<String>,
+    impl_names: Vec<String>,
+    has_previous: bool,
+    attention: Vec<Attention>,
+    attention_more: usize,
+    stale: Vec<StaleView>,
+    deviations_file: String,
+    count_tables: Vec<(&'static str, Vec<CountRow>)>,
+    families: Vec<Family>,
+    charts: Vec<(String, String)>,
+    bench_baseline: String,
+    rows: Vec<CaseRow>,
+}
+
+#[derive(Serialize)]
+struct CaseData<'a> {
+    id: &'a str,
+    scenario: &'a str,
+    family: &'a str,
+    client: &'a str,
+    server: &'a str,
+    under_test: String,
+    verdict: &'static str,
+    class: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deviation: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deviation_pattern: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prev: Option<&'static str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    new_case: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rfc: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requirement: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected: Option<&'a Expected>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    observed: Option<&'a Observed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_observed: Option<&'a Observed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pcap: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keylog: Option<&'a str>,
+    ladder: Vec<(u32, Option<ladder::Lane>, Option<ladder::Lane>, String)>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    proxy: bool,
+}
+
+fn class_label(c: Class) -> &'static str {
+    match c {
+        Class::ExpectedPass => "",
+        Class::ExpectedSkip => "",
+        Class::KnownDeviation { .. } => "known deviation",
+        Class::Unexpected { .. } => "unexpected",
+        Class::Stale { .. } => "stale deviation",
+    }
+}
+
+fn count_row(name: String, c: &Counts) -> CountRow {
+    CountRow {
+        name,
+        total: c.total,
+        cols: Verdict::ALL.iter().map(|v| c.get(*v)).collect(),
+        known: c.known,
+        unexpected: c.unexpected,
+        changed: c.changed,
+    }
+}
+
+/// Only relative links to files beside the report: no scheme, no `..` escaping upward is
+/// refused (a capture may live in a sibling directory), but `javascript:` and the like are.
+fn safe_link(p: Option<&str>) -> Option<&str> {
+    let p = p?.trim();
+    if p.is_empty() || p.contains(':') || p.starts_with("//") || p.starts_with('\\') {
+        return None;
+    }
+    Some(p)
+}
+
+fn cell_of(ctx: &Context<'_>, idx: &[usize], client: &str, server: &str, scenario: &str) -> Cell {
+    let mut c = Counts::default();
+    for &i in idx {
+        if let Some(case) = ctx.results.cases.get(i) {
+            c.add(case.verdict, ctx.eval.class(i), ctx.changed_from(&case.id, case.verdict).is_some());
+        }
+    }
+    let mut unexpected = [0usize; 5];
+    for &i in idx {
+        if let (Some(case), Class::Unexpected { .. }) = (ctx.results.cases.get(i), ctx.eval.class(i)) {
+            unexpected[crate::context::verdict_index(case.verdict)] += 1;
+        }
+    }
+    let css = if unexpected[2] > 0 {
+        "c-fail"
+    } else if unexpected[3] > 0 {
+        "c-error"
+    } else if unexpected[1] > 0 || unexpected[4] > 0 {
+        "c-am"
+    } else if c.stale > 0 {
+        "c-stale"
+    } else if c.known > 0 {
+        "c-known"
+    } else if c.get(Verdict::Skip) == c.total {
+        "c-skip"
+    } else {
+        "c-pass"
+    };
+    let mut tags = Vec::new();
+    for (tag, cls, n) in [
+        ("F", "t-f", c.get(Verdict::Fail)),
+        ("A", "t-a", c.get(Verdict::AlertMismatch)),
+        ("E", "t-e", c.get(Verdict::Error)),
+        ("s", "t-s", c.get(Verdict::Skip)),
+        ("K", "t-k", c.known),
+        ("X", "t-x", c.stale),
+        ("Δ", "t-d", c.changed),
+    ] {
+        if n > 0 {
+            tags.push((tag, cls, n));
+        }
+    }
+    let mut title = format!(
+        "{scenario}, {client}→{server}: {} pass, {} alert_mismatch, {} fail, {} error, {} skip",
+        c.get(Verdict::Pass),
+        c.get(Verdict::AlertMismatch),
+        c.get(Verdict::Fail),
+        c.get(Verdict::Error),
+        c.get(Verdict::Skip)
+    );
+    if c.known > 0 {
+        title.push_str(&format!("; {} known deviation(s)", c.known));
+    }
+    if c.unexpected > 0 {
+        title.push_str(&format!("; {} unexpected", c.unexpected));
+    }
+    if c.changed > 0 {
+        title.push_str(&format!("; {} changed since the previous run", c.changed));
+    }
+    // A cell with one case opens it directly; otherwise the script filters the case list.
+    let href = match idx {
+        [one] => ctx.results.cases.get(*one).map(|c| case_href(&c.id)).unwrap_or_default(),
+        _ => "#cases".to_string(),
+    };
+    Cell {
+        client: client.to_string(),
+        server: server.to_string(),
+        total: c.total,
+        pass: c.get(Verdict::Pass),
+        css,
+        tags,
+        title,
+        href,
+    }
+}
+
+fn families(ctx: &Context<'_>) -> Vec<Family> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_family: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in ctx.results.cases.iter().enumerate() {
+        if !by_family.contains_key(c.family.as_str()) {
+            order.push(c.family.clone());
+        }
+        by_family.entry(&c.family).or_default().push(i);
+    }
+    order
+        .into_iter()
+        .map(|fam| {
+            let idx = by_family.get(fam.as_str()).cloned().unwrap_or_default();
+            let mut pairings: Vec<(String, String)> = Vec::new();
+            let mut scenarios: Vec<String> = Vec::new();
+            let mut cells: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+            for &i in &idx {
+                let Some(c) = ctx.results.cases.get(i) else { continue };
+                let p = (c.client.clone(), c.server.clone());
+                if !pairings.contains(&p) {
+                    pairings.push(p);
+                }
+                if !scenarios.contains(&c.scenario) {
+                    scenarios.push(c.scenario.clone());
+                }
+                cells.entry((&c.scenario, &c.client, &c.server)).or_default().push(i);
+            }
+            let mut rfcs: HashMap<&str, &str> = HashMap::new();
+            for &i in &idx {
+                if let Some(c) = ctx.results.cases.get(i)
+                    && let Some(r) = &c.rfc {
+                        rfcs.entry(&c.scenario).or_insert(r);
+                    }
+            }
+            let rows = scenarios
+                .iter()
+                .map(|sc| MatrixRow {
+                    scenario: sc.clone(),
+                    short: sc.split_once("::").map(|(_, s)| s.to_string()).unwrap_or_else(|| sc.clone()),
+                    rfc: rfcs.get(sc.as_str()).map(|s| s.to_string()).unwrap_or_default(),
+                    cells: pairings
+                        .iter()
+                        .map(|(cl, sv)| {
+                            let list = cells.get(&(sc.as_str(), cl.as_str(), sv.as_str())).cloned().unwrap_or_default();
+                            cell_of(ctx, &list, cl, sv, sc)
+                        })
+                        .collect(),
+                })
+                .collect();
+            Family {
+                name: fam,
+                total: idx.len(),
+                pairings: pairings.into_iter().map(|(client, server)| Pairing { client, server }).collect(),
+                rows,
+            }
+        })
+        .collect()
+}
+
+fn json_island<T: Serialize>(value: &T) -> Result<String, ReportError> {
+    let json = serde_json::to_string(value).map_err(|e| ReportError::Render {
+        what: "index.html case data",
+        message: e.to_string(),
+    })?;
+    // `<` cannot start `</script` or `<!--` then; U+2028/9 are escaped for old parsers.
+    Ok(json.replace('<', "\\u003c").replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029"))
+}
+
+/// Renders `index.html`.
+pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
+    let r = ctx.results;
+    let totals = ctx.totals();
+    let mut data = Vec::with_capacity(r.cases.len());
+    let mut rows = Vec::with_capacity(r.cases.len());
+    let mut attention = Vec::new();
+    let mut attention_total = 0usize;
+    for (i, c, class) in ctx.cases() {
+        let prev = ctx.changed_from(&c.id, c.verdict);
+        let steps = ladder::parse(&c.transcript);
+        let proxy = ladder::has_proxy(&steps);
+        let entry = ctx.eval.entry(i);
+        let (pcap, keylog) = crate::artifacts(c);
+        data.push(CaseData {
+            id: &c.id,
+            scenario: &c.scenario,
+            family: &c.family,
+            client: &c.client,
+            server: &c.server,
+            under_test: c.under_test.to_string(),
+            verdict: c.verdict.as_str(),
+            class: class.as_str(),
+            note: ctx.eval.note(i),
+            deviation: entry.filter(|_| matches!(class, Class::KnownDeviation { .. })).map(|d| d.reason.as_str()),
+            deviation_pattern: entry.map(|d| d.case.as_str()),
+            prev: prev.map(Verdict::as_str),
+            new_case: ctx.is_new(&c.id),
+            reason: c.reason.as_deref(),
+            rfc: c.rfc.as_deref(),
+            requirement: c.requirement.as_deref(),
+            expected: c.expected.as_ref(),
+            observed: c.observed.as_ref(),
+            server_observed: c.server_observed.as_ref(),
+            duration_ms: c.duration_ms.filter(|d| d.is_finite()),
+            pcap: safe_link(pcap),
+            keylog: safe_link(keylog),
+            ladder: steps.into_iter().map(|s| (s.conn, s.from, s.to, s.text)).collect(),
+            proxy,
+        });
+        if class.is_bad() {
+            attention_total += 1;
+            if attention.len() < ATTENTION_LIMIT {
+                attention.push(Attention {
+                    id: c.id.clone(),
+                    href: case_href(&c.id),
+                    verdict: c.verdict.as_str(),
+                    note: ctx.eval.note(i).unwrap_or("").to_string(),
+                });
+            }
+        }
+        rows.push(CaseRow {
+            index: i,
+            id: c.id.clone(),
+            href: case_href(&c.id),
+            family: c.family.clone(),
+            scenario: c.scenario.clone(),
+            client: c.client.clone(),
+            server: c.server.clone(),
+            verdict: c.verdict.as_str(),
+            class: class.as_str(),
+            class_label: class_label(class),
+            changed_flag: if prev.is_some() { "1" } else { "" },
+            prev: prev.map(|p| p.as_str().to_string()).unwrap_or_default(),
+            reason: c.reason.clone().unwrap_or_default(),
+        });
+    }
+    let status = if ctx.eval.ok() {
+        "every verdict as expected".to_string()
+    } else {
+        let mut parts = Vec::new();
+        if ctx.eval.unexpected_count() > 0 {
+            parts.push(format!("{} unexpected", ctx.eval.unexpected_count()));
+        }
+        if !ctx.eval.stale.is_empty() {
+            parts.push(format!("{} stale deviation(s)", ctx.eval.stale.len()));
+        }
+        parts.join(", ")
+    };
+    let mut impl_names: Vec<String> = Vec::new();
+    for c in &r.cases {
+        for p in [&c.client, &c.server] {
+            if !impl_names.contains(p) {
+                impl_names.push(p.clone());
+            }
+        }
+    }
+    impl_names.sort();
+    let fams = families(ctx);
+    let page = IndexPage {
+        css: CSS,
+        js: JS,
+        data: json_island(&data)?,
+        ok: ctx.eval.ok(),
+        status_short: if ctx.eval.ok() { "ok".into() } else { status.clone() },
+        status,
+        total: totals.total,
+        run_git: r.run.git.clone(),
+        run_started: r.run.started.clone(),
+        run_seed: r.run.seed,
+        run_shard: r.run.shard.clone(),
+        run_duration: r.run.duration_ms.filter(|d| d.is_finite()).map(|d| format!("{:.1} s", d / 1000.0)),
+        peers: r.run.peers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        verdict_chips: Verdict::ALL.iter().map(|v| (v.as_str(), css_verdict(*v), totals.get(*v))).collect(),
+        family_names: fams.iter().map(|f| f.name.clone()).collect(),
+        impl_names,
+        has_previous: ctx.has_previous(),
+        attention_more: attention_total.saturating_sub(attention.len()),
+        attention,
+        stale: ctx
+            .eval
+            .stale
+            .iter()
+            .map(|s| StaleView {
+                index: s.index + 1,
+                pattern: s.entry.case.clone(),
+                verdict: s.entry.verdict.as_str(),
+                detail: {
+                    let mut d: Vec<String> = s.cases.iter().take(5).map(|(id, v)| format!("{id} is now {v}")).collect();
+                    if s.cases.len() > 5 {
+                        d.push(format!("and {} more", s.cases.len() - 5));
+                    }
+                    d.join("; ")
+                },
+            })
+            .collect(),
+        deviations_file: ctx.eval.file.clone(),
+        count_tables: vec![
+            ("implementation", ctx.per_implementation().into_iter().map(|(n, c)| count_row(n, &c)).collect()),
+            (
+                "family",
+                ctx.per_family()
+                    .into_iter()
+                    .map(|(n, c)| count_row(n, &c))
+                    .chain(std::iter::once(count_row("total".into(), &totals)))
+                    .collect(),
+            ),
+        ],
+        families: fams,
+        charts: ctx.bench.as_ref().map(|b| b.svg_charts()).unwrap_or_default(),
+        bench_baseline: ctx.bench.as_ref().and_then(|b| b.baseline.clone()).unwrap_or_else(|| "the baseline".into()),
+        rows,
+    };
+    page.render().map_err(|e| ReportError::Render { what: "index.html", message: e.to_string() })
+}
+
+fn css_verdict(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "v-pass",
+        Verdict::AlertMismatch => "v-alert_mismatch",
+        Verdict::Fail => "v-fail",
+        Verdict::Error => "v-error",
+        Verdict::Skip => "v-skip",
+    }
+}

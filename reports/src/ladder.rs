@@ -1,0 +1,93 @@
+//! Transcript lines -> ladder diagram steps.
+//!
+//! A line reads `C->S ClientHello ...`, optionally prefixed by a connection index
+//! (`[2] S->C Alert fatal ...`). The endpoints are `C` (client), `S` (server) and `P` (a MITM
+//! proxy between them). Anything else is kept as a note.
+
+use serde::Serialize;
+
+/// One participant of a ladder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Lane {
+    C,
+    P,
+    S,
+}
+
+impl Lane {
+    fn parse(c: &str) -> Option<Lane> {
+        match c {
+            "C" => Some(Lane::C),
+            "P" => Some(Lane::P),
+            "S" => Some(Lane::S),
+            _ => None,
+        }
+    }
+}
+
+/// One transcript line, decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// Connection index (1 when the line has no `[n]` prefix).
+    pub conn: u32,
+    /// Sender and receiver; `None` for a line that is not a message (a note).
+    pub from: Option<Lane>,
+    pub to: Option<Lane>,
+    /// The message text after the arrow (or the whole line for a note).
+    pub text: String,
+}
+
+/// Parses one line; never fails.
+pub fn parse_line(line: &str) -> Step {
+    let mut rest = line.trim_start();
+    let mut conn = 1u32;
+    if let Some(after) = rest.strip_prefix('[')
+        && let Some((n, tail)) = after.split_once(']')
+            && let Ok(n) = n.trim().parse::<u32>() {
+                conn = n;
+                rest = tail.trim_start();
+            }
+    let (head, text) = match rest.split_once(char::is_whitespace) {
+        Some((h, t)) => (h, t.trim()),
+        None => (rest, ""),
+    };
+    if let Some((a, b)) = head.split_once("->")
+        && let (Some(from), Some(to)) = (Lane::parse(a), Lane::parse(b))
+            && from != to {
+                return Step { conn, from: Some(from), to: Some(to), text: text.to_string() };
+            }
+    Step { conn, from: None, to: None, text: rest.to_string() }
+}
+
+/// Parses a whole transcript.
+pub fn parse(lines: &[String]) -> Vec<Step> {
+    lines.iter().map(|l| parse_line(l)).collect()
+}
+
+/// Whether any step involves the proxy (then the ladder has three lanes).
+pub fn has_proxy(steps: &[Step]) -> bool {
+    steps.iter().any(|s| s.from == Some(Lane::P) || s.to == Some(Lane::P))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines() {
+        let s = parse_line("C->S ClientHello versions=[TLS1.3]");
+        assert_eq!((s.conn, s.from, s.to, s.text.as_str()), (1, Some(Lane::C), Some(Lane::S), "ClientHello versions=[TLS1.3]"));
+        let s = parse_line("[2] S->C Alert fatal decode_error");
+        assert_eq!((s.conn, s.from, s.to, s.text.as_str()), (2, Some(Lane::S), Some(Lane::C), "Alert fatal decode_error"));
+        let s = parse_line("P->S ClientHello (mutated)");
+        assert_eq!((s.from, s.to), (Some(Lane::P), Some(Lane::S)));
+        assert!(has_proxy(&[s]));
+        let s = parse_line("tcp connect 127.0.0.1:4433");
+        assert_eq!((s.from, s.to, s.text.as_str()), (None, None, "tcp connect 127.0.0.1:4433"));
+        let s = parse_line("[x] C->S y");
+        assert_eq!(s.from, None);
+        let s = parse_line("");
+        assert_eq!(s.text, "");
+        assert!(!has_proxy(&parse(&["C->S a".into(), "S->C b".into()])));
+    }
+}

@@ -1,0 +1,198 @@
+//! `summary.md`: counts per implementation and family, and the unexpected verdicts; meant
+//! for a CI job summary (GitHub-flavoured Markdown, which renders HTML: everything escaped).
+
+use std::fmt::Write as _;
+
+use crate::context::{Context, Counts};
+use crate::deviations::Class;
+use crate::describe;
+use crate::results::Verdict;
+
+/// How many cases each list shows before "and N more".
+const LIST_LIMIT: usize = 100;
+
+/// Escapes text for a Markdown table cell or list item.
+pub fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &ch) in chars.iter().enumerate() {
+        // `_` inside a word cannot start or end emphasis: leave it readable.
+        let intraword = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphanumeric());
+        if ch == '_' && intraword(i.checked_sub(1)) && intraword(Some(i + 1)) {
+            out.push('_');
+            continue;
+        }
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text as an inline code span (ids, verdicts): no Markdown or HTML is interpreted inside.
+pub fn md_code(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| match c {
+            '`' => '\'',
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    format!("`{}`", clean.replace('|', "\\|"))
+}
+
+fn counts_row(out: &mut String, name: &str, c: &Counts, stale_col: bool) {
+    let _ = write!(out, "| {} | {} |", name, c.total);
+    for v in Verdict::ALL {
+        let n = c.get(v);
+        if n == 0 {
+            out.push_str(" · |");
+        } else {
+            let _ = write!(out, " {n} |");
+        }
+    }
+    let _ = write!(out, " {} | {} |", c.known, c.unexpected);
+    if stale_col {
+        let _ = write!(out, " {} |", c.stale);
+    }
+    out.push('\n');
+}
+
+fn counts_header(out: &mut String, first: &str, stale_col: bool) {
+    let _ = write!(out, "| {first} | cases | pass | alert_mismatch | fail | error | skip | known deviations | unexpected |");
+    if stale_col {
+        out.push_str(" stale |");
+    }
+    out.push_str("\n|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+    if stale_col {
+        out.push_str("--:|");
+    }
+    out.push('\n');
+}
+
+/// Renders `summary.md`. Deterministic: no timings.
+pub fn render(ctx: &Context<'_>) -> String {
+    let r = ctx.results;
+    let totals = ctx.totals();
+    let stale_col = totals.stale > 0;
+    let mut out = String::new();
+    let status = if ctx.eval.ok() {
+        "✅ every verdict as expected".to_string()
+    } else {
+        let mut parts = Vec::new();
+        if ctx.eval.unexpected_count() > 0 {
+            parts.push(format!("{} unexpected", ctx.eval.unexpected_count()));
+        }
+        if !ctx.eval.stale.is_empty() {
+            parts.push(format!("{} stale known deviation(s)", ctx.eval.stale.len()));
+        }
+        format!("❌ {}", parts.join(", "))
+    };
+    let _ = writeln!(out, "## TLS conformance: {status}\n");
+    let peers: Vec<String> = r.run.peers.iter().map(|(k, v)| format!("{} {}", md_code(k), md_text(v))).collect();
+    let _ = writeln!(
+        out,
+        "{} cases · commit {} · seed {} · started {}{}  ",
+        totals.total,
+        md_code(&r.run.git),
+        r.run.seed,
+        md_text(&r.run.started),
+        r.run.shard.as_deref().map(|s| format!(" · shard {}", md_text(s))).unwrap_or_default()
+    );
+    let _ = writeln!(out, "peers: {}\n", if peers.is_empty() { "none".into() } else { peers.join(" · ") });
+
+    out.push_str("### Per implementation\n\n");
+    counts_header(&mut out, "implementation", stale_col);
+    for (name, c) in ctx.per_implementation() {
+        counts_row(&mut out, &md_code(&name), &c, stale_col);
+    }
+    out.push_str("\n### Per family\n\n");
+    counts_header(&mut out, "family", stale_col);
+    for (name, c) in ctx.per_family() {
+        counts_row(&mut out, &md_code(&name), &c, stale_col);
+    }
+    counts_row(&mut out, "**total**", &totals, stale_col);
+
+    let unexpected: Vec<_> = ctx.cases().filter(|(_, _, cl)| matches!(cl, Class::Unexpected { .. })).collect();
+    let _ = writeln!(out, "\n### Unexpected verdicts ({})\n", unexpected.len());
+    if unexpected.is_empty() {
+        out.push_str("None.\n");
+    }
+    for (i, c, _) in unexpected.iter().take(LIST_LIMIT) {
+        let _ = writeln!(
+            out,
+            "- {} {} — {}{}",
+            md_code(c.verdict.as_str()),
+            md_code(&c.id),
+            md_text(&describe::expected_vs_observed(c)),
+            c.reason.as_deref().map(|r| format!(" — {}", md_text(r))).unwrap_or_default()
+        );
+        if let Some(note) = ctx.eval.note(*i) {
+            let _ = writeln!(out, "  - {}", md_text(note));
+        }
+    }
+    if unexpected.len() > LIST_LIMIT {
+        let _ = writeln!(out, "- … and {} more (see junit.xml or index.html)", unexpected.len() - LIST_LIMIT);
+    }
+
+    if !ctx.eval.stale.is_empty() {
+        let _ = writeln!(out, "\n### Stale known deviations ({})\n", ctx.eval.stale.len());
+        let _ = writeln!(
+            out,
+            "These listed deviations no longer happen: update {} (remove or narrow the entries).\n",
+            md_code(&ctx.eval.file)
+        );
+        for s in &ctx.eval.stale {
+            let ids: Vec<String> = s.cases.iter().take(5).map(|(id, v)| format!("{} is now {}", md_code(id), md_code(v.as_str()))).collect();
+            let more = if s.cases.len() > 5 { format!(", and {} more", s.cases.len() - 5) } else { String::new() };
+            let _ = writeln!(
+                out,
+                "- entry #{} {} (listed {}): {}{more}",
+                s.index + 1,
+                md_code(&s.entry.case),
+                md_code(s.entry.verdict.as_str()),
+                ids.join(", ")
+            );
+        }
+    }
+
+    if ctx.has_previous() {
+        let changed: Vec<_> = ctx.cases().filter_map(|(_, c, _)| ctx.changed_from(&c.id, c.verdict).map(|p| (c, p))).collect();
+        let _ = writeln!(out, "\n### Changed since the previous run ({})\n", changed.len());
+        if changed.is_empty() {
+            out.push_str("None.\n");
+        }
+        for (c, p) in changed.iter().take(LIST_LIMIT) {
+            let _ = writeln!(out, "- {} {} → {}", md_code(&c.id), md_code(p.as_str()), md_code(c.verdict.as_str()));
+        }
+        if changed.len() > LIST_LIMIT {
+            let _ = writeln!(out, "- … and {} more", changed.len() - LIST_LIMIT);
+        }
+    }
+
+    let known: Vec<_> = ctx.cases().filter(|(_, _, cl)| matches!(cl, Class::KnownDeviation { .. })).collect();
+    if !known.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>Known deviations ({})</summary>\n", known.len());
+        for (i, c, _) in known.iter().take(LIST_LIMIT) {
+            let reason = ctx.eval.entry(*i).map(|d| d.reason.as_str()).unwrap_or("");
+            let _ = writeln!(out, "- {} {} — {}", md_code(c.verdict.as_str()), md_code(&c.id), md_text(reason));
+        }
+        if known.len() > LIST_LIMIT {
+            let _ = writeln!(out, "- … and {} more", known.len() - LIST_LIMIT);
+        }
+        out.push_str("\n</details>\n");
+    }
+    out
+}

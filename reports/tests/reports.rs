@@ -1,0 +1,273 @@
+//! The report writers: contents, escaping, known deviations, merge, history, benchmarks.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{fixture, previous, synthetic, DEVIATIONS, EVIL};
+use reports::{render_all, Class, KnownDeviations, ReportError, Results, Verdict};
+
+fn deviations() -> KnownDeviations {
+    KnownDeviations::parse(DEVIATIONS, Path::new("scenarios/known-deviations.toml")).unwrap()
+}
+
+#[test]
+fn write_all_writes_three_files_with_every_case_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = synthetic(600);
+    let w = reports::write_all(&results, &KnownDeviations::none(), None, dir.path()).unwrap();
+    let html = std::fs::read_to_string(&w.index_html).unwrap();
+    let junit = std::fs::read_to_string(&w.junit_xml).unwrap();
+    let md = std::fs::read_to_string(&w.summary_md).unwrap();
+    for c in &results.cases {
+        assert!(html.contains(&c.id), "index.html lacks {}", c.id);
+        assert!(junit.contains(&reports::junit::xml_escape(&c.id)), "junit.xml lacks {}", c.id);
+    }
+    assert_eq!(junit.matches("<testcase ").count(), results.cases.len());
+    assert!(md.starts_with("## TLS conformance: ❌"));
+    assert!(!w.evaluation.ok());
+}
+
+#[test]
+fn the_real_run_renders_when_present() {
+    // A results.json of a real run (the interop grid), when one is at hand.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("out/results.json");
+    let Ok(results) = Results::read(&path) else { return };
+    let r = render_all(&results, &KnownDeviations::none(), None, None).unwrap();
+    for c in &results.cases {
+        assert!(r.index_html.contains(&c.id), "index.html lacks {}", c.id);
+    }
+}
+
+#[test]
+fn peer_strings_are_escaped() {
+    let r = render_all(&fixture(), &deviations(), None, None).unwrap();
+    let html = &r.index_html;
+    std::fs::write(std::env::temp_dir().join("reports-escape.html"), html).unwrap();
+    // Exactly two script elements: the JSON island and the page's own script.
+    assert_eq!(html.matches("<script").count(), 2, "a peer string became markup");
+    assert!(!html.contains(EVIL));
+    // In the case list it is text (escaped by the template)...
+    assert!(html.contains("&#60;script&#62;alert(&#39;pwned&#39;)&#60;/script&#62;"), "escaped text expected");
+    // ...and in the JSON island it cannot close the element.
+    assert!(html.contains("\\u003cscript>alert('pwned')\\u003c/script>"));
+    // JUnit and Markdown escape it too.
+    assert!(!r.junit_xml.contains(EVIL));
+    assert!(r.junit_xml.contains("&lt;script&gt;"));
+    // Markdown: outside code spans (rendered as text) no `<` is left.
+    for line in r.summary_md.lines() {
+        for (k, part) in line.split('`').enumerate() {
+            assert!(k % 2 == 1 || !part.contains('<') || part.contains("<details>") || part.contains("summary>"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn summary_snapshot() {
+    let r = render_all(&fixture(), &deviations(), Some(&previous()), None).unwrap();
+    insta::assert_snapshot!("summary_md", r.summary_md);
+}
+
+#[test]
+fn known_deviations_classify_every_case() {
+    let results = fixture();
+    let eval = deviations().evaluate(&results);
+    let class_of = |id: &str| {
+        let i = results.cases.iter().position(|c| c.id == id).unwrap();
+        eval.class(i)
+    };
+    assert_eq!(class_of("interop::tls13/rustls->rustls/aes128gcm-x25519-ecdsa_p256"), Class::ExpectedPass);
+    assert_eq!(class_of("interop::tls13/rustls->openssl/aes128gcm-x25519mlkem768-ecdsa_p256"), Class::ExpectedSkip);
+    assert_eq!(class_of("client_hello::duplicate_extension/own->openssl"), Class::KnownDeviation { entry: 0 });
+    assert_eq!(class_of("client_hello::truncated_extension/own->openssl"), Class::Stale { entry: 1 });
+    assert_eq!(class_of("certificate::expired_leaf/rustls->own"), Class::Unexpected { entry: None });
+    assert_eq!(class_of("certificate::expired_leaf/openssl->own"), Class::Unexpected { entry: None });
+    assert_eq!(eval.unexpected_count(), 2);
+    assert_eq!(eval.known_count(), 2);
+    assert_eq!(eval.stale.len(), 1);
+    assert!(!eval.ok());
+    let msgs = eval.messages().join("\n");
+    assert!(msgs.contains("stale deviation: scenarios/known-deviations.toml #2"), "{msgs}");
+    assert!(msgs.contains("update scenarios/known-deviations.toml"), "{msgs}");
+    assert!(msgs.contains("unexpected fail"), "{msgs}");
+}
+
+fn only(results: &Results, ids: &[&str]) -> Results {
+    let mut r = results.clone();
+    r.cases.retain(|c| ids.contains(&c.id.as_str()));
+    r
+}
+
+#[test]
+fn a_new_failure_fails_the_run() {
+    let all = fixture();
+    // The deviation alone: ok.
+    let known = only(&all, &["client_hello::duplicate_extension/own->openssl", "client_hello::duplicate_extension/own->rustls"]);
+    let file = r#"
+[[deviation]]
+case = "client_hello::duplicate_extension/own->openssl"
+verdict = "alert_mismatch"
+reason = "OpenSSL answers decode_error"
+"#;
+    let d = KnownDeviations::parse(file, Path::new("kd.toml")).unwrap();
+    assert!(d.evaluate(&known).ok(), "{:?}", d.evaluate(&known).messages());
+    // Without the entry, the same verdict is a new failure.
+    let e = KnownDeviations::none().evaluate(&known);
+    assert!(!e.ok());
+    assert_eq!(e.unexpected_count(), 1);
+    // A listed alert that differs from the one observed is unexpected too.
+    let pinned = KnownDeviations::parse(&format!("{file}alert = \"bad_record_mac\"\n"), Path::new("kd.toml")).unwrap();
+    let e = pinned.evaluate(&known);
+    assert!(!e.ok());
+    assert!(e.messages()[0].contains("lists alert_mismatch (alert bad_record_mac)"), "{:?}", e.messages());
+    // Another failure next to a known deviation fails the run.
+    let mut more = known.clone();
+    more.cases.extend(only(&all, &["certificate::expired_leaf/rustls->own"]).cases);
+    assert!(!d.evaluate(&more).ok());
+}
+
+#[test]
+fn a_listed_deviation_that_now_passes_fails_the_run() {
+    let all = fixture();
+    let file = r#"
+[[deviation]]
+case = "client_hello::truncated_extension/*->openssl"
+verdict = "alert_mismatch"
+reason = "OpenSSL answered illegal_parameter"
+"#;
+    let d = KnownDeviations::parse(file, Path::new("scenarios/known-deviations.toml")).unwrap();
+    let r = only(&all, &["client_hello::truncated_extension/own->openssl"]);
+    assert_eq!(r.cases[0].verdict, Verdict::Pass);
+    let e = d.evaluate(&r);
+    assert!(!e.ok());
+    assert_eq!(e.unexpected_count(), 0);
+    assert_eq!(e.stale.len(), 1);
+    assert_eq!(e.stale[0].cases, vec![("client_hello::truncated_extension/own->openssl".to_string(), Verdict::Pass)]);
+    let msgs = e.messages().join("\n");
+    assert!(msgs.contains("no longer happens") && msgs.contains("update scenarios/known-deviations.toml"), "{msgs}");
+    // An entry that matches no case of this run (another shard, a filtered run) is not stale.
+    let other = only(&all, &["interop::tls13/rustls->rustls/aes128gcm-x25519-ecdsa_p256"]);
+    assert!(d.evaluate(&other).ok());
+}
+
+#[test]
+fn deviation_file_errors_name_file_entry_and_field() {
+    let p = Path::new("scenarios/known-deviations.toml");
+    let err = |text: &str| KnownDeviations::parse(text, p).unwrap_err().to_string();
+    let e = err("[[deviation]]\ncase = \"a::b/*\"\nverdict = \"alert_mismatch\"\n");
+    assert!(e.contains("scenarios/known-deviations.toml") && e.contains("deviation #1") && e.contains("`reason`"), "{e}");
+    let e = err("[[deviation]]\ncase = \"a\"\nverdict = \"fail\"\nreason = \"r\"\n[[deviation]]\ncase = \"b\"\nverdict = \"passed\"\nreason = \"r\"\n");
+    assert!(e.contains("deviation #2") && e.contains("`verdict`") && e.contains("`passed`"), "{e}");
+    let e = err("[[deviation]]\ncase = \"a\"\nverdict = \"fail\"\nreason = \"  \"\n");
+    assert!(e.contains("`reason`") && e.contains("empty"), "{e}");
+    let e = err("[[deviation]]\nverdict = \"fail\"\nreason = \"r\"\n");
+    assert!(e.contains("`case`") && e.contains("missing"), "{e}");
+    let e = err("[[deviation]]\ncase = \"a\"\nverdict = \"fail\"\nreason = \"r\"\nalert = \"x\"\n");
+    assert!(e.contains("`alert`"), "{e}");
+    let e = err("[[deviation]]\ncase = \"a\"\nverdict = \"fail\"\nreason = \"r\"\nreasons = \"x\"\n");
+    assert!(e.contains("`reasons`") && e.contains("unknown field"), "{e}");
+    let e = err("deviation = 3\n");
+    assert!(e.contains("array of tables"), "{e}");
+    let e = err("[[deviation]\n");
+    assert!(e.contains("not valid TOML"), "{e}");
+    let e = KnownDeviations::load(Path::new("/nonexistent/kd.toml")).unwrap_err().to_string();
+    assert!(e.contains("/nonexistent/kd.toml"), "{e}");
+    // The file of the repository loads.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/known-deviations.toml");
+    KnownDeviations::load(&repo).unwrap();
+}
+
+#[test]
+fn history_marks_changed_verdicts() {
+    let r = render_all(&fixture(), &deviations(), Some(&previous()), None).unwrap();
+    assert_eq!(r.changed, 2);
+    assert!(r.index_html.contains("was alert_mismatch"));
+    assert!(r.index_html.contains("data-ch=\"1\""));
+    assert!(r.summary_md.contains("### Changed since the previous run (2)"));
+    assert!(r.junit_xml.contains("verdict changed since the previous run: pass -&gt; fail"));
+    let none = render_all(&fixture(), &deviations(), Some(&fixture()), None).unwrap();
+    assert_eq!(none.changed, 0);
+}
+
+fn write_results(dir: &Path, name: &str, r: &Results) -> PathBuf {
+    let d = dir.join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    r.write(&d.join("results.json")).unwrap();
+    d
+}
+
+#[test]
+fn merge_joins_shards_in_run_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = synthetic(103);
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let mut r = whole.clone();
+        r.run.shard = Some(format!("{k}/3"));
+        r.cases = whole.cases.iter().enumerate().filter(|(i, _)| i % 3 == k - 1).map(|(_, c)| c.clone()).collect();
+        shards.push(r);
+    }
+    // Given in any order, directories or files.
+    let paths = vec![
+        write_results(dir.path(), "s3", &shards[2]),
+        write_results(dir.path(), "s1", &shards[0]).join("results.json"),
+        write_results(dir.path(), "s2", &shards[1]),
+    ];
+    let merged = reports::merge(&paths).unwrap();
+    assert_eq!(merged.cases, whole.cases);
+    assert_eq!(merged.run.shard, None);
+
+    // Re-runs of the same cases: de-duplicated, first kept.
+    let again = reports::merge(&[paths[0].clone(), paths[0].clone()]).unwrap();
+    assert_eq!(again.cases.len(), shards[2].cases.len());
+
+    // A conflicting duplicate is an error naming the case and both files.
+    let mut conflict = shards[2].clone();
+    conflict.run.shard = None;
+    conflict.cases[0].verdict = Verdict::Error;
+    let p = write_results(dir.path(), "conflict", &conflict);
+    let e = reports::merge(&[paths[0].clone(), p]).unwrap_err().to_string();
+    assert!(e.contains(&conflict.cases[0].id) && e.contains("conflict/results.json"), "{e}");
+
+    // Another commit or seed is not the same run.
+    let mut other = shards[0].clone();
+    other.run.git = "fffffff".into();
+    let p = write_results(dir.path(), "other", &other);
+    let e = reports::merge(&[paths[0].clone(), p]).unwrap_err();
+    assert!(matches!(e, ReportError::Merge { .. }) && e.to_string().contains("git fffffff"), "{e}");
+
+    // A broken file is named.
+    std::fs::write(dir.path().join("broken.json"), "{ not json").unwrap();
+    let e = reports::merge(&[dir.path().join("broken.json")]).unwrap_err().to_string();
+    assert!(e.contains("broken.json"), "{e}");
+    assert!(reports::merge(&[]).is_err());
+}
+
+#[test]
+fn bench_json_draws_latency_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = r#"{ "schema_version": 1, "baseline": "rustls->rustls", "entries": [
+        { "pairing": "rustls->rustls", "kind": "full", "transport": "memory", "samples": 200, "median_us": 800.0, "mean_us": 820.5, "ratio": 1.0 },
+        { "pairing": "rustls->openssl", "kind": "full", "transport": "memory", "samples": 200, "median_us": 1010.0, "mean_us": 1100.0, "ratio": 1.2625 },
+        { "pairing": "own->rustls", "kind": "full", "transport": "memory", "samples": 200, "median_us": 905.0, "mean_us": 930.0, "ratio": 1.13 },
+        { "pairing": "rustls->rustls", "kind": "resumed", "transport": "memory", "samples": 200, "median_us": 300.0, "mean_us": 310.0, "ratio": 1.0 },
+        { "pairing": "rustls->openssl", "kind": "resumed", "transport": "memory", "samples": 200, "median_us": 420.0, "mean_us": 450.0, "ratio": 1.4 } ] }"#;
+    // It validates against its schema.
+    let schema: serde_json::Value = serde_json::from_str(reports::BENCH_SCHEMA).unwrap();
+    let value: serde_json::Value = serde_json::from_str(bench).unwrap();
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&value));
+    std::fs::write(dir.path().join("bench.json"), bench).unwrap();
+    let w = reports::write_all(&fixture(), &deviations(), None, dir.path()).unwrap();
+    let html = std::fs::read_to_string(w.index_html).unwrap();
+    assert!(html.contains("Handshake latency"));
+    assert_eq!(html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\"").count(), 2);
+    assert!(html.contains("full handshake, memory") && html.contains("×1.26"));
+    // Without bench.json: no chart section.
+    let r = render_all(&fixture(), &deviations(), None, None).unwrap();
+    assert!(!r.index_html.contains("Handshake latency"));
+    // A broken bench.json is an error naming it.
+    std::fs::write(dir.path().join("bench.json"), "{\"schema_version\": 1}").unwrap();
+    let e = reports::write_all(&fixture(), &deviations(), None, dir.path()).unwrap_err().to_string();
+    assert!(e.contains("bench.json"), "{e}");
+}
