@@ -26,17 +26,23 @@ pub(crate) fn tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), String> {
             return Err(format!("DER: length form {first:#x} not handled"));
         }
         let bytes = input.get(2..2 + n).ok_or("DER: truncated length")?;
-        (bytes.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b)), 2 + n)
+        (
+            bytes.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b)),
+            2 + n,
+        )
     };
     let end = hdr.checked_add(len).ok_or("DER: length overflow")?;
     let content = input.get(hdr..end).ok_or("DER: truncated content")?;
     let whole = input.get(..end).ok_or("DER: truncated content")?;
     let rest = input.get(end..).unwrap_or_default();
-    Ok((Tlv {
-        tag,
-        content,
-        whole,
-    }, rest))
+    Ok((
+        Tlv {
+            tag,
+            content,
+            whole,
+        },
+        rest,
+    ))
 }
 
 /// The elements of a constructed value's content.
@@ -247,7 +253,9 @@ mod tests {
         // 1.2.840.113549.1.1.11
         assert_eq!(
             oid(&[1, 2, 840, 113_549, 1, 1, 11]),
-            [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]
+            [
+                0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b
+            ]
         );
         assert_eq!(oid(&[2, 5, 29, 17]), [0x06, 0x03, 0x55, 0x1d, 0x11]);
     }

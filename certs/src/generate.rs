@@ -126,8 +126,7 @@ pub(crate) fn build(profile: &Profile, keys: &KeyStore) -> Result<Built, CertErr
             cert: String::new(),
             reason: format!("{what} is empty"),
         })?;
-        let key: PrivatePkcs8KeyDer<'static> =
-            keys.der_of(profile.key_type, leaf.key)?.clone_key();
+        let key: PrivatePkcs8KeyDer<'static> = keys.der_of(profile.key_type, leaf.key)?.clone_key();
         let chain: Vec<CertificateDer<'static>> = certs.iter().map(|d| d.der.clone()).collect();
         Ok(Identity {
             chain_pem: pem::certs(&chain),
@@ -328,7 +327,11 @@ fn resign_der(
             let hash_alg = der::seq(&[&der::oid(hash_oid), &null]);
             let mgf1 = der::seq(&[&der::oid(&[1, 2, 840, 113_549, 1, 1, 8]), &hash_alg]);
             let int = |n: u32| {
-                let bytes: Vec<u8> = n.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+                let bytes: Vec<u8> = n
+                    .to_be_bytes()
+                    .into_iter()
+                    .skip_while(|b| *b == 0)
+                    .collect();
                 let mut bytes = if bytes.is_empty() { vec![0] } else { bytes };
                 if bytes.first().is_some_and(|b| b & 0x80 != 0) {
                     bytes.insert(0, 0);

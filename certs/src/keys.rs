@@ -100,16 +100,18 @@ impl KeyStore {
                     reason: format!("not a PKCS#8 PEM private key: {e}"),
                 }
             })?;
-            let pkey = openssl::pkey::PKey::private_key_from_der(der.secret_pkcs8_der())
-                .map_err(|e| CertError::KeyFixture {
-                    file: file.clone(),
-                    reason: format!("OpenSSL cannot read it: {e}"),
+            let pkey =
+                openssl::pkey::PKey::private_key_from_der(der.secret_pkcs8_der()).map_err(|e| {
+                    CertError::KeyFixture {
+                        file: file.clone(),
+                        reason: format!("OpenSSL cannot read it: {e}"),
+                    }
                 })?;
             let fits = match which {
                 OddKey::Rsa1024 => pkey.rsa().is_ok_and(|r| r.size() == 128),
-                OddKey::Secp256k1 => pkey.ec_key().is_ok_and(|k| {
-                    k.group().curve_name() == Some(openssl::nid::Nid::SECP256K1)
-                }),
+                OddKey::Secp256k1 => pkey
+                    .ec_key()
+                    .is_ok_and(|k| k.group().curve_name() == Some(openssl::nid::Nid::SECP256K1)),
             };
             if !fits {
                 return Err(CertError::KeyFixture {
@@ -186,13 +188,14 @@ impl KeyStore {
                     .key_pair(key_type, role, SigAlg::Default)?
                     .subject_public_key_info())
             }
-            KeySel::Odd(which) => self
-                .pkey(key_type, key)?
-                .public_key_to_der()
-                .map_err(|e| CertError::KeyFixture {
-                    file: odd_key_file_name(which),
-                    reason: format!("cannot encode the public key: {e}"),
-                }),
+            KeySel::Odd(which) => {
+                self.pkey(key_type, key)?
+                    .public_key_to_der()
+                    .map_err(|e| CertError::KeyFixture {
+                        file: odd_key_file_name(which),
+                        reason: format!("cannot encode the public key: {e}"),
+                    })
+            }
         }
     }
 

@@ -523,7 +523,8 @@ pub static PROFILES: &[Profile] = &[
     },
     Profile {
         name: "leaf_not_first",
-        description: "The server sends intermediate first, then its leaf",
+        description: "The server sends its intermediate first (and signs with the \
+                      intermediate's key), then the localhost leaf",
         breaks: Some("RFC 8446 4.4.2: the sender's certificate MUST come first in the list"),
         key_type: KeyType::EcdsaP256,
         chain: chain(
@@ -928,9 +929,7 @@ pub static PROFILES: &[Profile] = &[
     Profile {
         name: "rsa_pss_bad_trailer",
         description: "RSA leaf signed with RSASSA-PSS whose parameters carry trailerField 2",
-        breaks: Some(
-            "RFC 4055 3.1: the trailerField value MUST be 1, and signers MUST omit it",
-        ),
+        breaks: Some("RFC 4055 3.1: the trailerField value MUST be 1, and signers MUST omit it"),
         key_type: KeyType::Rsa2048,
         chain: standard_chain(&[
             ROOT,

@@ -88,7 +88,11 @@ fn noverify_client_fails_every_bad_certificate_case() {
     // Every bad profile a server can serve was accepted somewhere; only rsa1024_leaf has no
     // server here that loads it.
     let never: Vec<_> = bad.difference(&failed).collect();
-    assert_eq!(never, ["certificate::rsa1024_leaf"], "never accepted: {never:?}");
+    assert_eq!(
+        never,
+        ["certificate::rsa1024_leaf"],
+        "never accepted: {never:?}"
+    );
     assert!(failed.len() >= 50, "{} scenarios", failed.len());
 }
 

@@ -69,17 +69,38 @@ impl ServerCertVerifier for AcceptAnything {
 }
 
 const SUITES: &[(Suite, SupportedCipherSuite)] = &[
-    (Suite::Tls13Aes128GcmSha256, cipher_suite::TLS13_AES_128_GCM_SHA256),
-    (Suite::Tls13Aes256GcmSha384, cipher_suite::TLS13_AES_256_GCM_SHA384),
-    (Suite::Tls13Chacha20Poly1305Sha256, cipher_suite::TLS13_CHACHA20_POLY1305_SHA256),
-    (Suite::EcdheEcdsaAes128GcmSha256, cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
-    (Suite::EcdheEcdsaAes256GcmSha384, cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384),
+    (
+        Suite::Tls13Aes128GcmSha256,
+        cipher_suite::TLS13_AES_128_GCM_SHA256,
+    ),
+    (
+        Suite::Tls13Aes256GcmSha384,
+        cipher_suite::TLS13_AES_256_GCM_SHA384,
+    ),
+    (
+        Suite::Tls13Chacha20Poly1305Sha256,
+        cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+    ),
+    (
+        Suite::EcdheEcdsaAes128GcmSha256,
+        cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    ),
+    (
+        Suite::EcdheEcdsaAes256GcmSha384,
+        cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    ),
     (
         Suite::EcdheEcdsaChacha20Poly1305Sha256,
         cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     ),
-    (Suite::EcdheRsaAes128GcmSha256, cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
-    (Suite::EcdheRsaAes256GcmSha384, cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384),
+    (
+        Suite::EcdheRsaAes128GcmSha256,
+        cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    ),
+    (
+        Suite::EcdheRsaAes256GcmSha384,
+        cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    ),
     (
         Suite::EcdheRsaChacha20Poly1305Sha256,
         cipher_suite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -113,20 +134,20 @@ fn provider(setup: &Setup) -> CryptoProvider {
 
 fn config(setup: &Setup) -> Result<Arc<rustls::ClientConfig>, String> {
     let provider = Arc::new(provider(setup));
-    let versions: Vec<&'static rustls::SupportedProtocolVersion> = if setup.client.versions.is_empty()
-    {
-        rustls::DEFAULT_VERSIONS.to_vec()
-    } else {
-        setup
-            .client
-            .versions
-            .iter()
-            .map(|v| match v {
-                Version::Tls12 => &rustls::version::TLS12,
-                Version::Tls13 => &rustls::version::TLS13,
-            })
-            .collect()
-    };
+    let versions: Vec<&'static rustls::SupportedProtocolVersion> =
+        if setup.client.versions.is_empty() {
+            rustls::DEFAULT_VERSIONS.to_vec()
+        } else {
+            setup
+                .client
+                .versions
+                .iter()
+                .map(|v| match v {
+                    Version::Tls12 => &rustls::version::TLS12,
+                    Version::Tls13 => &rustls::version::TLS13,
+                })
+                .collect()
+        };
     let verifier = AcceptAnything {
         schemes: provider
             .signature_verification_algorithms
@@ -148,7 +169,12 @@ fn config(setup: &Setup) -> Result<Arc<rustls::ClientConfig>, String> {
             )
             .map_err(|e| format!("rustls client certificate: {e}"))?
     };
-    config.alpn_protocols = setup.client.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    config.alpn_protocols = setup
+        .client
+        .alpn
+        .iter()
+        .map(|p| p.as_bytes().to_vec())
+        .collect();
     Ok(Arc::new(config))
 }
 
@@ -164,7 +190,11 @@ fn failure(e: &Error, step: Step) -> Outcome {
         ),
         None => {
             // The runner names the alert from the transcript.
-            let mut o = Outcome::failed(Failure::Closed, step, format!("rustls (no verification): {e}"));
+            let mut o = Outcome::failed(
+                Failure::Closed,
+                step,
+                format!("rustls (no verification): {e}"),
+            );
             o.failure = Some(Failure::Alert {
                 direction: Direction::Sent,
                 description: String::new(),
