@@ -1,10 +1,12 @@
 //! The peers the harness links in, and lookup by name.
 
+pub mod command;
 pub mod noverify;
 mod openssl_peer;
-pub(crate) mod own_peer;
+mod own_peer;
 mod rustls_peer;
 
+pub use noverify::NoVerifyRustls;
 pub use openssl_peer::OpensslPeer;
 pub use own_peer::OwnPeer;
 pub use rustls_peer::{alert_for_error as rustls_alert_for_error, RustlsPeer};
@@ -13,8 +15,21 @@ use std::sync::Arc;
 
 use crate::peer::PeerRef;
 
-/// Every peer name `--peers` accepts.
-pub const NAMES: &[&str] = &["own", "rustls", "openssl"];
+/// The peers linked in; `--peers` also accepts every command peer of `scenarios/peers/`
+/// (see [`names`]). `rustls-noverify` is a rustls client that verifies nothing: it exists to
+/// show that the harness tells a verifying client from one that is not.
+pub const NAMES: &[&str] = &["own", "rustls", "openssl", "rustls-noverify"];
+
+/// Every peer name `--peers` accepts: the linked ones, then the command peers.
+pub fn names() -> Vec<String> {
+    let mut all: Vec<String> = NAMES.iter().map(|n| n.to_string()).collect();
+    for n in command::available() {
+        if !all.contains(&n) {
+            all.push(n);
+        }
+    }
+    all
+}
 
 /// The peer of a name.
 pub fn by_name(name: &str) -> Result<PeerRef, String> {
@@ -22,10 +37,11 @@ pub fn by_name(name: &str) -> Result<PeerRef, String> {
         "own" => Ok(Arc::new(OwnPeer)),
         "rustls" => Ok(Arc::new(RustlsPeer)),
         "openssl" => Ok(Arc::new(OpensslPeer)),
-        other => Err(format!(
-            "unknown peer `{other}`; known peers: {}",
-            NAMES.join(", ")
-        )),
+        "rustls-noverify" => Ok(Arc::new(NoVerifyRustls)),
+        other => match command::find(other) {
+            Some(p) => Ok(Arc::new(p?)),
+            None => Err(format!("unknown peer `{other}`; known peers: {}", names().join(", "))),
+        },
     }
 }
 
