@@ -20,7 +20,7 @@ use crate::results::{Expected, Observed, Verdict};
 const CSS: &str = include_str!("../templates/report.css");
 const JS: &str = include_str!("../templates/report.js");
 /// Unexpected cases listed at the top of the page before "and N more".
-const ATTENTION_LIMIT: usize = 200;
+const ATTENTION_LIMIT: usize = 12;
 
 /// Escapes text for HTML content and attribute values.
 pub fn html_escape(s: &str) -> String {
@@ -95,21 +95,6 @@ struct CountRow {
     changed: usize,
 }
 
-struct CaseRow {
-    index: usize,
-    id: String,
-    href: String,
-    family: String,
-    scenario: String,
-    client: String,
-    server: String,
-    verdict: &'static str,
-    class: &'static str,
-    class_label: &'static str,
-    changed_flag: &'static str,
-    prev: String,
-    reason: String,
-}
 
 struct Attention {
     id: String,
@@ -130,6 +115,7 @@ struct StaleView {
 struct IndexPage {
     css: &'static str,
     js: &'static str,
+    index: String,
     data: String,
     ok: bool,
     status: String,
@@ -147,14 +133,17 @@ struct IndexPage {
     has_previous: bool,
     attention: Vec<Attention>,
     attention_more: usize,
+    attention_total: usize,
     stale: Vec<StaleView>,
     deviations_file: String,
     count_tables: Vec<(&'static str, Vec<CountRow>)>,
     families: Vec<Family>,
     charts: Vec<(String, String)>,
     bench_baseline: String,
-    rows: Vec<CaseRow>,
 }
+
+/// One case in the list: `[id, family, scenario, client, server, verdict, class, prev, reason]`.
+type IndexRow<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'static str, &'static str, &'static str, &'a str);
 
 #[derive(Serialize)]
 struct CaseData<'a> {
@@ -199,15 +188,6 @@ struct CaseData<'a> {
     proxy: bool,
 }
 
-fn class_label(c: Class) -> &'static str {
-    match c {
-        Class::ExpectedPass => "",
-        Class::ExpectedSkip => "",
-        Class::KnownDeviation { .. } => "known deviation",
-        Class::Unexpected { .. } => "unexpected",
-        Class::Stale { .. } => "stale deviation",
-    }
-}
 
 fn count_row(name: String, c: &Counts) -> CountRow {
     CountRow {
@@ -379,7 +359,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
     let r = ctx.results;
     let totals = ctx.totals();
     let mut data = Vec::with_capacity(r.cases.len());
-    let mut rows = Vec::with_capacity(r.cases.len());
+    let mut index: Vec<IndexRow<'_>> = Vec::with_capacity(r.cases.len());
     let mut attention = Vec::new();
     let mut attention_total = 0usize;
     for (i, c, class) in ctx.cases() {
@@ -421,25 +401,21 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
                     id: c.id.clone(),
                     href: case_href(&c.id),
                     verdict: c.verdict.as_str(),
-                    note: ctx.eval.note(i).unwrap_or("").to_string(),
+                    note: c.reason.clone().or_else(|| ctx.eval.note(i).map(str::to_string)).unwrap_or_default(),
                 });
             }
         }
-        rows.push(CaseRow {
-            index: i,
-            id: c.id.clone(),
-            href: case_href(&c.id),
-            family: c.family.clone(),
-            scenario: c.scenario.clone(),
-            client: c.client.clone(),
-            server: c.server.clone(),
-            verdict: c.verdict.as_str(),
-            class: class.as_str(),
-            class_label: class_label(class),
-            changed_flag: if prev.is_some() { "1" } else { "" },
-            prev: prev.map(|p| p.as_str().to_string()).unwrap_or_default(),
-            reason: c.reason.clone().unwrap_or_default(),
-        });
+        index.push((
+            &c.id,
+            &c.family,
+            &c.scenario,
+            &c.client,
+            &c.server,
+            c.verdict.as_str(),
+            class.as_str(),
+            prev.map(Verdict::as_str).unwrap_or(""),
+            c.reason.as_deref().unwrap_or(""),
+        ));
     }
     let status = if ctx.eval.ok() {
         "every verdict as expected".to_string()
@@ -466,6 +442,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
     let page = IndexPage {
         css: CSS,
         js: JS,
+        index: json_island(&index)?,
         data: json_island(&data)?,
         ok: ctx.eval.ok(),
         status_short: if ctx.eval.ok() { "ok".into() } else { status.clone() },
@@ -482,6 +459,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         impl_names,
         has_previous: ctx.has_previous(),
         attention_more: attention_total.saturating_sub(attention.len()),
+        attention_total,
         attention,
         stale: ctx
             .eval
@@ -515,7 +493,6 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         families: fams,
         charts: ctx.bench.as_ref().map(|b| b.svg_charts()).unwrap_or_default(),
         bench_baseline: ctx.bench.as_ref().and_then(|b| b.baseline.clone()).unwrap_or_else(|| "the baseline".into()),
-        rows,
     };
     page.render().map_err(|e| ReportError::Render { what: "index.html", message: e.to_string() })
 }

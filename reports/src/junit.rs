@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::context::{Context, Counts};
+use crate::context::Context;
 use crate::deviations::Class;
 use crate::describe;
 use crate::results::{CaseResult, Verdict};
@@ -181,6 +181,5 @@ pub fn render(ctx: &Context<'_>) -> String {
         out.push_str("  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");
-    let _ = Counts::default();
     out
 }

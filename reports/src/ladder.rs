@@ -28,7 +28,8 @@ impl Lane {
 /// One transcript line, decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
-    /// Connection index (1 when the line has no `[n]` prefix).
+    /// Connection index: the `[n]` prefix; a line without one belongs to the connection of
+    /// the line before it (1 at the start).
     pub conn: u32,
     /// Sender and receiver; `None` for a line that is not a message (a note).
     pub from: Option<Lane>,
@@ -37,14 +38,19 @@ pub struct Step {
     pub text: String,
 }
 
-/// Parses one line; never fails.
+/// Parses one line on its own (no prefix: connection 1); never fails.
 pub fn parse_line(line: &str) -> Step {
+    let (conn, step) = parse_prefixed(line);
+    Step { conn: conn.unwrap_or(1), ..step }
+}
+
+fn parse_prefixed(line: &str) -> (Option<u32>, Step) {
     let mut rest = line.trim_start();
-    let mut conn = 1u32;
+    let mut conn = None;
     if let Some(after) = rest.strip_prefix('[')
         && let Some((n, tail)) = after.split_once(']')
             && let Ok(n) = n.trim().parse::<u32>() {
-                conn = n;
+                conn = Some(n);
                 rest = tail.trim_start();
             }
     let (head, text) = match rest.split_once(char::is_whitespace) {
@@ -54,14 +60,22 @@ pub fn parse_line(line: &str) -> Step {
     if let Some((a, b)) = head.split_once("->")
         && let (Some(from), Some(to)) = (Lane::parse(a), Lane::parse(b))
             && from != to {
-                return Step { conn, from: Some(from), to: Some(to), text: text.to_string() };
+                return (conn, Step { conn: 0, from: Some(from), to: Some(to), text: text.to_string() });
             }
-    Step { conn, from: None, to: None, text: rest.to_string() }
+    (conn, Step { conn: 0, from: None, to: None, text: rest.to_string() })
 }
 
 /// Parses a whole transcript.
 pub fn parse(lines: &[String]) -> Vec<Step> {
-    lines.iter().map(|l| parse_line(l)).collect()
+    let mut current = 1;
+    lines
+        .iter()
+        .map(|l| {
+            let (conn, step) = parse_prefixed(l);
+            current = conn.unwrap_or(current);
+            Step { conn: current, ..step }
+        })
+        .collect()
 }
 
 /// Whether any step involves the proxy (then the ladder has three lanes).
@@ -89,5 +103,7 @@ mod tests {
         let s = parse_line("");
         assert_eq!(s.text, "");
         assert!(!has_proxy(&parse(&["C->S a".into(), "S->C b".into()])));
+        let steps = parse(&["[2] C->S a".into(), "closed".into(), "[3] S->C b".into()]);
+        assert_eq!(steps.iter().map(|s| s.conn).collect::<Vec<_>>(), vec![2, 2, 3]);
     }
 }

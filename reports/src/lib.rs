@@ -118,6 +118,5 @@ pub fn write_all(
 
 /// The capture and key log of a case, as relative paths.
 pub(crate) fn artifacts(case: &CaseResult) -> (Option<&str>, Option<&str>) {
-    let _ = case;
-    (None, None)
+    (case.pcap.as_deref(), case.keylog.as_deref())
 }

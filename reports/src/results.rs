@@ -197,6 +197,13 @@ pub struct CaseResult {
     /// Decoded transcript, one line per record or message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transcript: Vec<String>,
+    /// Packet capture of the case (pcapng), relative to the directory of results.json.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pcap: Option<String>,
+    /// TLS key log of the case (SSLKEYLOGFILE format), relative to the directory of
+    /// results.json.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keylog: Option<String>,
 }
 
 /// Errors reading or writing results.

@@ -1,6 +1,5 @@
 (function () {
   'use strict';
-  var t0 = performance.now();
   var DATA = null, BYID = null;
   function data() {
     if (!DATA) {
@@ -22,45 +21,77 @@
   }
   function $(id) { return document.getElementById(id); }
 
-  /* ---- filters ---- */
-  var rows = null;
+  /* ---- case list: built from the index island, a page at a time ---- */
+  var INDEX = (function () {
+    var node = document.getElementById('case-index');
+    try { return JSON.parse(node ? node.textContent : '[]'); } catch (e) { return []; }
+  })();
+  var PAGE = 300;
+  var LABEL = { known: 'known deviation', unexpected: 'unexpected', stale: 'stale deviation' };
   var cell = null; // {sc, c, s}
-  function allRows() {
-    if (!rows) rows = Array.prototype.slice.call(document.querySelectorAll('#case-table tbody tr'));
-    return rows;
-  }
+  var matches = [];
+  var shownCount = 0;
   function checkedVerdicts() {
     var set = {};
     document.querySelectorAll('.vfilter input').forEach(function (i) { if (i.checked) set[i.value] = true; });
     return set;
   }
+  function hrefOf(id) { return '#case=' + encodeURIComponent(id); }
+  function rowOf(r) {
+    // r = [id, family, scenario, client, server, verdict, class, prev, reason]
+    var tr = document.createElement('tr');
+    var td = el('td'); td.appendChild(el('span', 'badge v-' + r[5], r[5])); tr.appendChild(td);
+    td = el('td', 'id'); var a = el('a', null, r[0]); a.href = hrefOf(r[0]); td.appendChild(a); tr.appendChild(td);
+    td = el('td');
+    if (LABEL[r[6]]) td.appendChild(el('span', 'badge k-' + r[6], LABEL[r[6]]));
+    if (r[7]) { var ch = el('span', 'badge changed', 'was ' + r[7]); ch.title = 'verdict in the previous run'; td.appendChild(document.createTextNode(' ')); td.appendChild(ch); }
+    tr.appendChild(td);
+    tr.appendChild(el('td', 'reason', r[8]));
+    return tr;
+  }
+  function showMore() {
+    var body = $('case-rows');
+    var frag = document.createDocumentFragment();
+    var end = Math.min(matches.length, shownCount + PAGE);
+    for (var i = shownCount; i < end; i++) frag.appendChild(rowOf(INDEX[matches[i]]));
+    body.appendChild(frag);
+    shownCount = end;
+    var more = $('more');
+    var left = matches.length - shownCount;
+    more.hidden = left <= 0;
+    more.textContent = 'show ' + Math.min(left, PAGE) + ' more (' + left + ' not shown)';
+  }
   function applyFilters() {
     var fam = $('f-family').value, impl = $('f-impl').value, show = $('f-show').value;
     var text = $('f-text').value.trim().toLowerCase();
     var vs = checkedVerdicts();
-    var shown = 0;
-    allRows().forEach(function (r) {
-      var d = r.dataset, ok = true;
-      if (fam && d.f !== fam) ok = false;
-      else if (impl && d.c !== impl && d.s !== impl) ok = false;
-      else if (!vs[d.v]) ok = false;
-      else if (show === 'bad' && d.k !== 'unexpected' && d.k !== 'stale') ok = false;
-      else if (show === 'known' && d.k !== 'known') ok = false;
-      else if (show === 'changed' && d.ch !== '1') ok = false;
-      else if (cell && (d.sc !== cell.sc || d.c !== cell.c || d.s !== cell.s)) ok = false;
-      else if (text && r.textContent.toLowerCase().indexOf(text) < 0) ok = false;
-      r.hidden = !ok;
-      if (ok) shown++;
-    });
-    $('shown').textContent = shown;
+    matches = [];
+    for (var i = 0; i < INDEX.length; i++) {
+      var r = INDEX[i];
+      if (fam && r[1] !== fam) continue;
+      if (impl && r[3] !== impl && r[4] !== impl) continue;
+      if (!vs[r[5]]) continue;
+      if (show === 'bad' && r[6] !== 'unexpected' && r[6] !== 'stale') continue;
+      if (show === 'known' && r[6] !== 'known') continue;
+      if (show === 'changed' && !r[7]) continue;
+      if (cell && (r[2] !== cell.sc || r[3] !== cell.c || r[4] !== cell.s)) continue;
+      if (text && (r[0] + ' ' + r[8]).toLowerCase().indexOf(text) < 0) continue;
+      matches.push(i);
+    }
+    $('case-rows').textContent = '';
+    shownCount = 0;
+    showMore();
+    $('shown').textContent = matches.length;
     document.querySelectorAll('section.family').forEach(function (s) {
       s.hidden = !!fam && s.dataset.family !== fam;
     });
-    document.querySelectorAll('.matrix [data-c]').forEach(function (c) {
-      if (c.tagName === 'A') return;
+    document.querySelectorAll('.matrix th[data-c], .matrix td[data-c]').forEach(function (c) {
       c.hidden = !!impl && c.dataset.c !== impl && c.dataset.s !== impl;
     });
   }
+  $('more').addEventListener('click', showMore);
+  var showBad = $('show-bad');
+  if (showBad) showBad.addEventListener('click', function () { $('f-show').value = 'bad'; applyFilters(); });
   function setCell(c) {
     cell = c;
     var box = $('f-cell');
@@ -78,13 +109,13 @@
   ['f-family', 'f-impl', 'f-show'].forEach(function (id) { $(id).addEventListener('change', applyFilters); });
   $('f-text').addEventListener('input', applyFilters);
   document.querySelectorAll('.vfilter input').forEach(function (i) { i.addEventListener('change', applyFilters); });
-  document.querySelectorAll('.matrix td.cell a').forEach(function (a) {
-    a.addEventListener('click', function (ev) {
-      ev.preventDefault();
-      setCell({ sc: a.dataset.sc, c: a.dataset.c, s: a.dataset.s });
-      var t = document.querySelector('section.cases');
-      if (t) t.scrollIntoView({ block: 'start' });
-    });
+  document.addEventListener('click', function (ev) {
+    var a = ev.target && ev.target.closest ? ev.target.closest('.matrix td.cell a') : null;
+    if (!a || a.getAttribute('href').indexOf('#case=') === 0) return; // one case: open it
+    ev.preventDefault();
+    setCell({ sc: a.dataset.sc, c: a.dataset.c, s: a.dataset.s });
+    var t = document.querySelector('section.cases');
+    if (t) t.scrollIntoView({ block: 'start' });
   });
 
   /* ---- detail view ---- */
@@ -247,6 +278,7 @@
   $('d-backdrop').addEventListener('click', dismiss);
   document.addEventListener('keydown', function (e) { if (e.key === 'Escape') dismiss(); });
   window.addEventListener('hashchange', route);
+  applyFilters();
   route();
-  document.documentElement.setAttribute('data-ready-ms', (performance.now() - t0).toFixed(1));
+  document.documentElement.setAttribute('data-ready-ms', performance.now().toFixed(1));
 })();

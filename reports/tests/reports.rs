@@ -45,10 +45,10 @@ fn peer_strings_are_escaped() {
     let r = render_all(&fixture(), &deviations(), None, None).unwrap();
     let html = &r.index_html;
     std::fs::write(std::env::temp_dir().join("reports-escape.html"), html).unwrap();
-    // Exactly two script elements: the JSON island and the page's own script.
-    assert_eq!(html.matches("<script").count(), 2, "a peer string became markup");
+    // Exactly three script elements: two JSON islands and the page's own script.
+    assert_eq!(html.matches("<script").count(), 3, "a peer string became markup");
     assert!(!html.contains(EVIL));
-    // In the case list it is text (escaped by the template)...
+    // In the header (a peer's version) it is text, escaped by the template...
     assert!(html.contains("&#60;script&#62;alert(&#39;pwned&#39;)&#60;/script&#62;"), "escaped text expected");
     // ...and in the JSON island it cannot close the element.
     assert!(html.contains("\\u003cscript>alert('pwned')\\u003c/script>"));
@@ -58,7 +58,7 @@ fn peer_strings_are_escaped() {
     // Markdown: outside code spans (rendered as text) no `<` is left.
     for line in r.summary_md.lines() {
         for (k, part) in line.split('`').enumerate() {
-            assert!(k % 2 == 1 || !part.contains('<') || part.contains("<details>") || part.contains("summary>"), "{line}");
+            assert!(k % 2 == 1 || !part.contains('<') || part.contains("<details>") || part.contains("</details>"), "{line}");
         }
     }
 }
@@ -182,8 +182,9 @@ fn deviation_file_errors_name_file_entry_and_field() {
 fn history_marks_changed_verdicts() {
     let r = render_all(&fixture(), &deviations(), Some(&previous()), None).unwrap();
     assert_eq!(r.changed, 2);
-    assert!(r.index_html.contains("was alert_mismatch"));
-    assert!(r.index_html.contains("data-ch=\"1\""));
+    assert!(r.index_html.contains(r#""prev":"alert_mismatch""#));
+    assert!(r.index_html.contains(r#"["certificate::expired_leaf/rustls->own","certificate","certificate::expired_leaf","rustls","own","fail","unexpected","pass","#));
+    assert!(r.index_html.contains("<option value=\"changed\">"));
     assert!(r.summary_md.contains("### Changed since the previous run (2)"));
     assert!(r.junit_xml.contains("verdict changed since the previous run: pass -&gt; fail"));
     let none = render_all(&fixture(), &deviations(), Some(&fixture()), None).unwrap();
@@ -270,4 +271,20 @@ fn bench_json_draws_latency_charts() {
     std::fs::write(dir.path().join("bench.json"), "{\"schema_version\": 1}").unwrap();
     let e = reports::write_all(&fixture(), &deviations(), None, dir.path()).unwrap_err().to_string();
     assert!(e.contains("bench.json"), "{e}");
+}
+
+#[test]
+fn written_results_with_artifacts_validate() {
+    let mut r = fixture();
+    r.cases[0].pcap = Some("captures/case0.pcapng".into());
+    r.cases[0].keylog = Some("captures/case0.keys".into());
+    r.cases[1].pcap = Some("javascript:alert(1)".into());
+    let schema: serde_json::Value = serde_json::from_str(reports::RESULTS_SCHEMA).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let value = serde_json::to_value(&r).unwrap();
+    let errors: Vec<String> = v.iter_errors(&value).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let html = render_all(&r, &deviations(), None, None).unwrap().index_html;
+    assert!(html.contains("\"pcap\":\"captures/case0.pcapng\"") && html.contains("\"keylog\":\"captures/case0.keys\""));
+    assert!(!html.contains("javascript:alert"), "unsafe links are dropped");
 }

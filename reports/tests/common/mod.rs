@@ -2,6 +2,8 @@
 //! several connections, and peer strings that try to inject markup.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod xsd;
+
 use std::collections::BTreeMap;
 
 use reports::{
@@ -74,6 +76,8 @@ pub fn interop(client: &str, server: &str, variant: &str, verdict: Verdict) -> C
         observed: (verdict != Verdict::Skip).then(|| connected("TLS1.3", "TLS_AES_128_GCM_SHA256", "x25519")),
         server_observed: (verdict != Verdict::Skip).then(|| connected("TLS1.3", "TLS_AES_128_GCM_SHA256", "x25519")),
         duration_ms: Some(1.25),
+        pcap: None,
+        keylog: None,
         transcript: if verdict == Verdict::Skip {
             vec![]
         } else {
@@ -121,6 +125,8 @@ pub fn rejection(scenario: &str, client: &str, server: &str, want: &str, got: &s
             _ => rejected(got, Direction::Sent, "ClientHello"),
         }),
         duration_ms: Some(0.75),
+        pcap: None,
+        keylog: None,
         transcript: vec![
             "C->S ClientHello versions=[TLS1.3] extensions=[supported_groups,supported_groups]".into(),
             format!("S->C Alert fatal {got}"),
@@ -162,7 +168,10 @@ pub fn fixture() -> Results {
         "proxy closed both connections".into(),
     ];
     cases.push(mitm);
-    Results { schema_version: SCHEMA_VERSION, run: run_info(), cases }
+    let mut run = run_info();
+    // A peer reports its own version: peer input too.
+    run.peers.insert("own".into(), format!("tls-engine 0.1.0 {EVIL}"));
+    Results { schema_version: SCHEMA_VERSION, run, cases }
 }
 
 /// The deviations file that goes with [`fixture`].
