@@ -74,6 +74,7 @@ actions! {
     ReorderC2s = "reorder_c2s": "swap two consecutive encrypted client->server records",
     ReorderServerFlight = "reorder_server_flight": "swap Certificate and ServerKeyExchange in the server's flight (TLS 1.2)",
     DropS2c = "drop_s2c": "drop an encrypted server->client record",
+    DropC2s = "drop_c2s": "drop an encrypted client->server record",
     DropSke = "drop_ske": "drop ServerKeyExchange from the server's flight (TLS 1.2)",
     InjectAlertC2s = "inject_alert_c2s": "inject a plaintext close_notify alert after an encrypted client->server record",
     InjectCcsC2s = "inject_ccs_c2s": "inject a plaintext ChangeCipherSpec after an encrypted client->server record",
@@ -96,11 +97,7 @@ impl Action {
 
     /// The encrypted record (1-based, per direction) the action applies to by default.
     fn default_record(self) -> usize {
-        match self {
-            // The client's first application data record (after its Finished).
-            Action::ReplayC2s => 2,
-            _ => 1,
-        }
+        1
     }
 }
 
@@ -198,6 +195,103 @@ impl MitmSpec {
     }
 }
 
+/// Folds the proxy's report into a case result: the timed two-sided transcript, where each
+/// endpoint detected the attack, and (with `out_dir`) the pcapng file and key log written
+/// under `<out_dir>/cases/`.
+pub fn fold(result: &mut reports::CaseResult, report: &ProxyReport, keylog: &str, out_dir: Option<&std::path::Path>) {
+    let t = &mut result.transcript;
+    if let Some(a) = report.action {
+        t.push(format!("mitm: action {a}: {}", a.describe()));
+    }
+    for a in &report.applied {
+        t.push(format!("mitm: applied: {a}"));
+    }
+    t.extend(report.log.iter().map(|l| format!("mitm {l}")));
+    let server_leg = crate::transcript::decode(&report.server_leg);
+    t.extend(server_leg.lines.iter().map(|l| format!("mitm server leg (proxy as C): {l}")));
+    for (role, name, o) in [
+        ("client", &result.client, &result.observed),
+        ("server", &result.server, &result.server_observed),
+    ] {
+        let Some(o) = o else { continue };
+        let step = o.step.as_deref().unwrap_or("?");
+        let line = match (&o.result, &o.alert, o.direction) {
+            (Some(reports::ObservedResult::Connected), _, _) => format!("mitm: {role} {name} did not detect the attack (completed)"),
+            (_, Some(a), Some(reports::Direction::Sent)) => format!("mitm: {role} {name} detected at step {step}: sent {a}"),
+            (_, Some(a), _) => format!("mitm: {role} {name} stopped at step {step}: received {a}"),
+            _ => format!(
+                "mitm: {role} {name} stopped at step {step}: {}",
+                o.error.as_deref().unwrap_or("no alert")
+            ),
+        };
+        t.push(line);
+    }
+    let Some(dir) = out_dir else { return };
+    let cases = dir.join("cases");
+    let stem = file_stem(&result.id);
+    let pcap_name = format!("cases/{stem}.pcapng");
+    let key_name = format!("cases/{stem}.keylog");
+    let bytes = pcap::write(&report.convs, &report.segments, keylog);
+    let written = std::fs::create_dir_all(&cases)
+        .and_then(|_| std::fs::write(cases.join(format!("{stem}.pcapng")), &bytes))
+        .and_then(|_| std::fs::write(cases.join(format!("{stem}.keylog")), keylog));
+    match written {
+        Ok(()) => {
+            result.transcript.push(format!("mitm: pcapng {pcap_name}"));
+            result.transcript.push(format!("mitm: keylog {key_name}"));
+            result.pcap = Some(pcap_name.clone());
+            result.keylog = Some(key_name.clone());
+            if result.verdict != reports::Verdict::Pass
+                && let Some(r) = &mut result.reason
+            {
+                r.push_str(&format!(" [capture: {pcap_name}, keys: {key_name}]"));
+            }
+        }
+        Err(e) => result.transcript.push(format!("mitm: cannot write {}: {e}", cases.display())),
+    }
+}
+
+impl MitmSpec {
+    /// Setup changes the action needs: for `cert_other_host` the client trusts the attacker's
+    /// CA as well (the genuine server keeps the `ecdsa_p256` chain), so the attacker's
+    /// certificate is valid, only for another host.
+    pub fn adjust(&self, setup: &mut crate::model::Setup) -> Result<(), String> {
+        if self.action == Action::CertOtherHost {
+            setup.credentials = Some(crate::model::Credentials(trust_both()?));
+        }
+        Ok(())
+    }
+}
+
+fn copy_identity(i: &certs::Identity) -> certs::Identity {
+    certs::Identity {
+        chain: i.chain.clone(),
+        key: i.key.clone_key(),
+        chain_pem: i.chain_pem.clone(),
+        key_pem: i.key_pem.clone(),
+        key_type: i.key_type,
+    }
+}
+
+/// The `ecdsa_p256` materials with the `impersonation` profile's root trusted too.
+fn trust_both() -> Result<std::sync::Arc<certs::Materials>, String> {
+    static BOTH: std::sync::OnceLock<std::sync::Arc<certs::Materials>> = std::sync::OnceLock::new();
+    if let Some(m) = BOTH.get() {
+        return Ok(m.clone());
+    }
+    let genuine = certs::materials("ecdsa_p256").map_err(|e| e.to_string())?;
+    let other = certs::materials("impersonation").map_err(|e| e.to_string())?;
+    let m = certs::Materials {
+        profile: "ecdsa_p256+impersonation_root".into(),
+        server: copy_identity(&genuine.server),
+        client: copy_identity(&genuine.client),
+        roots: genuine.roots.iter().chain(&other.roots).cloned().collect(),
+        roots_pem: format!("{}{}", genuine.roots_pem, other.roots_pem),
+        server_name: genuine.server_name.clone(),
+    };
+    Ok(BOTH.get_or_init(|| std::sync::Arc::new(m)).clone())
+}
+
 /// A case id as a file name: letters, digits, `.`, `-`, `_`; everything else becomes `_`.
 pub fn file_stem(case_id: &str) -> String {
     case_id
@@ -212,12 +306,12 @@ mod tests {
 
     #[test]
     fn spec_from_toml() {
-        let v: toml::Value = toml::from_str("m = { action = \"flip_c2s\", record = 2 }").unwrap();
-        let spec = MitmSpec::from_toml(v.get("m").unwrap()).unwrap();
+        let v: toml::Value = toml::from_str("m = { action = \"flip_c2s\", record = 2 }").expect("toml");
+        let spec = MitmSpec::from_toml(v.get("m").expect("m")).expect("spec");
         assert_eq!(spec.action, Action::FlipC2s);
         assert_eq!(spec.record, 2);
         let v = toml::Value::String("replay_c2s".into());
-        assert_eq!(MitmSpec::from_toml(&v).unwrap().record, 2);
+        assert_eq!(MitmSpec::from_toml(&v).expect("spec").record, 1);
         let bad = toml::Value::String("nope".into());
         assert!(MitmSpec::from_toml(&bad).unwrap_err().contains("unknown mitm action"));
     }

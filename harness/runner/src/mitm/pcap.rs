@@ -230,7 +230,7 @@ pub fn check(bytes: &[u8]) -> Result<Summary, String> {
     while at < bytes.len() {
         let typ = le32(bytes, at)?;
         let total = le32(bytes, at + 4)? as usize;
-        if total < 12 || total % 4 != 0 || at + total > bytes.len() {
+        if total < 12 || !total.is_multiple_of(4) || at + total > bytes.len() {
             return Err(format!("block at {at}: bad total length {total}"));
         }
         if le32(bytes, at + total - 4)? as usize != total {
@@ -265,12 +265,10 @@ pub fn check(bytes: &[u8]) -> Result<Summary, String> {
                 sum.packets += 1;
                 sum.payload_bytes += tcp.len().saturating_sub(20);
             }
-            DSB => {
-                if le32(body, 0)? == SECRETS_TLS_KEYLOG {
-                    let n = le32(body, 4)? as usize;
-                    let text = body.get(8..8 + n).ok_or("DSB: secrets beyond the block")?;
-                    sum.keylog = Some(String::from_utf8_lossy(text).into_owned());
-                }
+            DSB if le32(body, 0)? == SECRETS_TLS_KEYLOG => {
+                let n = le32(body, 4)? as usize;
+                let text = body.get(8..8 + n).ok_or("DSB: secrets beyond the block")?;
+                sum.keylog = Some(String::from_utf8_lossy(text).into_owned());
             }
             _ => {}
         }
@@ -292,7 +290,7 @@ mod tests {
             Segment { micros: 1_700_000_000_000_200, conv: 0, from_a: true, payload: Payload::Fin },
         ];
         let bytes = write(&convs, &segs, "CLIENT_RANDOM 00 11\n");
-        let s = check(&bytes).unwrap();
+        let s = check(&bytes).expect("well-formed");
         // 3 handshake packets, 1 + 3 data segments, 1 FIN.
         assert_eq!(s.packets, 8);
         assert_eq!(s.payload_bytes, 40_006);

@@ -618,7 +618,7 @@ impl Transparent {
             self.emit(dir, rec, tape);
             return;
         }
-        if ct == 21 && payload_len == 2 && !(f.enc && !tls13) {
+        if ct == 21 && payload_len == 2 && (!f.enc || tls13) {
             let text = match Alert::decode(rec.get(5..).unwrap_or_default()) {
                 Ok(a) => {
                     if let Some(v) = tape.report.alerts_sent.get_mut(dir) {
@@ -871,8 +871,8 @@ impl Transparent {
                     self.emit(dir, h, tape);
                 }
             }
-            (Action::DropS2c, S2C) if n == target => {
-                tape.applied(format!("S->C dropped encrypted record #{n}"));
+            (Action::DropS2c, S2C) | (Action::DropC2s, C2S) if n == target => {
+                tape.applied(format!("{} dropped encrypted record #{n}", arrow(dir)));
             }
             (Action::InjectAlertC2s, C2S) if n == target => {
                 self.emit(dir, rec, tape);
