@@ -116,7 +116,13 @@ impl ExpectServerHello {
             // A TLS 1.2-only client sends no supported_versions (RFC 8446 4.2.1).
             None => {}
         }
-        exts.push(Extension::SupportedGroups(config.groups.clone()));
+        // A TLS 1.2-only hello leaves out the hybrid groups, which exist only in TLS 1.3.
+        let groups: Vec<NamedGroup> = if self.offer13 {
+            config.groups.clone()
+        } else {
+            config.groups.iter().copied().filter(|g| *g != NamedGroup::X25519MlKem768).collect()
+        };
+        exts.push(Extension::SupportedGroups(groups));
         exts.push(Extension::SignatureAlgorithms(config.signature_schemes.clone()));
         if self.offer13 {
             exts.push(Extension::KeyShareClient(
@@ -131,7 +137,7 @@ impl ExpectServerHello {
             if !config.knobs.skip_renegotiation_info {
                 exts.push(Extension::RenegotiationInfo(Vec::new()));
             }
-            if config.tls12_session_tickets {
+            if offer_tickets12(&config) {
                 let t = self.session12.as_ref().map(|s| s.ticket.clone()).unwrap_or_default();
                 exts.push(Extension::SessionTicket(t));
             }
@@ -160,7 +166,7 @@ impl ExpectServerHello {
         }
         self.offered = exts.iter().map(Extension::typ).collect();
         let ch = ClientHello {
-            legacy_version: ProtocolVersion::TLSv1_2,
+            legacy_version: config.knobs.client_hello_legacy_version.map_or(ProtocolVersion::TLSv1_2, ProtocolVersion::from),
             random: self.random,
             session_id: self.session_id.clone(),
             cipher_suites: offered_suites(&config, self.offer13, self.offer12),
@@ -354,6 +360,11 @@ impl ExpectServerHello {
         self.send_client_hello(c, cookie)?;
         Ok(ClientState::ExpectServerHello(self))
     }
+}
+
+/// Whether a TLS 1.2 ClientHello carries session_ticket (RFC 5077).
+fn offer_tickets12(config: &ClientConfig) -> bool {
+    config.tls12_session_tickets && !config.knobs.skip_session_ticket
 }
 
 /// The cipher_suites list of our ClientHello: the configured list minus the suites of a
@@ -632,18 +643,19 @@ impl ClientState {
             shares.push(KeyShare::generate(g, c.random.as_ref()).map_err(|e| Error::internal(e.to_string()))?);
         }
         let random: [u8; 32] = c.random_bytes()?;
+        c.key_log = config.key_log.clone().map(|k| (k, random));
         let send_ccs = compat(&config);
         let session12 = config.resumption.as_ref().filter(|s| {
             s.version == ProtocolVersion::TLSv1_2
                 && offer12
                 && suites12.iter().any(|x| x.to_u16() == s.cipher_suite.get())
-                && (!s.session_id.is_empty() || (!s.ticket.is_empty() && config.tls12_session_tickets))
+                && (!s.session_id.is_empty() || (!s.ticket.is_empty() && offer_tickets12(&config)))
                 && c.now_secs() < s.received_at.saturating_add(u64::from(s.lifetime))
         });
         let session_id = match session12 {
             // RFC 5246 7.4.1.2: the ID of a session to resume; with a ticket, a fresh ID by
             // which the server's acceptance shows (RFC 5077 3.4).
-            Some(s) if !s.session_id.is_empty() && !(config.tls12_session_tickets && !s.ticket.is_empty()) => s.session_id.clone(),
+            Some(s) if !s.session_id.is_empty() && (!offer_tickets12(&config) || s.ticket.is_empty()) => s.session_id.clone(),
             Some(_) => c.random_bytes::<32>()?.to_vec(),
             None if send_ccs && offer13 => c.random_bytes::<32>()?.to_vec(),
             None => Vec::new(),

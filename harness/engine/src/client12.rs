@@ -345,6 +345,7 @@ impl Hs12 {
         } else {
             t12::master_secret(h, &pms, &self.client_random, &self.server_random).map_err(internal)?
         };
+        c.log_secret("CLIENT_RANDOM", &self.master);
         // CertificateVerify: a signature over all handshake messages so far (RFC 5246 7.4.8).
         if let Some((ck, scheme)) = pick
             && !c.knobs.skip_certificate_verify

@@ -52,6 +52,16 @@ pub struct Knobs {
     /// TLS 1.2: do not send renegotiation_info (RFC 5746): no extension in the ClientHello,
     /// no extension in the ServerHello.
     pub skip_renegotiation_info: bool,
+    /// TLS 1.2 without RFC 5077 tickets: a client does not offer session_ticket, a server
+    /// issues none; sessions then resume by session id only.
+    pub skip_session_ticket: bool,
+    /// Server, TLS 1.2: send a HelloRequest right after the handshake (asks the client to
+    /// renegotiate; a client that does gets a no_renegotiation warning from us).
+    pub send_hello_request: bool,
+    /// Client: the ClientHello.legacy_version to send instead of 0x0303 (TLS 1.2), e.g.
+    /// 0x0301 (a server must ignore it when supported_versions is present, RFC 8446 4.2.1) or
+    /// 0x0304 without supported_versions (a server must then negotiate TLS 1.2).
+    pub client_hello_legacy_version: Option<u16>,
 }
 
 /// What a TLS 1.2-negotiating server writes as the downgrade sentinel (RFC 8446 4.1.3).
@@ -85,6 +95,9 @@ pub const KNOB_NAMES: &[&str] = &[
     "skip_extended_master_secret",
     "allow_no_extended_master_secret",
     "skip_renegotiation_info",
+    "skip_session_ticket",
+    "send_hello_request",
+    "client_hello_legacy_version",
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
@@ -118,11 +131,13 @@ impl Knobs {
     ///
     /// - bools (`true`/`false`): `send_wrong_finished`, `skip_certificate_verify`, `force_hrr`,
     ///   `bad_certificate_verify`, `bad_psk_binder`, `skip_extended_master_secret`,
-    ///   `allow_no_extended_master_secret`, `skip_renegotiation_info`
+    ///   `allow_no_extended_master_secret`, `skip_renegotiation_info`, `skip_session_ticket`,
+    ///   `send_hello_request`
     /// - `send_ccs`: `default`, `true`, `false`
     /// - numbers: `record_padding` (usize), `record_size_limit` (`default` or u16),
     ///   `max_key_updates` (u32)
     /// - `downgrade_sentinel`: `default`, `omit`, `tls12`, `tls11`, `wrong_bytes`
+    /// - `client_hello_legacy_version`: `default` or one version (name, hex or decimal)
     /// - `offer_versions_raw`: a list of versions, comma separated, optionally in brackets:
     ///   names (`SSLv3`, `TLS1.0`, ...), hex (`0x0301`) or decimal (`769`); empty = no
     ///   supported_versions extension; `default` = normal behaviour
@@ -139,6 +154,8 @@ impl Knobs {
             "skip_extended_master_secret" => self.skip_extended_master_secret = parse_bool(name, v)?,
             "allow_no_extended_master_secret" => self.allow_no_extended_master_secret = parse_bool(name, v)?,
             "skip_renegotiation_info" => self.skip_renegotiation_info = parse_bool(name, v)?,
+            "skip_session_ticket" => self.skip_session_ticket = parse_bool(name, v)?,
+            "send_hello_request" => self.send_hello_request = parse_bool(name, v)?,
             "send_ccs" => {
                 self.send_ccs = match v {
                     "default" => None,
@@ -165,6 +182,9 @@ impl Knobs {
                         ));
                     }
                 }
+            }
+            "client_hello_legacy_version" => {
+                self.client_hello_legacy_version = if v == "default" { None } else { Some(parse_version_code(name, v)?) }
             }
             "offer_versions_raw" => {
                 if v == "default" {
@@ -284,9 +304,16 @@ pub struct StoredSession {
     pub max_early_data: u32,
 }
 
+/// Receives each secret as it is derived, for an SSLKEYLOGFILE: (label, client_random,
+/// secret), labels as in NSS's key log format (`CLIENT_HANDSHAKE_TRAFFIC_SECRET`, ...,
+/// `CLIENT_RANDOM` for the TLS 1.2 master secret).
+pub type KeyLog = Arc<dyn Fn(&str, &[u8], &[u8]) + Send + Sync>;
+
 /// Client configuration.
 #[derive(Clone)]
 pub struct ClientConfig {
+    /// Where secrets are logged (debugging, Wireshark); default none.
+    pub key_log: Option<KeyLog>,
     /// Protocol versions enabled (TLS 1.3 and/or TLS 1.2); default both.
     pub versions: Vec<ProtocolVersion>,
     /// TLS 1.2: offer the session_ticket extension (RFC 5077); default true. Without it the
@@ -378,6 +405,7 @@ impl Default for ClientConfig {
             client_auth: None,
             resumption: None,
             verify_server: true,
+            key_log: None,
             knobs: Knobs::default(),
             random: Arc::new(SystemRandom),
             max_fragment: 16384,
@@ -388,6 +416,8 @@ impl Default for ClientConfig {
 /// Server configuration.
 #[derive(Clone)]
 pub struct ServerConfig {
+    /// Where secrets are logged (debugging, Wireshark); default none.
+    pub key_log: Option<KeyLog>,
     /// The server certificate and key.
     pub cert: CertifiedKey,
     /// Protocol versions enabled (TLS 1.3 and/or TLS 1.2); default both.
@@ -441,6 +471,7 @@ impl ServerConfig {
         let mut ticket_key = [0u8; 32];
         SystemRandom.fill(&mut ticket_key)?;
         Ok(Self {
+            key_log: None,
             cert,
             versions: default_versions(),
             tls12_tickets: true,
@@ -476,10 +507,12 @@ pub struct ServerSession12 {
     pub client_certs: Vec<CertificateDer<'static>>,
 }
 
+type CacheEntries = VecDeque<(Vec<u8>, ServerSession12)>;
+
 /// The server's TLS 1.2 session-id cache (bounded; oldest entries are evicted).
 #[derive(Debug, Clone, Default)]
 pub struct SessionCache {
-    inner: Arc<Mutex<VecDeque<(Vec<u8>, ServerSession12)>>>,
+    inner: Arc<Mutex<CacheEntries>>,
 }
 
 impl SessionCache {

@@ -71,6 +71,8 @@ pub(crate) struct Common {
     failed: Option<Error>,
     /// exporter_master_secret and its hash, once known.
     pub exporter: Option<(crate::crypto::HashAlg, Vec<u8>)>,
+    /// The config's key log and the ClientHello.random it is keyed by.
+    pub key_log: Option<(crate::config::KeyLog, [u8; 32])>,
 }
 
 impl Common {
@@ -110,8 +112,27 @@ impl Common {
             key_updates_in_row: 0,
             failed: None,
             exporter: None,
+            key_log: None,
             knobs,
         }
+    }
+
+    /// Logs a secret under `label` (see [`crate::config::KeyLog`]).
+    pub fn log_secret(&self, label: &str, secret: &[u8]) {
+        if let Some((log, client_random)) = &self.key_log {
+            log(label, client_random, secret);
+        }
+    }
+
+    /// Logs a TLS 1.3 traffic secret installed for reading or writing.
+    fn log_traffic(&self, write: bool, app: bool, secret: &[u8]) {
+        let label = match (self.is_client == write, app) {
+            (true, false) => "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            (true, true) => "CLIENT_TRAFFIC_SECRET_0",
+            (false, false) => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            (false, true) => "SERVER_TRAFFIC_SECRET_0",
+        };
+        self.log_secret(label, secret);
     }
 
     /// Advance the reported step (monotonic).
@@ -231,6 +252,7 @@ impl Common {
             return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "handshake message spans a key change"));
         }
         self.read = Some(Protect::V13(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?));
+        self.log_traffic(false, app, &secret);
         self.read_secret = secret;
         self.suite = Some(suite);
         self.app_read = app;
@@ -240,6 +262,7 @@ impl Common {
     /// Install new write keys.
     pub fn set_write_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
         self.write = Some(Protect::V13(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?));
+        self.log_traffic(true, app, &secret);
         self.write_secret = secret;
         self.suite = Some(suite);
         self.app_write = app;
@@ -499,6 +522,9 @@ impl Connection {
                         Ok(())
                     }
                     AlertDescription::UserCanceled if a.level == AlertLevel::Warning => Ok(()),
+                    // TLS 1.2: the peer declines a renegotiation (RFC 5246 7.2.2: always a
+                    // warning); we never start one except on a knob, and go on.
+                    AlertDescription::NoRenegotiation if a.level == AlertLevel::Warning && self.common.tls12 => Ok(()),
                     d => Err(Error {
                         kind: ErrorKind::AlertReceived,
                         alert_sent: None,

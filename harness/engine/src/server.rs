@@ -138,6 +138,7 @@ impl ExpectClientHello {
         c.ccs_ok = true;
         c.skip_plain_early_data = false;
         let config = self.config.clone();
+        c.key_log = config.key_log.clone().map(|k| (k, ch.random));
         if let Some(t) = ch.duplicate_extension() {
             return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ClientHello")));
         }

@@ -152,7 +152,7 @@ pub(crate) fn handle_client_hello(
         return Err(err(alert::ILLEGAL_PARAMETER, "ec_point_formats does not contain uncompressed"));
     }
     let key_ecdsa = config.cert.signer.is_ecdsa_like();
-    let suite = config
+    let fresh_suite = config
         .cipher_suites
         .iter()
         .filter(|s| ch.cipher_suites.contains(s))
@@ -172,9 +172,12 @@ pub(crate) fn handle_client_hello(
 
     // Resumption: a ticket (RFC 5077 3.1) first, then the session id (RFC 5246 7.3).
     let now = c.now_secs();
+    // RFC 5246 7.4.1.3: a resumed session keeps its cipher suite, which the client must offer
+    // and we must still allow.
     let usable = |s: &ServerSession12| {
         ch.cipher_suites.iter().any(|x| x.get() == s.cipher_suite)
-            && s.cipher_suite == suite.to_u16()
+            && config.cipher_suites.iter().any(|x| x.get() == s.cipher_suite)
+            && Suite12::from_u16(s.cipher_suite).is_some_and(|x| (x.auth() == Auth12::Ecdsa) == key_ecdsa)
             && now.saturating_sub(s.created) <= u64::from(config.ticket_lifetime)
             // RFC 7627 5.3: resume only with the same EMS state (else a full handshake).
             && s.extended_master_secret == ems
@@ -186,7 +189,8 @@ pub(crate) fn handle_client_hello(
     if resumed.is_none() && !ch.session_id.is_empty() {
         resumed = config.session_cache.get(&ch.session_id).filter(|s| usable(s));
     }
-    let issue_ticket = resumed.is_none() && client_ticket.is_some() && config.tls12_tickets;
+    let suite = resumed.as_ref().and_then(|s| Suite12::from_u16(s.cipher_suite)).unwrap_or(fresh_suite);
+    let issue_ticket = resumed.is_none() && client_ticket.is_some() && config.tls12_tickets && !c.knobs.skip_session_ticket;
 
     let mut server_random: [u8; 32] = c.random_bytes()?;
     if let Some(s) = sentinel(c.knobs.downgrade_sentinel, ours13) {
@@ -392,6 +396,7 @@ impl Hs12 {
         } else {
             t12::master_secret(h, &pms, &self.client_random, &self.server_random).map_err(internal)?
         };
+        c.log_secret("CLIENT_RANDOM", &self.master);
         let kb = t12::key_block(self.suite, &self.master, &self.client_random, &self.server_random).map_err(internal)?;
         c.expect_ccs12(RecordProtection12::new(self.suite, &kb.client_key, &kb.client_iv).map_err(internal)?);
         self.keys = Some(kb);
@@ -472,6 +477,9 @@ impl Hs12 {
         c.exporter12 = Some((h, self.master.clone(), randoms));
         c.set_app12();
         c.complete_handshake();
+        if c.knobs.send_hello_request {
+            c.send_handshake(&HandshakeMessage::new(HandshakePayload::HelloRequest))?;
+        }
         Ok(State12::Traffic)
     }
 }

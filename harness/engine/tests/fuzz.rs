@@ -85,4 +85,33 @@ proptest! {
         let _ = c.take_output();
         let _ = c.handle_eof();
     }
+
+    /// TLS 1.2: mutate the server's first flight (ServerHello .. ServerHelloDone), then the
+    /// client's second flight (ClientKeyExchange, CCS, Finished) and the server's last one.
+    #[test]
+    fn mutated_tls12_flights_never_panic(edits in proptest::collection::vec((any::<usize>(), 1u8..), 1..8), cut in proptest::option::of(any::<usize>()), which in 0u8..3) {
+        let mut cc = client_config("rsa2048");
+        cc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
+        let mut c = Connection::client(Arc::new(cc), now()).unwrap();
+        let mut s = Connection::server(Arc::new(server_config("rsa2048")), now()).unwrap();
+        let ch = c.take_output();
+        s.handle_input(&ch, now()).unwrap();
+        let f1 = s.take_output();
+        if which == 0 {
+            let _ = c.handle_input(&mutate(f1, &edits, cut), now());
+            let _ = c.take_output();
+            return Ok(());
+        }
+        c.handle_input(&f1, now()).unwrap();
+        let f2 = c.take_output();
+        if which == 1 {
+            let _ = s.handle_input(&mutate(f2, &edits, cut), now());
+            let _ = s.take_output();
+            return Ok(());
+        }
+        s.handle_input(&f2, now()).unwrap();
+        let f3 = s.take_output();
+        let _ = c.handle_input(&mutate(f3, &edits, cut), now());
+        let _ = c.handle_eof();
+    }
 }

@@ -355,3 +355,222 @@ fn exporter_matches_rustls() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// TLS 1.2
+
+fn suites12() -> [(CipherSuite, SupportedCipherSuite); 6] {
+    [
+        (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
+        (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384),
+        (CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256),
+        (CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+        (CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384),
+        (CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, cs::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256),
+    ]
+}
+
+fn keys12(suite: CipherSuite) -> &'static [&'static str] {
+    if suite.name().contains("_RSA_") { &["rsa2048"] } else { &["ecdsa_p256", "ecdsa_p384", "ed25519"] }
+}
+
+fn provider12(suite: SupportedCipherSuite, group: &'static dyn SupportedKxGroup) -> Arc<CryptoProvider> {
+    provider_with(vec![suite], vec![group])
+}
+
+fn all12() -> Arc<CryptoProvider> {
+    provider_with(suites12().iter().map(|(_, s)| *s).collect(), vec![kx::X25519, kx::SECP256R1, kx::SECP384R1])
+}
+
+fn rustls_server12(kind: &str, p: Arc<CryptoProvider>, client_auth: bool, tickets: bool) -> Arc<rustls::ServerConfig> {
+    let m = certs::materials(kind).unwrap();
+    let b = rustls::ServerConfig::builder_with_provider(p.clone()).with_protocol_versions(&[&rustls::version::TLS12]).unwrap();
+    let b = if client_auth {
+        let v = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(root_store(kind)), p).build().unwrap();
+        b.with_client_cert_verifier(v)
+    } else {
+        b.with_no_client_auth()
+    };
+    let mut cfg = b.with_single_cert(m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key())).unwrap();
+    if tickets {
+        cfg.ticketer = provider::Ticketer::new().unwrap();
+    }
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    Arc::new(cfg)
+}
+
+fn rustls_client12(kind: &str, p: Arc<CryptoProvider>, client_auth: bool, versions: &[&'static rustls::SupportedProtocolVersion]) -> Arc<rustls::ClientConfig> {
+    let m = certs::materials(kind).unwrap();
+    let b = rustls::ClientConfig::builder_with_provider(p).with_protocol_versions(versions).unwrap().with_root_certificates(root_store(kind));
+    let mut cfg = if client_auth {
+        b.with_client_auth_cert(m.client.chain.clone(), PrivateKeyDer::Pkcs8(m.client.key.clone_key())).unwrap()
+    } else {
+        b.with_no_client_auth()
+    };
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    Arc::new(cfg)
+}
+
+fn our_server_side(sc: tls_engine::ServerConfig, c: &mut rustls::ClientConnection) -> (Side, Option<rustls::Error>) {
+    let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
+    let first = drain(c);
+    if let Err(e) = s.conn.handle_input(&first, now()) {
+        s.err = Some(e);
+    }
+    let e = drive_rustls(&mut s, c);
+    (s, e)
+}
+
+#[test]
+fn tls12_our_client_rustls_server_grid() {
+    for (suite, rsuite) in suites12() {
+        for (group, rgroup) in groups().into_iter().take(3) {
+            for kind in keys12(suite) {
+                let scfg = rustls_server12(kind, provider12(rsuite, rgroup), false, true);
+                let mut s = rustls::ServerConnection::new(scfg).unwrap();
+                let mut c = our_client(kind, suite, group);
+                let e = drive_rustls(&mut c, &mut s);
+                assert!(e.is_none() && c.err.is_none(), "{kind} {suite} {group}: rustls {e:?}, ours {:?}", c.err);
+                let n = c.conn.negotiated().unwrap();
+                assert_eq!((n.version, n.cipher_suite, n.group), (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group)));
+                assert!(n.extended_master_secret);
+                c.conn.send_application_data(b"hello rustls").unwrap();
+                s.writer().write_all(b"hello engine").unwrap();
+                assert!(drive_rustls(&mut c, &mut s).is_none());
+                assert_eq!(read_all(&mut s), b"hello rustls");
+                assert_eq!(c.app_data(), b"hello engine");
+                // the same master secret on both sides (RFC 5705 exporter)
+                let ours = c.conn.export_keying_material(b"EXPORTER-test", Some(b"ctx"), 40).unwrap();
+                let theirs = s.export_keying_material([0u8; 40], b"EXPORTER-test", Some(b"ctx")).unwrap();
+                assert_eq!(ours, theirs.to_vec(), "{kind} {suite} {group}");
+            }
+        }
+    }
+}
+
+#[test]
+fn tls12_rustls_client_our_server_grid() {
+    for (suite, rsuite) in suites12() {
+        for (group, rgroup) in groups().into_iter().take(3) {
+            for kind in keys12(suite) {
+                let ccfg = rustls_client12(kind, provider12(rsuite, rgroup), false, &[&rustls::version::TLS12]);
+                let name = ServerName::try_from(certs::materials(kind).unwrap().server_name.clone()).unwrap();
+                let mut c = rustls::ClientConnection::new(ccfg, name).unwrap();
+                let mut sc = server_config(kind);
+                sc.alpn = vec![b"h2".to_vec()];
+                let (mut s, e) = our_server_side(sc, &mut c);
+                assert!(e.is_none() && s.err.is_none(), "{kind} {suite} {group}: rustls {e:?}, ours {:?}", s.err);
+                assert!(!c.is_handshaking());
+                let n = s.conn.negotiated().unwrap();
+                assert_eq!((n.version, n.cipher_suite, n.group), (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group)));
+                c.writer().write_all(b"hello engine").unwrap();
+                s.conn.send_application_data(b"hello rustls").unwrap();
+                assert!(drive_rustls(&mut s, &mut c).is_none());
+                assert_eq!(read_all(&mut c), b"hello rustls");
+                assert_eq!(s.app_data(), b"hello engine");
+                let ours = s.conn.export_keying_material(b"EXPORTER-test", None, 32).unwrap();
+                let theirs = c.export_keying_material([0u8; 32], b"EXPORTER-test", None).unwrap();
+                assert_eq!(ours, theirs.to_vec());
+            }
+        }
+    }
+}
+
+#[test]
+fn tls12_client_auth_and_resumption_with_rustls() {
+    for kind in KEYS {
+        for tickets in [true, false] {
+            // our client (with a certificate) resumes with a rustls server: tickets or session id
+            let scfg = rustls_server12(kind, all12(), true, tickets);
+            let mut cc = client_config(kind);
+            cc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
+            cc.client_auth = Some(client_identity(kind));
+            let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
+            let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc.clone()), now()).unwrap());
+            assert!(drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(), "{kind}: {:?}", c.err);
+            assert!(s.peer_certificates().is_some_and(|p| !p.is_empty()));
+            let sess = c.tickets().pop().expect("a TLS 1.2 session");
+            assert_eq!(sess.ticket.is_empty(), !tickets, "{kind} tickets={tickets}");
+            cc.resumption = Some(sess);
+            let mut s = rustls::ServerConnection::new(scfg).unwrap();
+            let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+            let e = drive_rustls(&mut c, &mut s);
+            assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
+            assert!(c.conn.negotiated().unwrap().resumed, "{kind} tickets={tickets}");
+            assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+
+            // a rustls client (with a certificate) resumes with our server
+            let ccfg = rustls_client12(kind, all12(), true, &[&rustls::version::TLS12]);
+            let mut sc = server_config(kind);
+            sc.client_auth = ClientAuth::Required { roots: roots(kind) };
+            sc.tls12_tickets = tickets;
+            for round in 0..2 {
+                let mut c = rustls::ClientConnection::new(ccfg.clone(), ServerName::try_from("localhost").unwrap()).unwrap();
+                let (s, e) = our_server_side(sc.clone(), &mut c);
+                assert!(e.is_none() && s.err.is_none(), "{kind} round {round}: {e:?} {:?}", s.err);
+                assert_eq!(s.conn.negotiated().unwrap().resumed, round == 1, "{kind} tickets={tickets} round {round}");
+            }
+            assert_eq!(sc.session_cache.is_empty(), tickets);
+        }
+    }
+}
+
+#[test]
+fn version_negotiation_and_downgrade_with_rustls() {
+    use tls_engine::{DowngradeSentinel, ProtocolVersion as V};
+    // rustls 1.2+1.3 client, our 1.2-only server writing the sentinel as after a downgrade:
+    // rustls aborts with illegal_parameter (RFC 8446 4.1.3) on DOWNGRADE_TLS12. Observed:
+    // rustls 0.23 does NOT check DOWNGRADE_TLS11 in a TLS 1.2 ServerHello, although 4.1.3
+    // says a TLS 1.3 client "MUST check that the last 8 bytes are not equal to either of
+    // these values" (a deviation of rustls, recorded here so a change shows).
+    for (knob, caught) in [(DowngradeSentinel::Tls12, true), (DowngradeSentinel::Tls11, false), (DowngradeSentinel::WrongBytes, false)] {
+        let ccfg = rustls_client12("ecdsa_p256", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false, &[&rustls::version::TLS13, &rustls::version::TLS12]);
+        let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+        let mut sc = server_config("ecdsa_p256");
+        sc.versions = vec![V::TLSv1_2];
+        sc.knobs.downgrade_sentinel = Some(knob);
+        let (s, e) = our_server_side(sc, &mut c);
+        if caught {
+            assert!(e.is_some(), "{knob:?}: rustls must abort");
+            assert_eq!(s.err.as_ref().unwrap().alert_received, Some(AlertDescription::IllegalParameter), "{knob:?}");
+        } else {
+            assert!(e.is_none() && s.err.is_none(), "{knob:?}: {e:?}");
+        }
+    }
+    // our 1.2+1.3 client against a rustls 1.2-only server: TLS 1.2, no sentinel from rustls
+    let scfg = rustls_server12("rsa2048", all12(), false, true);
+    let mut s = rustls::ServerConnection::new(scfg).unwrap();
+    let mut c = Side::new(tls_engine::Connection::client(Arc::new(client_config("rsa2048")), now()).unwrap());
+    assert!(drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(), "{:?}", c.err);
+    assert_eq!(c.conn.negotiated().unwrap().version, V::TLSv1_2);
+    // a rustls 1.2-only client against our 1.2+1.3 server: TLS 1.2 (with the sentinel, which
+    // a 1.2-only client does not check)
+    let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
+    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let (s, e) = our_server_side(server_config("rsa2048"), &mut c);
+    assert!(e.is_none() && s.err.is_none());
+    assert_eq!(s.conn.negotiated().unwrap().version, V::TLSv1_2);
+    // our 1.3-only server, rustls 1.2-only client: protocol_version
+    let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
+    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut sc = server_config("rsa2048");
+    sc.versions = vec![V::TLSv1_3];
+    let (s, _e) = our_server_side(sc, &mut c);
+    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::ProtocolVersion));
+}
+
+#[test]
+fn tls12_hello_request_to_rustls_client() {
+    // rustls answers a HelloRequest with a no_renegotiation warning; the connection goes on.
+    let ccfg = rustls_client12("ecdsa_p256", all12(), false, &[&rustls::version::TLS12]);
+    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut sc = server_config("ecdsa_p256");
+    sc.knobs.send_hello_request = true;
+    let (mut s, e) = our_server_side(sc, &mut c);
+    assert!(e.is_none() && s.err.is_none(), "{e:?} {:?}", s.err);
+    c.writer().write_all(b"after hello request").unwrap();
+    assert!(drive_rustls(&mut s, &mut c).is_none());
+    assert!(s.err.is_none(), "{:?}", s.err);
+    assert_eq!(s.app_data(), b"after hello request");
+    assert!(s.conn.transcript().iter().any(|e| e.alert == Some(AlertDescription::NoRenegotiation)));
+}

@@ -288,3 +288,93 @@ fn offer_versions_raw_old_versions_only_is_protocol_version() {
     drive(&mut c, &mut s);
     assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::ProtocolVersion));
 }
+
+fn fails_with(cc: tls_engine::ClientConfig, sc: tls_engine::ServerConfig) -> (Option<AlertDescription>, Option<AlertDescription>) {
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    (c.err.and_then(|e| e.alert_sent), s.err.and_then(|e| e.alert_sent))
+}
+
+#[test]
+fn tls12_knob_faults_are_caught() {
+    // bad ServerKeyExchange signature -> decrypt_error from the client
+    let (cc, mut sc) = cfgs12("ecdsa_p256");
+    sc.knobs.bad_certificate_verify = true;
+    assert_eq!(fails_with(cc, sc).0, Some(AlertDescription::DecryptError));
+    // wrong server Finished -> decrypt_error from the client
+    let (cc, mut sc) = cfgs12("rsa2048");
+    sc.knobs.send_wrong_finished = true;
+    assert_eq!(fails_with(cc, sc).0, Some(AlertDescription::DecryptError));
+    // wrong client Finished -> decrypt_error from the server
+    let (mut cc, sc) = cfgs12("ecdsa_p384");
+    cc.knobs.send_wrong_finished = true;
+    assert_eq!(fails_with(cc, sc).1, Some(AlertDescription::DecryptError));
+    // bad client CertificateVerify -> decrypt_error from the server
+    let (mut cc, mut sc) = cfgs12("ed25519");
+    cc.client_auth = Some(client_identity("ed25519"));
+    cc.knobs.bad_certificate_verify = true;
+    sc.client_auth = ClientAuth::Required { roots: roots("ed25519") };
+    assert_eq!(fails_with(cc, sc).1, Some(AlertDescription::DecryptError));
+    // client certificate without CertificateVerify -> the server sees Finished first
+    let (mut cc, mut sc) = cfgs12("ecdsa_p256");
+    cc.client_auth = Some(client_identity("ecdsa_p256"));
+    cc.knobs.skip_certificate_verify = true;
+    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    assert_eq!(fails_with(cc, sc).1, Some(AlertDescription::UnexpectedMessage));
+    // a wrong Finished in an abbreviated handshake
+    let (cc, sc) = cfgs12("ecdsa_p256");
+    let (c, _s) = handshake_ok(cc.clone(), sc.clone());
+    let mut cc2 = cc;
+    cc2.resumption = c.tickets().pop();
+    cc2.knobs.send_wrong_finished = true;
+    assert_eq!(fails_with(cc2, sc).1, Some(AlertDescription::DecryptError));
+}
+
+#[test]
+fn hello_request_is_answered_with_no_renegotiation() {
+    let (cc, mut sc) = cfgs12("ecdsa_p256");
+    sc.knobs.send_hello_request = true;
+    let (c, s) = handshake_ok(cc, sc);
+    let warned = |side: &Side, dir: tls_engine::Direction| {
+        side.conn.transcript().iter().any(|e| e.alert == Some(AlertDescription::NoRenegotiation) && e.direction == dir)
+    };
+    assert!(warned(&c, tls_engine::Direction::Sent), "{:#?}", c.conn.transcript());
+    assert!(warned(&s, tls_engine::Direction::Received));
+    assert!(c.err.is_none() && s.err.is_none());
+}
+
+#[test]
+fn legacy_version_handling_by_our_server() {
+    // supported_versions present: legacy_version is ignored (RFC 8446 4.2.1)
+    let mut cc = client_config("ecdsa_p256");
+    cc.knobs.client_hello_legacy_version = Some(0x0301);
+    let (c, _s) = handshake_ok(cc, server_config("ecdsa_p256"));
+    assert_eq!(c.conn.negotiated().unwrap().version, V13);
+    // absent, legacy_version 0x0304: TLS 1.2
+    let mut cc = client_config("ecdsa_p256");
+    cc.versions = vec![V12];
+    cc.knobs.client_hello_legacy_version = Some(0x0304);
+    let (c, _s) = handshake_ok(cc, server_config("ecdsa_p256"));
+    assert_eq!(c.conn.negotiated().unwrap().version, V12);
+    // absent, legacy_version 0x0302: protocol_version (RFC 5246 E.1)
+    let mut cc = client_config("ecdsa_p256");
+    cc.versions = vec![V12];
+    cc.knobs.client_hello_legacy_version = Some(0x0302);
+    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
+    drive(&mut c, &mut s);
+    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::ProtocolVersion));
+}
+
+#[test]
+fn resumption_keeps_the_sessions_suite() {
+    let (mut cc, sc) = cfgs12("ecdsa_p256");
+    cc.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384];
+    let (c, _s) = handshake_ok(cc, sc.clone());
+    let (mut cc2, _) = cfgs12("ecdsa_p256");
+    cc2.resumption = c.tickets().pop();
+    let (c, s) = handshake_ok(cc2, sc);
+    for n in [c.conn.negotiated().unwrap(), s.conn.negotiated().unwrap()] {
+        assert!(n.resumed);
+        assert_eq!(n.cipher_suite, CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384);
+    }
+}

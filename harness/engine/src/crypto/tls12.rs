@@ -291,8 +291,84 @@ impl RecordProtection12 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        let s: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    /// The widely published TLS 1.2 PRF vectors ("test label"), IETF TLS list msg03416; the
+    /// same in GnuTLS's and many other test suites; recomputed with `openssl kdf TLS1-PRF`.
+    #[test]
+    fn prf_sha256_published_vector() {
+        let out = prf(HashAlg::Sha256, &unhex("9bbe436ba940f017b17652849a71db35"), b"test label", &unhex("a0ba9f936cda311827a6f796ffd5198c"), 100).unwrap();
+        assert_eq!(
+            out,
+            unhex(
+                "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9c9a46b4e14baf9af\
+                 0fa022f7077def17abfd3797c0564bab4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701\
+                 87347b66"
+            )
+        );
+    }
+
+    #[test]
+    fn prf_sha384_published_vector() {
+        let out = prf(HashAlg::Sha384, &unhex("b80b733d6ceefcdc71566ea48e5567df"), b"test label", &unhex("cd665cf6a8447dd6ff8b27555edb7465"), 148).unwrap();
+        assert_eq!(
+            out,
+            unhex(
+                "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cde9ca0faa60be9fe34f82b1233c9146a0\
+                 e534cb400fed2700884f9dc236f80edd8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425\
+                 9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee691c8f3a26854308d5eaa3be85e0990703d\
+                 73e56f"
+            )
+        );
+    }
+
+    // Expected values below were computed independently with the OpenSSL 3 CLI, e.g.
+    //   openssl kdf -keylen 48 -kdfopt digest:SHA256 -kdfopt hexsecret:0b0b..(48) \
+    //     -kdfopt hexseed:<hex("extended master secret")>5a5a..(32) TLS1-PRF
+
+    /// RFC 7627 4: master_secret = PRF(pre_master_secret, "extended master secret", session_hash).
+    #[test]
+    fn extended_master_secret_sha256_and_sha384() {
+        let pms = [0x0b; 48];
+        assert_eq!(
+            extended_master_secret(HashAlg::Sha256, &pms, &[0x5a; 32]).unwrap(),
+            unhex("EC283B48AE8D016B5CD09B488D676A8A6105123FEB68C434747DF3BBEF5D73940ACC61F343BA91FBF17AE7DB58EB3B09")
+        );
+        assert_eq!(
+            extended_master_secret(HashAlg::Sha384, &pms, &[0x5a; 48]).unwrap(),
+            unhex("1C13DBE15A87F29516EDFDFCACEE0FF750E48DB365C4BA6D6B2B4158E6AF648A9B945605736EAD19D2917EF276C7E6ED")
+        );
+        // and it differs from the RFC 5246 master secret of the same pre-master secret
+        assert_ne!(
+            extended_master_secret(HashAlg::Sha256, &pms, &[0x5a; 32]).unwrap(),
+            master_secret(HashAlg::Sha256, &pms, &[1; 32], &[2; 32]).unwrap()
+        );
+    }
+
+    /// RFC 5246 8.1 master secret and 6.3 key block (seed order: client+server, then
+    /// server+client).
+    #[test]
+    fn master_secret_and_key_block() {
+        assert_eq!(
+            master_secret(HashAlg::Sha256, &[0x0b; 48], &[1; 32], &[2; 32]).unwrap(),
+            unhex("50E095F3E89ABD4C6FDE14C8F022AF1FAD38CA86A3308BB28B3521988B5FB5F636EC06681D65BC2E7BFBA165AEE2AC16")
+        );
+        let kb = key_block(Suite12::EcdsaAes128Gcm, &[0x33; 48], &[1; 32], &[2; 32]).unwrap();
+        let want = unhex("6D30A5058CCABDFEC643473AE7C694C77ABCD94355622AE477A3556F2B1F2A25BA96BDA16807BD57");
+        assert_eq!(kb.client_key, want[..16]);
+        assert_eq!(kb.server_key, want[16..32]);
+        assert_eq!(kb.client_iv, want[32..36]);
+        assert_eq!(kb.server_iv, want[36..40]);
+        let kb = key_block(Suite12::RsaChacha20, &[0x33; 48], &[1; 32], &[2; 32]).unwrap();
+        assert_eq!((kb.client_key.len(), kb.client_iv.len()), (32, 12));
+    }
 
     #[test]
     fn gcm_and_chacha_round_trip_and_tamper() {

@@ -218,12 +218,17 @@ impl<S: Read + Write> Driver<'_, S> {
         let _ = self.flush();
     }
 
-    fn await_close(&mut self) {
+    /// Reads until the peer's close_notify or EOF. A fatal alert in this phase (e.g. a
+    /// record that fails to decrypt) fails the connection; a bare EOF or timeout does not.
+    fn await_close(&mut self) -> Result<(), Outcome> {
         while !self.peer_closed && !self.eof {
-            if self.read_once().is_err() {
-                break;
+            match self.read_once() {
+                Ok(()) => {}
+                Err(o) if o.alert().is_some() => return Err(o),
+                Err(_) => break,
             }
         }
+        Ok(())
     }
 }
 
@@ -255,7 +260,7 @@ fn drive<S: Read + Write>(
             let answer = d.read_app(&|got| setup.answer_complete(got), http)?;
             d.close();
             if !http {
-                d.await_close();
+                d.await_close()?;
             }
             Ok(answer)
         })(),
@@ -264,9 +269,9 @@ fn drive<S: Read + Write>(
             d.send(&setup.response(&request, &negotiated))?;
             if http {
                 d.close();
-                d.await_close();
+                d.await_close()?;
             } else {
-                d.await_close();
+                d.await_close()?;
                 d.close();
             }
             Ok(request)
@@ -287,6 +292,15 @@ fn certified(identity: &certs::Identity) -> Result<CertifiedKey, String> {
         .map_err(|e| format!("own: the {} key: {e}", identity.key_type))
 }
 
+fn versions(v: &[Version]) -> Vec<tls_wire::ProtocolVersion> {
+    v.iter()
+        .map(|v| match v {
+            Version::Tls13 => tls_wire::ProtocolVersion::TLSv1_3,
+            Version::Tls12 => tls_wire::ProtocolVersion::TLSv1_2,
+        })
+        .collect()
+}
+
 fn side_lists(side: &crate::model::Side) -> (Vec<CipherSuite>, Vec<NamedGroup>, Vec<SignatureScheme>) {
     (
         side.suites.iter().filter_map(|s| suite(*s)).collect(),
@@ -298,6 +312,9 @@ fn side_lists(side: &crate::model::Side) -> (Vec<CipherSuite>, Vec<NamedGroup>, 
 fn client_config(setup: &Setup, resumption: Option<StoredSession>) -> Result<ClientConfig, String> {
     let materials = setup.materials()?;
     let mut c = ClientConfig::default();
+    if !setup.client.versions.is_empty() {
+        c.versions = versions(&setup.client.versions);
+    }
     let (suites, groups, schemes) = side_lists(&setup.client);
     if !suites.is_empty() {
         c.cipher_suites = suites;
@@ -325,6 +342,9 @@ fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
     let materials = setup.materials()?;
     let mut c = ServerConfig::new(materials.server.chain.clone(), PrivateKeyDer::Pkcs8(materials.server.key.clone_key()))
         .map_err(|e| format!("own: server key: {e}"))?;
+    if !setup.server.versions.is_empty() {
+        c.versions = versions(&setup.server.versions);
+    }
     let (suites, groups, schemes) = side_lists(&setup.server);
     if !suites.is_empty() {
         c.cipher_suites = suites;
@@ -348,6 +368,15 @@ fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
     Ok(c)
 }
 
+/// The engine's key log hook (`ClientConfig::key_log`, `ServerConfig::key_log`).
+type EngineKeyLog = Arc<dyn Fn(&str, &[u8], &[u8]) + Send + Sync>;
+
+/// The engine's key log hook, feeding the case's key log.
+fn key_log(ctx: &CaseCtx) -> EngineKeyLog {
+    let sink = ctx.key_log();
+    Arc::new(move |label, client_random, secret| sink.add(label, client_random, secret))
+}
+
 impl Peer for OwnPeer {
     fn name(&self) -> &str {
         "own"
@@ -359,18 +388,32 @@ impl Peer for OwnPeer {
 
     fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported> {
         let side = setup.side(role);
-        let tls12 = side.versions == [Version::Tls12]
-            || expected_version(setup) == Some(Version::Tls12)
-            || side.suites.iter().any(|s| s.version() == Version::Tls12);
-        if tls12 {
-            return Err(Unsupported("own speaks TLS 1.3 only so far (TLS 1.2 is issue 4)".into()));
+        if expected_version(setup) == Some(Version::Tls12)
+            && side.groups.iter().any(|g| g.as_str() == "X25519MLKEM768")
+            && side.groups.iter().all(|g| g.as_str() == "X25519MLKEM768")
+        {
+            return Err(Unsupported("own: X25519MLKEM768 is a TLS 1.3 group; TLS 1.2 ECDHE needs an EC group".into()));
+        }
+        // The identity this side presents must load (our engine takes ECDSA P-256/P-384,
+        // RSA and Ed25519 keys).
+        let materials = setup.materials().map_err(Unsupported)?;
+        let identity = match role {
+            Role::Server => Some(&materials.server),
+            Role::Client if setup.client_auth != ClientAuth::None => Some(&materials.client),
+            Role::Client => None,
+        };
+        if let Some(id) = identity {
+            certified(id).map_err(Unsupported)?;
         }
         Ok(())
     }
 
     fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
         let config = match server_config(setup) {
-            Ok(c) => Arc::new(c),
+            Ok(mut c) => {
+                c.key_log = Some(key_log(ctx));
+                Arc::new(c)
+            }
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
         let mut outcomes = Vec::new();
@@ -408,7 +451,10 @@ impl Peer for OwnPeer {
                 break;
             }
             let config = match client_config(setup, session.clone()) {
-                Ok(c) => Arc::new(c),
+                Ok(mut c) => {
+                    c.key_log = Some(key_log(ctx));
+                    Arc::new(c)
+                }
                 Err(e) => {
                     outcomes.push(Outcome::internal(Step::Tcp, e));
                     break;
@@ -436,16 +482,5 @@ impl Peer for OwnPeer {
             }
         }
         outcomes
-    }
-}
-
-/// Stand-in until the engine's own `Knobs::set` lands (an inherent method wins over this).
-pub(crate) trait KnobsByName {
-    fn set(&mut self, name: &str, value: &str) -> Result<(), String>;
-}
-
-impl KnobsByName for tls_engine::Knobs {
-    fn set(&mut self, name: &str, _value: &str) -> Result<(), String> {
-        Err(format!("unknown knob `{name}`"))
     }
 }
