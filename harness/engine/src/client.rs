@@ -197,6 +197,14 @@ impl ExpectServerHello {
             return Err(unexpected("ServerHello", &msg));
         };
         c.reach(Step::ServerHello);
+        // RFC 8446 D.5: a Hello with legacy_version 0x0300 (or less) is aborted.
+        if sh.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
+            return Err(err(alert::PROTOCOL_VERSION, format!("ServerHello.legacy_version {} (SSL 3.0 or older)", sh.legacy_version)));
+        }
+        if sh.session_id.len() > 32 {
+            // RFC 8446 4.1.3: legacy_session_id_echo<0..32>.
+            return Err(err(alert::DECODE_ERROR, format!("legacy_session_id_echo of {} bytes (at most 32)", sh.session_id.len())));
+        }
         if let Some(t) = sh.duplicate_extension() {
             return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ServerHello")));
         }
@@ -507,6 +515,10 @@ impl ClientHs {
         };
         c.reach(Step::KeyExchange);
         let h = self.suite.hash();
+        if vd.len() != h.len() {
+            // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
+            return Err(err(alert::DECODE_ERROR, format!("server Finished of {} bytes, expected {}", vd.len(), h.len())));
+        }
         let th = self.transcript.hash(h);
         let key = KeySchedule::finished_key(h, &self.s_hs);
         if !h.hmac_verify(&key, &th, &vd) {
@@ -635,7 +647,7 @@ impl ClientState {
         if share_groups.is_empty() {
             return Err(Error::config("no supported key exchange group configured"));
         }
-        if !offer13 {
+        if !offer13 || config.knobs.send_empty_key_share {
             share_groups.clear();
         }
         let mut shares = Vec::new();

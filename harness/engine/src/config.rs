@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tls_wire::mutate::Mutation;
 use tls_wire::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
 
 use crate::crypto::{SigScheme, SigningKey};
@@ -62,6 +63,45 @@ pub struct Knobs {
     /// 0x0301 (a server must ignore it when supported_versions is present, RFC 8446 4.2.1) or
     /// 0x0304 without supported_versions (a server must then negotiate TLS 1.2).
     pub client_hello_legacy_version: Option<u16>,
+    /// Wire mutations ([`tls_wire::mutate`]) applied to the first ClientHello we send, after
+    /// it is built and before it is written; the transcript hashes the bytes as sent. Record
+    /// operations (`fragment`, `record_version`, `record_before`, `record_after`) frame it;
+    /// extra records are written with the keys in use for the message itself (so a record
+    /// after a Finished still uses the handshake keys: use `mutate_key_update` to inject
+    /// records under application keys).
+    pub mutate_client_hello: Vec<Mutation>,
+    /// Wire mutations for the second ClientHello (the answer to a HelloRetryRequest).
+    pub mutate_second_client_hello: Vec<Mutation>,
+    /// Wire mutations for the ServerHello we send (not a HelloRetryRequest).
+    pub mutate_server_hello: Vec<Mutation>,
+    /// Wire mutations for the HelloRetryRequest we send.
+    pub mutate_hello_retry_request: Vec<Mutation>,
+    /// Wire mutations for the EncryptedExtensions we send.
+    pub mutate_encrypted_extensions: Vec<Mutation>,
+    /// Wire mutations for the Certificate we send (handshake, not post-handshake).
+    pub mutate_certificate: Vec<Mutation>,
+    /// Wire mutations for the CertificateVerify we send.
+    pub mutate_certificate_verify: Vec<Mutation>,
+    /// Wire mutations for the Finished we send.
+    pub mutate_finished: Vec<Mutation>,
+    /// Server: answer the second ClientHello (after a HelloRetryRequest) with another
+    /// HelloRetryRequest for the same group (RFC 8446 4.1.4 forbids it).
+    pub send_second_hrr: bool,
+    /// Client: send an empty key_share client_shares list (RFC 8446 4.2.8 allows it, to let
+    /// the server pick the group with a HelloRetryRequest).
+    pub send_empty_key_share: bool,
+    /// Server, TLS 1.3: send this many KeyUpdate(update_not_requested) messages right after
+    /// the handshake (after the NewSessionTickets): a KeyUpdate flood.
+    pub send_key_updates: u32,
+    /// Server, TLS 1.3: send a KeyUpdate before our Finished (RFC 8446 4.6.3 forbids it;
+    /// our keys do not change).
+    pub send_key_update_before_finished: bool,
+    /// Wire mutations for the KeyUpdate messages we send.
+    pub mutate_key_update: Vec<Mutation>,
+    /// Send every handshake message written with the same keys in one run of records
+    /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
+    /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.
+    pub coalesce_handshake: bool,
 }
 
 /// What a TLS 1.2-negotiating server writes as the downgrade sentinel (RFC 8446 4.1.3).
@@ -98,6 +138,20 @@ pub const KNOB_NAMES: &[&str] = &[
     "skip_session_ticket",
     "send_hello_request",
     "client_hello_legacy_version",
+    "mutate_client_hello",
+    "mutate_second_client_hello",
+    "mutate_server_hello",
+    "mutate_hello_retry_request",
+    "mutate_encrypted_extensions",
+    "mutate_certificate",
+    "mutate_certificate_verify",
+    "mutate_finished",
+    "send_second_hrr",
+    "send_empty_key_share",
+    "send_key_updates",
+    "send_key_update_before_finished",
+    "mutate_key_update",
+    "coalesce_handshake",
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
@@ -141,6 +195,13 @@ impl Knobs {
     /// - `offer_versions_raw`: a list of versions, comma separated, optionally in brackets:
     ///   names (`SSLv3`, `TLS1.0`, ...), hex (`0x0301`) or decimal (`769`); empty = no
     ///   supported_versions extension; `default` = normal behaviour
+    /// - `mutate_client_hello`, `mutate_second_client_hello`, `mutate_server_hello`,
+    ///   `mutate_hello_retry_request`, `mutate_encrypted_extensions`, `mutate_certificate`,
+    ///   `mutate_certificate_verify`, `mutate_finished`, `mutate_key_update`: a mutation spec, operations separated
+    ///   by `;` (`"drop_extension:key_share; fragment:1"`; see [`tls_wire::mutate`]); empty =
+    ///   none
+    /// - bools `send_second_hrr`, `send_empty_key_share`, `send_key_update_before_finished`,
+    ///   `coalesce_handshake`; `send_key_updates` (u32)
     ///
     /// Errors name the knob and the accepted values.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
@@ -156,6 +217,34 @@ impl Knobs {
             "skip_renegotiation_info" => self.skip_renegotiation_info = parse_bool(name, v)?,
             "skip_session_ticket" => self.skip_session_ticket = parse_bool(name, v)?,
             "send_hello_request" => self.send_hello_request = parse_bool(name, v)?,
+            "send_second_hrr" => self.send_second_hrr = parse_bool(name, v)?,
+            "send_empty_key_share" => self.send_empty_key_share = parse_bool(name, v)?,
+            "send_key_update_before_finished" => self.send_key_update_before_finished = parse_bool(name, v)?,
+            "send_key_updates" => self.send_key_updates = parse_num(name, v, "a u32")?,
+            "coalesce_handshake" => self.coalesce_handshake = parse_bool(name, v)?,
+            "mutate_client_hello"
+            | "mutate_second_client_hello"
+            | "mutate_server_hello"
+            | "mutate_hello_retry_request"
+            | "mutate_encrypted_extensions"
+            | "mutate_certificate"
+            | "mutate_certificate_verify"
+            | "mutate_finished"
+            | "mutate_key_update" => {
+                let muts = Mutation::parse_list(v).map_err(|e| format!("knob `{name}`: {e}"))?;
+                let slot = match name {
+                    "mutate_client_hello" => &mut self.mutate_client_hello,
+                    "mutate_second_client_hello" => &mut self.mutate_second_client_hello,
+                    "mutate_server_hello" => &mut self.mutate_server_hello,
+                    "mutate_hello_retry_request" => &mut self.mutate_hello_retry_request,
+                    "mutate_encrypted_extensions" => &mut self.mutate_encrypted_extensions,
+                    "mutate_certificate" => &mut self.mutate_certificate,
+                    "mutate_certificate_verify" => &mut self.mutate_certificate_verify,
+                    "mutate_key_update" => &mut self.mutate_key_update,
+                    _ => &mut self.mutate_finished,
+                };
+                *slot = muts;
+            }
             "send_ccs" => {
                 self.send_ccs = match v {
                     "default" => None,

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use rustls_pki_types::UnixTime;
 use tls_wire::{
     Alert, AlertDescription, AlertLevel, Codec, ContentType, DecodeCtx, Deframer, HandshakeJoiner,
-    HandshakeMessage, HandshakePayload, KeyUpdateRequest, ProtocolVersion,
+    HandshakeMessage, HandshakePayload, HandshakeType, KeyUpdateRequest, ProtocolVersion,
 };
+use tls_wire::mutate::{Mutation, RecordPlan, apply_all};
 
 use crate::client::ClientState;
 use crate::config::{ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry};
@@ -73,6 +74,10 @@ pub(crate) struct Common {
     pub exporter: Option<(crate::crypto::HashAlg, Vec<u8>)>,
     /// The config's key log and the ClientHello.random it is keyed by.
     pub key_log: Option<(crate::config::KeyLog, [u8; 32])>,
+    /// ClientHellos sent so far (which `mutate_*client_hello` knob applies).
+    client_hellos_sent: u32,
+    /// Knob `coalesce_handshake`: handshake bytes waiting to be written together.
+    pending_handshake: Vec<u8>,
 }
 
 impl Common {
@@ -113,6 +118,8 @@ impl Common {
             failed: None,
             exporter: None,
             key_log: None,
+            client_hellos_sent: 0,
+            pending_handshake: Vec::new(),
             knobs,
         }
     }
@@ -164,7 +171,27 @@ impl Common {
 
     /// Write one record of `typ` (fragmenting), protected if write keys are set.
     fn write_records(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
-        let frag = self.max_send_fragment.saturating_sub(if self.write.is_some() { self.knobs.record_padding } else { 0 }).max(1);
+        self.flush_pending()?;
+        self.write_records_plan(typ, payload, None, None)
+    }
+
+    /// Knob `coalesce_handshake`: write the handshake messages held back so far.
+    fn flush_pending(&mut self) -> Result<(), Error> {
+        if self.pending_handshake.is_empty() {
+            return Ok(());
+        }
+        let p = std::mem::take(&mut self.pending_handshake);
+        self.write_records_plan(ContentType::Handshake, &p, None, None)
+    }
+
+    /// Write `payload` as records of `typ`: `fragment` bytes per record (a mutation's
+    /// `fragment:N`, which may exceed 2^14) or our normal size; `version` overrides the
+    /// legacy_record_version of plaintext records.
+    fn write_records_plan(&mut self, typ: ContentType, payload: &[u8], fragment: Option<usize>, version: Option<u16>) -> Result<(), Error> {
+        let frag = match fragment {
+            Some(n) => n.max(1),
+            None => self.max_send_fragment.saturating_sub(if self.write.is_some() { self.knobs.record_padding } else { 0 }).max(1),
+        };
         let mut chunks: Vec<&[u8]> = payload.chunks(frag).collect();
         if chunks.is_empty() {
             chunks.push(&[]);
@@ -172,8 +199,9 @@ impl Common {
         for chunk in chunks {
             match &mut self.write {
                 Some(Protect::V13(w)) => {
+                    let limit = if fragment.is_some() { usize::from(u16::MAX) } else { crate::crypto::aead::MAX_CIPHERTEXT };
                     let rec = w
-                        .seal(u8::from(typ), chunk, self.knobs.record_padding)
+                        .seal_limit(u8::from(typ), chunk, self.knobs.record_padding, limit)
                         .map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
                     self.out.extend_from_slice(&rec);
                 }
@@ -182,7 +210,9 @@ impl Common {
                     self.out.extend_from_slice(&rec);
                 }
                 None => {
-                    let version = if typ == ContentType::Handshake && self.step <= Step::ClientHello && self.is_client {
+                    let version = if let Some(v) = version {
+                        ProtocolVersion::from(v)
+                    } else if typ == ContentType::Handshake && self.step <= Step::ClientHello && self.is_client {
                         ProtocolVersion::TLSv1_0
                     } else {
                         ProtocolVersion::TLSv1_2
@@ -197,16 +227,57 @@ impl Common {
         Ok(())
     }
 
-    /// Send a handshake message; returns its encoding (for the transcript).
+    /// The `mutate_*` knob for a message we are about to send.
+    fn mutations_for(&self, msg: &HandshakeMessage) -> Vec<Mutation> {
+        let k = &self.knobs;
+        match (&msg.payload, msg.typ) {
+            (_, HandshakeType::ClientHello) if self.client_hellos_sent == 0 => k.mutate_client_hello.clone(),
+            (_, HandshakeType::ClientHello) => k.mutate_second_client_hello.clone(),
+            (HandshakePayload::ServerHello(sh), _) if sh.is_hrr() => k.mutate_hello_retry_request.clone(),
+            (_, HandshakeType::ServerHello) => k.mutate_server_hello.clone(),
+            (_, HandshakeType::EncryptedExtensions) => k.mutate_encrypted_extensions.clone(),
+            (_, HandshakeType::Certificate) => k.mutate_certificate.clone(),
+            (_, HandshakeType::CertificateVerify) => k.mutate_certificate_verify.clone(),
+            (_, HandshakeType::Finished) => k.mutate_finished.clone(),
+            (_, HandshakeType::KeyUpdate) => k.mutate_key_update.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Send a handshake message; returns its encoding as sent (for the transcript): the
+    /// knobs' wire mutations are applied here, right before the message is written.
     pub fn send_handshake(&mut self, msg: &HandshakeMessage) -> Result<Vec<u8>, Error> {
-        let bytes = msg.to_bytes();
-        self.log_entry(Direction::Sent, ContentType::Handshake, Some(msg), None, msg.describe());
-        self.write_records(ContentType::Handshake, &bytes)?;
+        let mut bytes = msg.to_bytes();
+        let muts = self.mutations_for(msg);
+        if msg.typ == HandshakeType::ClientHello {
+            self.client_hellos_sent += 1;
+        }
+        let mut summary = msg.describe();
+        if !muts.is_empty() {
+            apply_all(&muts, &mut bytes).map_err(|e| Error::config(format!("knob mutation on {}: {e}", msg.typ)))?;
+            summary = format!("{summary} [mutated: {muts:?}]");
+        }
+        self.log_entry(Direction::Sent, ContentType::Handshake, Some(msg), None, summary);
+        let plan = RecordPlan::of(&muts);
+        if self.knobs.coalesce_handshake && plan == RecordPlan::default() {
+            self.pending_handshake.extend_from_slice(&bytes);
+            return Ok(bytes);
+        }
+        self.flush_pending()?;
+        for (t, p) in &plan.before {
+            self.write_records_plan(ContentType::from(*t), p, None, plan.version)?;
+        }
+        self.write_records_plan(ContentType::Handshake, &bytes, plan.fragment, plan.version)?;
+        for (t, p) in &plan.after {
+            self.write_records_plan(ContentType::from(*t), p, None, plan.version)?;
+        }
         Ok(bytes)
     }
 
     /// Send the middlebox-compatibility ChangeCipherSpec (always plaintext).
     pub fn send_ccs(&mut self) {
+        // Knob `coalesce_handshake`: what was held back goes first.
+        let _ = self.flush_pending();
         self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
         self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
     }
@@ -218,6 +289,7 @@ impl Common {
 
     /// TLS 1.2: send ChangeCipherSpec and switch our write keys.
     pub fn send_ccs12(&mut self, w: RecordProtection12) {
+        let _ = self.flush_pending();
         self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
         self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
         self.write = Some(Protect::V12(w));
@@ -261,6 +333,7 @@ impl Common {
 
     /// Install new write keys.
     pub fn set_write_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
+        self.flush_pending()?;
         self.write = Some(Protect::V13(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?));
         self.log_traffic(true, app, &secret);
         self.write_secret = secret;
@@ -462,7 +535,12 @@ impl Connection {
             match rp.open(&header, &rec.payload, c.recv_limit) {
                 Ok((t, d)) => {
                     c.early_data_skip = 0;
-                    (ContentType::from(t), d)
+                    let t = ContentType::from(t);
+                    if d.is_empty() && matches!(t, ContentType::Handshake | ContentType::Alert) {
+                        // RFC 8446 5.4.
+                        return Err(Error::alert(alert::UNEXPECTED_MESSAGE, format!("protected {t} record with zero-length content")));
+                    }
+                    (t, d)
                 }
                 Err(RecordError::BadRecordMac) if c.early_data_skip > 0 => {
                     if len > c.early_data_skip {
@@ -573,6 +651,9 @@ impl Connection {
 
     /// Bytes to send (possibly empty).
     pub fn take_output(&mut self) -> Vec<u8> {
+        if let Err(e) = self.common.flush_pending() {
+            let _ = self.fail(e);
+        }
         std::mem::take(&mut self.common.out)
     }
 

@@ -142,6 +142,22 @@ impl ExpectClientHello {
         if let Some(t) = ch.duplicate_extension() {
             return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ClientHello")));
         }
+        // Syntax the wire types keep lossless but the RFCs bound (RFC 8446 4.1.2:
+        // legacy_session_id<0..32>; RFC 6066 3: server_name_list<1..2^16-1>, HostName<1..2^16-1>).
+        // RFC 8446 D.5: a Hello with legacy_version 0x0300 (or less) is aborted.
+        if ch.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
+            return Err(err(alert::PROTOCOL_VERSION, format!("ClientHello.legacy_version {} (SSL 3.0 or older)", ch.legacy_version)));
+        }
+        if ch.session_id.len() > 32 {
+            return Err(err(alert::DECODE_ERROR, format!("legacy_session_id of {} bytes (at most 32)", ch.session_id.len())));
+        }
+        for e in &ch.extensions {
+            if let Extension::ServerName(list) = e
+                && (list.is_empty() || list.iter().any(|n| n.name.is_empty()))
+            {
+                return Err(err(alert::DECODE_ERROR, "server_name with an empty list or an empty name"));
+            }
+        }
         // Version negotiation (RFC 8446 4.2.1, D.2; RFC 5246 E.1).
         let ours13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
             && config.cipher_suites.iter().any(|s| Suite::from_u16(s.get()).is_some());
@@ -244,7 +260,8 @@ impl ExpectClientHello {
                     format!("second ClientHello must carry exactly one key share, for {:?}", h.group),
                 ));
             }
-            None
+            // Knob: a second HelloRetryRequest (a client must abort, RFC 8446 4.1.4).
+            config.knobs.send_second_hrr.then_some(h.group)
         } else if config.knobs.force_hrr {
             common_groups.iter().copied().find(|g| !has_share(*g))
         } else if !has_share(preferred) {
@@ -430,6 +447,10 @@ impl ExpectClientHello {
                 transcript.add(&b);
             }
         }
+        if c.knobs.send_key_update_before_finished {
+            // Knob: a KeyUpdate inside the handshake (not in the transcript; keys unchanged).
+            c.send_handshake(&HandshakeMessage::new(HandshakePayload::KeyUpdate(tls_wire::KeyUpdateRequest::UpdateNotRequested)))?;
+        }
         let mut fin = KeySchedule::verify_data(h, &s_hs, &transcript.hash(h));
         if c.knobs.send_wrong_finished
             && let Some(b) = fin.first_mut() {
@@ -571,6 +592,10 @@ impl ServerHs {
         };
         c.reach(Step::KeyExchange);
         let h = self.suite.hash();
+        if vd.len() != h.len() {
+            // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
+            return Err(err(alert::DECODE_ERROR, format!("client Finished of {} bytes, expected {}", vd.len(), h.len())));
+        }
         let key = KeySchedule::finished_key(h, &self.c_hs);
         if !h.hmac_verify(&key, &self.transcript.hash(h), &vd) {
             return Err(err(alert::DECRYPT_ERROR, "client Finished verify_data mismatch"));
@@ -588,6 +613,10 @@ impl ServerHs {
             let ticket = seal_ticket(c, &self.config.ticket_key, &state)?;
             let nst = NewSessionTicket { lifetime: state.lifetime, age_add, nonce, ticket, extensions: Vec::new() };
             c.send_handshake(&HandshakeMessage::new(HandshakePayload::NewSessionTicket(nst)))?;
+        }
+        // Knob: a KeyUpdate flood right after the handshake.
+        for _ in 0..c.knobs.send_key_updates {
+            c.send_key_update(false)?;
         }
         let _ = (&self.alpn, &self.sni);
         Ok(ServerState::Traffic(Box::new(ServerTraffic {})))

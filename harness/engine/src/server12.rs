@@ -446,6 +446,10 @@ impl Hs12 {
         }
         let h = self.suite.hash();
         let expect = t12::verify_data(h, &self.master, true, &self.transcript.hash(h)).map_err(internal)?;
+        if vd.len() != expect.len() {
+            // RFC 5246 7.4.9: verify_data is verify_data_length (12) bytes.
+            return Err(err(alert::DECODE_ERROR, format!("client Finished of {} bytes, expected {}", vd.len(), expect.len())));
+        }
         if !constant_time_eq(&expect, &vd) {
             return Err(err(alert::DECRYPT_ERROR, "client Finished verify_data mismatch"));
         }

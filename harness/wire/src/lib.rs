@@ -7,6 +7,7 @@
 //! - [`alert`]: the [`Alert`] message.
 //! - [`extension`]: [`Extension`] and its parts, decoded per [`ExtensionContext`].
 //! - [`handshake`]: [`HandshakeMessage`], [`HandshakePayload`] and the message structs.
+//! - [`mutate`]: wire mutations (malformed messages on purpose) parsed from text specs.
 //!
 //! No I/O, no clock; decoding never panics. Every value that decodes re-encodes to the
 //! identical bytes. All message fields are public plain data, so invalid messages can
@@ -42,6 +43,7 @@ pub mod codec;
 pub mod enums;
 pub mod extension;
 pub mod handshake;
+pub mod mutate;
 pub mod record;
 
 pub use alert::Alert;

@@ -90,12 +90,18 @@ impl RecordProtection {
     /// Protect `payload` of content type `typ` with `padding` zero bytes; returns the whole
     /// record (header + encrypted_record).
     pub fn seal(&mut self, typ: u8, payload: &[u8], padding: usize) -> Result<Vec<u8>, RecordError> {
+        self.seal_limit(typ, payload, padding, MAX_CIPHERTEXT)
+    }
+
+    /// Like [`Self::seal`], but allows a ciphertext up to `limit` bytes (at most 65535):
+    /// for faults that send oversized records on purpose.
+    pub fn seal_limit(&mut self, typ: u8, payload: &[u8], padding: usize, limit: usize) -> Result<Vec<u8>, RecordError> {
         if self.seq == u64::MAX {
             return Err(RecordError::SequenceExhausted);
         }
         let inner_len = payload.len() + 1 + padding;
         let ct_len = inner_len + TAG_LEN;
-        if ct_len > MAX_CIPHERTEXT || ct_len > u16::MAX as usize {
+        if ct_len > limit || ct_len > u16::MAX as usize {
             return Err(RecordError::Overflow);
         }
         let mut out = Vec::with_capacity(5 + ct_len);
