@@ -2,6 +2,10 @@
 //!
 //! - `cargo xtask conformance [ARGS]`: run the scenario catalogue (`harness run ARGS`).
 //! - `cargo xtask test`: run every test of the workspace (nextest when installed).
+//! - `cargo xtask report [merge DIR...] [--compare OLD/results.json]`: (re)write the reports
+//!   in `reports/out/`, merging shard results first when given.
+//! - `cargo xtask bench [--quick] [--check [BASELINE]] [--save [BASELINE]]`: handshake
+//!   benchmarks in ratio mode (`harness/runner/benches/ratio.rs`, `harness::bench::ratio`).
 //! - `cargo xtask certs [--new-keys]`: regenerate the certificate fixtures under
 //!   `certs/fixtures/` (with `--new-keys`, new key pairs too).
 //!
@@ -17,7 +21,15 @@ const USAGE: &str = "usage: cargo xtask <command> [args]
 commands:
   conformance [ARGS]   run the scenario catalogue against the peers (see `--help`)
   test [ARGS]          run the workspace's tests (cargo nextest when installed)
-  certs [--new-keys]   regenerate the certificate fixtures in certs/fixtures/";
+  report [merge DIR...] [--compare OLD/results.json]
+                       write reports/out/{index.html,junit.xml,summary.md} (merging shards)
+  certs [--new-keys]   regenerate the certificate fixtures in certs/fixtures/
+  bench [--quick] [--check [BASELINE]] [--save [BASELINE]] [--kinds K,..] [--slow-own]
+                       handshake latency of every pairing as ratios to rustls<->rustls and
+                       to the crypto floor, instruction counts (callgrind); writes
+                       reports/out/bench.json, appends reports/out/bench-history.jsonl;
+                       --check fails on > 2% more instructions than BASELINE (default
+                       reports/baselines/instructions.json); --slow-own: the gate's self-test";
 
 fn main() -> ExitCode {
     match run() {
@@ -51,6 +63,78 @@ fn status(mut cmd: Command) -> Result<ExitCode> {
     })
 }
 
+/// Debian packages the commands need, each with a command (or `pkg-config` module) that
+/// shows it is there.
+const BUILD_PACKAGES: &[(&str, &str)] = &[
+    ("pkg-config", "pkg-config"),
+    ("pkg-config:openssl", "libssl-dev"),
+    ("openssl", "openssl"),
+    ("cc", "build-essential"),
+];
+
+/// What the tests drive besides the linked libraries: a browser for the HTML report,
+/// tshark for captures, GnuTLS and NSS tools for the command peers.
+const TEST_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", "chromium"),
+    ("tshark", "tshark"),
+    ("gnutls-cli", "gnutls-bin"),
+    ("gnutls-serv", "gnutls-bin"),
+    ("certutil", "libnss3-tools"),
+    ("selfserv", "libnss3-tools"),
+    ("tstclnt", "libnss3-tools"),
+];
+
+fn present(probe: &str) -> bool {
+    match probe.strip_prefix("pkg-config:") {
+        Some(module) => Command::new("pkg-config")
+            .args(["--exists", module])
+            .status()
+            .is_ok_and(|s| s.success()),
+        None => Command::new("sh")
+            .args(["-c", &format!("command -v {probe}")])
+            .output()
+            .is_ok_and(|o| o.status.success()),
+    }
+}
+
+/// Installs the missing Debian packages (as root, with apt-get), or says which are missing.
+fn ensure_packages(wanted: &[(&str, &str)]) -> Result<()> {
+    let mut missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(probe, _)| !present(probe))
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root || !present("apt-get") {
+        bail!(
+            "missing Debian packages: {}; install them with: sudo apt-get install {}",
+            missing.join(" "),
+            missing.join(" ")
+        );
+    }
+    eprintln!("xtask: installing {}", missing.join(" "));
+    let update = Command::new("apt-get").args(["update", "-qq"]).status()?;
+    if !update.success() {
+        bail!("apt-get update failed");
+    }
+    let install = Command::new("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "-qq"])
+        .args(&missing)
+        .status()?;
+    if !install.success() {
+        bail!("apt-get install {} failed", missing.join(" "));
+    }
+    Ok(())
+}
+
 fn has_nextest() -> bool {
     Command::new(cargo())
         .args(["nextest", "--version"])
@@ -67,6 +151,7 @@ fn run() -> Result<ExitCode> {
     let root = root();
     match command.as_str() {
         "conformance" => {
+            ensure_packages(BUILD_PACKAGES)?;
             let mut cmd = Command::new(cargo());
             cmd.current_dir(&root)
                 .args(["run", "--quiet", "--package", "harness", "--bin", "harness", "--", "run"])
@@ -74,6 +159,8 @@ fn run() -> Result<ExitCode> {
             status(cmd)
         }
         "test" => {
+            ensure_packages(BUILD_PACKAGES)?;
+            ensure_packages(TEST_PACKAGES)?;
             let mut cmd = Command::new(cargo());
             cmd.current_dir(&root);
             if has_nextest() {
@@ -91,6 +178,18 @@ fn run() -> Result<ExitCode> {
             doc.current_dir(&root).args(["test", "--workspace", "--doc", "--quiet"]);
             status(doc)
         }
+        "report" => {
+            // `report merge DIR...` and `report DIR...` both merge; bare `report` re-renders.
+            let rest: Vec<String> = match rest.first().map(String::as_str) {
+                Some("merge") => rest.iter().skip(1).cloned().collect(),
+                _ => rest,
+            };
+            let mut cmd = Command::new(cargo());
+            cmd.current_dir(&root)
+                .args(["run", "--quiet", "--package", "harness", "--bin", "harness", "--", "report"])
+                .args(&rest);
+            status(cmd)
+        }
         "certs" => {
             for a in &rest {
                 if a != "--new-keys" {
@@ -101,6 +200,20 @@ fn run() -> Result<ExitCode> {
             cmd.current_dir(&root)
                 .args(["run", "--quiet", "--package", "certs", "--example", "write_fixtures", "--"])
                 .args(&rest);
+            status(cmd)
+        }
+        "bench" => {
+            ensure_packages(BUILD_PACKAGES)?;
+            // `--slow-own` builds with the harness's `bench-slow-own` feature: the `own`
+            // endpoint does extra work per handshake, to show the instruction gate trips.
+            let slow = rest.iter().any(|a| a == "--slow-own");
+            let args: Vec<&String> = rest.iter().filter(|a| *a != "--slow-own").collect();
+            let mut cmd = Command::new(cargo());
+            cmd.current_dir(&root).args(["bench", "--quiet", "--package", "harness", "--bench", "ratio"]);
+            if slow {
+                cmd.args(["--features", "bench-slow-own"]);
+            }
+            cmd.arg("--").args(args);
             status(cmd)
         }
         "-h" | "--help" | "help" => {

@@ -23,6 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios against peers and write results.json.
     Run(RunArgs),
+    /// Write the reports (index.html, junit.xml, summary.md) from results; with several
+    /// results files or directories (shards), merge them first.
+    Report(ReportArgs),
     /// Serve HTTP/1.0 over TLS on 127.0.0.1 (like `openssl s_server -www`).
     Serve(crate::tools::ServeArgs),
     /// Connect, send a GET, print the negotiated parameters and the answer.
@@ -64,6 +67,94 @@ pub struct RunArgs {
     /// Print the case ids and exit.
     #[arg(long)]
     pub list: bool,
+    /// Known deviations (default: known-deviations.toml in the scenario directory).
+    #[arg(long)]
+    pub deviations: Option<PathBuf>,
+    /// A previous results.json: the report marks cases whose verdict changed.
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+    /// Target mode: run the server-side scenarios against a server already running at
+    /// HOST:PORT, with the --peers as clients (default: own).
+    #[arg(long, requires = "ca")]
+    pub target: Option<String>,
+    /// Target mode: the name the clients send (SNI) and verify (default: the target's host).
+    #[arg(long, requires = "target")]
+    pub servername: Option<String>,
+    /// Target mode: trust anchors (PEM) the clients verify the target's certificate with.
+    #[arg(long, requires = "target")]
+    pub ca: Option<PathBuf>,
+}
+
+const DEFAULT_PEERS: &str = "own,rustls,openssl";
+
+fn target_peer(target: &str, args: &RunArgs) -> anyhow::Result<std::sync::Arc<peers::command::TargetPeer>> {
+    let addr = peers::command::target::resolve(target).map_err(anyhow::Error::msg)?;
+    let host = target.rsplit_once(':').map_or(target, |(h, _)| h).trim_matches(['[', ']']);
+    let name = args.servername.clone().unwrap_or_else(|| host.to_string());
+    let ca = args.ca.as_ref().ok_or_else(|| anyhow::anyhow!("--target needs --ca FILE"))?;
+    let pem = std::fs::read_to_string(ca).map_err(|e| anyhow::anyhow!("--ca {}: {e}", ca.display()))?;
+    let peer = peers::command::TargetPeer::probe(addr, &name, &pem).map_err(anyhow::Error::msg)?;
+    Ok(std::sync::Arc::new(peer))
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Results files or directories holding results.json (shards of one run are merged).
+    /// None: read OUT/results.json.
+    pub inputs: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(long, default_value = "reports/out")]
+    pub out: PathBuf,
+    /// Known deviations (default: scenarios/known-deviations.toml of the workspace).
+    #[arg(long)]
+    pub deviations: Option<PathBuf>,
+    /// A previous results.json: cases whose verdict changed are marked.
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+}
+
+/// Writes the reports of `results` into `out` and prints the evaluation against the known
+/// deviations; returns the exit code (0 only when every verdict is as expected).
+pub fn report(
+    results: &Results,
+    out: &Path,
+    deviations: Option<&Path>,
+    compare: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let default_dev = default_scenarios().join("known-deviations.toml");
+    let dev_path = deviations.unwrap_or(&default_dev);
+    let dev = reports::KnownDeviations::load_or_default(dev_path)?;
+    let previous = match compare {
+        Some(p) => Some(Results::read(p)?),
+        None => None,
+    };
+    let written = reports::write_all(results, &dev, previous.as_ref(), out)?;
+    println!(
+        "reports: {}, {}, {}",
+        written.index_html.display(),
+        written.junit_xml.display(),
+        written.summary_md.display()
+    );
+    if previous.is_some() {
+        println!("{} cases changed verdict since {}", written.changed, compare.map(|p| p.display().to_string()).unwrap_or_default());
+    }
+    for line in written.evaluation.messages() {
+        println!("{line}");
+    }
+    Ok(if written.evaluation.ok() { 0 } else { 1 })
+}
+
+/// Runs `harness report`.
+pub fn report_command(args: &ReportArgs) -> anyhow::Result<i32> {
+    let results = if args.inputs.is_empty() {
+        Results::read(&args.out.join("results.json"))?
+    } else {
+        let merged = reports::merge(&args.inputs)?;
+        std::fs::create_dir_all(&args.out).map_err(|e| anyhow::anyhow!("--out {}: {e}", args.out.display()))?;
+        merged.write(&args.out.join("results.json"))?;
+        merged
+    };
+    report(&results, &args.out, args.deviations.as_deref(), args.compare.as_deref())
 }
 
 /// Finds the workspace's `scenarios/` directory: next to the current directory or above it.
@@ -110,7 +201,13 @@ pub fn acceptable(case: &CaseResult) -> bool {
 /// Runs `harness run`; returns the process exit code.
 pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let dir = args.scenarios.clone().unwrap_or_else(default_scenarios);
-    let peers = peers::parse_list(&args.peers).map_err(anyhow::Error::msg)?;
+    let target = match &args.target {
+        Some(t) => Some(target_peer(t, args)?),
+        None => None,
+    };
+    // Target mode: the peers are the clients; our engine unless --peers says otherwise.
+    let peer_list = if target.is_some() && args.peers == DEFAULT_PEERS { "own" } else { args.peers.as_str() };
+    let mut peers = peers::parse_list(peer_list).map_err(anyhow::Error::msg)?;
     let scenarios = scenario::load_dir(&dir)?;
     for f in &args.families {
         if !scenarios.iter().any(|s| &s.family == f) {
@@ -128,7 +225,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         })
         .collect();
     let variants: Vec<_> = selected.iter().flat_map(|s| s.variants()).collect();
-    let mut cases = run::expand(&variants, &peers);
+    let mut cases = match &target {
+        Some(t) => peers::command::target::expand(&variants, &peers, t),
+        None => run::expand(&variants, &peers),
+    };
+    if let Some(t) = target {
+        peers.push(t);
+    }
     if let Some(shard) = args.shard {
         cases = shard.select(cases);
     }
@@ -150,6 +253,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     if let Some(j) = args.jobs {
         opts.jobs = j.max(1);
     }
+    let dev_path = args.deviations.clone().unwrap_or_else(|| dir.join("known-deviations.toml"));
+    let deviations = reports::KnownDeviations::load_or_default(&dev_path)?;
+    // A verdict worth a line while running: not a pass, not a reasoned skip, not listed.
+    let notable = move |r: &CaseResult| {
+        !acceptable(r) && deviations.lookup(&r.id).is_none_or(|(_, d)| d.verdict != r.verdict)
+    };
     let started = now_rfc3339();
     let t0 = Instant::now();
     let total = cases.len();
@@ -168,7 +277,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         let mut bad = 0usize;
         let mut progress = |_done: usize, _total: usize, r: &CaseResult| {
             bar.inc(1);
-            if !acceptable(r) {
+            if notable(r) {
                 bad += 1;
                 bar.println(format!("{:<14} {}  {}", r.verdict, r.id, r.reason.as_deref().unwrap_or("")));
                 bar.set_message(format!("{bad} unexpected"));
@@ -180,7 +289,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     } else {
         let step = (total / 10).max(1);
         let mut progress = |done: usize, total: usize, r: &CaseResult| {
-            if !acceptable(r) {
+            if notable(r) {
                 eprintln!("{:<14} {}  {}", r.verdict, r.id, r.reason.as_deref().unwrap_or(""));
             }
             if done % step == 0 || done == total {
@@ -204,20 +313,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let path = run::write_results(&args.out, &results).map_err(anyhow::Error::msg)?;
     let _ = std::fs::remove_file(&partial);
     print!("{}", crate::matrix::render(&results.cases));
-    let unexpected: Vec<&CaseResult> = results.cases.iter().filter(|c| !acceptable(c)).collect();
     println!("results: {}  ({:.1}s)", display(&path), t0.elapsed().as_secs_f64());
-    if unexpected.is_empty() {
-        Ok(0)
-    } else {
-        println!("{} unexpected verdicts:", unexpected.len());
-        for c in unexpected.iter().take(50) {
-            println!("  {:<14} {}  {}", c.verdict.as_str(), c.id, c.reason.as_deref().unwrap_or(""));
-        }
-        if unexpected.len() > 50 {
-            println!("  ... and {} more (see results.json)", unexpected.len() - 50);
-        }
-        Ok(1)
-    }
+    let dev_path = args.deviations.clone().unwrap_or_else(|| dir.join("known-deviations.toml"));
+    report(&results, &args.out, Some(&dev_path), args.compare.as_deref())
 }
 
 fn display(p: &Path) -> String {

@@ -7,10 +7,14 @@
 //! - [`run`]: cases, parallel execution, verdicts.
 //! - [`transcript`]: decoding what crossed the wire.
 //! - [`matrix`]: the printed matrix.
+//! - [`bench`]: handshake benchmarks (in-memory drivers, ratio mode, instruction counts).
+//! - [`mitm`]: the man-in-the-middle proxy (family `mitm::*`).
 
 pub mod alerts;
+pub mod bench;
 pub mod cli;
 pub mod matrix;
+pub mod mitm;
 pub mod model;
 pub mod peer;
 pub mod peers;

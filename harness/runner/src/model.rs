@@ -322,6 +322,8 @@ pub struct Setup {
     pub client_knobs: std::collections::BTreeMap<String, String>,
     /// The same for the server side.
     pub server_knobs: std::collections::BTreeMap<String, String>,
+    /// A man-in-the-middle proxy between client and server, and what it does.
+    pub mitm: Option<crate::mitm::MitmSpec>,
 }
 
 impl Default for Setup {
@@ -339,6 +341,7 @@ impl Default for Setup {
             credentials: None,
             client_knobs: Default::default(),
             server_knobs: Default::default(),
+            mitm: None,
         }
     }
 }

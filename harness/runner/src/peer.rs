@@ -35,6 +35,18 @@ pub trait Peer: Send + Sync {
 
     /// Make `setup.connections()` connections to `addr`.
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome>;
+
+    /// A server already running elsewhere (target mode): clients connect here instead of the
+    /// runner's listener, and the server's view is the client's, mirrored.
+    fn target(&self) -> Option<SocketAddr> {
+        None
+    }
+
+    /// As server, whether it echoes the application data (the case contract); one that
+    /// answers otherwise (a target, a tool serving a page) makes any answer count.
+    fn echoes(&self) -> bool {
+        true
+    }
 }
 
 /// Bytes one side wrote, in the order written; the transcript is decoded from them.
@@ -60,6 +72,8 @@ pub struct CaseCtx {
     capture: Mutex<Capture>,
     reporter: Option<Reporter>,
     keep_going: bool,
+    /// Secrets both peers log (SSLKEYLOGFILE lines), for the pcapng of a MITM case.
+    key_log: Arc<crate::mitm::KeyLogSink>,
 }
 
 impl std::fmt::Debug for CaseCtx {
@@ -82,7 +96,14 @@ impl CaseCtx {
             capture: Mutex::new(Capture::default()),
             reporter: None,
             keep_going: false,
+            key_log: Arc::default(),
         }
+    }
+
+    /// Where peers log their secrets (rustls `KeyLog`, OpenSSL's keylog callback, our
+    /// engine's hook).
+    pub fn key_log(&self) -> Arc<crate::mitm::KeyLogSink> {
+        self.key_log.clone()
     }
 
     /// A context for a long-running server or a one-off client: each connection's outcome

@@ -234,6 +234,8 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
         server_observed: None,
         duration_ms: None,
         transcript: Vec::new(),
+        pcap: None,
+        keylog: None,
     };
     for (peer, role) in [(&case.client, Role::Client), (&case.server, Role::Server)] {
         if let Err(u) = peer.supports(role, &v.setup) {
@@ -258,8 +260,23 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
             return result;
         }
     };
+    // Target mode: the server already runs elsewhere; the runner's listener goes unused.
+    let addr = case.server.target().unwrap_or(addr);
     let ctx = Arc::new(CaseCtx::new(opts.idle_timeout, started + opts.deadline));
     let setup = Arc::new(v.setup.clone());
+    // A man in the middle: the client connects to the proxy, the proxy to the server.
+    let proxy = match &v.setup.mitm {
+        Some(spec) => match crate::mitm::start(spec, addr, setup.clone(), ctx.clone()) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                result.verdict = Verdict::Error;
+                result.reason = Some(format!("cannot start the MITM proxy: {e}"));
+                return result;
+            }
+        },
+        None => None,
+    };
+    let client_addr = proxy.as_ref().map_or(addr, |p| p.addr);
     let (tx, rx) = mpsc::channel::<(Role, Delivery)>();
     {
         let (peer, ctx, setup, tx) = (case.server.clone(), ctx.clone(), setup.clone(), tx.clone());
@@ -278,7 +295,7 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
         let (peer, ctx, setup, tx) = (case.client.clone(), ctx.clone(), setup.clone(), tx.clone());
         std::thread::spawn(move || {
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                peer.run_client(&setup, addr, &ctx)
+                peer.run_client(&setup, client_addr, &ctx)
             }));
             let d = match r {
                 Ok(o) => Delivery::Outcomes(o),
@@ -318,13 +335,28 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
         // One side finished with a failure: the other may wait on a connection that will
         // never progress; give it the idle timeout, which it already has.
     }
-    let client = client.unwrap_or(Delivery::Hung);
-    let server = server.unwrap_or(Delivery::Hung);
+    let mut client = client.unwrap_or(Delivery::Hung);
+    let mut server = server.unwrap_or(Delivery::Hung);
+    // A server that does not echo (a target, a tool serving a page): any answer counts; a
+    // target is not observed, so its view is the client's, mirrored.
+    if let Delivery::Outcomes(c) = &mut client {
+        if !case.server.echoes() {
+            crate::peers::command::accept_answer(&v.setup, c);
+        }
+        if case.server.target().is_some() && matches!(server, Delivery::Outcomes(_)) {
+            server = Delivery::Outcomes(crate::peers::command::mirror(c));
+        }
+    }
     result.duration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
     let capture = ctx.capture();
     let decoded = transcript::decode(&capture);
     result.transcript = decoded.lines.clone();
-    judge(&mut result, case, client, server, cut, &decoded, opts);
+    let report = proxy.map(crate::mitm::ProxyHandle::finish);
+    judge(&mut result, case, client, server, cut, &decoded, report.as_ref(), opts);
+    if let Some(r) = &report {
+        let out_dir = opts.partial.as_deref().and_then(Path::parent);
+        crate::mitm::fold(&mut result, r, &ctx.key_log().text(), out_dir);
+    }
     result
 }
 
@@ -351,6 +383,7 @@ fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn judge(
     result: &mut CaseResult,
     case: &Case,
@@ -358,6 +391,7 @@ fn judge(
     server: Delivery,
     cut: bool,
     wire: &transcript::Decoded,
+    mitm: Option<&crate::mitm::ProxyReport>,
     opts: &RunOptions,
 ) {
     let names = [case.client.name().to_string(), case.server.name().to_string()];
@@ -392,6 +426,10 @@ fn judge(
             )),
         }
     }
+    if case.variant.setup.mitm.is_none() {
+        let [c, s] = &mut outcomes;
+        reconcile_alerts(c, s);
+    }
     let [c, s] = &outcomes;
     result.observed = c.last().map(Outcome::observed);
     result.server_observed = s.last().map(Outcome::observed);
@@ -399,6 +437,9 @@ fn judge(
         result.verdict = Verdict::Error;
         result.reason = Some(problems.join("; "));
         return;
+    }
+    if mitm.is_some() {
+        return crate::mitm::judge::judge(result, case, c, s, mitm);
     }
     // Harness-side trouble on either side (timeouts, internal errors) is an error, not a
     // protocol verdict.
@@ -432,6 +473,40 @@ fn judge(
     match &case.variant.scenario.expect {
         Expect::Connected => judge_connected(result, case, c, s, &expected),
         Expect::Rejected { alert } => judge_rejected(result, case, c, s, alert),
+        Expect::Truncated | Expect::Timeout => crate::mitm::judge::judge(result, case, c, s, None),
+    }
+}
+
+/// When one side says it sent an alert and the other decoded another one (or the sender
+/// could not name it), the receiver is right: it read the alert off the wire, while some
+/// libraries (rustls) do not say which alert they sent and the adapter infers it from the
+/// error. Only without a proxy in between, which may inject alerts of its own.
+fn reconcile_alerts(client: &mut [Outcome], server: &mut [Outcome]) {
+    for (a, b) in client.iter_mut().zip(server.iter_mut()) {
+        let received_by_b = b.alert().filter(|(_, d)| *d == Direction::Received).map(|(x, _)| x.to_string());
+        let received_by_a = a.alert().filter(|(_, d)| *d == Direction::Received).map(|(x, _)| x.to_string());
+        if let Some(got) = received_by_b {
+            correct_sent(a, got);
+        }
+        if let Some(got) = received_by_a {
+            correct_sent(b, got);
+        }
+    }
+}
+
+fn correct_sent(sender: &mut Outcome, got: String) {
+    if let Some(Failure::Alert {
+        direction: Direction::Sent,
+        description,
+    }) = &mut sender.failure
+        && *description != got
+    {
+        let claimed = std::mem::replace(description, got);
+        let note = format!("alert as the peer received it; the adapter had inferred `{claimed}`");
+        sender.detail = Some(match sender.detail.take() {
+            Some(d) => format!("{d} ({note})"),
+            None => note,
+        });
     }
 }
 

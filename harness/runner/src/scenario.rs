@@ -34,6 +34,11 @@
 //! | `server_name` | string | SNI sent and name verified |
 //! | `app_data` | string | bytes the client sends and the server echoes |
 //! | `client_knobs`, `server_knobs` | table `knob = value` | misbehaviour knobs of our engine (`tls_engine::Knobs::set`); that side is then always `own` |
+//! | `mitm` | action name, or `{ action, record, delay_ms }` | a man-in-the-middle proxy between client and server doing that action ([`crate::mitm::Action`]) |
+//!
+//! Besides `connected` and `rejected`, `expect.result` may be `truncated` (the side under
+//! test reports a connection cut without close_notify) or `timeout` (it gives up on its own
+//! timeout); both are for `mitm` scenarios.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -63,6 +68,10 @@ pub enum Expect {
     Connected,
     /// The side under test rejects with this alert (the one the RFC names).
     Rejected { alert: String },
+    /// The side under test reports that the connection was cut without close_notify.
+    Truncated,
+    /// The side under test gives up on its own timeout.
+    Timeout,
 }
 
 /// One scenario as written.
@@ -148,6 +157,7 @@ const SETUP_KEYS: &[&str] = &[
     "app_data",
     "client_knobs",
     "server_knobs",
+    "mitm",
 ];
 
 /// Loads every `*.toml` scenario file directly under `dir` (sorted by name; the file
@@ -280,6 +290,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                 }
                 Expect::Rejected { alert }
             }
+            ("truncated", None) => Expect::Truncated,
+            ("timeout", None) => Expect::Timeout,
             ("rejected", None) => {
                 return Err(fail(
                     "expect.alert",
@@ -289,7 +301,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             (other, _) => {
                 return Err(fail(
                     "expect.result",
-                    format!("`{other}`: expected connected or rejected"),
+                    format!("`{other}`: expected connected or rejected (or, in mitm scenarios, truncated or timeout)"),
                 ));
             }
         };
@@ -449,7 +461,6 @@ fn apply(s: &mut Setup, key: &str, v: &toml::Value) -> Result<(), String> {
                 knobs.insert(name.clone(), text);
             }
             // The engine checks names and values now, so a typo fails the load, not the run.
-            use crate::peers::own_peer::KnobsByName as _;
             let mut probe = tls_engine::Knobs::default();
             for (name, value) in &knobs {
                 probe.set(name, value).map_err(|e| format!("knob `{name}`: {e}"))?;
@@ -459,6 +470,11 @@ fn apply(s: &mut Setup, key: &str, v: &toml::Value) -> Result<(), String> {
             } else {
                 s.server_knobs = knobs;
             }
+        }
+        "mitm" => {
+            let spec = crate::mitm::MitmSpec::from_toml(v)?;
+            spec.adjust(s)?;
+            s.mitm = Some(spec);
         }
         "app_data" => {
             s.app_data = v
@@ -617,14 +633,23 @@ impl Scenario {
                 checks.insert("resumed".into(), "true".into());
             }
         }
+        match self.expect {
+            Expect::Truncated => {
+                checks.insert("reported".into(), "truncation".into());
+            }
+            Expect::Timeout => {
+                checks.insert("reported".into(), "timeout".into());
+            }
+            _ => {}
+        }
         Expected {
             result: match self.expect {
                 Expect::Connected => ExpectedResult::Connected,
-                Expect::Rejected { .. } => ExpectedResult::Rejected,
+                Expect::Rejected { .. } | Expect::Truncated | Expect::Timeout => ExpectedResult::Rejected,
             },
             alert: match &self.expect {
                 Expect::Rejected { alert } => Some(alert.clone()),
-                Expect::Connected => None,
+                Expect::Connected | Expect::Truncated | Expect::Timeout => None,
             },
             checks,
         }

@@ -49,6 +49,10 @@ fn expects_rejection(c: &CaseResult) -> bool {
 /// The server could not serve the profile (it refused to load the certificate, or aborted the
 /// handshake itself): the client never got to judge the certificate.
 fn server_gave_up(c: &CaseResult) -> bool {
+    // A server that cannot load the profile makes the case a skip, with the reason.
+    if c.verdict == Verdict::Skip && c.reason.as_deref().is_some_and(|r| r.contains("as server")) {
+        return true;
+    }
     let Some(s) = &c.server_observed else {
         return false;
     };

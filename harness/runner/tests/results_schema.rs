@@ -76,6 +76,8 @@ fn matrix_counts_each_verdict() {
         server_observed: None,
         duration_ms: Some(1.5),
         transcript: vec![],
+        pcap: None,
+        keylog: None,
     };
     let cases = vec![
         mk("f::a", "rustls", Verdict::Pass),

@@ -7,6 +7,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match &cli.command {
         Command::Run(args) => harness::cli::run(args),
+        Command::Report(args) => harness::cli::report_command(args),
         Command::Serve(args) => harness::tools::serve(args),
         Command::Connect(args) => harness::tools::connect(args),
     };

@@ -247,13 +247,14 @@ fn select_alpn<'a>(server: &[String], client: &'a [u8]) -> Option<&'a [u8]> {
         .find_map(|p| offered.iter().copied().find(|o| *o == p.as_bytes()))
 }
 
-fn context(setup: &Setup, role: Role) -> Result<SslContext, String> {
+fn context(setup: &Setup, role: Role, key_log: Arc<crate::mitm::KeyLogSink>) -> Result<SslContext, String> {
     let side = setup.side(role);
     let materials = setup.materials()?;
     fn e(what: &'static str) -> impl Fn(openssl::error::ErrorStack) -> String {
         move |err| format!("openssl {what}: {err}")
     }
     let mut b = SslContextBuilder::new(SslMethod::tls()).map_err(e("context"))?;
+    b.set_keylog_callback(move |_, line| key_log.add_line(line));
     let (min, max) = version_bounds(side);
     b.set_min_proto_version(min).map_err(e("min version"))?;
     b.set_max_proto_version(max).map_err(e("max version"))?;
@@ -450,22 +451,34 @@ fn drive<S: Read + Write>(
         }
     };
     // close_notify both ways: the client starts (for HTTP, the server, after its answer).
-    match (role, http) {
+    let closing = match (role, http) {
         (Role::Client, false) => {
             let _ = stream.shutdown();
-            let _ = await_close(&mut stream);
+            await_close(&mut stream)
         }
         (Role::Server, false) => {
-            let _ = await_close(&mut stream);
+            let r = await_close(&mut stream);
             let _ = stream.shutdown();
+            r
         }
         (Role::Client, true) => {
             let _ = stream.shutdown();
+            Ok(())
         }
         (Role::Server, true) => {
             let _ = stream.shutdown();
-            let _ = await_close(&mut stream);
+            await_close(&mut stream)
         }
+    };
+    // A fatal alert while closing (e.g. a record that fails to decrypt) fails the
+    // connection; a bare EOF does not.
+    let log = take_log();
+    if let Err(err) = closing
+        && log.alerts.iter().any(|(_, level, _)| *level == 2)
+    {
+        let mut o = failure(&err, &log, ctx, "close");
+        o.step = o.step.max(Step::AppData);
+        return o;
     }
     if let Some(store) = session
         && let Some(s) = stream.ssl().session()
@@ -474,7 +487,6 @@ fn drive<S: Read + Write>(
     {
         *slot = Some(s.to_owned());
     }
-    let log = take_log();
     negotiated.hrr = log.hrr;
     Outcome::connected(negotiated, received)
 }
@@ -554,12 +566,17 @@ impl Peer for OpensslPeer {
         openssl::version::version().to_string()
     }
 
-    fn supports(&self, _role: Role, setup: &Setup) -> Result<(), Unsupported> {
-        check(setup)
+    fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported> {
+        check(setup)?;
+        // OpenSSL refuses to load some identities (SHA-1 or weak keys under its security
+        // level, malformed certificates): that side cannot be played, which is a skip.
+        context(setup, role, Default::default())
+            .map(|_| ())
+            .map_err(|e| Unsupported(format!("{} cannot load this setup: {e}", openssl::version::version())))
     }
 
     fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
-        let sctx = match context(setup, Role::Server) {
+        let sctx = match context(setup, Role::Server, ctx.key_log()) {
             Ok(c) => c,
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
@@ -587,7 +604,7 @@ impl Peer for OpensslPeer {
     }
 
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
-        let cctx = match context(setup, Role::Client) {
+        let cctx = match context(setup, Role::Client, ctx.key_log()) {
             Ok(c) => c,
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };

@@ -622,16 +622,27 @@ impl Peer for RustlsPeer {
     }
 
     fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported> {
-        let _ = role;
         let materials = setup.materials().map_err(Unsupported)?;
-        let _ = materials;
+        // The identity this side presents must load (rustls refuses e.g. RSA-1024 keys).
+        let identity = match role {
+            Role::Server => Some(&materials.server),
+            Role::Client if setup.client_auth != ClientAuth::None => Some(&materials.client),
+            Role::Client => None,
+        };
+        if let Some(id) = identity {
+            certified_key(&provider(setup.side(role)), id, &[]).map_err(Unsupported)?;
+        }
         Ok(())
     }
 
     fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
         let tap = SchemeTap::new(&setup.server.sig_schemes);
         let config = match server_config(setup, &tap) {
-            Ok(c) => c,
+            Ok(c) => {
+                let mut c = Arc::unwrap_or_clone(c);
+                c.key_log = ctx.key_log();
+                Arc::new(c)
+            }
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
         let mut outcomes = Vec::new();
@@ -664,7 +675,11 @@ impl Peer for RustlsPeer {
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
         let tap = SchemeTap::new(&setup.client.sig_schemes);
         let config = match client_config(setup, &tap) {
-            Ok(c) => c,
+            Ok(c) => {
+                let mut c = Arc::unwrap_or_clone(c);
+                c.key_log = ctx.key_log();
+                Arc::new(c)
+            }
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
         let name = match ServerName::try_from(setup.server_name.clone()) {

@@ -1,0 +1,544 @@
+//! The three implementations as in-memory endpoints: our engine natively (sans-IO), rustls
+//! through `read_tls`/`write_tls`, OpenSSL as an `SslStream` over an in-memory stream.
+
+use std::io::{self, Read, Write};
+use std::sync::{Arc, Mutex};
+
+use certs::{KeyType, Materials};
+use openssl::pkey::PKey;
+use openssl::ssl::{
+    ErrorCode, ShutdownState, Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslSession, SslSessionCacheMode,
+    SslStream, SslVerifyMode, SslVersion,
+};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::X509;
+use rustls::client::Resumption;
+use rustls::crypto::aws_lc_rs::{self as provider_mod, cipher_suite, kx_group};
+use rustls::crypto::{CryptoProvider, SupportedKxGroup};
+use rustls::{HandshakeKind, RootCertStore, SupportedCipherSuite, SupportedProtocolVersion};
+use rustls_pki_types::{PrivateKeyDer, ServerName, UnixTime};
+use tls_engine::{CipherSuite, NamedGroup, ProtocolVersion, StoredSession};
+
+use super::{pump, Group, Impl, MemoryWire, Mode, Observed, Spec, Version};
+
+/// A ticket kept for resumed kinds.
+pub(super) enum Ticket {
+    None,
+    Own(StoredSession),
+}
+
+/// One side of one connection.
+pub(super) trait Endpoint {
+    /// Bytes from the peer.
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), String>;
+    /// Bytes for the peer (empty when there is nothing to send).
+    fn take(&mut self) -> Result<Vec<u8>, String>;
+    /// What this side can tell about the handshake.
+    fn observed(&self) -> Observed;
+    /// The last session ticket received (clients).
+    fn ticket(&mut self) -> Ticket {
+        Ticket::None
+    }
+}
+
+/// Extra, useless work the `own` endpoint does per connection when the `bench-slow-own`
+/// feature is on (never otherwise): about 400 k instructions, a tenth of a handshake. It
+/// exists to show that the instruction-count gate trips on a slower engine without
+/// touching the engine.
+#[inline(never)]
+pub fn own_slowdown() {
+    #[cfg(feature = "bench-slow-own")]
+    {
+        let mut x = std::hint::black_box(0x9E37_79B9_7F4A_7C15u64);
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+        }
+        std::hint::black_box(x);
+    }
+}
+
+// ---- own ---------------------------------------------------------------------------------
+
+struct OwnEndpoint {
+    conn: tls_engine::Connection,
+    ticket: Option<StoredSession>,
+}
+
+impl OwnEndpoint {
+    fn new(conn: Result<tls_engine::Connection, tls_engine::Error>) -> Result<Self, String> {
+        own_slowdown();
+        Ok(OwnEndpoint { conn: conn.map_err(|e| format!("own: {e}"))?, ticket: None })
+    }
+}
+
+impl Endpoint for OwnEndpoint {
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let r = self.conn.handle_input(bytes, UnixTime::now());
+        while let Some(ev) = self.conn.poll_event() {
+            if let tls_engine::Event::NewTicket(t) = ev {
+                self.ticket = Some(t);
+            }
+        }
+        r.map_err(|e| format!("own: {e}"))
+    }
+
+    fn take(&mut self) -> Result<Vec<u8>, String> {
+        Ok(self.conn.take_output())
+    }
+
+    fn observed(&self) -> Observed {
+        let n = self.conn.negotiated();
+        Observed {
+            done: !self.conn.is_handshaking(),
+            resumed: n.map(|n| n.resumed),
+            hrr: n.map(|n| n.hrr),
+            version: n.and_then(|n| {
+                if n.version == ProtocolVersion::TLSv1_3 {
+                    Some(Version::Tls13)
+                } else if n.version == ProtocolVersion::TLSv1_2 {
+                    Some(Version::Tls12)
+                } else {
+                    None
+                }
+            }),
+        }
+    }
+
+    fn ticket(&mut self) -> Ticket {
+        self.ticket.take().map(Ticket::Own).unwrap_or(Ticket::None)
+    }
+}
+
+fn own_suite(spec: &Spec) -> CipherSuite {
+    match (spec.version, spec.cert) {
+        (Version::Tls13, _) => CipherSuite::TLS_AES_128_GCM_SHA256,
+        (Version::Tls12, KeyType::Rsa2048) => CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        (Version::Tls12, _) => CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    }
+}
+
+fn own_group(g: Group) -> NamedGroup {
+    match g {
+        Group::X25519 => NamedGroup::X25519,
+        Group::P256 => NamedGroup::Secp256r1,
+        Group::X25519MlKem768 => NamedGroup::X25519MlKem768,
+    }
+}
+
+fn own_version(spec: &Spec) -> ProtocolVersion {
+    match spec.version {
+        Version::Tls12 => ProtocolVersion::TLSv1_2,
+        Version::Tls13 => ProtocolVersion::TLSv1_3,
+    }
+}
+
+/// Groups a client offers: the kind's group, or for HRR X25519 first (its key share) then
+/// the group the server insists on.
+fn client_groups(spec: &Spec) -> Vec<Group> {
+    match spec.mode {
+        Mode::Hrr => vec![Group::X25519, spec.group],
+        _ => vec![spec.group],
+    }
+}
+
+fn own_client(spec: &Spec, m: &Materials) -> tls_engine::ClientConfig {
+    let mut c = tls_engine::ClientConfig {
+        versions: vec![own_version(spec)],
+        tls12_session_tickets: false,
+        cipher_suites: vec![own_suite(spec)],
+        groups: client_groups(spec).into_iter().map(own_group).collect(),
+        roots: m.roots.clone(),
+        server_name: Some(m.server_name.clone()),
+        ..Default::default()
+    };
+    c.key_share_groups = vec![c.groups[0]];
+    c
+}
+
+fn own_server(spec: &Spec, m: &Materials) -> Result<tls_engine::ServerConfig, String> {
+    let mut c = tls_engine::ServerConfig::new(m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key()))
+        .map_err(|e| format!("own server: {e}"))?;
+    c.versions = vec![own_version(spec)];
+    c.cipher_suites = vec![own_suite(spec)];
+    c.groups = vec![own_group(spec.group)];
+    c.tickets = u8::from(spec.mode == Mode::Resumed);
+    c.tls12_tickets = false;
+    Ok(c)
+}
+
+// ---- rustls ------------------------------------------------------------------------------
+
+struct RustlsEndpoint {
+    conn: rustls::Connection,
+}
+
+impl Endpoint for RustlsEndpoint {
+    fn feed(&mut self, mut bytes: &[u8]) -> Result<(), String> {
+        while !bytes.is_empty() {
+            self.conn.read_tls(&mut bytes).map_err(|e| format!("rustls read_tls: {e}"))?;
+            self.conn.process_new_packets().map_err(|e| format!("rustls: {e}"))?;
+        }
+        Ok(())
+    }
+
+    fn take(&mut self) -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        while self.conn.wants_write() {
+            self.conn.write_tls(&mut out).map_err(|e| format!("rustls write_tls: {e}"))?;
+        }
+        Ok(out)
+    }
+
+    fn observed(&self) -> Observed {
+        let kind = self.conn.handshake_kind();
+        Observed {
+            done: !self.conn.is_handshaking(),
+            resumed: kind.map(|k| k == HandshakeKind::Resumed),
+            hrr: kind.map(|k| k == HandshakeKind::FullWithHelloRetryRequest),
+            version: match self.conn.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => Some(Version::Tls13),
+                Some(rustls::ProtocolVersion::TLSv1_2) => Some(Version::Tls12),
+                _ => None,
+            },
+        }
+    }
+}
+
+fn rustls_provider(spec: &Spec, groups: &[Group]) -> Arc<CryptoProvider> {
+    let suite: SupportedCipherSuite = match (spec.version, spec.cert) {
+        (Version::Tls13, _) => cipher_suite::TLS13_AES_128_GCM_SHA256,
+        (Version::Tls12, KeyType::Rsa2048) => cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        (Version::Tls12, _) => cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    };
+    let kx: Vec<&'static dyn SupportedKxGroup> = groups
+        .iter()
+        .map(|g| match g {
+            Group::X25519 => kx_group::X25519,
+            Group::P256 => kx_group::SECP256R1,
+            Group::X25519MlKem768 => kx_group::X25519MLKEM768,
+        })
+        .collect();
+    Arc::new(CryptoProvider { cipher_suites: vec![suite], kx_groups: kx, ..provider_mod::default_provider() })
+}
+
+fn rustls_versions(spec: &Spec) -> &'static [&'static SupportedProtocolVersion] {
+    static TLS12: [&SupportedProtocolVersion; 1] = [&rustls::version::TLS12];
+    static TLS13: [&SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+    match spec.version {
+        Version::Tls12 => &TLS12,
+        Version::Tls13 => &TLS13,
+    }
+}
+
+fn rustls_client(spec: &Spec, m: &Materials) -> Result<rustls::ClientConfig, String> {
+    let mut roots = RootCertStore::empty();
+    for r in &m.roots {
+        roots.add(r.clone()).map_err(|e| format!("rustls root: {e}"))?;
+    }
+    let mut c = rustls::ClientConfig::builder_with_provider(rustls_provider(spec, &client_groups(spec)))
+        .with_protocol_versions(rustls_versions(spec))
+        .map_err(|e| format!("rustls client: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    c.resumption = if spec.mode == Mode::Resumed { Resumption::in_memory_sessions(16) } else { Resumption::disabled() };
+    Ok(c)
+}
+
+fn rustls_server(spec: &Spec, m: &Materials) -> Result<rustls::ServerConfig, String> {
+    let mut c = rustls::ServerConfig::builder_with_provider(rustls_provider(spec, &[spec.group]))
+        .with_protocol_versions(rustls_versions(spec))
+        .map_err(|e| format!("rustls server: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key()))
+        .map_err(|e| format!("rustls server cert: {e}"))?;
+    if spec.mode == Mode::Resumed {
+        // Stateless tickets: one per handshake, each usable again.
+        c.send_tls13_tickets = 1;
+        c.ticketer = provider_mod::Ticketer::new().map_err(|e| format!("rustls ticketer: {e}"))?;
+    } else {
+        // The default is two tickets: a loop of "full" handshakes would resume.
+        c.send_tls13_tickets = 0;
+        c.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    }
+    Ok(c)
+}
+
+// ---- OpenSSL -----------------------------------------------------------------------------
+
+/// An in-memory duplex: reads what was fed, `WouldBlock` when empty; collects writes.
+#[derive(Debug, Default)]
+struct Mem {
+    rx: Vec<u8>,
+    pos: usize,
+    tx: Vec<u8>,
+}
+
+impl Read for Mem {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let avail = self.rx.get(self.pos..).unwrap_or_default();
+        if avail.is_empty() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl Write for Mem {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tx.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+struct OpensslEndpoint {
+    stream: SslStream<Mem>,
+    started: bool,
+    done: bool,
+}
+
+impl OpensslEndpoint {
+    fn progress(&mut self) -> Result<(), String> {
+        let wants_more = |e: &openssl::ssl::Error| matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE);
+        if !self.done {
+            match self.stream.do_handshake() {
+                Ok(()) => self.done = true,
+                Err(e) if wants_more(&e) => return Ok(()),
+                Err(e) => return Err(format!("openssl handshake: {e}")),
+            }
+        }
+        // Post-handshake messages (tickets).
+        let mut buf = [0u8; 512];
+        loop {
+            match self.stream.ssl_read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(_) => return Err("openssl: unexpected application data".into()),
+                Err(e) if wants_more(&e) || e.code() == ErrorCode::ZERO_RETURN => return Ok(()),
+                Err(e) => return Err(format!("openssl read: {e}")),
+            }
+        }
+    }
+}
+
+impl Drop for OpensslEndpoint {
+    fn drop(&mut self) {
+        // Freed without a shutdown, OpenSSL marks the connection's session not resumable
+        // (`SSL_free` -> `ssl_clear_bad_session`), and with it the shared ticket: mark the
+        // connection as closed, as `SSL_shutdown` would, without sending close_notify.
+        self.stream.set_shutdown(ShutdownState::SENT | ShutdownState::RECEIVED);
+    }
+}
+
+impl Endpoint for OpensslEndpoint {
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let mem = self.stream.get_mut();
+        if mem.pos >= mem.rx.len() {
+            mem.rx.clear();
+            mem.pos = 0;
+        }
+        mem.rx.extend_from_slice(bytes);
+        self.started = true;
+        self.progress()
+    }
+
+    fn take(&mut self) -> Result<Vec<u8>, String> {
+        if !self.started {
+            self.started = true;
+            self.progress()?;
+        }
+        Ok(std::mem::take(&mut self.stream.get_mut().tx))
+    }
+
+    fn observed(&self) -> Observed {
+        let ssl = self.stream.ssl();
+        Observed {
+            done: self.done,
+            resumed: self.done.then(|| ssl.session_reused()),
+            hrr: None,
+            version: match ssl.version2() {
+                Some(SslVersion::TLS1_3) => Some(Version::Tls13),
+                Some(SslVersion::TLS1_2) => Some(Version::Tls12),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Where an OpenSSL client's new-session callback leaves the last session (TLS 1.3 tickets
+/// arrive after the handshake; the callback is OpenSSL's documented way to get them).
+type SessionSlot = Arc<Mutex<Option<SslSession>>>;
+
+fn openssl_ctx(spec: &Spec, m: &Materials, server: bool, slot: Option<SessionSlot>) -> Result<SslContext, String> {
+    let e = |what: &'static str| move |err: openssl::error::ErrorStack| format!("openssl {what}: {err}");
+    let mut b = SslContextBuilder::new(SslMethod::tls()).map_err(e("context"))?;
+    let v = match spec.version {
+        Version::Tls12 => SslVersion::TLS1_2,
+        Version::Tls13 => SslVersion::TLS1_3,
+    };
+    b.set_min_proto_version(Some(v)).map_err(e("version"))?;
+    b.set_max_proto_version(Some(v)).map_err(e("version"))?;
+    b.set_ciphersuites("TLS_AES_128_GCM_SHA256").map_err(e("ciphersuites"))?;
+    b.set_cipher_list("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256").map_err(e("cipher list"))?;
+    let name = |g: &Group| match g {
+        Group::X25519 => Ok("X25519"),
+        Group::P256 => Ok("P-256"),
+        Group::X25519MlKem768 => Err("X25519MLKEM768 is not in OpenSSL 3.0".to_string()),
+    };
+    let groups = if server { vec![spec.group] } else { client_groups(spec) };
+    let names: Vec<&str> = groups.iter().map(name).collect::<Result<_, _>>()?;
+    b.set_groups_list(&names.join(":")).map_err(e("groups"))?;
+    let resumed = spec.mode == Mode::Resumed;
+    if server {
+        let mut chain = m.server.chain.iter();
+        let leaf = chain.next().ok_or("empty chain")?;
+        let leaf = X509::from_der(leaf).map_err(e("certificate"))?;
+        b.set_certificate(&leaf).map_err(e("certificate"))?;
+        for extra in chain {
+            b.add_extra_chain_cert(X509::from_der(extra).map_err(e("chain"))?).map_err(e("chain"))?;
+        }
+        let key = PKey::private_key_from_der(m.server.key.secret_pkcs8_der()).map_err(e("private key"))?;
+        b.set_private_key(&key).map_err(e("private key"))?;
+        b.set_verify(SslVerifyMode::NONE);
+        b.set_session_id_context(b"tls-harness-bench").map_err(e("session id context"))?;
+        if resumed {
+            b.set_num_tickets(1).map_err(e("tickets"))?;
+        } else {
+            b.set_num_tickets(0).map_err(e("tickets"))?;
+            b.set_options(SslOptions::NO_TICKET);
+            b.set_session_cache_mode(SslSessionCacheMode::OFF);
+        }
+    } else {
+        let mut store = X509StoreBuilder::new().map_err(e("store"))?;
+        for r in &m.roots {
+            store.add_cert(X509::from_der(r).map_err(e("root"))?).map_err(e("root"))?;
+        }
+        b.set_verify_cert_store(store.build()).map_err(e("store"))?;
+        b.set_verify(SslVerifyMode::PEER);
+        match slot {
+            Some(slot) if resumed => {
+                b.set_session_cache_mode(SslSessionCacheMode::CLIENT | SslSessionCacheMode::NO_INTERNAL_STORE);
+                b.set_new_session_callback(move |_, session| {
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(session);
+                    }
+                });
+            }
+            _ => {
+                b.set_session_cache_mode(SslSessionCacheMode::OFF);
+                b.set_options(SslOptions::NO_TICKET);
+            }
+        }
+    }
+    Ok(b.build())
+}
+
+// ---- factory -----------------------------------------------------------------------------
+
+enum ClientCfg {
+    Own(Arc<tls_engine::ClientConfig>),
+    Rustls(Arc<rustls::ClientConfig>, ServerName<'static>),
+    Openssl(SslContext, Option<SslSession>, String, SessionSlot),
+}
+
+enum ServerCfg {
+    Own(Arc<tls_engine::ServerConfig>),
+    Rustls(Arc<rustls::ServerConfig>),
+    Openssl(SslContext),
+}
+
+/// Makes fresh connections of one pairing from configurations built once.
+pub(super) struct Factory {
+    client: ClientCfg,
+    server: ServerCfg,
+}
+
+impl Factory {
+    pub(super) fn new(client: Impl, server: Impl, spec: &Spec, m: &Materials) -> Result<Factory, String> {
+        let client = match client {
+            Impl::Own => ClientCfg::Own(Arc::new(own_client(spec, m))),
+            Impl::Rustls => {
+                let name = ServerName::try_from(m.server_name.clone()).map_err(|e| format!("server name: {e}"))?;
+                ClientCfg::Rustls(Arc::new(rustls_client(spec, m)?), name)
+            }
+            Impl::Openssl => {
+                let slot = SessionSlot::default();
+                ClientCfg::Openssl(openssl_ctx(spec, m, false, Some(slot.clone()))?, None, m.server_name.clone(), slot)
+            }
+        };
+        let server = match server {
+            Impl::Own => ServerCfg::Own(Arc::new(own_server(spec, m)?)),
+            Impl::Rustls => ServerCfg::Rustls(Arc::new(rustls_server(spec, m)?)),
+            Impl::Openssl => ServerCfg::Openssl(openssl_ctx(spec, m, true, None)?),
+        };
+        Ok(Factory { client, server })
+    }
+
+    pub(super) fn client(&self) -> Result<Box<dyn Endpoint>, String> {
+        Ok(match &self.client {
+            ClientCfg::Own(c) => Box::new(OwnEndpoint::new(tls_engine::Connection::client(c.clone(), UnixTime::now()))?),
+            ClientCfg::Rustls(c, name) => {
+                let conn = rustls::ClientConnection::new(c.clone(), name.clone()).map_err(|e| format!("rustls: {e}"))?;
+                Box::new(RustlsEndpoint { conn: conn.into() })
+            }
+            ClientCfg::Openssl(ctx, session, name, _) => {
+                let mut ssl = Ssl::new(ctx).map_err(|e| format!("openssl: {e}"))?;
+                ssl.set_connect_state();
+                ssl.set_hostname(name).map_err(|e| format!("openssl SNI: {e}"))?;
+                ssl.param_mut().set_host(name).map_err(|e| format!("openssl host: {e}"))?;
+                if let Some(s) = session {
+                    // SAFETY: the session comes from a connection of this same context.
+                    unsafe { ssl.set_session(&**s) }.map_err(|e| format!("openssl set_session: {e}"))?;
+                }
+                let stream = SslStream::new(ssl, Mem::default()).map_err(|e| format!("openssl: {e}"))?;
+                Box::new(OpensslEndpoint { stream, started: false, done: false })
+            }
+        })
+    }
+
+    pub(super) fn server(&self) -> Result<Box<dyn Endpoint>, String> {
+        Ok(match &self.server {
+            ServerCfg::Own(c) => Box::new(OwnEndpoint::new(tls_engine::Connection::server(c.clone(), UnixTime::now()))?),
+            ServerCfg::Rustls(c) => {
+                let conn = rustls::ServerConnection::new(c.clone()).map_err(|e| format!("rustls: {e}"))?;
+                Box::new(RustlsEndpoint { conn: conn.into() })
+            }
+            ServerCfg::Openssl(ctx) => {
+                let mut ssl = Ssl::new(ctx).map_err(|e| format!("openssl: {e}"))?;
+                ssl.set_accept_state();
+                let stream = SslStream::new(ssl, Mem::default()).map_err(|e| format!("openssl: {e}"))?;
+                Box::new(OpensslEndpoint { stream, started: false, done: false })
+            }
+        })
+    }
+
+    /// For resumed kinds: one full handshake whose ticket the client keeps (own, OpenSSL; the
+    /// rustls client keeps its tickets in its session store and gets a fresh one each time).
+    pub(super) fn prime(&mut self, spec: &Spec) -> Result<(), String> {
+        if spec.mode != Mode::Resumed {
+            return Ok(());
+        }
+        let mut c = self.client()?;
+        let mut s = self.server()?;
+        pump(c.as_mut(), s.as_mut(), &mut MemoryWire)?;
+        match (&mut self.client, c.ticket()) {
+            (ClientCfg::Own(cfg), Ticket::Own(t)) => {
+                let mut new = (**cfg).clone();
+                new.resumption = Some(t);
+                *cfg = Arc::new(new);
+            }
+            (ClientCfg::Openssl(_, session, _, slot), _) => {
+                *session = Some(slot.lock().ok().and_then(|mut s| s.take()).ok_or("openssl client: no session ticket")?);
+            }
+            (ClientCfg::Rustls(..), _) => {}
+            _ => return Err("the priming handshake left the client without a ticket".into()),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,476 @@
+//! Handshake benchmarks: in-memory (and loopback TCP) drivers for every client x server
+//! pairing of `own` (our engine), `rustls` and `openssl`, the ratio mode behind
+//! `cargo xtask bench` and the instruction-count gate.
+//!
+//! - [`Spec`] names one handshake kind (`tls13_full_ecdsa_p256_x25519`, ...).
+//! - [`Pairing`] holds the configurations of one client x server pairing for one kind;
+//!   [`Pairing::handshake`] runs one complete handshake in this thread, moving the bytes
+//!   in memory (or through a loopback TCP connection), and asserts that the handshake was of
+//!   the kind asked for (full, resumed, HelloRetryRequest, protocol version) on every call:
+//!   a loop of "full" handshakes that silently resumes fails loudly instead.
+//! - [`ratio`]: every pairing timed back to back inside each sample, ratios to rustls<->rustls
+//!   and to the crypto floor, `bench.json`, the history file, the baseline check.
+//! - [`valgrind`]: callgrind client requests and the instruction counts.
+//!
+//! Full handshakes are configured without tickets (no server issues any, no client keeps
+//! any); resumed ones with one stateless ticket per handshake on every server.
+//!
+//! With the `bench-slow-own` feature (tests of the regression gate only), the `own`
+//! endpoint does extra, useless work per handshake: see [`own_slowdown`].
+
+pub mod ratio;
+pub mod valgrind;
+
+mod endpoints;
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+
+use certs::{KeyType, Materials};
+
+pub use endpoints::own_slowdown;
+use endpoints::Endpoint;
+
+/// An implementation under benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Impl {
+    /// Our engine (`tls-engine`).
+    Own,
+    /// rustls 0.23 with aws-lc-rs.
+    Rustls,
+    /// The system OpenSSL.
+    Openssl,
+}
+
+impl Impl {
+    /// Every implementation, in report order.
+    pub const ALL: [Impl; 3] = [Impl::Own, Impl::Rustls, Impl::Openssl];
+
+    /// Name as used in pairings (`own`, `rustls`, `openssl`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Impl::Own => "own",
+            Impl::Rustls => "rustls",
+            Impl::Openssl => "openssl",
+        }
+    }
+
+    /// Parses a name.
+    pub fn from_name(s: &str) -> Option<Impl> {
+        Impl::ALL.into_iter().find(|i| i.name() == s)
+    }
+}
+
+impl fmt::Display for Impl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Protocol version of a benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// TLS 1.2 (RFC 5246).
+    Tls12,
+    /// TLS 1.3 (RFC 8446).
+    Tls13,
+}
+
+/// What kind of handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Full handshake; no tickets issued.
+    Full,
+    /// Resumed with a ticket (TLS 1.3 psk_dhe_ke); every server issues one ticket.
+    Resumed,
+    /// Full handshake after a HelloRetryRequest: the client's first key share is X25519,
+    /// the server accepts only `group`.
+    Hrr,
+}
+
+/// Key exchange group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    /// X25519.
+    X25519,
+    /// secp256r1.
+    P256,
+    /// X25519MLKEM768 (not in OpenSSL 3.0).
+    X25519MlKem768,
+}
+
+impl Group {
+    /// Name as used in kinds.
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::X25519 => "x25519",
+            Group::P256 => "p256",
+            Group::X25519MlKem768 => "x25519mlkem768",
+        }
+    }
+}
+
+/// One handshake kind: version, mode, certificate key type and group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Spec {
+    /// Protocol version.
+    pub version: Version,
+    /// Full, resumed or HelloRetryRequest.
+    pub mode: Mode,
+    /// The server's certificate key type (the `certs` profile of that name).
+    pub cert: KeyType,
+    /// The negotiated group.
+    pub group: Group,
+}
+
+impl Spec {
+    /// The headline kind: TLS 1.3 full handshake, ECDSA P-256 chain, X25519.
+    pub const HEADLINE: Spec =
+        Spec { version: Version::Tls13, mode: Mode::Full, cert: KeyType::EcdsaP256, group: Group::X25519 };
+
+    /// `tls13_full_ecdsa_p256_x25519`, `tls13_resumed_...`, `tls13_hrr_...`, `tls12_full_...`.
+    pub fn kind(&self) -> String {
+        let v = match self.version {
+            Version::Tls12 => "tls12",
+            Version::Tls13 => "tls13",
+        };
+        let m = match self.mode {
+            Mode::Full => "full",
+            Mode::Resumed => "resumed",
+            Mode::Hrr => "hrr",
+        };
+        format!("{v}_{m}_{}_{}", self.cert.as_str(), self.group.name())
+    }
+
+    /// Parses what [`Spec::kind`] writes.
+    pub fn from_kind(kind: &str) -> Option<Spec> {
+        Spec::all().into_iter().find(|s| s.kind() == kind)
+    }
+
+    /// Whether `imp` can take part in this kind at all (OpenSSL 3.0 has no X25519MLKEM768).
+    pub fn supports(&self, imp: Impl) -> bool {
+        !(imp == Impl::Openssl && self.group == Group::X25519MlKem768)
+    }
+
+    /// Whether the pairing can run this kind. Not yet: OpenSSL as the resuming client (the
+    /// in-memory OpenSSL client does not offer its stored ticket; OpenSSL as a resuming
+    /// server works).
+    pub fn supports_pairing(&self, client: Impl, server: Impl) -> bool {
+        self.supports(client) && self.supports(server) && !(self.mode == Mode::Resumed && client == Impl::Openssl)
+    }
+
+    /// Whether the kind is possible at all (no TLS 1.2 hybrid, HRR and resumption are TLS 1.3
+    /// here).
+    pub fn valid(&self) -> bool {
+        match self.version {
+            Version::Tls12 => self.mode == Mode::Full && self.group != Group::X25519MlKem768,
+            Version::Tls13 => self.mode != Mode::Hrr || self.group == Group::P256,
+        }
+    }
+
+    /// Every kind the criterion benches cover: full TLS 1.3 for every certificate x group,
+    /// full TLS 1.2 for every certificate over X25519 and P-256, resumed TLS 1.3 for every
+    /// certificate over X25519, HelloRetryRequest (X25519 -> P-256) for every certificate.
+    pub fn all() -> Vec<Spec> {
+        let certs = [KeyType::EcdsaP256, KeyType::Rsa2048, KeyType::Ed25519];
+        let groups = [Group::X25519, Group::P256, Group::X25519MlKem768];
+        let mut out = Vec::new();
+        for cert in certs {
+            for group in groups {
+                out.push(Spec { version: Version::Tls13, mode: Mode::Full, cert, group });
+            }
+        }
+        for cert in certs {
+            out.push(Spec { version: Version::Tls13, mode: Mode::Resumed, cert, group: Group::X25519 });
+            out.push(Spec { version: Version::Tls13, mode: Mode::Hrr, cert, group: Group::P256 });
+            for group in [Group::X25519, Group::P256] {
+                out.push(Spec { version: Version::Tls12, mode: Mode::Full, cert, group });
+            }
+        }
+        out.retain(Spec::valid);
+        out
+    }
+
+    /// The kinds of the ratio mode (`cargo xtask bench`); `quick` keeps the first three.
+    pub fn ratio_set(quick: bool) -> Vec<Spec> {
+        use Group::*;
+        use Mode::*;
+        use Version::*;
+        let s = |version, mode, cert, group| Spec { version, mode, cert, group };
+        let mut v = vec![
+            Spec::HEADLINE,
+            s(Tls13, Resumed, KeyType::EcdsaP256, X25519),
+            s(Tls12, Full, KeyType::EcdsaP256, X25519),
+            s(Tls13, Hrr, KeyType::EcdsaP256, P256),
+            s(Tls13, Full, KeyType::Rsa2048, X25519),
+            s(Tls13, Full, KeyType::Ed25519, X25519),
+            s(Tls13, Full, KeyType::EcdsaP256, P256),
+            s(Tls13, Full, KeyType::EcdsaP256, X25519MlKem768),
+        ];
+        if quick {
+            v.truncate(3);
+        }
+        v
+    }
+
+    /// The certificate materials of this kind.
+    pub fn materials(&self) -> Result<Arc<Materials>, String> {
+        certs::materials(certs::good_profile(self.cert)).map_err(|e| e.to_string())
+    }
+}
+
+/// How the bytes travel between client and server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Handed over in memory, same thread.
+    Memory,
+    /// Through a fresh loopback TCP connection per handshake (connect included), same thread.
+    Tcp,
+}
+
+impl Transport {
+    /// `memory` or `tcp`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Memory => "memory",
+            Transport::Tcp => "tcp",
+        }
+    }
+}
+
+/// A client x server pairing, configured for one kind.
+pub struct Pairing {
+    /// The client.
+    pub client: Impl,
+    /// The server.
+    pub server: Impl,
+    /// The kind.
+    pub spec: Spec,
+    factory: endpoints::Factory,
+    listener: Option<TcpListener>,
+}
+
+impl fmt::Debug for Pairing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pairing({}->{} {})", self.client, self.server, self.spec.kind())
+    }
+}
+
+/// What one handshake looked like, from whichever side can tell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// The handshake completed.
+    pub done: bool,
+    /// Whether it resumed, if this side can tell.
+    pub resumed: Option<bool>,
+    /// Whether a HelloRetryRequest happened, if this side can tell.
+    pub hrr: Option<bool>,
+    /// Negotiated version, if known.
+    pub version: Option<Version>,
+}
+
+impl Pairing {
+    /// Builds both configurations (and, for resumed kinds, the first ticket) and runs one
+    /// checked handshake. Errors say why a pairing cannot run.
+    pub fn new(client: Impl, server: Impl, spec: Spec) -> Result<Pairing, String> {
+        if !spec.valid() {
+            return Err(format!("{}: not a valid kind", spec.kind()));
+        }
+        if !spec.supports_pairing(client, server) {
+            return Err(format!("{client}->{server} cannot do {}", spec.kind()));
+        }
+        let materials = spec.materials()?;
+        let factory = endpoints::Factory::new(client, server, &spec, &materials)?;
+        let mut p = Pairing { client, server, spec, factory, listener: None };
+        // Warm up, and prime the client's ticket for resumed kinds.
+        p.factory.prime(&p.spec)?;
+        p.handshake(Transport::Memory)?;
+        Ok(p)
+    }
+
+    /// `client->server`.
+    pub fn name(&self) -> String {
+        format!("{}->{}", self.client, self.server)
+    }
+
+    /// One complete handshake (plus the post-handshake tickets of resumed kinds), checked.
+    pub fn handshake(&mut self, transport: Transport) -> Result<(), String> {
+        let mut c = self.factory.client()?;
+        let mut s = self.factory.server()?;
+        match transport {
+            Transport::Memory => pump(c.as_mut(), s.as_mut(), &mut MemoryWire)?,
+            Transport::Tcp => {
+                if self.listener.is_none() {
+                    self.listener = Some(TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?);
+                }
+                let listener = self.listener.as_ref().ok_or("no listener")?;
+                let mut wire = TcpWire::connect(listener)?;
+                pump(c.as_mut(), s.as_mut(), &mut wire)?;
+            }
+        }
+        let (oc, os) = (c.observed(), s.observed());
+        self.check(oc, os)
+    }
+
+    fn check(&self, c: Observed, s: Observed) -> Result<(), String> {
+        let what = || format!("{} {}", self.name(), self.spec.kind());
+        if !c.done || !s.done {
+            return Err(format!("{}: handshake did not complete (client {}, server {})", what(), c.done, s.done));
+        }
+        let want_resumed = self.spec.mode == Mode::Resumed;
+        let want_hrr = self.spec.mode == Mode::Hrr;
+        let want_version = self.spec.version;
+        for (side, o) in [("client", c), ("server", s)] {
+            match o.resumed {
+                Some(r) if r != want_resumed => {
+                    return Err(format!("{}: {side} says resumed = {r}, expected {want_resumed} (client {c:?}, server {s:?})", what()));
+                }
+                _ => {}
+            }
+            match o.hrr {
+                Some(h) if h != want_hrr => {
+                    return Err(format!("{}: {side} says HelloRetryRequest = {h}, expected {want_hrr}", what()));
+                }
+                _ => {}
+            }
+            match o.version {
+                Some(v) if v != want_version => {
+                    return Err(format!("{}: {side} negotiated {v:?}, expected {want_version:?}", what()));
+                }
+                _ => {}
+            }
+        }
+        if c.resumed.is_none() && s.resumed.is_none() {
+            return Err(format!("{}: neither side can tell whether the handshake resumed", what()));
+        }
+        Ok(())
+    }
+}
+
+/// Every valid client x server pairing of `spec`, in report order (client-major).
+pub fn pairings_of(spec: &Spec) -> Vec<(Impl, Impl)> {
+    let mut v = Vec::new();
+    for c in Impl::ALL {
+        for s in Impl::ALL {
+            if spec.supports_pairing(c, s) {
+                v.push((c, s));
+            }
+        }
+    }
+    v
+}
+
+trait Wire {
+    fn to_server(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String>;
+    fn to_client(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String>;
+}
+
+struct MemoryWire;
+
+impl Wire for MemoryWire {
+    fn to_server(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        Ok(bytes)
+    }
+    fn to_client(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        Ok(bytes)
+    }
+}
+
+/// Both ends of one loopback connection, driven from this thread: what one side writes is
+/// read back, byte count known, from the other end.
+struct TcpWire {
+    client: TcpStream,
+    server: TcpStream,
+}
+
+impl TcpWire {
+    fn connect(listener: &TcpListener) -> Result<TcpWire, String> {
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let client = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+        let (server, _) = listener.accept().map_err(|e| e.to_string())?;
+        for s in [&client, &server] {
+            s.set_nodelay(true).map_err(|e| e.to_string())?;
+        }
+        Ok(TcpWire { client, server })
+    }
+
+    fn through(from: &mut TcpStream, to: &mut TcpStream, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        from.write_all(&bytes).map_err(|e| e.to_string())?;
+        let mut got = vec![0u8; bytes.len()];
+        to.read_exact(&mut got).map_err(|e| e.to_string())?;
+        Ok(got)
+    }
+}
+
+impl Wire for TcpWire {
+    fn to_server(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        Self::through(&mut self.client, &mut self.server, bytes)
+    }
+    fn to_client(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        Self::through(&mut self.server, &mut self.client, bytes)
+    }
+}
+
+/// Moves bytes until neither side has anything more to send.
+fn pump(c: &mut dyn Endpoint, s: &mut dyn Endpoint, wire: &mut dyn Wire) -> Result<(), String> {
+    for _ in 0..64 {
+        let co = c.take()?;
+        let c_sent = !co.is_empty();
+        if c_sent {
+            s.feed(&wire.to_server(co)?)?;
+        }
+        let so = s.take()?;
+        let s_sent = !so.is_empty();
+        if s_sent {
+            c.feed(&wire.to_client(so)?)?;
+        }
+        if !c_sent && !s_sent {
+            return Ok(());
+        }
+    }
+    Err("handshake did not settle after 64 flights".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip() {
+        for s in Spec::all() {
+            assert_eq!(Spec::from_kind(&s.kind()), Some(s));
+        }
+        assert_eq!(Spec::HEADLINE.kind(), "tls13_full_ecdsa_p256_x25519");
+    }
+
+    #[test]
+    fn every_pairing_runs_the_headline_kind_in_memory_and_over_tcp() {
+        for (c, s) in pairings_of(&Spec::HEADLINE) {
+            let mut p = Pairing::new(c, s, Spec::HEADLINE).unwrap_or_else(|e| panic!("{c}->{s}: {e}"));
+            for _ in 0..2 {
+                p.handshake(Transport::Memory).unwrap_or_else(|e| panic!("{e}"));
+            }
+            p.handshake(Transport::Tcp).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    #[test]
+    fn resumed_and_hrr_kinds_are_what_they_say() {
+        let kinds = ["tls13_resumed_ecdsa_p256_x25519", "tls13_hrr_ecdsa_p256_p256", "tls12_full_rsa2048_x25519"];
+        let mut failures = Vec::new();
+        for kind in kinds {
+            let spec = Spec::from_kind(kind).unwrap_or_else(|| panic!("{kind}"));
+            for (c, s) in pairings_of(&spec) {
+                let r = Pairing::new(c, s, spec).and_then(|mut p| {
+                    (0..3).try_for_each(|_| p.handshake(Transport::Memory))
+                });
+                if let Err(e) = r {
+                    failures.push(format!("{c}->{s} {kind}: {e}"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+}

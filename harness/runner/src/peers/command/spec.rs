@@ -1,0 +1,581 @@
+//! The peer description file (`scenarios/peers/NAME.toml`) and its small template language.
+//!
+//! Templates: `{name}` is a value (`{port}`, `{cert}`, `{groups}`, ...); `{?cond:text}` is
+//! `text` when the condition holds, `{!cond:text}` when it does not (text may hold further
+//! `{...}`). A command argument that expands to nothing is dropped. Conditions are names
+//! joined by `&`, each optionally negated with `!` (see [`Vars::cond`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::model::{ClientAuth, KeyType, Role, Setup, Side, Version};
+
+/// A peer file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerFile {
+    /// Name used in `--peers` and case ids (defaults to the file name).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// One line for the run header and the README.
+    #[serde(default)]
+    pub description: String,
+    /// Executables that must be on PATH; when one is missing every case is `skip`.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Command whose first output line is the version string.
+    #[serde(default)]
+    pub version: Vec<String>,
+    /// Setup values -> the tool's spellings. A value without an entry is unsupported.
+    #[serde(default)]
+    pub spell: Spell,
+    /// How list placeholders are written.
+    #[serde(default)]
+    pub lists: BTreeMap<String, ListFmt>,
+    /// Conditions under which a case is `skip` (both roles), with the reason.
+    #[serde(default)]
+    pub unsupported: BTreeMap<String, String>,
+    /// How outcomes are read from the output (both roles; a role's `read` overrides keys).
+    #[serde(default)]
+    pub read: Read,
+    pub client: Option<RoleSpec>,
+    pub server: Option<RoleSpec>,
+    /// Free-form notes (limitations, deviations); shown nowhere, read by people.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spell {
+    #[serde(default)]
+    pub version: BTreeMap<String, String>,
+    #[serde(default)]
+    pub suite: BTreeMap<String, String>,
+    #[serde(default)]
+    pub group: BTreeMap<String, String>,
+    #[serde(default)]
+    pub sigalg: BTreeMap<String, String>,
+}
+
+/// `{versions}` etc.: each item written as `item` (`{}` is the spelling), joined with `sep`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListFmt {
+    #[serde(default = "default_item")]
+    pub item: String,
+    #[serde(default = "default_sep")]
+    pub sep: String,
+}
+
+fn default_item() -> String {
+    "{}".into()
+}
+
+fn default_sep() -> String {
+    ",".into()
+}
+
+/// How the tool answers the application data in a case (server role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Echo {
+    /// The tool echoes by itself (`gnutls-serv --echo`).
+    #[default]
+    Native,
+    /// The tool prints what it receives and sends its stdin: the runner writes the request
+    /// back to stdin once it shows up in the output (`openssl s_server`).
+    Stdin,
+    /// The tool answers something else (an HTTP page): the client's check is that an answer
+    /// arrived; declared per peer file.
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    /// Commands run first, in order, in the case directory (e.g. a certificate database).
+    #[serde(default)]
+    pub setup: Vec<Vec<String>>,
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub options: Vec<OptionSpec>,
+    /// Server: a regex on the output that says the server listens. Without it the runner
+    /// waits until the port accepts connections.
+    #[serde(default)]
+    pub ready: Option<String>,
+    /// Server: how the tool answers the application data.
+    #[serde(default)]
+    pub echo: Echo,
+    /// Server: a regex that starts each connection's part of the output.
+    #[serde(default)]
+    pub connection: Option<String>,
+    /// Client: how long to wait for the tool to exit after its stdin closed (ms).
+    #[serde(default)]
+    pub linger_ms: Option<u64>,
+    #[serde(default)]
+    pub unsupported: BTreeMap<String, String>,
+    #[serde(default)]
+    pub read: Read,
+}
+
+/// Arguments added when `when` holds, once or once per item of the list `each`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionSpec {
+    #[serde(default)]
+    pub when: Option<String>,
+    #[serde(default)]
+    pub each: Option<String>,
+    pub args: Vec<String>,
+}
+
+/// Output patterns. Every regex runs on stdout and stderr together.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Read {
+    /// The handshake completed.
+    pub connected: Option<String>,
+    pub version: Option<Rule>,
+    pub suite: Option<Rule>,
+    pub group: Option<Rule>,
+    pub sigalg: Option<Rule>,
+    pub alpn: Option<Rule>,
+    /// Present: the connection resumed a session.
+    pub resumed: Option<String>,
+    /// Present: a HelloRetryRequest happened.
+    pub hrr: Option<String>,
+    /// The alert the tool sent / received: captures give a name or a number.
+    pub alert_sent: Option<Rule>,
+    pub alert_received: Option<Rule>,
+    /// A line worth quoting in the report when the connection failed.
+    pub error: Option<String>,
+}
+
+/// A value read from the output: one regex whose captures (joined by a space) are mapped
+/// through `map` (or taken as they are), or a list of `{ regex, value }` tried in order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Rule {
+    Capture {
+        regex: String,
+        #[serde(default)]
+        map: BTreeMap<String, String>,
+    },
+    Cases(Vec<CaseRule>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseRule {
+    pub regex: String,
+    pub value: String,
+}
+
+impl Read {
+    /// `self` with the keys `over` sets replaced.
+    pub fn merged(&self, over: &Read) -> Read {
+        Read {
+            connected: over.connected.clone().or_else(|| self.connected.clone()),
+            version: over.version.clone().or_else(|| self.version.clone()),
+            suite: over.suite.clone().or_else(|| self.suite.clone()),
+            group: over.group.clone().or_else(|| self.group.clone()),
+            sigalg: over.sigalg.clone().or_else(|| self.sigalg.clone()),
+            alpn: over.alpn.clone().or_else(|| self.alpn.clone()),
+            resumed: over.resumed.clone().or_else(|| self.resumed.clone()),
+            hrr: over.hrr.clone().or_else(|| self.hrr.clone()),
+            alert_sent: over.alert_sent.clone().or_else(|| self.alert_sent.clone()),
+            alert_received: over.alert_received.clone().or_else(|| self.alert_received.clone()),
+            error: over.error.clone().or_else(|| self.error.clone()),
+        }
+    }
+
+    /// Every regex, for checking when the file loads.
+    pub fn regexes(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        for (k, v) in [
+            ("connected", &self.connected),
+            ("resumed", &self.resumed),
+            ("hrr", &self.hrr),
+            ("error", &self.error),
+        ] {
+            if let Some(r) = v {
+                out.push((k, r.as_str()));
+            }
+        }
+        for (k, v) in [
+            ("version", &self.version),
+            ("suite", &self.suite),
+            ("group", &self.group),
+            ("sigalg", &self.sigalg),
+            ("alpn", &self.alpn),
+            ("alert_sent", &self.alert_sent),
+            ("alert_received", &self.alert_received),
+        ] {
+            match v {
+                Some(Rule::Capture { regex, .. }) => out.push((k, regex.as_str())),
+                Some(Rule::Cases(cs)) => out.extend(cs.iter().map(|c| (k, c.regex.as_str()))),
+                None => {}
+            }
+        }
+        out
+    }
+}
+
+/// Compiles a pattern of a peer file (multi-line mode: `^` and `$` match at line ends).
+pub fn regex(pattern: &str) -> Result<Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .multi_line(true)
+        .build()
+        .map_err(|e| format!("bad regex `{pattern}`: {e}"))
+}
+
+impl Rule {
+    /// The value this rule reads from `text`, if it matches.
+    pub fn read(&self, text: &str) -> Option<String> {
+        match self {
+            Rule::Capture { regex: r, map } => {
+                let re = regex(r).ok()?;
+                let caps = re.captures(text)?;
+                let got: Vec<&str> = caps.iter().skip(1).flatten().map(|m| m.as_str()).collect();
+                let got = if got.is_empty() {
+                    caps.get(0)?.as_str().to_string()
+                } else {
+                    got.join(" ")
+                };
+                if map.is_empty() {
+                    Some(got)
+                } else {
+                    map.get(&got).cloned()
+                }
+            }
+            Rule::Cases(cases) => cases
+                .iter()
+                .find(|c| regex(&c.regex).is_ok_and(|re| re.is_match(text)))
+                .map(|c| c.value.clone()),
+        }
+    }
+}
+
+/// Loads and checks one peer file.
+pub fn load(path: &Path) -> Result<PeerFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut f: PeerFile = toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+    if f.name.is_none() {
+        f.name = Some(stem);
+    }
+    let at = |field: &str, m: String| format!("{}: {field}: {m}", path.display());
+    if f.client.is_none() && f.server.is_none() {
+        return Err(at("client/server", "describe at least one role".into()));
+    }
+    for (name, table) in [
+        ("version", &f.spell.version),
+        ("suite", &f.spell.suite),
+        ("group", &f.spell.group),
+        ("sigalg", &f.spell.sigalg),
+    ] {
+        for k in table.keys() {
+            let ok = match name {
+                "version" => k.parse::<Version>().is_ok(),
+                "suite" => k.parse::<crate::model::Suite>().is_ok(),
+                "group" => k.parse::<crate::model::Group>().is_ok(),
+                _ => k.parse::<crate::model::SigScheme>().is_ok(),
+            };
+            if !ok {
+                return Err(at(&format!("spell.{name}.{k}"), "not a name the harness knows (IANA spelling)".into()));
+            }
+        }
+    }
+    let mut regexes: Vec<(String, String)> = f.read.regexes().into_iter().map(|(k, r)| (format!("read.{k}"), r.to_string())).collect();
+    for (role, spec) in [("client", &f.client), ("server", &f.server)] {
+        let Some(spec) = spec else { continue };
+        if spec.command.is_empty() {
+            return Err(at(&format!("{role}.command"), "empty command".into()));
+        }
+        regexes.extend(spec.read.regexes().into_iter().map(|(k, r)| (format!("{role}.read.{k}"), r.to_string())));
+        for (k, r) in [("ready", &spec.ready), ("connection", &spec.connection)] {
+            if let Some(r) = r {
+                regexes.push((format!("{role}.{k}"), r.clone()));
+            }
+        }
+        for (i, o) in spec.options.iter().enumerate() {
+            if let Some(e) = &o.each
+                && !LISTS.contains(&e.as_str())
+            {
+                return Err(at(&format!("{role}.options[{i}].each"), format!("`{e}`: expected one of {}", LISTS.join(", "))));
+            }
+            if let Some(w) = &o.when {
+                check_cond(w).map_err(|m| at(&format!("{role}.options[{i}].when"), m))?;
+            }
+        }
+        for c in spec.unsupported.keys() {
+            check_cond(c).map_err(|m| at(&format!("{role}.unsupported"), m))?;
+        }
+    }
+    for c in f.unsupported.keys() {
+        check_cond(c).map_err(|m| at("unsupported", m))?;
+    }
+    for (field, r) in regexes {
+        regex(&r).map_err(|m| at(&field, m))?;
+    }
+    Ok(f)
+}
+
+/// The list placeholders.
+pub const LISTS: &[&str] = &["versions", "suites", "groups", "sigalgs", "alpn"];
+
+/// Condition names.
+pub const CONDS: &[&str] = &[
+    "versions", "suites", "groups", "sigalgs", "alpn", "tls12", "tls13", "tls12_only", "tls13_only",
+    "client_auth", "client_auth_required", "client_auth_optional", "resumption", "first", "resuming",
+    "cert_ecdsa_p256", "cert_ecdsa_p384", "cert_rsa", "cert_ed25519", "client_cert_ed25519",
+    "client_cert_rsa", "other_tls12_only", "other_tls13_only", "hrr_forced",
+];
+
+fn check_cond(c: &str) -> Result<(), String> {
+    for part in c.split('&').map(str::trim) {
+        let name = part.strip_prefix('!').unwrap_or(part).trim();
+        if !CONDS.contains(&name) {
+            return Err(format!("unknown condition `{name}`; known: {}", CONDS.join(", ")));
+        }
+    }
+    Ok(())
+}
+
+/// Everything a template can name, for one role of one connection.
+#[derive(Debug)]
+pub struct Vars<'a> {
+    pub file: &'a PeerFile,
+    pub setup: &'a Setup,
+    pub role: Role,
+    pub port: u16,
+    pub dir: PathBuf,
+    pub conn: usize,
+    pub server_key: KeyType,
+    pub client_key: KeyType,
+}
+
+fn side_versions(side: &Side) -> Vec<Version> {
+    if side.versions.is_empty() {
+        vec![Version::Tls12, Version::Tls13]
+    } else {
+        side.versions.clone()
+    }
+}
+
+impl Vars<'_> {
+    fn side(&self) -> &Side {
+        self.setup.side(self.role)
+    }
+
+    fn other(&self) -> &Side {
+        self.setup.side(match self.role {
+            Role::Client => Role::Server,
+            Role::Server => Role::Client,
+        })
+    }
+
+    /// The spelled items of a list, or the first value without a spelling.
+    pub fn items(&self, list: &str) -> Result<Vec<String>, String> {
+        let side = self.side();
+        let sp = &self.file.spell;
+        let spell = |table: &BTreeMap<String, String>, what: &str, v: String| -> Result<String, String> {
+            table.get(&v).cloned().ok_or_else(|| format!("no {what} `{v}`"))
+        };
+        match list {
+            "versions" => side.versions.iter().map(|v| spell(&sp.version, "version", v.to_string())).collect(),
+            "suites" => side.suites.iter().map(|v| spell(&sp.suite, "cipher suite", v.to_string())).collect(),
+            "groups" => side.groups.iter().map(|v| spell(&sp.group, "group", v.to_string())).collect(),
+            "sigalgs" => side.sig_schemes.iter().map(|v| spell(&sp.sigalg, "signature scheme", v.to_string())).collect(),
+            "alpn" => Ok(side.alpn.clone()),
+            other => Err(format!("unknown list `{other}`")),
+        }
+    }
+
+    fn list_value(&self, list: &str) -> Result<String, String> {
+        let items = self.items(list)?;
+        let fmt = self.file.lists.get(list).cloned().unwrap_or(ListFmt { item: default_item(), sep: default_sep() });
+        Ok(items.iter().map(|i| fmt.item.replace("{}", i)).collect::<Vec<_>>().join(&fmt.sep))
+    }
+
+    /// Whether a condition holds.
+    pub fn cond(&self, expr: &str) -> bool {
+        expr.split('&').map(str::trim).all(|part| match part.strip_prefix('!') {
+            Some(name) => !self.atom(name.trim()),
+            None => self.atom(part),
+        })
+    }
+
+    fn atom(&self, name: &str) -> bool {
+        let side = self.side();
+        let vs = side_versions(side);
+        let other = side_versions(self.other());
+        match name {
+            "versions" => !side.versions.is_empty(),
+            "suites" => !side.suites.is_empty(),
+            "groups" => !side.groups.is_empty(),
+            "sigalgs" => !side.sig_schemes.is_empty(),
+            "alpn" => !side.alpn.is_empty(),
+            "tls12" => vs.contains(&Version::Tls12),
+            "tls13" => vs.contains(&Version::Tls13),
+            "tls12_only" => vs == [Version::Tls12],
+            "tls13_only" => vs == [Version::Tls13],
+            "other_tls12_only" => other == [Version::Tls12],
+            "other_tls13_only" => other == [Version::Tls13],
+            "client_auth" => self.setup.client_auth != ClientAuth::None,
+            "client_auth_required" => self.setup.client_auth == ClientAuth::Required,
+            "client_auth_optional" => self.setup.client_auth == ClientAuth::Optional,
+            "resumption" => self.setup.resumption,
+            "first" => self.conn == 0,
+            "resuming" => self.setup.resumption && self.conn > 0,
+            "cert_ecdsa_p256" => self.server_key == KeyType::EcdsaP256,
+            "cert_ecdsa_p384" => self.server_key == KeyType::EcdsaP384,
+            "cert_rsa" => self.server_key == KeyType::Rsa2048,
+            "cert_ed25519" => self.server_key == KeyType::Ed25519,
+            "client_cert_ed25519" => self.client_key == KeyType::Ed25519,
+            "client_cert_rsa" => self.client_key == KeyType::Rsa2048,
+            // The client's first group is not the server's: a HelloRetryRequest is wanted.
+            "hrr_forced" => {
+                !self.setup.server.groups.is_empty()
+                    && self.setup.client.groups.first() != self.setup.server.groups.first()
+            }
+            _ => false,
+        }
+    }
+
+    fn value(&self, name: &str) -> Result<String, String> {
+        let file = |n: &str| Ok(self.dir.join(n).display().to_string());
+        let mine = match self.role {
+            Role::Client => "client",
+            Role::Server => "server",
+        };
+        let spelled_version = |v: Version| {
+            self.file.spell.version.get(v.as_str()).cloned().ok_or_else(|| format!("no version `{v}`"))
+        };
+        match name {
+            "port" => Ok(self.port.to_string()),
+            "host" => Ok("127.0.0.1".into()),
+            "servername" => Ok(self.setup.server_name.clone()),
+            "dir" => Ok(self.dir.display().to_string()),
+            "conn" => Ok(self.conn.to_string()),
+            "connections" => Ok(self.setup.connections().to_string()),
+            "cert" => file(&format!("{mine}-chain.pem")),
+            "key" => file(&format!("{mine}.key.pem")),
+            "leaf" => file(&format!("{mine}.pem")),
+            "intermediates" => file(&format!("{mine}-intermediates.pem")),
+            "server_cert" => file("server-chain.pem"),
+            "server_key" => file("server.key.pem"),
+            "client_cert" => file("client-chain.pem"),
+            "client_key" => file("client.key.pem"),
+            "ca" => file("roots.pem"),
+            "version_min" => side_versions(self.side()).into_iter().min().map_or(Err("no version".into()), spelled_version),
+            "version_max" => side_versions(self.side()).into_iter().max().map_or(Err("no version".into()), spelled_version),
+            l if LISTS.contains(&l) => self.list_value(l),
+            other => Err(format!("unknown placeholder `{{{other}}}`")),
+        }
+    }
+
+    /// Expands one template.
+    pub fn expand(&self, t: &str, item: Option<&str>) -> Result<String, String> {
+        let mut out = String::new();
+        let mut rest = t;
+        while let Some(open) = rest.find('{') {
+            out.push_str(rest.get(..open).unwrap_or_default());
+            let after = rest.get(open + 1..).unwrap_or_default();
+            // Find the matching close brace.
+            let mut depth = 1usize;
+            let mut end = None;
+            for (i, c) in after.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let end = end.ok_or_else(|| format!("unclosed `{{` in `{t}`"))?;
+            let inner = after.get(..end).unwrap_or_default();
+            rest = after.get(end + 1..).unwrap_or_default();
+            if let Some(body) = inner.strip_prefix('?').or_else(|| inner.strip_prefix('!')) {
+                let negate = inner.starts_with('!');
+                let (cond, text) = body.split_once(':').ok_or_else(|| format!("`{{{inner}}}`: expected {{?cond:text}}"))?;
+                if self.cond(cond) != negate {
+                    out.push_str(&self.expand(text, item)?);
+                }
+            } else if inner == "item" {
+                out.push_str(item.ok_or("`{item}` outside an option with `each`")?);
+            } else {
+                out.push_str(&self.value(inner)?);
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// The command line of this role: command, then the options that apply.
+    pub fn command(&self, spec: &RoleSpec) -> Result<Vec<String>, String> {
+        let mut args = Vec::new();
+        for a in &spec.command {
+            let v = self.expand(a, None)?;
+            // An argument written empty (`""`) stays; one that expands to nothing goes.
+            if !v.is_empty() || a.is_empty() {
+                args.push(v);
+            }
+        }
+        for o in &spec.options {
+            if let Some(w) = &o.when
+                && !self.cond(w)
+            {
+                continue;
+            }
+            let items = match &o.each {
+                Some(list) => self.items(list)?.into_iter().map(Some).collect(),
+                None => vec![None],
+            };
+            for item in items {
+                for a in &o.args {
+                    let v = self.expand(a, item.as_deref())?;
+                    if !v.is_empty() || a.is_empty() {
+                        args.push(v);
+                    }
+                }
+            }
+        }
+        Ok(args)
+    }
+
+    /// Why this role cannot run the setup, if it cannot.
+    pub fn unsupported(&self, spec: &RoleSpec) -> Option<String> {
+        for (cond, reason) in self.file.unsupported.iter().chain(&spec.unsupported) {
+            if self.cond(cond) {
+                return Some(reason.clone());
+            }
+        }
+        for l in LISTS {
+            if let Err(e) = self.items(l) {
+                return Some(format!("{e} (no spelling in the peer file)"));
+            }
+        }
+        // Every template must expand.
+        if let Err(e) = self.command(spec) {
+            return Some(e);
+        }
+        for s in &spec.setup {
+            for a in s {
+                if let Err(e) = self.expand(a, None) {
+                    return Some(e);
+                }
+            }
+        }
+        None
+    }
+}

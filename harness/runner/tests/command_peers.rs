@@ -1,0 +1,290 @@
+//! Command peers: the shipped peer files load; templates expand; an unsupported setup is a
+//! skip; tools run in their own process group and none outlives its case; GnuTLS, NSS and
+//! `openssl s_client`/`s_server` interoperate with our engine (when installed); target mode
+//! against `harness serve` on 127.0.0.1 writes a report.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use harness::model::{KeyType, Role, Setup};
+use harness::peer::{Peer, PeerRef};
+use harness::peers::command::spec::{self, Vars};
+use harness::peers::command::{proc, CommandPeer};
+use reports::Verdict;
+
+/// Tests that start tools run one at a time, so "no tool left" is about their own tools.
+static TOOLS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn tools_lock() -> std::sync::MutexGuard<'static, ()> {
+    TOOLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn peers_dir() -> PathBuf {
+    common::scenarios_dir().join("peers")
+}
+
+fn command_peer(name: &str) -> CommandPeer {
+    CommandPeer::load(&peers_dir().join(format!("{name}.toml"))).expect("peer file loads")
+}
+
+fn installed(tools: &[&str]) -> bool {
+    tools.iter().all(|t| Command::new("sh").args(["-c", &format!("command -v {t}")]).output().is_ok_and(|o| o.status.success()))
+}
+
+const TLS13: &str = r#"
+[[scenario]]
+id = "interop::tls13_cmd"
+title = "TLS 1.3 handshake"
+rfc = "RFC 8446 2"
+requirement = "The handshake completes."
+under_test = "both"
+setup = { versions = ["TLS1.3"], group = "x25519" }
+matrix.cert = ["ecdsa_p256", "rsa2048"]
+expect = { result = "connected" }
+
+[[scenario]]
+id = "interop::tls12_cmd"
+title = "TLS 1.2 handshake"
+rfc = "RFC 5246 7.3"
+requirement = "The handshake completes."
+under_test = "both"
+setup = { versions = ["TLS1.2"], suite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", group = "secp256r1" }
+expect = { result = "connected" }
+"#;
+
+#[test]
+fn shipped_peer_files_load() {
+    for name in ["gnutls", "nss", "openssl-cli"] {
+        let p = command_peer(name);
+        assert_eq!(p.name(), name);
+    }
+    let names = harness::peers::names();
+    for n in ["own", "gnutls", "nss", "openssl-cli"] {
+        assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
+    }
+    assert!(harness::peers::parse_list("own,gnutls,nss").is_ok());
+    let err = harness::peers::parse_list("own,nosuchpeer").err().unwrap_or_default();
+    assert!(err.contains("gnutls"), "{err}");
+}
+
+#[test]
+fn bad_peer_file_names_the_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[client]\ncommand = [\"x\"]\noptions = [{ when = \"no_such_cond\", args = [] }]\n").expect("write");
+    let err = CommandPeer::load(&path).err().unwrap_or_default();
+    assert!(err.contains("client.options[0].when") && err.contains("no_such_cond"), "{err}");
+    std::fs::write(&path, "[spell.group]\nx448 = \"X448\"\n[client]\ncommand = [\"x\"]\n").expect("write");
+    let err = CommandPeer::load(&path).err().unwrap_or_default();
+    assert!(err.contains("spell.group.x448"), "{err}");
+}
+
+#[test]
+fn templates_expand_lists_conditions_and_options() {
+    let file = spec::load(&peers_dir().join("gnutls.toml")).expect("loads");
+    let v = common::variants(TLS13);
+    let setup = &v.first().expect("variant").setup;
+    let vars = Vars {
+        file: &file,
+        setup,
+        role: Role::Server,
+        port: 4433,
+        dir: PathBuf::from("/case"),
+        conn: 0,
+        server_key: KeyType::EcdsaP256,
+        client_key: KeyType::EcdsaP256,
+    };
+    let argv = vars.command(file.server.as_ref().expect("server")).expect("expands");
+    let line = argv.join(" ");
+    assert!(line.contains("--port=4433"), "{line}");
+    assert!(line.contains("--x509certfile=/case/server-chain.pem"), "{line}");
+    assert!(line.contains("--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519"), "{line}");
+    assert!(line.contains("--disable-client-cert"), "{line}");
+    assert!(!line.contains("--alpn"), "{line}");
+    assert_eq!(vars.expand("a{?resumption:-r}{!resumption:-n}b", None).as_deref(), Ok("a-nb"));
+}
+
+#[test]
+fn unsupported_setup_values_are_skips_with_reasons() {
+    let _one = tools_lock();
+    let nss = command_peer("nss");
+    let mut setup = Setup { cert: "ed25519".into(), ..Setup::default() };
+    let r = nss.supports(Role::Server, &setup).expect_err("no Ed25519 in NSS");
+    assert!(r.0.contains("Ed25519"), "{}", r.0);
+    setup.cert = "ecdsa_p256".into();
+    setup.server.groups = vec![harness::model::Group::X25519MlKem768];
+    let gnutls = command_peer("gnutls");
+    let r = gnutls.supports(Role::Server, &setup).expect_err("no hybrid group");
+    assert!(r.0.contains("X25519MLKEM768"), "{}", r.0);
+    // In a run: a skip with the reason, not a failure.
+    let peers: Vec<PeerRef> = vec![common::peer("own"), Arc::new(command_peer("nss"))];
+    let text = TLS13.replace("matrix.cert = [\"ecdsa_p256\", \"rsa2048\"]", "matrix.cert = [\"ed25519\"]");
+    let results = common::run(&text, &peers, &common::quick());
+    for r in results.iter().filter(|r| r.client == "nss" || r.server == "nss") {
+        if r.scenario == "interop::tls13_cmd" {
+            assert_eq!(r.verdict, Verdict::Skip, "{}", r.id);
+            assert!(r.reason.as_deref().unwrap_or_default().contains("Ed25519"), "{:?}", r.reason);
+        }
+    }
+}
+
+/// Processes whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            if cmd.contains(marker) && !cmd.contains("cargo") {
+                found.push(format!("{}: {cmd}", e.file_name().to_string_lossy()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_hanging_tool_is_killed_with_its_whole_process_group_at_the_deadline() {
+    let _one = tools_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A server that never gets ready and forks a grandchild; a client that never connects.
+    let marker = format!("{}.{}", 7000 + std::process::id() % 1000, 1 + std::process::id() % 97);
+    let text = format!(
+        r#"
+description = "hangs"
+[spell]
+version = {{ "TLS1.2" = "1.2", "TLS1.3" = "1.3" }}
+group = {{ x25519 = "x25519", secp256r1 = "p256" }}
+suite = {{ TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = "c02b" }}
+[server]
+command = ["sh", "-c", "sleep {marker} & sleep {marker}; echo never"]
+ready = "never-ready"
+[client]
+command = ["sh", "-c", "sleep {marker} & sleep {marker}"]
+[read]
+connected = "never"
+"#
+    );
+    let path = dir.path().join("hang.toml");
+    std::fs::write(&path, text).expect("write");
+    let hang: PeerRef = Arc::new(CommandPeer::load(&path).expect("loads"));
+    let peers = vec![common::peer("rustls"), hang];
+    let started = Instant::now();
+    let results = common::run(TLS13, &peers, &common::quick());
+    assert!(started.elapsed() < Duration::from_secs(20));
+    for r in results.iter().filter(|r| r.client == "hang" || r.server == "hang") {
+        assert_eq!(r.verdict, Verdict::Error, "{}: {:?}", r.id, r.reason);
+    }
+    // Every tool, grandchildren included, is gone once the run returns.
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(proc::live_groups().is_empty(), "{:?}", proc::live_groups());
+    let left = processes_with(&format!("sleep {marker}"));
+    assert!(left.is_empty(), "survivors: {left:?}");
+}
+
+/// Deadlines that leave room for starting tools (NSS builds a database per case).
+fn tools_opts() -> harness::run::RunOptions {
+    harness::run::RunOptions {
+        jobs: 4,
+        idle_timeout: Duration::from_secs(5),
+        deadline: Duration::from_secs(15),
+        grace: Duration::from_secs(1),
+        partial: None,
+    }
+}
+
+fn interop_with(name: &str, tools: &[&str]) {
+    if !installed(tools) {
+        eprintln!("skipped: {tools:?} not installed");
+        return;
+    }
+    let _one = tools_lock();
+    let peers: Vec<PeerRef> = vec![common::peer("own"), Arc::new(command_peer(name))];
+    let results = common::run(TLS13, &peers, &tools_opts());
+    assert_eq!(results.len(), 3 * 4);
+    for r in &results {
+        assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
+    }
+    assert!(proc::live_groups().is_empty());
+}
+
+#[test]
+fn gnutls_interoperates_in_both_roles() {
+    interop_with("gnutls", &["gnutls-cli", "gnutls-serv"]);
+}
+
+#[test]
+fn nss_interoperates_in_both_roles() {
+    interop_with("nss", &["tstclnt", "selfserv", "certutil", "pk12util"]);
+}
+
+#[test]
+fn openssl_command_line_interoperates_in_both_roles() {
+    interop_with("openssl-cli", &["openssl"]);
+}
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn fixtures(profile: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs/fixtures").join(profile)
+}
+
+#[test]
+fn target_mode_against_harness_serve_writes_a_report() {
+    let f = fixtures("ecdsa_p256");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["serve", "--port", "0", "--peer", "own", "--cert"])
+        .arg(f.join("server-chain.pem"))
+        .arg("--key")
+        .arg(f.join("server.key.pem"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start harness serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let _guard = Guard(child);
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("listening line");
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in `{line}`"))
+        .to_string();
+    let out = tempfile::tempdir().expect("tempdir");
+    let status = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args(["run", "--family", "interop", "--target", &addr, "--servername", "localhost", "--ca"])
+        .arg(f.join("root.pem"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("harness run --target");
+    let text = std::fs::read_to_string(out.path().join("results.json"))
+        .unwrap_or_else(|e| panic!("no results.json ({e}): {}", String::from_utf8_lossy(&status.stderr)));
+    let results: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let cases = results["cases"].as_array().expect("cases");
+    assert!(!cases.is_empty());
+    let passed: Vec<&serde_json::Value> = cases.iter().filter(|c| c["verdict"] == "pass").collect();
+    assert!(passed.len() >= 10, "only {} passes", passed.len());
+    for c in cases {
+        assert_eq!(c["client"], "own");
+        assert_eq!(c["server"], "target");
+        assert_ne!(c["verdict"], "error", "{}: {}", c["id"], c["reason"]);
+    }
+    // The ECDSA target takes no RSA or Ed25519 variant, and no forced HelloRetryRequest.
+    assert!(cases.iter().any(|c| c["id"].as_str().is_some_and(|i| i.contains("rsa2048")) && c["verdict"] == "skip"));
+    assert!(results["run"]["peers"]["target"].as_str().is_some_and(|v| v.contains(&addr)));
+}
