@@ -523,7 +523,9 @@ impl Connection {
                 Err(RecordError::SequenceExhausted) => return Err(Error::internal("read sequence number exhausted")),
                 Err(RecordError::NoContentType) => return Err(Error::internal("no content type")),
             }
-        } else if let Some(Protect::V13(rp)) = &mut c.read {
+        } else if let Some(Protect::V13(rp)) = &mut c.read
+            && !(rec.content_type == ContentType::Alert && !c.handshake_complete)
+        {
             if rec.content_type != ContentType::ApplicationData {
                 return Err(Error::alert(
                     alert::UNEXPECTED_MESSAGE,
@@ -562,6 +564,10 @@ impl Connection {
                 Err(RecordError::SequenceExhausted) => return Err(Error::internal("read sequence number exhausted")),
             }
         } else {
+            // Here without read protection, or a TLS 1.3 alert in the clear during the
+            // handshake: a peer that fails before it has derived its handshake keys (e.g. on a
+            // bad ServerHello) can only send its alert unprotected, and it is its alert that
+            // ends the connection.
             if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
                 return Err(Error::alert(alert::RECORD_OVERFLOW, format!("plaintext record of {} bytes", rec.payload.len())));
             }

@@ -616,6 +616,25 @@ fn judge_rejected(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outc
         ));
         return;
     }
+    // The side not under test gave up on its own (it sent a fatal alert: it could not
+    // present this setup, e.g. OpenSSL refusing to serve a weak certificate chain): the side
+    // under test never got to judge anything.
+    let counterpart = match ut {
+        UnderTest::Client => Some((so, case.server.name(), Role::Server)),
+        UnderTest::Server => Some((co, case.client.name(), Role::Client)),
+        UnderTest::Both => None,
+    };
+    if let Some((o, name, role)) = counterpart
+        && let Some((a, Direction::Sent)) = o.alert()
+    {
+        result.verdict = Verdict::Skip;
+        result.reason = Some(format!(
+            "{name} ({role}) aborted the handshake itself with {a} at step {} ({}); the {ut} was not tested",
+            o.step,
+            o.detail.as_deref().unwrap_or("no detail")
+        ));
+        return;
+    }
     // The alert the side under test sent, seen from either end.
     let sent_by = |role: Role| -> Option<String> {
         let (own, other) = match role {
