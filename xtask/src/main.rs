@@ -135,6 +135,55 @@ fn ensure_packages(wanted: &[(&str, &str)]) -> Result<()> {
     Ok(())
 }
 
+/// The fuzz targets of `harness/fuzz`.
+const FUZZ_TARGETS: &[&str] = &["deframe", "handshake_roundtrip", "extensions_roundtrip", "client", "server"];
+
+/// Runs fuzz targets one after the other with cargo-fuzz (libFuzzer), installing cargo-fuzz
+/// when missing. The toolchain is stable: cargo-fuzz's unstable flags are allowed with
+/// RUSTC_BOOTSTRAP, and no sanitizer is used (the code under test has no `unsafe`).
+fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
+    let mut seconds = 60u64;
+    let mut targets: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seconds" => {
+                seconds = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .context("--seconds needs a number")?;
+            }
+            t if FUZZ_TARGETS.contains(&t) => targets.push(t.to_string()),
+            other => bail!("fuzz: unknown target or flag `{other}`; targets: {}", FUZZ_TARGETS.join(", ")),
+        }
+    }
+    if targets.is_empty() {
+        targets = FUZZ_TARGETS.iter().map(|t| t.to_string()).collect();
+    }
+    if !Command::new(cargo()).args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success()) {
+        let mut install = Command::new(cargo());
+        install.args(["install", "--locked", "cargo-fuzz"]);
+        if status(install)? != ExitCode::SUCCESS {
+            bail!("cannot install cargo-fuzz");
+        }
+    }
+    for t in &targets {
+        eprintln!("xtask: fuzzing {t} for {seconds} s");
+        let mut cmd = Command::new(cargo());
+        cmd.current_dir(root)
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_TARGET_DIR", root.join("target/fuzz"))
+            .args(["fuzz", "run", "--fuzz-dir", "harness/fuzz", "--sanitizer", "none", "-O", t, "--"])
+            .arg(format!("-max_total_time={seconds}"));
+        let code = status(cmd)?;
+        if code != ExitCode::SUCCESS {
+            eprintln!("xtask: {t} found a crash; the input is under harness/fuzz/artifacts/{t}/");
+            return Ok(code);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn has_nextest() -> bool {
     Command::new(cargo())
         .args(["nextest", "--version"])
@@ -190,6 +239,7 @@ fn run() -> Result<ExitCode> {
                 .args(&rest);
             status(cmd)
         }
+        "fuzz" => fuzz(&root, &rest),
         "certs" => {
             for a in &rest {
                 if a != "--new-keys" {
