@@ -4,7 +4,7 @@ pub mod command;
 pub mod noverify;
 mod openssl_peer;
 mod own_peer;
-mod rustls_peer;
+pub(crate) mod rustls_peer;
 
 pub use noverify::NoVerifyRustls;
 pub use openssl_peer::OpensslPeer;

@@ -210,6 +210,50 @@ impl ServerCertVerifier for ServerVerifier {
     }
 }
 
+/// Accepts every certificate and every signature (for [`Verification::None`]).
+#[derive(Debug)]
+struct AcceptAnything {
+    schemes: Vec<SignatureScheme>,
+    tap: Arc<SchemeTap>,
+}
+
+impl ServerCertVerifier for AcceptAnything {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.tap.note(dss.scheme);
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.tap.note(dss.scheme);
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.schemes.clone()
+    }
+}
+
 #[derive(Debug)]
 struct ClientVerifier {
     inner: Arc<dyn ClientCertVerifier>,
@@ -528,7 +572,12 @@ fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup:
             };
             conn.send_close_notify();
             let _ = flush(&mut conn, sock, Step::AppData, ctx);
-            if !http && let Err(o) = await_close(&mut conn, sock, ctx) {
+            // A fatal alert while closing fails the connection; a missing close_notify
+            // (EOF or silence) after a complete exchange does not.
+            if !http
+                && let Err(o) = await_close(&mut conn, sock, ctx)
+                && o.alert().is_some()
+            {
                 return o;
             }
             answer
@@ -549,7 +598,9 @@ fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup:
                 let _ = flush(&mut conn, sock, Step::AppData, ctx);
                 let _ = await_close(&mut conn, sock, ctx);
             } else {
-                if let Err(o) = await_close(&mut conn, sock, ctx) {
+                if let Err(o) = await_close(&mut conn, sock, ctx)
+                    && o.alert().is_some()
+                {
                     return o;
                 }
                 conn.send_close_notify();
@@ -561,20 +612,37 @@ fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup:
     Outcome::connected(negotiated, received)
 }
 
-fn client_config(setup: &Setup, tap: &Arc<SchemeTap>) -> Result<Arc<rustls::ClientConfig>, String> {
+/// Whether the rustls client verifies the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verification {
+    /// Path, dates, name and signatures, as rustls does by default.
+    Full,
+    /// Nothing at all: a test-only client that shows the harness catches a client that does
+    /// not verify (see `rustls-noverify`).
+    None,
+}
+
+fn client_config(setup: &Setup, tap: &Arc<SchemeTap>, verification: Verification) -> Result<Arc<rustls::ClientConfig>, String> {
     let materials = setup.materials()?;
     let provider = Arc::new(provider(&setup.client));
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(&materials)?), provider.clone())
         .build()
         .map_err(|e| format!("rustls server verifier: {e}"))?;
+    let verifier: Arc<dyn ServerCertVerifier> = match verification {
+        Verification::Full => Arc::new(ServerVerifier {
+            inner: verifier,
+            tap: tap.clone(),
+        }),
+        Verification::None => Arc::new(AcceptAnything {
+            schemes: tap.filter(verifier.supported_verify_schemes()),
+            tap: tap.clone(),
+        }),
+    };
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions(&setup.client))
         .map_err(|e| format!("rustls client config: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(ServerVerifier {
-            inner: verifier,
-            tap: tap.clone(),
-        }));
+        .with_custom_certificate_verifier(verifier);
     let mut config = if setup.client_auth == ClientAuth::None {
         builder.with_no_client_auth()
     } else {
@@ -673,8 +741,15 @@ impl Peer for RustlsPeer {
     }
 
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
+        run_client(setup, addr, ctx, Verification::Full)
+    }
+}
+
+/// The rustls client's connections of a case.
+pub(crate) fn run_client(setup: &Setup, addr: SocketAddr, ctx: &CaseCtx, verification: Verification) -> Vec<Outcome> {
+    {
         let tap = SchemeTap::new(&setup.client.sig_schemes);
-        let config = match client_config(setup, &tap) {
+        let config = match client_config(setup, &tap, verification) {
             Ok(c) => {
                 let mut c = Arc::unwrap_or_clone(c);
                 c.key_log = ctx.key_log();
