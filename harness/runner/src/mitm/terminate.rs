@@ -3,17 +3,16 @@
 //! between the two. A client that authenticates the server rejects the first leg; one that
 //! does not completes, and its application data reaches the real server through the attacker.
 
+use crate::peers::rustls_peer::AcceptAnything;
 use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
-use rustls::{Connection, DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
+use rustls::{Connection, SupportedProtocolVersion};
 
 use super::proxy::{Net, ReadResult, Tape};
 use super::{Action, MitmSpec};
@@ -29,44 +28,6 @@ impl ResolvesServerCert for Fixed {
     }
 }
 
-/// The attacker's client towards the real server: accepts any certificate.
-#[derive(Debug)]
-struct AcceptAnything(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Ok(HandshakeSignatureValid::assertion())
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Ok(HandshakeSignatureValid::assertion())
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
 
 fn versions(side: &Side) -> Vec<&'static SupportedProtocolVersion> {
     let mut v = Vec::new();
@@ -128,7 +89,7 @@ fn connections(spec: &MitmSpec, setup: &Setup, ctx: &CaseCtx) -> Result<(Connect
         .with_protocol_versions(&versions(&setup.client))
         .map_err(|e| format!("proxy client config: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
+        .with_custom_certificate_verifier(Arc::new(AcceptAnything::new(&provider)))
         .with_no_client_auth();
     cc.key_log = ctx.key_log();
     cc.alpn_protocols = setup.client.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();

@@ -210,11 +210,22 @@ impl ServerCertVerifier for ServerVerifier {
     }
 }
 
-/// Accepts every certificate and every signature (for [`Verification::None`]).
+/// Accepts every certificate and every signature (for [`Verification::None`], and for the
+/// MITM proxy's own client towards the real server).
 #[derive(Debug)]
-struct AcceptAnything {
+pub(crate) struct AcceptAnything {
     schemes: Vec<SignatureScheme>,
     tap: Arc<SchemeTap>,
+}
+
+impl AcceptAnything {
+    /// Offers every scheme `provider` can verify.
+    pub(crate) fn new(provider: &CryptoProvider) -> Self {
+        AcceptAnything {
+            schemes: provider.signature_verification_algorithms.supported_schemes(),
+            tap: SchemeTap::new(&[]),
+        }
+    }
 }
 
 impl ServerCertVerifier for AcceptAnything {
