@@ -254,6 +254,7 @@ fn run() -> Result<ExitCode> {
         }
         "bench" => {
             ensure_packages(BUILD_PACKAGES)?;
+            ensure_packages(&[("valgrind", "valgrind")])?;
             // `--slow-own` builds with the harness's `bench-slow-own` feature: the `own`
             // endpoint does extra work per handshake, to show the instruction gate trips.
             let slow = rest.iter().any(|a| a == "--slow-own");

@@ -101,9 +101,26 @@ impl KeySchedule {
 
 /// The handshake transcript (RFC 8446 4.4.1): the concatenation of handshake messages,
 /// hashed on demand. Kept as bytes because the hash is known only after ServerHello.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Transcript {
     buf: Vec<u8>,
+    /// A running hash of `buf[..fed]`, so each byte is hashed once per algorithm however
+    /// often the transcript hash is asked for.
+    running: std::cell::RefCell<Option<Running>>,
+}
+
+/// An incremental transcript hash.
+#[derive(Clone)]
+struct Running {
+    alg: HashAlg,
+    ctx: aws_lc_rs::digest::Context,
+    fed: usize,
+}
+
+impl std::fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transcript").field("len", &self.buf.len()).finish_non_exhaustive()
+    }
 }
 
 impl Transcript {
@@ -117,24 +134,48 @@ impl Transcript {
         self.buf.extend_from_slice(msg);
     }
 
+    /// The running context for `h`, brought up to date with everything added so far.
+    fn context(&self, h: HashAlg) -> aws_lc_rs::digest::Context {
+        let mut slot = self.running.borrow_mut();
+        let running = match slot.take() {
+            Some(r) if r.alg == h => r,
+            _ => Running {
+                alg: h,
+                ctx: aws_lc_rs::digest::Context::new(h.digest_alg()),
+                fed: 0,
+            },
+        };
+        let mut running = running;
+        if let Some(new) = self.buf.get(running.fed..) {
+            running.ctx.update(new);
+        }
+        running.fed = self.buf.len();
+        let ctx = running.ctx.clone();
+        *slot = Some(running);
+        ctx
+    }
+
     /// Transcript-Hash of everything so far.
     pub fn hash(&self, h: HashAlg) -> Vec<u8> {
-        h.hash(&self.buf)
+        self.context(h).finish().as_ref().to_vec()
     }
 
     /// Transcript-Hash of everything so far followed by `extra` (e.g. a truncated ClientHello
     /// for PSK binders).
     pub fn hash_with(&self, h: HashAlg, extra: &[u8]) -> Vec<u8> {
-        h.hash_parts(&[&self.buf, extra])
+        let mut ctx = self.context(h);
+        ctx.update(extra);
+        ctx.finish().as_ref().to_vec()
     }
 
     /// Replace ClientHello1 with message_hash (4.4.1), used when a HelloRetryRequest is
     /// sent/received: message_hash || 00 00 Hash.length || Hash(ClientHello1).
     pub fn replace_with_message_hash(&mut self, h: HashAlg) {
-        let digest = h.hash(&self.buf);
+        let digest = self.hash(h);
         let mut b = vec![254u8, 0, 0, digest.len() as u8];
         b.extend_from_slice(&digest);
         self.buf = b;
+        self.running = std::cell::RefCell::new(None);
     }
 
     /// Raw transcript bytes.

@@ -524,7 +524,18 @@ fn value_label(key: &str, v: &toml::Value) -> String {
                 None => short,
             }
         }
-        _ => text.replace(['/', ' '], "_"),
+        // Other lists: their items' labels joined (suites, ALPN protocols, ...).
+        _ => match v {
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|i| value_label(key, i))
+                .collect::<Vec<_>>()
+                .join("+"),
+            _ => text
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' })
+                .collect(),
+        },
     }
 }
 

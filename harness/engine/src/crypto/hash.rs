@@ -21,7 +21,8 @@ impl HashAlg {
         }
     }
 
-    fn digest_alg(self) -> &'static digest::Algorithm {
+    /// The aws-lc-rs digest algorithm.
+    pub(crate) fn digest_alg(self) -> &'static digest::Algorithm {
         match self {
             Self::Sha256 => &digest::SHA256,
             Self::Sha384 => &digest::SHA384,

@@ -20,8 +20,8 @@ fn kx(alg: &'static agreement::Algorithm, rng: &SystemRandom) {
     let b = EphemeralPrivateKey::generate(alg, rng).expect("keygen");
     let pa = a.compute_public_key().expect("public key");
     let pb = b.compute_public_key().expect("public key");
-    let s1 = agreement::agree_ephemeral(a, &UnparsedPublicKey::new(alg, pb.as_ref()), (), |k| Ok(k.len()));
-    let s2 = agreement::agree_ephemeral(b, &UnparsedPublicKey::new(alg, pa.as_ref()), (), |k| Ok(k.len()));
+    let s1 = agreement::agree_ephemeral(a, UnparsedPublicKey::new(alg, pb.as_ref()), (), |k| Ok(k.len()));
+    let s2 = agreement::agree_ephemeral(b, UnparsedPublicKey::new(alg, pa.as_ref()), (), |k| Ok(k.len()));
     assert_eq!(s1, s2);
 }
 
