@@ -524,7 +524,7 @@ impl Connection {
                 Err(RecordError::NoContentType) => return Err(Error::internal("no content type")),
             }
         } else if let Some(Protect::V13(rp)) = &mut c.read
-            && !(rec.content_type == ContentType::Alert && !c.handshake_complete)
+            && (rec.content_type != ContentType::Alert || c.handshake_complete)
         {
             if rec.content_type != ContentType::ApplicationData {
                 return Err(Error::alert(

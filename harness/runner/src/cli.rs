@@ -67,6 +67,10 @@ pub struct RunArgs {
     /// Print the case ids and exit.
     #[arg(long)]
     pub list: bool,
+    /// Run every case N times; a case whose verdict changes between runs is a flake and
+    /// becomes `error`, with the verdicts seen.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
     /// Known deviations (default: known-deviations.toml in the scenario directory).
     #[arg(long)]
     pub deviations: Option<PathBuf>,
@@ -268,6 +272,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         peers.iter().map(|p| p.name()).collect::<Vec<_>>().join(","),
         args.shard.map(|s| format!(", shard {s}")).unwrap_or_default()
     );
+    let again = (args.repeat > 1).then(|| cases.clone());
     let results = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
@@ -292,12 +297,24 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             if notable(r) {
                 eprintln!("{:<14} {}  {}", r.verdict, r.id, r.reason.as_deref().unwrap_or(""));
             }
-            if done % step == 0 || done == total {
+            if done.is_multiple_of(step) || done == total {
                 eprintln!("progress: {done}/{total} cases");
             }
         };
         run::run_cases(cases, &opts, &mut progress)?
     };
+    let mut results = results;
+    if let Some(cases) = again {
+        let quiet = RunOptions {
+            partial: None,
+            ..opts.clone()
+        };
+        for round in 2..=args.repeat {
+            eprintln!("repeat {round}/{}", args.repeat);
+            let other = run::run_cases(cases.clone(), &quiet, &mut |_: usize, _: usize, _: &CaseResult| {})?;
+            run::mark_flakes(&mut results, &other, round);
+        }
+    }
     let results = Results {
         schema_version: SCHEMA_VERSION,
         run: RunInfo {

@@ -669,6 +669,25 @@ fn judge_rejected(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outc
     }
 }
 
+/// Compares a repeated run with the first one (same cases, same order): a case whose verdict
+/// differs is a flake, reported as `error` with both verdicts, whatever they were.
+pub fn mark_flakes(first: &mut [CaseResult], again: &[CaseResult], round: u32) {
+    for (a, b) in first.iter_mut().zip(again) {
+        if a.id != b.id || a.verdict == b.verdict || a.reason.as_deref().is_some_and(|r| r.starts_with("flaky:")) {
+            continue;
+        }
+        let reason = format!(
+            "flaky: {} in the first run, {} in run {round} ({}; then: {})",
+            a.verdict,
+            b.verdict,
+            a.reason.as_deref().unwrap_or("no reason"),
+            b.reason.as_deref().unwrap_or("no reason")
+        );
+        a.verdict = Verdict::Error;
+        a.reason = Some(reason);
+    }
+}
+
 /// Writes the run's results into `dir/results.json`.
 pub fn write_results(dir: &Path, results: &reports::Results) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

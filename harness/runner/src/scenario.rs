@@ -282,7 +282,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                 ));
             }
             ("rejected", Some(alert)) => {
-                if !tls_wire::AlertDescription::from_name(&alert).is_some() {
+                if tls_wire::AlertDescription::from_name(&alert).is_none() {
                     return Err(fail(
                         "expect.alert",
                         format!("`{alert}` is not an alert name (e.g. illegal_parameter)"),

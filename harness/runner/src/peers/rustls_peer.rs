@@ -387,7 +387,7 @@ pub fn alert_for_error(e: &Error) -> Option<(Direction, String)> {
     match e {
         Error::AlertReceived(a) => Some((Direction::Received, alert_name(*a))),
         Error::InvalidCertificate(c) => sent(AlertDescription::from(c.clone())),
-        Error::InvalidMessage(m) => sent(AlertDescription::from(m.clone())),
+        Error::InvalidMessage(m) => sent(AlertDescription::from(*m)),
         Error::DecryptError => sent(AlertDescription::BadRecordMac),
         Error::NoApplicationProtocol => sent(AlertDescription::NoApplicationProtocol),
         Error::NoCertificatesPresented => sent(AlertDescription::CertificateRequired),

@@ -1,0 +1,102 @@
+//! Runner hygiene: a run leaves no thread, socket or child process behind, and a verdict
+//! that changes between repeated runs is reported as a flake.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use reports::{CaseResult, UnderTest, Verdict};
+
+fn count(dir: &str) -> usize {
+    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+}
+
+fn children() -> usize {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            std::fs::read_to_string(e.path().join("stat")).is_ok_and(|stat| {
+                // Field 4 of /proc/PID/stat is the parent pid (after the `(comm)` field).
+                stat.rsplit_once(") ")
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1).map(|ppid| ppid == me))
+                    .unwrap_or(false)
+            })
+        })
+        .count()
+}
+
+/// Waits until `f()` is back at `start` or the time is up; returns the last value.
+fn settle(start: usize, f: impl Fn() -> usize) -> usize {
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = f();
+        if now <= start || Instant::now() > until {
+            return now;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_run_leaves_no_threads_sockets_or_processes() {
+    let all = harness::scenario::load_dir(&common::scenarios_dir()).unwrap();
+    let variants: Vec<_> = all
+        .iter()
+        .filter(|s| {
+            ["interop::tls13_hrr", "interop::alpn_no_overlap", "certificate::expired", "mitm::truncate"]
+                .contains(&s.id.as_str())
+        })
+        .flat_map(|s| s.variants())
+        .collect();
+    let peers = [common::peer("own"), common::peer("rustls"), common::peer("openssl"), common::peer("openssl-cli")];
+    let cases = harness::run::expand(&variants, &peers);
+    assert!(cases.len() > 40);
+    // Warm-up: lazily built certificate caches and the like stay for the process.
+    let _ = harness::run::run_cases(cases.clone(), &common::quick(), &mut |_: usize, _: usize, _: &CaseResult| {}).unwrap();
+    let fds = count("/proc/self/fd");
+    let threads = count("/proc/self/task");
+    let kids = children();
+    let mut opts = common::quick();
+    opts.deadline = Duration::from_secs(10);
+    let results = harness::run::run_cases(cases, &opts, &mut |_: usize, _: usize, _: &CaseResult| {}).unwrap();
+    assert!(results.iter().all(|r| r.verdict != Verdict::Error), "{:#?}", results.iter().filter(|r| r.verdict == Verdict::Error).collect::<Vec<_>>());
+    assert_eq!(settle(fds, || count("/proc/self/fd")), fds, "file descriptors left open");
+    assert_eq!(settle(threads, || count("/proc/self/task")), threads, "threads left running");
+    assert_eq!(settle(kids, children), kids, "child processes left behind");
+}
+
+fn case(id: &str, verdict: Verdict) -> CaseResult {
+    CaseResult {
+        id: id.into(),
+        scenario: "f::s".into(),
+        family: "f".into(),
+        client: "a".into(),
+        server: "b".into(),
+        under_test: UnderTest::Both,
+        rfc: None,
+        requirement: None,
+        verdict,
+        reason: None,
+        expected: None,
+        observed: None,
+        server_observed: None,
+        duration_ms: None,
+        transcript: vec![],
+        pcap: None,
+        keylog: None,
+    }
+}
+
+#[test]
+fn a_changed_verdict_is_a_flake() {
+    let mut first = vec![case("f::s/a->b/1", Verdict::Pass), case("f::s/a->b/2", Verdict::Fail)];
+    let again = vec![case("f::s/a->b/1", Verdict::Pass), case("f::s/a->b/2", Verdict::Pass)];
+    harness::run::mark_flakes(&mut first, &again, 2);
+    assert_eq!(first[0].verdict, Verdict::Pass);
+    assert_eq!(first[1].verdict, Verdict::Error);
+    let reason = first[1].reason.as_deref().unwrap();
+    assert!(reason.starts_with("flaky: fail in the first run, pass in run 2"), "{reason}");
+}
