@@ -100,3 +100,43 @@ fn a_changed_verdict_is_a_flake() {
     let reason = first[1].reason.as_deref().unwrap();
     assert!(reason.starts_with("flaky: fail in the first run, pass in run 2"), "{reason}");
 }
+
+#[test]
+fn shards_merged_equal_one_run() {
+    let all = harness::scenario::load_dir(&common::scenarios_dir()).unwrap();
+    let variants: Vec<_> = all
+        .iter()
+        .filter(|s| s.id == "interop::tls13_client_auth" || s.id == "certificate::expired")
+        .flat_map(|s| s.variants())
+        .collect();
+    let peers = [common::peer("own"), common::peer("rustls"), common::peer("openssl")];
+    let cases = harness::run::expand(&variants, &peers);
+    let run = |cases: Vec<harness::run::Case>| {
+        harness::run::run_cases(cases, &common::quick(), &mut |_: usize, _: usize, _: &CaseResult| {}).unwrap()
+    };
+    let info = |shard: Option<&str>| reports::RunInfo {
+        started: "2026-11-27T00:00:00Z".into(),
+        git: "test".into(),
+        seed: 0,
+        peers: Default::default(),
+        shard: shard.map(str::to_string),
+        duration_ms: None,
+    };
+    let whole = run(cases.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for k in 1..=3 {
+        let shard: harness::run::Shard = format!("{k}/3").parse().unwrap();
+        let results = reports::Results {
+            schema_version: reports::SCHEMA_VERSION,
+            run: info(Some(&shard.to_string())),
+            cases: run(shard.select(cases.clone())),
+        };
+        let d = dir.path().join(format!("shard-{k}"));
+        harness::run::write_results(&d, &results).unwrap();
+        paths.push(d);
+    }
+    let merged = reports::merge(&paths).unwrap();
+    let ids = |v: &[CaseResult]| v.iter().map(|c| (c.id.clone(), c.verdict)).collect::<Vec<_>>();
+    assert_eq!(ids(&merged.cases), ids(&whole), "merged shards differ from one run (ids, order, verdicts)");
+}
