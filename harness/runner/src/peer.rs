@@ -268,6 +268,35 @@ impl Write for Tapped<'_> {
     }
 }
 
+/// A server's connections of a case: accepts `setup.connections()` connections on
+/// `listener`, runs `serve` on each and reports its outcome; stops after a failed connection
+/// unless the context keeps going (`harness serve`), and after a failed accept.
+pub fn serve_each(
+    setup: &Setup,
+    listener: &TcpListener,
+    ctx: &CaseCtx,
+    mut serve: impl FnMut(TcpStream) -> Outcome,
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    for _ in 0..setup.connections() {
+        let sock = match ctx.accept(listener) {
+            Ok(s) => s,
+            Err(e) => {
+                outcomes.push(io_failure(&e, Step::Tcp, ctx));
+                break;
+            }
+        };
+        let o = serve(sock);
+        ctx.report(&o);
+        let stop = !o.is_connected() && !ctx.keep_going();
+        outcomes.push(o);
+        if stop {
+            break;
+        }
+    }
+    outcomes
+}
+
 /// Maps an I/O error of the transport onto an outcome.
 pub fn io_failure(e: &io::Error, step: Step, ctx: &CaseCtx) -> Outcome {
     match e.kind() {

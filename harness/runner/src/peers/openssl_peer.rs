@@ -24,7 +24,7 @@ use crate::model::{
     AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, Side, SigScheme,
     Step, Suite, Version,
 };
-use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
+use crate::peer::{io_failure, serve_each, CaseCtx, Peer, Unsupported};
 use crate::steps::{failed_step, step_of, HsEvent};
 
 /// The OpenSSL peer.
@@ -580,27 +580,10 @@ impl Peer for OpensslPeer {
             Ok(c) => c,
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
-        let mut outcomes = Vec::new();
-        for _ in 0..setup.connections() {
-            let sock = match ctx.accept(&listener) {
-                Ok(s) => s,
-                Err(e) => {
-                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
-                    break;
-                }
-            };
-            let o = match new_ssl(&sctx, setup, Role::Server) {
-                Ok(ssl) => drive(ssl, sock, Role::Server, setup, ctx, None),
-                Err(e) => Outcome::internal(Step::Tcp, e),
-            };
-            ctx.report(&o);
-            let stop = !o.is_connected() && !ctx.keep_going();
-            outcomes.push(o);
-            if stop {
-                break;
-            }
-        }
-        outcomes
+        serve_each(setup, &listener, ctx, |sock| match new_ssl(&sctx, setup, Role::Server) {
+            Ok(ssl) => drive(ssl, sock, Role::Server, setup, ctx, None),
+            Err(e) => Outcome::internal(Step::Tcp, e),
+        })
     }
 
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {

@@ -15,7 +15,7 @@ use crate::model::{
     AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme,
     Step, Suite, Version,
 };
-use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
+use crate::peer::{io_failure, serve_each, CaseCtx, Peer, Unsupported};
 use crate::scenario::expected_version;
 use crate::steps::failed_step;
 
@@ -416,27 +416,10 @@ impl Peer for OwnPeer {
             }
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
-        let mut outcomes = Vec::new();
-        for _ in 0..setup.connections() {
-            let mut sock = match ctx.accept(&listener) {
-                Ok(s) => s,
-                Err(e) => {
-                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
-                    break;
-                }
-            };
-            let o = match Connection::server(config.clone(), now()) {
-                Ok(conn) => drive(conn, &mut sock, Role::Server, setup, ctx).0,
-                Err(e) => Outcome::internal(Step::Tcp, format!("own: {e}")),
-            };
-            ctx.report(&o);
-            let stop = !o.is_connected() && !ctx.keep_going();
-            outcomes.push(o);
-            if stop {
-                break;
-            }
-        }
-        outcomes
+        serve_each(setup, &listener, ctx, |mut sock| match Connection::server(config.clone(), now()) {
+            Ok(conn) => drive(conn, &mut sock, Role::Server, setup, ctx).0,
+            Err(e) => Outcome::internal(Step::Tcp, format!("own: {e}")),
+        })
     }
 
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {

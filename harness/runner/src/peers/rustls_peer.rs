@@ -12,7 +12,7 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
 use rustls::sign::{CertifiedKey, SigningKey};
 use rustls::{
-    AlertDescription, CertificateError, Connection, DigitallySignedStruct, DistinguishedName,
+    AlertDescription, Connection, DigitallySignedStruct, DistinguishedName,
     Error, HandshakeKind, RootCertStore, SignatureScheme, SupportedCipherSuite,
     SupportedProtocolVersion,
 };
@@ -22,7 +22,7 @@ use crate::model::{
     AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme, Step,
     Suite, Version,
 };
-use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
+use crate::peer::{io_failure, serve_each, CaseCtx, Peer, Unsupported};
 
 /// The rustls peer.
 #[derive(Debug, Default)]
@@ -424,19 +424,16 @@ fn fail_outcome(e: &Error, reached: Step) -> Outcome {
             step,
             format!("rustls: {e}"),
         ),
-        None => {
-            // rustls sent an alert we cannot name from the error alone; the runner fills it
-            // in from the wire transcript.
-            let mut o = Outcome::failed(Failure::Closed, step, format!("rustls: {e}"));
-            o.failure = Some(Failure::Alert {
+        // rustls sent an alert we cannot name from the error alone; the runner fills it in
+        // from what the peer received, or from the wire.
+        None => Outcome::failed(
+            Failure::Alert {
                 direction: Direction::Sent,
                 description: String::new(),
-            });
-            if let Error::InvalidCertificate(CertificateError::Other(_)) = e {
-                o.step = Step::Certificate;
-            }
-            o
-        }
+            },
+            step,
+            format!("rustls: {e}"),
+        ),
     }
 }
 
@@ -724,31 +721,10 @@ impl Peer for RustlsPeer {
             }
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
-        let mut outcomes = Vec::new();
-        for _ in 0..setup.connections() {
-            let mut sock = match ctx.accept(&listener) {
-                Ok(s) => s,
-                Err(e) => {
-                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
-                    break;
-                }
-            };
-            let conn = match rustls::ServerConnection::new(config.clone()) {
-                Ok(c) => Connection::Server(c),
-                Err(e) => {
-                    outcomes.push(Outcome::internal(Step::Tcp, format!("rustls: {e}")));
-                    break;
-                }
-            };
-            let o = drive(conn, &mut sock, Role::Server, setup, &tap, ctx);
-            ctx.report(&o);
-            let stop = !o.is_connected() && !ctx.keep_going();
-            outcomes.push(o);
-            if stop {
-                break;
-            }
-        }
-        outcomes
+        serve_each(setup, &listener, ctx, |mut sock| match rustls::ServerConnection::new(config.clone()) {
+            Ok(c) => drive(Connection::Server(c), &mut sock, Role::Server, setup, &tap, ctx),
+            Err(e) => Outcome::internal(Step::Tcp, format!("rustls: {e}")),
+        })
     }
 
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
