@@ -436,6 +436,10 @@ pub struct ClientConfig {
     pub random: Arc<dyn RandomSource>,
     /// Largest plaintext fragment we send (<= 16384).
     pub max_fragment: usize,
+    /// Render the one-line summary of every transcript entry ([`TranscriptEntry::summary`]);
+    /// default true. The entries themselves are always kept; without summaries a handshake
+    /// formats no text (what a benchmark wants).
+    pub transcript_summaries: bool,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -498,6 +502,7 @@ impl Default for ClientConfig {
             knobs: Knobs::default(),
             random: Arc::new(SystemRandom),
             max_fragment: 16384,
+            transcript_summaries: true,
         }
     }
 }
@@ -540,6 +545,10 @@ pub struct ServerConfig {
     pub random: Arc<dyn RandomSource>,
     /// Largest plaintext fragment we send (<= 16384).
     pub max_fragment: usize,
+    /// Render the one-line summary of every transcript entry ([`TranscriptEntry::summary`]);
+    /// default true. The entries themselves are always kept; without summaries a handshake
+    /// formats no text (what a benchmark wants).
+    pub transcript_summaries: bool,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -577,6 +586,7 @@ impl ServerConfig {
             knobs: Knobs::default(),
             random: Arc::new(SystemRandom),
             max_fragment: 16384,
+            transcript_summaries: true,
         })
     }
 }

@@ -55,6 +55,8 @@ pub(crate) struct Common {
     pub negotiated: Option<Negotiated>,
     pub step: Step,
     pub log: Vec<TranscriptEntry>,
+    /// Whether transcript entries carry their one-line summary (config `transcript_summaries`).
+    pub summaries: bool,
     pub now: UnixTime,
     pub max_send_fragment: usize,
     /// Largest inner plaintext content we accept (from the record_size_limit we sent).
@@ -102,6 +104,7 @@ impl Common {
             negotiated: None,
             step: Step::Start,
             log: Vec::new(),
+            summaries: true,
             now,
             max_send_fragment: max_fragment.clamp(1, 16384),
             recv_limit: match knobs.record_size_limit {
@@ -159,13 +162,21 @@ impl Common {
         Ok(b)
     }
 
-    fn log_entry(&mut self, direction: Direction, content_type: ContentType, hs: Option<&HandshakeMessage>, alert: Option<Alert>, summary: String) {
+    /// Appends a transcript entry; `summary` is rendered only when summaries are on.
+    fn log_entry(
+        &mut self,
+        direction: Direction,
+        content_type: ContentType,
+        hs: Option<&HandshakeMessage>,
+        alert: Option<Alert>,
+        summary: impl FnOnce() -> String,
+    ) {
         self.log.push(TranscriptEntry {
             direction,
             content_type,
             handshake_type: hs.map(|m| m.typ),
             alert: alert.map(|a| a.description),
-            summary,
+            summary: if self.summaries { summary() } else { String::new() },
         });
     }
 
@@ -252,12 +263,12 @@ impl Common {
         if msg.typ == HandshakeType::ClientHello {
             self.client_hellos_sent += 1;
         }
-        let mut summary = msg.describe();
         if !muts.is_empty() {
             apply_all(&muts, &mut bytes).map_err(|e| Error::config(format!("knob mutation on {}: {e}", msg.typ)))?;
-            summary = format!("{summary} [mutated: {muts:?}]");
         }
-        self.log_entry(Direction::Sent, ContentType::Handshake, Some(msg), None, summary);
+        self.log_entry(Direction::Sent, ContentType::Handshake, Some(msg), None, || {
+            if muts.is_empty() { msg.describe() } else { format!("{} [mutated: {muts:?}]", msg.describe()) }
+        });
         let plan = RecordPlan::of(&muts);
         if self.knobs.coalesce_handshake && plan == RecordPlan::default() {
             self.pending_handshake.extend_from_slice(&bytes);
@@ -278,7 +289,7 @@ impl Common {
     pub fn send_ccs(&mut self) {
         // Knob `coalesce_handshake`: what was held back goes first.
         let _ = self.flush_pending();
-        self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
+        self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, || "ChangeCipherSpec".into());
         self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
     }
 
@@ -290,7 +301,7 @@ impl Common {
     /// TLS 1.2: send ChangeCipherSpec and switch our write keys.
     pub fn send_ccs12(&mut self, w: RecordProtection12) {
         let _ = self.flush_pending();
-        self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
+        self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, || "ChangeCipherSpec".into());
         self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
         self.write = Some(Protect::V12(w));
     }
@@ -312,7 +323,7 @@ impl Common {
     }
 
     fn send_alert(&mut self, a: Alert) {
-        self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), a.to_string());
+        self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), || a.to_string());
         let payload = a.to_bytes();
         // Failure here (sequence exhausted) leaves nothing more we can send.
         let _ = self.write_records(ContentType::Alert, &payload);
@@ -435,13 +446,15 @@ impl Connection {
     /// A client; the ClientHello is queued in the output immediately.
     pub fn client(config: Arc<ClientConfig>, now: UnixTime) -> Result<Self, Error> {
         let mut common = Common::new(true, config.random.clone(), config.knobs.clone(), config.max_fragment, now);
+        common.summaries = config.transcript_summaries;
         let state = ClientState::start(config, &mut common)?;
         Ok(Self { common, state: Some(HsState::Client(state)) })
     }
 
     /// A server, waiting for a ClientHello.
     pub fn server(config: Arc<ServerConfig>, now: UnixTime) -> Result<Self, Error> {
-        let common = Common::new(false, config.random.clone(), config.knobs.clone(), config.max_fragment, now);
+        let mut common = Common::new(false, config.random.clone(), config.knobs.clone(), config.max_fragment, now);
+        common.summaries = config.transcript_summaries;
         let state = ServerState::start(config)?;
         Ok(Self { common, state: Some(HsState::Server(state)) })
     }
@@ -497,7 +510,7 @@ impl Connection {
             let Some(r) = c.pending_read12.take() else {
                 return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake"));
             };
-            c.log_entry(Direction::Received, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
+            c.log_entry(Direction::Received, ContentType::ChangeCipherSpec, None, None, || "ChangeCipherSpec".into());
             c.read = Some(Protect::V12(r));
             return Ok(());
         }
@@ -508,7 +521,7 @@ impl Connection {
             if rec.payload != [1] {
                 return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec record is not the single byte 0x01"));
             }
-            c.log_entry(Direction::Received, ContentType::ChangeCipherSpec, None, None, "ChangeCipherSpec".into());
+            c.log_entry(Direction::Received, ContentType::ChangeCipherSpec, None, None, || "ChangeCipherSpec".into());
             return Ok(());
         }
         let (typ, data) = if let Some(Protect::V12(rp)) = &mut c.read {
@@ -549,7 +562,7 @@ impl Connection {
                         return Err(Error::alert(alert::BAD_RECORD_MAC, "too much undecryptable early data"));
                     }
                     c.early_data_skip -= len;
-                    c.log_entry(Direction::Received, ContentType::ApplicationData, None, None, format!("early data skipped ({len}B)"));
+                    c.log_entry(Direction::Received, ContentType::ApplicationData, None, None, || format!("early data skipped ({len}B)"));
                     return Ok(());
                 }
                 Err(RecordError::BadRecordMac) => {
@@ -572,7 +585,7 @@ impl Connection {
                 return Err(Error::alert(alert::RECORD_OVERFLOW, format!("plaintext record of {} bytes", rec.payload.len())));
             }
             if rec.content_type == ContentType::ApplicationData && c.skip_plain_early_data {
-                c.log_entry(Direction::Received, ContentType::ApplicationData, None, None, "early data skipped".into());
+                c.log_entry(Direction::Received, ContentType::ApplicationData, None, None, || "early data skipped".into());
                 return Ok(());
             }
             (rec.content_type, rec.payload)
@@ -598,7 +611,7 @@ impl Connection {
                     return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "alert interleaved with a fragmented handshake message"));
                 }
                 let a = Alert::decode(&data).map_err(|e| Error::alert(alert::DECODE_ERROR, format!("malformed alert: {e}")))?;
-                self.common.log_entry(Direction::Received, ContentType::Alert, None, Some(a), a.to_string());
+                self.common.log_entry(Direction::Received, ContentType::Alert, None, Some(a), || a.to_string());
                 match a.description {
                     AlertDescription::CloseNotify => {
                         self.common.peer_closed = true;
@@ -630,7 +643,7 @@ impl Connection {
                     ContentType::ApplicationData,
                     None,
                     None,
-                    format!("ApplicationData {}B", data.len()),
+                    || format!("ApplicationData {}B", data.len()),
                 );
                 if !data.is_empty() {
                     self.common.events.push_back(Event::ApplicationData(data));
@@ -645,7 +658,7 @@ impl Connection {
         let ctx = if self.common.tls12 { DecodeCtx::TLS12 } else { DecodeCtx::TLS13 };
         let msg = HandshakeMessage::decode_with(&raw, &ctx)
             .map_err(|e| Error::alert(u8::from(e.alert()), format!("malformed handshake message: {e}")))?;
-        self.common.log_entry(Direction::Received, ContentType::Handshake, Some(&msg), None, msg.describe());
+        self.common.log_entry(Direction::Received, ContentType::Handshake, Some(&msg), None, || msg.describe());
         let state = self.state.take().ok_or_else(|| Error::internal("no handshake state"))?;
         let next = match state {
             HsState::Client(s) => HsState::Client(s.handle(&mut self.common, msg, raw)?),
@@ -679,7 +692,7 @@ impl Connection {
         if self.common.sent_close {
             return Err(Error::other(ErrorKind::Closed, "close_notify already sent"));
         }
-        self.common.log_entry(Direction::Sent, ContentType::ApplicationData, None, None, format!("ApplicationData {}B", data.len()));
+        self.common.log_entry(Direction::Sent, ContentType::ApplicationData, None, None, || format!("ApplicationData {}B", data.len()));
         let r = self.common.write_records(ContentType::ApplicationData, data);
         r.map_err(|e| self.fail(e))
     }

@@ -1,5 +1,6 @@
 //! The TLS 1.3 key schedule (RFC 8446 7.1) and the transcript hash (4.4.1).
 
+use crate::crypto::hash::Prk;
 use crate::crypto::HashAlg;
 
 /// Which stage of the key schedule the current secret belongs to.
@@ -18,15 +19,18 @@ pub enum Stage {
 pub struct KeySchedule {
     hash: HashAlg,
     secret: Vec<u8>,
+    /// `secret` as an HMAC key, set up once for the several secrets derived from it.
+    prk: Prk,
     stage: Stage,
 }
 
 impl KeySchedule {
     /// Early Secret = HKDF-Extract(0, PSK or 0).
     pub fn new(hash: HashAlg, psk: Option<&[u8]>) -> Self {
-        let zeros = vec![0u8; hash.len()];
-        let secret = hash.extract(&zeros, psk.unwrap_or(&zeros));
-        Self { hash, secret, stage: Stage::Early }
+        let zeros = hash.zeros();
+        let secret = hash.extract(zeros, psk.unwrap_or(zeros));
+        let prk = Prk::new(hash, &secret);
+        Self { hash, secret, prk, stage: Stage::Early }
     }
 
     /// The hash function.
@@ -44,28 +48,28 @@ impl KeySchedule {
         self.stage
     }
 
-    fn empty_hash(&self) -> Vec<u8> {
-        self.hash.hash(b"")
+    fn empty_hash(&self) -> &'static [u8] {
+        self.hash.empty_hash()
     }
 
     /// Derive-Secret(current, label, Messages) given the transcript hash.
     pub fn derive(&self, label: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
-        self.hash.derive_secret(&self.secret, label, transcript_hash)
+        self.prk.derive_secret(label, transcript_hash)
     }
 
     /// binder_key: "ext binder" or "res binder" from the Early Secret.
     pub fn binder_key(&self, resumption: bool) -> Vec<u8> {
         let label: &[u8] = if resumption { b"res binder" } else { b"ext binder" };
-        self.derive(label, &self.empty_hash())
+        self.derive(label, self.empty_hash())
     }
 
     /// Move to the next stage: secret = HKDF-Extract(Derive-Secret(., "derived", ""), ikm).
     /// `ikm` is the (EC)DHE shared secret for the Handshake Secret, or None (zeros) for the
     /// Master Secret.
     pub fn advance(&mut self, ikm: Option<&[u8]>) {
-        let derived = self.derive(b"derived", &self.empty_hash());
-        let zeros = vec![0u8; self.hash.len()];
-        self.secret = self.hash.extract(&derived, ikm.unwrap_or(&zeros));
+        let derived = self.derive(b"derived", self.empty_hash());
+        self.secret = self.hash.extract(&derived, ikm.unwrap_or(self.hash.zeros()));
+        self.prk = Prk::new(self.hash, &self.secret);
         self.stage = match self.stage {
             Stage::Early => Stage::Handshake,
             _ => Stage::Master,

@@ -44,8 +44,8 @@ impl std::fmt::Debug for RecordProtection {
 
 /// The traffic key and IV derived from a traffic secret (RFC 8446 7.3).
 pub fn derive_key_iv(suite: Suite, secret: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let h = suite.hash();
-    (h.expand_label(secret, b"key", b"", suite.key_len()), h.expand_label(secret, b"iv", b"", 12))
+    let prk = super::hash::Prk::new(suite.hash(), secret);
+    (prk.expand_label(b"key", b"", suite.key_len()), prk.expand_label(b"iv", b"", 12))
 }
 
 impl RecordProtection {

@@ -62,38 +62,121 @@ impl HashAlg {
 
     /// HKDF-Extract(salt, IKM); an empty salt means HashLen zero bytes (RFC 5869 2.2).
     pub fn extract(self, salt: &[u8], ikm: &[u8]) -> Vec<u8> {
-        let zeros = vec![0u8; self.len()];
-        let salt = if salt.is_empty() { &zeros[..] } else { salt };
+        let salt = if salt.is_empty() { self.zeros() } else { salt };
         self.hmac(salt, ikm)
+    }
+
+    /// Hash of the empty string ("derived" and binder secrets, RFC 8446 7.1).
+    pub fn empty_hash(self) -> &'static [u8] {
+        const SHA256: [u8; 32] = hex32(*b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        const SHA384: [u8; 48] = hex48(
+            *b"38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b",
+        );
+        match self {
+            Self::Sha256 => &SHA256,
+            Self::Sha384 => &SHA384,
+        }
+    }
+
+    /// HashLen zero bytes.
+    pub fn zeros(self) -> &'static [u8] {
+        const ZEROS: [u8; 48] = [0; 48];
+        &ZEROS[..self.len()]
     }
 
     /// HKDF-Expand(PRK, info, L) (RFC 5869 2.3). `len` must be at most 255 * HashLen.
     pub fn expand(self, prk: &[u8], info: &[u8], len: usize) -> Vec<u8> {
-        let key = hmac::Key::new(self.hmac_alg(), prk);
-        let mut out = Vec::with_capacity(len + self.len());
-        let mut t: Vec<u8> = Vec::new();
-        let mut counter: u8 = 1;
-        while out.len() < len {
-            let mut ctx = hmac::Context::with_key(&key);
-            ctx.update(&t);
-            ctx.update(info);
-            ctx.update(&[counter]);
-            t = ctx.sign().as_ref().to_vec();
-            out.extend_from_slice(&t);
-            counter = counter.wrapping_add(1);
-        }
-        out.truncate(len);
-        out
+        Prk::new(self, prk).expand(&[info], len)
     }
 
     /// HKDF-Expand-Label(Secret, Label, Context, Length) with the "tls13 " prefix (RFC 8446 7.1).
     pub fn expand_label(self, secret: &[u8], label: &[u8], context: &[u8], len: usize) -> Vec<u8> {
-        self.expand(secret, &hkdf_label(label, context, len), len)
+        Prk::new(self, secret).expand_label(label, context, len)
     }
 
     /// Derive-Secret(Secret, Label, Messages) given the transcript hash of Messages.
     pub fn derive_secret(self, secret: &[u8], label: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
         self.expand_label(secret, label, transcript_hash, self.len())
+    }
+}
+
+const fn nibble(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => panic!("not a lower-case hex digit"),
+    }
+}
+
+const fn hex32(h: [u8; 64]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = (nibble(h[2 * i]) << 4) | nibble(h[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+const fn hex48(h: [u8; 96]) -> [u8; 48] {
+    let mut out = [0u8; 48];
+    let mut i = 0;
+    while i < 48 {
+        out[i] = (nibble(h[2 * i]) << 4) | nibble(h[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+/// A secret ready to be expanded: its HMAC key (the padded key hashed once), so that
+/// several labels expanded from one secret pay for the key set-up once.
+#[derive(Clone, Debug)]
+pub struct Prk {
+    hash: HashAlg,
+    key: hmac::Key,
+}
+
+impl Prk {
+    /// The PRK `secret` for `hash`.
+    pub fn new(hash: HashAlg, secret: &[u8]) -> Self {
+        Self { hash, key: hmac::Key::new(hash.hmac_alg(), secret) }
+    }
+
+    /// HKDF-Expand(PRK, info, L) (RFC 5869 2.3) with `info` given in parts.
+    pub fn expand(&self, info: &[&[u8]], len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len);
+        let mut prev: Option<hmac::Tag> = None;
+        let mut counter: u8 = 1;
+        while out.len() < len {
+            let mut ctx = hmac::Context::with_key(&self.key);
+            if let Some(t) = &prev {
+                ctx.update(t.as_ref());
+            }
+            for part in info {
+                ctx.update(part);
+            }
+            ctx.update(&[counter]);
+            let t = ctx.sign();
+            let take = len.saturating_sub(out.len()).min(t.as_ref().len());
+            out.extend_from_slice(t.as_ref().get(..take).unwrap_or_default());
+            prev = Some(t);
+            counter = counter.wrapping_add(1);
+        }
+        out
+    }
+
+    /// HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 7.1); the HkdfLabel is fed
+    /// to HMAC in parts (see [`hkdf_label`] for its encoding).
+    pub fn expand_label(&self, label: &[u8], context: &[u8], len: usize) -> Vec<u8> {
+        let length = (len as u16).to_be_bytes();
+        let label_len = [(6 + label.len()) as u8];
+        let context_len = [context.len() as u8];
+        self.expand(&[&length, &label_len, b"tls13 ", label, &context_len, context], len)
+    }
+
+    /// Derive-Secret(Secret, Label, Messages) given the transcript hash of Messages.
+    pub fn derive_secret(&self, label: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
+        self.expand_label(label, transcript_hash, self.hash.len())
     }
 }
 
@@ -107,4 +190,27 @@ pub fn hkdf_label(label: &[u8], context: &[u8], len: usize) -> Vec<u8> {
     info.push(context.len() as u8);
     info.extend_from_slice(context);
     info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_hashes_are_the_hashes_of_nothing() {
+        for h in [HashAlg::Sha256, HashAlg::Sha384] {
+            assert_eq!(h.empty_hash(), h.hash(b"").as_slice(), "{h:?}");
+        }
+    }
+
+    /// RFC 5869 A.1 (SHA-256, 42 bytes: two blocks), expanded in parts and whole.
+    #[test]
+    fn expand_matches_rfc5869_case_1() {
+        let prk = hex::decode("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5").unwrap();
+        let info = hex::decode("f0f1f2f3f4f5f6f7f8f9").unwrap();
+        let okm = "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865";
+        assert_eq!(hex::encode(HashAlg::Sha256.expand(&prk, &info, 42)), okm);
+        let (a, b) = info.split_at(3);
+        assert_eq!(hex::encode(Prk::new(HashAlg::Sha256, &prk).expand(&[a, b], 42)), okm);
+    }
 }

@@ -21,7 +21,12 @@
 //! Nothing here panics on any input: the DER is parsed by `x509-parser`, every failure of
 //! which is a [`PolicyError`].
 
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
 use rustls_pki_types::CertificateDer;
+use x509_parser::der_parser::oid::Oid;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension, X509Extension};
 use x509_parser::prelude::FromDer;
@@ -130,6 +135,54 @@ impl PolicyError {
             | Self::WeakHash(_)
             | Self::BadAlgorithmParameters(_) => alert::BAD_CERTIFICATE,
         }
+    }
+}
+
+/// The object identifiers this module compares against, in dotted form. Comparisons go
+/// through [`dotted`], which matches the DER content octets against this table (parsed once),
+/// so a known OID never costs a string conversion.
+const KNOWN_OIDS: &[&str] = &[
+    "2.5.29.15",
+    "2.5.29.17",
+    "2.5.29.19",
+    "1.2.840.113549.1.1.1",
+    "1.2.840.113549.1.1.2",
+    "1.2.840.113549.1.1.4",
+    "1.2.840.113549.1.1.5",
+    "1.2.840.113549.1.1.8",
+    "1.2.840.113549.1.1.10",
+    "1.2.840.113549.1.1.11",
+    "1.2.840.113549.1.1.12",
+    "1.2.840.113549.1.1.13",
+    "1.3.14.3.2.26",
+    "1.3.14.3.2.29",
+    "1.2.840.10045.2.1",
+    "1.2.840.10045.3.1.7",
+    "1.2.840.10045.4.1",
+    "1.2.840.10045.4.3.2",
+    "1.2.840.10045.4.3.3",
+    "1.2.840.10045.4.3.4",
+    "1.2.840.10040.4.3",
+    "1.3.101.112",
+    "1.3.132.0.34",
+    "1.3.132.0.35",
+    "2.16.840.1.101.3.4.2.1",
+    "2.16.840.1.101.3.4.2.2",
+    "2.16.840.1.101.3.4.2.3",
+];
+
+/// The dotted form of `oid`: borrowed from [`KNOWN_OIDS`] when it is one of them.
+fn dotted(oid: &Oid<'_>) -> Cow<'static, str> {
+    static TABLE: OnceLock<Vec<(Vec<u8>, &'static str)>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        KNOWN_OIDS
+            .iter()
+            .filter_map(|d| Oid::from_str(d).ok().map(|o| (o.as_bytes().to_vec(), *d)))
+            .collect()
+    });
+    match table.iter().find(|(der, _)| der.as_slice() == oid.as_bytes()) {
+        Some((_, d)) => Cow::Borrowed(d),
+        None => Cow::Owned(oid.to_id_string()),
     }
 }
 
@@ -263,7 +316,7 @@ fn extension<'a, 'b>(
     cert: &'b X509Certificate<'a>,
     oid: &str,
 ) -> Result<Option<&'b X509Extension<'a>>, PolicyError> {
-    let mut found = cert.extensions().iter().filter(|e| e.oid.to_id_string() == oid);
+    let mut found = cert.extensions().iter().filter(|e| dotted(&e.oid) == oid);
     let first = found.next();
     if found.next().is_some() {
         return Err(PolicyError::DuplicateExtension(oid.to_string()));
@@ -283,10 +336,10 @@ fn check_extensions(cert: &X509Certificate<'_>) -> Result<(), PolicyError> {
     let exts = cert.extensions();
     for (i, e) in exts.iter().enumerate() {
         if exts.iter().skip(i.saturating_add(1)).any(|o| o.oid == e.oid) {
-            return Err(PolicyError::DuplicateExtension(e.oid.to_id_string()));
+            return Err(PolicyError::DuplicateExtension(dotted(&e.oid).into_owned()));
         }
         if let ParsedExtension::ParseError { .. } = e.parsed_extension() {
-            return Err(PolicyError::MalformedExtension(e.oid.to_id_string()));
+            return Err(PolicyError::MalformedExtension(dotted(&e.oid).into_owned()));
         }
     }
     let san = extension(cert, OID_SAN)?;
@@ -322,9 +375,9 @@ fn params_null(alg: &AlgorithmIdentifier<'_>) -> bool {
 }
 
 fn check_signature_algorithm(alg: &AlgorithmIdentifier<'_>) -> Result<(), PolicyError> {
-    let oid = alg.algorithm.to_id_string();
+    let oid = dotted(&alg.algorithm);
     let name = |n: &str| format!("{n} ({oid})");
-    match oid.as_str() {
+    match oid.as_ref() {
         // RFC 8446 4.4.2.4: MD5 and SHA-1 in any signature algorithm.
         "1.2.840.113549.1.1.2" | "1.2.840.113549.1.1.4" => Err(PolicyError::WeakHash(name("md2/md5WithRSAEncryption"))),
         "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => Err(PolicyError::WeakHash(name("sha1WithRSAEncryption"))),
@@ -343,7 +396,7 @@ fn check_signature_algorithm(alg: &AlgorithmIdentifier<'_>) -> Result<(), Policy
             if alg.parameters.is_none() { Ok(()) } else { Err(PolicyError::BadAlgorithmParameters(name("Ed25519"))) }
         }
         "1.2.840.113549.1.1.10" => check_pss(alg),
-        _ => Err(PolicyError::UnsupportedSignatureAlgorithm(oid)),
+        _ => Err(PolicyError::UnsupportedSignatureAlgorithm(oid.into_owned())),
     }
 }
 
@@ -358,13 +411,13 @@ fn check_pss(alg: &AlgorithmIdentifier<'_>) -> Result<(), PolicyError> {
     if params.trailer_field() != 1 {
         return Err(bad("trailerField is not 1"));
     }
-    let hash = params.hash_algorithm_oid().to_id_string();
+    let hash = dotted(params.hash_algorithm_oid());
     let mgf = params.mask_gen_algorithm().map_err(|_| bad("maskGenAlgorithm does not parse"))?;
-    if mgf.mgf.to_id_string() != "1.2.840.113549.1.1.8" {
+    if dotted(&mgf.mgf) != "1.2.840.113549.1.1.8" {
         return Err(PolicyError::UnsupportedSignatureAlgorithm(format!("RSASSA-PSS with mask generation {}", mgf.mgf)));
     }
-    let mgf_hash = mgf.hash.to_id_string();
-    let salt = match hash.as_str() {
+    let mgf_hash = dotted(&mgf.hash);
+    let salt = match hash.as_ref() {
         "1.3.14.3.2.26" => return Err(PolicyError::WeakHash("RSASSA-PSS with SHA-1".into())),
         "2.16.840.1.101.3.4.2.1" => 32,
         "2.16.840.1.101.3.4.2.2" => 48,
@@ -382,9 +435,9 @@ fn check_pss(alg: &AlgorithmIdentifier<'_>) -> Result<(), PolicyError> {
 
 fn check_public_key(cert: &X509Certificate<'_>) -> Result<(), PolicyError> {
     let spki = cert.public_key();
-    let alg = spki.algorithm.algorithm.to_id_string();
+    let alg = dotted(&spki.algorithm.algorithm);
     let unsupported = |why: String| Err(PolicyError::UnsupportedKey(why));
-    match alg.as_str() {
+    match alg.as_ref() {
         "1.2.840.113549.1.1.1" => {
             let Ok(PublicKey::RSA(rsa)) = spki.parsed() else {
                 return Err(PolicyError::Malformed("RSA public key does not parse".into()));
@@ -408,9 +461,9 @@ fn check_public_key(cert: &X509Certificate<'_>) -> Result<(), PolicyError> {
                 .parameters
                 .as_ref()
                 .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string())
+                .map(|o| dotted(&o))
                 .unwrap_or_default();
-            match curve.as_str() {
+            match curve.as_ref() {
                 // secp256r1, secp384r1, secp521r1 (RFC 8446 4.2.3, BR 6.1.5).
                 "1.2.840.10045.3.1.7" | "1.3.132.0.34" | "1.3.132.0.35" => Ok(()),
                 "" => unsupported("EC key without a named curve".into()),
@@ -610,6 +663,16 @@ mod tests {
     #[case(&[0x01, 0x00, 0x01], 17)]
     fn bit_lengths(#[case] be: &[u8], #[case] bits: usize) {
         assert_eq!(bit_length(be), bits);
+    }
+
+    #[test]
+    fn known_oids_compare_without_conversion() {
+        for d in KNOWN_OIDS {
+            let oid = Oid::from_str(d).expect("dotted OID");
+            assert!(matches!(dotted(&oid), Cow::Borrowed(b) if b == *d), "{d}");
+        }
+        let other = Oid::from_str("1.2.3.4").expect("dotted OID");
+        assert_eq!(dotted(&other), "1.2.3.4");
     }
 
     #[test]

@@ -156,6 +156,8 @@ fn own_client(spec: &Spec, m: &Materials) -> tls_engine::ClientConfig {
         groups: client_groups(spec).into_iter().map(own_group).collect(),
         roots: m.roots.clone(),
         server_name: Some(m.server_name.clone()),
+        // Benchmarks measure the protocol, not the harness's transcript text.
+        transcript_summaries: false,
         ..Default::default()
     };
     c.key_share_groups = vec![c.groups[0]];
@@ -170,6 +172,7 @@ fn own_server(spec: &Spec, m: &Materials) -> Result<tls_engine::ServerConfig, St
     c.groups = vec![own_group(spec.group)];
     c.tickets = u8::from(spec.mode == Mode::Resumed);
     c.tls12_tickets = false;
+    c.transcript_summaries = false;
     Ok(c)
 }
 
