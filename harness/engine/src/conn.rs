@@ -211,10 +211,8 @@ impl Common {
             match &mut self.write {
                 Some(Protect::V13(w)) => {
                     let limit = if fragment.is_some() { usize::from(u16::MAX) } else { crate::crypto::aead::MAX_CIPHERTEXT };
-                    let rec = w
-                        .seal_limit(u8::from(typ), chunk, self.knobs.record_padding, limit)
+                    w.seal_into(&mut self.out, u8::from(typ), chunk, self.knobs.record_padding, limit)
                         .map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
-                    self.out.extend_from_slice(&rec);
                 }
                 Some(Protect::V12(w)) => {
                     let rec = w.seal(u8::from(typ), chunk).map_err(|e| Error::internal(format!("record protection failed: {e}")))?;

@@ -915,6 +915,13 @@ impl Codec for HandshakeMessage {
         put_prefixed(out, 3, |o| self.payload.encode_body(o));
     }
 
+    /// Most handshake messages fit in 1 KiB: one allocation instead of a growing vector.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(1024);
+        self.encode(&mut v);
+        v
+    }
+
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Self::read_with(r, &DecodeCtx::default())
     }

@@ -124,6 +124,9 @@ impl Codec for Record {
 #[derive(Debug, Clone)]
 pub struct Deframer {
     buf: Vec<u8>,
+    /// Start of the unread bytes in `buf` (records are taken by advancing it; the consumed
+    /// prefix is dropped when the buffer empties or on the next push).
+    pos: usize,
     max_payload: usize,
     failed: Option<DecodeError>,
 }
@@ -144,6 +147,7 @@ impl Deframer {
     pub fn with_max_payload(max_payload: usize) -> Self {
         Self {
             buf: Vec::new(),
+            pos: 0,
             max_payload,
             failed: None,
         }
@@ -161,22 +165,30 @@ impl Deframer {
 
     /// Appends received bytes.
     pub fn push(&mut self, data: &[u8]) {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
         self.buf.extend_from_slice(data);
+    }
+
+    fn unread(&self) -> &[u8] {
+        self.buf.get(self.pos..).unwrap_or_default()
     }
 
     /// Bytes buffered and not yet returned as records.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.unread().len()
     }
 
     /// Whether nothing is buffered (e.g. at close: leftover bytes are a truncated record).
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.unread().is_empty()
     }
 
     /// The header of the next record, if its 5 bytes have arrived.
     pub fn peek_header(&self) -> Option<RecordHeader> {
-        let h = self.buf.get(..RECORD_HEADER_LEN)?;
+        let h = self.unread().get(..RECORD_HEADER_LEN)?;
         RecordHeader::decode(h).ok()
     }
 
@@ -199,7 +211,7 @@ impl Deframer {
             return Err(e);
         }
         let total = RECORD_HEADER_LEN + len;
-        let Some(payload) = self.buf.get(RECORD_HEADER_LEN..total) else {
+        let Some(payload) = self.unread().get(RECORD_HEADER_LEN..total) else {
             return Ok(None);
         };
         let rec = Record {
@@ -207,7 +219,11 @@ impl Deframer {
             legacy_version: h.legacy_version,
             payload: payload.to_vec(),
         };
-        self.buf.drain(..total);
+        self.pos += total;
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        }
         Ok(Some(rec))
     }
 }

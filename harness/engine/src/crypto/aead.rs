@@ -96,6 +96,14 @@ impl RecordProtection {
     /// Like [`Self::seal`], but allows a ciphertext up to `limit` bytes (at most 65535):
     /// for faults that send oversized records on purpose.
     pub fn seal_limit(&mut self, typ: u8, payload: &[u8], padding: usize, limit: usize) -> Result<Vec<u8>, RecordError> {
+        let mut out = Vec::new();
+        self.seal_into(&mut out, typ, payload, padding, limit)?;
+        Ok(out)
+    }
+
+    /// [`Self::seal_limit`], appending the record to `out` (sealed in place there: no
+    /// intermediate buffer). On an error `out` is as it was.
+    pub fn seal_into(&mut self, out: &mut Vec<u8>, typ: u8, payload: &[u8], padding: usize, limit: usize) -> Result<(), RecordError> {
         if self.seq == u64::MAX {
             return Err(RecordError::SequenceExhausted);
         }
@@ -104,20 +112,29 @@ impl RecordProtection {
         if ct_len > limit || ct_len > u16::MAX as usize {
             return Err(RecordError::Overflow);
         }
-        let mut out = Vec::with_capacity(5 + ct_len);
-        out.extend_from_slice(&[23, 3, 3]);
-        out.extend_from_slice(&(ct_len as u16).to_be_bytes());
         let header: [u8; 5] = [23, 3, 3, (ct_len >> 8) as u8, ct_len as u8];
-        let mut body = Vec::with_capacity(ct_len);
-        body.extend_from_slice(payload);
-        body.push(typ);
-        body.resize(inner_len, 0);
-        self.key
-            .seal_in_place_append_tag(self.nonce(), Aad::from(header), &mut body)
-            .map_err(|_| RecordError::Overflow)?;
-        self.seq += 1;
-        out.extend_from_slice(&body);
-        Ok(out)
+        let start = out.len();
+        out.reserve(5 + ct_len);
+        out.extend_from_slice(&header);
+        out.extend_from_slice(payload);
+        out.push(typ);
+        out.resize(start + 5 + inner_len, 0);
+        let nonce = self.nonce();
+        let sealed = match out.get_mut(start + 5..) {
+            Some(inner) => self.key.seal_in_place_separate_tag(nonce, Aad::from(header), inner),
+            None => Err(aws_lc_rs::error::Unspecified),
+        };
+        match sealed {
+            Ok(tag) => {
+                out.extend_from_slice(tag.as_ref());
+                self.seq += 1;
+                Ok(())
+            }
+            Err(_) => {
+                out.truncate(start);
+                Err(RecordError::Overflow)
+            }
+        }
     }
 
     /// Open a protected record: `header` is the 5-byte record header, `body` the

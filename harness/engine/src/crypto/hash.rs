@@ -1,6 +1,6 @@
 //! Hash, HMAC and HKDF (RFC 5869), HKDF-Expand-Label and Derive-Secret (RFC 8446 7.1).
 
-use aws_lc_rs::{digest, hmac};
+use aws_lc_rs::{digest, hkdf, hmac};
 
 /// The hash function of a cipher suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,7 +84,8 @@ impl HashAlg {
         &ZEROS[..self.len()]
     }
 
-    /// HKDF-Expand(PRK, info, L) (RFC 5869 2.3). `len` must be at most 255 * HashLen.
+    /// HKDF-Expand(PRK, info, L) (RFC 5869 2.3). `len` must be at most 255 * HashLen (a
+    /// longer request yields an empty vector).
     pub fn expand(self, prk: &[u8], info: &[u8], len: usize) -> Vec<u8> {
         Prk::new(self, prk).expand(&[info], len)
     }
@@ -128,41 +129,47 @@ const fn hex48(h: [u8; 96]) -> [u8; 48] {
     out
 }
 
-/// A secret ready to be expanded: its HMAC key (the padded key hashed once), so that
-/// several labels expanded from one secret pay for the key set-up once.
-#[derive(Clone, Debug)]
+/// A secret ready to be expanded with HKDF-Expand (aws-lc's `HKDF_expand`, which keeps its
+/// HMAC state on the stack: no per-call heap work and no copies of HMAC contexts).
+#[derive(Clone)]
 pub struct Prk {
     hash: HashAlg,
-    key: hmac::Key,
+    prk: hkdf::Prk,
+}
+
+impl std::fmt::Debug for Prk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prk").field("hash", &self.hash).finish_non_exhaustive()
+    }
+}
+
+/// An output length for [`hkdf::Prk::expand`].
+struct OutLen(usize);
+
+impl hkdf::KeyType for OutLen {
+    fn len(&self) -> usize {
+        self.0
+    }
 }
 
 impl Prk {
     /// The PRK `secret` for `hash`.
     pub fn new(hash: HashAlg, secret: &[u8]) -> Self {
-        Self { hash, key: hmac::Key::new(hash.hmac_alg(), secret) }
+        let alg = match hash {
+            HashAlg::Sha256 => hkdf::HKDF_SHA256,
+            HashAlg::Sha384 => hkdf::HKDF_SHA384,
+        };
+        Self { hash, prk: hkdf::Prk::new_less_safe(alg, secret) }
     }
 
-    /// HKDF-Expand(PRK, info, L) (RFC 5869 2.3) with `info` given in parts.
+    /// HKDF-Expand(PRK, info, L) (RFC 5869 2.3) with `info` given in parts. L is at most
+    /// 255 * HashLen (RFC 5869 2.3); a longer request yields an empty vector.
     pub fn expand(&self, info: &[&[u8]], len: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(len);
-        let mut prev: Option<hmac::Tag> = None;
-        let mut counter: u8 = 1;
-        while out.len() < len {
-            let mut ctx = hmac::Context::with_key(&self.key);
-            if let Some(t) = &prev {
-                ctx.update(t.as_ref());
-            }
-            for part in info {
-                ctx.update(part);
-            }
-            ctx.update(&[counter]);
-            let t = ctx.sign();
-            let take = len.saturating_sub(out.len()).min(t.as_ref().len());
-            out.extend_from_slice(t.as_ref().get(..take).unwrap_or_default());
-            prev = Some(t);
-            counter = counter.wrapping_add(1);
+        let mut out = vec![0u8; len];
+        match self.prk.expand(info, OutLen(len)).and_then(|okm| okm.fill(&mut out)) {
+            Ok(()) => out,
+            Err(_) => Vec::new(),
         }
-        out
     }
 
     /// HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 7.1); the HkdfLabel is fed
@@ -212,5 +219,6 @@ mod tests {
         assert_eq!(hex::encode(HashAlg::Sha256.expand(&prk, &info, 42)), okm);
         let (a, b) = info.split_at(3);
         assert_eq!(hex::encode(Prk::new(HashAlg::Sha256, &prk).expand(&[a, b], 42)), okm);
+        assert!(HashAlg::Sha256.expand(&prk, &info, 255 * 32 + 1).is_empty());
     }
 }

@@ -171,19 +171,28 @@ const KNOWN_OIDS: &[&str] = &[
     "2.16.840.1.101.3.4.2.3",
 ];
 
-/// The dotted form of `oid`: borrowed from [`KNOWN_OIDS`] when it is one of them.
-fn dotted(oid: &Oid<'_>) -> Cow<'static, str> {
+/// [`KNOWN_OIDS`] with their DER content octets, parsed once.
+fn known_oids() -> &'static [(Vec<u8>, &'static str)] {
     static TABLE: OnceLock<Vec<(Vec<u8>, &'static str)>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
+    TABLE.get_or_init(|| {
         KNOWN_OIDS
             .iter()
             .filter_map(|d| Oid::from_str(d).ok().map(|o| (o.as_bytes().to_vec(), *d)))
             .collect()
-    });
-    match table.iter().find(|(der, _)| der.as_slice() == oid.as_bytes()) {
+    })
+}
+
+/// The dotted form of `oid`: borrowed from [`KNOWN_OIDS`] when it is one of them.
+fn dotted(oid: &Oid<'_>) -> Cow<'static, str> {
+    match known_oids().iter().find(|(der, _)| der.as_slice() == oid.as_bytes()) {
         Some((_, d)) => Cow::Borrowed(d),
         None => Cow::Owned(oid.to_id_string()),
     }
+}
+
+/// Whether `oid` is `known`, one of [`KNOWN_OIDS`] (compared as DER content octets).
+fn oid_is(oid: &Oid<'_>, known: &str) -> bool {
+    known_oids().iter().any(|(der, d)| *d == known && der.as_slice() == oid.as_bytes())
 }
 
 const OID_KU: &str = "2.5.29.15";
@@ -316,7 +325,7 @@ fn extension<'a, 'b>(
     cert: &'b X509Certificate<'a>,
     oid: &str,
 ) -> Result<Option<&'b X509Extension<'a>>, PolicyError> {
-    let mut found = cert.extensions().iter().filter(|e| dotted(&e.oid) == oid);
+    let mut found = cert.extensions().iter().filter(|e| oid_is(&e.oid, oid));
     let first = found.next();
     if found.next().is_some() {
         return Err(PolicyError::DuplicateExtension(oid.to_string()));
@@ -673,6 +682,9 @@ mod tests {
         }
         let other = Oid::from_str("1.2.3.4").expect("dotted OID");
         assert_eq!(dotted(&other), "1.2.3.4");
+        assert!(oid_is(&Oid::from_str(OID_SAN).expect("dotted OID"), OID_SAN));
+        assert!(!oid_is(&other, OID_SAN));
+        assert!(!oid_is(&Oid::from_str(OID_KU).expect("dotted OID"), OID_SAN));
     }
 
     #[test]
