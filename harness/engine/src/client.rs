@@ -577,7 +577,7 @@ impl ClientHs {
         self.transcript.add(&b);
         c.set_write_key(self.suite, c_ap, true)?;
         let res_master = self.ks.derive(b"res master", &self.transcript.hash(h));
-        c.complete_handshake();
+        c.complete_handshake()?;
         Ok(ClientState::Traffic(Box::new(ClientTraffic { config: self.config, suite: self.suite, res_master, alpn: self.alpn })))
     }
 }

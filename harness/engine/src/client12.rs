@@ -415,26 +415,26 @@ impl Hs12 {
                     let kb = self.keys.clone().ok_or_else(|| Error::internal("no keys"))?;
                     self.send_finished(c, &kb)?;
                 }
-                self.complete(c);
+                self.complete(c)?;
                 Ok(State12::Traffic)
             }
             _ => Err(unexpected(if self.expect_ticket { "NewSessionTicket" } else { "ChangeCipherSpec and Finished" }, &msg)),
         }
     }
 
-    fn complete(self: Box<Self>, c: &mut Common) {
+    fn complete(self: Box<Self>, c: &mut Common) -> Result<(), Error> {
         let mut randoms = self.client_random.to_vec();
         randoms.extend_from_slice(&self.server_random);
         c.exporter12 = Some((self.suite.hash(), self.master.clone(), randoms));
         c.set_app12();
-        c.complete_handshake();
+        c.complete_handshake()?;
         let (lifetime, ticket) = match (&self.new_ticket, &self.session) {
             (Some((hint, t)), _) => (if *hint == 0 { DEFAULT_SESSION_LIFETIME } else { *hint }, t.clone()),
             (None, Some(s)) => (s.lifetime, s.ticket.clone()),
             (None, None) => (DEFAULT_SESSION_LIFETIME, Vec::new()),
         };
         if self.session_id.is_empty() && ticket.is_empty() {
-            return;
+            return Ok(());
         }
         let received_at = match (&self.new_ticket, &self.session) {
             (None, Some(s)) => s.received_at,
@@ -454,6 +454,7 @@ impl Hs12 {
             alpn: self.alpn.clone(),
             max_early_data: 0,
         }));
+        Ok(())
     }
 }
 

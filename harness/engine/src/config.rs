@@ -93,6 +93,13 @@ pub struct Knobs {
     /// Server, TLS 1.3: send this many KeyUpdate(update_not_requested) messages right after
     /// the handshake (after the NewSessionTickets): a KeyUpdate flood.
     pub send_key_updates: u32,
+    /// Send this many empty ApplicationData records right after the handshake (either side,
+    /// either version): zero-length application data is legal (RFC 8446 5.1); a flood of it
+    /// tests the peer's limit.
+    pub send_empty_records: u32,
+    /// Send this many warning-level user_canceled alerts right after the handshake (either
+    /// side, either version), then go on: tests the peer's limit on ignored warnings.
+    pub send_warning_alerts: u32,
     /// Server, TLS 1.3: send a KeyUpdate before our Finished (RFC 8446 4.6.3 forbids it;
     /// our keys do not change).
     pub send_key_update_before_finished: bool,
@@ -149,6 +156,8 @@ pub const KNOB_NAMES: &[&str] = &[
     "send_second_hrr",
     "send_empty_key_share",
     "send_key_updates",
+    "send_empty_records",
+    "send_warning_alerts",
     "send_key_update_before_finished",
     "mutate_key_update",
     "coalesce_handshake",
@@ -201,7 +210,7 @@ impl Knobs {
     ///   by `;` (`"drop_extension:key_share; fragment:1"`; see [`tls_wire::mutate`]); empty =
     ///   none
     /// - bools `send_second_hrr`, `send_empty_key_share`, `send_key_update_before_finished`,
-    ///   `coalesce_handshake`; `send_key_updates` (u32)
+    ///   `coalesce_handshake`; `send_key_updates`, `send_empty_records`, `send_warning_alerts` (u32)
     ///
     /// Errors name the knob and the accepted values.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
@@ -221,6 +230,8 @@ impl Knobs {
             "send_empty_key_share" => self.send_empty_key_share = parse_bool(name, v)?,
             "send_key_update_before_finished" => self.send_key_update_before_finished = parse_bool(name, v)?,
             "send_key_updates" => self.send_key_updates = parse_num(name, v, "a u32")?,
+            "send_empty_records" => self.send_empty_records = parse_num(name, v, "a u32")?,
+            "send_warning_alerts" => self.send_warning_alerts = parse_num(name, v, "a u32")?,
             "coalesce_handshake" => self.coalesce_handshake = parse_bool(name, v)?,
             "mutate_client_hello"
             | "mutate_second_client_hello"

@@ -20,6 +20,13 @@ use crate::server::ServerState;
 
 /// Default limit of consecutive KeyUpdates without application data.
 const DEFAULT_MAX_KEY_UPDATES: u32 = 32;
+/// Consecutive empty records accepted (zero-length application data is legal, RFC 8446 5.1,
+/// RFC 5246 6.2.1; an endless stream of them is a denial of service). BoringSSL's and
+/// OpenSSL's limit.
+pub const MAX_EMPTY_RECORDS: u32 = 32;
+/// Consecutive warning alerts accepted and ignored (user_canceled; TLS 1.2 no_renegotiation).
+/// BoringSSL's limit.
+pub const MAX_WARNING_ALERTS: u32 = 4;
 
 /// Record protection of one direction: TLS 1.3 (inner content type, padding) or TLS 1.2
 /// (AEAD with the real content type outside).
@@ -71,6 +78,10 @@ pub(crate) struct Common {
     /// Server: skip plaintext application_data records (early data after HRR).
     pub skip_plain_early_data: bool,
     key_updates_in_row: u32,
+    /// Consecutive empty records received (limit [`MAX_EMPTY_RECORDS`]).
+    empty_records_in_row: u32,
+    /// Consecutive warning alerts received and ignored (limit [`MAX_WARNING_ALERTS`]).
+    warning_alerts_in_row: u32,
     failed: Option<Error>,
     /// exporter_master_secret and its hash, once known.
     pub exporter: Option<(crate::crypto::HashAlg, Vec<u8>)>,
@@ -118,6 +129,8 @@ impl Common {
             early_data_skip: 0,
             skip_plain_early_data: false,
             key_updates_in_row: 0,
+            empty_records_in_row: 0,
+            warning_alerts_in_row: 0,
             failed: None,
             exporter: None,
             key_log: None,
@@ -408,12 +421,34 @@ impl Common {
         })
     }
 
-    /// Mark the handshake as complete.
-    pub fn complete_handshake(&mut self) {
+    /// A warning alert was received and is ignored: counts towards [`MAX_WARNING_ALERTS`].
+    fn warning_ignored(&mut self) -> Result<(), Error> {
+        self.warning_alerts_in_row += 1;
+        if self.warning_alerts_in_row > MAX_WARNING_ALERTS {
+            return Err(Error::alert(
+                alert::UNEXPECTED_MESSAGE,
+                format!("more than {MAX_WARNING_ALERTS} consecutive warning alerts"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Mark the handshake as complete (write keys are the application keys by now), then
+    /// send the knobs' post-handshake floods.
+    pub fn complete_handshake(&mut self) -> Result<(), Error> {
         self.handshake_complete = true;
         self.ccs_ok = false;
         self.reach(Step::AppData);
         self.events.push_back(Event::HandshakeComplete);
+        for _ in 0..self.knobs.send_empty_records {
+            self.write_records(ContentType::ApplicationData, &[])?;
+        }
+        for _ in 0..self.knobs.send_warning_alerts {
+            let a = Alert { level: AlertLevel::Warning, description: AlertDescription::UserCanceled };
+            self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), || a.to_string());
+            self.write_records(ContentType::Alert, &a.to_bytes())?;
+        }
+        Ok(())
     }
 }
 
@@ -588,6 +623,21 @@ impl Connection {
             }
             (rec.content_type, rec.payload)
         };
+        // Hostile-peer limits: a run of empty records, a run of ignored warning alerts.
+        if data.is_empty() {
+            self.common.empty_records_in_row += 1;
+            if self.common.empty_records_in_row > MAX_EMPTY_RECORDS {
+                return Err(Error::alert(
+                    alert::UNEXPECTED_MESSAGE,
+                    format!("more than {MAX_EMPTY_RECORDS} consecutive empty records"),
+                ));
+            }
+        } else {
+            self.common.empty_records_in_row = 0;
+        }
+        if typ != ContentType::Alert {
+            self.common.warning_alerts_in_row = 0;
+        }
         match typ {
             ContentType::Handshake => {
                 if data.is_empty() {
@@ -616,10 +666,12 @@ impl Connection {
                         self.common.events.push_back(Event::PeerClosed);
                         Ok(())
                     }
-                    AlertDescription::UserCanceled if a.level == AlertLevel::Warning => Ok(()),
+                    AlertDescription::UserCanceled if a.level == AlertLevel::Warning => self.common.warning_ignored(),
                     // TLS 1.2: the peer declines a renegotiation (RFC 5246 7.2.2: always a
                     // warning); we never start one except on a knob, and go on.
-                    AlertDescription::NoRenegotiation if a.level == AlertLevel::Warning && self.common.tls12 => Ok(()),
+                    AlertDescription::NoRenegotiation if a.level == AlertLevel::Warning && self.common.tls12 => {
+                        self.common.warning_ignored()
+                    }
                     d => Err(Error {
                         kind: ErrorKind::AlertReceived,
                         alert_sent: None,

@@ -44,7 +44,7 @@ pub use config::{
     ClientAuth, ClientConfig, CertifiedKey, Direction, DowngradeSentinel, Event, Knobs, Negotiated, ServerConfig,
     ServerSession12, SessionCache, Step, StoredSession, TranscriptEntry, KNOB_NAMES,
 };
-pub use conn::Connection;
+pub use conn::{Connection, MAX_EMPTY_RECORDS, MAX_WARNING_ALERTS};
 pub use error::{Error, ErrorKind};
 pub use random::{RandomSource, SeededRandom, SystemRandom};
 pub use tls_wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};

@@ -604,7 +604,7 @@ impl ServerHs {
         self.transcript.add(&raw);
         c.set_read_key(self.suite, self.c_ap.clone(), true)?;
         let res_master = self.ks.derive(b"res master", &self.transcript.hash(h));
-        c.complete_handshake();
+        c.complete_handshake()?;
         for i in 0..self.config.tickets {
             let nonce = vec![i];
             let age_add = u32::from_be_bytes(c.random_bytes()?);

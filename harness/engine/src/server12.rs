@@ -480,7 +480,7 @@ impl Hs12 {
         randoms.extend_from_slice(&self.server_random);
         c.exporter12 = Some((h, self.master.clone(), randoms));
         c.set_app12();
-        c.complete_handshake();
+        c.complete_handshake()?;
         if c.knobs.send_hello_request {
             c.send_handshake(&HandshakeMessage::new(HandshakePayload::HelloRequest))?;
         }

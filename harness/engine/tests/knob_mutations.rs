@@ -115,3 +115,77 @@ fn misapplied_mutation_is_a_config_error() {
     let e = s.err.expect("server fails");
     assert!(e.message.contains("mutate") || e.message.contains("mutation"), "{e:?}");
 }
+
+/// Hostile-peer limits: up to 32 empty records and 4 ignored warning alerts in a row are
+/// taken (RFC 8446 5.1 allows zero-length application data; user_canceled is a warning);
+/// one more is `unexpected_message`. Both directions, both versions.
+#[rstest]
+#[case::empty_records("send_empty_records", tls_engine::MAX_EMPTY_RECORDS)]
+#[case::warning_alerts("send_warning_alerts", tls_engine::MAX_WARNING_ALERTS)]
+fn flood_limits(
+    #[case] knob: &str,
+    #[case] limit: u32,
+    #[values("TLS1.3", "TLS1.2")] version: &str,
+    #[values(true, false)] from_server: bool,
+) {
+    let v = tls_engine::ProtocolVersion::from_name(version).unwrap();
+    let run = |n: u32| {
+        let mut cc = client_config("ecdsa_p256");
+        let mut sc = server_config("ecdsa_p256");
+        cc.versions = vec![v];
+        sc.versions = vec![v];
+        let sender = if from_server { &mut sc.knobs } else { &mut cc.knobs };
+        sender.set(knob, &n.to_string()).unwrap();
+        pair(cc, sc)
+    };
+    // At the limit: the flood is taken and data still flows both ways.
+    let (mut c, mut s) = run(limit);
+    drive(&mut c, &mut s);
+    assert!(c.err.is_none() && s.err.is_none(), "{knob}={limit}: client {:?} server {:?}", c.err, s.err);
+    c.conn.send_application_data(b"ping").unwrap();
+    s.conn.send_application_data(b"pong").unwrap();
+    drive(&mut c, &mut s);
+    assert_eq!((s.app_data(), c.app_data()), (b"ping".to_vec(), b"pong".to_vec()), "{knob}={limit}");
+    // One more: the receiver ends the connection with unexpected_message.
+    let (mut c, mut s) = run(limit + 1);
+    drive(&mut c, &mut s);
+    let receiver = if from_server { &c } else { &s };
+    let e = receiver.err.as_ref().unwrap_or_else(|| panic!("{knob}={}: receiver must reject", limit + 1));
+    assert_eq!(e.alert_sent, Some(A::UnexpectedMessage), "{e:?}");
+    assert!(e.message.contains(&format!("more than {limit} consecutive")), "{e:?}");
+}
+
+/// The runs are of *consecutive* records: data in between resets the count.
+#[test]
+fn empty_record_count_resets_on_data() {
+    let (mut c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    for _ in 0..3 {
+        // Two runs of the maximum, separated by data, go through; the peer keeps up.
+        for _ in 0..tls_engine::MAX_EMPTY_RECORDS {
+            s.conn.send_application_data(b"").unwrap();
+        }
+        s.conn.send_application_data(b"x").unwrap();
+        drive(&mut c, &mut s);
+    }
+    assert!(c.err.is_none(), "{:?}", c.err);
+    assert_eq!(c.app_data(), b"pong from serverxxx");
+}
+
+/// KeyUpdate limit: 32 in a row without application data are taken, the 33rd is
+/// `unexpected_message`; data in between resets the count.
+#[test]
+fn key_update_limit() {
+    let (mut c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_with(&[("send_key_updates", "32")]));
+    assert!(c.err.is_none(), "{:?}", c.err);
+    let (mut c2, mut s2) = pair(client_config("ecdsa_p256"), server_with(&[("send_key_updates", "33")]));
+    drive(&mut c2, &mut s2);
+    let e = c2.err.expect("the 33rd KeyUpdate is refused");
+    assert_eq!(e.alert_sent, Some(A::UnexpectedMessage), "{e:?}");
+    assert!(e.message.contains("more than 32 consecutive KeyUpdates"), "{e:?}");
+    // After data, another 32 are fine.
+    for _ in 0..32 {
+        s.conn.request_key_update(false).unwrap();
+    }
+    drive(&mut c, &mut s);
+    assert!(c.err.is_none(), "{:?}", c.err);
+}
