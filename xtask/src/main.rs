@@ -225,7 +225,16 @@ fn run() -> Result<ExitCode> {
             // Doctests: nextest does not run them.
             let mut doc = Command::new(cargo());
             doc.current_dir(&root).args(["test", "--workspace", "--doc", "--quiet"]);
-            status(doc)
+            let code = status(doc)?;
+            if code != ExitCode::SUCCESS {
+                return Ok(code);
+            }
+            // The engine's fuzzing build (what the client/server fuzz targets run).
+            let mut fuzzing = Command::new(cargo());
+            fuzzing
+                .current_dir(&root)
+                .args(["test", "--quiet", "-p", "tls-engine", "--features", "fuzzing", "--test", "fuzzing_mode"]);
+            status(fuzzing)
         }
         "report" => {
             // `report merge DIR...` and `report DIR...` both merge; bare `report` re-renders.

@@ -473,5 +473,8 @@ pub(crate) fn check_scheme(suite: Suite12, scheme: SignatureScheme, allowed: &[S
 
 /// Constant-time comparison of two byte strings.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if crate::FUZZING {
+        return a.len() == b.len();
+    }
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -45,6 +45,10 @@ pub use config::{
     ServerSession12, SessionCache, Step, StoredSession, TranscriptEntry, KNOB_NAMES,
 };
 pub use conn::{Connection, MAX_EMPTY_RECORDS, MAX_WARNING_ALERTS};
+
+/// Whether this build is the fuzzing build (feature `fuzzing`): null record protection, and
+/// signatures, certificate chains, Finished and binders always verify. Never in a real build.
+pub const FUZZING: bool = cfg!(feature = "fuzzing");
 pub use error::{Error, ErrorKind};
 pub use random::{RandomSource, SeededRandom, SystemRandom};
 pub use tls_wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};

@@ -57,6 +57,9 @@ impl HashAlg {
 
     /// Constant-time HMAC verification.
     pub fn hmac_verify(self, key: &[u8], data: &[u8], tag: &[u8]) -> bool {
+        if crate::FUZZING {
+            return true;
+        }
         hmac::verify(&hmac::Key::new(self.hmac_alg(), key), data, tag).is_ok()
     }
 

@@ -186,6 +186,9 @@ impl SigningKey {
 
 /// Verify `sig` over `msg` with the public key of the end-entity certificate `cert_der`.
 pub fn verify_with_cert(cert_der: &[u8], scheme: SigScheme, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
+    if crate::FUZZING {
+        return Ok(());
+    }
     let der = rustls_pki_types::CertificateDer::from(cert_der);
     let ee = webpki::EndEntityCert::try_from(&der).map_err(|_| CryptoError::BadSignature)?;
     ee.verify_signature(scheme.webpki_alg(), msg, sig).map_err(|_| CryptoError::BadSignature)
@@ -218,6 +221,9 @@ pub fn verify_tls12(cert_der: &[u8], scheme: u16, msg: &[u8], sig: &[u8]) -> Res
     let algs = tls12_verify_algs(scheme);
     if algs.is_empty() {
         return Err(CryptoError::UnsupportedScheme);
+    }
+    if crate::FUZZING {
+        return Ok(());
     }
     let der = rustls_pki_types::CertificateDer::from(cert_der);
     let ee = webpki::EndEntityCert::try_from(&der).map_err(|_| CryptoError::BadSignature)?;
