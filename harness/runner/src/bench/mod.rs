@@ -314,6 +314,18 @@ impl Pairing {
         self.check(oc, os)
     }
 
+    /// One checked in-memory handshake (plus the post-handshake tickets of resumed kinds),
+    /// returning what crossed the wire: each flight in order, `true` when the client sent it.
+    /// Real bytes for the fuzz corpora (`harness::mitm::fuzz`).
+    pub fn transcript(&mut self) -> Result<Vec<(bool, Vec<u8>)>, String> {
+        let mut c = self.factory.client()?;
+        let mut s = self.factory.server()?;
+        let mut wire = RecordingWire::default();
+        pump(c.as_mut(), s.as_mut(), &mut wire)?;
+        self.check(c.observed(), s.observed())?;
+        Ok(wire.flights)
+    }
+
     fn check(&self, c: Observed, s: Observed) -> Result<(), String> {
         let what = || format!("{} {}", self.name(), self.spec.kind());
         if !c.done || !s.done {
@@ -374,6 +386,23 @@ impl Wire for MemoryWire {
         Ok(bytes)
     }
     fn to_client(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        Ok(bytes)
+    }
+}
+
+/// In memory, keeping every flight: `true` for client -> server.
+#[derive(Default)]
+struct RecordingWire {
+    flights: Vec<(bool, Vec<u8>)>,
+}
+
+impl Wire for RecordingWire {
+    fn to_server(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        self.flights.push((true, bytes.clone()));
+        Ok(bytes)
+    }
+    fn to_client(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        self.flights.push((false, bytes.clone()));
         Ok(bytes)
     }
 }
