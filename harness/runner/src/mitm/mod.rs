@@ -16,7 +16,11 @@
 //!
 //! Each scenario of `scenarios/mitm.toml` names the RFC text that makes the endpoint detect
 //! the action.
+//!
+//! [`replay`] runs the in-flight proxy on given bytes, without sockets or threads; [`fuzz`]
+//! drives it from the fuzz target `mitm` and seeds the fuzz corpora from real handshakes.
 
+pub mod fuzz;
 pub mod judge;
 pub mod keylog;
 pub mod pcap;
@@ -28,7 +32,7 @@ use std::fmt;
 use serde::Serialize;
 
 pub use keylog::KeyLogSink;
-pub use proxy::{ProxyHandle, ProxyReport, start};
+pub use proxy::{ProxyHandle, ProxyReport, replay, start};
 
 macro_rules! actions {
     ($($variant:ident = $text:literal : $doc:literal),+ $(,)?) => {

@@ -255,6 +255,123 @@ impl Net {
     }
 }
 
+/// Where the in-flight proxy's output goes: the two sockets ([`Net`]), or, replaying bytes
+/// without sockets ([`replay`]), only the tape.
+trait Outlet {
+    /// Sends to the server (`to_server`) or the client; the tape records what was sent.
+    fn send(&mut self, tape: &mut Tape, to_server: bool, bytes: &[u8]);
+    /// Closes the write side towards the server or the client (a FIN).
+    fn fin(&mut self, tape: &mut Tape, to_server: bool);
+    /// Closes both connections at once.
+    fn close_all(&mut self, tape: &mut Tape);
+}
+
+impl Outlet for Net {
+    fn send(&mut self, tape: &mut Tape, to_server: bool, bytes: &[u8]) {
+        Net::send(self, tape, to_server, bytes);
+    }
+    fn fin(&mut self, tape: &mut Tape, to_server: bool) {
+        Net::fin(self, tape, to_server);
+    }
+    fn close_all(&mut self, tape: &mut Tape) {
+        Net::close_all(self, tape);
+    }
+}
+
+/// The outlet of [`replay`]: everything is sent whole until that side is closed, and only
+/// the tape sees it.
+struct TapeOnly {
+    /// Whether the proxy may still write to [client, server].
+    writable: [bool; 2],
+}
+
+impl Outlet for TapeOnly {
+    fn send(&mut self, tape: &mut Tape, to_server: bool, bytes: &[u8]) {
+        let leg = usize::from(to_server);
+        if self.writable.get(leg).copied().unwrap_or(false) {
+            tape.data(leg, to_server, bytes);
+        }
+    }
+    fn fin(&mut self, tape: &mut Tape, to_server: bool) {
+        let leg = usize::from(to_server);
+        if let Some(w) = self.writable.get_mut(leg)
+            && *w
+        {
+            *w = false;
+            tape.fin(leg, to_server);
+        }
+    }
+    fn close_all(&mut self, tape: &mut Tape) {
+        self.fin(tape, true);
+        self.fin(tape, false);
+    }
+}
+
+/// How long `delay_s2c` holds in a [`replay`] when the spec gives no `delay_ms` (a live run
+/// holds for the case's idle timeout plus one second): longer than any replay takes.
+const REPLAY_DELAY: Duration = Duration::from_secs(3600);
+
+/// Replays one connection through the in-flight proxy, without sockets or threads: the
+/// same parsing and rewriting as a live run, for the fuzz target `mitm` and for tests.
+///
+/// `chunks` are what the proxy reads, in order: `(true, bytes)` from the client, `(false,
+/// bytes)` from the server; an empty chunk is that side closing its connection (as a read
+/// of 0 bytes is), after which its further chunks are ignored. Sides still open at the end
+/// are closed. The report's `client_leg` and `server_leg` hold what the proxy read and
+/// what it forwarded, as in a live run.
+///
+/// Time does not pass in a replay: the timers of `reorder_c2s` (500 ms), `truncate`
+/// (300 ms) and `delay_s2c` do not fire, so what they hold at the end is not forwarded.
+/// Terminating actions have no record parser (rustls terminates both legs): the report
+/// says so in `error` and nothing is read.
+pub fn replay(spec: &MitmSpec, chunks: &[(bool, &[u8])]) -> ProxyReport {
+    let mut tape = Tape::new(spec.action);
+    tape.log(format!("proxy: {} ({})", spec.action, spec.action.describe()));
+    if spec.action.terminates() {
+        tape.report.error = Some(format!(
+            "{} terminates TLS with rustls; there are no records to replay through the proxy",
+            spec.action
+        ));
+        return tape.report;
+    }
+    let delay = spec.delay_ms.map(Duration::from_millis).unwrap_or(REPLAY_DELAY);
+    let mut t = Transparent::new(spec.clone(), delay);
+    let mut outlet = TapeOnly { writable: [true, true] };
+    let mut closed_all = false;
+    for &(from_client, bytes) in chunks {
+        let dir = if from_client { C2S } else { S2C };
+        if t.flows.get(dir).is_none_or(|f| f.eof) {
+            continue;
+        }
+        if bytes.is_empty() {
+            t.closed(dir, &mut tape);
+        } else {
+            t.received(dir, bytes, &mut tape);
+        }
+        if t.flush(&mut outlet, &mut tape) {
+            closed_all = true;
+            break;
+        }
+    }
+    if !closed_all {
+        for dir in [C2S, S2C] {
+            if t.flows.get(dir).is_some_and(|f| !f.eof) {
+                t.closed(dir, &mut tape);
+            }
+        }
+        t.flush(&mut outlet, &mut tape);
+    }
+    untriggered(spec, &mut tape);
+    tape.report
+}
+
+/// Says so when the action never applied.
+fn untriggered(spec: &MitmSpec, tape: &mut Tape) {
+    if tape.report.applied.is_empty() && spec.action != Action::PassThrough {
+        tape.log("proxy: the action's trigger point never came; nothing was changed");
+    }
+}
+
 fn run(
     listener: TcpListener,
     server: SocketAddr,
@@ -321,9 +438,7 @@ fn run(
         let mut t = Transparent::new(spec.clone(), delay);
         t.run(&mut net, &mut tape, ctx, stop);
     }
-    if tape.report.applied.is_empty() && spec.action != Action::PassThrough {
-        tape.log("proxy: the action's trigger point never came; nothing was changed");
-    }
+    untriggered(spec, &mut tape);
     tape.report
 }
 
@@ -463,43 +578,16 @@ impl Transparent {
                 match net.read(dir == S2C, &mut buf) {
                     ReadResult::Data(n) => {
                         idle = false;
-                        let bytes = buf.get(..n).unwrap_or_default().to_vec();
-                        if dir == C2S {
-                            tape.data(0, true, &bytes);
-                        } else {
-                            tape.data(1, false, &bytes);
-                        }
-                        self.feed(dir, &bytes, tape);
+                        self.received(dir, buf.get(..n).unwrap_or_default(), tape);
                     }
                     ReadResult::Eof => {
                         idle = false;
-                        tape.log(format!(
-                            "{} connection closed by the {}",
-                            arrow(dir),
-                            if dir == C2S { "client" } else { "server" }
-                        ));
-                        self.eof(dir, tape);
+                        self.closed(dir, tape);
                     }
                     ReadResult::Nothing => {}
                 }
             }
-            self.tick(tape);
-            for (dir, bytes) in std::mem::take(&mut self.out) {
-                net.send(tape, dir == C2S, &bytes);
-            }
-            for dir in [C2S, S2C] {
-                let held = self.holding(dir);
-                if let Some(f) = self.flows.get_mut(dir)
-                    && f.fin_pending
-                    && !held
-                {
-                    f.fin_pending = false;
-                    net.fin(tape, dir == C2S);
-                }
-            }
-            if self.close_all {
-                tape.log("proxy: closed both connections without close_notify");
-                net.close_all(tape);
+            if self.flush(net, tape) {
                 break;
             }
             if self.flows.iter().all(|f| f.eof && !f.fin_pending) {
@@ -509,6 +597,51 @@ impl Transparent {
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
+    }
+
+    /// Bytes read from the client (`C2S`) or the server.
+    fn received(&mut self, dir: usize, bytes: &[u8], tape: &mut Tape) {
+        if dir == C2S {
+            tape.data(0, true, bytes);
+        } else {
+            tape.data(1, false, bytes);
+        }
+        self.feed(dir, bytes, tape);
+    }
+
+    /// The client (`C2S`) or the server closed its connection.
+    fn closed(&mut self, dir: usize, tape: &mut Tape) {
+        tape.log(format!(
+            "{} connection closed by the {}",
+            arrow(dir),
+            if dir == C2S { "client" } else { "server" }
+        ));
+        self.eof(dir, tape);
+    }
+
+    /// After each round of reads: timers, then the output and the FINs that are due. Returns
+    /// whether the proxy closed both connections (the end of the run).
+    fn flush(&mut self, outlet: &mut impl Outlet, tape: &mut Tape) -> bool {
+        self.tick(tape);
+        for (dir, bytes) in std::mem::take(&mut self.out) {
+            outlet.send(tape, dir == C2S, &bytes);
+        }
+        for dir in [C2S, S2C] {
+            let held = self.holding(dir);
+            if let Some(f) = self.flows.get_mut(dir)
+                && f.fin_pending
+                && !held
+            {
+                f.fin_pending = false;
+                outlet.fin(tape, dir == C2S);
+            }
+        }
+        if self.close_all {
+            tape.log("proxy: closed both connections without close_notify");
+            outlet.close_all(tape);
+            return true;
+        }
+        false
     }
 
     fn holding(&self, dir: usize) -> bool {
@@ -522,15 +655,44 @@ impl Transparent {
         let Some(f) = self.flows.get_mut(dir) else { return };
         f.eof = true;
         f.fin_pending = true;
-        // Whatever was waiting for the rest of a flight goes out as it came.
-        let rest: Vec<Vec<u8>> = std::mem::take(&mut f.pending_raw);
-        f.pending_msgs.clear();
         let tail = std::mem::take(&mut f.inbuf);
-        for r in rest {
-            self.emit(dir, r, tape);
-        }
+        // Whatever was waiting for the rest of a message or a flight goes out.
+        self.release(dir, tape);
         if !tail.is_empty() {
             self.emit(dir, tail, tape);
+        }
+    }
+
+    /// Sends the handshake records the flow holds (a message or a flight not complete yet):
+    /// as they came, or re-framed when a message was changed, then with the start of a
+    /// message still incomplete.
+    fn release(&mut self, dir: usize, tape: &mut Tape) {
+        let Some(f) = self.flows.get_mut(dir) else { return };
+        if f.pending_raw.is_empty() {
+            return;
+        }
+        let raw = std::mem::take(&mut f.pending_raw);
+        let mut msgs = std::mem::take(&mut f.pending_msgs);
+        let out = if std::mem::take(&mut f.modified) {
+            // The joiner's bytes are the end of the held records' payloads.
+            let payload: Vec<u8> = raw.iter().flat_map(|r| r.get(5..).unwrap_or_default()).copied().collect();
+            let partial = payload.get(payload.len().saturating_sub(f.joiner.pending())..).unwrap_or_default();
+            msgs.push(partial.to_vec());
+            frame_handshake(&msgs, f.version)
+        } else {
+            raw.concat()
+        };
+        self.emit(dir, out, tape);
+    }
+
+    /// Stops parsing the flow: what it holds goes out, then everything as it comes.
+    fn go_raw(&mut self, dir: usize, tape: &mut Tape) {
+        self.release(dir, tape);
+        let Some(f) = self.flows.get_mut(dir) else { return };
+        f.raw = true;
+        let rest = std::mem::take(&mut f.inbuf);
+        if !rest.is_empty() {
+            self.emit(dir, rest, tape);
         }
     }
 
@@ -586,12 +748,18 @@ impl Transparent {
         f.inbuf.extend_from_slice(bytes);
         loop {
             let Some(f) = self.flows.get_mut(dir) else { return };
+            if f.raw {
+                // A record before made the flow unparseable: the rest goes as it came.
+                let rest = std::mem::take(&mut f.inbuf);
+                if !rest.is_empty() {
+                    self.emit(dir, rest, tape);
+                }
+                return;
+            }
             let (Some(&ct), Some(&major)) = (f.inbuf.first(), f.inbuf.get(1)) else { break };
             if !(20..=24).contains(&ct) || major != 3 {
-                f.raw = true;
-                let rest = std::mem::take(&mut f.inbuf);
-                tape.log(format!("{} not TLS; forwarding {} bytes as they come", arrow(dir), rest.len()));
-                self.emit(dir, rest, tape);
+                tape.log(format!("{} not TLS; forwarding {} bytes as they come", arrow(dir), f.inbuf.len()));
+                self.go_raw(dir, tape);
                 return;
             }
             let Some(len) = f.inbuf.get(3..5).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
@@ -609,6 +777,26 @@ impl Transparent {
         let ct = rec.first().copied().unwrap_or(0);
         let payload_len = rec.len().saturating_sub(5);
         let tls13 = self.tls13 == Some(true);
+        let Some(f) = self.flows.get_mut(dir) else { return };
+        if (ct != 22 || f.enc) && !f.pending_raw.is_empty() {
+            // Another record while handshake records are held: they go first, in order. A
+            // message cut in two by it can no longer be parsed or changed.
+            if f.joiner.pending() > 0 {
+                tape.log(format!(
+                    "{} {} record inside a handshake message; forwarding as they come",
+                    arrow(dir),
+                    content_name(ct)
+                ));
+                self.release(dir, tape);
+                if let Some(f) = self.flows.get_mut(dir) {
+                    f.raw = true;
+                }
+                // The bytes after it go out as they are in `feed`.
+                self.emit(dir, rec, tape);
+                return;
+            }
+            self.release(dir, tape);
+        }
         let Some(f) = self.flows.get_mut(dir) else { return };
         if ct == 20 {
             tape.log(format!("{} ChangeCipherSpec", arrow(dir)));
@@ -656,12 +844,7 @@ impl Transparent {
                 Ok(None) => break,
                 Err(e) => {
                     tape.log(format!("{} handshake bytes undecodable ({e}); forwarding as they come", arrow(dir)));
-                    f.raw = true;
-                    let raw = std::mem::take(&mut f.pending_raw);
-                    f.pending_msgs.clear();
-                    for r in raw {
-                        self.emit(dir, r, tape);
-                    }
+                    self.go_raw(dir, tape);
                     return;
                 }
             };
@@ -674,17 +857,8 @@ impl Transparent {
         }
         self.flight_action(dir, tape);
         let hold = self.holds_flight(dir);
-        let Some(f) = self.flows.get_mut(dir) else { return };
-        if f.joiner.pending() == 0 && !hold {
-            let raw = std::mem::take(&mut f.pending_raw);
-            let msgs = std::mem::take(&mut f.pending_msgs);
-            let out = if f.modified {
-                f.modified = false;
-                frame_handshake(&msgs, f.version)
-            } else {
-                raw.concat()
-            };
-            self.emit(dir, out, tape);
+        if self.flows.get(dir).is_some_and(|f| f.joiner.pending() == 0) && !hold {
+            self.release(dir, tape);
         }
     }
 
@@ -911,6 +1085,79 @@ mod tests {
         assert_eq!(sibling_suite(CipherSuite::from_value(0x1302), &offered).map(|s| s.get()), Some(0x1301));
         assert_eq!(sibling_suite(CipherSuite::from_value(0xc02f), &offered).map(|s| s.get()), Some(0xc030));
         assert_eq!(sibling_suite(CipherSuite::from_value(0xc02b), &offered).map(|s| s.get()), None);
+    }
+
+    use crate::bench::{Impl, Spec, Version};
+    use crate::mitm::fuzz::{streams, transcript};
+
+    fn hs_record(payload: &[u8]) -> Vec<u8> {
+        let mut r = vec![22, 3, 3];
+        r.extend_from_slice(&u16::try_from(payload.len()).unwrap_or(0).to_be_bytes());
+        r.extend_from_slice(payload);
+        r
+    }
+
+    const CCS: [u8; 6] = [20, 3, 3, 0, 1, 1];
+    const ALERT: [u8; 7] = [21, 3, 3, 0, 2, 2, 40];
+
+    /// Regression (fuzz target `mitm`): a record inside a handshake message went out before
+    /// the start of the message, held by the proxy.
+    #[test]
+    fn a_record_inside_a_handshake_message_keeps_its_place() {
+        let start = hs_record(&[1, 0, 0, 10, 0xaa, 0xbb]);
+        let rest = hs_record(&[0xcc; 8]);
+        let c2s = [start.as_slice(), &CCS, &rest].concat();
+        let report = replay(&MitmSpec::new(Action::PassThrough), &[(true, c2s.as_slice())]);
+        assert_eq!(streams(&report).forwarded[0], c2s);
+        assert!(report.log.iter().any(|l| l.contains("ChangeCipherSpec record inside a handshake message")));
+        // Not TLS after the start of a message: same.
+        let c2s = [start.as_slice(), b"GET / HTTP/1.1\r\n"].concat();
+        let report = replay(&MitmSpec::new(Action::PassThrough), &[(true, &c2s[..4]), (true, &c2s[4..])]);
+        assert_eq!(streams(&report).forwarded[0], c2s);
+    }
+
+    /// Regression: at the end of the connection, a changed message held with the start of
+    /// the next one went out unchanged (the change was reported but lost).
+    #[test]
+    fn a_change_held_at_the_end_of_the_connection_is_sent() {
+        let mut hello = vec![1, 0, 0, 40];
+        hello.extend_from_slice(&[0x11; 40]);
+        let rec = hs_record(&[hello.as_slice(), &[2, 0, 0, 50, 0x22]].concat());
+        let report = replay(&MitmSpec::new(Action::ChRandom), &[(true, rec.as_slice())]);
+        assert_eq!(report.applied.len(), 1, "{:?}", report.log);
+        let mut want = rec.clone();
+        want[5 + 6] ^= 1;
+        assert_eq!(streams(&report).forwarded[0], want);
+    }
+
+    /// Regression: in a held TLS 1.2 server flight (`drop_ske`), an alert between two
+    /// messages went out before the messages held in front of it.
+    #[test]
+    fn an_alert_inside_a_held_flight_keeps_its_place() {
+        let spec = Spec { version: Version::Tls12, ..Spec::HEADLINE };
+        let t = transcript(Impl::Own, Impl::Own, spec).unwrap_or_else(|e| panic!("{e}"));
+        let (Some((_, ch)), Some((_, flight))) = (t.flights.first(), t.flights.get(1)) else {
+            panic!("two flights: {:?}", t.name)
+        };
+        // The server's flight, one record per message: ServerHello, Certificate,
+        // ServerKeyExchange, ServerHelloDone.
+        let mut joiner = HandshakeJoiner::new();
+        let mut at = 0;
+        while let Some(h) = flight.get(at..at + 5) {
+            let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
+            joiner.push(flight.get(at + 5..at + 5 + len).unwrap_or_default());
+            at += 5 + len;
+        }
+        let mut recs = Vec::new();
+        while let Ok(Some(m)) = joiner.next_message() {
+            recs.push(hs_record(&m));
+        }
+        let types: Vec<u8> = recs.iter().map(|r| r[5]).collect();
+        assert_eq!(types, [2, 11, 12, 14]);
+        let s2c = [recs[0].as_slice(), &recs[1], &ALERT, &recs[2], &recs[3]].concat();
+        let report = replay(&MitmSpec::new(Action::DropSke), &[(true, ch.as_slice()), (false, s2c.as_slice())]);
+        assert_eq!(report.applied, ["S->C dropped ServerKeyExchange"]);
+        assert_eq!(streams(&report).forwarded[1], [recs[0].as_slice(), &recs[1], &ALERT, &recs[3]].concat());
     }
 
     #[test]
