@@ -5,12 +5,22 @@
 //! It reports one [`Outcome`] per connection it attempted. Everything a peer does on the
 //! network goes through [`CaseCtx`], which sets the idle timeout, records the bytes for the
 //! transcript and lets the runner cut the connection at the case deadline.
+//!
+//! Replay: in a run, [`CaseCtx`] also carries the case seed (derived from the run's `--seed`
+//! and the case id by [`case_seed`]). A peer that can be seeded draws every random byte it
+//! controls from [`CaseCtx::random`] and reads the clock from [`CaseCtx::now`], so the case's
+//! bytes on the wire are a function of the seed; a peer that cannot says why in
+//! [`Peer::unseeded`], and the case's result says it is not replayable.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use aws_lc_rs::digest;
+use rustls_pki_types::UnixTime;
+use tls_engine::{RandomSource, SeededRandom};
 
 use crate::model::{Direction, Role, Setup};
 use crate::model::{Failure, Outcome, Step};
@@ -47,6 +57,46 @@ pub trait Peer: Send + Sync {
     fn echoes(&self) -> bool {
         true
     }
+
+    /// `None` when every random byte this peer draws (except what its crypto library draws
+    /// internally: ML-KEM, ECDSA and RSA-PSS signatures) comes from [`CaseCtx::random`] and it
+    /// reads the clock from [`CaseCtx::now`]; otherwise why not. A case with such a peer does
+    /// not replay from the seed.
+    fn unseeded(&self) -> Option<String> {
+        Some("its randomness is not driven by --seed".into())
+    }
+}
+
+/// The clock seeded peers read ([`CaseCtx::now`]): 2030-01-01T00:00:00Z, inside the validity
+/// of every good certificate profile (2025 to 2045) and past or before the bad ones. Fixed,
+/// because session tickets carry times (our engine seals the issue time into its tickets, a
+/// resuming client sends the ticket's age), which would otherwise change the bytes.
+pub const REPLAY_CLOCK_SECS: u64 = 1_893_456_000;
+
+/// First 8 bytes, big-endian, of SHA-256 over `parts`, each preceded by its length.
+fn hash_u64(parts: &[&[u8]]) -> u64 {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    for p in parts {
+        ctx.update(&(p.len() as u64).to_be_bytes());
+        ctx.update(p);
+    }
+    let d = ctx.finish();
+    let mut out = [0u8; 8];
+    for (o, b) in out.iter_mut().zip(d.as_ref()) {
+        *o = *b;
+    }
+    u64::from_be_bytes(out)
+}
+
+/// The seed of one case: a stable function of the run's seed and the case id (SHA-256, so
+/// it does not depend on the platform, the order cases run in or the shard).
+pub fn case_seed(run_seed: u64, case_id: &str) -> u64 {
+    hash_u64(&[b"tls-harness case seed", &run_seed.to_be_bytes(), case_id.as_bytes()])
+}
+
+/// The seed of one side of a case, so client and server draw different bytes.
+pub fn side_seed(case_seed: u64, role: Role) -> u64 {
+    hash_u64(&[b"tls-harness side seed", &case_seed.to_be_bytes(), role_name(role).as_bytes()])
 }
 
 /// Bytes one side wrote, in the order written; the transcript is decoded from them.
@@ -74,6 +124,8 @@ pub struct CaseCtx {
     keep_going: bool,
     /// Secrets both peers log (SSLKEYLOGFILE lines), for the pcapng of a MITM case.
     key_log: Arc<crate::mitm::KeyLogSink>,
+    /// The case seed, in a run; `None` (system randomness, the real clock) otherwise.
+    seed: Option<u64>,
 }
 
 impl std::fmt::Debug for CaseCtx {
@@ -82,6 +134,7 @@ impl std::fmt::Debug for CaseCtx {
             .field("idle_timeout", &self.idle_timeout)
             .field("deadline", &self.deadline)
             .field("keep_going", &self.keep_going)
+            .field("seed", &self.seed)
             .finish_non_exhaustive()
     }
 }
@@ -97,7 +150,42 @@ impl CaseCtx {
             reporter: None,
             keep_going: false,
             key_log: Arc::default(),
+            seed: None,
         }
+    }
+
+    /// The same context with the case seed `case_seed` (see [`case_seed`]): seeded peers
+    /// draw from it and read the fixed [`REPLAY_CLOCK_SECS`].
+    pub fn seeded(self, case_seed: u64) -> Self {
+        CaseCtx {
+            seed: Some(case_seed),
+            ..self
+        }
+    }
+
+    /// The case seed, when the context has one.
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
+    }
+
+    /// A deterministic random source for `role`, a function of the case seed and the role;
+    /// `None` without a seed (the peer keeps its system randomness). Each call starts the
+    /// same stream again: a peer takes one per case and shares it across its connections.
+    pub fn random(&self, role: Role) -> Option<Arc<dyn RandomSource>> {
+        self.seed
+            .map(|s| Arc::new(SeededRandom::new(side_seed(s, role))) as Arc<dyn RandomSource>)
+    }
+
+    /// The time seeded peers read: [`REPLAY_CLOCK_SECS`] with a seed, else `None` (the
+    /// real clock).
+    pub fn fixed_clock(&self) -> Option<UnixTime> {
+        self.seed
+            .map(|_| UnixTime::since_unix_epoch(Duration::from_secs(REPLAY_CLOCK_SECS)))
+    }
+
+    /// The case's time: the fixed clock with a seed, the real one otherwise.
+    pub fn now(&self) -> UnixTime {
+        self.fixed_clock().unwrap_or_else(UnixTime::now)
     }
 
     /// Where peers log their secrets (rustls `KeyLog`, OpenSSL's keylog callback, our

@@ -575,6 +575,12 @@ impl Peer for OpensslPeer {
             .map_err(|e| Unsupported(format!("{} cannot load this setup: {e}", openssl::version::version())))
     }
 
+    fn unseeded(&self) -> Option<String> {
+        // The default provider's DRBG (randoms, key shares, tickets) seeds itself from the
+        // operating system and cannot be given a seed; OpenSSL also reads the real clock.
+        Some("OpenSSL 3.0's DRBG has no seeded mode".into())
+    }
+
     fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
         let sctx = match context(setup, Role::Server, ctx.key_log()) {
             Ok(c) => c,

@@ -1,10 +1,15 @@
 //! Our own engine (tls-engine) as client and server, over TCP.
+//!
+//! Seeded (see [`CaseCtx::random`]): client and server randoms, session ids, EC key shares,
+//! ticket keys, nonces and age_add come from the case's generator, the clock from
+//! [`CaseCtx::now`]. aws-lc still draws ML-KEM keys and encapsulations, ECDSA nonces and
+//! RSA-PSS salts internally.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use rustls_pki_types::{PrivateKeyDer, UnixTime};
+use rustls_pki_types::PrivateKeyDer;
 use tls_engine::{
     CertifiedKey, ClientConfig, Connection, Error, ErrorKind, Event, ServerConfig, StoredSession,
 };
@@ -99,10 +104,6 @@ fn failure(e: &Error, conn: &Connection) -> Outcome {
     }
 }
 
-fn now() -> UnixTime {
-    UnixTime::now()
-}
-
 /// Moves bytes between the engine and the socket until `until` holds.
 struct Driver<'a, S: Read + Write> {
     conn: Connection,
@@ -159,7 +160,7 @@ impl<S: Read + Write> Driver<'_, S> {
                 }
             };
         }
-        let result = self.conn.handle_input(buf.get(..n).unwrap_or_default(), now());
+        let result = self.conn.handle_input(buf.get(..n).unwrap_or_default(), self.ctx.now());
         // Whatever the engine queued (an alert on failure) goes out first.
         let flushed = self.flush();
         self.events();
@@ -408,15 +409,26 @@ impl Peer for OwnPeer {
         Ok(())
     }
 
+    fn unseeded(&self) -> Option<String> {
+        None
+    }
+
     fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
         let config = match server_config(setup) {
             Ok(mut c) => {
                 c.key_log = Some(key_log(ctx));
+                if let Some(random) = ctx.random(Role::Server) {
+                    // The ticket key too (`ServerConfig::new` drew it from the system).
+                    if let Err(e) = random.fill(&mut c.ticket_key) {
+                        return vec![Outcome::internal(Step::Tcp, format!("own: ticket key: {e}"))];
+                    }
+                    c.random = random;
+                }
                 Arc::new(c)
             }
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
-        serve_each(setup, &listener, ctx, |mut sock| match Connection::server(config.clone(), now()) {
+        serve_each(setup, &listener, ctx, |mut sock| match Connection::server(config.clone(), ctx.now()) {
             Ok(conn) => drive(conn, &mut sock, Role::Server, setup, ctx).0,
             Err(e) => Outcome::internal(Step::Tcp, format!("own: {e}")),
         })
@@ -425,6 +437,8 @@ impl Peer for OwnPeer {
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
         let mut outcomes = Vec::new();
         let mut session: Option<StoredSession> = None;
+        // One generator for all connections of the case: each draws after the previous one.
+        let random = ctx.random(Role::Client);
         for i in 0..setup.connections() {
             if i > 0 && session.is_none() {
                 outcomes.push(Outcome::internal(
@@ -436,6 +450,9 @@ impl Peer for OwnPeer {
             let config = match client_config(setup, session.clone()) {
                 Ok(mut c) => {
                     c.key_log = Some(key_log(ctx));
+                    if let Some(r) = &random {
+                        c.random = r.clone();
+                    }
                     Arc::new(c)
                 }
                 Err(e) => {
@@ -450,7 +467,7 @@ impl Peer for OwnPeer {
                     break;
                 }
             };
-            let (o, tickets) = match Connection::client(config, now()) {
+            let (o, tickets) = match Connection::client(config, ctx.now()) {
                 Ok(conn) => drive(conn, &mut sock, Role::Client, setup, ctx),
                 Err(e) => (Outcome::internal(Step::Tcp, format!("own: {e}")), Vec::new()),
             };

@@ -1,8 +1,21 @@
 //! rustls 0.23 (aws-lc-rs provider) as client and server.
+//!
+//! Seeded (see [`CaseCtx::random`]): the provider's `secure_random` (client and server
+//! randoms, session ids, the ClientHello extension order, ticket ids and age_add) and the
+//! X25519, P-256 and P-384 key shares draw from the case's generator, and the configs read
+//! [`CaseCtx::now`]. aws-lc still draws ML-KEM keys and encapsulations (X25519MLKEM768, the
+//! group rustls prefers by default), ECDSA nonces and RSA-PSS salts internally.
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::agreement;
+use rustls::crypto::{ActiveKeyExchange, GetRandomFailed, SecureRandom, SharedSecret};
+use rustls::time_provider::{DefaultTimeProvider, TimeProvider};
+use rustls::{NamedGroup, PeerMisbehaved, ProtocolVersion};
+use tls_engine::RandomSource;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -98,13 +111,194 @@ fn version_from_rustls(v: rustls::ProtocolVersion) -> Option<Version> {
     }
 }
 
-fn provider(side: &crate::model::Side) -> CryptoProvider {
+thread_local! {
+    /// The generator of the case side this thread plays, while a [`SeedScope`] lives.
+    static CASE_RANDOM: RefCell<Option<Arc<dyn RandomSource>>> = const { RefCell::new(None) };
+}
+
+/// Installs a case side's generator for the seeded provider pieces ([`CaseRandom`],
+/// [`SeededKx`]) on this thread, until dropped. rustls draws on the thread that drives the
+/// connection (`ClientConnection::new`, `process_new_packets`), which is the peer's thread.
+struct SeedScope {
+    previous: Option<Arc<dyn RandomSource>>,
+}
+
+impl SeedScope {
+    fn enter(random: Option<Arc<dyn RandomSource>>) -> Self {
+        let previous = CASE_RANDOM.with(|r| r.replace(random));
+        SeedScope { previous }
+    }
+}
+
+impl Drop for SeedScope {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CASE_RANDOM.with(|r| r.replace(previous));
+    }
+}
+
+/// Fills `buf` from the case's generator; from the system when no [`SeedScope`] is active
+/// on this thread (rustls drawing elsewhere would then show as a replay that differs).
+fn case_fill(buf: &mut [u8]) -> Result<(), GetRandomFailed> {
+    let seeded = CASE_RANDOM.with(|r| r.borrow().clone());
+    match seeded {
+        Some(r) => r.fill(buf).map_err(|_| GetRandomFailed),
+        None => aws_lc_rs::rand::fill(buf).map_err(|_| GetRandomFailed),
+    }
+}
+
+/// The provider's `secure_random` in a seeded case (it must be `'static`, hence the
+/// thread-local generator behind it).
+#[derive(Debug)]
+struct CaseRandom;
+
+impl SecureRandom for CaseRandom {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), GetRandomFailed> {
+        case_fill(buf)
+    }
+}
+
+static CASE_RANDOM_SOURCE: CaseRandom = CaseRandom;
+
+/// An (EC)DHE group whose private key is drawn from the case's generator, otherwise the
+/// same as rustls's aws-lc-rs group of that name (same public key checks, same errors).
+#[derive(Debug)]
+struct SeededKx {
+    group: Group,
+    algorithm: &'static agreement::Algorithm,
+    scalar_len: usize,
+}
+
+static SEEDED_X25519: SeededKx = SeededKx {
+    group: Group::X25519,
+    algorithm: &agreement::X25519,
+    scalar_len: 32,
+};
+static SEEDED_SECP256R1: SeededKx = SeededKx {
+    group: Group::Secp256r1,
+    algorithm: &agreement::ECDH_P256,
+    scalar_len: 32,
+};
+static SEEDED_SECP384R1: SeededKx = SeededKx {
+    group: Group::Secp384r1,
+    algorithm: &agreement::ECDH_P384,
+    scalar_len: 48,
+};
+
+/// The seeded variant of a group, when there is one (not for X25519MLKEM768: aws-lc-rs
+/// generates ML-KEM keys and encapsulates only from its own RNG).
+fn seeded_kx(g: &'static dyn SupportedKxGroup) -> &'static dyn SupportedKxGroup {
+    match group_from_rustls(g) {
+        Some(Group::X25519) => &SEEDED_X25519,
+        Some(Group::Secp256r1) => &SEEDED_SECP256R1,
+        Some(Group::Secp384r1) => &SEEDED_SECP384R1,
+        _ => g,
+    }
+}
+
+impl SupportedKxGroup for SeededKx {
+    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+        // A P-256/P-384 scalar out of range is rejected; draw again (probability ~2^-32).
+        for _ in 0..16 {
+            let mut scalar = vec![0u8; self.scalar_len];
+            case_fill(&mut scalar)?;
+            let Ok(key) = agreement::PrivateKey::from_private_key(self.algorithm, &scalar) else {
+                continue;
+            };
+            let public = key.compute_public_key().map_err(|_| GetRandomFailed)?;
+            return Ok(Box::new(SeededKeyExchange {
+                name: self.name(),
+                algorithm: self.algorithm,
+                public: public.as_ref().to_vec(),
+                key,
+            }));
+        }
+        Err(GetRandomFailed.into())
+    }
+
+    fn ffdhe_group(&self) -> Option<rustls::ffdhe_groups::FfdheGroup<'static>> {
+        None
+    }
+
+    fn name(&self) -> NamedGroup {
+        kx_of(self.group).name()
+    }
+
+    fn fips(&self) -> bool {
+        kx_of(self.group).fips()
+    }
+
+    fn usable_for_version(&self, version: ProtocolVersion) -> bool {
+        kx_of(self.group).usable_for_version(version)
+    }
+}
+
+struct SeededKeyExchange {
+    name: NamedGroup,
+    algorithm: &'static agreement::Algorithm,
+    key: agreement::PrivateKey,
+    public: Vec<u8>,
+}
+
+impl ActiveKeyExchange for SeededKeyExchange {
+    fn complete(self: Box<Self>, peer: &[u8]) -> Result<SharedSecret, Error> {
+        // As rustls's groups: X25519 takes 32 bytes, the NIST curves an uncompressed point
+        // only (aws-lc-rs would accept other encodings); aws-lc checks the point itself.
+        let shape_ok = if self.name == NamedGroup::X25519 {
+            peer.len() == 32
+        } else {
+            peer.first() == Some(&0x04)
+        };
+        if !shape_ok {
+            return Err(PeerMisbehaved::InvalidKeyShare.into());
+        }
+        let peer = agreement::UnparsedPublicKey::new(self.algorithm, peer);
+        agreement::agree(&self.key, peer, (), |secret| Ok(SharedSecret::from(secret)))
+            .map_err(|()| PeerMisbehaved::InvalidKeyShare.into())
+    }
+
+    fn ffdhe_group(&self) -> Option<rustls::ffdhe_groups::FfdheGroup<'static>> {
+        None
+    }
+
+    fn group(&self) -> NamedGroup {
+        self.name
+    }
+
+    fn pub_key(&self) -> &[u8] {
+        &self.public
+    }
+}
+
+/// The clock of a seeded case (rustls's `TimeProvider`).
+#[derive(Debug)]
+struct FixedClock(UnixTime);
+
+impl TimeProvider for FixedClock {
+    fn current_time(&self) -> Option<UnixTime> {
+        Some(self.0)
+    }
+}
+
+fn time_provider(ctx: &CaseCtx) -> Arc<dyn TimeProvider> {
+    match ctx.fixed_clock() {
+        Some(t) => Arc::new(FixedClock(t)),
+        None => Arc::new(DefaultTimeProvider),
+    }
+}
+
+/// The provider for one side; `seeded`: with [`CaseRandom`] and the [`SeededKx`] groups.
+fn provider(side: &crate::model::Side, seeded: bool) -> CryptoProvider {
     let mut p = provider_mod::default_provider();
     if !side.suites.is_empty() {
         p.cipher_suites = side.suites.iter().map(|s| suite_of(*s)).collect();
     }
     if !side.groups.is_empty() {
         p.kx_groups = side.groups.iter().map(|g| kx_of(*g)).collect();
+    }
+    if seeded {
+        p.secure_random = &CASE_RANDOM_SOURCE;
+        p.kx_groups = p.kx_groups.into_iter().map(seeded_kx).collect();
     }
     p
 }
@@ -630,9 +824,14 @@ pub(crate) enum Verification {
     None,
 }
 
-fn client_config(setup: &Setup, tap: &Arc<SchemeTap>, verification: Verification) -> Result<Arc<rustls::ClientConfig>, String> {
+fn client_config(
+    setup: &Setup,
+    tap: &Arc<SchemeTap>,
+    verification: Verification,
+    ctx: &CaseCtx,
+) -> Result<Arc<rustls::ClientConfig>, String> {
     let materials = setup.materials()?;
-    let provider = Arc::new(provider(&setup.client));
+    let provider = Arc::new(provider(&setup.client, ctx.seed().is_some()));
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(&materials)?), provider.clone())
         .build()
         .map_err(|e| format!("rustls server verifier: {e}"))?;
@@ -646,7 +845,7 @@ fn client_config(setup: &Setup, tap: &Arc<SchemeTap>, verification: Verification
             tap: tap.clone(),
         }),
     };
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+    let builder = rustls::ClientConfig::builder_with_details(provider.clone(), time_provider(ctx))
         .with_protocol_versions(&versions(&setup.client))
         .map_err(|e| format!("rustls client config: {e}"))?
         .dangerous()
@@ -662,10 +861,10 @@ fn client_config(setup: &Setup, tap: &Arc<SchemeTap>, verification: Verification
     Ok(Arc::new(config))
 }
 
-fn server_config(setup: &Setup, tap: &Arc<SchemeTap>) -> Result<Arc<rustls::ServerConfig>, String> {
+fn server_config(setup: &Setup, tap: &Arc<SchemeTap>, ctx: &CaseCtx) -> Result<Arc<rustls::ServerConfig>, String> {
     let materials = setup.materials()?;
-    let provider = Arc::new(provider(&setup.server));
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+    let provider = Arc::new(provider(&setup.server, ctx.seed().is_some()));
+    let builder = rustls::ServerConfig::builder_with_details(provider.clone(), time_provider(ctx))
         .with_protocol_versions(&versions(&setup.server))
         .map_err(|e| format!("rustls server config: {e}"))?;
     let builder = match setup.client_auth {
@@ -706,14 +905,19 @@ impl Peer for RustlsPeer {
             Role::Client => None,
         };
         if let Some(id) = identity {
-            certified_key(&provider(setup.side(role)), id, &[]).map_err(Unsupported)?;
+            certified_key(&provider(setup.side(role), false), id, &[]).map_err(Unsupported)?;
         }
         Ok(())
     }
 
+    fn unseeded(&self) -> Option<String> {
+        None
+    }
+
     fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
+        let _seed = SeedScope::enter(ctx.random(Role::Server));
         let tap = SchemeTap::new(&setup.server.sig_schemes);
-        let config = match server_config(setup, &tap) {
+        let config = match server_config(setup, &tap, ctx) {
             Ok(c) => {
                 let mut c = Arc::unwrap_or_clone(c);
                 c.key_log = ctx.key_log();
@@ -735,8 +939,9 @@ impl Peer for RustlsPeer {
 /// The rustls client's connections of a case.
 pub(crate) fn run_client(setup: &Setup, addr: SocketAddr, ctx: &CaseCtx, verification: Verification) -> Vec<Outcome> {
     {
+        let _seed = SeedScope::enter(ctx.random(Role::Client));
         let tap = SchemeTap::new(&setup.client.sig_schemes);
-        let config = match client_config(setup, &tap, verification) {
+        let config = match client_config(setup, &tap, verification, ctx) {
             Ok(c) => {
                 let mut c = Arc::unwrap_or_clone(c);
                 c.key_log = ctx.key_log();
