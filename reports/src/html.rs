@@ -183,6 +183,10 @@ struct CaseData<'a> {
     pcap: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     keylog: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replayable: Option<bool>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unseeded: &'a [String],
     ladder: Vec<(u32, Option<ladder::Lane>, Option<ladder::Lane>, String)>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     proxy: bool,
@@ -391,6 +395,8 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
             duration_ms: c.duration_ms.filter(|d| d.is_finite()),
             pcap: safe_link(pcap),
             keylog: safe_link(keylog),
+            replayable: c.replayable,
+            unseeded: &c.unseeded,
             ladder: steps.into_iter().map(|s| (s.conn, s.from, s.to, s.text)).collect(),
             proxy,
         });

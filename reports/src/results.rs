@@ -24,7 +24,8 @@ pub struct RunInfo {
     pub started: String,
     /// Short commit hash of the harness, or "unknown".
     pub git: String,
-    /// Seed for everything random in the run.
+    /// The run's `--seed`: each case's peers draw their randomness from a seed derived from
+    /// it and the case id, so a case marked `replayable` sends the same bytes again with it.
     pub seed: u64,
     /// Each peer's name and the version of the implementation behind it.
     pub peers: BTreeMap<String, String>,
@@ -204,6 +205,14 @@ pub struct CaseResult {
     /// results.json.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keylog: Option<String>,
+    /// Whether the case's bytes on the wire are a function of the run's seed (every source of
+    /// randomness in it was seeded); absent for a case that did not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replayable: Option<bool>,
+    /// What in the case the seed does not drive (a peer that cannot be seeded, randomness its
+    /// crypto library draws internally), when it is not replayable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unseeded: Vec<String>,
 }
 
 /// Errors reading or writing results.

@@ -224,6 +224,10 @@
     kv(dl, 'under test', c.under_test);
     kv(dl, 'duration', c.duration_ms !== undefined && c.duration_ms !== null ? c.duration_ms.toFixed(2) + ' ms' : null);
     kv(dl, 'RFC', c.rfc);
+    if (c.replayable !== undefined) {
+      kv(dl, 'replay', c.replayable ? 'byte-identical from the run seed'
+        : 'not from the seed: ' + (c.unseeded || []).join('; '));
+    }
     if (c.pcap || c.keylog) {
       var files = el('span', 'files');
       if (c.pcap) { var a1 = el('a', null, 'capture (pcapng)'); a1.href = c.pcap; a1.setAttribute('download', ''); files.appendChild(a1); }

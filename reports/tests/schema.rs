@@ -60,3 +60,29 @@ fn schema_rejects_bad_results() {
     value["schema_version"] = 2.into();
     assert!(!validator().is_valid(&value), "another schema version must not validate");
 }
+
+#[test]
+fn replay_fields_validate_and_must_agree() {
+    let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    value["cases"][0]["replayable"] = false.into();
+    value["cases"][0]["unseeded"] = serde_json::json!(["ECDSA signatures of the server: aws-lc draws the nonce from its own RNG"]);
+    value["cases"][1]["replayable"] = true.into();
+    let errors: Vec<String> = validator().iter_errors(&value).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results: Results = serde_json::from_value(value.clone()).unwrap();
+    assert_eq!(results.cases[0].replayable, Some(false));
+    assert_eq!(results.cases[0].unseeded.len(), 1);
+    assert_eq!((results.cases[1].replayable, results.cases[1].unseeded.len()), (Some(true), 0));
+    assert_eq!(results.cases[2].replayable, None, "absent for a case that did not run");
+    assert_eq!(serde_json::to_value(&results).unwrap(), value, "round trip");
+
+    let mut bad = value.clone();
+    bad["cases"][0].as_object_mut().unwrap().remove("unseeded");
+    assert!(!validator().is_valid(&bad), "not replayable without saying why must not validate");
+    let mut bad = value.clone();
+    bad["cases"][1]["unseeded"] = serde_json::json!(["openssl (server): no seed"]);
+    assert!(!validator().is_valid(&bad), "replayable with unseeded sources must not validate");
+    let mut bad = value;
+    bad["cases"][0]["unseeded"] = serde_json::json!([]);
+    assert!(!validator().is_valid(&bad), "an empty unseeded list must not validate");
+}

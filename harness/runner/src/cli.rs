@@ -55,7 +55,11 @@ pub struct RunArgs {
     /// Cases in flight at once (default: twice the CPU count).
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// Seed for everything random in the run (recorded in the results).
+    /// Seed of the run, recorded in the results. Each case gets a seed derived from it and
+    /// the case id; `own` and `rustls` draw from it their randoms, session ids, EC key shares
+    /// and tickets, and read a fixed clock, so such a case sends the same bytes again with
+    /// the same seed. Not seeded: `openssl` and command peers, and what aws-lc draws itself
+    /// (ML-KEM, ECDSA nonces, RSA-PSS salts); each case's `replayable` says which applies.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Longest wait for one read or write, in milliseconds.
@@ -288,7 +292,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 bar.set_message(format!("{bad} unexpected"));
             }
         };
-        let r = run::run_cases(cases, &opts, &mut progress)?;
+        let r = run::run_cases_seeded(cases, &opts, args.seed, &mut progress)?;
         bar.finish_and_clear();
         r
     } else {
@@ -301,7 +305,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 eprintln!("progress: {done}/{total} cases");
             }
         };
-        run::run_cases(cases, &opts, &mut progress)?
+        run::run_cases_seeded(cases, &opts, args.seed, &mut progress)?
     };
     let mut results = results;
     if let Some(cases) = again {
@@ -311,7 +315,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         };
         for round in 2..=args.repeat {
             eprintln!("repeat {round}/{}", args.repeat);
-            let other = run::run_cases(cases.clone(), &quiet, &mut |_: usize, _: usize, _: &CaseResult| {})?;
+            let other = run::run_cases_seeded(cases.clone(), &quiet, args.seed, &mut |_: usize, _: usize, _: &CaseResult| {})?;
             run::mark_flakes(&mut results, &other, round);
         }
     }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use reports::{CaseResult, Expected, ExpectedResult, UnderTest, Verdict};
 
-use crate::model::{Direction, Failure, Outcome, Role};
-use crate::peer::{CaseCtx, PeerRef};
+use crate::model::{ClientAuth, Direction, Failure, Outcome, Role};
+use crate::peer::{case_seed, Capture, CaseCtx, PeerRef};
 use crate::scenario::{Expect, Variant};
 use crate::steps::failed_step;
 use crate::transcript;
@@ -145,10 +145,21 @@ impl<F: FnMut(usize, usize, &CaseResult) + Send> Progress for F {
     }
 }
 
-/// Runs every case; returns results in case order.
+/// Runs every case with run seed 0 (the default of `--seed`); see [`run_cases_seeded`].
 pub fn run_cases(
     cases: Vec<Case>,
     opts: &RunOptions,
+    progress: &mut dyn Progress,
+) -> std::io::Result<Vec<CaseResult>> {
+    run_cases_seeded(cases, opts, 0, progress)
+}
+
+/// Runs every case; returns results in case order. Each case's peers get the case seed
+/// [`case_seed`]`(seed, id)`, whatever the order, parallelism or shard.
+pub fn run_cases_seeded(
+    cases: Vec<Case>,
+    opts: &RunOptions,
+    seed: u64,
     progress: &mut dyn Progress,
 ) -> std::io::Result<Vec<CaseResult>> {
     let total = cases.len();
@@ -168,7 +179,7 @@ pub fn run_cases(
                 loop {
                     let next = queue.lock().ok().and_then(|mut q| q.pop_front());
                     let Some((i, case)) = next else { break };
-                    let result = run_case(&case, &opts);
+                    let (result, _) = run_case_seeded(&case, &opts, seed);
                     if tx.send((i, result)).is_err() {
                         break;
                     }
@@ -214,8 +225,14 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Runs one case to its verdict.
+/// Runs one case to its verdict, with run seed 0 (the default of `--seed`).
 pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
+    run_case_seeded(case, opts, 0).0
+}
+
+/// Runs one case to its verdict with the run seed `seed`; also returns the bytes the client's
+/// connections carried (empty for a case skipped before it ran).
+pub fn run_case_seeded(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Capture) {
     let v = &case.variant;
     let sc = &v.scenario;
     let mut result = CaseResult {
@@ -236,11 +253,13 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
         transcript: Vec::new(),
         pcap: None,
         keylog: None,
+        replayable: None,
+        unseeded: Vec::new(),
     };
     for (peer, role) in [(&case.client, Role::Client), (&case.server, Role::Server)] {
         if let Err(u) = peer.supports(role, &v.setup) {
             result.reason = Some(format!("{} as {role}: {}", peer.name(), u.0));
-            return result;
+            return (result, Capture::default());
         }
     }
     let started = Instant::now();
@@ -249,7 +268,7 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
         Err(e) => {
             result.verdict = Verdict::Error;
             result.reason = Some(format!("cannot listen on 127.0.0.1:0: {e}"));
-            return result;
+            return (result, Capture::default());
         }
     };
     let addr = match listener.local_addr() {
@@ -257,12 +276,13 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
         Err(e) => {
             result.verdict = Verdict::Error;
             result.reason = Some(format!("listener address: {e}"));
-            return result;
+            return (result, Capture::default());
         }
     };
     // Target mode: the server already runs elsewhere; the runner's listener goes unused.
     let addr = case.server.target().unwrap_or(addr);
-    let ctx = Arc::new(CaseCtx::new(opts.idle_timeout, started + opts.deadline));
+    let ctx = CaseCtx::new(opts.idle_timeout, started + opts.deadline).seeded(case_seed(seed, &case.id));
+    let ctx = Arc::new(ctx);
     let setup = Arc::new(v.setup.clone());
     // A man in the middle: the client connects to the proxy, the proxy to the server.
     let proxy = match &v.setup.mitm {
@@ -271,7 +291,7 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
             Err(e) => {
                 result.verdict = Verdict::Error;
                 result.reason = Some(format!("cannot start the MITM proxy: {e}"));
-                return result;
+                return (result, Capture::default());
             }
         },
         None => None,
@@ -357,7 +377,101 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
         let out_dir = opts.partial.as_deref().and_then(Path::parent);
         crate::mitm::fold(&mut result, r, &ctx.key_log().text(), out_dir);
     }
-    result
+    result.unseeded = unseeded_sources(case, &result, &capture);
+    result.replayable = Some(result.unseeded.is_empty());
+    (result, capture)
+}
+
+/// What in a case's bytes on the wire the seed does not drive: a peer that cannot be seeded,
+/// a MITM proxy that terminates TLS (its rustls is not seeded), and what aws-lc draws from
+/// its own RNG in seeded peers: ML-KEM key generation and encapsulation, ECDSA nonces and
+/// RSA-PSS salts. Ed25519 and RSA PKCS#1 v1.5 signatures are deterministic. Errs on the
+/// side of listing: a signature is assumed whenever the side presents a certificate.
+fn unseeded_sources(case: &Case, result: &CaseResult, capture: &Capture) -> Vec<String> {
+    let setup = &case.variant.setup;
+    let mut out = Vec::new();
+    let mut seeded = [true, true];
+    let sides = [(&case.client, Role::Client), (&case.server, Role::Server)];
+    for (i, (peer, role)) in sides.into_iter().enumerate() {
+        if let Some(why) = peer.unseeded() {
+            out.push(format!("{} ({role}): {why}", peer.name()));
+            if let Some(s) = seeded.get_mut(i) {
+                *s = false;
+            }
+        }
+    }
+    if setup.mitm.as_ref().is_some_and(|m| m.action.terminates()) {
+        out.push("the MITM proxy terminates TLS with its own rustls, which is not seeded".into());
+    }
+    if seeded.iter().any(|s| *s) && offers_group(capture, X25519MLKEM768) {
+        out.push("X25519MLKEM768: aws-lc draws ML-KEM keys and encapsulations from its own RNG".into());
+    }
+    let Ok(materials) = setup.materials() else {
+        return out;
+    };
+    let signers = [
+        (seeded[1], Role::Server, &materials.server, result.observed.as_ref()),
+        (
+            seeded[0] && setup.client_auth != ClientAuth::None,
+            Role::Client,
+            &materials.client,
+            result.server_observed.as_ref(),
+        ),
+    ];
+    for (applies, role, identity, seen_by_peer) in signers {
+        if !applies {
+            continue;
+        }
+        let scheme = seen_by_peer.and_then(|o| o.sigalg.as_deref()).unwrap_or("");
+        match identity.key_type {
+            certs::KeyType::EcdsaP256 | certs::KeyType::EcdsaP384 => {
+                out.push(format!("ECDSA signatures of the {role}: aws-lc draws the nonce from its own RNG"));
+            }
+            certs::KeyType::Rsa2048 if !scheme.starts_with("rsa_pkcs1_") => {
+                out.push(format!("RSA-PSS signatures of the {role}: aws-lc draws the salt from its own RNG"));
+            }
+            certs::KeyType::Rsa2048 | certs::KeyType::Ed25519 => {}
+        }
+    }
+    out
+}
+
+/// X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem).
+const X25519MLKEM768: u16 = 0x11ec;
+
+/// Whether a ClientHello of the case (the first, or the second after a HelloRetryRequest)
+/// carries a key share for `group`. Reads the client's plaintext handshake records up to its
+/// first other handshake message or protected record.
+fn offers_group(capture: &Capture, group: u16) -> bool {
+    use tls_wire::{ContentType, DecodeCtx, Deframer, HandshakeJoiner, HandshakeMessage, HandshakePayload};
+    for conn in &capture.connections {
+        let mut deframer = Deframer::with_max_payload(usize::from(u16::MAX));
+        for (_, bytes) in conn.iter().filter(|(d, _)| *d == Direction::Sent) {
+            deframer.push(bytes);
+        }
+        let mut joiner = HandshakeJoiner::with_max_message(1 << 24);
+        'records: while let Ok(Some(record)) = deframer.next_record() {
+            if record.content_type == ContentType::ChangeCipherSpec {
+                continue;
+            }
+            if record.content_type != ContentType::Handshake {
+                break;
+            }
+            joiner.push(&record.payload);
+            while let Ok(Some(msg)) = joiner.next_message() {
+                let Ok(m) = HandshakeMessage::decode_with(&msg, &DecodeCtx { tls13: false }) else {
+                    break 'records;
+                };
+                let HandshakePayload::ClientHello(ch) = &m.payload else {
+                    break 'records;
+                };
+                if ch.key_shares().unwrap_or_default().iter().any(|k| k.group.get() == group) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// Fills in an alert the adapter knew was sent but could not name, from the wire.

@@ -87,6 +87,8 @@ fn case(id: &str, verdict: Verdict) -> CaseResult {
         transcript: vec![],
         pcap: None,
         keylog: None,
+        replayable: None,
+        unseeded: Vec::new(),
     }
 }
 

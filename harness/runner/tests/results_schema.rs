@@ -78,6 +78,8 @@ fn matrix_counts_each_verdict() {
         transcript: vec![],
         pcap: None,
         keylog: None,
+        replayable: None,
+        unseeded: Vec::new(),
     };
     let cases = vec![
         mk("f::a", "rustls", Verdict::Pass),

@@ -78,6 +78,8 @@ pub fn interop(client: &str, server: &str, variant: &str, verdict: Verdict) -> C
         duration_ms: Some(1.25),
         pcap: None,
         keylog: None,
+        replayable: None,
+        unseeded: Vec::new(),
         transcript: if verdict == Verdict::Skip {
             vec![]
         } else {
@@ -127,6 +129,8 @@ pub fn rejection(scenario: &str, client: &str, server: &str, want: &str, got: &s
         duration_ms: Some(0.75),
         pcap: None,
         keylog: None,
+        replayable: None,
+        unseeded: Vec::new(),
         transcript: vec![
             "C->S ClientHello versions=[TLS1.3] extensions=[supported_groups,supported_groups]".into(),
             format!("S->C Alert fatal {got}"),
