@@ -667,11 +667,20 @@ fn pump<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx
         Err(e) => return Io::Failed(io_failure(&e, reached, ctx)),
     }
     if let Err(e) = conn.process_new_packets() {
-        // rustls queued its alert; send it before reporting.
+        // rustls queued its alert; send it before reporting. Some errors (its hostile-peer
+        // limits: TooManyEmptyFragments, ...) end the connection without one.
+        let alerted = conn.wants_write();
         while conn.wants_write() {
             if conn.write_tls(sock).is_err() {
                 break;
             }
+        }
+        if !alerted {
+            return Io::Failed(Outcome::failed(
+                Failure::Closed,
+                error_step(&e, reached),
+                format!("rustls: {e} (closed without sending an alert)"),
+            ));
         }
         return Io::Failed(fail_outcome(&e, reached));
     }
