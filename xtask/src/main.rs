@@ -136,7 +136,11 @@ fn ensure_packages(wanted: &[(&str, &str)]) -> Result<()> {
 }
 
 /// The fuzz targets of `harness/fuzz`.
-const FUZZ_TARGETS: &[&str] = &["deframe", "handshake_roundtrip", "extensions_roundtrip", "client", "server"];
+const FUZZ_TARGETS: &[&str] = &["deframe", "handshake_roundtrip", "extensions_roundtrip", "client", "server", "mitm"];
+
+/// The targets whose corpora are seeded from real handshakes (own, rustls, OpenSSL) by the
+/// harness's `fuzz_seeds` example before they run.
+const HANDSHAKE_SEEDED: &[&str] = &["deframe", "mitm"];
 
 /// Runs fuzz targets one after the other with cargo-fuzz (libFuzzer), installing cargo-fuzz
 /// when missing. The toolchain is stable: cargo-fuzz's unstable flags are allowed with
@@ -165,6 +169,16 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
         install.args(["install", "--locked", "cargo-fuzz"]);
         if status(install)? != ExitCode::SUCCESS {
             bail!("cannot install cargo-fuzz");
+        }
+    }
+    if targets.iter().any(|t| HANDSHAKE_SEEDED.contains(&t.as_str())) {
+        // Idempotent: a target seeded once is left alone (see the example's doc).
+        let mut seeds = Command::new(cargo());
+        seeds
+            .current_dir(root)
+            .args(["run", "--quiet", "-p", "harness", "--example", "fuzz_seeds", "--", "harness/fuzz/corpus"]);
+        if status(seeds)? != ExitCode::SUCCESS {
+            bail!("fuzz: cannot write the seeds from real handshakes (cargo run -p harness --example fuzz_seeds)");
         }
     }
     for t in &targets {
