@@ -95,20 +95,19 @@ pub struct Streams {
 /// The bytes of each direction in a report's captures.
 pub fn streams(report: &ProxyReport) -> Streams {
     let mut s = Streams::default();
-    // client leg: `Sent` is what the client sent; server leg: `Sent` is what the proxy sent.
-    for (leg, sent_into, received_into) in [(&report.client_leg, 0, 1), (&report.server_leg, 0, 1)] {
-        let is_client_leg = std::ptr::eq(leg, &report.client_leg);
-        for conn in &leg.connections {
-            for (d, bytes) in conn {
-                let (into, i) = match (is_client_leg, d) {
-                    (true, Direction::Sent) => (&mut s.read, sent_into),
-                    (true, Direction::Received) => (&mut s.forwarded, received_into),
-                    (false, Direction::Sent) => (&mut s.forwarded, sent_into),
-                    (false, Direction::Received) => (&mut s.read, received_into),
-                };
-                if let Some(v) = into.get_mut(i) {
-                    v.extend_from_slice(bytes);
-                }
+    for (client_leg, capture) in [(true, &report.client_leg), (false, &report.server_leg)] {
+        for (d, bytes) in capture.connections.iter().flatten() {
+            // Client leg: `Sent` is what the client sent, `Received` what the proxy sent it.
+            // Server leg: `Sent` is what the proxy sent, `Received` what the server sent.
+            let (read, i) = match (client_leg, d) {
+                (true, Direction::Sent) => (true, 0),
+                (true, Direction::Received) => (false, 1),
+                (false, Direction::Sent) => (false, 0),
+                (false, Direction::Received) => (true, 1),
+            };
+            let into = if read { &mut s.read } else { &mut s.forwarded };
+            if let Some(v) = into.get_mut(i) {
+                v.extend_from_slice(bytes);
             }
         }
     }
@@ -124,8 +123,7 @@ pub fn check(spec: &MitmSpec, report: &ProxyReport) -> Result<(), String> {
         return Ok(());
     }
     let s = streams(report);
-    for (i, name) in [(0, "client->server"), (1, "server->client")] {
-        let (read, fwd) = (&s.read[i], &s.forwarded[i]);
+    for ((read, fwd), name) in s.read.iter().zip(&s.forwarded).zip(["client->server", "server->client"]) {
         if read != fwd {
             let at = read.iter().zip(fwd).position(|(a, b)| a != b).unwrap_or(read.len().min(fwd.len()));
             return Err(format!(
