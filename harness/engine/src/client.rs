@@ -482,7 +482,7 @@ impl ClientHs {
         }
         let chain: Vec<CertificateDer<'static>> = cert.entries.into_iter().map(|e| CertificateDer::from(e.cert)).collect();
         if self.config.verify_server {
-            verify::verify_chain(&chain, &self.config.roots, c.now, true, self.config.server_name.as_deref())?;
+            verify::verify_chain(&chain, &self.config.roots, c.now, true, self.config.server_name.as_deref(), &self.config.policy_cache)?;
         }
         c.negotiated_mut().peer_certificates = chain.clone();
         self.server_certs = chain;

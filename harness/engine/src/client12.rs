@@ -251,7 +251,7 @@ impl Hs12 {
         }
         let chain: Vec<CertificateDer<'static>> = chain.into_iter().map(CertificateDer::from).collect();
         if self.config.verify_server {
-            verify::verify_chain(&chain, &self.config.roots, c.now, true, self.config.server_name.as_deref())?;
+            verify::verify_chain(&chain, &self.config.roots, c.now, true, self.config.server_name.as_deref(), &self.config.policy_cache)?;
         }
         c.negotiated_mut().peer_certificates = chain.clone();
         self.server_certs = chain;

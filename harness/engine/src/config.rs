@@ -451,6 +451,9 @@ pub struct ClientConfig {
     /// default true. The entries themselves are always kept; without summaries a handshake
     /// formats no text (what a benchmark wants).
     pub transcript_summaries: bool,
+    /// Certificates the strict certificate policy passed (see
+    /// [`crate::verify::PolicyCache`]); shared by clones of this config.
+    pub policy_cache: Arc<crate::verify::PolicyCache>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -514,6 +517,7 @@ impl Default for ClientConfig {
             random: Arc::new(SystemRandom),
             max_fragment: 16384,
             transcript_summaries: true,
+            policy_cache: Arc::default(),
         }
     }
 }
@@ -560,6 +564,9 @@ pub struct ServerConfig {
     /// default true. The entries themselves are always kept; without summaries a handshake
     /// formats no text (what a benchmark wants).
     pub transcript_summaries: bool,
+    /// Certificates the strict certificate policy passed (see
+    /// [`crate::verify::PolicyCache`]); shared by clones of this config.
+    pub policy_cache: Arc<crate::verify::PolicyCache>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -598,6 +605,7 @@ impl ServerConfig {
             random: Arc::new(SystemRandom),
             max_fragment: 16384,
             transcript_summaries: true,
+            policy_cache: Arc::default(),
         })
     }
 }

@@ -559,7 +559,7 @@ impl ServerHs {
             }
         }
         let chain: Vec<CertificateDer<'static>> = cert.entries.into_iter().map(|e| CertificateDer::from(e.cert)).collect();
-        verify::verify_chain(&chain, roots, c.now, false, None)?;
+        verify::verify_chain(&chain, roots, c.now, false, None, &self.config.policy_cache)?;
         c.negotiated_mut().peer_certificates = chain.clone();
         self.client_certs = chain;
         c.reach(Step::Certificate);

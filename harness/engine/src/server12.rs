@@ -375,7 +375,7 @@ impl Hs12 {
             return Ok(State12::ExpectClientKeyExchange(self));
         }
         let chain: Vec<CertificateDer<'static>> = chain.into_iter().map(CertificateDer::from).collect();
-        verify::verify_chain(&chain, roots, c.now, false, None)?;
+        verify::verify_chain(&chain, roots, c.now, false, None, &self.config.policy_cache)?;
         c.negotiated_mut().peer_certificates = chain.clone();
         self.client_certs = chain;
         c.reach(Step::Certificate);

@@ -9,6 +9,9 @@
 
 mod policy;
 
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 
@@ -63,14 +66,73 @@ pub fn alert_for(e: &webpki::Error) -> AlertCode {
     }
 }
 
+/// Certificates that passed the strict [`policy`], remembered per configuration: the
+/// policy's verdict on a certificate is a function of its bytes and role alone (it reads no
+/// clock and no other certificate when it passes), so a handshake that meets the same chain
+/// again skips parsing it with x509-parser. Path validation (webpki: signatures, dates,
+/// anchors, names) runs every time. Only passes are remembered; at most
+/// [`PolicyCache::ENTRIES`], the oldest dropped first.
+#[derive(Debug, Default)]
+pub struct PolicyCache {
+    passed: Mutex<VecDeque<(PolicyRole, Vec<u8>)>>,
+}
+
+/// What a certificate was checked as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicyRole {
+    ServerLeaf,
+    ClientLeaf,
+    Ca,
+}
+
+impl PolicyCache {
+    /// Certificates remembered.
+    pub const ENTRIES: usize = 32;
+
+    fn contains(&self, role: PolicyRole, der: &[u8]) -> bool {
+        self.passed.lock().is_ok_and(|p| p.iter().any(|(r, d)| *r == role && d.as_slice() == der))
+    }
+
+    fn insert(&self, role: PolicyRole, der: &[u8]) {
+        if let Ok(mut p) = self.passed.lock() {
+            if p.len() >= Self::ENTRIES {
+                p.pop_front();
+            }
+            p.push_back((role, der.to_vec()));
+        }
+    }
+
+    /// Runs `check` on `der` unless it passed before as `role`.
+    fn check<E>(&self, role: PolicyRole, der: &[u8], check: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
+        if self.contains(role, der) {
+            return Ok(());
+        }
+        check()?;
+        self.insert(role, der);
+        Ok(())
+    }
+
+    /// Certificates remembered now.
+    pub fn len(&self) -> usize {
+        self.passed.lock().map_or(0, |p| p.len())
+    }
+
+    /// Whether none is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Validate `chain` (end-entity first) against `roots` at `now` for `usage`, and, if
-/// given, against `name`. Errors carry the alert to send.
+/// given, against `name`. Errors carry the alert to send. `cache` remembers the
+/// certificates the strict policy passed.
 pub fn verify_chain(
     chain: &[CertificateDer<'static>],
     roots: &[CertificateDer<'static>],
     now: UnixTime,
     server: bool,
     name: Option<&str>,
+    cache: &PolicyCache,
 ) -> Result<(), Error> {
     let Some(ee_der) = chain.first() else {
         return Err(Error::alert(alert::DECODE_ERROR, "empty certificate chain"));
@@ -78,8 +140,11 @@ pub fn verify_chain(
     if crate::FUZZING {
         return Ok(());
     }
-    let role = if server { policy::Role::Server } else { policy::Role::Client };
-    policy::check_end_entity(chain, role).map_err(|e| policy_err(&e, "end-entity certificate"))?;
+    let (role, cached_as) =
+        if server { (policy::Role::Server, PolicyRole::ServerLeaf) } else { (policy::Role::Client, PolicyRole::ClientLeaf) };
+    cache
+        .check(cached_as, ee_der.as_ref(), || policy::check_end_entity(chain, role))
+        .map_err(|e| policy_err(&e, "end-entity certificate"))?;
     let anchors: Vec<_> = roots.iter().filter_map(|r| webpki::anchor_from_trusted_cert(r).ok()).collect();
     let ee = EndEntityCert::try_from(ee_der).map_err(|e| cert_err(&e, "end-entity certificate does not parse"))?;
     let intermediates = chain.get(1..).unwrap_or(&[]);
@@ -87,7 +152,9 @@ pub fn verify_chain(
     match ee.verify_for_usage(CHAIN_ALGS, &anchors, intermediates, now, usage, None, None) {
         Ok(path) => {
             for (i, ca) in path.intermediate_certificates().enumerate() {
-                policy::check_ca(ca.der().as_ref())
+                let der = ca.der();
+                cache
+                    .check(PolicyRole::Ca, der.as_ref(), || policy::check_ca(der.as_ref()))
                     .map_err(|e| policy_err(&e, &format!("CA certificate {} of the path", i + 1)))?;
             }
         }
@@ -138,7 +205,7 @@ mod tests {
         let m = certs::materials(profile).expect("profile");
         let chain = if server { &m.server.chain } else { &m.client.chain };
         let name = if server { Some(name.unwrap_or(&m.server_name)) } else { None };
-        verify_chain(chain, &m.roots, now(), server, name)
+        verify_chain(chain, &m.roots, now(), server, name, &PolicyCache::default())
     }
 
     /// Every scenario of scenarios/certificate.toml and client_certificate.toml: the profile,
@@ -257,14 +324,14 @@ mod tests {
 
     #[test]
     fn empty_chain_is_decode_error() {
-        let e = verify_chain(&[], &[], now(), true, None).expect_err("empty");
+        let e = verify_chain(&[], &[], now(), true, None, &PolicyCache::default()).expect_err("empty");
         assert_eq!(e.alert_sent, Some(AlertDescription::from(alert::DECODE_ERROR)));
     }
 
     #[test]
     fn garbage_is_bad_certificate() {
         let m = certs::materials("ecdsa_p256").expect("profile");
-        let e = verify_chain(&[CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x01])], &m.roots, now(), true, None)
+        let e = verify_chain(&[CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x01])], &m.roots, now(), true, None, &PolicyCache::default())
             .expect_err("garbage");
         assert_eq!(e.alert_sent, Some(AlertDescription::from(alert::BAD_CERTIFICATE)));
     }
@@ -301,11 +368,36 @@ mod tests {
                 if let Some(b) = bytes.get_mut(i) { *b ^= flip; }
                 *c = CertificateDer::from(bytes);
             }
-            let r = verify_chain(&chain, &m.roots, now(), true, Some("localhost"));
+            let r = verify_chain(&chain, &m.roots, now(), true, Some("localhost"), &PolicyCache::default());
             match r {
                 Ok(()) => proptest::prop_assert!(false, "a mutated chain was accepted"),
                 Err(e) => proptest::prop_assert!(e.alert_sent.is_some()),
             }
         }
     }
+
+    /// The cache remembers passes only: a good chain is parsed once (leaf and CA remembered)
+    /// and passes again; a chain the policy rejects is rejected every time, with the same
+    /// alert, and nothing is remembered for it; the bound holds.
+    #[test]
+    fn policy_cache_remembers_passes_only() {
+        let cache = PolicyCache::default();
+        let m = certs::materials("ecdsa_p256").expect("profile");
+        for _ in 0..2 {
+            verify_chain(&m.server.chain, &m.roots, now(), true, Some(&m.server_name), &cache).expect("good chain");
+        }
+        assert_eq!(cache.len(), 2, "the leaf and the intermediate");
+        let bad = certs::materials("ku_no_digital_signature").expect("profile");
+        let first = verify_chain(&bad.server.chain, &bad.roots, now(), true, Some(&bad.server_name), &cache).expect_err("bad");
+        let again = verify_chain(&bad.server.chain, &bad.roots, now(), true, Some(&bad.server_name), &cache).expect_err("bad");
+        assert_eq!(first.alert_sent, again.alert_sent);
+        assert_eq!(cache.len(), 2, "a rejected leaf is not remembered");
+        // A leaf passed as a server certificate is checked afresh as a client certificate.
+        assert!(!cache.contains(PolicyRole::ClientLeaf, m.server.chain[0].as_ref()));
+        for i in 0..(PolicyCache::ENTRIES + 5) {
+            cache.insert(PolicyRole::Ca, &[i as u8]);
+        }
+        assert_eq!(cache.len(), PolicyCache::ENTRIES);
+    }
+
 }
