@@ -1,7 +1,7 @@
 //! The ratio mode (`cargo xtask bench [--quick] [--check [BASELINE]] [--save [BASELINE]]`).
 //!
 //! For every kind of [`Spec::ratio_set`], every pairing and the crypto floor are timed back
-//! to back inside each sample (the order rotates from sample to sample); a pairing's ratio
+//! to back inside each sample (in an order drawn afresh for each sample, see `sample_order`); a pairing's ratio
 //! is the median over samples of its time over rustls<->rustls's (or the floor's) time in
 //! the same sample, which cancels most of this shared machine's drift. Then the
 //! instruction counts of the same in-memory handshakes under callgrind (see [`valgrind`]).
@@ -279,13 +279,34 @@ fn prepare(spec: &Spec, floor: FloorFactory) -> Result<Timed, String> {
     Ok(Timed { pairings, floor: floor(spec, &m)? })
 }
 
+/// The order in which sample `sample` runs `n` pairings: a permutation drawn from a fixed
+/// generator, so that over the samples every pairing follows every other equally often. (A
+/// fixed rotation would always run a pairing right after the same neighbour, whose code and
+/// data it then finds in the caches or not: a bias of several percent between pairings.)
+fn sample_order(sample: usize, n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    // splitmix64 of the sample index, then Fisher-Yates.
+    let mut x = (sample as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut next = move || {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    for i in (1..n).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    order
+}
+
 /// Times one kind: per pairing (and the floor, last index) the per-sample times in us.
 fn time_kind(t: &mut Timed, samples: usize, per: usize) -> Result<Vec<Vec<f64>>, String> {
     let n = t.pairings.len() + 1;
     let mut times = vec![Vec::with_capacity(samples); n];
     for sample in 0..samples {
-        for k in 0..n {
-            let i = (sample + k) % n;
+        for i in sample_order(sample, n) {
             let start = Instant::now();
             if i == n - 1 {
                 for _ in 0..per {
@@ -570,6 +591,29 @@ fn write_outputs(o: &Options, file: &BenchFile) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pairing_follows_every_other() {
+        let n = 10;
+        let mut follows = vec![vec![0u32; n]; n];
+        for sample in 0..2000 {
+            let order = sample_order(sample, n);
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "a permutation");
+            for w in order.windows(2) {
+                follows[w[1]][w[0]] += 1;
+            }
+        }
+        // 2000 samples x 9 neighbours / 90 ordered pairs = 200 each on average.
+        for (b, row) in follows.iter().enumerate() {
+            for (a, &count) in row.iter().enumerate() {
+                if a != b {
+                    assert!((120..=280).contains(&count), "{b} after {a}: {count} times");
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_gate_fails_above_two_percent_only() {
