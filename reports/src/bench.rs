@@ -1,44 +1,57 @@
-//! `bench.json`, written by the benchmarks into `reports/out/`, and its latency chart.
+//! `bench.json`, written by `cargo xtask bench` into `reports/out/`, and the benchmark
+//! history beside it (see [`crate::bench_history`]): the "Benchmarks" section of the report.
 //!
 //! ```json
 //! { "schema_version": 1,
 //!   "baseline": "rustls->rustls",
 //!   "entries": [
-//!     { "pairing": "rustls->openssl", "kind": "full", "transport": "memory",
-//!       "samples": 200, "median_us": 812.5, "mean_us": 830.1, "ratio": 1.07 } ] }
+//!     { "pairing": "own->rustls", "kind": "tls13_full_ecdsa_p256_x25519", "transport": "memory",
+//!       "samples": 201, "median_us": 532.9, "mean_us": 529.6, "ratio": 1.03,
+//!       "ratio_to_rustls": 1.03, "ratio_to_floor": 1.37, "instructions": 4419684 } ],
+//!   "floor": [ { "kind": "tls13_full_ecdsa_p256_x25519", "median_us": 395.6,
+//!                "ratio_to_rustls": 0.82, "instructions": 3252211 } ],
+//!   "run": { "started": "2026-11-27T01:55:27Z", "git": "ddd8b94", "quick": false } }
 //! ```
-//! `kind` is `full` or `resumed` (others are drawn too); `ratio` is the median over the
-//! baseline pairing's median of the same kind and transport, measured in the same run.
-//! The JSON Schema is `reports/schema/bench.schema.json`.
+//! `ratio` is the median over the baseline pairing's median of the same kind and transport,
+//! measured in the same run; the ratio mode also writes `ratio_to_rustls`, `ratio_to_floor`,
+//! `instructions`, `floor` and `run` (all optional here). The JSON Schema is
+//! `reports/schema/bench.schema.json`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::bench_history::BenchHistory;
 use crate::error::ReportError;
-use crate::html_escape;
 
 pub const BENCH_SCHEMA_VERSION: u32 = 1;
 
 /// The JSON Schema of `bench.json`.
 pub const BENCH_SCHEMA: &str = include_str!("../schema/bench.schema.json");
 
+/// The pairing every ratio of the ratio mode is relative to.
+pub const RUSTLS_BASELINE: &str = "rustls->rustls";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchResults {
     pub schema_version: u32,
-    /// The pairing ratios are relative to.
+    /// The pairing `ratio` is relative to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
     pub entries: Vec<BenchEntry>,
+    /// The crypto floor of each kind (ratio mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub floor: Vec<FloorEntry>,
+    /// When and how the run was made (ratio mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<BenchRun>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchEntry {
     /// `client->server`.
     pub pairing: String,
-    /// `full` or `resumed`.
+    /// e.g. `tls13_full_ecdsa_p256_x25519` (`full` or `resumed` in older files).
     pub kind: String,
     /// `memory` or `tcp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,27 +62,77 @@ pub struct BenchEntry {
     pub mean_us: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f64>,
+    /// Median over samples of this pairing's time / rustls->rustls's, same sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio_to_rustls: Option<f64>,
+    /// Median over samples of this pairing's time / the crypto floor's, same sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio_to_floor: Option<f64>,
+    /// Instructions per handshake, both sides (callgrind); absent or null without valgrind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<u64>,
+}
+
+/// The crypto floor of one kind: the public-key operations a handshake cannot avoid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FloorEntry {
+    pub kind: String,
+    pub median_us: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio_to_rustls: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<u64>,
+}
+
+/// Run metadata of `bench.json` and of each history line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BenchRun {
+    /// RFC 3339, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    /// `git describe --always --dirty`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<String>,
+    /// `--quick`: fewer samples.
+    #[serde(default)]
+    pub quick: bool,
+    /// Built with the `bench-slow-own` feature (own deliberately slowed: the gate's own test).
+    #[serde(default)]
+    pub slow_own: bool,
+}
+
+impl BenchEntry {
+    /// The ratio to rustls->rustls: `ratio_to_rustls`, else `ratio` when that is relative to
+    /// rustls->rustls.
+    pub fn to_rustls(&self, baseline: Option<&str>) -> Option<f64> {
+        self.ratio_to_rustls.or(self.ratio.filter(|_| baseline == Some(RUSTLS_BASELINE)))
+    }
+}
+
+/// Whether `x` is a number a time or ratio can be.
+pub(crate) fn non_negative(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
 }
 
 impl BenchResults {
     pub fn read(path: &Path) -> Result<Self, ReportError> {
         let text = std::fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
-        let b: BenchResults = serde_json::from_str(&text).map_err(|e| ReportError::Bench {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let bad = |message: String| ReportError::Bench { path: path.to_path_buf(), message };
+        let b: BenchResults = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
         if b.schema_version != BENCH_SCHEMA_VERSION {
-            return Err(ReportError::Bench {
-                path: path.to_path_buf(),
-                message: format!("schema_version {}, expected {BENCH_SCHEMA_VERSION}", b.schema_version),
-            });
+            return Err(bad(format!("schema_version {}, expected {BENCH_SCHEMA_VERSION}", b.schema_version)));
         }
         for (i, e) in b.entries.iter().enumerate() {
-            if !(e.median_us.is_finite() && e.median_us >= 0.0 && e.mean_us.is_finite() && e.mean_us >= 0.0) {
-                return Err(ReportError::Bench {
-                    path: path.to_path_buf(),
-                    message: format!("entries[{i}]: median_us and mean_us must be finite and >= 0"),
-                });
+            if !(non_negative(e.median_us) && non_negative(e.mean_us)) {
+                return Err(bad(format!("entries[{i}]: median_us and mean_us must be finite and >= 0")));
+            }
+            if ![e.ratio, e.ratio_to_rustls, e.ratio_to_floor].into_iter().flatten().all(non_negative) {
+                return Err(bad(format!("entries[{i}]: ratios must be finite and >= 0")));
+            }
+        }
+        for (i, f) in b.floor.iter().enumerate() {
+            if !(non_negative(f.median_us) && f.ratio_to_rustls.is_none_or(non_negative)) {
+                return Err(bad(format!("floor[{i}]: median_us and ratio_to_rustls must be finite and >= 0")));
             }
         }
         Ok(b)
@@ -80,61 +143,23 @@ impl BenchResults {
         let path = dir.join("bench.json");
         if path.is_file() { Self::read(&path).map(Some) } else { Ok(None) }
     }
-
-    /// One horizontal bar chart per kind (and transport): median as a bar, mean as a tick,
-    /// the ratio to the baseline as a label. Self-contained SVG, labels escaped.
-    pub fn svg_charts(&self) -> Vec<(String, String)> {
-        let mut groups: BTreeMap<String, Vec<&BenchEntry>> = BTreeMap::new();
-        for e in &self.entries {
-            let key = match &e.transport {
-                Some(t) => format!("{} handshake, {t}", e.kind),
-                None => format!("{} handshake", e.kind),
-            };
-            groups.entry(key).or_default().push(e);
-        }
-        groups.into_iter().map(|(title, entries)| {
-            let svg = bar_chart(&entries);
-            (title, svg)
-        }).collect()
-    }
 }
 
-fn bar_chart(entries: &[&BenchEntry]) -> String {
-    let row = 26.0;
-    let label_w = 170.0;
-    let bar_w = 420.0;
-    let width = label_w + bar_w + 140.0;
-    let height = row * entries.len() as f64 + 34.0;
-    let max = entries.iter().map(|e| e.median_us.max(e.mean_us)).fold(0.0f64, f64::max).max(1e-9);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">"#
-    );
-    for (i, e) in entries.iter().enumerate() {
-        let y = 8.0 + row * i as f64;
-        let w = (e.median_us / max * bar_w).max(1.0);
-        let mean_x = label_w + e.mean_us / max * bar_w;
-        let ratio = e.ratio.map(|r| format!("  ×{r:.2}")).unwrap_or_default();
-        let _ = write!(
-            s,
-            r#"<text x="{lx}" y="{ty}" text-anchor="end" class="lbl">{label}</text><rect x="{label_w}" y="{y}" width="{w:.1}" height="16" rx="3" class="bar"><title>{label}: median {med:.1} µs, mean {mean:.1} µs</title></rect><line x1="{mean_x:.1}" x2="{mean_x:.1}" y1="{y1}" y2="{y2}" class="mean"/><text x="{vx:.1}" y="{ty}" class="val">{med:.0} µs{ratio}</text>"#,
-            lx = label_w - 8.0,
-            ty = y + 12.5,
-            label = html_escape(&e.pairing),
-            med = e.median_us,
-            mean = e.mean_us,
-            y1 = y - 2.0,
-            y2 = y + 18.0,
-            vx = label_w + w.max(mean_x - label_w) + 8.0,
-        );
+/// What the "Benchmarks" section is drawn from: the latest run (`bench.json`) and the
+/// history of runs (`bench-history.jsonl`), either of which may be missing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Benchmarks {
+    pub latest: Option<BenchResults>,
+    pub history: Option<BenchHistory>,
+}
+
+impl Benchmarks {
+    /// Reads `dir/bench.json` and `dir/bench-history.jsonl`; `None` when neither exists. A
+    /// broken `bench.json` is an error; malformed history lines are skipped and noted (see
+    /// [`BenchHistory::read`]).
+    pub fn read_in(dir: &Path) -> Result<Option<Self>, ReportError> {
+        let latest = BenchResults::read_in(dir)?;
+        let history = BenchHistory::read_in(dir);
+        Ok((latest.is_some() || history.is_some()).then_some(Benchmarks { latest, history }))
     }
-    let axis_y = 8.0 + row * entries.len() as f64 + 4.0;
-    let _ = write!(
-        s,
-        r#"<line x1="{label_w}" x2="{x2}" y1="{axis_y}" y2="{axis_y}" class="axis"/><text x="{label_w}" y="{ty}" class="val">0</text><text x="{x2}" y="{ty}" text-anchor="end" class="val">{max:.0} µs</text></svg>"#,
-        x2 = label_w + bar_w,
-        ty = axis_y + 14.0,
-    );
-    s
 }

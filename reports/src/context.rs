@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::bench::BenchResults;
+use crate::bench::Benchmarks;
 use crate::deviations::{Class, Evaluation, KnownDeviations};
 use crate::results::{CaseResult, Results, Verdict};
 
@@ -51,7 +51,7 @@ pub struct Context<'a> {
     pub results: &'a Results,
     pub eval: Evaluation,
     previous: Option<HashMap<&'a str, Verdict>>,
-    pub bench: Option<BenchResults>,
+    pub bench: Option<Benchmarks>,
 }
 
 impl<'a> Context<'a> {
@@ -59,7 +59,7 @@ impl<'a> Context<'a> {
         results: &'a Results,
         deviations: &KnownDeviations,
         previous: Option<&'a Results>,
-        bench: Option<BenchResults>,
+        bench: Option<Benchmarks>,
     ) -> Self {
         Context {
             results,

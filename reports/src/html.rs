@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use askama::Template;
 use serde::Serialize;
 
+use crate::bench_view::{self, BenchView};
 use crate::context::{Context, Counts};
 use crate::deviations::Class;
 use crate::error::ReportError;
@@ -138,8 +139,7 @@ struct IndexPage {
     deviations_file: String,
     count_tables: Vec<(&'static str, Vec<CountRow>)>,
     families: Vec<Family>,
-    charts: Vec<(String, String)>,
-    bench_baseline: String,
+    bench: Option<BenchView>,
 }
 
 /// One case in the list: `[id, family, scenario, client, server, verdict, class, prev, reason]`.
@@ -497,8 +497,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
             ),
         ],
         families: fams,
-        charts: ctx.bench.as_ref().map(|b| b.svg_charts()).unwrap_or_default(),
-        bench_baseline: ctx.bench.as_ref().and_then(|b| b.baseline.clone()).unwrap_or_else(|| "the baseline".into()),
+        bench: ctx.bench.as_ref().and_then(bench_view::view),
     };
     page.render().map_err(|e| ReportError::Render { what: "index.html", message: e.to_string() })
 }

@@ -20,6 +20,8 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod bench_history;
+mod bench_view;
 mod context;
 pub mod describe;
 pub mod deviations;
@@ -34,7 +36,8 @@ pub mod results;
 
 use std::path::{Path, PathBuf};
 
-pub use bench::{BenchEntry, BenchResults, BENCH_SCHEMA};
+pub use bench::{BenchEntry, BenchResults, Benchmarks, BENCH_SCHEMA};
+pub use bench_history::BenchHistory;
 pub use deviations::{Class, Deviation, Evaluation, KnownDeviations, StaleEntry};
 pub use error::ReportError;
 pub use html::html_escape;
@@ -71,12 +74,13 @@ pub struct Rendered {
     pub changed: usize,
 }
 
-/// Renders every report without touching the disk. `bench` is drawn when given.
+/// Renders every report without touching the disk. `bench` (the latest benchmark run and
+/// the history of runs) is drawn in `index.html` when given.
 pub fn render_all(
     results: &Results,
     deviations: &KnownDeviations,
     previous: Option<&Results>,
-    bench: Option<BenchResults>,
+    bench: Option<Benchmarks>,
 ) -> Result<Rendered, ReportError> {
     let ctx = Context::new(results, deviations, previous, bench);
     let changed = ctx.totals().changed;
@@ -90,7 +94,9 @@ pub fn render_all(
 }
 
 /// Writes `index.html`, `junit.xml` and `summary.md` into `out_dir` (created if needed).
-/// Draws the latency charts from `out_dir/bench.json` when that file exists.
+/// Draws the "Benchmarks" section from `out_dir/bench.json` (the latest run) and
+/// `out_dir/bench-history.jsonl` (the trend) when either exists; a broken `bench.json` is an
+/// error, malformed history lines are skipped and named in the report.
 pub fn write_all(
     results: &Results,
     deviations: &KnownDeviations,
@@ -98,7 +104,7 @@ pub fn write_all(
     out_dir: &Path,
 ) -> Result<Written, ReportError> {
     std::fs::create_dir_all(out_dir).map_err(|e| ReportError::io(out_dir, e))?;
-    let bench = BenchResults::read_in(out_dir)?;
+    let bench = Benchmarks::read_in(out_dir)?;
     let r = render_all(results, deviations, previous, bench)?;
     let write = |name: &str, text: &str| -> Result<PathBuf, ReportError> {
         let path = out_dir.join(name);

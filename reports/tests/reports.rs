@@ -235,12 +235,14 @@ fn merge_joins_shards_in_run_order() {
 }
 
 #[test]
-fn bench_json_draws_latency_charts() {
+fn bench_json_draws_the_latest_run_per_kind() {
     let dir = tempfile::tempdir().unwrap();
+    // An older bench.json: `ratio` only (no floor, no instruction counts, no history).
     let bench = r#"{ "schema_version": 1, "baseline": "rustls->rustls", "entries": [
         { "pairing": "rustls->rustls", "kind": "full", "transport": "memory", "samples": 200, "median_us": 800.0, "mean_us": 820.5, "ratio": 1.0 },
         { "pairing": "rustls->openssl", "kind": "full", "transport": "memory", "samples": 200, "median_us": 1010.0, "mean_us": 1100.0, "ratio": 1.2625 },
         { "pairing": "own->rustls", "kind": "full", "transport": "memory", "samples": 200, "median_us": 905.0, "mean_us": 930.0, "ratio": 1.13 },
+        { "pairing": "rustls->rustls", "kind": "full", "transport": "tcp", "samples": 200, "median_us": 950.0, "mean_us": 960.0, "ratio": 1.0 },
         { "pairing": "rustls->rustls", "kind": "resumed", "transport": "memory", "samples": 200, "median_us": 300.0, "mean_us": 310.0, "ratio": 1.0 },
         { "pairing": "rustls->openssl", "kind": "resumed", "transport": "memory", "samples": 200, "median_us": 420.0, "mean_us": 450.0, "ratio": 1.4 } ] }"#;
     // It validates against its schema.
@@ -250,12 +252,17 @@ fn bench_json_draws_latency_charts() {
     std::fs::write(dir.path().join("bench.json"), bench).unwrap();
     let w = reports::write_all(&fixture(), &deviations(), None, dir.path()).unwrap();
     let html = std::fs::read_to_string(w.index_html).unwrap();
-    assert!(html.contains("Handshake latency"));
-    assert_eq!(html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\"").count(), 2);
-    assert!(html.contains("full handshake, memory") && html.contains("×1.26"));
-    // Without bench.json: no chart section.
+    assert!(html.contains("<h2>Benchmarks"));
+    // One table per kind (a transport other than memory is a kind of its own), in file order.
+    let kinds: Vec<&str> = html.split("<div class=\"bkind\" data-kind=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    assert_eq!(kinds, ["full", "full (tcp)", "resumed"]);
+    assert!(html.contains("<th>rustls→openssl</th><td>1010.0</td><td>1.26</td><td>–</td><td title=\"not measured (no valgrind)\">–</td>"));
+    assert!(html.contains("<th>rustls→openssl</th><td>420.0</td><td>1.40</td>"));
+    assert!(html.contains("No bench-history.jsonl beside the results: no trends yet"));
+    assert!(!html.contains("<polyline"));
+    // Without bench.json: no section.
     let r = render_all(&fixture(), &deviations(), None, None).unwrap();
-    assert!(!r.index_html.contains("Handshake latency"));
+    assert!(!r.index_html.contains("id=\"benchmarks\""));
     // A broken bench.json is an error naming it.
     std::fs::write(dir.path().join("bench.json"), "{\"schema_version\": 1}").unwrap();
     let e = reports::write_all(&fixture(), &deviations(), None, dir.path()).unwrap_err().to_string();
