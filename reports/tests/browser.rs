@@ -1,6 +1,7 @@
 //! The report in a real browser: headless Chromium (Debian package `chromium`) loads
 //! `index.html` from `file://` without console errors, opens a case's detail view from the
-//! URL fragment, shows peer strings as text, and opens a 5000-case report in under 2 s.
+//! URL fragment, shows peer strings as text, draws the benchmark trends, and opens a
+//! 5000-case report in under 2 s.
 //! Screenshots go to `reports/out/`.
 //!
 //! Chromium is looked up at `$CHROMIUM`, then `/usr/bin/chromium`, `chromium` on `PATH`.
@@ -115,6 +116,8 @@ fn fixture_report(dir: &Path) -> PathBuf {
         { "pairing": "rustls->rustls", "kind": "resumed", "transport": "memory", "median_us": 300.0, "mean_us": 310.0, "ratio": 1.0 },
         { "pairing": "rustls->openssl", "kind": "resumed", "transport": "memory", "median_us": 420.0, "mean_us": 450.0, "ratio": 1.4 } ] }"#;
     std::fs::write(dir.join("bench.json"), bench).unwrap();
+    // The benchmark history, with a malformed fourth line.
+    std::fs::write(dir.join("bench-history.jsonl"), common::bench_history() + "{ \"run\": \n").unwrap();
     let deviations = reports::KnownDeviations::parse(common::DEVIATIONS, Path::new("scenarios/known-deviations.toml")).unwrap();
     reports::write_all(&common::fixture(), &deviations, Some(&common::previous()), dir).unwrap().index_html
 }
@@ -144,6 +147,16 @@ fn report_loads_and_opens_a_case_from_the_fragment() {
     for c in &results.cases {
         let shown = c.id.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
         assert!(r.stdout.contains(&format!(">{shown}</a>")), "case {} not in the page", c.id);
+    }
+
+    // The benchmarks: the SVG trend charts are in the DOM (parsed, not text), one per
+    // pairing and floor of the history's two kinds, and the skipped line is named.
+    let bench = r.stdout.split("<section class=\"bench\" id=\"benchmarks\">").nth(1).expect("the Benchmarks section").split("</section>").next().unwrap();
+    assert_eq!(bench.matches("<polyline class=\"line\"").count(), 4 + 3, "{bench}");
+    assert_eq!(bench.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\"").count(), 7);
+    assert!(bench.contains("bench-history.jsonl line 4 skipped"), "{bench}");
+    for kind in ["full", "resumed", common::FULL, common::RESUMED] {
+        assert!(bench.contains(&format!("data-kind=\"{kind}\"")), "no table for {kind}");
     }
 
     // The case with a proxy, several connections and markup in peer strings.
