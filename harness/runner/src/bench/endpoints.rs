@@ -377,8 +377,20 @@ impl Endpoint for OpensslEndpoint {
     }
 }
 
-/// Where an OpenSSL client's new-session callback leaves the last session (TLS 1.3 tickets
-/// arrive after the handshake; the callback is OpenSSL's documented way to get them).
+/// The ticket an OpenSSL client offers next: its new-session callback leaves every session
+/// there (TLS 1.3 tickets arrive after the handshake; the callback is OpenSSL's documented way
+/// to get them), and each connection takes it out.
+///
+/// A TLS 1.3 ticket is good for one resumption only with an OpenSSL client: at the end of
+/// every TLS 1.3 client handshake, with `SSL_SESS_CACHE_CLIENT` on, `tls_finish_handshake`
+/// (ssl/statem/statem_lib.c, "We encourage applications to only use TLSv1.3 tickets once")
+/// calls `SSL_CTX_remove_session` on the session it used, which marks it `not_resumable` even
+/// when it was never in the internal store (`remove_session_lock`, ssl/ssl_sess.c). Offered
+/// again, such a session is replaced by a new one before the ClientHello is built
+/// (`tls_construct_client_hello`, ssl/statem/statem_clnt.c): no pre_shared_key, a full
+/// handshake.
+/// So, like the rustls client (whose store hands out each TLS 1.3 ticket once), the OpenSSL
+/// client offers the ticket of the previous handshake, every server issuing one per handshake.
 type SessionSlot = Arc<Mutex<Option<SslSession>>>;
 
 fn openssl_ctx(spec: &Spec, m: &Materials, server: bool, slot: Option<SessionSlot>) -> Result<SslContext, String> {
@@ -450,7 +462,7 @@ fn openssl_ctx(spec: &Spec, m: &Materials, server: bool, slot: Option<SessionSlo
 enum ClientCfg {
     Own(Arc<tls_engine::ClientConfig>),
     Rustls(Arc<rustls::ClientConfig>, ServerName<'static>),
-    Openssl(SslContext, Option<SslSession>, String, SessionSlot),
+    Openssl(SslContext, String, SessionSlot),
 }
 
 enum ServerCfg {
@@ -475,7 +487,7 @@ impl Factory {
             }
             Impl::Openssl => {
                 let slot = SessionSlot::default();
-                ClientCfg::Openssl(openssl_ctx(spec, m, false, Some(slot.clone()))?, None, m.server_name.clone(), slot)
+                ClientCfg::Openssl(openssl_ctx(spec, m, false, Some(slot.clone()))?, m.server_name.clone(), slot)
             }
         };
         let server = match server {
@@ -493,14 +505,17 @@ impl Factory {
                 let conn = rustls::ClientConnection::new(c.clone(), name.clone()).map_err(|e| format!("rustls: {e}"))?;
                 Box::new(RustlsEndpoint { conn: conn.into() })
             }
-            ClientCfg::Openssl(ctx, session, name, _) => {
+            ClientCfg::Openssl(ctx, name, slot) => {
                 let mut ssl = Ssl::new(ctx).map_err(|e| format!("openssl: {e}"))?;
                 ssl.set_connect_state();
                 ssl.set_hostname(name).map_err(|e| format!("openssl SNI: {e}"))?;
                 ssl.param_mut().set_host(name).map_err(|e| format!("openssl host: {e}"))?;
+                // Each ticket once (see `SessionSlot`); this handshake's ticket refills the slot.
+                // Empty before the priming handshake and for kinds without tickets.
+                let session = slot.lock().map_err(|_| "openssl client: session slot poisoned")?.take();
                 if let Some(s) = session {
                     // SAFETY: the session comes from a connection of this same context.
-                    unsafe { ssl.set_session(s) }.map_err(|e| format!("openssl set_session: {e}"))?;
+                    unsafe { ssl.set_session(&s) }.map_err(|e| format!("openssl set_session: {e}"))?;
                 }
                 let stream = SslStream::new(ssl, Mem::default()).map_err(|e| format!("openssl: {e}"))?;
                 Box::new(OpensslEndpoint { stream, started: false, done: false })
@@ -524,8 +539,10 @@ impl Factory {
         })
     }
 
-    /// For resumed kinds: one full handshake whose ticket the client keeps (own, OpenSSL; the
-    /// rustls client keeps its tickets in its session store and gets a fresh one each time).
+    /// For resumed kinds: one full handshake whose ticket the client keeps. The own client
+    /// offers that ticket on every handshake; the rustls client (its session store) and the
+    /// OpenSSL client (its [`SessionSlot`]) use each TLS 1.3 ticket once and offer the one
+    /// the previous handshake brought.
     pub(super) fn prime(&mut self, spec: &Spec) -> Result<(), String> {
         if spec.mode != Mode::Resumed {
             return Ok(());
@@ -539,12 +556,55 @@ impl Factory {
                 new.resumption = Some(t);
                 *cfg = Arc::new(new);
             }
-            (ClientCfg::Openssl(_, session, _, slot), _) => {
-                *session = Some(slot.lock().ok().and_then(|mut s| s.take()).ok_or("openssl client: no session ticket")?);
+            (ClientCfg::Openssl(_, _, slot), _) => {
+                if slot.lock().map_err(|_| "openssl client: session slot poisoned")?.is_none() {
+                    return Err("openssl client: the priming handshake brought no session ticket".into());
+                }
             }
             (ClientCfg::Rustls(..), _) => {}
             _ => return Err("the priming handshake left the client without a ticket".into()),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(f: &Factory) -> (Observed, Observed) {
+        let mut c = f.client().unwrap_or_else(|e| panic!("{e}"));
+        let mut s = f.server().unwrap_or_else(|e| panic!("{e}"));
+        pump(c.as_mut(), s.as_mut(), &mut MemoryWire).unwrap_or_else(|e| panic!("{e}"));
+        (c.observed(), s.observed())
+    }
+
+    /// Why the OpenSSL client offers each ticket once (see [`SessionSlot`]): a session it
+    /// resumed with is not resumable any more, offered again it brings a full handshake,
+    /// while the ticket that resumed handshake brought resumes.
+    #[test]
+    fn an_openssl_client_resumes_once_per_ticket() {
+        let spec = Spec { version: Version::Tls13, mode: Mode::Resumed, cert: KeyType::EcdsaP256, group: Group::X25519 };
+        let m = spec.materials().unwrap_or_else(|e| panic!("{e}"));
+        for server in Impl::ALL {
+            let mut f = Factory::new(Impl::Openssl, server, &spec, &m).unwrap_or_else(|e| panic!("{e}"));
+            f.prime(&spec).unwrap_or_else(|e| panic!("{e}"));
+            let ClientCfg::Openssl(_, _, slot) = &f.client else { unreachable!("an OpenSSL client") };
+            let slot = slot.clone();
+            let ticket = |slot: &SessionSlot| slot.lock().unwrap().clone().expect("a ticket in the slot");
+
+            let first = ticket(&slot);
+            let (c, s) = run(&f);
+            assert_eq!((c.resumed, s.resumed), (Some(true), Some(true)), "openssl->{server}, first use");
+            let second = ticket(&slot);
+
+            *slot.lock().unwrap() = Some(first);
+            let (c, s) = run(&f);
+            assert_eq!((c.resumed, s.resumed), (Some(false), Some(false)), "openssl->{server}, the used ticket again");
+
+            *slot.lock().unwrap() = Some(second);
+            let (c, s) = run(&f);
+            assert_eq!((c.resumed, s.resumed), (Some(true), Some(true)), "openssl->{server}, the next ticket");
+        }
     }
 }

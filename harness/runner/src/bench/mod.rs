@@ -13,7 +13,9 @@
 //! - [`valgrind`]: callgrind client requests and the instruction counts.
 //!
 //! Full handshakes are configured without tickets (no server issues any, no client keeps
-//! any); resumed ones with one stateless ticket per handshake on every server.
+//! any); resumed ones with one stateless ticket per handshake on every server. The own client
+//! offers its first ticket every time; the rustls and OpenSSL clients use each TLS 1.3 ticket
+//! once, as they are built to, and offer the one the previous handshake brought.
 //!
 //! With the `bench-slow-own` feature (tests of the regression gate only), the `own`
 //! endpoint does extra, useless work per handshake: see [`own_slowdown`].
@@ -154,11 +156,9 @@ impl Spec {
         !(imp == Impl::Openssl && self.group == Group::X25519MlKem768)
     }
 
-    /// Whether the pairing can run this kind. Not yet: OpenSSL as the resuming client (the
-    /// in-memory OpenSSL client does not offer its stored ticket; OpenSSL as a resuming
-    /// server works).
+    /// Whether the pairing can run this kind: both implementations can.
     pub fn supports_pairing(&self, client: Impl, server: Impl) -> bool {
-        self.supports(client) && self.supports(server) && !(self.mode == Mode::Resumed && client == Impl::Openssl)
+        self.supports(client) && self.supports(server)
     }
 
     /// Whether the kind is possible at all (no TLS 1.2 hybrid, HRR and resumption are TLS 1.3
@@ -483,6 +483,48 @@ mod tests {
             }
             p.handshake(Transport::Tcp).unwrap_or_else(|e| panic!("{e}"));
         }
+    }
+
+    /// Every client x server pairing of every resumed kind, OpenSSL as the client included,
+    /// resumes on every handshake: several in a row (the rustls and OpenSSL clients use each
+    /// ticket once, so each handshake must bring the next one), over TCP too, each checked by
+    /// `Pairing::check` on both sides.
+    #[test]
+    fn every_pairing_resumes_every_time_in_memory_and_over_tcp() {
+        let resumed: Vec<Spec> = Spec::all().into_iter().filter(|s| s.mode == Mode::Resumed).collect();
+        assert_eq!(resumed.len(), 3, "one resumed kind per certificate type");
+        let mut failures = Vec::new();
+        for spec in resumed {
+            let pairings = pairings_of(&spec);
+            assert_eq!(pairings.len(), 9, "{}: {pairings:?}", spec.kind());
+            assert!(pairings.contains(&(Impl::Openssl, Impl::Own)), "{}", spec.kind());
+            for (c, s) in pairings {
+                let r = Pairing::new(c, s, spec).and_then(|mut p| {
+                    (0..4).try_for_each(|_| p.handshake(Transport::Memory))?;
+                    p.handshake(Transport::Tcp)?;
+                    p.handshake(Transport::Memory)
+                });
+                if let Err(e) = r {
+                    failures.push(format!("{c}->{s} {}: {e}", spec.kind()));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    /// The check refuses a full handshake run as a resumed kind (an error, not a silently
+    /// wrong sample), and a handshake neither side can classify.
+    #[test]
+    fn check_refuses_the_wrong_kind() {
+        let resumed = Spec::ratio_set(false).into_iter().find(|s| s.mode == Mode::Resumed).expect("a resumed kind");
+        let p = Pairing::new(Impl::Openssl, Impl::Own, resumed).unwrap_or_else(|e| panic!("{e}"));
+        let full = Observed { done: true, resumed: Some(false), hrr: None, version: Some(Version::Tls13) };
+        let err = p.check(full, Observed { hrr: Some(false), ..full }).unwrap_err();
+        assert!(err.contains("resumed = false, expected true"), "{err}");
+        let resumed_obs = Observed { resumed: Some(true), ..full };
+        assert_eq!(p.check(resumed_obs, Observed { hrr: Some(false), ..resumed_obs }), Ok(()));
+        let unknown = Observed { resumed: None, ..full };
+        assert!(p.check(unknown, unknown).unwrap_err().contains("neither side can tell"));
     }
 
     #[test]
