@@ -142,6 +142,9 @@ const FUZZ_TARGETS: &[&str] = &["deframe", "handshake_roundtrip", "extensions_ro
 /// harness's `fuzz_seeds` example before they run.
 const HANDSHAKE_SEEDED: &[&str] = &["deframe", "mitm"];
 
+/// Targets that write their own seed corpus (`FUZZ_WRITE_SEEDS=DIR target`).
+const SELF_SEEDED: &[&str] = &["client", "server"];
+
 /// Runs fuzz targets one after the other with cargo-fuzz (libFuzzer), installing cargo-fuzz
 /// when missing. The toolchain is stable: cargo-fuzz's unstable flags are allowed with
 /// RUSTC_BOOTSTRAP, and no sanitizer is used (the code under test has no `unsafe`).
@@ -179,6 +182,20 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
             .args(["run", "--quiet", "-p", "harness", "--example", "fuzz_seeds", "--", "harness/fuzz/corpus"]);
         if status(seeds)? != ExitCode::SUCCESS {
             bail!("fuzz: cannot write the seeds from real handshakes (cargo run -p harness --example fuzz_seeds)");
+        }
+    }
+    for t in targets.iter().filter(|t| SELF_SEEDED.contains(&t.as_str())) {
+        // The target builds and writes its own seeds (transcripts of the engine's fuzzing
+        // build, see harness/fuzz/fuzz_targets/common), then exits.
+        let mut seeds = Command::new(cargo());
+        seeds
+            .current_dir(root)
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_TARGET_DIR", root.join("target/fuzz"))
+            .env("FUZZ_WRITE_SEEDS", root.join("harness/fuzz/corpus").join(t))
+            .args(["fuzz", "run", "--fuzz-dir", "harness/fuzz", "--sanitizer", "none", "-O", t, "--", "-runs=0"]);
+        if status(seeds)? != ExitCode::SUCCESS {
+            bail!("fuzz: the {t} target could not write its seeds");
         }
     }
     for t in &targets {
