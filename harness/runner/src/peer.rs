@@ -126,6 +126,9 @@ pub struct CaseCtx {
     key_log: Arc<crate::mitm::KeyLogSink>,
     /// The case seed, in a run; `None` (system randomness, the real clock) otherwise.
     seed: Option<u64>,
+    /// Read the real clock even with a seed (target mode: the target's certificates are
+    /// real ones, valid now, not in [`REPLAY_CLOCK_SECS`]'s year).
+    real_clock: bool,
 }
 
 impl std::fmt::Debug for CaseCtx {
@@ -151,7 +154,13 @@ impl CaseCtx {
             keep_going: false,
             key_log: Arc::default(),
             seed: None,
+            real_clock: false,
         }
+    }
+
+    /// The same context reading the real clock even when seeded (see `real_clock`).
+    pub fn with_real_clock(self) -> Self {
+        CaseCtx { real_clock: true, ..self }
     }
 
     /// The same context with the case seed `case_seed` (see [`case_seed`]): seeded peers
@@ -176,10 +185,11 @@ impl CaseCtx {
             .map(|s| Arc::new(SeededRandom::new(side_seed(s, role))) as Arc<dyn RandomSource>)
     }
 
-    /// The time seeded peers read: [`REPLAY_CLOCK_SECS`] with a seed, else `None` (the
-    /// real clock).
+    /// The time seeded peers read: [`REPLAY_CLOCK_SECS`] with a seed (unless
+    /// [`Self::with_real_clock`]), else `None` (the real clock).
     pub fn fixed_clock(&self) -> Option<UnixTime> {
         self.seed
+            .filter(|_| !self.real_clock)
             .map(|_| UnixTime::since_unix_epoch(Duration::from_secs(REPLAY_CLOCK_SECS)))
     }
 
@@ -416,3 +426,21 @@ pub fn role_name(role: Role) -> &'static str {
 
 /// A shared handle, so a peer can be listed once and used by many cases.
 pub type PeerRef = Arc<dyn Peer>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_is_fixed_with_a_seed_unless_a_target_needs_the_real_one() {
+        let ctx = || CaseCtx::new(Duration::from_secs(1), Instant::now() + Duration::from_secs(1));
+        assert_eq!(ctx().fixed_clock(), None);
+        let fixed = UnixTime::since_unix_epoch(Duration::from_secs(REPLAY_CLOCK_SECS));
+        assert_eq!(ctx().seeded(7).fixed_clock(), Some(fixed));
+        assert_eq!(ctx().seeded(7).now(), fixed);
+        let real = ctx().seeded(7).with_real_clock();
+        assert_eq!(real.fixed_clock(), None);
+        assert_ne!(real.now(), fixed, "the real clock");
+        assert_eq!(real.seed(), Some(7), "still seeded for randomness");
+    }
+}

@@ -281,7 +281,11 @@ pub fn run_case_seeded(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult
     };
     // Target mode: the server already runs elsewhere; the runner's listener goes unused.
     let addr = case.server.target().unwrap_or(addr);
-    let ctx = CaseCtx::new(opts.idle_timeout, started + opts.deadline).seeded(case_seed(seed, &case.id));
+    let mut ctx = CaseCtx::new(opts.idle_timeout, started + opts.deadline).seeded(case_seed(seed, &case.id));
+    if case.client.target().is_some() || case.server.target().is_some() {
+        // A target's certificates are real ones: the clients check them against the real clock.
+        ctx = ctx.with_real_clock();
+    }
     let ctx = Arc::new(ctx);
     let setup = Arc::new(v.setup.clone());
     // A man in the middle: the client connects to the proxy, the proxy to the server.
