@@ -34,6 +34,10 @@ impl Peer for NoVerifyRustls {
         RustlsPeer.supports(role, setup)
     }
 
+    fn unseeded(&self) -> Option<String> {
+        RustlsPeer.unseeded()
+    }
+
     fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
         RustlsPeer.run_server(setup, listener, ctx)
     }
