@@ -668,14 +668,15 @@ fn pump<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx
     }
     if let Err(e) = conn.process_new_packets() {
         // rustls queued its alert; send it before reporting. Some errors (its hostile-peer
-        // limits: TooManyEmptyFragments, ...) end the connection without one.
+        // limits: TooManyEmptyFragments, ...) end the connection without one; an alert
+        // received is answered with none.
         let alerted = conn.wants_write();
         while conn.wants_write() {
             if conn.write_tls(sock).is_err() {
                 break;
             }
         }
-        if !alerted {
+        if !alerted && !matches!(e, Error::AlertReceived(_)) {
             return Io::Failed(Outcome::failed(
                 Failure::Closed,
                 error_step(&e, reached),
