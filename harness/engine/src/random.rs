@@ -11,6 +11,14 @@ use crate::error::Error;
 pub trait RandomSource: Send + Sync {
     /// Fill `buf` with random bytes.
     fn fill(&self, buf: &mut [u8]) -> Result<(), Error>;
+
+    /// Whether this is the system's CSPRNG, which aws-lc draws from anyway: then key
+    /// generation may be left to aws-lc (for P-256/P-384 that skips the consistency check
+    /// importing a scalar costs, one scalar multiplication). Sources that must drive every
+    /// byte (a seeded one) keep the default, false.
+    fn is_system(&self) -> bool {
+        false
+    }
 }
 
 /// The operating system's CSPRNG via aws-lc-rs.
@@ -20,6 +28,10 @@ pub struct SystemRandom;
 impl RandomSource for SystemRandom {
     fn fill(&self, buf: &mut [u8]) -> Result<(), Error> {
         aws_lc_rs::rand::fill(buf).map_err(|_| Error::internal("system random source failed"))
+    }
+
+    fn is_system(&self) -> bool {
+        true
     }
 }
 

@@ -91,6 +91,11 @@ impl std::fmt::Debug for KeyShare {
 }
 
 fn ec_private(group: Group, rng: &dyn RandomSource) -> Result<PrivateKey, CryptoError> {
+    if rng.is_system() && matches!(group, Group::Secp256r1 | Group::Secp384r1) {
+        // aws-lc draws from the same system generator; importing a scalar would cost a key
+        // check (one more scalar multiplication).
+        return PrivateKey::generate(group.ec_alg()).map_err(|_| CryptoError::Random);
+    }
     // Draw the scalar from our random source so a seeded source makes the handshake
     // reproducible; retry the (negligible) case of an out-of-range scalar.
     for _ in 0..16 {
