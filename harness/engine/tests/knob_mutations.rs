@@ -189,3 +189,28 @@ fn key_update_limit() {
     drive(&mut c, &mut s);
     assert!(c.err.is_none(), "{:?}", c.err);
 }
+
+/// Early data cap: a TLS 1.3 server that rejects early data skips undecryptable records
+/// after the ClientHello (RFC 8446 4.2.10), at most 16 640 bytes of them (our bound; the
+/// client sent early_data without being offered any); past that, bad_record_mac.
+#[test]
+fn early_data_cap() {
+    let early = |sizes: &[usize]| {
+        let mut spec = String::from("add_extension:early_data:-");
+        for n in sizes {
+            spec.push_str(&format!("; record_after:23:{}", "a5".repeat(*n)));
+        }
+        client_with(&[("mutate_client_hello", spec.as_str()), ("send_ccs", "false")])
+    };
+    // 2 x 8000 bytes: under the cap, skipped.
+    let (mut c, mut s) = pair(early(&[8000, 8000]), server_config("ecdsa_p256"));
+    drive(&mut c, &mut s);
+    assert!(c.err.is_none() && s.err.is_none(), "client {:?} server {:?}", c.err, s.err);
+    assert!(c.complete() && s.complete());
+    // 3 x 8000 bytes: over the cap.
+    let (mut c, mut s) = pair(early(&[8000, 8000, 8000]), server_config("ecdsa_p256"));
+    drive(&mut c, &mut s);
+    let e = s.err.expect("too much early data is refused");
+    assert_eq!(e.alert_sent, Some(A::BadRecordMac), "{e:?}");
+    assert!(e.message.contains("too much undecryptable early data"), "{e:?}");
+}
