@@ -29,7 +29,10 @@ commands:
                        to the crypto floor, instruction counts (callgrind); writes
                        reports/out/bench.json, appends reports/out/bench-history.jsonl;
                        --check fails on > 2% more instructions than BASELINE (default
-                       reports/baselines/instructions.json); --slow-own: the gate's self-test";
+                       reports/baselines/instructions.json); --slow-own: the gate's self-test
+  fuzz [TARGET...] [--seconds N] [--dev]
+                       run the libFuzzer targets of harness/fuzz (60 s each), seeding their
+                       corpora first; --dev: unoptimized build, for smoke runs";
 
 fn main() -> ExitCode {
     match run() {
@@ -151,9 +154,13 @@ const SELF_SEEDED: &[&str] = &["client", "server"];
 fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
     let mut seconds = 60u64;
     let mut targets: Vec<String> = Vec::new();
+    // `--dev`: unoptimized build (a cold build in about a quarter of the time; runs slower):
+    // for smoke runs such as CI's. The long runs use the optimized build.
+    let mut profile = "-O";
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "--dev" => profile = "--dev",
             "--seconds" => {
                 seconds = it
                     .next()
@@ -193,7 +200,7 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
             .env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_TARGET_DIR", root.join("target/fuzz"))
             .env("FUZZ_WRITE_SEEDS", root.join("harness/fuzz/corpus").join(t))
-            .args(["fuzz", "run", "--fuzz-dir", "harness/fuzz", "--sanitizer", "none", "-O", t, "--", "-runs=0"]);
+            .args(["fuzz", "run", "--fuzz-dir", "harness/fuzz", "--sanitizer", "none", profile, t, "--", "-runs=0"]);
         if status(seeds)? != ExitCode::SUCCESS {
             bail!("fuzz: the {t} target could not write its seeds");
         }
@@ -204,7 +211,7 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
         cmd.current_dir(root)
             .env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_TARGET_DIR", root.join("target/fuzz"))
-            .args(["fuzz", "run", "--fuzz-dir", "harness/fuzz", "--sanitizer", "none", "-O", t, "--"])
+            .args(["fuzz", "run", "--fuzz-dir", "harness/fuzz", "--sanitizer", "none", profile, t, "--"])
             .arg(format!("-max_total_time={seconds}"));
         let code = status(cmd)?;
         if code != ExitCode::SUCCESS {
