@@ -198,6 +198,15 @@ impl CaseCtx {
         self.fixed_clock().unwrap_or_else(UnixTime::now)
     }
 
+    /// Reports a connection's outcome and keeps it in `outcomes`; returns whether the case's
+    /// remaining connections should be skipped (it failed and the run does not keep going).
+    pub fn keep_outcome(&self, outcomes: &mut Vec<Outcome>, o: Outcome) -> bool {
+        self.report(&o);
+        let stop = !o.is_connected() && !self.keep_going();
+        outcomes.push(o);
+        stop
+    }
+
     /// Where peers log their secrets (rustls `KeyLog`, OpenSSL's keylog callback, our
     /// engine's hook).
     pub fn key_log(&self) -> Arc<crate::mitm::KeyLogSink> {
@@ -385,10 +394,7 @@ pub fn serve_each(
             }
         };
         let o = serve(sock);
-        ctx.report(&o);
-        let stop = !o.is_connected() && !ctx.keep_going();
-        outcomes.push(o);
-        if stop {
+        if ctx.keep_outcome(&mut outcomes, o) {
             break;
         }
     }

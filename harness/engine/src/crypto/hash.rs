@@ -71,9 +71,9 @@ impl HashAlg {
 
     /// Hash of the empty string ("derived" and binder secrets, RFC 8446 7.1).
     pub fn empty_hash(self) -> &'static [u8] {
-        const SHA256: [u8; 32] = hex32(*b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        const SHA384: [u8; 48] = hex48(
-            *b"38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b",
+        const SHA256: [u8; 32] = unhex(b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        const SHA384: [u8; 48] = unhex(
+            b"38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b",
         );
         match self {
             Self::Sha256 => &SHA256,
@@ -112,20 +112,12 @@ const fn nibble(c: u8) -> u8 {
     }
 }
 
-const fn hex32(h: [u8; 64]) -> [u8; 32] {
-    let mut out = [0u8; 32];
+/// `N` bytes from `2 * N` lower-case hex digits (compile-time constants).
+const fn unhex<const N: usize>(h: &[u8]) -> [u8; N] {
+    assert!(h.len() == 2 * N, "wrong number of hex digits");
+    let mut out = [0u8; N];
     let mut i = 0;
-    while i < 32 {
-        out[i] = (nibble(h[2 * i]) << 4) | nibble(h[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
-
-const fn hex48(h: [u8; 96]) -> [u8; 48] {
-    let mut out = [0u8; 48];
-    let mut i = 0;
-    while i < 48 {
+    while i < N {
         out[i] = (nibble(h[2 * i]) << 4) | nibble(h[2 * i + 1]);
         i += 1;
     }

@@ -635,10 +635,7 @@ impl Peer for OpensslPeer {
                 }
             }
             let o = drive(ssl, sock, Role::Client, setup, ctx, Some(&session));
-            ctx.report(&o);
-            let stop = !o.is_connected() && !ctx.keep_going();
-            outcomes.push(o);
-            if stop {
+            if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
         }

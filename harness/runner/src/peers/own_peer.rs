@@ -474,10 +474,7 @@ impl Peer for OwnPeer {
             if session.is_none() {
                 session = tickets.into_iter().next();
             }
-            ctx.report(&o);
-            let stop = !o.is_connected() && !ctx.keep_going();
-            outcomes.push(o);
-            if stop {
+            if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
         }

@@ -985,10 +985,7 @@ pub(crate) fn run_client(setup: &Setup, addr: SocketAddr, ctx: &CaseCtx, verific
                 }
             };
             let o = drive(conn, &mut sock, Role::Client, setup, &tap, ctx);
-            ctx.report(&o);
-            let stop = !o.is_connected() && !ctx.keep_going();
-            outcomes.push(o);
-            if stop {
+            if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
         }

@@ -493,10 +493,7 @@ impl CommandPeer {
                 _ => text.contains(&*String::from_utf8_lossy(&setup.app_data)),
             };
             let o = outcome(&read, &text, &flow, Role::Server, setup, got, ctx.is_cancelled());
-            ctx.report(&o);
-            let stop = !o.is_connected() && !ctx.keep_going();
-            outcomes.push(o);
-            if stop {
+            if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
         }
@@ -576,10 +573,7 @@ impl CommandPeer {
             let text = tool.output();
             let timed_out = ctx.is_cancelled() || (tool.killed && !got);
             let o = outcome(&read, &text, &flow, Role::Client, setup, got, timed_out);
-            ctx.report(&o);
-            let stop = !o.is_connected() && !ctx.keep_going();
-            outcomes.push(o);
-            if stop {
+            if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
         }
