@@ -41,6 +41,9 @@ pub fn expected(e: &Expected) -> String {
             Some(a) => format!("rejected with {a}"),
             None => "rejected".into(),
         },
+        ExpectedResult::Truncated => "the truncation reported".into(),
+        ExpectedResult::Timeout => "its own timeout".into(),
+        ExpectedResult::Waits => "no answer to the incomplete message".into(),
     }
 }
 
@@ -77,6 +80,9 @@ pub fn observed(o: &Observed) -> String {
     }
     if let Some(step) = &o.step {
         let _ = write!(s, ", step {step}");
+    }
+    if let Some(n) = o.app_data_len {
+        let _ = write!(s, ", read {n} byte{} of application data", if n == 1 { "" } else { "s" });
     }
     if let Some(e) = &o.error {
         let _ = write!(s, ": {e}");

@@ -4,12 +4,18 @@
 //! ```toml
 //! [[deviation]]
 //! case = "client_hello::duplicate_extension/*->openssl*"   # an id, or a pattern with `*`
-//! verdict = "alert_mismatch"                               # pass|alert_mismatch|fail|error|skip
+//! verdict = "alert_mismatch"                               # any verdict name
 //! alert = "decode_error"                                   # optional, for alert_mismatch
 //! reason = "OpenSSL checks lengths before duplicates"      # required, not empty
 //! ```
 //!
 //! The first entry whose pattern matches a case applies to it.
+//!
+//! Exit policy: by default only verdicts that break a MUST-level rule are gated (they need an
+//! entry), and so are `crash` and `error` at every level (a peer process dying, the harness
+//! breaking), and any non-pass of a result without levels (schema version 1). SHOULD, MAY,
+//! hardening and policy differences are `reported`: counted and shown, not gated. With
+//! `strict`, every non-pass verdict but a reasoned `skip` is gated.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,7 +25,7 @@ use serde::Serialize;
 
 use crate::error::ReportError;
 use crate::glob;
-use crate::results::{CaseResult, Results, Verdict};
+use crate::results::{CaseResult, Level, Results, Verdict};
 
 /// The file the user is told to update.
 pub const DEFAULT_PATH: &str = "scenarios/known-deviations.toml";
@@ -43,6 +49,8 @@ pub struct KnownDeviations {
     /// Where it was read from (for messages); `None` when built in code or absent.
     pub path: Option<PathBuf>,
     pub entries: Vec<Deviation>,
+    /// Gate every level (`--strict`), not only MUST.
+    pub strict: bool,
 }
 
 /// How one case stands against the known deviations.
@@ -57,6 +65,9 @@ pub enum Class {
     KnownDeviation { entry: usize },
     /// A verdict nobody expected: a new failure.
     Unexpected { entry: Option<usize> },
+    /// A non-pass verdict below the gate (SHOULD, MAY, hardening or policy, without
+    /// `strict`): counted and shown, not a failure of the run.
+    Reported { entry: Option<usize> },
     /// The file lists a deviation for this case, and it no longer happens.
     Stale { entry: usize },
 }
@@ -69,6 +80,7 @@ impl Class {
             Class::ExpectedSkip => "expected_skip",
             Class::KnownDeviation { .. } => "known",
             Class::Unexpected { .. } => "unexpected",
+            Class::Reported { .. } => "reported",
             Class::Stale { .. } => "stale",
         }
     }
@@ -152,7 +164,7 @@ impl KnownDeviations {
         }
         let mut entries = Vec::new();
         let Some(list) = table.get("deviation") else {
-            return Ok(Self { path: Some(path.to_path_buf()), entries });
+            return Ok(Self { path: Some(path.to_path_buf()), entries, strict: false });
         };
         let Some(list) = list.as_array() else {
             return Err(top_err("`deviation` must be an array of tables ([[deviation]])".into()));
@@ -186,7 +198,7 @@ impl KnownDeviations {
                 return Err(field_err(path, index, "case", "must not be empty"));
             }
             let verdict_s = string("verdict")?.ok_or_else(|| {
-                field_err(path, index, "verdict", "missing (pass, alert_mismatch, fail, error or skip)")
+                field_err(path, index, "verdict", format!("missing ({})", Verdict::ALL.map(Verdict::as_str).join(", ")))
             })?;
             let verdict = parse_verdict(&verdict_s).ok_or_else(|| {
                 field_err(
@@ -211,7 +223,24 @@ impl KnownDeviations {
             }
             entries.push(Deviation { case, verdict, alert, reason });
         }
-        Ok(Self { path: Some(path.to_path_buf()), entries })
+        Ok(Self { path: Some(path.to_path_buf()), entries, strict: false })
+    }
+
+    /// The same deviations, gating every level (`--strict`) or only MUST (the default).
+    pub fn with_strict(self, strict: bool) -> Self {
+        Self { strict, ..self }
+    }
+
+    /// Whether a non-pass verdict of `case` needs an entry to keep the run green.
+    pub fn gates(&self, case: &CaseResult) -> bool {
+        if self.strict || matches!(case.verdict, Verdict::Crash | Verdict::Error) {
+            return true;
+        }
+        match case.breaks() {
+            Some(level) => level == Level::Must,
+            // A pass or skip gates nothing; a version 1 result has no levels: gate it all.
+            None => !matches!(case.verdict, Verdict::Pass | Verdict::Skip),
+        }
     }
 
     /// The first entry that applies to `id`.
@@ -263,7 +292,11 @@ impl KnownDeviations {
                 Verdict::Pass => (Class::ExpectedPass, None),
                 Verdict::Skip if has_reason => (Class::ExpectedSkip, None),
                 Verdict::Skip => (Class::Unexpected { entry: None }, Some("skip without a reason".into())),
-                v => (Class::Unexpected { entry: None }, Some(format!("new {v}, not listed in {}", self.file()))),
+                v if !self.gates(case) => (
+                    Class::Reported { entry: None },
+                    Some(format!("{v} at {} level: reported, not gated (--strict gates it)", level_name(case))),
+                ),
+                v => (Class::Unexpected { entry: None }, Some(format!("new {v}{}, not listed in {}", at_level(case), self.file()))),
             },
             Some((i, d)) => {
                 let alert_ok = match (&d.alert, &observed_alert) {
@@ -298,15 +331,27 @@ impl KnownDeviations {
                             (Some(a), Verdict::AlertMismatch) => format!("{v} (alert {a})"),
                             _ => v.to_string(),
                         };
-                        (
-                            Class::Unexpected { entry: Some(i) },
-                            Some(format!("{now}, but {} #{} lists {listed}", self.file(), i + 1)),
-                        )
+                        let class = if self.gates(case) {
+                            Class::Unexpected { entry: Some(i) }
+                        } else {
+                            Class::Reported { entry: Some(i) }
+                        };
+                        (class, Some(format!("{now}{}, but {} #{} lists {listed}", at_level(case), self.file(), i + 1)))
                     }
                 }
             }
         }
     }
+}
+
+/// The level a case's verdict breaks, for messages.
+fn level_name(case: &CaseResult) -> &'static str {
+    case.breaks().map_or("unknown", Level::as_str)
+}
+
+/// ` (MUST)` after a verdict, when the case has a level.
+fn at_level(case: &CaseResult) -> String {
+    case.breaks().map(|l| format!(" ({l})")).unwrap_or_default()
 }
 
 impl Evaluation {
@@ -317,6 +362,11 @@ impl Evaluation {
 
     pub fn unexpected_count(&self) -> usize {
         self.classes.iter().filter(|c| matches!(c, Class::Unexpected { .. })).count()
+    }
+
+    /// Non-pass verdicts below the gate: reported, not failing the run.
+    pub fn reported_count(&self) -> usize {
+        self.classes.iter().filter(|c| matches!(c, Class::Reported { .. })).count()
     }
 
     pub fn known_count(&self) -> usize {
@@ -337,7 +387,7 @@ impl Evaluation {
     pub fn entry(&self, i: usize) -> Option<&Deviation> {
         match self.class(i) {
             Class::KnownDeviation { entry } | Class::Stale { entry } => self.entries.get(entry),
-            Class::Unexpected { entry: Some(entry) } => self.entries.get(entry),
+            Class::Unexpected { entry: Some(entry) } | Class::Reported { entry: Some(entry) } => self.entries.get(entry),
             _ => None,
         }
     }

@@ -12,11 +12,11 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::bench_view::{self, BenchView};
-use crate::context::{Context, Counts};
+use crate::context::{Context, Counts, ImplLevels, NON_PASS};
 use crate::deviations::Class;
 use crate::error::ReportError;
 use crate::ladder;
-use crate::results::{Expected, Observed, Verdict};
+use crate::results::{Expected, Level, Observed, Verdict, SCHEMA_VERSION};
 
 const CSS: &str = include_str!("../templates/report.css");
 const JS: &str = include_str!("../templates/report.js");
@@ -92,8 +92,30 @@ struct CountRow {
     total: usize,
     cols: Vec<usize>,
     known: usize,
+    reported: usize,
     unexpected: usize,
     changed: usize,
+}
+
+/// One implementation under test in the by-level table.
+struct LevelImpl {
+    name: String,
+    judged: usize,
+    skipped: usize,
+    rows: Vec<LevelView>,
+}
+
+/// One row of the by-level table: an implementation's non-pass verdicts at one level.
+struct LevelView {
+    level: &'static str,
+    /// `l-must` for MUST (the gated level), `l-other` otherwise, `l-none` for results
+    /// without levels.
+    css: &'static str,
+    cols: Vec<usize>,
+    total: usize,
+    unexpected: usize,
+    reported: usize,
+    known: usize,
 }
 
 
@@ -137,13 +159,25 @@ struct IndexPage {
     attention_total: usize,
     stale: Vec<StaleView>,
     deviations_file: String,
+    verdict_cols: Vec<String>,
     count_tables: Vec<(&'static str, Vec<CountRow>)>,
+    level_cols: Vec<String>,
+    levels: Vec<LevelImpl>,
+    levels_clean: Vec<(String, usize)>,
+    reported: usize,
+    strict: bool,
+    schema_version: u32,
+    schema_note: String,
     families: Vec<Family>,
     bench: Option<BenchView>,
 }
 
-/// One case in the list: `[id, family, scenario, client, server, verdict, class, prev, reason]`.
-type IndexRow<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'static str, &'static str, &'static str, &'a str);
+/// One case in the list:
+/// `[id, family, scenario, client, server, verdict, class, prev, reason, breaks]`, where
+/// `breaks` is the level a non-pass verdict breaks (`MUST`, ...; empty for pass, skip and
+/// results without levels).
+type IndexRow<'a> =
+    (&'a str, &'a str, &'a str, &'a str, &'a str, &'static str, &'static str, &'static str, &'a str, &'static str);
 
 #[derive(Serialize)]
 struct CaseData<'a> {
@@ -155,6 +189,20 @@ struct CaseData<'a> {
     under_test: String,
     verdict: &'static str,
     class: &'static str,
+    /// How strong the scenario's rule is (schema version 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binds: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert_from: Option<&'static str>,
+    /// The level the verdict breaks (non-pass, non-skip).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict_level: Option<&'static str>,
+    /// The scenario's note on its level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scenario_note: Option<&'a str>,
+    /// The evaluation's note (why a case is unexpected, reported or stale).
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -199,8 +247,34 @@ fn count_row(name: String, c: &Counts) -> CountRow {
         total: c.total,
         cols: Verdict::ALL.iter().map(|v| c.get(*v)).collect(),
         known: c.known,
+        reported: c.reported,
         unexpected: c.unexpected,
         changed: c.changed,
+    }
+}
+
+fn level_impl(i: &ImplLevels) -> LevelImpl {
+    LevelImpl {
+        name: i.name.clone(),
+        judged: i.judged,
+        skipped: i.skipped,
+        rows: i
+            .rows
+            .iter()
+            .map(|r| LevelView {
+                level: r.level_name(),
+                css: match r.level {
+                    Some(Level::Must) => "l-must",
+                    Some(_) => "l-other",
+                    None => "l-none",
+                },
+                cols: NON_PASS.iter().map(|v| r.get(*v)).collect(),
+                total: r.total,
+                unexpected: r.gated,
+                reported: r.reported,
+                known: r.known,
+            })
+            .collect(),
     }
 }
 
@@ -218,23 +292,26 @@ fn cell_of(ctx: &Context<'_>, idx: &[usize], client: &str, server: &str, scenari
     let mut c = Counts::default();
     for &i in idx {
         if let Some(case) = ctx.results.cases.get(i) {
-            c.add(case.verdict, ctx.eval.class(i), ctx.changed_from(&case.id, case.verdict).is_some());
+            c.add_case(case, ctx.eval.class(i), ctx.changed_from(&case.id, case.verdict).is_some());
         }
     }
-    let mut unexpected = [0usize; 5];
+    let mut unexpected = [0usize; Verdict::ALL.len()];
     for &i in idx {
         if let (Some(case), Class::Unexpected { .. }) = (ctx.results.cases.get(i), ctx.eval.class(i)) {
             unexpected[crate::context::verdict_index(case.verdict)] += 1;
         }
     }
-    let css = if unexpected[2] > 0 {
+    let un = |v: Verdict| unexpected[v.index()];
+    let css = if un(Verdict::Fail) > 0 || un(Verdict::Inconclusive) > 0 {
         "c-fail"
-    } else if unexpected[3] > 0 {
+    } else if un(Verdict::Error) > 0 || un(Verdict::Crash) > 0 || un(Verdict::Timeout) > 0 {
         "c-error"
-    } else if unexpected[1] > 0 || unexpected[4] > 0 {
+    } else if un(Verdict::AlertMismatch) > 0 || un(Verdict::NoAlert) > 0 || un(Verdict::Skip) > 0 {
         "c-am"
     } else if c.stale > 0 {
         "c-stale"
+    } else if c.reported > 0 {
+        "c-reported"
     } else if c.known > 0 {
         "c-known"
     } else if c.get(Verdict::Skip) == c.total {
@@ -246,8 +323,13 @@ fn cell_of(ctx: &Context<'_>, idx: &[usize], client: &str, server: &str, scenari
     for (tag, cls, n) in [
         ("F", "t-f", c.get(Verdict::Fail)),
         ("A", "t-a", c.get(Verdict::AlertMismatch)),
+        ("N", "t-n", c.get(Verdict::NoAlert)),
+        ("C", "t-c", c.get(Verdict::Crash)),
+        ("T", "t-t", c.get(Verdict::Timeout)),
         ("E", "t-e", c.get(Verdict::Error)),
+        ("I", "t-i", c.get(Verdict::Inconclusive)),
         ("s", "t-s", c.get(Verdict::Skip)),
+        ("!", "t-must", c.must),
         ("K", "t-k", c.known),
         ("X", "t-x", c.stale),
         ("Δ", "t-d", c.changed),
@@ -256,19 +338,24 @@ fn cell_of(ctx: &Context<'_>, idx: &[usize], client: &str, server: &str, scenari
             tags.push((tag, cls, n));
         }
     }
-    let mut title = format!(
-        "{scenario}, {client}→{server}: {} pass, {} alert_mismatch, {} fail, {} error, {} skip",
-        c.get(Verdict::Pass),
-        c.get(Verdict::AlertMismatch),
-        c.get(Verdict::Fail),
-        c.get(Verdict::Error),
-        c.get(Verdict::Skip)
-    );
+    // Every verdict that occurs, pass first: `3 pass, 1 fail`.
+    let verdicts: Vec<String> = Verdict::ALL
+        .iter()
+        .filter(|v| **v == Verdict::Pass || c.get(**v) > 0)
+        .map(|v| format!("{} {v}", c.get(*v)))
+        .collect();
+    let mut title = format!("{scenario}, {client}→{server}: {}", verdicts.join(", "));
+    if c.must > 0 {
+        title.push_str(&format!("; {} break(s) a MUST", c.must));
+    }
     if c.known > 0 {
         title.push_str(&format!("; {} known deviation(s)", c.known));
     }
     if c.unexpected > 0 {
         title.push_str(&format!("; {} unexpected", c.unexpected));
+    }
+    if c.reported > 0 {
+        title.push_str(&format!("; {} reported, not gated (below MUST)", c.reported));
     }
     if c.changed > 0 {
         title.push_str(&format!("; {} changed since the previous run", c.changed));
@@ -381,6 +468,11 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
             under_test: c.under_test.to_string(),
             verdict: c.verdict.as_str(),
             class: class.as_str(),
+            level: c.level.map(Level::as_str),
+            binds: c.binds.map(|b| b.as_str()),
+            alert_from: c.alert_from.map(|a| a.as_str()),
+            verdict_level: c.breaks().map(Level::as_str),
+            scenario_note: c.note.as_deref().filter(|n| !n.trim().is_empty()),
             note: ctx.eval.note(i),
             deviation: entry.filter(|_| matches!(class, Class::KnownDeviation { .. })).map(|d| d.reason.as_str()),
             deviation_pattern: entry.map(|d| d.case.as_str()),
@@ -421,9 +513,13 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
             class.as_str(),
             prev.map(Verdict::as_str).unwrap_or(""),
             c.reason.as_deref().unwrap_or(""),
+            c.breaks().map_or("", Level::as_str),
         ));
     }
-    let status = if ctx.eval.ok() {
+    let reported = ctx.eval.reported_count();
+    let status = if ctx.eval.ok() && reported > 0 {
+        format!("every gated verdict as expected · {reported} reported (not gated)")
+    } else if ctx.eval.ok() {
         "every verdict as expected".to_string()
     } else {
         let mut parts = Vec::new();
@@ -433,8 +529,15 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         if !ctx.eval.stale.is_empty() {
             parts.push(format!("{} stale deviation(s)", ctx.eval.stale.len()));
         }
+        if reported > 0 {
+            parts.push(format!("{reported} reported (not gated)"));
+        }
         parts.join(", ")
     };
+    let by_level = ctx.by_level();
+    let levels_clean: Vec<(String, usize)> =
+        by_level.iter().filter(|i| i.rows.is_empty()).map(|i| (i.name.clone(), i.judged)).collect();
+    let levels: Vec<LevelImpl> = by_level.iter().filter(|i| !i.rows.is_empty()).map(level_impl).collect();
     let mut impl_names: Vec<String> = Vec::new();
     for c in &r.cases {
         for p in [&c.client, &c.server] {
@@ -485,6 +588,18 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
             })
             .collect(),
         deviations_file: ctx.eval.file.clone(),
+        verdict_cols: Verdict::ALL.iter().map(|v| v.as_str().replace('_', " ")).collect(),
+        level_cols: NON_PASS.iter().map(|v| v.as_str().replace('_', " ")).collect(),
+        levels,
+        levels_clean,
+        reported,
+        strict: ctx.strict,
+        schema_version: r.schema_version,
+        schema_note: if r.schema_version == SCHEMA_VERSION {
+            String::new()
+        } else {
+            format!(", read as version {SCHEMA_VERSION}: its cases have no levels, every non-pass verdict is gated")
+        },
         count_tables: vec![
             ("implementation", ctx.per_implementation().into_iter().map(|(n, c)| count_row(n, &c)).collect()),
             (
@@ -506,8 +621,12 @@ fn css_verdict(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "v-pass",
         Verdict::AlertMismatch => "v-alert_mismatch",
+        Verdict::NoAlert => "v-no_alert",
         Verdict::Fail => "v-fail",
+        Verdict::Crash => "v-crash",
+        Verdict::Timeout => "v-timeout",
         Verdict::Error => "v-error",
+        Verdict::Inconclusive => "v-inconclusive",
         Verdict::Skip => "v-skip",
     }
 }

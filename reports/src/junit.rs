@@ -3,16 +3,18 @@
 //! GitHub actions and Azure: `testsuites > testsuite > (properties, testcase*, system-out)`,
 //! `testcase > (failure | error | skipped | system-out)*`.
 //!
-//! A known deviation is a passing test case that says so in `system-out`; an unexpected
-//! verdict is a `failure` (`error` for verdict `error`); a stale deviation is a `failure`
-//! telling to update the deviations file.
+//! Only gated verdicts fail: an unexpected verdict is a `failure` (an `error` for the
+//! verdicts `crash` and `error`), its message naming the level of the rule it breaks; a stale
+//! deviation is a `failure` telling to update the deviations file. A known deviation is a
+//! passing test case that says so in `system-out`, and so is a reported one (a non-pass
+//! verdict below the gate: SHOULD, MAY, hardening or policy without `--strict`).
 
 use std::fmt::Write as _;
 
 use crate::context::Context;
 use crate::deviations::Class;
 use crate::describe;
-use crate::results::{CaseResult, Verdict};
+use crate::results::{CaseResult, Level, Verdict};
 
 /// Escapes text for XML 1.0 content and attribute values; drops characters XML cannot hold.
 pub fn xml_escape(s: &str) -> String {
@@ -71,11 +73,29 @@ fn case_xml(out: &mut String, ctx: &Context<'_>, i: usize, c: &CaseResult, class
     if let Some(rfc) = &c.rfc {
         let _ = writeln!(body, "{rfc}: {}", c.requirement.as_deref().unwrap_or(""));
     }
+    if let Some(level) = c.level {
+        let mut line = format!("level: {level}");
+        if let Some(b) = c.binds {
+            let _ = write!(line, ", binds the {}", b.as_str());
+        }
+        if let Some(a) = c.alert_from {
+            let _ = write!(line, ", alert from: {}", a.as_str());
+        }
+        let _ = writeln!(body, "{line}");
+    }
+    if let Some(note) = c.note.as_deref().filter(|n| !n.trim().is_empty()) {
+        let _ = writeln!(body, "note: {note}");
+    }
     match class {
         Class::Unexpected { .. } => {
             let note = ctx.eval.note(i).unwrap_or("");
-            let message = format!("{}: {evo}{}", c.verdict, if reason.is_empty() { String::new() } else { format!(" ({reason})") });
-            let tag = if c.verdict == Verdict::Error { "error" } else { "failure" };
+            let level = c.breaks().map(|l| format!(" at {l} level")).unwrap_or_default();
+            let message = format!(
+                "{}{level}: {evo}{}",
+                c.verdict,
+                if reason.is_empty() { String::new() } else { format!(" ({reason})") }
+            );
+            let tag = if matches!(c.verdict, Verdict::Error | Verdict::Crash) { "error" } else { "failure" };
             let _ = writeln!(
                 out,
                 "      <{tag} message=\"{}\" type=\"{}\">{}{}</{tag}>",
@@ -97,12 +117,21 @@ fn case_xml(out: &mut String, ctx: &Context<'_>, i: usize, c: &CaseResult, class
         Class::ExpectedSkip => {
             let _ = writeln!(out, "      <skipped message=\"{}\"/>", xml_escape(reason));
         }
-        Class::KnownDeviation { .. } | Class::ExpectedPass => {}
+        Class::KnownDeviation { .. } | Class::Reported { .. } | Class::ExpectedPass => {}
     }
     let mut sysout = String::new();
     if let Class::KnownDeviation { .. } = class {
         let why = ctx.eval.entry(i).map(|d| d.reason.as_str()).unwrap_or("");
         let _ = writeln!(sysout, "known deviation ({}): {why}\n{body}", c.verdict);
+    }
+    if let Class::Reported { .. } = class {
+        let level = c.breaks().map_or("unknown", Level::as_str);
+        let _ = writeln!(sysout, "reported: {} at {level} level (not gated; --strict gates it)", c.verdict);
+        // A listed deviation with another verdict says so.
+        if let (Some(_), Some(note)) = (ctx.eval.entry(i), ctx.eval.note(i)) {
+            let _ = writeln!(sysout, "{note}");
+        }
+        let _ = writeln!(sysout, "{body}");
     }
     if let Some(p) = ctx.changed_from(&c.id, c.verdict) {
         let _ = writeln!(sysout, "verdict changed since the previous run: {p} -> {}", c.verdict);
@@ -134,7 +163,7 @@ pub fn render(ctx: &Context<'_>) -> String {
             tests += 1;
             ms += c.duration_ms.filter(|d| d.is_finite() && *d >= 0.0).unwrap_or(0.0);
             match class {
-                Class::Unexpected { .. } if c.verdict == Verdict::Error => errors += 1,
+                Class::Unexpected { .. } if matches!(c.verdict, Verdict::Error | Verdict::Crash) => errors += 1,
                 Class::Unexpected { .. } | Class::Stale { .. } => failures += 1,
                 Class::ExpectedSkip => skipped += 1,
                 _ => {}

@@ -43,8 +43,8 @@ pub use error::ReportError;
 pub use html::html_escape;
 pub use merge::merge;
 pub use results::{
-    CaseResult, Direction, Expected, ExpectedResult, Observed, ObservedResult, Results, RunInfo,
-    UnderTest, Verdict, SCHEMA_VERSION,
+    AlertFrom, Binds, CaseResult, Direction, Expected, ExpectedResult, Level, Observed, ObservedResult,
+    Results, RunInfo, UnderTest, Verdict, SCHEMA_VERSION,
 };
 
 use context::Context;

@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
-use crate::context::{Context, Counts};
+use crate::context::{Context, Counts, NON_PASS};
 use crate::deviations::Class;
 use crate::describe;
-use crate::results::Verdict;
+use crate::results::{CaseResult, Level, Verdict};
 
 /// How many cases each list shows before "and N more".
 const LIST_LIMIT: usize = 100;
@@ -63,7 +63,7 @@ fn counts_row(out: &mut String, name: &str, c: &Counts, stale_col: bool) {
             let _ = write!(out, " {n} |");
         }
     }
-    let _ = write!(out, " {} | {} |", c.known, c.unexpected);
+    let _ = write!(out, " {} | {} | {} |", c.known, c.reported, c.unexpected);
     if stale_col {
         let _ = write!(out, " {} |", c.stale);
     }
@@ -71,15 +71,77 @@ fn counts_row(out: &mut String, name: &str, c: &Counts, stale_col: bool) {
 }
 
 fn counts_header(out: &mut String, first: &str, stale_col: bool) {
-    let _ = write!(out, "| {first} | cases | pass | alert_mismatch | fail | error | skip | known deviations | unexpected |");
+    let _ = write!(out, "| {first} | cases |");
+    for v in Verdict::ALL {
+        let _ = write!(out, " {v} |");
+    }
+    out.push_str(" known deviations | reported | unexpected |");
     if stale_col {
         out.push_str(" stale |");
     }
-    out.push_str("\n|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+    out.push_str("\n|---|--:|");
+    for _ in Verdict::ALL {
+        out.push_str("--:|");
+    }
+    out.push_str("--:|--:|--:|");
     if stale_col {
         out.push_str("--:|");
     }
     out.push('\n');
+}
+
+/// The per-implementation table of non-pass verdicts by level: rows implementation x level
+/// (only levels with a non-pass verdict), columns the non-pass verdicts.
+fn by_level(out: &mut String, ctx: &Context<'_>) {
+    let table = ctx.by_level();
+    let clean: Vec<String> = table
+        .iter()
+        .filter(|i| i.rows.is_empty())
+        .map(|i| format!("{} (judged in {})", md_code(&i.name), i.judged))
+        .collect();
+    if table.iter().all(|i| i.rows.is_empty()) {
+        out.push_str("No non-pass verdict.\n");
+    } else {
+        let _ = write!(out, "| implementation under test | judged | level |");
+        for v in NON_PASS {
+            let _ = write!(out, " {v} |");
+        }
+        out.push_str(" total | unexpected | reported | known deviations |\n|---|--:|---|");
+        for _ in NON_PASS {
+            out.push_str("--:|");
+        }
+        out.push_str("--:|--:|--:|--:|\n");
+        for i in &table {
+            for r in &i.rows {
+                let level = match r.level {
+                    Some(Level::Must) => "**MUST**",
+                    Some(l) => l.as_str(),
+                    None => "no level (v1)",
+                };
+                let _ = write!(out, "| {} | {} | {level} |", md_code(&i.name), i.judged);
+                for v in NON_PASS {
+                    match r.get(v) {
+                        0 => out.push_str(" · |"),
+                        n => {
+                            let _ = write!(out, " {n} |");
+                        }
+                    }
+                }
+                let _ = writeln!(out, " {} | {} | {} | {} |", r.total, r.gated, r.reported, r.known);
+            }
+        }
+    }
+    if !clean.is_empty() {
+        let _ = writeln!(out, "\nNo non-pass verdict: {}.", clean.join(", "));
+    }
+}
+
+/// `` `fail` `MUST` `` : the verdict, and the level it breaks when the case has one.
+fn verdict_and_level(c: &CaseResult) -> String {
+    match c.breaks() {
+        Some(l) => format!("{} {}", md_code(c.verdict.as_str()), md_code(l.as_str())),
+        None => md_code(c.verdict.as_str()),
+    }
 }
 
 /// Renders `summary.md`. Deterministic: no timings.
@@ -88,7 +150,10 @@ pub fn render(ctx: &Context<'_>) -> String {
     let totals = ctx.totals();
     let stale_col = totals.stale > 0;
     let mut out = String::new();
-    let status = if ctx.eval.ok() {
+    let reported = ctx.eval.reported_count();
+    let status = if ctx.eval.ok() && reported > 0 {
+        format!("✅ every gated verdict as expected, {reported} reported (not gated)")
+    } else if ctx.eval.ok() {
         "✅ every verdict as expected".to_string()
     } else {
         let mut parts = Vec::new();
@@ -111,7 +176,17 @@ pub fn render(ctx: &Context<'_>) -> String {
         md_text(&r.run.started),
         r.run.shard.as_deref().map(|s| format!(" · shard {}", md_text(s))).unwrap_or_default()
     );
-    let _ = writeln!(out, "peers: {}\n", if peers.is_empty() { "none".into() } else { peers.join(" · ") });
+    let _ = writeln!(out, "peers: {}  ", if peers.is_empty() { "none".into() } else { peers.join(" · ") });
+    if ctx.strict {
+        out.push_str("gate: `--strict`, every non-pass verdict at every level needs an entry in the known deviations\n\n");
+    } else {
+        let unlevelled = r.cases.iter().any(|c| c.breaks().is_none() && !matches!(c.verdict, Verdict::Pass | Verdict::Skip));
+        let _ = writeln!(
+            out,
+            "gate: MUST-level verdicts, every crash and error{}; {reported} reported difference(s) below MUST (SHOULD, MAY, hardening, policy), not gated (`--strict` gates them)\n",
+            if unlevelled { ", and every verdict of a result without levels (schema version 1)" } else { "" }
+        );
+    }
 
     out.push_str("### Per implementation\n\n");
     counts_header(&mut out, "implementation", stale_col);
@@ -125,6 +200,10 @@ pub fn render(ctx: &Context<'_>) -> String {
     }
     counts_row(&mut out, "**total**", &totals, stale_col);
 
+    out.push_str("\n### Per implementation under test, by level\n\n");
+    out.push_str("Non-pass verdicts of the cases that judge each implementation (skips left out), by the level of the rule they break.\n\n");
+    by_level(&mut out, ctx);
+
     let unexpected: Vec<_> = ctx.cases().filter(|(_, _, cl)| matches!(cl, Class::Unexpected { .. })).collect();
     let _ = writeln!(out, "\n### Unexpected verdicts ({})\n", unexpected.len());
     if unexpected.is_empty() {
@@ -134,7 +213,7 @@ pub fn render(ctx: &Context<'_>) -> String {
         let _ = writeln!(
             out,
             "- {} {} — {}{}",
-            md_code(c.verdict.as_str()),
+            verdict_and_level(c),
             md_code(&c.id),
             md_text(&describe::expected_vs_observed(c)),
             c.reason.as_deref().map(|r| format!(" — {}", md_text(r))).unwrap_or_default()
@@ -145,6 +224,28 @@ pub fn render(ctx: &Context<'_>) -> String {
     }
     if unexpected.len() > LIST_LIMIT {
         let _ = writeln!(out, "- … and {} more (see junit.xml or index.html)", unexpected.len() - LIST_LIMIT);
+    }
+
+    let reported_cases: Vec<_> = ctx.cases().filter(|(_, _, cl)| matches!(cl, Class::Reported { .. })).collect();
+    if !reported_cases.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Reported, not gated ({}): below MUST; <code>--strict</code> gates them</summary>\n",
+            reported_cases.len()
+        );
+        for (i, c, _) in reported_cases.iter().take(LIST_LIMIT) {
+            let _ = writeln!(
+                out,
+                "- {} {} — {}",
+                verdict_and_level(c),
+                md_code(&c.id),
+                md_text(c.reason.as_deref().or(ctx.eval.note(*i)).unwrap_or(""))
+            );
+        }
+        if reported_cases.len() > LIST_LIMIT {
+            let _ = writeln!(out, "- … and {} more", reported_cases.len() - LIST_LIMIT);
+        }
+        out.push_str("\n</details>\n");
     }
 
     if !ctx.eval.stale.is_empty() {
@@ -187,7 +288,7 @@ pub fn render(ctx: &Context<'_>) -> String {
         let _ = writeln!(out, "\n<details><summary>Known deviations ({})</summary>\n", known.len());
         for (i, c, _) in known.iter().take(LIST_LIMIT) {
             let reason = ctx.eval.entry(*i).map(|d| d.reason.as_str()).unwrap_or("");
-            let _ = writeln!(out, "- {} {} — {}", md_code(c.verdict.as_str()), md_code(&c.id), md_text(reason));
+            let _ = writeln!(out, "- {} {} — {}", verdict_and_level(c), md_code(&c.id), md_text(reason));
         }
         if known.len() > LIST_LIMIT {
             let _ = writeln!(out, "- … and {} more", known.len() - LIST_LIMIT);

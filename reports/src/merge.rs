@@ -18,7 +18,11 @@ fn parse_shard(s: &str) -> Option<(usize, usize)> {
 
 /// Reads and joins shard results.
 ///
-/// All inputs must come from the same commit (`git`) and `seed`; peer versions must agree.
+/// All inputs must come from the same commit (`git`) and `seed` and have the same
+/// `schema_version`; peer versions must agree. The merged file is written at the version
+/// this crate writes ([`SCHEMA_VERSION`]): a version 1 file is a valid version 2 file (every
+/// field version 2 adds is optional, its verdicts are a subset), so the cases of version 1
+/// shards keep the version 2 fields absent, and are gated as results without levels.
 /// Cases are de-duplicated by id: an identical verdict keeps the first copy, a different
 /// verdict is an error. When the inputs are exactly the shards `1/N..N/N` of one split
 /// (`--shard`), the cases are put back in the order of the unsplit run; otherwise they keep
@@ -43,6 +47,14 @@ pub fn merge(paths: &[PathBuf]) -> Result<Results, ReportError> {
     let mut duration: Option<f64> = None;
     for (path, r) in &loaded {
         let err = |message: String| ReportError::Merge { path: path.clone(), message };
+        if r.schema_version != loaded[0].1.schema_version {
+            return Err(err(format!(
+                "schema_version {} differs from {} in {}: shards of one run come from one harness",
+                r.schema_version,
+                loaded[0].1.schema_version,
+                base_path.display()
+            )));
+        }
         if r.run.git != base.git {
             return Err(err(format!(
                 "git {} differs from {} in {}",

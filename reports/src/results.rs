@@ -7,7 +7,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 /// The version of the results schema this crate writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The schema versions this crate reads: version 1 files have no levels and only the verdicts
+/// pass, alert_mismatch, fail, error and skip; they read with the scenario fields absent.
+pub const READS_SCHEMA_VERSIONS: [u32; 2] = [1, 2];
 
 /// A whole run: what ran, where, and every case's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,28 +60,172 @@ impl fmt::Display for UnderTest {
     }
 }
 
-/// The verdict of one case.
+/// How strong the rule behind a scenario is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Level {
+    /// MUST, MUST NOT, REQUIRED, SHALL: a violation is a conformance failure.
+    #[serde(rename = "MUST")]
+    Must,
+    /// SHOULD, SHOULD NOT, RECOMMENDED.
+    #[serde(rename = "SHOULD")]
+    Should,
+    /// MAY, OPTIONAL.
+    #[serde(rename = "MAY")]
+    May,
+    /// A bound trusted stacks enforce that no RFC requires (e.g. BoringSSL's 32 empty
+    /// records).
+    #[serde(rename = "hardening")]
+    Hardening,
+    /// The RFC lets each implementation choose (e.g. strict serial numbers, requiring
+    /// extended_master_secret).
+    #[serde(rename = "policy")]
+    Policy,
+}
+
+impl Level {
+    pub const ALL: [Level; 5] = [Level::Must, Level::Should, Level::May, Level::Hardening, Level::Policy];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+            Level::Hardening => "hardening",
+            Level::Policy => "policy",
+        }
+    }
+
+    /// The level of the alert half of an expectation: when the alert is chosen by its
+    /// meaning (RFC 8446 6.2) rather than named by the section, at most SHOULD.
+    pub fn for_alert(self, from: AlertFrom) -> Level {
+        match (self, from) {
+            (Level::Must, AlertFrom::Meaning) => Level::Should,
+            (l, _) => l,
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| format!("`{s}`: expected one of MUST, SHOULD, MAY, hardening, policy"))
+    }
+}
+
+/// Whom the quoted sentence obliges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Binds {
+    /// The side that receives and processes the message (the side under test, for a fault).
+    Receiver,
+    /// The side that sends the message: a receiver's reaction is not stated by it.
+    Sender,
+}
+
+impl Binds {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Binds::Receiver => "receiver",
+            Binds::Sender => "sender",
+        }
+    }
+}
+
+impl std::str::FromStr for Binds {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "receiver" => Ok(Binds::Receiver),
+            "sender" => Ok(Binds::Sender),
+            _ => Err(format!("`{s}`: expected receiver or sender")),
+        }
+    }
+}
+
+/// Where the expected alert comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertFrom {
+    /// The quoted section names the alert.
+    Section,
+    /// The alert is chosen by its RFC 8446 6.2 (RFC 5246 7.2.2) meaning; the alert half of the
+    /// expectation is then SHOULD at most.
+    Meaning,
+    /// The expectation names no alert (`connected`, `truncated`, `timeout`, `waits`).
+    None,
+}
+
+impl AlertFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertFrom::Section => "section",
+            AlertFrom::Meaning => "meaning",
+            AlertFrom::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for AlertFrom {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "section" => Ok(AlertFrom::Section),
+            "meaning" => Ok(AlertFrom::Meaning),
+            "none" => Ok(AlertFrom::None),
+            _ => Err(format!("`{s}`: expected section, meaning or none")),
+        }
+    }
+}
+
+/// The verdict of one case: a tier, in the spirit of TLS-Anvil's strictly / conceptually
+/// succeeded and partially / fully failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// As the RFC expects.
+    /// As the scenario expects.
     Pass,
-    /// Rejected, but with another alert than the RFC names.
+    /// The right decision, another alert than the one expected.
     AlertMismatch,
-    /// Accepted what must be rejected, or rejected what must connect.
+    /// (v2) The right decision, but the connection closed without an alert.
+    NoAlert,
+    /// The wrong decision: accepted what must be rejected (went on past the point where it
+    /// had to reject), or rejected what must connect.
     Fail,
-    /// The harness or a peer broke: crash, hang, timeout.
+    /// (v2) A peer process died or panicked.
+    Crash,
+    /// (v2) A peer hung: it neither finished nor gave up within its time.
+    Timeout,
+    /// The harness itself broke (it could not listen, a proxy failed, an adapter erred).
     Error,
+    /// (v2) The side under test was never judged: the fault never reached it. Never counted
+    /// as success.
+    Inconclusive,
     /// A peer lacks a feature the case needs; the reason says which.
     Skip,
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 5] = [
+    pub const ALL: [Verdict; 9] = [
         Verdict::Pass,
         Verdict::AlertMismatch,
+        Verdict::NoAlert,
         Verdict::Fail,
+        Verdict::Crash,
+        Verdict::Timeout,
         Verdict::Error,
+        Verdict::Inconclusive,
         Verdict::Skip,
     ];
 
@@ -85,10 +233,24 @@ impl Verdict {
         match self {
             Verdict::Pass => "pass",
             Verdict::AlertMismatch => "alert_mismatch",
+            Verdict::NoAlert => "no_alert",
             Verdict::Fail => "fail",
+            Verdict::Crash => "crash",
+            Verdict::Timeout => "timeout",
             Verdict::Error => "error",
+            Verdict::Inconclusive => "inconclusive",
             Verdict::Skip => "skip",
         }
+    }
+
+    /// Whether the verdict is about the alert only (the decision was right).
+    pub fn alert_only(self) -> bool {
+        matches!(self, Verdict::AlertMismatch | Verdict::NoAlert)
+    }
+
+    /// The index of the verdict in [`Verdict::ALL`].
+    pub fn index(self) -> usize {
+        Verdict::ALL.iter().position(|v| *v == self).unwrap_or(0)
     }
 }
 
@@ -104,6 +266,13 @@ impl fmt::Display for Verdict {
 pub enum ExpectedResult {
     Connected,
     Rejected,
+    /// (v2) The side under test reports a connection cut without close_notify.
+    Truncated,
+    /// (v2) The side under test gives up on its own timeout.
+    Timeout,
+    /// (v2) The side under test does not answer an incomplete message (it waits, or gives
+    /// up on it).
+    Waits,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +333,13 @@ pub struct Observed {
     /// What went wrong, in words, when the result is not `connected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// (v2) How many bytes of application data this side received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_data_len: Option<usize>,
+    /// (v2) The first bytes of that application data, as text (lossy UTF-8, at most 120
+    /// characters): what was actually read, not what was expected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_data: Option<String>,
 }
 
 /// One case: a scenario with a client peer and a server peer.
@@ -180,7 +356,23 @@ pub struct CaseResult {
     /// The requirement the verdict is about, quoted from the RFC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirement: Option<String>,
+    /// (v2) How strong the scenario's rule is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// (v2) Whom the scenario's quoted sentence obliges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binds: Option<Binds>,
+    /// (v2) Whether the quoted section names the expected alert, or it is chosen by meaning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_from: Option<AlertFrom>,
+    /// (v2) The scenario's note: why its level is what it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub verdict: Verdict,
+    /// (v2) The level this verdict breaks, for every verdict but pass and skip: the scenario's
+    /// level, or, for an alert-only verdict whose alert is chosen by meaning, at most SHOULD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict_level: Option<Level>,
     /// Why the verdict is what it is (always given for `skip`, `error`, `fail`,
     /// `alert_mismatch`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,8 +422,39 @@ pub enum ResultsError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("{path}: schema_version {found}, this harness reads {SCHEMA_VERSION}")]
+    #[error("{path}: schema_version {found}, this harness reads 1 and {SCHEMA_VERSION}")]
     Version { path: String, found: u32 },
+}
+
+impl CaseResult {
+    /// The level this case's verdict breaks (see `verdict_level`): `None` for pass and skip,
+    /// and for a version 1 result, which has no levels.
+    pub fn breaks(&self) -> Option<Level> {
+        match self.verdict {
+            Verdict::Pass | Verdict::Skip => None,
+            _ => self.verdict_level.or(self.level),
+        }
+    }
+
+    /// The implementations this case judges: the client, the server, or both (once when they
+    /// are the same).
+    pub fn under_test_names(&self) -> Vec<&str> {
+        match self.under_test {
+            UnderTest::Client => vec![self.client.as_str()],
+            UnderTest::Server => vec![self.server.as_str()],
+            UnderTest::Both if self.client == self.server => vec![self.client.as_str()],
+            UnderTest::Both => vec![self.client.as_str(), self.server.as_str()],
+        }
+    }
+
+    /// Sets `verdict_level` from the verdict and the scenario's grading.
+    pub fn grade(&mut self) {
+        self.verdict_level = match (self.verdict, self.level) {
+            (Verdict::Pass | Verdict::Skip, _) | (_, None) => None,
+            (v, Some(l)) if v.alert_only() => Some(l.for_alert(self.alert_from.unwrap_or(AlertFrom::Section))),
+            (_, Some(l)) => Some(l),
+        };
+    }
 }
 
 impl Results {
@@ -254,7 +477,7 @@ impl Results {
             path: path.display().to_string(),
             source,
         })?;
-        if results.schema_version != SCHEMA_VERSION {
+        if !READS_SCHEMA_VERSIONS.contains(&results.schema_version) {
             return Err(ResultsError::Version {
                 path: path.display().to_string(),
                 found: results.schema_version,

@@ -27,7 +27,7 @@
     try { return JSON.parse(node ? node.textContent : '[]'); } catch (e) { return []; }
   })();
   var PAGE = 300;
-  var LABEL = { known: 'known deviation', unexpected: 'unexpected', stale: 'stale deviation' };
+  var LABEL = { known: 'known deviation', unexpected: 'unexpected', stale: 'stale deviation', reported: 'reported (not gated)' };
   var cell = null; // {sc, c, s}
   var matches = [];
   var shownCount = 0;
@@ -38,9 +38,11 @@
   }
   function hrefOf(id) { return '#case=' + encodeURIComponent(id); }
   function rowOf(r) {
-    // r = [id, family, scenario, client, server, verdict, class, prev, reason]
+    // r = [id, family, scenario, client, server, verdict, class, prev, reason, breaks]
     var tr = document.createElement('tr');
-    var td = el('td'); td.appendChild(el('span', 'badge v-' + r[5], r[5])); tr.appendChild(td);
+    var td = el('td'); td.appendChild(el('span', 'badge v-' + r[5], r[5]));
+    if (r[9]) { var lv = el('span', 'badge lvl' + (r[9] === 'MUST' ? ' must' : ''), r[9]); lv.title = 'the level of the rule this verdict breaks'; td.appendChild(document.createTextNode(' ')); td.appendChild(lv); }
+    tr.appendChild(td);
     td = el('td', 'id'); var a = el('a', null, r[0]); a.href = hrefOf(r[0]); td.appendChild(a); tr.appendChild(td);
     td = el('td');
     if (LABEL[r[6]]) td.appendChild(el('span', 'badge k-' + r[6], LABEL[r[6]]));
@@ -73,6 +75,8 @@
       if (!vs[r[5]]) continue;
       if (show === 'bad' && r[6] !== 'unexpected' && r[6] !== 'stale') continue;
       if (show === 'known' && r[6] !== 'known') continue;
+      if (show === 'reported' && r[6] !== 'reported') continue;
+      if (show === 'must' && r[9] !== 'MUST') continue;
       if (show === 'changed' && !r[7]) continue;
       if (cell && (r[2] !== cell.sc || r[3] !== cell.c || r[4] !== cell.s)) continue;
       if (text && (r[0] + ' ' + r[8]).toLowerCase().indexOf(text) < 0) continue;
@@ -121,7 +125,9 @@
   /* ---- detail view ---- */
   var STEPS = ['Tcp', 'ClientHello', 'ServerHello', 'Certificate', 'CertificateVerify', 'KeyExchange', 'Finished', 'AppData'];
   var FIELDS = ['result', 'alert', 'direction', 'step', 'version', 'suite', 'group', 'sigalg', 'alpn', 'resumed', 'hrr', 'error'];
-  var CLASS_LABEL = { known: 'known deviation', unexpected: 'unexpected', stale: 'stale deviation', expected_skip: 'skipped', expected_pass: 'as expected' };
+  var CLASS_LABEL = { known: 'known deviation', unexpected: 'unexpected', stale: 'stale deviation', reported: 'reported (not gated)', expected_skip: 'skipped', expected_pass: 'as expected' };
+  var BINDS = { receiver: 'receiver (the side that processes the message)', sender: 'sender (the side that sends the message)' };
+  var ALERT_FROM = { section: 'named by the section', meaning: 'chosen by its meaning (RFC 8446 6.2): the alert half is SHOULD at most', none: 'no alert expected' };
 
   function kv(dl, k, v) {
     if (v === undefined || v === null || v === '') return;
@@ -163,6 +169,29 @@
         if (f === 'result' && e !== undefined && o !== undefined && String(o) !== String(e)) mis = true;
         tr.appendChild(el('td', o === undefined ? 'na' : (mis ? 'mis' : ''), o === undefined ? '\u2013' : o));
       });
+      tb.appendChild(tr);
+    });
+    t.appendChild(tb);
+    return t;
+  }
+  function appData(c) {
+    // What each side actually read: peer bytes, shown as text only.
+    var sides = [['client', c.observed], ['server', c.server_observed]].filter(function (s) {
+      return s[1] && (s[1].app_data_len !== undefined || s[1].app_data !== undefined);
+    });
+    if (!sides.length) return null;
+    var t = el('table', 'eo');
+    var head = el('tr');
+    ['', 'bytes read', 'data (first 120 characters, lossy UTF-8)'].forEach(function (h) { head.appendChild(el('th', null, h)); });
+    var th = el('thead'); th.appendChild(head); t.appendChild(th);
+    var tb = el('tbody');
+    sides.forEach(function (s) {
+      var tr = el('tr');
+      tr.appendChild(el('th', null, s[0]));
+      tr.appendChild(el('td', s[1].app_data_len === undefined ? 'na' : '', s[1].app_data_len === undefined ? '\u2013' : s[1].app_data_len));
+      var td = el('td', s[1].app_data === undefined ? 'na' : '');
+      if (s[1].app_data === undefined) td.textContent = '\u2013'; else td.appendChild(el('pre', 'appdata', s[1].app_data));
+      tr.appendChild(td);
       tb.appendChild(tr);
     });
     t.appendChild(tb);
@@ -210,11 +239,12 @@
     var h = el('h2', null, c.id); h.id = 'd-title'; p.appendChild(h);
     var badges = el('div', 'badges');
     badges.appendChild(el('span', 'badge v-' + c.verdict, c.verdict));
+    if (c.verdict_level) badges.appendChild(el('span', 'badge lvl' + (c.verdict_level === 'MUST' ? ' must' : ''), 'breaks a ' + c.verdict_level + '-level rule'));
     if (c.class !== 'expected_pass') badges.appendChild(el('span', 'badge k-' + c.class, CLASS_LABEL[c.class] || c.class));
     if (c.prev) badges.appendChild(el('span', 'badge changed', 'was ' + c.prev + ' in the previous run'));
     if (c.new_case) badges.appendChild(el('span', 'badge changed', 'new since the previous run'));
     p.appendChild(badges);
-    if (c.note) p.appendChild(el('div', 'note ' + (c.class === 'stale' ? 'stale' : 'bad'), c.note));
+    if (c.note) p.appendChild(el('div', 'note ' + (c.class === 'stale' ? 'stale' : (c.class === 'reported' ? 'reported' : 'bad')), c.note));
     if (c.deviation) p.appendChild(el('div', 'note known', 'Known deviation (' + c.deviation_pattern + '): ' + c.deviation));
     if (c.reason) p.appendChild(el('div', 'note info', c.reason));
     var dl = el('dl', 'kv');
@@ -224,6 +254,10 @@
     kv(dl, 'under test', c.under_test);
     kv(dl, 'duration', c.duration_ms !== undefined && c.duration_ms !== null ? c.duration_ms.toFixed(2) + ' ms' : null);
     kv(dl, 'RFC', c.rfc);
+    kv(dl, 'level', c.level);
+    kv(dl, 'binds', c.binds ? (BINDS[c.binds] || c.binds) : null);
+    kv(dl, 'alert', c.alert_from ? (ALERT_FROM[c.alert_from] || c.alert_from) : null);
+    kv(dl, 'verdict breaks', c.verdict_level);
     if (c.replayable !== undefined) {
       kv(dl, 'replay', c.replayable ? 'byte-identical from the run seed'
         : 'not from the seed: ' + (c.unseeded || []).join('; '));
@@ -236,10 +270,18 @@
     }
     p.appendChild(dl);
     if (c.requirement) p.appendChild(el('blockquote', 'req', c.requirement));
+    if (c.scenario_note) {
+      var ln = el('div', 'note level');
+      ln.appendChild(el('b', null, 'Why ' + (c.level || 'this level') + ': '));
+      ln.appendChild(document.createTextNode(c.scenario_note));
+      p.appendChild(ln);
+    }
     p.appendChild(el('h3', null, 'Expected vs observed'));
     p.appendChild(eoTable(c));
     p.appendChild(steps('client reached', c.observed));
     p.appendChild(steps('server reached', c.server_observed));
+    var ad = appData(c);
+    if (ad) { p.appendChild(el('h3', null, 'Application data read')); p.appendChild(ad); }
     p.appendChild(el('h3', null, 'Transcript'));
     p.appendChild(ladder(c));
   }

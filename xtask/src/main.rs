@@ -107,6 +107,7 @@ fn ensure_packages(wanted: &[(&str, &str)]) -> Result<()> {
         .filter(|(probe, _)| !present(probe))
         .map(|(_, pkg)| *pkg)
         .collect();
+    missing.sort_unstable();
     missing.dedup();
     if missing.is_empty() {
         return Ok(());
@@ -222,6 +223,54 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The peers a `--peers` argument names (`--peers a,b` or `--peers=a,b`); none when absent.
+fn named_peers(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let list = match a.strip_prefix("--peers=") {
+            Some(l) => Some(l.to_string()),
+            None if a == "--peers" => it.next().cloned(),
+            None => None,
+        };
+        if let Some(l) = list {
+            out.extend(l.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string));
+        }
+    }
+    out
+}
+
+/// For the command peers named in `--peers` (files in `scenarios/peers/`, or
+/// `$HARNESS_PEERS_DIR`): each tool a file `requires`, with the Debian package(s) its
+/// `packages` name. The linked peers (own, rustls, openssl) need nothing more.
+fn peer_packages(root: &Path, args: &[String]) -> Result<Vec<(String, String)>> {
+    let dir = std::env::var_os("HARNESS_PEERS_DIR").map_or_else(|| root.join("scenarios/peers"), PathBuf::from);
+    let mut out = Vec::new();
+    for name in named_peers(args) {
+        let path = dir.join(format!("{name}.toml"));
+        if !path.is_file() {
+            // A linked peer, or a name the harness will reject with the list of known ones.
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let table: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+        let list = |key: &str| -> Vec<String> {
+            table
+                .get(key)
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        let packages = list("packages");
+        for tool in list("requires") {
+            for p in &packages {
+                out.push((tool.clone(), p.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn has_nextest() -> bool {
     Command::new(cargo())
         .args(["nextest", "--version"])
@@ -239,9 +288,14 @@ fn run() -> Result<ExitCode> {
     match command.as_str() {
         "conformance" => {
             ensure_packages(BUILD_PACKAGES)?;
+            let wanted = peer_packages(&root, &rest)?;
+            let wanted: Vec<(&str, &str)> = wanted.iter().map(|(t, p)| (t.as_str(), p.as_str())).collect();
+            ensure_packages(&wanted)?;
+            // Not quiet: a first build (aws-lc-sys) takes minutes, and cargo shows it.
+            eprintln!("xtask: building and running the harness (cargo run -p harness; a first build takes a few minutes)");
             let mut cmd = Command::new(cargo());
             cmd.current_dir(&root)
-                .args(["run", "--quiet", "--package", "harness", "--bin", "harness", "--", "run"])
+                .args(["run", "--package", "harness", "--bin", "harness", "--", "run"])
                 .args(&rest);
             status(cmd)
         }

@@ -236,7 +236,9 @@ impl ExpectServerHello {
         if sh.session_id != self.session_id {
             return Err(err(alert::ILLEGAL_PARAMETER, "legacy_session_id_echo does not match the ClientHello"));
         }
-        let Some(suite) = Suite::from_u16(sh.cipher_suite.get()).filter(|s| self.suites.contains(s)) else {
+        let Some(suite) = Suite::from_u16(sh.cipher_suite.get())
+            .filter(|s| self.suites.contains(s) || self.config.knobs.bug_accept_unoffered_suite)
+        else {
             return Err(err(alert::ILLEGAL_PARAMETER, format!("server selected cipher suite {} which was not offered", sh.cipher_suite)));
         };
         if sh.compression_method != CompressionMethod::Null {

@@ -99,7 +99,9 @@ pub(crate) fn handle_server_hello(
             "TLS 1.2 ServerHello.random carries the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3)",
         ));
     }
-    let Some(suite) = Suite12::from_u16(sh.cipher_suite.get()).filter(|s| st.suites12.contains(s)) else {
+    let Some(suite) = Suite12::from_u16(sh.cipher_suite.get())
+        .filter(|s| st.suites12.contains(s) || st.config.knobs.bug_accept_unoffered_suite)
+    else {
         return Err(err(
             alert::ILLEGAL_PARAMETER,
             format!("server selected cipher suite {} which was not offered for TLS 1.2", sh.cipher_suite),

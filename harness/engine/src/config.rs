@@ -105,6 +105,14 @@ pub struct Knobs {
     pub send_key_update_before_finished: bool,
     /// Wire mutations for the KeyUpdate messages we send.
     pub mutate_key_update: Vec<Mutation>,
+    /// Server: negotiate this cipher suite (an implemented TLS 1.3 or TLS 1.2 one) whatever
+    /// the client offered, and derive every key for it; a client that did not offer it must
+    /// abort (RFC 8446 4.1.3, RFC 5246 7.4.1.3). `None`: the usual choice.
+    pub select_cipher_suite: Option<u16>,
+    /// Under test only (a negative control), never from `serve` or `connect`: a client
+    /// accepts a ServerHello cipher suite it did not offer, as long as our engine implements
+    /// it (it must abort with illegal_parameter).
+    pub bug_accept_unoffered_suite: bool,
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.
@@ -161,6 +169,8 @@ pub const KNOB_NAMES: &[&str] = &[
     "send_key_update_before_finished",
     "mutate_key_update",
     "coalesce_handshake",
+    "select_cipher_suite",
+    "bug_accept_unoffered_suite",
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
@@ -211,6 +221,10 @@ impl Knobs {
     ///   none
     /// - bools `send_second_hrr`, `send_empty_key_share`, `send_key_update_before_finished`,
     ///   `coalesce_handshake`; `send_key_updates`, `send_empty_records`, `send_warning_alerts` (u32)
+    /// - `select_cipher_suite`: `default`, a hex code (`0x1302`) or an IANA suite name our
+    ///   engine implements
+    /// - `bug_accept_unoffered_suite` (bool; a negative control: our engine as the side
+    ///   under test breaks RFC 8446 4.1.3)
     ///
     /// Errors name the knob and the accepted values.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
@@ -233,6 +247,24 @@ impl Knobs {
             "send_empty_records" => self.send_empty_records = parse_num(name, v, "a u32")?,
             "send_warning_alerts" => self.send_warning_alerts = parse_num(name, v, "a u32")?,
             "coalesce_handshake" => self.coalesce_handshake = parse_bool(name, v)?,
+            "bug_accept_unoffered_suite" => self.bug_accept_unoffered_suite = parse_bool(name, v)?,
+            "select_cipher_suite" => {
+                self.select_cipher_suite = if v == "default" {
+                    None
+                } else {
+                    let code = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+                        Some(h) => u16::from_str_radix(h, 16).ok(),
+                        None => CipherSuite::from_name(v).map(|c| c.get()),
+                    };
+                    let code = code.ok_or_else(|| {
+                        format!("knob `{name}`: {v:?} is not a cipher suite (a hex code such as 0x1302, or an IANA name)")
+                    })?;
+                    if crate::crypto::Suite::from_u16(code).is_none() && crate::crypto::Suite12::from_u16(code).is_none() {
+                        return Err(format!("knob `{name}`: {v} is not a suite our engine implements"));
+                    }
+                    Some(code)
+                }
+            }
             "mutate_client_hello"
             | "mutate_second_client_hello"
             | "mutate_server_hello"

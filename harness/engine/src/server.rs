@@ -218,13 +218,17 @@ impl ExpectClientHello {
                 return Err(err(alert::ILLEGAL_PARAMETER, "second ClientHello cookie does not echo the HelloRetryRequest cookie"));
             }
         }
-        // cipher suite: server preference
-        let suite = config
-            .cipher_suites
-            .iter()
-            .filter(|s| ch.cipher_suites.contains(s))
-            .find_map(|s| Suite::from_u16(s.get()))
-            .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no cipher suite in common"))?;
+        // cipher suite: server preference (or the one a knob forces, offered or not)
+        let forced = config.knobs.select_cipher_suite.and_then(Suite::from_u16);
+        let suite = match forced {
+            Some(s) => s,
+            None => config
+                .cipher_suites
+                .iter()
+                .filter(|s| ch.cipher_suites.contains(s))
+                .find_map(|s| Suite::from_u16(s.get()))
+                .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no cipher suite in common"))?,
+        };
         // groups and key shares (RFC 8446 4.2.7, 4.2.8, 9.2)
         let (client_groups, shares) = match (ch.supported_groups(), ch.key_shares()) {
             (Some(g), Some(s)) => (g, s),

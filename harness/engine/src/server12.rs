@@ -152,13 +152,17 @@ pub(crate) fn handle_client_hello(
         return Err(err(alert::ILLEGAL_PARAMETER, "ec_point_formats does not contain uncompressed"));
     }
     let key_ecdsa = config.cert.signer.is_ecdsa_like();
-    let fresh_suite = config
-        .cipher_suites
-        .iter()
-        .filter(|s| ch.cipher_suites.contains(s))
-        .filter_map(|s| Suite12::from_u16(s.get()))
-        .find(|s| (s.auth() == Auth12::Ecdsa) == key_ecdsa)
-        .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common for our certificate"))?;
+    let fresh_suite = match c.knobs.select_cipher_suite.and_then(Suite12::from_u16) {
+        // A knob forces the suite, offered or not.
+        Some(s) => s,
+        None => config
+            .cipher_suites
+            .iter()
+            .filter(|s| ch.cipher_suites.contains(s))
+            .filter_map(|s| Suite12::from_u16(s.get()))
+            .find(|s| (s.auth() == Auth12::Ecdsa) == key_ecdsa)
+            .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common for our certificate"))?,
+    };
 
     // ALPN (RFC 7301)
     let mut alpn = None;

@@ -81,6 +81,15 @@ pub struct RunArgs {
     /// A previous results.json: the report marks cases whose verdict changed.
     #[arg(long)]
     pub compare: Option<PathBuf>,
+    /// Gate every level: a SHOULD, MAY, hardening or policy difference fails the run too
+    /// unless known-deviations.toml lists it (by default only MUST-level verdicts, crashes
+    /// and harness errors are gated).
+    #[arg(long)]
+    pub strict: bool,
+    /// Go on when a peer named in --peers cannot run (a tool not installed, a command line
+    /// it rejects): its cases become `skip` instead of failing the run.
+    #[arg(long)]
+    pub allow_missing_peers: bool,
     /// Target mode: run the server-side scenarios against a server already running at
     /// HOST:PORT, with the --peers as clients (default: own).
     #[arg(long, requires = "ca")]
@@ -119,6 +128,9 @@ pub struct ReportArgs {
     /// A previous results.json: cases whose verdict changed are marked.
     #[arg(long)]
     pub compare: Option<PathBuf>,
+    /// Gate every level, not only MUST (see `harness run --strict`).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Writes the reports of `results` into `out` and prints the evaluation against the known
@@ -128,10 +140,11 @@ pub fn report(
     out: &Path,
     deviations: Option<&Path>,
     compare: Option<&Path>,
+    strict: bool,
 ) -> anyhow::Result<i32> {
     let default_dev = default_scenarios().join("known-deviations.toml");
     let dev_path = deviations.unwrap_or(&default_dev);
-    let dev = reports::KnownDeviations::load_or_default(dev_path)?;
+    let dev = reports::KnownDeviations::load_or_default(dev_path)?.with_strict(strict);
     let previous = match compare {
         Some(p) => Some(Results::read(p)?),
         None => None,
@@ -149,6 +162,13 @@ pub fn report(
     for line in written.evaluation.messages() {
         println!("{line}");
     }
+    let reported = written.evaluation.reported_count();
+    if reported > 0 {
+        println!(
+            "{reported} non-pass verdict(s) below the MUST level reported, not gated{}",
+            if strict { "" } else { " (--strict gates them)" }
+        );
+    }
     Ok(if written.evaluation.ok() { 0 } else { 1 })
 }
 
@@ -162,7 +182,7 @@ pub fn report_command(args: &ReportArgs) -> anyhow::Result<i32> {
         merged.write(&args.out.join("results.json"))?;
         merged
     };
-    report(&results, &args.out, args.deviations.as_deref(), args.compare.as_deref())
+    report(&results, &args.out, args.deviations.as_deref(), args.compare.as_deref(), args.strict)
 }
 
 /// Finds the workspace's `scenarios/` directory: next to the current directory or above it.
@@ -217,6 +237,22 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let peer_list = if target.is_some() && args.peers == DEFAULT_PEERS { "own" } else { args.peers.as_str() };
     let mut peers = peers::parse_list(peer_list).map_err(anyhow::Error::msg)?;
     let scenarios = scenario::load_dir(&dir)?;
+    if !args.list {
+        let broken = preflight(&peers);
+        for (name, why) in &broken {
+            eprintln!("peer `{name}` cannot run: {why}");
+        }
+        if !broken.is_empty() {
+            if !args.allow_missing_peers {
+                anyhow::bail!(
+                    "{} of the peers named in --peers cannot run ({}): install what is missing, or pass --allow-missing-peers to run without them (their cases become skip)",
+                    broken.len(),
+                    broken.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                );
+            }
+            eprintln!("--allow-missing-peers: going on; the cases of these peers are skipped");
+        }
+    }
     for f in &args.families {
         if !scenarios.iter().any(|s| &s.family == f) {
             let mut known: Vec<&str> = scenarios.iter().map(|s| s.family.as_str()).collect();
@@ -262,10 +298,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         opts.jobs = j.max(1);
     }
     let dev_path = args.deviations.clone().unwrap_or_else(|| dir.join("known-deviations.toml"));
-    let deviations = reports::KnownDeviations::load_or_default(&dev_path)?;
-    // A verdict worth a line while running: not a pass, not a reasoned skip, not listed.
+    let deviations = reports::KnownDeviations::load_or_default(&dev_path)?.with_strict(args.strict);
+    // A verdict worth a line while running: not a pass, not a reasoned skip, gated (MUST, a
+    // crash or an error; any level with --strict), not listed.
     let notable = move |r: &CaseResult| {
-        !acceptable(r) && deviations.lookup(&r.id).is_none_or(|(_, d)| d.verdict != r.verdict)
+        !acceptable(r) && deviations.gates(r) && deviations.lookup(&r.id).is_none_or(|(_, d)| d.verdict != r.verdict)
     };
     let started = now_rfc3339();
     let t0 = Instant::now();
@@ -336,7 +373,63 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     print!("{}", crate::matrix::render(&results.cases));
     println!("results: {}  ({:.1}s)", display(&path), t0.elapsed().as_secs_f64());
     let dev_path = args.deviations.clone().unwrap_or_else(|| dir.join("known-deviations.toml"));
-    report(&results, &args.out, Some(&dev_path), args.compare.as_deref())
+    let code = report(&results, &args.out, Some(&dev_path), args.compare.as_deref(), args.strict)?;
+    // A peer with cases in this run (a run of knob-only scenarios has only own) that took
+    // part in none of them.
+    let idle: Vec<String> = peers
+        .iter()
+        .map(|p| p.name().to_string())
+        .filter(|p| results.cases.iter().any(|c| &c.client == p || &c.server == p) && !ran(&results.cases, p))
+        .collect();
+    if !idle.is_empty() && !args.allow_missing_peers {
+        for name in &idle {
+            eprintln!("peer `{name}` never ran: {}", why_idle(&results.cases, name));
+        }
+        eprintln!("a peer named in --peers that never ran fails the run (--allow-missing-peers goes on)");
+        return Ok(code.max(1));
+    }
+    Ok(code)
+}
+
+/// Runs every peer's preflight (in parallel: a command peer starts its tools); the peers
+/// that cannot run, with why.
+fn preflight(peers: &[crate::peer::PeerRef]) -> Vec<(String, String)> {
+    std::thread::scope(|s| {
+        let checks: Vec<_> = peers.iter().map(|p| (p.name().to_string(), s.spawn(|| p.preflight()))).collect();
+        checks
+            .into_iter()
+            .filter_map(|(name, h)| match h.join() {
+                Ok(Ok(())) => None,
+                Ok(Err(why)) => Some((name, why)),
+                Err(_) => Some((name, "its preflight panicked".to_string())),
+            })
+            .collect()
+    })
+}
+
+/// Whether `peer` took part in at least one case beyond the TCP connect: its side of some
+/// case reports an outcome past `Tcp` (or a connection).
+fn ran(cases: &[CaseResult], peer: &str) -> bool {
+    cases.iter().any(|c| {
+        [(&c.client, &c.observed), (&c.server, &c.server_observed)].into_iter().any(|(name, o)| {
+            name == peer
+                && o.as_ref().is_some_and(|o| {
+                    o.step.as_deref().is_some_and(|s| s != "Tcp") || o.result == Some(reports::ObservedResult::Connected)
+                })
+        })
+    })
+}
+
+/// The most common reason among the cases of a peer that never ran.
+fn why_idle(cases: &[CaseResult], peer: &str) -> String {
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for c in cases.iter().filter(|c| c.client == peer || c.server == peer) {
+        *counts.entry(c.reason.clone().unwrap_or_else(|| c.verdict.to_string())).or_default() += 1;
+    }
+    match counts.into_iter().max_by_key(|(_, n)| *n) {
+        Some((reason, n)) => format!("{n} case(s): {reason}"),
+        None => "no case of the run involves it".into(),
+    }
 }
 
 fn display(p: &Path) -> String {

@@ -13,6 +13,7 @@
 pub mod alerts;
 pub mod bench;
 pub mod cli;
+pub mod fault;
 pub mod matrix;
 pub mod mitm;
 pub mod model;

@@ -487,8 +487,10 @@ pub enum Failure {
     Closed,
     /// Nothing arrived within the idle timeout, or the case deadline passed.
     Timeout,
-    /// The adapter or the library broke (panic, unexpected error); not a protocol verdict.
+    /// The adapter or the library broke (unexpected error); not a protocol verdict.
     Internal(String),
+    /// The peer's process died (a signal, a traceback, a panic): what it printed or why.
+    Crash(String),
 }
 
 /// What was negotiated on a completed connection.
@@ -566,7 +568,7 @@ impl Outcome {
         let result = match &self.failure {
             None => ObservedResult::Connected,
             Some(Failure::Alert { .. } | Failure::Closed) => ObservedResult::Rejected,
-            Some(Failure::Timeout | Failure::Internal(_)) => ObservedResult::Error,
+            Some(Failure::Timeout | Failure::Internal(_) | Failure::Crash(_)) => ObservedResult::Error,
         };
         let (alert, direction) = match self.alert() {
             Some((a, d)) => (Some(a.to_string()), Some(d)),
@@ -584,6 +586,7 @@ impl Outcome {
                 self.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
             )),
             Some(Failure::Internal(m)) => Some(format!("internal error: {m}")),
+            Some(Failure::Crash(m)) => Some(format!("crashed: {m}")),
         };
         let connected = self.failure.is_none();
         reports::Observed {
@@ -599,6 +602,9 @@ impl Outcome {
             alert,
             direction,
             error,
+            app_data_len: (!self.app_data.is_empty()).then_some(self.app_data.len()),
+            app_data: (!self.app_data.is_empty())
+                .then(|| String::from_utf8_lossy(&self.app_data).chars().take(120).collect()),
         }
     }
 }

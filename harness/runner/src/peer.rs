@@ -58,6 +58,14 @@ pub trait Peer: Send + Sync {
         true
     }
 
+    /// Whether this peer can run at all, checked once before any case: `Err` with why not
+    /// (a tool that is not installed, with the package that provides it; a command line the
+    /// tool rejects, with what it printed). A peer named in `--peers` that cannot run fails
+    /// the run.
+    fn preflight(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     /// `None` when every random byte this peer draws (except what its crypto library draws
     /// internally: ML-KEM, ECDSA and RSA-PSS signatures) comes from [`CaseCtx::random`] and it
     /// reads the clock from [`CaseCtx::now`]; otherwise why not. A case with such a peer does

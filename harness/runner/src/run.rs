@@ -28,6 +28,16 @@ pub struct Case {
     pub server: PeerRef,
 }
 
+impl Case {
+    /// The peer playing `role`.
+    pub fn peer(&self, role: Role) -> &PeerRef {
+        match role {
+            Role::Client => &self.client,
+            Role::Server => &self.server,
+        }
+    }
+}
+
 impl std::fmt::Debug for Case {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.id)
@@ -233,6 +243,12 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
 /// Runs one case to its verdict with the run seed `seed`; also returns the bytes the client's
 /// connections carried (empty for a case skipped before it ran).
 pub fn run_case_seeded(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Capture) {
+    let (mut result, capture) = run_case_inner(case, opts, seed);
+    result.grade();
+    (result, capture)
+}
+
+fn run_case_inner(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Capture) {
     let v = &case.variant;
     let sc = &v.scenario;
     let mut result = CaseResult {
@@ -244,7 +260,12 @@ pub fn run_case_seeded(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult
         under_test: sc.under_test,
         rfc: Some(sc.rfc.clone()),
         requirement: Some(sc.requirement.clone()),
+        level: Some(sc.level),
+        binds: Some(sc.binds),
+        alert_from: Some(sc.alert_from),
+        note: sc.note.clone(),
         verdict: Verdict::Skip,
+        verdict_level: None,
         reason: None,
         expected: Some(v.expected.clone()),
         observed: None,
@@ -359,21 +380,19 @@ pub fn run_case_seeded(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult
         // One side finished with a failure: the other may wait on a connection that will
         // never progress; give it the idle timeout, which it already has.
     }
-    let mut client = client.unwrap_or(Delivery::Hung);
+    let client = client.unwrap_or(Delivery::Hung);
     let mut server = server.unwrap_or(Delivery::Hung);
-    // A server that does not echo (a target, a tool serving a page): any answer counts; a
-    // target is not observed, so its view is the client's, mirrored.
-    if let Delivery::Outcomes(c) = &mut client {
-        if !case.server.echoes() {
-            crate::peers::command::accept_answer(&v.setup, c);
-        }
-        if case.server.target().is_some() && matches!(server, Delivery::Outcomes(_)) {
-            server = Delivery::Outcomes(crate::peers::command::mirror(c));
-        }
+    // A target is not observed, so its view is the client's, mirrored. (A server that does
+    // not echo: the judge takes any answer the client read.)
+    if let Delivery::Outcomes(c) = &client
+        && case.server.target().is_some()
+        && matches!(server, Delivery::Outcomes(_))
+    {
+        server = Delivery::Outcomes(crate::peers::command::mirror(c));
     }
     result.duration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
     let capture = ctx.capture();
-    let decoded = transcript::decode(&capture);
+    let decoded = transcript::decode_with_keys(&capture, &ctx.key_log().text());
     result.transcript = decoded.lines.clone();
     let report = proxy.map(crate::mitm::ProxyHandle::finish);
     judge(&mut result, case, client, server, cut, &decoded, report.as_ref(), opts);
@@ -514,7 +533,8 @@ fn judge(
 ) {
     let names = [case.client.name().to_string(), case.server.name().to_string()];
     let mut outcomes: [Vec<Outcome>; 2] = [Vec::new(), Vec::new()];
-    let mut problems = Vec::new();
+    let mut crashed = Vec::new();
+    let mut hung = Vec::new();
     for (i, (d, role)) in [(client, Role::Client), (server, Role::Server)]
         .into_iter()
         .enumerate()
@@ -536,8 +556,8 @@ fn judge(
                     *slot = o;
                 }
             }
-            Delivery::Panicked(m) => problems.push(format!("{name} ({role}) panicked: {m}")),
-            Delivery::Hung => problems.push(format!(
+            Delivery::Panicked(m) => crashed.push(format!("{name} ({role}) panicked: {m}")),
+            Delivery::Hung => hung.push(format!(
                 "{name} ({role}) did not finish within the case deadline of {:?}{}",
                 opts.deadline,
                 if cut { " (hung)" } else { "" }
@@ -551,47 +571,49 @@ fn judge(
     let [c, s] = &outcomes;
     result.observed = c.last().map(Outcome::observed);
     result.server_observed = s.last().map(Outcome::observed);
-    if !problems.is_empty() {
-        result.verdict = Verdict::Error;
-        result.reason = Some(problems.join("; "));
+    // A peer that died is a crash, one that never returned a hang: whatever else happened.
+    for (outs, name, role) in [(c, &names[0], Role::Client), (s, &names[1], Role::Server)] {
+        for (n, o) in outs.iter().enumerate() {
+            if let Some(Failure::Crash(m)) = &o.failure {
+                crashed.push(format!("{name} ({role}), connection {}: {m}", n + 1));
+            }
+        }
+    }
+    if !crashed.is_empty() {
+        result.verdict = Verdict::Crash;
+        result.reason = Some(crashed.join("; "));
         return;
+    }
+    if !hung.is_empty() {
+        result.verdict = Verdict::Timeout;
+        result.reason = Some(hung.join("; "));
+        return;
+    }
+    // The harness's own trouble (an adapter that erred, a proxy that failed): not a verdict
+    // on either implementation.
+    for (outs, name, role) in [(c, &names[0], Role::Client), (s, &names[1], Role::Server)] {
+        for (n, o) in outs.iter().enumerate() {
+            if let Some(Failure::Internal(m)) = &o.failure {
+                result.verdict = Verdict::Error;
+                result.reason = Some(format!("{name} ({role}), connection {}: {m}", n + 1));
+                return;
+            }
+        }
     }
     if mitm.is_some() {
         return crate::mitm::judge::judge(result, case, c, s, mitm);
-    }
-    // Harness-side trouble on either side (timeouts, internal errors) is an error, not a
-    // protocol verdict.
-    for (outs, name, role) in [(c, &names[0], Role::Client), (s, &names[1], Role::Server)] {
-        for (n, o) in outs.iter().enumerate() {
-            match &o.failure {
-                Some(Failure::Timeout) => {
-                    result.verdict = Verdict::Error;
-                    result.reason = Some(format!(
-                        "{name} ({role}), connection {}: timeout at step {}: {}",
-                        n + 1,
-                        o.step,
-                        o.detail.as_deref().unwrap_or("")
-                    ));
-                    return;
-                }
-                Some(Failure::Internal(m)) => {
-                    result.verdict = Verdict::Error;
-                    result.reason = Some(format!("{name} ({role}), connection {}: {m}", n + 1));
-                    return;
-                }
-                _ => {}
-            }
-        }
     }
     let expected = result.expected.clone().unwrap_or(Expected {
         result: ExpectedResult::Connected,
         alert: None,
         checks: Default::default(),
     });
+    let events = wire.connections.last().map(Vec::as_slice).unwrap_or_default();
     match &case.variant.scenario.expect {
         Expect::Connected => judge_connected(result, case, c, s, &expected),
-        Expect::Rejected { alert } => judge_rejected(result, case, c, s, alert),
+        Expect::Rejected { alert } => judge_rejected(result, case, c, s, alert, events),
         Expect::Truncated | Expect::Timeout => crate::mitm::judge::judge(result, case, c, s, None),
+        Expect::Waits => judge_waits(result, case, c, s, events),
     }
 }
 
@@ -646,9 +668,32 @@ fn describe_failure(name: &str, role: Role, o: &Outcome) -> String {
             o.step,
             o.detail.as_deref().unwrap_or("")
         ),
+        Some(Failure::Timeout) => format!(
+            "{name} ({role}) timed out at step {}: {}",
+            o.step,
+            o.detail.as_deref().unwrap_or("")
+        ),
         Some(f) => format!("{name} ({role}): {f:?} at step {}", o.step),
         None => format!("{name} ({role}) connected"),
     }
+}
+
+/// A side that timed out: the case is a hang, with who hung and where.
+fn timed_out(case: &Case, c: &[Outcome], s: &[Outcome]) -> Option<String> {
+    let mut out = Vec::new();
+    for (outs, name, role) in [(c, case.client.name(), Role::Client), (s, case.server.name(), Role::Server)] {
+        for (n, o) in outs.iter().enumerate() {
+            if o.failure == Some(Failure::Timeout) {
+                out.push(format!(
+                    "{name} ({role}), connection {}: timeout at step {}: {}",
+                    n + 1,
+                    o.step,
+                    o.detail.as_deref().unwrap_or("")
+                ));
+            }
+        }
+    }
+    (!out.is_empty()).then(|| out.join("; "))
 }
 
 fn judge_connected(
@@ -660,6 +705,9 @@ fn judge_connected(
 ) {
     let setup = &case.variant.setup;
     let want = setup.connections();
+    // A server that answers otherwise than by echoing (a target, a tool serving a page):
+    // the client's check is that an answer arrived.
+    let any_answer = !case.server.echoes();
     let mut reasons = Vec::new();
     for (outs, name, role) in [
         (c, case.client.name(), Role::Client),
@@ -674,13 +722,30 @@ fn judge_connected(
             continue;
         }
         for (n, o) in outs.iter().enumerate() {
-            if o.app_data != setup.app_data {
+            let data_ok = if any_answer && role == Role::Client {
+                !o.app_data.is_empty()
+            } else {
+                o.app_data == setup.app_data
+            };
+            if !data_ok {
                 reasons.push(format!(
-                    "{name} ({role}), connection {}: application data differs ({} bytes, expected {})",
+                    "{name} ({role}), connection {}: application data differs ({} bytes{}, expected {})",
                     n + 1,
                     o.app_data.len(),
-                    setup.app_data.len()
+                    if o.app_data.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {:?}", String::from_utf8_lossy(o.app_data.get(..o.app_data.len().min(40)).unwrap_or_default()))
+                    },
+                    if any_answer && role == Role::Client {
+                        "any answer".to_string()
+                    } else {
+                        format!("the {} bytes sent", setup.app_data.len())
+                    }
                 ));
+                if let Some(d) = &o.detail {
+                    reasons.push(format!("{name} ({role}): {d}"));
+                }
             }
             let neg = &o.negotiated;
             let first = n == 0;
@@ -714,77 +779,187 @@ fn judge_connected(
     }
     if reasons.is_empty() {
         result.verdict = Verdict::Pass;
+    } else if let Some(t) = timed_out(case, c, s) {
+        result.verdict = Verdict::Timeout;
+        result.reason = Some(t);
     } else {
         result.verdict = Verdict::Fail;
         result.reason = Some(reasons.join("; "));
     }
 }
 
-fn judge_rejected(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome], alert: &str) {
+/// The side under test of a case with one side under test.
+fn single_ut(ut: UnderTest) -> Option<Role> {
+    match ut {
+        UnderTest::Client => Some(Role::Client),
+        UnderTest::Server => Some(Role::Server),
+        UnderTest::Both => None,
+    }
+}
+
+/// The first error alert `role` put on the wire (decrypted where the key log allowed),
+/// close_notify and user_canceled left out.
+fn wire_alert(events: &[transcript::Event], role: Role) -> Option<String> {
+    let dir = match role {
+        Role::Client => Direction::Sent,
+        Role::Server => Direction::Received,
+    };
+    events.iter().filter(|e| e.direction == dir).find_map(|e| match &e.what {
+        transcript::What::Alert { description, .. } if description != "close_notify" && description != "user_canceled" => {
+            Some(description.clone())
+        }
+        _ => None,
+    })
+}
+
+/// Which side's error alert came first on the wire.
+fn first_alert_by(events: &[transcript::Event]) -> Option<Role> {
+    events.iter().find_map(|e| match &e.what {
+        transcript::What::Alert { description, .. } if description != "close_notify" && description != "user_canceled" => {
+            Some(if e.direction == Direction::Sent { Role::Client } else { Role::Server })
+        }
+        _ => None,
+    })
+}
+
+fn judge_rejected(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome], alert: &str, events: &[transcript::Event]) {
     let ut = case.variant.scenario.under_test;
     let (Some(co), Some(so)) = (c.last(), s.last()) else {
         result.verdict = Verdict::Error;
         result.reason = Some("a peer reported no connection".into());
         return;
     };
+    let name = |r: Role| match r {
+        Role::Client => case.client.name(),
+        Role::Server => case.server.name(),
+    };
+    let outcome = |r: Role| if r == Role::Client { co } else { so };
     if co.is_connected() && so.is_connected() {
         result.verdict = Verdict::Fail;
-        result.reason = Some(format!(
-            "connected, but the {ut} must reject with {alert}"
-        ));
+        result.reason = Some(format!("connected, but the {ut} must reject with {alert}"));
         return;
     }
-    // The side not under test gave up on its own (it sent a fatal alert: it could not
-    // present this setup, e.g. OpenSSL refusing to serve a weak certificate chain): the side
-    // under test never got to judge anything.
-    let counterpart = match ut {
-        UnderTest::Client => Some((so, case.server.name(), Role::Server)),
-        UnderTest::Server => Some((co, case.client.name(), Role::Client)),
-        UnderTest::Both => None,
-    };
-    if let Some((o, name, role)) = counterpart
-        && let Some((a, Direction::Sent)) = o.alert()
+    let single = single_ut(ut);
+    // The side under test completed on its own: it accepted the fault.
+    if let Some(r) = single
+        && outcome(r).is_connected()
     {
-        result.verdict = Verdict::Skip;
+        result.verdict = Verdict::Fail;
         result.reason = Some(format!(
-            "{name} ({role}) aborted the handshake itself with {a} at step {} ({}); the {ut} was not tested",
-            o.step,
-            o.detail.as_deref().unwrap_or("no detail")
+            "the {ut} completed the connection, but must reject with {alert}; {}",
+            describe_failure(name(other(r)), other(r), outcome(other(r)))
         ));
         return;
     }
-    // The alert the side under test sent, seen from either end.
-    let sent_by = |role: Role| -> Option<String> {
-        let (own, other) = match role {
-            Role::Client => (co, so),
-            Role::Server => (so, co),
+    // It went on past the fault (its next flight, its Finished, application data), whoever
+    // aborted afterwards.
+    let point = single.and_then(|r| crate::fault::fault_point(&case.variant.setup, r).map(|p| (r, p)));
+    let after = point.map(|(r, p)| (p, crate::fault::after_fault(events, p, r)));
+    if let Some((p, crate::fault::After::WentOn(what))) = &after {
+        result.verdict = Verdict::Fail;
+        let end = match single.map(|r| outcome(other(r))) {
+            Some(o) if !o.is_connected() => format!("; then {}", describe_failure(name(other(single.unwrap_or(Role::Client))), other(single.unwrap_or(Role::Client)), o)),
+            _ => String::new(),
         };
-        match (own.alert(), other.alert()) {
-            (Some((a, Direction::Sent)), _) => Some(a.to_string()),
-            (_, Some((a, Direction::Received))) => Some(a.to_string()),
+        result.reason = Some(format!("the {ut} went on past the fault in {p}: it sent {what}, but must reject with {alert}{end}"));
+        return;
+    }
+    // The alert the side under test sent: on the wire (decrypted where the key log allowed),
+    // else as its adapter or its peer reported it.
+    let sent_by = |role: Role| -> Option<String> {
+        if let Some(a) = wire_alert(events, role) {
+            return Some(a);
+        }
+        let (own, peer) = (outcome(role), outcome(other(role)));
+        match (own.alert(), peer.alert()) {
+            (Some((a, Direction::Sent)), _) if !a.is_empty() => Some(a.to_string()),
+            (_, Some((a, Direction::Received))) if !a.is_empty() && a != "close_notify" => Some(a.to_string()),
             _ => None,
         }
     };
-    let seen = match ut {
-        UnderTest::Client => sent_by(Role::Client),
-        UnderTest::Server => sent_by(Role::Server),
-        UnderTest::Both => sent_by(Role::Server).or_else(|| sent_by(Role::Client)),
+    let seen = match single {
+        Some(r) => sent_by(r).map(|a| (r, a)),
+        None => sent_by(Role::Server).map(|a| (Role::Server, a)).or_else(|| sent_by(Role::Client).map(|a| (Role::Client, a))),
     };
+    // The counterpart aborted first: the side under test never decided.
+    if let Some(r) = single {
+        let cp = other(r);
+        let cp_first = match first_alert_by(events) {
+            Some(first) => first == cp,
+            None => seen.is_none() && matches!(outcome(cp).alert(), Some((_, Direction::Sent))),
+        };
+        if cp_first {
+            let cp_alert = wire_alert(events, cp)
+                .or_else(|| outcome(cp).alert().map(|(a, _)| a.to_string()))
+                .unwrap_or_else(|| "an alert".into());
+            let reached = match &after {
+                Some((p, crate::fault::After::Stopped)) => format!("the fault in {p} had reached the {ut}, which had not decided"),
+                Some((p, _)) => format!("the fault in {p} is not on the wire before it"),
+                None => "the {ut} had not decided".replace("{ut}", &ut.to_string()),
+            };
+            result.verdict = Verdict::Inconclusive;
+            result.reason = Some(format!(
+                "{} ({cp}) aborted the handshake itself with {cp_alert} at step {} ({}): {reached}; the {ut} was not judged",
+                name(cp),
+                outcome(cp).step,
+                outcome(cp).detail.as_deref().unwrap_or("no detail")
+            ));
+            return;
+        }
+    }
     match seen {
-        Some(a) if a == alert => result.verdict = Verdict::Pass,
-        Some(a) => {
+        Some((_, a)) if a == alert => result.verdict = Verdict::Pass,
+        Some((_, a)) => {
             result.verdict = Verdict::AlertMismatch;
-            result.reason = Some(format!("rejected with {a}, the RFC names {alert}"));
+            result.reason = Some(format!("rejected with {a}, the scenario expects {alert}"));
         }
         None => {
-            result.verdict = Verdict::AlertMismatch;
+            if let Some(t) = timed_out(case, c, s) {
+                result.verdict = Verdict::Timeout;
+                result.reason = Some(format!("the {ut} neither rejected nor went on: {t}"));
+                return;
+            }
+            result.verdict = Verdict::NoAlert;
             result.reason = Some(format!(
-                "rejected without an alert from the {ut} ({}; {}), the RFC names {alert}",
+                "rejected without an alert from the {ut} ({}; {}), the scenario expects {alert}",
                 describe_failure(case.client.name(), Role::Client, co),
                 describe_failure(case.server.name(), Role::Server, so)
             ));
         }
     }
+}
+
+fn other(r: Role) -> Role {
+    match r {
+        Role::Client => Role::Server,
+        Role::Server => Role::Client,
+    }
+}
+
+/// `waits`: the side under test must not answer the incomplete message (it waits for the
+/// rest, or gives up on it).
+fn judge_waits(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome], events: &[transcript::Event]) {
+    let ut = case.variant.scenario.under_test;
+    let Some(role) = single_ut(ut) else {
+        result.verdict = Verdict::Error;
+        result.reason = Some("`waits` needs one side under test".into());
+        return;
+    };
+    let outs = if role == Role::Client { c } else { s };
+    if outs.iter().any(Outcome::is_connected) {
+        result.verdict = Verdict::Fail;
+        result.reason = Some(format!("the {ut} completed a handshake on an incomplete message"));
+        return;
+    }
+    if let Some(p) = crate::fault::fault_point(&case.variant.setup, role)
+        && let crate::fault::After::WentOn(what) = crate::fault::after_fault(events, p, role)
+    {
+        result.verdict = Verdict::Fail;
+        result.reason = Some(format!("the {ut} answered the incomplete {}: it sent {what}", p.msg.name()));
+        return;
+    }
+    result.verdict = Verdict::Pass;
+    result.reason = outs.last().map(|o| format!("the {ut} did not answer: {}", describe_failure(case.peer(role).name(), role, o)));
 }
 
 /// Compares a repeated run with the first one (same cases, same order): a case whose verdict

@@ -45,7 +45,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use reports::{Expected, ExpectedResult, UnderTest};
+use reports::{AlertFrom, Binds, Expected, ExpectedResult, Level, UnderTest};
 use serde::Deserialize;
 
 use crate::model::{ClientAuth, Group, Setup, SigScheme, Suite, Version};
@@ -72,6 +72,10 @@ pub enum Expect {
     Truncated,
     /// The side under test gives up on its own timeout.
     Timeout,
+    /// The side under test does not answer an incomplete message: it waits for the rest, or
+    /// gives up on it (an alert or a close, as a bound on message size allows). Sending a
+    /// handshake message in reply is `fail`.
+    Waits,
 }
 
 /// One scenario as written.
@@ -82,6 +86,14 @@ pub struct Scenario {
     pub title: String,
     pub rfc: String,
     pub requirement: String,
+    /// How strong the quoted rule is.
+    pub level: Level,
+    /// Whom the quoted sentence obliges.
+    pub binds: Binds,
+    /// Whether the quoted section names the expected alert, or it is chosen by its meaning.
+    pub alert_from: AlertFrom,
+    /// Free text beside the quote: why the level is what it is, what a stack does.
+    pub note: Option<String>,
     pub under_test: UnderTest,
     pub expect: Expect,
     /// File the scenario came from.
@@ -124,6 +136,10 @@ struct RawScenario {
     title: String,
     rfc: String,
     requirement: String,
+    level: Option<String>,
+    binds: Option<String>,
+    alert_from: Option<String>,
+    note: Option<String>,
     under_test: String,
     #[serde(default)]
     setup: toml::Table,
@@ -273,7 +289,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                 ));
             }
         };
-        let expect = match (r.expect.result.as_str(), r.expect.alert) {
+        let expect = match (r.expect.result.as_str(), r.expect.alert.clone()) {
             ("connected", None) => Expect::Connected,
             ("connected", Some(_)) => {
                 return Err(fail(
@@ -292,6 +308,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             }
             ("truncated", None) => Expect::Truncated,
             ("timeout", None) => Expect::Timeout,
+            ("waits", None) => Expect::Waits,
             ("rejected", None) => {
                 return Err(fail(
                     "expect.alert",
@@ -301,10 +318,14 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             (other, _) => {
                 return Err(fail(
                     "expect.result",
-                    format!("`{other}`: expected connected or rejected (or, in mitm scenarios, truncated or timeout)"),
+                    format!("`{other}`: expected connected, rejected, waits (or, in mitm scenarios, truncated or timeout)"),
                 ));
             }
         };
+        let (level, binds, alert_from) = grading(&r, &expect).map_err(|(f, m)| fail(f, m))?;
+        if r.note.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            return Err(fail("note", "empty: leave it out, or say why the level is what it is".into()));
+        }
         for (key, value) in &r.setup {
             check_key(key, value).map_err(|m| fail(&format!("setup.{key}"), m))?;
         }
@@ -331,6 +352,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             title: r.title,
             rfc: r.rfc,
             requirement: r.requirement.trim().to_string(),
+            level,
+            binds,
+            alert_from,
+            note: r.note.map(|n| n.trim().to_string()),
             under_test,
             expect,
             file: file.to_path_buf(),
@@ -344,6 +369,77 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
         out.push(Arc::new(scenario));
     }
     Ok(out)
+}
+
+/// The words of RFC 2119 that make a sentence a requirement of each level.
+fn keywords(level: Level) -> &'static [&'static str] {
+    match level {
+        Level::Must => &["MUST", "SHALL", "REQUIRED"],
+        Level::Should => &["SHOULD", "RECOMMENDED"],
+        Level::May => &["MAY", "OPTIONAL"],
+        Level::Hardening | Level::Policy => &[],
+    }
+}
+
+/// Reads and checks `level`, `binds` and `alert_from`: each is required; a MUST, SHOULD or
+/// MAY scenario quotes a sentence with that keyword; a rejection whose sentence binds only
+/// the sender is hardening or policy; `alert_from` is `none` exactly when no alert is
+/// expected.
+fn grading(r: &RawScenario, expect: &Expect) -> Result<(Level, Binds, AlertFrom), (&'static str, String)> {
+    fn required<T: std::str::FromStr<Err = String>>(
+        field: &'static str,
+        v: &Option<String>,
+        accepted: &str,
+    ) -> Result<T, (&'static str, String)> {
+        let v = v
+            .as_deref()
+            .ok_or_else(|| (field, format!("missing: say {accepted}")))?;
+        v.parse().map_err(|m| (field, m))
+    }
+    let level: Level = required(
+        "level",
+        &r.level,
+        "how strong the quoted rule is (MUST, SHOULD, MAY, hardening or policy)",
+    )?;
+    let binds: Binds = required("binds", &r.binds, "whom the quoted sentence obliges (receiver or sender)")?;
+    let alert_from: AlertFrom = required(
+        "alert_from",
+        &r.alert_from,
+        "whether the quoted section names the alert (section), the alert is chosen by its RFC 8446 6.2 meaning (meaning), or no alert is expected (none)",
+    )?;
+    let words = keywords(level);
+    if !words.is_empty() && !words.iter().any(|w| r.requirement.contains(w)) {
+        return Err((
+            "level",
+            format!(
+                "{level}, but the requirement quotes no {}: quote the sentence that says it, or grade it by what it says",
+                words.join("/")
+            ),
+        ));
+    }
+    let rejects = !matches!(expect, Expect::Connected);
+    if rejects && binds == Binds::Sender && !matches!(level, Level::Hardening | Level::Policy) {
+        return Err((
+            "binds",
+            format!(
+                "the quoted sentence binds the sender, which does not oblige the receiver to reject: quote the receiver's rule, or grade it hardening or policy (not {level})"
+            ),
+        ));
+    }
+    let names_alert = matches!(expect, Expect::Rejected { .. });
+    match (names_alert, alert_from) {
+        (true, AlertFrom::None) => {
+            return Err(("alert_from", "none, but the scenario expects an alert: section or meaning".into()));
+        }
+        (false, AlertFrom::Section | AlertFrom::Meaning) => {
+            return Err((
+                "alert_from",
+                format!("{}, but the scenario expects no alert: none", alert_from.as_str()),
+            ));
+        }
+        _ => {}
+    }
+    Ok((level, binds, alert_from))
 }
 
 fn parse_str<T: std::str::FromStr<Err = String>>(v: &toml::Value) -> Result<T, String> {
@@ -644,23 +740,17 @@ impl Scenario {
                 checks.insert("resumed".into(), "true".into());
             }
         }
-        match self.expect {
-            Expect::Truncated => {
-                checks.insert("reported".into(), "truncation".into());
-            }
-            Expect::Timeout => {
-                checks.insert("reported".into(), "timeout".into());
-            }
-            _ => {}
-        }
         Expected {
             result: match self.expect {
                 Expect::Connected => ExpectedResult::Connected,
-                Expect::Rejected { .. } | Expect::Truncated | Expect::Timeout => ExpectedResult::Rejected,
+                Expect::Rejected { .. } => ExpectedResult::Rejected,
+                Expect::Truncated => ExpectedResult::Truncated,
+                Expect::Timeout => ExpectedResult::Timeout,
+                Expect::Waits => ExpectedResult::Waits,
             },
             alert: match &self.expect {
                 Expect::Rejected { alert } => Some(alert.clone()),
-                Expect::Connected | Expect::Truncated | Expect::Timeout => None,
+                Expect::Connected | Expect::Truncated | Expect::Timeout | Expect::Waits => None,
             },
             checks,
         }

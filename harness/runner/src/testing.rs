@@ -6,7 +6,7 @@ use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use crate::model::{Outcome, Role, Setup};
+use crate::model::{Failure, Outcome, Role, Setup};
 use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
 use crate::model::Step;
 
@@ -62,7 +62,11 @@ impl BrokenPeer {
                 if let Some(mut s) = stream {
                     let _ = s.read(&mut buf);
                 }
-                vec![Outcome::internal(Step::ClientHello, "broken peer: died mid-handshake")]
+                vec![Outcome::failed(
+                    Failure::Crash("broken peer: died mid-handshake".into()),
+                    Step::ClientHello,
+                    "broken peer: died mid-handshake",
+                )]
             }
         }
     }

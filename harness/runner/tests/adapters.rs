@@ -29,7 +29,10 @@ fn scenario(setup: &str, under_test: &str, alert: &str) -> String {
 id = "adapters::case"
 title = "adapter mapping"
 rfc = "RFC 8446 6.2"
-requirement = "Fatal alerts are sent and received."
+requirement = "Fatal alerts MUST be sent and received."
+level = "MUST"
+binds = "receiver"
+alert_from = "section"
 under_test = "{under_test}"
 setup = {{ {setup} }}
 expect = {{ result = "rejected", alert = "{alert}" }}

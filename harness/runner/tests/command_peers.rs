@@ -41,7 +41,10 @@ const TLS13: &str = r#"
 id = "interop::tls13_cmd"
 title = "TLS 1.3 handshake"
 rfc = "RFC 8446 2"
-requirement = "The handshake completes."
+requirement = "The handshake MUST complete."
+level = "MUST"
+binds = "receiver"
+alert_from = "none"
 under_test = "both"
 setup = { versions = ["TLS1.3"], group = "x25519" }
 matrix.cert = ["ecdsa_p256", "rsa2048"]
@@ -51,7 +54,10 @@ expect = { result = "connected" }
 id = "interop::tls12_cmd"
 title = "TLS 1.2 handshake"
 rfc = "RFC 5246 7.3"
-requirement = "The handshake completes."
+requirement = "The handshake MUST complete."
+level = "MUST"
+binds = "receiver"
+alert_from = "none"
 under_test = "both"
 setup = { versions = ["TLS1.2"], suite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", group = "secp256r1" }
 expect = { result = "connected" }
@@ -177,7 +183,7 @@ connected = "never"
     let results = common::run(TLS13, &peers, &common::quick());
     assert!(started.elapsed() < Duration::from_secs(20));
     for r in results.iter().filter(|r| r.client == "hang" || r.server == "hang") {
-        assert_eq!(r.verdict, Verdict::Error, "{}: {:?}", r.id, r.reason);
+        assert_eq!(r.verdict, Verdict::Timeout, "{}: {:?}", r.id, r.reason);
     }
     // Every tool, grandchildren included, is gone once the run returns.
     std::thread::sleep(Duration::from_millis(200));
@@ -197,9 +203,22 @@ fn tools_opts() -> harness::run::RunOptions {
     }
 }
 
+/// Whether the tools are there; under CI (`CI=true`) a missing tool fails the test instead
+/// of skipping it, so a CI that lost a package cannot stay green.
+fn require(tools: &[&str]) -> bool {
+    if installed(tools) {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "CI=true, but {tools:?} are not installed: the CI must install them (cargo xtask test does, as root)"
+    );
+    eprintln!("skipped: {tools:?} not installed");
+    false
+}
+
 fn interop_with(name: &str, tools: &[&str]) {
-    if !installed(tools) {
-        eprintln!("skipped: {tools:?} not installed");
+    if !require(tools) {
         return;
     }
     let _one = tools_lock();
@@ -208,8 +227,64 @@ fn interop_with(name: &str, tools: &[&str]) {
     assert_eq!(results.len(), 3 * 4);
     for r in &results {
         assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
+        // What the client read is recorded as read: the echo, or the page a server answers
+        // with instead (NSS's selfserv quotes the request in an HTTP page).
+        let got = r.observed.as_ref().and_then(|o| o.app_data.clone()).unwrap_or_default();
+        // (A command client's data is the request when its output shows it.)
+        if r.client == "own" && r.server == name && !command_peer(name).echoes() {
+            assert!(got.starts_with("HTTP/1.0 200"), "{}: the client read {got:?}", r.id);
+        } else if r.client == "own" {
+            assert_eq!(got, "GET / HTTP/1.0\r\n\r\n", "{}", r.id);
+        }
     }
     assert!(proc::live_groups().is_empty());
+}
+
+/// A peer file whose client is a small program that connects, then crashes as `how` says.
+fn crashing_peer(dir: &Path, how: &str) -> PeerRef {
+    let program = match how {
+        "traceback" => "import socket, sys\\ns = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\\nraise RuntimeError('deliberate crash')\\n",
+        _ => "import os, signal, socket, sys\\ns = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\\nos.kill(os.getpid(), signal.SIGSEGV)\\n",
+    };
+    let text = format!(
+        r#"
+description = "crashes"
+requires = ["python3"]
+packages = ["python3"]
+[spell]
+version = {{ "TLS1.2" = "1.2", "TLS1.3" = "1.3" }}
+group = {{ x25519 = "x25519" }}
+[client]
+command = ["python3", "-c", "{program}", "{{port}}"]
+[read]
+connected = "never"
+"#
+    );
+    let path = dir.join(format!("crash_{how}.toml"));
+    std::fs::write(&path, text).expect("write");
+    Arc::new(CommandPeer::load(&path).expect("loads"))
+}
+
+#[test]
+fn a_crashing_command_peer_is_scored_crash() {
+    if !require(&["python3"]) {
+        return;
+    }
+    let _one = tools_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for how in ["traceback", "segfault"] {
+        let peers = vec![crashing_peer(dir.path(), how), common::peer("own")];
+        let text = TLS13.replace("matrix.cert = [\"ecdsa_p256\", \"rsa2048\"]", "matrix.cert = [\"ecdsa_p256\"]");
+        let results = common::run(&text, &peers, &common::quick());
+        let crashed: Vec<_> = results.iter().filter(|r| r.client.starts_with("crash") && r.server == "own" && r.scenario == "interop::tls13_cmd").collect();
+        assert!(!crashed.is_empty());
+        for r in crashed {
+            assert_eq!(r.verdict, Verdict::Crash, "{how}: {}: {:?}", r.id, r.reason);
+            let reason = r.reason.as_deref().unwrap_or_default();
+            let shows = if how == "traceback" { "Traceback (most recent call last):" } else { "signal 11 (SIGSEGV)" };
+            assert!(reason.contains(shows), "{how}: {reason}");
+        }
+    }
 }
 
 #[test]
@@ -287,4 +362,63 @@ fn target_mode_against_harness_serve_writes_a_report() {
     // The ECDSA target takes no RSA or Ed25519 variant, and no forced HelloRetryRequest.
     assert!(cases.iter().any(|c| c["id"].as_str().is_some_and(|i| i.contains("rsa2048")) && c["verdict"] == "skip"));
     assert!(results["run"]["peers"]["target"].as_str().is_some_and(|v| v.contains(&addr)));
+}
+
+#[test]
+fn a_peer_whose_tool_is_missing_fails_the_run_naming_the_package() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peers = dir.path().join("peers");
+    std::fs::create_dir_all(&peers).expect("mkdir");
+    std::fs::write(
+        peers.join("ghost.toml"),
+        "description = \"a tool nobody installed\"\nrequires = [\"ghost-tls-client-xyz\"]\npackages = [\"ghost-tls-tools\"]\n[client]\ncommand = [\"ghost-tls-client-xyz\", \"{port}\"]\n[read]\nconnected = \"ok\"\n",
+    )
+    .expect("write peer");
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir_all(&scenarios).expect("mkdir");
+    std::fs::write(scenarios.join("interop.toml"), TLS13).expect("write scenarios");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["run", "--peers", "own,ghost", "--scenarios"])
+            .arg(&scenarios)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .args(extra)
+            .env("HARNESS_PEERS_DIR", &peers)
+            .output()
+            .expect("harness runs")
+    };
+    let out = run(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "must fail: {stderr}");
+    assert!(stderr.contains("peer `ghost` cannot run: `ghost-tls-client-xyz` is not installed"), "{stderr}");
+    assert!(stderr.contains("apt-get install ghost-tls-tools"), "{stderr}");
+    assert!(stderr.contains("--allow-missing-peers"), "{stderr}");
+    // Allowed: the run goes on, the peer's cases are skips with the reason.
+    let out = run(&["--allow-missing-peers"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let results = reports::Results::read(&dir.path().join("out/results.json")).expect("results");
+    let ghost: Vec<_> = results.cases.iter().filter(|c| c.client == "ghost").collect();
+    assert!(!ghost.is_empty());
+    assert!(ghost.iter().all(|c| c.verdict == Verdict::Skip && c.reason.as_deref().unwrap_or_default().contains("not installed")));
+}
+
+#[test]
+fn a_peer_whose_command_line_is_broken_fails_the_run_with_its_own_output() {
+    if !require(&["openssl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peers = dir.path().join("peers");
+    std::fs::create_dir_all(&peers).expect("mkdir");
+    // A typo in an option: s_server refuses it and prints why.
+    let text = std::fs::read_to_string(peers_dir().join("openssl-cli.toml"))
+        .expect("openssl-cli.toml")
+        .replace("\"-accept\",", "\"-acept\",");
+    std::fs::write(peers.join("broken.toml"), text).expect("write peer");
+    let peer = CommandPeer::load(&peers.join("broken.toml")).expect("loads");
+    let why = peer.preflight().expect_err("the server tool cannot start");
+    assert!(why.contains("the server tool does not start with the default setup"), "{why}");
+    assert!(why.contains("acept"), "the tool's own message: {why}");
 }

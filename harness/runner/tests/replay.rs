@@ -19,7 +19,10 @@ const REPLAYABLE: &str = r#"
 id = "replay::tls13"
 title = "TLS 1.3, Ed25519, resumption, client authentication"
 rfc = "RFC 8446 2"
-requirement = "-"
+requirement = "The handshake MUST complete."
+level = "MUST"
+binds = "receiver"
+alert_from = "none"
 under_test = "both"
 setup = { versions = ["TLS1.3"], cert = "ed25519", resumption = true, client_auth = "required" }
 matrix.group = ["x25519", "secp256r1", "secp384r1"]
@@ -29,7 +32,10 @@ expect = { result = "connected" }
 id = "replay::tls12"
 title = "TLS 1.2, Ed25519, resumption"
 rfc = "RFC 5246 7.3"
-requirement = "-"
+requirement = "The handshake MUST complete."
+level = "MUST"
+binds = "receiver"
+alert_from = "none"
 under_test = "both"
 setup = { versions = ["TLS1.2"], cert = "ed25519", resumption = true, group = "x25519" }
 expect = { result = "connected" }
@@ -116,7 +122,10 @@ const NOT_REPLAYABLE: &str = r#"
 id = "replay::ecdsa"
 title = "ECDSA certificate"
 rfc = "RFC 8446 2"
-requirement = "-"
+requirement = "The handshake MUST complete."
+level = "MUST"
+binds = "receiver"
+alert_from = "none"
 under_test = "both"
 setup = { versions = ["TLS1.3"], cert = "ecdsa_p256", group = "x25519" }
 expect = { result = "connected" }
@@ -125,7 +134,10 @@ expect = { result = "connected" }
 id = "replay::mlkem"
 title = "Ed25519 certificate, X25519MLKEM768"
 rfc = "RFC 8446 2"
-requirement = "-"
+requirement = "The handshake MUST complete."
+level = "MUST"
+binds = "receiver"
+alert_from = "none"
 under_test = "both"
 setup = { versions = ["TLS1.3"], cert = "ed25519", group = "X25519MLKEM768" }
 expect = { result = "connected" }
@@ -134,7 +146,10 @@ expect = { result = "connected" }
 id = "replay::openssl"
 title = "Ed25519 certificate, x25519"
 rfc = "RFC 8446 2"
-requirement = "-"
+requirement = "The handshake MUST complete."
+level = "MUST"
+binds = "receiver"
+alert_from = "none"
 under_test = "both"
 setup = { versions = ["TLS1.3"], cert = "ed25519", group = "x25519" }
 expect = { result = "connected" }

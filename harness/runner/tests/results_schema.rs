@@ -69,7 +69,12 @@ fn matrix_counts_each_verdict() {
         under_test: reports::UnderTest::Both,
         rfc: None,
         requirement: None,
+        level: None,
+        binds: None,
+        alert_from: None,
+        note: None,
         verdict,
+        verdict_level: None,
         reason: Some("r".into()),
         expected: None,
         observed: None,
@@ -87,6 +92,16 @@ fn matrix_counts_each_verdict() {
         mk("f::a", "openssl", Verdict::Skip),
         mk("f::b", "rustls", Verdict::AlertMismatch),
         mk("f::b", "openssl", Verdict::Error),
+        mk("f::c", "rustls", Verdict::NoAlert),
+        mk("f::c", "openssl", Verdict::Inconclusive),
     ];
+    // Levels: f::a and f::c are MUST rules, f::c's alert chosen by meaning (its no_alert is
+    // then at most SHOULD); f::b is hardening.
+    let mut cases = cases;
+    for c in &mut cases {
+        c.level = Some(if c.scenario == "f::b" { reports::Level::Hardening } else { reports::Level::Must });
+        c.alert_from = Some(if c.scenario == "f::c" { reports::AlertFrom::Meaning } else { reports::AlertFrom::Section });
+        c.grade();
+    }
     insta::assert_snapshot!(harness::matrix::render(&cases));
 }

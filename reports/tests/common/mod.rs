@@ -1,5 +1,5 @@
-//! Results files made up for the tests: every verdict, several families and peers, a proxy,
-//! several connections, and peer strings that try to inject markup.
+//! Results files made up for the tests: every verdict and level, several families and peers,
+//! a proxy, several connections, and peer strings that try to inject markup.
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod xsd;
@@ -7,8 +7,8 @@ pub mod xsd;
 use std::collections::BTreeMap;
 
 use reports::{
-    CaseResult, Direction, Expected, ExpectedResult, Observed, ObservedResult, Results, RunInfo,
-    UnderTest, Verdict, SCHEMA_VERSION,
+    AlertFrom, Binds, CaseResult, Direction, Expected, ExpectedResult, Level, Observed, ObservedResult,
+    Results, RunInfo, UnderTest, Verdict, SCHEMA_VERSION,
 };
 
 pub const EVIL: &str = "<script>alert('pwned')</script>";
@@ -28,8 +28,13 @@ pub fn run_info() -> RunInfo {
     }
 }
 
+/// What a client sends and the server echoes in the interop cases.
+pub const APP_DATA: &str = "GET / HTTP/1.0\r\n\r\n";
+
 fn connected(version: &str, suite: &str, group: &str) -> Observed {
     Observed {
+        app_data_len: Some(APP_DATA.len()),
+        app_data: Some(APP_DATA.into()),
         result: Some(ObservedResult::Connected),
         step: Some("AppData".into()),
         version: Some(version.into()),
@@ -62,6 +67,11 @@ pub fn interop(client: &str, server: &str, variant: &str, verdict: Verdict) -> C
         under_test: UnderTest::Both,
         rfc: Some("RFC 8446 4.1.1".into()),
         requirement: Some("the server independently selects a cipher suite, an (EC)DHE group and key share for key establishment".into()),
+        level: Some(Level::Must),
+        binds: Some(Binds::Receiver),
+        alert_from: Some(AlertFrom::None),
+        note: None,
+        verdict_level: None,
         verdict,
         reason: match verdict {
             Verdict::Skip => Some(format!("{server} as server: has no X25519MLKEM768")),
@@ -94,6 +104,33 @@ pub fn interop(client: &str, server: &str, variant: &str, verdict: Verdict) -> C
             ]
         },
     }
+    .graded()
+}
+
+/// Sets `verdict_level` as the runner does.
+pub trait Graded {
+    fn graded(self) -> Self;
+}
+
+impl Graded for CaseResult {
+    fn graded(mut self) -> Self {
+        self.grade();
+        self
+    }
+}
+
+/// The same case as a schema version 1 writer wrote it: no levels, no application data.
+pub fn as_v1(mut c: CaseResult) -> CaseResult {
+    c.level = None;
+    c.binds = None;
+    c.alert_from = None;
+    c.note = None;
+    c.verdict_level = None;
+    for o in [&mut c.observed, &mut c.server_observed].into_iter().flatten() {
+        o.app_data = None;
+        o.app_data_len = None;
+    }
+    c
 }
 
 pub fn rejection(scenario: &str, client: &str, server: &str, want: &str, got: &str, verdict: Verdict) -> CaseResult {
@@ -107,23 +144,34 @@ pub fn rejection(scenario: &str, client: &str, server: &str, want: &str, got: &s
         under_test: UnderTest::Server,
         rfc: Some("RFC 8446 4.2".into()),
         requirement: Some("There MUST NOT be more than one extension of the same type in a given extension block.".into()),
+        level: Some(Level::Must),
+        binds: Some(Binds::Receiver),
+        alert_from: Some(AlertFrom::Section),
+        note: None,
+        verdict_level: None,
         verdict,
         reason: match verdict {
             Verdict::Pass => None,
             Verdict::AlertMismatch => Some(format!("rejected with {got}, the RFC names {want}")),
+            Verdict::NoAlert => Some(format!("closed without an alert, the RFC names {want}")),
             Verdict::Fail => Some("accepted what must be rejected".into()),
+            Verdict::Crash => Some(format!("{server} (server) exited with signal 11 (SIGSEGV)")),
+            Verdict::Timeout => Some(format!("{server} (server) neither answered nor gave up within 5000 ms")),
             Verdict::Error => Some("server timed out after 5000 ms".into()),
+            Verdict::Inconclusive => Some("the fault was never sent: the handshake ended before it".into()),
             Verdict::Skip => Some("peer lacks the knob".into()),
         },
         expected: Some(Expected { result: ExpectedResult::Rejected, alert: Some(want.into()), checks: BTreeMap::new() }),
         observed: Some(match verdict {
             Verdict::Fail => connected("TLS1.3", "TLS_AES_128_GCM_SHA256", "x25519"),
-            Verdict::Error => Observed { result: Some(ObservedResult::Error), step: Some("ClientHello".into()), error: Some("timeout".into()), ..Observed::default() },
+            Verdict::Error | Verdict::Crash | Verdict::Timeout => Observed { result: Some(ObservedResult::Error), step: Some("ClientHello".into()), error: Some("timeout".into()), ..Observed::default() },
+            Verdict::NoAlert => Observed { result: Some(ObservedResult::Rejected), step: Some("ClientHello".into()), error: Some("connection closed".into()), ..Observed::default() },
             _ => rejected(got, Direction::Received, "ClientHello"),
         }),
         server_observed: Some(match verdict {
             Verdict::Fail => connected("TLS1.3", "TLS_AES_128_GCM_SHA256", "x25519"),
-            Verdict::Error => Observed { result: Some(ObservedResult::Error), step: Some("ClientHello".into()), ..Observed::default() },
+            Verdict::Error | Verdict::Crash | Verdict::Timeout => Observed { result: Some(ObservedResult::Error), step: Some("ClientHello".into()), ..Observed::default() },
+            Verdict::NoAlert => Observed { result: Some(ObservedResult::Rejected), step: Some("ClientHello".into()), ..Observed::default() },
             _ => rejected(got, Direction::Sent, "ClientHello"),
         }),
         duration_ms: Some(0.75),
@@ -136,9 +184,21 @@ pub fn rejection(scenario: &str, client: &str, server: &str, want: &str, got: &s
             format!("S->C Alert fatal {got}"),
         ],
     }
+    .graded()
 }
 
-/// A fixed run covering every verdict and class.
+/// A case of `scenario` graded at `level` (re-grading its verdict).
+fn at_level(mut c: CaseResult, level: Level, alert_from: AlertFrom, note: &str) -> CaseResult {
+    c.level = Some(level);
+    c.alert_from = Some(alert_from);
+    if level == Level::Hardening || level == Level::Policy {
+        c.binds = Some(Binds::Sender);
+    }
+    c.note = Some(note.into());
+    c.graded()
+}
+
+/// A fixed run covering every verdict, level and class (schema version 2).
 pub fn fixture() -> Results {
     let mut cases = Vec::new();
     for (c, s) in [("rustls", "rustls"), ("rustls", "openssl"), ("openssl", "rustls"), ("openssl", "openssl")] {
@@ -172,10 +232,77 @@ pub fn fixture() -> Results {
         "proxy closed both connections".into(),
     ];
     cases.push(mitm);
+    // Schema version 2: the new verdicts, levels below MUST (reported, not gated), and a
+    // case judging both sides with two implementations.
+    // Reported: a hardening bound, not a rule of the RFC.
+    let mut empty = at_level(
+        rejection("record::empty_records", "own", "rustls", "unexpected_message", "", Verdict::Fail),
+        Level::Hardening,
+        AlertFrom::Meaning,
+        "No RFC bounds empty records; BoringSSL, OpenSSL and rustls stop after 32 (CVE-2013-0169 style floods).",
+    );
+    empty.reason = Some("rustls (server) accepted 10 000 empty records".into());
+    cases.push(empty);
+    // Reported: the alert is chosen by meaning, so no_alert breaks a SHOULD at most.
+    let mut no_alert = at_level(
+        rejection("alert::bad_padding", "rustls", "own", "bad_record_mac", "", Verdict::NoAlert),
+        Level::Must,
+        AlertFrom::Meaning,
+        "RFC 8446 5.2 makes the rejection a MUST; the alert comes from RFC 8446 6.2's meaning of bad_record_mac.",
+    );
+    no_alert.under_test = UnderTest::Client;
+    // What the side read before it closed: peer bytes, shown as text only.
+    if let Some(o) = no_alert.observed.as_mut() {
+        o.app_data_len = Some(4096);
+        o.app_data = Some(format!("{EVIL} & more"));
+    }
+    cases.push(no_alert);
+    // Gated: a MUST-level no_alert (the section names the alert).
+    cases.push(rejection("alert::record_overflow", "own", "openssl", "record_overflow", "", Verdict::NoAlert));
+    // Gated at every level: a crash.
+    cases.push(at_level(
+        rejection("state::ccs_after_finished", "own", "openssl", "unexpected_message", "", Verdict::Crash),
+        Level::Should,
+        AlertFrom::Section,
+        "The RFC says SHOULD for the alert, MUST for the rejection; a crash is gated at every level.",
+    ));
+    // Reported: a SHOULD-level timeout.
+    let mut waits = at_level(
+        rejection("record::incomplete_record", "own", "openssl", "", "", Verdict::Timeout),
+        Level::Should,
+        AlertFrom::None,
+        "Waiting for the rest of a record is what a receiver SHOULD do; giving up is allowed.",
+    );
+    waits.expected = Some(Expected { result: ExpectedResult::Waits, alert: None, checks: BTreeMap::new() });
+    cases.push(waits);
+    // Reported: a policy difference (listed alert_mismatch elsewhere does not matter here).
+    cases.push(at_level(
+        rejection("certificate::serial_too_long", "openssl", "rustls", "bad_certificate", "decode_error", Verdict::AlertMismatch),
+        Level::Policy,
+        AlertFrom::Meaning,
+        "RFC 5280 4.1.2.2 obliges the CA, not the verifier: rejecting a 21-octet serial is each library's choice.",
+    ));
+    // Gated: inconclusive at MUST, both sides under test, two implementations: counts for both.
+    let mut inc = rejection("mitm::strip_sni", "openssl", "rustls", "handshake_failure", "", Verdict::Inconclusive);
+    inc.under_test = UnderTest::Both;
+    cases.push(inc);
     let mut run = run_info();
     // A peer reports its own version: peer input too.
     run.peers.insert("own".into(), format!("tls-engine 0.1.0 {EVIL}"));
     Results { schema_version: SCHEMA_VERSION, run, cases }
+}
+
+/// The cases of [`fixture`] a schema version 1 run had (its verdicts, without levels), in a
+/// version 1 file.
+pub fn fixture_v1() -> Results {
+    let mut r = fixture();
+    r.schema_version = 1;
+    r.cases.retain(|c| {
+        matches!(c.verdict, Verdict::Pass | Verdict::AlertMismatch | Verdict::Fail | Verdict::Error | Verdict::Skip)
+            && c.note.is_none()
+    });
+    r.cases = r.cases.into_iter().map(as_v1).collect();
+    r
 }
 
 /// The deviations file that goes with [`fixture`].
@@ -226,6 +353,10 @@ pub fn synthetic(n: usize) -> Results {
                             1 | 2 => Verdict::AlertMismatch,
                             3 => Verdict::Error,
                             4..=9 => Verdict::Skip,
+                            10 => Verdict::NoAlert,
+                            11 => Verdict::Crash,
+                            12 => Verdict::Timeout,
+                            13 => Verdict::Inconclusive,
                             _ => Verdict::Pass,
                         };
                         let mut case = if fam == "interop" {
@@ -236,6 +367,11 @@ pub fn synthetic(n: usize) -> Results {
                         case.scenario = format!("{fam}::scenario_{sc:02}");
                         case.family = fam.to_string();
                         case.id = format!("{}/{c}->{s}/v{v}", case.scenario);
+                        // Every third scenario is graded below MUST: reported, not gated.
+                        if sc % 3 == 2 {
+                            case.level = Some(Level::Should);
+                            case.grade();
+                        }
                         case.transcript.extend((0..12).map(|k| format!("[{}] S->C application_data record, {} bytes (encrypted)", 1 + k / 6, 100 + k)));
                         cases.push(case);
                         i += 1;

@@ -30,6 +30,7 @@ fn describe(name: &str, role: Role, o: &Outcome) -> String {
         Some(Failure::Closed) => format!("saw the connection close ({})", o.detail.as_deref().unwrap_or("")),
         Some(Failure::Timeout) => "timed out".to_string(),
         Some(Failure::Internal(m)) => format!("internal error: {m}"),
+        Some(Failure::Crash(m)) => format!("crashed: {m}"),
     };
     format!("{name} ({role}) {what} at step {}", o.step)
 }
@@ -138,22 +139,41 @@ pub fn judge(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome],
         Expect::Timeout => {
             let r = roles(ut).first().copied().unwrap_or(Role::Client);
             let o = outcome(r);
-            if o.failure == Some(Failure::Timeout) {
-                result.verdict = Verdict::Pass;
-            } else {
-                result.verdict = Verdict::AlertMismatch;
-                result.reason = Some(format!("{}, not its own timeout", describe(names(r), r, o)));
+            match &o.failure {
+                Some(Failure::Timeout) => result.verdict = Verdict::Pass,
+                Some(Failure::Closed) => {
+                    result.verdict = Verdict::NoAlert;
+                    result.reason = Some(format!("{}, not its own timeout", describe(names(r), r, o)));
+                }
+                _ => {
+                    result.verdict = Verdict::AlertMismatch;
+                    result.reason = Some(format!("{}, not its own timeout", describe(names(r), r, o)));
+                }
             }
         }
         Expect::Truncated => {
-            // Not completing is reporting; a timeout means it waited instead of noticing.
+            // The truncation reported: the connection closed without close_notify, and the
+            // side under test says so (it did not complete, sent no alert of its own and got
+            // none); waiting until its timeout is not noticing it.
             let r = roles(ut).first().copied().unwrap_or(Role::Client);
             let o = outcome(r);
-            if o.failure == Some(Failure::Timeout) {
-                result.verdict = Verdict::Error;
-                result.reason = Some(format!("{} instead of reporting the truncation", describe(names(r), r, o)));
-            } else {
-                result.verdict = Verdict::Pass;
+            match &o.failure {
+                Some(Failure::Closed) => result.verdict = Verdict::Pass,
+                Some(Failure::Timeout) => {
+                    result.verdict = Verdict::Timeout;
+                    result.reason = Some(format!("{} instead of reporting the truncation", describe(names(r), r, o)));
+                }
+                Some(Failure::Alert { direction: Direction::Sent, description }) => {
+                    result.verdict = Verdict::AlertMismatch;
+                    result.reason = Some(format!(
+                        "{}: it answered the truncation with alert {description}, which it cannot deliver; the scenario expects the connection reported as truncated",
+                        describe(names(r), r, o)
+                    ));
+                }
+                _ => {
+                    result.verdict = Verdict::Inconclusive;
+                    result.reason = Some(format!("{}: not a truncation the proxy made", describe(names(r), r, o)));
+                }
             }
         }
         Expect::Rejected { alert } => {
@@ -161,7 +181,7 @@ pub fn judge(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome],
             for r in roles(ut) {
                 let o = outcome(*r);
                 if o.failure == Some(Failure::Timeout) && ut != UnderTest::Both {
-                    result.verdict = Verdict::Error;
+                    result.verdict = Verdict::Timeout;
                     result.reason = Some(format!("{}: the attack was neither detected nor reported", describe(names(*r), *r, o)));
                     return;
                 }
@@ -174,23 +194,23 @@ pub fn judge(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome],
                 result.verdict = Verdict::Pass;
             } else if let Some(a) = seen.first() {
                 result.verdict = Verdict::AlertMismatch;
-                result.reason = Some(format!("rejected with {a}, the RFC names {alert}"));
+                result.reason = Some(format!("rejected with {a}, the scenario expects {alert}"));
             } else if roles(ut).iter().all(|r| outcome(*r).failure == Some(Failure::Timeout)) {
-                result.verdict = Verdict::Error;
+                result.verdict = Verdict::Timeout;
                 result.reason = Some(format!(
                     "neither side detected the attack before its timeout ({}; {})",
                     describe(names(Role::Client), Role::Client, co),
                     describe(names(Role::Server), Role::Server, so)
                 ));
             } else {
-                result.verdict = Verdict::AlertMismatch;
+                result.verdict = Verdict::NoAlert;
                 result.reason = Some(format!(
-                    "rejected without an alert from the {ut} ({}; {}), the RFC names {alert}",
+                    "rejected without an alert from the {ut} ({}; {}), the scenario expects {alert}",
                     describe(names(Role::Client), Role::Client, co),
                     describe(names(Role::Server), Role::Server, so)
                 ));
             }
         }
-        Expect::Connected => {}
+        Expect::Connected | Expect::Waits => {}
     }
 }

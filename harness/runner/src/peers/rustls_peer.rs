@@ -654,6 +654,19 @@ enum Io {
     Failed(Outcome),
 }
 
+/// The step a connection has reached, from what rustls has negotiated: past the handshake
+/// once it no longer handshakes (an error in the same batch of records as the peer's
+/// Finished still comes after it), past the ServerHello once a suite is chosen.
+fn progress(conn: &Connection, reached: Step) -> Step {
+    if !conn.is_handshaking() {
+        reached.max(Step::Finished)
+    } else if conn.negotiated_cipher_suite().is_some() {
+        reached.max(Step::ServerHello)
+    } else {
+        reached
+    }
+}
+
 /// Moves bytes once: flushes what rustls has to send, then reads and processes what arrived.
 fn pump<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx: &CaseCtx) -> Io {
     while conn.wants_write() {
@@ -664,9 +677,19 @@ fn pump<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx
     match conn.read_tls(sock) {
         Ok(0) => return Io::Eof,
         Ok(_) => {}
+        // rustls refusing to buffer more (a handshake message past what it holds): its
+        // decision, not a transport error.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData && e.to_string().contains("buffer full") => {
+            return Io::Failed(Outcome::failed(
+                Failure::Closed,
+                progress(conn, reached),
+                format!("rustls: read_tls: {e} (closed without sending an alert)"),
+            ));
+        }
         Err(e) => return Io::Failed(io_failure(&e, reached, ctx)),
     }
     if let Err(e) = conn.process_new_packets() {
+        let reached = progress(conn, reached);
         // rustls queued its alert; send it before reporting. Some errors (its hostile-peer
         // limits: TooManyEmptyFragments, ...) end the connection without one; an alert
         // received is answered with none.

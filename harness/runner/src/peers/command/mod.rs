@@ -208,8 +208,12 @@ fn outcome(
     setup: &Setup,
     got_app: bool,
     timed_out: bool,
+    crash: Option<String>,
 ) -> Outcome {
     let w = wire::facts(flow);
+    if let Some(c) = crash {
+        return Outcome::failed(Failure::Crash(c.clone()), w.step, c);
+    }
     let matches = |r: &Option<String>| r.as_deref().is_some_and(|r| spec::regex(r).is_ok_and(|re| re.is_match(text)));
     let value = |r: &Option<spec::Rule>| r.as_ref().and_then(|r| r.read(text));
     let negotiated = Negotiated {
@@ -338,9 +342,39 @@ impl Peer for CommandPeer {
         self.file.server.as_ref().is_none_or(|s| s.echo != Echo::None)
     }
 
+    fn preflight(&self) -> Result<(), String> {
+        if let Some(t) = self.missing_tool() {
+            let pkg = match self.file.packages.as_slice() {
+                [] => format!(" (the peer file names no Debian package: add `packages = [...]` to {}.toml)", self.name),
+                p => format!("; it comes with the Debian package {} (apt-get install {})", p.join(", "), p.join(" ")),
+            };
+            return Err(format!("`{t}` is not installed{pkg}"));
+        }
+        // The tools must start with a good certificate profile and the default setup: if
+        // they do not, the command line is at fault, not a certificate.
+        let setup = Setup::default();
+        if self.file.server.is_some() {
+            let m = setup.materials()?;
+            let cell = match self.preflight.lock() {
+                Ok(mut map) => map.entry(m.profile.clone()).or_default().clone(),
+                Err(_) => return Ok(()),
+            };
+            if let Err(e) = cell.get_or_init(|| self.preflight(&setup)) {
+                return Err(format!("the server tool does not start with the default setup: {e}"));
+            }
+        }
+        if self.file.client.is_some() {
+            self.client_preflight(&setup).map_err(|e| format!("the client tool does not start with the default setup: {e}"))?;
+        }
+        Ok(())
+    }
+
     fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
         match self.serve(setup, &listener, ctx) {
             Ok(o) => o,
+            Err(e) if e.contains(") and crashed: ") => {
+                vec![Outcome::failed(Failure::Crash(format!("{}: {e}", self.name)), Step::Tcp, e)]
+            }
             Err(e) => vec![Outcome::internal(Step::Tcp, format!("{}: {e}", self.name))],
         }
     }
@@ -418,6 +452,40 @@ impl CommandPeer {
         Ok(())
     }
 
+    /// Whether the client tool, started with `setup` against a listener that accepts and
+    /// closes, connects at all (a tool that rejects its command line exits first).
+    fn client_preflight(&self, setup: &Setup) -> Result<(), String> {
+        let spec = self.spec(Role::Client).ok_or("no client")?;
+        let (dir, m) = self.prepare(setup, Role::Client)?;
+        let local = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let port = local.local_addr().map_err(|e| e.to_string())?.port();
+        let argv = self.vars(setup, Role::Client, port, &dir, &m, 0).command(spec)?;
+        let mut tool = proc::spawn(&argv, &dir.0)?;
+        local.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            match local.accept() {
+                Ok(_) => {
+                    tool.kill();
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e.to_string()),
+            }
+            if tool.exited().is_some() {
+                std::thread::sleep(SETTLE);
+                let status = tool.status_text();
+                tool.kill();
+                return Err(format!("it exited without connecting ({status}): {}", proc::tail(&tool.output(), 400)));
+            }
+            if Instant::now() > until {
+                tool.kill();
+                return Err(format!("it did not connect within 10 s: {}", proc::tail(&tool.output(), 400)));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Starts the server tool and waits until it is ready; `Ok(None)` at the deadline.
     fn start_server(&self, spec: &RoleSpec, vars: &Vars<'_>, dir: &CaseDir, ctx: &CaseCtx) -> Result<Option<proc::Proc>, String> {
         let argv = vars.command(spec)?;
@@ -434,8 +502,9 @@ impl CommandPeer {
             }
             if tool.exited().is_some() {
                 std::thread::sleep(SETTLE);
+                let crash = tool.crash(&tool.output()).map(|c| format!(" and crashed: {c}")).unwrap_or_default();
                 return Err(format!(
-                    "the server exited before it was ready ({}): {}",
+                    "the server exited before it was ready ({}){crash}: {}",
                     tool.status_text(),
                     proc::tail(&tool.output(), 400)
                 ));
@@ -492,7 +561,9 @@ impl CommandPeer {
                 Echo::None => true,
                 _ => text.contains(&*String::from_utf8_lossy(&setup.app_data)),
             };
-            let o = outcome(&read, &text, &flow, Role::Server, setup, got, ctx.is_cancelled());
+            let _ = tool.exited();
+            let crash = tool.crash(&text);
+            let o = outcome(&read, &text, &flow, Role::Server, setup, got, ctx.is_cancelled(), crash);
             if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
@@ -530,7 +601,9 @@ impl CommandPeer {
             let Some(mut from_tool) = from_tool.take() else {
                 std::thread::sleep(SETTLE);
                 tool.kill();
-                let o = if ctx.is_cancelled() {
+                let o = if let Some(c) = tool.crash(&tool.output()) {
+                    Outcome::failed(Failure::Crash(c.clone()), Step::Tcp, c)
+                } else if ctx.is_cancelled() {
                     Outcome::failed(Failure::Timeout, Step::Tcp, "the client did not connect before the deadline")
                 } else {
                     Outcome::internal(Step::Tcp, format!("the client exited without connecting ({}): {}", tool.status_text(), proc::tail(&tool.output(), 400)))
@@ -572,7 +645,8 @@ impl CommandPeer {
             });
             let text = tool.output();
             let timed_out = ctx.is_cancelled() || (tool.killed && !got);
-            let o = outcome(&read, &text, &flow, Role::Client, setup, got, timed_out);
+            let crash = tool.crash(&text);
+            let o = outcome(&read, &text, &flow, Role::Client, setup, got, timed_out, crash);
             if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
@@ -585,14 +659,6 @@ fn tool_text_from(tool: &proc::Proc, start: usize) -> String {
     let all = tool.output();
     let start = (start.min(all.len())..=all.len()).find(|i| all.is_char_boundary(*i)).unwrap_or(all.len());
     all.get(start..).unwrap_or_default().to_string()
-}
-
-/// A server that does not echo (a target, a tool that answers with a page): an answer that
-/// arrived counts as the echo for the client.
-pub fn accept_answer(setup: &Setup, client: &mut [Outcome]) {
-    for o in client.iter_mut().filter(|o| o.is_connected() && !o.app_data.is_empty()) {
-        o.app_data = setup.app_data.clone();
-    }
 }
 
 /// The server's view of connections only the client observed: the client's outcomes with

@@ -170,6 +170,20 @@ impl Proc {
         }
     }
 
+    /// Whether the tool crashed: it died of a signal it did not get from the runner, or its
+    /// output shows a crash (a Python traceback, a Rust or Go panic, a Java exception that
+    /// ended a thread, a sanitizer report); what shows it.
+    /// `text` is the part of the output that belongs to the connection being judged.
+    pub fn crash(&self, text: &str) -> Option<String> {
+        use std::os::unix::process::ExitStatusExt;
+        if !self.killed
+            && let Some(sig) = self.status.and_then(|s| s.signal())
+        {
+            return Some(format!("died of signal {sig} ({}); output ends: {}", signal_name(sig), tail(text, 200)));
+        }
+        crash_in_output(text)
+    }
+
     /// A short description of how it ended.
     pub fn status_text(&self) -> String {
         match self.status {
@@ -184,6 +198,38 @@ impl Drop for Proc {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGPIPE => "SIGPIPE",
+        _ => "signal",
+    }
+}
+
+/// Lines that only a crashing program prints.
+const CRASH_MARKERS: &[&str] = &[
+    "Traceback (most recent call last):",
+    "panicked at",
+    "goroutine 1 [running]",
+    "Exception in thread \"",
+    "Segmentation fault",
+    "core dumped",
+    "AddressSanitizer",
+    "UndefinedBehaviorSanitizer",
+];
+
+/// The crash a tool's output shows, if any: the marker's line and the last lines.
+pub fn crash_in_output(text: &str) -> Option<String> {
+    let line = text.lines().find(|l| CRASH_MARKERS.iter().any(|m| l.contains(m)))?;
+    Some(format!("{}; output ends: {}", line.trim(), tail(text, 200)))
 }
 
 /// Runs a setup command to completion (bounded by `limit`); its output on failure.

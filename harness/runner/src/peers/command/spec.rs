@@ -23,9 +23,14 @@ pub struct PeerFile {
     /// One line for the run header and the README.
     #[serde(default)]
     pub description: String,
-    /// Executables that must be on PATH; when one is missing every case is `skip`.
+    /// Executables that must be on PATH. When one is missing the run fails before any case,
+    /// naming it and its package (`--allow-missing-peers`: every case is `skip` instead).
     #[serde(default)]
     pub requires: Vec<String>,
+    /// The Debian packages that provide `requires` (named when a tool is missing, and
+    /// installed by `cargo xtask conformance` run as root).
+    #[serde(default)]
+    pub packages: Vec<String>,
     /// Command whose first output line is the version string.
     #[serde(default)]
     pub version: Vec<String>,
