@@ -56,9 +56,9 @@ fn junit_failures_say_expected_and_observed() {
     let deviations = reports::KnownDeviations::parse(common::DEVIATIONS, Path::new("kd.toml")).unwrap();
     let r = reports::render_all(&common::fixture(), &deviations, None, None).unwrap();
     let x = &r.junit_xml;
-    assert!(x.contains(r#"<testsuite name="certificate" tests="2" failures="1" errors="1""#), "{x}");
-    assert!(x.contains(r#"<failure message="fail: expected rejected with certificate_expired; observed: client connected"#), "{x}");
-    assert!(x.contains(r#"<error message="error: expected rejected with certificate_expired; observed: client error"#), "{x}");
+    assert!(x.contains(r#"<testsuite name="certificate" tests="3" failures="1" errors="1""#), "{x}");
+    assert!(x.contains(r#"<failure message="fail at MUST level: expected rejected with certificate_expired; observed: client connected"#), "{x}");
+    assert!(x.contains(r#"<error message="error at MUST level: expected rejected with certificate_expired; observed: client error"#), "{x}");
     assert!(x.contains(r#"type="stale_deviation""#));
     assert!(x.contains("known deviation (alert_mismatch): OpenSSL checks extension lengths"));
     assert!(x.contains(r#"<skipped message="openssl as server: has no X25519MLKEM768"/>"#));

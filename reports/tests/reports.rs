@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fixture, previous, synthetic, DEVIATIONS, EVIL};
+use common::{fixture, fixture_v1, previous, synthetic, DEVIATIONS, EVIL};
 use reports::{render_all, Class, KnownDeviations, ReportError, Results, Verdict};
 
 fn deviations() -> KnownDeviations {
@@ -72,7 +72,17 @@ fn known_deviations_classify_every_case() {
     assert_eq!(class_of("client_hello::truncated_extension/own->openssl"), Class::Stale { entry: 1 });
     assert_eq!(class_of("certificate::expired_leaf/rustls->own"), Class::Unexpected { entry: None });
     assert_eq!(class_of("certificate::expired_leaf/openssl->own"), Class::Unexpected { entry: None });
-    assert_eq!(eval.unexpected_count(), 2);
+    // Below the gate (hardening, SHOULD, policy): reported, not unexpected.
+    assert_eq!(class_of("record::empty_records/own->rustls"), Class::Reported { entry: None });
+    assert_eq!(class_of("alert::bad_padding/rustls->own"), Class::Reported { entry: None });
+    assert_eq!(class_of("record::incomplete_record/own->openssl"), Class::Reported { entry: None });
+    assert_eq!(class_of("certificate::serial_too_long/openssl->rustls"), Class::Reported { entry: None });
+    // MUST-level no_alert and inconclusive are gated; a crash is gated at every level.
+    assert_eq!(class_of("alert::record_overflow/own->openssl"), Class::Unexpected { entry: None });
+    assert_eq!(class_of("state::ccs_after_finished/own->openssl"), Class::Unexpected { entry: None });
+    assert_eq!(class_of("mitm::strip_sni/openssl->rustls"), Class::Unexpected { entry: Some(2) });
+    assert_eq!(eval.unexpected_count(), 5);
+    assert_eq!(eval.reported_count(), 4);
     assert_eq!(eval.known_count(), 2);
     assert_eq!(eval.stale.len(), 1);
     assert!(!eval.ok());
@@ -283,4 +293,72 @@ fn written_results_with_artifacts_validate() {
     let html = render_all(&r, &deviations(), None, None).unwrap().index_html;
     assert!(html.contains("\"pcap\":\"captures/case0.pcapng\"") && html.contains("\"keylog\":\"captures/case0.keys\""));
     assert!(!html.contains("javascript:alert"), "unsafe links are dropped");
+}
+
+#[test]
+fn a_version_1_results_file_reads_renders_merges_and_compares() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = fixture_v1();
+    let p = write_results(dir.path(), "v1", &v1).join("results.json");
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains("\"schema_version\": 1") && !text.contains("\"level\""), "a v1 file, no v2 fields");
+    let read = Results::read(&p).unwrap();
+    assert_eq!(read, v1);
+    // Rendered with v2 code: no levels, so every non-pass verdict is gated (as v1 was).
+    let r = render_all(&read, &deviations(), None, None).unwrap();
+    assert_eq!(r.evaluation.reported_count(), 0);
+    assert!(r.index_html.contains(&v1.cases[0].id));
+    assert!(r.summary_md.contains("no level") || !r.summary_md.contains("**MUST**"), "{}", r.summary_md);
+    // A v2 run compares against a v1 previous run: the one case whose verdict differs.
+    let mut before = read.clone();
+    let flipped = before.cases.iter().position(|c| c.verdict == Verdict::Pass).unwrap();
+    before.cases[flipped].verdict = Verdict::Fail;
+    let now = render_all(&fixture(), &deviations(), Some(&before), None).unwrap();
+    assert_eq!(now.changed, 1);
+    // Shards of one run share their schema version: v1 with v2 is refused, naming the files.
+    let mut v2 = fixture();
+    v2.cases.retain(|c| !v1.cases.iter().any(|x| x.id == c.id));
+    let q = write_results(dir.path(), "v2", &v2).join("results.json");
+    let e = reports::merge(&[p.clone(), q]).unwrap_err().to_string();
+    assert!(e.contains("schema_version") && e.contains("v1/results.json"), "{e}");
+    // v1 shards alone merge, written at the current version with their cases unchanged.
+    let merged = reports::merge(&[p]).unwrap();
+    assert_eq!(merged.schema_version, reports::SCHEMA_VERSION);
+    assert_eq!(merged.cases, v1.cases);
+}
+
+#[test]
+fn results_with_every_verdict_validate_against_the_schema() {
+    let schema: serde_json::Value = serde_json::from_str(reports::RESULTS_SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let results = fixture();
+    for v in Verdict::ALL {
+        assert!(results.cases.iter().any(|c| c.verdict == v), "the fixture lacks {v}");
+    }
+    let value = serde_json::to_value(&results).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut bad = value.clone();
+    bad["cases"][9]["level"] = "must".into();
+    assert!(!validator.is_valid(&bad), "an unknown level must not validate");
+}
+
+#[test]
+fn a_reported_difference_is_no_junit_failure_but_a_must_fail_is() {
+    let r = render_all(&fixture(), &deviations(), None, None).unwrap();
+    let x = &r.junit_xml;
+    let case = |id: &str| {
+        let start = x.find(&format!("name=\"{}\"", reports::html_escape(id))).unwrap_or_else(|| panic!("{id} in junit"));
+        let end = x[start..].find("</testcase>").unwrap() + start;
+        x[start..end].to_string()
+    };
+    let reported = case("record::empty_records/own->rustls");
+    assert!(!reported.contains("<failure") && !reported.contains("<error"), "{reported}");
+    assert!(reported.contains("reported: fail at hardening level (not gated; --strict gates it)"), "{reported}");
+    let must = case("certificate::expired_leaf/rustls->own");
+    assert!(must.contains("<failure message=\"fail at MUST level"), "{must}");
+    // --strict gates the reported one too.
+    let strict = render_all(&fixture(), &deviations().with_strict(true), None, None).unwrap();
+    assert_eq!(strict.evaluation.reported_count(), 0);
+    assert!(strict.evaluation.unexpected_count() > r.evaluation.unexpected_count());
 }

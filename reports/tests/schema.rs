@@ -57,7 +57,7 @@ fn schema_rejects_bad_results() {
     assert!(!validator().is_valid(&value), "a skip without a reason must not validate");
 
     let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
-    value["schema_version"] = 2.into();
+    value["schema_version"] = 3.into();
     assert!(!validator().is_valid(&value), "another schema version must not validate");
 }
 
