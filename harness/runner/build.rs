@@ -8,7 +8,9 @@ fn main() {
     let mut lines = text.lines();
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"rustls\""
-            && let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = "))
+            && let Some(v) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = "))
         {
             version = v.trim_matches('"').to_string();
             if version.starts_with("0.23") {

@@ -19,6 +19,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for m in w.evaluation.messages() {
         eprintln!("{m}");
     }
-    println!("{}\n{}\n{}", w.index_html.display(), w.junit_xml.display(), w.summary_md.display());
+    println!(
+        "{}\n{}\n{}",
+        w.index_html.display(),
+        w.junit_xml.display(),
+        w.summary_md.display()
+    );
     Ok(())
 }

@@ -105,7 +105,8 @@ impl BenchEntry {
     /// The ratio to rustls->rustls: `ratio_to_rustls`, else `ratio` when that is relative to
     /// rustls->rustls.
     pub fn to_rustls(&self, baseline: Option<&str>) -> Option<f64> {
-        self.ratio_to_rustls.or(self.ratio.filter(|_| baseline == Some(RUSTLS_BASELINE)))
+        self.ratio_to_rustls
+            .or(self.ratio.filter(|_| baseline == Some(RUSTLS_BASELINE)))
     }
 }
 
@@ -117,22 +118,36 @@ pub(crate) fn non_negative(x: f64) -> bool {
 impl BenchResults {
     pub fn read(path: &Path) -> Result<Self, ReportError> {
         let text = std::fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
-        let bad = |message: String| ReportError::Bench { path: path.to_path_buf(), message };
+        let bad = |message: String| ReportError::Bench {
+            path: path.to_path_buf(),
+            message,
+        };
         let b: BenchResults = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
         if b.schema_version != BENCH_SCHEMA_VERSION {
-            return Err(bad(format!("schema_version {}, expected {BENCH_SCHEMA_VERSION}", b.schema_version)));
+            return Err(bad(format!(
+                "schema_version {}, expected {BENCH_SCHEMA_VERSION}",
+                b.schema_version
+            )));
         }
         for (i, e) in b.entries.iter().enumerate() {
             if !(non_negative(e.median_us) && non_negative(e.mean_us)) {
-                return Err(bad(format!("entries[{i}]: median_us and mean_us must be finite and >= 0")));
+                return Err(bad(format!(
+                    "entries[{i}]: median_us and mean_us must be finite and >= 0"
+                )));
             }
-            if ![e.ratio, e.ratio_to_rustls, e.ratio_to_floor].into_iter().flatten().all(non_negative) {
+            if ![e.ratio, e.ratio_to_rustls, e.ratio_to_floor]
+                .into_iter()
+                .flatten()
+                .all(non_negative)
+            {
                 return Err(bad(format!("entries[{i}]: ratios must be finite and >= 0")));
             }
         }
         for (i, f) in b.floor.iter().enumerate() {
             if !(non_negative(f.median_us) && f.ratio_to_rustls.is_none_or(non_negative)) {
-                return Err(bad(format!("floor[{i}]: median_us and ratio_to_rustls must be finite and >= 0")));
+                return Err(bad(format!(
+                    "floor[{i}]: median_us and ratio_to_rustls must be finite and >= 0"
+                )));
             }
         }
         Ok(b)
@@ -141,7 +156,11 @@ impl BenchResults {
     /// Reads `dir/bench.json` when it exists.
     pub fn read_in(dir: &Path) -> Result<Option<Self>, ReportError> {
         let path = dir.join("bench.json");
-        if path.is_file() { Self::read(&path).map(Some) } else { Ok(None) }
+        if path.is_file() {
+            Self::read(&path).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 }
 

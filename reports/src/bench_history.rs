@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::bench::{non_negative, BenchRun, FloorEntry};
+use crate::bench::{BenchRun, FloorEntry, non_negative};
 
 /// The history file's name, beside `bench.json`.
 pub const HISTORY_FILE: &str = "bench-history.jsonl";
@@ -87,13 +87,20 @@ impl HistoryRun {
             if p.client.is_empty() || p.server.is_empty() || p.kind.is_empty() {
                 return Err(format!("pairings[{i}]: empty client, server or kind"));
             }
-            if !(non_negative(p.median_us) && non_negative(p.ratio_to_rustls) && p.ratio_to_floor.is_none_or(non_negative)) {
-                return Err(format!("pairings[{i}]: median_us and ratios must be finite and >= 0"));
+            if !(non_negative(p.median_us)
+                && non_negative(p.ratio_to_rustls)
+                && p.ratio_to_floor.is_none_or(non_negative))
+            {
+                return Err(format!(
+                    "pairings[{i}]: median_us and ratios must be finite and >= 0"
+                ));
             }
         }
         for (i, f) in self.floor.iter().enumerate() {
             if !(non_negative(f.median_us) && f.ratio_to_rustls.is_none_or(non_negative)) {
-                return Err(format!("floor[{i}]: median_us and ratio_to_rustls must be finite and >= 0"));
+                return Err(format!(
+                    "floor[{i}]: median_us and ratio_to_rustls must be finite and >= 0"
+                ));
             }
         }
         Ok(())
@@ -124,7 +131,10 @@ impl BenchHistory {
         for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
             let line = i + 1;
             let Ok(text) = std::str::from_utf8(raw) else {
-                h.skipped.push(SkippedLine { line, reason: "not UTF-8".into() });
+                h.skipped.push(SkippedLine {
+                    line,
+                    reason: "not UTF-8".into(),
+                });
                 continue;
             };
             let text = text.trim();
@@ -150,7 +160,10 @@ impl BenchHistory {
     pub fn read(path: &Path) -> Self {
         match std::fs::read(path) {
             Ok(bytes) => Self::parse(&bytes),
-            Err(e) => BenchHistory { unreadable: Some(shorten(e.to_string())), ..BenchHistory::default() },
+            Err(e) => BenchHistory {
+                unreadable: Some(shorten(e.to_string())),
+                ..BenchHistory::default()
+            },
         }
     }
 
@@ -171,26 +184,51 @@ mod tests {
     fn reads_runs_and_names_the_lines_it_skips() {
         let negative = GOOD.replace("500.0", "-1.0");
         let no_pairings = r#"{"run":{"started":"x"},"pairings":[]}"#;
-        let text = format!("{GOOD}\n{{ not json\n\n{negative}\n{no_pairings}\n{}\n", GOOD.replace("abc", "def"));
+        let text = format!(
+            "{GOOD}\n{{ not json\n\n{negative}\n{no_pairings}\n{}\n",
+            GOOD.replace("abc", "def")
+        );
         let mut bytes = text.into_bytes();
         bytes.extend_from_slice(b"\xff\xfe\n");
         let h = BenchHistory::parse(&bytes);
-        assert_eq!(h.runs.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 6]);
+        assert_eq!(
+            h.runs.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![1, 6]
+        );
         assert_eq!(h.runs[1].run.git.as_deref(), Some("def"));
         assert!(h.runs[0].run.quick && !h.runs[0].run.slow_own);
         assert_eq!(h.runs[0].pairings[0].pairing(), "own->rustls");
         assert_eq!(h.runs[0].pairings[0].instructions, None);
         assert_eq!(h.runs[0].floor[0].ratio_to_rustls, Some(0.6));
-        let skipped: Vec<(usize, &str)> = h.skipped.iter().map(|s| (s.line, s.reason.as_str())).collect();
+        let skipped: Vec<(usize, &str)> = h
+            .skipped
+            .iter()
+            .map(|s| (s.line, s.reason.as_str()))
+            .collect();
         assert_eq!(skipped.len(), 4, "{skipped:?}");
         assert_eq!(skipped[0].0, 2);
-        assert!(skipped[0].1.contains("column") && !skipped[0].1.contains("line 1"), "{skipped:?}");
-        assert_eq!(skipped[1], (4, "pairings[0]: median_us and ratios must be finite and >= 0"));
+        assert!(
+            skipped[0].1.contains("column") && !skipped[0].1.contains("line 1"),
+            "{skipped:?}"
+        );
+        assert_eq!(
+            skipped[1],
+            (
+                4,
+                "pairings[0]: median_us and ratios must be finite and >= 0"
+            )
+        );
         assert_eq!(skipped[2], (5, "no pairings"));
         assert_eq!(skipped[3], (7, "not UTF-8"));
         let missing = BenchHistory::parse(GOOD.replace(r#""median_us":500.0,"#, "").as_bytes());
         assert!(missing.runs.is_empty());
-        assert!(missing.skipped[0].reason.starts_with("missing field `median_us`"), "{:?}", missing.skipped);
+        assert!(
+            missing.skipped[0]
+                .reason
+                .starts_with("missing field `median_us`"),
+            "{:?}",
+            missing.skipped
+        );
     }
 
     #[test]

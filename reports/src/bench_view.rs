@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::bench::{BenchResults, BenchRun, Benchmarks, RUSTLS_BASELINE};
-use crate::bench_history::{BenchHistory, HistoryRun, HISTORY_FILE};
+use crate::bench_history::{BenchHistory, HISTORY_FILE, HistoryRun};
 use crate::html_escape;
 
 /// Runs drawn per kind (the latest ones).
@@ -76,7 +76,9 @@ fn instructions_text(c: Option<u64>) -> (String, String) {
 /// `2026-11-27T01:55:27.78Z` as `2026-11-27 01:55` (UTC); anything else as it is.
 fn when(run: &BenchRun) -> String {
     match run.started.as_deref() {
-        Some(s) if s.len() >= 16 && s.as_bytes().get(10) == Some(&b'T') && s.is_char_boundary(16) => {
+        Some(s)
+            if s.len() >= 16 && s.as_bytes().get(10) == Some(&b'T') && s.is_char_boundary(16) =>
+        {
             format!("{} UTC", s[..16].replacen('T', " ", 1))
         }
         Some(s) if !s.is_empty() => s.chars().take(40).collect(),
@@ -85,7 +87,11 @@ fn when(run: &BenchRun) -> String {
 }
 
 fn commit(run: &BenchRun) -> String {
-    run.git.as_deref().filter(|g| !g.is_empty()).map(|g| g.chars().take(24).collect()).unwrap_or_else(|| "no commit".into())
+    run.git
+        .as_deref()
+        .filter(|g| !g.is_empty())
+        .map(|g| g.chars().take(24).collect())
+        .unwrap_or_else(|| "no commit".into())
 }
 
 fn run_text(run: &BenchRun) -> String {
@@ -141,7 +147,12 @@ fn rows_from_bench(b: &BenchResults, kind: &str) -> Vec<RowView> {
             }
         })
         .collect();
-    rows.extend(b.floor.iter().filter(|f| f.kind == kind).map(|f| floor_row(f.median_us, f.ratio_to_rustls, f.instructions)));
+    rows.extend(
+        b.floor
+            .iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| floor_row(f.median_us, f.ratio_to_rustls, f.instructions)),
+    );
     rows
 }
 
@@ -164,7 +175,12 @@ fn rows_from_run(run: &HistoryRun, kind: &str) -> Vec<RowView> {
             }
         })
         .collect();
-    rows.extend(run.floor.iter().filter(|f| f.kind == kind).map(|f| floor_row(f.median_us, f.ratio_to_rustls, f.instructions)));
+    rows.extend(
+        run.floor
+            .iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| floor_row(f.median_us, f.ratio_to_rustls, f.instructions)),
+    );
     rows
 }
 
@@ -195,19 +211,46 @@ fn series<'a>(runs: &[&'a HistoryRun], kind: &str, name: &str) -> Series<'a> {
                 && let Some(to_rustls) = f.ratio_to_rustls
             {
                 let tip = format!("×{to_rustls:.3} rustls→rustls · {:.1} µs", f.median_us);
-                points.push(Point { x, y: to_rustls, tip, run: &r.run });
+                points.push(Point {
+                    x,
+                    y: to_rustls,
+                    tip,
+                    run: &r.run,
+                });
             }
-        } else if let Some(p) = r.pairings.iter().find(|p| p.kind == kind && p.pairing() == name) {
+        } else if let Some(p) = r
+            .pairings
+            .iter()
+            .find(|p| p.kind == kind && p.pairing() == name)
+        {
             let (y, tip) = if baseline {
                 (p.median_us, format!("{:.1} µs", p.median_us))
             } else {
-                let floor = p.ratio_to_floor.map(|f| format!(" · ×{f:.2} floor")).unwrap_or_default();
-                (p.ratio_to_rustls, format!("×{:.3} rustls→rustls{floor} · {:.1} µs", p.ratio_to_rustls, p.median_us))
+                let floor = p
+                    .ratio_to_floor
+                    .map(|f| format!(" · ×{f:.2} floor"))
+                    .unwrap_or_default();
+                (
+                    p.ratio_to_rustls,
+                    format!(
+                        "×{:.3} rustls→rustls{floor} · {:.1} µs",
+                        p.ratio_to_rustls, p.median_us
+                    ),
+                )
             };
-            points.push(Point { x, y, tip, run: &r.run });
+            points.push(Point {
+                x,
+                y,
+                tip,
+                run: &r.run,
+            });
         }
     }
-    Series { name: name.to_string(), ratio: !baseline, points }
+    Series {
+        name: name.to_string(),
+        ratio: !baseline,
+        points,
+    }
 }
 
 const W: f64 = 260.0;
@@ -222,19 +265,39 @@ fn trend_svg(s: &Series<'_>, n: usize, first: &BenchRun, last: &BenchRun) -> Str
     let pw = W - ML - MR;
     let ph = H - MT - MB;
     let lo = s.points.iter().map(|p| p.y).fold(f64::INFINITY, f64::min);
-    let hi = s.points.iter().map(|p| p.y).fold(f64::NEG_INFINITY, f64::max);
+    let hi = s
+        .points
+        .iter()
+        .map(|p| p.y)
+        .fold(f64::NEG_INFINITY, f64::max);
     let mid = (lo + hi) / 2.0;
     // At least ±5% around the middle: run-to-run noise of a percent must not fill the chart.
     let half = ((hi - lo).max(0.1 * mid.abs()).max(1e-9) / 2.0) * 1.15;
     let (ylo, yhi) = ((mid - half).max(0.0), mid + half);
-    let xpos = |i: usize| if n <= 1 { ML + pw / 2.0 } else { ML + pw * i as f64 / (n - 1) as f64 };
+    let xpos = |i: usize| {
+        if n <= 1 {
+            ML + pw / 2.0
+        } else {
+            ML + pw * i as f64 / (n - 1) as f64
+        }
+    };
     let ypos = |v: f64| MT + ph * (yhi - v) / (yhi - ylo);
-    let fmt = |v: f64| if s.ratio { format!("{v:.2}") } else { format!("{v:.0}") };
+    let fmt = |v: f64| {
+        if s.ratio {
+            format!("{v:.2}")
+        } else {
+            format!("{v:.0}")
+        }
+    };
     let mut svg = String::new();
     let label = format!(
         "{}: {} over {} run(s)",
         arrow(&s.name),
-        if s.ratio { "ratio to rustls→rustls" } else { "median µs" },
+        if s.ratio {
+            "ratio to rustls→rustls"
+        } else {
+            "median µs"
+        },
         s.points.len()
     );
     let _ = write!(
@@ -255,10 +318,22 @@ fn trend_svg(s: &Series<'_>, n: usize, first: &BenchRun, last: &BenchRun) -> Str
     }
     if s.ratio && ylo <= 1.0 && 1.0 <= yhi {
         let y = ypos(1.0);
-        let _ = write!(svg, r#"<line class="ref" x1="{ML}" x2="{x2}" y1="{y:.1}" y2="{y:.1}"><title>1 = as fast as rustls→rustls</title></line>"#, x2 = W - MR);
+        let _ = write!(
+            svg,
+            r#"<line class="ref" x1="{ML}" x2="{x2}" y1="{y:.1}" y2="{y:.1}"><title>1 = as fast as rustls→rustls</title></line>"#,
+            x2 = W - MR
+        );
     }
-    let pts: Vec<String> = s.points.iter().map(|p| format!("{:.1},{:.1}", xpos(p.x), ypos(p.y))).collect();
-    let _ = write!(svg, r#"<polyline class="line" points="{}"/>"#, pts.join(" "));
+    let pts: Vec<String> = s
+        .points
+        .iter()
+        .map(|p| format!("{:.1},{:.1}", xpos(p.x), ypos(p.y)))
+        .collect();
+    let _ = write!(
+        svg,
+        r#"<polyline class="line" points="{}"/>"#,
+        pts.join(" ")
+    );
     for p in &s.points {
         let mut class = String::from("pt");
         if p.run.quick {
@@ -277,11 +352,21 @@ fn trend_svg(s: &Series<'_>, n: usize, first: &BenchRun, last: &BenchRun) -> Str
     let base = MT + ph;
     let short = |r: &BenchRun| {
         let w = when(r);
-        w.get(5..16).filter(|_| w.ends_with(" UTC")).map(str::to_string).unwrap_or(w)
+        w.get(5..16)
+            .filter(|_| w.ends_with(" UTC"))
+            .map(str::to_string)
+            .unwrap_or(w)
     };
-    let _ = write!(svg, r#"<line class="axis" x1="{ML}" x2="{x2}" y1="{base}" y2="{base}"/>"#, x2 = W - MR);
-    let ends: Vec<(f64, &str, &BenchRun)> =
-        if n <= 1 { vec![(xpos(0), "middle", last)] } else { vec![(ML, "start", first), (W - MR, "end", last)] };
+    let _ = write!(
+        svg,
+        r#"<line class="axis" x1="{ML}" x2="{x2}" y1="{base}" y2="{base}"/>"#,
+        x2 = W - MR
+    );
+    let ends: Vec<(f64, &str, &BenchRun)> = if n <= 1 {
+        vec![(xpos(0), "middle", last)]
+    } else {
+        vec![(ML, "start", first), (W - MR, "end", last)]
+    };
     for (x, anchor, r) in ends {
         let _ = write!(
             svg,
@@ -302,38 +387,84 @@ fn trend_view(s: &Series<'_>, runs: &[&HistoryRun]) -> Option<TrendView> {
     else {
         return None;
     };
-    let value = |y: f64| if s.ratio { format!("×{y:.2}") } else { format!("{y:.0} µs") };
+    let value = |y: f64| {
+        if s.ratio {
+            format!("×{y:.2}")
+        } else {
+            format!("{y:.0} µs")
+        }
+    };
     let mut latest = format!("latest {}", value(last_point.y));
     if s.points.len() > 1 {
         let _ = write!(latest, " · first {}", value(first_point.y));
     }
     Some(TrendView {
-        pairing: if s.name == FLOOR { FLOOR.into() } else { arrow(&s.name) },
-        unit: if s.ratio { "× rustls→rustls" } else { "median µs" },
+        pairing: if s.name == FLOOR {
+            FLOOR.into()
+        } else {
+            arrow(&s.name)
+        },
+        unit: if s.ratio {
+            "× rustls→rustls"
+        } else {
+            "median µs"
+        },
         latest,
         svg: trend_svg(s, runs.len(), &first.run, &last.run),
     })
 }
 
 fn kind_view(kind: String, bench: &Benchmarks) -> KindView {
-    let with_kind: Vec<&HistoryRun> = bench.history.iter().flat_map(|h| h.runs.iter()).filter(|r| r.has_kind(&kind)).collect();
+    let with_kind: Vec<&HistoryRun> = bench
+        .history
+        .iter()
+        .flat_map(|h| h.runs.iter())
+        .filter(|r| r.has_kind(&kind))
+        .collect();
     // A bench-slow-own build slows own down on purpose (the gate's own test): not a trend.
-    let runs: Vec<&HistoryRun> = with_kind.iter().copied().filter(|r| !r.run.slow_own).collect();
+    let runs: Vec<&HistoryRun> = with_kind
+        .iter()
+        .copied()
+        .filter(|r| !r.run.slow_own)
+        .collect();
     let slow = with_kind.len() - runs.len();
     let (rows, latest) = match &bench.latest {
-        Some(b) if b.entries.iter().any(|e| kind_key(&e.kind, e.transport.as_deref()) == kind) => {
-            let samples = b.entries.iter().find_map(|e| e.samples).map(|n| format!(" · {n} samples")).unwrap_or_default();
-            let run = b.run.as_ref().map(|r| format!(" · {}", run_text(r))).unwrap_or_default();
-            (rows_from_bench(b, &kind), format!("bench.json{run}{samples}"))
+        Some(b)
+            if b.entries
+                .iter()
+                .any(|e| kind_key(&e.kind, e.transport.as_deref()) == kind) =>
+        {
+            let samples = b
+                .entries
+                .iter()
+                .find_map(|e| e.samples)
+                .map(|n| format!(" · {n} samples"))
+                .unwrap_or_default();
+            let run = b
+                .run
+                .as_ref()
+                .map(|r| format!(" · {}", run_text(r)))
+                .unwrap_or_default();
+            (
+                rows_from_bench(b, &kind),
+                format!("bench.json{run}{samples}"),
+            )
         }
         _ => match with_kind.last() {
-            Some(r) => (rows_from_run(r, &kind), format!("{HISTORY_FILE} line {} · {}", r.line, run_text(&r.run))),
+            Some(r) => (
+                rows_from_run(r, &kind),
+                format!("{HISTORY_FILE} line {} · {}", r.line, run_text(&r.run)),
+            ),
             None => (Vec::new(), String::new()),
         },
     };
     let shown = &runs[runs.len().saturating_sub(MAX_RUNS)..];
     // Pairings in table order, then any the history has besides, then the floor.
-    let mut names: Vec<String> = rows.iter().filter(|r| !r.floor).map(|r| r.key.clone()).collect();
+    let mut names: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.floor)
+        .map(|r| r.key.clone())
+        .collect();
     for r in shown {
         for p in r.pairings.iter().filter(|p| p.kind == kind) {
             let name = p.pairing();
@@ -343,26 +474,47 @@ fn kind_view(kind: String, bench: &Benchmarks) -> KindView {
         }
     }
     names.push(FLOOR.into());
-    let trends: Vec<TrendView> = names.iter().filter_map(|n| trend_view(&series(shown, &kind, n), shown)).collect();
+    let trends: Vec<TrendView> = names
+        .iter()
+        .filter_map(|n| trend_view(&series(shown, &kind, n), shown))
+        .collect();
     let mut trend_note = if bench.history.is_none() {
         String::new()
     } else if shown.is_empty() {
         format!("No run in {HISTORY_FILE} has this kind: no trend.")
     } else if shown.len() < runs.len() {
-        format!("Trend over the last {} of {} runs with this kind.", shown.len(), runs.len())
+        format!(
+            "Trend over the last {} of {} runs with this kind.",
+            shown.len(),
+            runs.len()
+        )
     } else {
         format!("Trend over {} run(s) with this kind.", shown.len())
     };
     if slow > 0 {
-        let _ = write!(trend_note, " {slow} run(s) of a bench-slow-own build (own slowed on purpose) not drawn.");
+        let _ = write!(
+            trend_note,
+            " {slow} run(s) of a bench-slow-own build (own slowed on purpose) not drawn."
+        );
     }
-    KindView { kind, latest, rows, trends, trend_note }
+    KindView {
+        kind,
+        latest,
+        rows,
+        trends,
+        trend_note,
+    }
 }
 
 fn history_text(h: Option<&BenchHistory>) -> String {
     match h {
-        None => format!("No {HISTORY_FILE} beside the results: no trends yet (every `cargo xtask bench` run appends a line)."),
-        Some(h) => format!("{} run(s) in {HISTORY_FILE}; each kind draws its latest {MAX_RUNS} at most.", h.runs.len()),
+        None => format!(
+            "No {HISTORY_FILE} beside the results: no trends yet (every `cargo xtask bench` run appends a line)."
+        ),
+        Some(h) => format!(
+            "{} run(s) in {HISTORY_FILE}; each kind draws its latest {MAX_RUNS} at most.",
+            h.runs.len()
+        ),
     }
 }
 
@@ -373,10 +525,16 @@ fn notes(h: Option<&BenchHistory>) -> Vec<String> {
         notes.push(format!("{HISTORY_FILE} could not be read: {e}"));
     }
     for s in h.skipped.iter().take(NOTES_MAX) {
-        notes.push(format!("{HISTORY_FILE} line {} skipped: {}", s.line, s.reason));
+        notes.push(format!(
+            "{HISTORY_FILE} line {} skipped: {}",
+            s.line, s.reason
+        ));
     }
     if h.skipped.len() > NOTES_MAX {
-        notes.push(format!("… and {} more skipped line(s)", h.skipped.len() - NOTES_MAX));
+        notes.push(format!(
+            "… and {} more skipped line(s)",
+            h.skipped.len() - NOTES_MAX
+        ));
     }
     notes
 }
@@ -391,10 +549,16 @@ pub(crate) fn view(bench: &Benchmarks) -> Option<BenchView> {
         }
     };
     if let Some(b) = &bench.latest {
-        b.entries.iter().for_each(|e| add(kind_key(&e.kind, e.transport.as_deref())));
+        b.entries
+            .iter()
+            .for_each(|e| add(kind_key(&e.kind, e.transport.as_deref())));
     }
     if let Some(h) = &bench.history {
-        h.runs.iter().rev().flat_map(|r| r.pairings.iter()).for_each(|p| add(p.kind.clone()));
+        h.runs
+            .iter()
+            .rev()
+            .flat_map(|r| r.pairings.iter())
+            .for_each(|p| add(p.kind.clone()));
     }
     let notes = notes(bench.history.as_ref());
     if kinds.is_empty() && notes.is_empty() {

@@ -85,7 +85,8 @@ impl<'a> Context<'a> {
         Context {
             results,
             eval: deviations.evaluate(results),
-            previous: previous.map(|p| p.cases.iter().map(|c| (c.id.as_str(), c.verdict)).collect()),
+            previous: previous
+                .map(|p| p.cases.iter().map(|c| (c.id.as_str(), c.verdict)).collect()),
             bench,
             strict: deviations.strict,
         }
@@ -97,7 +98,11 @@ impl<'a> Context<'a> {
 
     /// The previous verdict of case `id`, when it differs from `now`.
     pub fn changed_from(&self, id: &str, now: Verdict) -> Option<Verdict> {
-        self.previous.as_ref()?.get(id).copied().filter(|&v| v != now)
+        self.previous
+            .as_ref()?
+            .get(id)
+            .copied()
+            .filter(|&v| v != now)
     }
 
     /// Whether case `id` did not exist in the previous run.
@@ -106,7 +111,11 @@ impl<'a> Context<'a> {
     }
 
     pub fn cases(&self) -> impl Iterator<Item = (usize, &'a CaseResult, Class)> + '_ {
-        self.results.cases.iter().enumerate().map(|(i, c)| (i, c, self.eval.class(i)))
+        self.results
+            .cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, c, self.eval.class(i)))
     }
 
     /// Counts per family, in order of first appearance.
@@ -117,9 +126,19 @@ impl<'a> Context<'a> {
             if !map.contains_key(&c.family) {
                 order.push(c.family.clone());
             }
-            map.entry(c.family.clone()).or_default().add_case(c, class, self.changed_from(&c.id, c.verdict).is_some());
+            map.entry(c.family.clone()).or_default().add_case(
+                c,
+                class,
+                self.changed_from(&c.id, c.verdict).is_some(),
+            );
         }
-        order.into_iter().map(|f| { let c = map.get(&f).copied().unwrap_or_default(); (f, c) }).collect()
+        order
+            .into_iter()
+            .map(|f| {
+                let c = map.get(&f).copied().unwrap_or_default();
+                (f, c)
+            })
+            .collect()
     }
 
     /// Counts per implementation: every case it took part in, as client or server (once).
@@ -127,9 +146,13 @@ impl<'a> Context<'a> {
         let mut map: BTreeMap<String, Counts> = BTreeMap::new();
         for (_, c, class) in self.cases() {
             let changed = self.changed_from(&c.id, c.verdict).is_some();
-            map.entry(c.client.clone()).or_default().add_case(c, class, changed);
+            map.entry(c.client.clone())
+                .or_default()
+                .add_case(c, class, changed);
             if c.server != c.client {
-                map.entry(c.server.clone()).or_default().add_case(c, class, changed);
+                map.entry(c.server.clone())
+                    .or_default()
+                    .add_case(c, class, changed);
             }
         }
         map.into_iter().collect()
@@ -150,7 +173,10 @@ impl<'a> Context<'a> {
         let mut map: BTreeMap<&str, ImplLevels> = BTreeMap::new();
         for (_, c, class) in self.cases() {
             for name in c.under_test_names() {
-                let entry = map.entry(name).or_insert_with(|| ImplLevels { name: name.to_string(), ..ImplLevels::default() });
+                let entry = map.entry(name).or_insert_with(|| ImplLevels {
+                    name: name.to_string(),
+                    ..ImplLevels::default()
+                });
                 if c.verdict == Verdict::Skip {
                     entry.skipped += 1;
                     continue;
@@ -160,11 +186,20 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 let level = c.breaks();
-                let pos = entry.rows.iter().position(|r| r.level == level).unwrap_or_else(|| {
-                    entry.rows.push(LevelRow { level, ..LevelRow::default() });
-                    entry.rows.len() - 1
-                });
-                let Some(row) = entry.rows.get_mut(pos) else { continue };
+                let pos = entry
+                    .rows
+                    .iter()
+                    .position(|r| r.level == level)
+                    .unwrap_or_else(|| {
+                        entry.rows.push(LevelRow {
+                            level,
+                            ..LevelRow::default()
+                        });
+                        entry.rows.len() - 1
+                    });
+                let Some(row) = entry.rows.get_mut(pos) else {
+                    continue;
+                };
                 row.by_verdict[c.verdict.index()] += 1;
                 row.total += 1;
                 match class {
@@ -178,7 +213,11 @@ impl<'a> Context<'a> {
         let mut out: Vec<ImplLevels> = map.into_values().collect();
         for i in &mut out {
             // MUST first, then SHOULD, MAY, hardening, policy; results without a level last.
-            i.rows.sort_by_key(|r| r.level.and_then(|l| Level::ALL.iter().position(|x| *x == l)).unwrap_or(Level::ALL.len()));
+            i.rows.sort_by_key(|r| {
+                r.level
+                    .and_then(|l| Level::ALL.iter().position(|x| *x == l))
+                    .unwrap_or(Level::ALL.len())
+            });
         }
         out
     }
@@ -200,7 +239,11 @@ pub struct ImplLevels {
 impl ImplLevels {
     /// Non-pass verdicts that break a MUST-level rule.
     pub fn must(&self) -> usize {
-        self.rows.iter().filter(|r| r.level == Some(Level::Must)).map(|r| r.total).sum()
+        self.rows
+            .iter()
+            .filter(|r| r.level == Some(Level::Must))
+            .map(|r| r.total)
+            .sum()
     }
 }
 

@@ -11,10 +11,12 @@ pub fn observed_alert(case: &CaseResult) -> Option<String> {
     let client = case.observed.as_ref();
     let server = case.server_observed.as_ref();
     let sent = |o: Option<&Observed>| {
-        o.filter(|o| o.direction == Some(Direction::Sent)).and_then(|o| o.alert.clone())
+        o.filter(|o| o.direction == Some(Direction::Sent))
+            .and_then(|o| o.alert.clone())
     };
     let received = |o: Option<&Observed>| {
-        o.filter(|o| o.direction == Some(Direction::Received)).and_then(|o| o.alert.clone())
+        o.filter(|o| o.direction == Some(Direction::Received))
+            .and_then(|o| o.alert.clone())
     };
     let by_server = || sent(server).or_else(|| received(client));
     let by_client = || sent(client).or_else(|| received(server));
@@ -23,7 +25,9 @@ pub fn observed_alert(case: &CaseResult) -> Option<String> {
         UnderTest::Client => by_client(),
         UnderTest::Both => by_server().or_else(by_client),
     };
-    found.or_else(|| client.and_then(|o| o.alert.clone())).or_else(|| server.and_then(|o| o.alert.clone()))
+    found
+        .or_else(|| client.and_then(|o| o.alert.clone()))
+        .or_else(|| server.and_then(|o| o.alert.clone()))
 }
 
 /// `connected (version=TLS1.3, group=x25519)` or `rejected with illegal_parameter`.
@@ -33,7 +37,8 @@ pub fn expected(e: &Expected) -> String {
             if e.checks.is_empty() {
                 "connected".into()
             } else {
-                let checks: Vec<String> = e.checks.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let checks: Vec<String> =
+                    e.checks.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 format!("connected ({})", checks.join(", "))
             }
         }
@@ -82,7 +87,11 @@ pub fn observed(o: &Observed) -> String {
         let _ = write!(s, ", step {step}");
     }
     if let Some(n) = o.app_data_len {
-        let _ = write!(s, ", read {n} byte{} of application data", if n == 1 { "" } else { "s" });
+        let _ = write!(
+            s,
+            ", read {n} byte{} of application data",
+            if n == 1 { "" } else { "s" }
+        );
     }
     if let Some(e) = &o.error {
         let _ = write!(s, ": {e}");

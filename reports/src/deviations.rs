@@ -142,7 +142,11 @@ impl KnownDeviations {
 
     /// Reads the file when it exists; no file means no deviations.
     pub fn load_or_default(path: &Path) -> Result<Self, ReportError> {
-        if path.exists() { Self::load(path) } else { Ok(Self::none()) }
+        if path.exists() {
+            Self::load(path)
+        } else {
+            Ok(Self::none())
+        }
     }
 
     /// Parses the text of a file; `path` is only used in messages.
@@ -164,10 +168,16 @@ impl KnownDeviations {
         }
         let mut entries = Vec::new();
         let Some(list) = table.get("deviation") else {
-            return Ok(Self { path: Some(path.to_path_buf()), entries, strict: false });
+            return Ok(Self {
+                path: Some(path.to_path_buf()),
+                entries,
+                strict: false,
+            });
         };
         let Some(list) = list.as_array() else {
-            return Err(top_err("`deviation` must be an array of tables ([[deviation]])".into()));
+            return Err(top_err(
+                "`deviation` must be an array of tables ([[deviation]])".into(),
+            ));
         };
         for (index, item) in list.iter().enumerate() {
             let Some(t) = item.as_table() else {
@@ -192,13 +202,24 @@ impl KnownDeviations {
                         .ok_or_else(|| field_err(path, index, field, "must be a string")),
                 }
             };
-            let case = string("case")?
-                .ok_or_else(|| field_err(path, index, "case", "missing (a case id or a pattern with `*`)"))?;
+            let case = string("case")?.ok_or_else(|| {
+                field_err(
+                    path,
+                    index,
+                    "case",
+                    "missing (a case id or a pattern with `*`)",
+                )
+            })?;
             if case.trim().is_empty() {
                 return Err(field_err(path, index, "case", "must not be empty"));
             }
             let verdict_s = string("verdict")?.ok_or_else(|| {
-                field_err(path, index, "verdict", format!("missing ({})", Verdict::ALL.map(Verdict::as_str).join(", ")))
+                field_err(
+                    path,
+                    index,
+                    "verdict",
+                    format!("missing ({})", Verdict::ALL.map(Verdict::as_str).join(", ")),
+                )
             })?;
             let verdict = parse_verdict(&verdict_s).ok_or_else(|| {
                 field_err(
@@ -210,20 +231,44 @@ impl KnownDeviations {
             })?;
             let alert = string("alert")?;
             if alert.is_some() && verdict != Verdict::AlertMismatch {
-                return Err(field_err(path, index, "alert", "only allowed with verdict = \"alert_mismatch\""));
+                return Err(field_err(
+                    path,
+                    index,
+                    "alert",
+                    "only allowed with verdict = \"alert_mismatch\"",
+                ));
             }
             if alert.as_deref().is_some_and(|a| a.trim().is_empty()) {
                 return Err(field_err(path, index, "alert", "must not be empty"));
             }
             let reason = string("reason")?.ok_or_else(|| {
-                field_err(path, index, "reason", "missing: say why this deviation is accepted")
+                field_err(
+                    path,
+                    index,
+                    "reason",
+                    "missing: say why this deviation is accepted",
+                )
             })?;
             if reason.trim().is_empty() {
-                return Err(field_err(path, index, "reason", "must not be empty: say why this deviation is accepted"));
+                return Err(field_err(
+                    path,
+                    index,
+                    "reason",
+                    "must not be empty: say why this deviation is accepted",
+                ));
             }
-            entries.push(Deviation { case, verdict, alert, reason });
+            entries.push(Deviation {
+                case,
+                verdict,
+                alert,
+                reason,
+            });
         }
-        Ok(Self { path: Some(path.to_path_buf()), entries, strict: false })
+        Ok(Self {
+            path: Some(path.to_path_buf()),
+            entries,
+            strict: false,
+        })
     }
 
     /// The same deviations, gating every level (`--strict`) or only MUST (the default).
@@ -245,7 +290,10 @@ impl KnownDeviations {
 
     /// The first entry that applies to `id`.
     pub fn lookup(&self, id: &str) -> Option<(usize, &Deviation)> {
-        self.entries.iter().enumerate().find(|(_, d)| glob::matches(&d.case, id))
+        self.entries
+            .iter()
+            .enumerate()
+            .find(|(_, d)| glob::matches(&d.case, id))
     }
 
     fn file(&self) -> String {
@@ -263,7 +311,10 @@ impl KnownDeviations {
         for case in &results.cases {
             let (class, note) = self.classify(case);
             if let Class::Stale { entry } = class {
-                stale.entry(entry).or_default().push((case.id.clone(), case.verdict));
+                stale
+                    .entry(entry)
+                    .or_default()
+                    .push((case.id.clone(), case.verdict));
             }
             classes.push(class);
             notes.push(note);
@@ -273,7 +324,11 @@ impl KnownDeviations {
             stale: stale
                 .into_iter()
                 .filter_map(|(index, cases)| {
-                    self.entries.get(index).map(|e| StaleEntry { index, entry: e.clone(), cases })
+                    self.entries.get(index).map(|e| StaleEntry {
+                        index,
+                        entry: e.clone(),
+                        cases,
+                    })
                 })
                 .collect(),
             file: self.file(),
@@ -291,12 +346,25 @@ impl KnownDeviations {
             None => match case.verdict {
                 Verdict::Pass => (Class::ExpectedPass, None),
                 Verdict::Skip if has_reason => (Class::ExpectedSkip, None),
-                Verdict::Skip => (Class::Unexpected { entry: None }, Some("skip without a reason".into())),
+                Verdict::Skip => (
+                    Class::Unexpected { entry: None },
+                    Some("skip without a reason".into()),
+                ),
                 v if !self.gates(case) => (
                     Class::Reported { entry: None },
-                    Some(format!("{v} at {} level: reported, not gated (--strict gates it)", level_name(case))),
+                    Some(format!(
+                        "{v} at {} level: reported, not gated (--strict gates it)",
+                        level_name(case)
+                    )),
                 ),
-                v => (Class::Unexpected { entry: None }, Some(format!("new {v}{}, not listed in {}", at_level(case), self.file()))),
+                v => (
+                    Class::Unexpected { entry: None },
+                    Some(format!(
+                        "new {v}{}, not listed in {}",
+                        at_level(case),
+                        self.file()
+                    )),
+                ),
             },
             Some((i, d)) => {
                 let alert_ok = match (&d.alert, &observed_alert) {
@@ -336,7 +404,15 @@ impl KnownDeviations {
                         } else {
                             Class::Reported { entry: Some(i) }
                         };
-                        (class, Some(format!("{now}{}, but {} #{} lists {listed}", at_level(case), self.file(), i + 1)))
+                        (
+                            class,
+                            Some(format!(
+                                "{now}{}, but {} #{} lists {listed}",
+                                at_level(case),
+                                self.file(),
+                                i + 1
+                            )),
+                        )
                     }
                 }
             }
@@ -361,16 +437,25 @@ impl Evaluation {
     }
 
     pub fn unexpected_count(&self) -> usize {
-        self.classes.iter().filter(|c| matches!(c, Class::Unexpected { .. })).count()
+        self.classes
+            .iter()
+            .filter(|c| matches!(c, Class::Unexpected { .. }))
+            .count()
     }
 
     /// Non-pass verdicts below the gate: reported, not failing the run.
     pub fn reported_count(&self) -> usize {
-        self.classes.iter().filter(|c| matches!(c, Class::Reported { .. })).count()
+        self.classes
+            .iter()
+            .filter(|c| matches!(c, Class::Reported { .. }))
+            .count()
     }
 
     pub fn known_count(&self) -> usize {
-        self.classes.iter().filter(|c| matches!(c, Class::KnownDeviation { .. })).count()
+        self.classes
+            .iter()
+            .filter(|c| matches!(c, Class::KnownDeviation { .. }))
+            .count()
     }
 
     /// The class of case `i` (in `Results::cases` order).
@@ -387,7 +472,9 @@ impl Evaluation {
     pub fn entry(&self, i: usize) -> Option<&Deviation> {
         match self.class(i) {
             Class::KnownDeviation { entry } | Class::Stale { entry } => self.entries.get(entry),
-            Class::Unexpected { entry: Some(entry) } | Class::Reported { entry: Some(entry) } => self.entries.get(entry),
+            Class::Unexpected { entry: Some(entry) } | Class::Reported { entry: Some(entry) } => {
+                self.entries.get(entry)
+            }
             _ => None,
         }
     }
@@ -399,7 +486,10 @@ impl Evaluation {
             if let Class::Unexpected { .. } = class {
                 let id = self.ids.get(i).map(String::as_str).unwrap_or("?");
                 let v = self.verdicts.get(i).map(|v| v.as_str()).unwrap_or("?");
-                out.push(format!("unexpected {v:<14} {id}: {}", self.note(i).unwrap_or("")));
+                out.push(format!(
+                    "unexpected {v:<14} {id}: {}",
+                    self.note(i).unwrap_or("")
+                ));
             }
         }
         for s in &self.stale {

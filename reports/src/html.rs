@@ -16,7 +16,7 @@ use crate::context::{Context, Counts, ImplLevels, NON_PASS};
 use crate::deviations::Class;
 use crate::error::ReportError;
 use crate::ladder;
-use crate::results::{Expected, Level, Observed, Verdict, SCHEMA_VERSION};
+use crate::results::{Expected, Level, Observed, SCHEMA_VERSION, Verdict};
 
 const CSS: &str = include_str!("../templates/report.css");
 const JS: &str = include_str!("../templates/report.js");
@@ -118,7 +118,6 @@ struct LevelView {
     known: usize,
 }
 
-
 struct Attention {
     id: String,
     href: String,
@@ -176,8 +175,18 @@ struct IndexPage {
 /// `[id, family, scenario, client, server, verdict, class, prev, reason, breaks]`, where
 /// `breaks` is the level a non-pass verdict breaks (`MUST`, ...; empty for pass, skip and
 /// results without levels).
-type IndexRow<'a> =
-    (&'a str, &'a str, &'a str, &'a str, &'a str, &'static str, &'static str, &'static str, &'a str, &'static str);
+type IndexRow<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'a str,
+    &'static str,
+);
 
 #[derive(Serialize)]
 struct CaseData<'a> {
@@ -240,7 +249,6 @@ struct CaseData<'a> {
     proxy: bool,
 }
 
-
 fn count_row(name: String, c: &Counts) -> CountRow {
     CountRow {
         name,
@@ -292,12 +300,18 @@ fn cell_of(ctx: &Context<'_>, idx: &[usize], client: &str, server: &str, scenari
     let mut c = Counts::default();
     for &i in idx {
         if let Some(case) = ctx.results.cases.get(i) {
-            c.add_case(case, ctx.eval.class(i), ctx.changed_from(&case.id, case.verdict).is_some());
+            c.add_case(
+                case,
+                ctx.eval.class(i),
+                ctx.changed_from(&case.id, case.verdict).is_some(),
+            );
         }
     }
     let mut unexpected = [0usize; Verdict::ALL.len()];
     for &i in idx {
-        if let (Some(case), Class::Unexpected { .. }) = (ctx.results.cases.get(i), ctx.eval.class(i)) {
+        if let (Some(case), Class::Unexpected { .. }) =
+            (ctx.results.cases.get(i), ctx.eval.class(i))
+        {
             unexpected[crate::context::verdict_index(case.verdict)] += 1;
         }
     }
@@ -355,14 +369,22 @@ fn cell_of(ctx: &Context<'_>, idx: &[usize], client: &str, server: &str, scenari
         title.push_str(&format!("; {} unexpected", c.unexpected));
     }
     if c.reported > 0 {
-        title.push_str(&format!("; {} reported, not gated (below MUST)", c.reported));
+        title.push_str(&format!(
+            "; {} reported, not gated (below MUST)",
+            c.reported
+        ));
     }
     if c.changed > 0 {
         title.push_str(&format!("; {} changed since the previous run", c.changed));
     }
     // A cell with one case opens it directly; otherwise the script filters the case list.
     let href = match idx {
-        [one] => ctx.results.cases.get(*one).map(|c| case_href(&c.id)).unwrap_or_default(),
+        [one] => ctx
+            .results
+            .cases
+            .get(*one)
+            .map(|c| case_href(&c.id))
+            .unwrap_or_default(),
         _ => "#cases".to_string(),
     };
     Cell {
@@ -394,7 +416,9 @@ fn families(ctx: &Context<'_>) -> Vec<Family> {
             let mut scenarios: Vec<String> = Vec::new();
             let mut cells: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
             for &i in &idx {
-                let Some(c) = ctx.results.cases.get(i) else { continue };
+                let Some(c) = ctx.results.cases.get(i) else {
+                    continue;
+                };
                 let p = (c.client.clone(), c.server.clone());
                 if !pairings.contains(&p) {
                     pairings.push(p);
@@ -402,25 +426,38 @@ fn families(ctx: &Context<'_>) -> Vec<Family> {
                 if !scenarios.contains(&c.scenario) {
                     scenarios.push(c.scenario.clone());
                 }
-                cells.entry((&c.scenario, &c.client, &c.server)).or_default().push(i);
+                cells
+                    .entry((&c.scenario, &c.client, &c.server))
+                    .or_default()
+                    .push(i);
             }
             let mut rfcs: HashMap<&str, &str> = HashMap::new();
             for &i in &idx {
                 if let Some(c) = ctx.results.cases.get(i)
-                    && let Some(r) = &c.rfc {
-                        rfcs.entry(&c.scenario).or_insert(r);
-                    }
+                    && let Some(r) = &c.rfc
+                {
+                    rfcs.entry(&c.scenario).or_insert(r);
+                }
             }
             let rows = scenarios
                 .iter()
                 .map(|sc| MatrixRow {
                     scenario: sc.clone(),
-                    short: sc.split_once("::").map(|(_, s)| s.to_string()).unwrap_or_else(|| sc.clone()),
-                    rfc: rfcs.get(sc.as_str()).map(|s| s.to_string()).unwrap_or_default(),
+                    short: sc
+                        .split_once("::")
+                        .map(|(_, s)| s.to_string())
+                        .unwrap_or_else(|| sc.clone()),
+                    rfc: rfcs
+                        .get(sc.as_str())
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
                     cells: pairings
                         .iter()
                         .map(|(cl, sv)| {
-                            let list = cells.get(&(sc.as_str(), cl.as_str(), sv.as_str())).cloned().unwrap_or_default();
+                            let list = cells
+                                .get(&(sc.as_str(), cl.as_str(), sv.as_str()))
+                                .cloned()
+                                .unwrap_or_default();
                             cell_of(ctx, &list, cl, sv, sc)
                         })
                         .collect(),
@@ -429,7 +466,10 @@ fn families(ctx: &Context<'_>) -> Vec<Family> {
             Family {
                 name: fam,
                 total: idx.len(),
-                pairings: pairings.into_iter().map(|(client, server)| Pairing { client, server }).collect(),
+                pairings: pairings
+                    .into_iter()
+                    .map(|(client, server)| Pairing { client, server })
+                    .collect(),
                 rows,
             }
         })
@@ -442,7 +482,10 @@ fn json_island<T: Serialize>(value: &T) -> Result<String, ReportError> {
         message: e.to_string(),
     })?;
     // `<` cannot start `</script` or `<!--` then; U+2028/9 are escaped for old parsers.
-    Ok(json.replace('<', "\\u003c").replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029"))
+    Ok(json
+        .replace('<', "\\u003c")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029"))
 }
 
 /// Renders `index.html`.
@@ -474,7 +517,9 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
             verdict_level: c.breaks().map(Level::as_str),
             scenario_note: c.note.as_deref().filter(|n| !n.trim().is_empty()),
             note: ctx.eval.note(i),
-            deviation: entry.filter(|_| matches!(class, Class::KnownDeviation { .. })).map(|d| d.reason.as_str()),
+            deviation: entry
+                .filter(|_| matches!(class, Class::KnownDeviation { .. }))
+                .map(|d| d.reason.as_str()),
             deviation_pattern: entry.map(|d| d.case.as_str()),
             prev: prev.map(Verdict::as_str),
             new_case: ctx.is_new(&c.id),
@@ -489,7 +534,10 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
             keylog: safe_link(keylog),
             replayable: c.replayable,
             unseeded: &c.unseeded,
-            ladder: steps.into_iter().map(|s| (s.conn, s.from, s.to, s.text)).collect(),
+            ladder: steps
+                .into_iter()
+                .map(|s| (s.conn, s.from, s.to, s.text))
+                .collect(),
             proxy,
         });
         if class.is_bad() {
@@ -499,7 +547,11 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
                     id: c.id.clone(),
                     href: case_href(&c.id),
                     verdict: c.verdict.as_str(),
-                    note: c.reason.clone().or_else(|| ctx.eval.note(i).map(str::to_string)).unwrap_or_default(),
+                    note: c
+                        .reason
+                        .clone()
+                        .or_else(|| ctx.eval.note(i).map(str::to_string))
+                        .unwrap_or_default(),
                 });
             }
         }
@@ -535,9 +587,16 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         parts.join(", ")
     };
     let by_level = ctx.by_level();
-    let levels_clean: Vec<(String, usize)> =
-        by_level.iter().filter(|i| i.rows.is_empty()).map(|i| (i.name.clone(), i.judged)).collect();
-    let levels: Vec<LevelImpl> = by_level.iter().filter(|i| !i.rows.is_empty()).map(level_impl).collect();
+    let levels_clean: Vec<(String, usize)> = by_level
+        .iter()
+        .filter(|i| i.rows.is_empty())
+        .map(|i| (i.name.clone(), i.judged))
+        .collect();
+    let levels: Vec<LevelImpl> = by_level
+        .iter()
+        .filter(|i| !i.rows.is_empty())
+        .map(level_impl)
+        .collect();
     let mut impl_names: Vec<String> = Vec::new();
     for c in &r.cases {
         for p in [&c.client, &c.server] {
@@ -554,16 +613,32 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         index: json_island(&index)?,
         data: json_island(&data)?,
         ok: ctx.eval.ok(),
-        status_short: if ctx.eval.ok() { "ok".into() } else { status.clone() },
+        status_short: if ctx.eval.ok() {
+            "ok".into()
+        } else {
+            status.clone()
+        },
         status,
         total: totals.total,
         run_git: r.run.git.clone(),
         run_started: r.run.started.clone(),
         run_seed: r.run.seed,
         run_shard: r.run.shard.clone(),
-        run_duration: r.run.duration_ms.filter(|d| d.is_finite()).map(|d| format!("{:.1} s", d / 1000.0)),
-        peers: r.run.peers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        verdict_chips: Verdict::ALL.iter().map(|v| (v.as_str(), css_verdict(*v), totals.get(*v))).collect(),
+        run_duration: r
+            .run
+            .duration_ms
+            .filter(|d| d.is_finite())
+            .map(|d| format!("{:.1} s", d / 1000.0)),
+        peers: r
+            .run
+            .peers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        verdict_chips: Verdict::ALL
+            .iter()
+            .map(|v| (v.as_str(), css_verdict(*v), totals.get(*v)))
+            .collect(),
         family_names: fams.iter().map(|f| f.name.clone()).collect(),
         impl_names,
         has_previous: ctx.has_previous(),
@@ -579,7 +654,12 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
                 pattern: s.entry.case.clone(),
                 verdict: s.entry.verdict.as_str(),
                 detail: {
-                    let mut d: Vec<String> = s.cases.iter().take(5).map(|(id, v)| format!("{id} is now {v}")).collect();
+                    let mut d: Vec<String> = s
+                        .cases
+                        .iter()
+                        .take(5)
+                        .map(|(id, v)| format!("{id} is now {v}"))
+                        .collect();
                     if s.cases.len() > 5 {
                         d.push(format!("and {} more", s.cases.len() - 5));
                     }
@@ -588,8 +668,14 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
             })
             .collect(),
         deviations_file: ctx.eval.file.clone(),
-        verdict_cols: Verdict::ALL.iter().map(|v| v.as_str().replace('_', " ")).collect(),
-        level_cols: NON_PASS.iter().map(|v| v.as_str().replace('_', " ")).collect(),
+        verdict_cols: Verdict::ALL
+            .iter()
+            .map(|v| v.as_str().replace('_', " "))
+            .collect(),
+        level_cols: NON_PASS
+            .iter()
+            .map(|v| v.as_str().replace('_', " "))
+            .collect(),
         levels,
         levels_clean,
         reported,
@@ -598,10 +684,18 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         schema_note: if r.schema_version == SCHEMA_VERSION {
             String::new()
         } else {
-            format!(", read as version {SCHEMA_VERSION}: its cases have no levels, every non-pass verdict is gated")
+            format!(
+                ", read as version {SCHEMA_VERSION}: its cases have no levels, every non-pass verdict is gated"
+            )
         },
         count_tables: vec![
-            ("implementation", ctx.per_implementation().into_iter().map(|(n, c)| count_row(n, &c)).collect()),
+            (
+                "implementation",
+                ctx.per_implementation()
+                    .into_iter()
+                    .map(|(n, c)| count_row(n, &c))
+                    .collect(),
+            ),
             (
                 "family",
                 ctx.per_family()
@@ -614,7 +708,10 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         families: fams,
         bench: ctx.bench.as_ref().and_then(bench_view::view),
     };
-    page.render().map_err(|e| ReportError::Render { what: "index.html", message: e.to_string() })
+    page.render().map_err(|e| ReportError::Render {
+        what: "index.html",
+        message: e.to_string(),
+    })
 }
 
 fn css_verdict(v: Verdict) -> &'static str {

@@ -12,8 +12,8 @@
 use std::fmt::Write as _;
 
 use crate::context::Context;
-use crate::deviations::Class;
 use crate::describe;
+use crate::deviations::Class;
 use crate::results::{CaseResult, Level, Verdict};
 
 /// Escapes text for XML 1.0 content and attribute values; drops characters XML cannot hold.
@@ -38,20 +38,29 @@ pub fn xml_escape(s: &str) -> String {
 
 /// Seconds with millisecond precision, in the `SUREFIRE_TIME` form (`1.234`).
 fn secs(ms: f64) -> String {
-    if ms.is_finite() && ms >= 0.0 { format!("{:.3}", ms / 1000.0) } else { "0.000".into() }
+    if ms.is_finite() && ms >= 0.0 {
+        format!("{:.3}", ms / 1000.0)
+    } else {
+        "0.000".into()
+    }
 }
 
 /// `2026-11-26T21:40:00Z` -> `2026-11-26T21:40:00` (Ant's schema wants no zone).
 fn timestamp(started: &str) -> String {
     let t = started.trim_end_matches('Z');
     let t = t.split('.').next().unwrap_or(t);
-    let ok = t.len() == 19 && t.chars().enumerate().all(|(i, c)| match i {
-        4 | 7 => c == '-',
-        10 => c == 'T',
-        13 | 16 => c == ':',
-        _ => c.is_ascii_digit(),
-    });
-    if ok { t.to_string() } else { "1970-01-01T00:00:00".into() }
+    let ok = t.len() == 19
+        && t.chars().enumerate().all(|(i, c)| match i {
+            4 | 7 => c == '-',
+            10 => c == 'T',
+            13 | 16 => c == ':',
+            _ => c.is_ascii_digit(),
+        });
+    if ok {
+        t.to_string()
+    } else {
+        "1970-01-01T00:00:00".into()
+    }
 }
 
 fn case_xml(out: &mut String, ctx: &Context<'_>, i: usize, c: &CaseResult, class: Class) {
@@ -89,13 +98,24 @@ fn case_xml(out: &mut String, ctx: &Context<'_>, i: usize, c: &CaseResult, class
     match class {
         Class::Unexpected { .. } => {
             let note = ctx.eval.note(i).unwrap_or("");
-            let level = c.breaks().map(|l| format!(" at {l} level")).unwrap_or_default();
+            let level = c
+                .breaks()
+                .map(|l| format!(" at {l} level"))
+                .unwrap_or_default();
             let message = format!(
                 "{}{level}: {evo}{}",
                 c.verdict,
-                if reason.is_empty() { String::new() } else { format!(" ({reason})") }
+                if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({reason})")
+                }
             );
-            let tag = if matches!(c.verdict, Verdict::Error | Verdict::Crash) { "error" } else { "failure" };
+            let tag = if matches!(c.verdict, Verdict::Error | Verdict::Crash) {
+                "error"
+            } else {
+                "failure"
+            };
             let _ = writeln!(
                 out,
                 "      <{tag} message=\"{}\" type=\"{}\">{}{}</{tag}>",
@@ -126,7 +146,11 @@ fn case_xml(out: &mut String, ctx: &Context<'_>, i: usize, c: &CaseResult, class
     }
     if let Class::Reported { .. } = class {
         let level = c.breaks().map_or("unknown", Level::as_str);
-        let _ = writeln!(sysout, "reported: {} at {level} level (not gated; --strict gates it)", c.verdict);
+        let _ = writeln!(
+            sysout,
+            "reported: {} at {level} level (not gated; --strict gates it)",
+            c.verdict
+        );
         // A listed deviation with another verdict says so.
         if let (Some(_), Some(note)) = (ctx.eval.entry(i), ctx.eval.note(i)) {
             let _ = writeln!(sysout, "{note}");
@@ -134,7 +158,11 @@ fn case_xml(out: &mut String, ctx: &Context<'_>, i: usize, c: &CaseResult, class
         let _ = writeln!(sysout, "{body}");
     }
     if let Some(p) = ctx.changed_from(&c.id, c.verdict) {
-        let _ = writeln!(sysout, "verdict changed since the previous run: {p} -> {}", c.verdict);
+        let _ = writeln!(
+            sysout,
+            "verdict changed since the previous run: {p} -> {}",
+            c.verdict
+        );
     }
     if !c.transcript.is_empty() {
         sysout.push_str("transcript:\n");
@@ -143,7 +171,11 @@ fn case_xml(out: &mut String, ctx: &Context<'_>, i: usize, c: &CaseResult, class
         }
     }
     if !sysout.is_empty() {
-        let _ = writeln!(out, "      <system-out>{}</system-out>", xml_escape(&sysout));
+        let _ = writeln!(
+            out,
+            "      <system-out>{}</system-out>",
+            xml_escape(&sysout)
+        );
     }
     out.push_str("    </testcase>\n");
 }
@@ -161,9 +193,16 @@ pub fn render(ctx: &Context<'_>) -> String {
         let (mut tests, mut failures, mut errors, mut skipped, mut ms) = (0, 0, 0, 0, 0.0f64);
         for (_, c, class) in cs {
             tests += 1;
-            ms += c.duration_ms.filter(|d| d.is_finite() && *d >= 0.0).unwrap_or(0.0);
+            ms += c
+                .duration_ms
+                .filter(|d| d.is_finite() && *d >= 0.0)
+                .unwrap_or(0.0);
             match class {
-                Class::Unexpected { .. } if matches!(c.verdict, Verdict::Error | Verdict::Crash) => errors += 1,
+                Class::Unexpected { .. }
+                    if matches!(c.verdict, Verdict::Error | Verdict::Crash) =>
+                {
+                    errors += 1
+                }
                 Class::Unexpected { .. } | Class::Stale { .. } => failures += 1,
                 Class::ExpectedSkip => skipped += 1,
                 _ => {}
@@ -201,7 +240,12 @@ pub fn render(ctx: &Context<'_>) -> String {
             props.push((format!("peer.{k}"), v.clone()));
         }
         for (k, v) in props {
-            let _ = writeln!(out, "      <property name=\"{}\" value=\"{}\"/>", xml_escape(&k), xml_escape(&v));
+            let _ = writeln!(
+                out,
+                "      <property name=\"{}\" value=\"{}\"/>",
+                xml_escape(&k),
+                xml_escape(&v)
+            );
         }
         out.push_str("    </properties>\n");
         for (i, c, class) in ctx.cases().filter(|(_, c, _)| c.family == *fam) {

@@ -41,7 +41,10 @@ pub struct Step {
 /// Parses one line on its own (no prefix: connection 1); never fails.
 pub fn parse_line(line: &str) -> Step {
     let (conn, step) = parse_prefixed(line);
-    Step { conn: conn.unwrap_or(1), ..step }
+    Step {
+        conn: conn.unwrap_or(1),
+        ..step
+    }
 }
 
 fn parse_prefixed(line: &str) -> (Option<u32>, Step) {
@@ -49,20 +52,38 @@ fn parse_prefixed(line: &str) -> (Option<u32>, Step) {
     let mut conn = None;
     if let Some(after) = rest.strip_prefix('[')
         && let Some((n, tail)) = after.split_once(']')
-            && let Ok(n) = n.trim().parse::<u32>() {
-                conn = Some(n);
-                rest = tail.trim_start();
-            }
+        && let Ok(n) = n.trim().parse::<u32>()
+    {
+        conn = Some(n);
+        rest = tail.trim_start();
+    }
     let (head, text) = match rest.split_once(char::is_whitespace) {
         Some((h, t)) => (h, t.trim()),
         None => (rest, ""),
     };
     if let Some((a, b)) = head.split_once("->")
         && let (Some(from), Some(to)) = (Lane::parse(a), Lane::parse(b))
-            && from != to {
-                return (conn, Step { conn: 0, from: Some(from), to: Some(to), text: text.to_string() });
-            }
-    (conn, Step { conn: 0, from: None, to: None, text: rest.to_string() })
+        && from != to
+    {
+        return (
+            conn,
+            Step {
+                conn: 0,
+                from: Some(from),
+                to: Some(to),
+                text: text.to_string(),
+            },
+        );
+    }
+    (
+        conn,
+        Step {
+            conn: 0,
+            from: None,
+            to: None,
+            text: rest.to_string(),
+        },
+    )
 }
 
 /// Parses a whole transcript.
@@ -73,14 +94,19 @@ pub fn parse(lines: &[String]) -> Vec<Step> {
         .map(|l| {
             let (conn, step) = parse_prefixed(l);
             current = conn.unwrap_or(current);
-            Step { conn: current, ..step }
+            Step {
+                conn: current,
+                ..step
+            }
         })
         .collect()
 }
 
 /// Whether any step involves the proxy (then the ladder has three lanes).
 pub fn has_proxy(steps: &[Step]) -> bool {
-    steps.iter().any(|s| s.from == Some(Lane::P) || s.to == Some(Lane::P))
+    steps
+        .iter()
+        .any(|s| s.from == Some(Lane::P) || s.to == Some(Lane::P))
 }
 
 #[cfg(test)]
@@ -90,20 +116,37 @@ mod tests {
     #[test]
     fn lines() {
         let s = parse_line("C->S ClientHello versions=[TLS1.3]");
-        assert_eq!((s.conn, s.from, s.to, s.text.as_str()), (1, Some(Lane::C), Some(Lane::S), "ClientHello versions=[TLS1.3]"));
+        assert_eq!(
+            (s.conn, s.from, s.to, s.text.as_str()),
+            (
+                1,
+                Some(Lane::C),
+                Some(Lane::S),
+                "ClientHello versions=[TLS1.3]"
+            )
+        );
         let s = parse_line("[2] S->C Alert fatal decode_error");
-        assert_eq!((s.conn, s.from, s.to, s.text.as_str()), (2, Some(Lane::S), Some(Lane::C), "Alert fatal decode_error"));
+        assert_eq!(
+            (s.conn, s.from, s.to, s.text.as_str()),
+            (2, Some(Lane::S), Some(Lane::C), "Alert fatal decode_error")
+        );
         let s = parse_line("P->S ClientHello (mutated)");
         assert_eq!((s.from, s.to), (Some(Lane::P), Some(Lane::S)));
         assert!(has_proxy(&[s]));
         let s = parse_line("tcp connect 127.0.0.1:4433");
-        assert_eq!((s.from, s.to, s.text.as_str()), (None, None, "tcp connect 127.0.0.1:4433"));
+        assert_eq!(
+            (s.from, s.to, s.text.as_str()),
+            (None, None, "tcp connect 127.0.0.1:4433")
+        );
         let s = parse_line("[x] C->S y");
         assert_eq!(s.from, None);
         let s = parse_line("");
         assert_eq!(s.text, "");
         assert!(!has_proxy(&parse(&["C->S a".into(), "S->C b".into()])));
         let steps = parse(&["[2] C->S a".into(), "closed".into(), "[3] S->C b".into()]);
-        assert_eq!(steps.iter().map(|s| s.conn).collect::<Vec<_>>(), vec![2, 2, 3]);
+        assert_eq!(
+            steps.iter().map(|s| s.conn).collect::<Vec<_>>(),
+            vec![2, 2, 3]
+        );
     }
 }

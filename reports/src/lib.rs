@@ -36,15 +36,15 @@ pub mod results;
 
 use std::path::{Path, PathBuf};
 
-pub use bench::{BenchEntry, BenchResults, Benchmarks, BENCH_SCHEMA};
+pub use bench::{BENCH_SCHEMA, BenchEntry, BenchResults, Benchmarks};
 pub use bench_history::BenchHistory;
 pub use deviations::{Class, Deviation, Evaluation, KnownDeviations, StaleEntry};
 pub use error::ReportError;
 pub use html::html_escape;
 pub use merge::merge;
 pub use results::{
-    AlertFrom, Binds, CaseResult, Direction, Expected, ExpectedResult, Level, Observed, ObservedResult,
-    Results, RunInfo, UnderTest, Verdict, SCHEMA_VERSION,
+    AlertFrom, Binds, CaseResult, Direction, Expected, ExpectedResult, Level, Observed,
+    ObservedResult, Results, RunInfo, SCHEMA_VERSION, UnderTest, Verdict,
 };
 
 use context::Context;

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::context::{Context, Counts, NON_PASS};
-use crate::deviations::Class;
 use crate::describe;
+use crate::deviations::Class;
 use crate::results::{CaseResult, Level, Verdict};
 
 /// How many cases each list shows before "and N more".
@@ -17,7 +17,10 @@ pub fn md_text(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     for (i, &ch) in chars.iter().enumerate() {
         // `_` inside a word cannot start or end emphasis: leave it readable.
-        let intraword = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphanumeric());
+        let intraword = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_alphanumeric())
+        };
         if ch == '_' && intraword(i.checked_sub(1)) && intraword(Some(i + 1)) {
             out.push('_');
             continue;
@@ -127,7 +130,11 @@ fn by_level(out: &mut String, ctx: &Context<'_>) {
                         }
                     }
                 }
-                let _ = writeln!(out, " {} | {} | {} | {} |", r.total, r.gated, r.reported, r.known);
+                let _ = writeln!(
+                    out,
+                    " {} | {} | {} | {} |",
+                    r.total, r.gated, r.reported, r.known
+                );
             }
         }
     }
@@ -166,7 +173,12 @@ pub fn render(ctx: &Context<'_>) -> String {
         format!("❌ {}", parts.join(", "))
     };
     let _ = writeln!(out, "## TLS conformance: {status}\n");
-    let peers: Vec<String> = r.run.peers.iter().map(|(k, v)| format!("{} {}", md_code(k), md_text(v))).collect();
+    let peers: Vec<String> = r
+        .run
+        .peers
+        .iter()
+        .map(|(k, v)| format!("{} {}", md_code(k), md_text(v)))
+        .collect();
     let _ = writeln!(
         out,
         "{} cases · commit {} · seed {} · started {}{}  ",
@@ -174,17 +186,36 @@ pub fn render(ctx: &Context<'_>) -> String {
         md_code(&r.run.git),
         r.run.seed,
         md_text(&r.run.started),
-        r.run.shard.as_deref().map(|s| format!(" · shard {}", md_text(s))).unwrap_or_default()
+        r.run
+            .shard
+            .as_deref()
+            .map(|s| format!(" · shard {}", md_text(s)))
+            .unwrap_or_default()
     );
-    let _ = writeln!(out, "peers: {}  ", if peers.is_empty() { "none".into() } else { peers.join(" · ") });
+    let _ = writeln!(
+        out,
+        "peers: {}  ",
+        if peers.is_empty() {
+            "none".into()
+        } else {
+            peers.join(" · ")
+        }
+    );
     if ctx.strict {
         out.push_str("gate: `--strict`, every non-pass verdict at every level needs an entry in the known deviations\n\n");
     } else {
-        let unlevelled = r.cases.iter().any(|c| c.breaks().is_none() && !matches!(c.verdict, Verdict::Pass | Verdict::Skip));
+        let unlevelled = r
+            .cases
+            .iter()
+            .any(|c| c.breaks().is_none() && !matches!(c.verdict, Verdict::Pass | Verdict::Skip));
         let _ = writeln!(
             out,
             "gate: MUST-level verdicts, every crash and error{}; {reported} reported difference(s) below MUST (SHOULD, MAY, hardening, policy), not gated (`--strict` gates them)\n",
-            if unlevelled { ", and every verdict of a result without levels (schema version 1)" } else { "" }
+            if unlevelled {
+                ", and every verdict of a result without levels (schema version 1)"
+            } else {
+                ""
+            }
         );
     }
 
@@ -204,7 +235,10 @@ pub fn render(ctx: &Context<'_>) -> String {
     out.push_str("Non-pass verdicts of the cases that judge each implementation (skips left out), by the level of the rule they break.\n\n");
     by_level(&mut out, ctx);
 
-    let unexpected: Vec<_> = ctx.cases().filter(|(_, _, cl)| matches!(cl, Class::Unexpected { .. })).collect();
+    let unexpected: Vec<_> = ctx
+        .cases()
+        .filter(|(_, _, cl)| matches!(cl, Class::Unexpected { .. }))
+        .collect();
     let _ = writeln!(out, "\n### Unexpected verdicts ({})\n", unexpected.len());
     if unexpected.is_empty() {
         out.push_str("None.\n");
@@ -216,17 +250,27 @@ pub fn render(ctx: &Context<'_>) -> String {
             verdict_and_level(c),
             md_code(&c.id),
             md_text(&describe::expected_vs_observed(c)),
-            c.reason.as_deref().map(|r| format!(" — {}", md_text(r))).unwrap_or_default()
+            c.reason
+                .as_deref()
+                .map(|r| format!(" — {}", md_text(r)))
+                .unwrap_or_default()
         );
         if let Some(note) = ctx.eval.note(*i) {
             let _ = writeln!(out, "  - {}", md_text(note));
         }
     }
     if unexpected.len() > LIST_LIMIT {
-        let _ = writeln!(out, "- … and {} more (see junit.xml or index.html)", unexpected.len() - LIST_LIMIT);
+        let _ = writeln!(
+            out,
+            "- … and {} more (see junit.xml or index.html)",
+            unexpected.len() - LIST_LIMIT
+        );
     }
 
-    let reported_cases: Vec<_> = ctx.cases().filter(|(_, _, cl)| matches!(cl, Class::Reported { .. })).collect();
+    let reported_cases: Vec<_> = ctx
+        .cases()
+        .filter(|(_, _, cl)| matches!(cl, Class::Reported { .. }))
+        .collect();
     if !reported_cases.is_empty() {
         let _ = writeln!(
             out,
@@ -249,15 +293,28 @@ pub fn render(ctx: &Context<'_>) -> String {
     }
 
     if !ctx.eval.stale.is_empty() {
-        let _ = writeln!(out, "\n### Stale known deviations ({})\n", ctx.eval.stale.len());
+        let _ = writeln!(
+            out,
+            "\n### Stale known deviations ({})\n",
+            ctx.eval.stale.len()
+        );
         let _ = writeln!(
             out,
             "These listed deviations no longer happen: update {} (remove or narrow the entries).\n",
             md_code(&ctx.eval.file)
         );
         for s in &ctx.eval.stale {
-            let ids: Vec<String> = s.cases.iter().take(5).map(|(id, v)| format!("{} is now {}", md_code(id), md_code(v.as_str()))).collect();
-            let more = if s.cases.len() > 5 { format!(", and {} more", s.cases.len() - 5) } else { String::new() };
+            let ids: Vec<String> = s
+                .cases
+                .iter()
+                .take(5)
+                .map(|(id, v)| format!("{} is now {}", md_code(id), md_code(v.as_str())))
+                .collect();
+            let more = if s.cases.len() > 5 {
+                format!(", and {} more", s.cases.len() - 5)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
                 "- entry #{} {} (listed {}): {}{more}",
@@ -270,25 +327,51 @@ pub fn render(ctx: &Context<'_>) -> String {
     }
 
     if ctx.has_previous() {
-        let changed: Vec<_> = ctx.cases().filter_map(|(_, c, _)| ctx.changed_from(&c.id, c.verdict).map(|p| (c, p))).collect();
-        let _ = writeln!(out, "\n### Changed since the previous run ({})\n", changed.len());
+        let changed: Vec<_> = ctx
+            .cases()
+            .filter_map(|(_, c, _)| ctx.changed_from(&c.id, c.verdict).map(|p| (c, p)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n### Changed since the previous run ({})\n",
+            changed.len()
+        );
         if changed.is_empty() {
             out.push_str("None.\n");
         }
         for (c, p) in changed.iter().take(LIST_LIMIT) {
-            let _ = writeln!(out, "- {} {} → {}", md_code(&c.id), md_code(p.as_str()), md_code(c.verdict.as_str()));
+            let _ = writeln!(
+                out,
+                "- {} {} → {}",
+                md_code(&c.id),
+                md_code(p.as_str()),
+                md_code(c.verdict.as_str())
+            );
         }
         if changed.len() > LIST_LIMIT {
             let _ = writeln!(out, "- … and {} more", changed.len() - LIST_LIMIT);
         }
     }
 
-    let known: Vec<_> = ctx.cases().filter(|(_, _, cl)| matches!(cl, Class::KnownDeviation { .. })).collect();
+    let known: Vec<_> = ctx
+        .cases()
+        .filter(|(_, _, cl)| matches!(cl, Class::KnownDeviation { .. }))
+        .collect();
     if !known.is_empty() {
-        let _ = writeln!(out, "\n<details><summary>Known deviations ({})</summary>\n", known.len());
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Known deviations ({})</summary>\n",
+            known.len()
+        );
         for (i, c, _) in known.iter().take(LIST_LIMIT) {
             let reason = ctx.eval.entry(*i).map(|d| d.reason.as_str()).unwrap_or("");
-            let _ = writeln!(out, "- {} {} — {}", verdict_and_level(c), md_code(&c.id), md_text(reason));
+            let _ = writeln!(
+                out,
+                "- {} {} — {}",
+                verdict_and_level(c),
+                md_code(&c.id),
+                md_text(reason)
+            );
         }
         if known.len() > LIST_LIMIT {
             let _ = writeln!(out, "- … and {} more", known.len() - LIST_LIMIT);

@@ -8,7 +8,11 @@ use crate::results::{CaseResult, Results, RunInfo, SCHEMA_VERSION};
 
 /// A path given to merge: a `results.json`, or a directory holding one.
 fn results_path(p: &Path) -> PathBuf {
-    if p.is_dir() { p.join("results.json") } else { p.to_path_buf() }
+    if p.is_dir() {
+        p.join("results.json")
+    } else {
+        p.to_path_buf()
+    }
 }
 
 fn parse_shard(s: &str) -> Option<(usize, usize)> {
@@ -46,7 +50,10 @@ pub fn merge(paths: &[PathBuf]) -> Result<Results, ReportError> {
     let mut started = base.started.clone();
     let mut duration: Option<f64> = None;
     for (path, r) in &loaded {
-        let err = |message: String| ReportError::Merge { path: path.clone(), message };
+        let err = |message: String| ReportError::Merge {
+            path: path.clone(),
+            message,
+        };
         if r.schema_version != loaded[0].1.schema_version {
             return Err(err(format!(
                 "schema_version {} differs from {} in {}: shards of one run come from one harness",
@@ -74,7 +81,9 @@ pub fn merge(paths: &[PathBuf]) -> Result<Results, ReportError> {
         for (name, version) in &r.run.peers {
             match peers.get(name) {
                 Some(v) if v != version => {
-                    return Err(err(format!("peer {name} is `{version}` here, `{v}` in an earlier file")));
+                    return Err(err(format!(
+                        "peer {name} is `{version}` here, `{v}` in an earlier file"
+                    )));
                 }
                 _ => {
                     peers.insert(name.clone(), version.clone());
@@ -115,7 +124,9 @@ pub fn merge(paths: &[PathBuf]) -> Result<Results, ReportError> {
     let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
     let mut cases: Vec<CaseResult> = Vec::with_capacity(sequence.len());
     for (file, idx) in sequence {
-        let Some(case) = loaded.get(file).and_then(|(_, r)| r.cases.get(idx)) else { continue };
+        let Some(case) = loaded.get(file).and_then(|(_, r)| r.cases.get(idx)) else {
+            continue;
+        };
         if let Some(&(pf, pi)) = seen.get(&case.id) {
             let prev = &loaded[pf].1.cases[pi];
             if prev.verdict != case.verdict {
@@ -150,7 +161,10 @@ pub fn merge(paths: &[PathBuf]) -> Result<Results, ReportError> {
 }
 
 fn shards_of(loaded: &[(PathBuf, Results)]) -> Option<Vec<(usize, usize)>> {
-    loaded.iter().map(|(_, r)| r.run.shard.as_deref().and_then(parse_shard)).collect()
+    loaded
+        .iter()
+        .map(|(_, r)| r.run.shard.as_deref().and_then(parse_shard))
+        .collect()
 }
 
 /// `1/N, 2/N, ..., N/N`, each once, in any order.

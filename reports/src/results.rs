@@ -83,7 +83,13 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 5] = [Level::Must, Level::Should, Level::May, Level::Hardening, Level::Policy];
+    pub const ALL: [Level; 5] = [
+        Level::Must,
+        Level::Should,
+        Level::May,
+        Level::Hardening,
+        Level::Policy,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -451,7 +457,9 @@ impl CaseResult {
     pub fn grade(&mut self) {
         self.verdict_level = match (self.verdict, self.level) {
             (Verdict::Pass | Verdict::Skip, _) | (_, None) => None,
-            (v, Some(l)) if v.alert_only() => Some(l.for_alert(self.alert_from.unwrap_or(AlertFrom::Section))),
+            (v, Some(l)) if v.alert_only() => {
+                Some(l.for_alert(self.alert_from.unwrap_or(AlertFrom::Section)))
+            }
             (_, Some(l)) => Some(l),
         };
     }
@@ -473,10 +481,11 @@ impl Results {
             path: path.display().to_string(),
             source,
         })?;
-        let results: Results = serde_json::from_str(&text).map_err(|source| ResultsError::Json {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let results: Results =
+            serde_json::from_str(&text).map_err(|source| ResultsError::Json {
+                path: path.display().to_string(),
+                source,
+            })?;
         if !READS_SCHEMA_VERSIONS.contains(&results.schema_version) {
             return Err(ResultsError::Version {
                 path: path.display().to_string(),

@@ -29,7 +29,9 @@ fn chromium() -> Option<PathBuf> {
         return Some(fixed.to_path_buf());
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join("chromium")).find(|p| p.exists())
+    std::env::split_paths(&path)
+        .map(|d| d.join("chromium"))
+        .find(|p| p.exists())
 }
 
 fn browser_or_skip() -> Option<PathBuf> {
@@ -39,7 +41,9 @@ fn browser_or_skip() -> Option<PathBuf> {
             eprintln!("SKIPPED: no chromium and REPORTS_SKIP_BROWSER=1");
             None
         }
-        None => panic!("headless browser tests need Chromium: apt-get install -y chromium (or set CHROMIUM=/path, or REPORTS_SKIP_BROWSER=1 to skip)"),
+        None => panic!(
+            "headless browser tests need Chromium: apt-get install -y chromium (or set CHROMIUM=/path, or REPORTS_SKIP_BROWSER=1 to skip)"
+        ),
     }
 }
 
@@ -90,10 +94,15 @@ fn run(chrome: &Path, args: &[&str], url: &str) -> Run {
     }
     let elapsed = started.elapsed();
     let stdout = std::fs::read(profile.path().join("stdout")).unwrap();
-    let stderr = String::from_utf8_lossy(&std::fs::read(profile.path().join("stderr")).unwrap()).into_owned();
+    let stderr = String::from_utf8_lossy(&std::fs::read(profile.path().join("stderr")).unwrap())
+        .into_owned();
     Run {
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        console: stderr.lines().filter(|l| l.contains(":CONSOLE")).map(str::to_string).collect(),
+        console: stderr
+            .lines()
+            .filter(|l| l.contains(":CONSOLE"))
+            .map(str::to_string)
+            .collect(),
         elapsed,
     }
 }
@@ -117,25 +126,50 @@ fn fixture_report(dir: &Path) -> PathBuf {
         { "pairing": "rustls->openssl", "kind": "resumed", "transport": "memory", "median_us": 420.0, "mean_us": 450.0, "ratio": 1.4 } ] }"#;
     std::fs::write(dir.join("bench.json"), bench).unwrap();
     // The benchmark history, with a malformed fourth line.
-    std::fs::write(dir.join("bench-history.jsonl"), common::bench_history() + "{ \"run\": \n").unwrap();
-    let deviations = reports::KnownDeviations::parse(common::DEVIATIONS, Path::new("scenarios/known-deviations.toml")).unwrap();
-    reports::write_all(&common::fixture(), &deviations, Some(&common::previous()), dir).unwrap().index_html
+    std::fs::write(
+        dir.join("bench-history.jsonl"),
+        common::bench_history() + "{ \"run\": \n",
+    )
+    .unwrap();
+    let deviations = reports::KnownDeviations::parse(
+        common::DEVIATIONS,
+        Path::new("scenarios/known-deviations.toml"),
+    )
+    .unwrap();
+    reports::write_all(
+        &common::fixture(),
+        &deviations,
+        Some(&common::previous()),
+        dir,
+    )
+    .unwrap()
+    .index_html
 }
 
 #[test]
 fn console_errors_are_caught() {
     // The check below sees a page's errors: a broken page must show up.
-    let Some(chrome) = browser_or_skip() else { return };
+    let Some(chrome) = browser_or_skip() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.html");
     std::fs::write(&bad, "<!DOCTYPE html><p>x</p><script>nosuch();</script>").unwrap();
     let r = run(&chrome, &["--dump-dom"], &file_url(&bad, ""));
-    assert!(r.console.iter().any(|l| l.contains("nosuch is not defined")), "{:?}", r.console);
+    assert!(
+        r.console
+            .iter()
+            .any(|l| l.contains("nosuch is not defined")),
+        "{:?}",
+        r.console
+    );
 }
 
 #[test]
 fn report_loads_and_opens_a_case_from_the_fragment() {
-    let Some(chrome) = browser_or_skip() else { return };
+    let Some(chrome) = browser_or_skip() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let index = fixture_report(dir.path());
     let results = common::fixture();
@@ -143,20 +177,53 @@ fn report_loads_and_opens_a_case_from_the_fragment() {
     // The overview: no console message at all, every case listed.
     let r = run(&chrome, &["--dump-dom"], &file_url(&index, ""));
     assert!(r.console.is_empty(), "console: {:#?}", r.console);
-    assert!(r.stdout.contains("<div id=\"detail\" class=\"detail\" hidden=\"\""), "detail view must start closed");
+    assert!(
+        r.stdout
+            .contains("<div id=\"detail\" class=\"detail\" hidden=\"\""),
+        "detail view must start closed"
+    );
     for c in &results.cases {
-        let shown = c.id.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-        assert!(r.stdout.contains(&format!(">{shown}</a>")), "case {} not in the page", c.id);
+        let shown =
+            c.id.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+        assert!(
+            r.stdout.contains(&format!(">{shown}</a>")),
+            "case {} not in the page",
+            c.id
+        );
     }
 
     // The benchmarks: the SVG trend charts are in the DOM (parsed, not text), one per
     // pairing and floor of the history's two kinds, and the skipped line is named.
-    let bench = r.stdout.split("<section class=\"bench\" id=\"benchmarks\">").nth(1).expect("the Benchmarks section").split("</section>").next().unwrap();
-    assert_eq!(bench.matches("<polyline class=\"line\"").count(), 4 + 3, "{bench}");
-    assert_eq!(bench.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\"").count(), 7);
-    assert!(bench.contains("bench-history.jsonl line 4 skipped"), "{bench}");
+    let bench = r
+        .stdout
+        .split("<section class=\"bench\" id=\"benchmarks\">")
+        .nth(1)
+        .expect("the Benchmarks section")
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert_eq!(
+        bench.matches("<polyline class=\"line\"").count(),
+        4 + 3,
+        "{bench}"
+    );
+    assert_eq!(
+        bench
+            .matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\"")
+            .count(),
+        7
+    );
+    assert!(
+        bench.contains("bench-history.jsonl line 4 skipped"),
+        "{bench}"
+    );
     for kind in ["full", "resumed", common::FULL, common::RESUMED] {
-        assert!(bench.contains(&format!("data-kind=\"{kind}\"")), "no table for {kind}");
+        assert!(
+            bench.contains(&format!("data-kind=\"{kind}\"")),
+            "no table for {kind}"
+        );
     }
 
     // The case with a proxy, several connections and markup in peer strings.
@@ -165,42 +232,84 @@ fn report_loads_and_opens_a_case_from_the_fragment() {
     let r = run(&chrome, &["--dump-dom"], &file_url(&index, &href));
     assert!(r.console.is_empty(), "console: {:#?}", r.console);
     let dom = &r.stdout;
-    assert!(dom.contains("<div id=\"detail\" class=\"detail\" role=\"dialog\""), "detail view did not open");
-    let title = format!("<h2 id=\"d-title\">{}</h2>", evil.id.replace('<', "&lt;").replace('>', "&gt;"));
+    assert!(
+        dom.contains("<div id=\"detail\" class=\"detail\" role=\"dialog\""),
+        "detail view did not open"
+    );
+    let title = format!(
+        "<h2 id=\"d-title\">{}</h2>",
+        evil.id.replace('<', "&lt;").replace('>', "&gt;")
+    );
     assert!(dom.contains(&title), "detail title missing: {title}");
     // Peer strings are text: no element was made of them.
-    assert_eq!(dom.matches("<script").count(), 3, "a peer string became a script element");
+    assert_eq!(
+        dom.matches("<script").count(),
+        3,
+        "a peer string became a script element"
+    );
     assert!(dom.contains("sni=&lt;script&gt;alert('pwned')&lt;/script&gt;"));
     // Three lanes (a proxy), two connections, the alert, RFC section and quote.
     assert!(dom.contains(">proxy</div>") && dom.contains(">connection 2</span>"));
     assert!(dom.contains("class=\"arr rtl alert\""));
     assert!(dom.contains("<blockquote class=\"req\">There MUST NOT be more than one extension"));
     assert!(dom.contains(">RFC 8446 4.2</dd>"));
-    assert!(dom.contains("class=\"mis\""), "the alert that differs is marked");
+    assert!(
+        dom.contains("class=\"mis\""),
+        "the alert that differs is marked"
+    );
 
     // Screenshots of both, for people.
     let out = out_dir();
     let shot = out.join("report-overview.png");
-    run(&chrome, &["--window-size=1400,1500", &format!("--screenshot={}", shot.display())], &file_url(&index, ""));
+    run(
+        &chrome,
+        &[
+            "--window-size=1400,1500",
+            &format!("--screenshot={}", shot.display()),
+        ],
+        &file_url(&index, ""),
+    );
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
-    let case = results.cases.iter().find(|c| c.id == "client_hello::duplicate_extension/own->openssl").unwrap();
+    let case = results
+        .cases
+        .iter()
+        .find(|c| c.id == "client_hello::duplicate_extension/own->openssl")
+        .unwrap();
     let shot = out.join("report-detail.png");
     run(
         &chrome,
-        &["--window-size=1400,1100", &format!("--screenshot={}", shot.display())],
+        &[
+            "--window-size=1400,1100",
+            &format!("--screenshot={}", shot.display()),
+        ],
         &file_url(&index, &reports::html::case_href(&case.id)),
     );
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
     let shot = out.join("report-detail-proxy.png");
-    run(&chrome, &["--window-size=1400,1100", &format!("--screenshot={}", shot.display())], &file_url(&index, &href));
+    run(
+        &chrome,
+        &[
+            "--window-size=1400,1100",
+            &format!("--screenshot={}", shot.display()),
+        ],
+        &file_url(&index, &href),
+    );
 }
 
 #[test]
 fn a_5000_case_report_opens_in_under_two_seconds() {
-    let Some(chrome) = browser_or_skip() else { return };
+    let Some(chrome) = browser_or_skip() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let results = common::synthetic(5000);
-    let w = reports::write_all(&results, &reports::KnownDeviations::none(), None, dir.path()).unwrap();
+    let w = reports::write_all(
+        &results,
+        &reports::KnownDeviations::none(),
+        None,
+        dir.path(),
+    )
+    .unwrap();
     let size = std::fs::metadata(&w.index_html).unwrap().len();
     let empty = dir.path().join("empty.html");
     std::fs::write(&empty, "<!DOCTYPE html><title>empty</title><p>empty</p>").unwrap();
@@ -211,7 +320,11 @@ fn a_5000_case_report_opens_in_under_two_seconds() {
     // this long after navigation start, with the case's detail view open.
     let r = run(&chrome, &["--dump-dom"], &url);
     assert!(r.console.is_empty(), "console: {:#?}", r.console);
-    assert!(r.stdout.contains("<div id=\"detail\" class=\"detail\" role=\"dialog\""), "detail view did not open");
+    assert!(
+        r.stdout
+            .contains("<div id=\"detail\" class=\"detail\" role=\"dialog\""),
+        "detail view did not open"
+    );
     let ready_ms: f64 = r
         .stdout
         .split("data-ready-ms=\"")
@@ -224,7 +337,10 @@ fn a_5000_case_report_opens_in_under_two_seconds() {
     let shot = dir.path().join("shot.png");
     let screenshot = |u: &str| {
         let arg = format!("--screenshot={}", shot.display());
-        (0..3).map(|_| run(&chrome, &["--window-size=1400,1000", &arg], u).elapsed).min().unwrap()
+        (0..3)
+            .map(|_| run(&chrome, &["--window-size=1400,1000", &arg], u).elapsed)
+            .min()
+            .unwrap()
     };
     let base = screenshot(&file_url(&empty, ""));
     let best = screenshot(&url);
@@ -238,6 +354,9 @@ fn a_5000_case_report_opens_in_under_two_seconds() {
         base.as_millis(),
         ready_ms
     );
-    assert!(page < Duration::from_secs(2), "the report took {page:?} to open");
+    assert!(
+        page < Duration::from_secs(2),
+        "the report took {page:?} to open"
+    );
     assert!(ready_ms < 2000.0);
 }

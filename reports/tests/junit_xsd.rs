@@ -22,41 +22,82 @@ fn the_checker_enforces_the_schema() {
     let ok = r#"<?xml version="1.0"?><testsuites tests="1" time="1,234.5"><testsuite name="a" tests="1" failures="0" errors="0" time="1.5"><properties><property name="k" value="v"/></properties><testcase name="t" time="0.1"><skipped message="m">why &amp; how</skipped><system-out>x</system-out></testcase><system-out/></testsuite></testsuites>"#;
     assert_eq!(violations(ok), Vec::<String>::new());
     for (bad, what) in [
-        (r#"<testsuites><testsuite name="a" tests="1" errors="0"/></testsuites>"#, "required attribute `failures`"),
-        (r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><testcase name="t"><bogus/></testcase></testsuite></testsuites>"#, "<bogus> is not allowed"),
-        (r#"<testsuites skipped="1"/>"#, "attribute `skipped` is not allowed"),
-        (r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0" time="1.5s"/></testsuites>"#, "does not match SUREFIRE_TIME"),
-        (r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><testcase/></testsuite></testsuites>"#, "required attribute `name`"),
-        (r#"<testsuites><testcase name="t"/></testsuites>"#, "<testcase> is not allowed in <testsuites>"),
+        (
+            r#"<testsuites><testsuite name="a" tests="1" errors="0"/></testsuites>"#,
+            "required attribute `failures`",
+        ),
+        (
+            r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><testcase name="t"><bogus/></testcase></testsuite></testsuites>"#,
+            "<bogus> is not allowed",
+        ),
+        (
+            r#"<testsuites skipped="1"/>"#,
+            "attribute `skipped` is not allowed",
+        ),
+        (
+            r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0" time="1.5s"/></testsuites>"#,
+            "does not match SUREFIRE_TIME",
+        ),
+        (
+            r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><testcase/></testsuite></testsuites>"#,
+            "required attribute `name`",
+        ),
+        (
+            r#"<testsuites><testcase name="t"/></testsuites>"#,
+            "<testcase> is not allowed in <testsuites>",
+        ),
         (r#"<testsuites>text</testsuites>"#, "may not hold text"),
-        (r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><system-out><b/></system-out></testsuite></testsuites>"#, "holds text only"),
-        (r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><properties><property name="k"/></properties></testsuite></testsuites>"#, "required attribute `value`"),
-        (r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><testcase name="t"><rerunFailure type="x"><stackTrace/><stackTrace/></rerunFailure></testcase></testsuite></testsuites>"#, "<stackTrace> at most 1 times"),
+        (
+            r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><system-out><b/></system-out></testsuite></testsuites>"#,
+            "holds text only",
+        ),
+        (
+            r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><properties><property name="k"/></properties></testsuite></testsuites>"#,
+            "required attribute `value`",
+        ),
+        (
+            r#"<testsuites><testsuite name="a" tests="1" failures="0" errors="0"><testcase name="t"><rerunFailure type="x"><stackTrace/><stackTrace/></rerunFailure></testcase></testsuite></testsuites>"#,
+            "<stackTrace> at most 1 times",
+        ),
         (r#"<testsuites><unknown/></testsuites>"#, "not declared"),
         (r#"<testsuites><testsuite"#, "not well-formed"),
     ] {
         let v = violations(bad);
-        assert!(v.iter().any(|m| m.contains(what)), "{bad}: expected `{what}`, got {v:#?}");
+        assert!(
+            v.iter().any(|m| m.contains(what)),
+            "{bad}: expected `{what}`, got {v:#?}"
+        );
     }
 }
 
 #[test]
 fn junit_xml_validates() {
-    let deviations = reports::KnownDeviations::parse(common::DEVIATIONS, Path::new("kd.toml")).unwrap();
-    for (results, previous) in [(common::fixture(), Some(common::previous())), (common::synthetic(700), None)] {
+    let deviations =
+        reports::KnownDeviations::parse(common::DEVIATIONS, Path::new("kd.toml")).unwrap();
+    for (results, previous) in [
+        (common::fixture(), Some(common::previous())),
+        (common::synthetic(700), None),
+    ] {
         let r = reports::render_all(&results, &deviations, previous.as_ref(), None).unwrap();
         let v = violations(&r.junit_xml);
         assert!(v.is_empty(), "{v:#?}");
-        assert_eq!(r.junit_xml.matches("<testcase ").count(), results.cases.len());
+        assert_eq!(
+            r.junit_xml.matches("<testcase ").count(),
+            results.cases.len()
+        );
     }
 }
 
 #[test]
 fn junit_failures_say_expected_and_observed() {
-    let deviations = reports::KnownDeviations::parse(common::DEVIATIONS, Path::new("kd.toml")).unwrap();
+    let deviations =
+        reports::KnownDeviations::parse(common::DEVIATIONS, Path::new("kd.toml")).unwrap();
     let r = reports::render_all(&common::fixture(), &deviations, None, None).unwrap();
     let x = &r.junit_xml;
-    assert!(x.contains(r#"<testsuite name="certificate" tests="3" failures="1" errors="1""#), "{x}");
+    assert!(
+        x.contains(r#"<testsuite name="certificate" tests="3" failures="1" errors="1""#),
+        "{x}"
+    );
     assert!(x.contains(r#"<failure message="fail at MUST level: expected rejected with certificate_expired; observed: client connected"#), "{x}");
     assert!(x.contains(r#"<error message="error at MUST level: expected rejected with certificate_expired; observed: client error"#), "{x}");
     assert!(x.contains(r#"type="stale_deviation""#));

@@ -38,7 +38,10 @@ const SAMPLE: &str = r#"{ "schema_version": 1,
 #[test]
 fn design_sample_validates_and_round_trips() {
     let value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
-    let errors: Vec<String> = validator().iter_errors(&value).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator()
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let results: Results = serde_json::from_value(value).unwrap();
     assert_eq!(results.cases.len(), 3);
@@ -50,39 +53,68 @@ fn design_sample_validates_and_round_trips() {
 fn schema_rejects_bad_results() {
     let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
     value["cases"][0]["verdict"] = "passed".into();
-    assert!(!validator().is_valid(&value), "unknown verdict must not validate");
+    assert!(
+        !validator().is_valid(&value),
+        "unknown verdict must not validate"
+    );
 
     let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
     value["cases"][2].as_object_mut().unwrap().remove("reason");
-    assert!(!validator().is_valid(&value), "a skip without a reason must not validate");
+    assert!(
+        !validator().is_valid(&value),
+        "a skip without a reason must not validate"
+    );
 
     let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
     value["schema_version"] = 3.into();
-    assert!(!validator().is_valid(&value), "another schema version must not validate");
+    assert!(
+        !validator().is_valid(&value),
+        "another schema version must not validate"
+    );
 }
 
 #[test]
 fn replay_fields_validate_and_must_agree() {
     let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
     value["cases"][0]["replayable"] = false.into();
-    value["cases"][0]["unseeded"] = serde_json::json!(["ECDSA signatures of the server: aws-lc draws the nonce from its own RNG"]);
+    value["cases"][0]["unseeded"] = serde_json::json!([
+        "ECDSA signatures of the server: aws-lc draws the nonce from its own RNG"
+    ]);
     value["cases"][1]["replayable"] = true.into();
-    let errors: Vec<String> = validator().iter_errors(&value).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator()
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let results: Results = serde_json::from_value(value.clone()).unwrap();
     assert_eq!(results.cases[0].replayable, Some(false));
     assert_eq!(results.cases[0].unseeded.len(), 1);
-    assert_eq!((results.cases[1].replayable, results.cases[1].unseeded.len()), (Some(true), 0));
-    assert_eq!(results.cases[2].replayable, None, "absent for a case that did not run");
+    assert_eq!(
+        (results.cases[1].replayable, results.cases[1].unseeded.len()),
+        (Some(true), 0)
+    );
+    assert_eq!(
+        results.cases[2].replayable, None,
+        "absent for a case that did not run"
+    );
     assert_eq!(serde_json::to_value(&results).unwrap(), value, "round trip");
 
     let mut bad = value.clone();
     bad["cases"][0].as_object_mut().unwrap().remove("unseeded");
-    assert!(!validator().is_valid(&bad), "not replayable without saying why must not validate");
+    assert!(
+        !validator().is_valid(&bad),
+        "not replayable without saying why must not validate"
+    );
     let mut bad = value.clone();
     bad["cases"][1]["unseeded"] = serde_json::json!(["openssl (server): no seed"]);
-    assert!(!validator().is_valid(&bad), "replayable with unseeded sources must not validate");
+    assert!(
+        !validator().is_valid(&bad),
+        "replayable with unseeded sources must not validate"
+    );
     let mut bad = value;
     bad["cases"][0]["unseeded"] = serde_json::json!([]);
-    assert!(!validator().is_valid(&bad), "an empty unseeded list must not validate");
+    assert!(
+        !validator().is_valid(&bad),
+        "an empty unseeded list must not validate"
+    );
 }

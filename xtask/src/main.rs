@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 const USAGE: &str = "usage: cargo xtask <command> [args]
 
@@ -55,7 +55,9 @@ fn root() -> PathBuf {
 
 fn status(mut cmd: Command) -> Result<ExitCode> {
     let shown = format!("{cmd:?}");
-    let status = cmd.status().with_context(|| format!("cannot start {shown}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
@@ -140,7 +142,14 @@ fn ensure_packages(wanted: &[(&str, &str)]) -> Result<()> {
 }
 
 /// The fuzz targets of `harness/fuzz`.
-const FUZZ_TARGETS: &[&str] = &["deframe", "handshake_roundtrip", "extensions_roundtrip", "client", "server", "mitm"];
+const FUZZ_TARGETS: &[&str] = &[
+    "deframe",
+    "handshake_roundtrip",
+    "extensions_roundtrip",
+    "client",
+    "server",
+    "mitm",
+];
 
 /// The targets whose corpora are seeded from real handshakes (own, rustls, OpenSSL) by the
 /// harness's `fuzz_seeds` example before they run.
@@ -169,27 +178,46 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
                     .context("--seconds needs a number")?;
             }
             t if FUZZ_TARGETS.contains(&t) => targets.push(t.to_string()),
-            other => bail!("fuzz: unknown target or flag `{other}`; targets: {}", FUZZ_TARGETS.join(", ")),
+            other => bail!(
+                "fuzz: unknown target or flag `{other}`; targets: {}",
+                FUZZ_TARGETS.join(", ")
+            ),
         }
     }
     if targets.is_empty() {
         targets = FUZZ_TARGETS.iter().map(|t| t.to_string()).collect();
     }
-    if !Command::new(cargo()).args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success()) {
+    if !Command::new(cargo())
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         let mut install = Command::new(cargo());
         install.args(["install", "--locked", "cargo-fuzz"]);
         if status(install)? != ExitCode::SUCCESS {
             bail!("cannot install cargo-fuzz");
         }
     }
-    if targets.iter().any(|t| HANDSHAKE_SEEDED.contains(&t.as_str())) {
+    if targets
+        .iter()
+        .any(|t| HANDSHAKE_SEEDED.contains(&t.as_str()))
+    {
         // Idempotent: a target seeded once is left alone (see the example's doc).
         let mut seeds = Command::new(cargo());
-        seeds
-            .current_dir(root)
-            .args(["run", "--quiet", "-p", "harness", "--example", "fuzz_seeds", "--", "harness/fuzz/corpus"]);
+        seeds.current_dir(root).args([
+            "run",
+            "--quiet",
+            "-p",
+            "harness",
+            "--example",
+            "fuzz_seeds",
+            "--",
+            "harness/fuzz/corpus",
+        ]);
         if status(seeds)? != ExitCode::SUCCESS {
-            bail!("fuzz: cannot write the seeds from real handshakes (cargo run -p harness --example fuzz_seeds)");
+            bail!(
+                "fuzz: cannot write the seeds from real handshakes (cargo run -p harness --example fuzz_seeds)"
+            );
         }
     }
     for t in targets.iter().filter(|t| SELF_SEEDED.contains(&t.as_str())) {
@@ -201,7 +229,18 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
             .env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_TARGET_DIR", root.join("target/fuzz"))
             .env("FUZZ_WRITE_SEEDS", root.join("harness/fuzz/corpus").join(t))
-            .args(["fuzz", "run", "--fuzz-dir", "harness/fuzz", "--sanitizer", "none", profile, t, "--", "-runs=0"]);
+            .args([
+                "fuzz",
+                "run",
+                "--fuzz-dir",
+                "harness/fuzz",
+                "--sanitizer",
+                "none",
+                profile,
+                t,
+                "--",
+                "-runs=0",
+            ]);
         if status(seeds)? != ExitCode::SUCCESS {
             bail!("fuzz: the {t} target could not write its seeds");
         }
@@ -212,7 +251,17 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
         cmd.current_dir(root)
             .env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_TARGET_DIR", root.join("target/fuzz"))
-            .args(["fuzz", "run", "--fuzz-dir", "harness/fuzz", "--sanitizer", "none", profile, t, "--"])
+            .args([
+                "fuzz",
+                "run",
+                "--fuzz-dir",
+                "harness/fuzz",
+                "--sanitizer",
+                "none",
+                profile,
+                t,
+                "--",
+            ])
             .arg(format!("-max_total_time={seconds}"));
         let code = status(cmd)?;
         if code != ExitCode::SUCCESS {
@@ -234,7 +283,12 @@ fn named_peers(args: &[String]) -> Vec<String> {
             None => None,
         };
         if let Some(l) = list {
-            out.extend(l.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string));
+            out.extend(
+                l.split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string),
+            );
         }
     }
     out
@@ -244,7 +298,8 @@ fn named_peers(args: &[String]) -> Vec<String> {
 /// `$HARNESS_PEERS_DIR`): each tool a file `requires`, with the Debian package(s) its
 /// `packages` name. The linked peers (own, rustls, openssl) need nothing more.
 fn peer_packages(root: &Path, args: &[String]) -> Result<Vec<(String, String)>> {
-    let dir = std::env::var_os("HARNESS_PEERS_DIR").map_or_else(|| root.join("scenarios/peers"), PathBuf::from);
+    let dir = std::env::var_os("HARNESS_PEERS_DIR")
+        .map_or_else(|| root.join("scenarios/peers"), PathBuf::from);
     let mut out = Vec::new();
     for name in named_peers(args) {
         let path = dir.join(format!("{name}.toml"));
@@ -252,13 +307,19 @@ fn peer_packages(root: &Path, args: &[String]) -> Result<Vec<(String, String)>> 
             // A linked peer, or a name the harness will reject with the list of known ones.
             continue;
         }
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let table: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let table: toml::Table = toml::from_str(&text)
+            .with_context(|| format!("{} is not valid TOML", path.display()))?;
         let list = |key: &str| -> Vec<String> {
             table
                 .get(key)
                 .and_then(|v| v.as_array())
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let packages = list("packages");
@@ -289,13 +350,26 @@ fn run() -> Result<ExitCode> {
         "conformance" => {
             ensure_packages(BUILD_PACKAGES)?;
             let wanted = peer_packages(&root, &rest)?;
-            let wanted: Vec<(&str, &str)> = wanted.iter().map(|(t, p)| (t.as_str(), p.as_str())).collect();
+            let wanted: Vec<(&str, &str)> = wanted
+                .iter()
+                .map(|(t, p)| (t.as_str(), p.as_str()))
+                .collect();
             ensure_packages(&wanted)?;
             // Not quiet: a first build (aws-lc-sys) takes minutes, and cargo shows it.
-            eprintln!("xtask: building and running the harness (cargo run -p harness; a first build takes a few minutes)");
+            eprintln!(
+                "xtask: building and running the harness (cargo run -p harness; a first build takes a few minutes)"
+            );
             let mut cmd = Command::new(cargo());
             cmd.current_dir(&root)
-                .args(["run", "--package", "harness", "--bin", "harness", "--", "run"])
+                .args([
+                    "run",
+                    "--package",
+                    "harness",
+                    "--bin",
+                    "harness",
+                    "--",
+                    "run",
+                ])
                 .args(&rest);
             status(cmd)
         }
@@ -316,16 +390,24 @@ fn run() -> Result<ExitCode> {
             }
             // Doctests: nextest does not run them.
             let mut doc = Command::new(cargo());
-            doc.current_dir(&root).args(["test", "--workspace", "--doc", "--quiet"]);
+            doc.current_dir(&root)
+                .args(["test", "--workspace", "--doc", "--quiet"]);
             let code = status(doc)?;
             if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
             // The engine's fuzzing build (what the client/server fuzz targets run).
             let mut fuzzing = Command::new(cargo());
-            fuzzing
-                .current_dir(&root)
-                .args(["test", "--quiet", "-p", "tls-engine", "--features", "fuzzing", "--test", "fuzzing_mode"]);
+            fuzzing.current_dir(&root).args([
+                "test",
+                "--quiet",
+                "-p",
+                "tls-engine",
+                "--features",
+                "fuzzing",
+                "--test",
+                "fuzzing_mode",
+            ]);
             status(fuzzing)
         }
         "report" => {
@@ -336,7 +418,16 @@ fn run() -> Result<ExitCode> {
             };
             let mut cmd = Command::new(cargo());
             cmd.current_dir(&root)
-                .args(["run", "--quiet", "--package", "harness", "--bin", "harness", "--", "report"])
+                .args([
+                    "run",
+                    "--quiet",
+                    "--package",
+                    "harness",
+                    "--bin",
+                    "harness",
+                    "--",
+                    "report",
+                ])
                 .args(&rest);
             status(cmd)
         }
@@ -349,7 +440,15 @@ fn run() -> Result<ExitCode> {
             }
             let mut cmd = Command::new(cargo());
             cmd.current_dir(&root)
-                .args(["run", "--quiet", "--package", "certs", "--example", "write_fixtures", "--"])
+                .args([
+                    "run",
+                    "--quiet",
+                    "--package",
+                    "certs",
+                    "--example",
+                    "write_fixtures",
+                    "--",
+                ])
                 .args(&rest);
             status(cmd)
         }
@@ -361,7 +460,14 @@ fn run() -> Result<ExitCode> {
             let slow = rest.iter().any(|a| a == "--slow-own");
             let args: Vec<&String> = rest.iter().filter(|a| *a != "--slow-own").collect();
             let mut cmd = Command::new(cargo());
-            cmd.current_dir(&root).args(["bench", "--quiet", "--package", "harness", "--bench", "ratio"]);
+            cmd.current_dir(&root).args([
+                "bench",
+                "--quiet",
+                "--package",
+                "harness",
+                "--bench",
+                "ratio",
+            ]);
             if slow {
                 cmd.args(["--features", "bench-slow-own"]);
             }

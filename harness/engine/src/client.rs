@@ -5,15 +5,16 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 use tls_wire::{
-    CertificateEntry, CertificateTls13, ECPointFormat, CertificateVerify, CipherSuite, ClientHello, CompressionMethod, Extension,
-    ExtensionType, HandshakeMessage, HandshakePayload, KeyShareEntry, NamedGroup, OfferedPsks, ProtocolVersion,
-    PskIdentity, PskKeyExchangeMode, ServerHello, ServerNameEntry, SignatureScheme,
+    CertificateEntry, CertificateTls13, CertificateVerify, CipherSuite, ClientHello,
+    CompressionMethod, ECPointFormat, Extension, ExtensionType, HandshakeMessage, HandshakePayload,
+    KeyShareEntry, NamedGroup, OfferedPsks, ProtocolVersion, PskIdentity, PskKeyExchangeMode,
+    ServerHello, ServerNameEntry, SignatureScheme,
 };
 
 use crate::config::{ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
-use crate::crypto::{sign, Group, KeyShare, SigScheme, Suite, Suite12};
-use crate::error::{alert, Error};
+use crate::crypto::{Group, KeyShare, SigScheme, Suite, Suite12, sign};
+use crate::error::{Error, alert};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
 
@@ -78,7 +79,10 @@ fn err(code: u8, msg: impl Into<String>) -> Error {
 }
 
 fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(alert::UNEXPECTED_MESSAGE, format!("expected {expected}, received {}", msg.typ))
+    err(
+        alert::UNEXPECTED_MESSAGE,
+        format!("expected {expected}, received {}", msg.typ),
+    )
 }
 
 /// Whether the ClientHello we send should carry a fake session id + CCS (RFC 8446 D.4).
@@ -100,12 +104,16 @@ impl ExpectServerHello {
         if let Some(name) = &config.server_name {
             // SNI only for DNS names, not IP literals (RFC 6066 3).
             if name.parse::<std::net::IpAddr>().is_err() {
-                exts.push(Extension::ServerName(vec![ServerNameEntry::host_name(name.as_bytes().to_vec())]));
+                exts.push(Extension::ServerName(vec![ServerNameEntry::host_name(
+                    name.as_bytes().to_vec(),
+                )]));
             }
         }
         match &config.knobs.offer_versions_raw {
             Some(raw) if raw.is_empty() => {}
-            Some(raw) => exts.push(Extension::SupportedVersionsClient(raw.iter().map(|v| ProtocolVersion::from(*v)).collect())),
+            Some(raw) => exts.push(Extension::SupportedVersionsClient(
+                raw.iter().map(|v| ProtocolVersion::from(*v)).collect(),
+            )),
             None if self.offer13 => {
                 let mut v = vec![ProtocolVersion::TLSv1_3];
                 if self.offer12 {
@@ -120,13 +128,28 @@ impl ExpectServerHello {
         let groups: Vec<NamedGroup> = if self.offer13 {
             config.groups.clone()
         } else {
-            config.groups.iter().copied().filter(|g| *g != NamedGroup::X25519MlKem768).collect()
+            config
+                .groups
+                .iter()
+                .copied()
+                .filter(|g| *g != NamedGroup::X25519MlKem768)
+                .collect()
         };
         exts.push(Extension::SupportedGroups(groups));
-        exts.push(Extension::SignatureAlgorithms(config.signature_schemes.clone()));
+        exts.push(Extension::SignatureAlgorithms(
+            config.signature_schemes.clone(),
+        ));
         if self.offer13 {
             exts.push(Extension::KeyShareClient(
-                self.shares.iter().map(|s| KeyShareEntry::new(NamedGroup::from(s.group().to_u16()), s.public().to_vec())).collect(),
+                self.shares
+                    .iter()
+                    .map(|s| {
+                        KeyShareEntry::new(
+                            NamedGroup::from(s.group().to_u16()),
+                            s.public().to_vec(),
+                        )
+                    })
+                    .collect(),
             ));
         }
         if self.offer12 {
@@ -138,7 +161,11 @@ impl ExpectServerHello {
                 exts.push(Extension::RenegotiationInfo(Vec::new()));
             }
             if offer_tickets12(&config) {
-                let t = self.session12.as_ref().map(|s| s.ticket.clone()).unwrap_or_default();
+                let t = self
+                    .session12
+                    .as_ref()
+                    .map(|s| s.ticket.clone())
+                    .unwrap_or_default();
                 exts.push(Extension::SessionTicket(t));
             }
         }
@@ -154,19 +181,35 @@ impl ExpectServerHello {
             exts.push(Extension::Cookie(cookie));
         }
         if self.offer13 {
-            exts.push(Extension::PskKeyExchangeModes(vec![PskKeyExchangeMode::PskDheKe]));
+            exts.push(Extension::PskKeyExchangeModes(vec![
+                PskKeyExchangeMode::PskDheKe,
+            ]));
         }
         if let Some((sess, _)) = &self.psk {
-            let age_ms = c.now_secs().saturating_sub(sess.received_at).saturating_mul(1000);
+            let age_ms = c
+                .now_secs()
+                .saturating_sub(sess.received_at)
+                .saturating_mul(1000);
             let obfuscated = (age_ms as u32).wrapping_add(sess.age_add);
             exts.push(Extension::PreSharedKeyClient(OfferedPsks {
-                identities: vec![PskIdentity { identity: sess.ticket.clone(), obfuscated_ticket_age: obfuscated }],
-                binders: vec![vec![0u8; Suite::from_u16(sess.cipher_suite.get()).map(|s| s.hash().len()).unwrap_or(32)]],
+                identities: vec![PskIdentity {
+                    identity: sess.ticket.clone(),
+                    obfuscated_ticket_age: obfuscated,
+                }],
+                binders: vec![vec![
+                    0u8;
+                    Suite::from_u16(sess.cipher_suite.get())
+                        .map(|s| s.hash().len())
+                        .unwrap_or(32)
+                ]],
             }));
         }
         self.offered = exts.iter().map(Extension::typ).collect();
         let ch = ClientHello {
-            legacy_version: config.knobs.client_hello_legacy_version.map_or(ProtocolVersion::TLSv1_2, ProtocolVersion::from),
+            legacy_version: config
+                .knobs
+                .client_hello_legacy_version
+                .map_or(ProtocolVersion::TLSv1_2, ProtocolVersion::from),
             random: self.random,
             session_id: self.session_id.clone(),
             cipher_suites: offered_suites(&config, self.offer13, self.offer12),
@@ -176,37 +219,61 @@ impl ExpectServerHello {
         };
         let mut msg = HandshakeMessage::new(HandshakePayload::ClientHello(ch));
         if let Some((sess, suite)) = &self.psk {
-            let partial = msg.partial_client_hello().ok_or_else(|| Error::internal("no partial ClientHello"))?;
+            let partial = msg
+                .partial_client_hello()
+                .ok_or_else(|| Error::internal("no partial ClientHello"))?;
             let mut binder = psk_binder(*suite, &sess.psk, &self.transcript, &partial);
             if config.knobs.bad_psk_binder
-                && let Some(b) = binder.first_mut() {
-                    *b ^= 0xff;
-                }
+                && let Some(b) = binder.first_mut()
+            {
+                *b ^= 0xff;
+            }
             if let HandshakePayload::ClientHello(ch) = &mut msg.payload
-                && let Some(Extension::PreSharedKeyClient(p)) = ch.extensions.last_mut() {
-                    p.binders = vec![binder];
-                }
+                && let Some(Extension::PreSharedKeyClient(p)) = ch.extensions.last_mut()
+            {
+                p.binders = vec![binder];
+            }
         }
         let bytes = c.send_handshake(&msg)?;
         self.transcript.add(&bytes);
         Ok(())
     }
 
-    fn handle(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ClientState, Error> {
         let HandshakePayload::ServerHello(sh) = msg.payload else {
             return Err(unexpected("ServerHello", &msg));
         };
         c.reach(Step::ServerHello);
         // RFC 8446 D.5: a Hello with legacy_version 0x0300 (or less) is aborted.
         if sh.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
-            return Err(err(alert::PROTOCOL_VERSION, format!("ServerHello.legacy_version {} (SSL 3.0 or older)", sh.legacy_version)));
+            return Err(err(
+                alert::PROTOCOL_VERSION,
+                format!(
+                    "ServerHello.legacy_version {} (SSL 3.0 or older)",
+                    sh.legacy_version
+                ),
+            ));
         }
         if sh.session_id.len() > 32 {
             // RFC 8446 4.1.3: legacy_session_id_echo<0..32>.
-            return Err(err(alert::DECODE_ERROR, format!("legacy_session_id_echo of {} bytes (at most 32)", sh.session_id.len())));
+            return Err(err(
+                alert::DECODE_ERROR,
+                format!(
+                    "legacy_session_id_echo of {} bytes (at most 32)",
+                    sh.session_id.len()
+                ),
+            ));
         }
         if let Some(t) = sh.duplicate_extension() {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ServerHello")));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!("duplicate extension {t} in ServerHello"),
+            ));
         }
         // Version negotiation (RFC 8446 4.2.1, 4.1.3; RFC 5246 7.4.1.3).
         match sh.supported_version() {
@@ -216,33 +283,60 @@ impl ExpectServerHello {
             None if self.offer12 => {
                 return Err(err(
                     alert::PROTOCOL_VERSION,
-                    format!("server selected {}; only TLS 1.2 and TLS 1.3 are supported", sh.legacy_version),
+                    format!(
+                        "server selected {}; only TLS 1.2 and TLS 1.3 are supported",
+                        sh.legacy_version
+                    ),
                 ));
             }
             None => {
                 return Err(err(
                     alert::PROTOCOL_VERSION,
-                    format!("server selected {} without supported_versions; only TLS 1.3 is offered", sh.legacy_version),
+                    format!(
+                        "server selected {} without supported_versions; only TLS 1.3 is offered",
+                        sh.legacy_version
+                    ),
                 ));
             }
             Some(v) if v != ProtocolVersion::TLSv1_3 || !self.offer13 => {
-                return Err(err(alert::ILLEGAL_PARAMETER, format!("server selected version {v} which was not offered")));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("server selected version {v} which was not offered"),
+                ));
             }
             Some(_) => {}
         }
         if sh.legacy_version != ProtocolVersion::TLSv1_2 {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("ServerHello legacy_version {} is not TLS1.2", sh.legacy_version)));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!(
+                    "ServerHello legacy_version {} is not TLS1.2",
+                    sh.legacy_version
+                ),
+            ));
         }
         if sh.session_id != self.session_id {
-            return Err(err(alert::ILLEGAL_PARAMETER, "legacy_session_id_echo does not match the ClientHello"));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                "legacy_session_id_echo does not match the ClientHello",
+            ));
         }
         let Some(suite) = Suite::from_u16(sh.cipher_suite.get())
             .filter(|s| self.suites.contains(s) || self.config.knobs.bug_accept_unoffered_suite)
         else {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("server selected cipher suite {} which was not offered", sh.cipher_suite)));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!(
+                    "server selected cipher suite {} which was not offered",
+                    sh.cipher_suite
+                ),
+            ));
         };
         if sh.compression_method != CompressionMethod::Null {
-            return Err(err(alert::ILLEGAL_PARAMETER, "ServerHello legacy_compression_method is not null"));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                "ServerHello legacy_compression_method is not null",
+            ));
         }
         if sh.is_hrr() {
             return self.handle_hrr(c, sh, suite, raw);
@@ -250,34 +344,68 @@ impl ExpectServerHello {
         for e in &sh.extensions {
             let t = e.typ();
             if !self.offered.contains(&t) {
-                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("ServerHello contains {t} which was not offered")));
+                return Err(err(
+                    alert::UNSUPPORTED_EXTENSION,
+                    format!("ServerHello contains {t} which was not offered"),
+                ));
             }
-            if !matches!(t, ExtensionType::SupportedVersions | ExtensionType::KeyShare | ExtensionType::PreSharedKey) {
-                return Err(err(alert::ILLEGAL_PARAMETER, format!("{t} is not allowed in ServerHello")));
+            if !matches!(
+                t,
+                ExtensionType::SupportedVersions
+                    | ExtensionType::KeyShare
+                    | ExtensionType::PreSharedKey
+            ) {
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("{t} is not allowed in ServerHello"),
+                ));
             }
         }
         if let Some((hrr_suite, _)) = self.hrr
-            && hrr_suite != suite {
-                return Err(err(alert::ILLEGAL_PARAMETER, "ServerHello cipher suite differs from HelloRetryRequest"));
-            }
+            && hrr_suite != suite
+        {
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                "ServerHello cipher suite differs from HelloRetryRequest",
+            ));
+        }
         let mut psk: Option<Vec<u8>> = None;
         if let Some(idx) = sh.psk_index() {
             let Some((sess, psk_suite)) = &self.psk else {
-                return Err(err(alert::ILLEGAL_PARAMETER, "server selected a PSK that was not offered"));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    "server selected a PSK that was not offered",
+                ));
             };
             if idx != 0 {
-                return Err(err(alert::ILLEGAL_PARAMETER, format!("server selected PSK identity {idx}, only 0 offered")));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("server selected PSK identity {idx}, only 0 offered"),
+                ));
             }
             if psk_suite.hash() != suite.hash() {
-                return Err(err(alert::ILLEGAL_PARAMETER, "selected cipher suite hash differs from the PSK's"));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    "selected cipher suite hash differs from the PSK's",
+                ));
             }
             psk = Some(sess.psk.clone());
         }
         let Some(entry) = sh.key_share() else {
-            return Err(err(alert::MISSING_EXTENSION, "ServerHello has no key_share (psk_ke is not offered)"));
+            return Err(err(
+                alert::MISSING_EXTENSION,
+                "ServerHello has no key_share (psk_ke is not offered)",
+            ));
         };
-        let Some(share) = self.shares.iter().find(|s| s.group().to_u16() == entry.group.get()) else {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("server key_share group {} was not offered", entry.group)));
+        let Some(share) = self
+            .shares
+            .iter()
+            .find(|s| s.group().to_u16() == entry.group.get())
+        else {
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!("server key_share group {} was not offered", entry.group),
+            ));
         };
         let shared = share
             .complete(&entry.key_exchange)
@@ -315,7 +443,13 @@ impl ExpectServerHello {
         })))
     }
 
-    fn handle_hrr(mut self: Box<Self>, c: &mut Common, sh: ServerHello, suite: Suite, raw: Vec<u8>) -> Result<ClientState, Error> {
+    fn handle_hrr(
+        mut self: Box<Self>,
+        c: &mut Common,
+        sh: ServerHello,
+        suite: Suite,
+        raw: Vec<u8>,
+    ) -> Result<ClientState, Error> {
         if self.hrr.is_some() {
             return Err(err(alert::UNEXPECTED_MESSAGE, "second HelloRetryRequest"));
         }
@@ -325,27 +459,44 @@ impl ExpectServerHello {
                 continue;
             }
             if !self.offered.contains(&t) {
-                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("HelloRetryRequest contains {t} which was not offered")));
+                return Err(err(
+                    alert::UNSUPPORTED_EXTENSION,
+                    format!("HelloRetryRequest contains {t} which was not offered"),
+                ));
             }
-            if !matches!(t, ExtensionType::SupportedVersions | ExtensionType::KeyShare) {
-                return Err(err(alert::ILLEGAL_PARAMETER, format!("{t} is not allowed in HelloRetryRequest")));
+            if !matches!(
+                t,
+                ExtensionType::SupportedVersions | ExtensionType::KeyShare
+            ) {
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("{t} is not allowed in HelloRetryRequest"),
+                ));
             }
         }
         let cookie = sh.cookie().map(<[u8]>::to_vec);
         let group = sh.hrr_group();
         if group.is_none() && cookie.is_none() {
-            return Err(err(alert::ILLEGAL_PARAMETER, "HelloRetryRequest would not change the ClientHello"));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                "HelloRetryRequest would not change the ClientHello",
+            ));
         }
         let mut new_group = None;
         if let Some(g) = group {
             let ours = Group::from_u16(g.get()).filter(|_| self.config.groups.contains(&g));
             let Some(ours) = ours else {
-                return Err(err(alert::ILLEGAL_PARAMETER, format!("HelloRetryRequest selected group {g} which was not offered")));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("HelloRetryRequest selected group {g} which was not offered"),
+                ));
             };
             if self.shares.iter().any(|s| s.group() == ours) {
                 return Err(err(
                     alert::ILLEGAL_PARAMETER,
-                    format!("HelloRetryRequest selected group {g} for which a key share was already sent"),
+                    format!(
+                        "HelloRetryRequest selected group {g} for which a key share was already sent"
+                    ),
                 ));
             }
             new_group = Some(ours);
@@ -353,12 +504,16 @@ impl ExpectServerHello {
         self.transcript.replace_with_message_hash(suite.hash());
         self.transcript.add(&raw);
         if let Some(g) = new_group {
-            self.shares = vec![KeyShare::generate(g, c.random.as_ref()).map_err(|e| Error::internal(e.to_string()))?];
+            self.shares = vec![
+                KeyShare::generate(g, c.random.as_ref())
+                    .map_err(|e| Error::internal(e.to_string()))?,
+            ];
         }
         if let Some((_, psk_suite)) = &self.psk
-            && psk_suite.hash() != suite.hash() {
-                self.psk = None;
-            }
+            && psk_suite.hash() != suite.hash()
+        {
+            self.psk = None;
+        }
         self.hrr = Some((suite, new_group));
         let n = c.negotiated_mut();
         n.hrr = true;
@@ -384,21 +539,32 @@ fn offered_suites(config: &ClientConfig, offer13: bool, offer12: bool) -> Vec<Ci
         .cipher_suites
         .iter()
         .copied()
-        .filter(|s| (offer13 || Suite::from_u16(s.get()).is_none()) && (offer12 || Suite12::from_u16(s.get()).is_none()))
+        .filter(|s| {
+            (offer13 || Suite::from_u16(s.get()).is_none())
+                && (offer12 || Suite12::from_u16(s.get()).is_none())
+        })
         .collect()
 }
 
 pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Error> {
     for (i, e) in exts.iter().enumerate() {
         if exts.iter().skip(i + 1).any(|o| o.typ() == e.typ()) {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {} in {what}", e.typ())));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!("duplicate extension {} in {what}", e.typ()),
+            ));
         }
     }
     Ok(())
 }
 
 impl ClientHs {
-    fn handle_ee(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+    fn handle_ee(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ClientState, Error> {
         let HandshakePayload::EncryptedExtensions(exts) = msg.payload else {
             return Err(unexpected("EncryptedExtensions", &msg));
         };
@@ -407,27 +573,44 @@ impl ClientHs {
         for e in &exts {
             let t = e.typ();
             if !self.offered.contains(&t) {
-                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("EncryptedExtensions contains {t} which was not offered")));
+                return Err(err(
+                    alert::UNSUPPORTED_EXTENSION,
+                    format!("EncryptedExtensions contains {t} which was not offered"),
+                ));
             }
             match e {
                 Extension::ServerName(list) if list.is_empty() => {}
                 Extension::SupportedGroups(_) => {}
                 Extension::Alpn(protos) => {
                     let [p] = protos.as_slice() else {
-                        return Err(err(alert::ILLEGAL_PARAMETER, "server ALPN must name exactly one protocol"));
+                        return Err(err(
+                            alert::ILLEGAL_PARAMETER,
+                            "server ALPN must name exactly one protocol",
+                        ));
                     };
                     if !self.config.alpn.contains(p) {
-                        return Err(err(alert::ILLEGAL_PARAMETER, "server selected an ALPN protocol that was not offered"));
+                        return Err(err(
+                            alert::ILLEGAL_PARAMETER,
+                            "server selected an ALPN protocol that was not offered",
+                        ));
                     }
                     self.alpn = Some(p.clone());
                 }
                 Extension::RecordSizeLimit(v) => {
                     if *v < 64 {
-                        return Err(err(alert::ILLEGAL_PARAMETER, format!("record_size_limit {v} < 64")));
+                        return Err(err(
+                            alert::ILLEGAL_PARAMETER,
+                            format!("record_size_limit {v} < 64"),
+                        ));
                     }
                     c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
                 }
-                _ => return Err(err(alert::ILLEGAL_PARAMETER, format!("{} is not allowed in EncryptedExtensions", e.describe()))),
+                _ => {
+                    return Err(err(
+                        alert::ILLEGAL_PARAMETER,
+                        format!("{} is not allowed in EncryptedExtensions", e.describe()),
+                    ));
+                }
             }
         }
         c.negotiated_mut().alpn = self.alpn.clone();
@@ -442,11 +625,19 @@ impl ClientHs {
         }
     }
 
-    fn handle_cert_req(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+    fn handle_cert_req(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ClientState, Error> {
         match msg.payload {
             HandshakePayload::CertificateRequest(cr) => {
                 if !cr.context.is_empty() {
-                    return Err(err(alert::ILLEGAL_PARAMETER, "handshake CertificateRequest with non-empty context"));
+                    return Err(err(
+                        alert::ILLEGAL_PARAMETER,
+                        "handshake CertificateRequest with non-empty context",
+                    ));
                 }
                 check_duplicates(&cr.extensions, "CertificateRequest")?;
                 let schemes = cr.extensions.iter().find_map(|e| match e {
@@ -454,7 +645,10 @@ impl ClientHs {
                     _ => None,
                 });
                 let Some(schemes) = schemes else {
-                    return Err(err(alert::MISSING_EXTENSION, "CertificateRequest without signature_algorithms"));
+                    return Err(err(
+                        alert::MISSING_EXTENSION,
+                        "CertificateRequest without signature_algorithms",
+                    ));
                 };
                 self.cert_request = Some((cr.context, schemes));
                 self.transcript.add(&raw);
@@ -465,13 +659,21 @@ impl ClientHs {
         }
     }
 
-    fn handle_cert(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+    fn handle_cert(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ClientState, Error> {
         let HandshakePayload::Certificate(cert) = msg.payload else {
             return Err(unexpected("Certificate", &msg));
         };
         c.reach(Step::Certificate);
         if !cert.context.is_empty() {
-            return Err(err(alert::ILLEGAL_PARAMETER, "server Certificate with non-empty certificate_request_context"));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                "server Certificate with non-empty certificate_request_context",
+            ));
         }
         if cert.entries.is_empty() {
             return Err(err(alert::DECODE_ERROR, "server sent an empty Certificate"));
@@ -479,12 +681,29 @@ impl ClientHs {
         for e in &cert.entries {
             check_duplicates(&e.extensions, "CertificateEntry")?;
             if let Some(x) = e.extensions.first() {
-                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("CertificateEntry contains {} which was not requested", x.typ())));
+                return Err(err(
+                    alert::UNSUPPORTED_EXTENSION,
+                    format!(
+                        "CertificateEntry contains {} which was not requested",
+                        x.typ()
+                    ),
+                ));
             }
         }
-        let chain: Vec<CertificateDer<'static>> = cert.entries.into_iter().map(|e| CertificateDer::from(e.cert)).collect();
+        let chain: Vec<CertificateDer<'static>> = cert
+            .entries
+            .into_iter()
+            .map(|e| CertificateDer::from(e.cert))
+            .collect();
         if self.config.verify_server {
-            verify::verify_chain(&chain, &self.config.roots, c.now, true, self.config.server_name.as_deref(), &self.config.policy_cache)?;
+            verify::verify_chain(
+                &chain,
+                &self.config.roots,
+                c.now,
+                true,
+                self.config.server_name.as_deref(),
+                &self.config.policy_cache,
+            )?;
         }
         c.negotiated_mut().peer_certificates = chain.clone();
         self.server_certs = chain;
@@ -492,26 +711,53 @@ impl ClientHs {
         Ok(ClientState::ExpectCertificateVerify(self))
     }
 
-    fn handle_cv(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+    fn handle_cv(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ClientState, Error> {
         let HandshakePayload::CertificateVerify(cv) = msg.payload else {
             return Err(unexpected("CertificateVerify", &msg));
         };
-        let scheme = SigScheme::from_u16(cv.scheme.get()).filter(|_| self.config.signature_schemes.contains(&cv.scheme));
+        let scheme = SigScheme::from_u16(cv.scheme.get())
+            .filter(|_| self.config.signature_schemes.contains(&cv.scheme));
         let Some(scheme) = scheme else {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("server CertificateVerify uses {} which was not offered", cv.scheme)));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!(
+                    "server CertificateVerify uses {} which was not offered",
+                    cv.scheme
+                ),
+            ));
         };
         let th = self.transcript.hash(self.suite.hash());
         let content = sign::certificate_verify_message(true, &th);
-        let ee = self.server_certs.first().ok_or_else(|| Error::internal("no server certificate"))?;
-        sign::verify_with_cert(ee, scheme, &content, &cv.signature)
-            .map_err(|_| err(alert::DECRYPT_ERROR, format!("server CertificateVerify signature ({}) does not verify", cv.scheme)))?;
+        let ee = self
+            .server_certs
+            .first()
+            .ok_or_else(|| Error::internal("no server certificate"))?;
+        sign::verify_with_cert(ee, scheme, &content, &cv.signature).map_err(|_| {
+            err(
+                alert::DECRYPT_ERROR,
+                format!(
+                    "server CertificateVerify signature ({}) does not verify",
+                    cv.scheme
+                ),
+            )
+        })?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
         self.transcript.add(&raw);
         Ok(ClientState::ExpectFinished(self))
     }
 
-    fn handle_finished(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ClientState, Error> {
+    fn handle_finished(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ClientState, Error> {
         let HandshakePayload::Finished(vd) = msg.payload else {
             return Err(unexpected("Finished", &msg));
         };
@@ -519,12 +765,22 @@ impl ClientHs {
         let h = self.suite.hash();
         if vd.len() != h.len() {
             // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
-            return Err(err(alert::DECODE_ERROR, format!("server Finished of {} bytes, expected {}", vd.len(), h.len())));
+            return Err(err(
+                alert::DECODE_ERROR,
+                format!(
+                    "server Finished of {} bytes, expected {}",
+                    vd.len(),
+                    h.len()
+                ),
+            ));
         }
         let th = self.transcript.hash(h);
         let key = KeySchedule::finished_key(h, &self.s_hs);
         if !h.hmac_verify(&key, &th, &vd) {
-            return Err(err(alert::DECRYPT_ERROR, "server Finished verify_data mismatch"));
+            return Err(err(
+                alert::DECRYPT_ERROR,
+                "server Finished verify_data mismatch",
+            ));
         }
         c.reach(Step::Finished);
         self.transcript.add(&raw);
@@ -546,53 +802,81 @@ impl ClientHs {
                     .map(|s| (ck, s))
             });
             let entries = match &pick {
-                Some((ck, _)) => {
-                    ck.chain.iter().map(|d| CertificateEntry { cert: d.as_ref().to_vec(), extensions: Vec::new() }).collect()
-                }
+                Some((ck, _)) => ck
+                    .chain
+                    .iter()
+                    .map(|d| CertificateEntry {
+                        cert: d.as_ref().to_vec(),
+                        extensions: Vec::new(),
+                    })
+                    .collect(),
                 None => Vec::new(),
             };
-            let m = HandshakeMessage::new(HandshakePayload::Certificate(CertificateTls13 { context, entries }));
+            let m = HandshakeMessage::new(HandshakePayload::Certificate(CertificateTls13 {
+                context,
+                entries,
+            }));
             let b = c.send_handshake(&m)?;
             self.transcript.add(&b);
             if let Some((ck, scheme)) = pick
-                && !c.knobs.skip_certificate_verify {
-                    let content = sign::certificate_verify_message(false, &self.transcript.hash(h));
-                    let mut sig = ck.signer.sign(scheme, &content).map_err(|e| Error::internal(e.to_string()))?;
-                    if c.knobs.bad_certificate_verify
-                        && let Some(b) = sig.last_mut() {
-                            *b ^= 1;
-                        }
-                    let m = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
+                && !c.knobs.skip_certificate_verify
+            {
+                let content = sign::certificate_verify_message(false, &self.transcript.hash(h));
+                let mut sig = ck
+                    .signer
+                    .sign(scheme, &content)
+                    .map_err(|e| Error::internal(e.to_string()))?;
+                if c.knobs.bad_certificate_verify
+                    && let Some(b) = sig.last_mut()
+                {
+                    *b ^= 1;
+                }
+                let m =
+                    HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
                         scheme: SignatureScheme::from(scheme.to_u16()),
                         signature: sig,
                     }));
-                    let b = c.send_handshake(&m)?;
-                    self.transcript.add(&b);
-                }
+                let b = c.send_handshake(&m)?;
+                self.transcript.add(&b);
+            }
         }
         let mut fin = KeySchedule::verify_data(h, &self.c_hs, &self.transcript.hash(h));
         if c.knobs.send_wrong_finished
-            && let Some(b) = fin.first_mut() {
-                *b ^= 0xff;
-            }
+            && let Some(b) = fin.first_mut()
+        {
+            *b ^= 0xff;
+        }
         let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
         self.transcript.add(&b);
         c.set_write_key(self.suite, c_ap, true)?;
         let res_master = self.ks.derive(b"res master", &self.transcript.hash(h));
         c.complete_handshake()?;
-        Ok(ClientState::Traffic(Box::new(ClientTraffic { config: self.config, suite: self.suite, res_master, alpn: self.alpn })))
+        Ok(ClientState::Traffic(Box::new(ClientTraffic {
+            config: self.config,
+            suite: self.suite,
+            res_master,
+            alpn: self.alpn,
+        })))
     }
 }
 
 impl ClientTraffic {
-    fn handle(self: Box<Self>, c: &mut Common, msg: HandshakeMessage) -> Result<ClientState, Error> {
+    fn handle(
+        self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<ClientState, Error> {
         match msg.payload {
             HandshakePayload::NewSessionTicket(t) => {
                 if t.lifetime > 604_800 {
-                    return Err(err(alert::ILLEGAL_PARAMETER, format!("ticket_lifetime {} exceeds 7 days", t.lifetime)));
+                    return Err(err(
+                        alert::ILLEGAL_PARAMETER,
+                        format!("ticket_lifetime {} exceeds 7 days", t.lifetime),
+                    ));
                 }
                 check_duplicates(&t.extensions, "NewSessionTicket")?;
-                let psk = KeySchedule::resumption_psk(self.suite.hash(), &self.res_master, &t.nonce);
+                let psk =
+                    KeySchedule::resumption_psk(self.suite.hash(), &self.res_master, &t.nonce);
                 let max_early_data = t.max_early_data().unwrap_or(0);
                 if t.lifetime > 0 {
                     c.events.push_back(Event::NewTicket(StoredSession {
@@ -624,14 +908,26 @@ impl ClientTraffic {
 impl ClientState {
     /// Build and send the first ClientHello.
     pub(crate) fn start(config: Arc<ClientConfig>, c: &mut Common) -> Result<Self, Error> {
-        let suites: Vec<Suite> = config.cipher_suites.iter().filter_map(|s| Suite::from_u16(s.get())).collect();
-        let suites12: Vec<Suite12> = config.cipher_suites.iter().filter_map(|s| Suite12::from_u16(s.get())).collect();
+        let suites: Vec<Suite> = config
+            .cipher_suites
+            .iter()
+            .filter_map(|s| Suite::from_u16(s.get()))
+            .collect();
+        let suites12: Vec<Suite12> = config
+            .cipher_suites
+            .iter()
+            .filter_map(|s| Suite12::from_u16(s.get()))
+            .collect();
         let offer13 = config.versions.contains(&ProtocolVersion::TLSv1_3) && !suites.is_empty();
         let offer12 = config.versions.contains(&ProtocolVersion::TLSv1_2) && !suites12.is_empty();
         if !offer13 && !offer12 {
             return Err(Error::config(format!(
                 "no supported cipher suite configured for the enabled versions {:?}",
-                config.versions.iter().map(|v| v.to_string()).collect::<Vec<_>>()
+                config
+                    .versions
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
             )));
         }
         // With a raw supported_versions list (knob), what we can complete follows that list.
@@ -642,9 +938,18 @@ impl ClientState {
             ),
             _ => (offer13, offer12),
         };
-        let mut share_groups: Vec<Group> = config.key_share_groups.iter().filter_map(|g| Group::from_u16(g.get())).collect();
+        let mut share_groups: Vec<Group> = config
+            .key_share_groups
+            .iter()
+            .filter_map(|g| Group::from_u16(g.get()))
+            .collect();
         if share_groups.is_empty() {
-            share_groups = config.groups.iter().filter_map(|g| Group::from_u16(g.get())).take(1).collect();
+            share_groups = config
+                .groups
+                .iter()
+                .filter_map(|g| Group::from_u16(g.get()))
+                .take(1)
+                .collect();
         }
         if share_groups.is_empty() {
             return Err(Error::config("no supported key exchange group configured"));
@@ -654,7 +959,10 @@ impl ClientState {
         }
         let mut shares = Vec::new();
         for g in share_groups {
-            shares.push(KeyShare::generate(g, c.random.as_ref()).map_err(|e| Error::internal(e.to_string()))?);
+            shares.push(
+                KeyShare::generate(g, c.random.as_ref())
+                    .map_err(|e| Error::internal(e.to_string()))?,
+            );
         }
         let random: [u8; 32] = c.random_bytes()?;
         c.key_log = config.key_log.clone().map(|k| (k, random));
@@ -669,17 +977,27 @@ impl ClientState {
         let session_id = match session12 {
             // RFC 5246 7.4.1.2: the ID of a session to resume; with a ticket, a fresh ID by
             // which the server's acceptance shows (RFC 5077 3.4).
-            Some(s) if !s.session_id.is_empty() && (!offer_tickets12(&config) || s.ticket.is_empty()) => s.session_id.clone(),
+            Some(s)
+                if !s.session_id.is_empty()
+                    && (!offer_tickets12(&config) || s.ticket.is_empty()) =>
+            {
+                s.session_id.clone()
+            }
             Some(_) => c.random_bytes::<32>()?.to_vec(),
             None if send_ccs && offer13 => c.random_bytes::<32>()?.to_vec(),
             None => Vec::new(),
         };
         let session12 = session12.cloned();
-        let psk = config.resumption.as_ref().filter(|s| s.version == ProtocolVersion::TLSv1_3 && offer13).and_then(|s| {
-            let suite = Suite::from_u16(s.cipher_suite.get())?;
-            let fresh = c.now_secs() < s.received_at.saturating_add(u64::from(s.lifetime));
-            (fresh && suites.iter().any(|x| x.hash() == suite.hash())).then(|| (s.clone(), suite))
-        });
+        let psk = config
+            .resumption
+            .as_ref()
+            .filter(|s| s.version == ProtocolVersion::TLSv1_3 && offer13)
+            .and_then(|s| {
+                let suite = Suite::from_u16(s.cipher_suite.get())?;
+                let fresh = c.now_secs() < s.received_at.saturating_add(u64::from(s.lifetime));
+                (fresh && suites.iter().any(|x| x.hash() == suite.hash()))
+                    .then(|| (s.clone(), suite))
+            });
         let mut st = ExpectServerHello {
             config,
             random,
@@ -703,7 +1021,12 @@ impl ClientState {
         Ok(ClientState::ExpectServerHello(Box::new(st)))
     }
 
-    pub(crate) fn handle(self, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<Self, Error> {
+    pub(crate) fn handle(
+        self,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<Self, Error> {
         match self {
             Self::ExpectServerHello(s) => s.handle(c, msg, raw),
             Self::ExpectEncryptedExtensions(s) => s.handle_ee(c, msg, raw),

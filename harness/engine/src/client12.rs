@@ -5,17 +5,18 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 use tls_wire::{
-    AlertDescription, CertificateRequestTls12, CertificateVerify, CipherSuite, ClientCertificateType, CompressionMethod,
-    Extension, ExtensionType, HandshakeMessage, HandshakePayload, ProtocolVersion, ServerHello,
-    SignatureScheme, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+    AlertDescription, CertificateRequestTls12, CertificateVerify, CipherSuite,
+    ClientCertificateType, CompressionMethod, DOWNGRADE_TLS11, DOWNGRADE_TLS12, Extension,
+    ExtensionType, HandshakeMessage, HandshakePayload, ProtocolVersion, ServerHello,
+    SignatureScheme,
 };
 
 use crate::client::{ClientState, ExpectServerHello};
 use crate::config::{ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
-use crate::crypto::{sign, Auth12, Group, KeyShare, RecordProtection12, Suite12};
-use crate::error::{alert, Error};
+use crate::crypto::{Auth12, Group, KeyShare, RecordProtection12, Suite12, sign};
+use crate::error::{Error, alert};
 use crate::keyschedule::Transcript;
 use crate::verify;
 
@@ -61,7 +62,10 @@ fn err(code: u8, msg: impl Into<String>) -> Error {
 }
 
 fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(alert::UNEXPECTED_MESSAGE, format!("expected {expected}, received {} (TLS 1.2)", msg.typ))
+    err(
+        alert::UNEXPECTED_MESSAGE,
+        format!("expected {expected}, received {} (TLS 1.2)", msg.typ),
+    )
 }
 
 fn internal(e: impl std::fmt::Display) -> Error {
@@ -104,11 +108,17 @@ pub(crate) fn handle_server_hello(
     else {
         return Err(err(
             alert::ILLEGAL_PARAMETER,
-            format!("server selected cipher suite {} which was not offered for TLS 1.2", sh.cipher_suite),
+            format!(
+                "server selected cipher suite {} which was not offered for TLS 1.2",
+                sh.cipher_suite
+            ),
         ));
     };
     if sh.compression_method != CompressionMethod::Null {
-        return Err(err(alert::ILLEGAL_PARAMETER, "ServerHello compression_method is not null"));
+        return Err(err(
+            alert::ILLEGAL_PARAMETER,
+            "ServerHello compression_method is not null",
+        ));
     }
     let config = st.config.clone();
     let mut ems = false;
@@ -117,35 +127,56 @@ pub(crate) fn handle_server_hello(
     for e in &sh.extensions {
         let t = e.typ();
         if !st.offered.contains(&t) {
-            return Err(err(alert::UNSUPPORTED_EXTENSION, format!("ServerHello contains {t} which was not offered")));
+            return Err(err(
+                alert::UNSUPPORTED_EXTENSION,
+                format!("ServerHello contains {t} which was not offered"),
+            ));
         }
         if !allowed_in_sh12(t) {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("{t} is not allowed in a TLS 1.2 ServerHello")));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!("{t} is not allowed in a TLS 1.2 ServerHello"),
+            ));
         }
         match e {
             Extension::RenegotiationInfo(v) if !v.is_empty() => {
                 // RFC 5746 3.4
-                return Err(err(alert::HANDSHAKE_FAILURE, "renegotiation_info.renegotiated_connection is not empty"));
+                return Err(err(
+                    alert::HANDSHAKE_FAILURE,
+                    "renegotiation_info.renegotiated_connection is not empty",
+                ));
             }
             Extension::ExtendedMasterSecret => ems = true,
             Extension::SessionTicket(v) => {
                 if !v.is_empty() {
-                    return Err(err(alert::DECODE_ERROR, "ServerHello session_ticket extension is not empty"));
+                    return Err(err(
+                        alert::DECODE_ERROR,
+                        "ServerHello session_ticket extension is not empty",
+                    ));
                 }
                 expect_ticket = true;
             }
             Extension::Alpn(protos) => {
                 let [p] = protos.as_slice() else {
-                    return Err(err(alert::ILLEGAL_PARAMETER, "server ALPN must name exactly one protocol"));
+                    return Err(err(
+                        alert::ILLEGAL_PARAMETER,
+                        "server ALPN must name exactly one protocol",
+                    ));
                 };
                 if !config.alpn.contains(p) {
-                    return Err(err(alert::ILLEGAL_PARAMETER, "server selected an ALPN protocol that was not offered"));
+                    return Err(err(
+                        alert::ILLEGAL_PARAMETER,
+                        "server selected an ALPN protocol that was not offered",
+                    ));
                 }
                 alpn = Some(p.clone());
             }
             Extension::RecordSizeLimit(v) => {
                 if *v < 64 {
-                    return Err(err(alert::ILLEGAL_PARAMETER, format!("record_size_limit {v} < 64")));
+                    return Err(err(
+                        alert::ILLEGAL_PARAMETER,
+                        format!("record_size_limit {v} < 64"),
+                    ));
                 }
                 c.max_send_fragment = c.max_send_fragment.min(usize::from(*v));
             }
@@ -153,17 +184,26 @@ pub(crate) fn handle_server_hello(
         }
     }
     if let Some(t) = sh.duplicate_extension() {
-        return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ServerHello")));
+        return Err(err(
+            alert::ILLEGAL_PARAMETER,
+            format!("duplicate extension {t} in ServerHello"),
+        ));
     }
     let ems_offered = st.offered.contains(&ExtensionType::ExtendedMasterSecret);
     if ems_offered && !ems && !config.knobs.allow_no_extended_master_secret {
         // RFC 7627 5.2
-        return Err(err(alert::HANDSHAKE_FAILURE, "server did not negotiate extended_master_secret (RFC 7627), which we require"));
+        return Err(err(
+            alert::HANDSHAKE_FAILURE,
+            "server did not negotiate extended_master_secret (RFC 7627), which we require",
+        ));
     }
     let echoed = !st.session_id.is_empty() && sh.session_id == st.session_id;
     let resumed = echoed && st.session12.is_some();
     if echoed && !resumed {
-        return Err(err(alert::ILLEGAL_PARAMETER, "TLS 1.2 ServerHello echoes a session id for which no session was offered"));
+        return Err(err(
+            alert::ILLEGAL_PARAMETER,
+            "TLS 1.2 ServerHello echoes a session id for which no session was offered",
+        ));
     }
     let mut transcript = st.transcript;
     transcript.add(&raw);
@@ -203,17 +243,26 @@ pub(crate) fn handle_server_hello(
             return Err(Error::internal("resumed without a session"));
         };
         if sess.cipher_suite != sh.cipher_suite {
-            return Err(err(alert::ILLEGAL_PARAMETER, "resumed session with another cipher suite than the original"));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                "resumed session with another cipher suite than the original",
+            ));
         }
         if sess.extended_master_secret && !ems {
             // RFC 7627 5.3
-            return Err(err(alert::HANDSHAKE_FAILURE, "resumed session used extended_master_secret but the ServerHello lacks it"));
+            return Err(err(
+                alert::HANDSHAKE_FAILURE,
+                "resumed session used extended_master_secret but the ServerHello lacks it",
+            ));
         }
         hs.master = sess.psk.clone();
         hs.ems = sess.extended_master_secret;
         c.negotiated_mut().extended_master_secret = hs.ems;
-        let kb = t12::key_block(suite, &hs.master, &hs.client_random, &hs.server_random).map_err(internal)?;
-        c.expect_ccs12(RecordProtection12::new(suite, &kb.server_key, &kb.server_iv).map_err(internal)?);
+        let kb = t12::key_block(suite, &hs.master, &hs.client_random, &hs.server_random)
+            .map_err(internal)?;
+        c.expect_ccs12(
+            RecordProtection12::new(suite, &kb.server_key, &kb.server_iv).map_err(internal)?,
+        );
         hs.keys = Some(kb);
         hs.session = Some(sess);
         return Ok(ClientState::Tls12(State12::ExpectTicketOrFinished(hs)));
@@ -222,7 +271,12 @@ pub(crate) fn handle_server_hello(
 }
 
 impl State12 {
-    pub(crate) fn handle(self, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<Self, Error> {
+    pub(crate) fn handle(
+        self,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<Self, Error> {
         // RFC 5246 7.4.1.1: HelloRequest is ignored while negotiating; after the handshake we
         // refuse renegotiation with a no_renegotiation warning (RFC 5746 4.2 / 5246 7.2.2).
         if matches!(msg.payload, HandshakePayload::HelloRequest) {
@@ -237,13 +291,21 @@ impl State12 {
             Self::ExpectCertReqOrDone(s) => s.handle_cr_or_done(c, msg, raw),
             Self::ExpectDone(s) => s.handle_done(c, msg, raw),
             Self::ExpectTicketOrFinished(s) => s.handle_ticket_or_finished(c, msg, raw),
-            Self::Traffic => Err(unexpected("no handshake message (renegotiation is refused)", &msg)),
+            Self::Traffic => Err(unexpected(
+                "no handshake message (renegotiation is refused)",
+                &msg,
+            )),
         }
     }
 }
 
 impl Hs12 {
-    fn handle_cert(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<State12, Error> {
+    fn handle_cert(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<State12, Error> {
         let HandshakePayload::CertificateTls12(chain) = msg.payload else {
             return Err(unexpected("Certificate", &msg));
         };
@@ -251,9 +313,17 @@ impl Hs12 {
         if chain.is_empty() {
             return Err(err(alert::DECODE_ERROR, "server sent an empty Certificate"));
         }
-        let chain: Vec<CertificateDer<'static>> = chain.into_iter().map(CertificateDer::from).collect();
+        let chain: Vec<CertificateDer<'static>> =
+            chain.into_iter().map(CertificateDer::from).collect();
         if self.config.verify_server {
-            verify::verify_chain(&chain, &self.config.roots, c.now, true, self.config.server_name.as_deref(), &self.config.policy_cache)?;
+            verify::verify_chain(
+                &chain,
+                &self.config.roots,
+                c.now,
+                true,
+                self.config.server_name.as_deref(),
+                &self.config.policy_cache,
+            )?;
         }
         c.negotiated_mut().peer_certificates = chain.clone();
         self.server_certs = chain;
@@ -261,25 +331,49 @@ impl Hs12 {
         Ok(State12::ExpectServerKeyExchange(self))
     }
 
-    fn handle_skx(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<State12, Error> {
+    fn handle_skx(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<State12, Error> {
         let HandshakePayload::ServerKeyExchange(skx) = msg.payload else {
             return Err(unexpected("ServerKeyExchange", &msg));
         };
-        let group = Group::from_u16(skx.named_group.get())
-            .filter(|g| *g != Group::X25519Mlkem768 && self.config.groups.contains(&skx.named_group));
+        let group = Group::from_u16(skx.named_group.get()).filter(|g| {
+            *g != Group::X25519Mlkem768 && self.config.groups.contains(&skx.named_group)
+        });
         let Some(group) = group else {
             return Err(err(
                 alert::ILLEGAL_PARAMETER,
-                format!("ServerKeyExchange uses group {} which was not offered", skx.named_group),
+                format!(
+                    "ServerKeyExchange uses group {} which was not offered",
+                    skx.named_group
+                ),
             ));
         };
-        check_scheme(self.suite, skx.scheme, &self.config.signature_schemes, "ServerKeyExchange")?;
+        check_scheme(
+            self.suite,
+            skx.scheme,
+            &self.config.signature_schemes,
+            "ServerKeyExchange",
+        )?;
         let mut signed = self.client_random.to_vec();
         signed.extend_from_slice(&self.server_random);
         signed.extend_from_slice(&skx.params_bytes());
-        let ee = self.server_certs.first().ok_or_else(|| Error::internal("no server certificate"))?;
-        sign::verify_tls12(ee, skx.scheme.get(), &signed, &skx.signature)
-            .map_err(|_| err(alert::DECRYPT_ERROR, format!("ServerKeyExchange signature ({}) does not verify", skx.scheme)))?;
+        let ee = self
+            .server_certs
+            .first()
+            .ok_or_else(|| Error::internal("no server certificate"))?;
+        sign::verify_tls12(ee, skx.scheme.get(), &signed, &skx.signature).map_err(|_| {
+            err(
+                alert::DECRYPT_ERROR,
+                format!(
+                    "ServerKeyExchange signature ({}) does not verify",
+                    skx.scheme
+                ),
+            )
+        })?;
         c.reach(Step::CertificateVerified);
         let share = KeyShare::generate(group, c.random.as_ref()).map_err(internal)?;
         {
@@ -293,7 +387,12 @@ impl Hs12 {
         Ok(State12::ExpectCertReqOrDone(self))
     }
 
-    fn handle_cr_or_done(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<State12, Error> {
+    fn handle_cr_or_done(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<State12, Error> {
         match msg.payload {
             HandshakePayload::CertificateRequestTls12(cr) => {
                 self.cert_request = Some(cr);
@@ -305,22 +404,37 @@ impl Hs12 {
         }
     }
 
-    fn handle_done(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<State12, Error> {
+    fn handle_done(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<State12, Error> {
         let HandshakePayload::ServerHelloDone = msg.payload else {
             return Err(unexpected("ServerHelloDone", &msg));
         };
         self.transcript.add(&raw);
-        let share = self.share.take().ok_or_else(|| Error::internal("no key share"))?;
-        let pms = share
-            .complete(&self.server_public)
-            .map_err(|e| err(alert::ILLEGAL_PARAMETER, format!("server ECDHE public value: {e}")))?;
+        let share = self
+            .share
+            .take()
+            .ok_or_else(|| Error::internal("no key share"))?;
+        let pms = share.complete(&self.server_public).map_err(|e| {
+            err(
+                alert::ILLEGAL_PARAMETER,
+                format!("server ECDHE public value: {e}"),
+            )
+        })?;
         let h = self.suite.hash();
 
         // client Certificate
         let mut pick = None;
         if let Some(cr) = &self.cert_request {
             if let Some(ck) = &self.config.client_auth {
-                let ty = if ck.signer.is_ecdsa_like() { ClientCertificateType::EcdsaSign } else { ClientCertificateType::RsaSign };
+                let ty = if ck.signer.is_ecdsa_like() {
+                    ClientCertificateType::EcdsaSign
+                } else {
+                    ClientCertificateType::RsaSign
+                };
                 if cr.certificate_types.contains(&ty) {
                     pick = ck
                         .signer
@@ -335,36 +449,57 @@ impl Hs12 {
                 Some((ck, _)) => ck.chain.iter().map(|d| d.as_ref().to_vec()).collect(),
                 None => Vec::new(),
             };
-            let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateTls12(chain)))?;
+            let b = c.send_handshake(&HandshakeMessage::new(
+                HandshakePayload::CertificateTls12(chain),
+            ))?;
             self.transcript.add(&b);
         }
         // ClientKeyExchange
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ClientKeyExchange(share.public().to_vec())))?;
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ClientKeyExchange(
+            share.public().to_vec(),
+        )))?;
         self.transcript.add(&b);
         c.reach(Step::KeyExchange);
         self.master = if self.ems {
             t12::extended_master_secret(h, &pms, &self.transcript.hash(h)).map_err(internal)?
         } else {
-            t12::master_secret(h, &pms, &self.client_random, &self.server_random).map_err(internal)?
+            t12::master_secret(h, &pms, &self.client_random, &self.server_random)
+                .map_err(internal)?
         };
         c.log_secret("CLIENT_RANDOM", &self.master);
         // CertificateVerify: a signature over all handshake messages so far (RFC 5246 7.4.8).
         if let Some((ck, scheme)) = pick
             && !c.knobs.skip_certificate_verify
         {
-            let mut sig = ck.signer.sign_tls12(scheme, self.transcript.bytes()).map_err(internal)?;
+            let mut sig = ck
+                .signer
+                .sign_tls12(scheme, self.transcript.bytes())
+                .map_err(internal)?;
             if c.knobs.bad_certificate_verify
                 && let Some(b) = sig.last_mut()
             {
                 *b ^= 1;
             }
-            let cv = CertificateVerify { scheme: SignatureScheme::from(scheme), signature: sig };
-            let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateVerify(cv)))?;
+            let cv = CertificateVerify {
+                scheme: SignatureScheme::from(scheme),
+                signature: sig,
+            };
+            let b = c.send_handshake(&HandshakeMessage::new(
+                HandshakePayload::CertificateVerify(cv),
+            ))?;
             self.transcript.add(&b);
         }
-        let kb = t12::key_block(self.suite, &self.master, &self.client_random, &self.server_random).map_err(internal)?;
+        let kb = t12::key_block(
+            self.suite,
+            &self.master,
+            &self.client_random,
+            &self.server_random,
+        )
+        .map_err(internal)?;
         self.send_finished(c, &kb)?;
-        c.expect_ccs12(RecordProtection12::new(self.suite, &kb.server_key, &kb.server_iv).map_err(internal)?);
+        c.expect_ccs12(
+            RecordProtection12::new(self.suite, &kb.server_key, &kb.server_iv).map_err(internal)?,
+        );
         self.keys = Some(kb);
         Ok(State12::ExpectTicketOrFinished(self))
     }
@@ -372,8 +507,11 @@ impl Hs12 {
     /// ChangeCipherSpec and our Finished.
     fn send_finished(&mut self, c: &mut Common, kb: &KeyBlock) -> Result<(), Error> {
         let h = self.suite.hash();
-        c.send_ccs12(RecordProtection12::new(self.suite, &kb.client_key, &kb.client_iv).map_err(internal)?);
-        let mut fin = t12::verify_data(h, &self.master, true, &self.transcript.hash(h)).map_err(internal)?;
+        c.send_ccs12(
+            RecordProtection12::new(self.suite, &kb.client_key, &kb.client_iv).map_err(internal)?,
+        );
+        let mut fin =
+            t12::verify_data(h, &self.master, true, &self.transcript.hash(h)).map_err(internal)?;
         if c.knobs.send_wrong_finished
             && let Some(b) = fin.first_mut()
         {
@@ -384,11 +522,21 @@ impl Hs12 {
         Ok(())
     }
 
-    fn handle_ticket_or_finished(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<State12, Error> {
+    fn handle_ticket_or_finished(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<State12, Error> {
         match msg.payload {
-            HandshakePayload::NewSessionTicketTls12(t) if self.expect_ticket && self.new_ticket.is_none() => {
+            HandshakePayload::NewSessionTicketTls12(t)
+                if self.expect_ticket && self.new_ticket.is_none() =>
+            {
                 if c.read_protected() {
-                    return Err(err(alert::UNEXPECTED_MESSAGE, "NewSessionTicket after ChangeCipherSpec"));
+                    return Err(err(
+                        alert::UNEXPECTED_MESSAGE,
+                        "NewSessionTicket after ChangeCipherSpec",
+                    ));
                 }
                 self.new_ticket = Some((t.lifetime_hint, t.ticket));
                 self.transcript.add(&raw);
@@ -396,31 +544,58 @@ impl Hs12 {
             }
             HandshakePayload::Finished(vd) => {
                 if self.expect_ticket && self.new_ticket.is_none() {
-                    return Err(err(alert::UNEXPECTED_MESSAGE, "expected NewSessionTicket (announced in ServerHello), received Finished"));
+                    return Err(err(
+                        alert::UNEXPECTED_MESSAGE,
+                        "expected NewSessionTicket (announced in ServerHello), received Finished",
+                    ));
                 }
                 if !c.read_protected() {
-                    return Err(err(alert::UNEXPECTED_MESSAGE, "Finished before ChangeCipherSpec"));
+                    return Err(err(
+                        alert::UNEXPECTED_MESSAGE,
+                        "Finished before ChangeCipherSpec",
+                    ));
                 }
                 let h = self.suite.hash();
-                let expect = t12::verify_data(h, &self.master, false, &self.transcript.hash(h)).map_err(internal)?;
+                let expect = t12::verify_data(h, &self.master, false, &self.transcript.hash(h))
+                    .map_err(internal)?;
                 if vd.len() != expect.len() {
                     // RFC 5246 7.4.9: verify_data is verify_data_length (12) bytes.
-                    return Err(err(alert::DECODE_ERROR, format!("server Finished of {} bytes, expected {}", vd.len(), expect.len())));
+                    return Err(err(
+                        alert::DECODE_ERROR,
+                        format!(
+                            "server Finished of {} bytes, expected {}",
+                            vd.len(),
+                            expect.len()
+                        ),
+                    ));
                 }
                 if !constant_time_eq(&expect, &vd) {
-                    return Err(err(alert::DECRYPT_ERROR, "server Finished verify_data mismatch"));
+                    return Err(err(
+                        alert::DECRYPT_ERROR,
+                        "server Finished verify_data mismatch",
+                    ));
                 }
                 c.reach(Step::KeyExchange);
                 c.reach(Step::Finished);
                 self.transcript.add(&raw);
                 if self.resumed {
-                    let kb = self.keys.clone().ok_or_else(|| Error::internal("no keys"))?;
+                    let kb = self
+                        .keys
+                        .clone()
+                        .ok_or_else(|| Error::internal("no keys"))?;
                     self.send_finished(c, &kb)?;
                 }
                 self.complete(c)?;
                 Ok(State12::Traffic)
             }
-            _ => Err(unexpected(if self.expect_ticket { "NewSessionTicket" } else { "ChangeCipherSpec and Finished" }, &msg)),
+            _ => Err(unexpected(
+                if self.expect_ticket {
+                    "NewSessionTicket"
+                } else {
+                    "ChangeCipherSpec and Finished"
+                },
+                &msg,
+            )),
         }
     }
 
@@ -431,7 +606,14 @@ impl Hs12 {
         c.set_app12();
         c.complete_handshake()?;
         let (lifetime, ticket) = match (&self.new_ticket, &self.session) {
-            (Some((hint, t)), _) => (if *hint == 0 { DEFAULT_SESSION_LIFETIME } else { *hint }, t.clone()),
+            (Some((hint, t)), _) => (
+                if *hint == 0 {
+                    DEFAULT_SESSION_LIFETIME
+                } else {
+                    *hint
+                },
+                t.clone(),
+            ),
             (None, Some(s)) => (s.lifetime, s.ticket.clone()),
             (None, None) => (DEFAULT_SESSION_LIFETIME, Vec::new()),
         };
@@ -462,13 +644,24 @@ impl Hs12 {
 
 /// A TLS 1.2 signature scheme must be one we offered, one we implement, and fit the suite's
 /// authentication (RFC 5246 7.4.1.4.1, RFC 8422 5.4).
-pub(crate) fn check_scheme(suite: Suite12, scheme: SignatureScheme, allowed: &[SignatureScheme], what: &str) -> Result<(), Error> {
+pub(crate) fn check_scheme(
+    suite: Suite12,
+    scheme: SignatureScheme,
+    allowed: &[SignatureScheme],
+    what: &str,
+) -> Result<(), Error> {
     if !allowed.contains(&scheme) || !sign::TLS12_SCHEMES.contains(&scheme.get()) {
-        return Err(err(alert::ILLEGAL_PARAMETER, format!("{what} uses {scheme} which was not offered")));
+        return Err(err(
+            alert::ILLEGAL_PARAMETER,
+            format!("{what} uses {scheme} which was not offered"),
+        ));
     }
     let ecdsa_like = matches!(scheme.get(), 0x0403 | 0x0503 | 0x0807);
     if ecdsa_like != (suite.auth() == Auth12::Ecdsa) {
-        return Err(err(alert::ILLEGAL_PARAMETER, format!("{what} uses {scheme}, which does not fit the cipher suite")));
+        return Err(err(
+            alert::ILLEGAL_PARAMETER,
+            format!("{what} uses {scheme}, which does not fit the cipher suite"),
+        ));
     }
     Ok(())
 }

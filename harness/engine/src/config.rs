@@ -5,7 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tls_wire::mutate::Mutation;
-use tls_wire::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
+use tls_wire::{
+    AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
+};
 
 use crate::crypto::{SigScheme, SigningKey};
 use crate::error::Error;
@@ -177,18 +180,23 @@ fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
     match v.trim() {
         "true" => Ok(true),
         "false" => Ok(false),
-        other => Err(format!("knob `{name}`: {other:?} is not a bool (accepted: true, false)")),
+        other => Err(format!(
+            "knob `{name}`: {other:?} is not a bool (accepted: true, false)"
+        )),
     }
 }
 
 fn parse_num<T: std::str::FromStr>(name: &str, v: &str, what: &str) -> Result<T, String> {
-    v.trim().parse().map_err(|_| format!("knob `{name}`: {v:?} is not {what}"))
+    v.trim()
+        .parse()
+        .map_err(|_| format!("knob `{name}`: {v:?} is not {what}"))
 }
 
 fn parse_version_code(name: &str, tok: &str) -> Result<u16, String> {
     let t = tok.trim().trim_matches('"').trim_matches('\'');
     if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        return u16::from_str_radix(h, 16).map_err(|_| format!("knob `{name}`: {t:?} is not a 16-bit hex value"));
+        return u16::from_str_radix(h, 16)
+            .map_err(|_| format!("knob `{name}`: {t:?} is not a 16-bit hex value"));
     }
     if let Ok(v) = t.parse::<u16>() {
         return Ok(v);
@@ -235,14 +243,20 @@ impl Knobs {
             "force_hrr" => self.force_hrr = parse_bool(name, v)?,
             "bad_certificate_verify" => self.bad_certificate_verify = parse_bool(name, v)?,
             "bad_psk_binder" => self.bad_psk_binder = parse_bool(name, v)?,
-            "skip_extended_master_secret" => self.skip_extended_master_secret = parse_bool(name, v)?,
-            "allow_no_extended_master_secret" => self.allow_no_extended_master_secret = parse_bool(name, v)?,
+            "skip_extended_master_secret" => {
+                self.skip_extended_master_secret = parse_bool(name, v)?
+            }
+            "allow_no_extended_master_secret" => {
+                self.allow_no_extended_master_secret = parse_bool(name, v)?
+            }
             "skip_renegotiation_info" => self.skip_renegotiation_info = parse_bool(name, v)?,
             "skip_session_ticket" => self.skip_session_ticket = parse_bool(name, v)?,
             "send_hello_request" => self.send_hello_request = parse_bool(name, v)?,
             "send_second_hrr" => self.send_second_hrr = parse_bool(name, v)?,
             "send_empty_key_share" => self.send_empty_key_share = parse_bool(name, v)?,
-            "send_key_update_before_finished" => self.send_key_update_before_finished = parse_bool(name, v)?,
+            "send_key_update_before_finished" => {
+                self.send_key_update_before_finished = parse_bool(name, v)?
+            }
             "send_key_updates" => self.send_key_updates = parse_num(name, v, "a u32")?,
             "send_empty_records" => self.send_empty_records = parse_num(name, v, "a u32")?,
             "send_warning_alerts" => self.send_warning_alerts = parse_num(name, v, "a u32")?,
@@ -259,8 +273,12 @@ impl Knobs {
                     let code = code.ok_or_else(|| {
                         format!("knob `{name}`: {v:?} is not a cipher suite (a hex code such as 0x1302, or an IANA name)")
                     })?;
-                    if crate::crypto::Suite::from_u16(code).is_none() && crate::crypto::Suite12::from_u16(code).is_none() {
-                        return Err(format!("knob `{name}`: {v} is not a suite our engine implements"));
+                    if crate::crypto::Suite::from_u16(code).is_none()
+                        && crate::crypto::Suite12::from_u16(code).is_none()
+                    {
+                        return Err(format!(
+                            "knob `{name}`: {v} is not a suite our engine implements"
+                        ));
                     }
                     Some(code)
                 }
@@ -293,12 +311,20 @@ impl Knobs {
                     "default" => None,
                     "true" => Some(true),
                     "false" => Some(false),
-                    other => return Err(format!("knob `{name}`: {other:?} is not accepted (accepted: default, true, false)")),
+                    other => {
+                        return Err(format!(
+                            "knob `{name}`: {other:?} is not accepted (accepted: default, true, false)"
+                        ));
+                    }
                 }
             }
             "record_padding" => self.record_padding = parse_num(name, v, "a byte count")?,
             "record_size_limit" => {
-                self.record_size_limit = if v == "default" { None } else { Some(parse_num(name, v, "`default` or a u16")?) }
+                self.record_size_limit = if v == "default" {
+                    None
+                } else {
+                    Some(parse_num(name, v, "`default` or a u16")?)
+                }
             }
             "max_key_updates" => self.max_key_updates = parse_num(name, v, "a u32")?,
             "downgrade_sentinel" => {
@@ -316,7 +342,11 @@ impl Knobs {
                 }
             }
             "client_hello_legacy_version" => {
-                self.client_hello_legacy_version = if v == "default" { None } else { Some(parse_version_code(name, v)?) }
+                self.client_hello_legacy_version = if v == "default" {
+                    None
+                } else {
+                    Some(parse_version_code(name, v)?)
+                }
             }
             "offer_versions_raw" => {
                 if v == "default" {
@@ -330,7 +360,12 @@ impl Knobs {
                     self.offer_versions_raw = Some(out);
                 }
             }
-            other => return Err(format!("unknown knob `{other}` (known: {})", KNOB_NAMES.join(", "))),
+            other => {
+                return Err(format!(
+                    "unknown knob `{other}` (known: {})",
+                    KNOB_NAMES.join(", ")
+                ));
+            }
         }
         Ok(())
     }
@@ -347,19 +382,29 @@ pub struct CertifiedKey {
 
 impl Clone for CertifiedKey {
     fn clone(&self) -> Self {
-        Self { chain: self.chain.clone(), key: self.key.clone_key(), signer: self.signer.clone() }
+        Self {
+            chain: self.chain.clone(),
+            key: self.key.clone_key(),
+            signer: self.signer.clone(),
+        }
     }
 }
 
 impl std::fmt::Debug for CertifiedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CertifiedKey").field("chain_len", &self.chain.len()).field("key", &self.signer).finish()
+        f.debug_struct("CertifiedKey")
+            .field("chain_len", &self.chain.len())
+            .field("key", &self.signer)
+            .finish()
     }
 }
 
 impl CertifiedKey {
     /// Detects the key type; errors clearly on an unsupported or malformed key.
-    pub fn new(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Result<Self, Error> {
+    pub fn new(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<Self, Error> {
         if chain.is_empty() {
             return Err(Error::config("certificate chain is empty"));
         }
@@ -367,17 +412,27 @@ impl CertifiedKey {
             PrivateKeyDer::Pkcs8(k) => SigningKey::from_pkcs8(k.secret_pkcs8_der()),
             PrivateKeyDer::Pkcs1(k) => SigningKey::from_rsa_der(k.secret_pkcs1_der()),
             PrivateKeyDer::Sec1(_) => {
-                return Err(Error::config("SEC1 EC private keys are not supported: convert to PKCS#8"));
+                return Err(Error::config(
+                    "SEC1 EC private keys are not supported: convert to PKCS#8",
+                ));
             }
             _ => return Err(Error::config("unsupported private key encoding")),
         }
         .map_err(|e| Error::config(e.to_string()))?;
-        Ok(Self { chain, key, signer: Arc::new(signer) })
+        Ok(Self {
+            chain,
+            key,
+            signer: Arc::new(signer),
+        })
     }
 
     /// The signature schemes this key can produce.
     pub fn schemes(&self) -> Vec<SignatureScheme> {
-        self.signer.schemes().iter().map(|s| SignatureScheme::from(s.to_u16())).collect()
+        self.signer
+            .schemes()
+            .iter()
+            .map(|s| SignatureScheme::from(s.to_u16()))
+            .collect()
     }
 
     /// Short key type name ("ecdsa_p256", "ecdsa_p384", "rsa", "ed25519").
@@ -519,13 +574,25 @@ fn default_versions() -> Vec<ProtocolVersion> {
 }
 
 fn default_groups() -> Vec<NamedGroup> {
-    vec![NamedGroup::X25519, NamedGroup::Secp256r1, NamedGroup::Secp384r1, NamedGroup::X25519MlKem768]
+    vec![
+        NamedGroup::X25519,
+        NamedGroup::Secp256r1,
+        NamedGroup::Secp384r1,
+        NamedGroup::X25519MlKem768,
+    ]
 }
 
 fn default_schemes() -> Vec<SignatureScheme> {
-    let mut v: Vec<SignatureScheme> = SigScheme::ALL.iter().map(|s| SignatureScheme::from(s.to_u16())).collect();
+    let mut v: Vec<SignatureScheme> = SigScheme::ALL
+        .iter()
+        .map(|s| SignatureScheme::from(s.to_u16()))
+        .collect();
     // TLS 1.2 only (RSA PKCS#1 v1.5); never accepted in TLS 1.3 CertificateVerify.
-    v.extend([SignatureScheme::RsaPkcs1Sha256, SignatureScheme::RsaPkcs1Sha384, SignatureScheme::RsaPkcs1Sha512]);
+    v.extend([
+        SignatureScheme::RsaPkcs1Sha256,
+        SignatureScheme::RsaPkcs1Sha384,
+        SignatureScheme::RsaPkcs1Sha512,
+    ]);
     v
 }
 
@@ -614,7 +681,10 @@ impl std::fmt::Debug for ServerConfig {
 impl ServerConfig {
     /// A server with default settings for this certificate chain and key. The ticket key
     /// is drawn from the system random source.
-    pub fn new(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Result<Self, Error> {
+    pub fn new(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<Self, Error> {
         let cert = CertifiedKey::new(chain, key)?;
         let mut ticket_key = [0u8; 32];
         SystemRandom.fill(&mut ticket_key)?;
@@ -682,7 +752,12 @@ impl SessionCache {
 
     /// Look a session up.
     pub fn get(&self, id: &[u8]) -> Option<ServerSession12> {
-        self.inner.lock().ok()?.iter().find(|(k, _)| k == id).map(|(_, s)| s.clone())
+        self.inner
+            .lock()
+            .ok()?
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, s)| s.clone())
     }
 
     /// Number of cached sessions.

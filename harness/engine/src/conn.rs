@@ -4,16 +4,18 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rustls_pki_types::UnixTime;
+use tls_wire::mutate::{Mutation, RecordPlan, apply_all};
 use tls_wire::{
     Alert, AlertDescription, AlertLevel, Codec, ContentType, DecodeCtx, Deframer, HandshakeJoiner,
     HandshakeMessage, HandshakePayload, HandshakeType, KeyUpdateRequest, ProtocolVersion,
 };
-use tls_wire::mutate::{Mutation, RecordPlan, apply_all};
 
 use crate::client::ClientState;
-use crate::config::{ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry};
+use crate::config::{
+    ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry,
+};
 use crate::crypto::{RecordError, RecordProtection, RecordProtection12, Suite};
-use crate::error::{alert, Error, ErrorKind};
+use crate::error::{Error, ErrorKind, alert};
 use crate::keyschedule::KeySchedule;
 use crate::random::RandomSource;
 use crate::server::ServerState;
@@ -94,7 +96,13 @@ pub(crate) struct Common {
 }
 
 impl Common {
-    fn new(is_client: bool, random: Arc<dyn RandomSource>, knobs: Knobs, max_fragment: usize, now: UnixTime) -> Self {
+    fn new(
+        is_client: bool,
+        random: Arc<dyn RandomSource>,
+        knobs: Knobs,
+        max_fragment: usize,
+        now: UnixTime,
+    ) -> Self {
         Self {
             is_client,
             random,
@@ -189,7 +197,11 @@ impl Common {
             content_type,
             handshake_type: hs.map(|m| m.typ),
             alert: alert.map(|a| a.description),
-            summary: if self.summaries { summary() } else { String::new() },
+            summary: if self.summaries {
+                summary()
+            } else {
+                String::new()
+            },
         });
     }
 
@@ -211,10 +223,23 @@ impl Common {
     /// Write `payload` as records of `typ`: `fragment` bytes per record (a mutation's
     /// `fragment:N`, which may exceed 2^14) or our normal size; `version` overrides the
     /// legacy_record_version of plaintext records.
-    fn write_records_plan(&mut self, typ: ContentType, payload: &[u8], fragment: Option<usize>, version: Option<u16>) -> Result<(), Error> {
+    fn write_records_plan(
+        &mut self,
+        typ: ContentType,
+        payload: &[u8],
+        fragment: Option<usize>,
+        version: Option<u16>,
+    ) -> Result<(), Error> {
         let frag = match fragment {
             Some(n) => n.max(1),
-            None => self.max_send_fragment.saturating_sub(if self.write.is_some() { self.knobs.record_padding } else { 0 }).max(1),
+            None => self
+                .max_send_fragment
+                .saturating_sub(if self.write.is_some() {
+                    self.knobs.record_padding
+                } else {
+                    0
+                })
+                .max(1),
         };
         let mut chunks: Vec<&[u8]> = payload.chunks(frag).collect();
         if chunks.is_empty() {
@@ -223,25 +248,41 @@ impl Common {
         for chunk in chunks {
             match &mut self.write {
                 Some(Protect::V13(w)) => {
-                    let limit = if fragment.is_some() { usize::from(u16::MAX) } else { crate::crypto::aead::MAX_CIPHERTEXT };
-                    w.seal_into(&mut self.out, u8::from(typ), chunk, self.knobs.record_padding, limit)
-                        .map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
+                    let limit = if fragment.is_some() {
+                        usize::from(u16::MAX)
+                    } else {
+                        crate::crypto::aead::MAX_CIPHERTEXT
+                    };
+                    w.seal_into(
+                        &mut self.out,
+                        u8::from(typ),
+                        chunk,
+                        self.knobs.record_padding,
+                        limit,
+                    )
+                    .map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
                 }
                 Some(Protect::V12(w)) => {
-                    let rec = w.seal(u8::from(typ), chunk).map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
+                    let rec = w
+                        .seal(u8::from(typ), chunk)
+                        .map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
                     self.out.extend_from_slice(&rec);
                 }
                 None => {
                     let version = if let Some(v) = version {
                         ProtocolVersion::from(v)
-                    } else if typ == ContentType::Handshake && self.step <= Step::ClientHello && self.is_client {
+                    } else if typ == ContentType::Handshake
+                        && self.step <= Step::ClientHello
+                        && self.is_client
+                    {
                         ProtocolVersion::TLSv1_0
                     } else {
                         ProtocolVersion::TLSv1_2
                     };
                     typ.encode(&mut self.out);
                     version.encode(&mut self.out);
-                    self.out.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+                    self.out
+                        .extend_from_slice(&(chunk.len() as u16).to_be_bytes());
                     self.out.extend_from_slice(chunk);
                 }
             }
@@ -253,9 +294,13 @@ impl Common {
     fn mutations_for(&self, msg: &HandshakeMessage) -> Vec<Mutation> {
         let k = &self.knobs;
         match (&msg.payload, msg.typ) {
-            (_, HandshakeType::ClientHello) if self.client_hellos_sent == 0 => k.mutate_client_hello.clone(),
+            (_, HandshakeType::ClientHello) if self.client_hellos_sent == 0 => {
+                k.mutate_client_hello.clone()
+            }
             (_, HandshakeType::ClientHello) => k.mutate_second_client_hello.clone(),
-            (HandshakePayload::ServerHello(sh), _) if sh.is_hrr() => k.mutate_hello_retry_request.clone(),
+            (HandshakePayload::ServerHello(sh), _) if sh.is_hrr() => {
+                k.mutate_hello_retry_request.clone()
+            }
             (_, HandshakeType::ServerHello) => k.mutate_server_hello.clone(),
             (_, HandshakeType::EncryptedExtensions) => k.mutate_encrypted_extensions.clone(),
             (_, HandshakeType::Certificate) => k.mutate_certificate.clone(),
@@ -275,11 +320,22 @@ impl Common {
             self.client_hellos_sent += 1;
         }
         if !muts.is_empty() {
-            apply_all(&muts, &mut bytes).map_err(|e| Error::config(format!("knob mutation on {}: {e}", msg.typ)))?;
+            apply_all(&muts, &mut bytes)
+                .map_err(|e| Error::config(format!("knob mutation on {}: {e}", msg.typ)))?;
         }
-        self.log_entry(Direction::Sent, ContentType::Handshake, Some(msg), None, || {
-            if muts.is_empty() { msg.describe() } else { format!("{} [mutated: {muts:?}]", msg.describe()) }
-        });
+        self.log_entry(
+            Direction::Sent,
+            ContentType::Handshake,
+            Some(msg),
+            None,
+            || {
+                if muts.is_empty() {
+                    msg.describe()
+                } else {
+                    format!("{} [mutated: {muts:?}]", msg.describe())
+                }
+            },
+        );
         let plan = RecordPlan::of(&muts);
         if self.knobs.coalesce_handshake && plan == RecordPlan::default() {
             self.pending_handshake.extend_from_slice(&bytes);
@@ -300,7 +356,13 @@ impl Common {
     pub fn send_ccs(&mut self) {
         // Knob `coalesce_handshake`: what was held back goes first.
         let _ = self.flush_pending();
-        self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, || "ChangeCipherSpec".into());
+        self.log_entry(
+            Direction::Sent,
+            ContentType::ChangeCipherSpec,
+            None,
+            None,
+            || "ChangeCipherSpec".into(),
+        );
         self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
     }
 
@@ -312,7 +374,13 @@ impl Common {
     /// TLS 1.2: send ChangeCipherSpec and switch our write keys.
     pub fn send_ccs12(&mut self, w: RecordProtection12) {
         let _ = self.flush_pending();
-        self.log_entry(Direction::Sent, ContentType::ChangeCipherSpec, None, None, || "ChangeCipherSpec".into());
+        self.log_entry(
+            Direction::Sent,
+            ContentType::ChangeCipherSpec,
+            None,
+            None,
+            || "ChangeCipherSpec".into(),
+        );
         self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
         self.write = Some(Protect::V12(w));
     }
@@ -334,7 +402,9 @@ impl Common {
     }
 
     fn send_alert(&mut self, a: Alert) {
-        self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), || a.to_string());
+        self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), || {
+            a.to_string()
+        });
         let payload = a.to_bytes();
         // Failure here (sequence exhausted) leaves nothing more we can send.
         let _ = self.write_records(ContentType::Alert, &payload);
@@ -343,9 +413,15 @@ impl Common {
     /// Install new read keys. A handshake message must not span the key change.
     pub fn set_read_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
         if !self.joiner.is_empty() {
-            return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "handshake message spans a key change"));
+            return Err(Error::alert(
+                alert::UNEXPECTED_MESSAGE,
+                "handshake message spans a key change",
+            ));
         }
-        self.read = Some(Protect::V13(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?));
+        self.read = Some(Protect::V13(
+            RecordProtection::from_secret(suite, &secret)
+                .map_err(|e| Error::internal(e.to_string()))?,
+        ));
         self.log_traffic(false, app, &secret);
         self.read_secret = secret;
         self.suite = Some(suite);
@@ -356,7 +432,10 @@ impl Common {
     /// Install new write keys.
     pub fn set_write_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
         self.flush_pending()?;
-        self.write = Some(Protect::V13(RecordProtection::from_secret(suite, &secret).map_err(|e| Error::internal(e.to_string()))?));
+        self.write = Some(Protect::V13(
+            RecordProtection::from_secret(suite, &secret)
+                .map_err(|e| Error::internal(e.to_string()))?,
+        ));
         self.log_traffic(true, app, &secret);
         self.write_secret = secret;
         self.suite = Some(suite);
@@ -367,17 +446,27 @@ impl Common {
     /// Received KeyUpdate (RFC 8446 4.6.3).
     pub fn handle_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
         if !self.handshake_complete {
-            return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "KeyUpdate before the handshake completed"));
+            return Err(Error::alert(
+                alert::UNEXPECTED_MESSAGE,
+                "KeyUpdate before the handshake completed",
+            ));
         }
         let update_requested = match req {
             KeyUpdateRequest::UpdateRequested => true,
             KeyUpdateRequest::UpdateNotRequested => false,
             KeyUpdateRequest::Unknown(v) => {
-                return Err(Error::alert(alert::ILLEGAL_PARAMETER, format!("KeyUpdate request_update value {v}")));
+                return Err(Error::alert(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("KeyUpdate request_update value {v}"),
+                ));
             }
         };
         self.key_updates_in_row += 1;
-        let max = if self.knobs.max_key_updates == 0 { DEFAULT_MAX_KEY_UPDATES } else { self.knobs.max_key_updates };
+        let max = if self.knobs.max_key_updates == 0 {
+            DEFAULT_MAX_KEY_UPDATES
+        } else {
+            self.knobs.max_key_updates
+        };
         if self.key_updates_in_row > max {
             return Err(Error::alert(
                 alert::UNEXPECTED_MESSAGE,
@@ -387,7 +476,10 @@ impl Common {
         let suite = self.suite.ok_or_else(|| Error::internal("no suite"))?;
         let next = KeySchedule::next_traffic_secret(suite.hash(), &self.read_secret);
         self.set_read_key(suite, next, true)?;
-        self.events.push_back(Event::KeyUpdated { direction: Direction::Received, update_requested });
+        self.events.push_back(Event::KeyUpdated {
+            direction: Direction::Received,
+            update_requested,
+        });
         if update_requested && !self.sent_close {
             self.send_key_update(false)?;
         }
@@ -397,11 +489,18 @@ impl Common {
     /// Send a KeyUpdate and switch our write keys.
     pub fn send_key_update(&mut self, update_requested: bool) -> Result<(), Error> {
         let suite = self.suite.ok_or_else(|| Error::internal("no suite"))?;
-        let req = if update_requested { KeyUpdateRequest::UpdateRequested } else { KeyUpdateRequest::UpdateNotRequested };
+        let req = if update_requested {
+            KeyUpdateRequest::UpdateRequested
+        } else {
+            KeyUpdateRequest::UpdateNotRequested
+        };
         self.send_handshake(&HandshakeMessage::new(HandshakePayload::KeyUpdate(req)))?;
         let next = KeySchedule::next_traffic_secret(suite.hash(), &self.write_secret);
         self.set_write_key(suite, next, true)?;
-        self.events.push_back(Event::KeyUpdated { direction: Direction::Sent, update_requested });
+        self.events.push_back(Event::KeyUpdated {
+            direction: Direction::Sent,
+            update_requested,
+        });
         Ok(())
     }
 
@@ -444,8 +543,13 @@ impl Common {
             self.write_records(ContentType::ApplicationData, &[])?;
         }
         for _ in 0..self.knobs.send_warning_alerts {
-            let a = Alert { level: AlertLevel::Warning, description: AlertDescription::UserCanceled };
-            self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), || a.to_string());
+            let a = Alert {
+                level: AlertLevel::Warning,
+                description: AlertDescription::UserCanceled,
+            };
+            self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), || {
+                a.to_string()
+            });
             self.write_records(ContentType::Alert, &a.to_bytes())?;
         }
         Ok(())
@@ -478,18 +582,36 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// A client; the ClientHello is queued in the output immediately.
     pub fn client(config: Arc<ClientConfig>, now: UnixTime) -> Result<Self, Error> {
-        let mut common = Common::new(true, config.random.clone(), config.knobs.clone(), config.max_fragment, now);
+        let mut common = Common::new(
+            true,
+            config.random.clone(),
+            config.knobs.clone(),
+            config.max_fragment,
+            now,
+        );
         common.summaries = config.transcript_summaries;
         let state = ClientState::start(config, &mut common)?;
-        Ok(Self { common, state: Some(HsState::Client(state)) })
+        Ok(Self {
+            common,
+            state: Some(HsState::Client(state)),
+        })
     }
 
     /// A server, waiting for a ClientHello.
     pub fn server(config: Arc<ServerConfig>, now: UnixTime) -> Result<Self, Error> {
-        let mut common = Common::new(false, config.random.clone(), config.knobs.clone(), config.max_fragment, now);
+        let mut common = Common::new(
+            false,
+            config.random.clone(),
+            config.knobs.clone(),
+            config.max_fragment,
+            now,
+        );
         common.summaries = config.transcript_summaries;
         let state = ServerState::start(config)?;
-        Ok(Self { common, state: Some(HsState::Server(state)) })
+        Ok(Self {
+            common,
+            state: Some(HsState::Server(state)),
+        })
     }
 
     /// Feed received bytes (any chunking). On a fatal error the alert record is queued in
@@ -524,7 +646,12 @@ impl Connection {
             let rec = match self.common.deframer.next_record() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
-                Err(e) => return Err(Error::alert(u8::from(e.alert()), format!("record layer: {e}"))),
+                Err(e) => {
+                    return Err(Error::alert(
+                        u8::from(e.alert()),
+                        format!("record layer: {e}"),
+                    ));
+                }
             };
             self.handle_record(rec)?;
         }
@@ -535,38 +662,73 @@ impl Connection {
         let c = &mut self.common;
         if rec.content_type == ContentType::ChangeCipherSpec && c.tls12 {
             if rec.payload != [1] {
-                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec record is not the single byte 0x01"));
+                return Err(Error::alert(
+                    alert::UNEXPECTED_MESSAGE,
+                    "ChangeCipherSpec record is not the single byte 0x01",
+                ));
             }
             if !c.joiner.is_empty() {
-                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec inside a fragmented handshake message"));
+                return Err(Error::alert(
+                    alert::UNEXPECTED_MESSAGE,
+                    "ChangeCipherSpec inside a fragmented handshake message",
+                ));
             }
             let Some(r) = c.pending_read12.take() else {
-                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake"));
+                return Err(Error::alert(
+                    alert::UNEXPECTED_MESSAGE,
+                    "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake",
+                ));
             };
-            c.log_entry(Direction::Received, ContentType::ChangeCipherSpec, None, None, || "ChangeCipherSpec".into());
+            c.log_entry(
+                Direction::Received,
+                ContentType::ChangeCipherSpec,
+                None,
+                None,
+                || "ChangeCipherSpec".into(),
+            );
             c.read = Some(Protect::V12(r));
             return Ok(());
         }
         if rec.content_type == ContentType::ChangeCipherSpec {
             if !c.ccs_ok {
-                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec record outside the handshake"));
+                return Err(Error::alert(
+                    alert::UNEXPECTED_MESSAGE,
+                    "ChangeCipherSpec record outside the handshake",
+                ));
             }
             if rec.payload != [1] {
-                return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "ChangeCipherSpec record is not the single byte 0x01"));
+                return Err(Error::alert(
+                    alert::UNEXPECTED_MESSAGE,
+                    "ChangeCipherSpec record is not the single byte 0x01",
+                ));
             }
-            c.log_entry(Direction::Received, ContentType::ChangeCipherSpec, None, None, || "ChangeCipherSpec".into());
+            c.log_entry(
+                Direction::Received,
+                ContentType::ChangeCipherSpec,
+                None,
+                None,
+                || "ChangeCipherSpec".into(),
+            );
             return Ok(());
         }
         let (typ, data) = if let Some(Protect::V12(rp)) = &mut c.read {
             match rp.open(u8::from(rec.content_type), &rec.payload) {
                 Ok(d) => (rec.content_type, d),
                 Err(RecordError::BadRecordMac) => {
-                    return Err(Error::alert(alert::BAD_RECORD_MAC, "record authentication failed (bad_record_mac)"));
+                    return Err(Error::alert(
+                        alert::BAD_RECORD_MAC,
+                        "record authentication failed (bad_record_mac)",
+                    ));
                 }
                 Err(RecordError::Overflow) => {
-                    return Err(Error::alert(alert::RECORD_OVERFLOW, "protected record plaintext too long"));
+                    return Err(Error::alert(
+                        alert::RECORD_OVERFLOW,
+                        "protected record plaintext too long",
+                    ));
                 }
-                Err(RecordError::SequenceExhausted) => return Err(Error::internal("read sequence number exhausted")),
+                Err(RecordError::SequenceExhausted) => {
+                    return Err(Error::internal("read sequence number exhausted"));
+                }
                 Err(RecordError::NoContentType) => return Err(Error::internal("no content type")),
             }
         } else if let Some(Protect::V13(rp)) = &mut c.read
@@ -575,39 +737,71 @@ impl Connection {
             if rec.content_type != ContentType::ApplicationData {
                 return Err(Error::alert(
                     alert::UNEXPECTED_MESSAGE,
-                    format!("unprotected {} record after keys were established", rec.content_type),
+                    format!(
+                        "unprotected {} record after keys were established",
+                        rec.content_type
+                    ),
                 ));
             }
             let len = rec.payload.len();
-            let header: [u8; 5] = [23, (rec.legacy_version.get() >> 8) as u8, rec.legacy_version.get() as u8, (len >> 8) as u8, len as u8];
+            let header: [u8; 5] = [
+                23,
+                (rec.legacy_version.get() >> 8) as u8,
+                rec.legacy_version.get() as u8,
+                (len >> 8) as u8,
+                len as u8,
+            ];
             match rp.open(&header, &rec.payload, c.recv_limit) {
                 Ok((t, d)) => {
                     c.early_data_skip = 0;
                     let t = ContentType::from(t);
                     if d.is_empty() && matches!(t, ContentType::Handshake | ContentType::Alert) {
                         // RFC 8446 5.4.
-                        return Err(Error::alert(alert::UNEXPECTED_MESSAGE, format!("protected {t} record with zero-length content")));
+                        return Err(Error::alert(
+                            alert::UNEXPECTED_MESSAGE,
+                            format!("protected {t} record with zero-length content"),
+                        ));
                     }
                     (t, d)
                 }
                 Err(RecordError::BadRecordMac) if c.early_data_skip > 0 => {
                     if len > c.early_data_skip {
-                        return Err(Error::alert(alert::BAD_RECORD_MAC, "too much undecryptable early data"));
+                        return Err(Error::alert(
+                            alert::BAD_RECORD_MAC,
+                            "too much undecryptable early data",
+                        ));
                     }
                     c.early_data_skip -= len;
-                    c.log_entry(Direction::Received, ContentType::ApplicationData, None, None, || format!("early data skipped ({len}B)"));
+                    c.log_entry(
+                        Direction::Received,
+                        ContentType::ApplicationData,
+                        None,
+                        None,
+                        || format!("early data skipped ({len}B)"),
+                    );
                     return Ok(());
                 }
                 Err(RecordError::BadRecordMac) => {
-                    return Err(Error::alert(alert::BAD_RECORD_MAC, "record authentication failed (bad_record_mac)"));
+                    return Err(Error::alert(
+                        alert::BAD_RECORD_MAC,
+                        "record authentication failed (bad_record_mac)",
+                    ));
                 }
                 Err(RecordError::NoContentType) => {
-                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "protected record has no non-zero content type"));
+                    return Err(Error::alert(
+                        alert::UNEXPECTED_MESSAGE,
+                        "protected record has no non-zero content type",
+                    ));
                 }
                 Err(RecordError::Overflow) => {
-                    return Err(Error::alert(alert::RECORD_OVERFLOW, "protected record plaintext too long"));
+                    return Err(Error::alert(
+                        alert::RECORD_OVERFLOW,
+                        "protected record plaintext too long",
+                    ));
                 }
-                Err(RecordError::SequenceExhausted) => return Err(Error::internal("read sequence number exhausted")),
+                Err(RecordError::SequenceExhausted) => {
+                    return Err(Error::internal("read sequence number exhausted"));
+                }
             }
         } else {
             // Here without read protection, or a TLS 1.3 alert in the clear during the
@@ -615,10 +809,19 @@ impl Connection {
             // bad ServerHello) can only send its alert unprotected, and it is its alert that
             // ends the connection.
             if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
-                return Err(Error::alert(alert::RECORD_OVERFLOW, format!("plaintext record of {} bytes", rec.payload.len())));
+                return Err(Error::alert(
+                    alert::RECORD_OVERFLOW,
+                    format!("plaintext record of {} bytes", rec.payload.len()),
+                ));
             }
             if rec.content_type == ContentType::ApplicationData && c.skip_plain_early_data {
-                c.log_entry(Direction::Received, ContentType::ApplicationData, None, None, || "early data skipped".into());
+                c.log_entry(
+                    Direction::Received,
+                    ContentType::ApplicationData,
+                    None,
+                    None,
+                    || "early data skipped".into(),
+                );
                 return Ok(());
             }
             (rec.content_type, rec.payload)
@@ -641,14 +844,22 @@ impl Connection {
         match typ {
             ContentType::Handshake => {
                 if data.is_empty() {
-                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "zero-length handshake record"));
+                    return Err(Error::alert(
+                        alert::UNEXPECTED_MESSAGE,
+                        "zero-length handshake record",
+                    ));
                 }
                 self.common.joiner.push(&data);
                 loop {
                     let raw = match self.common.joiner.next_message() {
                         Ok(Some(m)) => m,
                         Ok(None) => break,
-                        Err(e) => return Err(Error::alert(u8::from(e.alert()), format!("handshake framing: {e}"))),
+                        Err(e) => {
+                            return Err(Error::alert(
+                                u8::from(e.alert()),
+                                format!("handshake framing: {e}"),
+                            ));
+                        }
                     };
                     self.dispatch(raw)?;
                 }
@@ -656,20 +867,35 @@ impl Connection {
             }
             ContentType::Alert => {
                 if !self.common.joiner.is_empty() {
-                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "alert interleaved with a fragmented handshake message"));
+                    return Err(Error::alert(
+                        alert::UNEXPECTED_MESSAGE,
+                        "alert interleaved with a fragmented handshake message",
+                    ));
                 }
-                let a = Alert::decode(&data).map_err(|e| Error::alert(alert::DECODE_ERROR, format!("malformed alert: {e}")))?;
-                self.common.log_entry(Direction::Received, ContentType::Alert, None, Some(a), || a.to_string());
+                let a = Alert::decode(&data).map_err(|e| {
+                    Error::alert(alert::DECODE_ERROR, format!("malformed alert: {e}"))
+                })?;
+                self.common.log_entry(
+                    Direction::Received,
+                    ContentType::Alert,
+                    None,
+                    Some(a),
+                    || a.to_string(),
+                );
                 match a.description {
                     AlertDescription::CloseNotify => {
                         self.common.peer_closed = true;
                         self.common.events.push_back(Event::PeerClosed);
                         Ok(())
                     }
-                    AlertDescription::UserCanceled if a.level == AlertLevel::Warning => self.common.warning_ignored(),
+                    AlertDescription::UserCanceled if a.level == AlertLevel::Warning => {
+                        self.common.warning_ignored()
+                    }
                     // TLS 1.2: the peer declines a renegotiation (RFC 5246 7.2.2: always a
                     // warning); we never start one except on a knob, and go on.
-                    AlertDescription::NoRenegotiation if a.level == AlertLevel::Warning && self.common.tls12 => {
+                    AlertDescription::NoRenegotiation
+                        if a.level == AlertLevel::Warning && self.common.tls12 =>
+                    {
                         self.common.warning_ignored()
                     }
                     d => Err(Error {
@@ -682,10 +908,16 @@ impl Connection {
             }
             ContentType::ApplicationData => {
                 if !self.common.joiner.is_empty() {
-                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "application data interleaved with a handshake message"));
+                    return Err(Error::alert(
+                        alert::UNEXPECTED_MESSAGE,
+                        "application data interleaved with a handshake message",
+                    ));
                 }
                 if !self.common.app_read {
-                    return Err(Error::alert(alert::UNEXPECTED_MESSAGE, "application data before the handshake completed"));
+                    return Err(Error::alert(
+                        alert::UNEXPECTED_MESSAGE,
+                        "application data before the handshake completed",
+                    ));
                 }
                 self.common.key_updates_in_row = 0;
                 self.common.log_entry(
@@ -700,16 +932,36 @@ impl Connection {
                 }
                 Ok(())
             }
-            other => Err(Error::alert(alert::UNEXPECTED_MESSAGE, format!("unexpected {other} record"))),
+            other => Err(Error::alert(
+                alert::UNEXPECTED_MESSAGE,
+                format!("unexpected {other} record"),
+            )),
         }
     }
 
     fn dispatch(&mut self, raw: Vec<u8>) -> Result<(), Error> {
-        let ctx = if self.common.tls12 { DecodeCtx::TLS12 } else { DecodeCtx::TLS13 };
-        let msg = HandshakeMessage::decode_with(&raw, &ctx)
-            .map_err(|e| Error::alert(u8::from(e.alert()), format!("malformed handshake message: {e}")))?;
-        self.common.log_entry(Direction::Received, ContentType::Handshake, Some(&msg), None, || msg.describe());
-        let state = self.state.take().ok_or_else(|| Error::internal("no handshake state"))?;
+        let ctx = if self.common.tls12 {
+            DecodeCtx::TLS12
+        } else {
+            DecodeCtx::TLS13
+        };
+        let msg = HandshakeMessage::decode_with(&raw, &ctx).map_err(|e| {
+            Error::alert(
+                u8::from(e.alert()),
+                format!("malformed handshake message: {e}"),
+            )
+        })?;
+        self.common.log_entry(
+            Direction::Received,
+            ContentType::Handshake,
+            Some(&msg),
+            None,
+            || msg.describe(),
+        );
+        let state = self
+            .state
+            .take()
+            .ok_or_else(|| Error::internal("no handshake state"))?;
         let next = match state {
             HsState::Client(s) => HsState::Client(s.handle(&mut self.common, msg, raw)?),
             HsState::Server(s) => HsState::Server(s.handle(&mut self.common, msg, raw)?),
@@ -737,13 +989,24 @@ impl Connection {
             return Err(closed_error(e));
         }
         if !self.common.app_write {
-            return Err(Error::other(ErrorKind::Closed, "cannot send application data before the handshake completes"));
+            return Err(Error::other(
+                ErrorKind::Closed,
+                "cannot send application data before the handshake completes",
+            ));
         }
         if self.common.sent_close {
             return Err(Error::other(ErrorKind::Closed, "close_notify already sent"));
         }
-        self.common.log_entry(Direction::Sent, ContentType::ApplicationData, None, None, || format!("ApplicationData {}B", data.len()));
-        let r = self.common.write_records(ContentType::ApplicationData, data);
+        self.common.log_entry(
+            Direction::Sent,
+            ContentType::ApplicationData,
+            None,
+            None,
+            || format!("ApplicationData {}B", data.len()),
+        );
+        let r = self
+            .common
+            .write_records(ContentType::ApplicationData, data);
         r.map_err(|e| self.fail(e))
     }
 
@@ -762,7 +1025,10 @@ impl Connection {
             return Err(closed_error(e));
         }
         if !self.common.handshake_complete {
-            return Err(Error::other(ErrorKind::Closed, "KeyUpdate before the handshake completed"));
+            return Err(Error::other(
+                ErrorKind::Closed,
+                "KeyUpdate before the handshake completed",
+            ));
         }
         let r = self.common.send_key_update(update_requested);
         r.map_err(|e| self.fail(e))
@@ -808,25 +1074,41 @@ impl Connection {
 
     /// TLS-Exporter (RFC 8446 7.5; RFC 5705 semantics): `len` bytes for `label` and
     /// `context` (absent and empty context are the same in TLS 1.3).
-    pub fn export_keying_material(&self, label: &[u8], context: Option<&[u8]>, len: usize) -> Result<Vec<u8>, Error> {
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        len: usize,
+    ) -> Result<Vec<u8>, Error> {
         if let Some((h, master, randoms)) = &self.common.exporter12 {
             // RFC 5705 4: PRF(master_secret, label, client_random + server_random
             // [+ context_value_length + context_value])[length].
             let mut seed = randoms.clone();
             if let Some(ctx) = context {
-                let l = u16::try_from(ctx.len()).map_err(|_| Error::config("exporter context too long"))?;
+                let l = u16::try_from(ctx.len())
+                    .map_err(|_| Error::config("exporter context too long"))?;
                 seed.extend_from_slice(&l.to_be_bytes());
                 seed.extend_from_slice(ctx);
             }
-            return crate::crypto::tls12::prf(*h, master, label, &seed, len).map_err(|e| Error::internal(e.to_string()));
+            return crate::crypto::tls12::prf(*h, master, label, &seed, len)
+                .map_err(|e| Error::internal(e.to_string()));
         }
         let Some((h, secret)) = &self.common.exporter else {
-            return Err(Error::other(ErrorKind::Closed, "exporter not available before the handshake completes"));
+            return Err(Error::other(
+                ErrorKind::Closed,
+                "exporter not available before the handshake completes",
+            ));
         };
         if len > 255 * h.len() {
             return Err(Error::config("exporter output too long"));
         }
-        Ok(KeySchedule::export(*h, secret, label, context.unwrap_or(&[]), len))
+        Ok(KeySchedule::export(
+            *h,
+            secret,
+            label,
+            context.unwrap_or(&[]),
+            len,
+        ))
     }
 
     /// The error that killed the connection, if any.
@@ -841,5 +1123,8 @@ impl Connection {
 }
 
 fn closed_error(e: &Error) -> Error {
-    Error::other(ErrorKind::Closed, format!("connection already failed: {}", e.message))
+    Error::other(
+        ErrorKind::Closed,
+        format!("connection already failed: {}", e.message),
+    )
 }

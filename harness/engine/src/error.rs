@@ -86,7 +86,12 @@ impl Error {
 
     /// A configuration error (no alert).
     pub fn config(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Config, alert_sent: None, alert_received: None, message: message.into() }
+        Self {
+            kind: ErrorKind::Config,
+            alert_sent: None,
+            alert_received: None,
+            message: message.into(),
+        }
     }
 
     /// An internal error (alert internal_error).
@@ -101,7 +106,12 @@ impl Error {
 
     /// A failure without an alert of the given kind.
     pub fn other(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, alert_sent: None, alert_received: None, message: message.into() }
+        Self {
+            kind,
+            alert_sent: None,
+            alert_received: None,
+            message: message.into(),
+        }
     }
 
     /// The alert code we send for this error, if any.

@@ -1,7 +1,7 @@
 //! The TLS 1.3 key schedule (RFC 8446 7.1) and the transcript hash (4.4.1).
 
-use crate::crypto::hash::Prk;
 use crate::crypto::HashAlg;
+use crate::crypto::hash::Prk;
 
 /// Which stage of the key schedule the current secret belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,12 @@ impl KeySchedule {
         let zeros = hash.zeros();
         let secret = hash.extract(zeros, psk.unwrap_or(zeros));
         let prk = Prk::new(hash, &secret);
-        Self { hash, secret, prk, stage: Stage::Early }
+        Self {
+            hash,
+            secret,
+            prk,
+            stage: Stage::Early,
+        }
     }
 
     /// The hash function.
@@ -59,7 +64,11 @@ impl KeySchedule {
 
     /// binder_key: "ext binder" or "res binder" from the Early Secret.
     pub fn binder_key(&self, resumption: bool) -> Vec<u8> {
-        let label: &[u8] = if resumption { b"res binder" } else { b"ext binder" };
+        let label: &[u8] = if resumption {
+            b"res binder"
+        } else {
+            b"ext binder"
+        };
         self.derive(label, self.empty_hash())
     }
 
@@ -68,7 +77,9 @@ impl KeySchedule {
     /// Master Secret.
     pub fn advance(&mut self, ikm: Option<&[u8]>) {
         let derived = self.derive(b"derived", self.empty_hash());
-        self.secret = self.hash.extract(&derived, ikm.unwrap_or(self.hash.zeros()));
+        self.secret = self
+            .hash
+            .extract(&derived, ikm.unwrap_or(self.hash.zeros()));
         self.prk = Prk::new(self.hash, &self.secret);
         self.stage = match self.stage {
             Stage::Early => Stage::Handshake,
@@ -97,7 +108,13 @@ impl KeySchedule {
     }
 
     /// TLS-Exporter (RFC 8446 7.5) from an exporter_master_secret.
-    pub fn export(hash: HashAlg, exporter_master: &[u8], label: &[u8], context: &[u8], len: usize) -> Vec<u8> {
+    pub fn export(
+        hash: HashAlg,
+        exporter_master: &[u8],
+        label: &[u8],
+        context: &[u8],
+        len: usize,
+    ) -> Vec<u8> {
         let secret = hash.derive_secret(exporter_master, label, &hash.hash(b""));
         hash.expand_label(&secret, b"exporter", &hash.hash(context), len)
     }
@@ -123,7 +140,9 @@ struct Running {
 
 impl std::fmt::Debug for Transcript {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transcript").field("len", &self.buf.len()).finish_non_exhaustive()
+        f.debug_struct("Transcript")
+            .field("len", &self.buf.len())
+            .finish_non_exhaustive()
     }
 }
 

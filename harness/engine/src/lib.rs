@@ -41,8 +41,8 @@ mod server12;
 pub mod verify;
 
 pub use config::{
-    ClientAuth, ClientConfig, CertifiedKey, Direction, DowngradeSentinel, Event, Knobs, Negotiated, ServerConfig,
-    ServerSession12, SessionCache, Step, StoredSession, TranscriptEntry, KNOB_NAMES,
+    CertifiedKey, ClientAuth, ClientConfig, Direction, DowngradeSentinel, Event, KNOB_NAMES, Knobs,
+    Negotiated, ServerConfig, ServerSession12, SessionCache, Step, StoredSession, TranscriptEntry,
 };
 pub use conn::{Connection, MAX_EMPTY_RECORDS, MAX_WARNING_ALERTS};
 

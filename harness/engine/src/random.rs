@@ -47,13 +47,19 @@ impl SeededRandom {
     pub fn new(seed: u64) -> Self {
         let mut k = b"tls-engine SeededRandom".to_vec();
         k.extend_from_slice(&seed.to_be_bytes());
-        Self { key: hmac::Key::new(hmac::HMAC_SHA256, &k), counter: Mutex::new(0) }
+        Self {
+            key: hmac::Key::new(hmac::HMAC_SHA256, &k),
+            counter: Mutex::new(0),
+        }
     }
 }
 
 impl RandomSource for SeededRandom {
     fn fill(&self, buf: &mut [u8]) -> Result<(), Error> {
-        let mut c = self.counter.lock().map_err(|_| Error::internal("SeededRandom poisoned"))?;
+        let mut c = self
+            .counter
+            .lock()
+            .map_err(|_| Error::internal("SeededRandom poisoned"))?;
         for chunk in buf.chunks_mut(32) {
             let block = hmac::sign(&self.key, &c.to_be_bytes());
             *c = c.wrapping_add(1);

@@ -2,18 +2,19 @@
 
 use std::sync::Arc;
 
-use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use rustls_pki_types::CertificateDer;
 use tls_wire::{
-    CertificateEntry, CertificateRequestTls13, CertificateTls13, CertificateVerify, CipherSuite, ClientHello,
-    CompressionMethod, Extension, HandshakeMessage, HandshakePayload, KeyShareEntry, NamedGroup, NewSessionTicket,
-    ProtocolVersion, PskKeyExchangeMode, Reader, ServerHello, SignatureScheme, HRR_RANDOM,
+    CertificateEntry, CertificateRequestTls13, CertificateTls13, CertificateVerify, CipherSuite,
+    ClientHello, CompressionMethod, Extension, HRR_RANDOM, HandshakeMessage, HandshakePayload,
+    KeyShareEntry, NamedGroup, NewSessionTicket, ProtocolVersion, PskKeyExchangeMode, Reader,
+    ServerHello, SignatureScheme,
 };
 
 use crate::config::{ClientAuth, ServerConfig, Step};
 use crate::conn::Common;
-use crate::crypto::{kx, sign, Group, SigScheme, Suite, Suite12};
-use crate::error::{alert, Error};
+use crate::crypto::{Group, SigScheme, Suite, Suite12, kx, sign};
+use crate::error::{Error, alert};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
 
@@ -76,7 +77,10 @@ fn err(code: u8, msg: impl Into<String>) -> Error {
 }
 
 fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(alert::UNEXPECTED_MESSAGE, format!("expected {expected}, received {}", msg.typ))
+    err(
+        alert::UNEXPECTED_MESSAGE,
+        format!("expected {expected}, received {}", msg.typ),
+    )
 }
 
 /// The decrypted content of one of our session tickets.
@@ -89,7 +93,9 @@ struct TicketState {
 }
 
 pub(crate) fn ticket_key(key: &[u8; 32]) -> Result<LessSafeKey, Error> {
-    UnboundKey::new(&AES_256_GCM, key).map(LessSafeKey::new).map_err(|_| Error::internal("ticket key"))
+    UnboundKey::new(&AES_256_GCM, key)
+        .map(LessSafeKey::new)
+        .map_err(|_| Error::internal("ticket key"))
 }
 
 fn seal_ticket(c: &Common, key: &[u8; 32], t: &TicketState) -> Result<Vec<u8>, Error> {
@@ -102,7 +108,11 @@ fn seal_ticket(c: &Common, key: &[u8; 32], t: &TicketState) -> Result<Vec<u8>, E
     p.extend_from_slice(&t.lifetime.to_be_bytes());
     let nonce: [u8; 12] = c.random_bytes()?;
     ticket_key(key)?
-        .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(b"tls-engine ticket"), &mut p)
+        .seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(b"tls-engine ticket"),
+            &mut p,
+        )
         .map_err(|_| Error::internal("ticket seal"))?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&p);
@@ -118,7 +128,11 @@ fn open_ticket(key: &[u8; 32], ticket: &[u8]) -> Option<TicketState> {
     let mut buf = ct.to_vec();
     let plain = ticket_key(key)
         .ok()?
-        .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(b"tls-engine ticket"), &mut buf)
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(b"tls-engine ticket"),
+            &mut buf,
+        )
         .ok()?;
     let mut r = Reader::new(plain);
     let suite = Suite::from_u16(r.u16().ok()?)?;
@@ -126,11 +140,22 @@ fn open_ticket(key: &[u8; 32], ticket: &[u8]) -> Option<TicketState> {
     let issued = u64::from_be_bytes(r.array::<8>().ok()?);
     let age_add = r.u32().ok()?;
     let lifetime = r.u32().ok()?;
-    Some(TicketState { suite, psk, issued, age_add, lifetime })
+    Some(TicketState {
+        suite,
+        psk,
+        issued,
+        age_add,
+        lifetime,
+    })
 }
 
 impl ExpectClientHello {
-    fn handle(self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ServerState, Error> {
+    fn handle(
+        self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ServerState, Error> {
         let HandshakePayload::ClientHello(ch) = msg.payload else {
             return Err(unexpected("ClientHello", &msg));
         };
@@ -140,29 +165,53 @@ impl ExpectClientHello {
         let config = self.config.clone();
         c.key_log = config.key_log.clone().map(|k| (k, ch.random));
         if let Some(t) = ch.duplicate_extension() {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("duplicate extension {t} in ClientHello")));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!("duplicate extension {t} in ClientHello"),
+            ));
         }
         // Syntax the wire types keep lossless but the RFCs bound (RFC 8446 4.1.2:
         // legacy_session_id<0..32>; RFC 6066 3: server_name_list<1..2^16-1>, HostName<1..2^16-1>).
         // RFC 8446 D.5: a Hello with legacy_version 0x0300 (or less) is aborted.
         if ch.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
-            return Err(err(alert::PROTOCOL_VERSION, format!("ClientHello.legacy_version {} (SSL 3.0 or older)", ch.legacy_version)));
+            return Err(err(
+                alert::PROTOCOL_VERSION,
+                format!(
+                    "ClientHello.legacy_version {} (SSL 3.0 or older)",
+                    ch.legacy_version
+                ),
+            ));
         }
         if ch.session_id.len() > 32 {
-            return Err(err(alert::DECODE_ERROR, format!("legacy_session_id of {} bytes (at most 32)", ch.session_id.len())));
+            return Err(err(
+                alert::DECODE_ERROR,
+                format!(
+                    "legacy_session_id of {} bytes (at most 32)",
+                    ch.session_id.len()
+                ),
+            ));
         }
         for e in &ch.extensions {
             if let Extension::ServerName(list) = e
                 && (list.is_empty() || list.iter().any(|n| n.name.is_empty()))
             {
-                return Err(err(alert::DECODE_ERROR, "server_name with an empty list or an empty name"));
+                return Err(err(
+                    alert::DECODE_ERROR,
+                    "server_name with an empty list or an empty name",
+                ));
             }
         }
         // Version negotiation (RFC 8446 4.2.1, D.2; RFC 5246 E.1).
         let ours13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
-            && config.cipher_suites.iter().any(|s| Suite::from_u16(s.get()).is_some());
+            && config
+                .cipher_suites
+                .iter()
+                .any(|s| Suite::from_u16(s.get()).is_some());
         let ours12 = config.versions.contains(&ProtocolVersion::TLSv1_2)
-            && config.cipher_suites.iter().any(|s| Suite12::from_u16(s.get()).is_some());
+            && config
+                .cipher_suites
+                .iter()
+                .any(|s| Suite12::from_u16(s.get()).is_some());
         let tls12 = match ch.supported_versions() {
             Some(vs) if ours13 && vs.contains(&ProtocolVersion::TLSv1_3) => false,
             Some(vs) if ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => true,
@@ -171,7 +220,10 @@ impl ExpectClientHello {
                     alert::PROTOCOL_VERSION,
                     format!(
                         "no common version: client offers [{}], we support [{}]",
-                        vs.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "),
+                        vs.iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         our_versions(ours13, ours12)
                     ),
                 ));
@@ -190,32 +242,56 @@ impl ExpectClientHello {
         };
         if tls12 {
             if self.hrr.is_some() {
-                return Err(err(alert::ILLEGAL_PARAMETER, "second ClientHello after HelloRetryRequest does not offer TLS 1.3"));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    "second ClientHello after HelloRetryRequest does not offer TLS 1.3",
+                ));
             }
             // RFC 7507 3: TLS_FALLBACK_SCSV with a version below our highest.
             if ours13 && ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV) {
-                return Err(err(alert::INAPPROPRIATE_FALLBACK, "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3"));
+                return Err(err(
+                    alert::INAPPROPRIATE_FALLBACK,
+                    "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3",
+                ));
             }
             return crate::server12::handle_client_hello(config, c, ch, raw, ours13);
         }
         if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
-            return Err(err(alert::ILLEGAL_PARAMETER, "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]"));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]",
+            ));
         }
         if ch.psk().is_some() && !ch.psk_is_last() {
-            return Err(err(alert::ILLEGAL_PARAMETER, "pre_shared_key is not the last ClientHello extension"));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                "pre_shared_key is not the last ClientHello extension",
+            ));
         }
         if let Some(h) = &self.hrr {
             if ch.session_id != h.session_id {
-                return Err(err(alert::ILLEGAL_PARAMETER, "second ClientHello changed legacy_session_id"));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    "second ClientHello changed legacy_session_id",
+                ));
             }
             if ch.cipher_suites != h.cipher_suites {
-                return Err(err(alert::ILLEGAL_PARAMETER, "second ClientHello changed cipher_suites"));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    "second ClientHello changed cipher_suites",
+                ));
             }
             if ch.early_data() {
-                return Err(err(alert::ILLEGAL_PARAMETER, "early_data in the ClientHello after HelloRetryRequest"));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    "early_data in the ClientHello after HelloRetryRequest",
+                ));
             }
             if h.cookie.as_deref() != ch.cookie() {
-                return Err(err(alert::ILLEGAL_PARAMETER, "second ClientHello cookie does not echo the HelloRetryRequest cookie"));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    "second ClientHello cookie does not echo the HelloRetryRequest cookie",
+                ));
             }
         }
         // cipher suite: server preference (or the one a knob forces, offered or not)
@@ -232,20 +308,44 @@ impl ExpectClientHello {
         // groups and key shares (RFC 8446 4.2.7, 4.2.8, 9.2)
         let (client_groups, shares) = match (ch.supported_groups(), ch.key_shares()) {
             (Some(g), Some(s)) => (g, s),
-            (None, Some(_)) => return Err(err(alert::MISSING_EXTENSION, "key_share without supported_groups")),
-            (Some(_), None) => return Err(err(alert::MISSING_EXTENSION, "supported_groups without key_share")),
-            (None, None) => return Err(err(alert::MISSING_EXTENSION, "ClientHello has neither supported_groups nor key_share")),
+            (None, Some(_)) => {
+                return Err(err(
+                    alert::MISSING_EXTENSION,
+                    "key_share without supported_groups",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(err(
+                    alert::MISSING_EXTENSION,
+                    "supported_groups without key_share",
+                ));
+            }
+            (None, None) => {
+                return Err(err(
+                    alert::MISSING_EXTENSION,
+                    "ClientHello has neither supported_groups nor key_share",
+                ));
+            }
         };
         for (i, s) in shares.iter().enumerate() {
             if !client_groups.contains(&s.group) {
-                return Err(err(alert::ILLEGAL_PARAMETER, format!("key_share for {} which is not in supported_groups", s.group)));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("key_share for {} which is not in supported_groups", s.group),
+                ));
             }
             if shares.iter().skip(i + 1).any(|o| o.group == s.group) {
-                return Err(err(alert::ILLEGAL_PARAMETER, format!("two key shares for {}", s.group)));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    format!("two key shares for {}", s.group),
+                ));
             }
         }
         if ch.signature_algorithms().is_none() && ch.psk().is_none() {
-            return Err(err(alert::MISSING_EXTENSION, "ClientHello without signature_algorithms"));
+            return Err(err(
+                alert::MISSING_EXTENSION,
+                "ClientHello without signature_algorithms",
+            ));
         }
         let common_groups: Vec<Group> = config
             .groups
@@ -254,14 +354,20 @@ impl ExpectClientHello {
             .filter_map(|g| Group::from_u16(g.get()))
             .collect();
         let Some(&preferred) = common_groups.first() else {
-            return Err(err(alert::HANDSHAKE_FAILURE, "no key exchange group in common"));
+            return Err(err(
+                alert::HANDSHAKE_FAILURE,
+                "no key exchange group in common",
+            ));
         };
         let has_share = |g: Group| shares.iter().any(|s| s.group.get() == g.to_u16());
         let hrr_group = if let Some(h) = &self.hrr {
             if shares.len() != 1 || !has_share(h.group) {
                 return Err(err(
                     alert::ILLEGAL_PARAMETER,
-                    format!("second ClientHello must carry exactly one key share, for {:?}", h.group),
+                    format!(
+                        "second ClientHello must carry exactly one key share, for {:?}",
+                        h.group
+                    ),
                 ));
             }
             // Knob: a second HelloRetryRequest (a client must abort, RFC 8446 4.1.4).
@@ -278,7 +384,10 @@ impl ExpectClientHello {
         }
         let group = match &self.hrr {
             Some(h) if h.suite != suite => {
-                return Err(err(alert::ILLEGAL_PARAMETER, "cipher suite changed after HelloRetryRequest"));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    "cipher suite changed after HelloRetryRequest",
+                ));
             }
             Some(h) => h.group,
             None => preferred,
@@ -298,16 +407,29 @@ impl ExpectClientHello {
         let mut psk: Option<(u16, Vec<u8>)> = None;
         if let Some(offered) = ch.psk() {
             let Some(modes) = ch.psk_modes() else {
-                return Err(err(alert::MISSING_EXTENSION, "pre_shared_key without psk_key_exchange_modes"));
+                return Err(err(
+                    alert::MISSING_EXTENSION,
+                    "pre_shared_key without psk_key_exchange_modes",
+                ));
             };
             if offered.identities.len() != offered.binders.len() {
-                return Err(err(alert::ILLEGAL_PARAMETER, "pre_shared_key identities and binders differ in number"));
+                return Err(err(
+                    alert::ILLEGAL_PARAMETER,
+                    "pre_shared_key identities and binders differ in number",
+                ));
             }
             if modes.contains(&PskKeyExchangeMode::PskDheKe) {
                 let partial_len = raw.len().saturating_sub(offered.binders_len());
                 let partial = raw.get(..partial_len).unwrap_or(&[]);
-                for (i, (id, binder)) in offered.identities.iter().zip(offered.binders.iter()).enumerate() {
-                    let Some(t) = open_ticket(&config.ticket_key, &id.identity) else { continue };
+                for (i, (id, binder)) in offered
+                    .identities
+                    .iter()
+                    .zip(offered.binders.iter())
+                    .enumerate()
+                {
+                    let Some(t) = open_ticket(&config.ticket_key, &id.identity) else {
+                        continue;
+                    };
                     let now = c.now_secs();
                     let age_s = now.saturating_sub(t.issued);
                     if t.suite.hash() != h || age_s > u64::from(t.lifetime) {
@@ -320,7 +442,10 @@ impl ExpectClientHello {
                     let bk = KeySchedule::new(h, Some(&t.psk)).binder_key(true);
                     let key = KeySchedule::finished_key(h, &bk);
                     if !h.hmac_verify(&key, &transcript.hash_with(h, partial), binder) {
-                        return Err(err(alert::DECRYPT_ERROR, format!("PSK binder {i} does not verify")));
+                        return Err(err(
+                            alert::DECRYPT_ERROR,
+                            format!("PSK binder {i} does not verify"),
+                        ));
                     }
                     psk = Some((i as u16, t.psk));
                     break;
@@ -328,7 +453,10 @@ impl ExpectClientHello {
             }
         }
         if psk.is_none() && ch.signature_algorithms().is_none() {
-            return Err(err(alert::MISSING_EXTENSION, "ClientHello without signature_algorithms"));
+            return Err(err(
+                alert::MISSING_EXTENSION,
+                "ClientHello without signature_algorithms",
+            ));
         }
 
         // ALPN (RFC 7301)
@@ -336,15 +464,23 @@ impl ExpectClientHello {
         if let (Some(offered), false) = (ch.alpn(), config.alpn.is_empty()) {
             alpn = config.alpn.iter().find(|p| offered.contains(p)).cloned();
             if alpn.is_none() {
-                return Err(err(alert::NO_APPLICATION_PROTOCOL, "no ALPN protocol in common"));
+                return Err(err(
+                    alert::NO_APPLICATION_PROTOCOL,
+                    "no ALPN protocol in common",
+                ));
             }
         }
-        let sni = ch.server_name().map(|n| String::from_utf8_lossy(n).into_owned());
+        let sni = ch
+            .server_name()
+            .map(|n| String::from_utf8_lossy(n).into_owned());
         let mut client_rsl = false;
         for e in &ch.extensions {
             if let Extension::RecordSizeLimit(v) = e {
                 if *v < 64 {
-                    return Err(err(alert::ILLEGAL_PARAMETER, format!("record_size_limit {v} < 64")));
+                    return Err(err(
+                        alert::ILLEGAL_PARAMETER,
+                        format!("record_size_limit {v} < 64"),
+                    ));
                 }
                 client_rsl = true;
                 c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
@@ -352,12 +488,16 @@ impl ExpectClientHello {
         }
 
         // key exchange
-        let (server_share, shared) = kx::server_respond(group, &client_share.key_exchange, c.random.as_ref())
-            .map_err(|e| err(alert::ILLEGAL_PARAMETER, format!("client key share: {e}")))?;
+        let (server_share, shared) =
+            kx::server_respond(group, &client_share.key_exchange, c.random.as_ref())
+                .map_err(|e| err(alert::ILLEGAL_PARAMETER, format!("client key share: {e}")))?;
         transcript.add(&raw);
         let mut exts = vec![
             Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3),
-            Extension::KeyShareServer(KeyShareEntry::new(NamedGroup::from(group.to_u16()), server_share)),
+            Extension::KeyShareServer(KeyShareEntry::new(
+                NamedGroup::from(group.to_u16()),
+                server_share,
+            )),
         ];
         if let Some((idx, _)) = &psk {
             exts.push(Extension::PreSharedKeyServer(*idx));
@@ -409,11 +549,17 @@ impl ExpectClientHello {
                 None => ee.push(Extension::RecordSizeLimit(16385)),
             }
         }
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::EncryptedExtensions(ee)))?;
+        let b = c.send_handshake(&HandshakeMessage::new(
+            HandshakePayload::EncryptedExtensions(ee),
+        ))?;
         transcript.add(&b);
 
-        let our_schemes: Vec<SignatureScheme> =
-            config.signature_schemes.iter().copied().filter(|s| SigScheme::from_u16(s.get()).is_some()).collect();
+        let our_schemes: Vec<SignatureScheme> = config
+            .signature_schemes
+            .iter()
+            .copied()
+            .filter(|s| SigScheme::from_u16(s.get()).is_some())
+            .collect();
         let client_auth = psk.is_none() && !matches!(config.client_auth, ClientAuth::None);
         if psk.is_none() {
             if client_auth {
@@ -421,15 +567,26 @@ impl ExpectClientHello {
                     context: Vec::new(),
                     extensions: vec![Extension::SignatureAlgorithms(our_schemes.clone())],
                 };
-                let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateRequest(cr)))?;
+                let b = c.send_handshake(&HandshakeMessage::new(
+                    HandshakePayload::CertificateRequest(cr),
+                ))?;
                 transcript.add(&b);
             }
-            let entries =
-                config.cert.chain.iter().map(|d| CertificateEntry { cert: d.as_ref().to_vec(), extensions: Vec::new() }).collect();
-            let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Certificate(CertificateTls13 {
-                context: Vec::new(),
-                entries,
-            })))?;
+            let entries = config
+                .cert
+                .chain
+                .iter()
+                .map(|d| CertificateEntry {
+                    cert: d.as_ref().to_vec(),
+                    extensions: Vec::new(),
+                })
+                .collect();
+            let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Certificate(
+                CertificateTls13 {
+                    context: Vec::new(),
+                    entries,
+                },
+            )))?;
             transcript.add(&b);
             c.reach(Step::Certificate);
             let offered = ch.signature_algorithms().unwrap_or(&[]);
@@ -438,28 +595,46 @@ impl ExpectClientHello {
                 .filter(|s| offered.contains(s))
                 .filter_map(|s| SigScheme::from_u16(s.get()))
                 .find(|s| config.cert.signer.schemes().contains(s))
-                .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no signature scheme in common for the server certificate"))?;
+                .ok_or_else(|| {
+                    err(
+                        alert::HANDSHAKE_FAILURE,
+                        "no signature scheme in common for the server certificate",
+                    )
+                })?;
             if !c.knobs.skip_certificate_verify {
                 let content = sign::certificate_verify_message(true, &transcript.hash(h));
-                let mut sig = config.cert.signer.sign(scheme, &content).map_err(|e| Error::internal(e.to_string()))?;
+                let mut sig = config
+                    .cert
+                    .signer
+                    .sign(scheme, &content)
+                    .map_err(|e| Error::internal(e.to_string()))?;
                 if c.knobs.bad_certificate_verify
-                    && let Some(b) = sig.last_mut() {
-                        *b ^= 1;
-                    }
-                let cv = CertificateVerify { scheme: SignatureScheme::from(scheme.to_u16()), signature: sig };
-                let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateVerify(cv)))?;
+                    && let Some(b) = sig.last_mut()
+                {
+                    *b ^= 1;
+                }
+                let cv = CertificateVerify {
+                    scheme: SignatureScheme::from(scheme.to_u16()),
+                    signature: sig,
+                };
+                let b = c.send_handshake(&HandshakeMessage::new(
+                    HandshakePayload::CertificateVerify(cv),
+                ))?;
                 transcript.add(&b);
             }
         }
         if c.knobs.send_key_update_before_finished {
             // Knob: a KeyUpdate inside the handshake (not in the transcript; keys unchanged).
-            c.send_handshake(&HandshakeMessage::new(HandshakePayload::KeyUpdate(tls_wire::KeyUpdateRequest::UpdateNotRequested)))?;
+            c.send_handshake(&HandshakeMessage::new(HandshakePayload::KeyUpdate(
+                tls_wire::KeyUpdateRequest::UpdateNotRequested,
+            )))?;
         }
         let mut fin = KeySchedule::verify_data(h, &s_hs, &transcript.hash(h));
         if c.knobs.send_wrong_finished
-            && let Some(b) = fin.first_mut() {
-                *b ^= 0xff;
-            }
+            && let Some(b) = fin.first_mut()
+        {
+            *b ^= 0xff;
+        }
         let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
         transcript.add(&b);
         ks.advance(None);
@@ -472,12 +647,33 @@ impl ExpectClientHello {
         if ch.early_data() {
             c.early_data_skip = EARLY_DATA_SKIP;
         }
-        let hs = Box::new(ServerHs { config, suite, transcript, ks, c_hs, c_ap, client_certs: Vec::new(), alpn, sni });
-        Ok(if client_auth { ServerState::ExpectCertificate(hs) } else { ServerState::ExpectFinished(hs) })
+        let hs = Box::new(ServerHs {
+            config,
+            suite,
+            transcript,
+            ks,
+            c_hs,
+            c_ap,
+            client_certs: Vec::new(),
+            alpn,
+            sni,
+        });
+        Ok(if client_auth {
+            ServerState::ExpectCertificate(hs)
+        } else {
+            ServerState::ExpectFinished(hs)
+        })
     }
 
     #[allow(clippy::boxed_local)]
-    fn send_hrr(self: Box<Self>, c: &mut Common, ch: ClientHello, raw: Vec<u8>, suite: Suite, group: Group) -> Result<ServerState, Error> {
+    fn send_hrr(
+        self: Box<Self>,
+        c: &mut Common,
+        ch: ClientHello,
+        raw: Vec<u8>,
+        suite: Suite,
+        group: Group,
+    ) -> Result<ServerState, Error> {
         let config = self.config;
         let mut transcript = Transcript::new();
         transcript.add(&raw);
@@ -518,18 +714,20 @@ impl ExpectClientHello {
         n.hrr = true;
         n.cipher_suite = CipherSuite::from(suite.to_u16());
         n.group = Some(NamedGroup::from(group.to_u16()));
-        Ok(ServerState::ExpectClientHello(Box::new(ExpectClientHello {
-            config,
-            hrr: Some(HrrSent {
-                suite,
-                group,
-                cookie,
-                session_id: ch.session_id,
-                cipher_suites: ch.cipher_suites,
-                transcript,
-                ccs_sent: want_ccs,
-            }),
-        })))
+        Ok(ServerState::ExpectClientHello(Box::new(
+            ExpectClientHello {
+                config,
+                hrr: Some(HrrSent {
+                    suite,
+                    group,
+                    cookie,
+                    session_id: ch.session_id,
+                    cipher_suites: ch.cipher_suites,
+                    transcript,
+                    ccs_sent: want_ccs,
+                }),
+            },
+        )))
     }
 }
 
@@ -542,27 +740,45 @@ impl ServerHs {
         }
     }
 
-    fn handle_cert(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ServerState, Error> {
+    fn handle_cert(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ServerState, Error> {
         let HandshakePayload::Certificate(cert) = msg.payload else {
             return Err(unexpected("Certificate", &msg));
         };
         if !cert.context.is_empty() {
-            return Err(err(alert::ILLEGAL_PARAMETER, "client Certificate context does not match the CertificateRequest"));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                "client Certificate context does not match the CertificateRequest",
+            ));
         }
         self.transcript.add(&raw);
         let (roots, required) = self.roots();
         if cert.entries.is_empty() {
             if required {
-                return Err(err(alert::CERTIFICATE_REQUIRED, "client sent no certificate but one is required"));
+                return Err(err(
+                    alert::CERTIFICATE_REQUIRED,
+                    "client sent no certificate but one is required",
+                ));
             }
             return Ok(ServerState::ExpectFinished(self));
         }
         for e in &cert.entries {
             if let Some(x) = e.extensions.first() {
-                return Err(err(alert::UNSUPPORTED_EXTENSION, format!("client CertificateEntry contains {}", x.typ())));
+                return Err(err(
+                    alert::UNSUPPORTED_EXTENSION,
+                    format!("client CertificateEntry contains {}", x.typ()),
+                ));
             }
         }
-        let chain: Vec<CertificateDer<'static>> = cert.entries.into_iter().map(|e| CertificateDer::from(e.cert)).collect();
+        let chain: Vec<CertificateDer<'static>> = cert
+            .entries
+            .into_iter()
+            .map(|e| CertificateDer::from(e.cert))
+            .collect();
         verify::verify_chain(&chain, roots, c.now, false, None, &self.config.policy_cache)?;
         c.negotiated_mut().peer_certificates = chain.clone();
         self.client_certs = chain;
@@ -570,19 +786,41 @@ impl ServerHs {
         Ok(ServerState::ExpectCertificateVerify(self))
     }
 
-    fn handle_cv(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ServerState, Error> {
+    fn handle_cv(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ServerState, Error> {
         let HandshakePayload::CertificateVerify(cv) = msg.payload else {
             return Err(unexpected("CertificateVerify", &msg));
         };
-        let scheme = SigScheme::from_u16(cv.scheme.get()).filter(|_| self.config.signature_schemes.contains(&cv.scheme));
+        let scheme = SigScheme::from_u16(cv.scheme.get())
+            .filter(|_| self.config.signature_schemes.contains(&cv.scheme));
         let Some(scheme) = scheme else {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("client CertificateVerify uses {} which was not requested", cv.scheme)));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!(
+                    "client CertificateVerify uses {} which was not requested",
+                    cv.scheme
+                ),
+            ));
         };
         let th = self.transcript.hash(self.suite.hash());
         let content = sign::certificate_verify_message(false, &th);
-        let ee = self.client_certs.first().ok_or_else(|| Error::internal("no client certificate"))?;
-        sign::verify_with_cert(ee, scheme, &content, &cv.signature)
-            .map_err(|_| err(alert::DECRYPT_ERROR, format!("client CertificateVerify signature ({}) does not verify", cv.scheme)))?;
+        let ee = self
+            .client_certs
+            .first()
+            .ok_or_else(|| Error::internal("no client certificate"))?;
+        sign::verify_with_cert(ee, scheme, &content, &cv.signature).map_err(|_| {
+            err(
+                alert::DECRYPT_ERROR,
+                format!(
+                    "client CertificateVerify signature ({}) does not verify",
+                    cv.scheme
+                ),
+            )
+        })?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
         self.transcript.add(&raw);
@@ -590,7 +828,12 @@ impl ServerHs {
     }
 
     #[allow(clippy::boxed_local)]
-    fn handle_finished(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<ServerState, Error> {
+    fn handle_finished(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<ServerState, Error> {
         let HandshakePayload::Finished(vd) = msg.payload else {
             return Err(unexpected("Finished", &msg));
         };
@@ -598,11 +841,21 @@ impl ServerHs {
         let h = self.suite.hash();
         if vd.len() != h.len() {
             // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
-            return Err(err(alert::DECODE_ERROR, format!("client Finished of {} bytes, expected {}", vd.len(), h.len())));
+            return Err(err(
+                alert::DECODE_ERROR,
+                format!(
+                    "client Finished of {} bytes, expected {}",
+                    vd.len(),
+                    h.len()
+                ),
+            ));
         }
         let key = KeySchedule::finished_key(h, &self.c_hs);
         if !h.hmac_verify(&key, &self.transcript.hash(h), &vd) {
-            return Err(err(alert::DECRYPT_ERROR, "client Finished verify_data mismatch"));
+            return Err(err(
+                alert::DECRYPT_ERROR,
+                "client Finished verify_data mismatch",
+            ));
         }
         c.reach(Step::Finished);
         self.transcript.add(&raw);
@@ -613,10 +866,24 @@ impl ServerHs {
             let nonce = vec![i];
             let age_add = u32::from_be_bytes(c.random_bytes()?);
             let psk = KeySchedule::resumption_psk(h, &res_master, &nonce);
-            let state = TicketState { suite: self.suite, psk, issued: c.now_secs(), age_add, lifetime: self.config.ticket_lifetime };
+            let state = TicketState {
+                suite: self.suite,
+                psk,
+                issued: c.now_secs(),
+                age_add,
+                lifetime: self.config.ticket_lifetime,
+            };
             let ticket = seal_ticket(c, &self.config.ticket_key, &state)?;
-            let nst = NewSessionTicket { lifetime: state.lifetime, age_add, nonce, ticket, extensions: Vec::new() };
-            c.send_handshake(&HandshakeMessage::new(HandshakePayload::NewSessionTicket(nst)))?;
+            let nst = NewSessionTicket {
+                lifetime: state.lifetime,
+                age_add,
+                nonce,
+                ticket,
+                extensions: Vec::new(),
+            };
+            c.send_handshake(&HandshakeMessage::new(HandshakePayload::NewSessionTicket(
+                nst,
+            )))?;
         }
         // Knob: a KeyUpdate flood right after the handshake.
         for _ in 0..c.knobs.send_key_updates {
@@ -630,19 +897,39 @@ impl ServerHs {
 impl ServerState {
     pub(crate) fn start(config: Arc<ServerConfig>) -> Result<Self, Error> {
         let has13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
-            && config.cipher_suites.iter().any(|s| Suite::from_u16(s.get()).is_some());
+            && config
+                .cipher_suites
+                .iter()
+                .any(|s| Suite::from_u16(s.get()).is_some());
         let has12 = config.versions.contains(&ProtocolVersion::TLSv1_2)
-            && config.cipher_suites.iter().any(|s| Suite12::from_u16(s.get()).is_some());
+            && config
+                .cipher_suites
+                .iter()
+                .any(|s| Suite12::from_u16(s.get()).is_some());
         if !has13 && !has12 {
-            return Err(Error::config("no supported cipher suite configured for the enabled versions"));
+            return Err(Error::config(
+                "no supported cipher suite configured for the enabled versions",
+            ));
         }
-        if !config.groups.iter().any(|g| Group::from_u16(g.get()).is_some()) {
+        if !config
+            .groups
+            .iter()
+            .any(|g| Group::from_u16(g.get()).is_some())
+        {
             return Err(Error::config("no supported key exchange group configured"));
         }
-        Ok(Self::ExpectClientHello(Box::new(ExpectClientHello { config, hrr: None })))
+        Ok(Self::ExpectClientHello(Box::new(ExpectClientHello {
+            config,
+            hrr: None,
+        })))
     }
 
-    pub(crate) fn handle(self, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<Self, Error> {
+    pub(crate) fn handle(
+        self,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => s.handle(c, msg, raw),
             Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),

@@ -8,17 +8,17 @@ use aws_lc_rs::aead::{Aad, Nonce};
 use rustls_pki_types::CertificateDer;
 use tls_wire::{
     AlertDescription, CertificateRequestTls12, CipherSuite, ClientCertificateType, ClientHello,
-    CompressionMethod, ECCurveType, ECPointFormat, Extension, HandshakeMessage, HandshakePayload,
-    NamedGroup, NewSessionTicketTls12, ProtocolVersion, Reader, ServerHello, ServerKeyExchange, SignatureScheme,
-    DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+    CompressionMethod, DOWNGRADE_TLS11, DOWNGRADE_TLS12, ECCurveType, ECPointFormat, Extension,
+    HandshakeMessage, HandshakePayload, NamedGroup, NewSessionTicketTls12, ProtocolVersion, Reader,
+    ServerHello, ServerKeyExchange, SignatureScheme,
 };
 
-use crate::client12::{constant_time_eq, DEFAULT_SESSION_LIFETIME};
+use crate::client12::{DEFAULT_SESSION_LIFETIME, constant_time_eq};
 use crate::config::{ClientAuth, DowngradeSentinel, ServerConfig, ServerSession12, Step};
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
-use crate::crypto::{sign, Auth12, Group, KeyShare, RecordProtection12, Suite12};
-use crate::error::{alert, Error};
+use crate::crypto::{Auth12, Group, KeyShare, RecordProtection12, Suite12, sign};
+use crate::error::{Error, alert};
 use crate::keyschedule::Transcript;
 use crate::server::ticket_key;
 use crate::verify;
@@ -54,7 +54,10 @@ fn err(code: u8, msg: impl Into<String>) -> Error {
 }
 
 fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(alert::UNEXPECTED_MESSAGE, format!("expected {expected}, received {} (TLS 1.2)", msg.typ))
+    err(
+        alert::UNEXPECTED_MESSAGE,
+        format!("expected {expected}, received {} (TLS 1.2)", msg.typ),
+    )
 }
 
 fn internal(e: impl std::fmt::Display) -> Error {
@@ -72,7 +75,11 @@ fn seal_ticket12(c: &Common, key: &[u8; 32], s: &ServerSession12) -> Result<Vec<
     p.extend_from_slice(&s.master_secret);
     let nonce: [u8; 12] = c.random_bytes()?;
     ticket_key(key)?
-        .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(TICKET12_AAD), &mut p)
+        .seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(TICKET12_AAD),
+            &mut p,
+        )
         .map_err(|_| Error::internal("ticket seal"))?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&p);
@@ -86,13 +93,26 @@ fn open_ticket12(key: &[u8; 32], ticket: &[u8]) -> Option<ServerSession12> {
     let (nonce, ct) = ticket.split_at(12);
     let nonce: [u8; 12] = nonce.try_into().ok()?;
     let mut buf = ct.to_vec();
-    let plain = ticket_key(key).ok()?.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(TICKET12_AAD), &mut buf).ok()?;
+    let plain = ticket_key(key)
+        .ok()?
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(TICKET12_AAD),
+            &mut buf,
+        )
+        .ok()?;
     let mut r = Reader::new(plain);
     let cipher_suite = r.u16().ok()?;
     let ems = r.u8().ok()? == 1;
     let created = u64::from_be_bytes(r.array::<8>().ok()?);
     let master_secret = r.opaque_u8().ok()?.to_vec();
-    Some(ServerSession12 { cipher_suite, master_secret, extended_master_secret: ems, created, client_certs: Vec::new() })
+    Some(ServerSession12 {
+        cipher_suite,
+        master_secret,
+        extended_master_secret: ems,
+        created,
+        client_certs: Vec::new(),
+    })
 }
 
 /// The sentinel bytes to write (RFC 8446 4.1.3), if any.
@@ -121,17 +141,25 @@ pub(crate) fn handle_client_hello(
     c.tls12 = true;
     c.ccs_ok = false;
     if !ch.compression_methods.contains(&CompressionMethod::Null) {
-        return Err(err(alert::ILLEGAL_PARAMETER, "ClientHello compression_methods lacks null (RFC 5246 7.4.1.2)"));
+        return Err(err(
+            alert::ILLEGAL_PARAMETER,
+            "ClientHello compression_methods lacks null (RFC 5246 7.4.1.2)",
+        ));
     }
     // RFC 5746 3.6: secure renegotiation signalled by the SCSV or an empty extension.
-    let mut secure_reneg = ch.cipher_suites.contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    let mut secure_reneg = ch
+        .cipher_suites
+        .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
     let mut client_ems = false;
     let mut client_ticket: Option<Vec<u8>> = None;
     let mut point_formats: Option<&[ECPointFormat]> = None;
     for e in &ch.extensions {
         match e {
             Extension::RenegotiationInfo(v) if !v.is_empty() => {
-                return Err(err(alert::HANDSHAKE_FAILURE, "renegotiation_info.renegotiated_connection is not empty in an initial handshake"));
+                return Err(err(
+                    alert::HANDSHAKE_FAILURE,
+                    "renegotiation_info.renegotiated_connection is not empty in an initial handshake",
+                ));
             }
             Extension::RenegotiationInfo(_) => secure_reneg = true,
             Extension::ExtendedMasterSecret => client_ems = true,
@@ -140,16 +168,25 @@ pub(crate) fn handle_client_hello(
             _ => {}
         }
     }
-    if !client_ems && !c.knobs.allow_no_extended_master_secret && !c.knobs.skip_extended_master_secret {
+    if !client_ems
+        && !c.knobs.allow_no_extended_master_secret
+        && !c.knobs.skip_extended_master_secret
+    {
         // RFC 7627 5.2
-        return Err(err(alert::HANDSHAKE_FAILURE, "client does not offer extended_master_secret (RFC 7627), which we require"));
+        return Err(err(
+            alert::HANDSHAKE_FAILURE,
+            "client does not offer extended_master_secret (RFC 7627), which we require",
+        ));
     }
     let ems = client_ems && !c.knobs.skip_extended_master_secret;
     if let Some(f) = point_formats
         && !f.contains(&ECPointFormat::Uncompressed)
     {
         // RFC 8422 5.1.2
-        return Err(err(alert::ILLEGAL_PARAMETER, "ec_point_formats does not contain uncompressed"));
+        return Err(err(
+            alert::ILLEGAL_PARAMETER,
+            "ec_point_formats does not contain uncompressed",
+        ));
     }
     let key_ecdsa = config.cert.signer.is_ecdsa_like();
     let fresh_suite = match c.knobs.select_cipher_suite.and_then(Suite12::from_u16) {
@@ -161,7 +198,12 @@ pub(crate) fn handle_client_hello(
             .filter(|s| ch.cipher_suites.contains(s))
             .filter_map(|s| Suite12::from_u16(s.get()))
             .find(|s| (s.auth() == Auth12::Ecdsa) == key_ecdsa)
-            .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite in common for our certificate"))?,
+            .ok_or_else(|| {
+                err(
+                    alert::HANDSHAKE_FAILURE,
+                    "no TLS 1.2 cipher suite in common for our certificate",
+                )
+            })?,
     };
 
     // ALPN (RFC 7301)
@@ -169,10 +211,15 @@ pub(crate) fn handle_client_hello(
     if let (Some(offered), false) = (ch.alpn(), config.alpn.is_empty()) {
         alpn = config.alpn.iter().find(|p| offered.contains(p)).cloned();
         if alpn.is_none() {
-            return Err(err(alert::NO_APPLICATION_PROTOCOL, "no ALPN protocol in common"));
+            return Err(err(
+                alert::NO_APPLICATION_PROTOCOL,
+                "no ALPN protocol in common",
+            ));
         }
     }
-    let sni = ch.server_name().map(|n| String::from_utf8_lossy(n).into_owned());
+    let sni = ch
+        .server_name()
+        .map(|n| String::from_utf8_lossy(n).into_owned());
 
     // Resumption: a ticket (RFC 5077 3.1) first, then the session id (RFC 5246 7.3).
     let now = c.now_secs();
@@ -191,10 +238,19 @@ pub(crate) fn handle_client_hello(
         resumed = open_ticket12(&config.ticket_key, t).filter(|s| usable(s));
     }
     if resumed.is_none() && !ch.session_id.is_empty() {
-        resumed = config.session_cache.get(&ch.session_id).filter(|s| usable(s));
+        resumed = config
+            .session_cache
+            .get(&ch.session_id)
+            .filter(|s| usable(s));
     }
-    let suite = resumed.as_ref().and_then(|s| Suite12::from_u16(s.cipher_suite)).unwrap_or(fresh_suite);
-    let issue_ticket = resumed.is_none() && client_ticket.is_some() && config.tls12_tickets && !c.knobs.skip_session_ticket;
+    let suite = resumed
+        .as_ref()
+        .and_then(|s| Suite12::from_u16(s.cipher_suite))
+        .unwrap_or(fresh_suite);
+    let issue_ticket = resumed.is_none()
+        && client_ticket.is_some()
+        && config.tls12_tickets
+        && !c.knobs.skip_session_ticket;
 
     let mut server_random: [u8; 32] = c.random_bytes()?;
     if let Some(s) = sentinel(c.knobs.downgrade_sentinel, ours13) {
@@ -265,16 +321,28 @@ pub(crate) fn handle_client_hello(
     if let Some(sess) = resumed {
         // Abbreviated handshake: ServerHello, ChangeCipherSpec, Finished.
         hs.master = sess.master_secret;
-        let kb = t12::key_block(suite, &hs.master, &hs.client_random, &hs.server_random).map_err(internal)?;
+        let kb = t12::key_block(suite, &hs.master, &hs.client_random, &hs.server_random)
+            .map_err(internal)?;
         hs.send_finished(c, &kb)?;
-        c.expect_ccs12(RecordProtection12::new(suite, &kb.client_key, &kb.client_iv).map_err(internal)?);
+        c.expect_ccs12(
+            RecordProtection12::new(suite, &kb.client_key, &kb.client_iv).map_err(internal)?,
+        );
         hs.keys = Some(kb);
-        return Ok(crate::server::ServerState::Tls12(State12::ExpectFinished(hs)));
+        return Ok(crate::server::ServerState::Tls12(State12::ExpectFinished(
+            hs,
+        )));
     }
 
     // Full handshake: Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
-    let chain = config.cert.chain.iter().map(|d| d.as_ref().to_vec()).collect();
-    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateTls12(chain)))?;
+    let chain = config
+        .cert
+        .chain
+        .iter()
+        .map(|d| d.as_ref().to_vec())
+        .collect();
+    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateTls12(
+        chain,
+    )))?;
     hs.transcript.add(&b);
     c.reach(Step::Certificate);
     // RFC 8422 5.1.1: supported_groups absent means the server may pick any curve.
@@ -293,7 +361,12 @@ pub(crate) fn handle_client_hello(
         .filter(|s| offered_schemes.contains(s))
         .map(|s| s.get())
         .find(|s| config.cert.signer.tls12_schemes().contains(s))
-        .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no signature scheme in common for the server certificate (TLS 1.2)"))?;
+        .ok_or_else(|| {
+            err(
+                alert::HANDSHAKE_FAILURE,
+                "no signature scheme in common for the server certificate (TLS 1.2)",
+            )
+        })?;
     let share = KeyShare::generate(group, c.random.as_ref()).map_err(internal)?;
     let mut skx = ServerKeyExchange {
         curve_type: ECCurveType::NamedCurve,
@@ -305,14 +378,20 @@ pub(crate) fn handle_client_hello(
     let mut signed = hs.client_random.to_vec();
     signed.extend_from_slice(&hs.server_random);
     signed.extend_from_slice(&skx.params_bytes());
-    let mut sig = config.cert.signer.sign_tls12(scheme, &signed).map_err(internal)?;
+    let mut sig = config
+        .cert
+        .signer
+        .sign_tls12(scheme, &signed)
+        .map_err(internal)?;
     if c.knobs.bad_certificate_verify
         && let Some(b) = sig.last_mut()
     {
         *b ^= 1;
     }
     skx.signature = sig;
-    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerKeyExchange(skx)))?;
+    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerKeyExchange(
+        skx,
+    )))?;
     hs.transcript.add(&b);
     hs.share = Some(share);
     {
@@ -321,24 +400,42 @@ pub(crate) fn handle_client_hello(
     }
     let client_auth = !matches!(config.client_auth, ClientAuth::None);
     if client_auth {
-        let schemes: Vec<SignatureScheme> =
-            config.signature_schemes.iter().copied().filter(|s| sign::TLS12_SCHEMES.contains(&s.get())).collect();
+        let schemes: Vec<SignatureScheme> = config
+            .signature_schemes
+            .iter()
+            .copied()
+            .filter(|s| sign::TLS12_SCHEMES.contains(&s.get()))
+            .collect();
         hs.cert_schemes = schemes.clone();
         let cr = CertificateRequestTls12 {
-            certificate_types: vec![ClientCertificateType::EcdsaSign, ClientCertificateType::RsaSign],
+            certificate_types: vec![
+                ClientCertificateType::EcdsaSign,
+                ClientCertificateType::RsaSign,
+            ],
             signature_schemes: schemes,
             ca_names: Vec::new(),
         };
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateRequestTls12(cr)))?;
+        let b = c.send_handshake(&HandshakeMessage::new(
+            HandshakePayload::CertificateRequestTls12(cr),
+        ))?;
         hs.transcript.add(&b);
     }
     let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHelloDone))?;
     hs.transcript.add(&b);
-    Ok(crate::server::ServerState::Tls12(if client_auth { State12::ExpectCertificate(hs) } else { State12::ExpectClientKeyExchange(hs) }))
+    Ok(crate::server::ServerState::Tls12(if client_auth {
+        State12::ExpectCertificate(hs)
+    } else {
+        State12::ExpectClientKeyExchange(hs)
+    }))
 }
 
 impl State12 {
-    pub(crate) fn handle(self, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<Self, Error> {
+    pub(crate) fn handle(
+        self,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<Self, Error> {
         match self {
             Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
             Self::ExpectClientKeyExchange(s) => s.handle_cke(c, msg, raw),
@@ -350,7 +447,10 @@ impl State12 {
                     c.send_warning(AlertDescription::NoRenegotiation);
                     Ok(Self::Traffic)
                 }
-                _ => Err(unexpected("no handshake message after the TLS 1.2 handshake", &msg)),
+                _ => Err(unexpected(
+                    "no handshake message after the TLS 1.2 handshake",
+                    &msg,
+                )),
             },
         }
     }
@@ -365,7 +465,12 @@ impl Hs12 {
         }
     }
 
-    fn handle_cert(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<State12, Error> {
+    fn handle_cert(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<State12, Error> {
         let HandshakePayload::CertificateTls12(chain) = msg.payload else {
             return Err(unexpected("Certificate", &msg));
         };
@@ -374,11 +479,15 @@ impl Hs12 {
         if chain.is_empty() {
             if required {
                 // RFC 5246 7.4.6: ... respond with a fatal handshake_failure alert.
-                return Err(err(alert::HANDSHAKE_FAILURE, "client sent no certificate but one is required"));
+                return Err(err(
+                    alert::HANDSHAKE_FAILURE,
+                    "client sent no certificate but one is required",
+                ));
             }
             return Ok(State12::ExpectClientKeyExchange(self));
         }
-        let chain: Vec<CertificateDer<'static>> = chain.into_iter().map(CertificateDer::from).collect();
+        let chain: Vec<CertificateDer<'static>> =
+            chain.into_iter().map(CertificateDer::from).collect();
         verify::verify_chain(&chain, roots, c.now, false, None, &self.config.policy_cache)?;
         c.negotiated_mut().peer_certificates = chain.clone();
         self.client_certs = chain;
@@ -386,40 +495,92 @@ impl Hs12 {
         Ok(State12::ExpectClientKeyExchange(self))
     }
 
-    fn handle_cke(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<State12, Error> {
+    fn handle_cke(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<State12, Error> {
         let HandshakePayload::ClientKeyExchange(public) = msg.payload else {
             return Err(unexpected("ClientKeyExchange", &msg));
         };
-        let share = self.share.take().ok_or_else(|| Error::internal("no key share"))?;
-        let pms = share.complete(&public).map_err(|e| err(alert::ILLEGAL_PARAMETER, format!("client ECDHE public value: {e}")))?;
+        let share = self
+            .share
+            .take()
+            .ok_or_else(|| Error::internal("no key share"))?;
+        let pms = share.complete(&public).map_err(|e| {
+            err(
+                alert::ILLEGAL_PARAMETER,
+                format!("client ECDHE public value: {e}"),
+            )
+        })?;
         self.transcript.add(&raw);
         c.reach(Step::KeyExchange);
         let h = self.suite.hash();
         self.master = if self.ems {
             t12::extended_master_secret(h, &pms, &self.transcript.hash(h)).map_err(internal)?
         } else {
-            t12::master_secret(h, &pms, &self.client_random, &self.server_random).map_err(internal)?
+            t12::master_secret(h, &pms, &self.client_random, &self.server_random)
+                .map_err(internal)?
         };
         c.log_secret("CLIENT_RANDOM", &self.master);
-        let kb = t12::key_block(self.suite, &self.master, &self.client_random, &self.server_random).map_err(internal)?;
-        c.expect_ccs12(RecordProtection12::new(self.suite, &kb.client_key, &kb.client_iv).map_err(internal)?);
+        let kb = t12::key_block(
+            self.suite,
+            &self.master,
+            &self.client_random,
+            &self.server_random,
+        )
+        .map_err(internal)?;
+        c.expect_ccs12(
+            RecordProtection12::new(self.suite, &kb.client_key, &kb.client_iv).map_err(internal)?,
+        );
         self.keys = Some(kb);
-        Ok(if self.client_certs.is_empty() { State12::ExpectFinished(self) } else { State12::ExpectCertificateVerify(self) })
+        Ok(if self.client_certs.is_empty() {
+            State12::ExpectFinished(self)
+        } else {
+            State12::ExpectCertificateVerify(self)
+        })
     }
 
-    fn handle_cv(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<State12, Error> {
+    fn handle_cv(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<State12, Error> {
         let HandshakePayload::CertificateVerify(cv) = msg.payload else {
             return Err(unexpected("CertificateVerify", &msg));
         };
         if c.read_protected() {
-            return Err(err(alert::UNEXPECTED_MESSAGE, "CertificateVerify after ChangeCipherSpec"));
+            return Err(err(
+                alert::UNEXPECTED_MESSAGE,
+                "CertificateVerify after ChangeCipherSpec",
+            ));
         }
         if !self.cert_schemes.contains(&cv.scheme) {
-            return Err(err(alert::ILLEGAL_PARAMETER, format!("client CertificateVerify uses {} which was not requested", cv.scheme)));
+            return Err(err(
+                alert::ILLEGAL_PARAMETER,
+                format!(
+                    "client CertificateVerify uses {} which was not requested",
+                    cv.scheme
+                ),
+            ));
         }
-        let ee = self.client_certs.first().ok_or_else(|| Error::internal("no client certificate"))?;
-        sign::verify_tls12(ee, cv.scheme.get(), self.transcript.bytes(), &cv.signature)
-            .map_err(|_| err(alert::DECRYPT_ERROR, format!("client CertificateVerify signature ({}) does not verify", cv.scheme)))?;
+        let ee = self
+            .client_certs
+            .first()
+            .ok_or_else(|| Error::internal("no client certificate"))?;
+        sign::verify_tls12(ee, cv.scheme.get(), self.transcript.bytes(), &cv.signature).map_err(
+            |_| {
+                err(
+                    alert::DECRYPT_ERROR,
+                    format!(
+                        "client CertificateVerify signature ({}) does not verify",
+                        cv.scheme
+                    ),
+                )
+            },
+        )?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
         self.transcript.add(&raw);
@@ -429,8 +590,11 @@ impl Hs12 {
     /// ChangeCipherSpec and our Finished.
     fn send_finished(&mut self, c: &mut Common, kb: &KeyBlock) -> Result<(), Error> {
         let h = self.suite.hash();
-        c.send_ccs12(RecordProtection12::new(self.suite, &kb.server_key, &kb.server_iv).map_err(internal)?);
-        let mut fin = t12::verify_data(h, &self.master, false, &self.transcript.hash(h)).map_err(internal)?;
+        c.send_ccs12(
+            RecordProtection12::new(self.suite, &kb.server_key, &kb.server_iv).map_err(internal)?,
+        );
+        let mut fin =
+            t12::verify_data(h, &self.master, false, &self.transcript.hash(h)).map_err(internal)?;
         if c.knobs.send_wrong_finished
             && let Some(b) = fin.first_mut()
         {
@@ -441,21 +605,47 @@ impl Hs12 {
         Ok(())
     }
 
-    fn handle_finished(mut self: Box<Self>, c: &mut Common, msg: HandshakeMessage, raw: Vec<u8>) -> Result<State12, Error> {
+    fn handle_finished(
+        mut self: Box<Self>,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<State12, Error> {
         let HandshakePayload::Finished(vd) = msg.payload else {
-            return Err(unexpected(if c.read_protected() { "Finished" } else { "ChangeCipherSpec" }, &msg));
+            return Err(unexpected(
+                if c.read_protected() {
+                    "Finished"
+                } else {
+                    "ChangeCipherSpec"
+                },
+                &msg,
+            ));
         };
         if !c.read_protected() {
-            return Err(err(alert::UNEXPECTED_MESSAGE, "Finished before ChangeCipherSpec"));
+            return Err(err(
+                alert::UNEXPECTED_MESSAGE,
+                "Finished before ChangeCipherSpec",
+            ));
         }
         let h = self.suite.hash();
-        let expect = t12::verify_data(h, &self.master, true, &self.transcript.hash(h)).map_err(internal)?;
+        let expect =
+            t12::verify_data(h, &self.master, true, &self.transcript.hash(h)).map_err(internal)?;
         if vd.len() != expect.len() {
             // RFC 5246 7.4.9: verify_data is verify_data_length (12) bytes.
-            return Err(err(alert::DECODE_ERROR, format!("client Finished of {} bytes, expected {}", vd.len(), expect.len())));
+            return Err(err(
+                alert::DECODE_ERROR,
+                format!(
+                    "client Finished of {} bytes, expected {}",
+                    vd.len(),
+                    expect.len()
+                ),
+            ));
         }
         if !constant_time_eq(&expect, &vd) {
-            return Err(err(alert::DECRYPT_ERROR, "client Finished verify_data mismatch"));
+            return Err(err(
+                alert::DECRYPT_ERROR,
+                "client Finished verify_data mismatch",
+            ));
         }
         c.reach(Step::KeyExchange);
         c.reach(Step::Finished);
@@ -470,14 +660,28 @@ impl Hs12 {
             };
             if self.issue_ticket {
                 let ticket = seal_ticket12(c, &self.config.ticket_key, &session)?;
-                let lifetime_hint = if self.config.ticket_lifetime == 0 { DEFAULT_SESSION_LIFETIME } else { self.config.ticket_lifetime };
-                let nst = NewSessionTicketTls12 { lifetime_hint, ticket };
-                let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::NewSessionTicketTls12(nst)))?;
+                let lifetime_hint = if self.config.ticket_lifetime == 0 {
+                    DEFAULT_SESSION_LIFETIME
+                } else {
+                    self.config.ticket_lifetime
+                };
+                let nst = NewSessionTicketTls12 {
+                    lifetime_hint,
+                    ticket,
+                };
+                let b = c.send_handshake(&HandshakeMessage::new(
+                    HandshakePayload::NewSessionTicketTls12(nst),
+                ))?;
                 self.transcript.add(&b);
             } else {
-                self.config.session_cache.put(self.session_id.clone(), session);
+                self.config
+                    .session_cache
+                    .put(self.session_id.clone(), session);
             }
-            let kb = self.keys.clone().ok_or_else(|| Error::internal("no keys"))?;
+            let kb = self
+                .keys
+                .clone()
+                .ok_or_else(|| Error::internal("no keys"))?;
             self.send_finished(c, &kb)?;
         }
         let mut randoms = self.client_random.to_vec();

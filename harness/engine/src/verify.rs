@@ -15,10 +15,11 @@ use std::sync::Mutex;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 
-use crate::error::{alert, AlertCode, Error, ErrorKind};
+use crate::error::{AlertCode, Error, ErrorKind, alert};
 
 /// Signature algorithms accepted in certificate chains (includes RSA PKCS#1).
-static CHAIN_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = webpki::ALL_VERIFICATION_ALGS;
+static CHAIN_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] =
+    webpki::ALL_VERIFICATION_ALGS;
 
 /// The alert RFC 8446 6.2 names for a webpki error:
 ///
@@ -35,7 +36,9 @@ static CHAIN_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = we
 pub fn alert_for(e: &webpki::Error) -> AlertCode {
     use webpki::Error as E;
     match e {
-        E::CertExpired { .. } | E::CertNotValidYet { .. } | E::InvalidCertValidity => alert::CERTIFICATE_EXPIRED,
+        E::CertExpired { .. } | E::CertNotValidYet { .. } | E::InvalidCertValidity => {
+            alert::CERTIFICATE_EXPIRED
+        }
         E::UnknownIssuer => alert::UNKNOWN_CA,
         E::CertRevoked => alert::CERTIFICATE_REVOKED,
         E::UnsupportedCriticalExtension
@@ -90,7 +93,9 @@ impl PolicyCache {
     pub const ENTRIES: usize = 32;
 
     fn contains(&self, role: PolicyRole, der: &[u8]) -> bool {
-        self.passed.lock().is_ok_and(|p| p.iter().any(|(r, d)| *r == role && d.as_slice() == der))
+        self.passed
+            .lock()
+            .is_ok_and(|p| p.iter().any(|(r, d)| *r == role && d.as_slice() == der))
     }
 
     fn insert(&self, role: PolicyRole, der: &[u8]) {
@@ -103,7 +108,12 @@ impl PolicyCache {
     }
 
     /// Runs `check` on `der` unless it passed before as `role`.
-    fn check<E>(&self, role: PolicyRole, der: &[u8], check: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
+    fn check<E>(
+        &self,
+        role: PolicyRole,
+        der: &[u8],
+        check: impl FnOnce() -> Result<(), E>,
+    ) -> Result<(), E> {
         if self.contains(role, der) {
             return Ok(());
         }
@@ -140,36 +150,62 @@ pub fn verify_chain(
     if crate::FUZZING {
         return Ok(());
     }
-    let (role, cached_as) =
-        if server { (policy::Role::Server, PolicyRole::ServerLeaf) } else { (policy::Role::Client, PolicyRole::ClientLeaf) };
+    let (role, cached_as) = if server {
+        (policy::Role::Server, PolicyRole::ServerLeaf)
+    } else {
+        (policy::Role::Client, PolicyRole::ClientLeaf)
+    };
     cache
-        .check(cached_as, ee_der.as_ref(), || policy::check_end_entity(chain, role))
+        .check(cached_as, ee_der.as_ref(), || {
+            policy::check_end_entity(chain, role)
+        })
         .map_err(|e| policy_err(&e, "end-entity certificate"))?;
-    let anchors: Vec<_> = roots.iter().filter_map(|r| webpki::anchor_from_trusted_cert(r).ok()).collect();
-    let ee = EndEntityCert::try_from(ee_der).map_err(|e| cert_err(&e, "end-entity certificate does not parse"))?;
+    let anchors: Vec<_> = roots
+        .iter()
+        .filter_map(|r| webpki::anchor_from_trusted_cert(r).ok())
+        .collect();
+    let ee = EndEntityCert::try_from(ee_der)
+        .map_err(|e| cert_err(&e, "end-entity certificate does not parse"))?;
     let intermediates = chain.get(1..).unwrap_or(&[]);
-    let usage = if server { KeyUsage::server_auth() } else { KeyUsage::client_auth() };
+    let usage = if server {
+        KeyUsage::server_auth()
+    } else {
+        KeyUsage::client_auth()
+    };
     match ee.verify_for_usage(CHAIN_ALGS, &anchors, intermediates, now, usage, None, None) {
         Ok(path) => {
             for (i, ca) in path.intermediate_certificates().enumerate() {
                 let der = ca.der();
                 cache
-                    .check(PolicyRole::Ca, der.as_ref(), || policy::check_ca(der.as_ref()))
-                    .map_err(|e| policy_err(&e, &format!("CA certificate {} of the path", i + 1)))?;
+                    .check(PolicyRole::Ca, der.as_ref(), || {
+                        policy::check_ca(der.as_ref())
+                    })
+                    .map_err(|e| {
+                        policy_err(&e, &format!("CA certificate {} of the path", i + 1))
+                    })?;
             }
         }
         Err(e) => {
             for (i, ca) in policy::candidate_issuers(chain).into_iter().enumerate() {
                 policy::check_ca(ca.as_ref()).map_err(|p| {
-                    policy_err(&p, &format!("CA certificate {} issuing the leaf's path (path validation: {e:?})", i + 1))
+                    policy_err(
+                        &p,
+                        &format!(
+                            "CA certificate {} issuing the leaf's path (path validation: {e:?})",
+                            i + 1
+                        ),
+                    )
                 })?;
             }
             return Err(cert_err(&e, "certificate path validation failed"));
         }
     }
     if let Some(name) = name {
-        let sn = ServerName::try_from(name.to_string())
-            .map_err(|_| Error::config(format!("server name {name:?} is neither a DNS name nor an IP address")))?;
+        let sn = ServerName::try_from(name.to_string()).map_err(|_| {
+            Error::config(format!(
+                "server name {name:?} is neither a DNS name nor an IP address"
+            ))
+        })?;
         ee.verify_is_valid_for_subject_name(&sn)
             .map_err(|e| cert_err(&e, &format!("certificate not valid for name {name:?}")))?;
     }
@@ -203,9 +239,24 @@ mod tests {
 
     fn run(profile: &str, server: bool, name: Option<&str>) -> Result<(), Error> {
         let m = certs::materials(profile).expect("profile");
-        let chain = if server { &m.server.chain } else { &m.client.chain };
-        let name = if server { Some(name.unwrap_or(&m.server_name)) } else { None };
-        verify_chain(chain, &m.roots, now(), server, name, &PolicyCache::default())
+        let chain = if server {
+            &m.server.chain
+        } else {
+            &m.client.chain
+        };
+        let name = if server {
+            Some(name.unwrap_or(&m.server_name))
+        } else {
+            None
+        };
+        verify_chain(
+            chain,
+            &m.roots,
+            now(),
+            server,
+            name,
+            &PolicyCache::default(),
+        )
     }
 
     /// Every scenario of scenarios/certificate.toml and client_certificate.toml: the profile,
@@ -213,80 +264,380 @@ mod tests {
     /// alert the scenario names (None: must be accepted).
     #[rstest]
     #[case::certificate_expired("expired", true, None, Some(alert::CERTIFICATE_EXPIRED))]
-    #[case::certificate_not_yet_valid("not_yet_valid", true, None, Some(alert::CERTIFICATE_EXPIRED))]
-    #[case::certificate_expired_intermediate("expired_intermediate", true, None, Some(alert::CERTIFICATE_EXPIRED))]
-    #[case::certificate_not_yet_valid_intermediate("not_yet_valid_intermediate", true, None, Some(alert::CERTIFICATE_EXPIRED))]
+    #[case::certificate_not_yet_valid(
+        "not_yet_valid",
+        true,
+        None,
+        Some(alert::CERTIFICATE_EXPIRED)
+    )]
+    #[case::certificate_expired_intermediate(
+        "expired_intermediate",
+        true,
+        None,
+        Some(alert::CERTIFICATE_EXPIRED)
+    )]
+    #[case::certificate_not_yet_valid_intermediate(
+        "not_yet_valid_intermediate",
+        true,
+        None,
+        Some(alert::CERTIFICATE_EXPIRED)
+    )]
     #[case::certificate_name_mismatch("name_mismatch", true, None, Some(alert::BAD_CERTIFICATE))]
     #[case::certificate_impersonation("impersonation", true, None, Some(alert::BAD_CERTIFICATE))]
     #[case::certificate_cn_only_no_san("cn_only_no_san", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_ip_in_dns_san("ip_in_dns_san", true, Some("127.0.0.1"), Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_ip_san_for_dns_reference("ip_san_for_dns_reference", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_ip_in_dns_san(
+        "ip_in_dns_san",
+        true,
+        Some("127.0.0.1"),
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_ip_san_for_dns_reference(
+        "ip_san_for_dns_reference",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
     #[case::certificate_dns_in_ip_san("dns_in_ip_san", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_wildcard_two_labels("wildcard_two_labels", true, Some("a.b.harness.example"), Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_wildcard_tld("wildcard_tld", true, Some("example.com"), Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_wildcard_partial("wildcard_partial", true, Some("foo.harness.example"), Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_wildcard_in_ip("wildcard_in_ip", true, Some("127.0.0.1"), Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_wildcard_multi_label("wildcard_multi_label", true, Some("a.b.harness.example"), Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_wildcard_two_labels(
+        "wildcard_two_labels",
+        true,
+        Some("a.b.harness.example"),
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_wildcard_tld(
+        "wildcard_tld",
+        true,
+        Some("example.com"),
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_wildcard_partial(
+        "wildcard_partial",
+        true,
+        Some("foo.harness.example"),
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_wildcard_in_ip(
+        "wildcard_in_ip",
+        true,
+        Some("127.0.0.1"),
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_wildcard_multi_label(
+        "wildcard_multi_label",
+        true,
+        Some("a.b.harness.example"),
+        Some(alert::BAD_CERTIFICATE)
+    )]
     #[case::certificate_self_signed_leaf("self_signed_leaf", true, None, Some(alert::UNKNOWN_CA))]
     #[case::certificate_unknown_root("unknown_root", true, None, Some(alert::UNKNOWN_CA))]
-    #[case::certificate_missing_intermediate("missing_intermediate", true, None, Some(alert::UNKNOWN_CA))]
-    #[case::certificate_issuer_name_mismatch("issuer_name_mismatch", true, None, Some(alert::UNKNOWN_CA))]
+    #[case::certificate_missing_intermediate(
+        "missing_intermediate",
+        true,
+        None,
+        Some(alert::UNKNOWN_CA)
+    )]
+    #[case::certificate_issuer_name_mismatch(
+        "issuer_name_mismatch",
+        true,
+        None,
+        Some(alert::UNKNOWN_CA)
+    )]
     #[case::certificate_leaf_not_first("leaf_not_first", true, None, Some(alert::BAD_CERTIFICATE))]
     #[case::certificate_extra_unrelated_certs("extra_unrelated_certs", true, None, None)]
     #[case::certificate_intermediates_reordered("intermediates_reordered", true, None, None)]
-    #[case::certificate_intermediate_ca_false("intermediate_ca_false", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_intermediate_no_basic_constraints("intermediate_no_basic_constraints", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_path_len_exceeded("path_len_exceeded", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_intermediate_ca_false(
+        "intermediate_ca_false",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_intermediate_no_basic_constraints(
+        "intermediate_no_basic_constraints",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_path_len_exceeded(
+        "path_len_exceeded",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
     #[case::certificate_leaf_as_ca("leaf_as_ca", true, None, Some(alert::BAD_CERTIFICATE))]
     #[case::certificate_ca_as_leaf("ca_as_leaf", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_eku_client_auth_only("eku_client_auth_only", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_eku_code_signing_only("eku_code_signing_only", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_ku_no_digital_signature("ku_no_digital_signature", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_ku_no_digital_signature_rsa("ku_no_digital_signature_rsa", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_intermediate_no_key_cert_sign("intermediate_no_key_cert_sign", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_name_constraints_dns_permitted("name_constraints_dns_permitted", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_name_constraints_dns_excluded("name_constraints_dns_excluded", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_name_constraints_ip("name_constraints_ip", true, Some("127.0.0.1"), Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_unknown_critical_extension("unknown_critical_extension", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_unknown_critical_extension_intermediate("unknown_critical_extension_intermediate", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_tampered_signature("tampered_signature", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_tampered_signature_p384("tampered_signature_p384", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_tampered_signature_rsa2048("tampered_signature_rsa2048", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_tampered_signature_ed25519("tampered_signature_ed25519", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_tampered_intermediate_signature("tampered_intermediate_signature", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_wrong_key_signature("wrong_key_signature", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_eku_client_auth_only(
+        "eku_client_auth_only",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_eku_code_signing_only(
+        "eku_code_signing_only",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_ku_no_digital_signature(
+        "ku_no_digital_signature",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_ku_no_digital_signature_rsa(
+        "ku_no_digital_signature_rsa",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_intermediate_no_key_cert_sign(
+        "intermediate_no_key_cert_sign",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_name_constraints_dns_permitted(
+        "name_constraints_dns_permitted",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_name_constraints_dns_excluded(
+        "name_constraints_dns_excluded",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_name_constraints_ip(
+        "name_constraints_ip",
+        true,
+        Some("127.0.0.1"),
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_unknown_critical_extension(
+        "unknown_critical_extension",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_unknown_critical_extension_intermediate(
+        "unknown_critical_extension_intermediate",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_tampered_signature(
+        "tampered_signature",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_tampered_signature_p384(
+        "tampered_signature_p384",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_tampered_signature_rsa2048(
+        "tampered_signature_rsa2048",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_tampered_signature_ed25519(
+        "tampered_signature_ed25519",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_tampered_intermediate_signature(
+        "tampered_intermediate_signature",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_wrong_key_signature(
+        "wrong_key_signature",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
     #[case::certificate_sha1_signature("sha1_signature", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_sha1_signature_ecdsa("sha1_signature_ecdsa", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_rsa1024_intermediate("rsa1024_intermediate", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_rsa1024_leaf("rsa1024_leaf", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_secp256k1_intermediate("secp256k1_intermediate", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_sha3_signature("sha3_signature", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::certificate_rsa_pss_bad_trailer("rsa_pss_bad_trailer", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_rsa_pss_no_params("rsa_pss_no_params", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_duplicate_extension("duplicate_extension", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_serial_negative("serial_negative", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_sha1_signature_ecdsa(
+        "sha1_signature_ecdsa",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_rsa1024_intermediate(
+        "rsa1024_intermediate",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_rsa1024_leaf(
+        "rsa1024_leaf",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_secp256k1_intermediate(
+        "secp256k1_intermediate",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_sha3_signature(
+        "sha3_signature",
+        true,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::certificate_rsa_pss_bad_trailer(
+        "rsa_pss_bad_trailer",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_rsa_pss_no_params(
+        "rsa_pss_no_params",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_duplicate_extension(
+        "duplicate_extension",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_serial_negative(
+        "serial_negative",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
     #[case::certificate_serial_zero("serial_zero", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_serial_zero_length("serial_zero_length", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_v1_intermediate("v1_intermediate", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_serial_zero_length(
+        "serial_zero_length",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_v1_intermediate(
+        "v1_intermediate",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
     #[case::certificate_v1_leaf("v1_leaf", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_generalized_time_before_2050("generalized_time_before_2050", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_empty_subject_noncritical_san("empty_subject_noncritical_san", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::client_certificate_expired("client_expired", false, None, Some(alert::CERTIFICATE_EXPIRED))]
-    #[case::client_certificate_not_yet_valid("client_not_yet_valid", false, None, Some(alert::CERTIFICATE_EXPIRED))]
-    #[case::client_certificate_unknown_root("client_unknown_root", false, None, Some(alert::UNKNOWN_CA))]
-    #[case::client_certificate_self_signed("client_self_signed", false, None, Some(alert::UNKNOWN_CA))]
-    #[case::client_certificate_missing_intermediate("client_missing_intermediate", false, None, Some(alert::UNKNOWN_CA))]
-    #[case::client_certificate_eku_server_auth_only("client_eku_server_auth_only", false, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::client_certificate_tampered_signature("client_tampered_signature", false, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::client_certificate_wrong_key_signature("client_wrong_key_signature", false, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::client_certificate_intermediate_ca_false("client_intermediate_ca_false", false, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::client_certificate_unknown_critical_extension("client_unknown_critical_extension", false, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::client_certificate_sha1_signature("client_sha1_signature", false, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::client_certificate_v1_intermediate("client_v1_intermediate", false, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::client_certificate_path_len_exceeded("client_path_len_exceeded", false, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::client_certificate_ku_no_digital_signature("client_ku_no_digital_signature", false, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::client_certificate_rsa1024_intermediate("client_rsa1024_intermediate", false, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
-    #[case::client_certificate_empty_subject_noncritical_san("client_empty_subject_noncritical_san", false, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_generalized_time_before_2050(
+        "generalized_time_before_2050",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::certificate_empty_subject_noncritical_san(
+        "empty_subject_noncritical_san",
+        true,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::client_certificate_expired(
+        "client_expired",
+        false,
+        None,
+        Some(alert::CERTIFICATE_EXPIRED)
+    )]
+    #[case::client_certificate_not_yet_valid(
+        "client_not_yet_valid",
+        false,
+        None,
+        Some(alert::CERTIFICATE_EXPIRED)
+    )]
+    #[case::client_certificate_unknown_root(
+        "client_unknown_root",
+        false,
+        None,
+        Some(alert::UNKNOWN_CA)
+    )]
+    #[case::client_certificate_self_signed(
+        "client_self_signed",
+        false,
+        None,
+        Some(alert::UNKNOWN_CA)
+    )]
+    #[case::client_certificate_missing_intermediate(
+        "client_missing_intermediate",
+        false,
+        None,
+        Some(alert::UNKNOWN_CA)
+    )]
+    #[case::client_certificate_eku_server_auth_only(
+        "client_eku_server_auth_only",
+        false,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::client_certificate_tampered_signature(
+        "client_tampered_signature",
+        false,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::client_certificate_wrong_key_signature(
+        "client_wrong_key_signature",
+        false,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::client_certificate_intermediate_ca_false(
+        "client_intermediate_ca_false",
+        false,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::client_certificate_unknown_critical_extension(
+        "client_unknown_critical_extension",
+        false,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::client_certificate_sha1_signature(
+        "client_sha1_signature",
+        false,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::client_certificate_v1_intermediate(
+        "client_v1_intermediate",
+        false,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::client_certificate_path_len_exceeded(
+        "client_path_len_exceeded",
+        false,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
+    #[case::client_certificate_ku_no_digital_signature(
+        "client_ku_no_digital_signature",
+        false,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::client_certificate_rsa1024_intermediate(
+        "client_rsa1024_intermediate",
+        false,
+        None,
+        Some(alert::UNSUPPORTED_CERTIFICATE)
+    )]
+    #[case::client_certificate_empty_subject_noncritical_san(
+        "client_empty_subject_noncritical_san",
+        false,
+        None,
+        Some(alert::BAD_CERTIFICATE)
+    )]
     fn scenario_catalogue(
         #[case] profile: &str,
         #[case] server: bool,
@@ -299,7 +650,12 @@ mod tests {
             (None, Err(e)) => panic!("{profile}: must be accepted, got {e:?}"),
             (Some(a), Ok(())) => panic!("{profile}: accepted, must be rejected with {a}"),
             (Some(a), Err(e)) => {
-                assert_eq!(e.alert_sent, Some(AlertDescription::from(a)), "{profile}: {}", e.message);
+                assert_eq!(
+                    e.alert_sent,
+                    Some(AlertDescription::from(a)),
+                    "{profile}: {}",
+                    e.message
+                );
                 assert_eq!(e.kind, ErrorKind::Certificate, "{profile}");
             }
         }
@@ -312,32 +668,64 @@ mod tests {
             let client_profile = p.name.starts_with("client_");
             let server = run(p.name, true, None);
             let client = run(p.name, false, None);
-            if p.is_good() || p.name == "extra_unrelated_certs" || p.name == "intermediates_reordered" {
-                assert!(server.is_ok() && client.is_ok(), "{}: {server:?} {client:?}", p.name);
+            if p.is_good()
+                || p.name == "extra_unrelated_certs"
+                || p.name == "intermediates_reordered"
+            {
+                assert!(
+                    server.is_ok() && client.is_ok(),
+                    "{}: {server:?} {client:?}",
+                    p.name
+                );
             } else if client_profile {
-                assert!(server.is_ok() && client.is_err(), "{}: {server:?} {client:?}", p.name);
+                assert!(
+                    server.is_ok() && client.is_err(),
+                    "{}: {server:?} {client:?}",
+                    p.name
+                );
             } else {
-                assert!(server.is_err() && client.is_ok(), "{}: {server:?} {client:?}", p.name);
+                assert!(
+                    server.is_err() && client.is_ok(),
+                    "{}: {server:?} {client:?}",
+                    p.name
+                );
             }
         }
     }
 
     #[test]
     fn empty_chain_is_decode_error() {
-        let e = verify_chain(&[], &[], now(), true, None, &PolicyCache::default()).expect_err("empty");
-        assert_eq!(e.alert_sent, Some(AlertDescription::from(alert::DECODE_ERROR)));
+        let e =
+            verify_chain(&[], &[], now(), true, None, &PolicyCache::default()).expect_err("empty");
+        assert_eq!(
+            e.alert_sent,
+            Some(AlertDescription::from(alert::DECODE_ERROR))
+        );
     }
 
     #[test]
     fn garbage_is_bad_certificate() {
         let m = certs::materials("ecdsa_p256").expect("profile");
-        let e = verify_chain(&[CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x01])], &m.roots, now(), true, None, &PolicyCache::default())
-            .expect_err("garbage");
-        assert_eq!(e.alert_sent, Some(AlertDescription::from(alert::BAD_CERTIFICATE)));
+        let e = verify_chain(
+            &[CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x01])],
+            &m.roots,
+            now(),
+            true,
+            None,
+            &PolicyCache::default(),
+        )
+        .expect_err("garbage");
+        assert_eq!(
+            e.alert_sent,
+            Some(AlertDescription::from(alert::BAD_CERTIFICATE))
+        );
     }
 
     #[rstest]
-    #[case(webpki::Error::UnsupportedCriticalExtension, alert::UNSUPPORTED_CERTIFICATE)]
+    #[case(
+        webpki::Error::UnsupportedCriticalExtension,
+        alert::UNSUPPORTED_CERTIFICATE
+    )]
     #[case(webpki::Error::CaUsedAsEndEntity, alert::BAD_CERTIFICATE)]
     #[case(webpki::Error::EndEntityUsedAsCa, alert::BAD_CERTIFICATE)]
     #[case(webpki::Error::PathLenConstraintViolated, alert::BAD_CERTIFICATE)]
@@ -347,7 +735,10 @@ mod tests {
     #[case(webpki::Error::UnknownIssuer, alert::UNKNOWN_CA)]
     #[case(webpki::Error::InvalidCertValidity, alert::CERTIFICATE_EXPIRED)]
     #[case(webpki::Error::CertRevoked, alert::CERTIFICATE_REVOKED)]
-    #[case(webpki::Error::MaximumSignatureChecksExceeded, alert::CERTIFICATE_UNKNOWN)]
+    #[case(
+        webpki::Error::MaximumSignatureChecksExceeded,
+        alert::CERTIFICATE_UNKNOWN
+    )]
     fn webpki_alert_mapping(#[case] e: webpki::Error, #[case] a: AlertCode) {
         assert_eq!(alert_for(&e), a);
     }
@@ -384,12 +775,36 @@ mod tests {
         let cache = PolicyCache::default();
         let m = certs::materials("ecdsa_p256").expect("profile");
         for _ in 0..2 {
-            verify_chain(&m.server.chain, &m.roots, now(), true, Some(&m.server_name), &cache).expect("good chain");
+            verify_chain(
+                &m.server.chain,
+                &m.roots,
+                now(),
+                true,
+                Some(&m.server_name),
+                &cache,
+            )
+            .expect("good chain");
         }
         assert_eq!(cache.len(), 2, "the leaf and the intermediate");
         let bad = certs::materials("ku_no_digital_signature").expect("profile");
-        let first = verify_chain(&bad.server.chain, &bad.roots, now(), true, Some(&bad.server_name), &cache).expect_err("bad");
-        let again = verify_chain(&bad.server.chain, &bad.roots, now(), true, Some(&bad.server_name), &cache).expect_err("bad");
+        let first = verify_chain(
+            &bad.server.chain,
+            &bad.roots,
+            now(),
+            true,
+            Some(&bad.server_name),
+            &cache,
+        )
+        .expect_err("bad");
+        let again = verify_chain(
+            &bad.server.chain,
+            &bad.roots,
+            now(),
+            true,
+            Some(&bad.server_name),
+            &cache,
+        )
+        .expect_err("bad");
         assert_eq!(first.alert_sent, again.alert_sent);
         assert_eq!(cache.len(), 2, "a rejected leaf is not remembered");
         // A leaf passed as a server certificate is checked afresh as a client certificate.
@@ -399,5 +814,4 @@ mod tests {
         }
         assert_eq!(cache.len(), PolicyCache::ENTRIES);
     }
-
 }

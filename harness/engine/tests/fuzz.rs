@@ -34,9 +34,10 @@ fn mutate(mut v: Vec<u8>, edits: &[(usize, u8)], cut: Option<usize>) -> Vec<u8> 
         }
     }
     if let Some(c) = cut
-        && !v.is_empty() {
-            v.truncate(c % v.len());
-        }
+        && !v.is_empty()
+    {
+        v.truncate(c % v.len());
+    }
     v
 }
 

@@ -42,8 +42,14 @@ fn handshakes_complete_with_plaintext_records() {
         s.send_application_data(b"plain as day").unwrap();
         from_server.extend_from_slice(&s.take_output());
         let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
-        assert!(contains(&from_server, &leaf), "{v:?}: the certificate is on the wire in the clear");
-        assert!(contains(&from_server, b"plain as day"), "{v:?}: application data in the clear");
+        assert!(
+            contains(&from_server, &leaf),
+            "{v:?}: the certificate is on the wire in the clear"
+        );
+        assert!(
+            contains(&from_server, b"plain as day"),
+            "{v:?}: application data in the clear"
+        );
     }
 }
 

@@ -5,12 +5,21 @@ mod common;
 
 use common::*;
 use tls_engine::{
-    AlertDescription, CipherSuite, ClientAuth, ErrorKind, Event, NamedGroup, ProtocolVersion, SignatureScheme, Step,
+    AlertDescription, CipherSuite, ClientAuth, ErrorKind, Event, NamedGroup, ProtocolVersion,
+    SignatureScheme, Step,
 };
 
-const SUITES: [CipherSuite; 3] =
-    [CipherSuite::TLS_AES_128_GCM_SHA256, CipherSuite::TLS_AES_256_GCM_SHA384, CipherSuite::TLS_CHACHA20_POLY1305_SHA256];
-const GROUPS: [NamedGroup; 4] = [NamedGroup::X25519, NamedGroup::Secp256r1, NamedGroup::Secp384r1, NamedGroup::X25519MlKem768];
+const SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_AES_128_GCM_SHA256,
+    CipherSuite::TLS_AES_256_GCM_SHA384,
+    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+];
+const GROUPS: [NamedGroup; 4] = [
+    NamedGroup::X25519,
+    NamedGroup::Secp256r1,
+    NamedGroup::Secp384r1,
+    NamedGroup::X25519MlKem768,
+];
 const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
 
 #[test]
@@ -69,7 +78,14 @@ fn hrr_with_cookie_and_mlkem() {
     let n = c.conn.negotiated().unwrap();
     assert!(n.hrr);
     assert_eq!(n.group, Some(NamedGroup::X25519MlKem768));
-    assert!(c.conn.transcript().iter().any(|e| e.summary.contains("cookie")), "{:#?}", c.conn.transcript());
+    assert!(
+        c.conn
+            .transcript()
+            .iter()
+            .any(|e| e.summary.contains("cookie")),
+        "{:#?}",
+        c.conn.transcript()
+    );
 }
 
 #[test]
@@ -81,8 +97,14 @@ fn no_common_group_is_handshake_failure() {
     sc.groups = vec![NamedGroup::Secp384r1];
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
-    assert_eq!(c.err.as_ref().unwrap().alert_received, Some(AlertDescription::HandshakeFailure));
+    assert_eq!(
+        s.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::HandshakeFailure)
+    );
+    assert_eq!(
+        c.err.as_ref().unwrap().alert_received,
+        Some(AlertDescription::HandshakeFailure)
+    );
 }
 
 #[test]
@@ -93,7 +115,10 @@ fn no_common_suite_is_handshake_failure() {
     sc.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
+    assert_eq!(
+        s.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::HandshakeFailure)
+    );
 }
 
 #[test]
@@ -106,23 +131,36 @@ fn client_auth_required_optional_missing() {
         sc.client_auth = ClientAuth::Required { roots: roots(key) };
         let (_c, s) = handshake_ok(cc, sc);
         let n = s.conn.negotiated().unwrap();
-        assert_eq!(n.peer_certificates.len(), certs::materials(key).unwrap().client.chain.len());
+        assert_eq!(
+            n.peer_certificates.len(),
+            certs::materials(key).unwrap().client.chain.len()
+        );
         assert!(n.signature_scheme.is_some());
     }
     // optional, no client cert
     let cc = client_config("ecdsa_p256");
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Optional { roots: roots("ecdsa_p256") };
+    sc.client_auth = ClientAuth::Optional {
+        roots: roots("ecdsa_p256"),
+    };
     let (_c, s) = handshake_ok(cc, sc);
     assert!(s.conn.negotiated().unwrap().peer_certificates.is_empty());
     // required, no client cert -> certificate_required
     let cc = client_config("ecdsa_p256");
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("ecdsa_p256"),
+    };
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::CertificateRequired));
-    assert_eq!(c.err.as_ref().unwrap().alert_received, Some(AlertDescription::CertificateRequired));
+    assert_eq!(
+        s.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::CertificateRequired)
+    );
+    assert_eq!(
+        c.err.as_ref().unwrap().alert_received,
+        Some(AlertDescription::CertificateRequired)
+    );
 }
 
 #[test]
@@ -130,10 +168,15 @@ fn client_cert_from_unknown_ca_is_rejected() {
     let mut cc = client_config("ecdsa_p256");
     cc.client_auth = Some(client_identity("ecdsa_p256"));
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required { roots: roots("ed25519") };
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("ed25519"),
+    };
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::UnknownCa));
+    assert_eq!(
+        s.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::UnknownCa)
+    );
 }
 
 #[test]
@@ -173,7 +216,10 @@ fn resumption_bad_binder_is_decrypt_error() {
     cc.knobs.bad_psk_binder = true;
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::DecryptError));
+    assert_eq!(
+        s.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::DecryptError)
+    );
 }
 
 #[test]
@@ -193,8 +239,14 @@ fn alpn_negotiation() {
     let mut sc = server_config("ecdsa_p256");
     sc.alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let (c, s) = handshake_ok(cc, sc);
-    assert_eq!(c.conn.negotiated().unwrap().alpn.as_deref(), Some(&b"h2"[..]));
-    assert_eq!(s.conn.negotiated().unwrap().alpn.as_deref(), Some(&b"h2"[..]));
+    assert_eq!(
+        c.conn.negotiated().unwrap().alpn.as_deref(),
+        Some(&b"h2"[..])
+    );
+    assert_eq!(
+        s.conn.negotiated().unwrap().alpn.as_deref(),
+        Some(&b"h2"[..])
+    );
 
     let mut cc = client_config("ecdsa_p256");
     cc.alpn = vec![b"spdy".to_vec()];
@@ -202,7 +254,10 @@ fn alpn_negotiation() {
     sc.alpn = vec![b"h2".to_vec()];
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::NoApplicationProtocol));
+    assert_eq!(
+        s.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::NoApplicationProtocol)
+    );
 }
 
 #[test]
@@ -210,8 +265,12 @@ fn key_update_both_ways() {
     let (mut c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
     c.conn.request_key_update(true).unwrap();
     drive(&mut c, &mut s);
-    c.conn.send_application_data(b"after client update").unwrap();
-    s.conn.send_application_data(b"after server response").unwrap();
+    c.conn
+        .send_application_data(b"after client update")
+        .unwrap();
+    s.conn
+        .send_application_data(b"after server response")
+        .unwrap();
     drive(&mut c, &mut s);
     assert!(s.app_data().ends_with(b"after client update"));
     assert!(c.app_data().ends_with(b"after server response"));
@@ -219,7 +278,11 @@ fn key_update_both_ways() {
     s.conn.send_application_data(b"x").unwrap();
     drive(&mut c, &mut s);
     assert!(c.app_data().ends_with(b"x"));
-    assert!(s.events.iter().any(|e| matches!(e, Event::KeyUpdated { .. })));
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e, Event::KeyUpdated { .. }))
+    );
     assert!(c.err.is_none() && s.err.is_none());
 }
 
@@ -230,7 +293,10 @@ fn too_many_key_updates() {
         c.conn.request_key_update(false).unwrap();
     }
     drive(&mut c, &mut s);
-    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::UnexpectedMessage));
+    assert_eq!(
+        s.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::UnexpectedMessage)
+    );
 }
 
 #[test]
@@ -278,14 +344,21 @@ fn wrong_finished_is_decrypt_error() {
     drive(&mut c, &mut s);
     let e = c.err.as_ref().unwrap();
     assert_eq!(e.alert_sent, Some(AlertDescription::DecryptError));
-    assert!(e.to_string().contains("server Finished verify_data mismatch"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("server Finished verify_data mismatch"),
+        "{e}"
+    );
     assert_eq!(c.conn.step(), Step::KeyExchange);
 
     let mut cc = client_config("ecdsa_p256");
     cc.knobs.send_wrong_finished = true;
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
-    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::DecryptError));
+    assert_eq!(
+        s.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::DecryptError)
+    );
 }
 
 #[test]
@@ -294,14 +367,20 @@ fn bad_or_missing_certificate_verify() {
     sc.knobs.bad_certificate_verify = true;
     let (mut c, mut s) = pair(client_config("rsa2048"), sc);
     drive(&mut c, &mut s);
-    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::DecryptError));
+    assert_eq!(
+        c.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::DecryptError)
+    );
     assert_eq!(c.conn.step(), Step::Certificate);
 
     let mut sc = server_config("ecdsa_p256");
     sc.knobs.skip_certificate_verify = true;
     let (mut c, mut s) = pair(client_config("ecdsa_p256"), sc);
     drive(&mut c, &mut s);
-    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::UnexpectedMessage));
+    assert_eq!(
+        c.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::UnexpectedMessage)
+    );
 }
 
 #[test]
@@ -311,20 +390,34 @@ fn certificate_errors_map_to_alerts() {
     cc.roots = roots("ed25519");
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
-    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::UnknownCa));
+    assert_eq!(
+        c.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::UnknownCa)
+    );
     assert_eq!(c.err.as_ref().unwrap().kind, ErrorKind::Certificate);
     // wrong name
     let mut cc = client_config("ecdsa_p256");
     cc.server_name = Some("example.com".into());
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
-    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::BadCertificate));
+    assert_eq!(
+        c.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::BadCertificate)
+    );
     assert_eq!(c.conn.step(), Step::Certificate);
     // name_mismatch / expired profiles from the certs crate
-    for (profile, alert) in [("name_mismatch", AlertDescription::BadCertificate), ("expired", AlertDescription::CertificateExpired)] {
+    for (profile, alert) in [
+        ("name_mismatch", AlertDescription::BadCertificate),
+        ("expired", AlertDescription::CertificateExpired),
+    ] {
         let (mut c, mut s) = pair(client_config(profile), server_config(profile));
         drive(&mut c, &mut s);
-        assert_eq!(c.err.as_ref().map(|e| e.alert_sent), Some(Some(alert)), "{profile}: {:?}", c.err);
+        assert_eq!(
+            c.err.as_ref().map(|e| e.alert_sent),
+            Some(Some(alert)),
+            "{profile}: {:?}",
+            c.err
+        );
     }
     // verify_server = false accepts
     let mut cc = client_config("ecdsa_p256");
@@ -363,7 +456,11 @@ fn oversized_record_is_record_overflow() {
 fn middlebox_ccs() {
     let (c, s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
     let ccs = |t: &[tls_engine::TranscriptEntry], d| {
-        t.iter().filter(|e| e.direction == d && e.content_type == tls_wire::ContentType::ChangeCipherSpec).count()
+        t.iter()
+            .filter(|e| {
+                e.direction == d && e.content_type == tls_wire::ContentType::ChangeCipherSpec
+            })
+            .count()
     };
     assert_eq!(ccs(c.conn.transcript(), tls_engine::Direction::Sent), 1);
     assert_eq!(ccs(s.conn.transcript(), tls_engine::Direction::Sent), 1);
@@ -374,12 +471,18 @@ fn middlebox_ccs() {
     assert_eq!(ccs(s.conn.transcript(), tls_engine::Direction::Sent), 0);
     // a CCS after the handshake is unexpected_message
     let (_c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
-    let e = s.conn.handle_input(&[20, 3, 3, 0, 1, 1], now()).unwrap_err();
+    let e = s
+        .conn
+        .handle_input(&[20, 3, 3, 0, 1, 1], now())
+        .unwrap_err();
     assert_eq!(e.alert_sent, Some(AlertDescription::UnexpectedMessage));
     // a malformed CCS during the handshake is unexpected_message
     let (mut c, mut s) = pair(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
     transfer(&mut c, &mut s);
-    let e = s.conn.handle_input(&[20, 3, 3, 0, 1, 2], now()).unwrap_err();
+    let e = s
+        .conn
+        .handle_input(&[20, 3, 3, 0, 1, 2], now())
+        .unwrap_err();
     assert_eq!(e.alert_sent, Some(AlertDescription::UnexpectedMessage));
 }
 
@@ -406,8 +509,12 @@ fn seeded_random_is_deterministic() {
         cc.random = std::sync::Arc::new(tls_engine::SeededRandom::new(7));
         std::sync::Arc::new(cc)
     };
-    let a = tls_engine::Connection::client(mk(), now()).unwrap().take_output();
-    let b = tls_engine::Connection::client(mk(), now()).unwrap().take_output();
+    let a = tls_engine::Connection::client(mk(), now())
+        .unwrap()
+        .take_output();
+    let b = tls_engine::Connection::client(mk(), now())
+        .unwrap()
+        .take_output();
     assert_eq!(a, b);
 }
 
@@ -416,13 +523,19 @@ fn ip_address_server_name() {
     let mut cc = client_config("ecdsa_p256");
     cc.server_name = Some("127.0.0.1".into());
     let (c, s) = handshake_ok(cc, server_config("ecdsa_p256"));
-    assert!(!c.conn.transcript()[0].summary.contains("server_name"), "no SNI for an IP literal");
+    assert!(
+        !c.conn.transcript()[0].summary.contains("server_name"),
+        "no SNI for an IP literal"
+    );
     assert_eq!(s.conn.negotiated().unwrap().server_name, None);
     let mut cc = client_config("ecdsa_p256");
     cc.server_name = Some("127.0.0.2".into());
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
-    assert_eq!(c.err.as_ref().unwrap().alert_sent, Some(AlertDescription::BadCertificate));
+    assert_eq!(
+        c.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::BadCertificate)
+    );
 }
 
 #[test]
@@ -430,12 +543,23 @@ fn transcript_lists_the_handshake() {
     use tls_wire::HandshakeType as H;
     let (c, s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
     let types = |conn: &tls_engine::Connection, d| {
-        conn.transcript().iter().filter(|e| e.direction == d).filter_map(|e| e.handshake_type).collect::<Vec<_>>()
+        conn.transcript()
+            .iter()
+            .filter(|e| e.direction == d)
+            .filter_map(|e| e.handshake_type)
+            .collect::<Vec<_>>()
     };
     use tls_engine::Direction::{Received, Sent};
     assert_eq!(
         types(&c.conn, Received),
-        vec![H::ServerHello, H::EncryptedExtensions, H::Certificate, H::CertificateVerify, H::Finished, H::NewSessionTicket]
+        vec![
+            H::ServerHello,
+            H::EncryptedExtensions,
+            H::Certificate,
+            H::CertificateVerify,
+            H::Finished,
+            H::NewSessionTicket
+        ]
     );
     assert_eq!(types(&c.conn, Sent), vec![H::ClientHello, H::Finished]);
     assert_eq!(types(&s.conn, Received), vec![H::ClientHello, H::Finished]);

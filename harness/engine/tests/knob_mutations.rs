@@ -58,7 +58,10 @@ fn accepted(#[case] ck: &[(&str, &str)], #[case] sk: &[(&str, &str)]) {
 #[case::unknown_record_type("record_before:99:00", A::UnexpectedMessage)]
 #[case::ccs_before_client_hello("record_before:20:01", A::UnexpectedMessage)]
 fn server_rejects(#[case] spec: &str, #[case] alert: A) {
-    let (mut c, mut s) = pair(client_with(&[("mutate_client_hello", spec)]), server_config("ecdsa_p256"));
+    let (mut c, mut s) = pair(
+        client_with(&[("mutate_client_hello", spec)]),
+        server_config("ecdsa_p256"),
+    );
     drive(&mut c, &mut s);
     let e = s.err.expect("server must reject");
     assert_eq!(e.alert_sent, Some(alert), "{e:?}");
@@ -82,7 +85,10 @@ fn client_rejects(#[case] sk: &[(&str, &str)], #[case] alert: A) {
     let mut sc = server_with(sk);
     // A HelloRetryRequest: the server takes only P-256, the client's share is X25519.
     cc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
-    if sk.iter().any(|(k, _)| k.contains("hrr") || k.contains("hello_retry")) {
+    if sk
+        .iter()
+        .any(|(k, _)| k.contains("hrr") || k.contains("hello_retry"))
+    {
         sc.groups = vec![NamedGroup::Secp256r1];
     }
     let (mut c, mut s) = pair(cc, sc);
@@ -94,26 +100,48 @@ fn client_rejects(#[case] sk: &[(&str, &str)], #[case] alert: A) {
 #[test]
 fn knob_errors_name_the_knob_and_the_operation() {
     let mut k = Knobs::default();
-    let e = k.set("mutate_client_hello", "drop_extension:key_share; frobnicate").unwrap_err();
-    assert!(e.contains("knob `mutate_client_hello`") && e.contains("unknown operation `frobnicate`"), "{e}");
-    let e = k.set("mutate_finished", "extension_length:nope:+1").unwrap_err();
+    let e = k
+        .set(
+            "mutate_client_hello",
+            "drop_extension:key_share; frobnicate",
+        )
+        .unwrap_err();
+    assert!(
+        e.contains("knob `mutate_client_hello`") && e.contains("unknown operation `frobnicate`"),
+        "{e}"
+    );
+    let e = k
+        .set("mutate_finished", "extension_length:nope:+1")
+        .unwrap_err();
     assert!(e.contains("not an extension name"), "{e}");
     let e = k.set("send_key_updates", "many").unwrap_err();
     assert!(e.contains("send_key_updates"), "{e}");
     k.set("mutate_server_hello", "").unwrap();
     assert!(k.mutate_server_hello.is_empty());
     for name in tls_engine::KNOB_NAMES {
-        assert!(Knobs::default().set(name, "definitely not a value").is_err() || name.starts_with("mutate_"), "{name}");
+        assert!(
+            Knobs::default()
+                .set(name, "definitely not a value")
+                .is_err()
+                || name.starts_with("mutate_"),
+            "{name}"
+        );
     }
 }
 
 /// A mutation that does not fit the message is the caller's error, not a panic.
 #[test]
 fn misapplied_mutation_is_a_config_error() {
-    let (mut c, mut s) = pair(client_config("ecdsa_p256"), server_with(&[("mutate_finished", "set_legacy_version:0x0300")]));
+    let (mut c, mut s) = pair(
+        client_config("ecdsa_p256"),
+        server_with(&[("mutate_finished", "set_legacy_version:0x0300")]),
+    );
     drive(&mut c, &mut s);
     let e = s.err.expect("server fails");
-    assert!(e.message.contains("mutate") || e.message.contains("mutation"), "{e:?}");
+    assert!(
+        e.message.contains("mutate") || e.message.contains("mutation"),
+        "{e:?}"
+    );
 }
 
 /// Hostile-peer limits: up to 32 empty records and 4 ignored warning alerts in a row are
@@ -134,25 +162,45 @@ fn flood_limits(
         let mut sc = server_config("ecdsa_p256");
         cc.versions = vec![v];
         sc.versions = vec![v];
-        let sender = if from_server { &mut sc.knobs } else { &mut cc.knobs };
+        let sender = if from_server {
+            &mut sc.knobs
+        } else {
+            &mut cc.knobs
+        };
         sender.set(knob, &n.to_string()).unwrap();
         pair(cc, sc)
     };
     // At the limit: the flood is taken and data still flows both ways.
     let (mut c, mut s) = run(limit);
     drive(&mut c, &mut s);
-    assert!(c.err.is_none() && s.err.is_none(), "{knob}={limit}: client {:?} server {:?}", c.err, s.err);
+    assert!(
+        c.err.is_none() && s.err.is_none(),
+        "{knob}={limit}: client {:?} server {:?}",
+        c.err,
+        s.err
+    );
     c.conn.send_application_data(b"ping").unwrap();
     s.conn.send_application_data(b"pong").unwrap();
     drive(&mut c, &mut s);
-    assert_eq!((s.app_data(), c.app_data()), (b"ping".to_vec(), b"pong".to_vec()), "{knob}={limit}");
+    assert_eq!(
+        (s.app_data(), c.app_data()),
+        (b"ping".to_vec(), b"pong".to_vec()),
+        "{knob}={limit}"
+    );
     // One more: the receiver ends the connection with unexpected_message.
     let (mut c, mut s) = run(limit + 1);
     drive(&mut c, &mut s);
     let receiver = if from_server { &c } else { &s };
-    let e = receiver.err.as_ref().unwrap_or_else(|| panic!("{knob}={}: receiver must reject", limit + 1));
+    let e = receiver
+        .err
+        .as_ref()
+        .unwrap_or_else(|| panic!("{knob}={}: receiver must reject", limit + 1));
     assert_eq!(e.alert_sent, Some(A::UnexpectedMessage), "{e:?}");
-    assert!(e.message.contains(&format!("more than {limit} consecutive")), "{e:?}");
+    assert!(
+        e.message
+            .contains(&format!("more than {limit} consecutive")),
+        "{e:?}"
+    );
 }
 
 /// The runs are of *consecutive* records: data in between resets the count.
@@ -175,13 +223,22 @@ fn empty_record_count_resets_on_data() {
 /// `unexpected_message`; data in between resets the count.
 #[test]
 fn key_update_limit() {
-    let (mut c, mut s) = handshake_ok(client_config("ecdsa_p256"), server_with(&[("send_key_updates", "32")]));
+    let (mut c, mut s) = handshake_ok(
+        client_config("ecdsa_p256"),
+        server_with(&[("send_key_updates", "32")]),
+    );
     assert!(c.err.is_none(), "{:?}", c.err);
-    let (mut c2, mut s2) = pair(client_config("ecdsa_p256"), server_with(&[("send_key_updates", "33")]));
+    let (mut c2, mut s2) = pair(
+        client_config("ecdsa_p256"),
+        server_with(&[("send_key_updates", "33")]),
+    );
     drive(&mut c2, &mut s2);
     let e = c2.err.expect("the 33rd KeyUpdate is refused");
     assert_eq!(e.alert_sent, Some(A::UnexpectedMessage), "{e:?}");
-    assert!(e.message.contains("more than 32 consecutive KeyUpdates"), "{e:?}");
+    assert!(
+        e.message.contains("more than 32 consecutive KeyUpdates"),
+        "{e:?}"
+    );
     // After data, another 32 are fine.
     for _ in 0..32 {
         s.conn.request_key_update(false).unwrap();
@@ -200,17 +257,28 @@ fn early_data_cap() {
         for n in sizes {
             spec.push_str(&format!("; record_after:23:{}", "a5".repeat(*n)));
         }
-        client_with(&[("mutate_client_hello", spec.as_str()), ("send_ccs", "false")])
+        client_with(&[
+            ("mutate_client_hello", spec.as_str()),
+            ("send_ccs", "false"),
+        ])
     };
     // 2 x 8000 bytes: under the cap, skipped.
     let (mut c, mut s) = pair(early(&[8000, 8000]), server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
-    assert!(c.err.is_none() && s.err.is_none(), "client {:?} server {:?}", c.err, s.err);
+    assert!(
+        c.err.is_none() && s.err.is_none(),
+        "client {:?} server {:?}",
+        c.err,
+        s.err
+    );
     assert!(c.complete() && s.complete());
     // 3 x 8000 bytes: over the cap.
     let (mut c, mut s) = pair(early(&[8000, 8000, 8000]), server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
     let e = s.err.expect("too much early data is refused");
     assert_eq!(e.alert_sent, Some(A::BadRecordMac), "{e:?}");
-    assert!(e.message.contains("too much undecryptable early data"), "{e:?}");
+    assert!(
+        e.message.contains("too much undecryptable early data"),
+        "{e:?}"
+    );
 }

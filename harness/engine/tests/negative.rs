@@ -6,7 +6,8 @@ mod common;
 use common::*;
 use tls_engine::{AlertDescription as A, CipherSuite, NamedGroup};
 use tls_wire::{
-    Codec, CompressionMethod, DecodeCtx, Deframer, Extension, ExtensionType, HandshakeMessage, HandshakePayload, Record,
+    Codec, CompressionMethod, DecodeCtx, Deframer, Extension, ExtensionType, HandshakeMessage,
+    HandshakePayload, Record,
 };
 
 /// Mutate the handshake message in the first record of `bytes` (one message per record).
@@ -32,20 +33,34 @@ fn sh_exts(m: &mut HandshakeMessage) -> &mut Vec<Extension> {
 
 /// Run the client against a server whose first flight is mutated by `f`; return the
 /// alert the client sent.
-fn client_rejects(cc: tls_engine::ClientConfig, sc: tls_engine::ServerConfig, f: impl FnOnce(&mut HandshakeMessage)) -> A {
+fn client_rejects(
+    cc: tls_engine::ClientConfig,
+    sc: tls_engine::ServerConfig,
+    f: impl FnOnce(&mut HandshakeMessage),
+) -> A {
     let (mut c, mut s) = pair(cc, sc);
     transfer(&mut c, &mut s);
     let out = mutate_first(&s.conn.take_output(), f);
-    let e = c.conn.handle_input(&out, now()).expect_err("client must reject");
+    let e = c
+        .conn
+        .handle_input(&out, now())
+        .expect_err("client must reject");
     assert!(!c.conn.take_output().is_empty(), "alert queued");
     e.alert_sent.expect("an alert")
 }
 
 /// Run the server on a ClientHello mutated by `f`; return the alert it sent.
-fn server_rejects(cc: tls_engine::ClientConfig, sc: tls_engine::ServerConfig, f: impl FnOnce(&mut HandshakeMessage)) -> A {
+fn server_rejects(
+    cc: tls_engine::ClientConfig,
+    sc: tls_engine::ServerConfig,
+    f: impl FnOnce(&mut HandshakeMessage),
+) -> A {
     let (mut c, mut s) = pair(cc, sc);
     let out = mutate_first(&c.conn.take_output(), f);
-    let e = s.conn.handle_input(&out, now()).expect_err("server must reject");
+    let e = s
+        .conn
+        .handle_input(&out, now())
+        .expect_err("server must reject");
     let _ = &mut c;
     e.alert_sent.expect("an alert")
 }
@@ -65,18 +80,28 @@ fn sc() -> tls_engine::ServerConfig {
 #[test]
 fn server_hello_rules() {
     // RFC 8446 4.2: duplicate extensions
-    assert_eq!(client_rejects(cc(), sc(), |m| { let e = sh_exts(m)[0].clone(); sh_exts(m).push(e) }), A::IllegalParameter);
+    assert_eq!(
+        client_rejects(cc(), sc(), |m| {
+            let e = sh_exts(m)[0].clone();
+            sh_exts(m).push(e)
+        }),
+        A::IllegalParameter
+    );
     // 4.1.3: legacy_compression_method must be 0
     assert_eq!(
-        client_rejects(cc(), sc(), |m| if let HandshakePayload::ServerHello(sh) = &mut m.payload {
-            sh.compression_method = CompressionMethod::Deflate
+        client_rejects(cc(), sc(), |m| {
+            if let HandshakePayload::ServerHello(sh) = &mut m.payload {
+                sh.compression_method = CompressionMethod::Deflate
+            }
         }),
         A::IllegalParameter
     );
     // 4.1.3: legacy_session_id_echo must match
     assert_eq!(
-        client_rejects(cc(), sc(), |m| if let HandshakePayload::ServerHello(sh) = &mut m.payload {
-            sh.session_id = vec![1, 2, 3]
+        client_rejects(cc(), sc(), |m| {
+            if let HandshakePayload::ServerHello(sh) = &mut m.payload {
+                sh.session_id = vec![1, 2, 3]
+            }
         }),
         A::IllegalParameter
     );
@@ -84,21 +109,29 @@ fn server_hello_rules() {
     let mut c1 = cc();
     c1.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
     assert_eq!(
-        client_rejects(c1, sc(), |m| if let HandshakePayload::ServerHello(sh) = &mut m.payload {
-            sh.cipher_suite = CipherSuite::TLS_AES_256_GCM_SHA384
+        client_rejects(c1, sc(), |m| {
+            if let HandshakePayload::ServerHello(sh) = &mut m.payload {
+                sh.cipher_suite = CipherSuite::TLS_AES_256_GCM_SHA384
+            }
         }),
         A::IllegalParameter
     );
     // 4.2.1: no supported_versions -> a TLS 1.2 ServerHello, which we do not offer
     assert_eq!(
-        client_rejects(cc(), sc(), |m| sh_exts(m).retain(|e| e.typ() != ExtensionType::SupportedVersions)),
+        client_rejects(cc(), sc(), |m| sh_exts(m)
+            .retain(|e| e.typ() != ExtensionType::SupportedVersions)),
         A::ProtocolVersion
     );
     // 4.2: extension not offered -> unsupported_extension
-    assert_eq!(client_rejects(cc(), sc(), |m| sh_exts(m).push(Extension::Alpn(vec![b"h2".to_vec()]))), A::UnsupportedExtension);
+    assert_eq!(
+        client_rejects(cc(), sc(), |m| sh_exts(m)
+            .push(Extension::Alpn(vec![b"h2".to_vec()]))),
+        A::UnsupportedExtension
+    );
     // 4.2: offered extension not allowed in ServerHello -> illegal_parameter
     assert_eq!(
-        client_rejects(cc(), sc(), |m| sh_exts(m).push(Extension::SupportedGroups(vec![NamedGroup::X25519]))),
+        client_rejects(cc(), sc(), |m| sh_exts(m)
+            .push(Extension::SupportedGroups(vec![NamedGroup::X25519]))),
         A::IllegalParameter
     );
     // 4.2.8: key share for a group the client did not share
@@ -111,9 +144,17 @@ fn server_hello_rules() {
         A::IllegalParameter
     );
     // 4.2.8: no key_share
-    assert_eq!(client_rejects(cc(), sc(), |m| sh_exts(m).retain(|e| e.typ() != ExtensionType::KeyShare)), A::MissingExtension);
+    assert_eq!(
+        client_rejects(cc(), sc(), |m| sh_exts(m)
+            .retain(|e| e.typ() != ExtensionType::KeyShare)),
+        A::MissingExtension
+    );
     // 4.2.11: pre_shared_key selected though none was offered -> unsupported_extension (not offered)
-    assert_eq!(client_rejects(cc(), sc(), |m| sh_exts(m).push(Extension::PreSharedKeyServer(0))), A::UnsupportedExtension);
+    assert_eq!(
+        client_rejects(cc(), sc(), |m| sh_exts(m)
+            .push(Extension::PreSharedKeyServer(0))),
+        A::UnsupportedExtension
+    );
 }
 
 fn hrr_configs() -> (tls_engine::ClientConfig, tls_engine::ServerConfig) {
@@ -137,13 +178,23 @@ fn set_hrr_group(m: &mut HandshakeMessage, g: NamedGroup) {
 fn hello_retry_request_rules() {
     // 4.1.4: selected_group already offered a key share
     let (c, s) = hrr_configs();
-    assert_eq!(client_rejects(c, s, |m| set_hrr_group(m, NamedGroup::X25519)), A::IllegalParameter);
+    assert_eq!(
+        client_rejects(c, s, |m| set_hrr_group(m, NamedGroup::X25519)),
+        A::IllegalParameter
+    );
     // 4.1.4: selected_group not in supported_groups
     let (c, s) = hrr_configs();
-    assert_eq!(client_rejects(c, s, |m| set_hrr_group(m, NamedGroup::Secp384r1)), A::IllegalParameter);
+    assert_eq!(
+        client_rejects(c, s, |m| set_hrr_group(m, NamedGroup::Secp384r1)),
+        A::IllegalParameter
+    );
     // 4.1.4: an HRR that would not change the ClientHello
     let (c, s) = hrr_configs();
-    assert_eq!(client_rejects(c, s, |m| sh_exts(m).retain(|e| e.typ() != ExtensionType::KeyShare)), A::IllegalParameter);
+    assert_eq!(
+        client_rejects(c, s, |m| sh_exts(m)
+            .retain(|e| e.typ() != ExtensionType::KeyShare)),
+        A::IllegalParameter
+    );
     // 4.1.4: a second HelloRetryRequest
     let (c, s) = hrr_configs();
     let (mut c, mut s) = pair(c, s);
@@ -165,7 +216,9 @@ fn second_client_hello_rules() {
     let ch2 = c.conn.take_output();
     // skip the client's CCS record (6 bytes) in front of ClientHello2
     assert_eq!(&ch2[..6], &[20, 3, 3, 0, 1, 1]);
-    let bad = mutate_first(&ch2[6..], |m| sh_exts(m).retain(|e| e.typ() != ExtensionType::Cookie));
+    let bad = mutate_first(&ch2[6..], |m| {
+        sh_exts(m).retain(|e| e.typ() != ExtensionType::Cookie)
+    });
     let e = s.conn.handle_input(&bad, now()).unwrap_err();
     assert_eq!(e.alert_sent, Some(A::IllegalParameter));
 
@@ -193,16 +246,25 @@ fn second_client_hello_rules() {
 fn client_hello_rules() {
     // 4.1.2: legacy_compression_methods must be exactly [null]
     assert_eq!(
-        server_rejects(cc(), sc(), |m| if let HandshakePayload::ClientHello(ch) = &mut m.payload {
-            ch.compression_methods = vec![CompressionMethod::Null, CompressionMethod::Deflate]
+        server_rejects(cc(), sc(), |m| {
+            if let HandshakePayload::ClientHello(ch) = &mut m.payload {
+                ch.compression_methods = vec![CompressionMethod::Null, CompressionMethod::Deflate]
+            }
         }),
         A::IllegalParameter
     );
     // 4.2: duplicate extension
-    assert_eq!(server_rejects(cc(), sc(), |m| { let e = sh_exts(m)[1].clone(); sh_exts(m).insert(0, e) }), A::IllegalParameter);
+    assert_eq!(
+        server_rejects(cc(), sc(), |m| {
+            let e = sh_exts(m)[1].clone();
+            sh_exts(m).insert(0, e)
+        }),
+        A::IllegalParameter
+    );
     // 4.2.1: no supported_versions -> TLS 1.2 client, not implemented
     assert_eq!(
-        server_rejects(cc(), sc(), |m| sh_exts(m).retain(|e| e.typ() != ExtensionType::SupportedVersions)),
+        server_rejects(cc(), sc(), |m| sh_exts(m)
+            .retain(|e| e.typ() != ExtensionType::SupportedVersions)),
         A::ProtocolVersion
     );
     // 4.2.8: key share for a group not in supported_groups
@@ -216,12 +278,14 @@ fn client_hello_rules() {
     );
     // 9.2: signature_algorithms is mandatory without PSK
     assert_eq!(
-        server_rejects(cc(), sc(), |m| sh_exts(m).retain(|e| e.typ() != ExtensionType::SignatureAlgorithms)),
+        server_rejects(cc(), sc(), |m| sh_exts(m)
+            .retain(|e| e.typ() != ExtensionType::SignatureAlgorithms)),
         A::MissingExtension
     );
     // 9.2: key_share without supported_groups
     assert_eq!(
-        server_rejects(cc(), sc(), |m| sh_exts(m).retain(|e| e.typ() != ExtensionType::SupportedGroups)),
+        server_rejects(cc(), sc(), |m| sh_exts(m)
+            .retain(|e| e.typ() != ExtensionType::SupportedGroups)),
         A::MissingExtension
     );
     // 4.2.11: pre_shared_key must be the last extension
@@ -239,7 +303,8 @@ fn client_hello_rules() {
     let mut c3 = cc();
     c3.resumption = Some(c.tickets()[0].clone());
     assert_eq!(
-        server_rejects(c3, sc(), |m| sh_exts(m).retain(|e| e.typ() != ExtensionType::PskKeyExchangeModes)),
+        server_rejects(c3, sc(), |m| sh_exts(m)
+            .retain(|e| e.typ() != ExtensionType::PskKeyExchangeModes)),
         A::MissingExtension
     );
 }
@@ -248,7 +313,10 @@ fn client_hello_rules() {
 fn record_layer_rules() {
     // plaintext application data before the handshake
     let (_c, mut s) = pair(cc(), sc());
-    let e = s.conn.handle_input(&[23, 3, 3, 0, 2, 1, 2], now()).unwrap_err();
+    let e = s
+        .conn
+        .handle_input(&[23, 3, 3, 0, 2, 1, 2], now())
+        .unwrap_err();
     assert_eq!(e.alert_sent, Some(A::UnexpectedMessage));
     // zero-length handshake record
     let (_c, mut s) = pair(cc(), sc());
@@ -256,19 +324,31 @@ fn record_layer_rules() {
     assert_eq!(e.alert_sent, Some(A::UnexpectedMessage));
     // a malformed handshake message
     let (_c, mut s) = pair(cc(), sc());
-    let e = s.conn.handle_input(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0xff], now()).unwrap_err();
+    let e = s
+        .conn
+        .handle_input(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0xff], now())
+        .unwrap_err();
     assert_eq!(e.alert_sent, Some(A::DecodeError));
     // a first message other than ClientHello
     let (_c, mut s) = pair(cc(), sc());
-    let e = s.conn.handle_input(&[22, 3, 3, 0, 5, 20, 0, 0, 1, 0], now()).unwrap_err();
+    let e = s
+        .conn
+        .handle_input(&[22, 3, 3, 0, 5, 20, 0, 0, 1, 0], now())
+        .unwrap_err();
     assert_eq!(e.alert_sent, Some(A::UnexpectedMessage));
     // an unknown content type
     let (_c, mut s) = pair(cc(), sc());
-    let e = s.conn.handle_input(&[99, 3, 3, 0, 1, 0], now()).unwrap_err();
+    let e = s
+        .conn
+        .handle_input(&[99, 3, 3, 0, 1, 0], now())
+        .unwrap_err();
     assert_eq!(e.alert_sent, Some(A::UnexpectedMessage));
     // a fatal alert from the peer
     let (_c, mut s) = pair(cc(), sc());
-    let e = s.conn.handle_input(&[21, 3, 3, 0, 2, 2, 40], now()).unwrap_err();
+    let e = s
+        .conn
+        .handle_input(&[21, 3, 3, 0, 2, 2, 40], now())
+        .unwrap_err();
     assert_eq!(e.alert_received, Some(A::HandshakeFailure));
     assert_eq!(e.alert_sent, None);
     assert!(s.conn.take_output().is_empty());
@@ -277,13 +357,20 @@ fn record_layer_rules() {
 #[test]
 fn early_data_is_skipped_not_accepted() {
     let (mut c, mut s) = pair(cc(), sc());
-    let ch = mutate_first(&c.conn.take_output(), |m| sh_exts(m).push(Extension::EarlyData));
+    let ch = mutate_first(&c.conn.take_output(), |m| {
+        sh_exts(m).push(Extension::EarlyData)
+    });
     s.conn.handle_input(&ch, now()).unwrap();
     assert!(!s.conn.take_output().is_empty());
     // an undecryptable "early data" record is skipped
     let mut rec = vec![23, 3, 3, 0, 100];
     rec.extend([0x5a; 100]);
     s.conn.handle_input(&rec, now()).unwrap();
-    assert!(s.conn.transcript().iter().any(|e| e.summary.contains("early data skipped")));
+    assert!(
+        s.conn
+            .transcript()
+            .iter()
+            .any(|e| e.summary.contains("early data skipped"))
+    );
     let _ = &mut c;
 }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use common::*;
 use openssl::pkey::PKey;
 use openssl::ssl::{
-    HandshakeError, MidHandshakeSslStream, Ssl, SslContext, SslContextBuilder, SslMethod, SslStream, SslVerifyMode,
-    SslVersion,
+    HandshakeError, MidHandshakeSslStream, Ssl, SslContext, SslContextBuilder, SslMethod,
+    SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509;
 use tls_engine::{AlertDescription, CipherSuite, ClientAuth, Connection, NamedGroup};
@@ -104,12 +104,17 @@ fn drive_openssl(ours: &mut Side, o: &mut Ossl) -> Vec<u8> {
             }
             f => f,
         };
-        let back = o.pipe().map(|p| std::mem::take(&mut p.outbound)).unwrap_or_default();
+        let back = o
+            .pipe()
+            .map(|p| std::mem::take(&mut p.outbound))
+            .unwrap_or_default();
         moved |= !back.is_empty();
-        if !back.is_empty() && ours.err.is_none()
-            && let Err(e) = ours.conn.handle_input(&back, now()) {
-                ours.err = Some(e);
-            }
+        if !back.is_empty()
+            && ours.err.is_none()
+            && let Err(e) = ours.conn.handle_input(&back, now())
+        {
+            ours.err = Some(e);
+        }
         while let Some(e) = ours.conn.poll_event() {
             ours.events.push(e);
         }
@@ -136,9 +141,16 @@ fn openssl_group(g: NamedGroup) -> &'static str {
     }
 }
 
-const SUITES: [CipherSuite; 3] =
-    [CipherSuite::TLS_AES_128_GCM_SHA256, CipherSuite::TLS_AES_256_GCM_SHA384, CipherSuite::TLS_CHACHA20_POLY1305_SHA256];
-const GROUPS: [NamedGroup; 3] = [NamedGroup::X25519, NamedGroup::Secp256r1, NamedGroup::Secp384r1];
+const SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_AES_128_GCM_SHA256,
+    CipherSuite::TLS_AES_256_GCM_SHA384,
+    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+];
+const GROUPS: [NamedGroup; 3] = [
+    NamedGroup::X25519,
+    NamedGroup::Secp256r1,
+    NamedGroup::Secp384r1,
+];
 const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
 
 fn ctx_base(method: SslMethod, kind: &str) -> SslContextBuilder {
@@ -146,7 +158,9 @@ fn ctx_base(method: SslMethod, kind: &str) -> SslContextBuilder {
     b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
     b.set_max_proto_version(Some(SslVersion::TLS1_3)).unwrap();
     for r in roots(kind) {
-        b.cert_store_mut().add_cert(X509::from_der(&r).unwrap()).unwrap();
+        b.cert_store_mut()
+            .add_cert(X509::from_der(&r).unwrap())
+            .unwrap();
     }
     b
 }
@@ -154,11 +168,13 @@ fn ctx_base(method: SslMethod, kind: &str) -> SslContextBuilder {
 fn set_identity(b: &mut SslContextBuilder, kind: &str, server: bool) {
     let m = certs::materials(kind).unwrap();
     let id = if server { &m.server } else { &m.client };
-    b.set_certificate(&X509::from_der(&id.chain[0]).unwrap()).unwrap();
+    b.set_certificate(&X509::from_der(&id.chain[0]).unwrap())
+        .unwrap();
     for c in &id.chain[1..] {
         b.add_extra_chain_cert(X509::from_der(c).unwrap()).unwrap();
     }
-    b.set_private_key(&PKey::private_key_from_pkcs8(id.key.secret_pkcs8_der()).unwrap()).unwrap();
+    b.set_private_key(&PKey::private_key_from_pkcs8(id.key.secret_pkcs8_der()).unwrap())
+        .unwrap();
 }
 
 fn openssl_server(kind: &str, suite: &str, groups: &str, client_auth: bool) -> SslContext {
@@ -201,7 +217,15 @@ fn our_client_openssl_server_grid() {
                 let mut c = Side::new(Connection::client(Arc::new(cc), now()).unwrap());
                 drive_openssl(&mut c, &mut o);
                 assert!(c.err.is_none(), "{kind} {suite} {group}: {:?}", c.err);
-                assert!(matches!(o, Ossl::Done(_)), "{kind} {suite} {group}: openssl not done: {}", match &o { Ossl::Failed(e) => e.clone(), Ossl::Hs(_) => "handshaking".into(), _ => String::new() });
+                assert!(
+                    matches!(o, Ossl::Done(_)),
+                    "{kind} {suite} {group}: openssl not done: {}",
+                    match &o {
+                        Ossl::Failed(e) => e.clone(),
+                        Ossl::Hs(_) => "handshaking".into(),
+                        _ => String::new(),
+                    }
+                );
                 let n = c.conn.negotiated().unwrap();
                 assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
                 c.conn.send_application_data(b"hello openssl").unwrap();
@@ -222,12 +246,21 @@ fn openssl_client_our_server_grid() {
             for group in GROUPS {
                 let ssl = openssl_client(kind, openssl_suite(suite), openssl_group(group), false);
                 let mut o = Ossl::start(ssl.connect(Pipe::default()));
-                let mut s = Side::new(Connection::server(Arc::new(server_config(kind)), now()).unwrap());
+                let mut s =
+                    Side::new(Connection::server(Arc::new(server_config(kind)), now()).unwrap());
                 let first = std::mem::take(&mut o.pipe().unwrap().outbound);
                 s.conn.handle_input(&first, now()).unwrap();
                 drive_openssl(&mut s, &mut o);
                 assert!(s.err.is_none(), "{kind} {suite} {group}: {:?}", s.err);
-                assert!(matches!(o, Ossl::Done(_)), "{kind} {suite} {group}: openssl not done: {}", match &o { Ossl::Failed(e) => e.clone(), Ossl::Hs(_) => "handshaking".into(), _ => String::new() });
+                assert!(
+                    matches!(o, Ossl::Done(_)),
+                    "{kind} {suite} {group}: openssl not done: {}",
+                    match &o {
+                        Ossl::Failed(e) => e.clone(),
+                        Ossl::Hs(_) => "handshaking".into(),
+                        _ => String::new(),
+                    }
+                );
                 let n = s.conn.negotiated().unwrap();
                 assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
                 s.conn.send_application_data(b"hello openssl").unwrap();
@@ -275,11 +308,18 @@ fn openssl_hrr_client_auth_resumption_keyupdate() {
     assert!(o.stream().ssl().session_reused());
 
     // OpenSSL client with a certificate, our server requires one; HRR from our server
-    let ssl = openssl_client("ed25519", "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256", "X25519:P-256", true);
+    let ssl = openssl_client(
+        "ed25519",
+        "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256",
+        "X25519:P-256",
+        true,
+    );
     let mut o = Ossl::start(ssl.connect(Pipe::default()));
     let mut sc = server_config("ed25519");
     sc.groups = vec![NamedGroup::Secp256r1];
-    sc.client_auth = ClientAuth::Required { roots: roots("ed25519") };
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("ed25519"),
+    };
     sc.send_cookie_on_hrr = true;
     let mut s = Side::new(Connection::server(Arc::new(sc), now()).unwrap());
     let first = std::mem::take(&mut o.pipe().unwrap().outbound);
@@ -293,30 +333,57 @@ fn openssl_hrr_client_auth_resumption_keyupdate() {
     let ssl = openssl_client("ecdsa_p256", "TLS_AES_128_GCM_SHA256", "X25519", false);
     let mut o = Ossl::start(ssl.connect(Pipe::default()));
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("ecdsa_p256"),
+    };
     let mut s = Side::new(Connection::server(Arc::new(sc), now()).unwrap());
     let first = std::mem::take(&mut o.pipe().unwrap().outbound);
     s.conn.handle_input(&first, now()).unwrap();
     drive_openssl(&mut s, &mut o);
-    assert_eq!(s.err.as_ref().map(|e| e.alert_sent), Some(Some(AlertDescription::CertificateRequired)));
+    assert_eq!(
+        s.err.as_ref().map(|e| e.alert_sent),
+        Some(Some(AlertDescription::CertificateRequired))
+    );
 }
 
 // ---------------------------------------------------------------------------------------
 // TLS 1.2
 
 const SUITES12: [(CipherSuite, &str); 6] = [
-    (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256"),
-    (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384"),
-    (CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305"),
-    (CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256"),
-    (CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384"),
-    (CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305"),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-RSA-AES128-GCM-SHA256",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        "ECDHE-RSA-AES256-GCM-SHA384",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        "ECDHE-RSA-CHACHA20-POLY1305",
+    ),
 ];
 const ALL12: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:\
 ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
 
 fn keys12(suite: CipherSuite) -> &'static [&'static str] {
-    if suite.name().contains("_RSA_") { &["rsa2048"] } else { &["ecdsa_p256", "ecdsa_p384", "ed25519"] }
+    if suite.name().contains("_RSA_") {
+        &["rsa2048"]
+    } else {
+        &["ecdsa_p256", "ecdsa_p384", "ed25519"]
+    }
 }
 
 /// OpenSSL 3.0 insists (RFC 4492 5.1.1 semantics) that a TLS 1.2 client's supported_groups
@@ -338,19 +405,40 @@ fn groups12(kind: &str, group: NamedGroup) -> Vec<NamedGroup> {
 }
 
 fn openssl_groups12(kind: &str, group: NamedGroup) -> String {
-    groups12(kind, group).into_iter().map(openssl_group).collect::<Vec<_>>().join(":")
+    groups12(kind, group)
+        .into_iter()
+        .map(openssl_group)
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
-fn ctx12(method: SslMethod, kind: &str, cipher_list: &str, groups: &str, max13: bool) -> SslContextBuilder {
+fn ctx12(
+    method: SslMethod,
+    kind: &str,
+    cipher_list: &str,
+    groups: &str,
+    max13: bool,
+) -> SslContextBuilder {
     let mut b = ctx_base(method, kind);
     b.set_min_proto_version(Some(SslVersion::TLS1_2)).unwrap();
-    b.set_max_proto_version(Some(if max13 { SslVersion::TLS1_3 } else { SslVersion::TLS1_2 })).unwrap();
+    b.set_max_proto_version(Some(if max13 {
+        SslVersion::TLS1_3
+    } else {
+        SslVersion::TLS1_2
+    }))
+    .unwrap();
     b.set_cipher_list(cipher_list).unwrap();
     b.set_groups_list(groups).unwrap();
     b
 }
 
-fn openssl_server12(kind: &str, cipher_list: &str, groups: &str, client_auth: bool, tickets: bool) -> SslContext {
+fn openssl_server12(
+    kind: &str,
+    cipher_list: &str,
+    groups: &str,
+    client_auth: bool,
+    tickets: bool,
+) -> SslContext {
     let mut b = ctx12(SslMethod::tls_server(), kind, cipher_list, groups, false);
     set_identity(&mut b, kind, true);
     if client_auth {
@@ -363,7 +451,13 @@ fn openssl_server12(kind: &str, cipher_list: &str, groups: &str, client_auth: bo
     b.build()
 }
 
-fn openssl_client12(kind: &str, cipher_list: &str, groups: &str, client_auth: bool, max13: bool) -> Ssl {
+fn openssl_client12(
+    kind: &str,
+    cipher_list: &str,
+    groups: &str,
+    client_auth: bool,
+    max13: bool,
+) -> Ssl {
     let mut b = ctx12(SslMethod::tls_client(), kind, cipher_list, groups, max13);
     b.set_verify(SslVerifyMode::PEER);
     if client_auth {
@@ -399,18 +493,35 @@ fn tls12_our_client_openssl_server_grid() {
                 let mut c = Side::new(Connection::client(Arc::new(cc), now()).unwrap());
                 drive_openssl(&mut c, &mut o);
                 assert!(c.err.is_none(), "{kind} {suite} {group}: {:?}", c.err);
-                assert!(matches!(o, Ossl::Done(_)), "{kind} {suite} {group}: openssl not done: {}", match &o { Ossl::Failed(e) => e.clone(), Ossl::Hs(_) => "handshaking".into(), _ => String::new() });
+                assert!(
+                    matches!(o, Ossl::Done(_)),
+                    "{kind} {suite} {group}: openssl not done: {}",
+                    match &o {
+                        Ossl::Failed(e) => e.clone(),
+                        Ossl::Hs(_) => "handshaking".into(),
+                        _ => String::new(),
+                    }
+                );
                 let n = c.conn.negotiated().unwrap();
-                assert_eq!((n.version, n.cipher_suite, n.group), (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group)));
+                assert_eq!(
+                    (n.version, n.cipher_suite, n.group),
+                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
+                );
                 assert!(n.extended_master_secret);
                 c.conn.send_application_data(b"hello openssl").unwrap();
                 o.stream().write_all(b"hello engine").unwrap();
                 assert_eq!(drive_openssl(&mut c, &mut o), b"hello openssl");
                 assert_eq!(c.app_data(), b"hello engine");
                 // RFC 5705 exporter: the same master secret on both sides
-                let ours = c.conn.export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32).unwrap();
+                let ours = c
+                    .conn
+                    .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
+                    .unwrap();
                 let mut theirs = [0u8; 32];
-                o.stream().ssl().export_keying_material(&mut theirs, "EXPORTER-test", Some(b"ctx")).unwrap();
+                o.stream()
+                    .ssl()
+                    .export_keying_material(&mut theirs, "EXPORTER-test", Some(b"ctx"))
+                    .unwrap();
                 assert_eq!(ours, theirs);
             }
         }
@@ -422,14 +533,26 @@ fn tls12_openssl_client_our_server_grid() {
     for (suite, name) in SUITES12 {
         for group in GROUPS {
             for kind in keys12(suite) {
-                let ssl = openssl_client12(kind, name, &openssl_groups12(kind, group), false, false);
+                let ssl =
+                    openssl_client12(kind, name, &openssl_groups12(kind, group), false, false);
                 let mut sc = server_config(kind);
                 sc.groups = vec![group];
                 let (mut s, mut o) = our_server_against(sc, ssl);
                 assert!(s.err.is_none(), "{kind} {suite} {group}: {:?}", s.err);
-                assert!(matches!(o, Ossl::Done(_)), "{kind} {suite} {group}: openssl not done: {}", match &o { Ossl::Failed(e) => e.clone(), Ossl::Hs(_) => "handshaking".into(), _ => String::new() });
+                assert!(
+                    matches!(o, Ossl::Done(_)),
+                    "{kind} {suite} {group}: openssl not done: {}",
+                    match &o {
+                        Ossl::Failed(e) => e.clone(),
+                        Ossl::Hs(_) => "handshaking".into(),
+                        _ => String::new(),
+                    }
+                );
                 let n = s.conn.negotiated().unwrap();
-                assert_eq!((n.version, n.cipher_suite, n.group), (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group)));
+                assert_eq!(
+                    (n.version, n.cipher_suite, n.group),
+                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
+                );
                 s.conn.send_application_data(b"hello openssl").unwrap();
                 o.stream().write_all(b"hello engine").unwrap();
                 assert_eq!(drive_openssl(&mut s, &mut o), b"hello openssl");
@@ -459,7 +582,10 @@ fn tls12_client_auth_and_resumption_with_openssl() {
             let mut c = Side::new(Connection::client(Arc::new(cc), now()).unwrap());
             drive_openssl(&mut c, &mut o);
             assert!(c.err.is_none(), "{kind}: {:?}", c.err);
-            assert!(c.conn.negotiated().unwrap().resumed, "{kind} tickets={tickets}");
+            assert!(
+                c.conn.negotiated().unwrap().resumed,
+                "{kind} tickets={tickets}"
+            );
             assert!(o.stream().ssl().session_reused());
         }
         // OpenSSL client authenticates to our server
@@ -467,22 +593,35 @@ fn tls12_client_auth_and_resumption_with_openssl() {
         let mut sc = server_config(kind);
         sc.client_auth = ClientAuth::Required { roots: roots(kind) };
         let (s, o) = our_server_against(sc, ssl);
-        assert!(s.err.is_none() && matches!(o, Ossl::Done(_)), "{kind}: {:?}", s.err);
+        assert!(
+            s.err.is_none() && matches!(o, Ossl::Done(_)),
+            "{kind}: {:?}",
+            s.err
+        );
         assert!(!s.conn.negotiated().unwrap().peer_certificates.is_empty());
     }
     // OpenSSL client without a certificate: handshake_failure in TLS 1.2
     let ssl = openssl_client12("ecdsa_p256", ALL12, "X25519:P-256", false, false);
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("ecdsa_p256"),
+    };
     let (s, _o) = our_server_against(sc, ssl);
-    assert_eq!(s.err.as_ref().map(|e| e.alert_sent), Some(Some(AlertDescription::HandshakeFailure)));
+    assert_eq!(
+        s.err.as_ref().map(|e| e.alert_sent),
+        Some(Some(AlertDescription::HandshakeFailure))
+    );
 }
 
 #[test]
 fn tls12_downgrade_sentinel_and_versions_with_openssl() {
     use tls_engine::{DowngradeSentinel, ProtocolVersion as V};
     // OpenSSL 1.2+1.3 client, our 1.2-only server writing a sentinel: OpenSSL must abort
-    for (knob, caught) in [(DowngradeSentinel::Tls12, true), (DowngradeSentinel::Tls11, true), (DowngradeSentinel::WrongBytes, false)] {
+    for (knob, caught) in [
+        (DowngradeSentinel::Tls12, true),
+        (DowngradeSentinel::Tls11, true),
+        (DowngradeSentinel::WrongBytes, false),
+    ] {
         let ssl = openssl_client12("ecdsa_p256", ALL12, "X25519:P-256", false, true);
         let mut sc = server_config("ecdsa_p256");
         sc.versions = vec![V::TLSv1_2];
@@ -491,10 +630,16 @@ fn tls12_downgrade_sentinel_and_versions_with_openssl() {
         if caught {
             // OpenSSL: SSLfatal(SSL_AD_ILLEGAL_PARAMETER, SSL_R_INAPPROPRIATE_FALLBACK); its alert
             // stays in the failed stream here (the harness run sees it on the wire).
-            let Ossl::Failed(e) = &o else { panic!("{knob:?}: OpenSSL must abort") };
+            let Ossl::Failed(e) = &o else {
+                panic!("{knob:?}: OpenSSL must abort")
+            };
             assert!(e.contains("inappropriate fallback"), "{knob:?}: {e}");
         } else {
-            assert!(s.err.is_none() && matches!(o, Ossl::Done(_)), "{knob:?}: {:?}", s.err);
+            assert!(
+                s.err.is_none() && matches!(o, Ossl::Done(_)),
+                "{knob:?}: {:?}",
+                s.err
+            );
         }
     }
     // our 1.2+1.3 client, OpenSSL 1.2-only server: TLS 1.2
@@ -509,7 +654,10 @@ fn tls12_downgrade_sentinel_and_versions_with_openssl() {
     let mut sc = server_config("rsa2048");
     sc.versions = vec![V::TLSv1_3];
     let (s, _o) = our_server_against(sc, ssl);
-    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::ProtocolVersion));
+    assert_eq!(
+        s.err.unwrap().alert_sent,
+        Some(AlertDescription::ProtocolVersion)
+    );
 }
 
 #[test]
@@ -526,8 +674,13 @@ fn tls12_renegotiation_is_refused_by_our_server() {
     // sends a fatal handshake_failure (its choice under RFC 5246 7.2.2).
     let t = s.conn.transcript();
     assert!(
-        t.iter().any(|e| e.alert == Some(AlertDescription::NoRenegotiation) && e.direction == tls_engine::Direction::Sent),
+        t.iter()
+            .any(|e| e.alert == Some(AlertDescription::NoRenegotiation)
+                && e.direction == tls_engine::Direction::Sent),
         "{t:#?}"
     );
-    assert_eq!(s.err.as_ref().and_then(|e| e.alert_received), Some(AlertDescription::HandshakeFailure));
+    assert_eq!(
+        s.err.as_ref().and_then(|e| e.alert_received),
+        Some(AlertDescription::HandshakeFailure)
+    );
 }

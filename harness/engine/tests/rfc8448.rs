@@ -3,12 +3,16 @@
 //! Every constant below is quoted from RFC 8448 section 3.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use tls_engine::crypto::{sign, Group, KeyShare, RecordError, RecordProtection, Suite, aead::derive_key_iv};
+use tls_engine::crypto::{
+    Group, KeyShare, RecordError, RecordProtection, Suite, aead::derive_key_iv, sign,
+};
 use tls_engine::keyschedule::{KeySchedule, Transcript};
 
 fn hex(s: &str) -> Vec<u8> {
     let d: Vec<u8> = s.bytes().filter(u8::is_ascii_hexdigit).collect();
-    d.chunks(2).map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap()).collect()
+    d.chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+        .collect()
 }
 
 // {client} create an ephemeral x25519 key pair
@@ -189,16 +193,31 @@ fn rfc8448_s3_key_schedule() {
     let s_hs = ks.derive(b"s hs traffic", &th);
     assert_eq!(c_hs, hex(C_HS_TRAFFIC));
     assert_eq!(s_hs, hex(S_HS_TRAFFIC));
-    assert_eq!(derive_key_iv(suite(), &s_hs), (hex(SERVER_HS_KEY), hex(SERVER_HS_IV)));
-    assert_eq!(derive_key_iv(suite(), &c_hs), (hex(CLIENT_HS_KEY), hex(CLIENT_HS_IV)));
-    assert_eq!(KeySchedule::finished_key(h, &c_hs), hex(CLIENT_FINISHED_KEY));
-    assert_eq!(KeySchedule::finished_key(h, &s_hs), hex(SERVER_FINISHED_KEY));
+    assert_eq!(
+        derive_key_iv(suite(), &s_hs),
+        (hex(SERVER_HS_KEY), hex(SERVER_HS_IV))
+    );
+    assert_eq!(
+        derive_key_iv(suite(), &c_hs),
+        (hex(CLIENT_HS_KEY), hex(CLIENT_HS_IV))
+    );
+    assert_eq!(
+        KeySchedule::finished_key(h, &c_hs),
+        hex(CLIENT_FINISHED_KEY)
+    );
+    assert_eq!(
+        KeySchedule::finished_key(h, &s_hs),
+        hex(SERVER_FINISHED_KEY)
+    );
 
     t.add(&hex(ENCRYPTED_EXTENSIONS));
     t.add(&hex(CERTIFICATE));
     t.add(&hex(CERTIFICATE_VERIFY));
     let server_finished = hex(SERVER_FINISHED);
-    assert_eq!(KeySchedule::verify_data(h, &s_hs, &t.hash(h)), server_finished[4..].to_vec());
+    assert_eq!(
+        KeySchedule::verify_data(h, &s_hs, &t.hash(h)),
+        server_finished[4..].to_vec()
+    );
     t.add(&server_finished);
     assert_eq!(t.hash(h), hex(TH_CH_SF));
 
@@ -209,8 +228,14 @@ fn rfc8448_s3_key_schedule() {
     let s_ap = ks.derive(b"s ap traffic", &th);
     assert_eq!(c_ap, hex(C_AP_TRAFFIC));
     assert_eq!(s_ap, hex(S_AP_TRAFFIC));
-    assert_eq!(derive_key_iv(suite(), &c_ap), (hex(CLIENT_APP_KEY), hex(CLIENT_APP_IV)));
-    assert_eq!(derive_key_iv(suite(), &s_ap), (hex(SERVER_APP_KEY), hex(SERVER_APP_IV)));
+    assert_eq!(
+        derive_key_iv(suite(), &c_ap),
+        (hex(CLIENT_APP_KEY), hex(CLIENT_APP_IV))
+    );
+    assert_eq!(
+        derive_key_iv(suite(), &s_ap),
+        (hex(SERVER_APP_KEY), hex(SERVER_APP_IV))
+    );
 
     // The client Finished record decrypts under the client handshake keys and carries
     // HMAC(client finished_key, Hash(CH..server Finished)).
@@ -230,7 +255,8 @@ fn rfc8448_s3_server_handshake_record() {
     let rec = hex(SERVER_HS_RECORD);
     assert_eq!(rec.len(), 679);
     let header: [u8; 5] = rec[..5].try_into().unwrap();
-    let mut rp = RecordProtection::from_key_iv(suite(), &hex(SERVER_HS_KEY), &hex(SERVER_HS_IV)).unwrap();
+    let mut rp =
+        RecordProtection::from_key_iv(suite(), &hex(SERVER_HS_KEY), &hex(SERVER_HS_IV)).unwrap();
     let (typ, plain) = rp.open(&header, &rec[5..], 16384).unwrap();
     assert_eq!(typ, 22);
     let mut expected = hex(ENCRYPTED_EXTENSIONS);
@@ -239,7 +265,8 @@ fn rfc8448_s3_server_handshake_record() {
     expected.extend(hex(SERVER_FINISHED));
     assert_eq!(plain, expected);
 
-    let mut rp = RecordProtection::from_key_iv(suite(), &hex(SERVER_HS_KEY), &hex(SERVER_HS_IV)).unwrap();
+    let mut rp =
+        RecordProtection::from_key_iv(suite(), &hex(SERVER_HS_KEY), &hex(SERVER_HS_IV)).unwrap();
     assert_eq!(rp.seal(22, &plain, 0).unwrap(), rec);
 }
 
@@ -247,22 +274,32 @@ fn rfc8448_s3_server_handshake_record() {
 #[test]
 fn rfc8448_s3_application_data() {
     let payload: Vec<u8> = (0u8..=0x31).collect();
-    let mut c = RecordProtection::from_key_iv(suite(), &hex(CLIENT_APP_KEY), &hex(CLIENT_APP_IV)).unwrap();
+    let mut c =
+        RecordProtection::from_key_iv(suite(), &hex(CLIENT_APP_KEY), &hex(CLIENT_APP_IV)).unwrap();
     assert_eq!(c.seal(23, &payload, 0).unwrap(), hex(CLIENT_APP_RECORD));
-    let mut s = RecordProtection::from_key_iv(suite(), &hex(SERVER_APP_KEY), &hex(SERVER_APP_IV)).unwrap();
+    let mut s =
+        RecordProtection::from_key_iv(suite(), &hex(SERVER_APP_KEY), &hex(SERVER_APP_IV)).unwrap();
     s.set_seq(1);
     assert_eq!(s.seal(23, &payload, 0).unwrap(), hex(SERVER_APP_RECORD));
 
     // Wrong sequence number or a flipped bit: bad_record_mac.
     let rec = hex(CLIENT_APP_RECORD);
     let header: [u8; 5] = rec[..5].try_into().unwrap();
-    let mut c = RecordProtection::from_key_iv(suite(), &hex(CLIENT_APP_KEY), &hex(CLIENT_APP_IV)).unwrap();
+    let mut c =
+        RecordProtection::from_key_iv(suite(), &hex(CLIENT_APP_KEY), &hex(CLIENT_APP_IV)).unwrap();
     c.set_seq(1);
-    assert_eq!(c.open(&header, &rec[5..], 16384), Err(RecordError::BadRecordMac));
+    assert_eq!(
+        c.open(&header, &rec[5..], 16384),
+        Err(RecordError::BadRecordMac)
+    );
     let mut bad = rec.clone();
     bad[20] ^= 1;
-    let mut c = RecordProtection::from_key_iv(suite(), &hex(CLIENT_APP_KEY), &hex(CLIENT_APP_IV)).unwrap();
-    assert_eq!(c.open(&header, &bad[5..], 16384), Err(RecordError::BadRecordMac));
+    let mut c =
+        RecordProtection::from_key_iv(suite(), &hex(CLIENT_APP_KEY), &hex(CLIENT_APP_IV)).unwrap();
+    assert_eq!(
+        c.open(&header, &bad[5..], 16384),
+        Err(RecordError::BadRecordMac)
+    );
 }
 
 /// RFC 8446 5.4: padding is stripped; an all-zero inner plaintext is unexpected_message.
@@ -274,11 +311,17 @@ fn record_padding_and_all_zero() {
         let mut rx = RecordProtection::from_secret(s, &secret).unwrap();
         let rec = tx.seal(23, b"hello", 100).unwrap();
         let header: [u8; 5] = rec[..5].try_into().unwrap();
-        assert_eq!(rx.open(&header, &rec[5..], 16384).unwrap(), (23, b"hello".to_vec()));
+        assert_eq!(
+            rx.open(&header, &rec[5..], 16384).unwrap(),
+            (23, b"hello".to_vec())
+        );
         // all zeros: content type 0 with empty payload -> seal(0, [], 3)
         let rec = tx.seal(0, b"", 3).unwrap();
         let header: [u8; 5] = rec[..5].try_into().unwrap();
-        assert_eq!(rx.open(&header, &rec[5..], 16384), Err(RecordError::NoContentType));
+        assert_eq!(
+            rx.open(&header, &rec[5..], 16384),
+            Err(RecordError::NoContentType)
+        );
     }
 }
 

@@ -17,9 +17,18 @@ const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
 
 fn suites() -> [(CipherSuite, SupportedCipherSuite); 3] {
     [
-        (CipherSuite::TLS_AES_128_GCM_SHA256, cs::TLS13_AES_128_GCM_SHA256),
-        (CipherSuite::TLS_AES_256_GCM_SHA384, cs::TLS13_AES_256_GCM_SHA384),
-        (CipherSuite::TLS_CHACHA20_POLY1305_SHA256, cs::TLS13_CHACHA20_POLY1305_SHA256),
+        (
+            CipherSuite::TLS_AES_128_GCM_SHA256,
+            cs::TLS13_AES_128_GCM_SHA256,
+        ),
+        (
+            CipherSuite::TLS_AES_256_GCM_SHA384,
+            cs::TLS13_AES_256_GCM_SHA384,
+        ),
+        (
+            CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+            cs::TLS13_CHACHA20_POLY1305_SHA256,
+        ),
     ]
 }
 
@@ -32,8 +41,15 @@ fn groups() -> [(NamedGroup, &'static dyn SupportedKxGroup); 4] {
     ]
 }
 
-fn provider_with(suites: Vec<SupportedCipherSuite>, groups: Vec<&'static dyn SupportedKxGroup>) -> Arc<CryptoProvider> {
-    Arc::new(CryptoProvider { cipher_suites: suites, kx_groups: groups, ..provider::default_provider() })
+fn provider_with(
+    suites: Vec<SupportedCipherSuite>,
+    groups: Vec<&'static dyn SupportedKxGroup>,
+) -> Arc<CryptoProvider> {
+    Arc::new(CryptoProvider {
+        cipher_suites: suites,
+        kx_groups: groups,
+        ..provider::default_provider()
+    })
 }
 
 fn root_store(kind: &str) -> RootCertStore {
@@ -44,29 +60,53 @@ fn root_store(kind: &str) -> RootCertStore {
     rs
 }
 
-fn rustls_server_config(kind: &str, p: Arc<CryptoProvider>, client_auth: bool) -> Arc<rustls::ServerConfig> {
+fn rustls_server_config(
+    kind: &str,
+    p: Arc<CryptoProvider>,
+    client_auth: bool,
+) -> Arc<rustls::ServerConfig> {
     let m = certs::materials(kind).unwrap();
-    let b = rustls::ServerConfig::builder_with_provider(p.clone()).with_protocol_versions(&[&rustls::version::TLS13]).unwrap();
+    let b = rustls::ServerConfig::builder_with_provider(p.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap();
     let b = if client_auth {
-        let v = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(root_store(kind)), p).build().unwrap();
+        let v = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(root_store(kind)),
+            p,
+        )
+        .build()
+        .unwrap();
         b.with_client_cert_verifier(v)
     } else {
         b.with_no_client_auth()
     };
-    let mut cfg = b.with_single_cert(m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key())).unwrap();
+    let mut cfg = b
+        .with_single_cert(
+            m.server.chain.clone(),
+            PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
+        )
+        .unwrap();
     cfg.ticketer = provider::Ticketer::new().unwrap();
     cfg.alpn_protocols = vec![b"h2".to_vec()];
     Arc::new(cfg)
 }
 
-fn rustls_client_config(kind: &str, p: Arc<CryptoProvider>, client_auth: bool) -> Arc<rustls::ClientConfig> {
+fn rustls_client_config(
+    kind: &str,
+    p: Arc<CryptoProvider>,
+    client_auth: bool,
+) -> Arc<rustls::ClientConfig> {
     let m = certs::materials(kind).unwrap();
     let b = rustls::ClientConfig::builder_with_provider(p)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .unwrap()
         .with_root_certificates(root_store(kind));
     let mut cfg = if client_auth {
-        b.with_client_auth_cert(m.client.chain.clone(), PrivateKeyDer::Pkcs8(m.client.key.clone_key())).unwrap()
+        b.with_client_auth_cert(
+            m.client.chain.clone(),
+            PrivateKeyDer::Pkcs8(m.client.key.clone_key()),
+        )
+        .unwrap()
     } else {
         b.with_no_client_auth()
     };
@@ -105,21 +145,28 @@ fn read_all<D>(conn: &mut rustls::ConnectionCommon<D>) -> Vec<u8> {
 }
 
 /// Drive our side against a rustls connection until idle; returns rustls's error.
-fn drive_rustls<D>(ours: &mut Side, theirs: &mut rustls::ConnectionCommon<D>) -> Option<rustls::Error> {
+fn drive_rustls<D>(
+    ours: &mut Side,
+    theirs: &mut rustls::ConnectionCommon<D>,
+) -> Option<rustls::Error> {
     let mut rerr = None;
     for _ in 0..100 {
         let out = ours.conn.take_output();
         let mut moved = !out.is_empty();
-        if !out.is_empty() && rerr.is_none()
-            && let Err(e) = feed(theirs, &out) {
-                rerr = Some(e);
-            }
+        if !out.is_empty()
+            && rerr.is_none()
+            && let Err(e) = feed(theirs, &out)
+        {
+            rerr = Some(e);
+        }
         let back = drain(theirs);
         moved |= !back.is_empty();
-        if !back.is_empty() && ours.err.is_none()
-            && let Err(e) = ours.conn.handle_input(&back, now()) {
-                ours.err = Some(e);
-            }
+        if !back.is_empty()
+            && ours.err.is_none()
+            && let Err(e) = ours.conn.handle_input(&back, now())
+        {
+            ours.err = Some(e);
+        }
         while let Some(e) = ours.conn.poll_event() {
             ours.events.push(e);
         }
@@ -144,11 +191,16 @@ fn our_client_rustls_server_grid() {
     for kind in KEYS {
         for (suite, rsuite) in suites() {
             for (group, rgroup) in groups() {
-                let scfg = rustls_server_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
+                let scfg =
+                    rustls_server_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
                 let mut s = rustls::ServerConnection::new(scfg).unwrap();
                 let mut c = our_client(kind, suite, group);
                 let e = drive_rustls(&mut c, &mut s);
-                assert!(e.is_none() && c.err.is_none(), "{kind} {suite} {group}: rustls {e:?}, ours {:?}", c.err);
+                assert!(
+                    e.is_none() && c.err.is_none(),
+                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
+                    c.err
+                );
                 assert!(!c.conn.is_handshaking());
                 let n = c.conn.negotiated().unwrap();
                 assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
@@ -170,8 +222,11 @@ fn rustls_client_our_server_grid() {
     for kind in KEYS {
         for (suite, rsuite) in suites() {
             for (group, rgroup) in groups() {
-                let ccfg = rustls_client_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
-                let name = ServerName::try_from(certs::materials(kind).unwrap().server_name.clone()).unwrap();
+                let ccfg =
+                    rustls_client_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
+                let name =
+                    ServerName::try_from(certs::materials(kind).unwrap().server_name.clone())
+                        .unwrap();
                 let mut c = rustls::ClientConnection::new(ccfg, name).unwrap();
                 let mut sc = server_config(kind);
                 sc.alpn = vec![b"h2".to_vec()];
@@ -180,7 +235,11 @@ fn rustls_client_our_server_grid() {
                 let first = drain(&mut c);
                 s.conn.handle_input(&first, now()).unwrap();
                 let e = drive_rustls(&mut s, &mut c);
-                assert!(e.is_none() && s.err.is_none(), "{kind} {suite} {group}: rustls {e:?}, ours {:?}", s.err);
+                assert!(
+                    e.is_none() && s.err.is_none(),
+                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
+                    s.err
+                );
                 assert!(!c.is_handshaking() && !s.conn.is_handshaking());
                 let n = s.conn.negotiated().unwrap();
                 assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
@@ -198,7 +257,11 @@ fn rustls_client_our_server_grid() {
 #[test]
 fn hrr_both_directions() {
     // our client shares x25519, rustls server only does P-256 -> HRR
-    let scfg = rustls_server_config("ecdsa_p256", provider_with(vec![cs::TLS13_AES_128_GCM_SHA256], vec![kx::SECP256R1]), false);
+    let scfg = rustls_server_config(
+        "ecdsa_p256",
+        provider_with(vec![cs::TLS13_AES_128_GCM_SHA256], vec![kx::SECP256R1]),
+        false,
+    );
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
     let mut cc = client_config("ecdsa_p256");
     cc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
@@ -211,8 +274,16 @@ fn hrr_both_directions() {
     assert_eq!(n.group, Some(NamedGroup::Secp256r1));
 
     // rustls client shares x25519 (first group), our server prefers P-384 -> HRR, with cookie
-    let ccfg = rustls_client_config("ecdsa_p384", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), vec![kx::X25519, kx::SECP384R1]), false);
-    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let ccfg = rustls_client_config(
+        "ecdsa_p384",
+        provider_with(
+            provider::DEFAULT_CIPHER_SUITES.to_vec(),
+            vec![kx::X25519, kx::SECP384R1],
+        ),
+        false,
+    );
+    let mut c =
+        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
     let mut sc = server_config("ecdsa_p384");
     sc.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519];
     sc.send_cookie_on_hrr = true;
@@ -225,14 +296,25 @@ fn hrr_both_directions() {
     let n = s.conn.negotiated().unwrap();
     assert!(n.hrr);
     assert_eq!(n.group, Some(NamedGroup::Secp384r1));
-    assert_eq!(c.negotiated_key_exchange_group().map(|g| u16::from(g.name())), Some(0x0018));
+    assert_eq!(
+        c.negotiated_key_exchange_group()
+            .map(|g| u16::from(g.name())),
+        Some(0x0018)
+    );
 }
 
 #[test]
 fn client_auth_both_directions() {
     for kind in KEYS {
         // our client authenticates to rustls
-        let scfg = rustls_server_config(kind, provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), true);
+        let scfg = rustls_server_config(
+            kind,
+            provider_with(
+                provider::DEFAULT_CIPHER_SUITES.to_vec(),
+                provider::DEFAULT_KX_GROUPS.to_vec(),
+            ),
+            true,
+        );
         let mut s = rustls::ServerConnection::new(scfg).unwrap();
         let mut cc = client_config(kind);
         cc.client_auth = Some(client_identity(kind));
@@ -243,8 +325,16 @@ fn client_auth_both_directions() {
         assert!(s.peer_certificates().is_some_and(|p| !p.is_empty()));
 
         // rustls client authenticates to us
-        let ccfg = rustls_client_config(kind, provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), true);
-        let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+        let ccfg = rustls_client_config(
+            kind,
+            provider_with(
+                provider::DEFAULT_CIPHER_SUITES.to_vec(),
+                provider::DEFAULT_KX_GROUPS.to_vec(),
+            ),
+            true,
+        );
+        let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap())
+            .unwrap();
         let mut sc = server_config(kind);
         sc.client_auth = ClientAuth::Required { roots: roots(kind) };
         let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
@@ -256,24 +346,46 @@ fn client_auth_both_directions() {
         assert!(!s.conn.negotiated().unwrap().peer_certificates.is_empty());
     }
     // rustls client without a certificate, our server requires one
-    let ccfg = rustls_client_config("ecdsa_p256", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
-    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let ccfg = rustls_client_config(
+        "ecdsa_p256",
+        provider_with(
+            provider::DEFAULT_CIPHER_SUITES.to_vec(),
+            provider::DEFAULT_KX_GROUPS.to_vec(),
+        ),
+        false,
+    );
+    let mut c =
+        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("ecdsa_p256"),
+    };
     let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
     let first = drain(&mut c);
     s.conn.handle_input(&first, now()).unwrap();
     let e = drive_rustls(&mut s, &mut c);
-    assert_eq!(s.err.as_ref().unwrap().alert_sent, Some(AlertDescription::CertificateRequired));
+    assert_eq!(
+        s.err.as_ref().unwrap().alert_sent,
+        Some(AlertDescription::CertificateRequired)
+    );
     assert!(e.is_some());
 }
 
 #[test]
 fn resumption_both_directions() {
     // our client resumes with a rustls server
-    let scfg = rustls_server_config("ecdsa_p256", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
+    let scfg = rustls_server_config(
+        "ecdsa_p256",
+        provider_with(
+            provider::DEFAULT_CIPHER_SUITES.to_vec(),
+            provider::DEFAULT_KX_GROUPS.to_vec(),
+        ),
+        false,
+    );
     let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
-    let mut c = Side::new(tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap());
+    let mut c = Side::new(
+        tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap(),
+    );
     assert!(drive_rustls(&mut c, &mut s).is_none());
     let ticket = c.tickets().into_iter().next().expect("ticket from rustls");
     let mut cc = client_config("ecdsa_p256");
@@ -286,19 +398,36 @@ fn resumption_both_directions() {
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
 
     // a rustls client resumes with our server
-    let ccfg = rustls_client_config("ed25519", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
+    let ccfg = rustls_client_config(
+        "ed25519",
+        provider_with(
+            provider::DEFAULT_CIPHER_SUITES.to_vec(),
+            provider::DEFAULT_KX_GROUPS.to_vec(),
+        ),
+        false,
+    );
     let sc = Arc::new(server_config("ed25519"));
     for round in 0..2 {
-        let mut c = rustls::ClientConnection::new(ccfg.clone(), ServerName::try_from("localhost").unwrap()).unwrap();
+        let mut c =
+            rustls::ClientConnection::new(ccfg.clone(), ServerName::try_from("localhost").unwrap())
+                .unwrap();
         let mut s = Side::new(tls_engine::Connection::server(sc.clone(), now()).unwrap());
         let first = drain(&mut c);
         s.conn.handle_input(&first, now()).unwrap();
         let e = drive_rustls(&mut s, &mut c);
-        assert!(e.is_none() && s.err.is_none(), "round {round}: {e:?} {:?}", s.err);
+        assert!(
+            e.is_none() && s.err.is_none(),
+            "round {round}: {e:?} {:?}",
+            s.err
+        );
         // let rustls process the tickets
         c.writer().write_all(b"x").unwrap();
         assert!(drive_rustls(&mut s, &mut c).is_none());
-        assert_eq!(s.conn.negotiated().unwrap().resumed, round == 1, "round {round}");
+        assert_eq!(
+            s.conn.negotiated().unwrap().resumed,
+            round == 1,
+            "round {round}"
+        );
         if round == 1 {
             assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
         }
@@ -307,9 +436,18 @@ fn resumption_both_directions() {
 
 #[test]
 fn key_update_and_close_with_rustls() {
-    let scfg = rustls_server_config("ecdsa_p256", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
+    let scfg = rustls_server_config(
+        "ecdsa_p256",
+        provider_with(
+            provider::DEFAULT_CIPHER_SUITES.to_vec(),
+            provider::DEFAULT_KX_GROUPS.to_vec(),
+        ),
+        false,
+    );
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::new(tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap());
+    let mut c = Side::new(
+        tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap(),
+    );
     assert!(drive_rustls(&mut c, &mut s).is_none());
     c.conn.request_key_update(true).unwrap();
     c.conn.send_application_data(b"after update").unwrap();
@@ -332,25 +470,46 @@ fn key_update_and_close_with_rustls() {
 #[test]
 fn rustls_server_signature_schemes() {
     // our client restricts the signature schemes; rustls must pick one of them
-    let scfg = rustls_server_config("rsa2048", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false);
+    let scfg = rustls_server_config(
+        "rsa2048",
+        provider_with(
+            provider::DEFAULT_CIPHER_SUITES.to_vec(),
+            provider::DEFAULT_KX_GROUPS.to_vec(),
+        ),
+        false,
+    );
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
     let mut cc = client_config("rsa2048");
     cc.signature_schemes = vec![SignatureScheme::RsaPssRsaeSha512];
     let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
     assert!(drive_rustls(&mut c, &mut s).is_none(), "{:?}", c.err);
-    assert_eq!(c.conn.negotiated().unwrap().signature_scheme, Some(SignatureScheme::RsaPssRsaeSha512));
+    assert_eq!(
+        c.conn.negotiated().unwrap().signature_scheme,
+        Some(SignatureScheme::RsaPssRsaeSha512)
+    );
 }
 
 #[test]
 fn exporter_matches_rustls() {
     for (_, rsuite) in suites() {
-        let scfg = rustls_server_config("ecdsa_p256", provider_with(vec![rsuite], provider::DEFAULT_KX_GROUPS.to_vec()), false);
+        let scfg = rustls_server_config(
+            "ecdsa_p256",
+            provider_with(vec![rsuite], provider::DEFAULT_KX_GROUPS.to_vec()),
+            false,
+        );
         let mut s = rustls::ServerConnection::new(scfg).unwrap();
-        let mut c = Side::new(tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap());
+        let mut c = Side::new(
+            tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap(),
+        );
         assert!(drive_rustls(&mut c, &mut s).is_none());
         for ctx in [None, Some(&b"context"[..])] {
-            let ours = c.conn.export_keying_material(b"EXPORTER-test", ctx, 40).unwrap();
-            let theirs = s.export_keying_material([0u8; 40], b"EXPORTER-test", ctx).unwrap();
+            let ours = c
+                .conn
+                .export_keying_material(b"EXPORTER-test", ctx, 40)
+                .unwrap();
+            let theirs = s
+                .export_keying_material([0u8; 40], b"EXPORTER-test", ctx)
+                .unwrap();
             assert_eq!(ours, theirs.to_vec());
         }
     }
@@ -361,37 +520,82 @@ fn exporter_matches_rustls() {
 
 fn suites12() -> [(CipherSuite, SupportedCipherSuite); 6] {
     [
-        (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
-        (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384),
-        (CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256),
-        (CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
-        (CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384),
-        (CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, cs::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256),
+        (
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        ),
+        (
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        ),
+        (
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        ),
+        (
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ),
+        (
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        ),
+        (
+            CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            cs::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        ),
     ]
 }
 
 fn keys12(suite: CipherSuite) -> &'static [&'static str] {
-    if suite.name().contains("_RSA_") { &["rsa2048"] } else { &["ecdsa_p256", "ecdsa_p384", "ed25519"] }
+    if suite.name().contains("_RSA_") {
+        &["rsa2048"]
+    } else {
+        &["ecdsa_p256", "ecdsa_p384", "ed25519"]
+    }
 }
 
-fn provider12(suite: SupportedCipherSuite, group: &'static dyn SupportedKxGroup) -> Arc<CryptoProvider> {
+fn provider12(
+    suite: SupportedCipherSuite,
+    group: &'static dyn SupportedKxGroup,
+) -> Arc<CryptoProvider> {
     provider_with(vec![suite], vec![group])
 }
 
 fn all12() -> Arc<CryptoProvider> {
-    provider_with(suites12().iter().map(|(_, s)| *s).collect(), vec![kx::X25519, kx::SECP256R1, kx::SECP384R1])
+    provider_with(
+        suites12().iter().map(|(_, s)| *s).collect(),
+        vec![kx::X25519, kx::SECP256R1, kx::SECP384R1],
+    )
 }
 
-fn rustls_server12(kind: &str, p: Arc<CryptoProvider>, client_auth: bool, tickets: bool) -> Arc<rustls::ServerConfig> {
+fn rustls_server12(
+    kind: &str,
+    p: Arc<CryptoProvider>,
+    client_auth: bool,
+    tickets: bool,
+) -> Arc<rustls::ServerConfig> {
     let m = certs::materials(kind).unwrap();
-    let b = rustls::ServerConfig::builder_with_provider(p.clone()).with_protocol_versions(&[&rustls::version::TLS12]).unwrap();
+    let b = rustls::ServerConfig::builder_with_provider(p.clone())
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap();
     let b = if client_auth {
-        let v = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(root_store(kind)), p).build().unwrap();
+        let v = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(root_store(kind)),
+            p,
+        )
+        .build()
+        .unwrap();
         b.with_client_cert_verifier(v)
     } else {
         b.with_no_client_auth()
     };
-    let mut cfg = b.with_single_cert(m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key())).unwrap();
+    let mut cfg = b
+        .with_single_cert(
+            m.server.chain.clone(),
+            PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
+        )
+        .unwrap();
     if tickets {
         cfg.ticketer = provider::Ticketer::new().unwrap();
     }
@@ -399,11 +603,23 @@ fn rustls_server12(kind: &str, p: Arc<CryptoProvider>, client_auth: bool, ticket
     Arc::new(cfg)
 }
 
-fn rustls_client12(kind: &str, p: Arc<CryptoProvider>, client_auth: bool, versions: &[&'static rustls::SupportedProtocolVersion]) -> Arc<rustls::ClientConfig> {
+fn rustls_client12(
+    kind: &str,
+    p: Arc<CryptoProvider>,
+    client_auth: bool,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Arc<rustls::ClientConfig> {
     let m = certs::materials(kind).unwrap();
-    let b = rustls::ClientConfig::builder_with_provider(p).with_protocol_versions(versions).unwrap().with_root_certificates(root_store(kind));
+    let b = rustls::ClientConfig::builder_with_provider(p)
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_root_certificates(root_store(kind));
     let mut cfg = if client_auth {
-        b.with_client_auth_cert(m.client.chain.clone(), PrivateKeyDer::Pkcs8(m.client.key.clone_key())).unwrap()
+        b.with_client_auth_cert(
+            m.client.chain.clone(),
+            PrivateKeyDer::Pkcs8(m.client.key.clone_key()),
+        )
+        .unwrap()
     } else {
         b.with_no_client_auth()
     };
@@ -411,7 +627,10 @@ fn rustls_client12(kind: &str, p: Arc<CryptoProvider>, client_auth: bool, versio
     Arc::new(cfg)
 }
 
-fn our_server_side(sc: tls_engine::ServerConfig, c: &mut rustls::ClientConnection) -> (Side, Option<rustls::Error>) {
+fn our_server_side(
+    sc: tls_engine::ServerConfig,
+    c: &mut rustls::ClientConnection,
+) -> (Side, Option<rustls::Error>) {
     let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
     let first = drain(c);
     if let Err(e) = s.conn.handle_input(&first, now()) {
@@ -430,9 +649,16 @@ fn tls12_our_client_rustls_server_grid() {
                 let mut s = rustls::ServerConnection::new(scfg).unwrap();
                 let mut c = our_client(kind, suite, group);
                 let e = drive_rustls(&mut c, &mut s);
-                assert!(e.is_none() && c.err.is_none(), "{kind} {suite} {group}: rustls {e:?}, ours {:?}", c.err);
+                assert!(
+                    e.is_none() && c.err.is_none(),
+                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
+                    c.err
+                );
                 let n = c.conn.negotiated().unwrap();
-                assert_eq!((n.version, n.cipher_suite, n.group), (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group)));
+                assert_eq!(
+                    (n.version, n.cipher_suite, n.group),
+                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
+                );
                 assert!(n.extended_master_secret);
                 c.conn.send_application_data(b"hello rustls").unwrap();
                 s.writer().write_all(b"hello engine").unwrap();
@@ -440,8 +666,13 @@ fn tls12_our_client_rustls_server_grid() {
                 assert_eq!(read_all(&mut s), b"hello rustls");
                 assert_eq!(c.app_data(), b"hello engine");
                 // the same master secret on both sides (RFC 5705 exporter)
-                let ours = c.conn.export_keying_material(b"EXPORTER-test", Some(b"ctx"), 40).unwrap();
-                let theirs = s.export_keying_material([0u8; 40], b"EXPORTER-test", Some(b"ctx")).unwrap();
+                let ours = c
+                    .conn
+                    .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 40)
+                    .unwrap();
+                let theirs = s
+                    .export_keying_material([0u8; 40], b"EXPORTER-test", Some(b"ctx"))
+                    .unwrap();
                 assert_eq!(ours, theirs.to_vec(), "{kind} {suite} {group}");
             }
         }
@@ -453,23 +684,42 @@ fn tls12_rustls_client_our_server_grid() {
     for (suite, rsuite) in suites12() {
         for (group, rgroup) in groups().into_iter().take(3) {
             for kind in keys12(suite) {
-                let ccfg = rustls_client12(kind, provider12(rsuite, rgroup), false, &[&rustls::version::TLS12]);
-                let name = ServerName::try_from(certs::materials(kind).unwrap().server_name.clone()).unwrap();
+                let ccfg = rustls_client12(
+                    kind,
+                    provider12(rsuite, rgroup),
+                    false,
+                    &[&rustls::version::TLS12],
+                );
+                let name =
+                    ServerName::try_from(certs::materials(kind).unwrap().server_name.clone())
+                        .unwrap();
                 let mut c = rustls::ClientConnection::new(ccfg, name).unwrap();
                 let mut sc = server_config(kind);
                 sc.alpn = vec![b"h2".to_vec()];
                 let (mut s, e) = our_server_side(sc, &mut c);
-                assert!(e.is_none() && s.err.is_none(), "{kind} {suite} {group}: rustls {e:?}, ours {:?}", s.err);
+                assert!(
+                    e.is_none() && s.err.is_none(),
+                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
+                    s.err
+                );
                 assert!(!c.is_handshaking());
                 let n = s.conn.negotiated().unwrap();
-                assert_eq!((n.version, n.cipher_suite, n.group), (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group)));
+                assert_eq!(
+                    (n.version, n.cipher_suite, n.group),
+                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
+                );
                 c.writer().write_all(b"hello engine").unwrap();
                 s.conn.send_application_data(b"hello rustls").unwrap();
                 assert!(drive_rustls(&mut s, &mut c).is_none());
                 assert_eq!(read_all(&mut c), b"hello rustls");
                 assert_eq!(s.app_data(), b"hello engine");
-                let ours = s.conn.export_keying_material(b"EXPORTER-test", None, 32).unwrap();
-                let theirs = c.export_keying_material([0u8; 32], b"EXPORTER-test", None).unwrap();
+                let ours = s
+                    .conn
+                    .export_keying_material(b"EXPORTER-test", None, 32)
+                    .unwrap();
+                let theirs = c
+                    .export_keying_material([0u8; 32], b"EXPORTER-test", None)
+                    .unwrap();
                 assert_eq!(ours, theirs.to_vec());
             }
         }
@@ -486,8 +736,13 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             cc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
             cc.client_auth = Some(client_identity(kind));
             let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
-            let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc.clone()), now()).unwrap());
-            assert!(drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(), "{kind}: {:?}", c.err);
+            let mut c =
+                Side::new(tls_engine::Connection::client(Arc::new(cc.clone()), now()).unwrap());
+            assert!(
+                drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(),
+                "{kind}: {:?}",
+                c.err
+            );
             assert!(s.peer_certificates().is_some_and(|p| !p.is_empty()));
             let sess = c.tickets().pop().expect("a TLS 1.2 session");
             assert_eq!(sess.ticket.is_empty(), !tickets, "{kind} tickets={tickets}");
@@ -496,7 +751,10 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
             let e = drive_rustls(&mut c, &mut s);
             assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
-            assert!(c.conn.negotiated().unwrap().resumed, "{kind} tickets={tickets}");
+            assert!(
+                c.conn.negotiated().unwrap().resumed,
+                "{kind} tickets={tickets}"
+            );
             assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
 
             // a rustls client (with a certificate) resumes with our server
@@ -505,10 +763,22 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             sc.client_auth = ClientAuth::Required { roots: roots(kind) };
             sc.tls12_tickets = tickets;
             for round in 0..2 {
-                let mut c = rustls::ClientConnection::new(ccfg.clone(), ServerName::try_from("localhost").unwrap()).unwrap();
+                let mut c = rustls::ClientConnection::new(
+                    ccfg.clone(),
+                    ServerName::try_from("localhost").unwrap(),
+                )
+                .unwrap();
                 let (s, e) = our_server_side(sc.clone(), &mut c);
-                assert!(e.is_none() && s.err.is_none(), "{kind} round {round}: {e:?} {:?}", s.err);
-                assert_eq!(s.conn.negotiated().unwrap().resumed, round == 1, "{kind} tickets={tickets} round {round}");
+                assert!(
+                    e.is_none() && s.err.is_none(),
+                    "{kind} round {round}: {e:?} {:?}",
+                    s.err
+                );
+                assert_eq!(
+                    s.conn.negotiated().unwrap().resumed,
+                    round == 1,
+                    "{kind} tickets={tickets} round {round}"
+                );
             }
             assert_eq!(sc.session_cache.is_empty(), tickets);
         }
@@ -523,16 +793,33 @@ fn version_negotiation_and_downgrade_with_rustls() {
     // rustls 0.23 does NOT check DOWNGRADE_TLS11 in a TLS 1.2 ServerHello, although 4.1.3
     // says a TLS 1.3 client "MUST check that the last 8 bytes are not equal to either of
     // these values" (a deviation of rustls, recorded here so a change shows).
-    for (knob, caught) in [(DowngradeSentinel::Tls12, true), (DowngradeSentinel::Tls11, false), (DowngradeSentinel::WrongBytes, false)] {
-        let ccfg = rustls_client12("ecdsa_p256", provider_with(provider::DEFAULT_CIPHER_SUITES.to_vec(), provider::DEFAULT_KX_GROUPS.to_vec()), false, &[&rustls::version::TLS13, &rustls::version::TLS12]);
-        let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    for (knob, caught) in [
+        (DowngradeSentinel::Tls12, true),
+        (DowngradeSentinel::Tls11, false),
+        (DowngradeSentinel::WrongBytes, false),
+    ] {
+        let ccfg = rustls_client12(
+            "ecdsa_p256",
+            provider_with(
+                provider::DEFAULT_CIPHER_SUITES.to_vec(),
+                provider::DEFAULT_KX_GROUPS.to_vec(),
+            ),
+            false,
+            &[&rustls::version::TLS13, &rustls::version::TLS12],
+        );
+        let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap())
+            .unwrap();
         let mut sc = server_config("ecdsa_p256");
         sc.versions = vec![V::TLSv1_2];
         sc.knobs.downgrade_sentinel = Some(knob);
         let (s, e) = our_server_side(sc, &mut c);
         if caught {
             assert!(e.is_some(), "{knob:?}: rustls must abort");
-            assert_eq!(s.err.as_ref().unwrap().alert_received, Some(AlertDescription::IllegalParameter), "{knob:?}");
+            assert_eq!(
+                s.err.as_ref().unwrap().alert_received,
+                Some(AlertDescription::IllegalParameter),
+                "{knob:?}"
+            );
         } else {
             assert!(e.is_none() && s.err.is_none(), "{knob:?}: {e:?}");
         }
@@ -540,30 +827,42 @@ fn version_negotiation_and_downgrade_with_rustls() {
     // our 1.2+1.3 client against a rustls 1.2-only server: TLS 1.2, no sentinel from rustls
     let scfg = rustls_server12("rsa2048", all12(), false, true);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::new(tls_engine::Connection::client(Arc::new(client_config("rsa2048")), now()).unwrap());
-    assert!(drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(), "{:?}", c.err);
+    let mut c = Side::new(
+        tls_engine::Connection::client(Arc::new(client_config("rsa2048")), now()).unwrap(),
+    );
+    assert!(
+        drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(),
+        "{:?}",
+        c.err
+    );
     assert_eq!(c.conn.negotiated().unwrap().version, V::TLSv1_2);
     // a rustls 1.2-only client against our 1.2+1.3 server: TLS 1.2 (with the sentinel, which
     // a 1.2-only client does not check)
     let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
-    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut c =
+        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
     let (s, e) = our_server_side(server_config("rsa2048"), &mut c);
     assert!(e.is_none() && s.err.is_none());
     assert_eq!(s.conn.negotiated().unwrap().version, V::TLSv1_2);
     // our 1.3-only server, rustls 1.2-only client: protocol_version
     let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
-    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut c =
+        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
     let mut sc = server_config("rsa2048");
     sc.versions = vec![V::TLSv1_3];
     let (s, _e) = our_server_side(sc, &mut c);
-    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::ProtocolVersion));
+    assert_eq!(
+        s.err.unwrap().alert_sent,
+        Some(AlertDescription::ProtocolVersion)
+    );
 }
 
 #[test]
 fn tls12_hello_request_to_rustls_client() {
     // rustls answers a HelloRequest with a no_renegotiation warning; the connection goes on.
     let ccfg = rustls_client12("ecdsa_p256", all12(), false, &[&rustls::version::TLS12]);
-    let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut c =
+        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
     let mut sc = server_config("ecdsa_p256");
     sc.knobs.send_hello_request = true;
     let (mut s, e) = our_server_side(sc, &mut c);
@@ -572,5 +871,10 @@ fn tls12_hello_request_to_rustls_client() {
     assert!(drive_rustls(&mut s, &mut c).is_none());
     assert!(s.err.is_none(), "{:?}", s.err);
     assert_eq!(s.app_data(), b"after hello request");
-    assert!(s.conn.transcript().iter().any(|e| e.alert == Some(AlertDescription::NoRenegotiation)));
+    assert!(
+        s.conn
+            .transcript()
+            .iter()
+            .any(|e| e.alert == Some(AlertDescription::NoRenegotiation))
+    );
 }

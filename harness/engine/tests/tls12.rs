@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use tls_engine::{
-    AlertDescription, CipherSuite, ClientAuth, DowngradeSentinel, Knobs, NamedGroup, ProtocolVersion, Step,
+    AlertDescription, CipherSuite, ClientAuth, DowngradeSentinel, Knobs, NamedGroup,
+    ProtocolVersion, Step,
 };
 
 const SUITES12: [CipherSuite; 6] = [
@@ -16,7 +17,11 @@ const SUITES12: [CipherSuite; 6] = [
     CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 ];
-const GROUPS12: [NamedGroup; 3] = [NamedGroup::X25519, NamedGroup::Secp256r1, NamedGroup::Secp384r1];
+const GROUPS12: [NamedGroup; 3] = [
+    NamedGroup::X25519,
+    NamedGroup::Secp256r1,
+    NamedGroup::Secp384r1,
+];
 const V12: ProtocolVersion = ProtocolVersion::TLSv1_2;
 const V13: ProtocolVersion = ProtocolVersion::TLSv1_3;
 
@@ -25,7 +30,11 @@ fn is_rsa_suite(s: CipherSuite) -> bool {
 }
 
 fn keys_for(s: CipherSuite) -> &'static [&'static str] {
-    if is_rsa_suite(s) { &["rsa2048"] } else { &["ecdsa_p256", "ecdsa_p384", "ed25519"] }
+    if is_rsa_suite(s) {
+        &["rsa2048"]
+    } else {
+        &["ecdsa_p256", "ecdsa_p384", "ed25519"]
+    }
 }
 
 fn cfgs12(key: &str) -> (tls_engine::ClientConfig, tls_engine::ServerConfig) {
@@ -56,8 +65,14 @@ fn grid_suites_groups_keys() {
                 assert_eq!(c.conn.step(), Step::AppData);
                 assert_eq!(s.conn.step(), Step::AppData);
                 // exporters agree (RFC 5705): both sides derived the same master secret
-                let a = c.conn.export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32).unwrap();
-                let b = s.conn.export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32).unwrap();
+                let a = c
+                    .conn
+                    .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
+                    .unwrap();
+                let b = s
+                    .conn
+                    .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
+                    .unwrap();
                 assert_eq!(a, b);
             }
         }
@@ -67,7 +82,14 @@ fn grid_suites_groups_keys() {
 #[test]
 fn rsa_pkcs1_and_pss_signature_schemes() {
     use tls_engine::SignatureScheme as S;
-    for scheme in [S::RsaPkcs1Sha256, S::RsaPkcs1Sha384, S::RsaPkcs1Sha512, S::RsaPssRsaeSha256, S::RsaPssRsaeSha384, S::RsaPssRsaeSha512] {
+    for scheme in [
+        S::RsaPkcs1Sha256,
+        S::RsaPkcs1Sha384,
+        S::RsaPkcs1Sha512,
+        S::RsaPssRsaeSha256,
+        S::RsaPssRsaeSha384,
+        S::RsaPssRsaeSha512,
+    ] {
         let (mut cc, sc) = cfgs12("rsa2048");
         cc.signature_schemes = vec![scheme];
         let (c, _s) = handshake_ok(cc, sc);
@@ -91,7 +113,13 @@ fn resumption_by_ticket() {
         let (c, s) = resume(cc, sc.clone());
         assert!(c.conn.negotiated().unwrap().resumed && s.conn.negotiated().unwrap().resumed);
         assert!(sc.session_cache.is_empty(), "tickets, not the cache");
-        assert!(c.conn.transcript().iter().all(|e| !e.summary.contains("Certificate")), "abbreviated");
+        assert!(
+            c.conn
+                .transcript()
+                .iter()
+                .all(|e| !e.summary.contains("Certificate")),
+            "abbreviated"
+        );
     }
 }
 
@@ -151,22 +179,31 @@ fn client_auth() {
     }
     // optional, no certificate
     let (cc, mut sc) = cfgs12("ecdsa_p256");
-    sc.client_auth = ClientAuth::Optional { roots: roots("ecdsa_p256") };
+    sc.client_auth = ClientAuth::Optional {
+        roots: roots("ecdsa_p256"),
+    };
     let (_c, s) = handshake_ok(cc, sc);
     assert!(s.conn.negotiated().unwrap().peer_certificates.is_empty());
     // required, no certificate: handshake_failure (RFC 5246 7.4.6)
     let (cc, mut sc) = cfgs12("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("ecdsa_p256"),
+    };
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
+    assert_eq!(
+        s.err.unwrap().alert_sent,
+        Some(AlertDescription::HandshakeFailure)
+    );
 }
 
 #[test]
 fn client_auth_then_resumption() {
     let (mut cc, mut sc) = cfgs12("rsa2048");
     cc.client_auth = Some(client_identity("rsa2048"));
-    sc.client_auth = ClientAuth::Required { roots: roots("rsa2048") };
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("rsa2048"),
+    };
     let (c, _s) = resume(cc, sc);
     assert!(c.conn.negotiated().unwrap().resumed);
 }
@@ -180,7 +217,9 @@ fn version_negotiation_3x3() {
             cc.versions = cv.to_vec();
             let mut sc = server_config("ecdsa_p256");
             sc.versions = sv.to_vec();
-            let common = [V13, V12].into_iter().find(|v| cv.contains(v) && sv.contains(v));
+            let common = [V13, V12]
+                .into_iter()
+                .find(|v| cv.contains(v) && sv.contains(v));
             match common {
                 Some(v) => {
                     let (c, s) = handshake_ok(cc, sc);
@@ -192,19 +231,30 @@ fn version_negotiation_3x3() {
                     drive(&mut c, &mut s);
                     let e = s.err.as_ref().or(c.err.as_ref()).unwrap();
                     let alert = e.alert_sent.or(e.alert_received);
-                    assert_eq!(alert, Some(AlertDescription::ProtocolVersion), "{cv:?} {sv:?}: {e}");
+                    assert_eq!(
+                        alert,
+                        Some(AlertDescription::ProtocolVersion),
+                        "{cv:?} {sv:?}: {e}"
+                    );
                 }
             }
         }
     }
 }
 
-fn downgrade_case(knob: Option<DowngradeSentinel>, client_versions: &[ProtocolVersion], server_versions: &[ProtocolVersion]) -> (Side, Side) {
+fn downgrade_case(
+    knob: Option<DowngradeSentinel>,
+    client_versions: &[ProtocolVersion],
+    server_versions: &[ProtocolVersion],
+) -> (Side, Side) {
     let mut cc = client_config("ecdsa_p256");
     cc.versions = client_versions.to_vec();
     let mut sc = server_config("ecdsa_p256");
     sc.versions = server_versions.to_vec();
-    sc.knobs = Knobs { downgrade_sentinel: knob, ..Knobs::default() };
+    sc.knobs = Knobs {
+        downgrade_sentinel: knob,
+        ..Knobs::default()
+    };
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     (c, s)
@@ -212,15 +262,28 @@ fn downgrade_case(knob: Option<DowngradeSentinel>, client_versions: &[ProtocolVe
 
 #[test]
 fn downgrade_sentinel_detected_by_tls13_client() {
-    for knob in [Some(DowngradeSentinel::Tls12), Some(DowngradeSentinel::Tls11)] {
+    for knob in [
+        Some(DowngradeSentinel::Tls12),
+        Some(DowngradeSentinel::Tls11),
+    ] {
         let (c, _s) = downgrade_case(knob, &[V13, V12], &[V12]);
         let e = c.err.expect("client must abort");
-        assert_eq!(e.alert_sent, Some(AlertDescription::IllegalParameter), "{knob:?}: {e}");
+        assert_eq!(
+            e.alert_sent,
+            Some(AlertDescription::IllegalParameter),
+            "{knob:?}: {e}"
+        );
     }
     // a near miss is not a sentinel; omission cannot be detected
-    for knob in [Some(DowngradeSentinel::WrongBytes), Some(DowngradeSentinel::Omit)] {
+    for knob in [
+        Some(DowngradeSentinel::WrongBytes),
+        Some(DowngradeSentinel::Omit),
+    ] {
         let (c, s) = downgrade_case(knob, &[V13, V12], &[V12]);
-        assert!(c.err.is_none() && s.err.is_none() && c.complete(), "{knob:?}");
+        assert!(
+            c.err.is_none() && s.err.is_none() && c.complete(),
+            "{knob:?}"
+        );
     }
     // a TLS 1.2-only client does not check DOWNGRADE_TLS12 (RFC 8446 4.1.3)
     let (c, _s) = downgrade_case(Some(DowngradeSentinel::Tls12), &[V12], &[V12]);
@@ -239,7 +302,10 @@ fn fallback_scsv_is_refused_by_a_tls13_server() {
     let sc = server_config("ecdsa_p256");
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::InappropriateFallback));
+    assert_eq!(
+        s.err.unwrap().alert_sent,
+        Some(AlertDescription::InappropriateFallback)
+    );
 }
 
 #[test]
@@ -249,14 +315,20 @@ fn extended_master_secret_required_by_default() {
     cc.knobs.skip_extended_master_secret = true;
     let (mut c, mut s) = pair(cc.clone(), sc);
     drive(&mut c, &mut s);
-    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
+    assert_eq!(
+        s.err.unwrap().alert_sent,
+        Some(AlertDescription::HandshakeFailure)
+    );
     // server without EMS -> our client refuses
     let (cc2, mut sc) = cfgs12("ecdsa_p256");
     sc.knobs.skip_extended_master_secret = true;
     sc.knobs.allow_no_extended_master_secret = true;
     let (mut c, mut s) = pair(cc2, sc.clone());
     drive(&mut c, &mut s);
-    assert_eq!(c.err.unwrap().alert_sent, Some(AlertDescription::HandshakeFailure));
+    assert_eq!(
+        c.err.unwrap().alert_sent,
+        Some(AlertDescription::HandshakeFailure)
+    );
     // both allow the legacy master secret -> connects without EMS
     let mut cc3 = cc;
     cc3.knobs.allow_no_extended_master_secret = true;
@@ -269,15 +341,23 @@ fn knobs_set_by_name() {
     let mut k = Knobs::default();
     k.set("downgrade_sentinel", "tls12").unwrap();
     assert_eq!(k.downgrade_sentinel, Some(DowngradeSentinel::Tls12));
-    k.set("offer_versions_raw", "[\"TLS1.0\", 0x0302, 771]").unwrap();
+    k.set("offer_versions_raw", "[\"TLS1.0\", 0x0302, 771]")
+        .unwrap();
     assert_eq!(k.offer_versions_raw, Some(vec![0x0301, 0x0302, 0x0303]));
     k.set("skip_extended_master_secret", "true").unwrap();
     assert!(k.skip_extended_master_secret);
     let e = k.set("downgrade_sentinel", "maybe").unwrap_err();
-    assert!(e.contains("downgrade_sentinel") && e.contains("wrong_bytes"), "{e}");
+    assert!(
+        e.contains("downgrade_sentinel") && e.contains("wrong_bytes"),
+        "{e}"
+    );
     let e = k.set("no_such_knob", "1").unwrap_err();
     assert!(e.contains("no_such_knob") && e.contains("force_hrr"), "{e}");
-    assert!(k.set("record_padding", "x").unwrap_err().contains("record_padding"));
+    assert!(
+        k.set("record_padding", "x")
+            .unwrap_err()
+            .contains("record_padding")
+    );
 }
 
 #[test]
@@ -286,13 +366,22 @@ fn offer_versions_raw_old_versions_only_is_protocol_version() {
     cc.knobs.offer_versions_raw = Some(vec![0x0300, 0x0301, 0x0302]);
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
-    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::ProtocolVersion));
+    assert_eq!(
+        s.err.unwrap().alert_sent,
+        Some(AlertDescription::ProtocolVersion)
+    );
 }
 
-fn fails_with(cc: tls_engine::ClientConfig, sc: tls_engine::ServerConfig) -> (Option<AlertDescription>, Option<AlertDescription>) {
+fn fails_with(
+    cc: tls_engine::ClientConfig,
+    sc: tls_engine::ServerConfig,
+) -> (Option<AlertDescription>, Option<AlertDescription>) {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    (c.err.and_then(|e| e.alert_sent), s.err.and_then(|e| e.alert_sent))
+    (
+        c.err.and_then(|e| e.alert_sent),
+        s.err.and_then(|e| e.alert_sent),
+    )
 }
 
 #[test]
@@ -313,14 +402,21 @@ fn tls12_knob_faults_are_caught() {
     let (mut cc, mut sc) = cfgs12("ed25519");
     cc.client_auth = Some(client_identity("ed25519"));
     cc.knobs.bad_certificate_verify = true;
-    sc.client_auth = ClientAuth::Required { roots: roots("ed25519") };
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("ed25519"),
+    };
     assert_eq!(fails_with(cc, sc).1, Some(AlertDescription::DecryptError));
     // client certificate without CertificateVerify -> the server sees Finished first
     let (mut cc, mut sc) = cfgs12("ecdsa_p256");
     cc.client_auth = Some(client_identity("ecdsa_p256"));
     cc.knobs.skip_certificate_verify = true;
-    sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
-    assert_eq!(fails_with(cc, sc).1, Some(AlertDescription::UnexpectedMessage));
+    sc.client_auth = ClientAuth::Required {
+        roots: roots("ecdsa_p256"),
+    };
+    assert_eq!(
+        fails_with(cc, sc).1,
+        Some(AlertDescription::UnexpectedMessage)
+    );
     // a wrong Finished in an abbreviated handshake
     let (cc, sc) = cfgs12("ecdsa_p256");
     let (c, _s) = handshake_ok(cc.clone(), sc.clone());
@@ -336,9 +432,16 @@ fn hello_request_is_answered_with_no_renegotiation() {
     sc.knobs.send_hello_request = true;
     let (c, s) = handshake_ok(cc, sc);
     let warned = |side: &Side, dir: tls_engine::Direction| {
-        side.conn.transcript().iter().any(|e| e.alert == Some(AlertDescription::NoRenegotiation) && e.direction == dir)
+        side.conn
+            .transcript()
+            .iter()
+            .any(|e| e.alert == Some(AlertDescription::NoRenegotiation) && e.direction == dir)
     };
-    assert!(warned(&c, tls_engine::Direction::Sent), "{:#?}", c.conn.transcript());
+    assert!(
+        warned(&c, tls_engine::Direction::Sent),
+        "{:#?}",
+        c.conn.transcript()
+    );
     assert!(warned(&s, tls_engine::Direction::Received));
     assert!(c.err.is_none() && s.err.is_none());
 }
@@ -362,7 +465,10 @@ fn legacy_version_handling_by_our_server() {
     cc.knobs.client_hello_legacy_version = Some(0x0302);
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
-    assert_eq!(s.err.unwrap().alert_sent, Some(AlertDescription::ProtocolVersion));
+    assert_eq!(
+        s.err.unwrap().alert_sent,
+        Some(AlertDescription::ProtocolVersion)
+    );
 }
 
 #[test]
@@ -375,6 +481,9 @@ fn resumption_keeps_the_sessions_suite() {
     let (c, s) = handshake_ok(cc2, sc);
     for n in [c.conn.negotiated().unwrap(), s.conn.negotiated().unwrap()] {
         assert!(n.resumed);
-        assert_eq!(n.cipher_suite, CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384);
+        assert_eq!(
+            n.cipher_suite,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+        );
     }
 }

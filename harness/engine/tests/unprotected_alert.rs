@@ -27,7 +27,11 @@ fn client_takes_an_unprotected_alert_after_server_hello_as_the_servers_alert() {
     // ServerHello only: the client now holds handshake keys for reading.
     client.handle_input(first_record(&flight), now()).unwrap();
     let err = client.handle_input(&PLAINTEXT_ALERT, now()).unwrap_err();
-    assert_eq!(err.alert_received, Some(AlertDescription::HandshakeFailure), "{err}");
+    assert_eq!(
+        err.alert_received,
+        Some(AlertDescription::HandshakeFailure),
+        "{err}"
+    );
     assert_eq!(err.alert_sent, None, "{err}");
 }
 
@@ -35,5 +39,9 @@ fn client_takes_an_unprotected_alert_after_server_hello_as_the_servers_alert() {
 fn an_unprotected_alert_after_the_handshake_is_unexpected_message() {
     let (mut c, _s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
     let err = c.conn.handle_input(&PLAINTEXT_ALERT, now()).unwrap_err();
-    assert_eq!(err.alert_sent, Some(AlertDescription::UnexpectedMessage), "{err}");
+    assert_eq!(
+        err.alert_sent,
+        Some(AlertDescription::UnexpectedMessage),
+        "{err}"
+    );
 }

@@ -12,14 +12,17 @@ mod floor;
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use harness::bench::{pairings_of, Pairing, Spec, Transport};
+use criterion::{Criterion, criterion_group, criterion_main};
+use harness::bench::{Pairing, Spec, Transport, pairings_of};
 
 fn handshakes(c: &mut Criterion) {
     for spec in Spec::all() {
         let kind = spec.kind();
         let mut group = c.benchmark_group(&kind);
-        group.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+        group
+            .sample_size(20)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
         for (client, server) in pairings_of(&spec) {
             let mut p = match Pairing::new(client, server, spec) {
                 Ok(p) => p,

@@ -23,10 +23,15 @@ fn main() -> ExitCode {
     let corpus = PathBuf::from(corpus);
     let targets = fuzz::unseeded(&corpus);
     if targets.is_empty() {
-        eprintln!("fuzz_seeds: {} already seeded under {}", fuzz::SEEDED_TARGETS.join(", "), corpus.display());
+        eprintln!(
+            "fuzz_seeds: {} already seeded under {}",
+            fuzz::SEEDED_TARGETS.join(", "),
+            corpus.display()
+        );
         return ExitCode::SUCCESS;
     }
-    let written = fuzz::seed_transcripts().and_then(|ts| Ok((ts.len(), fuzz::write_seeds(&corpus, &targets, &ts)?)));
+    let written = fuzz::seed_transcripts()
+        .and_then(|ts| Ok((ts.len(), fuzz::write_seeds(&corpus, &targets, &ts)?)));
     match written {
         Ok((n, files)) => {
             eprintln!(

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
-use reports::{CaseResult, Results, RunInfo, Verdict, SCHEMA_VERSION};
+use reports::{CaseResult, Results, RunInfo, SCHEMA_VERSION, Verdict};
 
 use crate::peers;
 use crate::run::{self, RunOptions, Shard};
@@ -104,12 +104,22 @@ pub struct RunArgs {
 
 const DEFAULT_PEERS: &str = "own,rustls,openssl";
 
-fn target_peer(target: &str, args: &RunArgs) -> anyhow::Result<std::sync::Arc<peers::command::TargetPeer>> {
+fn target_peer(
+    target: &str,
+    args: &RunArgs,
+) -> anyhow::Result<std::sync::Arc<peers::command::TargetPeer>> {
     let addr = peers::command::target::resolve(target).map_err(anyhow::Error::msg)?;
-    let host = target.rsplit_once(':').map_or(target, |(h, _)| h).trim_matches(['[', ']']);
+    let host = target
+        .rsplit_once(':')
+        .map_or(target, |(h, _)| h)
+        .trim_matches(['[', ']']);
     let name = args.servername.clone().unwrap_or_else(|| host.to_string());
-    let ca = args.ca.as_ref().ok_or_else(|| anyhow::anyhow!("--target needs --ca FILE"))?;
-    let pem = std::fs::read_to_string(ca).map_err(|e| anyhow::anyhow!("--ca {}: {e}", ca.display()))?;
+    let ca = args
+        .ca
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("--target needs --ca FILE"))?;
+    let pem =
+        std::fs::read_to_string(ca).map_err(|e| anyhow::anyhow!("--ca {}: {e}", ca.display()))?;
     let peer = peers::command::TargetPeer::probe(addr, &name, &pem).map_err(anyhow::Error::msg)?;
     Ok(std::sync::Arc::new(peer))
 }
@@ -157,7 +167,11 @@ pub fn report(
         written.summary_md.display()
     );
     if previous.is_some() {
-        println!("{} cases changed verdict since {}", written.changed, compare.map(|p| p.display().to_string()).unwrap_or_default());
+        println!(
+            "{} cases changed verdict since {}",
+            written.changed,
+            compare.map(|p| p.display().to_string()).unwrap_or_default()
+        );
     }
     for line in written.evaluation.messages() {
         println!("{line}");
@@ -178,11 +192,18 @@ pub fn report_command(args: &ReportArgs) -> anyhow::Result<i32> {
         Results::read(&args.out.join("results.json"))?
     } else {
         let merged = reports::merge(&args.inputs)?;
-        std::fs::create_dir_all(&args.out).map_err(|e| anyhow::anyhow!("--out {}: {e}", args.out.display()))?;
+        std::fs::create_dir_all(&args.out)
+            .map_err(|e| anyhow::anyhow!("--out {}: {e}", args.out.display()))?;
         merged.write(&args.out.join("results.json"))?;
         merged
     };
-    report(&results, &args.out, args.deviations.as_deref(), args.compare.as_deref(), args.strict)
+    report(
+        &results,
+        &args.out,
+        args.deviations.as_deref(),
+        args.compare.as_deref(),
+        args.strict,
+    )
 }
 
 /// Finds the workspace's `scenarios/` directory: next to the current directory or above it.
@@ -214,7 +235,8 @@ fn git_head() -> String {
 fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc();
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    now.format(&fmt).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    now.format(&fmt)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 /// Whether a verdict is acceptable for the exit status: `pass`, or `skip` with a reason.
@@ -234,7 +256,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         None => None,
     };
     // Target mode: the peers are the clients; our engine unless --peers says otherwise.
-    let peer_list = if target.is_some() && args.peers == DEFAULT_PEERS { "own" } else { args.peers.as_str() };
+    let peer_list = if target.is_some() && args.peers == DEFAULT_PEERS {
+        "own"
+    } else {
+        args.peers.as_str()
+    };
     let mut peers = peers::parse_list(peer_list).map_err(anyhow::Error::msg)?;
     let scenarios = scenario::load_dir(&dir)?;
     if !args.list {
@@ -247,7 +273,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 anyhow::bail!(
                     "{} of the peers named in --peers cannot run ({}): install what is missing, or pass --allow-missing-peers to run without them (their cases become skip)",
                     broken.len(),
-                    broken.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                    broken
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
             eprintln!("--allow-missing-peers: going on; the cases of these peers are skipped");
@@ -257,7 +287,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         if !scenarios.iter().any(|s| &s.family == f) {
             let mut known: Vec<&str> = scenarios.iter().map(|s| s.family.as_str()).collect();
             known.dedup();
-            anyhow::bail!("--family {f}: no such family in {}; known: {}", dir.display(), known.join(", "));
+            anyhow::bail!(
+                "--family {f}: no such family in {}; known: {}",
+                dir.display(),
+                known.join(", ")
+            );
         }
     }
     let selected: Vec<_> = scenarios
@@ -265,7 +299,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         .filter(|s| args.families.is_empty() || args.families.contains(&s.family))
         .filter(|s| {
             args.scenario_filter.is_empty()
-                || args.scenario_filter.iter().any(|p| s.id.starts_with(p.as_str()))
+                || args
+                    .scenario_filter
+                    .iter()
+                    .any(|p| s.id.starts_with(p.as_str()))
         })
         .collect();
     let variants: Vec<_> = selected.iter().flat_map(|s| s.variants()).collect();
@@ -297,12 +334,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     if let Some(j) = args.jobs {
         opts.jobs = j.max(1);
     }
-    let dev_path = args.deviations.clone().unwrap_or_else(|| dir.join("known-deviations.toml"));
+    let dev_path = args
+        .deviations
+        .clone()
+        .unwrap_or_else(|| dir.join("known-deviations.toml"));
     let deviations = reports::KnownDeviations::load_or_default(&dev_path)?.with_strict(args.strict);
     // A verdict worth a line while running: not a pass, not a reasoned skip, gated (MUST, a
     // crash or an error; any level with --strict), not listed.
     let notable = move |r: &CaseResult| {
-        !acceptable(r) && deviations.gates(r) && deviations.lookup(&r.id).is_none_or(|(_, d)| d.verdict != r.verdict)
+        !acceptable(r)
+            && deviations.gates(r)
+            && deviations
+                .lookup(&r.id)
+                .is_none_or(|(_, d)| d.verdict != r.verdict)
     };
     let started = now_rfc3339();
     let t0 = Instant::now();
@@ -311,7 +355,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         "running {total} cases ({} scenarios, peers {}){}",
         selected.len(),
         peers.iter().map(|p| p.name()).collect::<Vec<_>>().join(","),
-        args.shard.map(|s| format!(", shard {s}")).unwrap_or_default()
+        args.shard
+            .map(|s| format!(", shard {s}"))
+            .unwrap_or_default()
     );
     let again = (args.repeat > 1).then(|| cases.clone());
     let results = if std::io::stderr().is_terminal() {
@@ -325,7 +371,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             bar.inc(1);
             if notable(r) {
                 bad += 1;
-                bar.println(format!("{:<14} {}  {}", r.verdict, r.id, r.reason.as_deref().unwrap_or("")));
+                bar.println(format!(
+                    "{:<14} {}  {}",
+                    r.verdict,
+                    r.id,
+                    r.reason.as_deref().unwrap_or("")
+                ));
                 bar.set_message(format!("{bad} unexpected"));
             }
         };
@@ -336,7 +387,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         let step = (total / 10).max(1);
         let mut progress = |done: usize, total: usize, r: &CaseResult| {
             if notable(r) {
-                eprintln!("{:<14} {}  {}", r.verdict, r.id, r.reason.as_deref().unwrap_or(""));
+                eprintln!(
+                    "{:<14} {}  {}",
+                    r.verdict,
+                    r.id,
+                    r.reason.as_deref().unwrap_or("")
+                );
             }
             if done.is_multiple_of(step) || done == total {
                 eprintln!("progress: {done}/{total} cases");
@@ -352,7 +408,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         };
         for round in 2..=args.repeat {
             eprintln!("repeat {round}/{}", args.repeat);
-            let other = run::run_cases_seeded(cases.clone(), &quiet, args.seed, &mut |_: usize, _: usize, _: &CaseResult| {})?;
+            let other = run::run_cases_seeded(
+                cases.clone(),
+                &quiet,
+                args.seed,
+                &mut |_: usize, _: usize, _: &CaseResult| {},
+            )?;
             run::mark_flakes(&mut results, &other, round);
         }
     }
@@ -362,7 +423,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             started,
             git: git_head(),
             seed: args.seed,
-            peers: peers.iter().map(|p| (p.name().to_string(), p.version())).collect(),
+            peers: peers
+                .iter()
+                .map(|p| (p.name().to_string(), p.version()))
+                .collect(),
             shard: args.shard.map(|s| s.to_string()),
             duration_ms: Some(t0.elapsed().as_secs_f64() * 1000.0),
         },
@@ -371,21 +435,45 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let path = run::write_results(&args.out, &results).map_err(anyhow::Error::msg)?;
     let _ = std::fs::remove_file(&partial);
     print!("{}", crate::matrix::render(&results.cases));
-    println!("results: {}  ({:.1}s)", display(&path), t0.elapsed().as_secs_f64());
-    let dev_path = args.deviations.clone().unwrap_or_else(|| dir.join("known-deviations.toml"));
-    let code = report(&results, &args.out, Some(&dev_path), args.compare.as_deref(), args.strict)?;
+    println!(
+        "results: {}  ({:.1}s)",
+        display(&path),
+        t0.elapsed().as_secs_f64()
+    );
+    let dev_path = args
+        .deviations
+        .clone()
+        .unwrap_or_else(|| dir.join("known-deviations.toml"));
+    let code = report(
+        &results,
+        &args.out,
+        Some(&dev_path),
+        args.compare.as_deref(),
+        args.strict,
+    )?;
     // A peer with cases in this run (a run of knob-only scenarios has only own) that took
     // part in none of them.
     let idle: Vec<String> = peers
         .iter()
         .map(|p| p.name().to_string())
-        .filter(|p| results.cases.iter().any(|c| &c.client == p || &c.server == p) && !ran(&results.cases, p))
+        .filter(|p| {
+            results
+                .cases
+                .iter()
+                .any(|c| &c.client == p || &c.server == p)
+                && !ran(&results.cases, p)
+        })
         .collect();
     if !idle.is_empty() && !args.allow_missing_peers {
         for name in &idle {
-            eprintln!("peer `{name}` never ran: {}", why_idle(&results.cases, name));
+            eprintln!(
+                "peer `{name}` never ran: {}",
+                why_idle(&results.cases, name)
+            );
         }
-        eprintln!("a peer named in --peers that never ran fails the run (--allow-missing-peers goes on)");
+        eprintln!(
+            "a peer named in --peers that never ran fails the run (--allow-missing-peers goes on)"
+        );
         return Ok(code.max(1));
     }
     Ok(code)
@@ -395,7 +483,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
 /// that cannot run, with why.
 fn preflight(peers: &[crate::peer::PeerRef]) -> Vec<(String, String)> {
     std::thread::scope(|s| {
-        let checks: Vec<_> = peers.iter().map(|p| (p.name().to_string(), s.spawn(|| p.preflight()))).collect();
+        let checks: Vec<_> = peers
+            .iter()
+            .map(|p| (p.name().to_string(), s.spawn(|| p.preflight())))
+            .collect();
         checks
             .into_iter()
             .filter_map(|(name, h)| match h.join() {
@@ -411,20 +502,28 @@ fn preflight(peers: &[crate::peer::PeerRef]) -> Vec<(String, String)> {
 /// case reports an outcome past `Tcp` (or a connection).
 fn ran(cases: &[CaseResult], peer: &str) -> bool {
     cases.iter().any(|c| {
-        [(&c.client, &c.observed), (&c.server, &c.server_observed)].into_iter().any(|(name, o)| {
-            name == peer
-                && o.as_ref().is_some_and(|o| {
-                    o.step.as_deref().is_some_and(|s| s != "Tcp") || o.result == Some(reports::ObservedResult::Connected)
-                })
-        })
+        [(&c.client, &c.observed), (&c.server, &c.server_observed)]
+            .into_iter()
+            .any(|(name, o)| {
+                name == peer
+                    && o.as_ref().is_some_and(|o| {
+                        o.step.as_deref().is_some_and(|s| s != "Tcp")
+                            || o.result == Some(reports::ObservedResult::Connected)
+                    })
+            })
     })
 }
 
 /// The most common reason among the cases of a peer that never ran.
 fn why_idle(cases: &[CaseResult], peer: &str) -> String {
     let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for c in cases.iter().filter(|c| c.client == peer || c.server == peer) {
-        *counts.entry(c.reason.clone().unwrap_or_else(|| c.verdict.to_string())).or_default() += 1;
+    for c in cases
+        .iter()
+        .filter(|c| c.client == peer || c.server == peer)
+    {
+        *counts
+            .entry(c.reason.clone().unwrap_or_else(|| c.verdict.to_string()))
+            .or_default() += 1;
     }
     match counts.into_iter().max_by_key(|(_, n)| *n) {
         Some((reason, n)) => format!("{n} case(s): {reason}"),

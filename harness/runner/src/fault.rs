@@ -87,13 +87,21 @@ fn knob_point(role: Role, knob: &str) -> Option<(Msg, usize)> {
     Some(match (role, knob) {
         (
             Role::Client,
-            "mutate_client_hello" | "bad_psk_binder" | "offer_versions_raw" | "client_hello_legacy_version"
-            | "send_empty_key_share" | "skip_extended_master_secret" | "skip_renegotiation_info",
+            "mutate_client_hello"
+            | "bad_psk_binder"
+            | "offer_versions_raw"
+            | "client_hello_legacy_version"
+            | "send_empty_key_share"
+            | "skip_extended_master_secret"
+            | "skip_renegotiation_info",
         ) => (Msg::ClientHello, 0),
         (Role::Client, "mutate_second_client_hello") => (Msg::ClientHello, 1),
         (
             Role::Server,
-            "mutate_server_hello" | "downgrade_sentinel" | "skip_extended_master_secret" | "skip_renegotiation_info"
+            "mutate_server_hello"
+            | "downgrade_sentinel"
+            | "skip_extended_master_secret"
+            | "skip_renegotiation_info"
             | "select_cipher_suite",
         ) => (Msg::ServerHello, 0),
         (Role::Server, "mutate_hello_retry_request") => (Msg::HelloRetryRequest, 0),
@@ -121,15 +129,20 @@ pub fn fault_point(setup: &Setup, ut: Role) -> Option<FaultPoint> {
     let mut best: Option<(Msg, usize)> = None;
     for name in knobs.keys() {
         // A knob set to its default is no fault.
-        if knobs.get(name).is_some_and(|v| matches!(v.as_str(), "default" | "false" | "0" | "")) {
+        if knobs
+            .get(name)
+            .is_some_and(|v| matches!(v.as_str(), "default" | "false" | "0" | ""))
+        {
             continue;
         }
         // A record written after the message (`record_after`) carries the fault, not the
         // message: the side under test may answer the message before it reads that record.
         let after_message = name.starts_with("mutate_")
             && knobs.get(name).is_some_and(|v| {
-                tls_wire::mutate::Mutation::parse_list(v)
-                    .is_ok_and(|ms| ms.iter().any(|m| matches!(m, tls_wire::mutate::Mutation::RecordAfter(..))))
+                tls_wire::mutate::Mutation::parse_list(v).is_ok_and(|ms| {
+                    ms.iter()
+                        .any(|m| matches!(m, tls_wire::mutate::Mutation::RecordAfter(..)))
+                })
             });
         if after_message {
             continue;
@@ -145,8 +158,13 @@ pub fn fault_point(setup: &Setup, ut: Role) -> Option<FaultPoint> {
     }
     // A certificate profile that breaks a rule: in the Certificate of the side presenting it.
     let presents = from == Role::Server || setup.client_auth != crate::model::ClientAuth::None;
-    let broken = setup.credentials.is_none() && certs::profile(&setup.cert).is_ok_and(|p| p.breaks.is_some());
-    (presents && broken).then_some(FaultPoint { from, msg: Msg::Certificate, nth: 0 })
+    let broken = setup.credentials.is_none()
+        && certs::profile(&setup.cert).is_ok_and(|p| p.breaks.is_some());
+    (presents && broken).then_some(FaultPoint {
+        from,
+        msg: Msg::Certificate,
+        nth: 0,
+    })
 }
 
 fn direction_of(role: Role) -> Direction {
@@ -194,7 +212,9 @@ pub enum After {
 /// compatibility), nor a protected TLS 1.3 record the transcript could not decrypt (it may
 /// be an alert).
 pub fn after_fault(events: &[Event], p: FaultPoint, ut: Role) -> After {
-    let Some(at) = position(events, p) else { return After::NotSeen };
+    let Some(at) = position(events, p) else {
+        return After::NotSeen;
+    };
     let dir = direction_of(ut);
     let mut went: Option<String> = None;
     for e in events.iter().skip(at + 1) {
@@ -207,7 +227,13 @@ pub fn after_fault(events: &[Event], p: FaultPoint, ut: Role) -> After {
         }
         match &e.what {
             What::Alert { .. } => return After::Stopped,
-            What::Handshake { typ: 4, protected: true, .. } | What::Ccs | What::Garbage => {}
+            What::Handshake {
+                typ: 4,
+                protected: true,
+                ..
+            }
+            | What::Ccs
+            | What::Garbage => {}
             What::Handshake { typ, .. } => {
                 went.get_or_insert_with(|| format!("its {}", message_name(*typ)));
             }
@@ -215,7 +241,10 @@ pub fn after_fault(events: &[Event], p: FaultPoint, ut: Role) -> After {
                 went.get_or_insert_with(|| format!("{n} bytes of application data"));
             }
             What::AppData(_) => {}
-            What::Opaque { outer: tls_wire::ContentType::Handshake, len } => {
+            What::Opaque {
+                outer: tls_wire::ContentType::Handshake,
+                len,
+            } => {
                 went.get_or_insert_with(|| format!("a protected handshake record ({len} bytes)"));
             }
             What::Opaque { .. } => {}
@@ -237,70 +266,184 @@ mod tests {
     use super::*;
 
     fn hs(direction: Direction, typ: u8) -> Event {
-        Event { direction, what: What::Handshake { typ, hrr: false, protected: typ > 2 } }
+        Event {
+            direction,
+            what: What::Handshake {
+                typ,
+                hrr: false,
+                protected: typ > 2,
+            },
+        }
     }
 
     #[test]
     fn a_client_that_answers_the_faulty_flight_went_on() {
-        let p = FaultPoint { from: Role::Server, msg: Msg::EncryptedExtensions, nth: 0 };
+        let p = FaultPoint {
+            from: Role::Server,
+            msg: Msg::EncryptedExtensions,
+            nth: 0,
+        };
         let events = vec![
             hs(Direction::Sent, 1),
             hs(Direction::Received, 2),
             hs(Direction::Received, 8),
             hs(Direction::Received, 20),
-            Event { direction: Direction::Sent, what: What::Ccs },
+            Event {
+                direction: Direction::Sent,
+                what: What::Ccs,
+            },
             hs(Direction::Sent, 20),
-            Event { direction: Direction::Received, what: What::Alert { fatal: true, description: "bad_record_mac".into() } },
+            Event {
+                direction: Direction::Received,
+                what: What::Alert {
+                    fatal: true,
+                    description: "bad_record_mac".into(),
+                },
+            },
         ];
-        assert_eq!(after_fault(&events, p, Role::Client), After::WentOn("its finished".into()));
+        assert_eq!(
+            after_fault(&events, p, Role::Client),
+            After::WentOn("its finished".into())
+        );
         let stopped = vec![
             hs(Direction::Sent, 1),
             hs(Direction::Received, 2),
             hs(Direction::Received, 8),
-            Event { direction: Direction::Sent, what: What::Alert { fatal: true, description: "illegal_parameter".into() } },
+            Event {
+                direction: Direction::Sent,
+                what: What::Alert {
+                    fatal: true,
+                    description: "illegal_parameter".into(),
+                },
+            },
             hs(Direction::Sent, 20),
         ];
-        assert_eq!(after_fault(&stopped, p, Role::Client), After::Stopped, "what follows an alert is not looked at");
+        assert_eq!(
+            after_fault(&stopped, p, Role::Client),
+            After::Stopped,
+            "what follows an alert is not looked at"
+        );
         // A server that finds the fault in the ClientHello once its ServerHello is out, and
         // ends that flight with its alert, rejected.
-        let ch = FaultPoint { from: Role::Client, msg: Msg::ClientHello, nth: 0 };
+        let ch = FaultPoint {
+            from: Role::Client,
+            msg: Msg::ClientHello,
+            nth: 0,
+        };
         let late = vec![
             hs(Direction::Sent, 1),
             hs(Direction::Received, 2),
-            Event { direction: Direction::Received, what: What::Ccs },
+            Event {
+                direction: Direction::Received,
+                what: What::Ccs,
+            },
             hs(Direction::Received, 8),
-            Event { direction: Direction::Received, what: What::Alert { fatal: true, description: "no_application_protocol".into() } },
-            Event { direction: Direction::Sent, what: What::Ccs },
+            Event {
+                direction: Direction::Received,
+                what: What::Alert {
+                    fatal: true,
+                    description: "no_application_protocol".into(),
+                },
+            },
+            Event {
+                direction: Direction::Sent,
+                what: What::Ccs,
+            },
         ];
         assert_eq!(after_fault(&late, ch, Role::Server), After::Stopped);
         let mut on = late.clone();
         on.truncate(4);
         on.push(hs(Direction::Received, 20));
         on.push(hs(Direction::Sent, 20));
-        on.push(Event { direction: Direction::Received, what: What::Alert { fatal: true, description: "x".into() } });
-        assert_eq!(after_fault(&on, ch, Role::Server), After::WentOn("its server_hello".into()), "its flight ended without an alert");
+        on.push(Event {
+            direction: Direction::Received,
+            what: What::Alert {
+                fatal: true,
+                description: "x".into(),
+            },
+        });
+        assert_eq!(
+            after_fault(&on, ch, Role::Server),
+            After::WentOn("its server_hello".into()),
+            "its flight ended without an alert"
+        );
         assert_eq!(after_fault(&events[..2], p, Role::Client), After::NotSeen);
     }
 
     #[test]
     fn the_second_client_hello_and_a_retry_request_are_told_apart() {
-        let p = FaultPoint { from: Role::Client, msg: Msg::ClientHello, nth: 1 };
-        let hrr = Event { direction: Direction::Received, what: What::Handshake { typ: 2, hrr: true, protected: false } };
-        let events = vec![hs(Direction::Sent, 1), hrr.clone(), hs(Direction::Sent, 1), hs(Direction::Received, 2)];
-        assert_eq!(after_fault(&events, p, Role::Server), After::WentOn("its server_hello".into()));
-        let p = FaultPoint { from: Role::Server, msg: Msg::HelloRetryRequest, nth: 0 };
-        assert_eq!(after_fault(&events, p, Role::Client), After::WentOn("its client_hello".into()));
+        let p = FaultPoint {
+            from: Role::Client,
+            msg: Msg::ClientHello,
+            nth: 1,
+        };
+        let hrr = Event {
+            direction: Direction::Received,
+            what: What::Handshake {
+                typ: 2,
+                hrr: true,
+                protected: false,
+            },
+        };
+        let events = vec![
+            hs(Direction::Sent, 1),
+            hrr.clone(),
+            hs(Direction::Sent, 1),
+            hs(Direction::Received, 2),
+        ];
+        assert_eq!(
+            after_fault(&events, p, Role::Server),
+            After::WentOn("its server_hello".into())
+        );
+        let p = FaultPoint {
+            from: Role::Server,
+            msg: Msg::HelloRetryRequest,
+            nth: 0,
+        };
+        assert_eq!(
+            after_fault(&events, p, Role::Client),
+            After::WentOn("its client_hello".into())
+        );
     }
 
     #[test]
     fn fault_points_come_from_the_counterparts_knobs_and_certificates() {
         let mut s = Setup::default();
-        s.server_knobs.insert("mutate_encrypted_extensions".into(), "duplicate_extension:server_name".into());
-        s.server_knobs.insert("mutate_server_hello".into(), "set_random:0".into());
-        assert_eq!(fault_point(&s, Role::Client), Some(FaultPoint { from: Role::Server, msg: Msg::ServerHello, nth: 0 }));
-        assert_eq!(fault_point(&s, Role::Server), None, "the client has no knobs and a good certificate");
-        let s = Setup { cert: "expired".into(), ..Setup::default() };
-        assert_eq!(fault_point(&s, Role::Client), Some(FaultPoint { from: Role::Server, msg: Msg::Certificate, nth: 0 }));
-        assert_eq!(fault_point(&s, Role::Server), None, "no client certificate without client authentication");
+        s.server_knobs.insert(
+            "mutate_encrypted_extensions".into(),
+            "duplicate_extension:server_name".into(),
+        );
+        s.server_knobs
+            .insert("mutate_server_hello".into(), "set_random:0".into());
+        assert_eq!(
+            fault_point(&s, Role::Client),
+            Some(FaultPoint {
+                from: Role::Server,
+                msg: Msg::ServerHello,
+                nth: 0
+            })
+        );
+        assert_eq!(
+            fault_point(&s, Role::Server),
+            None,
+            "the client has no knobs and a good certificate"
+        );
+        let s = Setup {
+            cert: "expired".into(),
+            ..Setup::default()
+        };
+        assert_eq!(
+            fault_point(&s, Role::Client),
+            Some(FaultPoint {
+                from: Role::Server,
+                msg: Msg::Certificate,
+                nth: 0
+            })
+        );
+        assert_eq!(
+            fault_point(&s, Role::Server),
+            None,
+            "no client certificate without client authentication"
+        );
     }
 }

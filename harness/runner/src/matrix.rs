@@ -67,7 +67,10 @@ pub fn render(cases: &[CaseResult]) -> String {
         if !rows.contains(&c.scenario) {
             rows.push(c.scenario.clone());
         }
-        cells.entry((c.scenario.clone(), pairing)).or_default().add(c);
+        cells
+            .entry((c.scenario.clone(), pairing))
+            .or_default()
+            .add(c);
         totals.add(c);
     }
     let first = rows.iter().map(String::len).max().unwrap_or(8).max(8);
@@ -75,7 +78,11 @@ pub fn render(cases: &[CaseResult]) -> String {
         .iter()
         .map(|p| {
             rows.iter()
-                .map(|r| cells.get(&(r.clone(), p.clone())).map_or(1, |c| c.render().len()))
+                .map(|r| {
+                    cells
+                        .get(&(r.clone(), p.clone()))
+                        .map_or(1, |c| c.render().len())
+                })
                 .max()
                 .unwrap_or(1)
                 .max(p.len())
@@ -90,7 +97,9 @@ pub fn render(cases: &[CaseResult]) -> String {
     for r in &rows {
         let _ = write!(out, "{r:first$}");
         for (p, w) in pairings.iter().zip(&widths) {
-            let text = cells.get(&(r.clone(), p.clone())).map_or_else(|| "-".to_string(), Cell::render);
+            let text = cells
+                .get(&(r.clone(), p.clone()))
+                .map_or_else(|| "-".to_string(), Cell::render);
             let _ = write!(out, "  {text:>w$}");
         }
         out.push('\n');
@@ -98,7 +107,16 @@ pub fn render(cases: &[CaseResult]) -> String {
     let total: usize = totals.counts.iter().sum();
     let parts: Vec<String> = Verdict::ALL
         .iter()
-        .filter(|v| matches!(v, Verdict::Pass | Verdict::AlertMismatch | Verdict::Fail | Verdict::Error | Verdict::Skip) || totals.counts[v.index()] > 0)
+        .filter(|v| {
+            matches!(
+                v,
+                Verdict::Pass
+                    | Verdict::AlertMismatch
+                    | Verdict::Fail
+                    | Verdict::Error
+                    | Verdict::Skip
+            ) || totals.counts[v.index()] > 0
+        })
         .map(|v| format!("{} {v}", totals.counts[v.index()]))
         .collect();
     let _ = writeln!(out, "\n{total} cases: {}", parts.join(", "));
@@ -110,7 +128,8 @@ pub fn render(cases: &[CaseResult]) -> String {
 /// break, and per level by verdict. Cases of schema version 1 (no level) count as `-`.
 pub fn by_level(cases: &[CaseResult]) -> String {
     // implementation -> level -> verdict -> count
-    let mut table: BTreeMap<&str, BTreeMap<Option<Level>, BTreeMap<Verdict, usize>>> = BTreeMap::new();
+    let mut table: BTreeMap<&str, BTreeMap<Option<Level>, BTreeMap<Verdict, usize>>> =
+        BTreeMap::new();
     let mut judged: BTreeMap<&str, usize> = BTreeMap::new();
     for c in cases {
         for name in c.under_test_names() {
@@ -121,7 +140,11 @@ pub fn by_level(cases: &[CaseResult]) -> String {
             if matches!(c.verdict, Verdict::Pass | Verdict::Skip) {
                 continue;
             }
-            *entry.entry(c.breaks()).or_default().entry(c.verdict).or_default() += 1;
+            *entry
+                .entry(c.breaks())
+                .or_default()
+                .entry(c.verdict)
+                .or_default() += 1;
         }
     }
     let mut out = String::new();
@@ -139,7 +162,11 @@ pub fn by_level(cases: &[CaseResult]) -> String {
     }
     out.push('\n');
     for (name, levels) in &table {
-        let _ = write!(out, "{name:w$}  {:>6}", judged.get(name).copied().unwrap_or(0));
+        let _ = write!(
+            out,
+            "{name:w$}  {:>6}",
+            judged.get(name).copied().unwrap_or(0)
+        );
         for l in Level::ALL {
             let n: usize = levels.get(&Some(l)).map_or(0, |v| v.values().sum());
             let _ = write!(out, "  {n:>9}");

@@ -424,19 +424,35 @@ impl Setup {
 
     /// Every group either side names.
     pub fn all_groups(&self) -> impl Iterator<Item = Group> + '_ {
-        self.client.groups.iter().chain(&self.server.groups).copied()
+        self.client
+            .groups
+            .iter()
+            .chain(&self.server.groups)
+            .copied()
     }
 
     pub fn all_suites(&self) -> impl Iterator<Item = Suite> + '_ {
-        self.client.suites.iter().chain(&self.server.suites).copied()
+        self.client
+            .suites
+            .iter()
+            .chain(&self.server.suites)
+            .copied()
     }
 
     pub fn all_versions(&self) -> impl Iterator<Item = Version> + '_ {
-        self.client.versions.iter().chain(&self.server.versions).copied()
+        self.client
+            .versions
+            .iter()
+            .chain(&self.server.versions)
+            .copied()
     }
 
     pub fn all_sig_schemes(&self) -> impl Iterator<Item = SigScheme> + '_ {
-        self.client.sig_schemes.iter().chain(&self.server.sig_schemes).copied()
+        self.client
+            .sig_schemes
+            .iter()
+            .chain(&self.server.sig_schemes)
+            .copied()
     }
 }
 
@@ -568,7 +584,9 @@ impl Outcome {
         let result = match &self.failure {
             None => ObservedResult::Connected,
             Some(Failure::Alert { .. } | Failure::Closed) => ObservedResult::Rejected,
-            Some(Failure::Timeout | Failure::Internal(_) | Failure::Crash(_)) => ObservedResult::Error,
+            Some(Failure::Timeout | Failure::Internal(_) | Failure::Crash(_)) => {
+                ObservedResult::Error
+            }
         };
         let (alert, direction) = match self.alert() {
             Some((a, d)) => (Some(a.to_string()), Some(d)),
@@ -579,11 +597,17 @@ impl Outcome {
             Some(Failure::Alert { .. }) => self.detail.clone(),
             Some(Failure::Closed) => Some(format!(
                 "connection closed without an alert{}",
-                self.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+                self.detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
             )),
             Some(Failure::Timeout) => Some(format!(
                 "timeout{}",
-                self.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+                self.detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
             )),
             Some(Failure::Internal(m)) => Some(format!("internal error: {m}")),
             Some(Failure::Crash(m)) => Some(format!("crashed: {m}")),
@@ -603,8 +627,12 @@ impl Outcome {
             direction,
             error,
             app_data_len: (!self.app_data.is_empty()).then_some(self.app_data.len()),
-            app_data: (!self.app_data.is_empty())
-                .then(|| String::from_utf8_lossy(&self.app_data).chars().take(120).collect()),
+            app_data: (!self.app_data.is_empty()).then(|| {
+                String::from_utf8_lossy(&self.app_data)
+                    .chars()
+                    .take(120)
+                    .collect()
+            }),
         }
     }
 }

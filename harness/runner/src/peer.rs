@@ -99,12 +99,20 @@ fn hash_u64(parts: &[&[u8]]) -> u64 {
 /// The seed of one case: a stable function of the run's seed and the case id (SHA-256, so
 /// it does not depend on the platform, the order cases run in or the shard).
 pub fn case_seed(run_seed: u64, case_id: &str) -> u64 {
-    hash_u64(&[b"tls-harness case seed", &run_seed.to_be_bytes(), case_id.as_bytes()])
+    hash_u64(&[
+        b"tls-harness case seed",
+        &run_seed.to_be_bytes(),
+        case_id.as_bytes(),
+    ])
 }
 
 /// The seed of one side of a case, so client and server draw different bytes.
 pub fn side_seed(case_seed: u64, role: Role) -> u64 {
-    hash_u64(&[b"tls-harness side seed", &case_seed.to_be_bytes(), role_name(role).as_bytes()])
+    hash_u64(&[
+        b"tls-harness side seed",
+        &case_seed.to_be_bytes(),
+        role_name(role).as_bytes(),
+    ])
 }
 
 /// Bytes one side wrote, in the order written; the transcript is decoded from them.
@@ -168,7 +176,10 @@ impl CaseCtx {
 
     /// The same context reading the real clock even when seeded (see `real_clock`).
     pub fn with_real_clock(self) -> Self {
-        CaseCtx { real_clock: true, ..self }
+        CaseCtx {
+            real_clock: true,
+            ..self
+        }
     }
 
     /// The same context with the case seed `case_seed` (see [`case_seed`]): seeded peers
@@ -364,8 +375,11 @@ impl Tapped<'_> {
 impl Read for Tapped<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.stream.read(buf)?;
-        self.ctx
-            .record(self.index, Direction::Received, buf.get(..n).unwrap_or_default());
+        self.ctx.record(
+            self.index,
+            Direction::Received,
+            buf.get(..n).unwrap_or_default(),
+        );
         Ok(n)
     }
 }
@@ -373,8 +387,11 @@ impl Read for Tapped<'_> {
 impl Write for Tapped<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.stream.write(buf)?;
-        self.ctx
-            .record(self.index, Direction::Sent, buf.get(..n).unwrap_or_default());
+        self.ctx.record(
+            self.index,
+            Direction::Sent,
+            buf.get(..n).unwrap_or_default(),
+        );
         Ok(n)
     }
 
@@ -412,9 +429,11 @@ pub fn serve_each(
 /// Maps an I/O error of the transport onto an outcome.
 pub fn io_failure(e: &io::Error, step: Step, ctx: &CaseCtx) -> Outcome {
     match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            Outcome::failed(Failure::Timeout, step, format!("no data within {:?}", ctx.idle_timeout))
-        }
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Outcome::failed(
+            Failure::Timeout,
+            step,
+            format!("no data within {:?}", ctx.idle_timeout),
+        ),
         io::ErrorKind::UnexpectedEof
         | io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
@@ -447,7 +466,12 @@ mod tests {
 
     #[test]
     fn the_clock_is_fixed_with_a_seed_unless_a_target_needs_the_real_one() {
-        let ctx = || CaseCtx::new(Duration::from_secs(1), Instant::now() + Duration::from_secs(1));
+        let ctx = || {
+            CaseCtx::new(
+                Duration::from_secs(1),
+                Instant::now() + Duration::from_secs(1),
+            )
+        };
         assert_eq!(ctx().fixed_clock(), None);
         let fixed = UnixTime::since_unix_epoch(Duration::from_secs(REPLAY_CLOCK_SECS));
         assert_eq!(ctx().seeded(7).fixed_clock(), Some(fixed));

@@ -243,10 +243,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             field: field.to_string(),
             message,
         };
-        let (family, name) = r
-            .id
-            .split_once("::")
-            .ok_or_else(|| fail("id", "expected `family::name`".into()))?;
+        let (family, name) =
+            r.id.split_once("::")
+                .ok_or_else(|| fail("id", "expected `family::name`".into()))?;
         let valid = |s: &str| {
             !s.is_empty()
                 && s.chars()
@@ -318,13 +317,18 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             (other, _) => {
                 return Err(fail(
                     "expect.result",
-                    format!("`{other}`: expected connected, rejected, waits (or, in mitm scenarios, truncated or timeout)"),
+                    format!(
+                        "`{other}`: expected connected, rejected, waits (or, in mitm scenarios, truncated or timeout)"
+                    ),
                 ));
             }
         };
         let (level, binds, alert_from) = grading(&r, &expect).map_err(|(f, m)| fail(f, m))?;
         if r.note.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            return Err(fail("note", "empty: leave it out, or say why the level is what it is".into()));
+            return Err(fail(
+                "note",
+                "empty: leave it out, or say why the level is what it is".into(),
+            ));
         }
         for (key, value) in &r.setup {
             check_key(key, value).map_err(|m| fail(&format!("setup.{key}"), m))?;
@@ -333,13 +337,19 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
         for (key, values) in r.matrix {
             let field = format!("matrix.{key}");
             if r.setup.contains_key(&key) {
-                return Err(fail(&field, "also set in `setup`; set it in one place".into()));
+                return Err(fail(
+                    &field,
+                    "also set in `setup`; set it in one place".into(),
+                ));
             }
             let toml::Value::Array(values) = values else {
                 return Err(fail(&field, "expected a list of values".into()));
             };
             if values.is_empty() {
-                return Err(fail(&field, "empty list: the scenario would have no case".into()));
+                return Err(fail(
+                    &field,
+                    "empty list: the scenario would have no case".into(),
+                ));
             }
             for (i, v) in values.iter().enumerate() {
                 check_key(&key, v).map_err(|m| fail(&format!("{field}[{i}]"), m))?;
@@ -385,7 +395,10 @@ fn keywords(level: Level) -> &'static [&'static str] {
 /// MAY scenario quotes a sentence with that keyword; a rejection whose sentence binds only
 /// the sender is hardening or policy; `alert_from` is `none` exactly when no alert is
 /// expected.
-fn grading(r: &RawScenario, expect: &Expect) -> Result<(Level, Binds, AlertFrom), (&'static str, String)> {
+fn grading(
+    r: &RawScenario,
+    expect: &Expect,
+) -> Result<(Level, Binds, AlertFrom), (&'static str, String)> {
     fn required<T: std::str::FromStr<Err = String>>(
         field: &'static str,
         v: &Option<String>,
@@ -401,7 +414,11 @@ fn grading(r: &RawScenario, expect: &Expect) -> Result<(Level, Binds, AlertFrom)
         &r.level,
         "how strong the quoted rule is (MUST, SHOULD, MAY, hardening or policy)",
     )?;
-    let binds: Binds = required("binds", &r.binds, "whom the quoted sentence obliges (receiver or sender)")?;
+    let binds: Binds = required(
+        "binds",
+        &r.binds,
+        "whom the quoted sentence obliges (receiver or sender)",
+    )?;
     let alert_from: AlertFrom = required(
         "alert_from",
         &r.alert_from,
@@ -429,12 +446,18 @@ fn grading(r: &RawScenario, expect: &Expect) -> Result<(Level, Binds, AlertFrom)
     let names_alert = matches!(expect, Expect::Rejected { .. });
     match (names_alert, alert_from) {
         (true, AlertFrom::None) => {
-            return Err(("alert_from", "none, but the scenario expects an alert: section or meaning".into()));
+            return Err((
+                "alert_from",
+                "none, but the scenario expects an alert: section or meaning".into(),
+            ));
         }
         (false, AlertFrom::Section | AlertFrom::Meaning) => {
             return Err((
                 "alert_from",
-                format!("{}, but the scenario expects no alert: none", alert_from.as_str()),
+                format!(
+                    "{}, but the scenario expects no alert: none",
+                    alert_from.as_str()
+                ),
             ));
         }
         _ => {}
@@ -452,7 +475,10 @@ fn parse_str<T: std::str::FromStr<Err = String>>(v: &toml::Value) -> Result<T, S
 fn parse_list<T: std::str::FromStr<Err = String>>(v: &toml::Value) -> Result<Vec<T>, String> {
     match v {
         toml::Value::Array(items) => items.iter().map(parse_str).collect(),
-        other => Err(format!("expected a list of strings, found {}", other.type_str())),
+        other => Err(format!(
+            "expected a list of strings, found {}",
+            other.type_str()
+        )),
     }
 }
 
@@ -465,7 +491,10 @@ fn string_list(v: &toml::Value) -> Result<Vec<String>, String> {
                 _ => Err("expected non-empty strings shorter than 256 bytes".to_string()),
             })
             .collect(),
-        other => Err(format!("expected a list of strings, found {}", other.type_str())),
+        other => Err(format!(
+            "expected a list of strings, found {}",
+            other.type_str()
+        )),
     }
 }
 
@@ -550,16 +579,25 @@ fn apply(s: &mut Setup, key: &str, v: &toml::Value) -> Result<(), String> {
             for (name, value) in t {
                 let text = match value {
                     toml::Value::String(s) => s.clone(),
-                    toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Float(_) => value.to_string(),
+                    toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Float(_) => {
+                        value.to_string()
+                    }
                     toml::Value::Array(_) => value.to_string(),
-                    other => return Err(format!("knob `{name}`: a {} is not a knob value", other.type_str())),
+                    other => {
+                        return Err(format!(
+                            "knob `{name}`: a {} is not a knob value",
+                            other.type_str()
+                        ));
+                    }
                 };
                 knobs.insert(name.clone(), text);
             }
             // The engine checks names and values now, so a typo fails the load, not the run.
             let mut probe = tls_engine::Knobs::default();
             for (name, value) in &knobs {
-                probe.set(name, value).map_err(|e| format!("knob `{name}`: {e}"))?;
+                probe
+                    .set(name, value)
+                    .map_err(|e| format!("knob `{name}`: {e}"))?;
             }
             if key == "client_knobs" {
                 s.client_knobs = knobs;
@@ -629,7 +667,13 @@ fn value_label(key: &str, v: &toml::Value) -> String {
                 .join("+"),
             _ => text
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect(),
         },
     }
@@ -699,8 +743,10 @@ impl Scenario {
             if let Some(v) = expected_version(setup) {
                 checks.insert("version".to_string(), v.to_string());
             }
-            if let ([c], [s]) = (setup.client.suites.as_slice(), setup.server.suites.as_slice())
-                && c == s
+            if let ([c], [s]) = (
+                setup.client.suites.as_slice(),
+                setup.server.suites.as_slice(),
+            ) && c == s
             {
                 checks.insert("suite".into(), c.to_string());
             }
@@ -806,7 +852,9 @@ fn coherent(setup: &Setup) -> bool {
         // No common version: a coherent negative setup.
         return true;
     };
-    let enabled = |side: &crate::model::Side, v: Version| side.versions.is_empty() || side.versions.contains(&v);
+    let enabled = |side: &crate::model::Side, v: Version| {
+        side.versions.is_empty() || side.versions.contains(&v)
+    };
     for suite in setup.all_suites() {
         if !enabled(&setup.client, suite.version()) || !enabled(&setup.server, suite.version()) {
             return false;
@@ -816,7 +864,9 @@ fn coherent(setup: &Setup) -> bool {
         }
     }
     // The pinned suites must include one of the negotiated version.
-    if !setup.server.suites.is_empty() && !setup.server.suites.iter().any(|s| s.version() == version) {
+    if !setup.server.suites.is_empty()
+        && !setup.server.suites.iter().any(|s| s.version() == version)
+    {
         return false;
     }
     for sig in setup.all_sig_schemes() {

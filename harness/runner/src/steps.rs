@@ -69,16 +69,28 @@ mod tests {
         assert_eq!(step_of(&[]), Step::Tcp);
         assert_eq!(step_of(&[ev(1)]), Step::ClientHello);
         assert_eq!(step_of(&[ev(1), ev(2), ev(8), ev(11)]), Step::Certificate);
-        assert_eq!(step_of(&[ev(1), ev(2), ev(8), ev(11), ev(15)]), Step::CertificateVerify);
-        assert_eq!(step_of(&[ev(1), ev(2), ev(8), ev(11), ev(15), ev(20)]), Step::Finished);
+        assert_eq!(
+            step_of(&[ev(1), ev(2), ev(8), ev(11), ev(15)]),
+            Step::CertificateVerify
+        );
+        assert_eq!(
+            step_of(&[ev(1), ev(2), ev(8), ev(11), ev(15), ev(20)]),
+            Step::Finished
+        );
         // A NewSessionTicket (4) after Finished does not move the step back.
         assert_eq!(step_of(&[ev(1), ev(2), ev(20), ev(4)]), Step::Finished);
     }
 
     #[test]
     fn certificate_alerts_fail_at_the_certificate_step() {
-        assert_eq!(failed_step(Step::KeyExchange, Some("certificate_expired")), Step::Certificate);
-        assert_eq!(failed_step(Step::KeyExchange, Some("decrypt_error")), Step::KeyExchange);
+        assert_eq!(
+            failed_step(Step::KeyExchange, Some("certificate_expired")),
+            Step::Certificate
+        );
+        assert_eq!(
+            failed_step(Step::KeyExchange, Some("decrypt_error")),
+            Step::KeyExchange
+        );
         assert_eq!(failed_step(Step::ServerHello, None), Step::ServerHello);
     }
 }

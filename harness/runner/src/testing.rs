@@ -6,9 +6,9 @@ use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use crate::model::{Failure, Outcome, Role, Setup};
-use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
 use crate::model::Step;
+use crate::model::{Failure, Outcome, Role, Setup};
+use crate::peer::{CaseCtx, Peer, Unsupported, io_failure};
 
 /// How the broken peer misbehaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,9 +46,18 @@ impl BrokenPeer {
                 // Ignore the idle timeout: keep waiting until the runner cuts us off.
                 loop {
                     match s.read(&mut buf) {
-                        Ok(0) => return vec![io_failure(&std::io::ErrorKind::UnexpectedEof.into(), Step::Tcp, ctx)],
+                        Ok(0) => {
+                            return vec![io_failure(
+                                &std::io::ErrorKind::UnexpectedEof.into(),
+                                Step::Tcp,
+                                ctx,
+                            )];
+                        }
                         Ok(_) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+                        Err(e)
+                            if e.kind() == std::io::ErrorKind::WouldBlock
+                                || e.kind() == std::io::ErrorKind::TimedOut =>
+                        {
                             if ctx.is_cancelled() {
                                 return vec![io_failure(&e, Step::Tcp, ctx)];
                             }

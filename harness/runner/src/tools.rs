@@ -94,7 +94,8 @@ fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
 pub fn load_certs(path: &Path, what: &str) -> anyhow::Result<Vec<CertificateDer<'static>>> {
     let bytes = read(path, what)?;
     let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(&bytes).collect();
-    let certs = certs.map_err(|e| anyhow::anyhow!("{what} {}: not PEM certificates: {e}", path.display()))?;
+    let certs = certs
+        .map_err(|e| anyhow::anyhow!("{what} {}: not PEM certificates: {e}", path.display()))?;
     if certs.is_empty() {
         anyhow::bail!("{what} {}: no CERTIFICATE block found", path.display());
     }
@@ -110,7 +111,9 @@ pub fn load_key(path: &Path) -> anyhow::Result<(PrivatePkcs8KeyDer<'static>, cer
         openssl::pkey::Id::ED25519 => certs::KeyType::Ed25519,
         openssl::pkey::Id::RSA => certs::KeyType::Rsa2048,
         openssl::pkey::Id::EC => {
-            let ec = pkey.ec_key().map_err(|e| anyhow::anyhow!("--key {}: {e}", path.display()))?;
+            let ec = pkey
+                .ec_key()
+                .map_err(|e| anyhow::anyhow!("--key {}: {e}", path.display()))?;
             match ec.group().curve_name() {
                 Some(openssl::nid::Nid::X9_62_PRIME256V1) => certs::KeyType::EcdsaP256,
                 Some(openssl::nid::Nid::SECP384R1) => certs::KeyType::EcdsaP384,
@@ -143,7 +146,11 @@ fn pem_of(certs: &[CertificateDer<'static>]) -> String {
         .collect()
 }
 
-fn identity(chain: Vec<CertificateDer<'static>>, key: PrivatePkcs8KeyDer<'static>, key_type: certs::KeyType) -> certs::Identity {
+fn identity(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivatePkcs8KeyDer<'static>,
+    key_type: certs::KeyType,
+) -> certs::Identity {
     let key_pem = openssl::pkey::PKey::private_key_from_der(key.secret_pkcs8_der())
         .and_then(|k| k.private_key_to_pem_pkcs8())
         .map(|p| String::from_utf8_lossy(&p).into_owned())
@@ -184,9 +191,20 @@ fn describe(o: &Outcome) -> String {
             "failed at step {}: {}",
             o.step,
             match o.alert() {
-                Some((a, d)) => format!("alert {a} {}", if d == reports::Direction::Sent { "sent" } else { "received" }),
+                Some((a, d)) => format!(
+                    "alert {a} {}",
+                    if d == reports::Direction::Sent {
+                        "sent"
+                    } else {
+                        "received"
+                    }
+                ),
                 None => format!("{f:?}"),
-            } + &o.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+            } + &o
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
         ),
     }
 }
@@ -220,7 +238,11 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         server_name: "localhost".into(),
     };
     let setup = Setup {
-        client_auth: if args.ca.is_some() { ClientAuth::Required } else { ClientAuth::None },
+        client_auth: if args.ca.is_some() {
+            ClientAuth::Required
+        } else {
+            ClientAuth::None
+        },
         credentials: Some(Credentials(Arc::new(materials))),
         app: AppMode::Http,
         repeat: Some(args.connections.unwrap_or(usize::MAX)),
@@ -250,7 +272,11 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         }),
     );
     let outcomes = peer.run_server(&setup, listener, &ctx);
-    Ok(if outcomes.iter().all(Outcome::is_connected) { 0 } else { 1 })
+    Ok(if outcomes.iter().all(Outcome::is_connected) {
+        0
+    } else {
+        1
+    })
 }
 
 /// Runs `harness connect`.
@@ -275,7 +301,11 @@ pub fn connect(args: &ConnectArgs) -> anyhow::Result<i32> {
     let (client_identity, client_auth) = match client {
         Some(id) => (id, ClientAuth::Required),
         None => (
-            identity(roots.clone(), PrivatePkcs8KeyDer::from(Vec::new()), certs::KeyType::EcdsaP256),
+            identity(
+                roots.clone(),
+                PrivatePkcs8KeyDer::from(Vec::new()),
+                certs::KeyType::EcdsaP256,
+            ),
             ClientAuth::None,
         ),
     };
@@ -322,5 +352,11 @@ pub fn connect(args: &ConnectArgs) -> anyhow::Result<i32> {
         }),
     );
     let outcomes = peer.run_client(&setup, addr, &ctx);
-    Ok(if !outcomes.is_empty() && outcomes.iter().all(Outcome::is_connected) { 0 } else { 1 })
+    Ok(
+        if !outcomes.is_empty() && outcomes.iter().all(Outcome::is_connected) {
+            0
+        } else {
+            1
+        },
+    )
 }

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use tls_engine::crypto::{tls12, HashAlg, RecordProtection, RecordProtection12, Suite, Suite12};
+use tls_engine::crypto::{HashAlg, RecordProtection, RecordProtection12, Suite, Suite12, tls12};
 use tls_wire::{
     Alert, AlertLevel, Codec, ContentType, DecodeCtx, Deframer, HandshakeJoiner, HandshakeMessage,
     HandshakePayload, ProtocolVersion, Record,
@@ -21,7 +21,7 @@ use tls_wire::{
 
 use crate::model::{Direction, Step};
 use crate::peer::Capture;
-use crate::steps::{step_of, HsEvent};
+use crate::steps::{HsEvent, step_of};
 
 /// What one record (or one message of it) was.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,12 +75,17 @@ impl Secrets {
         let mut by: HashMap<(String, [u8; 32]), Vec<Vec<u8>>> = HashMap::new();
         for line in text.lines() {
             let mut parts = line.split_whitespace();
-            let (Some(label), Some(random), Some(secret), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+            let (Some(label), Some(random), Some(secret), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
             else {
                 continue;
             };
-            let (Ok(random), Ok(secret)) = (hex::decode(random), hex::decode(secret)) else { continue };
-            let Ok(random) = <[u8; 32]>::try_from(random) else { continue };
+            let (Ok(random), Ok(secret)) = (hex::decode(random), hex::decode(secret)) else {
+                continue;
+            };
+            let Ok(random) = <[u8; 32]>::try_from(random) else {
+                continue;
+            };
             let list = by.entry((label.to_string(), random)).or_default();
             if !list.contains(&secret) {
                 list.push(secret);
@@ -90,7 +95,9 @@ impl Secrets {
     }
 
     fn get(&self, label: &str, random: &[u8; 32]) -> &[Vec<u8>] {
-        self.by.get(&(label.to_string(), *random)).map_or(&[], Vec::as_slice)
+        self.by
+            .get(&(label.to_string(), *random))
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -99,11 +106,17 @@ enum Keys {
     /// Not protected (yet).
     Plain,
     /// TLS 1.3: keys chosen at the first record from the candidates of `label`.
-    Pending13 { label: &'static str },
+    Pending13 {
+        label: &'static str,
+    },
     /// TLS 1.2 after this direction's ChangeCipherSpec: keys chosen at the first record from
     /// the logged master secrets.
     Pending12,
-    Tls13 { rp: RecordProtection, suite: Suite, secret: Vec<u8> },
+    Tls13 {
+        rp: RecordProtection,
+        suite: Suite,
+        secret: Vec<u8>,
+    },
     Tls12(RecordProtection12),
     /// Protected, but no key opens it: the rest of this direction is opaque.
     Unknown,
@@ -151,10 +164,16 @@ fn arrow(d: Direction) -> &'static str {
 /// The first bytes of something that is not TLS, as text when printable.
 fn preview(bytes: &[u8]) -> String {
     let head = bytes.get(..bytes.len().min(32)).unwrap_or_default();
-    if head.iter().all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\r' || *b == b'\n') {
+    if head
+        .iter()
+        .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\r' || *b == b'\n')
+    {
         format!("{:?}", String::from_utf8_lossy(head))
     } else {
-        head.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+        head.iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -172,7 +191,9 @@ fn suites13(negotiated: Option<u16>, secret_len: usize) -> Vec<Suite> {
 
 fn header_bytes(r: &Record) -> [u8; 5] {
     let v = r.legacy_version.get().to_be_bytes();
-    let len = u16::try_from(r.payload.len()).unwrap_or(u16::MAX).to_be_bytes();
+    let len = u16::try_from(r.payload.len())
+        .unwrap_or(u16::MAX)
+        .to_be_bytes();
     [r.content_type.get(), v[0], v[1], len[0], len[1]]
 }
 
@@ -187,7 +208,13 @@ fn label13(direction: Direction, application: bool) -> &'static str {
 }
 
 /// Opens one protected record of a direction; `None` when no key opens it.
-fn open(flow: &mut Flow, conn: &Conn, secrets: &Secrets, direction: Direction, r: &Record) -> Option<(ContentType, Vec<u8>)> {
+fn open(
+    flow: &mut Flow,
+    conn: &Conn,
+    secrets: &Secrets,
+    direction: Direction,
+    r: &Record,
+) -> Option<(ContentType, Vec<u8>)> {
     match &mut flow.keys {
         Keys::Plain | Keys::Unknown => None,
         Keys::Pending13 { label } => {
@@ -195,9 +222,15 @@ fn open(flow: &mut Flow, conn: &Conn, secrets: &Secrets, direction: Direction, r
             let header = header_bytes(r);
             for secret in secrets.get(label, &random) {
                 for suite in suites13(conn.suite, secret.len()) {
-                    let Ok(mut rp) = RecordProtection::from_secret(suite, secret) else { continue };
+                    let Ok(mut rp) = RecordProtection::from_secret(suite, secret) else {
+                        continue;
+                    };
                     if let Ok((typ, plain)) = rp.open(&header, &r.payload, usize::from(u16::MAX)) {
-                        flow.keys = Keys::Tls13 { rp, suite, secret: secret.clone() };
+                        flow.keys = Keys::Tls13 {
+                            rp,
+                            suite,
+                            secret: secret.clone(),
+                        };
                         return Some((ContentType::from(typ), plain));
                     }
                 }
@@ -208,17 +241,22 @@ fn open(flow: &mut Flow, conn: &Conn, secrets: &Secrets, direction: Direction, r
         Keys::Pending12 => {
             flow.keys = keys12(conn, secrets, direction, r);
             match &mut flow.keys {
-                Keys::Tls12(rp) => rp.open(r.content_type.get(), &r.payload).ok().map(|p| (r.content_type, p)),
+                Keys::Tls12(rp) => rp
+                    .open(r.content_type.get(), &r.payload)
+                    .ok()
+                    .map(|p| (r.content_type, p)),
                 _ => None,
             }
         }
-        Keys::Tls13 { rp, .. } => match rp.open(&header_bytes(r), &r.payload, usize::from(u16::MAX)) {
-            Ok((typ, plain)) => Some((ContentType::from(typ), plain)),
-            Err(_) => {
-                flow.keys = Keys::Unknown;
-                None
+        Keys::Tls13 { rp, .. } => {
+            match rp.open(&header_bytes(r), &r.payload, usize::from(u16::MAX)) {
+                Ok((typ, plain)) => Some((ContentType::from(typ), plain)),
+                Err(_) => {
+                    flow.keys = Keys::Unknown;
+                    None
+                }
             }
-        },
+        }
         Keys::Tls12(rp) => match rp.open(r.content_type.get(), &r.payload) {
             Ok(plain) => Some((r.content_type, plain)),
             Err(_) => {
@@ -232,17 +270,24 @@ fn open(flow: &mut Flow, conn: &Conn, secrets: &Secrets, direction: Direction, r
 /// TLS 1.2: the keys of `direction` from the logged master secret, checked against the first
 /// protected record.
 fn keys12(conn: &Conn, secrets: &Secrets, direction: Direction, r: &Record) -> Keys {
-    let (Some(cr), Some(sr), Some(suite)) = (conn.client_random, conn.server_random, conn.suite.and_then(Suite12::from_u16))
-    else {
+    let (Some(cr), Some(sr), Some(suite)) = (
+        conn.client_random,
+        conn.server_random,
+        conn.suite.and_then(Suite12::from_u16),
+    ) else {
         return Keys::Unknown;
     };
     for master in secrets.get("CLIENT_RANDOM", &cr) {
-        let Ok(kb) = tls12::key_block(suite, master, &cr, &sr) else { continue };
+        let Ok(kb) = tls12::key_block(suite, master, &cr, &sr) else {
+            continue;
+        };
         let (key, iv) = match direction {
             Direction::Sent => (&kb.client_key, &kb.client_iv),
             Direction::Received => (&kb.server_key, &kb.server_iv),
         };
-        let Ok(mut probe) = RecordProtection12::new(suite, key, iv) else { continue };
+        let Ok(mut probe) = RecordProtection12::new(suite, key, iv) else {
+            continue;
+        };
         if probe.open(r.content_type.get(), &r.payload).is_ok() {
             // A fresh one: the probe consumed sequence number 0.
             if let Ok(rp) = RecordProtection12::new(suite, key, iv) {
@@ -265,7 +310,11 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
     let mut out = Decoded::default();
     let many = capture.connections.len() > 1;
     for (n, chunks) in capture.connections.iter().enumerate() {
-        let prefix = if many { format!("[{}] ", n + 1) } else { String::new() };
+        let prefix = if many {
+            format!("[{}] ", n + 1)
+        } else {
+            String::new()
+        };
         let mut flows = [Flow::new(), Flow::new()];
         let mut conn = Conn::default();
         let mut events: Vec<Event> = Vec::new();
@@ -274,19 +323,30 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
             let direction = *direction;
             let idx = usize::from(direction == Direction::Received);
             {
-                let Some(flow) = flows.get_mut(idx) else { continue };
+                let Some(flow) = flows.get_mut(idx) else {
+                    continue;
+                };
                 if flow.broken {
                     continue;
                 }
                 flow.deframer.push(bytes);
             }
             loop {
-                let Some(flow) = flows.get_mut(idx) else { break };
+                let Some(flow) = flows.get_mut(idx) else {
+                    break;
+                };
                 if let Some(h) = flow.deframer.peek_header()
                     && (!h.content_type.is_known() || h.legacy_version.get() >> 8 != 3)
                 {
-                    lines.push(format!("{prefix}{} not a TLS record: {}", arrow(direction), preview(bytes)));
-                    events.push(Event { direction, what: What::Garbage });
+                    lines.push(format!(
+                        "{prefix}{} not a TLS record: {}",
+                        arrow(direction),
+                        preview(bytes)
+                    ));
+                    events.push(Event {
+                        direction,
+                        what: What::Garbage,
+                    });
                     flow.broken = true;
                     break;
                 }
@@ -294,8 +354,14 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                     Ok(Some(r)) => r,
                     Ok(None) => break,
                     Err(e) => {
-                        lines.push(format!("{prefix}{} undecodable bytes: {e}", arrow(direction)));
-                        events.push(Event { direction, what: What::Garbage });
+                        lines.push(format!(
+                            "{prefix}{} undecodable bytes: {e}",
+                            arrow(direction)
+                        ));
+                        events.push(Event {
+                            direction,
+                            what: What::Garbage,
+                        });
                         flow.broken = true;
                         break;
                     }
@@ -312,16 +378,28 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                 };
                 if !protected && outer == ContentType::ApplicationData {
                     // Before any key (early data, or bytes the decoder cannot place).
-                    lines.push(format!("{prefix}{} {outer} record, {len} bytes (encrypted)", arrow(direction)));
-                    events.push(Event { direction, what: What::Opaque { outer, len } });
+                    lines.push(format!(
+                        "{prefix}{} {outer} record, {len} bytes (encrypted)",
+                        arrow(direction)
+                    ));
+                    events.push(Event {
+                        direction,
+                        what: What::Opaque { outer, len },
+                    });
                     continue;
                 }
                 let (ct, payload, enc) = if protected {
                     match open(flow, &conn, &secrets, direction, &record) {
                         Some((ct, plain)) => (ct, plain, true),
                         None => {
-                            lines.push(format!("{prefix}{} {outer} record, {len} bytes (encrypted)", arrow(direction)));
-                            events.push(Event { direction, what: What::Opaque { outer, len } });
+                            lines.push(format!(
+                                "{prefix}{} {outer} record, {len} bytes (encrypted)",
+                                arrow(direction)
+                            ));
+                            events.push(Event {
+                                direction,
+                                what: What::Opaque { outer, len },
+                            });
                             continue;
                         }
                     }
@@ -331,8 +409,14 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                 let tag = if enc { "[enc] " } else { "" };
                 match ct {
                     ContentType::ChangeCipherSpec => {
-                        lines.push(format!("{prefix}{} {tag}ChangeCipherSpec", arrow(direction)));
-                        events.push(Event { direction, what: What::Ccs });
+                        lines.push(format!(
+                            "{prefix}{} {tag}ChangeCipherSpec",
+                            arrow(direction)
+                        ));
+                        events.push(Event {
+                            direction,
+                            what: What::Ccs,
+                        });
                         if !conn.tls13
                             && let Some(flow) = flows.get_mut(idx)
                             && matches!(flow.keys, Keys::Plain)
@@ -358,24 +442,44 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                                 arrow(direction),
                                 payload.len()
                             ));
-                            events.push(Event { direction, what: What::Garbage });
+                            events.push(Event {
+                                direction,
+                                what: What::Garbage,
+                            });
                         }
                     },
                     ContentType::ApplicationData => {
-                        lines.push(format!("{prefix}{} {tag}ApplicationData, {} bytes", arrow(direction), payload.len()));
-                        events.push(Event { direction, what: What::AppData(payload.len()) });
+                        lines.push(format!(
+                            "{prefix}{} {tag}ApplicationData, {} bytes",
+                            arrow(direction),
+                            payload.len()
+                        ));
+                        events.push(Event {
+                            direction,
+                            what: What::AppData(payload.len()),
+                        });
                     }
                     ContentType::Handshake => {
-                        let Some(flow) = flows.get_mut(idx) else { break };
+                        let Some(flow) = flows.get_mut(idx) else {
+                            break;
+                        };
                         flow.joiner.push(&payload);
                         loop {
-                            let Some(flow) = flows.get_mut(idx) else { break };
+                            let Some(flow) = flows.get_mut(idx) else {
+                                break;
+                            };
                             let msg = match flow.joiner.next_message() {
                                 Ok(Some(m)) => m,
                                 Ok(None) => break,
                                 Err(e) => {
-                                    lines.push(format!("{prefix}{} {tag}handshake bytes undecodable: {e}", arrow(direction)));
-                                    events.push(Event { direction, what: What::Garbage });
+                                    lines.push(format!(
+                                        "{prefix}{} {tag}handshake bytes undecodable: {e}",
+                                        arrow(direction)
+                                    ));
+                                    events.push(Event {
+                                        direction,
+                                        what: What::Garbage,
+                                    });
                                     flow.broken = true;
                                     break;
                                 }
@@ -386,20 +490,30 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                             match HandshakeMessage::decode_with(&msg, &ctx) {
                                 Ok(m) => {
                                     match &m.payload {
-                                        HandshakePayload::ClientHello(ch) if conn.client_random.is_none() => {
+                                        HandshakePayload::ClientHello(ch)
+                                            if conn.client_random.is_none() =>
+                                        {
                                             conn.client_random = Some(ch.random);
                                         }
-                                        HandshakePayload::ServerHello(sh) if sh.is_hrr() => hrr = true,
-                                        HandshakePayload::ServerHello(sh) if direction == Direction::Received => {
+                                        HandshakePayload::ServerHello(sh) if sh.is_hrr() => {
+                                            hrr = true
+                                        }
+                                        HandshakePayload::ServerHello(sh)
+                                            if direction == Direction::Received =>
+                                        {
                                             conn.server_random = Some(sh.random);
                                             conn.suite = Some(sh.cipher_suite.get());
                                             if sh.selected_version() == ProtocolVersion::TLSv1_3 {
                                                 conn.tls13 = true;
-                                                for (i, d) in [(0, Direction::Sent), (1, Direction::Received)] {
+                                                for (i, d) in
+                                                    [(0, Direction::Sent), (1, Direction::Received)]
+                                                {
                                                     if let Some(f) = flows.get_mut(i)
                                                         && matches!(f.keys, Keys::Plain)
                                                     {
-                                                        f.keys = Keys::Pending13 { label: label13(d, false) };
+                                                        f.keys = Keys::Pending13 {
+                                                            label: label13(d, false),
+                                                        };
                                                     }
                                                 }
                                             }
@@ -416,7 +530,14 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                                     ));
                                 }
                             }
-                            events.push(Event { direction, what: What::Handshake { typ, hrr, protected: enc } });
+                            events.push(Event {
+                                direction,
+                                what: What::Handshake {
+                                    typ,
+                                    hrr,
+                                    protected: enc,
+                                },
+                            });
                             // TLS 1.3 key changes follow this direction's own messages.
                             if conn.tls13
                                 && enc
@@ -427,16 +548,31 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                         }
                     }
                     other => {
-                        lines.push(format!("{prefix}{} {tag}{other} record, {} bytes", arrow(direction), payload.len()));
-                        events.push(Event { direction, what: What::Garbage });
+                        lines.push(format!(
+                            "{prefix}{} {tag}{other} record, {} bytes",
+                            arrow(direction),
+                            payload.len()
+                        ));
+                        events.push(Event {
+                            direction,
+                            what: What::Garbage,
+                        });
                     }
                 }
             }
         }
         for (i, flow) in flows.iter().enumerate() {
-            let d = if i == 0 { Direction::Sent } else { Direction::Received };
+            let d = if i == 0 {
+                Direction::Sent
+            } else {
+                Direction::Received
+            };
             if flow.deframer.buffered() > 0 && !flow.broken {
-                lines.push(format!("{prefix}{} {} trailing bytes (incomplete record)", arrow(d), flow.deframer.buffered()));
+                lines.push(format!(
+                    "{prefix}{} {} trailing bytes (incomplete record)",
+                    arrow(d),
+                    flow.deframer.buffered()
+                ));
             }
         }
         out.lines.extend(lines);
@@ -450,7 +586,10 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
         let hs: Vec<HsEvent> = events
             .iter()
             .filter_map(|e| match e.what {
-                What::Handshake { typ, .. } => Some(HsEvent { direction: e.direction, typ }),
+                What::Handshake { typ, .. } => Some(HsEvent {
+                    direction: e.direction,
+                    typ,
+                }),
                 _ => None,
             })
             .collect();
@@ -467,14 +606,20 @@ fn next_keys13(flow: &mut Flow, direction: Direction, typ: u8) {
     const KEY_UPDATE: u8 = 24;
     match (typ, &flow.keys) {
         (FINISHED, Keys::Tls13 { .. }) if !flow.app => {
-            flow.keys = Keys::Pending13 { label: label13(direction, true) };
+            flow.keys = Keys::Pending13 {
+                label: label13(direction, true),
+            };
             flow.app = true;
         }
         (KEY_UPDATE, Keys::Tls13 { suite, secret, .. }) => {
             let hash: HashAlg = suite.hash();
             let next = hash.expand_label(secret, b"traffic upd", b"", hash.len());
             flow.keys = match RecordProtection::from_secret(*suite, &next) {
-                Ok(rp) => Keys::Tls13 { rp, suite: *suite, secret: next },
+                Ok(rp) => Keys::Tls13 {
+                    rp,
+                    suite: *suite,
+                    secret: next,
+                },
                 Err(_) => Keys::Unknown,
             };
         }
@@ -499,24 +644,44 @@ mod tests {
         };
         let capture = Capture {
             connections: vec![vec![
-                (Direction::Sent, record(ContentType::ApplicationData, &[1, 2, 3])),
-                (Direction::Received, record(ContentType::Alert, &alert.to_bytes())),
+                (
+                    Direction::Sent,
+                    record(ContentType::ApplicationData, &[1, 2, 3]),
+                ),
+                (
+                    Direction::Received,
+                    record(ContentType::Alert, &alert.to_bytes()),
+                ),
             ]],
         };
         let d = decode(&capture);
         assert_eq!(d.lines.len(), 2, "{:?}", d.lines);
         assert!(d.lines[0].contains("3 bytes (encrypted)"), "{}", d.lines[0]);
-        assert!(d.lines[1].starts_with("S->C Alert fatal handshake_failure"), "{}", d.lines[1]);
-        assert_eq!(d.alerts, vec![(Direction::Received, "handshake_failure".to_string())]);
+        assert!(
+            d.lines[1].starts_with("S->C Alert fatal handshake_failure"),
+            "{}",
+            d.lines[1]
+        );
+        assert_eq!(
+            d.alerts,
+            vec![(Direction::Received, "handshake_failure".to_string())]
+        );
     }
 
     #[test]
     fn garbage_is_reported_not_fatal() {
         let capture = Capture {
-            connections: vec![vec![(Direction::Received, b"HTTP/1.1 400 Bad Request\r\n".to_vec())]],
+            connections: vec![vec![(
+                Direction::Received,
+                b"HTTP/1.1 400 Bad Request\r\n".to_vec(),
+            )]],
         };
         let d = decode(&capture);
         assert_eq!(d.lines.len(), 1);
-        assert!(d.lines[0].contains("not a TLS record: \"HTTP/1.1 400"), "{}", d.lines[0]);
+        assert!(
+            d.lines[0].contains("not a TLS record: \"HTTP/1.1 400"),
+            "{}",
+            d.lines[0]
+        );
     }
 }

@@ -9,17 +9,56 @@ use rstest::rstest;
 use rustls::{AlertDescription, CertificateError, Error, InvalidMessage};
 
 #[rstest]
-#[case::received(Error::AlertReceived(AlertDescription::HandshakeFailure), Direction::Received, "handshake_failure")]
-#[case::expired(Error::InvalidCertificate(CertificateError::Expired), Direction::Sent, "certificate_expired")]
-#[case::unknown_issuer(Error::InvalidCertificate(CertificateError::UnknownIssuer), Direction::Sent, "unknown_ca")]
-#[case::wrong_name(Error::InvalidCertificate(CertificateError::NotValidForName), Direction::Sent, "bad_certificate")]
-#[case::bad_signature(Error::InvalidCertificate(CertificateError::BadSignature), Direction::Sent, "decrypt_error")]
-#[case::decode(Error::InvalidMessage(InvalidMessage::MissingData("x")), Direction::Sent, "decode_error")]
+#[case::received(
+    Error::AlertReceived(AlertDescription::HandshakeFailure),
+    Direction::Received,
+    "handshake_failure"
+)]
+#[case::expired(
+    Error::InvalidCertificate(CertificateError::Expired),
+    Direction::Sent,
+    "certificate_expired"
+)]
+#[case::unknown_issuer(
+    Error::InvalidCertificate(CertificateError::UnknownIssuer),
+    Direction::Sent,
+    "unknown_ca"
+)]
+#[case::wrong_name(
+    Error::InvalidCertificate(CertificateError::NotValidForName),
+    Direction::Sent,
+    "bad_certificate"
+)]
+#[case::bad_signature(
+    Error::InvalidCertificate(CertificateError::BadSignature),
+    Direction::Sent,
+    "decrypt_error"
+)]
+#[case::decode(
+    Error::InvalidMessage(InvalidMessage::MissingData("x")),
+    Direction::Sent,
+    "decode_error"
+)]
 #[case::bad_mac(Error::DecryptError, Direction::Sent, "bad_record_mac")]
-#[case::alpn(Error::NoApplicationProtocol, Direction::Sent, "no_application_protocol")]
-#[case::no_cert(Error::NoCertificatesPresented, Direction::Sent, "certificate_required")]
-fn rustls_errors_map_to_alerts(#[case] e: Error, #[case] direction: Direction, #[case] alert: &str) {
-    assert_eq!(rustls_alert_for_error(&e), Some((direction, alert.to_string())));
+#[case::alpn(
+    Error::NoApplicationProtocol,
+    Direction::Sent,
+    "no_application_protocol"
+)]
+#[case::no_cert(
+    Error::NoCertificatesPresented,
+    Direction::Sent,
+    "certificate_required"
+)]
+fn rustls_errors_map_to_alerts(
+    #[case] e: Error,
+    #[case] direction: Direction,
+    #[case] alert: &str,
+) {
+    assert_eq!(
+        rustls_alert_for_error(&e),
+        Some((direction, alert.to_string()))
+    );
 }
 
 fn scenario(setup: &str, under_test: &str, alert: &str) -> String {
@@ -42,16 +81,79 @@ expect = {{ result = "rejected", alert = "{alert}" }}
 
 /// (client, server, setup, side under test, expected alert, step the client reached)
 #[rstest]
-#[case::no_common_suite_rustls("rustls", "openssl", r#"versions = ["TLS1.3"], suites = ["TLS_AES_128_GCM_SHA256"], cert = "ecdsa_p256""#, "server", "handshake_failure", "ClientHello")]
-#[case::no_common_suite_openssl("openssl", "rustls", r#"versions = ["TLS1.3"], suites = ["TLS_AES_128_GCM_SHA256"], cert = "ecdsa_p256""#, "server", "handshake_failure", "ClientHello")]
-#[case::wrong_name_rustls("rustls", "openssl", r#"versions = ["TLS1.3"], server_name = "wrong.example""#, "client", "bad_certificate", "Certificate")]
-#[case::wrong_name_openssl("openssl", "rustls", r#"versions = ["TLS1.3"], server_name = "wrong.example""#, "client", "bad_certificate", "Certificate")]
-#[case::expired_rustls("rustls", "openssl", r#"versions = ["TLS1.3"], cert = "expired""#, "client", "certificate_expired", "Certificate")]
-#[case::expired_openssl("openssl", "openssl", r#"versions = ["TLS1.3"], cert = "expired""#, "client", "certificate_expired", "Certificate")]
-#[case::expired_tls12_openssl("openssl", "rustls", r#"versions = ["TLS1.2"], cert = "expired""#, "client", "certificate_expired", "Certificate")]
+#[case::no_common_suite_rustls(
+    "rustls",
+    "openssl",
+    r#"versions = ["TLS1.3"], suites = ["TLS_AES_128_GCM_SHA256"], cert = "ecdsa_p256""#,
+    "server",
+    "handshake_failure",
+    "ClientHello"
+)]
+#[case::no_common_suite_openssl(
+    "openssl",
+    "rustls",
+    r#"versions = ["TLS1.3"], suites = ["TLS_AES_128_GCM_SHA256"], cert = "ecdsa_p256""#,
+    "server",
+    "handshake_failure",
+    "ClientHello"
+)]
+#[case::wrong_name_rustls(
+    "rustls",
+    "openssl",
+    r#"versions = ["TLS1.3"], server_name = "wrong.example""#,
+    "client",
+    "bad_certificate",
+    "Certificate"
+)]
+#[case::wrong_name_openssl(
+    "openssl",
+    "rustls",
+    r#"versions = ["TLS1.3"], server_name = "wrong.example""#,
+    "client",
+    "bad_certificate",
+    "Certificate"
+)]
+#[case::expired_rustls(
+    "rustls",
+    "openssl",
+    r#"versions = ["TLS1.3"], cert = "expired""#,
+    "client",
+    "certificate_expired",
+    "Certificate"
+)]
+#[case::expired_openssl(
+    "openssl",
+    "openssl",
+    r#"versions = ["TLS1.3"], cert = "expired""#,
+    "client",
+    "certificate_expired",
+    "Certificate"
+)]
+#[case::expired_tls12_openssl(
+    "openssl",
+    "rustls",
+    r#"versions = ["TLS1.2"], cert = "expired""#,
+    "client",
+    "certificate_expired",
+    "Certificate"
+)]
 // rustls checks ALPN while it writes EncryptedExtensions: its ServerHello is out already.
-#[case::alpn_rustls_server("openssl", "rustls", r#"client_alpn = ["h2"], server_alpn = ["http/1.1"]"#, "server", "no_application_protocol", "ServerHello")]
-#[case::alpn_openssl_server("rustls", "openssl", r#"client_alpn = ["h2"], server_alpn = ["http/1.1"]"#, "server", "no_application_protocol", "ClientHello")]
+#[case::alpn_rustls_server(
+    "openssl",
+    "rustls",
+    r#"client_alpn = ["h2"], server_alpn = ["http/1.1"]"#,
+    "server",
+    "no_application_protocol",
+    "ServerHello"
+)]
+#[case::alpn_openssl_server(
+    "rustls",
+    "openssl",
+    r#"client_alpn = ["h2"], server_alpn = ["http/1.1"]"#,
+    "server",
+    "no_application_protocol",
+    "ClientHello"
+)]
 fn adapters_report_alert_direction_and_step(
     #[case] client: &str,
     #[case] server: &str,
@@ -72,17 +174,41 @@ fn adapters_report_alert_direction_and_step(
         .into_iter()
         .filter(|c| c.client.name() == client && c.server.name() == server)
         .collect();
-    let results = harness::run::run_cases(cases, &common::quick(), &mut |_: usize, _: usize, _: &reports::CaseResult| {}).unwrap();
+    let results = harness::run::run_cases(
+        cases,
+        &common::quick(),
+        &mut |_: usize, _: usize, _: &reports::CaseResult| {},
+    )
+    .unwrap();
     let r = &results[0];
-    assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}\n{:#?}", r.id, r.reason, r);
+    assert_eq!(
+        r.verdict,
+        Verdict::Pass,
+        "{}: {:?}\n{:#?}",
+        r.id,
+        r.reason,
+        r
+    );
     let c = r.observed.as_ref().unwrap();
     let s = r.server_observed.as_ref().unwrap();
     assert_eq!(c.result, Some(ObservedResult::Rejected), "{c:?}");
     assert_eq!(s.result, Some(ObservedResult::Rejected), "{s:?}");
-    let (sender, receiver) = if under_test == "client" { (c, s) } else { (s, c) };
+    let (sender, receiver) = if under_test == "client" {
+        (c, s)
+    } else {
+        (s, c)
+    };
     assert_eq!(sender.alert.as_deref(), Some(alert), "sender {sender:?}");
     assert_eq!(sender.direction, Some(Direction::Sent), "sender {sender:?}");
-    assert_eq!(receiver.alert.as_deref(), Some(alert), "receiver {receiver:?}");
-    assert_eq!(receiver.direction, Some(Direction::Received), "receiver {receiver:?}");
+    assert_eq!(
+        receiver.alert.as_deref(),
+        Some(alert),
+        "receiver {receiver:?}"
+    );
+    assert_eq!(
+        receiver.direction,
+        Some(Direction::Received),
+        "receiver {receiver:?}"
+    );
     assert_eq!(c.step.as_deref(), Some(client_step), "client {c:?}");
 }

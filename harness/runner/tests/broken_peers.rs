@@ -26,11 +26,23 @@ expect = { result = "connected" }
 "#;
 
 #[rstest]
-#[case::panic(Breakage::Panic, Verdict::Crash, "panicked: broken peer: deliberate panic")]
-#[case::hang(Breakage::Hang, Verdict::Timeout, "did not finish within the case deadline")]
+#[case::panic(
+    Breakage::Panic,
+    Verdict::Crash,
+    "panicked: broken peer: deliberate panic"
+)]
+#[case::hang(
+    Breakage::Hang,
+    Verdict::Timeout,
+    "did not finish within the case deadline"
+)]
 #[case::stall(Breakage::Stall, Verdict::Timeout, "timeout")]
 #[case::drop(Breakage::Drop, Verdict::Crash, "died mid-handshake")]
-fn broken_peer_is_its_verdict_and_the_run_goes_on(#[case] breakage: Breakage, #[case] verdict: Verdict, #[case] reason: &str) {
+fn broken_peer_is_its_verdict_and_the_run_goes_on(
+    #[case] breakage: Breakage,
+    #[case] verdict: Verdict,
+    #[case] reason: &str,
+) {
     let opts = common::quick();
     let peers = [common::peer("rustls"), common::arc(BrokenPeer { breakage })];
     let started = Instant::now();

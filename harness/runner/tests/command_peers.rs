@@ -14,14 +14,16 @@ use std::time::{Duration, Instant};
 use harness::model::{KeyType, Role, Setup};
 use harness::peer::{Peer, PeerRef};
 use harness::peers::command::spec::{self, Vars};
-use harness::peers::command::{proc, CommandPeer};
+use harness::peers::command::{CommandPeer, proc};
 use reports::Verdict;
 
 /// Tests that start tools run one at a time, so "no tool left" is about their own tools.
 static TOOLS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn tools_lock() -> std::sync::MutexGuard<'static, ()> {
-    TOOLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    TOOLS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn peers_dir() -> PathBuf {
@@ -33,7 +35,12 @@ fn command_peer(name: &str) -> CommandPeer {
 }
 
 fn installed(tools: &[&str]) -> bool {
-    tools.iter().all(|t| Command::new("sh").args(["-c", &format!("command -v {t}")]).output().is_ok_and(|o| o.status.success()))
+    tools.iter().all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
 }
 
 const TLS13: &str = r#"
@@ -74,7 +81,9 @@ fn shipped_peer_files_load() {
         assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
     }
     assert!(harness::peers::parse_list("own,gnutls,nss").is_ok());
-    let err = harness::peers::parse_list("own,nosuchpeer").err().unwrap_or_default();
+    let err = harness::peers::parse_list("own,nosuchpeer")
+        .err()
+        .unwrap_or_default();
     assert!(err.contains("gnutls"), "{err}");
 }
 
@@ -82,10 +91,21 @@ fn shipped_peer_files_load() {
 fn bad_peer_file_names_the_field() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bad.toml");
-    std::fs::write(&path, "[client]\ncommand = [\"x\"]\noptions = [{ when = \"no_such_cond\", args = [] }]\n").expect("write");
+    std::fs::write(
+        &path,
+        "[client]\ncommand = [\"x\"]\noptions = [{ when = \"no_such_cond\", args = [] }]\n",
+    )
+    .expect("write");
     let err = CommandPeer::load(&path).err().unwrap_or_default();
-    assert!(err.contains("client.options[0].when") && err.contains("no_such_cond"), "{err}");
-    std::fs::write(&path, "[spell.group]\nx448 = \"X448\"\n[client]\ncommand = [\"x\"]\n").expect("write");
+    assert!(
+        err.contains("client.options[0].when") && err.contains("no_such_cond"),
+        "{err}"
+    );
+    std::fs::write(
+        &path,
+        "[spell.group]\nx448 = \"X448\"\n[client]\ncommand = [\"x\"]\n",
+    )
+    .expect("write");
     let err = CommandPeer::load(&path).err().unwrap_or_default();
     assert!(err.contains("spell.group.x448"), "{err}");
 }
@@ -105,36 +125,65 @@ fn templates_expand_lists_conditions_and_options() {
         server_key: KeyType::EcdsaP256,
         client_key: KeyType::EcdsaP256,
     };
-    let argv = vars.command(file.server.as_ref().expect("server")).expect("expands");
+    let argv = vars
+        .command(file.server.as_ref().expect("server"))
+        .expect("expands");
     let line = argv.join(" ");
     assert!(line.contains("--port=4433"), "{line}");
-    assert!(line.contains("--x509certfile=/case/server-chain.pem"), "{line}");
-    assert!(line.contains("--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519"), "{line}");
+    assert!(
+        line.contains("--x509certfile=/case/server-chain.pem"),
+        "{line}"
+    );
+    assert!(
+        line.contains("--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519"),
+        "{line}"
+    );
     assert!(line.contains("--disable-client-cert"), "{line}");
     assert!(!line.contains("--alpn"), "{line}");
-    assert_eq!(vars.expand("a{?resumption:-r}{!resumption:-n}b", None).as_deref(), Ok("a-nb"));
+    assert_eq!(
+        vars.expand("a{?resumption:-r}{!resumption:-n}b", None)
+            .as_deref(),
+        Ok("a-nb")
+    );
 }
 
 #[test]
 fn unsupported_setup_values_are_skips_with_reasons() {
     let _one = tools_lock();
     let nss = command_peer("nss");
-    let mut setup = Setup { cert: "ed25519".into(), ..Setup::default() };
-    let r = nss.supports(Role::Server, &setup).expect_err("no Ed25519 in NSS");
+    let mut setup = Setup {
+        cert: "ed25519".into(),
+        ..Setup::default()
+    };
+    let r = nss
+        .supports(Role::Server, &setup)
+        .expect_err("no Ed25519 in NSS");
     assert!(r.0.contains("Ed25519"), "{}", r.0);
     setup.cert = "ecdsa_p256".into();
     setup.server.groups = vec![harness::model::Group::X25519MlKem768];
     let gnutls = command_peer("gnutls");
-    let r = gnutls.supports(Role::Server, &setup).expect_err("no hybrid group");
+    let r = gnutls
+        .supports(Role::Server, &setup)
+        .expect_err("no hybrid group");
     assert!(r.0.contains("X25519MLKEM768"), "{}", r.0);
     // In a run: a skip with the reason, not a failure.
     let peers: Vec<PeerRef> = vec![common::peer("own"), Arc::new(command_peer("nss"))];
-    let text = TLS13.replace("matrix.cert = [\"ecdsa_p256\", \"rsa2048\"]", "matrix.cert = [\"ed25519\"]");
+    let text = TLS13.replace(
+        "matrix.cert = [\"ecdsa_p256\", \"rsa2048\"]",
+        "matrix.cert = [\"ed25519\"]",
+    );
     let results = common::run(&text, &peers, &common::quick());
-    for r in results.iter().filter(|r| r.client == "nss" || r.server == "nss") {
+    for r in results
+        .iter()
+        .filter(|r| r.client == "nss" || r.server == "nss")
+    {
         if r.scenario == "interop::tls13_cmd" {
             assert_eq!(r.verdict, Verdict::Skip, "{}", r.id);
-            assert!(r.reason.as_deref().unwrap_or_default().contains("Ed25519"), "{:?}", r.reason);
+            assert!(
+                r.reason.as_deref().unwrap_or_default().contains("Ed25519"),
+                "{:?}",
+                r.reason
+            );
         }
     }
 }
@@ -158,7 +207,11 @@ fn a_hanging_tool_is_killed_with_its_whole_process_group_at_the_deadline() {
     let _one = tools_lock();
     let dir = tempfile::tempdir().expect("tempdir");
     // A server that never gets ready and forks a grandchild; a client that never connects.
-    let marker = format!("{}.{}", 7000 + std::process::id() % 1000, 1 + std::process::id() % 97);
+    let marker = format!(
+        "{}.{}",
+        7000 + std::process::id() % 1000,
+        1 + std::process::id() % 97
+    );
     let text = format!(
         r#"
 description = "hangs"
@@ -182,7 +235,10 @@ connected = "never"
     let started = Instant::now();
     let results = common::run(TLS13, &peers, &common::quick());
     assert!(started.elapsed() < Duration::from_secs(20));
-    for r in results.iter().filter(|r| r.client == "hang" || r.server == "hang") {
+    for r in results
+        .iter()
+        .filter(|r| r.client == "hang" || r.server == "hang")
+    {
         assert_eq!(r.verdict, Verdict::Timeout, "{}: {:?}", r.id, r.reason);
     }
     // Every tool, grandchildren included, is gone once the run returns.
@@ -229,10 +285,18 @@ fn interop_with(name: &str, tools: &[&str]) {
         assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
         // What the client read is recorded as read: the echo, or the page a server answers
         // with instead (NSS's selfserv quotes the request in an HTTP page).
-        let got = r.observed.as_ref().and_then(|o| o.app_data.clone()).unwrap_or_default();
+        let got = r
+            .observed
+            .as_ref()
+            .and_then(|o| o.app_data.clone())
+            .unwrap_or_default();
         // (A command client's data is the request when its output shows it.)
         if r.client == "own" && r.server == name && !command_peer(name).echoes() {
-            assert!(got.starts_with("HTTP/1.0 200"), "{}: the client read {got:?}", r.id);
+            assert!(
+                got.starts_with("HTTP/1.0 200"),
+                "{}: the client read {got:?}",
+                r.id
+            );
         } else if r.client == "own" {
             assert_eq!(got, "GET / HTTP/1.0\r\n\r\n", "{}", r.id);
         }
@@ -243,8 +307,12 @@ fn interop_with(name: &str, tools: &[&str]) {
 /// A peer file whose client is a small program that connects, then crashes as `how` says.
 fn crashing_peer(dir: &Path, how: &str) -> PeerRef {
     let program = match how {
-        "traceback" => "import socket, sys\\ns = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\\nraise RuntimeError('deliberate crash')\\n",
-        _ => "import os, signal, socket, sys\\ns = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\\nos.kill(os.getpid(), signal.SIGSEGV)\\n",
+        "traceback" => {
+            "import socket, sys\\ns = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\\nraise RuntimeError('deliberate crash')\\n"
+        }
+        _ => {
+            "import os, signal, socket, sys\\ns = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\\nos.kill(os.getpid(), signal.SIGSEGV)\\n"
+        }
     };
     let text = format!(
         r#"
@@ -274,14 +342,28 @@ fn a_crashing_command_peer_is_scored_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
     for how in ["traceback", "segfault"] {
         let peers = vec![crashing_peer(dir.path(), how), common::peer("own")];
-        let text = TLS13.replace("matrix.cert = [\"ecdsa_p256\", \"rsa2048\"]", "matrix.cert = [\"ecdsa_p256\"]");
+        let text = TLS13.replace(
+            "matrix.cert = [\"ecdsa_p256\", \"rsa2048\"]",
+            "matrix.cert = [\"ecdsa_p256\"]",
+        );
         let results = common::run(&text, &peers, &common::quick());
-        let crashed: Vec<_> = results.iter().filter(|r| r.client.starts_with("crash") && r.server == "own" && r.scenario == "interop::tls13_cmd").collect();
+        let crashed: Vec<_> = results
+            .iter()
+            .filter(|r| {
+                r.client.starts_with("crash")
+                    && r.server == "own"
+                    && r.scenario == "interop::tls13_cmd"
+            })
+            .collect();
         assert!(!crashed.is_empty());
         for r in crashed {
             assert_eq!(r.verdict, Verdict::Crash, "{how}: {}: {:?}", r.id, r.reason);
             let reason = r.reason.as_deref().unwrap_or_default();
-            let shows = if how == "traceback" { "Traceback (most recent call last):" } else { "signal 11 (SIGSEGV)" };
+            let shows = if how == "traceback" {
+                "Traceback (most recent call last):"
+            } else {
+                "signal 11 (SIGSEGV)"
+            };
             assert!(reason.contains(shows), "{how}: {reason}");
         }
     }
@@ -312,7 +394,9 @@ impl Drop for Guard {
 }
 
 fn fixtures(profile: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs/fixtures").join(profile)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../certs/fixtures")
+        .join(profile)
 }
 
 #[test]
@@ -341,14 +425,27 @@ fn target_mode_against_harness_serve_writes_a_report() {
     let out = tempfile::tempdir().expect("tempdir");
     let status = Command::new(env!("CARGO_BIN_EXE_harness"))
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .args(["run", "--family", "interop", "--target", &addr, "--servername", "localhost", "--ca"])
+        .args([
+            "run",
+            "--family",
+            "interop",
+            "--target",
+            &addr,
+            "--servername",
+            "localhost",
+            "--ca",
+        ])
         .arg(f.join("root.pem"))
         .arg("--out")
         .arg(out.path())
         .output()
         .expect("harness run --target");
-    let text = std::fs::read_to_string(out.path().join("results.json"))
-        .unwrap_or_else(|e| panic!("no results.json ({e}): {}", String::from_utf8_lossy(&status.stderr)));
+    let text = std::fs::read_to_string(out.path().join("results.json")).unwrap_or_else(|e| {
+        panic!(
+            "no results.json ({e}): {}",
+            String::from_utf8_lossy(&status.stderr)
+        )
+    });
     let results: serde_json::Value = serde_json::from_str(&text).expect("json");
     let cases = results["cases"].as_array().expect("cases");
     assert!(!cases.is_empty());
@@ -360,8 +457,17 @@ fn target_mode_against_harness_serve_writes_a_report() {
         assert_ne!(c["verdict"], "error", "{}: {}", c["id"], c["reason"]);
     }
     // The ECDSA target takes no RSA or Ed25519 variant, and no forced HelloRetryRequest.
-    assert!(cases.iter().any(|c| c["id"].as_str().is_some_and(|i| i.contains("rsa2048")) && c["verdict"] == "skip"));
-    assert!(results["run"]["peers"]["target"].as_str().is_some_and(|v| v.contains(&addr)));
+    assert!(
+        cases
+            .iter()
+            .any(|c| c["id"].as_str().is_some_and(|i| i.contains("rsa2048"))
+                && c["verdict"] == "skip")
+    );
+    assert!(
+        results["run"]["peers"]["target"]
+            .as_str()
+            .is_some_and(|v| v.contains(&addr))
+    );
 }
 
 #[test]
@@ -391,17 +497,33 @@ fn a_peer_whose_tool_is_missing_fails_the_run_naming_the_package() {
     let out = run(&[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "must fail: {stderr}");
-    assert!(stderr.contains("peer `ghost` cannot run: `ghost-tls-client-xyz` is not installed"), "{stderr}");
-    assert!(stderr.contains("apt-get install ghost-tls-tools"), "{stderr}");
+    assert!(
+        stderr.contains("peer `ghost` cannot run: `ghost-tls-client-xyz` is not installed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("apt-get install ghost-tls-tools"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--allow-missing-peers"), "{stderr}");
     // Allowed: the run goes on, the peer's cases are skips with the reason.
     let out = run(&["--allow-missing-peers"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let results = reports::Results::read(&dir.path().join("out/results.json")).expect("results");
-    let ghost: Vec<_> = results.cases.iter().filter(|c| c.client == "ghost").collect();
+    let ghost: Vec<_> = results
+        .cases
+        .iter()
+        .filter(|c| c.client == "ghost")
+        .collect();
     assert!(!ghost.is_empty());
-    assert!(ghost.iter().all(|c| c.verdict == Verdict::Skip && c.reason.as_deref().unwrap_or_default().contains("not installed")));
+    assert!(ghost.iter().all(|c| {
+        c.verdict == Verdict::Skip
+            && c.reason
+                .as_deref()
+                .unwrap_or_default()
+                .contains("not installed")
+    }));
 }
 
 #[test]
@@ -419,6 +541,9 @@ fn a_peer_whose_command_line_is_broken_fails_the_run_with_its_own_output() {
     std::fs::write(peers.join("broken.toml"), text).expect("write peer");
     let peer = CommandPeer::load(&peers.join("broken.toml")).expect("loads");
     let why = peer.preflight().expect_err("the server tool cannot start");
-    assert!(why.contains("the server tool does not start with the default setup"), "{why}");
+    assert!(
+        why.contains("the server tool does not start with the default setup"),
+        "{why}"
+    );
     assert!(why.contains("acept"), "the tool's own message: {why}");
 }

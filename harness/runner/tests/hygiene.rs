@@ -46,25 +46,57 @@ fn a_run_leaves_no_threads_sockets_or_processes() {
     let variants: Vec<_> = all
         .iter()
         .filter(|s| {
-            ["interop::tls13_hrr", "interop::alpn_no_overlap", "certificate::expired", "mitm::truncate"]
-                .contains(&s.id.as_str())
+            [
+                "interop::tls13_hrr",
+                "interop::alpn_no_overlap",
+                "certificate::expired",
+                "mitm::truncate",
+            ]
+            .contains(&s.id.as_str())
         })
         .flat_map(|s| s.variants())
         .collect();
-    let peers = [common::peer("own"), common::peer("rustls"), common::peer("openssl"), common::peer("openssl-cli")];
+    let peers = [
+        common::peer("own"),
+        common::peer("rustls"),
+        common::peer("openssl"),
+        common::peer("openssl-cli"),
+    ];
     let cases = harness::run::expand(&variants, &peers);
     assert!(cases.len() > 40);
     // Warm-up: lazily built certificate caches and the like stay for the process.
-    let _ = harness::run::run_cases(cases.clone(), &common::quick(), &mut |_: usize, _: usize, _: &CaseResult| {}).unwrap();
+    let _ = harness::run::run_cases(
+        cases.clone(),
+        &common::quick(),
+        &mut |_: usize, _: usize, _: &CaseResult| {},
+    )
+    .unwrap();
     let fds = count("/proc/self/fd");
     let threads = count("/proc/self/task");
     let kids = children();
     let mut opts = common::quick();
     opts.deadline = Duration::from_secs(10);
-    let results = harness::run::run_cases(cases, &opts, &mut |_: usize, _: usize, _: &CaseResult| {}).unwrap();
-    assert!(results.iter().all(|r| r.verdict != Verdict::Error), "{:#?}", results.iter().filter(|r| r.verdict == Verdict::Error).collect::<Vec<_>>());
-    assert_eq!(settle(fds, || count("/proc/self/fd")), fds, "file descriptors left open");
-    assert_eq!(settle(threads, || count("/proc/self/task")), threads, "threads left running");
+    let results =
+        harness::run::run_cases(cases, &opts, &mut |_: usize, _: usize, _: &CaseResult| {})
+            .unwrap();
+    assert!(
+        results.iter().all(|r| r.verdict != Verdict::Error),
+        "{:#?}",
+        results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Error)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        settle(fds, || count("/proc/self/fd")),
+        fds,
+        "file descriptors left open"
+    );
+    assert_eq!(
+        settle(threads, || count("/proc/self/task")),
+        threads,
+        "threads left running"
+    );
     assert_eq!(settle(kids, children), kids, "child processes left behind");
 }
 
@@ -99,13 +131,22 @@ fn case(id: &str, verdict: Verdict) -> CaseResult {
 
 #[test]
 fn a_changed_verdict_is_a_flake() {
-    let mut first = vec![case("f::s/a->b/1", Verdict::Pass), case("f::s/a->b/2", Verdict::Fail)];
-    let again = vec![case("f::s/a->b/1", Verdict::Pass), case("f::s/a->b/2", Verdict::Pass)];
+    let mut first = vec![
+        case("f::s/a->b/1", Verdict::Pass),
+        case("f::s/a->b/2", Verdict::Fail),
+    ];
+    let again = vec![
+        case("f::s/a->b/1", Verdict::Pass),
+        case("f::s/a->b/2", Verdict::Pass),
+    ];
     harness::run::mark_flakes(&mut first, &again, 2);
     assert_eq!(first[0].verdict, Verdict::Pass);
     assert_eq!(first[1].verdict, Verdict::Error);
     let reason = first[1].reason.as_deref().unwrap();
-    assert!(reason.starts_with("flaky: fail in the first run, pass in run 2"), "{reason}");
+    assert!(
+        reason.starts_with("flaky: fail in the first run, pass in run 2"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -116,10 +157,19 @@ fn shards_merged_equal_one_run() {
         .filter(|s| s.id == "interop::tls13_client_auth" || s.id == "certificate::expired")
         .flat_map(|s| s.variants())
         .collect();
-    let peers = [common::peer("own"), common::peer("rustls"), common::peer("openssl")];
+    let peers = [
+        common::peer("own"),
+        common::peer("rustls"),
+        common::peer("openssl"),
+    ];
     let cases = harness::run::expand(&variants, &peers);
     let run = |cases: Vec<harness::run::Case>| {
-        harness::run::run_cases(cases, &common::quick(), &mut |_: usize, _: usize, _: &CaseResult| {}).unwrap()
+        harness::run::run_cases(
+            cases,
+            &common::quick(),
+            &mut |_: usize, _: usize, _: &CaseResult| {},
+        )
+        .unwrap()
     };
     let info = |shard: Option<&str>| reports::RunInfo {
         started: "2026-11-27T00:00:00Z".into(),
@@ -144,6 +194,14 @@ fn shards_merged_equal_one_run() {
         paths.push(d);
     }
     let merged = reports::merge(&paths).unwrap();
-    let ids = |v: &[CaseResult]| v.iter().map(|c| (c.id.clone(), c.verdict)).collect::<Vec<_>>();
-    assert_eq!(ids(&merged.cases), ids(&whole), "merged shards differ from one run (ids, order, verdicts)");
+    let ids = |v: &[CaseResult]| {
+        v.iter()
+            .map(|c| (c.id.clone(), c.verdict))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(&merged.cases),
+        ids(&whole),
+        "merged shards differ from one run (ids, order, verdicts)"
+    );
 }

@@ -34,10 +34,19 @@ fn opts(out: Option<&Path>) -> RunOptions {
 }
 
 /// Runs the variant of `scenario_id` labelled `label` (or the only one) with one pairing.
-fn run_one(scenario_id: &str, label: &str, client: &str, server: &str, out: Option<&Path>) -> CaseResult {
+fn run_one(
+    scenario_id: &str,
+    label: &str,
+    client: &str,
+    server: &str,
+    out: Option<&Path>,
+) -> CaseResult {
     let text = mitm_toml();
     let scenarios = scenario::parse(Path::new("mitm.toml"), &text).expect("mitm.toml parses");
-    let sc = scenarios.iter().find(|s| s.id == scenario_id).expect("scenario exists");
+    let sc = scenarios
+        .iter()
+        .find(|s| s.id == scenario_id)
+        .expect("scenario exists");
     let variant = sc
         .variants()
         .into_iter()
@@ -69,8 +78,17 @@ fn catalogue_has_at_least_25_mitm_scenarios_with_rfc_quotes() {
 #[test]
 fn control_case_passes_through() {
     let r = run_one("mitm::pass_through", "tls13", "rustls", "openssl", None);
-    assert_eq!(r.verdict, Verdict::Pass, "{:?}\n{}", r.reason, r.transcript.join("\n"));
-    assert!(r.transcript.iter().any(|l| l.starts_with("mitm +")), "timed proxy log folded in");
+    assert_eq!(
+        r.verdict,
+        Verdict::Pass,
+        "{:?}\n{}",
+        r.reason,
+        r.transcript.join("\n")
+    );
+    assert!(
+        r.transcript.iter().any(|l| l.starts_with("mitm +")),
+        "timed proxy log folded in"
+    );
 }
 
 #[test]
@@ -79,7 +97,11 @@ fn verifying_client_rejects_the_attacker() {
     assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.reason);
     let observed = r.observed.expect("client observed");
     assert_eq!(observed.alert.as_deref(), Some("unknown_ca"));
-    assert_eq!(observed.step.as_deref(), Some("Certificate"), "detection step");
+    assert_eq!(
+        observed.step.as_deref(),
+        Some("Certificate"),
+        "detection step"
+    );
 }
 
 #[test]
@@ -98,7 +120,10 @@ fn non_verifying_client_is_flagged_fail() {
 }
 
 fn tshark() -> Option<&'static str> {
-    let ok = Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if ok {
         Some("tshark")
     } else if std::env::var_os("CI").is_some() {
@@ -114,34 +139,73 @@ fn case_pcapng_and_keylog_are_well_formed_and_decrypt() {
     let dir = tempfile::tempdir().expect("tempdir");
     // The client's bad_record_mac is encrypted: tshark shows it only if the embedded key log
     // decrypts the capture.
-    let r = run_one("mitm::flip_s2c", "tls13", "openssl", "rustls", Some(dir.path()));
+    let r = run_one(
+        "mitm::flip_s2c",
+        "tls13",
+        "openssl",
+        "rustls",
+        Some(dir.path()),
+    );
     assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.reason);
     let stem = harness::mitm::file_stem(&r.id);
     let pcap_path = dir.path().join("cases").join(format!("{stem}.pcapng"));
     let key_path = dir.path().join("cases").join(format!("{stem}.keylog"));
-    assert!(r.transcript.iter().any(|l| l == &format!("mitm: pcapng cases/{stem}.pcapng")));
-    assert_eq!(r.pcap, Some(format!("cases/{stem}.pcapng")), "linked from results.json");
+    assert!(
+        r.transcript
+            .iter()
+            .any(|l| l == &format!("mitm: pcapng cases/{stem}.pcapng"))
+    );
+    assert_eq!(
+        r.pcap,
+        Some(format!("cases/{stem}.pcapng")),
+        "linked from results.json"
+    );
     assert_eq!(r.keylog, Some(format!("cases/{stem}.keylog")));
     let bytes = std::fs::read(&pcap_path).expect("pcapng written");
     let keylog = std::fs::read_to_string(&key_path).expect("keylog written");
-    assert!(keylog.lines().any(|l| l.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET ")), "{keylog}");
+    assert!(
+        keylog
+            .lines()
+            .any(|l| l.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET ")),
+        "{keylog}"
+    );
     let summary = pcap::check(&bytes).expect("well-formed pcapng");
     assert!(summary.packets > 10, "{summary:?}");
-    assert_eq!(summary.keylog.as_deref(), Some(keylog.as_str()), "key log embedded (DSB)");
+    assert_eq!(
+        summary.keylog.as_deref(),
+        Some(keylog.as_str()),
+        "key log embedded (DSB)"
+    );
 
     let Some(tshark) = tshark() else { return };
     let out = Command::new(tshark)
         .args(["-r"])
         .arg(&pcap_path)
-        .args(["-T", "fields", "-e", "tcp.srcport", "-e", "_ws.col.Info", "-o", "tcp.check_checksum:TRUE"])
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "tcp.srcport",
+            "-e",
+            "_ws.col.Info",
+            "-o",
+            "tcp.check_checksum:TRUE",
+        ])
         .output()
         .expect("run tshark");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!text.contains("Malformed"), "{text}");
     assert!(!text.to_lowercase().contains("bad checksum"), "{text}");
     assert!(text.contains("Client Hello"), "{text}");
     // Decrypted with the embedded key log: the server's Certificate and the client's alert.
     assert!(text.contains("Certificate"), "not decrypted: {text}");
-    assert!(text.contains("Bad Record MAC"), "alert not decrypted or missing: {text}");
+    assert!(
+        text.contains("Bad Record MAC"),
+        "alert not decrypted or missing: {text}"
+    );
 }

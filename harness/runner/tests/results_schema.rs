@@ -3,14 +3,18 @@
 
 mod common;
 
-use reports::{Results, Verdict, RESULTS_SCHEMA};
+use reports::{RESULTS_SCHEMA, Results, Verdict};
 
 #[test]
 fn real_run_validates_against_schema() {
     let all = harness::scenario::load_dir(&common::scenarios_dir()).unwrap();
     let variants: Vec<_> = all
         .iter()
-        .filter(|s| s.id == "interop::tls13_client_auth" || s.id == "interop::alpn_no_overlap" || s.id == "interop::tls13_hrr")
+        .filter(|s| {
+            s.id == "interop::tls13_client_auth"
+                || s.id == "interop::alpn_no_overlap"
+                || s.id == "interop::tls13_hrr"
+        })
         .flat_map(|s| s.variants())
         .collect();
     let peers = [common::peer("rustls"), common::peer("openssl")];
@@ -21,7 +25,12 @@ fn real_run_validates_against_schema() {
     opts.deadline = std::time::Duration::from_secs(10);
     opts.idle_timeout = std::time::Duration::from_secs(5);
     opts.partial = Some(dir.path().join("partial.jsonl"));
-    let cases_out = harness::run::run_cases(cases, &opts, &mut |_: usize, _: usize, _: &reports::CaseResult| {}).unwrap();
+    let cases_out = harness::run::run_cases(
+        cases,
+        &opts,
+        &mut |_: usize, _: usize, _: &reports::CaseResult| {},
+    )
+    .unwrap();
     assert_eq!(cases_out.len(), n);
     // Every case was flushed to the partial file as it finished.
     let partial = std::fs::read_to_string(dir.path().join("partial.jsonl")).unwrap();
@@ -32,23 +41,32 @@ fn real_run_validates_against_schema() {
             started: "2026-11-26T00:00:00Z".into(),
             git: "test".into(),
             seed: 0,
-            peers: [("rustls".to_string(), "x".to_string())].into_iter().collect(),
+            peers: [("rustls".to_string(), "x".to_string())]
+                .into_iter()
+                .collect(),
             shard: None,
             duration_ms: Some(1.0),
         },
         cases: cases_out,
     };
     let path = harness::run::write_results(dir.path(), &results).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let schema: serde_json::Value = serde_json::from_str(RESULTS_SCHEMA).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     // The skips (X25519MLKEM768 with OpenSSL) carry their reason; everything else passed.
     for c in &results.cases {
         match c.verdict {
             Verdict::Pass => {}
-            Verdict::Skip => assert!(c.reason.as_deref().unwrap().contains("X25519MLKEM768"), "{c:?}"),
+            Verdict::Skip => assert!(
+                c.reason.as_deref().unwrap().contains("X25519MLKEM768"),
+                "{c:?}"
+            ),
             _ => panic!("{}: {:?} {:?}", c.id, c.verdict, c.reason),
         }
     }
@@ -99,8 +117,16 @@ fn matrix_counts_each_verdict() {
     // then at most SHOULD); f::b is hardening.
     let mut cases = cases;
     for c in &mut cases {
-        c.level = Some(if c.scenario == "f::b" { reports::Level::Hardening } else { reports::Level::Must });
-        c.alert_from = Some(if c.scenario == "f::c" { reports::AlertFrom::Meaning } else { reports::AlertFrom::Section });
+        c.level = Some(if c.scenario == "f::b" {
+            reports::Level::Hardening
+        } else {
+            reports::Level::Must
+        });
+        c.alert_from = Some(if c.scenario == "f::c" {
+            reports::AlertFrom::Meaning
+        } else {
+            reports::AlertFrom::Section
+        });
         c.grade();
     }
     insta::assert_snapshot!(harness::matrix::render(&cases));

@@ -29,31 +29,116 @@ fn with(find: &str, replace: &str) -> String {
 }
 
 #[rstest]
-#[case::unknown_suite(with("\"TLS_AES_128_GCM_SHA256\"]", "\"TLS_AES_128_GCM_SHA999\"]"), "matrix.suite[0]", "unknown Suite `TLS_AES_128_GCM_SHA999`")]
-#[case::bad_version(with("\"TLS1.3\"", "\"TLS1.4\""), "setup.versions", "unknown Version `TLS1.4`")]
-#[case::unknown_key(with("versions =", "version ="), "setup.version", "unknown setup key `version`")]
+#[case::unknown_suite(
+    with("\"TLS_AES_128_GCM_SHA256\"]", "\"TLS_AES_128_GCM_SHA999\"]"),
+    "matrix.suite[0]",
+    "unknown Suite `TLS_AES_128_GCM_SHA999`"
+)]
+#[case::bad_version(
+    with("\"TLS1.3\"", "\"TLS1.4\""),
+    "setup.versions",
+    "unknown Version `TLS1.4`"
+)]
+#[case::unknown_key(
+    with("versions =", "version ="),
+    "setup.version",
+    "unknown setup key `version`"
+)]
 #[case::bad_id(with("interop::ok", "interop-ok"), "id", "expected `family::name`")]
 #[case::bad_rfc(with("RFC 8446 2", "8446"), "rfc", "expected `RFC <number> <section>`")]
-#[case::no_requirement(with("The handshake MUST complete.", " "), "requirement", "quote the RFC sentence")]
-#[case::no_level(with("level = \"MUST\"\n", ""), "level", "missing: say how strong the quoted rule is")]
-#[case::bad_level(with("level = \"MUST\"", "level = \"must\""), "level", "expected one of MUST, SHOULD, MAY, hardening, policy")]
-#[case::level_without_keyword(with("level = \"MUST\"", "level = \"SHOULD\""), "level", "the requirement quotes no SHOULD/RECOMMENDED")]
-#[case::no_binds(with("binds = \"receiver\"\n", ""), "binds", "missing: say whom the quoted sentence obliges")]
-#[case::bad_binds(with("binds = \"receiver\"", "binds = \"both\""), "binds", "expected receiver or sender")]
+#[case::no_requirement(
+    with("The handshake MUST complete.", " "),
+    "requirement",
+    "quote the RFC sentence"
+)]
+#[case::no_level(
+    with("level = \"MUST\"\n", ""),
+    "level",
+    "missing: say how strong the quoted rule is"
+)]
+#[case::bad_level(
+    with("level = \"MUST\"", "level = \"must\""),
+    "level",
+    "expected one of MUST, SHOULD, MAY, hardening, policy"
+)]
+#[case::level_without_keyword(
+    with("level = \"MUST\"", "level = \"SHOULD\""),
+    "level",
+    "the requirement quotes no SHOULD/RECOMMENDED"
+)]
+#[case::no_binds(
+    with("binds = \"receiver\"\n", ""),
+    "binds",
+    "missing: say whom the quoted sentence obliges"
+)]
+#[case::bad_binds(
+    with("binds = \"receiver\"", "binds = \"both\""),
+    "binds",
+    "expected receiver or sender"
+)]
 #[case::sender_rule_rejected_at_must(with("binds = \"receiver\"\nalert_from = \"none\"", "binds = \"sender\"\nalert_from = \"section\"").replace("result = \"connected\"", "result = \"rejected\", alert = \"decode_error\""), "binds", "binds the sender, which does not oblige the receiver")]
-#[case::no_alert_from(with("alert_from = \"none\"\n", ""), "alert_from", "missing: say whether the quoted section names the alert")]
-#[case::bad_alert_from(with("alert_from = \"none\"", "alert_from = \"rfc\""), "alert_from", "expected section, meaning or none")]
-#[case::alert_from_none_with_an_alert(with("result = \"connected\"", "result = \"rejected\", alert = \"decode_error\""), "alert_from", "none, but the scenario expects an alert")]
-#[case::alert_from_without_an_alert(with("alert_from = \"none\"", "alert_from = \"meaning\""), "alert_from", "meaning, but the scenario expects no alert")]
+#[case::no_alert_from(
+    with("alert_from = \"none\"\n", ""),
+    "alert_from",
+    "missing: say whether the quoted section names the alert"
+)]
+#[case::bad_alert_from(
+    with("alert_from = \"none\"", "alert_from = \"rfc\""),
+    "alert_from",
+    "expected section, meaning or none"
+)]
+#[case::alert_from_none_with_an_alert(
+    with(
+        "result = \"connected\"",
+        "result = \"rejected\", alert = \"decode_error\""
+    ),
+    "alert_from",
+    "none, but the scenario expects an alert"
+)]
+#[case::alert_from_without_an_alert(
+    with("alert_from = \"none\"", "alert_from = \"meaning\""),
+    "alert_from",
+    "meaning, but the scenario expects no alert"
+)]
 #[case::empty_note(with("under_test =", "note = \" \"\nunder_test ="), "note", "empty")]
-#[case::bad_under_test(with("\"both\"", "\"middle\""), "under_test", "expected client, server or both")]
-#[case::bad_result(with("\"connected\"", "\"maybe\""), "expect.result", "expected connected, rejected, waits")]
-#[case::rejected_without_alert(with("result = \"connected\"", "result = \"rejected\""), "expect.alert", "names the alert")]
-#[case::bad_alert(with("result = \"connected\"", "result = \"rejected\", alert = \"bad_mood\""), "expect.alert", "`bad_mood` is not an alert name")]
+#[case::bad_under_test(
+    with("\"both\"", "\"middle\""),
+    "under_test",
+    "expected client, server or both"
+)]
+#[case::bad_result(
+    with("\"connected\"", "\"maybe\""),
+    "expect.result",
+    "expected connected, rejected, waits"
+)]
+#[case::rejected_without_alert(
+    with("result = \"connected\"", "result = \"rejected\""),
+    "expect.alert",
+    "names the alert"
+)]
+#[case::bad_alert(
+    with(
+        "result = \"connected\"",
+        "result = \"rejected\", alert = \"bad_mood\""
+    ),
+    "expect.alert",
+    "`bad_mood` is not an alert name"
+)]
 #[case::sender_rule_may_be_hardening_but_not_should(with("level = \"MUST\"\nbinds = \"receiver\"\nalert_from = \"none\"", "level = \"SHOULD\"\nbinds = \"sender\"\nalert_from = \"section\"").replace("MUST complete", "SHOULD complete").replace("result = \"connected\"", "result = \"rejected\", alert = \"decode_error\""), "binds", "(not SHOULD)")]
-#[case::empty_axis(with("[\"TLS_AES_128_GCM_SHA256\"]", "[]"), "matrix.suite", "empty list")]
+#[case::empty_axis(
+    with("[\"TLS_AES_128_GCM_SHA256\"]", "[]"),
+    "matrix.suite",
+    "empty list"
+)]
 #[case::unknown_cert(with("setup = {", "setup = { cert = \"nope\","), "setup.cert", "nope")]
-#[case::incoherent(with("matrix.suite = [\"TLS_AES_128_GCM_SHA256\"]", "matrix.suite = [\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"]"), "matrix", "no coherent combination")]
+#[case::incoherent(
+    with(
+        "matrix.suite = [\"TLS_AES_128_GCM_SHA256\"]",
+        "matrix.suite = [\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"]"
+    ),
+    "matrix",
+    "no coherent combination"
+)]
 fn malformed_scenario_names_file_scenario_and_field(
     #[case] text: String,
     #[case] field: &str,
@@ -64,7 +149,10 @@ fn malformed_scenario_names_file_scenario_and_field(
     assert_eq!(err.file, "scenarios/broken.toml");
     assert_eq!(err.field, field, "{shown}");
     assert!(err.scenario.is_some(), "{shown}");
-    assert!(shown.starts_with("scenarios/broken.toml: scenario `"), "{shown}");
+    assert!(
+        shown.starts_with("scenarios/broken.toml: scenario `"),
+        "{shown}"
+    );
     assert!(shown.contains(field), "{shown}");
     assert!(shown.contains(message), "`{shown}` lacks `{message}`");
 }
@@ -79,8 +167,11 @@ fn toml_syntax_error_names_the_file_and_line() {
 
 #[test]
 fn unknown_field_in_a_scenario_is_refused() {
-    let err = scenario::parse(Path::new("x.toml"), &with("title = \"fine\"", "title = \"fine\"\ntitel = \"typo\""))
-        .expect_err("must fail");
+    let err = scenario::parse(
+        Path::new("x.toml"),
+        &with("title = \"fine\"", "title = \"fine\"\ntitel = \"typo\""),
+    )
+    .expect_err("must fail");
     assert!(err.to_string().contains("titel"), "{err}");
 }
 

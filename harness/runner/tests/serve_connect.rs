@@ -7,7 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn fixtures(profile: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs/fixtures").join(profile)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../certs/fixtures")
+        .join(profile)
 }
 
 fn harness() -> Command {
@@ -43,7 +45,9 @@ fn serve(peer: &str, profile: &str, connections: usize, extra: &[&str]) -> (Guar
     let mut guard = Guard(child);
     let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    reader.read_line(&mut line).expect("read the listening line");
+    reader
+        .read_line(&mut line)
+        .expect("read the listening line");
     // Keep draining what the server prints, so it never writes into a closed pipe.
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let port = line
@@ -61,7 +65,16 @@ fn serve(peer: &str, profile: &str, connections: usize, extra: &[&str]) -> (Guar
 fn s_client(port: u16, profile: &str, extra: &[&str]) -> String {
     let f = fixtures(profile);
     let mut child = Command::new("openssl")
-        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-quiet", "-verify_return_error", "-CAfile"])
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            "localhost",
+            "-quiet",
+            "-verify_return_error",
+            "-CAfile",
+        ])
         .arg(f.join("root.pem"))
         .args(extra)
         .stdin(Stdio::piped())
@@ -93,15 +106,30 @@ fn serve_answers_openssl_s_client_with_our_engine() {
 fn serve_answers_a_rustls_client_and_resumes() {
     let (_guard, port) = serve("own", "ecdsa_p384", 2, &[]);
     let out = harness()
-        .args(["connect", "--peer", "rustls", "--resume", "--servername", "localhost", "--port"])
+        .args([
+            "connect",
+            "--peer",
+            "rustls",
+            "--resume",
+            "--servername",
+            "localhost",
+            "--port",
+        ])
         .arg(port.to_string())
         .arg("--ca")
         .arg(fixtures("ecdsa_p384").join("root.pem"))
         .output()
         .expect("harness connect");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("connected:")).collect();
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("connected:"))
+        .collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].contains("resumed=false"), "{text}");
     assert!(lines[1].contains("resumed=true"), "{text}");
@@ -135,7 +163,11 @@ fn serve_with_client_auth_and_library_peers() {
 fn connect_reaches_openssl_s_server() {
     let f = fixtures("ecdsa_p256");
     // Let the kernel choose a free port: bind, read it, release, hand it to s_server.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new("openssl")
         .args(["s_server", "-www", "-accept"])
         .arg(format!("127.0.0.1:{port}"))
@@ -158,7 +190,14 @@ fn connect_reaches_openssl_s_server() {
     }
     for args in [&["--tls13"][..], &[][..]] {
         let out = harness()
-            .args(["connect", "--peer", "own", "--servername", "localhost", "--port"])
+            .args([
+                "connect",
+                "--peer",
+                "own",
+                "--servername",
+                "localhost",
+                "--port",
+            ])
             .arg(port.to_string())
             .arg("--ca")
             .arg(f.join("root.pem"))
@@ -166,7 +205,11 @@ fn connect_reaches_openssl_s_server() {
             .output()
             .expect("harness connect");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(text.contains("connected: version=TLS1.3"), "{text}");
         assert!(text.contains("HTTP/1.0 200 ok"), "{text}");
     }
@@ -176,7 +219,14 @@ fn connect_reaches_openssl_s_server() {
 fn connect_reports_a_wrong_name() {
     let (_guard, port) = serve("rustls", "ecdsa_p256", 1, &[]);
     let out = harness()
-        .args(["connect", "--peer", "own", "--servername", "wrong.example", "--port"])
+        .args([
+            "connect",
+            "--peer",
+            "own",
+            "--servername",
+            "wrong.example",
+            "--port",
+        ])
         .arg(port.to_string())
         .arg("--ca")
         .arg(fixtures("ecdsa_p256").join("root.pem"))

@@ -11,7 +11,11 @@ use reports::{CaseResult, Level, Verdict};
 /// A scenario with the client under test: the server negotiates (`select_cipher_suite`) or
 /// only names (`mutate_server_hello`) a suite the client did not offer.
 fn unoffered(version: &str, offered: &str, server_knob: &str, client_bug: bool) -> String {
-    let bug = if client_bug { ", bug_accept_unoffered_suite = \"true\"" } else { "" };
+    let bug = if client_bug {
+        ", bug_accept_unoffered_suite = \"true\""
+    } else {
+        ""
+    };
     format!(
         r#"
 [[scenario]]
@@ -37,16 +41,32 @@ fn own_own(text: &str) -> Vec<CaseResult> {
 fn a_client_that_accepts_a_suite_it_never_offered_fails_at_must_level() {
     for (version, offered, forced) in [
         ("TLS1.3", "TLS_AES_128_GCM_SHA256", "0x1302"),
-        ("TLS1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "0xc02c"),
+        (
+            "TLS1.2",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "0xc02c",
+        ),
     ] {
         let knob = format!("select_cipher_suite = \"{forced}\"");
         // The control: our correct client rejects.
         let ok = own_own(&unoffered(version, offered, &knob, false));
-        assert_eq!(ok[0].verdict, Verdict::Pass, "{version}: {:?}\n{}", ok[0].reason, ok[0].transcript.join("\n"));
+        assert_eq!(
+            ok[0].verdict,
+            Verdict::Pass,
+            "{version}: {:?}\n{}",
+            ok[0].reason,
+            ok[0].transcript.join("\n")
+        );
         // With the bug it completes the handshake with the suite it never offered.
         let bad = own_own(&unoffered(version, offered, &knob, true));
         let r = &bad[0];
-        assert_eq!(r.verdict, Verdict::Fail, "{version}: {:?}\n{}", r.reason, r.transcript.join("\n"));
+        assert_eq!(
+            r.verdict,
+            Verdict::Fail,
+            "{version}: {:?}\n{}",
+            r.reason,
+            r.transcript.join("\n")
+        );
         assert_eq!(r.breaks(), Some(Level::Must), "{version}");
         assert_eq!(r.verdict_level, Some(Level::Must));
     }
@@ -65,10 +85,22 @@ fn a_counterpart_alert_after_the_side_under_test_sent_its_finished_is_fail() {
         true,
     );
     let r = &own_own(&text)[0];
-    assert_eq!(r.verdict, Verdict::Fail, "{:?}\n{}", r.reason, r.transcript.join("\n"));
+    assert_eq!(
+        r.verdict,
+        Verdict::Fail,
+        "{:?}\n{}",
+        r.reason,
+        r.transcript.join("\n")
+    );
     let reason = r.reason.as_deref().unwrap_or_default();
-    assert!(reason.contains("went on past the fault in the server's ServerHello"), "{reason}");
-    assert!(reason.contains("bad_record_mac"), "the counterpart's abort is named: {reason}");
+    assert!(
+        reason.contains("went on past the fault in the server's ServerHello"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("bad_record_mac"),
+        "the counterpart's abort is named: {reason}"
+    );
     // The correct client rejects the same ServerHello.
     let text = unoffered(
         "TLS1.2",
@@ -82,13 +114,41 @@ fn a_counterpart_alert_after_the_side_under_test_sent_its_finished_is_fail() {
 
 #[test]
 fn protected_tls13_messages_are_decrypted_in_the_transcript() {
-    let text = unoffered("TLS1.3", "TLS_AES_128_GCM_SHA256", "select_cipher_suite = \"0x1302\"", true);
+    let text = unoffered(
+        "TLS1.3",
+        "TLS_AES_128_GCM_SHA256",
+        "select_cipher_suite = \"0x1302\"",
+        true,
+    );
     let r = &own_own(&text)[0];
-    for m in ["[enc] EncryptedExtensions", "[enc] Certificate", "[enc] CertificateVerify", "[enc] Finished"] {
-        assert!(r.transcript.iter().any(|l| l.starts_with("S->C") && l.contains(m)), "{m} missing:\n{}", r.transcript.join("\n"));
+    for m in [
+        "[enc] EncryptedExtensions",
+        "[enc] Certificate",
+        "[enc] CertificateVerify",
+        "[enc] Finished",
+    ] {
+        assert!(
+            r.transcript
+                .iter()
+                .any(|l| l.starts_with("S->C") && l.contains(m)),
+            "{m} missing:\n{}",
+            r.transcript.join("\n")
+        );
     }
-    assert!(r.transcript.iter().any(|l| l.starts_with("C->S [enc] Finished")), "{}", r.transcript.join("\n"));
-    assert!(r.transcript.iter().any(|l| l.contains("[enc] ApplicationData, 18 bytes")), "{}", r.transcript.join("\n"));
+    assert!(
+        r.transcript
+            .iter()
+            .any(|l| l.starts_with("C->S [enc] Finished")),
+        "{}",
+        r.transcript.join("\n")
+    );
+    assert!(
+        r.transcript
+            .iter()
+            .any(|l| l.contains("[enc] ApplicationData, 18 bytes")),
+        "{}",
+        r.transcript.join("\n")
+    );
 }
 
 /// The one case of a scenario text, for `peer` on both sides.
@@ -124,20 +184,40 @@ fn judged(case: &Case, client: Outcome) -> CaseResult {
 #[test]
 fn a_truncation_answered_with_an_alert_is_not_pass() {
     let case = case_of(TRUNCATE, "own");
-    let closed = judged(&case, Outcome::failed(Failure::Closed, Step::AppData, "EOF without close_notify"));
+    let closed = judged(
+        &case,
+        Outcome::failed(Failure::Closed, Step::AppData, "EOF without close_notify"),
+    );
     assert_eq!(closed.verdict, Verdict::Pass, "{:?}", closed.reason);
     let alert = judged(
         &case,
-        Outcome::failed(Failure::Alert { direction: Direction::Sent, description: "decode_error".into() }, Step::AppData, "x"),
+        Outcome::failed(
+            Failure::Alert {
+                direction: Direction::Sent,
+                description: "decode_error".into(),
+            },
+            Step::AppData,
+            "x",
+        ),
     );
     assert_eq!(alert.verdict, Verdict::AlertMismatch, "{:?}", alert.reason);
     assert_eq!(alert.breaks(), Some(Level::Policy));
     let got = judged(
         &case,
-        Outcome::failed(Failure::Alert { direction: Direction::Received, description: "internal_error".into() }, Step::AppData, "x"),
+        Outcome::failed(
+            Failure::Alert {
+                direction: Direction::Received,
+                description: "internal_error".into(),
+            },
+            Step::AppData,
+            "x",
+        ),
     );
     assert_eq!(got.verdict, Verdict::Inconclusive, "{:?}", got.reason);
-    let waited = judged(&case, Outcome::failed(Failure::Timeout, Step::AppData, "no data"));
+    let waited = judged(
+        &case,
+        Outcome::failed(Failure::Timeout, Step::AppData, "no data"),
+    );
     assert_eq!(waited.verdict, Verdict::Timeout, "{:?}", waited.reason);
 }
 
@@ -151,9 +231,12 @@ fn an_alert_chosen_by_meaning_is_at_most_a_should_deviation() {
     assert_eq!(r.breaks(), Some(Level::Should));
     r.verdict = Verdict::Fail;
     r.grade();
-    assert_eq!(r.breaks(), Some(Level::Must), "the decision itself keeps the scenario's level");
+    assert_eq!(
+        r.breaks(),
+        Some(Level::Must),
+        "the decision itself keeps the scenario's level"
+    );
     r.verdict = Verdict::Pass;
     r.grade();
     assert_eq!(r.breaks(), None);
 }
-

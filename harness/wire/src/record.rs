@@ -14,8 +14,12 @@ pub const MAX_CIPHERTEXT_TLS13: usize = MAX_PLAINTEXT + 256;
 pub const MAX_CIPHERTEXT_TLS12: usize = MAX_PLAINTEXT + 2048;
 /// Bytes in a handshake message header.
 pub const HANDSHAKE_HEADER_LEN: usize = 4;
-/// Default cap on a handshake message body: 64 KiB.
-pub const DEFAULT_MAX_HANDSHAKE: usize = 64 * 1024;
+/// Default cap on a handshake message body: 131396 bytes, the largest ClientHello the
+/// encoding allows (RFC 8446 4.1.2: a 32-byte random, a 32-byte session id, 65534 bytes of
+/// cipher suites, 255 compression methods and 65535 bytes of extensions, with their length
+/// prefixes), so that no valid ClientHello is refused for its size (OpenSSL's
+/// CLIENT_HELLO_MAX_LENGTH is the same bound). It bounds every other message too.
+pub const DEFAULT_MAX_HANDSHAKE: usize = 2 + 32 + 1 + 32 + 2 + 65534 + 1 + 255 + 2 + 65535;
 
 /// The 5-byte record header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -248,7 +252,7 @@ impl Default for HandshakeJoiner {
 }
 
 impl HandshakeJoiner {
-    /// A joiner with the default cap (64 KiB body).
+    /// A joiner with the default cap (`DEFAULT_MAX_HANDSHAKE`).
     pub fn new() -> Self {
         Self::with_max_message(DEFAULT_MAX_HANDSHAKE)
     }

@@ -144,15 +144,17 @@ fn joiner_reports_pending_partial_message() {
 #[test]
 fn joiner_rejects_oversized_from_header() {
     let mut j = HandshakeJoiner::new();
-    // Header claims 64 KiB + 1; only the header is pushed.
-    j.push(&[11, 0x01, 0x00, 0x01]);
+    // Header claims one byte past the cap; only the header is pushed.
+    let len = u32::try_from(tls_wire::DEFAULT_MAX_HANDSHAKE + 1).unwrap();
+    let b = len.to_be_bytes();
+    j.push(&[11, b[1], b[2], b[3]]);
     let e = j.next_message().unwrap_err();
     assert!(
         matches!(
             e.kind,
             DecodeErrorKind::MessageTooLarge {
-                len: 65537,
-                max: 65536
+                len: 131397,
+                max: 131396
             }
         ),
         "{e}"

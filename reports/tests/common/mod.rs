@@ -7,16 +7,22 @@ pub mod xsd;
 use std::collections::BTreeMap;
 
 use reports::{
-    AlertFrom, Binds, CaseResult, Direction, Expected, ExpectedResult, Level, Observed, ObservedResult,
-    Results, RunInfo, UnderTest, Verdict, SCHEMA_VERSION,
+    AlertFrom, Binds, CaseResult, Direction, Expected, ExpectedResult, Level, Observed,
+    ObservedResult, Results, RunInfo, SCHEMA_VERSION, UnderTest, Verdict,
 };
 
 pub const EVIL: &str = "<script>alert('pwned')</script>";
 
 pub fn run_info() -> RunInfo {
     let mut peers = BTreeMap::new();
-    peers.insert("openssl".to_string(), "OpenSSL 3.0.19 27 Jan 2026".to_string());
-    peers.insert("rustls".to_string(), "rustls 0.23.46 (aws-lc-rs)".to_string());
+    peers.insert(
+        "openssl".to_string(),
+        "OpenSSL 3.0.19 27 Jan 2026".to_string(),
+    );
+    peers.insert(
+        "rustls".to_string(),
+        "rustls 0.23.46 (aws-lc-rs)".to_string(),
+    );
     peers.insert("own".to_string(), "tls-engine 0.1.0".to_string());
     RunInfo {
         started: "2026-11-26T21:40:00Z".into(),
@@ -126,14 +132,24 @@ pub fn as_v1(mut c: CaseResult) -> CaseResult {
     c.alert_from = None;
     c.note = None;
     c.verdict_level = None;
-    for o in [&mut c.observed, &mut c.server_observed].into_iter().flatten() {
+    for o in [&mut c.observed, &mut c.server_observed]
+        .into_iter()
+        .flatten()
+    {
         o.app_data = None;
         o.app_data_len = None;
     }
     c
 }
 
-pub fn rejection(scenario: &str, client: &str, server: &str, want: &str, got: &str, verdict: Verdict) -> CaseResult {
+pub fn rejection(
+    scenario: &str,
+    client: &str,
+    server: &str,
+    want: &str,
+    got: &str,
+    verdict: Verdict,
+) -> CaseResult {
     let family = scenario.split("::").next().unwrap().to_string();
     CaseResult {
         id: format!("{scenario}/{client}->{server}"),
@@ -201,27 +217,87 @@ fn at_level(mut c: CaseResult, level: Level, alert_from: AlertFrom, note: &str) 
 /// A fixed run covering every verdict, level and class (schema version 2).
 pub fn fixture() -> Results {
     let mut cases = Vec::new();
-    for (c, s) in [("rustls", "rustls"), ("rustls", "openssl"), ("openssl", "rustls"), ("openssl", "openssl")] {
+    for (c, s) in [
+        ("rustls", "rustls"),
+        ("rustls", "openssl"),
+        ("openssl", "rustls"),
+        ("openssl", "openssl"),
+    ] {
         cases.push(interop(c, s, "aes128gcm-x25519-ecdsa_p256", Verdict::Pass));
-        let mlkem = if s == "openssl" { Verdict::Skip } else { Verdict::Pass };
+        let mlkem = if s == "openssl" {
+            Verdict::Skip
+        } else {
+            Verdict::Pass
+        };
         cases.push(interop(c, s, "aes128gcm-x25519mlkem768-ecdsa_p256", mlkem));
     }
     let dup = "client_hello::duplicate_extension";
-    cases.push(rejection(dup, "own", "rustls", "illegal_parameter", "illegal_parameter", Verdict::Pass));
+    cases.push(rejection(
+        dup,
+        "own",
+        "rustls",
+        "illegal_parameter",
+        "illegal_parameter",
+        Verdict::Pass,
+    ));
     // A known deviation: OpenSSL answers decode_error.
-    cases.push(rejection(dup, "own", "openssl", "illegal_parameter", "decode_error", Verdict::AlertMismatch));
+    cases.push(rejection(
+        dup,
+        "own",
+        "openssl",
+        "illegal_parameter",
+        "decode_error",
+        Verdict::AlertMismatch,
+    ));
     let trunc = "client_hello::truncated_extension";
-    cases.push(rejection(trunc, "own", "rustls", "decode_error", "decode_error", Verdict::Pass));
+    cases.push(rejection(
+        trunc,
+        "own",
+        "rustls",
+        "decode_error",
+        "decode_error",
+        Verdict::Pass,
+    ));
     // Stale: listed as a deviation, passes now.
-    cases.push(rejection(trunc, "own", "openssl", "decode_error", "decode_error", Verdict::Pass));
+    cases.push(rejection(
+        trunc,
+        "own",
+        "openssl",
+        "decode_error",
+        "decode_error",
+        Verdict::Pass,
+    ));
     let ver = "certificate::expired_leaf";
     // New failure.
-    cases.push(rejection(ver, "rustls", "own", "certificate_expired", "", Verdict::Fail));
-    cases.push(rejection(ver, "openssl", "own", "certificate_expired", "", Verdict::Error));
+    cases.push(rejection(
+        ver,
+        "rustls",
+        "own",
+        "certificate_expired",
+        "",
+        Verdict::Fail,
+    ));
+    cases.push(rejection(
+        ver,
+        "openssl",
+        "own",
+        "certificate_expired",
+        "",
+        Verdict::Error,
+    ));
     // A case with several connections and a MITM proxy, and peer strings with markup.
-    let mut mitm = rejection("mitm::swap_key_share", "rustls", "openssl", "handshake_failure", "decrypt_error", Verdict::AlertMismatch);
+    let mut mitm = rejection(
+        "mitm::swap_key_share",
+        "rustls",
+        "openssl",
+        "handshake_failure",
+        "decrypt_error",
+        Verdict::AlertMismatch,
+    );
     mitm.id = format!("mitm::swap_key_share/rustls->openssl/{EVIL}");
-    mitm.reason = Some(format!("rejected with decrypt_error, the RFC names handshake_failure; peer said {EVIL}"));
+    mitm.reason = Some(format!(
+        "rejected with decrypt_error, the RFC names handshake_failure; peer said {EVIL}"
+    ));
     mitm.transcript = vec![
         "[1] C->P ClientHello versions=[TLS1.3]".into(),
         "[1] P->S ClientHello versions=[TLS1.3] (key_share swapped)".into(),
@@ -236,7 +312,14 @@ pub fn fixture() -> Results {
     // case judging both sides with two implementations.
     // Reported: a hardening bound, not a rule of the RFC.
     let mut empty = at_level(
-        rejection("record::empty_records", "own", "rustls", "unexpected_message", "", Verdict::Fail),
+        rejection(
+            "record::empty_records",
+            "own",
+            "rustls",
+            "unexpected_message",
+            "",
+            Verdict::Fail,
+        ),
         Level::Hardening,
         AlertFrom::Meaning,
         "No RFC bounds empty records; BoringSSL, OpenSSL and rustls stop after 32 (CVE-2013-0169 style floods).",
@@ -245,7 +328,14 @@ pub fn fixture() -> Results {
     cases.push(empty);
     // Reported: the alert is chosen by meaning, so no_alert breaks a SHOULD at most.
     let mut no_alert = at_level(
-        rejection("alert::bad_padding", "rustls", "own", "bad_record_mac", "", Verdict::NoAlert),
+        rejection(
+            "alert::bad_padding",
+            "rustls",
+            "own",
+            "bad_record_mac",
+            "",
+            Verdict::NoAlert,
+        ),
         Level::Must,
         AlertFrom::Meaning,
         "RFC 8446 5.2 makes the rejection a MUST; the alert comes from RFC 8446 6.2's meaning of bad_record_mac.",
@@ -258,7 +348,14 @@ pub fn fixture() -> Results {
     }
     cases.push(no_alert);
     // Gated: a MUST-level no_alert (the section names the alert).
-    cases.push(rejection("alert::record_overflow", "own", "openssl", "record_overflow", "", Verdict::NoAlert));
+    cases.push(rejection(
+        "alert::record_overflow",
+        "own",
+        "openssl",
+        "record_overflow",
+        "",
+        Verdict::NoAlert,
+    ));
     // Gated at every level: a crash.
     cases.push(at_level(
         rejection("state::ccs_after_finished", "own", "openssl", "unexpected_message", "", Verdict::Crash),
@@ -268,12 +365,23 @@ pub fn fixture() -> Results {
     ));
     // Reported: a SHOULD-level timeout.
     let mut waits = at_level(
-        rejection("record::incomplete_record", "own", "openssl", "", "", Verdict::Timeout),
+        rejection(
+            "record::incomplete_record",
+            "own",
+            "openssl",
+            "",
+            "",
+            Verdict::Timeout,
+        ),
         Level::Should,
         AlertFrom::None,
         "Waiting for the rest of a record is what a receiver SHOULD do; giving up is allowed.",
     );
-    waits.expected = Some(Expected { result: ExpectedResult::Waits, alert: None, checks: BTreeMap::new() });
+    waits.expected = Some(Expected {
+        result: ExpectedResult::Waits,
+        alert: None,
+        checks: BTreeMap::new(),
+    });
     cases.push(waits);
     // Reported: a policy difference (listed alert_mismatch elsewhere does not matter here).
     cases.push(at_level(
@@ -283,13 +391,25 @@ pub fn fixture() -> Results {
         "RFC 5280 4.1.2.2 obliges the CA, not the verifier: rejecting a 21-octet serial is each library's choice.",
     ));
     // Gated: inconclusive at MUST, both sides under test, two implementations: counts for both.
-    let mut inc = rejection("mitm::strip_sni", "openssl", "rustls", "handshake_failure", "", Verdict::Inconclusive);
+    let mut inc = rejection(
+        "mitm::strip_sni",
+        "openssl",
+        "rustls",
+        "handshake_failure",
+        "",
+        Verdict::Inconclusive,
+    );
     inc.under_test = UnderTest::Both;
     cases.push(inc);
     let mut run = run_info();
     // A peer reports its own version: peer input too.
-    run.peers.insert("own".into(), format!("tls-engine 0.1.0 {EVIL}"));
-    Results { schema_version: SCHEMA_VERSION, run, cases }
+    run.peers
+        .insert("own".into(), format!("tls-engine 0.1.0 {EVIL}"));
+    Results {
+        schema_version: SCHEMA_VERSION,
+        run,
+        cases,
+    }
 }
 
 /// The cases of [`fixture`] a schema version 1 run had (its verdicts, without levels), in a
@@ -298,8 +418,10 @@ pub fn fixture_v1() -> Results {
     let mut r = fixture();
     r.schema_version = 1;
     r.cases.retain(|c| {
-        matches!(c.verdict, Verdict::Pass | Verdict::AlertMismatch | Verdict::Fail | Verdict::Error | Verdict::Skip)
-            && c.note.is_none()
+        matches!(
+            c.verdict,
+            Verdict::Pass | Verdict::AlertMismatch | Verdict::Fail | Verdict::Error | Verdict::Skip
+        ) && c.note.is_none()
     });
     r.cases = r.cases.into_iter().map(as_v1).collect();
     r
@@ -328,8 +450,14 @@ reason = "the proxy's key share swap is seen as a bad Finished"
 pub fn previous() -> Results {
     let mut r = fixture();
     for c in &mut r.cases {
-        if c.id == "certificate::expired_leaf/rustls->own" || c.id == "client_hello::truncated_extension/own->openssl" {
-            c.verdict = if c.verdict == Verdict::Pass { Verdict::AlertMismatch } else { Verdict::Pass };
+        if c.id == "certificate::expired_leaf/rustls->own"
+            || c.id == "client_hello::truncated_extension/own->openssl"
+        {
+            c.verdict = if c.verdict == Verdict::Pass {
+                Verdict::AlertMismatch
+            } else {
+                Verdict::Pass
+            };
         }
     }
     r
@@ -340,7 +468,14 @@ pub fn synthetic(n: usize) -> Results {
     let peers = ["own", "rustls", "openssl"];
     let mut cases = Vec::with_capacity(n);
     let mut i = 0usize;
-    'outer: for fam in ["interop", "client_hello", "server_hello", "certificate", "key_exchange", "record"] {
+    'outer: for fam in [
+        "interop",
+        "client_hello",
+        "server_hello",
+        "certificate",
+        "key_exchange",
+        "record",
+    ] {
         for sc in 0..20 {
             for c in peers {
                 for s in peers {
@@ -362,7 +497,14 @@ pub fn synthetic(n: usize) -> Results {
                         let mut case = if fam == "interop" {
                             interop(c, s, &format!("v{v}"), verdict)
                         } else {
-                            rejection(&format!("{fam}::scenario_{sc}"), c, s, "illegal_parameter", "decode_error", verdict)
+                            rejection(
+                                &format!("{fam}::scenario_{sc}"),
+                                c,
+                                s,
+                                "illegal_parameter",
+                                "decode_error",
+                                verdict,
+                            )
                         };
                         case.scenario = format!("{fam}::scenario_{sc:02}");
                         case.family = fam.to_string();
@@ -372,7 +514,13 @@ pub fn synthetic(n: usize) -> Results {
                             case.level = Some(Level::Should);
                             case.grade();
                         }
-                        case.transcript.extend((0..12).map(|k| format!("[{}] S->C application_data record, {} bytes (encrypted)", 1 + k / 6, 100 + k)));
+                        case.transcript.extend((0..12).map(|k| {
+                            format!(
+                                "[{}] S->C application_data record, {} bytes (encrypted)",
+                                1 + k / 6,
+                                100 + k
+                            )
+                        }));
                         cases.push(case);
                         i += 1;
                     }
@@ -390,7 +538,11 @@ pub fn synthetic(n: usize) -> Results {
         cases.push(case);
         k += 1;
     }
-    Results { schema_version: SCHEMA_VERSION, run: run_info(), cases }
+    Results {
+        schema_version: SCHEMA_VERSION,
+        run: run_info(),
+        cases,
+    }
 }
 
 pub const FULL: &str = "tls13_full_ecdsa_p256_x25519";
@@ -413,7 +565,9 @@ pub fn bench_history() -> String {
             serde_json::json!({ "client": "rustls", "server": "rustls", "kind": FULL, "median_us": rustls_rustls,
                 "ratio_to_rustls": 1.0, "ratio_to_floor": 1.33, "instructions": null }),
         ];
-        let mut floor = vec![serde_json::json!({ "kind": FULL, "median_us": 360.5, "ratio_to_rustls": 0.75, "instructions": 3_252_211 })];
+        let mut floor = vec![
+            serde_json::json!({ "kind": FULL, "median_us": 360.5, "ratio_to_rustls": 0.75, "instructions": 3_252_211 }),
+        ];
         if i < 2 {
             pairings.push(serde_json::json!({ "client": "rustls", "server": "rustls", "kind": RESUMED,
                 "median_us": 210.0 - 5.0 * f, "ratio_to_rustls": 1.0, "ratio_to_floor": 1.9, "instructions": 900_000 }));

@@ -11,8 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
 
 #[derive(Debug, Clone, Default)]
 struct Type {
@@ -33,7 +33,10 @@ pub struct Schema {
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.as_ref() == name.as_bytes()).map(|a| String::from_utf8_lossy(&a.value).into_owned())
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name.as_bytes())
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
 }
 
 fn local(name: &[u8]) -> String {
@@ -42,7 +45,9 @@ fn local(name: &[u8]) -> String {
 }
 
 fn occurs(e: &BytesStart<'_>) -> (u32, Option<u32>) {
-    let min = attr(e, "minOccurs").map(|v| v.parse().unwrap()).unwrap_or(1);
+    let min = attr(e, "minOccurs")
+        .map(|v| v.parse().unwrap())
+        .unwrap_or(1);
     let max = match attr(e, "maxOccurs").as_deref() {
         Some("unbounded") => None,
         Some(v) => Some(v.parse().unwrap()),
@@ -70,7 +75,11 @@ impl Schema {
         enum Frame {
             GlobalElement(String),
             Type(Option<String>, Type),
-            Group { min: u32, max: Option<u32>, choice: bool },
+            Group {
+                min: u32,
+                max: Option<u32>,
+                choice: bool,
+            },
             SimpleType(String),
             Other,
         }
@@ -82,15 +91,17 @@ impl Schema {
                 Event::Start(e) => (e.clone().into_owned(), false),
                 Event::Empty(e) => (e.clone().into_owned(), true),
                 Event::End(_) => {
-                    if let Some(Frame::Type(name, t)) = stack.pop() { match (name, stack.last()) {
-                        (Some(n), _) => {
-                            named_types.insert(n, t);
+                    if let Some(Frame::Type(name, t)) = stack.pop() {
+                        match (name, stack.last()) {
+                            (Some(n), _) => {
+                                named_types.insert(n, t);
+                            }
+                            (None, Some(Frame::GlobalElement(el))) => {
+                                schema.elements.insert(el.clone(), t);
+                            }
+                            _ => panic!("inline complexType outside a global element"),
                         }
-                        (None, Some(Frame::GlobalElement(el))) => {
-                            schema.elements.insert(el.clone(), t);
-                        }
-                        _ => panic!("inline complexType outside a global element"),
-                    } }
+                    }
                     buf.clear();
                     continue;
                 }
@@ -115,7 +126,12 @@ impl Schema {
                     let name = attr(&e, "ref").or_else(|| attr(&e, "name")).unwrap();
                     let (mut min, mut max) = occurs(&e);
                     for f in stack.iter() {
-                        if let Frame::Group { min: gmin, max: gmax, choice } = f {
+                        if let Frame::Group {
+                            min: gmin,
+                            max: gmax,
+                            choice,
+                        } = f
+                        {
                             if *choice {
                                 min = 0; // a choice may pick another branch
                             } else {
@@ -124,7 +140,11 @@ impl Schema {
                             max = mul(max, *gmax);
                         }
                     }
-                    if let Some(Frame::Type(_, t)) = stack.iter_mut().rev().find(|f| matches!(f, Frame::Type(..))) {
+                    if let Some(Frame::Type(_, t)) = stack
+                        .iter_mut()
+                        .rev()
+                        .find(|f| matches!(f, Frame::Type(..)))
+                    {
                         t.children.insert(name.clone(), (min, max));
                     }
                     if let (Some(n), Some(ty)) = (attr(&e, "name"), attr(&e, "type")) {
@@ -133,18 +153,29 @@ impl Schema {
                     Frame::Other
                 }
                 "complexType" => {
-                    let t = Type { mixed: attr(&e, "mixed").as_deref() == Some("true"), ..Type::default() };
+                    let t = Type {
+                        mixed: attr(&e, "mixed").as_deref() == Some("true"),
+                        ..Type::default()
+                    };
                     Frame::Type(attr(&e, "name"), t)
                 }
                 "sequence" | "choice" => {
                     let (min, max) = occurs(&e);
-                    Frame::Group { min, max, choice: tag == "choice" }
+                    Frame::Group {
+                        min,
+                        max,
+                        choice: tag == "choice",
+                    }
                 }
                 "attribute" => {
                     let name = attr(&e, "name").unwrap();
                     let required = attr(&e, "use").as_deref() == Some("required");
                     let ty = attr(&e, "type").unwrap_or_else(|| "xs:string".into());
-                    if let Some(Frame::Type(_, t)) = stack.iter_mut().rev().find(|f| matches!(f, Frame::Type(..))) {
+                    if let Some(Frame::Type(_, t)) = stack
+                        .iter_mut()
+                        .rev()
+                        .find(|f| matches!(f, Frame::Type(..)))
+                    {
                         t.attrs.insert(name, (required, ty));
                     }
                     Frame::Other
@@ -152,11 +183,18 @@ impl Schema {
                 "simpleType" => Frame::SimpleType(attr(&e, "name").unwrap()),
                 "restriction" => Frame::Other,
                 "pattern" => {
-                    let Some(Frame::SimpleType(name)) = stack.iter().rev().find(|f| matches!(f, Frame::SimpleType(_))) else {
+                    let Some(Frame::SimpleType(name)) = stack
+                        .iter()
+                        .rev()
+                        .find(|f| matches!(f, Frame::SimpleType(_)))
+                    else {
                         panic!("pattern outside simpleType")
                     };
                     let p = attr(&e, "value").unwrap();
-                    schema.patterns.insert(name.clone(), regex::Regex::new(&format!("^(?:{p})$")).unwrap());
+                    schema.patterns.insert(
+                        name.clone(),
+                        regex::Regex::new(&format!("^(?:{p})$")).unwrap(),
+                    );
                     Frame::Other
                 }
                 other => panic!("XSD construct <xs:{other}> is not handled by this checker"),
@@ -178,9 +216,15 @@ impl Schema {
         }
         for (el, ty) in element_types {
             let t = if ty == "xs:string" {
-                Type { simple_text: true, ..Type::default() }
+                Type {
+                    simple_text: true,
+                    ..Type::default()
+                }
             } else {
-                named_types.get(&ty).cloned().unwrap_or_else(|| panic!("unknown type {ty}"))
+                named_types
+                    .get(&ty)
+                    .cloned()
+                    .unwrap_or_else(|| panic!("unknown type {ty}"))
             };
             schema.elements.insert(el, t);
         }
@@ -215,7 +259,9 @@ impl Schema {
                         *counts.entry(name.clone()).or_default() += 1;
                         if let Some(pt) = self.elements.get(pname.as_str()) {
                             if pt.simple_text {
-                                out.push(format!("{ppath}: <{pname}> holds text only, found <{name}>"));
+                                out.push(format!(
+                                    "{ppath}: <{pname}> holds text only, found <{name}>"
+                                ));
                             } else if !pt.children.contains_key(&name) {
                                 out.push(format!("{ppath}: <{name}> is not allowed in <{pname}>"));
                             }
@@ -236,14 +282,22 @@ impl Schema {
                                     }
                                 };
                                 let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-                                let value = a.unescape_value().map(|v| v.into_owned()).unwrap_or_default();
+                                let value = a
+                                    .unescape_value()
+                                    .map(|v| v.into_owned())
+                                    .unwrap_or_default();
                                 match t.attrs.get(&key) {
-                                    None => out.push(format!("{path}: attribute `{key}` is not allowed on <{name}>")),
+                                    None => out.push(format!(
+                                        "{path}: attribute `{key}` is not allowed on <{name}>"
+                                    )),
                                     Some((_, ty)) => {
                                         if let Some(re) = self.patterns.get(ty)
-                                            && !re.is_match(&value) {
-                                                out.push(format!("{path}/@{key}: `{value}` does not match {ty}"));
-                                            }
+                                            && !re.is_match(&value)
+                                        {
+                                            out.push(format!(
+                                                "{path}/@{key}: `{value}` does not match {ty}"
+                                            ));
+                                        }
                                     }
                                 }
                                 seen.insert(key);
@@ -282,28 +336,38 @@ impl Schema {
         out
     }
 
-    fn text(&self, stack: &[(String, String, BTreeMap<String, u32>, bool)], non_blank: bool, out: &mut Vec<String>) {
+    fn text(
+        &self,
+        stack: &[(String, String, BTreeMap<String, u32>, bool)],
+        non_blank: bool,
+        out: &mut Vec<String>,
+    ) {
         if !non_blank {
             return;
         }
         if let Some((path, name, ..)) = stack.last()
             && let Some(t) = self.elements.get(name)
-                && !t.mixed && !t.simple_text {
-                    out.push(format!("{path}: <{name}> may not hold text"));
-                }
+            && !t.mixed
+            && !t.simple_text
+        {
+            out.push(format!("{path}: <{name}> may not hold text"));
+        }
     }
 
     fn close(&self, path: &str, name: &str, counts: &BTreeMap<String, u32>, out: &mut Vec<String>) {
-        let Some(t) = self.elements.get(name) else { return };
+        let Some(t) = self.elements.get(name) else {
+            return;
+        };
         for (child, (min, max)) in &t.children {
             let n = counts.get(child).copied().unwrap_or(0);
             if n < *min {
                 out.push(format!("{path}: <{child}> at least {min} times, found {n}"));
             }
             if let Some(max) = max
-                && n > *max {
-                    out.push(format!("{path}: <{child}> at most {max} times, found {n}"));
-                }
+                && n > *max
+            {
+                out.push(format!("{path}: <{child}> at most {max} times, found {n}"));
+            }
         }
     }
 }

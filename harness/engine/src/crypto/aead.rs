@@ -38,14 +38,20 @@ pub struct RecordProtection {
 
 impl std::fmt::Debug for RecordProtection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordProtection").field("suite", &self.suite).field("seq", &self.seq).finish()
+        f.debug_struct("RecordProtection")
+            .field("suite", &self.suite)
+            .field("seq", &self.seq)
+            .finish()
     }
 }
 
 /// The traffic key and IV derived from a traffic secret (RFC 8446 7.3).
 pub fn derive_key_iv(suite: Suite, secret: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let prk = super::hash::Prk::new(suite.hash(), secret);
-    (prk.expand_label(b"key", b"", suite.key_len()), prk.expand_label(b"iv", b"", 12))
+    (
+        prk.expand_label(b"key", b"", suite.key_len()),
+        prk.expand_label(b"iv", b"", 12),
+    )
 }
 
 impl RecordProtection {
@@ -58,9 +64,17 @@ impl RecordProtection {
     /// Keys given directly (test vectors). The key must have the suite's key length and
     /// the IV 12 bytes.
     pub fn from_key_iv(suite: Suite, key: &[u8], iv: &[u8]) -> Result<Self, CryptoError> {
-        let unbound = UnboundKey::new(suite.aead(), key).map_err(|_| CryptoError::Internal("bad AEAD key length"))?;
-        let iv: [u8; 12] = iv.try_into().map_err(|_| CryptoError::Internal("bad IV length"))?;
-        Ok(Self { suite, key: LessSafeKey::new(unbound), iv, seq: 0 })
+        let unbound = UnboundKey::new(suite.aead(), key)
+            .map_err(|_| CryptoError::Internal("bad AEAD key length"))?;
+        let iv: [u8; 12] = iv
+            .try_into()
+            .map_err(|_| CryptoError::Internal("bad IV length"))?;
+        Ok(Self {
+            suite,
+            key: LessSafeKey::new(unbound),
+            iv,
+            seq: 0,
+        })
     }
 
     /// The suite in use.
@@ -89,13 +103,24 @@ impl RecordProtection {
 
     /// Protect `payload` of content type `typ` with `padding` zero bytes; returns the whole
     /// record (header + encrypted_record).
-    pub fn seal(&mut self, typ: u8, payload: &[u8], padding: usize) -> Result<Vec<u8>, RecordError> {
+    pub fn seal(
+        &mut self,
+        typ: u8,
+        payload: &[u8],
+        padding: usize,
+    ) -> Result<Vec<u8>, RecordError> {
         self.seal_limit(typ, payload, padding, MAX_CIPHERTEXT)
     }
 
     /// Like [`Self::seal`], but allows a ciphertext up to `limit` bytes (at most 65535):
     /// for faults that send oversized records on purpose.
-    pub fn seal_limit(&mut self, typ: u8, payload: &[u8], padding: usize, limit: usize) -> Result<Vec<u8>, RecordError> {
+    pub fn seal_limit(
+        &mut self,
+        typ: u8,
+        payload: &[u8],
+        padding: usize,
+        limit: usize,
+    ) -> Result<Vec<u8>, RecordError> {
         let mut out = Vec::new();
         self.seal_into(&mut out, typ, payload, padding, limit)?;
         Ok(out)
@@ -103,7 +128,14 @@ impl RecordProtection {
 
     /// [`Self::seal_limit`], appending the record to `out` (sealed in place there: no
     /// intermediate buffer). On an error `out` is as it was.
-    pub fn seal_into(&mut self, out: &mut Vec<u8>, typ: u8, payload: &[u8], padding: usize, limit: usize) -> Result<(), RecordError> {
+    pub fn seal_into(
+        &mut self,
+        out: &mut Vec<u8>,
+        typ: u8,
+        payload: &[u8],
+        padding: usize,
+        limit: usize,
+    ) -> Result<(), RecordError> {
         if self.seq == u64::MAX {
             return Err(RecordError::SequenceExhausted);
         }
@@ -126,7 +158,9 @@ impl RecordProtection {
             Some(inner) => self
                 .key
                 .seal_in_place_separate_tag(nonce, Aad::from(header), inner)
-                .and_then(|t| <[u8; TAG_LEN]>::try_from(t.as_ref()).map_err(|_| aws_lc_rs::error::Unspecified)),
+                .and_then(|t| {
+                    <[u8; TAG_LEN]>::try_from(t.as_ref()).map_err(|_| aws_lc_rs::error::Unspecified)
+                }),
             None => Err(aws_lc_rs::error::Unspecified),
         };
         match sealed {
@@ -146,7 +180,12 @@ impl RecordProtection {
     /// encrypted_record. Returns the inner content type and content, padding stripped.
     /// `max_plaintext` is the largest permitted inner content length (2^14, or the
     /// record_size_limit we advertised minus one).
-    pub fn open(&mut self, header: &[u8; 5], body: &[u8], max_plaintext: usize) -> Result<(u8, Vec<u8>), RecordError> {
+    pub fn open(
+        &mut self,
+        header: &[u8; 5],
+        body: &[u8],
+        max_plaintext: usize,
+    ) -> Result<(u8, Vec<u8>), RecordError> {
         if body.len() > MAX_CIPHERTEXT {
             return Err(RecordError::Overflow);
         }

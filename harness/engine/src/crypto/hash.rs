@@ -52,7 +52,9 @@ impl HashAlg {
 
     /// HMAC(key, data).
     pub fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
-        hmac::sign(&hmac::Key::new(self.hmac_alg(), key), data).as_ref().to_vec()
+        hmac::sign(&hmac::Key::new(self.hmac_alg(), key), data)
+            .as_ref()
+            .to_vec()
     }
 
     /// Constant-time HMAC verification.
@@ -71,7 +73,8 @@ impl HashAlg {
 
     /// Hash of the empty string ("derived" and binder secrets, RFC 8446 7.1).
     pub fn empty_hash(self) -> &'static [u8] {
-        const SHA256: [u8; 32] = unhex(b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        const SHA256: [u8; 32] =
+            unhex(b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         const SHA384: [u8; 48] = unhex(
             b"38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b",
         );
@@ -134,7 +137,9 @@ pub struct Prk {
 
 impl std::fmt::Debug for Prk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Prk").field("hash", &self.hash).finish_non_exhaustive()
+        f.debug_struct("Prk")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
     }
 }
 
@@ -154,14 +159,21 @@ impl Prk {
             HashAlg::Sha256 => hkdf::HKDF_SHA256,
             HashAlg::Sha384 => hkdf::HKDF_SHA384,
         };
-        Self { hash, prk: hkdf::Prk::new_less_safe(alg, secret) }
+        Self {
+            hash,
+            prk: hkdf::Prk::new_less_safe(alg, secret),
+        }
     }
 
     /// HKDF-Expand(PRK, info, L) (RFC 5869 2.3) with `info` given in parts. L is at most
     /// 255 * HashLen (RFC 5869 2.3); a longer request yields an empty vector.
     pub fn expand(&self, info: &[&[u8]], len: usize) -> Vec<u8> {
         let mut out = vec![0u8; len];
-        match self.prk.expand(info, OutLen(len)).and_then(|okm| okm.fill(&mut out)) {
+        match self
+            .prk
+            .expand(info, OutLen(len))
+            .and_then(|okm| okm.fill(&mut out))
+        {
             Ok(()) => out,
             Err(_) => Vec::new(),
         }
@@ -173,7 +185,10 @@ impl Prk {
         let length = (len as u16).to_be_bytes();
         let label_len = [(6 + label.len()) as u8];
         let context_len = [context.len() as u8];
-        self.expand(&[&length, &label_len, b"tls13 ", label, &context_len, context], len)
+        self.expand(
+            &[&length, &label_len, b"tls13 ", label, &context_len, context],
+            len,
+        )
     }
 
     /// Derive-Secret(Secret, Label, Messages) given the transcript hash of Messages.
@@ -208,12 +223,17 @@ mod tests {
     /// RFC 5869 A.1 (SHA-256, 42 bytes: two blocks), expanded in parts and whole.
     #[test]
     fn expand_matches_rfc5869_case_1() {
-        let prk = hex::decode("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5").unwrap();
+        let prk = hex::decode("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5")
+            .unwrap();
         let info = hex::decode("f0f1f2f3f4f5f6f7f8f9").unwrap();
-        let okm = "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865";
+        let okm =
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865";
         assert_eq!(hex::encode(HashAlg::Sha256.expand(&prk, &info, 42)), okm);
         let (a, b) = info.split_at(3);
-        assert_eq!(hex::encode(Prk::new(HashAlg::Sha256, &prk).expand(&[a, b], 42)), okm);
+        assert_eq!(
+            hex::encode(Prk::new(HashAlg::Sha256, &prk).expand(&[a, b], 42)),
+            okm
+        );
         assert!(HashAlg::Sha256.expand(&prk, &info, 255 * 32 + 1).is_empty());
     }
 }

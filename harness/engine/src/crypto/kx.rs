@@ -24,7 +24,12 @@ const MLKEM_CT_LEN: usize = 1088;
 
 impl Group {
     /// All groups, default preference order.
-    pub const ALL: [Group; 4] = [Group::X25519, Group::Secp256r1, Group::Secp384r1, Group::X25519Mlkem768];
+    pub const ALL: [Group; 4] = [
+        Group::X25519,
+        Group::Secp256r1,
+        Group::Secp384r1,
+        Group::X25519Mlkem768,
+    ];
 
     /// From the wire code point.
     pub fn from_u16(v: u16) -> Option<Self> {
@@ -74,7 +79,10 @@ impl Group {
 
 enum Private {
     Ec(PrivateKey),
-    Hybrid { mlkem: DecapsulationKey<kem::AlgorithmId>, x25519: PrivateKey },
+    Hybrid {
+        mlkem: DecapsulationKey<kem::AlgorithmId>,
+        x25519: PrivateKey,
+    },
 }
 
 /// Our half of a key exchange: the private key and the share we send.
@@ -86,7 +94,10 @@ pub struct KeyShare {
 
 impl std::fmt::Debug for KeyShare {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyShare").field("group", &self.group).field("public_len", &self.public.len()).finish()
+        f.debug_struct("KeyShare")
+            .field("group", &self.group)
+            .field("public_len", &self.public.len())
+            .finish()
     }
 }
 
@@ -109,7 +120,10 @@ fn ec_private(group: Group, rng: &dyn RandomSource) -> Result<PrivateKey, Crypto
 }
 
 fn ec_public(k: &PrivateKey) -> Result<Vec<u8>, CryptoError> {
-    Ok(k.compute_public_key().map_err(|_| CryptoError::Internal("public key"))?.as_ref().to_vec())
+    Ok(k.compute_public_key()
+        .map_err(|_| CryptoError::Internal("public key"))?
+        .as_ref()
+        .to_vec())
 }
 
 fn ec_agree(group: Group, k: &PrivateKey, peer: &[u8]) -> Result<Vec<u8>, CryptoError> {
@@ -117,13 +131,22 @@ fn ec_agree(group: Group, k: &PrivateKey, peer: &[u8]) -> Result<Vec<u8>, Crypto
         return Err(CryptoError::BadKeyShare("wrong key share length"));
     }
     if group != Group::X25519 && group != Group::X25519Mlkem768 && peer.first() != Some(&4) {
-        return Err(CryptoError::BadKeyShare("EC point not in uncompressed form"));
+        return Err(CryptoError::BadKeyShare(
+            "EC point not in uncompressed form",
+        ));
     }
     let peer = UnparsedPublicKey::new(group.ec_alg(), peer);
-    let ss = agreement::agree(k, peer, CryptoError::BadKeyShare("key agreement failed"), |ss| Ok(ss.to_vec()))?;
+    let ss = agreement::agree(
+        k,
+        peer,
+        CryptoError::BadKeyShare("key agreement failed"),
+        |ss| Ok(ss.to_vec()),
+    )?;
     if group == Group::X25519 && ss.iter().all(|b| *b == 0) {
         // RFC 8446 7.4.2: MUST check for the all-zero value and abort.
-        return Err(CryptoError::BadKeyShare("x25519 shared secret is all zeros"));
+        return Err(CryptoError::BadKeyShare(
+            "x25519 shared secret is all zeros",
+        ));
     }
     Ok(ss)
 }
@@ -133,18 +156,31 @@ impl KeyShare {
     pub fn generate(group: Group, rng: &dyn RandomSource) -> Result<Self, CryptoError> {
         match group {
             Group::X25519Mlkem768 => {
-                let mlkem = DecapsulationKey::generate(&kem::ML_KEM_768).map_err(|_| CryptoError::Internal("ML-KEM keygen"))?;
-                let ek = mlkem.encapsulation_key().map_err(|_| CryptoError::Internal("ML-KEM ek"))?;
-                let ek_bytes = ek.key_bytes().map_err(|_| CryptoError::Internal("ML-KEM ek bytes"))?;
+                let mlkem = DecapsulationKey::generate(&kem::ML_KEM_768)
+                    .map_err(|_| CryptoError::Internal("ML-KEM keygen"))?;
+                let ek = mlkem
+                    .encapsulation_key()
+                    .map_err(|_| CryptoError::Internal("ML-KEM ek"))?;
+                let ek_bytes = ek
+                    .key_bytes()
+                    .map_err(|_| CryptoError::Internal("ML-KEM ek bytes"))?;
                 let x25519 = ec_private(Group::X25519, rng)?;
                 let mut public = ek_bytes.as_ref().to_vec();
                 public.extend_from_slice(&ec_public(&x25519)?);
-                Ok(Self { group, private: Private::Hybrid { mlkem, x25519 }, public })
+                Ok(Self {
+                    group,
+                    private: Private::Hybrid { mlkem, x25519 },
+                    public,
+                })
             }
             _ => {
                 let k = ec_private(group, rng)?;
                 let public = ec_public(&k)?;
-                Ok(Self { group, private: Private::Ec(k), public })
+                Ok(Self {
+                    group,
+                    private: Private::Ec(k),
+                    public,
+                })
             }
         }
     }
@@ -154,9 +190,14 @@ impl KeyShare {
         if group == Group::X25519Mlkem768 {
             return Err(CryptoError::Internal("hybrid group has no single scalar"));
         }
-        let k = PrivateKey::from_private_key(group.ec_alg(), scalar).map_err(|_| CryptoError::Internal("bad scalar"))?;
+        let k = PrivateKey::from_private_key(group.ec_alg(), scalar)
+            .map_err(|_| CryptoError::Internal("bad scalar"))?;
         let public = ec_public(&k)?;
-        Ok(Self { group, private: Private::Ec(k), public })
+        Ok(Self {
+            group,
+            private: Private::Ec(k),
+            public,
+        })
     }
 
     /// The group.
@@ -175,7 +216,9 @@ impl KeyShare {
             Private::Ec(k) => ec_agree(self.group, k, peer),
             Private::Hybrid { mlkem, x25519 } => {
                 if peer.len() != MLKEM_CT_LEN + 32 {
-                    return Err(CryptoError::BadKeyShare("wrong X25519MLKEM768 server share length"));
+                    return Err(CryptoError::BadKeyShare(
+                        "wrong X25519MLKEM768 server share length",
+                    ));
                 }
                 let (ct, x) = peer.split_at(MLKEM_CT_LEN);
                 let ss_k = mlkem
@@ -191,15 +234,24 @@ impl KeyShare {
 }
 
 /// Server side: given the client's share for `group`, produce our share and the shared secret.
-pub fn server_respond(group: Group, client_share: &[u8], rng: &dyn RandomSource) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+pub fn server_respond(
+    group: Group,
+    client_share: &[u8],
+    rng: &dyn RandomSource,
+) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
     match group {
         Group::X25519Mlkem768 => {
             if client_share.len() != MLKEM_EK_LEN + 32 {
-                return Err(CryptoError::BadKeyShare("wrong X25519MLKEM768 client share length"));
+                return Err(CryptoError::BadKeyShare(
+                    "wrong X25519MLKEM768 client share length",
+                ));
             }
             let (ek, x) = client_share.split_at(MLKEM_EK_LEN);
-            let ek = EncapsulationKey::new(&kem::ML_KEM_768, ek).map_err(|_| CryptoError::BadKeyShare("bad ML-KEM encapsulation key"))?;
-            let (ct, ss_k) = ek.encapsulate().map_err(|_| CryptoError::BadKeyShare("ML-KEM encapsulation failed"))?;
+            let ek = EncapsulationKey::new(&kem::ML_KEM_768, ek)
+                .map_err(|_| CryptoError::BadKeyShare("bad ML-KEM encapsulation key"))?;
+            let (ct, ss_k) = ek
+                .encapsulate()
+                .map_err(|_| CryptoError::BadKeyShare("ML-KEM encapsulation failed"))?;
             let xk = ec_private(Group::X25519, rng)?;
             let ss_x = ec_agree(Group::X25519, &xk, x)?;
             let mut share = ct.as_ref().to_vec();

@@ -51,7 +51,11 @@ pub enum Suite {
 
 impl Suite {
     /// All suites, in our default preference order.
-    pub const ALL: [Suite; 3] = [Suite::Aes128GcmSha256, Suite::Aes256GcmSha384, Suite::Chacha20Poly1305Sha256];
+    pub const ALL: [Suite; 3] = [
+        Suite::Aes128GcmSha256,
+        Suite::Aes256GcmSha384,
+        Suite::Chacha20Poly1305Sha256,
+    ];
 
     /// From the wire code point.
     pub fn from_u16(v: u16) -> Option<Self> {

@@ -77,7 +77,11 @@ impl SigScheme {
 /// The content covered by a CertificateVerify signature (RFC 8446 4.4.3): 64 spaces, the
 /// context string, a zero byte, and the transcript hash.
 pub fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
-    let ctx: &[u8] = if server { b"TLS 1.3, server CertificateVerify" } else { b"TLS 1.3, client CertificateVerify" };
+    let ctx: &[u8] = if server {
+        b"TLS 1.3, server CertificateVerify"
+    } else {
+        b"TLS 1.3, client CertificateVerify"
+    };
     let mut m = vec![0x20u8; 64];
     m.extend_from_slice(ctx);
     m.push(0);
@@ -107,16 +111,24 @@ impl SigningKey {
     /// Parse a PKCS#8 private key: ECDSA P-256/P-384, RSA, or Ed25519.
     pub fn from_pkcs8(der: &[u8]) -> Result<Self, CryptoError> {
         if let Ok(k) = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, der) {
-            return Ok(Self { inner: Inner::EcdsaP256(k) });
+            return Ok(Self {
+                inner: Inner::EcdsaP256(k),
+            });
         }
         if let Ok(k) = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, der) {
-            return Ok(Self { inner: Inner::EcdsaP384(k) });
+            return Ok(Self {
+                inner: Inner::EcdsaP384(k),
+            });
         }
         if let Ok(k) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
-            return Ok(Self { inner: Inner::Ed25519(k) });
+            return Ok(Self {
+                inner: Inner::Ed25519(k),
+            });
         }
         match RsaKeyPair::from_pkcs8(der) {
-            Ok(k) => Ok(Self { inner: Inner::Rsa(k) }),
+            Ok(k) => Ok(Self {
+                inner: Inner::Rsa(k),
+            }),
             Err(e) => Err(CryptoError::BadKey(format!(
                 "PKCS#8 key is not ECDSA P-256/P-384, Ed25519 or RSA (RSA parser said: {e})"
             ))),
@@ -126,7 +138,9 @@ impl SigningKey {
     /// Parse a PKCS#1 RSA private key (`RSA PRIVATE KEY`).
     pub fn from_rsa_der(der: &[u8]) -> Result<Self, CryptoError> {
         RsaKeyPair::from_der(der)
-            .map(|k| Self { inner: Inner::Rsa(k) })
+            .map(|k| Self {
+                inner: Inner::Rsa(k),
+            })
             .map_err(|e| CryptoError::BadKey(format!("PKCS#1 RSA key: {e}")))
     }
 
@@ -145,7 +159,11 @@ impl SigningKey {
         match self.inner {
             Inner::EcdsaP256(_) => &[SigScheme::EcdsaP256Sha256],
             Inner::EcdsaP384(_) => &[SigScheme::EcdsaP384Sha384],
-            Inner::Rsa(_) => &[SigScheme::RsaPssSha256, SigScheme::RsaPssSha384, SigScheme::RsaPssSha512],
+            Inner::Rsa(_) => &[
+                SigScheme::RsaPssSha256,
+                SigScheme::RsaPssSha384,
+                SigScheme::RsaPssSha512,
+            ],
             Inner::Ed25519(_) => &[SigScheme::Ed25519],
         }
     }
@@ -166,9 +184,11 @@ impl SigningKey {
         }
         let rng = SystemRandom::new();
         match &self.inner {
-            Inner::EcdsaP256(k) | Inner::EcdsaP384(k) => {
-                Ok(k.sign(&rng, msg).map_err(|_| CryptoError::Internal("ECDSA sign"))?.as_ref().to_vec())
-            }
+            Inner::EcdsaP256(k) | Inner::EcdsaP384(k) => Ok(k
+                .sign(&rng, msg)
+                .map_err(|_| CryptoError::Internal("ECDSA sign"))?
+                .as_ref()
+                .to_vec()),
             Inner::Ed25519(k) => Ok(k.sign(msg).as_ref().to_vec()),
             Inner::Rsa(k) => {
                 let enc = match scheme {
@@ -177,7 +197,8 @@ impl SigningKey {
                     _ => &signature::RSA_PSS_SHA256,
                 };
                 let mut sig = vec![0u8; k.public_modulus_len()];
-                k.sign(enc, &rng, msg, &mut sig).map_err(|_| CryptoError::Internal("RSA sign"))?;
+                k.sign(enc, &rng, msg, &mut sig)
+                    .map_err(|_| CryptoError::Internal("RSA sign"))?;
                 Ok(sig)
             }
         }
@@ -185,19 +206,27 @@ impl SigningKey {
 }
 
 /// Verify `sig` over `msg` with the public key of the end-entity certificate `cert_der`.
-pub fn verify_with_cert(cert_der: &[u8], scheme: SigScheme, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
+pub fn verify_with_cert(
+    cert_der: &[u8],
+    scheme: SigScheme,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), CryptoError> {
     if crate::FUZZING {
         return Ok(());
     }
     let der = rustls_pki_types::CertificateDer::from(cert_der);
     let ee = webpki::EndEntityCert::try_from(&der).map_err(|_| CryptoError::BadSignature)?;
-    ee.verify_signature(scheme.webpki_alg(), msg, sig).map_err(|_| CryptoError::BadSignature)
+    ee.verify_signature(scheme.webpki_alg(), msg, sig)
+        .map_err(|_| CryptoError::BadSignature)
 }
 
 /// TLS 1.2 signature schemes (SignatureAndHashAlgorithm, RFC 5246 7.4.1.4.1; RFC 8422 for
 /// Ed25519) we verify: ECDSA with SHA-256/384 on either curve (the hash is not bound to the
 /// curve in TLS 1.2), RSA PKCS#1 v1.5 and RSA-PSS (rsae) with SHA-256/384/512, Ed25519.
-pub const TLS12_SCHEMES: [u16; 9] = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601];
+pub const TLS12_SCHEMES: [u16; 9] = [
+    0x0403, 0x0503, 0x0807, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
+];
 
 fn tls12_verify_algs(scheme: u16) -> Vec<&'static dyn SignatureVerificationAlgorithm> {
     use webpki::aws_lc_rs as w;
@@ -217,7 +246,12 @@ fn tls12_verify_algs(scheme: u16) -> Vec<&'static dyn SignatureVerificationAlgor
 
 /// TLS 1.2: verify `sig` over `msg` with scheme `scheme` (a TLS 1.2 SignatureAndHashAlgorithm
 /// code point) and the public key of `cert_der`.
-pub fn verify_tls12(cert_der: &[u8], scheme: u16, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
+pub fn verify_tls12(
+    cert_der: &[u8],
+    scheme: u16,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), CryptoError> {
     let algs = tls12_verify_algs(scheme);
     if algs.is_empty() {
         return Err(CryptoError::UnsupportedScheme);
@@ -227,7 +261,10 @@ pub fn verify_tls12(cert_der: &[u8], scheme: u16, msg: &[u8], sig: &[u8]) -> Res
     }
     let der = rustls_pki_types::CertificateDer::from(cert_der);
     let ee = webpki::EndEntityCert::try_from(&der).map_err(|_| CryptoError::BadSignature)?;
-    if algs.iter().any(|a| ee.verify_signature(*a, msg, sig).is_ok()) {
+    if algs
+        .iter()
+        .any(|a| ee.verify_signature(*a, msg, sig).is_ok())
+    {
         Ok(())
     } else {
         Err(CryptoError::BadSignature)
@@ -266,7 +303,8 @@ impl SigningKey {
                 _ => &signature::RSA_PSS_SHA256,
             };
             let mut sig = vec![0u8; k.public_modulus_len()];
-            k.sign(enc, &SystemRandom::new(), msg, &mut sig).map_err(|_| CryptoError::Internal("RSA sign"))?;
+            k.sign(enc, &SystemRandom::new(), msg, &mut sig)
+                .map_err(|_| CryptoError::Internal("RSA sign"))?;
             return Ok(sig);
         }
         let s13 = SigScheme::from_u16(scheme).ok_or(CryptoError::UnsupportedScheme)?;

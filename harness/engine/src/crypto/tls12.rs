@@ -117,19 +117,33 @@ impl Suite12 {
 }
 
 /// PRF(secret, label, seed) (RFC 5246 5) with P_SHA256 or P_SHA384, from aws-lc-rs.
-pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Result<Vec<u8>, CryptoError> {
+pub fn prf(
+    hash: HashAlg,
+    secret: &[u8],
+    label: &[u8],
+    seed: &[u8],
+    len: usize,
+) -> Result<Vec<u8>, CryptoError> {
     let alg = match hash {
         HashAlg::Sha256 => &tls_prf::P_SHA256,
         HashAlg::Sha384 => &tls_prf::P_SHA384,
     };
-    let s = tls_prf::Secret::new(alg, secret).map_err(|_| CryptoError::Internal("TLS PRF: empty secret"))?;
-    let out = s.derive(label, seed, len).map_err(|_| CryptoError::Internal("TLS PRF failed"))?;
+    let s = tls_prf::Secret::new(alg, secret)
+        .map_err(|_| CryptoError::Internal("TLS PRF: empty secret"))?;
+    let out = s
+        .derive(label, seed, len)
+        .map_err(|_| CryptoError::Internal("TLS PRF failed"))?;
     Ok(out.as_ref().to_vec())
 }
 
 /// master_secret = PRF(pre_master_secret, "master secret", ClientHello.random +
 /// ServerHello.random)[0..47] (RFC 5246 8.1).
-pub fn master_secret(hash: HashAlg, pms: &[u8], client_random: &[u8; 32], server_random: &[u8; 32]) -> Result<Vec<u8>, CryptoError> {
+pub fn master_secret(
+    hash: HashAlg,
+    pms: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Result<Vec<u8>, CryptoError> {
     let mut seed = client_random.to_vec();
     seed.extend_from_slice(server_random);
     prf(hash, pms, b"master secret", &seed, 48)
@@ -137,14 +151,27 @@ pub fn master_secret(hash: HashAlg, pms: &[u8], client_random: &[u8; 32], server
 
 /// master_secret = PRF(pre_master_secret, "extended master secret", session_hash)[0..47]
 /// (RFC 7627 4), session_hash = Hash(handshake messages up to and including ClientKeyExchange).
-pub fn extended_master_secret(hash: HashAlg, pms: &[u8], session_hash: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub fn extended_master_secret(
+    hash: HashAlg,
+    pms: &[u8],
+    session_hash: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
     prf(hash, pms, b"extended master secret", session_hash, 48)
 }
 
 /// verify_data = PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]
 /// (RFC 5246 7.4.9).
-pub fn verify_data(hash: HashAlg, master: &[u8], client: bool, handshake_hash: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    let label: &[u8] = if client { b"client finished" } else { b"server finished" };
+pub fn verify_data(
+    hash: HashAlg,
+    master: &[u8],
+    client: bool,
+    handshake_hash: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let label: &[u8] = if client {
+        b"client finished"
+    } else {
+        b"server finished"
+    };
     prf(hash, master, label, handshake_hash, 12)
 }
 
@@ -168,14 +195,34 @@ impl std::fmt::Debug for KeyBlock {
 }
 
 /// key_block = PRF(master_secret, "key expansion", server_random + client_random).
-pub fn key_block(suite: Suite12, master: &[u8], client_random: &[u8; 32], server_random: &[u8; 32]) -> Result<KeyBlock, CryptoError> {
+pub fn key_block(
+    suite: Suite12,
+    master: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Result<KeyBlock, CryptoError> {
     let mut seed = server_random.to_vec();
     seed.extend_from_slice(client_random);
-    let kb = prf(suite.hash(), master, b"key expansion", &seed, suite.key_block_len())?;
+    let kb = prf(
+        suite.hash(),
+        master,
+        b"key expansion",
+        &seed,
+        suite.key_block_len(),
+    )?;
     let k = suite.aead().key_len();
     let iv = suite.fixed_iv_len();
-    let part = |from: usize, len: usize| kb.get(from..from + len).map(<[u8]>::to_vec).ok_or(CryptoError::Internal("key block"));
-    Ok(KeyBlock { client_key: part(0, k)?, server_key: part(k, k)?, client_iv: part(2 * k, iv)?, server_iv: part(2 * k + iv, iv)? })
+    let part = |from: usize, len: usize| {
+        kb.get(from..from + len)
+            .map(<[u8]>::to_vec)
+            .ok_or(CryptoError::Internal("key block"))
+    };
+    Ok(KeyBlock {
+        client_key: part(0, k)?,
+        server_key: part(k, k)?,
+        client_iv: part(2 * k, iv)?,
+        server_iv: part(2 * k + iv, iv)?,
+    })
 }
 
 /// One direction of TLS 1.2 AEAD record protection.
@@ -188,7 +235,10 @@ pub struct RecordProtection12 {
 
 impl std::fmt::Debug for RecordProtection12 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordProtection12").field("suite", &self.suite).field("seq", &self.seq).finish()
+        f.debug_struct("RecordProtection12")
+            .field("suite", &self.suite)
+            .field("seq", &self.seq)
+            .finish()
     }
 }
 
@@ -198,8 +248,14 @@ impl RecordProtection12 {
         if iv.len() != suite.fixed_iv_len() {
             return Err(CryptoError::Internal("bad TLS 1.2 IV length"));
         }
-        let unbound = UnboundKey::new(suite.aead(), key).map_err(|_| CryptoError::Internal("bad AEAD key length"))?;
-        Ok(Self { suite, key: LessSafeKey::new(unbound), iv: iv.to_vec(), seq: 0 })
+        let unbound = UnboundKey::new(suite.aead(), key)
+            .map_err(|_| CryptoError::Internal("bad AEAD key length"))?;
+        Ok(Self {
+            suite,
+            key: LessSafeKey::new(unbound),
+            iv: iv.to_vec(),
+            seq: 0,
+        })
     }
 
     /// The suite.
@@ -252,7 +308,11 @@ impl RecordProtection12 {
             return Err(RecordError::Overflow);
         }
         // The explicit nonce is the sequence number: unique per key, as RFC 5288 3 requires.
-        let explicit: Vec<u8> = if self.suite.explicit_nonce_len() == 8 { self.seq.to_be_bytes().to_vec() } else { Vec::new() };
+        let explicit: Vec<u8> = if self.suite.explicit_nonce_len() == 8 {
+            self.seq.to_be_bytes().to_vec()
+        } else {
+            Vec::new()
+        };
         let nonce = self.nonce(&explicit)?;
         let aad = self.aad(typ, payload.len());
         let mut body = payload.to_vec();
@@ -260,7 +320,9 @@ impl RecordProtection12 {
             // Fuzzing build: the null cipher (plaintext and a zero tag).
             body.extend_from_slice(&[0u8; TAG_LEN]);
         } else {
-            self.key.seal_in_place_append_tag(nonce, Aad::from(aad), &mut body).map_err(|_| RecordError::Overflow)?;
+            self.key
+                .seal_in_place_append_tag(nonce, Aad::from(aad), &mut body)
+                .map_err(|_| RecordError::Overflow)?;
         }
         let len = explicit.len() + body.len();
         let mut out = Vec::with_capacity(5 + len);
@@ -292,7 +354,10 @@ impl RecordProtection12 {
             // Fuzzing build: the null cipher; the tag is not checked.
             plain_len
         } else {
-            self.key.open_in_place(nonce, Aad::from(aad), &mut buf).map_err(|_| RecordError::BadRecordMac)?.len()
+            self.key
+                .open_in_place(nonce, Aad::from(aad), &mut buf)
+                .map_err(|_| RecordError::BadRecordMac)?
+                .len()
         };
         buf.truncate(n);
         self.seq += 1;
@@ -307,14 +372,24 @@ mod tests {
 
     fn unhex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     /// The widely published TLS 1.2 PRF vectors ("test label"), IETF TLS list msg03416; the
     /// same in GnuTLS's and many other test suites; recomputed with `openssl kdf TLS1-PRF`.
     #[test]
     fn prf_sha256_published_vector() {
-        let out = prf(HashAlg::Sha256, &unhex("9bbe436ba940f017b17652849a71db35"), b"test label", &unhex("a0ba9f936cda311827a6f796ffd5198c"), 100).unwrap();
+        let out = prf(
+            HashAlg::Sha256,
+            &unhex("9bbe436ba940f017b17652849a71db35"),
+            b"test label",
+            &unhex("a0ba9f936cda311827a6f796ffd5198c"),
+            100,
+        )
+        .unwrap();
         assert_eq!(
             out,
             unhex(
@@ -327,7 +402,14 @@ mod tests {
 
     #[test]
     fn prf_sha384_published_vector() {
-        let out = prf(HashAlg::Sha384, &unhex("b80b733d6ceefcdc71566ea48e5567df"), b"test label", &unhex("cd665cf6a8447dd6ff8b27555edb7465"), 148).unwrap();
+        let out = prf(
+            HashAlg::Sha384,
+            &unhex("b80b733d6ceefcdc71566ea48e5567df"),
+            b"test label",
+            &unhex("cd665cf6a8447dd6ff8b27555edb7465"),
+            148,
+        )
+        .unwrap();
         assert_eq!(
             out,
             unhex(
@@ -349,11 +431,15 @@ mod tests {
         let pms = [0x0b; 48];
         assert_eq!(
             extended_master_secret(HashAlg::Sha256, &pms, &[0x5a; 32]).unwrap(),
-            unhex("EC283B48AE8D016B5CD09B488D676A8A6105123FEB68C434747DF3BBEF5D73940ACC61F343BA91FBF17AE7DB58EB3B09")
+            unhex(
+                "EC283B48AE8D016B5CD09B488D676A8A6105123FEB68C434747DF3BBEF5D73940ACC61F343BA91FBF17AE7DB58EB3B09"
+            )
         );
         assert_eq!(
             extended_master_secret(HashAlg::Sha384, &pms, &[0x5a; 48]).unwrap(),
-            unhex("1C13DBE15A87F29516EDFDFCACEE0FF750E48DB365C4BA6D6B2B4158E6AF648A9B945605736EAD19D2917EF276C7E6ED")
+            unhex(
+                "1C13DBE15A87F29516EDFDFCACEE0FF750E48DB365C4BA6D6B2B4158E6AF648A9B945605736EAD19D2917EF276C7E6ED"
+            )
         );
         // and it differs from the RFC 5246 master secret of the same pre-master secret
         assert_ne!(
@@ -368,10 +454,14 @@ mod tests {
     fn master_secret_and_key_block() {
         assert_eq!(
             master_secret(HashAlg::Sha256, &[0x0b; 48], &[1; 32], &[2; 32]).unwrap(),
-            unhex("50E095F3E89ABD4C6FDE14C8F022AF1FAD38CA86A3308BB28B3521988B5FB5F636EC06681D65BC2E7BFBA165AEE2AC16")
+            unhex(
+                "50E095F3E89ABD4C6FDE14C8F022AF1FAD38CA86A3308BB28B3521988B5FB5F636EC06681D65BC2E7BFBA165AEE2AC16"
+            )
         );
         let kb = key_block(Suite12::EcdsaAes128Gcm, &[0x33; 48], &[1; 32], &[2; 32]).unwrap();
-        let want = unhex("6D30A5058CCABDFEC643473AE7C694C77ABCD94355622AE477A3556F2B1F2A25BA96BDA16807BD57");
+        let want = unhex(
+            "6D30A5058CCABDFEC643473AE7C694C77ABCD94355622AE477A3556F2B1F2A25BA96BDA16807BD57",
+        );
         assert_eq!(kb.client_key, want[..16]);
         assert_eq!(kb.server_key, want[16..32]);
         assert_eq!(kb.client_iv, want[32..36]);

@@ -26,15 +26,15 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use rustls_pki_types::CertificateDer;
-use x509_parser::der_parser::oid::Oid;
 use x509_parser::certificate::X509Certificate;
+use x509_parser::der_parser::oid::Oid;
 use x509_parser::extensions::{GeneralName, ParsedExtension, X509Extension};
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::x509::{AlgorithmIdentifier, X509Version};
 
-use crate::error::{alert, AlertCode};
+use crate::error::{AlertCode, alert};
 
 /// Which end entity is being checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,10 +57,14 @@ pub(crate) enum PolicyError {
     Serial(&'static str),
     /// RFC 8446 4.4.2.2 (end entity: "MUST be X.509v3"), RFC 5280 6.1.4 (k) (a v1/v2 CA is
     /// rejected unless verified out of band).
-    #[error("X.509 version {0} certificate (RFC 8446 4.4.2.2, RFC 5280 6.1.4 (k): X.509v3 required)")]
+    #[error(
+        "X.509 version {0} certificate (RFC 8446 4.4.2.2, RFC 5280 6.1.4 (k): X.509v3 required)"
+    )]
     Version(u32),
     /// RFC 5280 4.1.2.5: dates through 2049 MUST be UTCTime, from 2050 GeneralizedTime.
-    #[error("validity {0} is encoded as {1} (RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050)")]
+    #[error(
+        "validity {0} is encoded as {1} (RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050)"
+    )]
     TimeEncoding(&'static str, &'static str),
     /// RFC 5280 4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature.
     #[error("signatureAlgorithm differs from tbsCertificate.signature (RFC 5280 4.1.1.2)")]
@@ -69,7 +73,9 @@ pub(crate) enum PolicyError {
     #[error("empty issuer name (RFC 5280 4.1.2.4)")]
     EmptyIssuer,
     /// RFC 5280 4.1.2.6 / 4.2.1.6: an empty subject needs a critical subjectAltName.
-    #[error("empty subject with {0} (RFC 5280 4.2.1.6: the subjectAltName MUST then be present and critical)")]
+    #[error(
+        "empty subject with {0} (RFC 5280 4.2.1.6: the subjectAltName MUST then be present and critical)"
+    )]
     EmptySubject(&'static str),
     /// RFC 5280 4.2: at most one instance of an extension.
     #[error("extension {0} appears more than once (RFC 5280 4.2)")]
@@ -85,7 +91,9 @@ pub(crate) enum PolicyError {
     #[error("server certificate without subjectAltName (RFC 9525 6.3, CABF BR 7.1.2.7.12)")]
     NoSubjectAltName,
     /// RFC 8446 4.4.2: the sender's certificate MUST come in the first CertificateEntry.
-    #[error("the first certificate is a CA that issued a later one: the sender's certificate is not first (RFC 8446 4.4.2)")]
+    #[error(
+        "the first certificate is a CA that issued a later one: the sender's certificate is not first (RFC 8446 4.4.2)"
+    )]
     LeafNotFirst,
     /// BR 7.1.2.7.8: a subscriber certificate has cA FALSE.
     #[error("the end-entity certificate is a CA certificate (CABF BR 7.1.2.7.8)")]
@@ -101,7 +109,9 @@ pub(crate) enum PolicyError {
     WeakHash(String),
     /// RFC 4055 3.1: RSASSA-PSS parameters MUST be present in a signature's identifier and
     /// follow RSASSA-PSS-params (trailerField 1); RFC 5758 / 3279 / 8410 parameter rules.
-    #[error("signature algorithm {0}: malformed parameters (RFC 4055 3.1, RFC 5758 3.2, RFC 8410 3)")]
+    #[error(
+        "signature algorithm {0}: malformed parameters (RFC 4055 3.1, RFC 5758 3.2, RFC 8410 3)"
+    )]
     BadAlgorithmParameters(String),
     /// RFC 8446 4.4.2.2: a chain the client cannot use (signature algorithm not offered).
     #[error("unsupported signature algorithm {0} (RFC 8446 4.2.3, 4.4.2.2)")]
@@ -184,7 +194,10 @@ fn known_oids() -> &'static [(Vec<u8>, &'static str)] {
 
 /// The dotted form of `oid`: borrowed from [`KNOWN_OIDS`] when it is one of them.
 fn dotted(oid: &Oid<'_>) -> Cow<'static, str> {
-    match known_oids().iter().find(|(der, _)| der.as_slice() == oid.as_bytes()) {
+    match known_oids()
+        .iter()
+        .find(|(der, _)| der.as_slice() == oid.as_bytes())
+    {
         Some((_, d)) => Cow::Borrowed(d),
         None => Cow::Owned(oid.to_id_string()),
     }
@@ -192,7 +205,9 @@ fn dotted(oid: &Oid<'_>) -> Cow<'static, str> {
 
 /// Whether `oid` is `known`, one of [`KNOWN_OIDS`] (compared as DER content octets).
 fn oid_is(oid: &Oid<'_>, known: &str) -> bool {
-    known_oids().iter().any(|(der, d)| *d == known && der.as_slice() == oid.as_bytes())
+    known_oids()
+        .iter()
+        .any(|(der, d)| *d == known && der.as_slice() == oid.as_bytes())
 }
 
 const OID_KU: &str = "2.5.29.15";
@@ -200,7 +215,10 @@ const OID_SAN: &str = "2.5.29.17";
 const OID_BC: &str = "2.5.29.19";
 
 /// Checks the end-entity certificate `chain[0]` (the sender's, RFC 8446 4.4.2) for `role`.
-pub(crate) fn check_end_entity(chain: &[CertificateDer<'_>], role: Role) -> Result<(), PolicyError> {
+pub(crate) fn check_end_entity(
+    chain: &[CertificateDer<'_>],
+    role: Role,
+) -> Result<(), PolicyError> {
     let Some(first) = chain.first() else {
         return Err(PolicyError::Malformed("empty chain".into()));
     };
@@ -209,10 +227,15 @@ pub(crate) fn check_end_entity(chain: &[CertificateDer<'_>], role: Role) -> Resu
     if basic_constraints_ca(&cert)? {
         // A CA first and a later certificate issued by it: the list is in the wrong order.
         let subject = cert.subject().as_raw();
-        let issued_later = chain.iter().skip(1).filter_map(|c| parse(c).ok()).any(|c| {
-            c.issuer().as_raw() == subject && c.subject().as_raw() != c.issuer().as_raw()
+        let issued_later =
+            chain.iter().skip(1).filter_map(|c| parse(c).ok()).any(|c| {
+                c.issuer().as_raw() == subject && c.subject().as_raw() != c.issuer().as_raw()
+            });
+        return Err(if issued_later {
+            PolicyError::LeafNotFirst
+        } else {
+            PolicyError::CaAsLeaf
         });
-        return Err(if issued_later { PolicyError::LeafNotFirst } else { PolicyError::CaAsLeaf });
     }
     if let Some(ku) = extension(&cert, OID_KU)? {
         match ku.parsed_extension() {
@@ -244,7 +267,9 @@ pub(crate) fn check_ca(der: &[u8]) -> Result<(), PolicyError> {
 /// The certificates after the first that chain by name from it (issuer = subject), in path
 /// order, skipping unrelated ones: what a path would most likely use. Only used to explain a
 /// failed path validation; never to accept.
-pub(crate) fn candidate_issuers<'a>(chain: &'a [CertificateDer<'a>]) -> Vec<&'a CertificateDer<'a>> {
+pub(crate) fn candidate_issuers<'a>(
+    chain: &'a [CertificateDer<'a>],
+) -> Vec<&'a CertificateDer<'a>> {
     let parsed: Vec<Option<X509Certificate<'_>>> = chain.iter().map(|c| parse(c).ok()).collect();
     let mut used = vec![false; chain.len()];
     let mut out = Vec::new();
@@ -254,15 +279,20 @@ pub(crate) fn candidate_issuers<'a>(chain: &'a [CertificateDer<'a>]) -> Vec<&'a 
     }
     // A path longer than the chain is impossible; the bound also stops any loop.
     for _ in 0..chain.len() {
-        let Some(Some(cur)) = parsed.get(current) else { break };
+        let Some(Some(cur)) = parsed.get(current) else {
+            break;
+        };
         if cur.subject().as_raw() == cur.issuer().as_raw() {
             break;
         }
         let next = parsed.iter().enumerate().position(|(i, p)| {
             !used.get(i).copied().unwrap_or(true)
-                && p.as_ref().is_some_and(|p| p.subject().as_raw() == cur.issuer().as_raw())
+                && p.as_ref()
+                    .is_some_and(|p| p.subject().as_raw() == cur.issuer().as_raw())
         });
-        let (Some(n), Some(der)) = (next, next.and_then(|n| chain.get(n))) else { break };
+        let (Some(n), Some(der)) = (next, next.and_then(|n| chain.get(n))) else {
+            break;
+        };
         if let Some(u) = used.get_mut(n) {
             *u = true;
         }
@@ -275,7 +305,10 @@ pub(crate) fn candidate_issuers<'a>(chain: &'a [CertificateDer<'a>]) -> Vec<&'a 
 fn parse(der: &[u8]) -> Result<X509Certificate<'_>, PolicyError> {
     match X509Certificate::from_der(der) {
         Ok(([], cert)) => Ok(cert),
-        Ok((rest, _)) => Err(PolicyError::Malformed(format!("{} bytes after the certificate", rest.len()))),
+        Ok((rest, _)) => Err(PolicyError::Malformed(format!(
+            "{} bytes after the certificate",
+            rest.len()
+        ))),
         Err(e) => Err(PolicyError::Malformed(e.to_string())),
     }
 }
@@ -305,9 +338,13 @@ fn check_serial(serial: &[u8]) -> Result<(), PolicyError> {
         [] => Err(PolicyError::Serial("has no content octets")),
         [first, ..] if first & 0x80 != 0 => Err(PolicyError::Serial("is negative")),
         [0] => Err(PolicyError::Serial("is zero")),
-        [0, second, ..] if second & 0x80 == 0 => Err(PolicyError::Serial("is not minimally encoded")),
+        [0, second, ..] if second & 0x80 == 0 => {
+            Err(PolicyError::Serial("is not minimally encoded"))
+        }
         [0, rest @ ..] if rest.len() > 20 => Err(PolicyError::Serial("is longer than 20 octets")),
-        [first, ..] if *first != 0 && serial.len() > 20 => Err(PolicyError::Serial("is longer than 20 octets")),
+        [first, ..] if *first != 0 && serial.len() > 20 => {
+            Err(PolicyError::Serial("is longer than 20 octets"))
+        }
         _ => Ok(()),
     }
 }
@@ -315,7 +352,10 @@ fn check_serial(serial: &[u8]) -> Result<(), PolicyError> {
 fn check_time(which: &'static str, t: &x509_parser::time::ASN1Time) -> Result<(), PolicyError> {
     let year = t.to_datetime().year();
     match (year < 2050, t.is_generalizedtime()) {
-        (true, true) => Err(PolicyError::TimeEncoding(which, "GeneralizedTime before 2050")),
+        (true, true) => Err(PolicyError::TimeEncoding(
+            which,
+            "GeneralizedTime before 2050",
+        )),
         (false, false) => Err(PolicyError::TimeEncoding(which, "UTCTime from 2050")),
         _ => Ok(()),
     }
@@ -344,7 +384,11 @@ fn basic_constraints_ca(cert: &X509Certificate<'_>) -> Result<bool, PolicyError>
 fn check_extensions(cert: &X509Certificate<'_>) -> Result<(), PolicyError> {
     let exts = cert.extensions();
     for (i, e) in exts.iter().enumerate() {
-        if exts.iter().skip(i.saturating_add(1)).any(|o| o.oid == e.oid) {
+        if exts
+            .iter()
+            .skip(i.saturating_add(1))
+            .any(|o| o.oid == e.oid)
+        {
             return Err(PolicyError::DuplicateExtension(dotted(&e.oid).into_owned()));
         }
         if let ParsedExtension::ParseError { .. } = e.parsed_extension() {
@@ -364,14 +408,19 @@ fn check_extensions(cert: &X509Certificate<'_>) -> Result<(), PolicyError> {
                 && ip.len() != 4
                 && ip.len() != 16
             {
-                return Err(PolicyError::BadSubjectAltName(format!("iPAddress of {} octets", ip.len())));
+                return Err(PolicyError::BadSubjectAltName(format!(
+                    "iPAddress of {} octets",
+                    ip.len()
+                )));
             }
         }
     }
     if cert.subject().iter().next().is_none() {
         match san {
             None => return Err(PolicyError::EmptySubject("no subjectAltName")),
-            Some(s) if !s.critical => return Err(PolicyError::EmptySubject("a non-critical subjectAltName")),
+            Some(s) if !s.critical => {
+                return Err(PolicyError::EmptySubject("a non-critical subjectAltName"));
+            }
             Some(_) => {}
         }
     }
@@ -380,7 +429,9 @@ fn check_extensions(cert: &X509Certificate<'_>) -> Result<(), PolicyError> {
 
 /// DER of ASN.1 NULL, the parameters of PKCS#1 v1.5 signature identifiers (RFC 4055 5).
 fn params_null(alg: &AlgorithmIdentifier<'_>) -> bool {
-    alg.parameters.as_ref().is_some_and(|p| p.header.tag().0 == 5 && p.data.is_empty())
+    alg.parameters
+        .as_ref()
+        .is_some_and(|p| p.header.tag().0 == 5 && p.data.is_empty())
 }
 
 fn check_signature_algorithm(alg: &AlgorithmIdentifier<'_>) -> Result<(), PolicyError> {
@@ -388,21 +439,39 @@ fn check_signature_algorithm(alg: &AlgorithmIdentifier<'_>) -> Result<(), Policy
     let name = |n: &str| format!("{n} ({oid})");
     match oid.as_ref() {
         // RFC 8446 4.4.2.4: MD5 and SHA-1 in any signature algorithm.
-        "1.2.840.113549.1.1.2" | "1.2.840.113549.1.1.4" => Err(PolicyError::WeakHash(name("md2/md5WithRSAEncryption"))),
-        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => Err(PolicyError::WeakHash(name("sha1WithRSAEncryption"))),
+        "1.2.840.113549.1.1.2" | "1.2.840.113549.1.1.4" => {
+            Err(PolicyError::WeakHash(name("md2/md5WithRSAEncryption")))
+        }
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => {
+            Err(PolicyError::WeakHash(name("sha1WithRSAEncryption")))
+        }
         "1.2.840.10045.4.1" => Err(PolicyError::WeakHash(name("ecdsa-with-SHA1"))),
         "1.2.840.10040.4.3" => Err(PolicyError::WeakHash(name("dsa-with-sha1"))),
         // PKCS#1 v1.5 with SHA-2 (RFC 4055 5: parameters NULL).
         "1.2.840.113549.1.1.11" | "1.2.840.113549.1.1.12" | "1.2.840.113549.1.1.13" => {
-            if params_null(alg) { Ok(()) } else { Err(PolicyError::BadAlgorithmParameters(name("sha2WithRSAEncryption"))) }
+            if params_null(alg) {
+                Ok(())
+            } else {
+                Err(PolicyError::BadAlgorithmParameters(name(
+                    "sha2WithRSAEncryption",
+                )))
+            }
         }
         // ECDSA with SHA-2 (RFC 5758 3.2: parameters absent).
         "1.2.840.10045.4.3.2" | "1.2.840.10045.4.3.3" | "1.2.840.10045.4.3.4" => {
-            if alg.parameters.is_none() { Ok(()) } else { Err(PolicyError::BadAlgorithmParameters(name("ecdsa-with-SHA2"))) }
+            if alg.parameters.is_none() {
+                Ok(())
+            } else {
+                Err(PolicyError::BadAlgorithmParameters(name("ecdsa-with-SHA2")))
+            }
         }
         // Ed25519 (RFC 8410 3: parameters absent).
         "1.3.101.112" => {
-            if alg.parameters.is_none() { Ok(()) } else { Err(PolicyError::BadAlgorithmParameters(name("Ed25519"))) }
+            if alg.parameters.is_none() {
+                Ok(())
+            } else {
+                Err(PolicyError::BadAlgorithmParameters(name("Ed25519")))
+            }
         }
         "1.2.840.113549.1.1.10" => check_pss(alg),
         _ => Err(PolicyError::UnsupportedSignatureAlgorithm(oid.into_owned())),
@@ -421,9 +490,14 @@ fn check_pss(alg: &AlgorithmIdentifier<'_>) -> Result<(), PolicyError> {
         return Err(bad("trailerField is not 1"));
     }
     let hash = dotted(params.hash_algorithm_oid());
-    let mgf = params.mask_gen_algorithm().map_err(|_| bad("maskGenAlgorithm does not parse"))?;
+    let mgf = params
+        .mask_gen_algorithm()
+        .map_err(|_| bad("maskGenAlgorithm does not parse"))?;
     if dotted(&mgf.mgf) != "1.2.840.113549.1.1.8" {
-        return Err(PolicyError::UnsupportedSignatureAlgorithm(format!("RSASSA-PSS with mask generation {}", mgf.mgf)));
+        return Err(PolicyError::UnsupportedSignatureAlgorithm(format!(
+            "RSASSA-PSS with mask generation {}",
+            mgf.mgf
+        )));
     }
     let mgf_hash = dotted(&mgf.hash);
     let salt = match hash.as_ref() {
@@ -431,7 +505,11 @@ fn check_pss(alg: &AlgorithmIdentifier<'_>) -> Result<(), PolicyError> {
         "2.16.840.1.101.3.4.2.1" => 32,
         "2.16.840.1.101.3.4.2.2" => 48,
         "2.16.840.1.101.3.4.2.3" => 64,
-        _ => return Err(PolicyError::UnsupportedSignatureAlgorithm(format!("RSASSA-PSS with hash {hash}"))),
+        _ => {
+            return Err(PolicyError::UnsupportedSignatureAlgorithm(format!(
+                "RSASSA-PSS with hash {hash}"
+            )));
+        }
     };
     if mgf_hash != hash || params.salt_length() != salt {
         return Err(PolicyError::UnsupportedSignatureAlgorithm(format!(
@@ -449,7 +527,9 @@ fn check_public_key(cert: &X509Certificate<'_>) -> Result<(), PolicyError> {
     match alg.as_ref() {
         "1.2.840.113549.1.1.1" => {
             let Ok(PublicKey::RSA(rsa)) = spki.parsed() else {
-                return Err(PolicyError::Malformed("RSA public key does not parse".into()));
+                return Err(PolicyError::Malformed(
+                    "RSA public key does not parse".into(),
+                ));
             };
             let bits = bit_length(rsa.modulus);
             if bits < 2048 {
@@ -491,7 +571,8 @@ fn bit_length(be: &[u8]) -> usize {
         None => 0,
         Some(first) => {
             let rest = it.count();
-            rest.saturating_mul(8).saturating_add(8usize.saturating_sub(first.leading_zeros() as usize))
+            rest.saturating_mul(8)
+                .saturating_add(8usize.saturating_sub(first.leading_zeros() as usize))
         }
     }
 }
@@ -504,18 +585,34 @@ mod tests {
     use super::*;
 
     fn server_chain(profile: &str) -> Vec<CertificateDer<'static>> {
-        certs::materials(profile).expect("profile").server.chain.clone()
+        certs::materials(profile)
+            .expect("profile")
+            .server
+            .chain
+            .clone()
     }
 
     fn client_chain(profile: &str) -> Vec<CertificateDer<'static>> {
-        certs::materials(profile).expect("profile").client.chain.clone()
+        certs::materials(profile)
+            .expect("profile")
+            .client
+            .chain
+            .clone()
     }
 
     /// Each end-entity check, with the profile that breaks it and the alert it maps to.
     #[rstest]
-    #[case::serial_negative("serial_negative", PolicyError::Serial("is negative"), alert::BAD_CERTIFICATE)]
+    #[case::serial_negative(
+        "serial_negative",
+        PolicyError::Serial("is negative"),
+        alert::BAD_CERTIFICATE
+    )]
     #[case::serial_zero("serial_zero", PolicyError::Serial("is zero"), alert::BAD_CERTIFICATE)]
-    #[case::serial_zero_length("serial_zero_length", PolicyError::Serial("has no content octets"), alert::BAD_CERTIFICATE)]
+    #[case::serial_zero_length(
+        "serial_zero_length",
+        PolicyError::Serial("has no content octets"),
+        alert::BAD_CERTIFICATE
+    )]
     #[case::v1_leaf("v1_leaf", PolicyError::Version(1), alert::BAD_CERTIFICATE)]
     #[case::generalized_time(
         "generalized_time_before_2050",
@@ -533,11 +630,23 @@ mod tests {
         PolicyError::BadSubjectAltName("iPAddress of 9 octets".into()),
         alert::BAD_CERTIFICATE
     )]
-    #[case::cn_only("cn_only_no_san", PolicyError::NoSubjectAltName, alert::BAD_CERTIFICATE)]
+    #[case::cn_only(
+        "cn_only_no_san",
+        PolicyError::NoSubjectAltName,
+        alert::BAD_CERTIFICATE
+    )]
     #[case::leaf_not_first("leaf_not_first", PolicyError::LeafNotFirst, alert::BAD_CERTIFICATE)]
     #[case::ca_as_leaf("ca_as_leaf", PolicyError::CaAsLeaf, alert::UNSUPPORTED_CERTIFICATE)]
-    #[case::ku_ecdsa("ku_no_digital_signature", PolicyError::NoDigitalSignature, alert::UNSUPPORTED_CERTIFICATE)]
-    #[case::ku_rsa("ku_no_digital_signature_rsa", PolicyError::NoDigitalSignature, alert::UNSUPPORTED_CERTIFICATE)]
+    #[case::ku_ecdsa(
+        "ku_no_digital_signature",
+        PolicyError::NoDigitalSignature,
+        alert::UNSUPPORTED_CERTIFICATE
+    )]
+    #[case::ku_rsa(
+        "ku_no_digital_signature_rsa",
+        PolicyError::NoDigitalSignature,
+        alert::UNSUPPORTED_CERTIFICATE
+    )]
     #[case::sha1_rsa(
         "sha1_signature",
         PolicyError::WeakHash("sha1WithRSAEncryption (1.2.840.113549.1.1.5)".into()),
@@ -568,7 +677,11 @@ mod tests {
         PolicyError::UnsupportedKey("RSA modulus of 1024 bits (at least 2048)".into()),
         alert::UNSUPPORTED_CERTIFICATE
     )]
-    fn end_entity_check(#[case] profile: &str, #[case] expected: PolicyError, #[case] alert: AlertCode) {
+    fn end_entity_check(
+        #[case] profile: &str,
+        #[case] expected: PolicyError,
+        #[case] alert: AlertCode,
+    ) {
         let got = check_end_entity(&server_chain(profile), Role::Server);
         assert_eq!(got, Err(expected.clone()), "{profile}");
         assert_eq!(expected.alert(), alert);
@@ -577,17 +690,39 @@ mod tests {
     /// The same checks on the client side (clientAuth).
     #[rstest]
     #[case("client_ku_no_digital_signature", PolicyError::NoDigitalSignature)]
-    #[case("client_empty_subject_noncritical_san", PolicyError::EmptySubject("a non-critical subjectAltName"))]
+    #[case(
+        "client_empty_subject_noncritical_san",
+        PolicyError::EmptySubject("a non-critical subjectAltName")
+    )]
     #[case("client_sha1_signature", PolicyError::WeakHash("sha1WithRSAEncryption (1.2.840.113549.1.1.5)".into()))]
     fn client_end_entity_check(#[case] profile: &str, #[case] expected: PolicyError) {
-        assert_eq!(check_end_entity(&client_chain(profile), Role::Client), Err(expected), "{profile}");
+        assert_eq!(
+            check_end_entity(&client_chain(profile), Role::Client),
+            Err(expected),
+            "{profile}"
+        );
     }
 
     /// Each CA check, on the first CA certificate that chains from the leaf.
     #[rstest]
-    #[case::no_key_cert_sign("intermediate_no_key_cert_sign", false, PolicyError::NoKeyCertSign, alert::BAD_CERTIFICATE)]
-    #[case::v1("v1_intermediate", false, PolicyError::Version(1), alert::BAD_CERTIFICATE)]
-    #[case::client_v1("client_v1_intermediate", true, PolicyError::Version(1), alert::BAD_CERTIFICATE)]
+    #[case::no_key_cert_sign(
+        "intermediate_no_key_cert_sign",
+        false,
+        PolicyError::NoKeyCertSign,
+        alert::BAD_CERTIFICATE
+    )]
+    #[case::v1(
+        "v1_intermediate",
+        false,
+        PolicyError::Version(1),
+        alert::BAD_CERTIFICATE
+    )]
+    #[case::client_v1(
+        "client_v1_intermediate",
+        true,
+        PolicyError::Version(1),
+        alert::BAD_CERTIFICATE
+    )]
     #[case::rsa1024(
         "rsa1024_intermediate",
         false,
@@ -606,8 +741,17 @@ mod tests {
         PolicyError::UnsupportedKey("EC key on curve 1.3.132.0.10".into()),
         alert::UNSUPPORTED_CERTIFICATE
     )]
-    fn ca_check(#[case] profile: &str, #[case] client: bool, #[case] expected: PolicyError, #[case] alert: AlertCode) {
-        let chain = if client { client_chain(profile) } else { server_chain(profile) };
+    fn ca_check(
+        #[case] profile: &str,
+        #[case] client: bool,
+        #[case] expected: PolicyError,
+        #[case] alert: AlertCode,
+    ) {
+        let chain = if client {
+            client_chain(profile)
+        } else {
+            server_chain(profile)
+        };
         let path = candidate_issuers(&chain);
         let ca = path.first().expect("an issuer in the chain");
         assert_eq!(check_ca(ca.as_ref()), Err(expected.clone()), "{profile}");
@@ -623,7 +767,10 @@ mod tests {
     #[case("extra_unrelated_certs")]
     #[case("intermediates_reordered")]
     fn good_chains_pass(#[case] profile: &str) {
-        for (chain, role) in [(server_chain(profile), Role::Server), (client_chain(profile), Role::Client)] {
+        for (chain, role) in [
+            (server_chain(profile), Role::Server),
+            (client_chain(profile), Role::Client),
+        ] {
             assert_eq!(check_end_entity(&chain, role), Ok(()), "{profile} {role:?}");
             let path = candidate_issuers(&chain);
             assert!(!path.is_empty(), "{profile}: no issuer found");
@@ -636,8 +783,14 @@ mod tests {
     /// The candidate path follows names, skips unrelated certificates and ignores the order.
     #[test]
     fn candidate_path_follows_names() {
-        assert_eq!(candidate_issuers(&server_chain("extra_unrelated_certs")).len(), 1);
-        assert_eq!(candidate_issuers(&server_chain("intermediates_reordered")).len(), 2);
+        assert_eq!(
+            candidate_issuers(&server_chain("extra_unrelated_certs")).len(),
+            1
+        );
+        assert_eq!(
+            candidate_issuers(&server_chain("intermediates_reordered")).len(),
+            2
+        );
         assert!(candidate_issuers(&server_chain("self_signed_leaf")).is_empty());
         assert!(candidate_issuers(&[]).is_empty());
     }
@@ -682,9 +835,15 @@ mod tests {
         }
         let other = Oid::from_str("1.2.3.4").expect("dotted OID");
         assert_eq!(dotted(&other), "1.2.3.4");
-        assert!(oid_is(&Oid::from_str(OID_SAN).expect("dotted OID"), OID_SAN));
+        assert!(oid_is(
+            &Oid::from_str(OID_SAN).expect("dotted OID"),
+            OID_SAN
+        ));
         assert!(!oid_is(&other, OID_SAN));
-        assert!(!oid_is(&Oid::from_str(OID_KU).expect("dotted OID"), OID_SAN));
+        assert!(!oid_is(
+            &Oid::from_str(OID_KU).expect("dotted OID"),
+            OID_SAN
+        ));
     }
 
     #[test]
@@ -697,7 +856,13 @@ mod tests {
             PolicyError::UnsupportedSignatureAlgorithm(String::new()),
         ];
         for e in all {
-            assert!(matches!(e.alert(), alert::BAD_CERTIFICATE | alert::UNSUPPORTED_CERTIFICATE), "{e}");
+            assert!(
+                matches!(
+                    e.alert(),
+                    alert::BAD_CERTIFICATE | alert::UNSUPPORTED_CERTIFICATE
+                ),
+                "{e}"
+            );
         }
     }
 

@@ -13,17 +13,29 @@ pub fn now() -> UnixTime {
 
 pub fn server_config(kind: &str) -> ServerConfig {
     let m = certs::materials(kind).unwrap();
-    ServerConfig::new(m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key())).unwrap()
+    ServerConfig::new(
+        m.server.chain.clone(),
+        PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
+    )
+    .unwrap()
 }
 
 pub fn client_config(kind: &str) -> ClientConfig {
     let m = certs::materials(kind).unwrap();
-    ClientConfig { roots: m.roots.clone(), server_name: Some(m.server_name.clone()), ..Default::default() }
+    ClientConfig {
+        roots: m.roots.clone(),
+        server_name: Some(m.server_name.clone()),
+        ..Default::default()
+    }
 }
 
 pub fn client_identity(kind: &str) -> tls_engine::CertifiedKey {
     let m = certs::materials(kind).unwrap();
-    tls_engine::CertifiedKey::new(m.client.chain.clone(), PrivateKeyDer::Pkcs8(m.client.key.clone_key())).unwrap()
+    tls_engine::CertifiedKey::new(
+        m.client.chain.clone(),
+        PrivateKeyDer::Pkcs8(m.client.key.clone_key()),
+    )
+    .unwrap()
 }
 
 pub fn roots(kind: &str) -> Vec<rustls_pki_types::CertificateDer<'static>> {
@@ -38,7 +50,11 @@ pub struct Side {
 
 impl Side {
     pub fn new(conn: Connection) -> Self {
-        Self { conn, events: Vec::new(), err: None }
+        Self {
+            conn,
+            events: Vec::new(),
+            err: None,
+        }
     }
 
     pub fn app_data(&self) -> Vec<u8> {
@@ -81,9 +97,10 @@ pub fn transfer(from: &mut Side, to: &mut Side) -> bool {
         return false;
     }
     if to.err.is_none()
-        && let Err(e) = to.conn.handle_input(&out, now()) {
-            to.err = Some(e);
-        }
+        && let Err(e) = to.conn.handle_input(&out, now())
+    {
+        to.err = Some(e);
+    }
     to.drain();
     true
 }
@@ -112,7 +129,12 @@ pub fn handshake_ok(cc: ClientConfig, sc: ServerConfig) -> (Side, Side) {
     drive(&mut c, &mut s);
     assert!(c.err.is_none(), "client error: {:?}", c.err);
     assert!(s.err.is_none(), "server error: {:?}", s.err);
-    assert!(c.complete() && s.complete(), "handshake incomplete: client {:?} server {:?}", c.conn.step(), s.conn.step());
+    assert!(
+        c.complete() && s.complete(),
+        "handshake incomplete: client {:?} server {:?}",
+        c.conn.step(),
+        s.conn.step()
+    );
     c.conn.send_application_data(b"ping from client").unwrap();
     s.conn.send_application_data(b"pong from server").unwrap();
     drive(&mut c, &mut s);

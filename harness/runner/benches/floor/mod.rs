@@ -20,8 +20,12 @@ fn kx(alg: &'static agreement::Algorithm, rng: &SystemRandom) {
     let b = EphemeralPrivateKey::generate(alg, rng).expect("keygen");
     let pa = a.compute_public_key().expect("public key");
     let pb = b.compute_public_key().expect("public key");
-    let s1 = agreement::agree_ephemeral(a, UnparsedPublicKey::new(alg, pb.as_ref()), (), |k| Ok(k.len()));
-    let s2 = agreement::agree_ephemeral(b, UnparsedPublicKey::new(alg, pa.as_ref()), (), |k| Ok(k.len()));
+    let s1 = agreement::agree_ephemeral(a, UnparsedPublicKey::new(alg, pb.as_ref()), (), |k| {
+        Ok(k.len())
+    });
+    let s2 = agreement::agree_ephemeral(b, UnparsedPublicKey::new(alg, pa.as_ref()), (), |k| {
+        Ok(k.len())
+    });
     assert_eq!(s1, s2);
 }
 
@@ -38,47 +42,61 @@ pub fn floor(spec: &Spec, m: &Materials) -> Result<Box<dyn FnMut()>, String> {
     let rng = SystemRandom::new();
     let der = m.server.key.secret_pkcs8_der().to_vec();
     let e = |err: aws_lc_rs::error::KeyRejected| format!("floor key: {err}");
-    let (sign, public, verify_alg): (Sign, Vec<u8>, &'static dyn signature::VerificationAlgorithm) = match spec.cert {
-        KeyType::EcdsaP256 => {
-            let kp = signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &der).map_err(e)?;
-            let public = kp.public_key().as_ref().to_vec();
-            let rng = rng.clone();
-            (
-                Box::new(move |msg| kp.sign(&rng, msg).expect("sign").as_ref().to_vec()),
-                public,
-                &signature::ECDSA_P256_SHA256_ASN1,
-            )
-        }
-        KeyType::EcdsaP384 => {
-            let kp = signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, &der).map_err(e)?;
-            let public = kp.public_key().as_ref().to_vec();
-            let rng = rng.clone();
-            (
-                Box::new(move |msg| kp.sign(&rng, msg).expect("sign").as_ref().to_vec()),
-                public,
-                &signature::ECDSA_P384_SHA384_ASN1,
-            )
-        }
-        KeyType::Rsa2048 => {
-            let kp = signature::RsaKeyPair::from_pkcs8(&der).map_err(e)?;
-            let public = kp.public_key().as_ref().to_vec();
-            let rng = rng.clone();
-            (
-                Box::new(move |msg| {
-                    let mut sig = vec![0u8; kp.public_modulus_len()];
-                    kp.sign(&signature::RSA_PSS_SHA256, &rng, msg, &mut sig).expect("sign");
-                    sig
-                }),
-                public,
-                &signature::RSA_PSS_2048_8192_SHA256,
-            )
-        }
-        KeyType::Ed25519 => {
-            let kp = signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der).map_err(e)?;
-            let public = kp.public_key().as_ref().to_vec();
-            (Box::new(move |msg| kp.sign(msg).as_ref().to_vec()), public, &signature::ED25519)
-        }
-    };
+    let (sign, public, verify_alg): (Sign, Vec<u8>, &'static dyn signature::VerificationAlgorithm) =
+        match spec.cert {
+            KeyType::EcdsaP256 => {
+                let kp = signature::EcdsaKeyPair::from_pkcs8(
+                    &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                    &der,
+                )
+                .map_err(e)?;
+                let public = kp.public_key().as_ref().to_vec();
+                let rng = rng.clone();
+                (
+                    Box::new(move |msg| kp.sign(&rng, msg).expect("sign").as_ref().to_vec()),
+                    public,
+                    &signature::ECDSA_P256_SHA256_ASN1,
+                )
+            }
+            KeyType::EcdsaP384 => {
+                let kp = signature::EcdsaKeyPair::from_pkcs8(
+                    &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+                    &der,
+                )
+                .map_err(e)?;
+                let public = kp.public_key().as_ref().to_vec();
+                let rng = rng.clone();
+                (
+                    Box::new(move |msg| kp.sign(&rng, msg).expect("sign").as_ref().to_vec()),
+                    public,
+                    &signature::ECDSA_P384_SHA384_ASN1,
+                )
+            }
+            KeyType::Rsa2048 => {
+                let kp = signature::RsaKeyPair::from_pkcs8(&der).map_err(e)?;
+                let public = kp.public_key().as_ref().to_vec();
+                let rng = rng.clone();
+                (
+                    Box::new(move |msg| {
+                        let mut sig = vec![0u8; kp.public_modulus_len()];
+                        kp.sign(&signature::RSA_PSS_SHA256, &rng, msg, &mut sig)
+                            .expect("sign");
+                        sig
+                    }),
+                    public,
+                    &signature::RSA_PSS_2048_8192_SHA256,
+                )
+            }
+            KeyType::Ed25519 => {
+                let kp = signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der).map_err(e)?;
+                let public = kp.public_key().as_ref().to_vec();
+                (
+                    Box::new(move |msg| kp.sign(msg).as_ref().to_vec()),
+                    public,
+                    &signature::ED25519,
+                )
+            }
+        };
     let msg = [0x20u8; 130];
     let chain_sig = sign(&msg);
     let group = spec.group;

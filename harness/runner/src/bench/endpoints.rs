@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use certs::{KeyType, Materials};
 use openssl::pkey::PKey;
 use openssl::ssl::{
-    ErrorCode, ShutdownState, Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslSession, SslSessionCacheMode,
-    SslStream, SslVerifyMode, SslVersion,
+    ErrorCode, ShutdownState, Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions,
+    SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
 };
-use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::X509;
+use openssl::x509::store::X509StoreBuilder;
 use rustls::client::Resumption;
 use rustls::crypto::aws_lc_rs::{self as provider_mod, cipher_suite, kx_group};
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
@@ -19,7 +19,7 @@ use rustls::{HandshakeKind, RootCertStore, SupportedCipherSuite, SupportedProtoc
 use rustls_pki_types::{PrivateKeyDer, ServerName, UnixTime};
 use tls_engine::{CipherSuite, NamedGroup, ProtocolVersion, StoredSession};
 
-use super::{pump, Group, Impl, MemoryWire, Mode, Observed, Spec, Version};
+use super::{Group, Impl, MemoryWire, Mode, Observed, Spec, Version, pump};
 
 /// A ticket kept for resumed kinds.
 pub(super) enum Ticket {
@@ -69,7 +69,10 @@ struct OwnEndpoint {
 impl OwnEndpoint {
     fn new(conn: Result<tls_engine::Connection, tls_engine::Error>) -> Result<Self, String> {
         own_slowdown();
-        Ok(OwnEndpoint { conn: conn.map_err(|e| format!("own: {e}"))?, ticket: None })
+        Ok(OwnEndpoint {
+            conn: conn.map_err(|e| format!("own: {e}"))?,
+            ticket: None,
+        })
     }
 }
 
@@ -141,7 +144,10 @@ fn own_version(spec: &Spec) -> ProtocolVersion {
 fn client_groups(spec: &Spec) -> Vec<Group> {
     match spec.mode {
         Mode::Hrr => vec![Group::X25519, spec.group],
-        _ if spec.version == Version::Tls12 && spec.cert == KeyType::EcdsaP256 && spec.group != Group::P256 => {
+        _ if spec.version == Version::Tls12
+            && spec.cert == KeyType::EcdsaP256
+            && spec.group != Group::P256 =>
+        {
             vec![spec.group, Group::P256]
         }
         _ => vec![spec.group],
@@ -165,8 +171,11 @@ fn own_client(spec: &Spec, m: &Materials) -> tls_engine::ClientConfig {
 }
 
 fn own_server(spec: &Spec, m: &Materials) -> Result<tls_engine::ServerConfig, String> {
-    let mut c = tls_engine::ServerConfig::new(m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key()))
-        .map_err(|e| format!("own server: {e}"))?;
+    let mut c = tls_engine::ServerConfig::new(
+        m.server.chain.clone(),
+        PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
+    )
+    .map_err(|e| format!("own server: {e}"))?;
     c.versions = vec![own_version(spec)];
     c.cipher_suites = vec![own_suite(spec)];
     c.groups = vec![own_group(spec.group)];
@@ -185,8 +194,12 @@ struct RustlsEndpoint {
 impl Endpoint for RustlsEndpoint {
     fn feed(&mut self, mut bytes: &[u8]) -> Result<(), String> {
         while !bytes.is_empty() {
-            self.conn.read_tls(&mut bytes).map_err(|e| format!("rustls read_tls: {e}"))?;
-            self.conn.process_new_packets().map_err(|e| format!("rustls: {e}"))?;
+            self.conn
+                .read_tls(&mut bytes)
+                .map_err(|e| format!("rustls read_tls: {e}"))?;
+            self.conn
+                .process_new_packets()
+                .map_err(|e| format!("rustls: {e}"))?;
         }
         Ok(())
     }
@@ -194,7 +207,9 @@ impl Endpoint for RustlsEndpoint {
     fn take(&mut self) -> Result<Vec<u8>, String> {
         let mut out = Vec::new();
         while self.conn.wants_write() {
-            self.conn.write_tls(&mut out).map_err(|e| format!("rustls write_tls: {e}"))?;
+            self.conn
+                .write_tls(&mut out)
+                .map_err(|e| format!("rustls write_tls: {e}"))?;
         }
         Ok(out)
     }
@@ -228,7 +243,11 @@ fn rustls_provider(spec: &Spec, groups: &[Group]) -> Arc<CryptoProvider> {
             Group::X25519MlKem768 => kx_group::X25519MLKEM768,
         })
         .collect();
-    Arc::new(CryptoProvider { cipher_suites: vec![suite], kx_groups: kx, ..provider_mod::default_provider() })
+    Arc::new(CryptoProvider {
+        cipher_suites: vec![suite],
+        kx_groups: kx,
+        ..provider_mod::default_provider()
+    })
 }
 
 fn rustls_versions(spec: &Spec) -> &'static [&'static SupportedProtocolVersion] {
@@ -243,14 +262,21 @@ fn rustls_versions(spec: &Spec) -> &'static [&'static SupportedProtocolVersion] 
 fn rustls_client(spec: &Spec, m: &Materials) -> Result<rustls::ClientConfig, String> {
     let mut roots = RootCertStore::empty();
     for r in &m.roots {
-        roots.add(r.clone()).map_err(|e| format!("rustls root: {e}"))?;
+        roots
+            .add(r.clone())
+            .map_err(|e| format!("rustls root: {e}"))?;
     }
-    let mut c = rustls::ClientConfig::builder_with_provider(rustls_provider(spec, &client_groups(spec)))
-        .with_protocol_versions(rustls_versions(spec))
-        .map_err(|e| format!("rustls client: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    c.resumption = if spec.mode == Mode::Resumed { Resumption::in_memory_sessions(16) } else { Resumption::disabled() };
+    let mut c =
+        rustls::ClientConfig::builder_with_provider(rustls_provider(spec, &client_groups(spec)))
+            .with_protocol_versions(rustls_versions(spec))
+            .map_err(|e| format!("rustls client: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    c.resumption = if spec.mode == Mode::Resumed {
+        Resumption::in_memory_sessions(16)
+    } else {
+        Resumption::disabled()
+    };
     Ok(c)
 }
 
@@ -259,7 +285,10 @@ fn rustls_server(spec: &Spec, m: &Materials) -> Result<rustls::ServerConfig, Str
         .with_protocol_versions(rustls_versions(spec))
         .map_err(|e| format!("rustls server: {e}"))?
         .with_no_client_auth()
-        .with_single_cert(m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key()))
+        .with_single_cert(
+            m.server.chain.clone(),
+            PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
+        )
         .map_err(|e| format!("rustls server cert: {e}"))?;
     if spec.mode == Mode::Resumed {
         // Stateless tickets: one per handshake, each usable again.
@@ -314,7 +343,9 @@ struct OpensslEndpoint {
 
 impl OpensslEndpoint {
     fn progress(&mut self) -> Result<(), String> {
-        let wants_more = |e: &openssl::ssl::Error| matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE);
+        let wants_more = |e: &openssl::ssl::Error| {
+            matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE)
+        };
         if !self.done {
             match self.stream.do_handshake() {
                 Ok(()) => self.done = true,
@@ -338,7 +369,8 @@ impl Drop for OpensslEndpoint {
         // Freed without a shutdown, OpenSSL marks the connection's session not resumable
         // (`SSL_free` -> `ssl_clear_bad_session`), and with it the shared ticket: mark the
         // connection as closed, as `SSL_shutdown` would, without sending close_notify.
-        self.stream.set_shutdown(ShutdownState::SENT | ShutdownState::RECEIVED);
+        self.stream
+            .set_shutdown(ShutdownState::SENT | ShutdownState::RECEIVED);
     }
 }
 
@@ -393,8 +425,15 @@ impl Endpoint for OpensslEndpoint {
 /// client offers the ticket of the previous handshake, every server issuing one per handshake.
 type SessionSlot = Arc<Mutex<Option<SslSession>>>;
 
-fn openssl_ctx(spec: &Spec, m: &Materials, server: bool, slot: Option<SessionSlot>) -> Result<SslContext, String> {
-    let e = |what: &'static str| move |err: openssl::error::ErrorStack| format!("openssl {what}: {err}");
+fn openssl_ctx(
+    spec: &Spec,
+    m: &Materials,
+    server: bool,
+    slot: Option<SessionSlot>,
+) -> Result<SslContext, String> {
+    let e = |what: &'static str| {
+        move |err: openssl::error::ErrorStack| format!("openssl {what}: {err}")
+    };
     let mut b = SslContextBuilder::new(SslMethod::tls()).map_err(e("context"))?;
     let v = match spec.version {
         Version::Tls12 => SslVersion::TLS1_2,
@@ -402,14 +441,20 @@ fn openssl_ctx(spec: &Spec, m: &Materials, server: bool, slot: Option<SessionSlo
     };
     b.set_min_proto_version(Some(v)).map_err(e("version"))?;
     b.set_max_proto_version(Some(v)).map_err(e("version"))?;
-    b.set_ciphersuites("TLS_AES_128_GCM_SHA256").map_err(e("ciphersuites"))?;
-    b.set_cipher_list("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256").map_err(e("cipher list"))?;
+    b.set_ciphersuites("TLS_AES_128_GCM_SHA256")
+        .map_err(e("ciphersuites"))?;
+    b.set_cipher_list("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
+        .map_err(e("cipher list"))?;
     let name = |g: &Group| match g {
         Group::X25519 => Ok("X25519"),
         Group::P256 => Ok("P-256"),
         Group::X25519MlKem768 => Err("X25519MLKEM768 is not in OpenSSL 3.0".to_string()),
     };
-    let groups = if server { vec![spec.group] } else { client_groups(spec) };
+    let groups = if server {
+        vec![spec.group]
+    } else {
+        client_groups(spec)
+    };
     let names: Vec<&str> = groups.iter().map(name).collect::<Result<_, _>>()?;
     b.set_groups_list(&names.join(":")).map_err(e("groups"))?;
     let resumed = spec.mode == Mode::Resumed;
@@ -419,12 +464,15 @@ fn openssl_ctx(spec: &Spec, m: &Materials, server: bool, slot: Option<SessionSlo
         let leaf = X509::from_der(leaf).map_err(e("certificate"))?;
         b.set_certificate(&leaf).map_err(e("certificate"))?;
         for extra in chain {
-            b.add_extra_chain_cert(X509::from_der(extra).map_err(e("chain"))?).map_err(e("chain"))?;
+            b.add_extra_chain_cert(X509::from_der(extra).map_err(e("chain"))?)
+                .map_err(e("chain"))?;
         }
-        let key = PKey::private_key_from_der(m.server.key.secret_pkcs8_der()).map_err(e("private key"))?;
+        let key = PKey::private_key_from_der(m.server.key.secret_pkcs8_der())
+            .map_err(e("private key"))?;
         b.set_private_key(&key).map_err(e("private key"))?;
         b.set_verify(SslVerifyMode::NONE);
-        b.set_session_id_context(b"tls-harness-bench").map_err(e("session id context"))?;
+        b.set_session_id_context(b"tls-harness-bench")
+            .map_err(e("session id context"))?;
         if resumed {
             b.set_num_tickets(1).map_err(e("tickets"))?;
         } else {
@@ -435,13 +483,17 @@ fn openssl_ctx(spec: &Spec, m: &Materials, server: bool, slot: Option<SessionSlo
     } else {
         let mut store = X509StoreBuilder::new().map_err(e("store"))?;
         for r in &m.roots {
-            store.add_cert(X509::from_der(r).map_err(e("root"))?).map_err(e("root"))?;
+            store
+                .add_cert(X509::from_der(r).map_err(e("root"))?)
+                .map_err(e("root"))?;
         }
         b.set_verify_cert_store(store.build()).map_err(e("store"))?;
         b.set_verify(SslVerifyMode::PEER);
         match slot {
             Some(slot) if resumed => {
-                b.set_session_cache_mode(SslSessionCacheMode::CLIENT | SslSessionCacheMode::NO_INTERNAL_STORE);
+                b.set_session_cache_mode(
+                    SslSessionCacheMode::CLIENT | SslSessionCacheMode::NO_INTERNAL_STORE,
+                );
                 b.set_new_session_callback(move |_, session| {
                     if let Ok(mut s) = slot.lock() {
                         *s = Some(session);
@@ -478,16 +530,26 @@ pub(super) struct Factory {
 }
 
 impl Factory {
-    pub(super) fn new(client: Impl, server: Impl, spec: &Spec, m: &Materials) -> Result<Factory, String> {
+    pub(super) fn new(
+        client: Impl,
+        server: Impl,
+        spec: &Spec,
+        m: &Materials,
+    ) -> Result<Factory, String> {
         let client = match client {
             Impl::Own => ClientCfg::Own(Arc::new(own_client(spec, m))),
             Impl::Rustls => {
-                let name = ServerName::try_from(m.server_name.clone()).map_err(|e| format!("server name: {e}"))?;
+                let name = ServerName::try_from(m.server_name.clone())
+                    .map_err(|e| format!("server name: {e}"))?;
                 ClientCfg::Rustls(Arc::new(rustls_client(spec, m)?), name)
             }
             Impl::Openssl => {
                 let slot = SessionSlot::default();
-                ClientCfg::Openssl(openssl_ctx(spec, m, false, Some(slot.clone()))?, m.server_name.clone(), slot)
+                ClientCfg::Openssl(
+                    openssl_ctx(spec, m, false, Some(slot.clone()))?,
+                    m.server_name.clone(),
+                    slot,
+                )
             }
         };
         let server = match server {
@@ -500,41 +562,66 @@ impl Factory {
 
     pub(super) fn client(&self) -> Result<Box<dyn Endpoint>, String> {
         Ok(match &self.client {
-            ClientCfg::Own(c) => Box::new(OwnEndpoint::new(tls_engine::Connection::client(c.clone(), UnixTime::now()))?),
+            ClientCfg::Own(c) => Box::new(OwnEndpoint::new(tls_engine::Connection::client(
+                c.clone(),
+                UnixTime::now(),
+            ))?),
             ClientCfg::Rustls(c, name) => {
-                let conn = rustls::ClientConnection::new(c.clone(), name.clone()).map_err(|e| format!("rustls: {e}"))?;
+                let conn = rustls::ClientConnection::new(c.clone(), name.clone())
+                    .map_err(|e| format!("rustls: {e}"))?;
                 Box::new(RustlsEndpoint { conn: conn.into() })
             }
             ClientCfg::Openssl(ctx, name, slot) => {
                 let mut ssl = Ssl::new(ctx).map_err(|e| format!("openssl: {e}"))?;
                 ssl.set_connect_state();
-                ssl.set_hostname(name).map_err(|e| format!("openssl SNI: {e}"))?;
-                ssl.param_mut().set_host(name).map_err(|e| format!("openssl host: {e}"))?;
+                ssl.set_hostname(name)
+                    .map_err(|e| format!("openssl SNI: {e}"))?;
+                ssl.param_mut()
+                    .set_host(name)
+                    .map_err(|e| format!("openssl host: {e}"))?;
                 // Each ticket once (see `SessionSlot`); this handshake's ticket refills the slot.
                 // Empty before the priming handshake and for kinds without tickets.
-                let session = slot.lock().map_err(|_| "openssl client: session slot poisoned")?.take();
+                let session = slot
+                    .lock()
+                    .map_err(|_| "openssl client: session slot poisoned")?
+                    .take();
                 if let Some(s) = session {
                     // SAFETY: the session comes from a connection of this same context.
-                    unsafe { ssl.set_session(&s) }.map_err(|e| format!("openssl set_session: {e}"))?;
+                    unsafe { ssl.set_session(&s) }
+                        .map_err(|e| format!("openssl set_session: {e}"))?;
                 }
-                let stream = SslStream::new(ssl, Mem::default()).map_err(|e| format!("openssl: {e}"))?;
-                Box::new(OpensslEndpoint { stream, started: false, done: false })
+                let stream =
+                    SslStream::new(ssl, Mem::default()).map_err(|e| format!("openssl: {e}"))?;
+                Box::new(OpensslEndpoint {
+                    stream,
+                    started: false,
+                    done: false,
+                })
             }
         })
     }
 
     pub(super) fn server(&self) -> Result<Box<dyn Endpoint>, String> {
         Ok(match &self.server {
-            ServerCfg::Own(c) => Box::new(OwnEndpoint::new(tls_engine::Connection::server(c.clone(), UnixTime::now()))?),
+            ServerCfg::Own(c) => Box::new(OwnEndpoint::new(tls_engine::Connection::server(
+                c.clone(),
+                UnixTime::now(),
+            ))?),
             ServerCfg::Rustls(c) => {
-                let conn = rustls::ServerConnection::new(c.clone()).map_err(|e| format!("rustls: {e}"))?;
+                let conn =
+                    rustls::ServerConnection::new(c.clone()).map_err(|e| format!("rustls: {e}"))?;
                 Box::new(RustlsEndpoint { conn: conn.into() })
             }
             ServerCfg::Openssl(ctx) => {
                 let mut ssl = Ssl::new(ctx).map_err(|e| format!("openssl: {e}"))?;
                 ssl.set_accept_state();
-                let stream = SslStream::new(ssl, Mem::default()).map_err(|e| format!("openssl: {e}"))?;
-                Box::new(OpensslEndpoint { stream, started: false, done: false })
+                let stream =
+                    SslStream::new(ssl, Mem::default()).map_err(|e| format!("openssl: {e}"))?;
+                Box::new(OpensslEndpoint {
+                    stream,
+                    started: false,
+                    done: false,
+                })
             }
         })
     }
@@ -557,8 +644,14 @@ impl Factory {
                 *cfg = Arc::new(new);
             }
             (ClientCfg::Openssl(_, _, slot), _) => {
-                if slot.lock().map_err(|_| "openssl client: session slot poisoned")?.is_none() {
-                    return Err("openssl client: the priming handshake brought no session ticket".into());
+                if slot
+                    .lock()
+                    .map_err(|_| "openssl client: session slot poisoned")?
+                    .is_none()
+                {
+                    return Err(
+                        "openssl client: the priming handshake brought no session ticket".into(),
+                    );
                 }
             }
             (ClientCfg::Rustls(..), _) => {}
@@ -584,27 +677,48 @@ mod tests {
     /// while the ticket that resumed handshake brought resumes.
     #[test]
     fn an_openssl_client_resumes_once_per_ticket() {
-        let spec = Spec { version: Version::Tls13, mode: Mode::Resumed, cert: KeyType::EcdsaP256, group: Group::X25519 };
+        let spec = Spec {
+            version: Version::Tls13,
+            mode: Mode::Resumed,
+            cert: KeyType::EcdsaP256,
+            group: Group::X25519,
+        };
         let m = spec.materials().unwrap_or_else(|e| panic!("{e}"));
         for server in Impl::ALL {
-            let mut f = Factory::new(Impl::Openssl, server, &spec, &m).unwrap_or_else(|e| panic!("{e}"));
+            let mut f =
+                Factory::new(Impl::Openssl, server, &spec, &m).unwrap_or_else(|e| panic!("{e}"));
             f.prime(&spec).unwrap_or_else(|e| panic!("{e}"));
-            let ClientCfg::Openssl(_, _, slot) = &f.client else { unreachable!("an OpenSSL client") };
+            let ClientCfg::Openssl(_, _, slot) = &f.client else {
+                unreachable!("an OpenSSL client")
+            };
             let slot = slot.clone();
-            let ticket = |slot: &SessionSlot| slot.lock().unwrap().clone().expect("a ticket in the slot");
+            let ticket =
+                |slot: &SessionSlot| slot.lock().unwrap().clone().expect("a ticket in the slot");
 
             let first = ticket(&slot);
             let (c, s) = run(&f);
-            assert_eq!((c.resumed, s.resumed), (Some(true), Some(true)), "openssl->{server}, first use");
+            assert_eq!(
+                (c.resumed, s.resumed),
+                (Some(true), Some(true)),
+                "openssl->{server}, first use"
+            );
             let second = ticket(&slot);
 
             *slot.lock().unwrap() = Some(first);
             let (c, s) = run(&f);
-            assert_eq!((c.resumed, s.resumed), (Some(false), Some(false)), "openssl->{server}, the used ticket again");
+            assert_eq!(
+                (c.resumed, s.resumed),
+                (Some(false), Some(false)),
+                "openssl->{server}, the used ticket again"
+            );
 
             *slot.lock().unwrap() = Some(second);
             let (c, s) = run(&f);
-            assert_eq!((c.resumed, s.resumed), (Some(true), Some(true)), "openssl->{server}, the next ticket");
+            assert_eq!(
+                (c.resumed, s.resumed),
+                (Some(true), Some(true)),
+                "openssl->{server}, the next ticket"
+            );
         }
     }
 }

@@ -32,8 +32,8 @@ use std::sync::Arc;
 
 use certs::{KeyType, Materials};
 
-pub use endpoints::own_slowdown;
 use endpoints::Endpoint;
+pub use endpoints::own_slowdown;
 
 /// An implementation under benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -129,8 +129,12 @@ pub struct Spec {
 
 impl Spec {
     /// The headline kind: TLS 1.3 full handshake, ECDSA P-256 chain, X25519.
-    pub const HEADLINE: Spec =
-        Spec { version: Version::Tls13, mode: Mode::Full, cert: KeyType::EcdsaP256, group: Group::X25519 };
+    pub const HEADLINE: Spec = Spec {
+        version: Version::Tls13,
+        mode: Mode::Full,
+        cert: KeyType::EcdsaP256,
+        group: Group::X25519,
+    };
 
     /// `tls13_full_ecdsa_p256_x25519`, `tls13_resumed_...`, `tls13_hrr_...`, `tls12_full_...`.
     pub fn kind(&self) -> String {
@@ -179,14 +183,34 @@ impl Spec {
         let mut out = Vec::new();
         for cert in certs {
             for group in groups {
-                out.push(Spec { version: Version::Tls13, mode: Mode::Full, cert, group });
+                out.push(Spec {
+                    version: Version::Tls13,
+                    mode: Mode::Full,
+                    cert,
+                    group,
+                });
             }
         }
         for cert in certs {
-            out.push(Spec { version: Version::Tls13, mode: Mode::Resumed, cert, group: Group::X25519 });
-            out.push(Spec { version: Version::Tls13, mode: Mode::Hrr, cert, group: Group::P256 });
+            out.push(Spec {
+                version: Version::Tls13,
+                mode: Mode::Resumed,
+                cert,
+                group: Group::X25519,
+            });
+            out.push(Spec {
+                version: Version::Tls13,
+                mode: Mode::Hrr,
+                cert,
+                group: Group::P256,
+            });
             for group in [Group::X25519, Group::P256] {
-                out.push(Spec { version: Version::Tls12, mode: Mode::Full, cert, group });
+                out.push(Spec {
+                    version: Version::Tls12,
+                    mode: Mode::Full,
+                    cert,
+                    group,
+                });
             }
         }
         out.retain(Spec::valid);
@@ -198,7 +222,12 @@ impl Spec {
         use Group::*;
         use Mode::*;
         use Version::*;
-        let s = |version, mode, cert, group| Spec { version, mode, cert, group };
+        let s = |version, mode, cert, group| Spec {
+            version,
+            mode,
+            cert,
+            group,
+        };
         let mut v = vec![
             Spec::HEADLINE,
             s(Tls13, Resumed, KeyType::EcdsaP256, X25519),
@@ -254,7 +283,13 @@ pub struct Pairing {
 
 impl fmt::Debug for Pairing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Pairing({}->{} {})", self.client, self.server, self.spec.kind())
+        write!(
+            f,
+            "Pairing({}->{} {})",
+            self.client,
+            self.server,
+            self.spec.kind()
+        )
     }
 }
 
@@ -283,7 +318,13 @@ impl Pairing {
         }
         let materials = spec.materials()?;
         let factory = endpoints::Factory::new(client, server, &spec, &materials)?;
-        let mut p = Pairing { client, server, spec, factory, listener: None };
+        let mut p = Pairing {
+            client,
+            server,
+            spec,
+            factory,
+            listener: None,
+        };
         // Warm up, and prime the client's ticket for resumed kinds.
         p.factory.prime(&p.spec)?;
         p.handshake(Transport::Memory)?;
@@ -303,7 +344,8 @@ impl Pairing {
             Transport::Memory => pump(c.as_mut(), s.as_mut(), &mut MemoryWire)?,
             Transport::Tcp => {
                 if self.listener.is_none() {
-                    self.listener = Some(TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?);
+                    self.listener =
+                        Some(TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?);
                 }
                 let listener = self.listener.as_ref().ok_or("no listener")?;
                 let mut wire = TcpWire::connect(listener)?;
@@ -329,7 +371,12 @@ impl Pairing {
     fn check(&self, c: Observed, s: Observed) -> Result<(), String> {
         let what = || format!("{} {}", self.name(), self.spec.kind());
         if !c.done || !s.done {
-            return Err(format!("{}: handshake did not complete (client {}, server {})", what(), c.done, s.done));
+            return Err(format!(
+                "{}: handshake did not complete (client {}, server {})",
+                what(),
+                c.done,
+                s.done
+            ));
         }
         let want_resumed = self.spec.mode == Mode::Resumed;
         let want_hrr = self.spec.mode == Mode::Hrr;
@@ -337,25 +384,37 @@ impl Pairing {
         for (side, o) in [("client", c), ("server", s)] {
             match o.resumed {
                 Some(r) if r != want_resumed => {
-                    return Err(format!("{}: {side} says resumed = {r}, expected {want_resumed} (client {c:?}, server {s:?})", what()));
+                    return Err(format!(
+                        "{}: {side} says resumed = {r}, expected {want_resumed} (client {c:?}, server {s:?})",
+                        what()
+                    ));
                 }
                 _ => {}
             }
             match o.hrr {
                 Some(h) if h != want_hrr => {
-                    return Err(format!("{}: {side} says HelloRetryRequest = {h}, expected {want_hrr}", what()));
+                    return Err(format!(
+                        "{}: {side} says HelloRetryRequest = {h}, expected {want_hrr}",
+                        what()
+                    ));
                 }
                 _ => {}
             }
             match o.version {
                 Some(v) if v != want_version => {
-                    return Err(format!("{}: {side} negotiated {v:?}, expected {want_version:?}", what()));
+                    return Err(format!(
+                        "{}: {side} negotiated {v:?}, expected {want_version:?}",
+                        what()
+                    ));
                 }
                 _ => {}
             }
         }
         if c.resumed.is_none() && s.resumed.is_none() {
-            return Err(format!("{}: neither side can tell whether the handshake resumed", what()));
+            return Err(format!(
+                "{}: neither side can tell whether the handshake resumed",
+                what()
+            ));
         }
         Ok(())
     }
@@ -425,7 +484,11 @@ impl TcpWire {
         Ok(TcpWire { client, server })
     }
 
-    fn through(from: &mut TcpStream, to: &mut TcpStream, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    fn through(
+        from: &mut TcpStream,
+        to: &mut TcpStream,
+        bytes: Vec<u8>,
+    ) -> Result<Vec<u8>, String> {
         from.write_all(&bytes).map_err(|e| e.to_string())?;
         let mut got = vec![0u8; bytes.len()];
         to.read_exact(&mut got).map_err(|e| e.to_string())?;
@@ -477,11 +540,14 @@ mod tests {
     #[test]
     fn every_pairing_runs_the_headline_kind_in_memory_and_over_tcp() {
         for (c, s) in pairings_of(&Spec::HEADLINE) {
-            let mut p = Pairing::new(c, s, Spec::HEADLINE).unwrap_or_else(|e| panic!("{c}->{s}: {e}"));
+            let mut p =
+                Pairing::new(c, s, Spec::HEADLINE).unwrap_or_else(|e| panic!("{c}->{s}: {e}"));
             for _ in 0..2 {
-                p.handshake(Transport::Memory).unwrap_or_else(|e| panic!("{e}"));
+                p.handshake(Transport::Memory)
+                    .unwrap_or_else(|e| panic!("{e}"));
             }
-            p.handshake(Transport::Tcp).unwrap_or_else(|e| panic!("{e}"));
+            p.handshake(Transport::Tcp)
+                .unwrap_or_else(|e| panic!("{e}"));
         }
     }
 
@@ -491,13 +557,20 @@ mod tests {
     /// `Pairing::check` on both sides.
     #[test]
     fn every_pairing_resumes_every_time_in_memory_and_over_tcp() {
-        let resumed: Vec<Spec> = Spec::all().into_iter().filter(|s| s.mode == Mode::Resumed).collect();
+        let resumed: Vec<Spec> = Spec::all()
+            .into_iter()
+            .filter(|s| s.mode == Mode::Resumed)
+            .collect();
         assert_eq!(resumed.len(), 3, "one resumed kind per certificate type");
         let mut failures = Vec::new();
         for spec in resumed {
             let pairings = pairings_of(&spec);
             assert_eq!(pairings.len(), 9, "{}: {pairings:?}", spec.kind());
-            assert!(pairings.contains(&(Impl::Openssl, Impl::Own)), "{}", spec.kind());
+            assert!(
+                pairings.contains(&(Impl::Openssl, Impl::Own)),
+                "{}",
+                spec.kind()
+            );
             for (c, s) in pairings {
                 let r = Pairing::new(c, s, spec).and_then(|mut p| {
                     (0..4).try_for_each(|_| p.handshake(Transport::Memory))?;
@@ -516,15 +589,50 @@ mod tests {
     /// wrong sample), and a handshake neither side can classify.
     #[test]
     fn check_refuses_the_wrong_kind() {
-        let resumed = Spec::ratio_set(false).into_iter().find(|s| s.mode == Mode::Resumed).expect("a resumed kind");
+        let resumed = Spec::ratio_set(false)
+            .into_iter()
+            .find(|s| s.mode == Mode::Resumed)
+            .expect("a resumed kind");
         let p = Pairing::new(Impl::Openssl, Impl::Own, resumed).unwrap_or_else(|e| panic!("{e}"));
-        let full = Observed { done: true, resumed: Some(false), hrr: None, version: Some(Version::Tls13) };
-        let err = p.check(full, Observed { hrr: Some(false), ..full }).unwrap_err();
+        let full = Observed {
+            done: true,
+            resumed: Some(false),
+            hrr: None,
+            version: Some(Version::Tls13),
+        };
+        let err = p
+            .check(
+                full,
+                Observed {
+                    hrr: Some(false),
+                    ..full
+                },
+            )
+            .unwrap_err();
         assert!(err.contains("resumed = false, expected true"), "{err}");
-        let resumed_obs = Observed { resumed: Some(true), ..full };
-        assert_eq!(p.check(resumed_obs, Observed { hrr: Some(false), ..resumed_obs }), Ok(()));
-        let unknown = Observed { resumed: None, ..full };
-        assert!(p.check(unknown, unknown).unwrap_err().contains("neither side can tell"));
+        let resumed_obs = Observed {
+            resumed: Some(true),
+            ..full
+        };
+        assert_eq!(
+            p.check(
+                resumed_obs,
+                Observed {
+                    hrr: Some(false),
+                    ..resumed_obs
+                }
+            ),
+            Ok(())
+        );
+        let unknown = Observed {
+            resumed: None,
+            ..full
+        };
+        assert!(
+            p.check(unknown, unknown)
+                .unwrap_err()
+                .contains("neither side can tell")
+        );
     }
 
     #[test]
@@ -532,7 +640,8 @@ mod tests {
         let mut failures = Vec::new();
         for spec in Spec::all() {
             for (c, s) in pairings_of(&spec) {
-                let r = Pairing::new(c, s, spec).and_then(|mut p| (0..2).try_for_each(|_| p.handshake(Transport::Memory)));
+                let r = Pairing::new(c, s, spec)
+                    .and_then(|mut p| (0..2).try_for_each(|_| p.handshake(Transport::Memory)));
                 if let Err(e) = r {
                     failures.push(format!("{c}->{s} {}: {e}", spec.kind()));
                 }

@@ -21,7 +21,7 @@ use certs::Materials;
 use serde::{Deserialize, Serialize};
 
 use super::valgrind;
-use super::{pairings_of, Impl, Pairing, Spec, Transport};
+use super::{Impl, Pairing, Spec, Transport, pairings_of};
 
 /// Makes the floor of a kind: one call does the public-key operations a handshake of that
 /// kind cannot avoid, measured directly through aws-lc-rs.
@@ -105,12 +105,23 @@ impl Options {
                 "--check" => o.check = Some(path_arg(&mut it)),
                 "--save" => o.save = Some(path_arg(&mut it)),
                 "--samples" => {
-                    o.samples = it.next().and_then(|n| n.parse().ok()).ok_or("--samples needs a number")?;
+                    o.samples = it
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .ok_or("--samples needs a number")?;
                 }
                 "--iters" => {
-                    o.callgrind_iters = it.next().and_then(|n| n.parse().ok()).ok_or("--iters needs a number")?;
+                    o.callgrind_iters = it
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .ok_or("--iters needs a number")?;
                 }
-                "--out" => o.out_dir = it.next().map(|p| root.join(p)).ok_or("--out needs a directory")?,
+                "--out" => {
+                    o.out_dir = it
+                        .next()
+                        .map(|p| root.join(p))
+                        .ok_or("--out needs a directory")?
+                }
                 "--kinds" => {
                     let list = it.next().ok_or("--kinds needs a list")?;
                     for k in list.split(',').filter(|k| !k.is_empty()) {
@@ -139,7 +150,9 @@ impl Options {
             o.callgrind_iters = 10;
         }
         if (o.check.is_some() || o.save.is_some()) && !o.instructions {
-            return Err("--check and --save need instruction counts (drop --no-instructions)".into());
+            return Err(
+                "--check and --save need instruction counts (drop --no-instructions)".into(),
+            );
         }
         Ok(o)
     }
@@ -276,7 +289,10 @@ fn prepare(spec: &Spec, floor: FloorFactory) -> Result<Timed, String> {
         pairings.push(Pairing::new(c, s, *spec)?);
     }
     let m = spec.materials()?;
-    Ok(Timed { pairings, floor: floor(spec, &m)? })
+    Ok(Timed {
+        pairings,
+        floor: floor(spec, &m)?,
+    })
 }
 
 /// The order in which sample `sample` runs `n` pairings: a permutation drawn from a fixed
@@ -373,7 +389,9 @@ fn git_describe(root: &Path) -> Option<String> {
         .args(["describe", "--always", "--dirty"])
         .output()
         .ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn now_rfc3339() -> String {
@@ -383,7 +401,8 @@ fn now_rfc3339() -> String {
 }
 
 fn fmt_count(c: Option<u64>) -> String {
-    c.map(|c| format!("{:.2} M", c as f64 / 1e6)).unwrap_or_else(|| "-".into())
+    c.map(|c| format!("{:.2} M", c as f64 / 1e6))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// The table printed at the end of a run.
@@ -436,7 +455,11 @@ pub fn main(floor: FloorFactory) -> i32 {
             return 2;
         }
     };
-    let r = if o.child { child(&o, floor).map(|()| 0) } else { run(&o, floor) };
+    let r = if o.child {
+        child(&o, floor).map(|()| 0)
+    } else {
+        run(&o, floor)
+    };
     r.unwrap_or_else(|e| {
         eprintln!("bench: {e}");
         2
@@ -482,7 +505,12 @@ fn run(o: &Options, floor: FloorFactory) -> Result<i32, String> {
             });
         }
         let mut v = times[fl].clone();
-        floors.push(FloorRow { kind, median_us: median(&mut v), ratio_to_rustls: ratio(fl, base), instructions: None });
+        floors.push(FloorRow {
+            kind,
+            median_us: median(&mut v),
+            ratio_to_rustls: ratio(fl, base),
+            instructions: None,
+        });
     }
     eprintln!("bench: timing took {:.1} s", clock.elapsed().as_secs_f64());
 
@@ -490,7 +518,10 @@ fn run(o: &Options, floor: FloorFactory) -> Result<i32, String> {
     if o.instructions {
         if valgrind::available() {
             let c = Instant::now();
-            eprintln!("bench: counting instructions under callgrind ({} handshakes per pairing)", o.callgrind_iters);
+            eprintln!(
+                "bench: counting instructions under callgrind ({} handshakes per pairing)",
+                o.callgrind_iters
+            );
             counts = instruction_counts(o)?;
             eprintln!("bench: callgrind took {:.1} s", c.elapsed().as_secs_f64());
             for r in &mut rows {
@@ -526,15 +557,25 @@ fn run(o: &Options, floor: FloorFactory) -> Result<i32, String> {
     let mut code = 0;
     if let Some(path) = &o.check {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let baseline: Baseline = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let baseline: Baseline =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let (bad, notes) = check(&baseline, &counts);
         for n in &notes {
             println!("note: {n}");
         }
         if bad.is_empty() {
-            println!("check: {} instruction counts within {:.0}% of {}", counts.len(), TOLERANCE * 100.0, path.display());
+            println!(
+                "check: {} instruction counts within {:.0}% of {}",
+                counts.len(),
+                TOLERANCE * 100.0,
+                path.display()
+            );
         } else {
-            println!("check FAILED: instruction counts grew by more than {:.0}% ({}):", TOLERANCE * 100.0, path.display());
+            println!(
+                "check FAILED: instruction counts grew by more than {:.0}% ({}):",
+                TOLERANCE * 100.0,
+                path.display()
+            );
             for b in &bad {
                 println!("  {b}");
             }
@@ -558,7 +599,11 @@ fn run(o: &Options, floor: FloorFactory) -> Result<i32, String> {
         }
         let text = serde_json::to_string_pretty(&baseline).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
-        println!("saved {} counts to {}", baseline.counts.len(), path.display());
+        println!(
+            "saved {} counts to {}",
+            baseline.counts.len(),
+            path.display()
+        );
     }
     Ok(code)
 }
@@ -584,7 +629,11 @@ fn write_outputs(o: &Options, file: &BenchFile) -> Result<(), String> {
         .open(&hist)
         .map_err(|e| format!("{}: {e}", hist.display()))?;
     writeln!(f, "{line}").map_err(|e| format!("{}: {e}", hist.display()))?;
-    println!("\nwrote {} and appended to {}", path.display(), hist.display());
+    println!(
+        "\nwrote {} and appended to {}",
+        path.display(),
+        hist.display()
+    );
     Ok(())
 }
 
@@ -619,10 +668,17 @@ mod tests {
     fn the_gate_fails_above_two_percent_only() {
         let base = Baseline {
             note: String::new(),
-            counts: [("k own->own".to_string(), 1_000_000), ("k rustls->rustls".to_string(), 1_000_000)].into(),
+            counts: [
+                ("k own->own".to_string(), 1_000_000),
+                ("k rustls->rustls".to_string(), 1_000_000),
+            ]
+            .into(),
         };
-        let now: BTreeMap<String, u64> =
-            [("k own->own".to_string(), 1_021_000), ("k rustls->rustls".to_string(), 1_019_000)].into();
+        let now: BTreeMap<String, u64> = [
+            ("k own->own".to_string(), 1_021_000),
+            ("k rustls->rustls".to_string(), 1_019_000),
+        ]
+        .into();
         let (bad, _) = check(&base, &now);
         assert_eq!(bad.len(), 1, "{bad:?}");
         assert!(bad[0].starts_with("k own->own"), "{bad:?}");
@@ -652,15 +708,33 @@ mod tests {
             baseline: "rustls->rustls".into(),
             entries: vec![row.clone()],
             pairings: vec![row],
-            floor: vec![FloorRow { kind: Spec::HEADLINE.kind(), median_us: 300.0, ratio_to_rustls: 0.7, instructions: None }],
-            run: RunInfo { started: now_rfc3339(), git: None, quick: true, slow_own: false, callgrind_iters: 3 },
+            floor: vec![FloorRow {
+                kind: Spec::HEADLINE.kind(),
+                median_us: 300.0,
+                ratio_to_rustls: 0.7,
+                instructions: None,
+            }],
+            run: RunInfo {
+                started: now_rfc3339(),
+                git: None,
+                quick: true,
+                slow_own: false,
+                callgrind_iters: 3,
+            },
         };
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("bench.json"), serde_json::to_string(&file).expect("json")).expect("write");
-        let read = reports::BenchResults::read_in(dir.path()).expect("reads").expect("present");
+        std::fs::write(
+            dir.path().join("bench.json"),
+            serde_json::to_string(&file).expect("json"),
+        )
+        .expect("write");
+        let read = reports::BenchResults::read_in(dir.path())
+            .expect("reads")
+            .expect("present");
         assert_eq!(read.entries.len(), 1);
         assert_eq!(read.entries[0].ratio, Some(1.1));
-        let schema: serde_json::Value = serde_json::from_str(reports::BENCH_SCHEMA).expect("schema");
+        let schema: serde_json::Value =
+            serde_json::from_str(reports::BENCH_SCHEMA).expect("schema");
         let v = serde_json::to_value(&file).expect("value");
         let validator = jsonschema::validator_for(&schema).expect("compiles");
         let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();

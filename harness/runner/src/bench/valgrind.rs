@@ -66,7 +66,10 @@ pub fn dump_stats_at(name: &str) {
 
 /// Whether `valgrind` can be run.
 pub fn available() -> bool {
-    Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs `exe args` under callgrind, writing dumps into `dir`, and returns, per dump name,
@@ -78,8 +81,16 @@ pub fn run_child(exe: &Path, args: &[String], dir: &Path) -> Result<BTreeMap<Str
     }
     let out = Command::new("valgrind")
         .arg("--tool=callgrind")
-        .arg(format!("--callgrind-out-file={}", dir.join("cg.out").display()))
-        .args(["--dump-instr=no", "--compress-strings=no", "--compress-pos=no", "--quiet"])
+        .arg(format!(
+            "--callgrind-out-file={}",
+            dir.join("cg.out").display()
+        ))
+        .args([
+            "--dump-instr=no",
+            "--compress-strings=no",
+            "--compress-pos=no",
+            "--quiet",
+        ])
         .arg(exe)
         .args(args)
         .output()
@@ -109,8 +120,15 @@ pub fn parse_dump(text: &str) -> Option<(String, u64)> {
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("desc: Trigger: Client Request: ") {
             name = Some(rest.trim().to_string());
-        } else if let Some(rest) = line.strip_prefix("totals:").or_else(|| line.strip_prefix("summary:")) {
-            total = rest.split_whitespace().next().and_then(|t| t.parse::<u64>().ok()).or(total);
+        } else if let Some(rest) = line
+            .strip_prefix("totals:")
+            .or_else(|| line.strip_prefix("summary:"))
+        {
+            total = rest
+                .split_whitespace()
+                .next()
+                .and_then(|t| t.parse::<u64>().ok())
+                .or(total);
         }
     }
     Some((name?, total?))
@@ -134,8 +152,14 @@ mod tests {
                     positions: line\nevents: Ir\nsummary: 12345678\nfl=a\nfn=b\n1 2\ntotals: 12345678\n";
         assert_eq!(
             parse_dump(text),
-            Some(("own->rustls tls13_full_ecdsa_p256_x25519".to_string(), 12_345_678))
+            Some((
+                "own->rustls tls13_full_ecdsa_p256_x25519".to_string(),
+                12_345_678
+            ))
         );
-        assert_eq!(parse_dump("desc: Trigger: Program termination\ntotals: 5\n"), None);
+        assert_eq!(
+            parse_dump("desc: Trigger: Program termination\ntotals: 5\n"),
+            None
+        );
     }
 }

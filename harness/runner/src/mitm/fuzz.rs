@@ -30,7 +30,9 @@ pub fn in_flight_actions() -> impl Iterator<Item = Action> {
 pub fn spec_for(selector: u8) -> MitmSpec {
     let n = in_flight_actions().count().max(1);
     let i = usize::from(selector);
-    let action = in_flight_actions().nth(i % n).unwrap_or(Action::PassThrough);
+    let action = in_flight_actions()
+        .nth(i % n)
+        .unwrap_or(Action::PassThrough);
     let mut spec = MitmSpec::new(action);
     spec.record = 1 + (i / n) % 3;
     spec
@@ -50,7 +52,11 @@ pub fn encode(selector: u8, chunks: &[(bool, &[u8])]) -> Vec<u8> {
     let mut out = vec![selector];
     for &(from_client, bytes) in chunks {
         let side = if from_client { 0 } else { FROM_SERVER };
-        let pieces: Vec<&[u8]> = if bytes.is_empty() { vec![bytes] } else { bytes.chunks(MAX_CHUNK).collect() };
+        let pieces: Vec<&[u8]> = if bytes.is_empty() {
+            vec![bytes]
+        } else {
+            bytes.chunks(MAX_CHUNK).collect()
+        };
         for piece in pieces {
             let len = u16::try_from(piece.len()).unwrap_or(0) & !FROM_SERVER;
             out.extend_from_slice(&(side | len).to_be_bytes());
@@ -80,7 +86,10 @@ pub fn decode(data: &[u8]) -> Option<Input<'_>> {
         chunks.push((h & FROM_SERVER == 0, chunk));
         rest = tail;
     }
-    Some(Input { spec: spec_for(selector), chunks })
+    Some(Input {
+        spec: spec_for(selector),
+        chunks,
+    })
 }
 
 /// What crossed the proxy in each direction, from a report's two legs.
@@ -123,9 +132,18 @@ pub fn check(spec: &MitmSpec, report: &ProxyReport) -> Result<(), String> {
         return Ok(());
     }
     let s = streams(report);
-    for ((read, fwd), name) in s.read.iter().zip(&s.forwarded).zip(["client->server", "server->client"]) {
+    for ((read, fwd), name) in s
+        .read
+        .iter()
+        .zip(&s.forwarded)
+        .zip(["client->server", "server->client"])
+    {
         if read != fwd {
-            let at = read.iter().zip(fwd).position(|(a, b)| a != b).unwrap_or(read.len().min(fwd.len()));
+            let at = read
+                .iter()
+                .zip(fwd)
+                .position(|(a, b)| a != b)
+                .unwrap_or(read.len().min(fwd.len()));
             return Err(format!(
                 "{}: nothing applied, yet {name} forwarded {} bytes for {} read, first difference at byte {at}\n{}",
                 spec.action,
@@ -140,7 +158,9 @@ pub fn check(spec: &MitmSpec, report: &ProxyReport) -> Result<(), String> {
 
 /// One fuzz input: decoded, replayed through the proxy, checked ([`check`]).
 pub fn run(data: &[u8]) -> Result<(), String> {
-    let Some(input) = decode(data) else { return Ok(()) };
+    let Some(input) = decode(data) else {
+        return Ok(());
+    };
     let report = replay(&input.spec, &input.chunks);
     check(&input.spec, &report)
 }
@@ -156,25 +176,57 @@ pub struct Transcript {
 impl Transcript {
     /// The flights as chunks for [`replay`] or [`encode`].
     pub fn chunks(&self) -> Vec<(bool, &[u8])> {
-        self.flights.iter().map(|(c, b)| (*c, b.as_slice())).collect()
+        self.flights
+            .iter()
+            .map(|(c, b)| (*c, b.as_slice()))
+            .collect()
     }
 
     /// Everything one side sent, in order (`true`: the client).
     pub fn sent_by(&self, client: bool) -> Vec<u8> {
-        self.flights.iter().filter(|(c, _)| *c == client).flat_map(|(_, b)| b.iter().copied()).collect()
+        self.flights
+            .iter()
+            .filter(|(c, _)| *c == client)
+            .flat_map(|(_, b)| b.iter().copied())
+            .collect()
     }
 }
 
 /// The handshake kinds of the seeds: TLS 1.3 full, resumed and with HelloRetryRequest, TLS
 /// 1.2 with an ECDSA and an RSA certificate (ServerKeyExchange of both kinds).
 pub fn seed_kinds() -> Vec<Spec> {
-    let s = |version, mode, cert, group| Spec { version, mode, cert, group };
+    let s = |version, mode, cert, group| Spec {
+        version,
+        mode,
+        cert,
+        group,
+    };
     vec![
         Spec::HEADLINE,
-        s(Version::Tls13, Mode::Resumed, certs::KeyType::EcdsaP256, Group::X25519),
-        s(Version::Tls13, Mode::Hrr, certs::KeyType::EcdsaP256, Group::P256),
-        s(Version::Tls12, Mode::Full, certs::KeyType::EcdsaP256, Group::X25519),
-        s(Version::Tls12, Mode::Full, certs::KeyType::Rsa2048, Group::X25519),
+        s(
+            Version::Tls13,
+            Mode::Resumed,
+            certs::KeyType::EcdsaP256,
+            Group::X25519,
+        ),
+        s(
+            Version::Tls13,
+            Mode::Hrr,
+            certs::KeyType::EcdsaP256,
+            Group::P256,
+        ),
+        s(
+            Version::Tls12,
+            Mode::Full,
+            certs::KeyType::EcdsaP256,
+            Group::X25519,
+        ),
+        s(
+            Version::Tls12,
+            Mode::Full,
+            certs::KeyType::Rsa2048,
+            Group::X25519,
+        ),
     ]
 }
 
@@ -209,7 +261,8 @@ fn marker(corpus: &Path, target: &str) -> std::path::PathBuf {
 /// `.seeded-TARGET` or without a corpus directory holding files. Handshakes with OpenSSL
 /// differ each time, so seeding again would only add near-copies.
 pub fn unseeded(corpus: &Path) -> Vec<&'static str> {
-    let has_files = |t: &str| std::fs::read_dir(corpus.join(t)).is_ok_and(|mut d| d.next().is_some());
+    let has_files =
+        |t: &str| std::fs::read_dir(corpus.join(t)).is_ok_and(|mut d| d.next().is_some());
     SEEDED_TARGETS
         .into_iter()
         .filter(|t| !(marker(corpus, t).is_file() && has_files(t)))
@@ -220,7 +273,11 @@ pub fn unseeded(corpus: &Path) -> Vec<&'static str> {
 /// (see [`unseeded`]); returns how many seed files it wrote. `mitm`: each transcript with
 /// each in-flight action; `deframe`: each direction's bytes, in chunks of 255 and of 7
 /// bytes. A file's name is the SHA-1 of its content, as libFuzzer names its own.
-pub fn write_seeds(corpus: &Path, targets: &[&str], transcripts: &[Transcript]) -> Result<usize, String> {
+pub fn write_seeds(
+    corpus: &Path,
+    targets: &[&str],
+    transcripts: &[Transcript],
+) -> Result<usize, String> {
     let mut written = 0;
     for &target in targets {
         let mut seeds: Vec<Vec<u8>> = Vec::new();
@@ -228,7 +285,11 @@ pub fn write_seeds(corpus: &Path, targets: &[&str], transcripts: &[Transcript]) 
             match target {
                 "mitm" => {
                     let chunks = t.chunks();
-                    seeds.extend(in_flight_actions().filter_map(selector_of).map(|sel| encode(sel, &chunks)));
+                    seeds.extend(
+                        in_flight_actions()
+                            .filter_map(selector_of)
+                            .map(|sel| encode(sel, &chunks)),
+                    );
                 }
                 "deframe" => {
                     for client in [true, false] {
@@ -239,7 +300,10 @@ pub fn write_seeds(corpus: &Path, targets: &[&str], transcripts: &[Transcript]) 
                     }
                 }
                 other => {
-                    return Err(format!("no seeds for fuzz target `{other}`; seeded: {}", SEEDED_TARGETS.join(", ")));
+                    return Err(format!(
+                        "no seeds for fuzz target `{other}`; seeded: {}",
+                        SEEDED_TARGETS.join(", ")
+                    ));
                 }
             }
         }
@@ -271,7 +335,10 @@ mod tests {
     }
 
     fn tls12() -> Transcript {
-        let spec = Spec { version: Version::Tls12, ..Spec::HEADLINE };
+        let spec = Spec {
+            version: Version::Tls12,
+            ..Spec::HEADLINE
+        };
         transcript(Impl::Openssl, Impl::Own, spec).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -290,7 +357,9 @@ mod tests {
             assert_eq!(report.error, None);
         }
         // TLS 1.2: the server's flight is plaintext, parsed message by message.
-        let log = replay(&MitmSpec::new(Action::PassThrough), &tls12().chunks()).log.join("\n");
+        let log = replay(&MitmSpec::new(Action::PassThrough), &tls12().chunks())
+            .log
+            .join("\n");
         assert!(log.contains("S->C ServerKeyExchange"), "{log}");
         assert!(log.contains("S->C ServerHelloDone"), "{log}");
     }
@@ -315,22 +384,36 @@ mod tests {
         ];
         for (t, action) in applies {
             let report = replay(&MitmSpec::new(action), &t.chunks());
-            assert!(!report.applied.is_empty(), "{action} on {}:\n{}", t.name, report.log.join("\n"));
+            assert!(
+                !report.applied.is_empty(),
+                "{action} on {}:\n{}",
+                t.name,
+                report.log.join("\n")
+            );
             let s = streams(&report);
             assert_ne!(s.forwarded, s.read, "{action} on {}", t.name);
         }
         for t in [&t13, &t12] {
             for action in in_flight_actions() {
                 let report = replay(&MitmSpec::new(action), &t.chunks());
-                check(&MitmSpec::new(action), &report).unwrap_or_else(|e| panic!("{}: {e}", t.name));
+                check(&MitmSpec::new(action), &report)
+                    .unwrap_or_else(|e| panic!("{}: {e}", t.name));
             }
         }
     }
 
     #[test]
     fn terminating_actions_are_not_replayed() {
-        let report = replay(&MitmSpec::new(Action::CertSelfSigned), &[(true, b"\x16\x03\x01".as_slice())]);
-        assert!(report.error.as_deref().is_some_and(|e| e.contains("terminates TLS")));
+        let report = replay(
+            &MitmSpec::new(Action::CertSelfSigned),
+            &[(true, b"\x16\x03\x01".as_slice())],
+        );
+        assert!(
+            report
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("terminates TLS"))
+        );
         assert!(streams(&report).read.iter().all(Vec::is_empty));
     }
 
@@ -339,7 +422,12 @@ mod tests {
         let specs: Vec<MitmSpec> = (0..=255u8).map(spec_for).collect();
         for action in in_flight_actions() {
             for record in 1..=3 {
-                assert!(specs.iter().any(|s| s.action == action && s.record == record), "{action} #{record}");
+                assert!(
+                    specs
+                        .iter()
+                        .any(|s| s.action == action && s.record == record),
+                    "{action} #{record}"
+                );
             }
             let sel = selector_of(action).unwrap_or_else(|| panic!("{action}"));
             assert_eq!(spec_for(sel), MitmSpec::new(action));
@@ -351,7 +439,8 @@ mod tests {
     #[test]
     fn inputs_round_trip() {
         let big = vec![0x17; MAX_CHUNK + 10];
-        let chunks: Vec<(bool, &[u8])> = vec![(true, b"abc"), (false, &big), (false, b""), (true, b"d")];
+        let chunks: Vec<(bool, &[u8])> =
+            vec![(true, b"abc"), (false, &big), (false, b""), (true, b"d")];
         let data = encode(7, &chunks);
         let input = decode(&data).unwrap_or_else(|| panic!("decodes"));
         assert_eq!(input.spec, spec_for(7));
@@ -364,7 +453,10 @@ mod tests {
         ];
         assert_eq!(input.chunks, want);
         // A length past the end takes what is left; a lone trailing byte is no chunk.
-        assert_eq!(decode(&[0, 0x80, 9, 1, 2]).map(|d| d.chunks), Some(vec![(false, &[1u8, 2][..])]));
+        assert_eq!(
+            decode(&[0, 0x80, 9, 1, 2]).map(|d| d.chunks),
+            Some(vec![(false, &[1u8, 2][..])])
+        );
         assert_eq!(decode(&[0, 0]).map(|d| d.chunks), Some(vec![]));
         assert!(decode(&[]).is_none());
     }
@@ -396,7 +488,11 @@ mod tests {
                 }
             }
             inputs.push(flipped);
-            inputs.push(real.get(..real.len() * usize::from(sel) / 256).unwrap_or_default().to_vec());
+            inputs.push(
+                real.get(..real.len() * usize::from(sel) / 256)
+                    .unwrap_or_default()
+                    .to_vec(),
+            );
             for mut input in inputs {
                 if let Some(first) = input.first_mut() {
                     *first = sel;
@@ -407,7 +503,10 @@ mod tests {
             }
         }
         // Not TLS at all: forwarded as it comes.
-        let report = replay(&MitmSpec::new(Action::PassThrough), &[(true, b"GET / HTTP/1.1\r\n\r\n".as_slice())]);
+        let report = replay(
+            &MitmSpec::new(Action::PassThrough),
+            &[(true, b"GET / HTTP/1.1\r\n\r\n".as_slice())],
+        );
         assert!(report.log.join("\n").contains("C->S not TLS"));
         let s = streams(&report);
         assert_eq!(s.forwarded, s.read);
@@ -432,7 +531,10 @@ mod tests {
         assert_eq!(mitm.len(), actions);
         for f in mitm {
             let bytes = std::fs::read(f.path()).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(f.file_name().to_string_lossy(), hex::encode(openssl::sha::sha1(&bytes)));
+            assert_eq!(
+                f.file_name().to_string_lossy(),
+                hex::encode(openssl::sha::sha1(&bytes))
+            );
             let input = decode(&bytes).unwrap_or_else(|| panic!("decodes"));
             assert_eq!(input.chunks, ts[0].chunks(), "{}", input.spec.action);
             run(&bytes).unwrap_or_else(|e| panic!("{e}"));
@@ -440,6 +542,9 @@ mod tests {
         // A corpus directory removed is seeded again.
         std::fs::remove_dir_all(corpus.join("deframe")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(unseeded(corpus), ["deframe"]);
-        assert!(write_seeds(corpus, &["client"], &ts).is_err_and(|e| e.contains("no seeds for fuzz target `client`")));
+        assert!(
+            write_seeds(corpus, &["client"], &ts)
+                .is_err_and(|e| e.contains("no seeds for fuzz target `client`"))
+        );
     }
 }

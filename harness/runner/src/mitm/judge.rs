@@ -25,9 +25,18 @@ fn roles(ut: UnderTest) -> &'static [Role] {
 fn describe(name: &str, role: Role, o: &Outcome) -> String {
     let what = match &o.failure {
         None => "completed".to_string(),
-        Some(Failure::Alert { direction: Direction::Sent, description }) => format!("sent {description}"),
-        Some(Failure::Alert { direction: Direction::Received, description }) => format!("received {description}"),
-        Some(Failure::Closed) => format!("saw the connection close ({})", o.detail.as_deref().unwrap_or("")),
+        Some(Failure::Alert {
+            direction: Direction::Sent,
+            description,
+        }) => format!("sent {description}"),
+        Some(Failure::Alert {
+            direction: Direction::Received,
+            description,
+        }) => format!("received {description}"),
+        Some(Failure::Closed) => format!(
+            "saw the connection close ({})",
+            o.detail.as_deref().unwrap_or("")
+        ),
         Some(Failure::Timeout) => "timed out".to_string(),
         Some(Failure::Internal(m)) => format!("internal error: {m}"),
         Some(Failure::Crash(m)) => format!("crashed: {m}"),
@@ -38,9 +47,16 @@ fn describe(name: &str, role: Role, o: &Outcome) -> String {
 /// One line per endpoint: where it detected the attack (or that it did not).
 pub fn detection_lines(case: &Case, c: &[Outcome], s: &[Outcome]) -> Vec<String> {
     let mut out = Vec::new();
-    for (outs, name, role) in [(c, case.client.name(), Role::Client), (s, case.server.name(), Role::Server)] {
+    for (outs, name, role) in [
+        (c, case.client.name(), Role::Client),
+        (s, case.server.name(), Role::Server),
+    ] {
         if let Some(o) = outs.last() {
-            let verb = if o.is_connected() { "did not detect" } else { "detection" };
+            let verb = if o.is_connected() {
+                "did not detect"
+            } else {
+                "detection"
+            };
             out.push(format!("mitm: {verb}: {}", describe(name, role, o)));
         }
     }
@@ -52,7 +68,12 @@ pub fn detection_lines(case: &Case, c: &[Outcome], s: &[Outcome]) -> Vec<String>
 /// proxy injected no alert towards the peer). An adapter may report completion when its
 /// library rejected a record only after the application data exchange (OpenSSL's server
 /// answering a replayed record with bad_record_mac while waiting for close_notify).
-fn alert_sent(role: Role, o: &Outcome, peer: &Outcome, report: Option<&ProxyReport>) -> Option<String> {
+fn alert_sent(
+    role: Role,
+    o: &Outcome,
+    peer: &Outcome,
+    report: Option<&ProxyReport>,
+) -> Option<String> {
     if let Some((a, Direction::Sent)) = o.alert()
         && !a.is_empty()
         && a != "unknown (encrypted)"
@@ -60,19 +81,33 @@ fn alert_sent(role: Role, o: &Outcome, peer: &Outcome, report: Option<&ProxyRepo
         return Some(a.to_string());
     }
     let i = usize::from(role == Role::Server);
-    if let Some(a) = report.and_then(|r| r.alerts_sent.get(i)).and_then(|v| v.first()) {
+    if let Some(a) = report
+        .and_then(|r| r.alerts_sent.get(i))
+        .and_then(|v| v.first())
+    {
         return Some(a.clone());
     }
     let credible = report.and_then(|r| r.action).is_some_and(|a| {
         !a.terminates() && (a != super::Action::InjectAlertC2s || role != Role::Client)
     });
     match peer.alert() {
-        Some((a, Direction::Received)) if credible && a != "close_notify" && !a.is_empty() => Some(a.to_string()),
-        _ => o.alert().map(|(a, _)| a.to_string()).filter(|a| !a.is_empty()),
+        Some((a, Direction::Received)) if credible && a != "close_notify" && !a.is_empty() => {
+            Some(a.to_string())
+        }
+        _ => o
+            .alert()
+            .map(|(a, _)| a.to_string())
+            .filter(|a| !a.is_empty()),
     }
 }
 
-pub fn judge(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome], report: Option<&ProxyReport>) {
+pub fn judge(
+    result: &mut CaseResult,
+    case: &Case,
+    c: &[Outcome],
+    s: &[Outcome],
+    report: Option<&ProxyReport>,
+) {
     let (Some(co), Some(so)) = (c.last(), s.last()) else {
         result.verdict = Verdict::Error;
         result.reason = Some("a peer reported no connection".into());
@@ -143,11 +178,13 @@ pub fn judge(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome],
                 Some(Failure::Timeout) => result.verdict = Verdict::Pass,
                 Some(Failure::Closed) => {
                     result.verdict = Verdict::NoAlert;
-                    result.reason = Some(format!("{}, not its own timeout", describe(names(r), r, o)));
+                    result.reason =
+                        Some(format!("{}, not its own timeout", describe(names(r), r, o)));
                 }
                 _ => {
                     result.verdict = Verdict::AlertMismatch;
-                    result.reason = Some(format!("{}, not its own timeout", describe(names(r), r, o)));
+                    result.reason =
+                        Some(format!("{}, not its own timeout", describe(names(r), r, o)));
                 }
             }
         }
@@ -161,9 +198,15 @@ pub fn judge(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome],
                 Some(Failure::Closed) => result.verdict = Verdict::Pass,
                 Some(Failure::Timeout) => {
                     result.verdict = Verdict::Timeout;
-                    result.reason = Some(format!("{} instead of reporting the truncation", describe(names(r), r, o)));
+                    result.reason = Some(format!(
+                        "{} instead of reporting the truncation",
+                        describe(names(r), r, o)
+                    ));
                 }
-                Some(Failure::Alert { direction: Direction::Sent, description }) => {
+                Some(Failure::Alert {
+                    direction: Direction::Sent,
+                    description,
+                }) => {
                     result.verdict = Verdict::AlertMismatch;
                     result.reason = Some(format!(
                         "{}: it answered the truncation with alert {description}, which it cannot deliver; the scenario expects the connection reported as truncated",
@@ -172,7 +215,10 @@ pub fn judge(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome],
                 }
                 _ => {
                     result.verdict = Verdict::Inconclusive;
-                    result.reason = Some(format!("{}: not a truncation the proxy made", describe(names(r), r, o)));
+                    result.reason = Some(format!(
+                        "{}: not a truncation the proxy made",
+                        describe(names(r), r, o)
+                    ));
                 }
             }
         }
@@ -182,7 +228,10 @@ pub fn judge(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome],
                 let o = outcome(*r);
                 if o.failure == Some(Failure::Timeout) && ut != UnderTest::Both {
                     result.verdict = Verdict::Timeout;
-                    result.reason = Some(format!("{}: the attack was neither detected nor reported", describe(names(*r), *r, o)));
+                    result.reason = Some(format!(
+                        "{}: the attack was neither detected nor reported",
+                        describe(names(*r), *r, o)
+                    ));
                     return;
                 }
             }
@@ -195,7 +244,10 @@ pub fn judge(result: &mut CaseResult, case: &Case, c: &[Outcome], s: &[Outcome],
             } else if let Some(a) = seen.first() {
                 result.verdict = Verdict::AlertMismatch;
                 result.reason = Some(format!("rejected with {a}, the scenario expects {alert}"));
-            } else if roles(ut).iter().all(|r| outcome(*r).failure == Some(Failure::Timeout)) {
+            } else if roles(ut)
+                .iter()
+                .all(|r| outcome(*r).failure == Some(Failure::Timeout))
+            {
                 result.verdict = Verdict::Timeout;
                 result.reason = Some(format!(
                     "neither side detected the attack before its timeout ({}; {})",

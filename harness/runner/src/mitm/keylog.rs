@@ -59,6 +59,9 @@ mod tests {
         k.add("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &[1, 2], &[0xab]);
         k.add_line("CLIENT_RANDOM 00 11\n");
         k.add_line("CLIENT_RANDOM 00 11");
-        assert_eq!(k.text(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET 0102 ab\nCLIENT_RANDOM 00 11\n");
+        assert_eq!(
+            k.text(),
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET 0102 ab\nCLIENT_RANDOM 00 11\n"
+        );
     }
 }

@@ -122,7 +122,11 @@ impl std::str::FromStr for Action {
             .ok_or_else(|| {
                 format!(
                     "unknown mitm action `{s}`; expected one of: {}",
-                    Action::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+                    Action::ALL
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })
     }
@@ -160,7 +164,12 @@ impl MitmSpec {
             toml::Value::Table(t) => {
                 let action: Action = match t.get("action") {
                     Some(toml::Value::String(s)) => s.parse()?,
-                    Some(other) => return Err(format!("`action`: expected a string, found {}", other.type_str())),
+                    Some(other) => {
+                        return Err(format!(
+                            "`action`: expected a string, found {}",
+                            other.type_str()
+                        ));
+                    }
                     None => return Err("missing `action`".into()),
                 };
                 let mut spec = MitmSpec::new(action);
@@ -202,7 +211,12 @@ impl MitmSpec {
 /// Folds the proxy's report into a case result: the timed two-sided transcript, where each
 /// endpoint detected the attack, and (with `out_dir`) the pcapng file and key log written
 /// under `<out_dir>/cases/`.
-pub fn fold(result: &mut reports::CaseResult, report: &ProxyReport, keylog: &str, out_dir: Option<&std::path::Path>) {
+pub fn fold(
+    result: &mut reports::CaseResult,
+    report: &ProxyReport,
+    keylog: &str,
+    out_dir: Option<&std::path::Path>,
+) {
     let t = &mut result.transcript;
     if let Some(a) = report.action {
         t.push(format!("mitm: action {a}: {}", a.describe()));
@@ -212,7 +226,12 @@ pub fn fold(result: &mut reports::CaseResult, report: &ProxyReport, keylog: &str
     }
     t.extend(report.log.iter().map(|l| format!("mitm {l}")));
     let server_leg = crate::transcript::decode(&report.server_leg);
-    t.extend(server_leg.lines.iter().map(|l| format!("mitm server leg (proxy as C): {l}")));
+    t.extend(
+        server_leg
+            .lines
+            .iter()
+            .map(|l| format!("mitm server leg (proxy as C): {l}")),
+    );
     for (role, name, o) in [
         ("client", &result.client, &result.observed),
         ("server", &result.server, &result.server_observed),
@@ -220,8 +239,12 @@ pub fn fold(result: &mut reports::CaseResult, report: &ProxyReport, keylog: &str
         let Some(o) = o else { continue };
         let step = o.step.as_deref().unwrap_or("?");
         let line = match (&o.result, &o.alert, o.direction) {
-            (Some(reports::ObservedResult::Connected), _, _) => format!("mitm: {role} {name} did not detect the attack (completed)"),
-            (_, Some(a), Some(reports::Direction::Sent)) => format!("mitm: {role} {name} detected at step {step}: sent {a}"),
+            (Some(reports::ObservedResult::Connected), _, _) => {
+                format!("mitm: {role} {name} did not detect the attack (completed)")
+            }
+            (_, Some(a), Some(reports::Direction::Sent)) => {
+                format!("mitm: {role} {name} detected at step {step}: sent {a}")
+            }
             (_, Some(a), _) => format!("mitm: {role} {name} stopped at step {step}: received {a}"),
             _ => format!(
                 "mitm: {role} {name} stopped at step {step}: {}",
@@ -251,7 +274,9 @@ pub fn fold(result: &mut reports::CaseResult, report: &ProxyReport, keylog: &str
                 r.push_str(&format!(" [capture: {pcap_name}, keys: {key_name}]"));
             }
         }
-        Err(e) => result.transcript.push(format!("mitm: cannot write {}: {e}", cases.display())),
+        Err(e) => result
+            .transcript
+            .push(format!("mitm: cannot write {}: {e}", cases.display())),
     }
 }
 
@@ -300,7 +325,13 @@ fn trust_both() -> Result<std::sync::Arc<certs::Materials>, String> {
 pub fn file_stem(case_id: &str) -> String {
     case_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -310,18 +341,26 @@ mod tests {
 
     #[test]
     fn spec_from_toml() {
-        let v: toml::Value = toml::from_str("m = { action = \"flip_c2s\", record = 2 }").expect("toml");
+        let v: toml::Value =
+            toml::from_str("m = { action = \"flip_c2s\", record = 2 }").expect("toml");
         let spec = MitmSpec::from_toml(v.get("m").expect("m")).expect("spec");
         assert_eq!(spec.action, Action::FlipC2s);
         assert_eq!(spec.record, 2);
         let v = toml::Value::String("replay_c2s".into());
         assert_eq!(MitmSpec::from_toml(&v).expect("spec").record, 1);
         let bad = toml::Value::String("nope".into());
-        assert!(MitmSpec::from_toml(&bad).unwrap_err().contains("unknown mitm action"));
+        assert!(
+            MitmSpec::from_toml(&bad)
+                .unwrap_err()
+                .contains("unknown mitm action")
+        );
     }
 
     #[test]
     fn stems_are_file_names() {
-        assert_eq!(file_stem("mitm::flip_s2c/own->rustls/tls13"), "mitm__flip_s2c_own-_rustls_tls13");
+        assert_eq!(
+            file_stem("mitm::flip_s2c/own->rustls/tls13"),
+            "mitm__flip_s2c_own-_rustls_tls13"
+        );
     }
 }

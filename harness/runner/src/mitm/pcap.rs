@@ -80,7 +80,15 @@ const PSH: u8 = 0x08;
 const ACK: u8 = 0x10;
 
 /// An Ethernet + IPv4 + TCP frame from `sport` to `dport` (both on 127.0.0.1).
-fn frame(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, ip_id: u16, data: &[u8]) -> Vec<u8> {
+fn frame(
+    sport: u16,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    ip_id: u16,
+    data: &[u8],
+) -> Vec<u8> {
     let mut tcp = Vec::with_capacity(20);
     tcp.extend_from_slice(&sport.to_be_bytes());
     tcp.extend_from_slice(&dport.to_be_bytes());
@@ -180,23 +188,39 @@ pub fn write(convs: &[Conversation], segments: &[Segment], keylog: &str) -> Vec<
             *o = true;
             let t = s.micros.saturating_sub(3);
             epb(&mut out, t, &frame(a, b, sq[0], 0, SYN, next_id(), &[]));
-            epb(&mut out, t + 1, &frame(b, a, sq[1], sq[0] + 1, SYN | ACK, next_id(), &[]));
+            epb(
+                &mut out,
+                t + 1,
+                &frame(b, a, sq[1], sq[0] + 1, SYN | ACK, next_id(), &[]),
+            );
             sq[0] += 1;
             sq[1] += 1;
-            epb(&mut out, t + 2, &frame(a, b, sq[0], sq[1], ACK, next_id(), &[]));
+            epb(
+                &mut out,
+                t + 2,
+                &frame(a, b, sq[0], sq[1], ACK, next_id(), &[]),
+            );
         }
         let (from, to, me, them) = if s.from_a { (a, b, 0, 1) } else { (b, a, 1, 0) };
         match &s.payload {
             Payload::Data(d) => {
                 for chunk in d.chunks(MAX_SEGMENT) {
                     let (my, their) = (sq[me], sq[them]);
-                    epb(&mut out, s.micros, &frame(from, to, my, their, PSH | ACK, next_id(), chunk));
+                    epb(
+                        &mut out,
+                        s.micros,
+                        &frame(from, to, my, their, PSH | ACK, next_id(), chunk),
+                    );
                     sq[me] = my.wrapping_add(chunk.len() as u32);
                 }
             }
             Payload::Fin => {
                 let (my, their) = (sq[me], sq[them]);
-                epb(&mut out, s.micros, &frame(from, to, my, their, FIN | ACK, next_id(), &[]));
+                epb(
+                    &mut out,
+                    s.micros,
+                    &frame(from, to, my, their, FIN | ACK, next_id(), &[]),
+                );
                 sq[me] = my.wrapping_add(1);
             }
         }
@@ -244,14 +268,22 @@ pub fn check(bytes: &[u8]) -> Result<Summary, String> {
         match typ {
             EPB => {
                 let cap = le32(body, 12)? as usize;
-                let pkt = body.get(20..20 + cap).ok_or("EPB: captured length beyond the block")?;
-                let ip = pkt.get(14..34).ok_or("packet shorter than Ethernet + IPv4")?;
+                let pkt = body
+                    .get(20..20 + cap)
+                    .ok_or("EPB: captured length beyond the block")?;
+                let ip = pkt
+                    .get(14..34)
+                    .ok_or("packet shorter than Ethernet + IPv4")?;
                 if checksum(&[ip]) != 0 {
                     return Err(format!("packet {}: bad IPv4 checksum", sum.packets + 1));
                 }
                 let ip_len = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
                 if ip_len + 14 != pkt.len() {
-                    return Err(format!("packet {}: IPv4 length {ip_len} vs frame {}", sum.packets + 1, pkt.len()));
+                    return Err(format!(
+                        "packet {}: IPv4 length {ip_len} vs frame {}",
+                        sum.packets + 1,
+                        pkt.len()
+                    ));
                 }
                 let tcp = pkt.get(34..).unwrap_or_default();
                 let tcp_len = u16::try_from(tcp.len()).map_err(|_| "TCP segment too long")?;
@@ -283,11 +315,29 @@ mod tests {
 
     #[test]
     fn written_files_check() {
-        let convs = [Conversation { a_port: 40000, b_port: 443 }];
+        let convs = [Conversation {
+            a_port: 40000,
+            b_port: 443,
+        }];
         let segs = vec![
-            Segment { micros: 1_700_000_000_000_000, conv: 0, from_a: true, payload: Payload::Data(vec![22, 3, 1, 0, 1, 1]) },
-            Segment { micros: 1_700_000_000_000_100, conv: 0, from_a: false, payload: Payload::Data(vec![7; 40_000]) },
-            Segment { micros: 1_700_000_000_000_200, conv: 0, from_a: true, payload: Payload::Fin },
+            Segment {
+                micros: 1_700_000_000_000_000,
+                conv: 0,
+                from_a: true,
+                payload: Payload::Data(vec![22, 3, 1, 0, 1, 1]),
+            },
+            Segment {
+                micros: 1_700_000_000_000_100,
+                conv: 0,
+                from_a: false,
+                payload: Payload::Data(vec![7; 40_000]),
+            },
+            Segment {
+                micros: 1_700_000_000_000_200,
+                conv: 0,
+                from_a: true,
+                payload: Payload::Fin,
+            },
         ];
         let bytes = write(&convs, &segs, "CLIENT_RANDOM 00 11\n");
         let s = check(&bytes).expect("well-formed");

@@ -73,7 +73,12 @@ impl Drop for ProxyHandle {
 }
 
 /// Starts a proxy for one connection between the case's client and `server`.
-pub fn start(spec: &MitmSpec, server: SocketAddr, setup: Arc<Setup>, ctx: Arc<CaseCtx>) -> io::Result<ProxyHandle> {
+pub fn start(
+    spec: &MitmSpec,
+    server: SocketAddr,
+    setup: Arc<Setup>,
+    ctx: Arc<CaseCtx>,
+) -> io::Result<ProxyHandle> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -107,8 +112,12 @@ impl Tape {
             epoch_us,
             report: ProxyReport {
                 action: Some(action),
-                client_leg: Capture { connections: vec![Vec::new()] },
-                server_leg: Capture { connections: vec![Vec::new()] },
+                client_leg: Capture {
+                    connections: vec![Vec::new()],
+                },
+                server_leg: Capture {
+                    connections: vec![Vec::new()],
+                },
                 ..ProxyReport::default()
             },
         }
@@ -145,7 +154,11 @@ impl Tape {
             return;
         }
         self.segment(leg, from_a, Payload::Data(bytes.to_vec()));
-        let d = if from_a { Direction::Sent } else { Direction::Received };
+        let d = if from_a {
+            Direction::Sent
+        } else {
+            Direction::Received
+        };
         let cap = if leg == 0 {
             &mut self.report.client_leg
         } else {
@@ -182,11 +195,18 @@ pub(super) enum ReadResult {
 impl Net {
     /// Reads from the client (`from_server == false`) or the server.
     pub(super) fn read(&mut self, from_server: bool, buf: &mut [u8]) -> ReadResult {
-        let s = if from_server { &mut self.server } else { &mut self.client };
+        let s = if from_server {
+            &mut self.server
+        } else {
+            &mut self.client
+        };
         match s.read(buf) {
             Ok(0) => ReadResult::Eof,
             Ok(n) => ReadResult::Data(n),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => {
+            Err(e)
+                if e.kind() == io::ErrorKind::WouldBlock
+                    || e.kind() == io::ErrorKind::Interrupted =>
+            {
                 ReadResult::Nothing
             }
             Err(_) => ReadResult::Eof,
@@ -199,13 +219,20 @@ impl Net {
         if bytes.is_empty() || !self.writable.get(i).copied().unwrap_or(false) {
             return;
         }
-        let s = if to_server { &mut self.server } else { &mut self.client };
+        let s = if to_server {
+            &mut self.server
+        } else {
+            &mut self.client
+        };
         let mut rest = bytes;
         while !rest.is_empty() {
             match s.write(rest) {
                 Ok(0) => break,
                 Ok(n) => rest = rest.get(n..).unwrap_or_default(),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => {
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        || e.kind() == io::ErrorKind::Interrupted =>
+                {
                     if Instant::now() >= self.deadline {
                         break;
                     }
@@ -237,7 +264,11 @@ impl Net {
         if let Some(w) = self.writable.get_mut(i) {
             *w = false;
         }
-        let s = if to_server { &self.server } else { &self.client };
+        let s = if to_server {
+            &self.server
+        } else {
+            &self.client
+        };
         let _ = s.shutdown(Shutdown::Write);
         if to_server {
             tape.fin(1, true);
@@ -326,7 +357,11 @@ const REPLAY_DELAY: Duration = Duration::from_secs(3600);
 /// says so in `error` and nothing is read.
 pub fn replay(spec: &MitmSpec, chunks: &[(bool, &[u8])]) -> ProxyReport {
     let mut tape = Tape::new(spec.action);
-    tape.log(format!("proxy: {} ({})", spec.action, spec.action.describe()));
+    tape.log(format!(
+        "proxy: {} ({})",
+        spec.action,
+        spec.action.describe()
+    ));
     if spec.action.terminates() {
         tape.report.error = Some(format!(
             "{} terminates TLS with rustls; there are no records to replay through the proxy",
@@ -334,9 +369,14 @@ pub fn replay(spec: &MitmSpec, chunks: &[(bool, &[u8])]) -> ProxyReport {
         ));
         return tape.report;
     }
-    let delay = spec.delay_ms.map(Duration::from_millis).unwrap_or(REPLAY_DELAY);
+    let delay = spec
+        .delay_ms
+        .map(Duration::from_millis)
+        .unwrap_or(REPLAY_DELAY);
     let mut t = Transparent::new(spec.clone(), delay);
-    let mut outlet = TapeOnly { writable: [true, true] };
+    let mut outlet = TapeOnly {
+        writable: [true, true],
+    };
     let mut closed_all = false;
     for &(from_client, bytes) in chunks {
         let dir = if from_client { C2S } else { S2C };
@@ -399,13 +439,14 @@ fn run(
     };
     drop(listener);
     let remaining = ctx.deadline.saturating_duration_since(Instant::now());
-    let server_sock = match TcpStream::connect_timeout(&server, remaining.max(Duration::from_millis(1))) {
-        Ok(s) => s,
-        Err(e) => {
-            tape.report.error = Some(format!("proxy cannot connect to the server: {e}"));
-            return tape.report;
-        }
-    };
+    let server_sock =
+        match TcpStream::connect_timeout(&server, remaining.max(Duration::from_millis(1))) {
+            Ok(s) => s,
+            Err(e) => {
+                tape.report.error = Some(format!("proxy cannot connect to the server: {e}"));
+                return tape.report;
+            }
+        };
     let port = |r: io::Result<SocketAddr>| r.map(|a| a.port()).unwrap_or(0);
     tape.report.convs = vec![
         Conversation {
@@ -427,7 +468,11 @@ fn run(
         writable: [true, true],
         deadline: ctx.deadline,
     };
-    tape.log(format!("proxy: {} ({})", spec.action, spec.action.describe()));
+    tape.log(format!(
+        "proxy: {} ({})",
+        spec.action,
+        spec.action.describe()
+    ));
     if spec.action.terminates() {
         super::terminate::run(&mut net, &mut tape, spec, setup, ctx, stop);
     } else {
@@ -652,7 +697,9 @@ impl Transparent {
     }
 
     fn eof(&mut self, dir: usize, tape: &mut Tape) {
-        let Some(f) = self.flows.get_mut(dir) else { return };
+        let Some(f) = self.flows.get_mut(dir) else {
+            return;
+        };
         f.eof = true;
         f.fin_pending = true;
         let tail = std::mem::take(&mut f.inbuf);
@@ -667,7 +714,9 @@ impl Transparent {
     /// as they came, or re-framed when a message was changed, then with the start of a
     /// message still incomplete.
     fn release(&mut self, dir: usize, tape: &mut Tape) {
-        let Some(f) = self.flows.get_mut(dir) else { return };
+        let Some(f) = self.flows.get_mut(dir) else {
+            return;
+        };
         if f.pending_raw.is_empty() {
             return;
         }
@@ -675,8 +724,14 @@ impl Transparent {
         let mut msgs = std::mem::take(&mut f.pending_msgs);
         let out = if std::mem::take(&mut f.modified) {
             // The joiner's bytes are the end of the held records' payloads.
-            let payload: Vec<u8> = raw.iter().flat_map(|r| r.get(5..).unwrap_or_default()).copied().collect();
-            let partial = payload.get(payload.len().saturating_sub(f.joiner.pending())..).unwrap_or_default();
+            let payload: Vec<u8> = raw
+                .iter()
+                .flat_map(|r| r.get(5..).unwrap_or_default())
+                .copied()
+                .collect();
+            let partial = payload
+                .get(payload.len().saturating_sub(f.joiner.pending())..)
+                .unwrap_or_default();
             msgs.push(partial.to_vec());
             frame_handshake(&msgs, f.version)
         } else {
@@ -688,7 +743,9 @@ impl Transparent {
     /// Stops parsing the flow: what it holds goes out, then everything as it comes.
     fn go_raw(&mut self, dir: usize, tape: &mut Tape) {
         self.release(dir, tape);
-        let Some(f) = self.flows.get_mut(dir) else { return };
+        let Some(f) = self.flows.get_mut(dir) else {
+            return;
+        };
         f.raw = true;
         let rest = std::mem::take(&mut f.inbuf);
         if !rest.is_empty() {
@@ -699,11 +756,16 @@ impl Transparent {
     /// Output towards the other side, subject to truncation and delay.
     fn emit(&mut self, dir: usize, bytes: Vec<u8>, tape: &mut Tape) {
         if dir == S2C && self.truncate_at.is_some() {
-            tape.log(format!("proxy: dropped {} bytes S->C (truncation)", bytes.len()));
+            tape.log(format!(
+                "proxy: dropped {} bytes S->C (truncation)",
+                bytes.len()
+            ));
             return;
         }
         if dir == S2C && self.spec.action == Action::DelayS2c {
-            let until = *self.delay_until.get_or_insert_with(|| Instant::now() + self.delay);
+            let until = *self
+                .delay_until
+                .get_or_insert_with(|| Instant::now() + self.delay);
             if Instant::now() < until {
                 if self.delayed.is_empty() {
                     tape.applied(format!("holding the server's bytes for {:?}", self.delay));
@@ -740,14 +802,18 @@ impl Transparent {
     }
 
     fn feed(&mut self, dir: usize, bytes: &[u8], tape: &mut Tape) {
-        let Some(f) = self.flows.get_mut(dir) else { return };
+        let Some(f) = self.flows.get_mut(dir) else {
+            return;
+        };
         if f.raw {
             self.emit(dir, bytes.to_vec(), tape);
             return;
         }
         f.inbuf.extend_from_slice(bytes);
         loop {
-            let Some(f) = self.flows.get_mut(dir) else { return };
+            let Some(f) = self.flows.get_mut(dir) else {
+                return;
+            };
             if f.raw {
                 // A record before made the flow unparseable: the rest goes as it came.
                 let rest = std::mem::take(&mut f.inbuf);
@@ -756,13 +822,23 @@ impl Transparent {
                 }
                 return;
             }
-            let (Some(&ct), Some(&major)) = (f.inbuf.first(), f.inbuf.get(1)) else { break };
+            let (Some(&ct), Some(&major)) = (f.inbuf.first(), f.inbuf.get(1)) else {
+                break;
+            };
             if !(20..=24).contains(&ct) || major != 3 {
-                tape.log(format!("{} not TLS; forwarding {} bytes as they come", arrow(dir), f.inbuf.len()));
+                tape.log(format!(
+                    "{} not TLS; forwarding {} bytes as they come",
+                    arrow(dir),
+                    f.inbuf.len()
+                ));
                 self.go_raw(dir, tape);
                 return;
             }
-            let Some(len) = f.inbuf.get(3..5).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
+            let Some(len) = f
+                .inbuf
+                .get(3..5)
+                .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+            else {
                 break;
             };
             if f.inbuf.len() < 5 + len {
@@ -777,7 +853,9 @@ impl Transparent {
         let ct = rec.first().copied().unwrap_or(0);
         let payload_len = rec.len().saturating_sub(5);
         let tls13 = self.tls13 == Some(true);
-        let Some(f) = self.flows.get_mut(dir) else { return };
+        let Some(f) = self.flows.get_mut(dir) else {
+            return;
+        };
         if (ct != 22 || f.enc) && !f.pending_raw.is_empty() {
             // Another record while handshake records are held: they go first, in order. A
             // message cut in two by it can no longer be parsed or changed.
@@ -797,7 +875,9 @@ impl Transparent {
             }
             self.release(dir, tape);
         }
-        let Some(f) = self.flows.get_mut(dir) else { return };
+        let Some(f) = self.flows.get_mut(dir) else {
+            return;
+        };
         if ct == 20 {
             tape.log(format!("{} ChangeCipherSpec", arrow(dir)));
             if !tls13 {
@@ -823,12 +903,20 @@ impl Transparent {
         if f.enc {
             f.enc_count += 1;
             let n = f.enc_count;
-            tape.log(format!("{} {} record #{n}, {payload_len} bytes (encrypted)", arrow(dir), content_name(ct)));
+            tape.log(format!(
+                "{} {} record #{n}, {payload_len} bytes (encrypted)",
+                arrow(dir),
+                content_name(ct)
+            ));
             self.encrypted(dir, n, rec, tape);
             return;
         }
         if ct != 22 {
-            tape.log(format!("{} {} record, {payload_len} bytes", arrow(dir), content_name(ct)));
+            tape.log(format!(
+                "{} {} record, {payload_len} bytes",
+                arrow(dir),
+                content_name(ct)
+            ));
             self.emit(dir, rec, tape);
             return;
         }
@@ -838,12 +926,17 @@ impl Transparent {
         f.joiner.push(rec.get(5..).unwrap_or_default());
         f.pending_raw.push(rec);
         loop {
-            let Some(f) = self.flows.get_mut(dir) else { return };
+            let Some(f) = self.flows.get_mut(dir) else {
+                return;
+            };
             let msg = match f.joiner.next_message() {
                 Ok(Some(m)) => m,
                 Ok(None) => break,
                 Err(e) => {
-                    tape.log(format!("{} handshake bytes undecodable ({e}); forwarding as they come", arrow(dir)));
+                    tape.log(format!(
+                        "{} handshake bytes undecodable ({e}); forwarding as they come",
+                        arrow(dir)
+                    ));
                     self.go_raw(dir, tape);
                     return;
                 }
@@ -864,7 +957,9 @@ impl Transparent {
 
     /// Logs a plaintext handshake message and learns the version and the client's suites.
     fn observe(&mut self, dir: usize, msg: &[u8], tape: &mut Tape) {
-        let ctx = DecodeCtx { tls13: self.tls13 == Some(true) };
+        let ctx = DecodeCtx {
+            tls13: self.tls13 == Some(true),
+        };
         match HandshakeMessage::decode_with(msg, &ctx) {
             Ok(m) => {
                 tape.log(format!("{} {m}", arrow(dir)));
@@ -912,10 +1007,16 @@ impl Transparent {
             (Action::SkeKeyShare, S2C, 12) => {
                 if let Some(b) = msg.get_mut(8) {
                     *b ^= 0x01;
-                    changed = Some("flipped bit 0 of the first byte of the ECDHE public value".to_string());
+                    changed = Some(
+                        "flipped bit 0 of the first byte of the ECDHE public value".to_string(),
+                    );
                 }
             }
-            (Action::ChDropSuite | Action::ChDropSupportedVersions | Action::ChDropExtension, C2S, 1) => {
+            (
+                Action::ChDropSuite | Action::ChDropSupportedVersions | Action::ChDropExtension,
+                C2S,
+                1,
+            ) => {
                 if let Ok(mut m) = HandshakeMessage::decode_with(&msg, &DecodeCtx::TLS13)
                     && let HandshakePayload::ClientHello(ch) = &mut m.payload
                 {
@@ -926,13 +1027,17 @@ impl Transparent {
                         }
                         Action::ChDropSupportedVersions => {
                             let before = ch.extensions.len();
-                            ch.extensions.retain(|e| e.typ() != ExtensionType::SupportedVersions);
-                            (ch.extensions.len() < before).then(|| "dropped supported_versions".to_string())
+                            ch.extensions
+                                .retain(|e| e.typ() != ExtensionType::SupportedVersions);
+                            (ch.extensions.len() < before)
+                                .then(|| "dropped supported_versions".to_string())
                         }
                         Action::ChDropExtension => {
                             let before = ch.extensions.len();
-                            ch.extensions.retain(|e| e.typ() != ExtensionType::ServerName);
-                            (ch.extensions.len() < before).then(|| "dropped server_name".to_string())
+                            ch.extensions
+                                .retain(|e| e.typ() != ExtensionType::ServerName);
+                            (ch.extensions.len() < before)
+                                .then(|| "dropped server_name".to_string())
                         }
                         _ => None,
                     };
@@ -947,11 +1052,13 @@ impl Transparent {
                     && !sh.is_hrr()
                 {
                     changed = match a {
-                        Action::ShSuite => sibling_suite(sh.cipher_suite, &self.client_suites).map(|s| {
-                            let from = sh.cipher_suite.name();
-                            sh.cipher_suite = s;
-                            format!("changed the suite from {from} to {}", s.name())
-                        }),
+                        Action::ShSuite => {
+                            sibling_suite(sh.cipher_suite, &self.client_suites).map(|s| {
+                                let from = sh.cipher_suite.name();
+                                sh.cipher_suite = s;
+                                format!("changed the suite from {from} to {}", s.name())
+                            })
+                        }
                         _ => sh.extensions.iter_mut().find_map(|e| match e {
                             Extension::KeyShareServer(k) => k.key_exchange.first_mut().map(|b| {
                                 *b ^= 0x01;
@@ -973,7 +1080,12 @@ impl Transparent {
                 f.modified = true;
             }
             tape.applied(format!("{} {what}", arrow(dir)));
-            if let Ok(m) = HandshakeMessage::decode_with(&msg, &DecodeCtx { tls13: self.tls13 == Some(true) }) {
+            if let Ok(m) = HandshakeMessage::decode_with(
+                &msg,
+                &DecodeCtx {
+                    tls13: self.tls13 == Some(true),
+                },
+            ) {
                 tape.log(format!("proxy -> {m}"));
             }
         }
@@ -984,7 +1096,10 @@ impl Transparent {
     fn holds_flight(&self, dir: usize) -> bool {
         dir == S2C
             && !self.done
-            && matches!(self.spec.action, Action::ReorderServerFlight | Action::DropSke)
+            && matches!(
+                self.spec.action,
+                Action::ReorderServerFlight | Action::DropSke
+            )
             && self.tls13 == Some(false)
     }
 
@@ -992,7 +1107,9 @@ impl Transparent {
         if !self.holds_flight(dir) {
             return;
         }
-        let Some(f) = self.flows.get_mut(dir) else { return };
+        let Some(f) = self.flows.get_mut(dir) else {
+            return;
+        };
         if !f.pending_msgs.iter().any(|m| m.first() == Some(&14)) {
             return;
         }
@@ -1025,7 +1142,11 @@ impl Transparent {
                 let i = 5 + rec.len().saturating_sub(5) / 2;
                 if let Some(b) = rec.get_mut(i) {
                     *b ^= 0x01;
-                    tape.applied(format!("{} flipped bit 0 of byte {} of encrypted record #{n}", arrow(dir), i - 5));
+                    tape.applied(format!(
+                        "{} flipped bit 0 of byte {} of encrypted record #{n}",
+                        arrow(dir),
+                        i - 5
+                    ));
                 }
                 self.emit(dir, rec, tape);
             }
@@ -1050,12 +1171,16 @@ impl Transparent {
             }
             (Action::InjectAlertC2s, C2S) if n == target => {
                 self.emit(dir, rec, tape);
-                tape.applied(format!("C->S injected a plaintext close_notify alert after encrypted record #{n}"));
+                tape.applied(format!(
+                    "C->S injected a plaintext close_notify alert after encrypted record #{n}"
+                ));
                 self.emit(dir, vec![21, 3, 3, 0, 2, 1, 0], tape);
             }
             (Action::InjectCcsC2s, C2S) if n == target => {
                 self.emit(dir, rec, tape);
-                tape.applied(format!("C->S injected a plaintext ChangeCipherSpec after encrypted record #{n}"));
+                tape.applied(format!(
+                    "C->S injected a plaintext ChangeCipherSpec after encrypted record #{n}"
+                ));
                 self.emit(dir, vec![20, 3, 3, 0, 1, 1], tape);
             }
             // The client's first application data record (after its Finished).
@@ -1082,9 +1207,18 @@ mod tests {
             CipherSuite::from_value(0xc02f),
             CipherSuite::from_value(0xc030),
         ];
-        assert_eq!(sibling_suite(CipherSuite::from_value(0x1302), &offered).map(|s| s.get()), Some(0x1301));
-        assert_eq!(sibling_suite(CipherSuite::from_value(0xc02f), &offered).map(|s| s.get()), Some(0xc030));
-        assert_eq!(sibling_suite(CipherSuite::from_value(0xc02b), &offered).map(|s| s.get()), None);
+        assert_eq!(
+            sibling_suite(CipherSuite::from_value(0x1302), &offered).map(|s| s.get()),
+            Some(0x1301)
+        );
+        assert_eq!(
+            sibling_suite(CipherSuite::from_value(0xc02f), &offered).map(|s| s.get()),
+            Some(0xc030)
+        );
+        assert_eq!(
+            sibling_suite(CipherSuite::from_value(0xc02b), &offered).map(|s| s.get()),
+            None
+        );
     }
 
     use crate::bench::{Impl, Spec, Version};
@@ -1107,12 +1241,23 @@ mod tests {
         let start = hs_record(&[1, 0, 0, 10, 0xaa, 0xbb]);
         let rest = hs_record(&[0xcc; 8]);
         let c2s = [start.as_slice(), &CCS, &rest].concat();
-        let report = replay(&MitmSpec::new(Action::PassThrough), &[(true, c2s.as_slice())]);
+        let report = replay(
+            &MitmSpec::new(Action::PassThrough),
+            &[(true, c2s.as_slice())],
+        );
         assert_eq!(streams(&report).forwarded[0], c2s);
-        assert!(report.log.iter().any(|l| l.contains("ChangeCipherSpec record inside a handshake message")));
+        assert!(
+            report
+                .log
+                .iter()
+                .any(|l| l.contains("ChangeCipherSpec record inside a handshake message"))
+        );
         // Not TLS after the start of a message: same.
         let c2s = [start.as_slice(), b"GET / HTTP/1.1\r\n"].concat();
-        let report = replay(&MitmSpec::new(Action::PassThrough), &[(true, &c2s[..4]), (true, &c2s[4..])]);
+        let report = replay(
+            &MitmSpec::new(Action::PassThrough),
+            &[(true, &c2s[..4]), (true, &c2s[4..])],
+        );
         assert_eq!(streams(&report).forwarded[0], c2s);
     }
 
@@ -1134,7 +1279,10 @@ mod tests {
     /// messages went out before the messages held in front of it.
     #[test]
     fn an_alert_inside_a_held_flight_keeps_its_place() {
-        let spec = Spec { version: Version::Tls12, ..Spec::HEADLINE };
+        let spec = Spec {
+            version: Version::Tls12,
+            ..Spec::HEADLINE
+        };
         let t = transcript(Impl::Own, Impl::Own, spec).unwrap_or_else(|e| panic!("{e}"));
         let (Some((_, ch)), Some((_, flight))) = (t.flights.first(), t.flights.get(1)) else {
             panic!("two flights: {:?}", t.name)
@@ -1155,9 +1303,15 @@ mod tests {
         let types: Vec<u8> = recs.iter().map(|r| r[5]).collect();
         assert_eq!(types, [2, 11, 12, 14]);
         let s2c = [recs[0].as_slice(), &recs[1], &ALERT, &recs[2], &recs[3]].concat();
-        let report = replay(&MitmSpec::new(Action::DropSke), &[(true, ch.as_slice()), (false, s2c.as_slice())]);
+        let report = replay(
+            &MitmSpec::new(Action::DropSke),
+            &[(true, ch.as_slice()), (false, s2c.as_slice())],
+        );
         assert_eq!(report.applied, ["S->C dropped ServerKeyExchange"]);
-        assert_eq!(streams(&report).forwarded[1], [recs[0].as_slice(), &recs[1], &ALERT, &recs[3]].concat());
+        assert_eq!(
+            streams(&report).forwarded[1],
+            [recs[0].as_slice(), &recs[1], &ALERT, &recs[3]].concat()
+        );
     }
 
     #[test]

@@ -28,7 +28,6 @@ impl ResolvesServerCert for Fixed {
     }
 }
 
-
 fn versions(side: &Side) -> Vec<&'static SupportedProtocolVersion> {
     let mut v = Vec::new();
     if side.versions.is_empty() || side.versions.contains(&Version::Tls13) {
@@ -41,31 +40,51 @@ fn versions(side: &Side) -> Vec<&'static SupportedProtocolVersion> {
 }
 
 /// The attacker's chain and key for an action.
-fn attacker_identity(action: Action, setup: &Setup) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), String> {
-    let profile = |name: &str| certs::materials(name).map_err(|e| format!("attacker profile {name}: {e}"));
+fn attacker_identity(
+    action: Action,
+    setup: &Setup,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), String> {
+    let profile =
+        |name: &str| certs::materials(name).map_err(|e| format!("attacker profile {name}: {e}"));
     Ok(match action {
         Action::CertSelfSigned => {
             let m = profile("self_signed_leaf")?;
-            (m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key()))
+            (
+                m.server.chain.clone(),
+                PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
+            )
         }
         Action::CertUnknownCa => {
             let m = profile("unknown_root")?;
-            (m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key()))
+            (
+                m.server.chain.clone(),
+                PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
+            )
         }
         Action::CertOtherHost => {
             let m = profile("impersonation")?;
-            (m.server.chain.clone(), PrivateKeyDer::Pkcs8(m.server.key.clone_key()))
+            (
+                m.server.chain.clone(),
+                PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
+            )
         }
         _ => {
             // The genuine chain with the attacker's (rogue) key of the same type.
             let genuine = setup.materials()?;
             let rogue = profile("impersonation")?;
-            (genuine.server.chain.clone(), PrivateKeyDer::Pkcs8(rogue.server.key.clone_key()))
+            (
+                genuine.server.chain.clone(),
+                PrivateKeyDer::Pkcs8(rogue.server.key.clone_key()),
+            )
         }
     })
 }
 
-fn connections(spec: &MitmSpec, setup: &Setup, ctx: &CaseCtx) -> Result<(Connection, Connection), String> {
+fn connections(
+    spec: &MitmSpec,
+    setup: &Setup,
+    ctx: &CaseCtx,
+) -> Result<(Connection, Connection), String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let (chain, key) = attacker_identity(spec.action, setup)?;
     let signing = provider
@@ -79,7 +98,12 @@ fn connections(spec: &MitmSpec, setup: &Setup, ctx: &CaseCtx) -> Result<(Connect
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(Fixed(ck)));
     sc.key_log = ctx.key_log();
-    sc.alpn_protocols = setup.client.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    sc.alpn_protocols = setup
+        .client
+        .alpn
+        .iter()
+        .map(|p| p.as_bytes().to_vec())
+        .collect();
     if spec.action == Action::EeReplaced {
         // Other EncryptedExtensions than the real server's: the client's least preferred
         // protocol first.
@@ -92,10 +116,18 @@ fn connections(spec: &MitmSpec, setup: &Setup, ctx: &CaseCtx) -> Result<(Connect
         .with_custom_certificate_verifier(Arc::new(AcceptAnything::new(&provider)))
         .with_no_client_auth();
     cc.key_log = ctx.key_log();
-    cc.alpn_protocols = setup.client.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-    let name = ServerName::try_from(setup.server_name.clone()).map_err(|e| format!("server name: {e}"))?;
-    let front = rustls::ServerConnection::new(Arc::new(sc)).map_err(|e| format!("proxy server: {e}"))?;
-    let back = rustls::ClientConnection::new(Arc::new(cc), name).map_err(|e| format!("proxy client: {e}"))?;
+    cc.alpn_protocols = setup
+        .client
+        .alpn
+        .iter()
+        .map(|p| p.as_bytes().to_vec())
+        .collect();
+    let name =
+        ServerName::try_from(setup.server_name.clone()).map_err(|e| format!("server name: {e}"))?;
+    let front =
+        rustls::ServerConnection::new(Arc::new(sc)).map_err(|e| format!("proxy server: {e}"))?;
+    let back = rustls::ClientConnection::new(Arc::new(cc), name)
+        .map_err(|e| format!("proxy client: {e}"))?;
     Ok((Connection::Server(front), Connection::Client(back)))
 }
 
@@ -131,7 +163,11 @@ fn relay(from: &mut Connection, to: &mut Connection) -> usize {
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 total += n;
-                if to.writer().write_all(buf.get(..n).unwrap_or_default()).is_err() {
+                if to
+                    .writer()
+                    .write_all(buf.get(..n).unwrap_or_default())
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -140,7 +176,14 @@ fn relay(from: &mut Connection, to: &mut Connection) -> usize {
     total
 }
 
-pub(super) fn run(net: &mut Net, tape: &mut Tape, spec: &MitmSpec, setup: &Setup, ctx: &CaseCtx, stop: &AtomicBool) {
+pub(super) fn run(
+    net: &mut Net,
+    tape: &mut Tape,
+    spec: &MitmSpec,
+    setup: &Setup,
+    ctx: &CaseCtx,
+    stop: &AtomicBool,
+) {
     let (mut front, mut back) = match connections(spec, setup, ctx) {
         Ok(c) => c,
         Err(e) => {
@@ -149,13 +192,19 @@ pub(super) fn run(net: &mut Net, tape: &mut Tape, spec: &MitmSpec, setup: &Setup
             return;
         }
     };
-    tape.applied(format!("terminating TLS towards the client: {}", spec.action.describe()));
+    tape.applied(format!(
+        "terminating TLS towards the client: {}",
+        spec.action.describe()
+    ));
     let mut buf = vec![0u8; 64 * 1024];
     let mut eof = [false, false];
     let mut announced = [false, false];
     let mut stopping: Option<Instant> = None;
     // Leg names for the log: 0 client<->proxy ("client leg"), 1 proxy<->server.
-    let legs = ["client leg (attacker as server)", "server leg (attacker as client)"];
+    let legs = [
+        "client leg (attacker as server)",
+        "server leg (attacker as client)",
+    ];
     loop {
         if ctx.is_cancelled() {
             tape.log("proxy: case deadline; closing both connections");
@@ -190,7 +239,11 @@ pub(super) fn run(net: &mut Net, tape: &mut Tape, spec: &MitmSpec, setup: &Setup
                     if let Some(x) = eof.get_mut(leg) {
                         *x = true;
                     }
-                    tape.log(format!("{}: connection closed by the {}", legs[leg], if leg == 0 { "client" } else { "server" }));
+                    tape.log(format!(
+                        "{}: connection closed by the {}",
+                        legs[leg],
+                        if leg == 0 { "client" } else { "server" }
+                    ));
                 }
                 ReadResult::Nothing => {}
             }
@@ -201,17 +254,25 @@ pub(super) fn run(net: &mut Net, tape: &mut Tape, spec: &MitmSpec, setup: &Setup
                 tape.log(format!(
                     "{}: handshake complete{}",
                     legs[leg],
-                    if leg == 0 { " (the client accepted the attacker's credentials)" } else { "" }
+                    if leg == 0 {
+                        " (the client accepted the attacker's credentials)"
+                    } else {
+                        ""
+                    }
                 ));
             }
         }
         let up = relay(&mut front, &mut back);
         let down = relay(&mut back, &mut front);
         if up > 0 {
-            tape.log(format!("proxy: relayed {up} bytes of application data client -> server"));
+            tape.log(format!(
+                "proxy: relayed {up} bytes of application data client -> server"
+            ));
         }
         if down > 0 {
-            tape.log(format!("proxy: relayed {down} bytes of application data server -> client"));
+            tape.log(format!(
+                "proxy: relayed {down} bytes of application data server -> client"
+            ));
         }
         flush(&mut front, net, tape, false);
         flush(&mut back, net, tape, true);

@@ -9,7 +9,7 @@ pub(crate) mod rustls_peer;
 pub use noverify::NoVerifyRustls;
 pub use openssl_peer::OpensslPeer;
 pub use own_peer::OwnPeer;
-pub use rustls_peer::{alert_for_error as rustls_alert_for_error, RustlsPeer};
+pub use rustls_peer::{RustlsPeer, alert_for_error as rustls_alert_for_error};
 
 use std::sync::Arc;
 
@@ -40,7 +40,10 @@ pub fn by_name(name: &str) -> Result<PeerRef, String> {
         "rustls-noverify" => Ok(Arc::new(NoVerifyRustls)),
         other => match command::find(other) {
             Some(p) => Ok(Arc::new(p?)),
-            None => Err(format!("unknown peer `{other}`; known peers: {}", names().join(", "))),
+            None => Err(format!(
+                "unknown peer `{other}`; known peers: {}",
+                names().join(", ")
+            )),
         },
     }
 }

@@ -9,8 +9,8 @@
 
 use std::net::{SocketAddr, TcpListener};
 
-use super::rustls_peer::{run_client, Verification};
 use super::RustlsPeer;
+use super::rustls_peer::{Verification, run_client};
 use crate::model::{Outcome, Role, Setup};
 use crate::peer::{CaseCtx, Peer, Unsupported};
 

@@ -13,19 +13,19 @@ use std::sync::{Arc, Mutex};
 
 use openssl::pkey::PKey;
 use openssl::ssl::{
-    AlpnError, ErrorCode, Ssl, SslContext, SslContextBuilder,
-    SslMethod, SslRef, SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+    AlpnError, ErrorCode, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef, SslSession,
+    SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
 };
-use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::X509;
+use openssl::x509::store::X509StoreBuilder;
 
 use crate::alerts::alert_name;
 use crate::model::{
-    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, Side, SigScheme,
-    Step, Suite, Version,
+    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, Side,
+    SigScheme, Step, Suite, Version,
 };
-use crate::peer::{io_failure, serve_each, CaseCtx, Peer, Unsupported};
-use crate::steps::{failed_step, step_of, HsEvent};
+use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
+use crate::steps::{HsEvent, failed_step, step_of};
 
 /// The OpenSSL peer.
 #[derive(Debug, Default)]
@@ -150,7 +150,11 @@ unsafe extern "C" fn on_message(
 
 fn take_log() -> MsgLog {
     MSG_LOG
-        .try_with(|log| log.try_borrow_mut().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default())
+        .try_with(|log| {
+            log.try_borrow_mut()
+                .map(|mut l| std::mem::take(&mut *l))
+                .unwrap_or_default()
+        })
         .unwrap_or_default()
 }
 
@@ -168,7 +172,12 @@ fn foreign_ptr(ssl: &SslRef) -> *mut openssl_sys::SSL {
 fn negotiated_group(ssl: &SslRef) -> Option<Group> {
     // SAFETY: SSL_ctrl with SSL_CTRL_GET_NEGOTIATED_GROUP reads a field of a live SSL.
     let nid = unsafe {
-        openssl_sys::SSL_ctrl(foreign_ptr(ssl), SSL_CTRL_GET_NEGOTIATED_GROUP, 0, std::ptr::null_mut())
+        openssl_sys::SSL_ctrl(
+            foreign_ptr(ssl),
+            SSL_CTRL_GET_NEGOTIATED_GROUP,
+            0,
+            std::ptr::null_mut(),
+        )
     } as c_int;
     match nid {
         NID_X25519 => Some(Group::X25519),
@@ -218,8 +227,20 @@ fn version_bounds(side: &Side) -> (Option<SslVersion>, Option<SslVersion>) {
         Version::Tls12 => SslVersion::TLS1_2,
         Version::Tls13 => SslVersion::TLS1_3,
     };
-    let min = side.versions.iter().min().copied().map(to).unwrap_or(SslVersion::TLS1_2);
-    let max = side.versions.iter().max().copied().map(to).unwrap_or(SslVersion::TLS1_3);
+    let min = side
+        .versions
+        .iter()
+        .min()
+        .copied()
+        .map(to)
+        .unwrap_or(SslVersion::TLS1_2);
+    let max = side
+        .versions
+        .iter()
+        .max()
+        .copied()
+        .map(to)
+        .unwrap_or(SslVersion::TLS1_3);
     (Some(min), Some(max))
 }
 
@@ -247,7 +268,11 @@ fn select_alpn<'a>(server: &[String], client: &'a [u8]) -> Option<&'a [u8]> {
         .find_map(|p| offered.iter().copied().find(|o| *o == p.as_bytes()))
 }
 
-fn context(setup: &Setup, role: Role, key_log: Arc<crate::mitm::KeyLogSink>) -> Result<SslContext, String> {
+fn context(
+    setup: &Setup,
+    role: Role,
+    key_log: Arc<crate::mitm::KeyLogSink>,
+) -> Result<SslContext, String> {
     let side = setup.side(role);
     let materials = setup.materials()?;
     fn e(what: &'static str) -> impl Fn(openssl::error::ErrorStack) -> String {
@@ -271,12 +296,15 @@ fn context(setup: &Setup, role: Role, key_log: Arc<crate::mitm::KeyLogSink>) -> 
         .map(|s| openssl_suite(*s))
         .collect();
     if !tls13.is_empty() {
-        b.set_ciphersuites(&tls13.join(":")).map_err(e("ciphersuites"))?;
+        b.set_ciphersuites(&tls13.join(":"))
+            .map_err(e("ciphersuites"))?;
     }
     if !tls12.is_empty() {
-        b.set_cipher_list(&tls12.join(":")).map_err(e("cipher list"))?;
+        b.set_cipher_list(&tls12.join(":"))
+            .map_err(e("cipher list"))?;
     } else {
-        b.set_cipher_list("ECDHE+AESGCM:ECDHE+CHACHA20").map_err(e("cipher list"))?;
+        b.set_cipher_list("ECDHE+AESGCM:ECDHE+CHACHA20")
+            .map_err(e("cipher list"))?;
     }
     if !side.groups.is_empty() {
         let names: Option<Vec<&str>> = side.groups.iter().map(|g| openssl_group(*g)).collect();
@@ -292,7 +320,8 @@ fn context(setup: &Setup, role: Role, key_log: Arc<crate::mitm::KeyLogSink>) -> 
         let cert = X509::from_der(root).map_err(e("trust anchor"))?;
         store.add_cert(cert).map_err(e("trust anchor"))?;
     }
-    b.set_verify_cert_store(store.build()).map_err(e("verify store"))?;
+    b.set_verify_cert_store(store.build())
+        .map_err(e("verify store"))?;
     let identity = match role {
         Role::Server => Some(&materials.server),
         Role::Client if setup.client_auth != ClientAuth::None => Some(&materials.client),
@@ -308,15 +337,18 @@ fn context(setup: &Setup, role: Role, key_log: Arc<crate::mitm::KeyLogSink>) -> 
             b.add_extra_chain_cert(X509::from_der(extra).map_err(e("chain"))?)
                 .map_err(e("chain"))?;
         }
-        let key = PKey::private_key_from_der(id.key.secret_pkcs8_der()).map_err(e("private key"))?;
+        let key =
+            PKey::private_key_from_der(id.key.secret_pkcs8_der()).map_err(e("private key"))?;
         b.set_private_key(&key).map_err(e("private key"))?;
-        b.check_private_key().map_err(e("key does not match certificate"))?;
+        b.check_private_key()
+            .map_err(e("key does not match certificate"))?;
     }
     match role {
         Role::Client => {
             b.set_verify(SslVerifyMode::PEER);
             if !side.alpn.is_empty() {
-                b.set_alpn_protos(&alpn_wire(&side.alpn)).map_err(e("alpn"))?;
+                b.set_alpn_protos(&alpn_wire(&side.alpn))
+                    .map_err(e("alpn"))?;
             }
             b.set_session_cache_mode(SslSessionCacheMode::CLIENT);
         }
@@ -328,7 +360,8 @@ fn context(setup: &Setup, role: Role, key_log: Arc<crate::mitm::KeyLogSink>) -> 
                     b.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT)
                 }
             }
-            b.set_session_id_context(b"tls-harness").map_err(e("session id context"))?;
+            b.set_session_id_context(b"tls-harness")
+                .map_err(e("session id context"))?;
             if !side.alpn.is_empty() {
                 let server = side.alpn.clone();
                 b.set_alpn_select_callback(move |_, client| {
@@ -341,12 +374,7 @@ fn context(setup: &Setup, role: Role, key_log: Arc<crate::mitm::KeyLogSink>) -> 
 }
 
 /// Maps a failed OpenSSL operation onto an outcome, using the message log for the alert.
-fn failure(
-    err: &openssl::ssl::Error,
-    log: &MsgLog,
-    ctx: &CaseCtx,
-    what: &str,
-) -> Outcome {
+fn failure(err: &openssl::ssl::Error, log: &MsgLog, ctx: &CaseCtx, what: &str) -> Outcome {
     let step = step_of(&log.handshake);
     // The first fatal alert on the connection is the one that ended it.
     if let Some((direction, _, desc)) = log.alerts.iter().find(|(_, level, _)| *level == 2) {
@@ -368,7 +396,11 @@ fn failure(
         return io_failure(io, step, ctx);
     }
     match err.code() {
-        ErrorCode::ZERO_RETURN => Outcome::failed(Failure::Closed, step, format!("openssl {what}: close_notify")),
+        ErrorCode::ZERO_RETURN => Outcome::failed(
+            Failure::Closed,
+            step,
+            format!("openssl {what}: close_notify"),
+        ),
         ErrorCode::SYSCALL => {
             if ctx.is_cancelled() {
                 Outcome::failed(Failure::Timeout, step, "case deadline passed")
@@ -404,7 +436,11 @@ fn drive<S: Read + Write>(
         // The verifier's own reason, when certificate verification is what failed.
         let verify = stream.ssl().verify_result();
         if verify != openssl::x509::X509VerifyResult::OK {
-            let reason = format!("; verify result {}: {}", verify.as_raw(), verify.error_string());
+            let reason = format!(
+                "; verify result {}: {}",
+                verify.as_raw(),
+                verify.error_string()
+            );
             o.detail = Some(o.detail.unwrap_or_default() + &reason);
         }
         return o;
@@ -534,9 +570,13 @@ fn new_ssl(ctx_: &SslContext, setup: &Setup, role: Role) -> Result<Ssl, String> 
     if role == Role::Client {
         let name = setup.server_name.as_str();
         match name.parse::<IpAddr>() {
-            Ok(ip) => ssl.param_mut().set_ip(ip).map_err(|e| format!("openssl set_ip: {e}"))?,
+            Ok(ip) => ssl
+                .param_mut()
+                .set_ip(ip)
+                .map_err(|e| format!("openssl set_ip: {e}"))?,
             Err(_) => {
-                ssl.set_hostname(name).map_err(|e| format!("openssl SNI `{name}`: {e}"))?;
+                ssl.set_hostname(name)
+                    .map_err(|e| format!("openssl SNI `{name}`: {e}"))?;
                 ssl.param_mut()
                     .set_host(name)
                     .map_err(|e| format!("openssl verify host `{name}`: {e}"))?;
@@ -572,7 +612,12 @@ impl Peer for OpensslPeer {
         // level, malformed certificates): that side cannot be played, which is a skip.
         context(setup, role, Default::default())
             .map(|_| ())
-            .map_err(|e| Unsupported(format!("{} cannot load this setup: {e}", openssl::version::version())))
+            .map_err(|e| {
+                Unsupported(format!(
+                    "{} cannot load this setup: {e}",
+                    openssl::version::version()
+                ))
+            })
     }
 
     fn unseeded(&self) -> Option<String> {
@@ -586,9 +631,11 @@ impl Peer for OpensslPeer {
             Ok(c) => c,
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
-        serve_each(setup, &listener, ctx, |sock| match new_ssl(&sctx, setup, Role::Server) {
-            Ok(ssl) => drive(ssl, sock, Role::Server, setup, ctx, None),
-            Err(e) => Outcome::internal(Step::Tcp, e),
+        serve_each(setup, &listener, ctx, |sock| {
+            match new_ssl(&sctx, setup, Role::Server) {
+                Ok(ssl) => drive(ssl, sock, Role::Server, setup, ctx, None),
+                Err(e) => Outcome::internal(Step::Tcp, e),
+            }
         })
     }
 
@@ -620,7 +667,10 @@ impl Peer for OpensslPeer {
                     // SAFETY: the session comes from a connection made with the same context.
                     Some(s) => {
                         if let Err(e) = unsafe { ssl.set_session(&s) } {
-                            outcomes.push(Outcome::internal(Step::Tcp, format!("openssl set_session: {e}")));
+                            outcomes.push(Outcome::internal(
+                                Step::Tcp,
+                                format!("openssl set_session: {e}"),
+                            ));
                             break;
                         }
                     }

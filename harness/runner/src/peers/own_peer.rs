@@ -20,7 +20,7 @@ use crate::model::{
     AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme,
     Step, Suite, Version,
 };
-use crate::peer::{io_failure, serve_each, CaseCtx, Peer, Unsupported};
+use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
 use crate::scenario::expected_version;
 use crate::steps::failed_step;
 
@@ -67,7 +67,10 @@ fn negotiated(conn: &Connection) -> Negotiated {
         suite: n.cipher_suite.name().parse().ok(),
         group: n.group.and_then(|g| g.name().parse().ok()),
         sig_scheme: n.signature_scheme.and_then(|s| s.name().parse().ok()),
-        alpn: n.alpn.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()),
+        alpn: n
+            .alpn
+            .as_ref()
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
         resumed: n.resumed,
         hrr: n.hrr,
     }
@@ -99,7 +102,9 @@ fn failure(e: &Error, conn: &Connection) -> Outcome {
         );
     }
     match e.kind {
-        ErrorKind::Closed | ErrorKind::Truncated => Outcome::failed(Failure::Closed, reached, detail),
+        ErrorKind::Closed | ErrorKind::Truncated => {
+            Outcome::failed(Failure::Closed, reached, detail)
+        }
         _ => Outcome::internal(reached, detail),
     }
 }
@@ -160,7 +165,9 @@ impl<S: Read + Write> Driver<'_, S> {
                 }
             };
         }
-        let result = self.conn.handle_input(buf.get(..n).unwrap_or_default(), self.ctx.now());
+        let result = self
+            .conn
+            .handle_input(buf.get(..n).unwrap_or_default(), self.ctx.now());
         // Whatever the engine queued (an alert on failure) goes out first.
         let flushed = self.flush();
         self.events();
@@ -186,7 +193,11 @@ impl<S: Read + Write> Driver<'_, S> {
     }
 
     /// Reads application data until `done`, or until the peer closes when `until_close`.
-    fn read_app(&mut self, done: &dyn Fn(&[u8]) -> bool, until_close: bool) -> Result<Vec<u8>, Outcome> {
+    fn read_app(
+        &mut self,
+        done: &dyn Fn(&[u8]) -> bool,
+        until_close: bool,
+    ) -> Result<Vec<u8>, Outcome> {
         while !done(&self.app) {
             if self.peer_closed || self.eof {
                 if until_close {
@@ -195,7 +206,10 @@ impl<S: Read + Write> Driver<'_, S> {
                 return Err(Outcome::failed(
                     Failure::Closed,
                     Step::Finished,
-                    format!("closed after {} bytes of incomplete application data", self.app.len()),
+                    format!(
+                        "closed after {} bytes of incomplete application data",
+                        self.app.len()
+                    ),
                 ));
             }
             match self.read_once() {
@@ -289,8 +303,11 @@ fn drive<S: Read + Write>(
 }
 
 fn certified(identity: &certs::Identity) -> Result<CertifiedKey, String> {
-    CertifiedKey::new(identity.chain.clone(), PrivateKeyDer::Pkcs8(identity.key.clone_key()))
-        .map_err(|e| format!("own: the {} key: {e}", identity.key_type))
+    CertifiedKey::new(
+        identity.chain.clone(),
+        PrivateKeyDer::Pkcs8(identity.key.clone_key()),
+    )
+    .map_err(|e| format!("own: the {} key: {e}", identity.key_type))
 }
 
 fn versions(v: &[Version]) -> Vec<tls_wire::ProtocolVersion> {
@@ -302,7 +319,9 @@ fn versions(v: &[Version]) -> Vec<tls_wire::ProtocolVersion> {
         .collect()
 }
 
-fn side_lists(side: &crate::model::Side) -> (Vec<CipherSuite>, Vec<NamedGroup>, Vec<SignatureScheme>) {
+fn side_lists(
+    side: &crate::model::Side,
+) -> (Vec<CipherSuite>, Vec<NamedGroup>, Vec<SignatureScheme>) {
     (
         side.suites.iter().filter_map(|s| suite(*s)).collect(),
         side.groups.iter().filter_map(|g| group(*g)).collect(),
@@ -328,21 +347,31 @@ fn client_config(setup: &Setup, resumption: Option<StoredSession>) -> Result<Cli
     }
     c.roots = materials.roots.clone();
     c.server_name = Some(setup.server_name.clone());
-    c.alpn = setup.client.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    c.alpn = setup
+        .client
+        .alpn
+        .iter()
+        .map(|p| p.as_bytes().to_vec())
+        .collect();
     if setup.client_auth != ClientAuth::None {
         c.client_auth = Some(certified(&materials.client)?);
     }
     c.resumption = resumption;
     for (name, value) in &setup.client_knobs {
-        c.knobs.set(name, value).map_err(|e| format!("own: client knob `{name}`: {e}"))?;
+        c.knobs
+            .set(name, value)
+            .map_err(|e| format!("own: client knob `{name}`: {e}"))?;
     }
     Ok(c)
 }
 
 fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
     let materials = setup.materials()?;
-    let mut c = ServerConfig::new(materials.server.chain.clone(), PrivateKeyDer::Pkcs8(materials.server.key.clone_key()))
-        .map_err(|e| format!("own: server key: {e}"))?;
+    let mut c = ServerConfig::new(
+        materials.server.chain.clone(),
+        PrivateKeyDer::Pkcs8(materials.server.key.clone_key()),
+    )
+    .map_err(|e| format!("own: server key: {e}"))?;
     if !setup.server.versions.is_empty() {
         c.versions = versions(&setup.server.versions);
     }
@@ -356,7 +385,12 @@ fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
     if !schemes.is_empty() {
         c.signature_schemes = schemes;
     }
-    c.alpn = setup.server.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    c.alpn = setup
+        .server
+        .alpn
+        .iter()
+        .map(|p| p.as_bytes().to_vec())
+        .collect();
     let roots = materials.roots.clone();
     c.client_auth = match setup.client_auth {
         ClientAuth::None => tls_engine::ClientAuth::None,
@@ -364,7 +398,9 @@ fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
         ClientAuth::Required => tls_engine::ClientAuth::Required { roots },
     };
     for (name, value) in &setup.server_knobs {
-        c.knobs.set(name, value).map_err(|e| format!("own: server knob `{name}`: {e}"))?;
+        c.knobs
+            .set(name, value)
+            .map_err(|e| format!("own: server knob `{name}`: {e}"))?;
     }
     Ok(c)
 }
@@ -393,7 +429,9 @@ impl Peer for OwnPeer {
             && side.groups.iter().any(|g| g.as_str() == "X25519MLKEM768")
             && side.groups.iter().all(|g| g.as_str() == "X25519MLKEM768")
         {
-            return Err(Unsupported("own: X25519MLKEM768 is a TLS 1.3 group; TLS 1.2 ECDHE needs an EC group".into()));
+            return Err(Unsupported(
+                "own: X25519MLKEM768 is a TLS 1.3 group; TLS 1.2 ECDHE needs an EC group".into(),
+            ));
         }
         // The identity this side presents must load (our engine takes ECDSA P-256/P-384,
         // RSA and Ed25519 keys).
@@ -420,7 +458,10 @@ impl Peer for OwnPeer {
                 if let Some(random) = ctx.random(Role::Server) {
                     // The ticket key too (`ServerConfig::new` drew it from the system).
                     if let Err(e) = random.fill(&mut c.ticket_key) {
-                        return vec![Outcome::internal(Step::Tcp, format!("own: ticket key: {e}"))];
+                        return vec![Outcome::internal(
+                            Step::Tcp,
+                            format!("own: ticket key: {e}"),
+                        )];
                     }
                     c.random = random;
                 }
@@ -428,9 +469,11 @@ impl Peer for OwnPeer {
             }
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
-        serve_each(setup, &listener, ctx, |mut sock| match Connection::server(config.clone(), ctx.now()) {
-            Ok(conn) => drive(conn, &mut sock, Role::Server, setup, ctx).0,
-            Err(e) => Outcome::internal(Step::Tcp, format!("own: {e}")),
+        serve_each(setup, &listener, ctx, |mut sock| {
+            match Connection::server(config.clone(), ctx.now()) {
+                Ok(conn) => drive(conn, &mut sock, Role::Server, setup, ctx).0,
+                Err(e) => Outcome::internal(Step::Tcp, format!("own: {e}")),
+            }
         })
     }
 
@@ -469,7 +512,10 @@ impl Peer for OwnPeer {
             };
             let (o, tickets) = match Connection::client(config, ctx.now()) {
                 Ok(conn) => drive(conn, &mut sock, Role::Client, setup, ctx),
-                Err(e) => (Outcome::internal(Step::Tcp, format!("own: {e}")), Vec::new()),
+                Err(e) => (
+                    Outcome::internal(Step::Tcp, format!("own: {e}")),
+                    Vec::new(),
+                ),
             };
             if session.is_none() {
                 session = tickets.into_iter().next();

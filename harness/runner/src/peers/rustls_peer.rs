@@ -17,25 +17,24 @@ use rustls::time_provider::{DefaultTimeProvider, TimeProvider};
 use rustls::{NamedGroup, PeerMisbehaved, ProtocolVersion};
 use tls_engine::RandomSource;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::aws_lc_rs::{self as provider_mod, cipher_suite, kx_group};
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
 use rustls::sign::{CertifiedKey, SigningKey};
 use rustls::{
-    AlertDescription, Connection, DigitallySignedStruct, DistinguishedName,
-    Error, HandshakeKind, RootCertStore, SignatureScheme, SupportedCipherSuite,
-    SupportedProtocolVersion,
+    AlertDescription, Connection, DigitallySignedStruct, DistinguishedName, Error, HandshakeKind,
+    RootCertStore, SignatureScheme, SupportedCipherSuite, SupportedProtocolVersion,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use crate::model::{
-    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme, Step,
-    Suite, Version,
+    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme,
+    Step, Suite, Version,
 };
-use crate::peer::{io_failure, serve_each, CaseCtx, Peer, Unsupported};
+use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
 
 /// The rustls peer.
 #[derive(Debug, Default)]
@@ -348,14 +347,21 @@ impl SchemeTap {
     }
 
     fn seen(&self) -> Option<SigScheme> {
-        self.seen.lock().ok().and_then(|s| *s).and_then(scheme_from_rustls)
+        self.seen
+            .lock()
+            .ok()
+            .and_then(|s| *s)
+            .and_then(scheme_from_rustls)
     }
 
     fn filter(&self, schemes: Vec<SignatureScheme>) -> Vec<SignatureScheme> {
         if self.allowed.is_empty() {
             schemes
         } else {
-            schemes.into_iter().filter(|s| self.allowed.contains(s)).collect()
+            schemes
+                .into_iter()
+                .filter(|s| self.allowed.contains(s))
+                .collect()
         }
     }
 }
@@ -416,7 +422,9 @@ impl AcceptAnything {
     /// Offers every scheme `provider` can verify.
     pub(crate) fn new(provider: &CryptoProvider) -> Self {
         AcceptAnything {
-            schemes: provider.signature_verification_algorithms.supported_schemes(),
+            schemes: provider
+                .signature_verification_algorithms
+                .supported_schemes(),
             tap: SchemeTap::new(&[]),
         }
     }
@@ -484,7 +492,8 @@ impl ClientCertVerifier for ClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        self.inner.verify_client_cert(end_entity, intermediates, now)
+        self.inner
+            .verify_client_cert(end_entity, intermediates, now)
     }
 
     fn verify_tls12_signature(
@@ -538,7 +547,11 @@ impl SigningKey for RestrictedKey {
 struct OneClientCert(Arc<CertifiedKey>);
 
 impl rustls::client::ResolvesClientCert for OneClientCert {
-    fn resolve(&self, _hints: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+    fn resolve(
+        &self,
+        _hints: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
         self.0.key.choose_scheme(sigschemes).map(|_| self.0.clone())
     }
 
@@ -679,7 +692,10 @@ fn pump<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx
         Ok(_) => {}
         // rustls refusing to buffer more (a handshake message past what it holds): its
         // decision, not a transport error.
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData && e.to_string().contains("buffer full") => {
+        Err(e)
+            if e.kind() == std::io::ErrorKind::InvalidData
+                && e.to_string().contains("buffer full") =>
+        {
             return Io::Failed(Outcome::failed(
                 Failure::Closed,
                 progress(conn, reached),
@@ -711,9 +727,15 @@ fn pump<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx
     Io::Fine
 }
 
-fn flush<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx: &CaseCtx) -> Result<(), Outcome> {
+fn flush<S: Read + Write>(
+    conn: &mut Connection,
+    sock: &mut S,
+    reached: Step,
+    ctx: &CaseCtx,
+) -> Result<(), Outcome> {
     while conn.wants_write() {
-        conn.write_tls(sock).map_err(|e| io_failure(&e, reached, ctx))?;
+        conn.write_tls(sock)
+            .map_err(|e| io_failure(&e, reached, ctx))?;
     }
     sock.flush().map_err(|e| io_failure(&e, reached, ctx))
 }
@@ -734,19 +756,24 @@ fn read_app<S: Read + Write>(
             Outcome::failed(
                 Failure::Closed,
                 Step::Finished,
-                format!("{how} after {} bytes of incomplete application data", got.len()),
+                format!(
+                    "{how} after {} bytes of incomplete application data",
+                    got.len()
+                ),
             )
         };
         match conn.reader().read(&mut buf) {
             Ok(0) if until_close => break,
             Ok(0) => return Err(closed("close_notify", &got)),
             Ok(n) => got.extend_from_slice(buf.get(..n).unwrap_or_default()),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => match pump(conn, sock, Step::Finished, ctx) {
-                Io::Fine => {}
-                Io::Eof if until_close => break,
-                Io::Eof => return Err(closed("EOF", &got)),
-                Io::Failed(o) => return Err(o),
-            },
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                match pump(conn, sock, Step::Finished, ctx) {
+                    Io::Fine => {}
+                    Io::Eof if until_close => break,
+                    Io::Eof => return Err(closed("EOF", &got)),
+                    Io::Failed(o) => return Err(o),
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && until_close => break,
             Err(e) => return Err(io_failure(&e, Step::Finished, ctx)),
         }
@@ -755,17 +782,23 @@ fn read_app<S: Read + Write>(
 }
 
 /// Waits for the peer's close_notify (or EOF).
-fn await_close<S: Read + Write>(conn: &mut Connection, sock: &mut S, ctx: &CaseCtx) -> Result<(), Outcome> {
+fn await_close<S: Read + Write>(
+    conn: &mut Connection,
+    sock: &mut S,
+    ctx: &CaseCtx,
+) -> Result<(), Outcome> {
     let mut buf = [0u8; 4096];
     loop {
         match conn.reader().read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => match pump(conn, sock, Step::AppData, ctx) {
-                Io::Fine => {}
-                Io::Eof => return Ok(()),
-                Io::Failed(o) => return Err(o),
-            },
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                match pump(conn, sock, Step::AppData, ctx) {
+                    Io::Fine => {}
+                    Io::Eof => return Ok(()),
+                    Io::Failed(o) => return Err(o),
+                }
+            }
             // EOF without close_notify after the exchange: the data was complete; not a
             // handshake failure.
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
@@ -776,7 +809,14 @@ fn await_close<S: Read + Write>(conn: &mut Connection, sock: &mut S, ctx: &CaseC
 
 /// Drives a rustls connection over a stream: handshake, then the application data exchange
 /// of [`AppMode`], then close_notify both ways.
-fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup: &Setup, tap: &SchemeTap, ctx: &CaseCtx) -> Outcome {
+fn drive<S: Read + Write>(
+    mut conn: Connection,
+    sock: &mut S,
+    role: Role,
+    setup: &Setup,
+    tap: &SchemeTap,
+    ctx: &CaseCtx,
+) -> Outcome {
     let mut reached = Step::Tcp;
     while conn.is_handshaking() {
         match pump(&mut conn, sock, reached, ctx) {
@@ -801,7 +841,13 @@ fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup:
             if let Err(o) = flush(&mut conn, sock, Step::Finished, ctx) {
                 return o;
             }
-            let answer = match read_app(&mut conn, sock, &|got| setup.answer_complete(got), http, ctx) {
+            let answer = match read_app(
+                &mut conn,
+                sock,
+                &|got| setup.answer_complete(got),
+                http,
+                ctx,
+            ) {
                 Ok(d) => d,
                 Err(o) => return o,
             };
@@ -818,11 +864,20 @@ fn drive<S: Read + Write>(mut conn: Connection, sock: &mut S, role: Role, setup:
             answer
         }
         Role::Server => {
-            let request = match read_app(&mut conn, sock, &|got| setup.request_complete(got), false, ctx) {
+            let request = match read_app(
+                &mut conn,
+                sock,
+                &|got| setup.request_complete(got),
+                false,
+                ctx,
+            ) {
                 Ok(d) => d,
                 Err(o) => return o,
             };
-            if let Err(e) = conn.writer().write_all(&setup.response(&request, &negotiated)) {
+            if let Err(e) = conn
+                .writer()
+                .write_all(&setup.response(&request, &negotiated))
+            {
                 return Outcome::internal(Step::Finished, format!("rustls writer: {e}"));
             }
             if let Err(o) = flush(&mut conn, sock, Step::AppData, ctx) {
@@ -865,9 +920,10 @@ fn client_config(
 ) -> Result<Arc<rustls::ClientConfig>, String> {
     let materials = setup.materials()?;
     let provider = Arc::new(provider(&setup.client, ctx.seed().is_some()));
-    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(&materials)?), provider.clone())
-        .build()
-        .map_err(|e| format!("rustls server verifier: {e}"))?;
+    let verifier =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots(&materials)?), provider.clone())
+            .build()
+            .map_err(|e| format!("rustls server verifier: {e}"))?;
     let verifier: Arc<dyn ServerCertVerifier> = match verification {
         Verification::Full => Arc::new(ServerVerifier {
             inner: verifier,
@@ -889,12 +945,21 @@ fn client_config(
         let ck = certified_key(&provider, &materials.client, &setup.client.sig_schemes)?;
         builder.with_client_cert_resolver(Arc::new(OneClientCert(Arc::new(ck))))
     };
-    config.alpn_protocols = setup.client.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    config.alpn_protocols = setup
+        .client
+        .alpn
+        .iter()
+        .map(|p| p.as_bytes().to_vec())
+        .collect();
     config.enable_sni = true;
     Ok(Arc::new(config))
 }
 
-fn server_config(setup: &Setup, tap: &Arc<SchemeTap>, ctx: &CaseCtx) -> Result<Arc<rustls::ServerConfig>, String> {
+fn server_config(
+    setup: &Setup,
+    tap: &Arc<SchemeTap>,
+    ctx: &CaseCtx,
+) -> Result<Arc<rustls::ServerConfig>, String> {
     let materials = setup.materials()?;
     let provider = Arc::new(provider(&setup.server, ctx.seed().is_some()));
     let builder = rustls::ServerConfig::builder_with_details(provider.clone(), time_provider(ctx))
@@ -903,11 +968,16 @@ fn server_config(setup: &Setup, tap: &Arc<SchemeTap>, ctx: &CaseCtx) -> Result<A
     let builder = match setup.client_auth {
         ClientAuth::None => builder.with_no_client_auth(),
         mode => {
-            let mut vb = WebPkiClientVerifier::builder_with_provider(Arc::new(roots(&materials)?), provider.clone());
+            let mut vb = WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots(&materials)?),
+                provider.clone(),
+            );
             if mode == ClientAuth::Optional {
                 vb = vb.allow_unauthenticated();
             }
-            let inner = vb.build().map_err(|e| format!("rustls client verifier: {e}"))?;
+            let inner = vb
+                .build()
+                .map_err(|e| format!("rustls client verifier: {e}"))?;
             builder.with_client_cert_verifier(Arc::new(ClientVerifier {
                 inner,
                 tap: tap.clone(),
@@ -916,7 +986,12 @@ fn server_config(setup: &Setup, tap: &Arc<SchemeTap>, ctx: &CaseCtx) -> Result<A
     };
     let ck = certified_key(&provider, &materials.server, &setup.server.sig_schemes)?;
     let mut config = builder.with_cert_resolver(Arc::new(OneCert(Arc::new(ck))));
-    config.alpn_protocols = setup.server.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    config.alpn_protocols = setup
+        .server
+        .alpn
+        .iter()
+        .map(|p| p.as_bytes().to_vec())
+        .collect();
     Ok(Arc::new(config))
 }
 
@@ -958,10 +1033,22 @@ impl Peer for RustlsPeer {
             }
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
-        serve_each(setup, &listener, ctx, |mut sock| match rustls::ServerConnection::new(config.clone()) {
-            Ok(c) => drive(Connection::Server(c), &mut sock, Role::Server, setup, &tap, ctx),
-            Err(e) => Outcome::internal(Step::Tcp, format!("rustls: {e}")),
-        })
+        serve_each(
+            setup,
+            &listener,
+            ctx,
+            |mut sock| match rustls::ServerConnection::new(config.clone()) {
+                Ok(c) => drive(
+                    Connection::Server(c),
+                    &mut sock,
+                    Role::Server,
+                    setup,
+                    &tap,
+                    ctx,
+                ),
+                Err(e) => Outcome::internal(Step::Tcp, format!("rustls: {e}")),
+            },
+        )
     }
 
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
@@ -970,7 +1057,12 @@ impl Peer for RustlsPeer {
 }
 
 /// The rustls client's connections of a case.
-pub(crate) fn run_client(setup: &Setup, addr: SocketAddr, ctx: &CaseCtx, verification: Verification) -> Vec<Outcome> {
+pub(crate) fn run_client(
+    setup: &Setup,
+    addr: SocketAddr,
+    ctx: &CaseCtx,
+    verification: Verification,
+) -> Vec<Outcome> {
     {
         let _seed = SeedScope::enter(ctx.random(Role::Client));
         let tap = SchemeTap::new(&setup.client.sig_schemes);

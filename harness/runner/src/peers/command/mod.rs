@@ -25,7 +25,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::model::{Direction, Failure, Negotiated, Outcome, Role, Setup, Step};
-use crate::peer::{io_failure, CaseCtx, Peer, Unsupported};
+use crate::peer::{CaseCtx, Peer, Unsupported, io_failure};
 use spec::{Echo, PeerFile, Read, RoleSpec, Vars};
 
 pub use target::TargetPeer;
@@ -97,7 +97,11 @@ impl CommandPeer {
     }
 
     fn missing_tool(&self) -> Option<&str> {
-        self.file.requires.iter().map(String::as_str).find(|t| !on_path(t))
+        self.file
+            .requires
+            .iter()
+            .map(String::as_str)
+            .find(|t| !on_path(t))
     }
 }
 
@@ -118,7 +122,8 @@ struct CaseDir(PathBuf);
 impl CaseDir {
     fn new(peer: &str, role: Role) -> Result<Self, String> {
         let n = CASE_DIRS.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("harness-{peer}-{role}-{}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("harness-{peer}-{role}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         Ok(CaseDir(dir))
@@ -141,7 +146,11 @@ fn first_cert(chain: &str) -> String {
 
 fn after_first_cert(chain: &str) -> String {
     let first = first_cert(chain);
-    chain.get(first.trim_end().len()..).unwrap_or_default().trim_start().to_string()
+    chain
+        .get(first.trim_end().len()..)
+        .unwrap_or_default()
+        .trim_start()
+        .to_string()
 }
 
 /// Writes the case's certificates and keys as PEM files.
@@ -155,8 +164,14 @@ fn write_materials(setup: &Setup, dir: &Path) -> Result<(), String> {
         ("client.key.pem", m.client.key_pem.clone()),
         ("client.pem", first_cert(&m.client.chain_pem)),
         ("roots.pem", m.roots_pem.clone()),
-        ("server-intermediates.pem", after_first_cert(&m.server.chain_pem)),
-        ("client-intermediates.pem", after_first_cert(&m.client.chain_pem)),
+        (
+            "server-intermediates.pem",
+            after_first_cert(&m.server.chain_pem),
+        ),
+        (
+            "client-intermediates.pem",
+            after_first_cert(&m.client.chain_pem),
+        ),
     ];
     for (name, text) in files {
         std::fs::write(dir.join(name), text).map_err(|e| format!("{name}: {e}"))?;
@@ -176,10 +191,12 @@ fn free_port() -> Result<u16, String> {
         ^ (std::process::id() as usize).wrapping_mul(7919);
     for _ in 0..200 {
         let n = PORT_SEQ.fetch_add(1, Ordering::SeqCst);
-        let port = u16::try_from(20000 + (seed.wrapping_add(n.wrapping_mul(2654435761)) % 12000)).unwrap_or(20000);
+        let port = u16::try_from(20000 + (seed.wrapping_add(n.wrapping_mul(2654435761)) % 12000))
+            .unwrap_or(20000);
         // Free on IPv4, and on IPv6 where the host has it.
         let v4 = TcpListener::bind(("0.0.0.0", port)).is_ok();
-        if v4 && (TcpListener::bind(("::", port)).is_ok() || TcpListener::bind(("::1", 0)).is_err()) {
+        if v4 && (TcpListener::bind(("::", port)).is_ok() || TcpListener::bind(("::1", 0)).is_err())
+        {
             return Ok(port);
         }
     }
@@ -196,7 +213,9 @@ fn alert_from(text: &str) -> Option<String> {
         return Some(crate::alerts::alert_name(code));
     }
     let name = t.to_ascii_lowercase().replace([' ', '-'], "_");
-    tls_wire::AlertDescription::from_name(&name).is_some().then_some(name)
+    tls_wire::AlertDescription::from_name(&name)
+        .is_some()
+        .then_some(name)
 }
 
 /// One connection's outcome, from the tool's output and the relayed bytes.
@@ -214,13 +233,20 @@ fn outcome(
     if let Some(c) = crash {
         return Outcome::failed(Failure::Crash(c.clone()), w.step, c);
     }
-    let matches = |r: &Option<String>| r.as_deref().is_some_and(|r| spec::regex(r).is_ok_and(|re| re.is_match(text)));
+    let matches = |r: &Option<String>| {
+        r.as_deref()
+            .is_some_and(|r| spec::regex(r).is_ok_and(|re| re.is_match(text)))
+    };
     let value = |r: &Option<spec::Rule>| r.as_ref().and_then(|r| r.read(text));
     let negotiated = Negotiated {
-        version: value(&read.version).and_then(|v| v.parse().ok()).or(w.version),
+        version: value(&read.version)
+            .and_then(|v| v.parse().ok())
+            .or(w.version),
         suite: value(&read.suite).and_then(|v| v.parse().ok()).or(w.suite),
         group: value(&read.group).and_then(|v| v.parse().ok()).or(w.group),
-        sig_scheme: value(&read.sigalg).and_then(|v| v.parse().ok()).or(w.sigalg),
+        sig_scheme: value(&read.sigalg)
+            .and_then(|v| v.parse().ok())
+            .or(w.sigalg),
         alpn: value(&read.alpn).or(w.alpn.clone()),
         resumed: matches(&read.resumed) || w.resumed,
         hrr: matches(&read.hrr) || w.hrr,
@@ -248,11 +274,27 @@ fn outcome(
     // other side's complaint about it) is not a failure of the connection, as for the
     // in-process peers; it stays in the detail.
     if connected && (alert.is_none() || got_app) {
-        let late = alert.as_ref().map(|(d, a)| format!("after the exchange: alert {a} {}", if *d == Direction::Sent { "sent" } else { "received" }));
-        let app = if got_app { setup.app_data.clone() } else { Vec::new() };
+        let late = alert.as_ref().map(|(d, a)| {
+            format!(
+                "after the exchange: alert {a} {}",
+                if *d == Direction::Sent {
+                    "sent"
+                } else {
+                    "received"
+                }
+            )
+        });
+        let app = if got_app {
+            setup.app_data.clone()
+        } else {
+            Vec::new()
+        };
         let mut o = Outcome::connected(negotiated, app);
         if !got_app {
-            o.detail = Some(format!("the application data did not come back; output ends: {}", proc::tail(text, 300)));
+            o.detail = Some(format!(
+                "the application data did not come back; output ends: {}",
+                proc::tail(text, 300)
+            ));
         } else {
             o.detail = late;
         }
@@ -265,7 +307,10 @@ fn outcome(
         .and_then(|re| re.find(text).map(|m| m.as_str().to_string()))
         .unwrap_or_else(|| proc::tail(text, 300));
     let failure = match alert {
-        Some((direction, description)) => Failure::Alert { direction, description },
+        Some((direction, description)) => Failure::Alert {
+            direction,
+            description,
+        },
         None if timed_out => Failure::Timeout,
         None => Failure::Closed,
     };
@@ -288,14 +333,21 @@ impl Peer for CommandPeer {
                 if self.file.version.is_empty() {
                     return self.file.description.clone();
                 }
-                let Ok(dir) = CaseDir::new(&self.name, Role::Client) else { return self.file.description.clone() };
+                let Ok(dir) = CaseDir::new(&self.name, Role::Client) else {
+                    return self.file.description.clone();
+                };
                 let Ok(mut p) = proc::spawn(&self.file.version, &dir.0) else {
                     return format!("{} (not installed)", self.file.description);
                 };
                 p.close_stdin();
                 p.wait_for(Duration::from_secs(5));
                 p.kill();
-                p.output().lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().to_string()
+                p.output()
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .unwrap_or_default()
+                    .to_string()
             })
             .clone()
     }
@@ -305,7 +357,10 @@ impl Peer for CommandPeer {
             return Err(Unsupported(format!("the peer file describes no {role}")));
         };
         if let Some(t) = self.missing_tool() {
-            return Err(Unsupported(format!("`{t}` is not installed ({})", self.file.description)));
+            return Err(Unsupported(format!(
+                "`{t}` is not installed ({})",
+                self.file.description
+            )));
         }
         if !setup.knobs(role).is_empty() {
             return Err(Unsupported("engine knobs are our engine's".into()));
@@ -332,21 +387,34 @@ impl Peer for CommandPeer {
                 Err(_) => return Ok(()),
             };
             if let Err(e) = cell.get_or_init(|| self.preflight(setup)) {
-                return Err(Unsupported(format!("the server tool does not start with certificate profile `{}`: {e}", m.profile)));
+                return Err(Unsupported(format!(
+                    "the server tool does not start with certificate profile `{}`: {e}",
+                    m.profile
+                )));
             }
         }
         Ok(())
     }
 
     fn echoes(&self) -> bool {
-        self.file.server.as_ref().is_none_or(|s| s.echo != Echo::None)
+        self.file
+            .server
+            .as_ref()
+            .is_none_or(|s| s.echo != Echo::None)
     }
 
     fn preflight(&self) -> Result<(), String> {
         if let Some(t) = self.missing_tool() {
             let pkg = match self.file.packages.as_slice() {
-                [] => format!(" (the peer file names no Debian package: add `packages = [...]` to {}.toml)", self.name),
-                p => format!("; it comes with the Debian package {} (apt-get install {})", p.join(", "), p.join(" ")),
+                [] => format!(
+                    " (the peer file names no Debian package: add `packages = [...]` to {}.toml)",
+                    self.name
+                ),
+                p => format!(
+                    "; it comes with the Debian package {} (apt-get install {})",
+                    p.join(", "),
+                    p.join(" ")
+                ),
             };
             return Err(format!("`{t}` is not installed{pkg}"));
         }
@@ -360,11 +428,15 @@ impl Peer for CommandPeer {
                 Err(_) => return Ok(()),
             };
             if let Err(e) = cell.get_or_init(|| self.preflight(&setup)) {
-                return Err(format!("the server tool does not start with the default setup: {e}"));
+                return Err(format!(
+                    "the server tool does not start with the default setup: {e}"
+                ));
             }
         }
         if self.file.client.is_some() {
-            self.client_preflight(&setup).map_err(|e| format!("the client tool does not start with the default setup: {e}"))?;
+            self.client_preflight(&setup).map_err(|e| {
+                format!("the client tool does not start with the default setup: {e}")
+            })?;
         }
         Ok(())
     }
@@ -373,7 +445,11 @@ impl Peer for CommandPeer {
         match self.serve(setup, &listener, ctx) {
             Ok(o) => o,
             Err(e) if e.contains(") and crashed: ") => {
-                vec![Outcome::failed(Failure::Crash(format!("{}: {e}", self.name)), Step::Tcp, e)]
+                vec![Outcome::failed(
+                    Failure::Crash(format!("{}: {e}", self.name)),
+                    Step::Tcp,
+                    e,
+                )]
             }
             Err(e) => vec![Outcome::internal(Step::Tcp, format!("{}: {e}", self.name))],
         }
@@ -389,7 +465,11 @@ impl Peer for CommandPeer {
 
 impl CommandPeer {
     /// The case directory with the materials written and the role's setup commands run.
-    fn prepare(&self, setup: &Setup, role: Role) -> Result<(CaseDir, Arc<certs::Materials>), String> {
+    fn prepare(
+        &self,
+        setup: &Setup,
+        role: Role,
+    ) -> Result<(CaseDir, Arc<certs::Materials>), String> {
         let dir = CaseDir::new(&self.name, role)?;
         write_materials(setup, &dir.0)?;
         let m = setup.materials()?;
@@ -403,12 +483,21 @@ impl CommandPeer {
                     argv.push(v);
                 }
             }
-            proc::run_to_end(&argv, &dir.0, Duration::from_secs(20)).map_err(|e| format!("setup: {e}"))?;
+            proc::run_to_end(&argv, &dir.0, Duration::from_secs(20))
+                .map_err(|e| format!("setup: {e}"))?;
         }
         Ok((dir, m))
     }
 
-    fn vars<'a>(&'a self, setup: &'a Setup, role: Role, port: u16, dir: &CaseDir, m: &certs::Materials, conn: usize) -> Vars<'a> {
+    fn vars<'a>(
+        &'a self,
+        setup: &'a Setup,
+        role: Role,
+        port: u16,
+        dir: &CaseDir,
+        m: &certs::Materials,
+        conn: usize,
+    ) -> Vars<'a> {
         Vars {
             file: &self.file,
             setup,
@@ -426,21 +515,38 @@ impl CommandPeer {
     fn preflight(&self, setup: &Setup) -> Result<(), String> {
         let spec = self.spec(Role::Server).ok_or("no server")?;
         let short = |e: String| {
-            let one: String = e.lines().filter(|l| !l.trim().is_empty()).take(3).collect::<Vec<_>>().join(" ");
+            let one: String = e
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ");
             one.chars().take(240).collect::<String>()
         };
         let (dir, m) = self.prepare(setup, Role::Server).map_err(short)?;
-        let ctx = CaseCtx::new(Duration::from_secs(5), Instant::now() + Duration::from_secs(10));
+        let ctx = CaseCtx::new(
+            Duration::from_secs(5),
+            Instant::now() + Duration::from_secs(10),
+        );
         for _ in 0..2 {
             let port = free_port()?;
-            match self.start_server(spec, &self.vars(setup, Role::Server, port, &dir, &m, 0), &dir, &ctx) {
+            match self.start_server(
+                spec,
+                &self.vars(setup, Role::Server, port, &dir, &m, 0),
+                &dir,
+                &ctx,
+            ) {
                 Ok(Some(mut tool)) => {
                     // Still there a moment later (some tools check their key after binding).
                     std::thread::sleep(Duration::from_millis(200));
                     let died = tool.exited().is_some();
                     tool.kill();
                     if died {
-                        return Err(short(format!("it exited after start-up ({}): {}", tool.status_text(), proc::tail(&tool.output(), 300))));
+                        return Err(short(format!(
+                            "it exited after start-up ({}): {}",
+                            tool.status_text(),
+                            proc::tail(&tool.output(), 300)
+                        )));
                     }
                     return Ok(());
                 }
@@ -459,7 +565,9 @@ impl CommandPeer {
         let (dir, m) = self.prepare(setup, Role::Client)?;
         let local = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
         let port = local.local_addr().map_err(|e| e.to_string())?.port();
-        let argv = self.vars(setup, Role::Client, port, &dir, &m, 0).command(spec)?;
+        let argv = self
+            .vars(setup, Role::Client, port, &dir, &m, 0)
+            .command(spec)?;
         let mut tool = proc::spawn(&argv, &dir.0)?;
         local.set_nonblocking(true).map_err(|e| e.to_string())?;
         let until = Instant::now() + Duration::from_secs(10);
@@ -476,18 +584,30 @@ impl CommandPeer {
                 std::thread::sleep(SETTLE);
                 let status = tool.status_text();
                 tool.kill();
-                return Err(format!("it exited without connecting ({status}): {}", proc::tail(&tool.output(), 400)));
+                return Err(format!(
+                    "it exited without connecting ({status}): {}",
+                    proc::tail(&tool.output(), 400)
+                ));
             }
             if Instant::now() > until {
                 tool.kill();
-                return Err(format!("it did not connect within 10 s: {}", proc::tail(&tool.output(), 400)));
+                return Err(format!(
+                    "it did not connect within 10 s: {}",
+                    proc::tail(&tool.output(), 400)
+                ));
             }
             std::thread::sleep(Duration::from_millis(5));
         }
     }
 
     /// Starts the server tool and waits until it is ready; `Ok(None)` at the deadline.
-    fn start_server(&self, spec: &RoleSpec, vars: &Vars<'_>, dir: &CaseDir, ctx: &CaseCtx) -> Result<Option<proc::Proc>, String> {
+    fn start_server(
+        &self,
+        spec: &RoleSpec,
+        vars: &Vars<'_>,
+        dir: &CaseDir,
+        ctx: &CaseCtx,
+    ) -> Result<Option<proc::Proc>, String> {
         let argv = vars.command(spec)?;
         let mut tool = proc::spawn(&argv, &dir.0)?;
         // Ready: a line of output, or the port accepting.
@@ -502,7 +622,10 @@ impl CommandPeer {
             }
             if tool.exited().is_some() {
                 std::thread::sleep(SETTLE);
-                let crash = tool.crash(&tool.output()).map(|c| format!(" and crashed: {c}")).unwrap_or_default();
+                let crash = tool
+                    .crash(&tool.output())
+                    .map(|c| format!(" and crashed: {c}"))
+                    .unwrap_or_default();
                 return Err(format!(
                     "the server exited before it was ready ({}){crash}: {}",
                     tool.status_text(),
@@ -516,18 +639,37 @@ impl CommandPeer {
         }
     }
 
-    fn serve(&self, setup: &Setup, listener: &TcpListener, ctx: &CaseCtx) -> Result<Vec<Outcome>, String> {
+    fn serve(
+        &self,
+        setup: &Setup,
+        listener: &TcpListener,
+        ctx: &CaseCtx,
+    ) -> Result<Vec<Outcome>, String> {
         let spec = self.spec(Role::Server).ok_or("no server")?;
         let (dir, m) = self.prepare(setup, Role::Server)?;
         // A port taken by someone else between the check and the bind: one more try.
         let mut port = free_port()?;
-        let mut started = self.start_server(spec, &self.vars(setup, Role::Server, port, &dir, &m, 0), &dir, ctx);
+        let mut started = self.start_server(
+            spec,
+            &self.vars(setup, Role::Server, port, &dir, &m, 0),
+            &dir,
+            ctx,
+        );
         if started.is_err() && !ctx.is_cancelled() {
             port = free_port()?;
-            started = self.start_server(spec, &self.vars(setup, Role::Server, port, &dir, &m, 0), &dir, ctx);
+            started = self.start_server(
+                spec,
+                &self.vars(setup, Role::Server, port, &dir, &m, 0),
+                &dir,
+                ctx,
+            );
         }
         let Some(mut tool) = started? else {
-            return Ok(vec![Outcome::failed(Failure::Timeout, Step::Tcp, "the server tool was not ready before the deadline")]);
+            return Ok(vec![Outcome::failed(
+                Failure::Timeout,
+                Step::Tcp,
+                "the server tool was not ready before the deadline",
+            )]);
         };
         let read = self.read(Role::Server);
         let mut outcomes = Vec::new();
@@ -540,14 +682,19 @@ impl CommandPeer {
                 }
             };
             let start = tool.output().len();
-            let mut to_tool = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("cannot reach the server tool on port {port}: {e}"))?;
+            let mut to_tool = TcpStream::connect(("127.0.0.1", port))
+                .map_err(|e| format!("cannot reach the server tool on port {port}: {e}"))?;
             let _ = to_tool.set_nodelay(true);
             let tcp = to_tool.try_clone().map_err(|e| e.to_string())?;
             let flow = std::thread::scope(|s| {
                 let relay = s.spawn(|| wire::relay(&mut stream, &mut to_tool, &tcp, ctx));
                 let mut echoed = false;
                 while !relay.is_finished() {
-                    if spec.echo == Echo::Stdin && !echoed && tool_text_from(&tool, start).contains(&*String::from_utf8_lossy(&setup.app_data)) {
+                    if spec.echo == Echo::Stdin
+                        && !echoed
+                        && tool_text_from(&tool, start)
+                            .contains(&*String::from_utf8_lossy(&setup.app_data))
+                    {
                         tool.write_stdin(&setup.app_data);
                         echoed = true;
                     }
@@ -563,7 +710,16 @@ impl CommandPeer {
             };
             let _ = tool.exited();
             let crash = tool.crash(&text);
-            let o = outcome(&read, &text, &flow, Role::Server, setup, got, ctx.is_cancelled(), crash);
+            let o = outcome(
+                &read,
+                &text,
+                &flow,
+                Role::Server,
+                setup,
+                got,
+                ctx.is_cancelled(),
+                crash,
+            );
             if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
@@ -572,7 +728,12 @@ impl CommandPeer {
         Ok(outcomes)
     }
 
-    fn connect(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Result<Vec<Outcome>, String> {
+    fn connect(
+        &self,
+        setup: &Setup,
+        addr: SocketAddr,
+        ctx: &CaseCtx,
+    ) -> Result<Vec<Outcome>, String> {
         let spec = self.spec(Role::Client).ok_or("no client")?;
         let (dir, m) = self.prepare(setup, Role::Client)?;
         let read = self.read(Role::Client);
@@ -604,9 +765,20 @@ impl CommandPeer {
                 let o = if let Some(c) = tool.crash(&tool.output()) {
                     Outcome::failed(Failure::Crash(c.clone()), Step::Tcp, c)
                 } else if ctx.is_cancelled() {
-                    Outcome::failed(Failure::Timeout, Step::Tcp, "the client did not connect before the deadline")
+                    Outcome::failed(
+                        Failure::Timeout,
+                        Step::Tcp,
+                        "the client did not connect before the deadline",
+                    )
                 } else {
-                    Outcome::internal(Step::Tcp, format!("the client exited without connecting ({}): {}", tool.status_text(), proc::tail(&tool.output(), 400)))
+                    Outcome::internal(
+                        Step::Tcp,
+                        format!(
+                            "the client exited without connecting ({}): {}",
+                            tool.status_text(),
+                            proc::tail(&tool.output(), 400)
+                        ),
+                    )
                 };
                 outcomes.push(o);
                 break;
@@ -633,7 +805,10 @@ impl CommandPeer {
                         tool.close_stdin();
                         closed_at = Some(Instant::now());
                     }
-                    if tool.exited().is_some() || ctx.is_cancelled() || closed_at.is_some_and(|t| t.elapsed() > linger) {
+                    if tool.exited().is_some()
+                        || ctx.is_cancelled()
+                        || closed_at.is_some_and(|t| t.elapsed() > linger)
+                    {
                         break;
                     }
                     std::thread::sleep(Duration::from_millis(5));
@@ -646,7 +821,16 @@ impl CommandPeer {
             let text = tool.output();
             let timed_out = ctx.is_cancelled() || (tool.killed && !got);
             let crash = tool.crash(&text);
-            let o = outcome(&read, &text, &flow, Role::Client, setup, got, timed_out, crash);
+            let o = outcome(
+                &read,
+                &text,
+                &flow,
+                Role::Client,
+                setup,
+                got,
+                timed_out,
+                crash,
+            );
             if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
@@ -657,7 +841,9 @@ impl CommandPeer {
 
 fn tool_text_from(tool: &proc::Proc, start: usize) -> String {
     let all = tool.output();
-    let start = (start.min(all.len())..=all.len()).find(|i| all.is_char_boundary(*i)).unwrap_or(all.len());
+    let start = (start.min(all.len())..=all.len())
+        .find(|i| all.is_char_boundary(*i))
+        .unwrap_or(all.len());
     all.get(start..).unwrap_or_default().to_string()
 }
 
@@ -674,7 +860,10 @@ pub fn mirror(client: &[Outcome]) -> Vec<Outcome> {
                     Direction::Received => Direction::Sent,
                 };
             }
-            m.detail = Some(format!("not observed (a target); the client's view: {}", o.detail.as_deref().unwrap_or("-")));
+            m.detail = Some(format!(
+                "not observed (a target); the client's view: {}",
+                o.detail.as_deref().unwrap_or("-")
+            ));
             m
         })
         .collect()

@@ -63,7 +63,9 @@ pub fn spawn(argv: &[String], dir: &Path) -> Result<Proc, String> {
             Ok(())
         });
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start `{prog}`: {e}"))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start `{prog}`: {e}"))?;
     let pgid = i32::try_from(child.id()).unwrap_or(0);
     if let Ok(mut l) = LIVE.lock() {
         l.push(pgid);
@@ -71,8 +73,14 @@ pub fn spawn(argv: &[String], dir: &Path) -> Result<Proc, String> {
     let output = Arc::new(Mutex::new(Vec::new()));
     let mut readers = Vec::new();
     let outs: Vec<Box<dyn Read + Send>> = [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
     ]
     .into_iter()
     .flatten()
@@ -110,13 +118,19 @@ pub fn spawn(argv: &[String], dir: &Path) -> Result<Proc, String> {
 impl Proc {
     /// Everything the tool printed so far (stdout and stderr, as they arrived).
     pub fn output(&self) -> String {
-        self.output.lock().map(|o| String::from_utf8_lossy(&o).into_owned()).unwrap_or_default()
+        self.output
+            .lock()
+            .map(|o| String::from_utf8_lossy(&o).into_owned())
+            .unwrap_or_default()
     }
 
     /// Whether the output holds these bytes.
     pub fn output_contains(&self, needle: &[u8]) -> bool {
         !needle.is_empty()
-            && self.output.lock().is_ok_and(|o| o.windows(needle.len()).any(|w| w == needle))
+            && self
+                .output
+                .lock()
+                .is_ok_and(|o| o.windows(needle.len()).any(|w| w == needle))
     }
 
     pub fn write_stdin(&mut self, bytes: &[u8]) {
@@ -179,7 +193,11 @@ impl Proc {
         if !self.killed
             && let Some(sig) = self.status.and_then(|s| s.signal())
         {
-            return Some(format!("died of signal {sig} ({}); output ends: {}", signal_name(sig), tail(text, 200)));
+            return Some(format!(
+                "died of signal {sig} ({}); output ends: {}",
+                signal_name(sig),
+                tail(text, 200)
+            ));
         }
         crash_in_output(text)
     }
@@ -228,7 +246,9 @@ const CRASH_MARKERS: &[&str] = &[
 
 /// The crash a tool's output shows, if any: the marker's line and the last lines.
 pub fn crash_in_output(text: &str) -> Option<String> {
-    let line = text.lines().find(|l| CRASH_MARKERS.iter().any(|m| l.contains(m)))?;
+    let line = text
+        .lines()
+        .find(|l| CRASH_MARKERS.iter().any(|m| l.contains(m)))?;
     Some(format!("{}; output ends: {}", line.trim(), tail(text, 200)))
 }
 
@@ -240,8 +260,15 @@ pub fn run_to_end(argv: &[String], dir: &Path, limit: Duration) -> Result<(), St
     p.kill();
     match status {
         Some(s) if s.success() => Ok(()),
-        Some(s) => Err(format!("`{}` failed ({s}): {}", argv.join(" "), tail(&p.output(), 400))),
-        None => Err(format!("`{}` did not finish within {limit:?}", argv.join(" "))),
+        Some(s) => Err(format!(
+            "`{}` failed ({s}): {}",
+            argv.join(" "),
+            tail(&p.output(), 400)
+        )),
+        None => Err(format!(
+            "`{}` did not finish within {limit:?}",
+            argv.join(" ")
+        )),
     }
 }
 
@@ -249,6 +276,8 @@ pub fn run_to_end(argv: &[String], dir: &Path, limit: Duration) -> Result<(), St
 pub fn tail(text: &str, n: usize) -> String {
     let t = text.trim_end();
     let start = t.len().saturating_sub(n);
-    let start = (start..=t.len()).find(|i| t.is_char_boundary(*i)).unwrap_or(t.len());
+    let start = (start..=t.len())
+        .find(|i| t.is_char_boundary(*i))
+        .unwrap_or(t.len());
     t.get(start..).unwrap_or_default().to_string()
 }

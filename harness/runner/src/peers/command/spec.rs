@@ -193,7 +193,10 @@ impl Read {
             resumed: over.resumed.clone().or_else(|| self.resumed.clone()),
             hrr: over.hrr.clone().or_else(|| self.hrr.clone()),
             alert_sent: over.alert_sent.clone().or_else(|| self.alert_sent.clone()),
-            alert_received: over.alert_received.clone().or_else(|| self.alert_received.clone()),
+            alert_received: over
+                .alert_received
+                .clone()
+                .or_else(|| self.alert_received.clone()),
             error: over.error.clone().or_else(|| self.error.clone()),
         }
     }
@@ -268,8 +271,13 @@ impl Rule {
 /// Loads and checks one peer file.
 pub fn load(path: &Path) -> Result<PeerFile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut f: PeerFile = toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+    let mut f: PeerFile = toml::from_str(&text)
+        .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
     if f.name.is_none() {
         f.name = Some(stem);
     }
@@ -291,17 +299,30 @@ pub fn load(path: &Path) -> Result<PeerFile, String> {
                 _ => k.parse::<crate::model::SigScheme>().is_ok(),
             };
             if !ok {
-                return Err(at(&format!("spell.{name}.{k}"), "not a name the harness knows (IANA spelling)".into()));
+                return Err(at(
+                    &format!("spell.{name}.{k}"),
+                    "not a name the harness knows (IANA spelling)".into(),
+                ));
             }
         }
     }
-    let mut regexes: Vec<(String, String)> = f.read.regexes().into_iter().map(|(k, r)| (format!("read.{k}"), r.to_string())).collect();
+    let mut regexes: Vec<(String, String)> = f
+        .read
+        .regexes()
+        .into_iter()
+        .map(|(k, r)| (format!("read.{k}"), r.to_string()))
+        .collect();
     for (role, spec) in [("client", &f.client), ("server", &f.server)] {
         let Some(spec) = spec else { continue };
         if spec.command.is_empty() {
             return Err(at(&format!("{role}.command"), "empty command".into()));
         }
-        regexes.extend(spec.read.regexes().into_iter().map(|(k, r)| (format!("{role}.read.{k}"), r.to_string())));
+        regexes.extend(
+            spec.read
+                .regexes()
+                .into_iter()
+                .map(|(k, r)| (format!("{role}.read.{k}"), r.to_string())),
+        );
         for (k, r) in [("ready", &spec.ready), ("connection", &spec.connection)] {
             if let Some(r) = r {
                 regexes.push((format!("{role}.{k}"), r.clone()));
@@ -311,7 +332,10 @@ pub fn load(path: &Path) -> Result<PeerFile, String> {
             if let Some(e) = &o.each
                 && !LISTS.contains(&e.as_str())
             {
-                return Err(at(&format!("{role}.options[{i}].each"), format!("`{e}`: expected one of {}", LISTS.join(", "))));
+                return Err(at(
+                    &format!("{role}.options[{i}].each"),
+                    format!("`{e}`: expected one of {}", LISTS.join(", ")),
+                ));
             }
             if let Some(w) = &o.when {
                 check_cond(w).map_err(|m| at(&format!("{role}.options[{i}].when"), m))?;
@@ -335,17 +359,40 @@ pub const LISTS: &[&str] = &["versions", "suites", "groups", "sigalgs", "alpn"];
 
 /// Condition names.
 pub const CONDS: &[&str] = &[
-    "versions", "suites", "groups", "sigalgs", "alpn", "tls12", "tls13", "tls12_only", "tls13_only",
-    "client_auth", "client_auth_required", "client_auth_optional", "resumption", "first", "resuming",
-    "cert_ecdsa_p256", "cert_ecdsa_p384", "cert_rsa", "cert_ed25519", "client_cert_ed25519",
-    "client_cert_rsa", "other_tls12_only", "other_tls13_only", "hrr_forced",
+    "versions",
+    "suites",
+    "groups",
+    "sigalgs",
+    "alpn",
+    "tls12",
+    "tls13",
+    "tls12_only",
+    "tls13_only",
+    "client_auth",
+    "client_auth_required",
+    "client_auth_optional",
+    "resumption",
+    "first",
+    "resuming",
+    "cert_ecdsa_p256",
+    "cert_ecdsa_p384",
+    "cert_rsa",
+    "cert_ed25519",
+    "client_cert_ed25519",
+    "client_cert_rsa",
+    "other_tls12_only",
+    "other_tls13_only",
+    "hrr_forced",
 ];
 
 fn check_cond(c: &str) -> Result<(), String> {
     for part in c.split('&').map(str::trim) {
         let name = part.strip_prefix('!').unwrap_or(part).trim();
         if !CONDS.contains(&name) {
-            return Err(format!("unknown condition `{name}`; known: {}", CONDS.join(", ")));
+            return Err(format!(
+                "unknown condition `{name}`; known: {}",
+                CONDS.join(", ")
+            ));
         }
     }
     Ok(())
@@ -388,14 +435,34 @@ impl Vars<'_> {
     pub fn items(&self, list: &str) -> Result<Vec<String>, String> {
         let side = self.side();
         let sp = &self.file.spell;
-        let spell = |table: &BTreeMap<String, String>, what: &str, v: String| -> Result<String, String> {
-            table.get(&v).cloned().ok_or_else(|| format!("no {what} `{v}`"))
-        };
+        let spell =
+            |table: &BTreeMap<String, String>, what: &str, v: String| -> Result<String, String> {
+                table
+                    .get(&v)
+                    .cloned()
+                    .ok_or_else(|| format!("no {what} `{v}`"))
+            };
         match list {
-            "versions" => side.versions.iter().map(|v| spell(&sp.version, "version", v.to_string())).collect(),
-            "suites" => side.suites.iter().map(|v| spell(&sp.suite, "cipher suite", v.to_string())).collect(),
-            "groups" => side.groups.iter().map(|v| spell(&sp.group, "group", v.to_string())).collect(),
-            "sigalgs" => side.sig_schemes.iter().map(|v| spell(&sp.sigalg, "signature scheme", v.to_string())).collect(),
+            "versions" => side
+                .versions
+                .iter()
+                .map(|v| spell(&sp.version, "version", v.to_string()))
+                .collect(),
+            "suites" => side
+                .suites
+                .iter()
+                .map(|v| spell(&sp.suite, "cipher suite", v.to_string()))
+                .collect(),
+            "groups" => side
+                .groups
+                .iter()
+                .map(|v| spell(&sp.group, "group", v.to_string()))
+                .collect(),
+            "sigalgs" => side
+                .sig_schemes
+                .iter()
+                .map(|v| spell(&sp.sigalg, "signature scheme", v.to_string()))
+                .collect(),
             "alpn" => Ok(side.alpn.clone()),
             other => Err(format!("unknown list `{other}`")),
         }
@@ -403,16 +470,25 @@ impl Vars<'_> {
 
     fn list_value(&self, list: &str) -> Result<String, String> {
         let items = self.items(list)?;
-        let fmt = self.file.lists.get(list).cloned().unwrap_or(ListFmt { item: default_item(), sep: default_sep() });
-        Ok(items.iter().map(|i| fmt.item.replace("{}", i)).collect::<Vec<_>>().join(&fmt.sep))
+        let fmt = self.file.lists.get(list).cloned().unwrap_or(ListFmt {
+            item: default_item(),
+            sep: default_sep(),
+        });
+        Ok(items
+            .iter()
+            .map(|i| fmt.item.replace("{}", i))
+            .collect::<Vec<_>>()
+            .join(&fmt.sep))
     }
 
     /// Whether a condition holds.
     pub fn cond(&self, expr: &str) -> bool {
-        expr.split('&').map(str::trim).all(|part| match part.strip_prefix('!') {
-            Some(name) => !self.atom(name.trim()),
-            None => self.atom(part),
-        })
+        expr.split('&')
+            .map(str::trim)
+            .all(|part| match part.strip_prefix('!') {
+                Some(name) => !self.atom(name.trim()),
+                None => self.atom(part),
+            })
     }
 
     fn atom(&self, name: &str) -> bool {
@@ -459,7 +535,12 @@ impl Vars<'_> {
             Role::Server => "server",
         };
         let spelled_version = |v: Version| {
-            self.file.spell.version.get(v.as_str()).cloned().ok_or_else(|| format!("no version `{v}`"))
+            self.file
+                .spell
+                .version
+                .get(v.as_str())
+                .cloned()
+                .ok_or_else(|| format!("no version `{v}`"))
         };
         match name {
             "port" => Ok(self.port.to_string()),
@@ -477,8 +558,14 @@ impl Vars<'_> {
             "client_cert" => file("client-chain.pem"),
             "client_key" => file("client.key.pem"),
             "ca" => file("roots.pem"),
-            "version_min" => side_versions(self.side()).into_iter().min().map_or(Err("no version".into()), spelled_version),
-            "version_max" => side_versions(self.side()).into_iter().max().map_or(Err("no version".into()), spelled_version),
+            "version_min" => side_versions(self.side())
+                .into_iter()
+                .min()
+                .map_or(Err("no version".into()), spelled_version),
+            "version_max" => side_versions(self.side())
+                .into_iter()
+                .max()
+                .map_or(Err("no version".into()), spelled_version),
             l if LISTS.contains(&l) => self.list_value(l),
             other => Err(format!("unknown placeholder `{{{other}}}`")),
         }
@@ -512,7 +599,9 @@ impl Vars<'_> {
             rest = after.get(end + 1..).unwrap_or_default();
             if let Some(body) = inner.strip_prefix('?').or_else(|| inner.strip_prefix('!')) {
                 let negate = inner.starts_with('!');
-                let (cond, text) = body.split_once(':').ok_or_else(|| format!("`{{{inner}}}`: expected {{?cond:text}}"))?;
+                let (cond, text) = body
+                    .split_once(':')
+                    .ok_or_else(|| format!("`{{{inner}}}`: expected {{?cond:text}}"))?;
                 if self.cond(cond) != negate {
                     out.push_str(&self.expand(text, item)?);
                 }

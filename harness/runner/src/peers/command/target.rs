@@ -48,7 +48,10 @@ impl TargetPeer {
             .verify_hostname(false)
             .connect(server_name, tcp)
             .map_err(|e| format!("--target {addr}: TLS handshake for the probe failed: {e}"))?;
-        let cert = stream.ssl().peer_certificate().ok_or("the target sent no certificate")?;
+        let cert = stream
+            .ssl()
+            .peer_certificate()
+            .ok_or("the target sent no certificate")?;
         let key = cert.public_key().map_err(|e| e.to_string())?;
         let key_type = match key.id() {
             openssl::pkey::Id::ED25519 => KeyType::Ed25519,
@@ -60,7 +63,11 @@ impl TargetPeer {
                     _ => KeyType::EcdsaP256,
                 }
             }
-            other => return Err(format!("the target's key type {other:?} is not one the scenarios use")),
+            other => {
+                return Err(format!(
+                    "the target's key type {other:?} is not one the scenarios use"
+                ));
+            }
         };
         let subject = cert
             .subject_name()
@@ -121,13 +128,24 @@ fn within<T: PartialEq>(client: &[T], server: &[T]) -> bool {
 fn restricts(s: &Setup) -> Option<String> {
     let (c, sv): (&Side, &Side) = (&s.client, &s.server);
     if !within(&c.versions, &sv.versions) {
-        return Some(format!("restricts the server's versions to {:?}", sv.versions));
+        return Some(format!(
+            "restricts the server's versions to {:?}",
+            sv.versions
+        ));
     }
     if !within(&c.suites, &sv.suites) {
         return Some("restricts the server's cipher suites beyond the client's".into());
     }
     if !within(&c.groups, &sv.groups) {
-        return Some("restricts the server's groups beyond the client's (e.g. a forced HelloRetryRequest)".into());
+        return Some(
+            "restricts the server's groups beyond the client's (e.g. a forced HelloRetryRequest)"
+                .into(),
+        );
+    }
+    if c.groups.len() > 1 && !sv.groups.is_empty() {
+        // The server picks among the client's groups by its own preference (a TLS 1.2
+        // setup that pins a group also offers the certificate's curve).
+        return Some("sets the server's preference among the groups the client offers".into());
     }
     if !within(&c.sig_schemes, &sv.sig_schemes) {
         return Some("restricts the server's signature schemes beyond the client's".into());
@@ -152,17 +170,28 @@ impl Peer for TargetPeer {
             return Err(Unsupported("the target is a server".into()));
         }
         if !setup.server_knobs.is_empty() {
-            return Err(Unsupported("server knobs need our engine as the server".into()));
+            return Err(Unsupported(
+                "server knobs need our engine as the server".into(),
+            ));
         }
         if setup.client_auth != ClientAuth::None {
-            return Err(Unsupported("client authentication depends on the target's configuration".into()));
+            return Err(Unsupported(
+                "client authentication depends on the target's configuration".into(),
+            ));
         }
-        let want = certs::materials(&setup.cert).map(|m| m.server.key_type).map_err(|e| Unsupported(e.to_string()))?;
+        let want = certs::materials(&setup.cert)
+            .map(|m| m.server.key_type)
+            .map_err(|e| Unsupported(e.to_string()))?;
         if want != self.key_type {
-            return Err(Unsupported(format!("needs a {want} certificate; the target's is {}", self.key_type)));
+            return Err(Unsupported(format!(
+                "needs a {want} certificate; the target's is {}",
+                self.key_type
+            )));
         }
         if let Some(r) = restricts(setup) {
-            return Err(Unsupported(format!("the setup {r}; the target's configuration cannot be set")));
+            return Err(Unsupported(format!(
+                "the setup {r}; the target's configuration cannot be set"
+            )));
         }
         Ok(())
     }
@@ -181,7 +210,10 @@ impl Peer for TargetPeer {
     }
 
     fn run_client(&self, _setup: &Setup, _addr: SocketAddr, _ctx: &CaseCtx) -> Vec<Outcome> {
-        vec![Outcome::internal(crate::model::Step::Tcp, "the target is a server")]
+        vec![Outcome::internal(
+            crate::model::Step::Tcp,
+            "the target is a server",
+        )]
     }
 }
 
@@ -205,7 +237,12 @@ pub fn expand(variants: &[Variant], clients: &[PeerRef], target: &Arc<TargetPeer
             } else {
                 format!("{}/{}/{}", v.scenario.id, pair, v.label)
             };
-            cases.push(Case { id, variant: v.clone(), client: c.clone(), server: server.clone() });
+            cases.push(Case {
+                id,
+                variant: v.clone(),
+                client: c.clone(),
+                server: server.clone(),
+            });
         }
     }
     cases

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::model::{Direction, Group, SigScheme, Step, Suite, Version};
 use crate::peer::CaseCtx;
-use crate::steps::{step_of, HsEvent};
+use crate::steps::{HsEvent, step_of};
 
 /// Bytes of one connection, by direction (`Sent`: client to server).
 pub type Flow = Vec<(Direction, Vec<u8>)>;
@@ -19,7 +19,12 @@ pub type Flow = Vec<(Direction, Vec<u8>)>;
 /// directions ended or the case is cancelled; returns what passed.
 ///
 /// `s_tcp` is the socket under `s` (a recording stream on the client role).
-pub fn relay<S: Read + Write>(c: &mut TcpStream, s: &mut S, s_tcp: &TcpStream, ctx: &CaseCtx) -> Flow {
+pub fn relay<S: Read + Write>(
+    c: &mut TcpStream,
+    s: &mut S,
+    s_tcp: &TcpStream,
+    ctx: &CaseCtx,
+) -> Flow {
     let mut flow: Flow = Vec::new();
     let mut push = |d: Direction, b: &[u8]| match flow.last_mut() {
         Some((last, buf)) if *last == d => buf.extend_from_slice(b),
@@ -38,8 +43,16 @@ pub fn relay<S: Read + Write>(c: &mut TcpStream, s: &mut S, s_tcp: &TcpStream, c
             break;
         }
         let mut fds = [
-            libc::pollfd { fd: if c_done { -1 } else { c.as_raw_fd() }, events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: if s_done { -1 } else { s_tcp.as_raw_fd() }, events: libc::POLLIN, revents: 0 },
+            libc::pollfd {
+                fd: if c_done { -1 } else { c.as_raw_fd() },
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: if s_done { -1 } else { s_tcp.as_raw_fd() },
+                events: libc::POLLIN,
+                revents: 0,
+            },
         ];
         // SAFETY: `fds` is a valid array of two pollfd for the duration of the call.
         let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, 50) };
@@ -162,7 +175,8 @@ impl<'a> Cur<'a> {
         self.take(2).map(|b| u16::from_be_bytes([b[0], b[1]]))
     }
     fn u24(&mut self) -> Option<usize> {
-        self.take(3).map(|b| (usize::from(b[0]) << 16) | (usize::from(b[1]) << 8) | usize::from(b[2]))
+        self.take(3)
+            .map(|b| (usize::from(b[0]) << 16) | (usize::from(b[1]) << 8) | usize::from(b[2]))
     }
     fn vec8(&mut self) -> Option<&'a [u8]> {
         let n = self.u8()?;
@@ -186,8 +200,14 @@ pub fn facts(flow: &Flow) -> Wire {
     // The server's direction first: whether ChangeCipherSpec starts encryption (TLS 1.2) or
     // is the TLS 1.3 compatibility message depends on what the server chose.
     for idx in [1usize, 0] {
-        let Some(stream) = streams.get(idx) else { continue };
-        let dir = if idx == 0 { Direction::Sent } else { Direction::Received };
+        let Some(stream) = streams.get(idx) else {
+            continue;
+        };
+        let dir = if idx == 0 {
+            Direction::Sent
+        } else {
+            Direction::Received
+        };
         let mut cur = Cur(stream);
         let mut hs = Vec::new();
         let mut encrypted = false;
@@ -199,7 +219,10 @@ pub fn facts(flow: &Flow) -> Wire {
                 let mut used = 0;
                 while let (Some(t), Some(len)) = (m.u8(), m.u24()) {
                     let Some(b) = m.take(len) else { break };
-                    events.push(HsEvent { direction: dir, typ: t });
+                    events.push(HsEvent {
+                        direction: dir,
+                        typ: t,
+                    });
                     server_message(&mut w, t, b);
                     used += 4 + len;
                 }
@@ -225,7 +248,10 @@ pub fn facts(flow: &Flow) -> Wire {
         let mut m = Cur(&hs);
         while let (Some(t), Some(len)) = (m.u8(), m.u24()) {
             let Some(body) = m.take(len) else { break };
-            events.push(HsEvent { direction: dir, typ: t });
+            events.push(HsEvent {
+                direction: dir,
+                typ: t,
+            });
             if idx == 1 {
                 server_message(&mut w, t, body);
             }
@@ -233,7 +259,9 @@ pub fn facts(flow: &Flow) -> Wire {
     }
     if w.version == Some(Version::Tls12) {
         // An abbreviated TLS 1.2 handshake has no server Certificate.
-        let full = events.iter().any(|e| e.direction == Direction::Received && e.typ == 11);
+        let full = events
+            .iter()
+            .any(|e| e.direction == Direction::Received && e.typ == 11);
         w.resumed = !full && events.iter().any(|e| e.typ == 2);
     }
     w.step = step_of(&events);
@@ -244,9 +272,13 @@ fn server_message(w: &mut Wire, typ: u8, body: &[u8]) {
     let mut c = Cur(body);
     match typ {
         2 => {
-            let (Some(legacy), Some(random)) = (c.u16(), c.take(32)) else { return };
+            let (Some(legacy), Some(random)) = (c.u16(), c.take(32)) else {
+                return;
+            };
             let hrr = random == HRR_RANDOM;
-            let (Some(_sid), Some(suite), Some(_comp)) = (c.vec8(), c.u16(), c.u8()) else { return };
+            let (Some(_sid), Some(suite), Some(_comp)) = (c.vec8(), c.u16(), c.u8()) else {
+                return;
+            };
             if hrr {
                 w.hrr = true;
             } else {
@@ -266,7 +298,9 @@ fn server_message(w: &mut Wire, typ: u8, body: &[u8]) {
                     0x0029 if !hrr => w.resumed = true,
                     0x0010 if !hrr => {
                         if let Some(list) = d.vec16() {
-                            w.alpn = Cur(list).vec8().map(|p| String::from_utf8_lossy(p).into_owned());
+                            w.alpn = Cur(list)
+                                .vec8()
+                                .map(|p| String::from_utf8_lossy(p).into_owned());
                         }
                     }
                     _ => {}
