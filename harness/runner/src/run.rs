@@ -904,7 +904,9 @@ fn judge_rejected(
     let outcome = |r: Role| if r == Role::Client { co } else { so };
     if co.is_connected() && so.is_connected() {
         result.verdict = Verdict::Fail;
-        result.reason = Some(format!("connected, but the {ut} must reject with {alert}"));
+        result.reason = Some(format!(
+            "connected, but the {ut} must reject it (expected alert: {alert})"
+        ));
         return;
     }
     let single = single_ut(ut);
@@ -914,7 +916,7 @@ fn judge_rejected(
     {
         result.verdict = Verdict::Fail;
         result.reason = Some(format!(
-            "the {ut} completed the connection, but must reject with {alert}; {}",
+            "the {ut} completed the connection, but must reject it (expected alert: {alert}); {}",
             describe_failure(name(other(r)), other(r), outcome(other(r)))
         ));
         return;
@@ -938,7 +940,7 @@ fn judge_rejected(
             _ => String::new(),
         };
         result.reason = Some(format!(
-            "the {ut} went on past the fault in {p}: it sent {what}, but must reject with {alert}{end}"
+            "the {ut} went on past the fault in {p}: it sent {what}, but must reject it (expected alert: {alert}){end}"
         ));
         return;
     }

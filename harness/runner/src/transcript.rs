@@ -331,10 +331,7 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                 }
                 flow.deframer.push(bytes);
             }
-            loop {
-                let Some(flow) = flows.get_mut(idx) else {
-                    break;
-                };
+            while let Some(flow) = flows.get_mut(idx) {
                 if let Some(h) = flow.deframer.peek_header()
                     && (!h.content_type.is_known() || h.legacy_version.get() >> 8 != 3)
                 {
@@ -464,10 +461,7 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                             break;
                         };
                         flow.joiner.push(&payload);
-                        loop {
-                            let Some(flow) = flows.get_mut(idx) else {
-                                break;
-                            };
+                        while let Some(flow) = flows.get_mut(idx) {
                             let msg = match flow.joiner.next_message() {
                                 Ok(Some(m)) => m,
                                 Ok(None) => break,

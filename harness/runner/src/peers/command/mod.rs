@@ -218,6 +218,11 @@ fn alert_from(text: &str) -> Option<String> {
         .then_some(name)
 }
 
+/// A crashed tool's outcome, at the step its relayed bytes reached.
+fn crashed(flow: &wire::Flow, c: String) -> Outcome {
+    Outcome::failed(Failure::Crash(c.clone()), wire::facts(flow).step, c)
+}
+
 /// One connection's outcome, from the tool's output and the relayed bytes.
 fn outcome(
     read: &Read,
@@ -227,12 +232,8 @@ fn outcome(
     setup: &Setup,
     got_app: bool,
     timed_out: bool,
-    crash: Option<String>,
 ) -> Outcome {
     let w = wire::facts(flow);
-    if let Some(c) = crash {
-        return Outcome::failed(Failure::Crash(c.clone()), w.step, c);
-    }
     let matches = |r: &Option<String>| {
         r.as_deref()
             .is_some_and(|r| spec::regex(r).is_ok_and(|re| re.is_match(text)))
@@ -709,17 +710,18 @@ impl CommandPeer {
                 _ => text.contains(&*String::from_utf8_lossy(&setup.app_data)),
             };
             let _ = tool.exited();
-            let crash = tool.crash(&text);
-            let o = outcome(
-                &read,
-                &text,
-                &flow,
-                Role::Server,
-                setup,
-                got,
-                ctx.is_cancelled(),
-                crash,
-            );
+            let o = match tool.crash(&text) {
+                Some(c) => crashed(&flow, c),
+                None => outcome(
+                    &read,
+                    &text,
+                    &flow,
+                    Role::Server,
+                    setup,
+                    got,
+                    ctx.is_cancelled(),
+                ),
+            };
             if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
@@ -820,17 +822,10 @@ impl CommandPeer {
             });
             let text = tool.output();
             let timed_out = ctx.is_cancelled() || (tool.killed && !got);
-            let crash = tool.crash(&text);
-            let o = outcome(
-                &read,
-                &text,
-                &flow,
-                Role::Client,
-                setup,
-                got,
-                timed_out,
-                crash,
-            );
+            let o = match tool.crash(&text) {
+                Some(c) => crashed(&flow, c),
+                None => outcome(&read, &text, &flow, Role::Client, setup, got, timed_out),
+            };
             if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }
