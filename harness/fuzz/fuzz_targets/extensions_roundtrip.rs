@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 use tls_wire::{Extension, ExtensionContext, ExtensionType};
 
-const CONTEXTS: [ExtensionContext; 8] = [
+const CONTEXTS: [ExtensionContext; 7] = [
     ExtensionContext::ClientHello,
     ExtensionContext::ServerHello,
     ExtensionContext::HelloRetryRequest,
@@ -12,7 +12,6 @@ const CONTEXTS: [ExtensionContext; 8] = [
     ExtensionContext::Certificate,
     ExtensionContext::CertificateRequest,
     ExtensionContext::NewSessionTicket,
-    ExtensionContext::ServerHelloTls12,
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -236,11 +236,6 @@ impl<'a> Reader<'a> {
         s
     }
 
-    /// The remaining bytes, without consuming them.
-    pub fn peek_rest(&self) -> &'a [u8] {
-        self.buf.get(self.pos..).unwrap_or_default()
-    }
-
     /// Reads a fixed-size array.
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let s = self.take(N)?;
@@ -288,19 +283,9 @@ impl<'a> Reader<'a> {
         Ok(Reader::new(self.take(n)?))
     }
 
-    /// `sub(1)`.
-    pub fn sub_u8(&mut self) -> Result<Reader<'a>, DecodeError> {
-        self.sub(1)
-    }
-
     /// `sub(2)`.
     pub fn sub_u16(&mut self) -> Result<Reader<'a>, DecodeError> {
         self.sub(2)
-    }
-
-    /// `sub(3)`.
-    pub fn sub_u24(&mut self) -> Result<Reader<'a>, DecodeError> {
-        self.sub(3)
     }
 
     /// An opaque vector with a `len_bytes`-byte length prefix.

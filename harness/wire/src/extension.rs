@@ -30,8 +30,6 @@ pub enum ExtensionContext {
     CertificateRequest,
     /// TLS 1.3 NewSessionTicket.
     NewSessionTicket,
-    /// TLS 1.2 ServerHello (same forms as [`ExtensionContext::ServerHello`]).
-    ServerHelloTls12,
 }
 
 impl ExtensionContext {
@@ -45,12 +43,11 @@ impl ExtensionContext {
             Self::Certificate => "Certificate",
             Self::CertificateRequest => "CertificateRequest",
             Self::NewSessionTicket => "NewSessionTicket",
-            Self::ServerHelloTls12 => "ServerHello(TLS1.2)",
         }
     }
 
     fn is_server_hello(self) -> bool {
-        matches!(self, Self::ServerHello | Self::ServerHelloTls12)
+        self == Self::ServerHello
     }
 }
 

@@ -1,5 +1,6 @@
 //! Wire mutations: faults applied to an encoded handshake message after it was built
-//! (DESIGN.md, "Faults, two layers"), and the record-layer framing it is sent with.
+//! (the second of the two fault layers; the first is the engine's knobs), and the
+//! record-layer framing it is sent with.
 //!
 //! A mutation spec is text, so scenarios stay data: operations separated by `;`, each
 //! `name:arg:arg`, applied in order by [`apply_all`]. Example:
@@ -586,11 +587,6 @@ impl Mutation {
                 | Mutation::RecordBefore(..)
                 | Mutation::RecordAfter(..)
         )
-    }
-
-    /// Applies this one operation to an encoded handshake message (header and body).
-    pub fn apply(&self, msg: &mut Vec<u8>) -> Result<(), MutateError> {
-        apply_all(std::slice::from_ref(self), msg)
     }
 }
 

@@ -8,7 +8,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use tls_wire::*;
 
-const CONTEXTS: [ExtensionContext; 8] = [
+const CONTEXTS: [ExtensionContext; 7] = [
     ExtensionContext::ClientHello,
     ExtensionContext::ServerHello,
     ExtensionContext::HelloRetryRequest,
@@ -16,7 +16,6 @@ const CONTEXTS: [ExtensionContext; 8] = [
     ExtensionContext::Certificate,
     ExtensionContext::CertificateRequest,
     ExtensionContext::NewSessionTicket,
-    ExtensionContext::ServerHelloTls12,
 ];
 
 const CTXS: [DecodeCtx; 2] = [DecodeCtx::TLS12, DecodeCtx::TLS13];
@@ -129,7 +128,7 @@ fn ext_in(ctx: ExtensionContext) -> BoxedStrategy<Extension> {
                 )),
         ]
         .boxed(),
-        C::ServerHello | C::ServerHelloTls12 => prop_oneof![
+        C::ServerHello => prop_oneof![
             any::<u16>().prop_map(|v| Extension::SupportedVersionsServer(v.into())),
             key_share().prop_map(Extension::KeyShareServer),
             any::<u16>().prop_map(Extension::PreSharedKeyServer),
