@@ -35,20 +35,22 @@ mod conn;
 pub mod crypto;
 pub mod error;
 pub mod keyschedule;
+pub mod knobs;
 pub mod random;
 mod server;
 mod server12;
 pub mod verify;
 
 pub use config::{
-    CertifiedKey, ClientAuth, ClientConfig, Direction, DowngradeSentinel, Event, KNOB_NAMES, Knobs,
-    Negotiated, ServerConfig, ServerSession12, SessionCache, Step, StoredSession, TranscriptEntry,
+    CertifiedKey, ClientAuth, ClientConfig, Direction, DowngradeSentinel, Event, KNOB_NAMES, KNOBS,
+    KnobInfo, Knobs, Negotiated, ServerConfig, ServerSession12, SessionCache, Step, StoredSession,
+    TranscriptEntry,
 };
 pub use conn::{Connection, MAX_EMPTY_RECORDS, MAX_WARNING_ALERTS};
 
 /// Whether this build is the fuzzing build (feature `fuzzing`): null record protection, and
 /// signatures, certificate chains, Finished and binders always verify. Never in a real build.
 pub const FUZZING: bool = cfg!(feature = "fuzzing");
-pub use error::{Error, ErrorKind};
+pub use error::{CertificateError, ClosedReason, Decoding, Error, Misbehaviour};
 pub use random::{RandomSource, SeededRandom, SystemRandom};
 pub use tls_wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};

@@ -1,0 +1,329 @@
+//! Misbehaviour knobs of our engine, in the spirit of BoringSSL's `ProtocolBugs`: one
+//! definition per knob (its field, doc, parser and accepted values, in the [`knobs!`] table
+//! below), from which [`Knobs`], [`KNOB_NAMES`], [`KNOBS`] and [`Knobs::set`] all come.
+
+use tls_wire::mutate::Mutation;
+use tls_wire::{CipherSuite, ProtocolVersion};
+
+/// One knob as documented: its name, the values [`Knobs::set`] accepts, and its doc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnobInfo {
+    /// The knob's name (the field, and the key in a scenario's `client_knobs`).
+    pub name: &'static str,
+    /// The text forms [`Knobs::set`] accepts.
+    pub accepts: &'static str,
+    /// The field's documentation.
+    pub doc: &'static str,
+}
+
+macro_rules! knobs {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $parse:ident, $accepts:literal; )*) => {
+        /// Misbehaviour knobs in the spirit of BoringSSL's `ProtocolBugs`. The default of every
+        /// knob is correct behaviour; each knob does exactly one thing, read where it happens.
+        /// `bug_*` knobs make our engine wrong as the side under test (negative controls); they
+        /// are set only from scenario files, never from `serve` or `connect`.
+        #[derive(Debug, Clone, Default)]
+        pub struct Knobs {
+            $( $(#[doc = $doc])* pub $name: $ty, )*
+        }
+
+        /// The knob names [`Knobs::set`] accepts.
+        pub const KNOB_NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        /// Every knob with its accepted values and doc.
+        pub const KNOBS: &[KnobInfo] = &[$(KnobInfo {
+            name: stringify!($name),
+            accepts: $accepts,
+            doc: concat!($($doc, "\n"),*),
+        }),*];
+
+        impl Knobs {
+            /// Set one knob by name from its text form; the harness uses this for scenario
+            /// files (`client_knobs = { downgrade_sentinel = "tls12" }`). The accepted values
+            /// of each knob are in [`KNOBS`]. Errors name the knob and the accepted values.
+            pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+                let v = value.trim();
+                match name {
+                    $( stringify!($name) => self.$name = $parse(name, v)?, )*
+                    other => {
+                        return Err(format!(
+                            "unknown knob `{other}` (known: {})",
+                            KNOB_NAMES.join(", ")
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+knobs! {
+    /// Send a Finished whose verify_data has its first byte flipped.
+    send_wrong_finished: bool = parse_bool, "`true` or `false`";
+    /// Do not send CertificateVerify after Certificate (server, or client with a cert).
+    skip_certificate_verify: bool = parse_bool, "`true` or `false`";
+    /// Middlebox-compatibility ChangeCipherSpec: `None` = RFC 8446 D.4 default (client:
+    /// non-empty legacy_session_id + one CCS; server: CCS iff the client sent a session id),
+    /// `Some(true)` = always send, `Some(false)` = never send (and client: empty session id).
+    send_ccs: Option<bool> = parse_ccs, "`default`, `true` or `false`";
+    /// Zero bytes of padding added to every protected record (RFC 8446 5.4).
+    record_padding: usize = parse_byte_count, "a byte count";
+    /// record_size_limit (RFC 8449) value we advertise; `None` = 16385, `Some(0)` = do not send.
+    record_size_limit: Option<u16> = parse_record_size_limit, "`default` or a u16";
+    /// Maximum consecutive KeyUpdate messages accepted without application data in between.
+    /// `0` = default (32).
+    max_key_updates: u32 = parse_u32, "a u32";
+    /// Server: force a HelloRetryRequest even if the client's key share is acceptable.
+    force_hrr: bool = parse_bool, "`true` or `false`";
+    /// Corrupt the CertificateVerify signature (flip a byte).
+    bad_certificate_verify: bool = parse_bool, "`true` or `false`";
+    /// Client: corrupt the PSK binder when resuming.
+    bad_psk_binder: bool = parse_bool, "`true` or `false`";
+    /// Server negotiating TLS 1.2: what to write into the last 8 bytes of ServerHello.random
+    /// (RFC 8446 4.1.3). `None` = correct: DOWNGRADE_TLS12 iff TLS 1.3 is enabled too.
+    downgrade_sentinel: Option<DowngradeSentinel> = parse_downgrade_sentinel, "`default`, `omit`, `tls12`, `tls11` or `wrong_bytes`";
+    /// Client: the exact supported_versions values to offer (raw code points, e.g. 0x0300
+    /// SSLv3, 0x0301 TLS 1.0, 0x0302 TLS 1.1), for malformed-hello scenarios. An empty list
+    /// sends no supported_versions extension. The handshake itself still only completes in
+    /// TLS 1.2 or 1.3.
+    offer_versions_raw: Option<Vec<u16>> = parse_offer_versions, "`default`, or a list of versions, comma separated, optionally in brackets: names (`SSLv3`, `TLS1.0`, ...), hex (`0x0301`) or decimal (`769`); empty = no supported_versions extension";
+    /// TLS 1.2: do not offer (client) / acknowledge (server) extended_master_secret and use the
+    /// RFC 5246 master secret (RFC 7627 is required by default).
+    skip_extended_master_secret: bool = parse_bool, "`true` or `false`";
+    /// TLS 1.2: accept a peer without extended_master_secret instead of aborting with
+    /// handshake_failure (RFC 7627 5.2 SHOULD).
+    allow_no_extended_master_secret: bool = parse_bool, "`true` or `false`";
+    /// TLS 1.2: do not send renegotiation_info (RFC 5746): no extension in the ClientHello,
+    /// no extension in the ServerHello.
+    skip_renegotiation_info: bool = parse_bool, "`true` or `false`";
+    /// TLS 1.2 without RFC 5077 tickets: a client does not offer session_ticket, a server
+    /// issues none; sessions then resume by session id only.
+    skip_session_ticket: bool = parse_bool, "`true` or `false`";
+    /// Server, TLS 1.2: send a HelloRequest right after the handshake (asks the client to
+    /// renegotiate; a client that does gets a no_renegotiation warning from us).
+    send_hello_request: bool = parse_bool, "`true` or `false`";
+    /// Client: the ClientHello.legacy_version to send instead of 0x0303 (TLS 1.2), e.g.
+    /// 0x0301 (a server must ignore it when supported_versions is present, RFC 8446 4.2.1) or
+    /// 0x0304 without supported_versions (a server must then negotiate TLS 1.2).
+    client_hello_legacy_version: Option<u16> = parse_legacy_version, "`default` or one version (name, hex or decimal)";
+    /// Wire mutations ([`tls_wire::mutate`]) applied to the first ClientHello we send, after
+    /// it is built and before it is written; the transcript hashes the bytes as sent. Record
+    /// operations (`fragment`, `record_version`, `record_before`, `record_after`) frame it;
+    /// extra records are written with the keys in use for the message itself (so a record
+    /// after a Finished still uses the handshake keys: use `mutate_key_update` to inject
+    /// records under application keys).
+    mutate_client_hello: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    /// Wire mutations for the second ClientHello (the answer to a HelloRetryRequest).
+    mutate_second_client_hello: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    /// Wire mutations for the ServerHello we send (not a HelloRetryRequest).
+    mutate_server_hello: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    /// Wire mutations for the HelloRetryRequest we send.
+    mutate_hello_retry_request: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    /// Wire mutations for the EncryptedExtensions we send.
+    mutate_encrypted_extensions: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    /// Wire mutations for the Certificate we send (handshake, not post-handshake).
+    mutate_certificate: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    /// Wire mutations for the CertificateVerify we send.
+    mutate_certificate_verify: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    /// Wire mutations for the Finished we send.
+    mutate_finished: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    /// Server: answer the second ClientHello (after a HelloRetryRequest) with another
+    /// HelloRetryRequest for the same group (RFC 8446 4.1.4 forbids it).
+    send_second_hrr: bool = parse_bool, "`true` or `false`";
+    /// Client: send an empty key_share client_shares list (RFC 8446 4.2.8 allows it, to let
+    /// the server pick the group with a HelloRetryRequest).
+    send_empty_key_share: bool = parse_bool, "`true` or `false`";
+    /// Server, TLS 1.3: send this many KeyUpdate(update_not_requested) messages right after
+    /// the handshake (after the NewSessionTickets): a KeyUpdate flood.
+    send_key_updates: u32 = parse_u32, "a u32";
+    /// Send this many empty ApplicationData records right after the handshake (either side,
+    /// either version): zero-length application data is legal (RFC 8446 5.1); a flood of it
+    /// tests the peer's limit.
+    send_empty_records: u32 = parse_u32, "a u32";
+    /// Send this many warning-level user_canceled alerts right after the handshake (either
+    /// side, either version), then go on: tests the peer's limit on ignored warnings.
+    send_warning_alerts: u32 = parse_u32, "a u32";
+    /// Server, TLS 1.3: send a KeyUpdate before our Finished (RFC 8446 4.6.3 forbids it;
+    /// our keys do not change).
+    send_key_update_before_finished: bool = parse_bool, "`true` or `false`";
+    /// Wire mutations for the KeyUpdate messages we send.
+    mutate_key_update: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    /// Server: negotiate this cipher suite (an implemented TLS 1.3 or TLS 1.2 one) whatever
+    /// the client offered, and derive every key for it; a client that did not offer it must
+    /// abort (RFC 8446 4.1.3, RFC 5246 7.4.1.3). `None`: the usual choice.
+    select_cipher_suite: Option<u16> = parse_select_cipher_suite, "`default`, a hex code (`0x1302`) or an IANA name of a suite our engine implements";
+    /// Under test only (a negative control), never from `serve` or `connect`: a client
+    /// accepts a ServerHello cipher suite it did not offer, as long as our engine implements
+    /// it (it must abort with illegal_parameter).
+    bug_accept_unoffered_suite: bool = parse_bool, "`true` or `false`";
+    /// Send every handshake message written with the same keys in one run of records
+    /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
+    /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.
+    coalesce_handshake: bool = parse_bool, "`true` or `false`";
+}
+
+/// What a TLS 1.2-negotiating server writes as the downgrade sentinel (RFC 8446 4.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DowngradeSentinel {
+    /// Write no sentinel, even with TLS 1.3 enabled (a 1.3-capable server that omits it).
+    Omit,
+    /// Write DOWNGRADE_TLS12 (44 4F 57 4E 47 52 44 01) whenever TLS 1.2 is negotiated, even
+    /// with TLS 1.3 disabled: what a client sees after an attacker's downgrade. A TLS
+    /// 1.3-capable client must abort with illegal_parameter.
+    Tls12,
+    /// Write DOWNGRADE_TLS11 (44 4F 57 4E 47 52 44 00) when negotiating TLS 1.2.
+    Tls11,
+    /// Write a near miss (44 4F 57 4E 47 52 44 02): not a sentinel; the client must go on.
+    WrongBytes,
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
+    match v.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!(
+            "knob `{name}`: {other:?} is not a bool (accepted: true, false)"
+        )),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(name: &str, v: &str, what: &str) -> Result<T, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("knob `{name}`: {v:?} is not {what}"))
+}
+
+fn parse_version_code(name: &str, tok: &str) -> Result<u16, String> {
+    let t = tok.trim().trim_matches('"').trim_matches('\'');
+    if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return u16::from_str_radix(h, 16)
+            .map_err(|_| format!("knob `{name}`: {t:?} is not a 16-bit hex value"));
+    }
+    if let Ok(v) = t.parse::<u16>() {
+        return Ok(v);
+    }
+    ProtocolVersion::from_name(t).map(|v| v.get()).ok_or_else(|| {
+        format!("knob `{name}`: {t:?} is not a version (accepted: SSLv3, TLS1.0, TLS1.1, TLS1.2, TLS1.3, 0x0301, 771, ...)")
+    })
+}
+
+fn parse_u32(name: &str, v: &str) -> Result<u32, String> {
+    parse_num(name, v, "a u32")
+}
+
+fn parse_byte_count(name: &str, v: &str) -> Result<usize, String> {
+    parse_num(name, v, "a byte count")
+}
+
+fn parse_mutations(name: &str, v: &str) -> Result<Vec<Mutation>, String> {
+    Mutation::parse_list(v).map_err(|e| format!("knob `{name}`: {e}"))
+}
+
+fn parse_ccs(name: &str, v: &str) -> Result<Option<bool>, String> {
+    match v {
+        "default" => Ok(None),
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
+        other => Err(format!(
+            "knob `{name}`: {other:?} is not accepted (accepted: default, true, false)"
+        )),
+    }
+}
+
+fn parse_record_size_limit(name: &str, v: &str) -> Result<Option<u16>, String> {
+    if v == "default" {
+        Ok(None)
+    } else {
+        parse_num(name, v, "`default` or a u16").map(Some)
+    }
+}
+
+fn parse_downgrade_sentinel(name: &str, v: &str) -> Result<Option<DowngradeSentinel>, String> {
+    match v {
+        "default" => Ok(None),
+        "omit" => Ok(Some(DowngradeSentinel::Omit)),
+        "tls12" => Ok(Some(DowngradeSentinel::Tls12)),
+        "tls11" => Ok(Some(DowngradeSentinel::Tls11)),
+        "wrong_bytes" => Ok(Some(DowngradeSentinel::WrongBytes)),
+        other => Err(format!(
+            "knob `{name}`: {other:?} is not accepted (accepted: default, omit, tls12, tls11, wrong_bytes)"
+        )),
+    }
+}
+
+fn parse_legacy_version(name: &str, v: &str) -> Result<Option<u16>, String> {
+    if v == "default" {
+        Ok(None)
+    } else {
+        parse_version_code(name, v).map(Some)
+    }
+}
+
+fn parse_offer_versions(name: &str, v: &str) -> Result<Option<Vec<u16>>, String> {
+    if v == "default" {
+        return Ok(None);
+    }
+    let inner = v.trim_start_matches('[').trim_end_matches(']');
+    let mut out = Vec::new();
+    for tok in inner.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        out.push(parse_version_code(name, tok)?);
+    }
+    Ok(Some(out))
+}
+
+fn parse_select_cipher_suite(name: &str, v: &str) -> Result<Option<u16>, String> {
+    if v == "default" {
+        return Ok(None);
+    }
+    let code = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(h) => u16::from_str_radix(h, 16).ok(),
+        None => CipherSuite::from_name(v).map(|c| c.get()),
+    };
+    let code = code.ok_or_else(|| {
+        format!("knob `{name}`: {v:?} is not a cipher suite (a hex code such as 0x1302, or an IANA name)")
+    })?;
+    if crate::crypto::Suite::from_u16(code).is_none()
+        && crate::crypto::Suite12::from_u16(code).is_none()
+    {
+        return Err(format!(
+            "knob `{name}`: {v} is not a suite our engine implements"
+        ));
+    }
+    Ok(Some(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_knob_is_documented_and_named_once() {
+        assert_eq!(KNOBS.len(), KNOB_NAMES.len());
+        for (k, name) in KNOBS.iter().zip(KNOB_NAMES) {
+            assert_eq!(k.name, *name);
+            assert!(!k.doc.trim().is_empty(), "{name} has no doc");
+            assert!(!k.accepts.is_empty(), "{name} says nothing of its values");
+            assert_eq!(KNOB_NAMES.iter().filter(|n| *n == name).count(), 1, "{name} twice");
+        }
+    }
+
+    #[test]
+    fn set_reaches_each_field_and_names_the_bad_value() {
+        let mut k = Knobs::default();
+        k.set("send_ccs", "false").unwrap();
+        k.set("record_size_limit", "512").unwrap();
+        k.set("offer_versions_raw", "[SSLv3, 0x0302]").unwrap();
+        k.set("select_cipher_suite", "TLS_AES_256_GCM_SHA384").unwrap();
+        k.set("bug_accept_unoffered_suite", "true").unwrap();
+        assert_eq!(k.send_ccs, Some(false));
+        assert_eq!(k.record_size_limit, Some(512));
+        assert_eq!(k.offer_versions_raw, Some(vec![0x0300, 0x0302]));
+        assert_eq!(k.select_cipher_suite, Some(0x1302));
+        assert!(k.bug_accept_unoffered_suite);
+        let e = k.set("record_padding", "lots").unwrap_err();
+        assert!(e.contains("record_padding") && e.contains("\"lots\""), "{e}");
+        let e = k.set("no_such_knob", "1").unwrap_err();
+        assert!(e.contains("no_such_knob") && e.contains("send_wrong_finished"), "{e}");
+    }
+}
