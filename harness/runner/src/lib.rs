@@ -14,6 +14,7 @@ pub mod alerts;
 pub mod bench;
 pub mod cli;
 pub mod fault;
+mod judge;
 pub mod matrix;
 pub mod mitm;
 pub mod model;

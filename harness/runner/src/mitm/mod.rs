@@ -98,11 +98,6 @@ impl Action {
                 | Action::EeReplaced
         )
     }
-
-    /// The encrypted record (1-based, per direction) the action applies to by default.
-    fn default_record(self) -> usize {
-        1
-    }
 }
 
 impl fmt::Display for Action {
@@ -152,7 +147,7 @@ impl MitmSpec {
     pub fn new(action: Action) -> Self {
         MitmSpec {
             action,
-            record: action.default_record(),
+            record: 1,
             delay_ms: None,
         }
     }
