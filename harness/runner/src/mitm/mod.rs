@@ -21,6 +21,7 @@
 //! drives it from the fuzz target `mitm` and seeds the fuzz corpora from real handshakes.
 
 pub mod fuzz;
+mod inflight;
 pub mod judge;
 pub mod keylog;
 pub mod pcap;
