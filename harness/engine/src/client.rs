@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
+use tls_wire::AlertDescription as A;
 use tls_wire::{
     CertificateEntry, CertificateTls13, CertificateVerify, CipherSuite, ClientHello,
     CompressionMethod, ECPointFormat, Extension, ExtensionType, HandshakeMessage, HandshakePayload,
@@ -14,7 +15,7 @@ use tls_wire::{
 use crate::config::{ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, SigScheme, Suite, Suite12, sign};
-use crate::error::{Error, alert};
+use crate::error::{Error, Misbehaviour as M, err};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
 
@@ -74,13 +75,10 @@ pub(crate) struct ClientTraffic {
     alpn: Option<Vec<u8>>,
 }
 
-fn err(code: u8, msg: impl Into<String>) -> Error {
-    Error::alert(code, msg)
-}
-
 fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
     err(
-        alert::UNEXPECTED_MESSAGE,
+        A::UnexpectedMessage,
+        M::UnexpectedMessage,
         format!("expected {expected}, received {}", msg.typ),
     )
 }
@@ -252,7 +250,8 @@ impl ExpectServerHello {
         // RFC 8446 D.5: a Hello with legacy_version 0x0300 (or less) is aborted.
         if sh.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
             return Err(err(
-                alert::PROTOCOL_VERSION,
+                A::ProtocolVersion,
+                M::ObsoleteVersion,
                 format!(
                     "ServerHello.legacy_version {} (SSL 3.0 or older)",
                     sh.legacy_version
@@ -262,7 +261,8 @@ impl ExpectServerHello {
         if sh.session_id.len() > 32 {
             // RFC 8446 4.1.3: legacy_session_id_echo<0..32>.
             return Err(err(
-                alert::DECODE_ERROR,
+                A::DecodeError,
+                M::SessionIdTooLong,
                 format!(
                     "legacy_session_id_echo of {} bytes (at most 32)",
                     sh.session_id.len()
@@ -271,7 +271,8 @@ impl ExpectServerHello {
         }
         if let Some(t) = sh.duplicate_extension() {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::DuplicateExtension,
                 format!("duplicate extension {t} in ServerHello"),
             ));
         }
@@ -282,7 +283,8 @@ impl ExpectServerHello {
             }
             None if self.offer12 => {
                 return Err(err(
-                    alert::PROTOCOL_VERSION,
+                    A::ProtocolVersion,
+                    M::NoCommonVersion,
                     format!(
                         "server selected {}; only TLS 1.2 and TLS 1.3 are supported",
                         sh.legacy_version
@@ -291,7 +293,8 @@ impl ExpectServerHello {
             }
             None => {
                 return Err(err(
-                    alert::PROTOCOL_VERSION,
+                    A::ProtocolVersion,
+                    M::NoCommonVersion,
                     format!(
                         "server selected {} without supported_versions; only TLS 1.3 is offered",
                         sh.legacy_version
@@ -300,7 +303,8 @@ impl ExpectServerHello {
             }
             Some(v) if v != ProtocolVersion::TLSv1_3 || !self.offer13 => {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::VersionNotOffered,
                     format!("server selected version {v} which was not offered"),
                 ));
             }
@@ -308,7 +312,8 @@ impl ExpectServerHello {
         }
         if sh.legacy_version != ProtocolVersion::TLSv1_2 {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::BadLegacyVersion,
                 format!(
                     "ServerHello legacy_version {} is not TLS1.2",
                     sh.legacy_version
@@ -317,7 +322,8 @@ impl ExpectServerHello {
         }
         if sh.session_id != self.session_id {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::SessionIdMismatch,
                 "legacy_session_id_echo does not match the ClientHello",
             ));
         }
@@ -325,7 +331,8 @@ impl ExpectServerHello {
             .filter(|s| self.suites.contains(s) || self.config.knobs.bug_accept_unoffered_suite)
         else {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::SuiteNotOffered,
                 format!(
                     "server selected cipher suite {} which was not offered",
                     sh.cipher_suite
@@ -334,7 +341,8 @@ impl ExpectServerHello {
         };
         if sh.compression_method != CompressionMethod::Null {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::BadCompression,
                 "ServerHello legacy_compression_method is not null",
             ));
         }
@@ -345,7 +353,8 @@ impl ExpectServerHello {
             let t = e.typ();
             if !self.offered.contains(&t) {
                 return Err(err(
-                    alert::UNSUPPORTED_EXTENSION,
+                    A::UnsupportedExtension,
+                    M::UnsolicitedExtension,
                     format!("ServerHello contains {t} which was not offered"),
                 ));
             }
@@ -356,7 +365,8 @@ impl ExpectServerHello {
                     | ExtensionType::PreSharedKey
             ) {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::ExtensionNotAllowed,
                     format!("{t} is not allowed in ServerHello"),
                 ));
             }
@@ -365,7 +375,8 @@ impl ExpectServerHello {
             && hrr_suite != suite
         {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::SuiteChangedAfterHelloRetry,
                 "ServerHello cipher suite differs from HelloRetryRequest",
             ));
         }
@@ -373,19 +384,22 @@ impl ExpectServerHello {
         if let Some(idx) = sh.psk_index() {
             let Some((sess, psk_suite)) = &self.psk else {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::PskNotOffered,
                     "server selected a PSK that was not offered",
                 ));
             };
             if idx != 0 {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::PskNotOffered,
                     format!("server selected PSK identity {idx}, only 0 offered"),
                 ));
             }
             if psk_suite.hash() != suite.hash() {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::ResumptionSuiteMismatch,
                     "selected cipher suite hash differs from the PSK's",
                 ));
             }
@@ -393,7 +407,8 @@ impl ExpectServerHello {
         }
         let Some(entry) = sh.key_share() else {
             return Err(err(
-                alert::MISSING_EXTENSION,
+                A::MissingExtension,
+                M::MissingExtension,
                 "ServerHello has no key_share (psk_ke is not offered)",
             ));
         };
@@ -403,13 +418,18 @@ impl ExpectServerHello {
             .find(|s| s.group().to_u16() == entry.group.get())
         else {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::GroupNotOffered,
                 format!("server key_share group {} was not offered", entry.group),
             ));
         };
-        let shared = share
-            .complete(&entry.key_exchange)
-            .map_err(|e| err(alert::ILLEGAL_PARAMETER, format!("server key share: {e}")))?;
+        let shared = share.complete(&entry.key_exchange).map_err(|e| {
+            err(
+                A::IllegalParameter,
+                M::BadKeyShare,
+                format!("server key share: {e}"),
+            )
+        })?;
         let group = share.group();
         self.transcript.add(&raw);
         let h = suite.hash();
@@ -451,7 +471,11 @@ impl ExpectServerHello {
         raw: Vec<u8>,
     ) -> Result<ClientState, Error> {
         if self.hrr.is_some() {
-            return Err(err(alert::UNEXPECTED_MESSAGE, "second HelloRetryRequest"));
+            return Err(err(
+                A::UnexpectedMessage,
+                M::SecondHelloRetryRequest,
+                "second HelloRetryRequest",
+            ));
         }
         for e in &sh.extensions {
             let t = e.typ();
@@ -460,7 +484,8 @@ impl ExpectServerHello {
             }
             if !self.offered.contains(&t) {
                 return Err(err(
-                    alert::UNSUPPORTED_EXTENSION,
+                    A::UnsupportedExtension,
+                    M::UnsolicitedExtension,
                     format!("HelloRetryRequest contains {t} which was not offered"),
                 ));
             }
@@ -469,7 +494,8 @@ impl ExpectServerHello {
                 ExtensionType::SupportedVersions | ExtensionType::KeyShare
             ) {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::ExtensionNotAllowed,
                     format!("{t} is not allowed in HelloRetryRequest"),
                 ));
             }
@@ -478,7 +504,8 @@ impl ExpectServerHello {
         let group = sh.hrr_group();
         if group.is_none() && cookie.is_none() {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::UselessHelloRetryRequest,
                 "HelloRetryRequest would not change the ClientHello",
             ));
         }
@@ -487,13 +514,15 @@ impl ExpectServerHello {
             let ours = Group::from_u16(g.get()).filter(|_| self.config.groups.contains(&g));
             let Some(ours) = ours else {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::GroupNotOffered,
                     format!("HelloRetryRequest selected group {g} which was not offered"),
                 ));
             };
             if self.shares.iter().any(|s| s.group() == ours) {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::UselessHelloRetryRequest,
                     format!(
                         "HelloRetryRequest selected group {g} for which a key share was already sent"
                     ),
@@ -550,7 +579,8 @@ pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Err
     for (i, e) in exts.iter().enumerate() {
         if exts.iter().skip(i + 1).any(|o| o.typ() == e.typ()) {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::DuplicateExtension,
                 format!("duplicate extension {} in {what}", e.typ()),
             ));
         }
@@ -574,7 +604,8 @@ impl ClientHs {
             let t = e.typ();
             if !self.offered.contains(&t) {
                 return Err(err(
-                    alert::UNSUPPORTED_EXTENSION,
+                    A::UnsupportedExtension,
+                    M::UnsolicitedExtension,
                     format!("EncryptedExtensions contains {t} which was not offered"),
                 ));
             }
@@ -584,13 +615,15 @@ impl ClientHs {
                 Extension::Alpn(protos) => {
                     let [p] = protos.as_slice() else {
                         return Err(err(
-                            alert::ILLEGAL_PARAMETER,
+                            A::IllegalParameter,
+                            M::BadAlpn,
                             "server ALPN must name exactly one protocol",
                         ));
                     };
                     if !self.config.alpn.contains(p) {
                         return Err(err(
-                            alert::ILLEGAL_PARAMETER,
+                            A::IllegalParameter,
+                            M::BadAlpn,
                             "server selected an ALPN protocol that was not offered",
                         ));
                     }
@@ -599,7 +632,8 @@ impl ClientHs {
                 Extension::RecordSizeLimit(v) => {
                     if *v < 64 {
                         return Err(err(
-                            alert::ILLEGAL_PARAMETER,
+                            A::IllegalParameter,
+                            M::BadRecordSizeLimit,
                             format!("record_size_limit {v} < 64"),
                         ));
                     }
@@ -607,7 +641,8 @@ impl ClientHs {
                 }
                 _ => {
                     return Err(err(
-                        alert::ILLEGAL_PARAMETER,
+                        A::IllegalParameter,
+                        M::ExtensionNotAllowed,
                         format!("{} is not allowed in EncryptedExtensions", e.describe()),
                     ));
                 }
@@ -635,7 +670,8 @@ impl ClientHs {
             HandshakePayload::CertificateRequest(cr) => {
                 if !cr.context.is_empty() {
                     return Err(err(
-                        alert::ILLEGAL_PARAMETER,
+                        A::IllegalParameter,
+                        M::BadCertificateRequestContext,
                         "handshake CertificateRequest with non-empty context",
                     ));
                 }
@@ -646,7 +682,8 @@ impl ClientHs {
                 });
                 let Some(schemes) = schemes else {
                     return Err(err(
-                        alert::MISSING_EXTENSION,
+                        A::MissingExtension,
+                        M::MissingExtension,
                         "CertificateRequest without signature_algorithms",
                     ));
                 };
@@ -671,18 +708,24 @@ impl ClientHs {
         c.reach(Step::Certificate);
         if !cert.context.is_empty() {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::BadCertificateRequestContext,
                 "server Certificate with non-empty certificate_request_context",
             ));
         }
         if cert.entries.is_empty() {
-            return Err(err(alert::DECODE_ERROR, "server sent an empty Certificate"));
+            return Err(err(
+                A::DecodeError,
+                M::EmptyCertificate,
+                "server sent an empty Certificate",
+            ));
         }
         for e in &cert.entries {
             check_duplicates(&e.extensions, "CertificateEntry")?;
             if let Some(x) = e.extensions.first() {
                 return Err(err(
-                    alert::UNSUPPORTED_EXTENSION,
+                    A::UnsupportedExtension,
+                    M::UnsolicitedExtension,
                     format!(
                         "CertificateEntry contains {} which was not requested",
                         x.typ()
@@ -724,7 +767,8 @@ impl ClientHs {
             .filter(|_| self.config.signature_schemes.contains(&cv.scheme));
         let Some(scheme) = scheme else {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::SignatureSchemeNotOffered,
                 format!(
                     "server CertificateVerify uses {} which was not offered",
                     cv.scheme
@@ -739,7 +783,8 @@ impl ClientHs {
             .ok_or_else(|| Error::internal("no server certificate"))?;
         sign::verify_with_cert(ee, scheme, &content, &cv.signature).map_err(|_| {
             err(
-                alert::DECRYPT_ERROR,
+                A::DecryptError,
+                M::BadSignature,
                 format!(
                     "server CertificateVerify signature ({}) does not verify",
                     cv.scheme
@@ -766,7 +811,8 @@ impl ClientHs {
         if vd.len() != h.len() {
             // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
             return Err(err(
-                alert::DECODE_ERROR,
+                A::DecodeError,
+                M::BadFinishedLength,
                 format!(
                     "server Finished of {} bytes, expected {}",
                     vd.len(),
@@ -778,7 +824,8 @@ impl ClientHs {
         let key = KeySchedule::finished_key(h, &self.s_hs);
         if !h.hmac_verify(&key, &th, &vd) {
             return Err(err(
-                alert::DECRYPT_ERROR,
+                A::DecryptError,
+                M::BadFinished,
                 "server Finished verify_data mismatch",
             ));
         }
@@ -870,7 +917,8 @@ impl ClientTraffic {
             HandshakePayload::NewSessionTicket(t) => {
                 if t.lifetime > 604_800 {
                     return Err(err(
-                        alert::ILLEGAL_PARAMETER,
+                        A::IllegalParameter,
+                        M::TicketLifetimeTooLong,
                         format!("ticket_lifetime {} exceeds 7 days", t.lifetime),
                     ));
                 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
+use tls_wire::AlertDescription as A;
 use tls_wire::{
     AlertDescription, CertificateRequestTls12, CertificateVerify, CipherSuite,
     ClientCertificateType, CompressionMethod, DOWNGRADE_TLS11, DOWNGRADE_TLS12, Extension,
@@ -16,7 +17,7 @@ use crate::config::{ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
 use crate::crypto::{Auth12, Group, KeyShare, RecordProtection12, Suite12, sign};
-use crate::error::{Error, alert};
+use crate::error::{Error, Misbehaviour as M, err};
 use crate::keyschedule::Transcript;
 use crate::verify;
 
@@ -57,13 +58,10 @@ pub(crate) struct Hs12 {
     alpn: Option<Vec<u8>>,
 }
 
-fn err(code: u8, msg: impl Into<String>) -> Error {
-    Error::alert(code, msg)
-}
-
 fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
     err(
-        alert::UNEXPECTED_MESSAGE,
+        A::UnexpectedMessage,
+        M::UnexpectedMessage,
         format!("expected {expected}, received {} (TLS 1.2)", msg.typ),
     )
 }
@@ -99,7 +97,8 @@ pub(crate) fn handle_server_hello(
     let tail = sh.random.get(24..).unwrap_or(&[]);
     if st.offer13 && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11) {
         return Err(err(
-            alert::ILLEGAL_PARAMETER,
+            A::IllegalParameter,
+            M::DowngradeSentinel,
             "TLS 1.2 ServerHello.random carries the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3)",
         ));
     }
@@ -107,7 +106,8 @@ pub(crate) fn handle_server_hello(
         .filter(|s| st.suites12.contains(s) || st.config.knobs.bug_accept_unoffered_suite)
     else {
         return Err(err(
-            alert::ILLEGAL_PARAMETER,
+            A::IllegalParameter,
+            M::SuiteNotOffered,
             format!(
                 "server selected cipher suite {} which was not offered for TLS 1.2",
                 sh.cipher_suite
@@ -116,7 +116,8 @@ pub(crate) fn handle_server_hello(
     };
     if sh.compression_method != CompressionMethod::Null {
         return Err(err(
-            alert::ILLEGAL_PARAMETER,
+            A::IllegalParameter,
+            M::BadCompression,
             "ServerHello compression_method is not null",
         ));
     }
@@ -128,13 +129,15 @@ pub(crate) fn handle_server_hello(
         let t = e.typ();
         if !st.offered.contains(&t) {
             return Err(err(
-                alert::UNSUPPORTED_EXTENSION,
+                A::UnsupportedExtension,
+                M::UnsolicitedExtension,
                 format!("ServerHello contains {t} which was not offered"),
             ));
         }
         if !allowed_in_sh12(t) {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::ExtensionNotAllowed,
                 format!("{t} is not allowed in a TLS 1.2 ServerHello"),
             ));
         }
@@ -142,7 +145,8 @@ pub(crate) fn handle_server_hello(
             Extension::RenegotiationInfo(v) if !v.is_empty() => {
                 // RFC 5746 3.4
                 return Err(err(
-                    alert::HANDSHAKE_FAILURE,
+                    A::HandshakeFailure,
+                    M::BadRenegotiationInfo,
                     "renegotiation_info.renegotiated_connection is not empty",
                 ));
             }
@@ -150,7 +154,8 @@ pub(crate) fn handle_server_hello(
             Extension::SessionTicket(v) => {
                 if !v.is_empty() {
                     return Err(err(
-                        alert::DECODE_ERROR,
+                        A::DecodeError,
+                        M::BadSessionTicketExtension,
                         "ServerHello session_ticket extension is not empty",
                     ));
                 }
@@ -159,13 +164,15 @@ pub(crate) fn handle_server_hello(
             Extension::Alpn(protos) => {
                 let [p] = protos.as_slice() else {
                     return Err(err(
-                        alert::ILLEGAL_PARAMETER,
+                        A::IllegalParameter,
+                        M::BadAlpn,
                         "server ALPN must name exactly one protocol",
                     ));
                 };
                 if !config.alpn.contains(p) {
                     return Err(err(
-                        alert::ILLEGAL_PARAMETER,
+                        A::IllegalParameter,
+                        M::BadAlpn,
                         "server selected an ALPN protocol that was not offered",
                     ));
                 }
@@ -174,7 +181,8 @@ pub(crate) fn handle_server_hello(
             Extension::RecordSizeLimit(v) => {
                 if *v < 64 {
                     return Err(err(
-                        alert::ILLEGAL_PARAMETER,
+                        A::IllegalParameter,
+                        M::BadRecordSizeLimit,
                         format!("record_size_limit {v} < 64"),
                     ));
                 }
@@ -185,7 +193,8 @@ pub(crate) fn handle_server_hello(
     }
     if let Some(t) = sh.duplicate_extension() {
         return Err(err(
-            alert::ILLEGAL_PARAMETER,
+            A::IllegalParameter,
+            M::DuplicateExtension,
             format!("duplicate extension {t} in ServerHello"),
         ));
     }
@@ -193,7 +202,8 @@ pub(crate) fn handle_server_hello(
     if ems_offered && !ems && !config.knobs.allow_no_extended_master_secret {
         // RFC 7627 5.2
         return Err(err(
-            alert::HANDSHAKE_FAILURE,
+            A::HandshakeFailure,
+            M::NoExtendedMasterSecret,
             "server did not negotiate extended_master_secret (RFC 7627), which we require",
         ));
     }
@@ -201,7 +211,8 @@ pub(crate) fn handle_server_hello(
     let resumed = echoed && st.session12.is_some();
     if echoed && !resumed {
         return Err(err(
-            alert::ILLEGAL_PARAMETER,
+            A::IllegalParameter,
+            M::SessionIdMismatch,
             "TLS 1.2 ServerHello echoes a session id for which no session was offered",
         ));
     }
@@ -244,14 +255,16 @@ pub(crate) fn handle_server_hello(
         };
         if sess.cipher_suite != sh.cipher_suite {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::ResumptionSuiteMismatch,
                 "resumed session with another cipher suite than the original",
             ));
         }
         if sess.extended_master_secret && !ems {
             // RFC 7627 5.3
             return Err(err(
-                alert::HANDSHAKE_FAILURE,
+                A::HandshakeFailure,
+                M::NoExtendedMasterSecret,
                 "resumed session used extended_master_secret but the ServerHello lacks it",
             ));
         }
@@ -311,7 +324,11 @@ impl Hs12 {
         };
         c.reach(Step::Certificate);
         if chain.is_empty() {
-            return Err(err(alert::DECODE_ERROR, "server sent an empty Certificate"));
+            return Err(err(
+                A::DecodeError,
+                M::EmptyCertificate,
+                "server sent an empty Certificate",
+            ));
         }
         let chain: Vec<CertificateDer<'static>> =
             chain.into_iter().map(CertificateDer::from).collect();
@@ -345,7 +362,8 @@ impl Hs12 {
         });
         let Some(group) = group else {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::GroupNotOffered,
                 format!(
                     "ServerKeyExchange uses group {} which was not offered",
                     skx.named_group
@@ -367,7 +385,8 @@ impl Hs12 {
             .ok_or_else(|| Error::internal("no server certificate"))?;
         sign::verify_tls12(ee, skx.scheme.get(), &signed, &skx.signature).map_err(|_| {
             err(
-                alert::DECRYPT_ERROR,
+                A::DecryptError,
+                M::BadSignature,
                 format!(
                     "ServerKeyExchange signature ({}) does not verify",
                     skx.scheme
@@ -420,7 +439,8 @@ impl Hs12 {
             .ok_or_else(|| Error::internal("no key share"))?;
         let pms = share.complete(&self.server_public).map_err(|e| {
             err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::BadKeyShare,
                 format!("server ECDHE public value: {e}"),
             )
         })?;
@@ -534,7 +554,8 @@ impl Hs12 {
             {
                 if c.read_protected() {
                     return Err(err(
-                        alert::UNEXPECTED_MESSAGE,
+                        A::UnexpectedMessage,
+                        M::UnexpectedMessage,
                         "NewSessionTicket after ChangeCipherSpec",
                     ));
                 }
@@ -545,13 +566,15 @@ impl Hs12 {
             HandshakePayload::Finished(vd) => {
                 if self.expect_ticket && self.new_ticket.is_none() {
                     return Err(err(
-                        alert::UNEXPECTED_MESSAGE,
+                        A::UnexpectedMessage,
+                        M::UnexpectedMessage,
                         "expected NewSessionTicket (announced in ServerHello), received Finished",
                     ));
                 }
                 if !c.read_protected() {
                     return Err(err(
-                        alert::UNEXPECTED_MESSAGE,
+                        A::UnexpectedMessage,
+                        M::UnexpectedMessage,
                         "Finished before ChangeCipherSpec",
                     ));
                 }
@@ -561,7 +584,8 @@ impl Hs12 {
                 if vd.len() != expect.len() {
                     // RFC 5246 7.4.9: verify_data is verify_data_length (12) bytes.
                     return Err(err(
-                        alert::DECODE_ERROR,
+                        A::DecodeError,
+                        M::BadFinishedLength,
                         format!(
                             "server Finished of {} bytes, expected {}",
                             vd.len(),
@@ -571,7 +595,8 @@ impl Hs12 {
                 }
                 if !constant_time_eq(&expect, &vd) {
                     return Err(err(
-                        alert::DECRYPT_ERROR,
+                        A::DecryptError,
+                        M::BadFinished,
                         "server Finished verify_data mismatch",
                     ));
                 }
@@ -652,14 +677,16 @@ pub(crate) fn check_scheme(
 ) -> Result<(), Error> {
     if !allowed.contains(&scheme) || !sign::TLS12_SCHEMES.contains(&scheme.get()) {
         return Err(err(
-            alert::ILLEGAL_PARAMETER,
+            A::IllegalParameter,
+            M::SignatureSchemeNotOffered,
             format!("{what} uses {scheme} which was not offered"),
         ));
     }
     let ecdsa_like = matches!(scheme.get(), 0x0403 | 0x0503 | 0x0807);
     if ecdsa_like != (suite.auth() == Auth12::Ecdsa) {
         return Err(err(
-            alert::ILLEGAL_PARAMETER,
+            A::IllegalParameter,
+            M::SignatureSchemeNotOffered,
             format!("{what} uses {scheme}, which does not fit the cipher suite"),
         ));
     }

@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rustls_pki_types::UnixTime;
+use tls_wire::AlertDescription as A;
 use tls_wire::mutate::{Mutation, RecordPlan, apply_all};
 use tls_wire::{
     Alert, AlertDescription, AlertLevel, Codec, ContentType, DecodeCtx, Deframer, HandshakeJoiner,
@@ -15,7 +16,7 @@ use crate::config::{
     ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry,
 };
 use crate::crypto::{RecordError, RecordProtection, RecordProtection12, Suite};
-use crate::error::{Error, ErrorKind, alert};
+use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, err};
 use crate::keyschedule::KeySchedule;
 use crate::random::RandomSource;
 use crate::server::ServerState;
@@ -320,8 +321,10 @@ impl Common {
             self.client_hellos_sent += 1;
         }
         if !muts.is_empty() {
-            apply_all(&muts, &mut bytes)
-                .map_err(|e| Error::config(format!("knob mutation on {}: {e}", msg.typ)))?;
+            apply_all(&muts, &mut bytes).map_err(|error| Error::Mutation {
+                message: msg.typ,
+                error,
+            })?;
         }
         self.log_entry(
             Direction::Sent,
@@ -413,8 +416,9 @@ impl Common {
     /// Install new read keys. A handshake message must not span the key change.
     pub fn set_read_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
         if !self.joiner.is_empty() {
-            return Err(Error::alert(
-                alert::UNEXPECTED_MESSAGE,
+            return Err(err(
+                A::UnexpectedMessage,
+                M::KeyChangeMidMessage,
                 "handshake message spans a key change",
             ));
         }
@@ -446,8 +450,9 @@ impl Common {
     /// Received KeyUpdate (RFC 8446 4.6.3).
     pub fn handle_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
         if !self.handshake_complete {
-            return Err(Error::alert(
-                alert::UNEXPECTED_MESSAGE,
+            return Err(err(
+                A::UnexpectedMessage,
+                M::UnexpectedMessage,
                 "KeyUpdate before the handshake completed",
             ));
         }
@@ -455,8 +460,9 @@ impl Common {
             KeyUpdateRequest::UpdateRequested => true,
             KeyUpdateRequest::UpdateNotRequested => false,
             KeyUpdateRequest::Unknown(v) => {
-                return Err(Error::alert(
-                    alert::ILLEGAL_PARAMETER,
+                return Err(err(
+                    A::IllegalParameter,
+                    M::BadKeyUpdateRequest,
                     format!("KeyUpdate request_update value {v}"),
                 ));
             }
@@ -468,8 +474,9 @@ impl Common {
             self.knobs.max_key_updates
         };
         if self.key_updates_in_row > max {
-            return Err(Error::alert(
-                alert::UNEXPECTED_MESSAGE,
+            return Err(err(
+                A::UnexpectedMessage,
+                M::TooManyKeyUpdates,
                 format!("more than {max} consecutive KeyUpdates without application data"),
             ));
         }
@@ -524,8 +531,9 @@ impl Common {
     fn warning_ignored(&mut self) -> Result<(), Error> {
         self.warning_alerts_in_row += 1;
         if self.warning_alerts_in_row > MAX_WARNING_ALERTS {
-            return Err(Error::alert(
-                alert::UNEXPECTED_MESSAGE,
+            return Err(err(
+                A::UnexpectedMessage,
+                M::TooManyWarningAlerts,
                 format!("more than {MAX_WARNING_ALERTS} consecutive warning alerts"),
             ));
         }
@@ -633,7 +641,7 @@ impl Connection {
     }
 
     fn fail(&mut self, e: Error) -> Error {
-        if let Some(desc) = e.alert_sent {
+        if let Some(desc) = e.alert() {
             self.common.send_alert(Alert::fatal(desc));
         }
         self.common.failed = Some(e.clone());
@@ -647,10 +655,10 @@ impl Connection {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
                 Err(e) => {
-                    return Err(Error::alert(
-                        u8::from(e.alert()),
-                        format!("record layer: {e}"),
-                    ));
+                    return Err(Error::InvalidMessage {
+                        what: Decoding::Record,
+                        error: e,
+                    });
                 }
             };
             self.handle_record(rec)?;
@@ -662,20 +670,23 @@ impl Connection {
         let c = &mut self.common;
         if rec.content_type == ContentType::ChangeCipherSpec && c.tls12 {
             if rec.payload != [1] {
-                return Err(Error::alert(
-                    alert::UNEXPECTED_MESSAGE,
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::BadChangeCipherSpec,
                     "ChangeCipherSpec record is not the single byte 0x01",
                 ));
             }
             if !c.joiner.is_empty() {
-                return Err(Error::alert(
-                    alert::UNEXPECTED_MESSAGE,
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::InterleavedWithHandshake,
                     "ChangeCipherSpec inside a fragmented handshake message",
                 ));
             }
             let Some(r) = c.pending_read12.take() else {
-                return Err(Error::alert(
-                    alert::UNEXPECTED_MESSAGE,
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::UnexpectedChangeCipherSpec,
                     "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake",
                 ));
             };
@@ -691,14 +702,16 @@ impl Connection {
         }
         if rec.content_type == ContentType::ChangeCipherSpec {
             if !c.ccs_ok {
-                return Err(Error::alert(
-                    alert::UNEXPECTED_MESSAGE,
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::UnexpectedChangeCipherSpec,
                     "ChangeCipherSpec record outside the handshake",
                 ));
             }
             if rec.payload != [1] {
-                return Err(Error::alert(
-                    alert::UNEXPECTED_MESSAGE,
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::BadChangeCipherSpec,
                     "ChangeCipherSpec record is not the single byte 0x01",
                 ));
             }
@@ -715,14 +728,16 @@ impl Connection {
             match rp.open(u8::from(rec.content_type), &rec.payload) {
                 Ok(d) => (rec.content_type, d),
                 Err(RecordError::BadRecordMac) => {
-                    return Err(Error::alert(
-                        alert::BAD_RECORD_MAC,
+                    return Err(err(
+                        A::BadRecordMac,
+                        M::BadRecordMac,
                         "record authentication failed (bad_record_mac)",
                     ));
                 }
                 Err(RecordError::Overflow) => {
-                    return Err(Error::alert(
-                        alert::RECORD_OVERFLOW,
+                    return Err(err(
+                        A::RecordOverflow,
+                        M::RecordOverflow,
                         "protected record plaintext too long",
                     ));
                 }
@@ -735,8 +750,9 @@ impl Connection {
             && (rec.content_type != ContentType::Alert || c.handshake_complete)
         {
             if rec.content_type != ContentType::ApplicationData {
-                return Err(Error::alert(
-                    alert::UNEXPECTED_MESSAGE,
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::UnprotectedRecord,
                     format!(
                         "unprotected {} record after keys were established",
                         rec.content_type
@@ -757,8 +773,9 @@ impl Connection {
                     let t = ContentType::from(t);
                     if d.is_empty() && matches!(t, ContentType::Handshake | ContentType::Alert) {
                         // RFC 8446 5.4.
-                        return Err(Error::alert(
-                            alert::UNEXPECTED_MESSAGE,
+                        return Err(err(
+                            A::UnexpectedMessage,
+                            M::ZeroLengthRecord,
                             format!("protected {t} record with zero-length content"),
                         ));
                     }
@@ -766,8 +783,9 @@ impl Connection {
                 }
                 Err(RecordError::BadRecordMac) if c.early_data_skip > 0 => {
                     if len > c.early_data_skip {
-                        return Err(Error::alert(
-                            alert::BAD_RECORD_MAC,
+                        return Err(err(
+                            A::BadRecordMac,
+                            M::TooMuchEarlyData,
                             "too much undecryptable early data",
                         ));
                     }
@@ -782,20 +800,23 @@ impl Connection {
                     return Ok(());
                 }
                 Err(RecordError::BadRecordMac) => {
-                    return Err(Error::alert(
-                        alert::BAD_RECORD_MAC,
+                    return Err(err(
+                        A::BadRecordMac,
+                        M::BadRecordMac,
                         "record authentication failed (bad_record_mac)",
                     ));
                 }
                 Err(RecordError::NoContentType) => {
-                    return Err(Error::alert(
-                        alert::UNEXPECTED_MESSAGE,
+                    return Err(err(
+                        A::UnexpectedMessage,
+                        M::NoContentType,
                         "protected record has no non-zero content type",
                     ));
                 }
                 Err(RecordError::Overflow) => {
-                    return Err(Error::alert(
-                        alert::RECORD_OVERFLOW,
+                    return Err(err(
+                        A::RecordOverflow,
+                        M::RecordOverflow,
                         "protected record plaintext too long",
                     ));
                 }
@@ -809,8 +830,9 @@ impl Connection {
             // bad ServerHello) can only send its alert unprotected, and it is its alert that
             // ends the connection.
             if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
-                return Err(Error::alert(
-                    alert::RECORD_OVERFLOW,
+                return Err(err(
+                    A::RecordOverflow,
+                    M::RecordOverflow,
                     format!("plaintext record of {} bytes", rec.payload.len()),
                 ));
             }
@@ -830,8 +852,9 @@ impl Connection {
         if data.is_empty() {
             self.common.empty_records_in_row += 1;
             if self.common.empty_records_in_row > MAX_EMPTY_RECORDS {
-                return Err(Error::alert(
-                    alert::UNEXPECTED_MESSAGE,
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::TooManyEmptyRecords,
                     format!("more than {MAX_EMPTY_RECORDS} consecutive empty records"),
                 ));
             }
@@ -844,8 +867,9 @@ impl Connection {
         match typ {
             ContentType::Handshake => {
                 if data.is_empty() {
-                    return Err(Error::alert(
-                        alert::UNEXPECTED_MESSAGE,
+                    return Err(err(
+                        A::UnexpectedMessage,
+                        M::ZeroLengthRecord,
                         "zero-length handshake record",
                     ));
                 }
@@ -855,10 +879,10 @@ impl Connection {
                         Ok(Some(m)) => m,
                         Ok(None) => break,
                         Err(e) => {
-                            return Err(Error::alert(
-                                u8::from(e.alert()),
-                                format!("handshake framing: {e}"),
-                            ));
+                            return Err(Error::InvalidMessage {
+                                what: Decoding::HandshakeFraming,
+                                error: e,
+                            });
                         }
                     };
                     self.dispatch(raw)?;
@@ -867,13 +891,15 @@ impl Connection {
             }
             ContentType::Alert => {
                 if !self.common.joiner.is_empty() {
-                    return Err(Error::alert(
-                        alert::UNEXPECTED_MESSAGE,
+                    return Err(err(
+                        A::UnexpectedMessage,
+                        M::InterleavedWithHandshake,
                         "alert interleaved with a fragmented handshake message",
                     ));
                 }
-                let a = Alert::decode(&data).map_err(|e| {
-                    Error::alert(alert::DECODE_ERROR, format!("malformed alert: {e}"))
+                let a = Alert::decode(&data).map_err(|error| Error::InvalidMessage {
+                    what: Decoding::Alert,
+                    error,
                 })?;
                 self.common.log_entry(
                     Direction::Received,
@@ -898,24 +924,24 @@ impl Connection {
                     {
                         self.common.warning_ignored()
                     }
-                    d => Err(Error {
-                        kind: ErrorKind::AlertReceived,
-                        alert_sent: None,
-                        alert_received: Some(d),
-                        message: format!("received {} alert {}", a.level, d),
+                    alert => Err(Error::AlertReceived {
+                        level: a.level,
+                        alert,
                     }),
                 }
             }
             ContentType::ApplicationData => {
                 if !self.common.joiner.is_empty() {
-                    return Err(Error::alert(
-                        alert::UNEXPECTED_MESSAGE,
+                    return Err(err(
+                        A::UnexpectedMessage,
+                        M::InterleavedWithHandshake,
                         "application data interleaved with a handshake message",
                     ));
                 }
                 if !self.common.app_read {
-                    return Err(Error::alert(
-                        alert::UNEXPECTED_MESSAGE,
+                    return Err(err(
+                        A::UnexpectedMessage,
+                        M::ApplicationDataBeforeHandshake,
                         "application data before the handshake completed",
                     ));
                 }
@@ -932,8 +958,9 @@ impl Connection {
                 }
                 Ok(())
             }
-            other => Err(Error::alert(
-                alert::UNEXPECTED_MESSAGE,
+            other => Err(err(
+                A::UnexpectedMessage,
+                M::UnexpectedRecordType,
                 format!("unexpected {other} record"),
             )),
         }
@@ -945,12 +972,11 @@ impl Connection {
         } else {
             DecodeCtx::TLS13
         };
-        let msg = HandshakeMessage::decode_with(&raw, &ctx).map_err(|e| {
-            Error::alert(
-                u8::from(e.alert()),
-                format!("malformed handshake message: {e}"),
-            )
-        })?;
+        let msg =
+            HandshakeMessage::decode_with(&raw, &ctx).map_err(|error| Error::InvalidMessage {
+                what: Decoding::HandshakeMessage,
+                error,
+            })?;
         self.common.log_entry(
             Direction::Received,
             ContentType::Handshake,
@@ -989,13 +1015,10 @@ impl Connection {
             return Err(closed_error(e));
         }
         if !self.common.app_write {
-            return Err(Error::other(
-                ErrorKind::Closed,
-                "cannot send application data before the handshake completes",
-            ));
+            return Err(Error::Closed(ClosedReason::AppDataBeforeHandshake));
         }
         if self.common.sent_close {
-            return Err(Error::other(ErrorKind::Closed, "close_notify already sent"));
+            return Err(Error::Closed(ClosedReason::CloseNotifySent));
         }
         self.common.log_entry(
             Direction::Sent,
@@ -1025,10 +1048,7 @@ impl Connection {
             return Err(closed_error(e));
         }
         if !self.common.handshake_complete {
-            return Err(Error::other(
-                ErrorKind::Closed,
-                "KeyUpdate before the handshake completed",
-            ));
+            return Err(Error::Closed(ClosedReason::KeyUpdateBeforeHandshake));
         }
         let r = self.common.send_key_update(update_requested);
         r.map_err(|e| self.fail(e))
@@ -1042,12 +1062,9 @@ impl Connection {
         if let Some(e) = &self.common.failed {
             return Err(closed_error(e));
         }
-        let msg = if self.common.handshake_complete {
-            "connection truncated: EOF without close_notify"
-        } else {
-            "connection truncated: EOF during the handshake"
+        let e = Error::Truncated {
+            during_handshake: !self.common.handshake_complete,
         };
-        let e = Error::other(ErrorKind::Truncated, msg);
         self.common.failed = Some(e.clone());
         Err(e)
     }
@@ -1094,10 +1111,7 @@ impl Connection {
                 .map_err(|e| Error::internal(e.to_string()));
         }
         let Some((h, secret)) = &self.common.exporter else {
-            return Err(Error::other(
-                ErrorKind::Closed,
-                "exporter not available before the handshake completes",
-            ));
+            return Err(Error::Closed(ClosedReason::ExporterBeforeHandshake));
         };
         if len > 255 * h.len() {
             return Err(Error::config("exporter output too long"));
@@ -1123,8 +1137,5 @@ impl Connection {
 }
 
 fn closed_error(e: &Error) -> Error {
-    Error::other(
-        ErrorKind::Closed,
-        format!("connection already failed: {}", e.message),
-    )
+    Error::Closed(ClosedReason::Failed(Box::new(e.clone())))
 }

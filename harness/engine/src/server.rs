@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use rustls_pki_types::CertificateDer;
+use tls_wire::AlertDescription as A;
 use tls_wire::{
     CertificateEntry, CertificateRequestTls13, CertificateTls13, CertificateVerify, CipherSuite,
     ClientHello, CompressionMethod, Extension, HRR_RANDOM, HandshakeMessage, HandshakePayload,
@@ -14,7 +15,7 @@ use tls_wire::{
 use crate::config::{ClientAuth, ServerConfig, Step};
 use crate::conn::Common;
 use crate::crypto::{Group, SigScheme, Suite, Suite12, kx, sign};
-use crate::error::{Error, alert};
+use crate::error::{Error, Misbehaviour as M, err};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
 
@@ -72,13 +73,10 @@ fn our_versions(ours13: bool, ours12: bool) -> String {
     .to_string()
 }
 
-fn err(code: u8, msg: impl Into<String>) -> Error {
-    Error::alert(code, msg)
-}
-
 fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
     err(
-        alert::UNEXPECTED_MESSAGE,
+        A::UnexpectedMessage,
+        M::UnexpectedMessage,
         format!("expected {expected}, received {}", msg.typ),
     )
 }
@@ -166,7 +164,8 @@ impl ExpectClientHello {
         c.key_log = config.key_log.clone().map(|k| (k, ch.random));
         if let Some(t) = ch.duplicate_extension() {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::DuplicateExtension,
                 format!("duplicate extension {t} in ClientHello"),
             ));
         }
@@ -175,7 +174,8 @@ impl ExpectClientHello {
         // RFC 8446 D.5: a Hello with legacy_version 0x0300 (or less) is aborted.
         if ch.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
             return Err(err(
-                alert::PROTOCOL_VERSION,
+                A::ProtocolVersion,
+                M::ObsoleteVersion,
                 format!(
                     "ClientHello.legacy_version {} (SSL 3.0 or older)",
                     ch.legacy_version
@@ -184,7 +184,8 @@ impl ExpectClientHello {
         }
         if ch.session_id.len() > 32 {
             return Err(err(
-                alert::DECODE_ERROR,
+                A::DecodeError,
+                M::SessionIdTooLong,
                 format!(
                     "legacy_session_id of {} bytes (at most 32)",
                     ch.session_id.len()
@@ -196,7 +197,8 @@ impl ExpectClientHello {
                 && (list.is_empty() || list.iter().any(|n| n.name.is_empty()))
             {
                 return Err(err(
-                    alert::DECODE_ERROR,
+                    A::DecodeError,
+                    M::EmptyServerName,
                     "server_name with an empty list or an empty name",
                 ));
             }
@@ -217,7 +219,8 @@ impl ExpectClientHello {
             Some(vs) if ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => true,
             Some(vs) => {
                 return Err(err(
-                    alert::PROTOCOL_VERSION,
+                    A::ProtocolVersion,
+                    M::NoCommonVersion,
                     format!(
                         "no common version: client offers [{}], we support [{}]",
                         vs.iter()
@@ -231,7 +234,8 @@ impl ExpectClientHello {
             None if ours12 && ch.legacy_version.get() >= ProtocolVersion::TLSv1_2.get() => true,
             None => {
                 return Err(err(
-                    alert::PROTOCOL_VERSION,
+                    A::ProtocolVersion,
+                    M::NoCommonVersion,
                     format!(
                         "ClientHello without supported_versions, legacy_version {}; we support [{}]",
                         ch.legacy_version,
@@ -243,14 +247,16 @@ impl ExpectClientHello {
         if tls12 {
             if self.hrr.is_some() {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::SecondClientHelloMismatch,
                     "second ClientHello after HelloRetryRequest does not offer TLS 1.3",
                 ));
             }
             // RFC 7507 3: TLS_FALLBACK_SCSV with a version below our highest.
             if ours13 && ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV) {
                 return Err(err(
-                    alert::INAPPROPRIATE_FALLBACK,
+                    A::InappropriateFallback,
+                    M::InappropriateFallback,
                     "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3",
                 ));
             }
@@ -258,38 +264,44 @@ impl ExpectClientHello {
         }
         if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::BadCompression,
                 "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]",
             ));
         }
         if ch.psk().is_some() && !ch.psk_is_last() {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::PskNotLast,
                 "pre_shared_key is not the last ClientHello extension",
             ));
         }
         if let Some(h) = &self.hrr {
             if ch.session_id != h.session_id {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::SecondClientHelloMismatch,
                     "second ClientHello changed legacy_session_id",
                 ));
             }
             if ch.cipher_suites != h.cipher_suites {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::SecondClientHelloMismatch,
                     "second ClientHello changed cipher_suites",
                 ));
             }
             if ch.early_data() {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::SecondClientHelloMismatch,
                     "early_data in the ClientHello after HelloRetryRequest",
                 ));
             }
             if h.cookie.as_deref() != ch.cookie() {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::SecondClientHelloMismatch,
                     "second ClientHello cookie does not echo the HelloRetryRequest cookie",
                 ));
             }
@@ -303,26 +315,35 @@ impl ExpectClientHello {
                 .iter()
                 .filter(|s| ch.cipher_suites.contains(s))
                 .find_map(|s| Suite::from_u16(s.get()))
-                .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no cipher suite in common"))?,
+                .ok_or_else(|| {
+                    err(
+                        A::HandshakeFailure,
+                        M::NoCommonSuite,
+                        "no cipher suite in common",
+                    )
+                })?,
         };
         // groups and key shares (RFC 8446 4.2.7, 4.2.8, 9.2)
         let (client_groups, shares) = match (ch.supported_groups(), ch.key_shares()) {
             (Some(g), Some(s)) => (g, s),
             (None, Some(_)) => {
                 return Err(err(
-                    alert::MISSING_EXTENSION,
+                    A::MissingExtension,
+                    M::MissingExtension,
                     "key_share without supported_groups",
                 ));
             }
             (Some(_), None) => {
                 return Err(err(
-                    alert::MISSING_EXTENSION,
+                    A::MissingExtension,
+                    M::MissingExtension,
                     "supported_groups without key_share",
                 ));
             }
             (None, None) => {
                 return Err(err(
-                    alert::MISSING_EXTENSION,
+                    A::MissingExtension,
+                    M::MissingExtension,
                     "ClientHello has neither supported_groups nor key_share",
                 ));
             }
@@ -330,20 +351,23 @@ impl ExpectClientHello {
         for (i, s) in shares.iter().enumerate() {
             if !client_groups.contains(&s.group) {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::InconsistentKeyShares,
                     format!("key_share for {} which is not in supported_groups", s.group),
                 ));
             }
             if shares.iter().skip(i + 1).any(|o| o.group == s.group) {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::InconsistentKeyShares,
                     format!("two key shares for {}", s.group),
                 ));
             }
         }
         if ch.signature_algorithms().is_none() && ch.psk().is_none() {
             return Err(err(
-                alert::MISSING_EXTENSION,
+                A::MissingExtension,
+                M::MissingExtension,
                 "ClientHello without signature_algorithms",
             ));
         }
@@ -355,7 +379,8 @@ impl ExpectClientHello {
             .collect();
         let Some(&preferred) = common_groups.first() else {
             return Err(err(
-                alert::HANDSHAKE_FAILURE,
+                A::HandshakeFailure,
+                M::NoCommonGroup,
                 "no key exchange group in common",
             ));
         };
@@ -363,7 +388,8 @@ impl ExpectClientHello {
         let hrr_group = if let Some(h) = &self.hrr {
             if shares.len() != 1 || !has_share(h.group) {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::SecondClientHelloMismatch,
                     format!(
                         "second ClientHello must carry exactly one key share, for {:?}",
                         h.group
@@ -385,7 +411,8 @@ impl ExpectClientHello {
         let group = match &self.hrr {
             Some(h) if h.suite != suite => {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::SecondClientHelloMismatch,
                     "cipher suite changed after HelloRetryRequest",
                 ));
             }
@@ -408,13 +435,15 @@ impl ExpectClientHello {
         if let Some(offered) = ch.psk() {
             let Some(modes) = ch.psk_modes() else {
                 return Err(err(
-                    alert::MISSING_EXTENSION,
+                    A::MissingExtension,
+                    M::MissingExtension,
                     "pre_shared_key without psk_key_exchange_modes",
                 ));
             };
             if offered.identities.len() != offered.binders.len() {
                 return Err(err(
-                    alert::ILLEGAL_PARAMETER,
+                    A::IllegalParameter,
+                    M::PskBinderCount,
                     "pre_shared_key identities and binders differ in number",
                 ));
             }
@@ -443,7 +472,8 @@ impl ExpectClientHello {
                     let key = KeySchedule::finished_key(h, &bk);
                     if !h.hmac_verify(&key, &transcript.hash_with(h, partial), binder) {
                         return Err(err(
-                            alert::DECRYPT_ERROR,
+                            A::DecryptError,
+                            M::BadBinder,
                             format!("PSK binder {i} does not verify"),
                         ));
                     }
@@ -454,7 +484,8 @@ impl ExpectClientHello {
         }
         if psk.is_none() && ch.signature_algorithms().is_none() {
             return Err(err(
-                alert::MISSING_EXTENSION,
+                A::MissingExtension,
+                M::MissingExtension,
                 "ClientHello without signature_algorithms",
             ));
         }
@@ -465,7 +496,8 @@ impl ExpectClientHello {
             alpn = config.alpn.iter().find(|p| offered.contains(p)).cloned();
             if alpn.is_none() {
                 return Err(err(
-                    alert::NO_APPLICATION_PROTOCOL,
+                    A::NoApplicationProtocol,
+                    M::NoCommonAlpn,
                     "no ALPN protocol in common",
                 ));
             }
@@ -478,7 +510,8 @@ impl ExpectClientHello {
             if let Extension::RecordSizeLimit(v) = e {
                 if *v < 64 {
                     return Err(err(
-                        alert::ILLEGAL_PARAMETER,
+                        A::IllegalParameter,
+                        M::BadRecordSizeLimit,
                         format!("record_size_limit {v} < 64"),
                     ));
                 }
@@ -489,8 +522,15 @@ impl ExpectClientHello {
 
         // key exchange
         let (server_share, shared) =
-            kx::server_respond(group, &client_share.key_exchange, c.random.as_ref())
-                .map_err(|e| err(alert::ILLEGAL_PARAMETER, format!("client key share: {e}")))?;
+            kx::server_respond(group, &client_share.key_exchange, c.random.as_ref()).map_err(
+                |e| {
+                    err(
+                        A::IllegalParameter,
+                        M::BadKeyShare,
+                        format!("client key share: {e}"),
+                    )
+                },
+            )?;
         transcript.add(&raw);
         let mut exts = vec![
             Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3),
@@ -597,7 +637,8 @@ impl ExpectClientHello {
                 .find(|s| config.cert.signer.schemes().contains(s))
                 .ok_or_else(|| {
                     err(
-                        alert::HANDSHAKE_FAILURE,
+                        A::HandshakeFailure,
+                        M::NoCommonSignatureScheme,
                         "no signature scheme in common for the server certificate",
                     )
                 })?;
@@ -751,7 +792,8 @@ impl ServerHs {
         };
         if !cert.context.is_empty() {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::BadCertificateRequestContext,
                 "client Certificate context does not match the CertificateRequest",
             ));
         }
@@ -760,7 +802,8 @@ impl ServerHs {
         if cert.entries.is_empty() {
             if required {
                 return Err(err(
-                    alert::CERTIFICATE_REQUIRED,
+                    A::CertificateRequired,
+                    M::CertificateRequired,
                     "client sent no certificate but one is required",
                 ));
             }
@@ -769,7 +812,8 @@ impl ServerHs {
         for e in &cert.entries {
             if let Some(x) = e.extensions.first() {
                 return Err(err(
-                    alert::UNSUPPORTED_EXTENSION,
+                    A::UnsupportedExtension,
+                    M::UnsolicitedExtension,
                     format!("client CertificateEntry contains {}", x.typ()),
                 ));
             }
@@ -799,7 +843,8 @@ impl ServerHs {
             .filter(|_| self.config.signature_schemes.contains(&cv.scheme));
         let Some(scheme) = scheme else {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::SignatureSchemeNotOffered,
                 format!(
                     "client CertificateVerify uses {} which was not requested",
                     cv.scheme
@@ -814,7 +859,8 @@ impl ServerHs {
             .ok_or_else(|| Error::internal("no client certificate"))?;
         sign::verify_with_cert(ee, scheme, &content, &cv.signature).map_err(|_| {
             err(
-                alert::DECRYPT_ERROR,
+                A::DecryptError,
+                M::BadSignature,
                 format!(
                     "client CertificateVerify signature ({}) does not verify",
                     cv.scheme
@@ -842,7 +888,8 @@ impl ServerHs {
         if vd.len() != h.len() {
             // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
             return Err(err(
-                alert::DECODE_ERROR,
+                A::DecodeError,
+                M::BadFinishedLength,
                 format!(
                     "client Finished of {} bytes, expected {}",
                     vd.len(),
@@ -853,7 +900,8 @@ impl ServerHs {
         let key = KeySchedule::finished_key(h, &self.c_hs);
         if !h.hmac_verify(&key, &self.transcript.hash(h), &vd) {
             return Err(err(
-                alert::DECRYPT_ERROR,
+                A::DecryptError,
+                M::BadFinished,
                 "client Finished verify_data mismatch",
             ));
         }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use aws_lc_rs::aead::{Aad, Nonce};
 use rustls_pki_types::CertificateDer;
+use tls_wire::AlertDescription as A;
 use tls_wire::{
     AlertDescription, CertificateRequestTls12, CipherSuite, ClientCertificateType, ClientHello,
     CompressionMethod, DOWNGRADE_TLS11, DOWNGRADE_TLS12, ECCurveType, ECPointFormat, Extension,
@@ -18,7 +19,7 @@ use crate::config::{ClientAuth, DowngradeSentinel, ServerConfig, ServerSession12
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
 use crate::crypto::{Auth12, Group, KeyShare, RecordProtection12, Suite12, sign};
-use crate::error::{Error, alert};
+use crate::error::{Error, Misbehaviour as M, err};
 use crate::keyschedule::Transcript;
 use crate::server::ticket_key;
 use crate::verify;
@@ -49,13 +50,10 @@ pub(crate) struct Hs12 {
     issue_ticket: bool,
 }
 
-fn err(code: u8, msg: impl Into<String>) -> Error {
-    Error::alert(code, msg)
-}
-
 fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
     err(
-        alert::UNEXPECTED_MESSAGE,
+        A::UnexpectedMessage,
+        M::UnexpectedMessage,
         format!("expected {expected}, received {} (TLS 1.2)", msg.typ),
     )
 }
@@ -142,7 +140,8 @@ pub(crate) fn handle_client_hello(
     c.ccs_ok = false;
     if !ch.compression_methods.contains(&CompressionMethod::Null) {
         return Err(err(
-            alert::ILLEGAL_PARAMETER,
+            A::IllegalParameter,
+            M::BadCompression,
             "ClientHello compression_methods lacks null (RFC 5246 7.4.1.2)",
         ));
     }
@@ -157,7 +156,8 @@ pub(crate) fn handle_client_hello(
         match e {
             Extension::RenegotiationInfo(v) if !v.is_empty() => {
                 return Err(err(
-                    alert::HANDSHAKE_FAILURE,
+                    A::HandshakeFailure,
+                    M::BadRenegotiationInfo,
                     "renegotiation_info.renegotiated_connection is not empty in an initial handshake",
                 ));
             }
@@ -174,7 +174,8 @@ pub(crate) fn handle_client_hello(
     {
         // RFC 7627 5.2
         return Err(err(
-            alert::HANDSHAKE_FAILURE,
+            A::HandshakeFailure,
+            M::NoExtendedMasterSecret,
             "client does not offer extended_master_secret (RFC 7627), which we require",
         ));
     }
@@ -184,7 +185,8 @@ pub(crate) fn handle_client_hello(
     {
         // RFC 8422 5.1.2
         return Err(err(
-            alert::ILLEGAL_PARAMETER,
+            A::IllegalParameter,
+            M::NoUncompressedPointFormat,
             "ec_point_formats does not contain uncompressed",
         ));
     }
@@ -200,7 +202,8 @@ pub(crate) fn handle_client_hello(
             .find(|s| (s.auth() == Auth12::Ecdsa) == key_ecdsa)
             .ok_or_else(|| {
                 err(
-                    alert::HANDSHAKE_FAILURE,
+                    A::HandshakeFailure,
+                    M::NoCommonSuite,
                     "no TLS 1.2 cipher suite in common for our certificate",
                 )
             })?,
@@ -212,7 +215,8 @@ pub(crate) fn handle_client_hello(
         alpn = config.alpn.iter().find(|p| offered.contains(p)).cloned();
         if alpn.is_none() {
             return Err(err(
-                alert::NO_APPLICATION_PROTOCOL,
+                A::NoApplicationProtocol,
+                M::NoCommonAlpn,
                 "no ALPN protocol in common",
             ));
         }
@@ -353,7 +357,13 @@ pub(crate) fn handle_client_hello(
         .filter(|g| client_groups.is_none_or(|cg| cg.contains(g)))
         .filter_map(|g| Group::from_u16(g.get()))
         .find(|g| *g != Group::X25519Mlkem768)
-        .ok_or_else(|| err(alert::HANDSHAKE_FAILURE, "no ECDHE group in common"))?;
+        .ok_or_else(|| {
+            err(
+                A::HandshakeFailure,
+                M::NoCommonGroup,
+                "no ECDHE group in common",
+            )
+        })?;
     let offered_schemes = ch.signature_algorithms().unwrap_or(&[]);
     let scheme = config
         .signature_schemes
@@ -363,7 +373,8 @@ pub(crate) fn handle_client_hello(
         .find(|s| config.cert.signer.tls12_schemes().contains(s))
         .ok_or_else(|| {
             err(
-                alert::HANDSHAKE_FAILURE,
+                A::HandshakeFailure,
+                M::NoCommonSignatureScheme,
                 "no signature scheme in common for the server certificate (TLS 1.2)",
             )
         })?;
@@ -480,7 +491,8 @@ impl Hs12 {
             if required {
                 // RFC 5246 7.4.6: ... respond with a fatal handshake_failure alert.
                 return Err(err(
-                    alert::HANDSHAKE_FAILURE,
+                    A::HandshakeFailure,
+                    M::CertificateRequired,
                     "client sent no certificate but one is required",
                 ));
             }
@@ -510,7 +522,8 @@ impl Hs12 {
             .ok_or_else(|| Error::internal("no key share"))?;
         let pms = share.complete(&public).map_err(|e| {
             err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::BadKeyShare,
                 format!("client ECDHE public value: {e}"),
             )
         })?;
@@ -553,13 +566,15 @@ impl Hs12 {
         };
         if c.read_protected() {
             return Err(err(
-                alert::UNEXPECTED_MESSAGE,
+                A::UnexpectedMessage,
+                M::UnexpectedMessage,
                 "CertificateVerify after ChangeCipherSpec",
             ));
         }
         if !self.cert_schemes.contains(&cv.scheme) {
             return Err(err(
-                alert::ILLEGAL_PARAMETER,
+                A::IllegalParameter,
+                M::SignatureSchemeNotOffered,
                 format!(
                     "client CertificateVerify uses {} which was not requested",
                     cv.scheme
@@ -573,7 +588,8 @@ impl Hs12 {
         sign::verify_tls12(ee, cv.scheme.get(), self.transcript.bytes(), &cv.signature).map_err(
             |_| {
                 err(
-                    alert::DECRYPT_ERROR,
+                    A::DecryptError,
+                    M::BadSignature,
                     format!(
                         "client CertificateVerify signature ({}) does not verify",
                         cv.scheme
@@ -623,7 +639,8 @@ impl Hs12 {
         };
         if !c.read_protected() {
             return Err(err(
-                alert::UNEXPECTED_MESSAGE,
+                A::UnexpectedMessage,
+                M::UnexpectedMessage,
                 "Finished before ChangeCipherSpec",
             ));
         }
@@ -633,7 +650,8 @@ impl Hs12 {
         if vd.len() != expect.len() {
             // RFC 5246 7.4.9: verify_data is verify_data_length (12) bytes.
             return Err(err(
-                alert::DECODE_ERROR,
+                A::DecodeError,
+                M::BadFinishedLength,
                 format!(
                     "client Finished of {} bytes, expected {}",
                     vd.len(),
@@ -643,7 +661,8 @@ impl Hs12 {
         }
         if !constant_time_eq(&expect, &vd) {
             return Err(err(
-                alert::DECRYPT_ERROR,
+                A::DecryptError,
+                M::BadFinished,
                 "client Finished verify_data mismatch",
             ));
         }

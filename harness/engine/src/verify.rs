@@ -15,7 +15,9 @@ use std::sync::Mutex;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 
-use crate::error::{AlertCode, Error, ErrorKind, alert};
+pub use policy::PolicyError;
+
+use crate::error::{AlertDescription as A, CertificateError, Error, Misbehaviour, err};
 
 /// Signature algorithms accepted in certificate chains (includes RSA PKCS#1).
 static CHAIN_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] =
@@ -33,21 +35,21 @@ static CHAIN_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] =
 /// - revocation -> `certificate_revoked`; resource limits of path building and the
 ///   rest -> `certificate_unknown`.
 #[allow(deprecated)]
-pub fn alert_for(e: &webpki::Error) -> AlertCode {
+pub fn alert_for(e: &webpki::Error) -> A {
     use webpki::Error as E;
     match e {
         E::CertExpired { .. } | E::CertNotValidYet { .. } | E::InvalidCertValidity => {
-            alert::CERTIFICATE_EXPIRED
+            A::CertificateExpired
         }
-        E::UnknownIssuer => alert::UNKNOWN_CA,
-        E::CertRevoked => alert::CERTIFICATE_REVOKED,
+        E::UnknownIssuer => A::UnknownCa,
+        E::CertRevoked => A::CertificateRevoked,
         E::UnsupportedCriticalExtension
         | E::RequiredEkuNotFound
         | E::RequiredEkuNotFoundContext(_)
         | E::UnsupportedSignatureAlgorithm
         | E::UnsupportedSignatureAlgorithmContext(_)
         | E::UnsupportedSignatureAlgorithmForPublicKey
-        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => alert::UNSUPPORTED_CERTIFICATE,
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => A::UnsupportedCertificate,
         E::BadDer
         | E::BadDerTime
         | E::TrailingData(_)
@@ -64,8 +66,8 @@ pub fn alert_for(e: &webpki::Error) -> AlertCode {
         | E::UnsupportedNameType
         | E::CertNotValidForName(_)
         | E::InvalidSerialNumber
-        | E::EmptyEkuExtension => alert::BAD_CERTIFICATE,
-        _ => alert::CERTIFICATE_UNKNOWN,
+        | E::EmptyEkuExtension => A::BadCertificate,
+        _ => A::CertificateUnknown,
     }
 }
 
@@ -145,7 +147,11 @@ pub fn verify_chain(
     cache: &PolicyCache,
 ) -> Result<(), Error> {
     let Some(ee_der) = chain.first() else {
-        return Err(Error::alert(alert::DECODE_ERROR, "empty certificate chain"));
+        return Err(err(
+            A::DecodeError,
+            Misbehaviour::EmptyCertificate,
+            "empty certificate chain",
+        ));
     };
     if crate::FUZZING {
         return Ok(());
@@ -159,13 +165,13 @@ pub fn verify_chain(
         .check(cached_as, ee_der.as_ref(), || {
             policy::check_end_entity(chain, role)
         })
-        .map_err(|e| policy_err(&e, "end-entity certificate"))?;
+        .map_err(|e| policy_err(e, "end-entity certificate"))?;
     let anchors: Vec<_> = roots
         .iter()
         .filter_map(|r| webpki::anchor_from_trusted_cert(r).ok())
         .collect();
     let ee = EndEntityCert::try_from(ee_der)
-        .map_err(|e| cert_err(&e, "end-entity certificate does not parse"))?;
+        .map_err(|e| cert_err(e, "end-entity certificate does not parse"))?;
     let intermediates = chain.get(1..).unwrap_or(&[]);
     let usage = if server {
         KeyUsage::server_auth()
@@ -180,16 +186,14 @@ pub fn verify_chain(
                     .check(PolicyRole::Ca, der.as_ref(), || {
                         policy::check_ca(der.as_ref())
                     })
-                    .map_err(|e| {
-                        policy_err(&e, &format!("CA certificate {} of the path", i + 1))
-                    })?;
+                    .map_err(|e| policy_err(e, &format!("CA certificate {} of the path", i + 1)))?;
             }
         }
         Err(e) => {
             for (i, ca) in policy::candidate_issuers(chain).into_iter().enumerate() {
                 policy::check_ca(ca.as_ref()).map_err(|p| {
                     policy_err(
-                        &p,
+                        p,
                         &format!(
                             "CA certificate {} issuing the leaf's path (path validation: {e:?})",
                             i + 1
@@ -197,7 +201,7 @@ pub fn verify_chain(
                     )
                 })?;
             }
-            return Err(cert_err(&e, "certificate path validation failed"));
+            return Err(cert_err(e, "certificate path validation failed"));
         }
     }
     if let Some(name) = name {
@@ -207,21 +211,23 @@ pub fn verify_chain(
             ))
         })?;
         ee.verify_is_valid_for_subject_name(&sn)
-            .map_err(|e| cert_err(&e, &format!("certificate not valid for name {name:?}")))?;
+            .map_err(|e| cert_err(e, &format!("certificate not valid for name {name:?}")))?;
     }
     Ok(())
 }
 
-fn cert_err(e: &webpki::Error, what: &str) -> Error {
-    let mut err = Error::alert(alert_for(e), format!("{what}: {e:?}"));
-    err.kind = ErrorKind::Certificate;
-    err
+fn cert_err(e: webpki::Error, what: &str) -> Error {
+    Error::Certificate {
+        what: what.to_string(),
+        error: CertificateError::Webpki(e),
+    }
 }
 
-fn policy_err(e: &policy::PolicyError, what: &str) -> Error {
-    let mut err = Error::alert(e.alert(), format!("{what}: {e}"));
-    err.kind = ErrorKind::Certificate;
-    err
+fn policy_err(e: PolicyError, what: &str) -> Error {
+    Error::Certificate {
+        what: what.to_string(),
+        error: CertificateError::Policy(e),
+    }
 }
 
 #[cfg(test)]
@@ -230,7 +236,6 @@ mod tests {
     use rustls_pki_types::UnixTime;
 
     use super::*;
-    use crate::error::AlertDescription;
 
     /// 2026-11-26, inside the validity of every good profile (2025..2045).
     fn now() -> UnixTime {
@@ -263,386 +268,341 @@ mod tests {
     /// the verifying side (true: the client verifies the server), the reference name and the
     /// alert the scenario names (None: must be accepted).
     #[rstest]
-    #[case::certificate_expired("expired", true, None, Some(alert::CERTIFICATE_EXPIRED))]
-    #[case::certificate_not_yet_valid(
-        "not_yet_valid",
-        true,
-        None,
-        Some(alert::CERTIFICATE_EXPIRED)
-    )]
+    #[case::certificate_expired("expired", true, None, Some(A::CertificateExpired))]
+    #[case::certificate_not_yet_valid("not_yet_valid", true, None, Some(A::CertificateExpired))]
     #[case::certificate_expired_intermediate(
         "expired_intermediate",
         true,
         None,
-        Some(alert::CERTIFICATE_EXPIRED)
+        Some(A::CertificateExpired)
     )]
     #[case::certificate_not_yet_valid_intermediate(
         "not_yet_valid_intermediate",
         true,
         None,
-        Some(alert::CERTIFICATE_EXPIRED)
+        Some(A::CertificateExpired)
     )]
-    #[case::certificate_name_mismatch("name_mismatch", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_impersonation("impersonation", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_cn_only_no_san("cn_only_no_san", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_name_mismatch("name_mismatch", true, None, Some(A::BadCertificate))]
+    #[case::certificate_impersonation("impersonation", true, None, Some(A::BadCertificate))]
+    #[case::certificate_cn_only_no_san("cn_only_no_san", true, None, Some(A::BadCertificate))]
     #[case::certificate_ip_in_dns_san(
         "ip_in_dns_san",
         true,
         Some("127.0.0.1"),
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_ip_san_for_dns_reference(
         "ip_san_for_dns_reference",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
-    #[case::certificate_dns_in_ip_san("dns_in_ip_san", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_dns_in_ip_san("dns_in_ip_san", true, None, Some(A::BadCertificate))]
     #[case::certificate_wildcard_two_labels(
         "wildcard_two_labels",
         true,
         Some("a.b.harness.example"),
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_wildcard_tld(
         "wildcard_tld",
         true,
         Some("example.com"),
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_wildcard_partial(
         "wildcard_partial",
         true,
         Some("foo.harness.example"),
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_wildcard_in_ip(
         "wildcard_in_ip",
         true,
         Some("127.0.0.1"),
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_wildcard_multi_label(
         "wildcard_multi_label",
         true,
         Some("a.b.harness.example"),
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
-    #[case::certificate_self_signed_leaf("self_signed_leaf", true, None, Some(alert::UNKNOWN_CA))]
-    #[case::certificate_unknown_root("unknown_root", true, None, Some(alert::UNKNOWN_CA))]
+    #[case::certificate_self_signed_leaf("self_signed_leaf", true, None, Some(A::UnknownCa))]
+    #[case::certificate_unknown_root("unknown_root", true, None, Some(A::UnknownCa))]
     #[case::certificate_missing_intermediate(
         "missing_intermediate",
         true,
         None,
-        Some(alert::UNKNOWN_CA)
+        Some(A::UnknownCa)
     )]
     #[case::certificate_issuer_name_mismatch(
         "issuer_name_mismatch",
         true,
         None,
-        Some(alert::UNKNOWN_CA)
+        Some(A::UnknownCa)
     )]
-    #[case::certificate_leaf_not_first("leaf_not_first", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_leaf_not_first("leaf_not_first", true, None, Some(A::BadCertificate))]
     #[case::certificate_extra_unrelated_certs("extra_unrelated_certs", true, None, None)]
     #[case::certificate_intermediates_reordered("intermediates_reordered", true, None, None)]
     #[case::certificate_intermediate_ca_false(
         "intermediate_ca_false",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_intermediate_no_basic_constraints(
         "intermediate_no_basic_constraints",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
-    #[case::certificate_path_len_exceeded(
-        "path_len_exceeded",
-        true,
-        None,
-        Some(alert::BAD_CERTIFICATE)
-    )]
-    #[case::certificate_leaf_as_ca("leaf_as_ca", true, None, Some(alert::BAD_CERTIFICATE))]
-    #[case::certificate_ca_as_leaf("ca_as_leaf", true, None, Some(alert::UNSUPPORTED_CERTIFICATE))]
+    #[case::certificate_path_len_exceeded("path_len_exceeded", true, None, Some(A::BadCertificate))]
+    #[case::certificate_leaf_as_ca("leaf_as_ca", true, None, Some(A::BadCertificate))]
+    #[case::certificate_ca_as_leaf("ca_as_leaf", true, None, Some(A::UnsupportedCertificate))]
     #[case::certificate_eku_client_auth_only(
         "eku_client_auth_only",
         true,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::certificate_eku_code_signing_only(
         "eku_code_signing_only",
         true,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::certificate_ku_no_digital_signature(
         "ku_no_digital_signature",
         true,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::certificate_ku_no_digital_signature_rsa(
         "ku_no_digital_signature_rsa",
         true,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::certificate_intermediate_no_key_cert_sign(
         "intermediate_no_key_cert_sign",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_name_constraints_dns_permitted(
         "name_constraints_dns_permitted",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_name_constraints_dns_excluded(
         "name_constraints_dns_excluded",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_name_constraints_ip(
         "name_constraints_ip",
         true,
         Some("127.0.0.1"),
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_unknown_critical_extension(
         "unknown_critical_extension",
         true,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::certificate_unknown_critical_extension_intermediate(
         "unknown_critical_extension_intermediate",
         true,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::certificate_tampered_signature(
         "tampered_signature",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_tampered_signature_p384(
         "tampered_signature_p384",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_tampered_signature_rsa2048(
         "tampered_signature_rsa2048",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_tampered_signature_ed25519(
         "tampered_signature_ed25519",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_tampered_intermediate_signature(
         "tampered_intermediate_signature",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_wrong_key_signature(
         "wrong_key_signature",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
-    #[case::certificate_sha1_signature("sha1_signature", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_sha1_signature("sha1_signature", true, None, Some(A::BadCertificate))]
     #[case::certificate_sha1_signature_ecdsa(
         "sha1_signature_ecdsa",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_rsa1024_intermediate(
         "rsa1024_intermediate",
         true,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
-    #[case::certificate_rsa1024_leaf(
-        "rsa1024_leaf",
-        true,
-        None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
-    )]
+    #[case::certificate_rsa1024_leaf("rsa1024_leaf", true, None, Some(A::UnsupportedCertificate))]
     #[case::certificate_secp256k1_intermediate(
         "secp256k1_intermediate",
         true,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::certificate_sha3_signature(
         "sha3_signature",
         true,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::certificate_rsa_pss_bad_trailer(
         "rsa_pss_bad_trailer",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
-    #[case::certificate_rsa_pss_no_params(
-        "rsa_pss_no_params",
-        true,
-        None,
-        Some(alert::BAD_CERTIFICATE)
-    )]
+    #[case::certificate_rsa_pss_no_params("rsa_pss_no_params", true, None, Some(A::BadCertificate))]
     #[case::certificate_duplicate_extension(
         "duplicate_extension",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
-    #[case::certificate_serial_negative(
-        "serial_negative",
-        true,
-        None,
-        Some(alert::BAD_CERTIFICATE)
-    )]
-    #[case::certificate_serial_zero("serial_zero", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_serial_negative("serial_negative", true, None, Some(A::BadCertificate))]
+    #[case::certificate_serial_zero("serial_zero", true, None, Some(A::BadCertificate))]
     #[case::certificate_serial_zero_length(
         "serial_zero_length",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
-    #[case::certificate_v1_intermediate(
-        "v1_intermediate",
-        true,
-        None,
-        Some(alert::BAD_CERTIFICATE)
-    )]
-    #[case::certificate_v1_leaf("v1_leaf", true, None, Some(alert::BAD_CERTIFICATE))]
+    #[case::certificate_v1_intermediate("v1_intermediate", true, None, Some(A::BadCertificate))]
+    #[case::certificate_v1_leaf("v1_leaf", true, None, Some(A::BadCertificate))]
     #[case::certificate_generalized_time_before_2050(
         "generalized_time_before_2050",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::certificate_empty_subject_noncritical_san(
         "empty_subject_noncritical_san",
         true,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
-    #[case::client_certificate_expired(
-        "client_expired",
-        false,
-        None,
-        Some(alert::CERTIFICATE_EXPIRED)
-    )]
+    #[case::client_certificate_expired("client_expired", false, None, Some(A::CertificateExpired))]
     #[case::client_certificate_not_yet_valid(
         "client_not_yet_valid",
         false,
         None,
-        Some(alert::CERTIFICATE_EXPIRED)
+        Some(A::CertificateExpired)
     )]
-    #[case::client_certificate_unknown_root(
-        "client_unknown_root",
-        false,
-        None,
-        Some(alert::UNKNOWN_CA)
-    )]
-    #[case::client_certificate_self_signed(
-        "client_self_signed",
-        false,
-        None,
-        Some(alert::UNKNOWN_CA)
-    )]
+    #[case::client_certificate_unknown_root("client_unknown_root", false, None, Some(A::UnknownCa))]
+    #[case::client_certificate_self_signed("client_self_signed", false, None, Some(A::UnknownCa))]
     #[case::client_certificate_missing_intermediate(
         "client_missing_intermediate",
         false,
         None,
-        Some(alert::UNKNOWN_CA)
+        Some(A::UnknownCa)
     )]
     #[case::client_certificate_eku_server_auth_only(
         "client_eku_server_auth_only",
         false,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::client_certificate_tampered_signature(
         "client_tampered_signature",
         false,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::client_certificate_wrong_key_signature(
         "client_wrong_key_signature",
         false,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::client_certificate_intermediate_ca_false(
         "client_intermediate_ca_false",
         false,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::client_certificate_unknown_critical_extension(
         "client_unknown_critical_extension",
         false,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::client_certificate_sha1_signature(
         "client_sha1_signature",
         false,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::client_certificate_v1_intermediate(
         "client_v1_intermediate",
         false,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::client_certificate_path_len_exceeded(
         "client_path_len_exceeded",
         false,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     #[case::client_certificate_ku_no_digital_signature(
         "client_ku_no_digital_signature",
         false,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::client_certificate_rsa1024_intermediate(
         "client_rsa1024_intermediate",
         false,
         None,
-        Some(alert::UNSUPPORTED_CERTIFICATE)
+        Some(A::UnsupportedCertificate)
     )]
     #[case::client_certificate_empty_subject_noncritical_san(
         "client_empty_subject_noncritical_san",
         false,
         None,
-        Some(alert::BAD_CERTIFICATE)
+        Some(A::BadCertificate)
     )]
     fn scenario_catalogue(
         #[case] profile: &str,
         #[case] server: bool,
         #[case] name: Option<&str>,
-        #[case] expected: Option<AlertCode>,
+        #[case] expected: Option<A>,
     ) {
         let got = run(profile, server, name);
         match (expected, got) {
@@ -650,13 +610,8 @@ mod tests {
             (None, Err(e)) => panic!("{profile}: must be accepted, got {e:?}"),
             (Some(a), Ok(())) => panic!("{profile}: accepted, must be rejected with {a}"),
             (Some(a), Err(e)) => {
-                assert_eq!(
-                    e.alert_sent,
-                    Some(AlertDescription::from(a)),
-                    "{profile}: {}",
-                    e.message
-                );
-                assert_eq!(e.kind, ErrorKind::Certificate, "{profile}");
+                assert_eq!(e.alert(), Some(a), "{profile}: {e}");
+                assert!(matches!(e, Error::Certificate { .. }), "{profile}: {e:?}");
             }
         }
     }
@@ -697,10 +652,8 @@ mod tests {
     fn empty_chain_is_decode_error() {
         let e =
             verify_chain(&[], &[], now(), true, None, &PolicyCache::default()).expect_err("empty");
-        assert_eq!(
-            e.alert_sent,
-            Some(AlertDescription::from(alert::DECODE_ERROR))
-        );
+        assert_eq!(e.alert(), Some(A::DecodeError));
+        assert_eq!(e.misbehaviour(), Some(Misbehaviour::EmptyCertificate));
     }
 
     #[test]
@@ -715,31 +668,23 @@ mod tests {
             &PolicyCache::default(),
         )
         .expect_err("garbage");
-        assert_eq!(
-            e.alert_sent,
-            Some(AlertDescription::from(alert::BAD_CERTIFICATE))
-        );
+        assert_eq!(e.alert(), Some(A::BadCertificate));
+        assert!(matches!(e, Error::Certificate { .. }), "{e:?}");
     }
 
     #[rstest]
-    #[case(
-        webpki::Error::UnsupportedCriticalExtension,
-        alert::UNSUPPORTED_CERTIFICATE
-    )]
-    #[case(webpki::Error::CaUsedAsEndEntity, alert::BAD_CERTIFICATE)]
-    #[case(webpki::Error::EndEntityUsedAsCa, alert::BAD_CERTIFICATE)]
-    #[case(webpki::Error::PathLenConstraintViolated, alert::BAD_CERTIFICATE)]
-    #[case(webpki::Error::NameConstraintViolation, alert::BAD_CERTIFICATE)]
-    #[case(webpki::Error::ExtensionValueInvalid, alert::BAD_CERTIFICATE)]
-    #[case(webpki::Error::InvalidSignatureForPublicKey, alert::BAD_CERTIFICATE)]
-    #[case(webpki::Error::UnknownIssuer, alert::UNKNOWN_CA)]
-    #[case(webpki::Error::InvalidCertValidity, alert::CERTIFICATE_EXPIRED)]
-    #[case(webpki::Error::CertRevoked, alert::CERTIFICATE_REVOKED)]
-    #[case(
-        webpki::Error::MaximumSignatureChecksExceeded,
-        alert::CERTIFICATE_UNKNOWN
-    )]
-    fn webpki_alert_mapping(#[case] e: webpki::Error, #[case] a: AlertCode) {
+    #[case(webpki::Error::UnsupportedCriticalExtension, A::UnsupportedCertificate)]
+    #[case(webpki::Error::CaUsedAsEndEntity, A::BadCertificate)]
+    #[case(webpki::Error::EndEntityUsedAsCa, A::BadCertificate)]
+    #[case(webpki::Error::PathLenConstraintViolated, A::BadCertificate)]
+    #[case(webpki::Error::NameConstraintViolation, A::BadCertificate)]
+    #[case(webpki::Error::ExtensionValueInvalid, A::BadCertificate)]
+    #[case(webpki::Error::InvalidSignatureForPublicKey, A::BadCertificate)]
+    #[case(webpki::Error::UnknownIssuer, A::UnknownCa)]
+    #[case(webpki::Error::InvalidCertValidity, A::CertificateExpired)]
+    #[case(webpki::Error::CertRevoked, A::CertificateRevoked)]
+    #[case(webpki::Error::MaximumSignatureChecksExceeded, A::CertificateUnknown)]
+    fn webpki_alert_mapping(#[case] e: webpki::Error, #[case] a: A) {
         assert_eq!(alert_for(&e), a);
     }
 
@@ -762,7 +707,7 @@ mod tests {
             let r = verify_chain(&chain, &m.roots, now(), true, Some("localhost"), &PolicyCache::default());
             match r {
                 Ok(()) => proptest::prop_assert!(false, "a mutated chain was accepted"),
-                Err(e) => proptest::prop_assert!(e.alert_sent.is_some()),
+                Err(e) => proptest::prop_assert!(e.alert().is_some()),
             }
         }
     }
@@ -805,7 +750,7 @@ mod tests {
             &cache,
         )
         .expect_err("bad");
-        assert_eq!(first.alert_sent, again.alert_sent);
+        assert_eq!(first.alert(), again.alert());
         assert_eq!(cache.len(), 2, "a rejected leaf is not remembered");
         // A leaf passed as a server certificate is checked afresh as a client certificate.
         assert!(!cache.contains(PolicyRole::ClientLeaf, m.server.chain[0].as_ref()));

@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use tls_engine::{
-    AlertDescription, CipherSuite, ClientAuth, ErrorKind, Event, NamedGroup, ProtocolVersion,
-    SignatureScheme, Step,
+    AlertDescription, CertificateError, CipherSuite, ClientAuth, Error, Event, NamedGroup,
+    ProtocolVersion, SignatureScheme, Step,
 };
 
 const SUITES: [CipherSuite; 3] = [
@@ -98,11 +98,11 @@ fn no_common_group_is_handshake_failure() {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.as_ref().unwrap().alert_sent,
+        s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::HandshakeFailure)
     );
     assert_eq!(
-        c.err.as_ref().unwrap().alert_received,
+        c.err.as_ref().unwrap().alert_received(),
         Some(AlertDescription::HandshakeFailure)
     );
 }
@@ -116,7 +116,7 @@ fn no_common_suite_is_handshake_failure() {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.as_ref().unwrap().alert_sent,
+        s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::HandshakeFailure)
     );
 }
@@ -154,11 +154,11 @@ fn client_auth_required_optional_missing() {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.as_ref().unwrap().alert_sent,
+        s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::CertificateRequired)
     );
     assert_eq!(
-        c.err.as_ref().unwrap().alert_received,
+        c.err.as_ref().unwrap().alert_received(),
         Some(AlertDescription::CertificateRequired)
     );
 }
@@ -174,7 +174,7 @@ fn client_cert_from_unknown_ca_is_rejected() {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.as_ref().unwrap().alert_sent,
+        s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::UnknownCa)
     );
 }
@@ -217,7 +217,7 @@ fn resumption_bad_binder_is_decrypt_error() {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.as_ref().unwrap().alert_sent,
+        s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::DecryptError)
     );
 }
@@ -255,7 +255,7 @@ fn alpn_negotiation() {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.as_ref().unwrap().alert_sent,
+        s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::NoApplicationProtocol)
     );
 }
@@ -294,7 +294,7 @@ fn too_many_key_updates() {
     }
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.as_ref().unwrap().alert_sent,
+        s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::UnexpectedMessage)
     );
 }
@@ -308,7 +308,12 @@ fn close_notify_and_truncation() {
     assert!(s.conn.handle_eof().is_ok());
     // the client never got a close_notify
     let e = c.conn.handle_eof().unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Truncated);
+    assert_eq!(
+        e,
+        Error::Truncated {
+            during_handshake: false
+        }
+    );
 }
 
 #[test]
@@ -343,7 +348,7 @@ fn wrong_finished_is_decrypt_error() {
     let (mut c, mut s) = pair(client_config("ecdsa_p256"), sc);
     drive(&mut c, &mut s);
     let e = c.err.as_ref().unwrap();
-    assert_eq!(e.alert_sent, Some(AlertDescription::DecryptError));
+    assert_eq!(e.alert(), Some(AlertDescription::DecryptError));
     assert!(
         e.to_string()
             .contains("server Finished verify_data mismatch"),
@@ -356,7 +361,7 @@ fn wrong_finished_is_decrypt_error() {
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.as_ref().unwrap().alert_sent,
+        s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::DecryptError)
     );
 }
@@ -368,7 +373,7 @@ fn bad_or_missing_certificate_verify() {
     let (mut c, mut s) = pair(client_config("rsa2048"), sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        c.err.as_ref().unwrap().alert_sent,
+        c.err.as_ref().unwrap().alert(),
         Some(AlertDescription::DecryptError)
     );
     assert_eq!(c.conn.step(), Step::Certificate);
@@ -378,7 +383,7 @@ fn bad_or_missing_certificate_verify() {
     let (mut c, mut s) = pair(client_config("ecdsa_p256"), sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        c.err.as_ref().unwrap().alert_sent,
+        c.err.as_ref().unwrap().alert(),
         Some(AlertDescription::UnexpectedMessage)
     );
 }
@@ -391,17 +396,27 @@ fn certificate_errors_map_to_alerts() {
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
     assert_eq!(
-        c.err.as_ref().unwrap().alert_sent,
+        c.err.as_ref().unwrap().alert(),
         Some(AlertDescription::UnknownCa)
     );
-    assert_eq!(c.err.as_ref().unwrap().kind, ErrorKind::Certificate);
+    assert!(
+        matches!(
+            c.err.as_ref().unwrap(),
+            Error::Certificate {
+                error: CertificateError::Webpki(webpki::Error::UnknownIssuer),
+                ..
+            }
+        ),
+        "{:?}",
+        c.err
+    );
     // wrong name
     let mut cc = client_config("ecdsa_p256");
     cc.server_name = Some("example.com".into());
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
     assert_eq!(
-        c.err.as_ref().unwrap().alert_sent,
+        c.err.as_ref().unwrap().alert(),
         Some(AlertDescription::BadCertificate)
     );
     assert_eq!(c.conn.step(), Step::Certificate);
@@ -413,7 +428,7 @@ fn certificate_errors_map_to_alerts() {
         let (mut c, mut s) = pair(client_config(profile), server_config(profile));
         drive(&mut c, &mut s);
         assert_eq!(
-            c.err.as_ref().map(|e| e.alert_sent),
+            c.err.as_ref().map(|e| e.alert()),
             Some(Some(alert)),
             "{profile}: {:?}",
             c.err
@@ -434,12 +449,12 @@ fn tampered_record_is_bad_record_mac() {
     let n = out.len();
     out[n - 3] ^= 0x40;
     let e = s.conn.handle_input(&out, now()).unwrap_err();
-    assert_eq!(e.alert_sent, Some(AlertDescription::BadRecordMac));
+    assert_eq!(e.alert(), Some(AlertDescription::BadRecordMac));
     // the alert is queued
     let alert = s.conn.take_output();
     assert!(!alert.is_empty());
     let e = c.conn.handle_input(&alert, now()).unwrap_err();
-    assert_eq!(e.alert_received, Some(AlertDescription::BadRecordMac));
+    assert_eq!(e.alert_received(), Some(AlertDescription::BadRecordMac));
 }
 
 #[test]
@@ -449,7 +464,7 @@ fn oversized_record_is_record_overflow() {
     let mut rec = vec![22, 3, 1, 0x40, 0x01];
     rec.extend(vec![0u8; 0x4001]);
     let e = s.conn.handle_input(&rec, now()).unwrap_err();
-    assert_eq!(e.alert_sent, Some(AlertDescription::RecordOverflow));
+    assert_eq!(e.alert(), Some(AlertDescription::RecordOverflow));
 }
 
 #[test]
@@ -475,7 +490,7 @@ fn middlebox_ccs() {
         .conn
         .handle_input(&[20, 3, 3, 0, 1, 1], now())
         .unwrap_err();
-    assert_eq!(e.alert_sent, Some(AlertDescription::UnexpectedMessage));
+    assert_eq!(e.alert(), Some(AlertDescription::UnexpectedMessage));
     // a malformed CCS during the handshake is unexpected_message
     let (mut c, mut s) = pair(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
     transfer(&mut c, &mut s);
@@ -483,7 +498,7 @@ fn middlebox_ccs() {
         .conn
         .handle_input(&[20, 3, 3, 0, 1, 2], now())
         .unwrap_err();
-    assert_eq!(e.alert_sent, Some(AlertDescription::UnexpectedMessage));
+    assert_eq!(e.alert(), Some(AlertDescription::UnexpectedMessage));
 }
 
 #[test]
@@ -533,7 +548,7 @@ fn ip_address_server_name() {
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
     assert_eq!(
-        c.err.as_ref().unwrap().alert_sent,
+        c.err.as_ref().unwrap().alert(),
         Some(AlertDescription::BadCertificate)
     );
 }

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use rstest::rstest;
-use tls_engine::{AlertDescription as A, Knobs, NamedGroup};
+use tls_engine::{AlertDescription as A, Error, Knobs, Misbehaviour as M, NamedGroup};
 
 fn client_with(knobs: &[(&str, &str)]) -> tls_engine::ClientConfig {
     let mut c = client_config("ecdsa_p256");
@@ -64,7 +64,7 @@ fn server_rejects(#[case] spec: &str, #[case] alert: A) {
     );
     drive(&mut c, &mut s);
     let e = s.err.expect("server must reject");
-    assert_eq!(e.alert_sent, Some(alert), "{e:?}");
+    assert_eq!(e.alert(), Some(alert), "{e:?}");
 }
 
 /// Server faults: the client rejects with this alert.
@@ -94,7 +94,7 @@ fn client_rejects(#[case] sk: &[(&str, &str)], #[case] alert: A) {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     let e = c.err.expect("client must reject");
-    assert_eq!(e.alert_sent, Some(alert), "{e:?}");
+    assert_eq!(e.alert(), Some(alert), "{e:?}");
 }
 
 #[test]
@@ -139,20 +139,36 @@ fn misapplied_mutation_is_a_config_error() {
     drive(&mut c, &mut s);
     let e = s.err.expect("server fails");
     assert!(
-        e.message.contains("mutate") || e.message.contains("mutation"),
+        matches!(
+            e,
+            Error::Mutation {
+                message: tls_wire::HandshakeType::Finished,
+                ..
+            }
+        ),
         "{e:?}"
     );
+    assert_eq!(e.alert(), None, "{e:?}");
 }
 
 /// Hostile-peer limits: up to 32 empty records and 4 ignored warning alerts in a row are
 /// taken (RFC 8446 5.1 allows zero-length application data; user_canceled is a warning);
 /// one more is `unexpected_message`. Both directions, both versions.
 #[rstest]
-#[case::empty_records("send_empty_records", tls_engine::MAX_EMPTY_RECORDS)]
-#[case::warning_alerts("send_warning_alerts", tls_engine::MAX_WARNING_ALERTS)]
+#[case::empty_records(
+    "send_empty_records",
+    tls_engine::MAX_EMPTY_RECORDS,
+    M::TooManyEmptyRecords
+)]
+#[case::warning_alerts(
+    "send_warning_alerts",
+    tls_engine::MAX_WARNING_ALERTS,
+    M::TooManyWarningAlerts
+)]
 fn flood_limits(
     #[case] knob: &str,
     #[case] limit: u32,
+    #[case] what: M,
     #[values("TLS1.3", "TLS1.2")] version: &str,
     #[values(true, false)] from_server: bool,
 ) {
@@ -195,12 +211,8 @@ fn flood_limits(
         .err
         .as_ref()
         .unwrap_or_else(|| panic!("{knob}={}: receiver must reject", limit + 1));
-    assert_eq!(e.alert_sent, Some(A::UnexpectedMessage), "{e:?}");
-    assert!(
-        e.message
-            .contains(&format!("more than {limit} consecutive")),
-        "{e:?}"
-    );
+    assert_eq!(e.alert(), Some(A::UnexpectedMessage), "{e:?}");
+    assert_eq!(e.misbehaviour(), Some(what), "{e:?}");
 }
 
 /// The runs are of *consecutive* records: data in between resets the count.
@@ -234,11 +246,8 @@ fn key_update_limit() {
     );
     drive(&mut c2, &mut s2);
     let e = c2.err.expect("the 33rd KeyUpdate is refused");
-    assert_eq!(e.alert_sent, Some(A::UnexpectedMessage), "{e:?}");
-    assert!(
-        e.message.contains("more than 32 consecutive KeyUpdates"),
-        "{e:?}"
-    );
+    assert_eq!(e.alert(), Some(A::UnexpectedMessage), "{e:?}");
+    assert_eq!(e.misbehaviour(), Some(M::TooManyKeyUpdates), "{e:?}");
     // After data, another 32 are fine.
     for _ in 0..32 {
         s.conn.request_key_update(false).unwrap();
@@ -276,9 +285,6 @@ fn early_data_cap() {
     let (mut c, mut s) = pair(early(&[8000, 8000, 8000]), server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
     let e = s.err.expect("too much early data is refused");
-    assert_eq!(e.alert_sent, Some(A::BadRecordMac), "{e:?}");
-    assert!(
-        e.message.contains("too much undecryptable early data"),
-        "{e:?}"
-    );
+    assert_eq!(e.alert(), Some(A::BadRecordMac), "{e:?}");
+    assert_eq!(e.misbehaviour(), Some(M::TooMuchEarlyData), "{e:?}");
 }

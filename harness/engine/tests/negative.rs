@@ -46,7 +46,7 @@ fn client_rejects(
         .handle_input(&out, now())
         .expect_err("client must reject");
     assert!(!c.conn.take_output().is_empty(), "alert queued");
-    e.alert_sent.expect("an alert")
+    e.alert().expect("an alert")
 }
 
 /// Run the server on a ClientHello mutated by `f`; return the alert it sent.
@@ -62,7 +62,7 @@ fn server_rejects(
         .handle_input(&out, now())
         .expect_err("server must reject");
     let _ = &mut c;
-    e.alert_sent.expect("an alert")
+    e.alert().expect("an alert")
 }
 
 // The TLS 1.3 rules: both sides TLS 1.3 only (TLS 1.2 rules are in tls12.rs).
@@ -202,7 +202,7 @@ fn hello_retry_request_rules() {
     let hrr = s.conn.take_output();
     c.conn.handle_input(&hrr, now()).unwrap();
     let e = c.conn.handle_input(&hrr, now()).unwrap_err();
-    assert_eq!(e.alert_sent, Some(A::UnexpectedMessage));
+    assert_eq!(e.alert(), Some(A::UnexpectedMessage));
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn second_client_hello_rules() {
         sh_exts(m).retain(|e| e.typ() != ExtensionType::Cookie)
     });
     let e = s.conn.handle_input(&bad, now()).unwrap_err();
-    assert_eq!(e.alert_sent, Some(A::IllegalParameter));
+    assert_eq!(e.alert(), Some(A::IllegalParameter));
 
     // 4.1.2: ClientHello2 must carry a key share for the selected group
     let (c, s) = hrr_configs();
@@ -239,7 +239,7 @@ fn second_client_hello_rules() {
         }
     });
     let e = s.conn.handle_input(&bad, now()).unwrap_err();
-    assert_eq!(e.alert_sent, Some(A::IllegalParameter));
+    assert_eq!(e.alert(), Some(A::IllegalParameter));
 }
 
 #[test]
@@ -317,40 +317,40 @@ fn record_layer_rules() {
         .conn
         .handle_input(&[23, 3, 3, 0, 2, 1, 2], now())
         .unwrap_err();
-    assert_eq!(e.alert_sent, Some(A::UnexpectedMessage));
+    assert_eq!(e.alert(), Some(A::UnexpectedMessage));
     // zero-length handshake record
     let (_c, mut s) = pair(cc(), sc());
     let e = s.conn.handle_input(&[22, 3, 3, 0, 0], now()).unwrap_err();
-    assert_eq!(e.alert_sent, Some(A::UnexpectedMessage));
+    assert_eq!(e.alert(), Some(A::UnexpectedMessage));
     // a malformed handshake message
     let (_c, mut s) = pair(cc(), sc());
     let e = s
         .conn
         .handle_input(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0xff], now())
         .unwrap_err();
-    assert_eq!(e.alert_sent, Some(A::DecodeError));
+    assert_eq!(e.alert(), Some(A::DecodeError));
     // a first message other than ClientHello
     let (_c, mut s) = pair(cc(), sc());
     let e = s
         .conn
         .handle_input(&[22, 3, 3, 0, 5, 20, 0, 0, 1, 0], now())
         .unwrap_err();
-    assert_eq!(e.alert_sent, Some(A::UnexpectedMessage));
+    assert_eq!(e.alert(), Some(A::UnexpectedMessage));
     // an unknown content type
     let (_c, mut s) = pair(cc(), sc());
     let e = s
         .conn
         .handle_input(&[99, 3, 3, 0, 1, 0], now())
         .unwrap_err();
-    assert_eq!(e.alert_sent, Some(A::UnexpectedMessage));
+    assert_eq!(e.alert(), Some(A::UnexpectedMessage));
     // a fatal alert from the peer
     let (_c, mut s) = pair(cc(), sc());
     let e = s
         .conn
         .handle_input(&[21, 3, 3, 0, 2, 2, 40], now())
         .unwrap_err();
-    assert_eq!(e.alert_received, Some(A::HandshakeFailure));
-    assert_eq!(e.alert_sent, None);
+    assert_eq!(e.alert_received(), Some(A::HandshakeFailure));
+    assert_eq!(e.alert(), None);
     assert!(s.conn.take_output().is_empty());
 }
 

@@ -341,7 +341,7 @@ fn openssl_hrr_client_auth_resumption_keyupdate() {
     s.conn.handle_input(&first, now()).unwrap();
     drive_openssl(&mut s, &mut o);
     assert_eq!(
-        s.err.as_ref().map(|e| e.alert_sent),
+        s.err.as_ref().map(|e| e.alert()),
         Some(Some(AlertDescription::CertificateRequired))
     );
 }
@@ -608,7 +608,7 @@ fn tls12_client_auth_and_resumption_with_openssl() {
     };
     let (s, _o) = our_server_against(sc, ssl);
     assert_eq!(
-        s.err.as_ref().map(|e| e.alert_sent),
+        s.err.as_ref().map(|e| e.alert()),
         Some(Some(AlertDescription::HandshakeFailure))
     );
 }
@@ -655,7 +655,7 @@ fn tls12_downgrade_sentinel_and_versions_with_openssl() {
     sc.versions = vec![V::TLSv1_3];
     let (s, _o) = our_server_against(sc, ssl);
     assert_eq!(
-        s.err.unwrap().alert_sent,
+        s.err.unwrap().alert(),
         Some(AlertDescription::ProtocolVersion)
     );
 }
@@ -680,7 +680,7 @@ fn tls12_renegotiation_is_refused_by_our_server() {
         "{t:#?}"
     );
     assert_eq!(
-        s.err.as_ref().and_then(|e| e.alert_received),
+        s.err.as_ref().and_then(|e| e.alert_received()),
         Some(AlertDescription::HandshakeFailure)
     );
 }

@@ -365,7 +365,7 @@ fn client_auth_both_directions() {
     s.conn.handle_input(&first, now()).unwrap();
     let e = drive_rustls(&mut s, &mut c);
     assert_eq!(
-        s.err.as_ref().unwrap().alert_sent,
+        s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::CertificateRequired)
     );
     assert!(e.is_some());
@@ -816,7 +816,7 @@ fn version_negotiation_and_downgrade_with_rustls() {
         if caught {
             assert!(e.is_some(), "{knob:?}: rustls must abort");
             assert_eq!(
-                s.err.as_ref().unwrap().alert_received,
+                s.err.as_ref().unwrap().alert_received(),
                 Some(AlertDescription::IllegalParameter),
                 "{knob:?}"
             );
@@ -852,7 +852,7 @@ fn version_negotiation_and_downgrade_with_rustls() {
     sc.versions = vec![V::TLSv1_3];
     let (s, _e) = our_server_side(sc, &mut c);
     assert_eq!(
-        s.err.unwrap().alert_sent,
+        s.err.unwrap().alert(),
         Some(AlertDescription::ProtocolVersion)
     );
 }

@@ -192,7 +192,7 @@ fn client_auth() {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.unwrap().alert_sent,
+        s.err.unwrap().alert(),
         Some(AlertDescription::HandshakeFailure)
     );
 }
@@ -230,7 +230,7 @@ fn version_negotiation_3x3() {
                     let (mut c, mut s) = pair(cc, sc);
                     drive(&mut c, &mut s);
                     let e = s.err.as_ref().or(c.err.as_ref()).unwrap();
-                    let alert = e.alert_sent.or(e.alert_received);
+                    let alert = e.alert().or(e.alert_received());
                     assert_eq!(
                         alert,
                         Some(AlertDescription::ProtocolVersion),
@@ -269,7 +269,7 @@ fn downgrade_sentinel_detected_by_tls13_client() {
         let (c, _s) = downgrade_case(knob, &[V13, V12], &[V12]);
         let e = c.err.expect("client must abort");
         assert_eq!(
-            e.alert_sent,
+            e.alert(),
             Some(AlertDescription::IllegalParameter),
             "{knob:?}: {e}"
         );
@@ -303,7 +303,7 @@ fn fallback_scsv_is_refused_by_a_tls13_server() {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.unwrap().alert_sent,
+        s.err.unwrap().alert(),
         Some(AlertDescription::InappropriateFallback)
     );
 }
@@ -316,7 +316,7 @@ fn extended_master_secret_required_by_default() {
     let (mut c, mut s) = pair(cc.clone(), sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.unwrap().alert_sent,
+        s.err.unwrap().alert(),
         Some(AlertDescription::HandshakeFailure)
     );
     // server without EMS -> our client refuses
@@ -326,7 +326,7 @@ fn extended_master_secret_required_by_default() {
     let (mut c, mut s) = pair(cc2, sc.clone());
     drive(&mut c, &mut s);
     assert_eq!(
-        c.err.unwrap().alert_sent,
+        c.err.unwrap().alert(),
         Some(AlertDescription::HandshakeFailure)
     );
     // both allow the legacy master secret -> connects without EMS
@@ -367,7 +367,7 @@ fn offer_versions_raw_old_versions_only_is_protocol_version() {
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.unwrap().alert_sent,
+        s.err.unwrap().alert(),
         Some(AlertDescription::ProtocolVersion)
     );
 }
@@ -378,10 +378,7 @@ fn fails_with(
 ) -> (Option<AlertDescription>, Option<AlertDescription>) {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    (
-        c.err.and_then(|e| e.alert_sent),
-        s.err.and_then(|e| e.alert_sent),
-    )
+    (c.err.and_then(|e| e.alert()), s.err.and_then(|e| e.alert()))
 }
 
 #[test]
@@ -466,7 +463,7 @@ fn legacy_version_handling_by_our_server() {
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.unwrap().alert_sent,
+        s.err.unwrap().alert(),
         Some(AlertDescription::ProtocolVersion)
     );
 }

@@ -28,11 +28,11 @@ fn client_takes_an_unprotected_alert_after_server_hello_as_the_servers_alert() {
     client.handle_input(first_record(&flight), now()).unwrap();
     let err = client.handle_input(&PLAINTEXT_ALERT, now()).unwrap_err();
     assert_eq!(
-        err.alert_received,
+        err.alert_received(),
         Some(AlertDescription::HandshakeFailure),
         "{err}"
     );
-    assert_eq!(err.alert_sent, None, "{err}");
+    assert_eq!(err.alert(), None, "{err}");
 }
 
 #[test]
@@ -40,7 +40,7 @@ fn an_unprotected_alert_after_the_handshake_is_unexpected_message() {
     let (mut c, _s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
     let err = c.conn.handle_input(&PLAINTEXT_ALERT, now()).unwrap_err();
     assert_eq!(
-        err.alert_sent,
+        err.alert(),
         Some(AlertDescription::UnexpectedMessage),
         "{err}"
     );

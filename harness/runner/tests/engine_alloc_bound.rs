@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustls_pki_types::{PrivateKeyDer, UnixTime};
-use tls_engine::{AlertDescription, Connection, ServerConfig};
+use tls_engine::{AlertDescription, Connection, Decoding, Error, ServerConfig};
+use tls_wire::DecodeErrorKind;
 
 /// The system allocator, remembering the largest single request since the last reset.
 struct Counting;
@@ -70,8 +71,17 @@ fn a_16_mib_announcement_allocates_nothing_large() {
         .handle_input(&record(1, (1 << 24) - 1, &[3, 3]), UnixTime::now())
         .unwrap_err();
     let largest = LARGEST.load(Ordering::Relaxed);
-    assert_eq!(e.alert_sent, Some(AlertDescription::DecodeError), "{e:?}");
-    assert!(e.message.contains("exceeds the maximum 131396"), "{e:?}");
+    assert_eq!(e.alert(), Some(AlertDescription::DecodeError), "{e:?}");
+    assert!(
+        matches!(
+            &e,
+            Error::InvalidMessage {
+                what: Decoding::HandshakeFraming,
+                error,
+            } if error.kind == DecodeErrorKind::MessageTooLarge { len: (1 << 24) - 1, max: 131_396 }
+        ),
+        "{e:?}"
+    );
     assert!(
         largest < 64 * 1024,
         "largest allocation while refusing the header: {largest} bytes"

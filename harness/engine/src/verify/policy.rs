@@ -34,7 +34,7 @@ use x509_parser::public_key::PublicKey;
 use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::x509::{AlgorithmIdentifier, X509Version};
 
-use crate::error::{AlertCode, alert};
+use crate::error::AlertDescription as A;
 
 /// Which end entity is being checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub(crate) enum Role {
 
 /// A certificate that the strict policy rejects, with the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum PolicyError {
+pub enum PolicyError {
     /// The DER does not parse as a certificate (RFC 5280 4.1).
     #[error("certificate does not parse (RFC 5280 4.1): {0}")]
     Malformed(String),
@@ -123,12 +123,12 @@ pub(crate) enum PolicyError {
 
 impl PolicyError {
     /// The alert RFC 8446 6.2 names for this failure.
-    pub(crate) fn alert(&self) -> AlertCode {
+    pub(crate) fn alert(&self) -> A {
         match self {
             Self::NoDigitalSignature
             | Self::CaAsLeaf
             | Self::UnsupportedSignatureAlgorithm(_)
-            | Self::UnsupportedKey(_) => alert::UNSUPPORTED_CERTIFICATE,
+            | Self::UnsupportedKey(_) => A::UnsupportedCertificate,
             Self::Malformed(_)
             | Self::Serial(_)
             | Self::Version(_)
@@ -143,7 +143,7 @@ impl PolicyError {
             | Self::LeafNotFirst
             | Self::NoKeyCertSign
             | Self::WeakHash(_)
-            | Self::BadAlgorithmParameters(_) => alert::BAD_CERTIFICATE,
+            | Self::BadAlgorithmParameters(_) => A::BadCertificate,
         }
     }
 }
@@ -605,83 +605,75 @@ mod tests {
     #[case::serial_negative(
         "serial_negative",
         PolicyError::Serial("is negative"),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
-    #[case::serial_zero("serial_zero", PolicyError::Serial("is zero"), alert::BAD_CERTIFICATE)]
+    #[case::serial_zero("serial_zero", PolicyError::Serial("is zero"), A::BadCertificate)]
     #[case::serial_zero_length(
         "serial_zero_length",
         PolicyError::Serial("has no content octets"),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
-    #[case::v1_leaf("v1_leaf", PolicyError::Version(1), alert::BAD_CERTIFICATE)]
+    #[case::v1_leaf("v1_leaf", PolicyError::Version(1), A::BadCertificate)]
     #[case::generalized_time(
         "generalized_time_before_2050",
         PolicyError::TimeEncoding("notBefore", "GeneralizedTime before 2050"),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
     #[case::empty_subject(
         "empty_subject_noncritical_san",
         PolicyError::EmptySubject("a non-critical subjectAltName"),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
-    #[case::duplicate_extension("duplicate_extension", PolicyError::DuplicateExtension(OID_SAN.into()), alert::BAD_CERTIFICATE)]
+    #[case::duplicate_extension("duplicate_extension", PolicyError::DuplicateExtension(OID_SAN.into()), A::BadCertificate)]
     #[case::dns_in_ip_san(
         "dns_in_ip_san",
         PolicyError::BadSubjectAltName("iPAddress of 9 octets".into()),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
-    #[case::cn_only(
-        "cn_only_no_san",
-        PolicyError::NoSubjectAltName,
-        alert::BAD_CERTIFICATE
-    )]
-    #[case::leaf_not_first("leaf_not_first", PolicyError::LeafNotFirst, alert::BAD_CERTIFICATE)]
-    #[case::ca_as_leaf("ca_as_leaf", PolicyError::CaAsLeaf, alert::UNSUPPORTED_CERTIFICATE)]
+    #[case::cn_only("cn_only_no_san", PolicyError::NoSubjectAltName, A::BadCertificate)]
+    #[case::leaf_not_first("leaf_not_first", PolicyError::LeafNotFirst, A::BadCertificate)]
+    #[case::ca_as_leaf("ca_as_leaf", PolicyError::CaAsLeaf, A::UnsupportedCertificate)]
     #[case::ku_ecdsa(
         "ku_no_digital_signature",
         PolicyError::NoDigitalSignature,
-        alert::UNSUPPORTED_CERTIFICATE
+        A::UnsupportedCertificate
     )]
     #[case::ku_rsa(
         "ku_no_digital_signature_rsa",
         PolicyError::NoDigitalSignature,
-        alert::UNSUPPORTED_CERTIFICATE
+        A::UnsupportedCertificate
     )]
     #[case::sha1_rsa(
         "sha1_signature",
         PolicyError::WeakHash("sha1WithRSAEncryption (1.2.840.113549.1.1.5)".into()),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
     #[case::sha1_ecdsa(
         "sha1_signature_ecdsa",
         PolicyError::WeakHash("ecdsa-with-SHA1 (1.2.840.10045.4.1)".into()),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
     #[case::sha3(
         "sha3_signature",
         PolicyError::UnsupportedSignatureAlgorithm("2.16.840.1.101.3.4.3.10".into()),
-        alert::UNSUPPORTED_CERTIFICATE
+        A::UnsupportedCertificate
     )]
     #[case::pss_trailer(
         "rsa_pss_bad_trailer",
         PolicyError::BadAlgorithmParameters("RSASSA-PSS: trailerField is not 1".into()),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
     #[case::pss_no_params(
         "rsa_pss_no_params",
         PolicyError::BadAlgorithmParameters("RSASSA-PSS: parameters absent".into()),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
     #[case::rsa1024_leaf(
         "rsa1024_leaf",
         PolicyError::UnsupportedKey("RSA modulus of 1024 bits (at least 2048)".into()),
-        alert::UNSUPPORTED_CERTIFICATE
+        A::UnsupportedCertificate
     )]
-    fn end_entity_check(
-        #[case] profile: &str,
-        #[case] expected: PolicyError,
-        #[case] alert: AlertCode,
-    ) {
+    fn end_entity_check(#[case] profile: &str, #[case] expected: PolicyError, #[case] alert: A) {
         let got = check_end_entity(&server_chain(profile), Role::Server);
         assert_eq!(got, Err(expected.clone()), "{profile}");
         assert_eq!(expected.alert(), alert);
@@ -709,43 +701,38 @@ mod tests {
         "intermediate_no_key_cert_sign",
         false,
         PolicyError::NoKeyCertSign,
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
-    #[case::v1(
-        "v1_intermediate",
-        false,
-        PolicyError::Version(1),
-        alert::BAD_CERTIFICATE
-    )]
+    #[case::v1("v1_intermediate", false, PolicyError::Version(1), A::BadCertificate)]
     #[case::client_v1(
         "client_v1_intermediate",
         true,
         PolicyError::Version(1),
-        alert::BAD_CERTIFICATE
+        A::BadCertificate
     )]
     #[case::rsa1024(
         "rsa1024_intermediate",
         false,
         PolicyError::UnsupportedKey("RSA modulus of 1024 bits (at least 2048)".into()),
-        alert::UNSUPPORTED_CERTIFICATE
+        A::UnsupportedCertificate
     )]
     #[case::client_rsa1024(
         "client_rsa1024_intermediate",
         true,
         PolicyError::UnsupportedKey("RSA modulus of 1024 bits (at least 2048)".into()),
-        alert::UNSUPPORTED_CERTIFICATE
+        A::UnsupportedCertificate
     )]
     #[case::secp256k1(
         "secp256k1_intermediate",
         false,
         PolicyError::UnsupportedKey("EC key on curve 1.3.132.0.10".into()),
-        alert::UNSUPPORTED_CERTIFICATE
+        A::UnsupportedCertificate
     )]
     fn ca_check(
         #[case] profile: &str,
         #[case] client: bool,
         #[case] expected: PolicyError,
-        #[case] alert: AlertCode,
+        #[case] alert: A,
     ) {
         let chain = if client {
             client_chain(profile)
@@ -857,10 +844,7 @@ mod tests {
         ];
         for e in all {
             assert!(
-                matches!(
-                    e.alert(),
-                    alert::BAD_CERTIFICATE | alert::UNSUPPORTED_CERTIFICATE
-                ),
+                matches!(e.alert(), A::BadCertificate | A::UnsupportedCertificate),
                 "{e}"
             );
         }

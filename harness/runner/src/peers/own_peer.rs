@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::PrivateKeyDer;
 use tls_engine::{
-    CertifiedKey, ClientConfig, Connection, Error, ErrorKind, Event, ServerConfig, StoredSession,
+    CertifiedKey, ClientConfig, Connection, Error, Event, ServerConfig, StoredSession,
 };
 use tls_wire::{CipherSuite, NamedGroup, SignatureScheme};
 
@@ -80,7 +80,7 @@ fn negotiated(conn: &Connection) -> Negotiated {
 fn failure(e: &Error, conn: &Connection) -> Outcome {
     let reached = step(conn.step());
     let detail = format!("own: {e}");
-    if let Some(a) = e.alert_sent {
+    if let Some(a) = e.alert() {
         let description = alert_name(a.get());
         return Outcome::failed(
             Failure::Alert {
@@ -91,7 +91,7 @@ fn failure(e: &Error, conn: &Connection) -> Outcome {
             detail,
         );
     }
-    if let Some(a) = e.alert_received {
+    if let Some(a) = e.alert_received() {
         return Outcome::failed(
             Failure::Alert {
                 direction: Direction::Received,
@@ -101,8 +101,8 @@ fn failure(e: &Error, conn: &Connection) -> Outcome {
             detail,
         );
     }
-    match e.kind {
-        ErrorKind::Closed | ErrorKind::Truncated => {
+    match e {
+        Error::Closed(_) | Error::Truncated { .. } => {
             Outcome::failed(Failure::Closed, reached, detail)
         }
         _ => Outcome::internal(reached, detail),
@@ -158,7 +158,7 @@ impl<S: Read + Write> Driver<'_, S> {
                 Ok(()) => Ok(()),
                 Err(e) => {
                     let mut o = failure(&e, &self.conn);
-                    if e.kind == ErrorKind::Truncated || e.kind == ErrorKind::Closed {
+                    if matches!(e, Error::Truncated { .. } | Error::Closed(_)) {
                         o.failure = Some(Failure::Closed);
                     }
                     Err(o)
