@@ -6,33 +6,12 @@
 //! `name:arg:arg`, applied in order by [`apply_all`]. Example:
 //! `"drop_extension:signature_algorithms; extension_length:server_name:+1; fragment:1"`.
 //!
-//! Message operations (ClientHello, ServerHello / HelloRetryRequest and EncryptedExtensions
-//! are parsed into their fields; any other message is an opaque body):
-//!
-//! | spec | effect |
-//! |---|---|
-//! | `set_legacy_version:V` | legacy_version (hello) |
-//! | `set_random:HEX64` / `set_random_tail:HEX` | the whole random / its last bytes |
-//! | `set_session_id:HEX` (`-` = empty) / `set_session_id_len:N` | session id bytes / N bytes of 0x5a |
-//! | `set_cipher_suites:V,V,..` (empty allowed) | ClientHello suites, ServerHello suite |
-//! | `set_compression:B,B,..` | compression method(s) |
-//! | `drop_extension:E`, `duplicate_extension:E` | remove / repeat (right after it) |
-//! | `move_extension:E:first\|last\|N`, `reverse_extensions` | extension order |
-//! | `add_extension:E:HEX`, `add_extension_first:E:HEX` | append / prepend an extension |
-//! | `set_extension:E:HEX` | replace an extension's data |
-//! | `insert_extension_data:E:OFFSET:HEX` | insert bytes into E's data (pair with `inner_length`) |
-//! | `drop_extensions_block`, `empty_extensions` | no extensions field / an empty one |
-//! | `length:F:LIE` | F = `handshake`, `session_id`, `cipher_suites`, `compression_methods`, `extensions` |
-//! | `extension_length:E:LIE` | the length of extension E |
-//! | `inner_length:E:OFFSET:WIDTH:LIE` | a length inside E's data (WIDTH 1..=3 bytes at OFFSET) |
-//! | `truncate:B` | cut the body after boundary B, handshake length follows: `header`, `legacy_version`, `random`, `session_id`, `cipher_suites`, `compression_methods`, `extensions_length`, `extension:E`, `bytes:N` |
-//! | `pad_extension:N` / `pad_to:N` | a padding (21) extension of N bytes / making the message N bytes |
-//! | `append:HEX`, `append_zeros:N` | trailing bytes after the last field |
-//! | `set_body:HEX`, `set_bytes:OFFSET:HEX` | replace the body / overwrite body bytes |
-//!
-//! Record operations (read by the sender when it writes the message, see [`RecordPlan`]):
-//! `fragment:N` (N bytes per record, may exceed 2^14), `record_version:V`,
-//! `record_before:TYPE:HEX`, `record_after:TYPE:HEX` (extra records, HEX `-` = empty).
+//! Message operations edit the message: ClientHello, ServerHello / HelloRetryRequest and
+//! EncryptedExtensions are parsed into their fields; any other message is an opaque body.
+//! Record operations (`fragment`, `record_version`, `record_before`, `record_after`) are
+//! read by the sender when it writes the message (see [`RecordPlan`]). Every operation,
+//! with its arguments and effect, is one entry of [`OPS`], from which the parser,
+//! [`OPERATIONS`] and the table in its documentation come.
 //!
 //! `LIE` is `+N`, `-N`, `0`, `max` (all ones in the field's width) or `=N`; results wrap
 //! into the field's width. `E` is an extension name (`key_share`) or number (`0x0a0a`).
@@ -315,40 +294,237 @@ fn arity<'a>(
     }
 }
 
-/// Operation names [`Mutation::parse`] accepts.
-pub const OPERATIONS: &[&str] = &[
-    "set_legacy_version",
-    "set_random",
-    "set_random_tail",
-    "set_session_id",
-    "set_session_id_len",
-    "set_cipher_suites",
-    "set_compression",
-    "drop_extension",
-    "duplicate_extension",
-    "move_extension",
-    "reverse_extensions",
-    "add_extension",
-    "add_extension_first",
-    "set_extension",
-    "insert_extension_data",
-    "drop_extensions_block",
-    "empty_extensions",
-    "length",
-    "extension_length",
-    "inner_length",
-    "truncate",
-    "pad_extension",
-    "pad_to",
-    "append",
-    "append_zeros",
-    "set_body",
-    "set_bytes",
-    "fragment",
-    "record_version",
-    "record_before",
-    "record_after",
-];
+/// One operation of the text form: its name, arguments and effect, and its parser. [`OPS`]
+/// holds them all; the parser, [`OPERATIONS`] and the documentation all come from it.
+#[derive(Clone, Copy)]
+pub struct Operation {
+    /// The name before the first `:`.
+    pub name: &'static str,
+    /// How many `:`-separated arguments it takes (`None`: the parser checks).
+    pub arity: Option<usize>,
+    /// Its arguments, as written in the docs and in the arity error.
+    pub usage: &'static str,
+    /// What it does.
+    pub doc: &'static str,
+    parse: fn(&str, &[&str]) -> Result<Mutation, MutateError>,
+}
+
+impl fmt::Debug for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation")
+            .field("name", &self.name)
+            .field("usage", &self.usage)
+            .finish()
+    }
+}
+
+macro_rules! operations {
+    ($( $name:literal ($arity:expr, $usage:literal) $doc:literal => $parse:expr; )*) => {
+        /// Every operation of a mutation spec:
+        ///
+        /// | operation | arguments | effect |
+        /// |---|---|---|
+        $( #[doc = concat!("| `", $name, "` | `", $usage, "` | ", $doc, " |")] )*
+        pub const OPS: &[Operation] = &[$(Operation {
+            name: $name,
+            arity: $arity,
+            usage: $usage,
+            doc: $doc,
+            parse: $parse,
+        }),*];
+    };
+}
+
+fn num_list<T: TryFrom<u64>>(op: &str, a: &str, what: &str) -> Result<Vec<T>, MutateError> {
+    a.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| num(op, t, what))
+        .collect()
+}
+
+fn record_extra(op: &str, a: &[&str]) -> Result<(u8, Vec<u8>), MutateError> {
+    Ok((num(op, a[0], "a u8 content type")?, hex(op, a[1])?))
+}
+
+operations! {
+    "set_legacy_version" (Some(1), "VERSION") "legacy_version (hello)" => |op, a| {
+        Ok(Mutation::SetLegacyVersion(num(op, a[0], "a u16")?))
+    };
+    "set_random" (Some(1), "HEX (32 bytes)") "the whole random" => |op, a| {
+        let r = hex(op, a[0])?;
+        if r.len() != 32 {
+            return Err(merr(op, format!("random must be 32 bytes, got {}", r.len())));
+        }
+        Ok(Mutation::SetRandom(r))
+    };
+    "set_random_tail" (Some(1), "HEX") "the last bytes of the random" => |op, a| {
+        let r = hex(op, a[0])?;
+        if r.len() > 32 {
+            return Err(merr(op, "at most 32 bytes"));
+        }
+        Ok(Mutation::SetRandomTail(r))
+    };
+    "set_session_id" (Some(1), "HEX or -") "the session id bytes (`-` = empty)" => |op, a| {
+        Ok(Mutation::SetSessionId(hex(op, a[0])?))
+    };
+    "set_session_id_len" (Some(1), "N") "a session id of N bytes of 0x5a" => |op, a| {
+        let n: usize = num(op, a[0], "a byte count")?;
+        if n > 255 {
+            return Err(merr(op, "at most 255 bytes fit the u8 length (use length:session_id to lie)"));
+        }
+        Ok(Mutation::SetSessionId(vec![0x5a; n]))
+    };
+    "set_cipher_suites" (Some(1), "V,V,... (may be empty)") "ClientHello suites, ServerHello suite" => |op, a| {
+        Ok(Mutation::SetCipherSuites(num_list(op, a[0], "a u16 cipher suite")?))
+    };
+    "set_compression" (Some(1), "B,B,... (may be empty)") "compression method(s)" => |op, a| {
+        Ok(Mutation::SetCompression(num_list(op, a[0], "a u8 compression method")?))
+    };
+    "drop_extension" (Some(1), "EXTENSION") "remove an extension" => |op, a| {
+        Ok(Mutation::DropExtension(ext_type(op, a[0])?))
+    };
+    "duplicate_extension" (Some(1), "EXTENSION") "repeat an extension (right after it)" => |op, a| {
+        Ok(Mutation::DuplicateExtension(ext_type(op, a[0])?))
+    };
+    "move_extension" (Some(2), "EXTENSION:first|last|INDEX") "move an extension" => |op, a| {
+        let pos = match a[1].trim() {
+            "first" => Position::First,
+            "last" => Position::Last,
+            n => Position::Index(num(op, n, "first, last or an index")?),
+        };
+        Ok(Mutation::MoveExtension(ext_type(op, a[0])?, pos))
+    };
+    "reverse_extensions" (Some(0), "no arguments") "reverse the extension order" => |_, _| {
+        Ok(Mutation::ReverseExtensions)
+    };
+    "add_extension" (Some(2), "EXTENSION:HEX (- = empty)") "append an extension" => |op, a| {
+        Ok(Mutation::AddExtension { typ: ext_type(op, a[0])?, data: hex(op, a[1])?, first: false })
+    };
+    "add_extension_first" (Some(2), "EXTENSION:HEX (- = empty)") "prepend an extension" => |op, a| {
+        Ok(Mutation::AddExtension { typ: ext_type(op, a[0])?, data: hex(op, a[1])?, first: true })
+    };
+    "set_extension" (Some(2), "EXTENSION:HEX (- = empty)") "replace an extension's data" => |op, a| {
+        Ok(Mutation::SetExtension(ext_type(op, a[0])?, hex(op, a[1])?))
+    };
+    "insert_extension_data" (Some(3), "EXTENSION:OFFSET:HEX") "insert bytes into an extension's data (pair with `inner_length`)" => |op, a| {
+        Ok(Mutation::InsertExtensionData {
+            ext: ext_type(op, a[0])?,
+            offset: num(op, a[1], "an offset")?,
+            bytes: hex(op, a[2])?,
+        })
+    };
+    "drop_extensions_block" (Some(0), "no arguments") "no extensions field" => |_, _| {
+        Ok(Mutation::DropExtensionsBlock)
+    };
+    "empty_extensions" (Some(0), "no arguments") "an empty extensions field" => |_, _| {
+        Ok(Mutation::EmptyExtensions)
+    };
+    "length" (Some(2), "FIELD:LIE") "lie in a length: FIELD = `handshake`, `session_id`, `cipher_suites`, `compression_methods`, `extensions`" => |op, a| {
+        let field = match a[0].trim() {
+            "handshake" => LengthField::Handshake,
+            "session_id" => LengthField::SessionId,
+            "cipher_suites" => LengthField::CipherSuites,
+            "compression_methods" => LengthField::CompressionMethods,
+            "extensions" => LengthField::Extensions,
+            other => {
+                return Err(merr(
+                    op,
+                    format!(
+                        "{other:?} is not a length field (accepted: handshake, session_id, cipher_suites, compression_methods, extensions; extension_length:E for one extension)"
+                    ),
+                ));
+            }
+        };
+        Ok(Mutation::Length(field, Lie::parse(op, a[1])?))
+    };
+    "extension_length" (Some(2), "EXTENSION:LIE") "lie in the length of one extension" => |op, a| {
+        Ok(Mutation::Length(LengthField::Extension(ext_type(op, a[0])?), Lie::parse(op, a[1])?))
+    };
+    "inner_length" (Some(4), "EXTENSION:OFFSET:WIDTH:LIE") "lie in a length inside an extension's data (WIDTH 1..=3 bytes at OFFSET)" => |op, a| {
+        let width: usize = num(op, a[2], "a width")?;
+        if !(1..=3).contains(&width) {
+            return Err(merr(op, "WIDTH must be 1, 2 or 3 bytes"));
+        }
+        Ok(Mutation::InnerLength {
+            ext: ext_type(op, a[0])?,
+            offset: num(op, a[1], "an offset")?,
+            width,
+            lie: Lie::parse(op, a[3])?,
+        })
+    };
+    "truncate" (None, "BOUNDARY") "cut the body after a boundary, the handshake length following: `header`, `legacy_version`, `random`, `session_id`, `cipher_suites`, `compression_methods`, `extensions_length`, `extension:E`, `bytes:N`" => |op, a| {
+        let b = match a {
+            ["header"] => Boundary::Header,
+            ["legacy_version"] => Boundary::LegacyVersion,
+            ["random"] => Boundary::Random,
+            ["session_id"] => Boundary::SessionId,
+            ["cipher_suites"] | ["cipher_suite"] => Boundary::CipherSuites,
+            ["compression_methods"] | ["compression_method"] => Boundary::CompressionMethods,
+            ["extensions_length"] => Boundary::ExtensionsLength,
+            ["extension", e] => Boundary::Extension(ext_type(op, e)?),
+            ["bytes", n] => Boundary::Bytes(num(op, n, "a byte count")?),
+            _ => {
+                return Err(merr(
+                    op,
+                    "expected a boundary: header, legacy_version, random, session_id, cipher_suites, compression_methods, extensions_length, extension:E, bytes:N",
+                ));
+            }
+        };
+        Ok(Mutation::Truncate(b))
+    };
+    "pad_extension" (Some(1), "N") "a padding (21) extension of N bytes" => |op, a| {
+        Ok(Mutation::PadExtension(num(op, a[0], "a byte count")?))
+    };
+    "pad_to" (Some(1), "N") "a padding extension making the message N bytes" => |op, a| {
+        Ok(Mutation::PadTo(num(op, a[0], "a byte count")?))
+    };
+    "append" (Some(1), "HEX") "trailing bytes after the last field" => |op, a| {
+        Ok(Mutation::Append(hex(op, a[0])?))
+    };
+    "append_zeros" (Some(1), "N") "N trailing zero bytes after the last field" => |op, a| {
+        let n: usize = num(op, a[0], "a byte count")?;
+        if n > 1 << 24 {
+            return Err(merr(op, "at most 2^24 bytes"));
+        }
+        Ok(Mutation::Append(vec![0; n]))
+    };
+    "set_body" (Some(1), "HEX") "replace the body" => |op, a| {
+        Ok(Mutation::SetBody(hex(op, a[0])?))
+    };
+    "set_bytes" (Some(2), "OFFSET:HEX") "overwrite body bytes" => |op, a| {
+        Ok(Mutation::SetBytes { offset: num(op, a[0], "an offset")?, bytes: hex(op, a[1])? })
+    };
+    "fragment" (Some(1), "N") "record operation: N bytes of the message per record (may exceed 2^14)" => |op, a| {
+        let n: usize = num(op, a[0], "a byte count")?;
+        if n == 0 || n > 65535 {
+            return Err(merr(op, "N must be 1..=65535 (a record length is a u16)"));
+        }
+        Ok(Mutation::Fragment(n))
+    };
+    "record_version" (Some(1), "VERSION") "record operation: the records' legacy_record_version" => |op, a| {
+        Ok(Mutation::RecordVersion(num(op, a[0], "a u16")?))
+    };
+    "record_before" (Some(2), "TYPE:HEX (- = empty)") "record operation: an extra record before the message" => |op, a| {
+        let (t, p) = record_extra(op, a)?;
+        Ok(Mutation::RecordBefore(t, p))
+    };
+    "record_after" (Some(2), "TYPE:HEX (- = empty)") "record operation: an extra record after the message" => |op, a| {
+        let (t, p) = record_extra(op, a)?;
+        Ok(Mutation::RecordAfter(t, p))
+    };
+}
+
+/// Operation names [`Mutation::parse`] accepts, in the order of [`OPS`].
+pub const OPERATIONS: [&str; OPS.len()] = {
+    let mut names = [""; OPS.len()];
+    let mut i = 0;
+    while i < OPS.len() {
+        names[i] = OPS[i].name;
+        i += 1;
+    }
+    names
+};
 
 impl Mutation {
     /// Parses one operation (`name:arg:...`).
@@ -358,215 +534,22 @@ impl Mutation {
         let name = parts.next().unwrap_or("").trim();
         let args: Vec<&str> = parts.collect();
         let op = text;
-        Ok(match name {
-            "set_legacy_version" => {
-                Mutation::SetLegacyVersion(num(op, arity(op, &args, 1, "VERSION")?[0], "a u16")?)
-            }
-            "set_random" => {
-                let r = hex(op, arity(op, &args, 1, "HEX (32 bytes)")?[0])?;
-                if r.len() != 32 {
-                    return Err(merr(
-                        op,
-                        format!("random must be 32 bytes, got {}", r.len()),
-                    ));
-                }
-                Mutation::SetRandom(r)
-            }
-            "set_random_tail" => {
-                let r = hex(op, arity(op, &args, 1, "HEX")?[0])?;
-                if r.len() > 32 {
-                    return Err(merr(op, "at most 32 bytes"));
-                }
-                Mutation::SetRandomTail(r)
-            }
-            "set_session_id" => {
-                Mutation::SetSessionId(hex(op, arity(op, &args, 1, "HEX or -")?[0])?)
-            }
-            "set_session_id_len" => {
-                let n: usize = num(op, arity(op, &args, 1, "N")?[0], "a byte count")?;
-                if n > 255 {
-                    return Err(merr(
-                        op,
-                        "at most 255 bytes fit the u8 length (use length:session_id to lie)",
-                    ));
-                }
-                Mutation::SetSessionId(vec![0x5a; n])
-            }
-            "set_cipher_suites" => {
-                let a = arity(op, &args, 1, "V,V,... (may be empty)")?[0];
-                let mut v = Vec::new();
-                for t in a.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-                    v.push(num(op, t, "a u16 cipher suite")?);
-                }
-                Mutation::SetCipherSuites(v)
-            }
-            "set_compression" => {
-                let a = arity(op, &args, 1, "B,B,... (may be empty)")?[0];
-                let mut v = Vec::new();
-                for t in a.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-                    v.push(num(op, t, "a u8 compression method")?);
-                }
-                Mutation::SetCompression(v)
-            }
-            "drop_extension" => {
-                Mutation::DropExtension(ext_type(op, arity(op, &args, 1, "EXTENSION")?[0])?)
-            }
-            "duplicate_extension" => {
-                Mutation::DuplicateExtension(ext_type(op, arity(op, &args, 1, "EXTENSION")?[0])?)
-            }
-            "move_extension" => {
-                let a = arity(op, &args, 2, "EXTENSION:first|last|INDEX")?;
-                let pos = match a[1].trim() {
-                    "first" => Position::First,
-                    "last" => Position::Last,
-                    n => Position::Index(num(op, n, "first, last or an index")?),
-                };
-                Mutation::MoveExtension(ext_type(op, a[0])?, pos)
-            }
-            "reverse_extensions" => {
-                arity(op, &args, 0, "no arguments")?;
-                Mutation::ReverseExtensions
-            }
-            "add_extension" | "add_extension_first" => {
-                let a = arity(op, &args, 2, "EXTENSION:HEX (- = empty)")?;
-                Mutation::AddExtension {
-                    typ: ext_type(op, a[0])?,
-                    data: hex(op, a[1])?,
-                    first: name == "add_extension_first",
-                }
-            }
-            "set_extension" => {
-                let a = arity(op, &args, 2, "EXTENSION:HEX (- = empty)")?;
-                Mutation::SetExtension(ext_type(op, a[0])?, hex(op, a[1])?)
-            }
-            "insert_extension_data" => {
-                let a = arity(op, &args, 3, "EXTENSION:OFFSET:HEX")?;
-                Mutation::InsertExtensionData {
-                    ext: ext_type(op, a[0])?,
-                    offset: num(op, a[1], "an offset")?,
-                    bytes: hex(op, a[2])?,
-                }
-            }
-            "drop_extensions_block" => {
-                arity(op, &args, 0, "no arguments")?;
-                Mutation::DropExtensionsBlock
-            }
-            "empty_extensions" => {
-                arity(op, &args, 0, "no arguments")?;
-                Mutation::EmptyExtensions
-            }
-            "length" => {
-                let a = arity(op, &args, 2, "FIELD:LIE")?;
-                let field = match a[0].trim() {
-                    "handshake" => LengthField::Handshake,
-                    "session_id" => LengthField::SessionId,
-                    "cipher_suites" => LengthField::CipherSuites,
-                    "compression_methods" => LengthField::CompressionMethods,
-                    "extensions" => LengthField::Extensions,
-                    other => {
-                        return Err(merr(
-                            op,
-                            format!(
-                                "{other:?} is not a length field (accepted: handshake, session_id, cipher_suites, compression_methods, extensions; extension_length:E for one extension)"
-                            ),
-                        ));
-                    }
-                };
-                Mutation::Length(field, Lie::parse(op, a[1])?)
-            }
-            "extension_length" => {
-                let a = arity(op, &args, 2, "EXTENSION:LIE")?;
-                Mutation::Length(
-                    LengthField::Extension(ext_type(op, a[0])?),
-                    Lie::parse(op, a[1])?,
-                )
-            }
-            "inner_length" => {
-                let a = arity(op, &args, 4, "EXTENSION:OFFSET:WIDTH:LIE")?;
-                let width: usize = num(op, a[2], "a width")?;
-                if !(1..=3).contains(&width) {
-                    return Err(merr(op, "WIDTH must be 1, 2 or 3 bytes"));
-                }
-                Mutation::InnerLength {
-                    ext: ext_type(op, a[0])?,
-                    offset: num(op, a[1], "an offset")?,
-                    width,
-                    lie: Lie::parse(op, a[3])?,
-                }
-            }
-            "truncate" => {
-                let b = match args.as_slice() {
-                    ["header"] => Boundary::Header,
-                    ["legacy_version"] => Boundary::LegacyVersion,
-                    ["random"] => Boundary::Random,
-                    ["session_id"] => Boundary::SessionId,
-                    ["cipher_suites"] | ["cipher_suite"] => Boundary::CipherSuites,
-                    ["compression_methods"] | ["compression_method"] => {
-                        Boundary::CompressionMethods
-                    }
-                    ["extensions_length"] => Boundary::ExtensionsLength,
-                    ["extension", e] => Boundary::Extension(ext_type(op, e)?),
-                    ["bytes", n] => Boundary::Bytes(num(op, n, "a byte count")?),
-                    _ => {
-                        return Err(merr(
-                            op,
-                            "expected a boundary: header, legacy_version, random, session_id, cipher_suites, compression_methods, extensions_length, extension:E, bytes:N",
-                        ));
-                    }
-                };
-                Mutation::Truncate(b)
-            }
-            "pad_extension" => {
-                Mutation::PadExtension(num(op, arity(op, &args, 1, "N")?[0], "a byte count")?)
-            }
-            "pad_to" => Mutation::PadTo(num(op, arity(op, &args, 1, "N")?[0], "a byte count")?),
-            "append" => Mutation::Append(hex(op, arity(op, &args, 1, "HEX")?[0])?),
-            "append_zeros" => {
-                let n: usize = num(op, arity(op, &args, 1, "N")?[0], "a byte count")?;
-                if n > 1 << 24 {
-                    return Err(merr(op, "at most 2^24 bytes"));
-                }
-                Mutation::Append(vec![0; n])
-            }
-            "set_body" => Mutation::SetBody(hex(op, arity(op, &args, 1, "HEX")?[0])?),
-            "set_bytes" => {
-                let a = arity(op, &args, 2, "OFFSET:HEX")?;
-                Mutation::SetBytes {
-                    offset: num(op, a[0], "an offset")?,
-                    bytes: hex(op, a[1])?,
-                }
-            }
-            "fragment" => {
-                let n: usize = num(op, arity(op, &args, 1, "N")?[0], "a byte count")?;
-                if n == 0 || n > 65535 {
-                    return Err(merr(op, "N must be 1..=65535 (a record length is a u16)"));
-                }
-                Mutation::Fragment(n)
-            }
-            "record_version" => {
-                Mutation::RecordVersion(num(op, arity(op, &args, 1, "VERSION")?[0], "a u16")?)
-            }
-            "record_before" | "record_after" => {
-                let a = arity(op, &args, 2, "TYPE:HEX (- = empty)")?;
-                let t: u8 = num(op, a[0], "a u8 content type")?;
-                let p = hex(op, a[1])?;
-                if name == "record_before" {
-                    Mutation::RecordBefore(t, p)
-                } else {
-                    Mutation::RecordAfter(t, p)
-                }
-            }
-            "" => return Err(merr(op, "empty operation")),
-            other => {
-                return Err(merr(
-                    op,
-                    format!(
-                        "unknown operation `{other}` (known: {})",
-                        OPERATIONS.join(", ")
-                    ),
-                ));
-            }
-        })
+        if name.is_empty() {
+            return Err(merr(op, "empty operation"));
+        }
+        let Some(o) = OPS.iter().find(|o| o.name == name) else {
+            return Err(merr(
+                op,
+                format!(
+                    "unknown operation `{name}` (known: {})",
+                    OPERATIONS.join(", ")
+                ),
+            ));
+        };
+        if let Some(n) = o.arity {
+            arity(op, &args, n, o.usage)?;
+        }
+        (o.parse)(op, &args)
     }
 
     /// Parses a spec: operations separated by `;` (empty spec = no operation).

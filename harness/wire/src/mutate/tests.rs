@@ -248,3 +248,32 @@ fn snapshots_server_hello_and_others() {
     }
     insta::assert_snapshot!("mutate_server_messages", lines.join("\n"));
 }
+
+#[test]
+fn each_operation_is_defined_once_and_its_arity_error_gives_its_usage() {
+    for (i, o) in OPS.iter().enumerate() {
+        assert_eq!(OPERATIONS[i], o.name);
+        assert_eq!(
+            OPS.iter().filter(|p| p.name == o.name).count(),
+            1,
+            "{} twice",
+            o.name
+        );
+        assert!(
+            !o.doc.is_empty() && !o.usage.is_empty(),
+            "{} undocumented",
+            o.name
+        );
+        if let Some(n) = o.arity {
+            // One argument too many is refused with the usage.
+            let text = format!("{}{}", o.name, ":x".repeat(n + 1));
+            let e = Mutation::parse(&text).unwrap_err();
+            assert!(e.message.contains(o.usage), "{text}: {e}");
+        }
+    }
+    let e = Mutation::parse("no_such_op:1").unwrap_err();
+    assert!(
+        e.message.contains("unknown operation `no_such_op`") && e.message.contains("pad_to"),
+        "{e}"
+    );
+}
