@@ -306,7 +306,14 @@ fn judge_connected(
                         (neg.sig_scheme.map(|v| v.to_string()), value.clone())
                     }
                     "resumed" => (Some(neg.resumed.to_string()), (!first).to_string()),
-                    _ => continue,
+                    // Not checked on this connection or by this side (see above).
+                    "group" | "hrr" | "sigalg" => continue,
+                    other => {
+                        // The loader writes only the keys above: another is a harness bug,
+                        // never a silent pass.
+                        reasons.push(format!("the judge knows no check `{other}`"));
+                        continue;
+                    }
                 };
                 if seen.as_deref() != Some(want.as_str()) {
                     reasons.push(format!(
