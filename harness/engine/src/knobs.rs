@@ -304,7 +304,11 @@ mod tests {
             assert_eq!(k.name, *name);
             assert!(!k.doc.trim().is_empty(), "{name} has no doc");
             assert!(!k.accepts.is_empty(), "{name} says nothing of its values");
-            assert_eq!(KNOB_NAMES.iter().filter(|n| *n == name).count(), 1, "{name} twice");
+            assert_eq!(
+                KNOB_NAMES.iter().filter(|n| *n == name).count(),
+                1,
+                "{name} twice"
+            );
         }
     }
 
@@ -314,7 +318,8 @@ mod tests {
         k.set("send_ccs", "false").unwrap();
         k.set("record_size_limit", "512").unwrap();
         k.set("offer_versions_raw", "[SSLv3, 0x0302]").unwrap();
-        k.set("select_cipher_suite", "TLS_AES_256_GCM_SHA384").unwrap();
+        k.set("select_cipher_suite", "TLS_AES_256_GCM_SHA384")
+            .unwrap();
         k.set("bug_accept_unoffered_suite", "true").unwrap();
         assert_eq!(k.send_ccs, Some(false));
         assert_eq!(k.record_size_limit, Some(512));
@@ -322,8 +327,14 @@ mod tests {
         assert_eq!(k.select_cipher_suite, Some(0x1302));
         assert!(k.bug_accept_unoffered_suite);
         let e = k.set("record_padding", "lots").unwrap_err();
-        assert!(e.contains("record_padding") && e.contains("\"lots\""), "{e}");
+        assert!(
+            e.contains("record_padding") && e.contains("\"lots\""),
+            "{e}"
+        );
         let e = k.set("no_such_knob", "1").unwrap_err();
-        assert!(e.contains("no_such_knob") && e.contains("send_wrong_finished"), "{e}");
+        assert!(
+            e.contains("no_such_knob") && e.contains("send_wrong_finished"),
+            "{e}"
+        );
     }
 }
