@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use reports::{CaseResult, Verdict};
 
+use crate::judge::{Delivery, judge};
 use crate::model::{ClientAuth, Direction, Role};
 use crate::peer::{Capture, CaseCtx, PeerRef, case_seed};
 use crate::scenario::Variant;
-use crate::judge::{Delivery, judge};
 use crate::transcript;
 
 /// One case: a scenario variant with a client peer and a server peer.
@@ -429,7 +429,9 @@ fn unseeded_sources(case: &Case, result: &CaseResult, capture: &Capture) -> Vec<
     if setup.mitm.as_ref().is_some_and(|m| m.action.terminates()) {
         out.push("the MITM proxy terminates TLS with its own rustls, which is not seeded".into());
     }
-    if seeded.iter().any(|s| *s) && offers_group(capture, tls_wire::NamedGroup::X25519MlKem768.into()) {
+    if seeded.iter().any(|s| *s)
+        && offers_group(capture, tls_wire::NamedGroup::X25519MlKem768.into())
+    {
         out.push(
             "X25519MLKEM768: aws-lc draws ML-KEM keys and encapsulations from its own RNG".into(),
         );
