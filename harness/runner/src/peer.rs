@@ -52,6 +52,12 @@ pub trait Peer: Send + Sync {
         None
     }
 
+    /// As server, when its own outcomes are not observed (a target): its view of the
+    /// connections, made from the client's outcomes. `None`: it reports its own.
+    fn unobserved_view(&self, _client: &[Outcome]) -> Option<Vec<Outcome>> {
+        None
+    }
+
     /// As server, whether it echoes the application data (the case contract); one that
     /// answers otherwise (a target, a tool serving a page) makes any answer count.
     fn echoes(&self) -> bool {

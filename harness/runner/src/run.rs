@@ -376,13 +376,13 @@ fn run_case_inner(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Cap
     }
     let client = client.unwrap_or(Delivery::Hung);
     let mut server = server.unwrap_or(Delivery::Hung);
-    // A target is not observed, so its view is the client's, mirrored. (A server that does
-    // not echo: the judge takes any answer the client read.)
+    // A server that is not observed (a target) gives its view from the client's. (A server
+    // that does not echo: the judge takes any answer the client read.)
     if let Delivery::Outcomes(c) = &client
-        && case.server.target().is_some()
         && matches!(server, Delivery::Outcomes(_))
+        && let Some(view) = case.server.unobserved_view(c)
     {
-        server = Delivery::Outcomes(crate::peers::command::mirror(c));
+        server = Delivery::Outcomes(view);
     }
     result.duration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
     let capture = ctx.capture();

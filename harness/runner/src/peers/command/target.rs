@@ -204,6 +204,10 @@ impl Peer for TargetPeer {
         false
     }
 
+    fn unobserved_view(&self, client: &[Outcome]) -> Option<Vec<Outcome>> {
+        Some(super::mirror(client))
+    }
+
     fn run_server(&self, _setup: &Setup, _listener: TcpListener, _ctx: &CaseCtx) -> Vec<Outcome> {
         // Not observed: the runner mirrors the client's outcomes.
         Vec::new()
