@@ -9,6 +9,7 @@
 //! - [`matrix`]: the printed matrix.
 //! - [`bench`]: handshake benchmarks (in-memory drivers, ratio mode, instruction counts).
 //! - [`mitm`]: the man-in-the-middle proxy (family `mitm::*`).
+//! - [`pump`]: the one sans-IO driver of the in-process peers (endpoints over TCP or in memory).
 
 pub mod alerts;
 pub mod bench;
@@ -20,6 +21,7 @@ pub mod mitm;
 pub mod model;
 pub mod peer;
 pub mod peers;
+pub mod pump;
 pub mod run;
 pub mod scenario;
 pub mod steps;

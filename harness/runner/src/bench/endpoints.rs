@@ -1,45 +1,29 @@
-//! The three implementations as in-memory endpoints: our engine natively (sans-IO), rustls
-//! through `read_tls`/`write_tls`, OpenSSL as an `SslStream` over an in-memory stream.
+//! The three implementations as in-memory endpoints, configured for the benchmark kinds:
+//! the peers' own adapters ([`OwnEndpoint`], [`RustlsEndpoint`], [`OpensslEndpoint`]), driven
+//! by [`crate::pump::pair`].
 
-use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex};
 
 use certs::{KeyType, Materials};
 use openssl::pkey::PKey;
 use openssl::ssl::{
-    ErrorCode, ShutdownState, Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions,
-    SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+    Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslSession, SslSessionCacheMode,
+    SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
 use rustls::client::Resumption;
 use rustls::crypto::aws_lc_rs::{self as provider_mod, cipher_suite, kx_group};
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
-use rustls::{HandshakeKind, RootCertStore, SupportedCipherSuite, SupportedProtocolVersion};
+use rustls::{RootCertStore, SupportedCipherSuite, SupportedProtocolVersion};
 use rustls_pki_types::{PrivateKeyDer, ServerName, UnixTime};
-use tls_engine::{CipherSuite, NamedGroup, ProtocolVersion, StoredSession};
+use tls_engine::{CipherSuite, NamedGroup, ProtocolVersion};
 
-use super::{Group, Impl, MemoryWire, Mode, Observed, Spec, Version, pump};
-
-/// A ticket kept for resumed kinds.
-pub(super) enum Ticket {
-    None,
-    Own(StoredSession),
-}
-
-/// One side of one connection.
-pub(super) trait Endpoint {
-    /// Bytes from the peer.
-    fn feed(&mut self, bytes: &[u8]) -> Result<(), String>;
-    /// Bytes for the peer (empty when there is nothing to send).
-    fn take(&mut self) -> Result<Vec<u8>, String>;
-    /// What this side can tell about the handshake.
-    fn observed(&self) -> Observed;
-    /// The last session ticket received (clients).
-    fn ticket(&mut self) -> Ticket {
-        Ticket::None
-    }
-}
+use super::{Group, Impl, Mode, Spec, Version};
+use crate::peers::openssl_peer::OpensslEndpoint;
+use crate::peers::own_peer::OwnEndpoint;
+use crate::peers::rustls_peer::RustlsEndpoint;
+use crate::pump::{Endpoint, MemoryWire, pair};
 
 /// Extra, useless work the `own` endpoint does per connection when the `bench-slow-own`
 /// feature is on (never otherwise): about 120 k instructions, 2.5% of a full handshake. It
@@ -60,59 +44,6 @@ pub fn own_slowdown() {
 }
 
 // ---- own ---------------------------------------------------------------------------------
-
-struct OwnEndpoint {
-    conn: tls_engine::Connection,
-    ticket: Option<StoredSession>,
-}
-
-impl OwnEndpoint {
-    fn new(conn: Result<tls_engine::Connection, tls_engine::Error>) -> Result<Self, String> {
-        own_slowdown();
-        Ok(OwnEndpoint {
-            conn: conn.map_err(|e| format!("own: {e}"))?,
-            ticket: None,
-        })
-    }
-}
-
-impl Endpoint for OwnEndpoint {
-    fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
-        let r = self.conn.handle_input(bytes, UnixTime::now());
-        while let Some(ev) = self.conn.poll_event() {
-            if let tls_engine::Event::NewTicket(t) = ev {
-                self.ticket = Some(t);
-            }
-        }
-        r.map_err(|e| format!("own: {e}"))
-    }
-
-    fn take(&mut self) -> Result<Vec<u8>, String> {
-        Ok(self.conn.take_output())
-    }
-
-    fn observed(&self) -> Observed {
-        let n = self.conn.negotiated();
-        Observed {
-            done: !self.conn.is_handshaking(),
-            resumed: n.map(|n| n.resumed),
-            hrr: n.map(|n| n.hrr),
-            version: n.and_then(|n| {
-                if n.version == ProtocolVersion::TLSv1_3 {
-                    Some(Version::Tls13)
-                } else if n.version == ProtocolVersion::TLSv1_2 {
-                    Some(Version::Tls12)
-                } else {
-                    None
-                }
-            }),
-        }
-    }
-
-    fn ticket(&mut self) -> Ticket {
-        self.ticket.take().map(Ticket::Own).unwrap_or(Ticket::None)
-    }
-}
 
 fn own_suite(spec: &Spec) -> CipherSuite {
     match (spec.version, spec.cert) {
@@ -186,48 +117,6 @@ fn own_server(spec: &Spec, m: &Materials) -> Result<tls_engine::ServerConfig, St
 }
 
 // ---- rustls ------------------------------------------------------------------------------
-
-struct RustlsEndpoint {
-    conn: rustls::Connection,
-}
-
-impl Endpoint for RustlsEndpoint {
-    fn feed(&mut self, mut bytes: &[u8]) -> Result<(), String> {
-        while !bytes.is_empty() {
-            self.conn
-                .read_tls(&mut bytes)
-                .map_err(|e| format!("rustls read_tls: {e}"))?;
-            self.conn
-                .process_new_packets()
-                .map_err(|e| format!("rustls: {e}"))?;
-        }
-        Ok(())
-    }
-
-    fn take(&mut self) -> Result<Vec<u8>, String> {
-        let mut out = Vec::new();
-        while self.conn.wants_write() {
-            self.conn
-                .write_tls(&mut out)
-                .map_err(|e| format!("rustls write_tls: {e}"))?;
-        }
-        Ok(out)
-    }
-
-    fn observed(&self) -> Observed {
-        let kind = self.conn.handshake_kind();
-        Observed {
-            done: !self.conn.is_handshaking(),
-            resumed: kind.map(|k| k == HandshakeKind::Resumed),
-            hrr: kind.map(|k| k == HandshakeKind::FullWithHelloRetryRequest),
-            version: match self.conn.protocol_version() {
-                Some(rustls::ProtocolVersion::TLSv1_3) => Some(Version::Tls13),
-                Some(rustls::ProtocolVersion::TLSv1_2) => Some(Version::Tls12),
-                _ => None,
-            },
-        }
-    }
-}
 
 fn rustls_provider(spec: &Spec, groups: &[Group]) -> Arc<CryptoProvider> {
     let suite: SupportedCipherSuite = match (spec.version, spec.cert) {
@@ -303,111 +192,6 @@ fn rustls_server(spec: &Spec, m: &Materials) -> Result<rustls::ServerConfig, Str
 }
 
 // ---- OpenSSL -----------------------------------------------------------------------------
-
-/// An in-memory duplex: reads what was fed, `WouldBlock` when empty; collects writes.
-#[derive(Debug, Default)]
-struct Mem {
-    rx: Vec<u8>,
-    pos: usize,
-    tx: Vec<u8>,
-}
-
-impl Read for Mem {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let avail = self.rx.get(self.pos..).unwrap_or_default();
-        if avail.is_empty() {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-impl Write for Mem {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tx.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-struct OpensslEndpoint {
-    stream: SslStream<Mem>,
-    started: bool,
-    done: bool,
-}
-
-impl OpensslEndpoint {
-    fn progress(&mut self) -> Result<(), String> {
-        let wants_more = |e: &openssl::ssl::Error| {
-            matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE)
-        };
-        if !self.done {
-            match self.stream.do_handshake() {
-                Ok(()) => self.done = true,
-                Err(e) if wants_more(&e) => return Ok(()),
-                Err(e) => return Err(format!("openssl handshake: {e}")),
-            }
-        }
-        // Post-handshake messages (tickets): one read consumes every complete record.
-        let mut buf = [0u8; 512];
-        match self.stream.ssl_read(&mut buf) {
-            Ok(0) => Ok(()),
-            Ok(_) => Err("openssl: unexpected application data".into()),
-            Err(e) if wants_more(&e) || e.code() == ErrorCode::ZERO_RETURN => Ok(()),
-            Err(e) => Err(format!("openssl read: {e}")),
-        }
-    }
-}
-
-impl Drop for OpensslEndpoint {
-    fn drop(&mut self) {
-        // Freed without a shutdown, OpenSSL marks the connection's session not resumable
-        // (`SSL_free` -> `ssl_clear_bad_session`), and with it the shared ticket: mark the
-        // connection as closed, as `SSL_shutdown` would, without sending close_notify.
-        self.stream
-            .set_shutdown(ShutdownState::SENT | ShutdownState::RECEIVED);
-    }
-}
-
-impl Endpoint for OpensslEndpoint {
-    fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
-        let mem = self.stream.get_mut();
-        if mem.pos >= mem.rx.len() {
-            mem.rx.clear();
-            mem.pos = 0;
-        }
-        mem.rx.extend_from_slice(bytes);
-        self.started = true;
-        self.progress()
-    }
-
-    fn take(&mut self) -> Result<Vec<u8>, String> {
-        if !self.started {
-            self.started = true;
-            self.progress()?;
-        }
-        Ok(std::mem::take(&mut self.stream.get_mut().tx))
-    }
-
-    fn observed(&self) -> Observed {
-        let ssl = self.stream.ssl();
-        Observed {
-            done: self.done,
-            resumed: self.done.then(|| ssl.session_reused()),
-            hrr: None,
-            version: match ssl.version2() {
-                Some(SslVersion::TLS1_3) => Some(Version::Tls13),
-                Some(SslVersion::TLS1_2) => Some(Version::Tls12),
-                _ => None,
-            },
-        }
-    }
-}
 
 /// The ticket an OpenSSL client offers next: its new-session callback leaves every session
 /// there (TLS 1.3 tickets arrive after the handshake; the callback is OpenSSL's documented way
@@ -511,6 +295,23 @@ fn openssl_ctx(
 
 // ---- factory -----------------------------------------------------------------------------
 
+/// Our engine's endpoint, on the real clock.
+fn own(conn: Result<tls_engine::Connection, tls_engine::Error>) -> Result<OwnEndpoint, String> {
+    own_slowdown();
+    Ok(OwnEndpoint::new(
+        conn.map_err(|e| format!("own: {e}"))?,
+        None,
+    ))
+}
+
+/// OpenSSL's endpoint (no message callback: it cannot tell a HelloRetryRequest), keeping
+/// its session resumable when dropped without a shutdown.
+fn openssl(ssl: Ssl) -> Result<OpensslEndpoint<'static>, String> {
+    OpensslEndpoint::new(ssl, None)
+        .map(OpensslEndpoint::keep_session)
+        .map_err(|o| format!("openssl: {}", o.detail.unwrap_or_default()))
+}
+
 enum ClientCfg {
     Own(Arc<tls_engine::ClientConfig>),
     Rustls(Arc<rustls::ClientConfig>, ServerName<'static>),
@@ -562,14 +363,14 @@ impl Factory {
 
     pub(super) fn client(&self) -> Result<Box<dyn Endpoint>, String> {
         Ok(match &self.client {
-            ClientCfg::Own(c) => Box::new(OwnEndpoint::new(tls_engine::Connection::client(
+            ClientCfg::Own(c) => Box::new(own(tls_engine::Connection::client(
                 c.clone(),
                 UnixTime::now(),
             ))?),
             ClientCfg::Rustls(c, name) => {
                 let conn = rustls::ClientConnection::new(c.clone(), name.clone())
                     .map_err(|e| format!("rustls: {e}"))?;
-                Box::new(RustlsEndpoint { conn: conn.into() })
+                Box::new(RustlsEndpoint::new(conn.into(), None))
             }
             ClientCfg::Openssl(ctx, name, slot) => {
                 let mut ssl = Ssl::new(ctx).map_err(|e| format!("openssl: {e}"))?;
@@ -590,38 +391,26 @@ impl Factory {
                     unsafe { ssl.set_session(&s) }
                         .map_err(|e| format!("openssl set_session: {e}"))?;
                 }
-                let stream =
-                    SslStream::new(ssl, Mem::default()).map_err(|e| format!("openssl: {e}"))?;
-                Box::new(OpensslEndpoint {
-                    stream,
-                    started: false,
-                    done: false,
-                })
+                Box::new(openssl(ssl)?)
             }
         })
     }
 
     pub(super) fn server(&self) -> Result<Box<dyn Endpoint>, String> {
         Ok(match &self.server {
-            ServerCfg::Own(c) => Box::new(OwnEndpoint::new(tls_engine::Connection::server(
+            ServerCfg::Own(c) => Box::new(own(tls_engine::Connection::server(
                 c.clone(),
                 UnixTime::now(),
             ))?),
             ServerCfg::Rustls(c) => {
                 let conn =
                     rustls::ServerConnection::new(c.clone()).map_err(|e| format!("rustls: {e}"))?;
-                Box::new(RustlsEndpoint { conn: conn.into() })
+                Box::new(RustlsEndpoint::new(conn.into(), None))
             }
             ServerCfg::Openssl(ctx) => {
                 let mut ssl = Ssl::new(ctx).map_err(|e| format!("openssl: {e}"))?;
                 ssl.set_accept_state();
-                let stream =
-                    SslStream::new(ssl, Mem::default()).map_err(|e| format!("openssl: {e}"))?;
-                Box::new(OpensslEndpoint {
-                    stream,
-                    started: false,
-                    done: false,
-                })
+                Box::new(openssl(ssl)?)
             }
         })
     }
@@ -636,9 +425,9 @@ impl Factory {
         }
         let mut c = self.client()?;
         let mut s = self.server()?;
-        pump(c.as_mut(), s.as_mut(), &mut MemoryWire)?;
-        match (&mut self.client, c.ticket()) {
-            (ClientCfg::Own(cfg), Ticket::Own(t)) => {
+        pair(c.as_mut(), s.as_mut(), &mut MemoryWire)?;
+        match (&mut self.client, c.take_ticket()) {
+            (ClientCfg::Own(cfg), Some(t)) => {
                 let mut new = (**cfg).clone();
                 new.resumption = Some(t);
                 *cfg = Arc::new(new);
@@ -664,11 +453,12 @@ impl Factory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pump::Observed;
 
     fn run(f: &Factory) -> (Observed, Observed) {
         let mut c = f.client().unwrap_or_else(|e| panic!("{e}"));
         let mut s = f.server().unwrap_or_else(|e| panic!("{e}"));
-        pump(c.as_mut(), s.as_mut(), &mut MemoryWire).unwrap_or_else(|e| panic!("{e}"));
+        pair(c.as_mut(), s.as_mut(), &mut MemoryWire).unwrap_or_else(|e| panic!("{e}"));
         (c.observed(), s.observed())
     }
 

@@ -32,8 +32,11 @@ use std::sync::Arc;
 
 use certs::{KeyType, Materials};
 
-use endpoints::Endpoint;
 pub use endpoints::own_slowdown;
+
+use crate::model::Role;
+pub use crate::pump::Observed;
+use crate::pump::{MemoryWire, Wire, pair};
 
 /// An implementation under benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -293,19 +296,6 @@ impl fmt::Debug for Pairing {
     }
 }
 
-/// What one handshake looked like, from whichever side can tell.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Observed {
-    /// The handshake completed.
-    pub done: bool,
-    /// Whether it resumed, if this side can tell.
-    pub resumed: Option<bool>,
-    /// Whether a HelloRetryRequest happened, if this side can tell.
-    pub hrr: Option<bool>,
-    /// Negotiated version, if known.
-    pub version: Option<Version>,
-}
-
 impl Pairing {
     /// Builds both configurations (and, for resumed kinds, the first ticket) and runs one
     /// checked handshake. Errors say why a pairing cannot run.
@@ -341,7 +331,7 @@ impl Pairing {
         let mut c = self.factory.client()?;
         let mut s = self.factory.server()?;
         match transport {
-            Transport::Memory => pump(c.as_mut(), s.as_mut(), &mut MemoryWire)?,
+            Transport::Memory => pair(c.as_mut(), s.as_mut(), &mut MemoryWire)?,
             Transport::Tcp => {
                 if self.listener.is_none() {
                     self.listener =
@@ -349,7 +339,7 @@ impl Pairing {
                 }
                 let listener = self.listener.as_ref().ok_or("no listener")?;
                 let mut wire = TcpWire::connect(listener)?;
-                pump(c.as_mut(), s.as_mut(), &mut wire)?;
+                pair(c.as_mut(), s.as_mut(), &mut wire)?;
             }
         }
         let (oc, os) = (c.observed(), s.observed());
@@ -363,7 +353,7 @@ impl Pairing {
         let mut c = self.factory.client()?;
         let mut s = self.factory.server()?;
         let mut wire = RecordingWire::default();
-        pump(c.as_mut(), s.as_mut(), &mut wire)?;
+        pair(c.as_mut(), s.as_mut(), &mut wire)?;
         self.check(c.observed(), s.observed())?;
         Ok(wire.flights)
     }
@@ -380,7 +370,10 @@ impl Pairing {
         }
         let want_resumed = self.spec.mode == Mode::Resumed;
         let want_hrr = self.spec.mode == Mode::Hrr;
-        let want_version = self.spec.version;
+        let want_version = match self.spec.version {
+            Version::Tls12 => crate::model::Version::Tls12,
+            Version::Tls13 => crate::model::Version::Tls13,
+        };
         for (side, o) in [("client", c), ("server", s)] {
             match o.resumed {
                 Some(r) if r != want_resumed => {
@@ -433,22 +426,6 @@ pub fn pairings_of(spec: &Spec) -> Vec<(Impl, Impl)> {
     v
 }
 
-trait Wire {
-    fn to_server(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String>;
-    fn to_client(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String>;
-}
-
-struct MemoryWire;
-
-impl Wire for MemoryWire {
-    fn to_server(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
-        Ok(bytes)
-    }
-    fn to_client(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
-        Ok(bytes)
-    }
-}
-
 /// In memory, keeping every flight: `true` for client -> server.
 #[derive(Default)]
 struct RecordingWire {
@@ -456,12 +433,8 @@ struct RecordingWire {
 }
 
 impl Wire for RecordingWire {
-    fn to_server(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
-        self.flights.push((true, bytes.clone()));
-        Ok(bytes)
-    }
-    fn to_client(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
-        self.flights.push((false, bytes.clone()));
+    fn carry(&mut self, from: Role, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        self.flights.push((from == Role::Client, bytes.clone()));
         Ok(bytes)
     }
 }
@@ -497,32 +470,12 @@ impl TcpWire {
 }
 
 impl Wire for TcpWire {
-    fn to_server(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
-        Self::through(&mut self.client, &mut self.server, bytes)
-    }
-    fn to_client(&mut self, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
-        Self::through(&mut self.server, &mut self.client, bytes)
-    }
-}
-
-/// Moves bytes until neither side has anything more to send.
-fn pump(c: &mut dyn Endpoint, s: &mut dyn Endpoint, wire: &mut dyn Wire) -> Result<(), String> {
-    for _ in 0..64 {
-        let co = c.take()?;
-        let c_sent = !co.is_empty();
-        if c_sent {
-            s.feed(&wire.to_server(co)?)?;
-        }
-        let so = s.take()?;
-        let s_sent = !so.is_empty();
-        if s_sent {
-            c.feed(&wire.to_client(so)?)?;
-        }
-        if !c_sent && !s_sent {
-            return Ok(());
+    fn carry(&mut self, from: Role, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        match from {
+            Role::Client => Self::through(&mut self.client, &mut self.server, bytes),
+            Role::Server => Self::through(&mut self.server, &mut self.client, bytes),
         }
     }
-    Err("handshake did not settle after 64 flights".into())
 }
 
 #[cfg(test)]
@@ -598,7 +551,7 @@ mod tests {
             done: true,
             resumed: Some(false),
             hrr: None,
-            version: Some(Version::Tls13),
+            version: Some(crate::model::Version::Tls13),
         };
         let err = p
             .check(

@@ -2,8 +2,8 @@
 
 pub mod command;
 pub mod noverify;
-mod openssl_peer;
-mod own_peer;
+pub(crate) mod openssl_peer;
+pub(crate) mod own_peer;
 pub(crate) mod rustls_peer;
 
 pub use noverify::NoVerifyRustls;

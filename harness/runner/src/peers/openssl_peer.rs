@@ -14,18 +14,23 @@ use std::sync::{Arc, Mutex};
 use openssl::pkey::PKey;
 use openssl::ssl::{
     AlpnError, ErrorCode, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef, SslSession,
-    SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+    SslSessionCacheMode, SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
 
 use crate::alerts::alert_name;
 use crate::model::{
-    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, Side,
-    SigScheme, Step, Suite, Version,
+    ClientAuth, Direction, Failure, Group, Outcome, Role, Setup, Side, SigScheme, Step, Suite,
+    Version,
 };
 use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
+use crate::pump;
+
+mod endpoint;
+
 use crate::steps::{HsEvent, failed_step, step_of};
+pub(crate) use endpoint::OpensslEndpoint;
 
 /// The OpenSSL peer.
 #[derive(Debug, Default)]
@@ -146,6 +151,13 @@ unsafe extern "C" fn on_message(
             _ => {}
         }
     });
+}
+
+/// A copy of this thread's log.
+fn peek_log() -> MsgLog {
+    MSG_LOG
+        .try_with(|log| log.try_borrow().map(|l| l.clone()).unwrap_or_default())
+        .unwrap_or_default()
 }
 
 fn take_log() -> MsgLog {
@@ -374,7 +386,7 @@ fn context(
 }
 
 /// Maps a failed OpenSSL operation onto an outcome, using the message log for the alert.
-fn failure(err: &openssl::ssl::Error, log: &MsgLog, ctx: &CaseCtx, what: &str) -> Outcome {
+fn failure(err: &openssl::ssl::Error, log: &MsgLog, ctx: Option<&CaseCtx>, what: &str) -> Outcome {
     let step = step_of(&log.handshake);
     // The first fatal alert on the connection is the one that ended it.
     if let Some((direction, _, desc)) = log.alerts.iter().find(|(_, level, _)| *level == 2) {
@@ -392,7 +404,7 @@ fn failure(err: &openssl::ssl::Error, log: &MsgLog, ctx: &CaseCtx, what: &str) -
             format!("openssl {what}: {err}"),
         );
     }
-    if let Some(io) = err.io_error() {
+    if let (Some(io), Some(ctx)) = (err.io_error(), ctx) {
         return io_failure(io, step, ctx);
     }
     match err.code() {
@@ -402,7 +414,7 @@ fn failure(err: &openssl::ssl::Error, log: &MsgLog, ctx: &CaseCtx, what: &str) -
             format!("openssl {what}: close_notify"),
         ),
         ErrorCode::SYSCALL => {
-            if ctx.is_cancelled() {
+            if ctx.is_some_and(CaseCtx::is_cancelled) {
                 Outcome::failed(Failure::Timeout, step, "case deadline passed")
             } else {
                 Outcome::failed(Failure::Closed, step, format!("openssl {what}: EOF"))
@@ -412,161 +424,39 @@ fn failure(err: &openssl::ssl::Error, log: &MsgLog, ctx: &CaseCtx, what: &str) -
     }
 }
 
-/// Runs one connection on an established TCP stream.
+/// Runs one connection over `sock`: OpenSSL through the pump. A client keeps the
+/// session of its first successful connection in `session`.
 fn drive<S: Read + Write>(
     ssl: Ssl,
-    sock: S,
+    sock: &mut S,
     role: Role,
     setup: &Setup,
     ctx: &CaseCtx,
     session: Option<&Arc<Mutex<Option<SslSession>>>>,
 ) -> Outcome {
-    let _ = take_log();
-    let mut stream = match SslStream::new(ssl, sock) {
-        Ok(s) => s,
-        Err(e) => return Outcome::internal(Step::Tcp, format!("openssl stream: {e}")),
+    let mut ep = match OpensslEndpoint::new(ssl, Some(ctx)) {
+        Ok(ep) => ep,
+        Err(o) => return o,
     };
-    let hs = match role {
-        Role::Client => stream.connect(),
-        Role::Server => stream.accept(),
-    };
-    if let Err(err) = hs {
-        let log = take_log();
-        let mut o = failure(&err, &log, ctx, "handshake");
-        // The verifier's own reason, when certificate verification is what failed.
-        let verify = stream.ssl().verify_result();
-        if verify != openssl::x509::X509VerifyResult::OK {
-            let reason = format!(
-                "; verify result {}: {}",
-                verify.as_raw(),
-                verify.error_string()
-            );
-            o.detail = Some(o.detail.unwrap_or_default() + &reason);
-        }
-        return o;
-    }
-    let ssl = stream.ssl();
-    let group = negotiated_group(ssl);
-    let mut negotiated = Negotiated {
-        version: match ssl.version2() {
-            Some(SslVersion::TLS1_2) => Some(Version::Tls12),
-            Some(SslVersion::TLS1_3) => Some(Version::Tls13),
-            _ => None,
-        },
-        suite: ssl
-            .current_cipher()
-            .and_then(|c| c.standard_name())
-            .and_then(|n| n.parse().ok()),
-        group,
-        sig_scheme: peer_sig_scheme(ssl),
-        alpn: ssl
-            .selected_alpn_protocol()
-            .map(|p| String::from_utf8_lossy(p).into_owned()),
-        resumed: ssl.session_reused(),
-        hrr: false,
-    };
-    let http = setup.app == AppMode::Http;
-    let exchange = match role {
-        Role::Client => stream
-            .ssl_write(&setup.app_data)
-            .and_then(|_| read_until(&mut stream, &|got| setup.answer_complete(got), http)),
-        Role::Server => read_until(&mut stream, &|got| setup.request_complete(got), false)
-            .and_then(|request| {
-                stream
-                    .ssl_write(&setup.response(&request, &negotiated))
-                    .map(|_| request)
-            }),
-    };
-    let received = match exchange {
-        Ok(r) => r,
-        Err(err) => {
-            let log = take_log();
-            let mut o = failure(&err, &log, ctx, "application data");
-            o.step = o.step.max(Step::Finished);
-            return o;
-        }
-    };
-    // close_notify both ways: the client starts (for HTTP, the server, after its answer).
-    let closing = match (role, http) {
-        (Role::Client, false) => {
-            let _ = stream.shutdown();
-            await_close(&mut stream)
-        }
-        (Role::Server, false) => {
-            let r = await_close(&mut stream);
-            let _ = stream.shutdown();
-            r
-        }
-        (Role::Client, true) => {
-            let _ = stream.shutdown();
-            Ok(())
-        }
-        (Role::Server, true) => {
-            let _ = stream.shutdown();
-            await_close(&mut stream)
-        }
-    };
-    // A fatal alert while closing (e.g. a record that fails to decrypt) fails the
-    // connection; a bare EOF does not.
-    let log = take_log();
-    if let Err(err) = closing
-        && log.alerts.iter().any(|(_, level, _)| *level == 2)
-    {
-        let mut o = failure(&err, &log, ctx, "close");
-        o.step = o.step.max(Step::AppData);
-        return o;
-    }
-    if let Some(store) = session
-        && let Some(s) = stream.ssl().session()
+    let o = pump::connection(&mut ep, sock, role, setup, ctx);
+    if o.is_connected()
+        && let Some(store) = session
+        && let Some(s) = ep.ssl().session()
         && let Ok(mut slot) = store.lock()
         && slot.is_none()
     {
         *slot = Some(s.to_owned());
     }
-    negotiated.hrr = log.hrr;
-    Outcome::connected(negotiated, received)
-}
-
-/// Reads application data until `done` says it is complete; with `until_close`, the peer's
-/// close_notify or EOF ends it normally.
-fn read_until<S: Read + Write>(
-    stream: &mut SslStream<S>,
-    done: &dyn Fn(&[u8]) -> bool,
-    until_close: bool,
-) -> Result<Vec<u8>, openssl::ssl::Error> {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !done(&got) {
-        match stream.ssl_read(&mut buf) {
-            Ok(0) if until_close => break,
-            Ok(n) => got.extend_from_slice(buf.get(..n).unwrap_or_default()),
-            Err(e)
-                if until_close
-                    && (e.code() == ErrorCode::ZERO_RETURN || e.code() == ErrorCode::SYSCALL) =>
-            {
-                break;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
-}
-
-fn await_close<S: Read + Write>(stream: &mut SslStream<S>) -> Result<(), openssl::ssl::Error> {
-    let mut buf = [0u8; 1024];
-    loop {
-        match stream.ssl_read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            Err(e) if e.code() == ErrorCode::ZERO_RETURN => return Ok(()),
-            Err(e) => return Err(e),
-        }
-    }
+    o
 }
 
 fn new_ssl(ctx_: &SslContext, setup: &Setup, role: Role) -> Result<Ssl, String> {
     let mut ssl = Ssl::new(ctx_).map_err(|e| format!("openssl: {e}"))?;
     attach_callback(&mut ssl);
+    match role {
+        Role::Client => ssl.set_connect_state(),
+        Role::Server => ssl.set_accept_state(),
+    }
     if role == Role::Client {
         let name = setup.server_name.as_str();
         match name.parse::<IpAddr>() {
@@ -631,9 +521,9 @@ impl Peer for OpensslPeer {
             Ok(c) => c,
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
-        serve_each(setup, &listener, ctx, |sock| {
+        serve_each(setup, &listener, ctx, |mut sock| {
             match new_ssl(&sctx, setup, Role::Server) {
-                Ok(ssl) => drive(ssl, sock, Role::Server, setup, ctx, None),
+                Ok(ssl) => drive(ssl, &mut sock, Role::Server, setup, ctx, None),
                 Err(e) => Outcome::internal(Step::Tcp, e),
             }
         })
@@ -647,7 +537,7 @@ impl Peer for OpensslPeer {
         let session: Arc<Mutex<Option<SslSession>>> = Arc::new(Mutex::new(None));
         let mut outcomes = Vec::new();
         for i in 0..setup.connections() {
-            let sock = match ctx.connect(addr) {
+            let mut sock = match ctx.connect(addr) {
                 Ok(s) => s,
                 Err(e) => {
                     outcomes.push(io_failure(&e, Step::Tcp, ctx));
@@ -684,7 +574,7 @@ impl Peer for OpensslPeer {
                     }
                 }
             }
-            let o = drive(ssl, sock, Role::Client, setup, ctx, Some(&session));
+            let o = drive(ssl, &mut sock, Role::Client, setup, ctx, Some(&session));
             if ctx.keep_outcome(&mut outcomes, o) {
                 break;
             }

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use rustls_pki_types::PrivateKeyDer;
+use rustls_pki_types::{PrivateKeyDer, UnixTime};
 use tls_engine::{
     CertifiedKey, ClientConfig, Connection, Error, Event, ServerConfig, StoredSession,
 };
@@ -17,10 +17,11 @@ use tls_wire::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::alerts::alert_name;
 use crate::model::{
-    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme,
-    Step, Suite, Version,
+    ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme, Step,
+    Suite, Version,
 };
 use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
+use crate::pump::{self, AppData, Endpoint, Observed};
 use crate::scenario::expected_version;
 use crate::steps::failed_step;
 
@@ -109,28 +110,26 @@ fn failure(e: &Error, conn: &Connection) -> Outcome {
     }
 }
 
-/// Moves bytes between the engine and the socket until `until` holds.
-struct Driver<'a, S: Read + Write> {
+/// Our engine as a [`pump::Endpoint`]: the engine is sans-IO already; this keeps its events
+/// (application data, the peer's close_notify, tickets).
+pub(crate) struct OwnEndpoint {
     conn: Connection,
-    sock: &'a mut S,
-    ctx: &'a CaseCtx,
+    /// The case's clock (`None`: the real one).
+    clock: Option<UnixTime>,
     app: Vec<u8>,
     peer_closed: bool,
-    eof: bool,
     tickets: Vec<StoredSession>,
 }
 
-impl<S: Read + Write> Driver<'_, S> {
-    fn flush(&mut self) -> Result<(), Outcome> {
-        let out = self.conn.take_output();
-        if out.is_empty() {
-            return Ok(());
+impl OwnEndpoint {
+    pub(crate) fn new(conn: Connection, clock: Option<UnixTime>) -> Self {
+        OwnEndpoint {
+            conn,
+            clock,
+            app: Vec::new(),
+            peer_closed: false,
+            tickets: Vec::new(),
         }
-        let reached = step(self.conn.step());
-        self.sock
-            .write_all(&out)
-            .and_then(|_| self.sock.flush())
-            .map_err(|e| io_failure(&e, reached, self.ctx))
     }
 
     fn events(&mut self) {
@@ -143,163 +142,93 @@ impl<S: Read + Write> Driver<'_, S> {
             }
         }
     }
+}
 
-    /// Reads once from the socket and feeds the engine.
-    fn read_once(&mut self) -> Result<(), Outcome> {
-        let mut buf = [0u8; 16 * 1024 + 512];
-        let reached = step(self.conn.step());
-        let n = match self.sock.read(&mut buf) {
-            Ok(n) => n,
-            Err(e) => return Err(io_failure(&e, reached, self.ctx)),
-        };
-        if n == 0 {
-            self.eof = true;
-            return match self.conn.handle_eof() {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    let mut o = failure(&e, &self.conn);
-                    if matches!(e, Error::Truncated { .. } | Error::Closed(_)) {
-                        o.failure = Some(Failure::Closed);
-                    }
-                    Err(o)
-                }
-            };
-        }
-        let result = self
-            .conn
-            .handle_input(buf.get(..n).unwrap_or_default(), self.ctx.now());
-        // Whatever the engine queued (an alert on failure) goes out first.
-        let flushed = self.flush();
+impl Endpoint for OwnEndpoint {
+    fn handle_input(&mut self, bytes: &[u8]) -> Result<(), Outcome> {
+        let now = self.clock.unwrap_or_else(UnixTime::now);
+        let result = self.conn.handle_input(bytes, now);
         self.events();
-        match result {
-            Ok(()) => flushed,
-            Err(e) => Err(failure(&e, &self.conn)),
-        }
+        result.map_err(|e| failure(&e, &self.conn))
     }
 
-    fn handshake(&mut self) -> Result<(), Outcome> {
-        self.flush()?;
-        while self.conn.is_handshaking() {
-            if self.eof {
-                return Err(Outcome::failed(
-                    Failure::Closed,
-                    step(self.conn.step()),
-                    "EOF during the handshake",
-                ));
+    fn handle_eof(&mut self) -> Result<(), Outcome> {
+        self.conn.handle_eof().map_err(|e| {
+            let mut o = failure(&e, &self.conn);
+            if matches!(e, Error::Truncated { .. } | Error::Closed(_)) {
+                o.failure = Some(Failure::Closed);
             }
-            self.read_once()?;
-        }
-        self.flush()
+            o
+        })
     }
 
-    /// Reads application data until `done`, or until the peer closes when `until_close`.
-    fn read_app(
-        &mut self,
-        done: &dyn Fn(&[u8]) -> bool,
-        until_close: bool,
-    ) -> Result<Vec<u8>, Outcome> {
-        while !done(&self.app) {
-            if self.peer_closed || self.eof {
-                if until_close {
-                    break;
-                }
-                return Err(Outcome::failed(
-                    Failure::Closed,
-                    Step::Finished,
-                    format!(
-                        "closed after {} bytes of incomplete application data",
-                        self.app.len()
-                    ),
-                ));
-            }
-            match self.read_once() {
-                Ok(()) => {}
-                Err(o) if until_close && o.failure == Some(Failure::Closed) => break,
-                Err(o) => return Err(o),
-            }
-        }
-        Ok(std::mem::take(&mut self.app))
+    fn take_output(&mut self) -> Vec<u8> {
+        self.conn.take_output()
     }
 
-    fn send(&mut self, data: &[u8]) -> Result<(), Outcome> {
+    fn send_app_data(&mut self, data: &[u8]) -> Result<(), Outcome> {
         self.conn
             .send_application_data(data)
-            .map_err(|e| failure(&e, &self.conn))?;
-        self.flush()
+            .map_err(|e| failure(&e, &self.conn))
     }
 
-    fn close(&mut self) {
-        self.conn.send_close_notify();
-        let _ = self.flush();
-    }
-
-    /// Reads until the peer's close_notify or EOF. A fatal alert in this phase (e.g. a
-    /// record that fails to decrypt) fails the connection; a bare EOF or timeout does not.
-    fn await_close(&mut self) -> Result<(), Outcome> {
-        while !self.peer_closed && !self.eof {
-            match self.read_once() {
-                Ok(()) => {}
-                Err(o) if o.alert().is_some() => return Err(o),
-                Err(_) => break,
-            }
+    fn poll_app_data(&mut self, into: &mut Vec<u8>) -> Result<AppData, Outcome> {
+        if !self.app.is_empty() {
+            into.append(&mut self.app);
+            Ok(AppData::Read)
+        } else if self.peer_closed {
+            Ok(AppData::Closed)
+        } else {
+            Ok(AppData::Pending)
         }
-        Ok(())
+    }
+
+    fn send_close_notify(&mut self) {
+        self.conn.send_close_notify();
+    }
+
+    fn is_handshaking(&self) -> bool {
+        self.conn.is_handshaking()
+    }
+
+    fn step(&self) -> Step {
+        step(self.conn.step())
+    }
+
+    fn negotiated(&self) -> Negotiated {
+        negotiated(&self.conn)
+    }
+
+    fn observed(&self) -> Observed {
+        let n = self.conn.negotiated();
+        Observed {
+            done: !self.conn.is_handshaking(),
+            resumed: n.map(|n| n.resumed),
+            hrr: n.map(|n| n.hrr),
+            version: n.and_then(|n| match n.version {
+                tls_wire::ProtocolVersion::TLSv1_3 => Some(Version::Tls13),
+                tls_wire::ProtocolVersion::TLSv1_2 => Some(Version::Tls12),
+                _ => None,
+            }),
+        }
+    }
+
+    fn take_ticket(&mut self) -> Option<StoredSession> {
+        (!self.tickets.is_empty()).then(|| self.tickets.remove(0))
     }
 }
 
-/// One connection: handshake, the exchange of [`AppMode`], close_notify.
+/// One connection over `sock`: our engine through the pump.
 fn drive<S: Read + Write>(
     conn: Connection,
     sock: &mut S,
     role: Role,
     setup: &Setup,
     ctx: &CaseCtx,
-) -> (Outcome, Vec<StoredSession>) {
-    let mut d = Driver {
-        conn,
-        sock,
-        ctx,
-        app: Vec::new(),
-        peer_closed: false,
-        eof: false,
-        tickets: Vec::new(),
-    };
-    if let Err(o) = d.handshake() {
-        return (o, d.tickets);
-    }
-    let negotiated = negotiated(&d.conn);
-    let http = setup.app == AppMode::Http;
-    let result: Result<Vec<u8>, Outcome> = match role {
-        Role::Client => (|| {
-            d.send(&setup.app_data)?;
-            let answer = d.read_app(&|got| setup.answer_complete(got), http)?;
-            d.close();
-            if !http {
-                d.await_close()?;
-            }
-            Ok(answer)
-        })(),
-        Role::Server => (|| {
-            let request = d.read_app(&|got| setup.request_complete(got), false)?;
-            d.send(&setup.response(&request, &negotiated))?;
-            if http {
-                d.close();
-                d.await_close()?;
-            } else {
-                d.await_close()?;
-                d.close();
-            }
-            Ok(request)
-        })(),
-    };
-    let tickets = std::mem::take(&mut d.tickets);
-    match result {
-        Ok(data) => (Outcome::connected(negotiated, data), tickets),
-        Err(mut o) => {
-            o.step = o.step.max(Step::Finished);
-            (o, tickets)
-        }
-    }
+) -> (Outcome, Option<StoredSession>) {
+    let mut ep = OwnEndpoint::new(conn, ctx.fixed_clock());
+    let o = pump::connection(&mut ep, sock, role, setup, ctx);
+    (o, ep.take_ticket())
 }
 
 fn certified(identity: &certs::Identity) -> Result<CertifiedKey, String> {
@@ -510,15 +439,12 @@ impl Peer for OwnPeer {
                     break;
                 }
             };
-            let (o, tickets) = match Connection::client(config, ctx.now()) {
+            let (o, ticket) = match Connection::client(config, ctx.now()) {
                 Ok(conn) => drive(conn, &mut sock, Role::Client, setup, ctx),
-                Err(e) => (
-                    Outcome::internal(Step::Tcp, format!("own: {e}")),
-                    Vec::new(),
-                ),
+                Err(e) => (Outcome::internal(Step::Tcp, format!("own: {e}")), None),
             };
             if session.is_none() {
-                session = tickets.into_iter().next();
+                session = ticket;
             }
             if ctx.keep_outcome(&mut outcomes, o) {
                 break;

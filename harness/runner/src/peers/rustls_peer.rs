@@ -6,16 +6,9 @@
 //! [`CaseCtx::now`]. aws-lc still draws ML-KEM keys and encapsulations (X25519MLKEM768, the
 //! group rustls prefers by default), ECDSA nonces and RSA-PSS salts internally.
 
-use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
-
-use aws_lc_rs::agreement;
-use rustls::crypto::{ActiveKeyExchange, GetRandomFailed, SecureRandom, SharedSecret};
-use rustls::time_provider::{DefaultTimeProvider, TimeProvider};
-use rustls::{NamedGroup, PeerMisbehaved, ProtocolVersion};
-use tls_engine::RandomSource;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -25,16 +18,22 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
 use rustls::sign::{CertifiedKey, SigningKey};
 use rustls::{
-    AlertDescription, Connection, DigitallySignedStruct, DistinguishedName, Error, HandshakeKind,
-    RootCertStore, SignatureScheme, SupportedCipherSuite, SupportedProtocolVersion,
+    AlertDescription, Connection, DigitallySignedStruct, DistinguishedName, Error, RootCertStore,
+    SignatureScheme, SupportedCipherSuite, SupportedProtocolVersion,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use crate::model::{
-    AppMode, ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme,
-    Step, Suite, Version,
+    ClientAuth, Direction, Group, Outcome, Role, Setup, SigScheme, Step, Suite, Version,
 };
 use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
+use crate::pump;
+
+mod endpoint;
+mod seeded;
+
+pub(crate) use endpoint::RustlsEndpoint;
+use seeded::{CASE_RANDOM_SOURCE, SeedScope, seeded_kx, time_provider};
 
 /// The rustls peer.
 #[derive(Debug, Default)]
@@ -110,182 +109,6 @@ fn version_from_rustls(v: rustls::ProtocolVersion) -> Option<Version> {
     }
 }
 
-thread_local! {
-    /// The generator of the case side this thread plays, while a [`SeedScope`] lives.
-    static CASE_RANDOM: RefCell<Option<Arc<dyn RandomSource>>> = const { RefCell::new(None) };
-}
-
-/// Installs a case side's generator for the seeded provider pieces ([`CaseRandom`],
-/// [`SeededKx`]) on this thread, until dropped. rustls draws on the thread that drives the
-/// connection (`ClientConnection::new`, `process_new_packets`), which is the peer's thread.
-struct SeedScope {
-    previous: Option<Arc<dyn RandomSource>>,
-}
-
-impl SeedScope {
-    fn enter(random: Option<Arc<dyn RandomSource>>) -> Self {
-        let previous = CASE_RANDOM.with(|r| r.replace(random));
-        SeedScope { previous }
-    }
-}
-
-impl Drop for SeedScope {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        CASE_RANDOM.with(|r| r.replace(previous));
-    }
-}
-
-/// Fills `buf` from the case's generator; from the system when no [`SeedScope`] is active
-/// on this thread (rustls drawing elsewhere would then show as a replay that differs).
-fn case_fill(buf: &mut [u8]) -> Result<(), GetRandomFailed> {
-    let seeded = CASE_RANDOM.with(|r| r.borrow().clone());
-    match seeded {
-        Some(r) => r.fill(buf).map_err(|_| GetRandomFailed),
-        None => aws_lc_rs::rand::fill(buf).map_err(|_| GetRandomFailed),
-    }
-}
-
-/// The provider's `secure_random` in a seeded case (it must be `'static`, hence the
-/// thread-local generator behind it).
-#[derive(Debug)]
-struct CaseRandom;
-
-impl SecureRandom for CaseRandom {
-    fn fill(&self, buf: &mut [u8]) -> Result<(), GetRandomFailed> {
-        case_fill(buf)
-    }
-}
-
-static CASE_RANDOM_SOURCE: CaseRandom = CaseRandom;
-
-/// An (EC)DHE group whose private key is drawn from the case's generator, otherwise the
-/// same as rustls's aws-lc-rs group of that name (same public key checks, same errors).
-#[derive(Debug)]
-struct SeededKx {
-    group: Group,
-    algorithm: &'static agreement::Algorithm,
-    scalar_len: usize,
-}
-
-static SEEDED_X25519: SeededKx = SeededKx {
-    group: Group::X25519,
-    algorithm: &agreement::X25519,
-    scalar_len: 32,
-};
-static SEEDED_SECP256R1: SeededKx = SeededKx {
-    group: Group::Secp256r1,
-    algorithm: &agreement::ECDH_P256,
-    scalar_len: 32,
-};
-static SEEDED_SECP384R1: SeededKx = SeededKx {
-    group: Group::Secp384r1,
-    algorithm: &agreement::ECDH_P384,
-    scalar_len: 48,
-};
-
-/// The seeded variant of a group, when there is one (not for X25519MLKEM768: aws-lc-rs
-/// generates ML-KEM keys and encapsulates only from its own RNG).
-fn seeded_kx(g: &'static dyn SupportedKxGroup) -> &'static dyn SupportedKxGroup {
-    match group_from_rustls(g) {
-        Some(Group::X25519) => &SEEDED_X25519,
-        Some(Group::Secp256r1) => &SEEDED_SECP256R1,
-        Some(Group::Secp384r1) => &SEEDED_SECP384R1,
-        _ => g,
-    }
-}
-
-impl SupportedKxGroup for SeededKx {
-    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
-        // A P-256/P-384 scalar out of range is rejected; draw again (probability ~2^-32).
-        for _ in 0..16 {
-            let mut scalar = vec![0u8; self.scalar_len];
-            case_fill(&mut scalar)?;
-            let Ok(key) = agreement::PrivateKey::from_private_key(self.algorithm, &scalar) else {
-                continue;
-            };
-            let public = key.compute_public_key().map_err(|_| GetRandomFailed)?;
-            return Ok(Box::new(SeededKeyExchange {
-                name: self.name(),
-                algorithm: self.algorithm,
-                public: public.as_ref().to_vec(),
-                key,
-            }));
-        }
-        Err(GetRandomFailed.into())
-    }
-
-    fn ffdhe_group(&self) -> Option<rustls::ffdhe_groups::FfdheGroup<'static>> {
-        None
-    }
-
-    fn name(&self) -> NamedGroup {
-        kx_of(self.group).name()
-    }
-
-    fn fips(&self) -> bool {
-        kx_of(self.group).fips()
-    }
-
-    fn usable_for_version(&self, version: ProtocolVersion) -> bool {
-        kx_of(self.group).usable_for_version(version)
-    }
-}
-
-struct SeededKeyExchange {
-    name: NamedGroup,
-    algorithm: &'static agreement::Algorithm,
-    key: agreement::PrivateKey,
-    public: Vec<u8>,
-}
-
-impl ActiveKeyExchange for SeededKeyExchange {
-    fn complete(self: Box<Self>, peer: &[u8]) -> Result<SharedSecret, Error> {
-        // As rustls's groups: X25519 takes 32 bytes, the NIST curves an uncompressed point
-        // only (aws-lc-rs would accept other encodings); aws-lc checks the point itself.
-        let shape_ok = if self.name == NamedGroup::X25519 {
-            peer.len() == 32
-        } else {
-            peer.first() == Some(&0x04)
-        };
-        if !shape_ok {
-            return Err(PeerMisbehaved::InvalidKeyShare.into());
-        }
-        let peer = agreement::UnparsedPublicKey::new(self.algorithm, peer);
-        agreement::agree(&self.key, peer, (), |secret| Ok(SharedSecret::from(secret)))
-            .map_err(|()| PeerMisbehaved::InvalidKeyShare.into())
-    }
-
-    fn ffdhe_group(&self) -> Option<rustls::ffdhe_groups::FfdheGroup<'static>> {
-        None
-    }
-
-    fn group(&self) -> NamedGroup {
-        self.name
-    }
-
-    fn pub_key(&self) -> &[u8] {
-        &self.public
-    }
-}
-
-/// The clock of a seeded case (rustls's `TimeProvider`).
-#[derive(Debug)]
-struct FixedClock(UnixTime);
-
-impl TimeProvider for FixedClock {
-    fn current_time(&self) -> Option<UnixTime> {
-        Some(self.0)
-    }
-}
-
-fn time_provider(ctx: &CaseCtx) -> Arc<dyn TimeProvider> {
-    match ctx.fixed_clock() {
-        Some(t) => Arc::new(FixedClock(t)),
-        None => Arc::new(DefaultTimeProvider),
-    }
-}
-
 /// The provider for one side; `seeded`: with [`CaseRandom`] and the [`SeededKx`] groups.
 fn provider(side: &crate::model::Side, seeded: bool) -> CryptoProvider {
     let mut p = provider_mod::default_provider();
@@ -327,7 +150,7 @@ fn roots(materials: &certs::Materials) -> Result<RootCertStore, String> {
 
 /// Records the peer's handshake signature scheme and restricts the schemes offered.
 #[derive(Debug)]
-struct SchemeTap {
+pub(crate) struct SchemeTap {
     allowed: Vec<SignatureScheme>,
     seen: Mutex<Option<SignatureScheme>>,
 }
@@ -346,7 +169,7 @@ impl SchemeTap {
         }
     }
 
-    fn seen(&self) -> Option<SigScheme> {
+    pub(crate) fn seen(&self) -> Option<SigScheme> {
         self.seen
             .lock()
             .ok()
@@ -611,295 +434,17 @@ pub fn alert_name(a: AlertDescription) -> String {
     crate::alerts::alert_name(code)
 }
 
-fn error_step(e: &Error, reached: Step) -> Step {
-    match e {
-        Error::InvalidCertificate(_) | Error::NoCertificatesPresented => {
-            reached.max(Step::Certificate)
-        }
-        _ => reached,
-    }
-}
-
-fn fail_outcome(e: &Error, reached: Step) -> Outcome {
-    let step = error_step(e, reached);
-    match alert_for_error(e) {
-        Some((direction, description)) => Outcome::failed(
-            Failure::Alert {
-                direction,
-                description,
-            },
-            step,
-            format!("rustls: {e}"),
-        ),
-        // rustls sent an alert we cannot name from the error alone; the runner fills it in
-        // from what the peer received, or from the wire.
-        None => Outcome::failed(
-            Failure::Alert {
-                direction: Direction::Sent,
-                description: String::new(),
-            },
-            step,
-            format!("rustls: {e}"),
-        ),
-    }
-}
-
-fn negotiated(conn: &Connection, tap: &SchemeTap) -> Negotiated {
-    let kind = conn.handshake_kind();
-    Negotiated {
-        version: conn.protocol_version().and_then(version_from_rustls),
-        suite: conn.negotiated_cipher_suite().and_then(suite_from_rustls),
-        group: conn
-            .negotiated_key_exchange_group()
-            .and_then(group_from_rustls),
-        sig_scheme: tap.seen(),
-        alpn: conn
-            .alpn_protocol()
-            .map(|p| String::from_utf8_lossy(p).into_owned()),
-        resumed: kind == Some(HandshakeKind::Resumed),
-        hrr: kind == Some(HandshakeKind::FullWithHelloRetryRequest),
-    }
-}
-
-enum Io {
-    Fine,
-    Eof,
-    Failed(Outcome),
-}
-
-/// The step a connection has reached, from what rustls has negotiated: past the handshake
-/// once it no longer handshakes (an error in the same batch of records as the peer's
-/// Finished still comes after it), past the ServerHello once a suite is chosen.
-fn progress(conn: &Connection, reached: Step) -> Step {
-    if !conn.is_handshaking() {
-        reached.max(Step::Finished)
-    } else if conn.negotiated_cipher_suite().is_some() {
-        reached.max(Step::ServerHello)
-    } else {
-        reached
-    }
-}
-
-/// Moves bytes once: flushes what rustls has to send, then reads and processes what arrived.
-fn pump<S: Read + Write>(conn: &mut Connection, sock: &mut S, reached: Step, ctx: &CaseCtx) -> Io {
-    while conn.wants_write() {
-        if let Err(e) = conn.write_tls(sock) {
-            return Io::Failed(io_failure(&e, reached, ctx));
-        }
-    }
-    match conn.read_tls(sock) {
-        Ok(0) => return Io::Eof,
-        Ok(_) => {}
-        // rustls refusing to buffer more (a handshake message past what it holds): its
-        // decision, not a transport error.
-        Err(e)
-            if e.kind() == std::io::ErrorKind::InvalidData
-                && e.to_string().contains("buffer full") =>
-        {
-            return Io::Failed(Outcome::failed(
-                Failure::Closed,
-                progress(conn, reached),
-                format!("rustls: read_tls: {e} (closed without sending an alert)"),
-            ));
-        }
-        Err(e) => return Io::Failed(io_failure(&e, reached, ctx)),
-    }
-    if let Err(e) = conn.process_new_packets() {
-        let reached = progress(conn, reached);
-        // rustls queued its alert; send it before reporting. Some errors (its hostile-peer
-        // limits: TooManyEmptyFragments, ...) end the connection without one; an alert
-        // received is answered with none.
-        let alerted = conn.wants_write();
-        while conn.wants_write() {
-            if conn.write_tls(sock).is_err() {
-                break;
-            }
-        }
-        if !alerted && !matches!(e, Error::AlertReceived(_)) {
-            return Io::Failed(Outcome::failed(
-                Failure::Closed,
-                error_step(&e, reached),
-                format!("rustls: {e} (closed without sending an alert)"),
-            ));
-        }
-        return Io::Failed(fail_outcome(&e, reached));
-    }
-    Io::Fine
-}
-
-fn flush<S: Read + Write>(
-    conn: &mut Connection,
-    sock: &mut S,
-    reached: Step,
-    ctx: &CaseCtx,
-) -> Result<(), Outcome> {
-    while conn.wants_write() {
-        conn.write_tls(sock)
-            .map_err(|e| io_failure(&e, reached, ctx))?;
-    }
-    sock.flush().map_err(|e| io_failure(&e, reached, ctx))
-}
-
-/// Reads application data until `done` says it is complete. With `until_close`, a
-/// close_notify or EOF ends the read normally (HTTP responses end with the connection).
-fn read_app<S: Read + Write>(
-    conn: &mut Connection,
-    sock: &mut S,
-    done: &dyn Fn(&[u8]) -> bool,
-    until_close: bool,
-    ctx: &CaseCtx,
-) -> Result<Vec<u8>, Outcome> {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !done(&got) {
-        let closed = |how: &str, got: &[u8]| {
-            Outcome::failed(
-                Failure::Closed,
-                Step::Finished,
-                format!(
-                    "{how} after {} bytes of incomplete application data",
-                    got.len()
-                ),
-            )
-        };
-        match conn.reader().read(&mut buf) {
-            Ok(0) if until_close => break,
-            Ok(0) => return Err(closed("close_notify", &got)),
-            Ok(n) => got.extend_from_slice(buf.get(..n).unwrap_or_default()),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                match pump(conn, sock, Step::Finished, ctx) {
-                    Io::Fine => {}
-                    Io::Eof if until_close => break,
-                    Io::Eof => return Err(closed("EOF", &got)),
-                    Io::Failed(o) => return Err(o),
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && until_close => break,
-            Err(e) => return Err(io_failure(&e, Step::Finished, ctx)),
-        }
-    }
-    Ok(got)
-}
-
-/// Waits for the peer's close_notify (or EOF).
-fn await_close<S: Read + Write>(
-    conn: &mut Connection,
-    sock: &mut S,
-    ctx: &CaseCtx,
-) -> Result<(), Outcome> {
-    let mut buf = [0u8; 4096];
-    loop {
-        match conn.reader().read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                match pump(conn, sock, Step::AppData, ctx) {
-                    Io::Fine => {}
-                    Io::Eof => return Ok(()),
-                    Io::Failed(o) => return Err(o),
-                }
-            }
-            // EOF without close_notify after the exchange: the data was complete; not a
-            // handshake failure.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(e) => return Err(io_failure(&e, Step::AppData, ctx)),
-        }
-    }
-}
-
-/// Drives a rustls connection over a stream: handshake, then the application data exchange
-/// of [`AppMode`], then close_notify both ways.
+/// One connection over `sock`: rustls through the pump.
 fn drive<S: Read + Write>(
-    mut conn: Connection,
+    conn: Connection,
     sock: &mut S,
     role: Role,
     setup: &Setup,
-    tap: &SchemeTap,
+    tap: &Arc<SchemeTap>,
     ctx: &CaseCtx,
 ) -> Outcome {
-    let mut reached = Step::Tcp;
-    while conn.is_handshaking() {
-        match pump(&mut conn, sock, reached, ctx) {
-            Io::Fine => {}
-            Io::Eof => {
-                return Outcome::failed(Failure::Closed, reached, "EOF during the handshake");
-            }
-            Io::Failed(o) => return o,
-        }
-        reached = reached.max(Step::ClientHello);
-    }
-    if let Err(o) = flush(&mut conn, sock, Step::Finished, ctx) {
-        return o;
-    }
-    let negotiated = negotiated(&conn, tap);
-    let http = setup.app == AppMode::Http;
-    let received = match role {
-        Role::Client => {
-            if let Err(e) = conn.writer().write_all(&setup.app_data) {
-                return Outcome::internal(Step::Finished, format!("rustls writer: {e}"));
-            }
-            if let Err(o) = flush(&mut conn, sock, Step::Finished, ctx) {
-                return o;
-            }
-            let answer = match read_app(
-                &mut conn,
-                sock,
-                &|got| setup.answer_complete(got),
-                http,
-                ctx,
-            ) {
-                Ok(d) => d,
-                Err(o) => return o,
-            };
-            conn.send_close_notify();
-            let _ = flush(&mut conn, sock, Step::AppData, ctx);
-            // A fatal alert while closing fails the connection; a missing close_notify
-            // (EOF or silence) after a complete exchange does not.
-            if !http
-                && let Err(o) = await_close(&mut conn, sock, ctx)
-                && o.alert().is_some()
-            {
-                return o;
-            }
-            answer
-        }
-        Role::Server => {
-            let request = match read_app(
-                &mut conn,
-                sock,
-                &|got| setup.request_complete(got),
-                false,
-                ctx,
-            ) {
-                Ok(d) => d,
-                Err(o) => return o,
-            };
-            if let Err(e) = conn
-                .writer()
-                .write_all(&setup.response(&request, &negotiated))
-            {
-                return Outcome::internal(Step::Finished, format!("rustls writer: {e}"));
-            }
-            if let Err(o) = flush(&mut conn, sock, Step::AppData, ctx) {
-                return o;
-            }
-            if http {
-                conn.send_close_notify();
-                let _ = flush(&mut conn, sock, Step::AppData, ctx);
-                let _ = await_close(&mut conn, sock, ctx);
-            } else {
-                if let Err(o) = await_close(&mut conn, sock, ctx)
-                    && o.alert().is_some()
-                {
-                    return o;
-                }
-                conn.send_close_notify();
-                let _ = flush(&mut conn, sock, Step::AppData, ctx);
-            }
-            request
-        }
-    };
-    Outcome::connected(negotiated, received)
+    let mut ep = RustlsEndpoint::new(conn, Some(tap.clone()));
+    pump::connection(&mut ep, sock, role, setup, ctx)
 }
 
 /// Whether the rustls client verifies the server's certificate.
