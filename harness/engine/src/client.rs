@@ -6,15 +6,14 @@ use std::sync::Arc;
 use rustls_pki_types::CertificateDer;
 use tls_wire::AlertDescription as A;
 use tls_wire::{
-    CertificateEntry, CertificateTls13, CertificateVerify, CipherSuite, ClientHello,
-    CompressionMethod, ECPointFormat, Extension, ExtensionType, HandshakeMessage, HandshakePayload,
-    KeyShareEntry, NamedGroup, OfferedPsks, ProtocolVersion, PskIdentity, PskKeyExchangeMode,
-    ServerHello, ServerNameEntry, SignatureScheme,
+    CipherSuite, ClientHello, CompressionMethod, ECPointFormat, Extension, ExtensionType,
+    HandshakeMessage, HandshakePayload, KeyShareEntry, NamedGroup, OfferedPsks, ProtocolVersion,
+    PskIdentity, PskKeyExchangeMode, ServerHello, ServerNameEntry, SignatureScheme,
 };
 
 use crate::config::{ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
-use crate::crypto::{Group, KeyShare, SigScheme, Suite, Suite12, sign};
+use crate::crypto::{Group, HashAlg, KeyShare, SigScheme, Suite, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
@@ -107,6 +106,52 @@ impl ExpectServerHello {
                 )]));
             }
         }
+        self.push_version_extensions(&mut exts);
+        if self.offer12 {
+            self.push_tls12_extensions(&mut exts);
+        }
+        if !config.alpn.is_empty() {
+            exts.push(Extension::Alpn(config.alpn.clone()));
+        }
+        match config.knobs.record_size_limit {
+            Some(0) => {}
+            Some(v) => exts.push(Extension::RecordSizeLimit(v)),
+            None => exts.push(Extension::RecordSizeLimit(16385)),
+        }
+        if let Some(cookie) = cookie {
+            exts.push(Extension::Cookie(cookie));
+        }
+        if self.offer13 {
+            exts.push(Extension::PskKeyExchangeModes(vec![
+                PskKeyExchangeMode::PskDheKe,
+            ]));
+        }
+        if let Some((sess, _)) = &self.psk {
+            exts.push(psk_offer(sess, c.now_secs()));
+        }
+        self.offered = exts.iter().map(Extension::typ).collect();
+        let ch = ClientHello {
+            legacy_version: config
+                .knobs
+                .client_hello_legacy_version
+                .map_or(ProtocolVersion::TLSv1_2, ProtocolVersion::from),
+            random: self.random,
+            session_id: self.session_id.clone(),
+            cipher_suites: offered_suites(&config, self.offer13, self.offer12),
+            compression_methods: vec![CompressionMethod::Null],
+            extensions: exts,
+            extensions_present: true,
+        };
+        let mut msg = HandshakeMessage::new(HandshakePayload::ClientHello(ch));
+        self.fill_binder(&mut msg)?;
+        let bytes = c.send_handshake(&msg)?;
+        self.transcript.add(&bytes);
+        Ok(())
+    }
+
+    /// supported_versions, supported_groups, signature_algorithms and key_share.
+    fn push_version_extensions(&self, exts: &mut Vec<Extension>) {
+        let config = &self.config;
         match &config.knobs.offer_versions_raw {
             Some(raw) if raw.is_empty() => {}
             Some(raw) => exts.push(Extension::SupportedVersionsClient(
@@ -150,90 +195,48 @@ impl ExpectServerHello {
                     .collect(),
             ));
         }
-        if self.offer12 {
-            exts.push(Extension::EcPointFormats(vec![ECPointFormat::Uncompressed]));
-            if !config.knobs.skip_extended_master_secret {
-                exts.push(Extension::ExtendedMasterSecret);
-            }
-            if !config.knobs.skip_renegotiation_info {
-                exts.push(Extension::RenegotiationInfo(Vec::new()));
-            }
-            if offer_tickets12(&config) {
-                let t = self
-                    .session12
-                    .as_ref()
-                    .map(|s| s.ticket.clone())
-                    .unwrap_or_default();
-                exts.push(Extension::SessionTicket(t));
-            }
+    }
+
+    /// TLS 1.2: ec_point_formats, extended_master_secret, renegotiation_info, session_ticket.
+    fn push_tls12_extensions(&self, exts: &mut Vec<Extension>) {
+        let config = &self.config;
+        exts.push(Extension::EcPointFormats(vec![ECPointFormat::Uncompressed]));
+        if !config.knobs.skip_extended_master_secret {
+            exts.push(Extension::ExtendedMasterSecret);
         }
-        if !config.alpn.is_empty() {
-            exts.push(Extension::Alpn(config.alpn.clone()));
+        if !config.knobs.skip_renegotiation_info {
+            exts.push(Extension::RenegotiationInfo(Vec::new()));
         }
-        match config.knobs.record_size_limit {
-            Some(0) => {}
-            Some(v) => exts.push(Extension::RecordSizeLimit(v)),
-            None => exts.push(Extension::RecordSizeLimit(16385)),
+        if offer_tickets12(config) {
+            let t = self
+                .session12
+                .as_ref()
+                .map(|s| s.ticket.clone())
+                .unwrap_or_default();
+            exts.push(Extension::SessionTicket(t));
         }
-        if let Some(cookie) = cookie {
-            exts.push(Extension::Cookie(cookie));
-        }
-        if self.offer13 {
-            exts.push(Extension::PskKeyExchangeModes(vec![
-                PskKeyExchangeMode::PskDheKe,
-            ]));
-        }
-        if let Some((sess, _)) = &self.psk {
-            let age_ms = c
-                .now_secs()
-                .saturating_sub(sess.received_at)
-                .saturating_mul(1000);
-            let obfuscated = (age_ms as u32).wrapping_add(sess.age_add);
-            exts.push(Extension::PreSharedKeyClient(OfferedPsks {
-                identities: vec![PskIdentity {
-                    identity: sess.ticket.clone(),
-                    obfuscated_ticket_age: obfuscated,
-                }],
-                binders: vec![vec![
-                    0u8;
-                    Suite::from_u16(sess.cipher_suite.get())
-                        .map(|s| s.hash().len())
-                        .unwrap_or(32)
-                ]],
-            }));
-        }
-        self.offered = exts.iter().map(Extension::typ).collect();
-        let ch = ClientHello {
-            legacy_version: config
-                .knobs
-                .client_hello_legacy_version
-                .map_or(ProtocolVersion::TLSv1_2, ProtocolVersion::from),
-            random: self.random,
-            session_id: self.session_id.clone(),
-            cipher_suites: offered_suites(&config, self.offer13, self.offer12),
-            compression_methods: vec![CompressionMethod::Null],
-            extensions: exts,
-            extensions_present: true,
+    }
+
+    /// The PSK binder over the partial ClientHello (RFC 8446 4.2.11.2), in place of the
+    /// placeholder (knob `bad_psk_binder` flips a byte).
+    fn fill_binder(&self, msg: &mut HandshakeMessage) -> Result<(), Error> {
+        let Some((sess, suite)) = &self.psk else {
+            return Ok(());
         };
-        let mut msg = HandshakeMessage::new(HandshakePayload::ClientHello(ch));
-        if let Some((sess, suite)) = &self.psk {
-            let partial = msg
-                .partial_client_hello()
-                .ok_or_else(|| Error::internal("no partial ClientHello"))?;
-            let mut binder = psk_binder(*suite, &sess.psk, &self.transcript, &partial);
-            if config.knobs.bad_psk_binder
-                && let Some(b) = binder.first_mut()
-            {
-                *b ^= 0xff;
-            }
-            if let HandshakePayload::ClientHello(ch) = &mut msg.payload
-                && let Some(Extension::PreSharedKeyClient(p)) = ch.extensions.last_mut()
-            {
-                p.binders = vec![binder];
-            }
+        let partial = msg
+            .partial_client_hello()
+            .ok_or_else(|| Error::internal("no partial ClientHello"))?;
+        let mut binder = psk_binder(*suite, &sess.psk, &self.transcript, &partial);
+        if self.config.knobs.bad_psk_binder
+            && let Some(b) = binder.first_mut()
+        {
+            *b ^= 0xff;
         }
-        let bytes = c.send_handshake(&msg)?;
-        self.transcript.add(&bytes);
+        if let HandshakePayload::ClientHello(ch) = &mut msg.payload
+            && let Some(Extension::PreSharedKeyClient(p)) = ch.extensions.last_mut()
+        {
+            p.binders = vec![binder];
+        }
         Ok(())
     }
 
@@ -247,69 +250,90 @@ impl ExpectServerHello {
             return Err(unexpected("ServerHello", &msg));
         };
         c.reach(Step::ServerHello);
-        // RFC 8446 D.5: a Hello with legacy_version 0x0300 (or less) is aborted.
-        if sh.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
-            return Err(err(
-                A::ProtocolVersion,
-                M::ObsoleteVersion,
-                format!(
-                    "ServerHello.legacy_version {} (SSL 3.0 or older)",
-                    sh.legacy_version
-                ),
-            ));
+        check_server_hello_syntax(&sh)?;
+        if self.select_version(&sh)? {
+            return crate::client12::handle_server_hello(self, c, sh, raw);
         }
-        if sh.session_id.len() > 32 {
-            // RFC 8446 4.1.3: legacy_session_id_echo<0..32>.
-            return Err(err(
-                A::DecodeError,
-                M::SessionIdTooLong,
-                format!(
-                    "legacy_session_id_echo of {} bytes (at most 32)",
-                    sh.session_id.len()
-                ),
-            ));
+        let suite = self.check_hello13(&sh)?;
+        if sh.is_hrr() {
+            return self.handle_hrr(c, sh, suite, raw);
         }
-        if let Some(t) = sh.duplicate_extension() {
+        self.check_extensions(&sh)?;
+        if let Some((hrr_suite, _)) = self.hrr
+            && hrr_suite != suite
+        {
             return Err(err(
                 A::IllegalParameter,
-                M::DuplicateExtension,
-                format!("duplicate extension {t} in ServerHello"),
+                M::SuiteChangedAfterHelloRetry,
+                "ServerHello cipher suite differs from HelloRetryRequest",
             ));
         }
-        // Version negotiation (RFC 8446 4.2.1, 4.1.3; RFC 5246 7.4.1.3).
-        match sh.supported_version() {
-            None if sh.legacy_version == ProtocolVersion::TLSv1_2 && self.offer12 => {
-                return crate::client12::handle_server_hello(self, c, sh, raw);
-            }
-            None if self.offer12 => {
-                return Err(err(
-                    A::ProtocolVersion,
-                    M::NoCommonVersion,
-                    format!(
-                        "server selected {}; only TLS 1.2 and TLS 1.3 are supported",
-                        sh.legacy_version
-                    ),
-                ));
-            }
-            None => {
-                return Err(err(
-                    A::ProtocolVersion,
-                    M::NoCommonVersion,
-                    format!(
-                        "server selected {} without supported_versions; only TLS 1.3 is offered",
-                        sh.legacy_version
-                    ),
-                ));
-            }
-            Some(v) if v != ProtocolVersion::TLSv1_3 || !self.offer13 => {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::VersionNotOffered,
-                    format!("server selected version {v} which was not offered"),
-                ));
-            }
-            Some(_) => {}
+        let psk = self.selected_psk(&sh, suite)?;
+        let (group, shared) = self.key_exchange(&sh)?;
+        self.transcript.add(&raw);
+        let h = suite.hash();
+        let mut ks = KeySchedule::new(h, psk.as_deref());
+        ks.advance(Some(&shared));
+        let th = self.transcript.hash(h);
+        let c_hs = ks.derive(b"c hs traffic", &th);
+        let s_hs = ks.derive(b"s hs traffic", &th);
+        c.set_read_key(suite, s_hs.clone(), false)?;
+        if self.send_ccs && !self.ccs_sent {
+            c.send_ccs();
         }
+        c.set_write_key(suite, c_hs.clone(), false)?;
+        let n = c.negotiated_mut();
+        n.cipher_suite = sh.cipher_suite;
+        n.group = Some(NamedGroup::from(group.to_u16()));
+        n.resumed = psk.is_some();
+        n.hrr = self.hrr.is_some();
+        Ok(ClientState::ExpectEncryptedExtensions(Box::new(ClientHs {
+            config: self.config,
+            suite,
+            transcript: self.transcript,
+            ks,
+            c_hs,
+            s_hs,
+            offered: self.offered,
+            resumed: psk.is_some(),
+            cert_request: None,
+            server_certs: Vec::new(),
+            alpn: None,
+        })))
+    }
+
+    /// Version negotiation (RFC 8446 4.2.1, 4.1.3; RFC 5246 7.4.1.3): whether the server
+    /// selected TLS 1.2.
+    fn select_version(&self, sh: &ServerHello) -> Result<bool, Error> {
+        match sh.supported_version() {
+            None if sh.legacy_version == ProtocolVersion::TLSv1_2 && self.offer12 => Ok(true),
+            None if self.offer12 => Err(err(
+                A::ProtocolVersion,
+                M::NoCommonVersion,
+                format!(
+                    "server selected {}; only TLS 1.2 and TLS 1.3 are supported",
+                    sh.legacy_version
+                ),
+            )),
+            None => Err(err(
+                A::ProtocolVersion,
+                M::NoCommonVersion,
+                format!(
+                    "server selected {} without supported_versions; only TLS 1.3 is offered",
+                    sh.legacy_version
+                ),
+            )),
+            Some(v) if v != ProtocolVersion::TLSv1_3 || !self.offer13 => Err(err(
+                A::IllegalParameter,
+                M::VersionNotOffered,
+                format!("server selected version {v} which was not offered"),
+            )),
+            Some(_) => Ok(false),
+        }
+    }
+
+    /// A TLS 1.3 ServerHello or HelloRetryRequest: legacy fields and the cipher suite.
+    fn check_hello13(&self, sh: &ServerHello) -> Result<Suite, Error> {
         if sh.legacy_version != ProtocolVersion::TLSv1_2 {
             return Err(err(
                 A::IllegalParameter,
@@ -346,9 +370,11 @@ impl ExpectServerHello {
                 "ServerHello legacy_compression_method is not null",
             ));
         }
-        if sh.is_hrr() {
-            return self.handle_hrr(c, sh, suite, raw);
-        }
+        Ok(suite)
+    }
+
+    /// ServerHello extensions: offered, and allowed in a ServerHello (RFC 8446 4.2).
+    fn check_extensions(&self, sh: &ServerHello) -> Result<(), Error> {
         for e in &sh.extensions {
             let t = e.typ();
             if !self.offered.contains(&t) {
@@ -371,40 +397,40 @@ impl ExpectServerHello {
                 ));
             }
         }
-        if let Some((hrr_suite, _)) = self.hrr
-            && hrr_suite != suite
-        {
+        Ok(())
+    }
+
+    /// The PSK the server selected, if any: the one we offered, for the suite's hash.
+    fn selected_psk(&self, sh: &ServerHello, suite: Suite) -> Result<Option<Vec<u8>>, Error> {
+        let Some(idx) = sh.psk_index() else {
+            return Ok(None);
+        };
+        let Some((sess, psk_suite)) = &self.psk else {
             return Err(err(
                 A::IllegalParameter,
-                M::SuiteChangedAfterHelloRetry,
-                "ServerHello cipher suite differs from HelloRetryRequest",
+                M::PskNotOffered,
+                "server selected a PSK that was not offered",
+            ));
+        };
+        if idx != 0 {
+            return Err(err(
+                A::IllegalParameter,
+                M::PskNotOffered,
+                format!("server selected PSK identity {idx}, only 0 offered"),
             ));
         }
-        let mut psk: Option<Vec<u8>> = None;
-        if let Some(idx) = sh.psk_index() {
-            let Some((sess, psk_suite)) = &self.psk else {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::PskNotOffered,
-                    "server selected a PSK that was not offered",
-                ));
-            };
-            if idx != 0 {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::PskNotOffered,
-                    format!("server selected PSK identity {idx}, only 0 offered"),
-                ));
-            }
-            if psk_suite.hash() != suite.hash() {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::ResumptionSuiteMismatch,
-                    "selected cipher suite hash differs from the PSK's",
-                ));
-            }
-            psk = Some(sess.psk.clone());
+        if psk_suite.hash() != suite.hash() {
+            return Err(err(
+                A::IllegalParameter,
+                M::ResumptionSuiteMismatch,
+                "selected cipher suite hash differs from the PSK's",
+            ));
         }
+        Ok(Some(sess.psk.clone()))
+    }
+
+    /// The server's key share, for a group we sent one for: the group and shared secret.
+    fn key_exchange(&self, sh: &ServerHello) -> Result<(Group, Vec<u8>), Error> {
         let Some(entry) = sh.key_share() else {
             return Err(err(
                 A::MissingExtension,
@@ -430,37 +456,7 @@ impl ExpectServerHello {
                 format!("server key share: {e}"),
             )
         })?;
-        let group = share.group();
-        self.transcript.add(&raw);
-        let h = suite.hash();
-        let mut ks = KeySchedule::new(h, psk.as_deref());
-        ks.advance(Some(&shared));
-        let th = self.transcript.hash(h);
-        let c_hs = ks.derive(b"c hs traffic", &th);
-        let s_hs = ks.derive(b"s hs traffic", &th);
-        c.set_read_key(suite, s_hs.clone(), false)?;
-        if self.send_ccs && !self.ccs_sent {
-            c.send_ccs();
-        }
-        c.set_write_key(suite, c_hs.clone(), false)?;
-        let n = c.negotiated_mut();
-        n.cipher_suite = sh.cipher_suite;
-        n.group = Some(NamedGroup::from(group.to_u16()));
-        n.resumed = psk.is_some();
-        n.hrr = self.hrr.is_some();
-        Ok(ClientState::ExpectEncryptedExtensions(Box::new(ClientHs {
-            config: self.config,
-            suite,
-            transcript: self.transcript,
-            ks,
-            c_hs,
-            s_hs,
-            offered: self.offered,
-            resumed: psk.is_some(),
-            cert_request: None,
-            server_certs: Vec::new(),
-            alpn: None,
-        })))
+        Ok((share.group(), shared))
     }
 
     fn handle_hrr(
@@ -477,59 +473,9 @@ impl ExpectServerHello {
                 "second HelloRetryRequest",
             ));
         }
-        for e in &sh.extensions {
-            let t = e.typ();
-            if t == ExtensionType::Cookie {
-                continue;
-            }
-            if !self.offered.contains(&t) {
-                return Err(err(
-                    A::UnsupportedExtension,
-                    M::UnsolicitedExtension,
-                    format!("HelloRetryRequest contains {t} which was not offered"),
-                ));
-            }
-            if !matches!(
-                t,
-                ExtensionType::SupportedVersions | ExtensionType::KeyShare
-            ) {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::ExtensionNotAllowed,
-                    format!("{t} is not allowed in HelloRetryRequest"),
-                ));
-            }
-        }
+        check_hrr_extensions(&sh, &self.offered)?;
         let cookie = sh.cookie().map(<[u8]>::to_vec);
-        let group = sh.hrr_group();
-        if group.is_none() && cookie.is_none() {
-            return Err(err(
-                A::IllegalParameter,
-                M::UselessHelloRetryRequest,
-                "HelloRetryRequest would not change the ClientHello",
-            ));
-        }
-        let mut new_group = None;
-        if let Some(g) = group {
-            let ours = Group::from_u16(g.get()).filter(|_| self.config.groups.contains(&g));
-            let Some(ours) = ours else {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::GroupNotOffered,
-                    format!("HelloRetryRequest selected group {g} which was not offered"),
-                ));
-            };
-            if self.shares.iter().any(|s| s.group() == ours) {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::UselessHelloRetryRequest,
-                    format!(
-                        "HelloRetryRequest selected group {g} for which a key share was already sent"
-                    ),
-                ));
-            }
-            new_group = Some(ours);
-        }
+        let new_group = self.hrr_group(&sh, cookie.is_some())?;
         self.transcript.replace_with_message_hash(suite.hash());
         self.transcript.add(&raw);
         if let Some(g) = new_group {
@@ -554,6 +500,119 @@ impl ExpectServerHello {
         self.send_client_hello(c, cookie)?;
         Ok(ClientState::ExpectServerHello(self))
     }
+
+    /// The group a HelloRetryRequest asks for: one we support and sent no share for. An HRR
+    /// must change something (RFC 8446 4.1.4).
+    fn hrr_group(&self, sh: &ServerHello, has_cookie: bool) -> Result<Option<Group>, Error> {
+        let group = sh.hrr_group();
+        if group.is_none() && !has_cookie {
+            return Err(err(
+                A::IllegalParameter,
+                M::UselessHelloRetryRequest,
+                "HelloRetryRequest would not change the ClientHello",
+            ));
+        }
+        let Some(g) = group else {
+            return Ok(None);
+        };
+        let ours = Group::from_u16(g.get()).filter(|_| self.config.groups.contains(&g));
+        let Some(ours) = ours else {
+            return Err(err(
+                A::IllegalParameter,
+                M::GroupNotOffered,
+                format!("HelloRetryRequest selected group {g} which was not offered"),
+            ));
+        };
+        if self.shares.iter().any(|s| s.group() == ours) {
+            return Err(err(
+                A::IllegalParameter,
+                M::UselessHelloRetryRequest,
+                format!(
+                    "HelloRetryRequest selected group {g} for which a key share was already sent"
+                ),
+            ));
+        }
+        Ok(Some(ours))
+    }
+}
+
+/// A ServerHello's legacy fields and extension list, before the version is known (RFC 8446
+/// D.5: no SSL 3.0; 4.1.3: legacy_session_id_echo<0..32>; 4.2: no duplicate extensions).
+fn check_server_hello_syntax(sh: &ServerHello) -> Result<(), Error> {
+    if sh.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
+        return Err(err(
+            A::ProtocolVersion,
+            M::ObsoleteVersion,
+            format!(
+                "ServerHello.legacy_version {} (SSL 3.0 or older)",
+                sh.legacy_version
+            ),
+        ));
+    }
+    if sh.session_id.len() > 32 {
+        return Err(err(
+            A::DecodeError,
+            M::SessionIdTooLong,
+            format!(
+                "legacy_session_id_echo of {} bytes (at most 32)",
+                sh.session_id.len()
+            ),
+        ));
+    }
+    if let Some(t) = sh.duplicate_extension() {
+        return Err(err(
+            A::IllegalParameter,
+            M::DuplicateExtension,
+            format!("duplicate extension {t} in ServerHello"),
+        ));
+    }
+    Ok(())
+}
+
+/// HelloRetryRequest extensions: cookie, or offered and allowed in an HRR.
+fn check_hrr_extensions(sh: &ServerHello, offered: &[ExtensionType]) -> Result<(), Error> {
+    for e in &sh.extensions {
+        let t = e.typ();
+        if t == ExtensionType::Cookie {
+            continue;
+        }
+        if !offered.contains(&t) {
+            return Err(err(
+                A::UnsupportedExtension,
+                M::UnsolicitedExtension,
+                format!("HelloRetryRequest contains {t} which was not offered"),
+            ));
+        }
+        if !matches!(
+            t,
+            ExtensionType::SupportedVersions | ExtensionType::KeyShare
+        ) {
+            return Err(err(
+                A::IllegalParameter,
+                M::ExtensionNotAllowed,
+                format!("{t} is not allowed in HelloRetryRequest"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The pre_shared_key offer of a resumption ticket, with a placeholder binder.
+fn psk_offer(sess: &StoredSession, now: u64) -> Extension {
+    let age_ms = now.saturating_sub(sess.received_at).saturating_mul(1000);
+    let obfuscated = (age_ms as u32).wrapping_add(sess.age_add);
+    Extension::PreSharedKeyClient(OfferedPsks {
+        identities: vec![PskIdentity {
+            identity: sess.ticket.clone(),
+            obfuscated_ticket_age: obfuscated,
+        }],
+        binders: vec![vec![
+            0u8;
+            Suite::from_u16(sess.cipher_suite.get())
+                .map(|s| s.hash().len())
+                .unwrap_or(32)
+        ]],
+    })
 }
 
 /// Whether a TLS 1.2 ClientHello carries session_ticket (RFC 5077).
@@ -808,27 +867,7 @@ impl ClientHs {
         };
         c.reach(Step::KeyExchange);
         let h = self.suite.hash();
-        if vd.len() != h.len() {
-            // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
-            return Err(err(
-                A::DecodeError,
-                M::BadFinishedLength,
-                format!(
-                    "server Finished of {} bytes, expected {}",
-                    vd.len(),
-                    h.len()
-                ),
-            ));
-        }
-        let th = self.transcript.hash(h);
-        let key = KeySchedule::finished_key(h, &self.s_hs);
-        if !h.hmac_verify(&key, &th, &vd) {
-            return Err(err(
-                A::DecryptError,
-                M::BadFinished,
-                "server Finished verify_data mismatch",
-            ));
-        }
+        verify_finished13(h, &self.s_hs, &self.transcript, &vd, "server")?;
         c.reach(Step::Finished);
         self.transcript.add(&raw);
         self.ks.advance(None);
@@ -837,64 +876,10 @@ impl ClientHs {
         let s_ap = self.ks.derive(b"s ap traffic", &th);
         c.exporter = Some((h, self.ks.derive(b"exp master", &th)));
         c.set_read_key(self.suite, s_ap, true)?;
-
         if let Some((context, schemes)) = self.cert_request.take() {
-            let ck = self.config.client_auth.clone();
-            let pick = ck.as_ref().and_then(|ck| {
-                ck.signer
-                    .schemes()
-                    .iter()
-                    .copied()
-                    .find(|s| schemes.contains(&SignatureScheme::from(s.to_u16())))
-                    .map(|s| (ck, s))
-            });
-            let entries = match &pick {
-                Some((ck, _)) => ck
-                    .chain
-                    .iter()
-                    .map(|d| CertificateEntry {
-                        cert: d.as_ref().to_vec(),
-                        extensions: Vec::new(),
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-            let m = HandshakeMessage::new(HandshakePayload::Certificate(CertificateTls13 {
-                context,
-                entries,
-            }));
-            let b = c.send_handshake(&m)?;
-            self.transcript.add(&b);
-            if let Some((ck, scheme)) = pick
-                && !c.knobs.skip_certificate_verify
-            {
-                let content = sign::certificate_verify_message(false, &self.transcript.hash(h));
-                let mut sig = ck
-                    .signer
-                    .sign(scheme, &content)
-                    .map_err(|e| Error::internal(e.to_string()))?;
-                if c.knobs.bad_certificate_verify
-                    && let Some(b) = sig.last_mut()
-                {
-                    *b ^= 1;
-                }
-                let m =
-                    HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
-                        scheme: SignatureScheme::from(scheme.to_u16()),
-                        signature: sig,
-                    }));
-                let b = c.send_handshake(&m)?;
-                self.transcript.add(&b);
-            }
+            send_client_certificate(c, &self.config, context, &schemes, h, &mut self.transcript)?;
         }
-        let mut fin = KeySchedule::verify_data(h, &self.c_hs, &self.transcript.hash(h));
-        if c.knobs.send_wrong_finished
-            && let Some(b) = fin.first_mut()
-        {
-            *b ^= 0xff;
-        }
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
-        self.transcript.add(&b);
+        crate::server::send_finished13(c, h, &self.c_hs, &mut self.transcript)?;
         c.set_write_key(self.suite, c_ap, true)?;
         let res_master = self.ks.derive(b"res master", &self.transcript.hash(h));
         c.complete_handshake()?;
@@ -905,6 +890,76 @@ impl ClientHs {
             alpn: self.alpn,
         })))
     }
+}
+
+/// Check the peer's Finished (RFC 8446 4.4.4) against the transcript so far.
+pub(crate) fn verify_finished13(
+    h: HashAlg,
+    base_key: &[u8],
+    transcript: &Transcript,
+    vd: &[u8],
+    peer: &str,
+) -> Result<(), Error> {
+    if vd.len() != h.len() {
+        // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
+        return Err(err(
+            A::DecodeError,
+            M::BadFinishedLength,
+            format!(
+                "{peer} Finished of {} bytes, expected {}",
+                vd.len(),
+                h.len()
+            ),
+        ));
+    }
+    let key = KeySchedule::finished_key(h, base_key);
+    if !h.hmac_verify(&key, &transcript.hash(h), vd) {
+        return Err(err(
+            A::DecryptError,
+            M::BadFinished,
+            format!("{peer} Finished verify_data mismatch"),
+        ));
+    }
+    Ok(())
+}
+
+/// Our answer to a CertificateRequest (RFC 8446 4.4.2, 4.4.3): the configured certificate
+/// if its key can sign with a requested scheme (else an empty Certificate), and its
+/// CertificateVerify.
+fn send_client_certificate(
+    c: &mut Common,
+    config: &ClientConfig,
+    context: Vec<u8>,
+    schemes: &[SignatureScheme],
+    h: HashAlg,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let pick = config.client_auth.as_ref().and_then(|ck| {
+        ck.signer
+            .schemes()
+            .iter()
+            .copied()
+            .find(|s| schemes.contains(&SignatureScheme::from(s.to_u16())))
+            .map(|s| (ck, s))
+    });
+    let mut cert = crate::server::certificate_message(match &pick {
+        Some((ck, _)) => &ck.chain,
+        None => &[],
+    });
+    cert.context = context;
+    let m = HandshakeMessage::new(HandshakePayload::Certificate(cert));
+    let b = c.send_handshake(&m)?;
+    transcript.add(&b);
+    if let Some((ck, scheme)) = pick
+        && !c.knobs.skip_certificate_verify
+    {
+        let content = sign::certificate_verify_message(false, &transcript.hash(h));
+        let cv = crate::server::certificate_verify(c, ck, scheme, &content)?;
+        let m = HandshakeMessage::new(HandshakePayload::CertificateVerify(cv));
+        let b = c.send_handshake(&m)?;
+        transcript.add(&b);
+    }
+    Ok(())
 }
 
 impl ClientTraffic {
@@ -956,6 +1011,89 @@ impl ClientTraffic {
 impl ClientState {
     /// Build and send the first ClientHello.
     pub(crate) fn start(config: Arc<ClientConfig>, c: &mut Common) -> Result<Self, Error> {
+        let offer = VersionOffer::of(&config)?;
+        let shares = initial_key_shares(&config, c, offer.offer13)?;
+        let random: [u8; 32] = c.random_bytes()?;
+        c.key_log = config.key_log.clone().map(|k| (k, random));
+        let send_ccs = compat(&config);
+        let now = c.now_secs();
+        let session12 = config.resumption.as_ref().filter(|s| {
+            s.version == ProtocolVersion::TLSv1_2
+                && offer.offer12
+                && offer
+                    .suites12
+                    .iter()
+                    .any(|x| x.to_u16() == s.cipher_suite.get())
+                && (!s.session_id.is_empty() || (!s.ticket.is_empty() && offer_tickets12(&config)))
+                && now < s.received_at.saturating_add(u64::from(s.lifetime))
+        });
+        let session_id = match session12 {
+            // RFC 5246 7.4.1.2: the ID of a session to resume; with a ticket, a fresh ID by
+            // which the server's acceptance shows (RFC 5077 3.4).
+            Some(s)
+                if !s.session_id.is_empty()
+                    && (!offer_tickets12(&config) || s.ticket.is_empty()) =>
+            {
+                s.session_id.clone()
+            }
+            Some(_) => c.random_bytes::<32>()?.to_vec(),
+            None if send_ccs && offer.offer13 => c.random_bytes::<32>()?.to_vec(),
+            None => Vec::new(),
+        };
+        let session12 = session12.cloned();
+        let psk = psk_to_offer(&config, &offer, c.now_secs());
+        let mut st = ExpectServerHello {
+            config,
+            random,
+            session_id,
+            suites: offer.suites,
+            shares,
+            psk,
+            transcript: Transcript::new(),
+            offered: Vec::new(),
+            hrr: None,
+            ccs_sent: false,
+            send_ccs,
+            offer13: offer.offer13,
+            offer12: offer.offer12,
+            suites12: offer.suites12,
+            session12,
+        };
+        st.send_client_hello(c, None)?;
+        c.reach(Step::ClientHello);
+        c.ccs_ok = true;
+        Ok(ClientState::ExpectServerHello(Box::new(st)))
+    }
+
+    pub(crate) fn handle(
+        self,
+        c: &mut Common,
+        msg: HandshakeMessage,
+        raw: Vec<u8>,
+    ) -> Result<Self, Error> {
+        match self {
+            Self::ExpectServerHello(s) => s.handle(c, msg, raw),
+            Self::ExpectEncryptedExtensions(s) => s.handle_ee(c, msg, raw),
+            Self::ExpectCertificateOrCertReq(s) => s.handle_cert_req(c, msg, raw),
+            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
+            Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
+            Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
+            Self::Traffic(s) => s.handle(c, msg),
+            Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, msg, raw)?)),
+        }
+    }
+}
+
+/// The versions and suites a client offers.
+struct VersionOffer {
+    suites: Vec<Suite>,
+    suites12: Vec<Suite12>,
+    offer13: bool,
+    offer12: bool,
+}
+
+impl VersionOffer {
+    fn of(config: &ClientConfig) -> Result<Self, Error> {
         let suites: Vec<Suite> = config
             .cipher_suites
             .iter()
@@ -986,104 +1124,64 @@ impl ClientState {
             ),
             _ => (offer13, offer12),
         };
-        let mut share_groups: Vec<Group> = config
-            .key_share_groups
-            .iter()
-            .filter_map(|g| Group::from_u16(g.get()))
-            .collect();
-        if share_groups.is_empty() {
-            share_groups = config
-                .groups
-                .iter()
-                .filter_map(|g| Group::from_u16(g.get()))
-                .take(1)
-                .collect();
-        }
-        if share_groups.is_empty() {
-            return Err(Error::config("no supported key exchange group configured"));
-        }
-        if !offer13 || config.knobs.send_empty_key_share {
-            share_groups.clear();
-        }
-        let mut shares = Vec::new();
-        for g in share_groups {
-            shares.push(
-                KeyShare::generate(g, c.random.as_ref())
-                    .map_err(|e| Error::internal(e.to_string()))?,
-            );
-        }
-        let random: [u8; 32] = c.random_bytes()?;
-        c.key_log = config.key_log.clone().map(|k| (k, random));
-        let send_ccs = compat(&config);
-        let session12 = config.resumption.as_ref().filter(|s| {
-            s.version == ProtocolVersion::TLSv1_2
-                && offer12
-                && suites12.iter().any(|x| x.to_u16() == s.cipher_suite.get())
-                && (!s.session_id.is_empty() || (!s.ticket.is_empty() && offer_tickets12(&config)))
-                && c.now_secs() < s.received_at.saturating_add(u64::from(s.lifetime))
-        });
-        let session_id = match session12 {
-            // RFC 5246 7.4.1.2: the ID of a session to resume; with a ticket, a fresh ID by
-            // which the server's acceptance shows (RFC 5077 3.4).
-            Some(s)
-                if !s.session_id.is_empty()
-                    && (!offer_tickets12(&config) || s.ticket.is_empty()) =>
-            {
-                s.session_id.clone()
-            }
-            Some(_) => c.random_bytes::<32>()?.to_vec(),
-            None if send_ccs && offer13 => c.random_bytes::<32>()?.to_vec(),
-            None => Vec::new(),
-        };
-        let session12 = session12.cloned();
-        let psk = config
-            .resumption
-            .as_ref()
-            .filter(|s| s.version == ProtocolVersion::TLSv1_3 && offer13)
-            .and_then(|s| {
-                let suite = Suite::from_u16(s.cipher_suite.get())?;
-                let fresh = c.now_secs() < s.received_at.saturating_add(u64::from(s.lifetime));
-                (fresh && suites.iter().any(|x| x.hash() == suite.hash()))
-                    .then(|| (s.clone(), suite))
-            });
-        let mut st = ExpectServerHello {
-            config,
-            random,
-            session_id,
+        Ok(Self {
             suites,
-            shares,
-            psk,
-            transcript: Transcript::new(),
-            offered: Vec::new(),
-            hrr: None,
-            ccs_sent: false,
-            send_ccs,
+            suites12,
             offer13,
             offer12,
-            suites12,
-            session12,
-        };
-        st.send_client_hello(c, None)?;
-        c.reach(Step::ClientHello);
-        c.ccs_ok = true;
-        Ok(ClientState::ExpectServerHello(Box::new(st)))
+        })
     }
+}
 
-    pub(crate) fn handle(
-        self,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<Self, Error> {
-        match self {
-            Self::ExpectServerHello(s) => s.handle(c, msg, raw),
-            Self::ExpectEncryptedExtensions(s) => s.handle_ee(c, msg, raw),
-            Self::ExpectCertificateOrCertReq(s) => s.handle_cert_req(c, msg, raw),
-            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
-            Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
-            Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
-            Self::Traffic(s) => s.handle(c, msg),
-            Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, msg, raw)?)),
-        }
+/// The key shares of the first ClientHello: the configured groups, or the first supported
+/// group; none when TLS 1.3 is not offered (or knob `send_empty_key_share`).
+fn initial_key_shares(
+    config: &ClientConfig,
+    c: &Common,
+    offer13: bool,
+) -> Result<Vec<KeyShare>, Error> {
+    let mut share_groups: Vec<Group> = config
+        .key_share_groups
+        .iter()
+        .filter_map(|g| Group::from_u16(g.get()))
+        .collect();
+    if share_groups.is_empty() {
+        share_groups = config
+            .groups
+            .iter()
+            .filter_map(|g| Group::from_u16(g.get()))
+            .take(1)
+            .collect();
     }
+    if share_groups.is_empty() {
+        return Err(Error::config("no supported key exchange group configured"));
+    }
+    if !offer13 || config.knobs.send_empty_key_share {
+        share_groups.clear();
+    }
+    let mut shares = Vec::new();
+    for g in share_groups {
+        shares.push(
+            KeyShare::generate(g, c.random.as_ref()).map_err(|e| Error::internal(e.to_string()))?,
+        );
+    }
+    Ok(shares)
+}
+
+/// A TLS 1.3 session to offer as a PSK: fresh, and for the hash of a suite we offer.
+fn psk_to_offer(
+    config: &ClientConfig,
+    offer: &VersionOffer,
+    now: u64,
+) -> Option<(StoredSession, Suite)> {
+    config
+        .resumption
+        .as_ref()
+        .filter(|s| s.version == ProtocolVersion::TLSv1_3 && offer.offer13)
+        .and_then(|s| {
+            let suite = Suite::from_u16(s.cipher_suite.get())?;
+            let fresh = now < s.received_at.saturating_add(u64::from(s.lifetime));
+            (fresh && offer.suites.iter().any(|x| x.hash() == suite.hash()))
+                .then(|| (s.clone(), suite))
+        })
 }

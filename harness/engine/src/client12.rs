@@ -13,7 +13,7 @@ use tls_wire::{
 };
 
 use crate::client::{ClientState, ExpectServerHello};
-use crate::config::{ClientConfig, Event, Step, StoredSession};
+use crate::config::{CertifiedKey, ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
 use crate::crypto::{Auth12, Group, KeyShare, RecordProtection12, Suite12, sign};
@@ -84,14 +84,16 @@ fn allowed_in_sh12(t: ExtensionType) -> bool {
     )
 }
 
-/// The ServerHello selected TLS 1.2 (no supported_versions, legacy_version 0x0303).
-pub(crate) fn handle_server_hello(
-    st: Box<ExpectServerHello>,
-    c: &mut Common,
-    sh: ServerHello,
-    raw: Vec<u8>,
-) -> Result<ClientState, Error> {
-    let st = *st;
+/// What a TLS 1.2 ServerHello's extensions negotiate.
+struct Sh12Extensions {
+    ems: bool,
+    expect_ticket: bool,
+    alpn: Option<Vec<u8>>,
+}
+
+/// The TLS 1.2 ServerHello's random (RFC 8446 4.1.3 downgrade sentinel), cipher suite and
+/// compression method.
+fn check_hello12(st: &ExpectServerHello, sh: &ServerHello) -> Result<Suite12, Error> {
     // RFC 8446 4.1.3: TLS 1.3 clients receiving a ServerHello indicating TLS 1.2 or below
     // MUST check that the last 8 bytes are not equal to either of these values.
     let tail = sh.random.get(24..).unwrap_or(&[]);
@@ -121,75 +123,97 @@ pub(crate) fn handle_server_hello(
             "ServerHello compression_method is not null",
         ));
     }
-    let config = st.config.clone();
-    let mut ems = false;
-    let mut expect_ticket = false;
-    let mut alpn = None;
-    for e in &sh.extensions {
-        let t = e.typ();
-        if !st.offered.contains(&t) {
+    Ok(suite)
+}
+
+/// One TLS 1.2 ServerHello extension: offered, understood, and well-formed.
+fn sh12_extension(
+    st: &ExpectServerHello,
+    c: &mut Common,
+    e: &Extension,
+    out: &mut Sh12Extensions,
+) -> Result<(), Error> {
+    let t = e.typ();
+    if !st.offered.contains(&t) {
+        return Err(err(
+            A::UnsupportedExtension,
+            M::UnsolicitedExtension,
+            format!("ServerHello contains {t} which was not offered"),
+        ));
+    }
+    if !allowed_in_sh12(t) {
+        return Err(err(
+            A::IllegalParameter,
+            M::ExtensionNotAllowed,
+            format!("{t} is not allowed in a TLS 1.2 ServerHello"),
+        ));
+    }
+    match e {
+        Extension::RenegotiationInfo(v) if !v.is_empty() => {
+            // RFC 5746 3.4
             return Err(err(
-                A::UnsupportedExtension,
-                M::UnsolicitedExtension,
-                format!("ServerHello contains {t} which was not offered"),
+                A::HandshakeFailure,
+                M::BadRenegotiationInfo,
+                "renegotiation_info.renegotiated_connection is not empty",
             ));
         }
-        if !allowed_in_sh12(t) {
-            return Err(err(
-                A::IllegalParameter,
-                M::ExtensionNotAllowed,
-                format!("{t} is not allowed in a TLS 1.2 ServerHello"),
-            ));
-        }
-        match e {
-            Extension::RenegotiationInfo(v) if !v.is_empty() => {
-                // RFC 5746 3.4
+        Extension::ExtendedMasterSecret => out.ems = true,
+        Extension::SessionTicket(v) => {
+            if !v.is_empty() {
                 return Err(err(
-                    A::HandshakeFailure,
-                    M::BadRenegotiationInfo,
-                    "renegotiation_info.renegotiated_connection is not empty",
+                    A::DecodeError,
+                    M::BadSessionTicketExtension,
+                    "ServerHello session_ticket extension is not empty",
                 ));
             }
-            Extension::ExtendedMasterSecret => ems = true,
-            Extension::SessionTicket(v) => {
-                if !v.is_empty() {
-                    return Err(err(
-                        A::DecodeError,
-                        M::BadSessionTicketExtension,
-                        "ServerHello session_ticket extension is not empty",
-                    ));
-                }
-                expect_ticket = true;
-            }
-            Extension::Alpn(protos) => {
-                let [p] = protos.as_slice() else {
-                    return Err(err(
-                        A::IllegalParameter,
-                        M::BadAlpn,
-                        "server ALPN must name exactly one protocol",
-                    ));
-                };
-                if !config.alpn.contains(p) {
-                    return Err(err(
-                        A::IllegalParameter,
-                        M::BadAlpn,
-                        "server selected an ALPN protocol that was not offered",
-                    ));
-                }
-                alpn = Some(p.clone());
-            }
-            Extension::RecordSizeLimit(v) => {
-                if *v < 64 {
-                    return Err(err(
-                        A::IllegalParameter,
-                        M::BadRecordSizeLimit,
-                        format!("record_size_limit {v} < 64"),
-                    ));
-                }
-                c.max_send_fragment = c.max_send_fragment.min(usize::from(*v));
-            }
-            _ => {}
+            out.expect_ticket = true;
         }
+        Extension::Alpn(protos) => {
+            let [p] = protos.as_slice() else {
+                return Err(err(
+                    A::IllegalParameter,
+                    M::BadAlpn,
+                    "server ALPN must name exactly one protocol",
+                ));
+            };
+            if !st.config.alpn.contains(p) {
+                return Err(err(
+                    A::IllegalParameter,
+                    M::BadAlpn,
+                    "server selected an ALPN protocol that was not offered",
+                ));
+            }
+            out.alpn = Some(p.clone());
+        }
+        Extension::RecordSizeLimit(v) => {
+            if *v < 64 {
+                return Err(err(
+                    A::IllegalParameter,
+                    M::BadRecordSizeLimit,
+                    format!("record_size_limit {v} < 64"),
+                ));
+            }
+            c.max_send_fragment = c.max_send_fragment.min(usize::from(*v));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The TLS 1.2 ServerHello's extensions; extended_master_secret is required when offered
+/// (RFC 7627 5.2) unless a knob allows its absence.
+fn sh12_extensions(
+    st: &ExpectServerHello,
+    c: &mut Common,
+    sh: &ServerHello,
+) -> Result<Sh12Extensions, Error> {
+    let mut out = Sh12Extensions {
+        ems: false,
+        expect_ticket: false,
+        alpn: None,
+    };
+    for e in &sh.extensions {
+        sh12_extension(st, c, e, &mut out)?;
     }
     if let Some(t) = sh.duplicate_extension() {
         return Err(err(
@@ -199,7 +223,7 @@ pub(crate) fn handle_server_hello(
         ));
     }
     let ems_offered = st.offered.contains(&ExtensionType::ExtendedMasterSecret);
-    if ems_offered && !ems && !config.knobs.allow_no_extended_master_secret {
+    if ems_offered && !out.ems && !st.config.knobs.allow_no_extended_master_secret {
         // RFC 7627 5.2
         return Err(err(
             A::HandshakeFailure,
@@ -207,6 +231,37 @@ pub(crate) fn handle_server_hello(
             "server did not negotiate extended_master_secret (RFC 7627), which we require",
         ));
     }
+    Ok(out)
+}
+
+/// Record what a TLS 1.2 ServerHello negotiated.
+pub(crate) fn set_negotiated12(
+    c: &mut Common,
+    suite: Suite12,
+    resumed: bool,
+    ems: bool,
+    alpn: Option<Vec<u8>>,
+    server_name: Option<String>,
+) {
+    let n = c.negotiated_mut();
+    n.version = ProtocolVersion::TLSv1_2;
+    n.cipher_suite = CipherSuite::from(suite.to_u16());
+    n.resumed = resumed;
+    n.extended_master_secret = ems;
+    n.alpn = alpn;
+    n.server_name = server_name;
+}
+
+/// The ServerHello selected TLS 1.2 (no supported_versions, legacy_version 0x0303).
+pub(crate) fn handle_server_hello(
+    st: Box<ExpectServerHello>,
+    c: &mut Common,
+    sh: ServerHello,
+    raw: Vec<u8>,
+) -> Result<ClientState, Error> {
+    let st = *st;
+    let suite = check_hello12(&st, &sh)?;
+    let exts = sh12_extensions(&st, c, &sh)?;
     let echoed = !st.session_id.is_empty() && sh.session_id == st.session_id;
     let resumed = echoed && st.session12.is_some();
     if echoed && !resumed {
@@ -216,69 +271,44 @@ pub(crate) fn handle_server_hello(
             "TLS 1.2 ServerHello echoes a session id for which no session was offered",
         ));
     }
+    let config = st.config.clone();
     let mut transcript = st.transcript;
     transcript.add(&raw);
     c.tls12 = true;
     c.reach(Step::ServerHello);
-    {
-        let n = c.negotiated_mut();
-        n.version = ProtocolVersion::TLSv1_2;
-        n.cipher_suite = CipherSuite::from(suite.to_u16());
-        n.resumed = resumed;
-        n.extended_master_secret = ems;
-        n.alpn = alpn.clone();
-        n.server_name = config.server_name.clone();
-    }
-    let mut hs = Box::new(Hs12 {
-        config: config.clone(),
+    set_negotiated12(
+        c,
+        suite,
+        resumed,
+        exts.ems,
+        exts.alpn.clone(),
+        config.server_name.clone(),
+    );
+    let hs = Box::new(Hs12 {
+        config,
         suite,
         transcript,
         client_random: st.random,
         server_random: sh.random,
         session_id: sh.session_id.clone(),
         resumed,
-        ems,
+        ems: exts.ems,
         master: Vec::new(),
         keys: None,
         server_certs: Vec::new(),
         share: None,
         server_public: Vec::new(),
         cert_request: None,
-        expect_ticket,
+        expect_ticket: exts.expect_ticket,
         new_ticket: None,
         session: None,
-        alpn,
+        alpn: exts.alpn,
     });
     if resumed {
         let Some(sess) = st.session12 else {
             return Err(Error::internal("resumed without a session"));
         };
-        if sess.cipher_suite != sh.cipher_suite {
-            return Err(err(
-                A::IllegalParameter,
-                M::ResumptionSuiteMismatch,
-                "resumed session with another cipher suite than the original",
-            ));
-        }
-        if sess.extended_master_secret && !ems {
-            // RFC 7627 5.3
-            return Err(err(
-                A::HandshakeFailure,
-                M::NoExtendedMasterSecret,
-                "resumed session used extended_master_secret but the ServerHello lacks it",
-            ));
-        }
-        hs.master = sess.psk.clone();
-        hs.ems = sess.extended_master_secret;
-        c.negotiated_mut().extended_master_secret = hs.ems;
-        let kb = t12::key_block(suite, &hs.master, &hs.client_random, &hs.server_random)
-            .map_err(internal)?;
-        c.expect_ccs12(
-            RecordProtection12::new(suite, &kb.server_key, &kb.server_iv).map_err(internal)?,
-        );
-        hs.keys = Some(kb);
-        hs.session = Some(sess);
-        return Ok(ClientState::Tls12(State12::ExpectTicketOrFinished(hs)));
+        return hs.resume(c, sess, sh.cipher_suite);
     }
     Ok(ClientState::Tls12(State12::ExpectCertificate(hs)))
 }
@@ -313,6 +343,47 @@ impl State12 {
 }
 
 impl Hs12 {
+    /// An abbreviated handshake (RFC 5246 7.3): the session's master secret, and the server's
+    /// ChangeCipherSpec and Finished next.
+    fn resume(
+        mut self: Box<Self>,
+        c: &mut Common,
+        sess: StoredSession,
+        cipher_suite: CipherSuite,
+    ) -> Result<ClientState, Error> {
+        if sess.cipher_suite != cipher_suite {
+            return Err(err(
+                A::IllegalParameter,
+                M::ResumptionSuiteMismatch,
+                "resumed session with another cipher suite than the original",
+            ));
+        }
+        if sess.extended_master_secret && !self.ems {
+            // RFC 7627 5.3
+            return Err(err(
+                A::HandshakeFailure,
+                M::NoExtendedMasterSecret,
+                "resumed session used extended_master_secret but the ServerHello lacks it",
+            ));
+        }
+        self.master = sess.psk.clone();
+        self.ems = sess.extended_master_secret;
+        c.negotiated_mut().extended_master_secret = self.ems;
+        let kb = t12::key_block(
+            self.suite,
+            &self.master,
+            &self.client_random,
+            &self.server_random,
+        )
+        .map_err(internal)?;
+        c.expect_ccs12(
+            RecordProtection12::new(self.suite, &kb.server_key, &kb.server_iv).map_err(internal)?,
+        );
+        self.keys = Some(kb);
+        self.session = Some(sess);
+        Ok(ClientState::Tls12(State12::ExpectTicketOrFinished(self)))
+    }
+
     fn handle_cert(
         mut self: Box<Self>,
         c: &mut Common,
@@ -447,24 +518,8 @@ impl Hs12 {
         let h = self.suite.hash();
 
         // client Certificate
-        let mut pick = None;
-        if let Some(cr) = &self.cert_request {
-            if let Some(ck) = &self.config.client_auth {
-                let ty = if ck.signer.is_ecdsa_like() {
-                    ClientCertificateType::EcdsaSign
-                } else {
-                    ClientCertificateType::RsaSign
-                };
-                if cr.certificate_types.contains(&ty) {
-                    pick = ck
-                        .signer
-                        .tls12_schemes()
-                        .iter()
-                        .copied()
-                        .find(|s| cr.signature_schemes.contains(&SignatureScheme::from(*s)))
-                        .map(|s| (ck.clone(), s));
-                }
-            }
+        let pick = self.pick_client_cert();
+        if self.cert_request.is_some() {
             let chain = match &pick {
                 Some((ck, _)) => ck.chain.iter().map(|d| d.as_ref().to_vec()).collect(),
                 None => Vec::new(),
@@ -487,27 +542,10 @@ impl Hs12 {
                 .map_err(internal)?
         };
         c.log_secret("CLIENT_RANDOM", &self.master);
-        // CertificateVerify: a signature over all handshake messages so far (RFC 5246 7.4.8).
         if let Some((ck, scheme)) = pick
             && !c.knobs.skip_certificate_verify
         {
-            let mut sig = ck
-                .signer
-                .sign_tls12(scheme, self.transcript.bytes())
-                .map_err(internal)?;
-            if c.knobs.bad_certificate_verify
-                && let Some(b) = sig.last_mut()
-            {
-                *b ^= 1;
-            }
-            let cv = CertificateVerify {
-                scheme: SignatureScheme::from(scheme),
-                signature: sig,
-            };
-            let b = c.send_handshake(&HandshakeMessage::new(
-                HandshakePayload::CertificateVerify(cv),
-            ))?;
-            self.transcript.add(&b);
+            self.send_certificate_verify(c, &ck, scheme)?;
         }
         let kb = t12::key_block(
             self.suite,
@@ -522,6 +560,54 @@ impl Hs12 {
         );
         self.keys = Some(kb);
         Ok(State12::ExpectTicketOrFinished(self))
+    }
+
+    /// The certificate and TLS 1.2 scheme answering a CertificateRequest: ours, if its
+    /// type and a scheme were requested.
+    fn pick_client_cert(&self) -> Option<(CertifiedKey, u16)> {
+        let cr = self.cert_request.as_ref()?;
+        let ck = self.config.client_auth.as_ref()?;
+        let ty = if ck.signer.is_ecdsa_like() {
+            ClientCertificateType::EcdsaSign
+        } else {
+            ClientCertificateType::RsaSign
+        };
+        if !cr.certificate_types.contains(&ty) {
+            return None;
+        }
+        ck.signer
+            .tls12_schemes()
+            .iter()
+            .copied()
+            .find(|s| cr.signature_schemes.contains(&SignatureScheme::from(*s)))
+            .map(|s| (ck.clone(), s))
+    }
+
+    /// CertificateVerify: a signature over all handshake messages so far (RFC 5246 7.4.8).
+    fn send_certificate_verify(
+        &mut self,
+        c: &mut Common,
+        ck: &CertifiedKey,
+        scheme: u16,
+    ) -> Result<(), Error> {
+        let mut sig = ck
+            .signer
+            .sign_tls12(scheme, self.transcript.bytes())
+            .map_err(internal)?;
+        if c.knobs.bad_certificate_verify
+            && let Some(b) = sig.last_mut()
+        {
+            *b ^= 1;
+        }
+        let cv = CertificateVerify {
+            scheme: SignatureScheme::from(scheme),
+            signature: sig,
+        };
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateVerify(
+            cv,
+        )))?;
+        self.transcript.add(&b);
+        Ok(())
     }
 
     /// ChangeCipherSpec and our Finished.
@@ -563,56 +649,7 @@ impl Hs12 {
                 self.transcript.add(&raw);
                 Ok(State12::ExpectTicketOrFinished(self))
             }
-            HandshakePayload::Finished(vd) => {
-                if self.expect_ticket && self.new_ticket.is_none() {
-                    return Err(err(
-                        A::UnexpectedMessage,
-                        M::UnexpectedMessage,
-                        "expected NewSessionTicket (announced in ServerHello), received Finished",
-                    ));
-                }
-                if !c.read_protected() {
-                    return Err(err(
-                        A::UnexpectedMessage,
-                        M::UnexpectedMessage,
-                        "Finished before ChangeCipherSpec",
-                    ));
-                }
-                let h = self.suite.hash();
-                let expect = t12::verify_data(h, &self.master, false, &self.transcript.hash(h))
-                    .map_err(internal)?;
-                if vd.len() != expect.len() {
-                    // RFC 5246 7.4.9: verify_data is verify_data_length (12) bytes.
-                    return Err(err(
-                        A::DecodeError,
-                        M::BadFinishedLength,
-                        format!(
-                            "server Finished of {} bytes, expected {}",
-                            vd.len(),
-                            expect.len()
-                        ),
-                    ));
-                }
-                if !constant_time_eq(&expect, &vd) {
-                    return Err(err(
-                        A::DecryptError,
-                        M::BadFinished,
-                        "server Finished verify_data mismatch",
-                    ));
-                }
-                c.reach(Step::KeyExchange);
-                c.reach(Step::Finished);
-                self.transcript.add(&raw);
-                if self.resumed {
-                    let kb = self
-                        .keys
-                        .clone()
-                        .ok_or_else(|| Error::internal("no keys"))?;
-                    self.send_finished(c, &kb)?;
-                }
-                self.complete(c)?;
-                Ok(State12::Traffic)
-            }
+            HandshakePayload::Finished(vd) => self.handle_finished(c, &vd, &raw),
             _ => Err(unexpected(
                 if self.expect_ticket {
                     "NewSessionTicket"
@@ -622,6 +659,46 @@ impl Hs12 {
                 &msg,
             )),
         }
+    }
+
+    /// The server's Finished, after its ChangeCipherSpec (and the announced ticket); when
+    /// resuming, our ChangeCipherSpec and Finished follow.
+    fn handle_finished(
+        mut self: Box<Self>,
+        c: &mut Common,
+        vd: &[u8],
+        raw: &[u8],
+    ) -> Result<State12, Error> {
+        if self.expect_ticket && self.new_ticket.is_none() {
+            return Err(err(
+                A::UnexpectedMessage,
+                M::UnexpectedMessage,
+                "expected NewSessionTicket (announced in ServerHello), received Finished",
+            ));
+        }
+        if !c.read_protected() {
+            return Err(err(
+                A::UnexpectedMessage,
+                M::UnexpectedMessage,
+                "Finished before ChangeCipherSpec",
+            ));
+        }
+        let h = self.suite.hash();
+        let expect =
+            t12::verify_data(h, &self.master, false, &self.transcript.hash(h)).map_err(internal)?;
+        check_finished12(&expect, vd, "server")?;
+        c.reach(Step::KeyExchange);
+        c.reach(Step::Finished);
+        self.transcript.add(raw);
+        if self.resumed {
+            let kb = self
+                .keys
+                .clone()
+                .ok_or_else(|| Error::internal("no keys"))?;
+            self.send_finished(c, &kb)?;
+        }
+        self.complete(c)?;
+        Ok(State12::Traffic)
     }
 
     fn complete(self: Box<Self>, c: &mut Common) -> Result<(), Error> {
@@ -688,6 +765,30 @@ pub(crate) fn check_scheme(
             A::IllegalParameter,
             M::SignatureSchemeNotOffered,
             format!("{what} uses {scheme}, which does not fit the cipher suite"),
+        ));
+    }
+    Ok(())
+}
+
+/// The peer's TLS 1.2 Finished: verify_data_length (12) bytes (RFC 5246 7.4.9), equal to
+/// what we expect.
+pub(crate) fn check_finished12(expect: &[u8], vd: &[u8], peer: &str) -> Result<(), Error> {
+    if vd.len() != expect.len() {
+        return Err(err(
+            A::DecodeError,
+            M::BadFinishedLength,
+            format!(
+                "{peer} Finished of {} bytes, expected {}",
+                vd.len(),
+                expect.len()
+            ),
+        ));
+    }
+    if !constant_time_eq(expect, vd) {
+        return Err(err(
+            A::DecryptError,
+            M::BadFinished,
+            format!("{peer} Finished verify_data mismatch"),
         ));
     }
     Ok(())

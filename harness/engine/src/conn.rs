@@ -564,6 +564,292 @@ impl Common {
     }
 }
 
+/// The receiving half of the record layer: ChangeCipherSpec, record protection, the
+/// hostile-peer limits, alerts and application data.
+impl Common {
+    /// A ChangeCipherSpec record: TLS 1.2 switches the read keys, TLS 1.3 drops it while the
+    /// handshake allows it (middlebox compatibility, RFC 8446 D.4).
+    fn handle_ccs_record(&mut self, payload: &[u8]) -> Result<(), Error> {
+        if self.tls12 {
+            if payload != [1] {
+                return Err(bad_ccs());
+            }
+            if !self.joiner.is_empty() {
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::InterleavedWithHandshake,
+                    "ChangeCipherSpec inside a fragmented handshake message",
+                ));
+            }
+            let Some(r) = self.pending_read12.take() else {
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::UnexpectedChangeCipherSpec,
+                    "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake",
+                ));
+            };
+            self.log_ccs(Direction::Received);
+            self.read = Some(Protect::V12(r));
+            return Ok(());
+        }
+        if !self.ccs_ok {
+            return Err(err(
+                A::UnexpectedMessage,
+                M::UnexpectedChangeCipherSpec,
+                "ChangeCipherSpec record outside the handshake",
+            ));
+        }
+        if payload != [1] {
+            return Err(bad_ccs());
+        }
+        self.log_ccs(Direction::Received);
+        Ok(())
+    }
+
+    fn log_ccs(&mut self, direction: Direction) {
+        self.log_entry(direction, ContentType::ChangeCipherSpec, None, None, || {
+            "ChangeCipherSpec".into()
+        });
+    }
+
+    /// Remove the record protection: the content type and plaintext, or `None` for a record
+    /// skipped as early data.
+    fn open_record(
+        &mut self,
+        rec: tls_wire::Record,
+    ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
+        match &mut self.read {
+            Some(Protect::V12(rp)) => match rp.open(u8::from(rec.content_type), &rec.payload) {
+                Ok(d) => Ok(Some((rec.content_type, d))),
+                Err(RecordError::BadRecordMac) => Err(bad_record_mac()),
+                Err(RecordError::Overflow) => Err(record_overflow()),
+                Err(RecordError::SequenceExhausted) => {
+                    Err(Error::internal("read sequence number exhausted"))
+                }
+                Err(RecordError::NoContentType) => Err(Error::internal("no content type")),
+            },
+            Some(Protect::V13(_))
+                if rec.content_type != ContentType::Alert || self.handshake_complete =>
+            {
+                self.open13(rec)
+            }
+            // Here without read protection, or a TLS 1.3 alert in the clear during the
+            // handshake: a peer that fails before it has derived its handshake keys (e.g. on a
+            // bad ServerHello) can only send its alert unprotected, and it is its alert that
+            // ends the connection.
+            _ => self.plaintext_record(rec),
+        }
+    }
+
+    /// A TLS 1.3 protected record (RFC 8446 5.2).
+    fn open13(&mut self, rec: tls_wire::Record) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
+        if rec.content_type != ContentType::ApplicationData {
+            return Err(err(
+                A::UnexpectedMessage,
+                M::UnprotectedRecord,
+                format!(
+                    "unprotected {} record after keys were established",
+                    rec.content_type
+                ),
+            ));
+        }
+        let Some(Protect::V13(rp)) = &mut self.read else {
+            return Err(Error::internal("no TLS 1.3 read protection"));
+        };
+        let len = rec.payload.len();
+        let header: [u8; 5] = [
+            23,
+            (rec.legacy_version.get() >> 8) as u8,
+            rec.legacy_version.get() as u8,
+            (len >> 8) as u8,
+            len as u8,
+        ];
+        match rp.open(&header, &rec.payload, self.recv_limit) {
+            Ok((t, d)) => {
+                self.early_data_skip = 0;
+                let t = ContentType::from(t);
+                if d.is_empty() && matches!(t, ContentType::Handshake | ContentType::Alert) {
+                    // RFC 8446 5.4.
+                    return Err(err(
+                        A::UnexpectedMessage,
+                        M::ZeroLengthRecord,
+                        format!("protected {t} record with zero-length content"),
+                    ));
+                }
+                Ok(Some((t, d)))
+            }
+            Err(RecordError::BadRecordMac) if self.early_data_skip > 0 => {
+                if len > self.early_data_skip {
+                    return Err(err(
+                        A::BadRecordMac,
+                        M::TooMuchEarlyData,
+                        "too much undecryptable early data",
+                    ));
+                }
+                self.early_data_skip -= len;
+                self.log_entry(
+                    Direction::Received,
+                    ContentType::ApplicationData,
+                    None,
+                    None,
+                    || format!("early data skipped ({len}B)"),
+                );
+                Ok(None)
+            }
+            Err(RecordError::BadRecordMac) => Err(bad_record_mac()),
+            Err(RecordError::NoContentType) => Err(err(
+                A::UnexpectedMessage,
+                M::NoContentType,
+                "protected record has no non-zero content type",
+            )),
+            Err(RecordError::Overflow) => Err(record_overflow()),
+            Err(RecordError::SequenceExhausted) => {
+                Err(Error::internal("read sequence number exhausted"))
+            }
+        }
+    }
+
+    /// A record without protection.
+    fn plaintext_record(
+        &mut self,
+        rec: tls_wire::Record,
+    ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
+        if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
+            return Err(err(
+                A::RecordOverflow,
+                M::RecordOverflow,
+                format!("plaintext record of {} bytes", rec.payload.len()),
+            ));
+        }
+        if rec.content_type == ContentType::ApplicationData && self.skip_plain_early_data {
+            self.log_entry(
+                Direction::Received,
+                ContentType::ApplicationData,
+                None,
+                None,
+                || "early data skipped".into(),
+            );
+            return Ok(None);
+        }
+        Ok(Some((rec.content_type, rec.payload)))
+    }
+
+    /// Hostile-peer limits: a run of empty records, a run of ignored warning alerts.
+    fn count_record(&mut self, typ: ContentType, data: &[u8]) -> Result<(), Error> {
+        if data.is_empty() {
+            self.empty_records_in_row += 1;
+            if self.empty_records_in_row > MAX_EMPTY_RECORDS {
+                return Err(err(
+                    A::UnexpectedMessage,
+                    M::TooManyEmptyRecords,
+                    format!("more than {MAX_EMPTY_RECORDS} consecutive empty records"),
+                ));
+            }
+        } else {
+            self.empty_records_in_row = 0;
+        }
+        if typ != ContentType::Alert {
+            self.warning_alerts_in_row = 0;
+        }
+        Ok(())
+    }
+
+    /// An alert record: close_notify, an ignored warning, or the error it ends us with.
+    fn handle_alert_record(&mut self, data: &[u8]) -> Result<(), Error> {
+        if !self.joiner.is_empty() {
+            return Err(err(
+                A::UnexpectedMessage,
+                M::InterleavedWithHandshake,
+                "alert interleaved with a fragmented handshake message",
+            ));
+        }
+        let a = Alert::decode(data).map_err(|error| Error::InvalidMessage {
+            what: Decoding::Alert,
+            error,
+        })?;
+        self.log_entry(
+            Direction::Received,
+            ContentType::Alert,
+            None,
+            Some(a),
+            || a.to_string(),
+        );
+        match a.description {
+            AlertDescription::CloseNotify => {
+                self.peer_closed = true;
+                self.events.push_back(Event::PeerClosed);
+                Ok(())
+            }
+            AlertDescription::UserCanceled if a.level == AlertLevel::Warning => {
+                self.warning_ignored()
+            }
+            // TLS 1.2: the peer declines a renegotiation (RFC 5246 7.2.2: always a
+            // warning); we never start one except on a knob, and go on.
+            AlertDescription::NoRenegotiation if a.level == AlertLevel::Warning && self.tls12 => {
+                self.warning_ignored()
+            }
+            alert => Err(Error::AlertReceived {
+                level: a.level,
+                alert,
+            }),
+        }
+    }
+
+    /// An application data record.
+    fn handle_app_data_record(&mut self, data: Vec<u8>) -> Result<(), Error> {
+        if !self.joiner.is_empty() {
+            return Err(err(
+                A::UnexpectedMessage,
+                M::InterleavedWithHandshake,
+                "application data interleaved with a handshake message",
+            ));
+        }
+        if !self.app_read {
+            return Err(err(
+                A::UnexpectedMessage,
+                M::ApplicationDataBeforeHandshake,
+                "application data before the handshake completed",
+            ));
+        }
+        self.key_updates_in_row = 0;
+        self.log_entry(
+            Direction::Received,
+            ContentType::ApplicationData,
+            None,
+            None,
+            || format!("ApplicationData {}B", data.len()),
+        );
+        if !data.is_empty() {
+            self.events.push_back(Event::ApplicationData(data));
+        }
+        Ok(())
+    }
+}
+
+fn bad_ccs() -> Error {
+    err(
+        A::UnexpectedMessage,
+        M::BadChangeCipherSpec,
+        "ChangeCipherSpec record is not the single byte 0x01",
+    )
+}
+
+fn bad_record_mac() -> Error {
+    err(
+        A::BadRecordMac,
+        M::BadRecordMac,
+        "record authentication failed (bad_record_mac)",
+    )
+}
+
+fn record_overflow() -> Error {
+    err(
+        A::RecordOverflow,
+        M::RecordOverflow,
+        "protected record plaintext too long",
+    )
+}
+
 enum HsState {
     Client(ClientState),
     Server(ServerState),
@@ -667,303 +953,49 @@ impl Connection {
     }
 
     fn handle_record(&mut self, rec: tls_wire::Record) -> Result<(), Error> {
-        let c = &mut self.common;
-        if rec.content_type == ContentType::ChangeCipherSpec && c.tls12 {
-            if rec.payload != [1] {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::BadChangeCipherSpec,
-                    "ChangeCipherSpec record is not the single byte 0x01",
-                ));
-            }
-            if !c.joiner.is_empty() {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::InterleavedWithHandshake,
-                    "ChangeCipherSpec inside a fragmented handshake message",
-                ));
-            }
-            let Some(r) = c.pending_read12.take() else {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::UnexpectedChangeCipherSpec,
-                    "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake",
-                ));
-            };
-            c.log_entry(
-                Direction::Received,
-                ContentType::ChangeCipherSpec,
-                None,
-                None,
-                || "ChangeCipherSpec".into(),
-            );
-            c.read = Some(Protect::V12(r));
-            return Ok(());
-        }
         if rec.content_type == ContentType::ChangeCipherSpec {
-            if !c.ccs_ok {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::UnexpectedChangeCipherSpec,
-                    "ChangeCipherSpec record outside the handshake",
-                ));
-            }
-            if rec.payload != [1] {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::BadChangeCipherSpec,
-                    "ChangeCipherSpec record is not the single byte 0x01",
-                ));
-            }
-            c.log_entry(
-                Direction::Received,
-                ContentType::ChangeCipherSpec,
-                None,
-                None,
-                || "ChangeCipherSpec".into(),
-            );
+            return self.common.handle_ccs_record(&rec.payload);
+        }
+        let Some((typ, data)) = self.common.open_record(rec)? else {
             return Ok(());
-        }
-        let (typ, data) = if let Some(Protect::V12(rp)) = &mut c.read {
-            match rp.open(u8::from(rec.content_type), &rec.payload) {
-                Ok(d) => (rec.content_type, d),
-                Err(RecordError::BadRecordMac) => {
-                    return Err(err(
-                        A::BadRecordMac,
-                        M::BadRecordMac,
-                        "record authentication failed (bad_record_mac)",
-                    ));
-                }
-                Err(RecordError::Overflow) => {
-                    return Err(err(
-                        A::RecordOverflow,
-                        M::RecordOverflow,
-                        "protected record plaintext too long",
-                    ));
-                }
-                Err(RecordError::SequenceExhausted) => {
-                    return Err(Error::internal("read sequence number exhausted"));
-                }
-                Err(RecordError::NoContentType) => return Err(Error::internal("no content type")),
-            }
-        } else if let Some(Protect::V13(rp)) = &mut c.read
-            && (rec.content_type != ContentType::Alert || c.handshake_complete)
-        {
-            if rec.content_type != ContentType::ApplicationData {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::UnprotectedRecord,
-                    format!(
-                        "unprotected {} record after keys were established",
-                        rec.content_type
-                    ),
-                ));
-            }
-            let len = rec.payload.len();
-            let header: [u8; 5] = [
-                23,
-                (rec.legacy_version.get() >> 8) as u8,
-                rec.legacy_version.get() as u8,
-                (len >> 8) as u8,
-                len as u8,
-            ];
-            match rp.open(&header, &rec.payload, c.recv_limit) {
-                Ok((t, d)) => {
-                    c.early_data_skip = 0;
-                    let t = ContentType::from(t);
-                    if d.is_empty() && matches!(t, ContentType::Handshake | ContentType::Alert) {
-                        // RFC 8446 5.4.
-                        return Err(err(
-                            A::UnexpectedMessage,
-                            M::ZeroLengthRecord,
-                            format!("protected {t} record with zero-length content"),
-                        ));
-                    }
-                    (t, d)
-                }
-                Err(RecordError::BadRecordMac) if c.early_data_skip > 0 => {
-                    if len > c.early_data_skip {
-                        return Err(err(
-                            A::BadRecordMac,
-                            M::TooMuchEarlyData,
-                            "too much undecryptable early data",
-                        ));
-                    }
-                    c.early_data_skip -= len;
-                    c.log_entry(
-                        Direction::Received,
-                        ContentType::ApplicationData,
-                        None,
-                        None,
-                        || format!("early data skipped ({len}B)"),
-                    );
-                    return Ok(());
-                }
-                Err(RecordError::BadRecordMac) => {
-                    return Err(err(
-                        A::BadRecordMac,
-                        M::BadRecordMac,
-                        "record authentication failed (bad_record_mac)",
-                    ));
-                }
-                Err(RecordError::NoContentType) => {
-                    return Err(err(
-                        A::UnexpectedMessage,
-                        M::NoContentType,
-                        "protected record has no non-zero content type",
-                    ));
-                }
-                Err(RecordError::Overflow) => {
-                    return Err(err(
-                        A::RecordOverflow,
-                        M::RecordOverflow,
-                        "protected record plaintext too long",
-                    ));
-                }
-                Err(RecordError::SequenceExhausted) => {
-                    return Err(Error::internal("read sequence number exhausted"));
-                }
-            }
-        } else {
-            // Here without read protection, or a TLS 1.3 alert in the clear during the
-            // handshake: a peer that fails before it has derived its handshake keys (e.g. on a
-            // bad ServerHello) can only send its alert unprotected, and it is its alert that
-            // ends the connection.
-            if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
-                return Err(err(
-                    A::RecordOverflow,
-                    M::RecordOverflow,
-                    format!("plaintext record of {} bytes", rec.payload.len()),
-                ));
-            }
-            if rec.content_type == ContentType::ApplicationData && c.skip_plain_early_data {
-                c.log_entry(
-                    Direction::Received,
-                    ContentType::ApplicationData,
-                    None,
-                    None,
-                    || "early data skipped".into(),
-                );
-                return Ok(());
-            }
-            (rec.content_type, rec.payload)
         };
-        // Hostile-peer limits: a run of empty records, a run of ignored warning alerts.
-        if data.is_empty() {
-            self.common.empty_records_in_row += 1;
-            if self.common.empty_records_in_row > MAX_EMPTY_RECORDS {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::TooManyEmptyRecords,
-                    format!("more than {MAX_EMPTY_RECORDS} consecutive empty records"),
-                ));
-            }
-        } else {
-            self.common.empty_records_in_row = 0;
-        }
-        if typ != ContentType::Alert {
-            self.common.warning_alerts_in_row = 0;
-        }
+        self.common.count_record(typ, &data)?;
         match typ {
-            ContentType::Handshake => {
-                if data.is_empty() {
-                    return Err(err(
-                        A::UnexpectedMessage,
-                        M::ZeroLengthRecord,
-                        "zero-length handshake record",
-                    ));
-                }
-                self.common.joiner.push(&data);
-                loop {
-                    let raw = match self.common.joiner.next_message() {
-                        Ok(Some(m)) => m,
-                        Ok(None) => break,
-                        Err(e) => {
-                            return Err(Error::InvalidMessage {
-                                what: Decoding::HandshakeFraming,
-                                error: e,
-                            });
-                        }
-                    };
-                    self.dispatch(raw)?;
-                }
-                Ok(())
-            }
-            ContentType::Alert => {
-                if !self.common.joiner.is_empty() {
-                    return Err(err(
-                        A::UnexpectedMessage,
-                        M::InterleavedWithHandshake,
-                        "alert interleaved with a fragmented handshake message",
-                    ));
-                }
-                let a = Alert::decode(&data).map_err(|error| Error::InvalidMessage {
-                    what: Decoding::Alert,
-                    error,
-                })?;
-                self.common.log_entry(
-                    Direction::Received,
-                    ContentType::Alert,
-                    None,
-                    Some(a),
-                    || a.to_string(),
-                );
-                match a.description {
-                    AlertDescription::CloseNotify => {
-                        self.common.peer_closed = true;
-                        self.common.events.push_back(Event::PeerClosed);
-                        Ok(())
-                    }
-                    AlertDescription::UserCanceled if a.level == AlertLevel::Warning => {
-                        self.common.warning_ignored()
-                    }
-                    // TLS 1.2: the peer declines a renegotiation (RFC 5246 7.2.2: always a
-                    // warning); we never start one except on a knob, and go on.
-                    AlertDescription::NoRenegotiation
-                        if a.level == AlertLevel::Warning && self.common.tls12 =>
-                    {
-                        self.common.warning_ignored()
-                    }
-                    alert => Err(Error::AlertReceived {
-                        level: a.level,
-                        alert,
-                    }),
-                }
-            }
-            ContentType::ApplicationData => {
-                if !self.common.joiner.is_empty() {
-                    return Err(err(
-                        A::UnexpectedMessage,
-                        M::InterleavedWithHandshake,
-                        "application data interleaved with a handshake message",
-                    ));
-                }
-                if !self.common.app_read {
-                    return Err(err(
-                        A::UnexpectedMessage,
-                        M::ApplicationDataBeforeHandshake,
-                        "application data before the handshake completed",
-                    ));
-                }
-                self.common.key_updates_in_row = 0;
-                self.common.log_entry(
-                    Direction::Received,
-                    ContentType::ApplicationData,
-                    None,
-                    None,
-                    || format!("ApplicationData {}B", data.len()),
-                );
-                if !data.is_empty() {
-                    self.common.events.push_back(Event::ApplicationData(data));
-                }
-                Ok(())
-            }
+            ContentType::Handshake => self.handle_handshake_data(&data),
+            ContentType::Alert => self.common.handle_alert_record(&data),
+            ContentType::ApplicationData => self.common.handle_app_data_record(data),
             other => Err(err(
                 A::UnexpectedMessage,
                 M::UnexpectedRecordType,
                 format!("unexpected {other} record"),
             )),
         }
+    }
+
+    /// Handshake record content: join it and dispatch every complete message.
+    fn handle_handshake_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if data.is_empty() {
+            return Err(err(
+                A::UnexpectedMessage,
+                M::ZeroLengthRecord,
+                "zero-length handshake record",
+            ));
+        }
+        self.common.joiner.push(data);
+        loop {
+            let raw = match self.common.joiner.next_message() {
+                Ok(Some(m)) => m,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(Error::InvalidMessage {
+                        what: Decoding::HandshakeFraming,
+                        error: e,
+                    });
+                }
+            };
+            self.dispatch(raw)?;
+        }
+        Ok(())
     }
 
     fn dispatch(&mut self, raw: Vec<u8>) -> Result<(), Error> {

@@ -12,9 +12,9 @@ use tls_wire::{
     ServerHello, SignatureScheme,
 };
 
-use crate::config::{ClientAuth, ServerConfig, Step};
+use crate::config::{CertifiedKey, ClientAuth, ServerConfig, Step};
 use crate::conn::Common;
-use crate::crypto::{Group, SigScheme, Suite, Suite12, kx, sign};
+use crate::crypto::{Group, HashAlg, SigScheme, Suite, Suite12, kx, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
@@ -57,8 +57,6 @@ pub(crate) struct ServerHs {
     c_hs: Vec<u8>,
     c_ap: Vec<u8>,
     client_certs: Vec<CertificateDer<'static>>,
-    alpn: Option<Vec<u8>>,
-    sni: Option<String>,
 }
 
 pub(crate) struct ServerTraffic {}
@@ -147,6 +145,629 @@ fn open_ticket(key: &[u8; 32], ticket: &[u8]) -> Option<TicketState> {
     })
 }
 
+/// RFC 8446 syntax the wire types keep lossless but the RFCs bound, checked before version
+/// negotiation (RFC 8446 4.1.2: legacy_session_id<0..32>; RFC 6066 3:
+/// server_name_list<1..2^16-1>, HostName<1..2^16-1>; RFC 8446 D.5: no SSL 3.0).
+fn check_hello_syntax(ch: &ClientHello) -> Result<(), Error> {
+    if let Some(t) = ch.duplicate_extension() {
+        return Err(err(
+            A::IllegalParameter,
+            M::DuplicateExtension,
+            format!("duplicate extension {t} in ClientHello"),
+        ));
+    }
+    if ch.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
+        return Err(err(
+            A::ProtocolVersion,
+            M::ObsoleteVersion,
+            format!(
+                "ClientHello.legacy_version {} (SSL 3.0 or older)",
+                ch.legacy_version
+            ),
+        ));
+    }
+    if ch.session_id.len() > 32 {
+        return Err(err(
+            A::DecodeError,
+            M::SessionIdTooLong,
+            format!(
+                "legacy_session_id of {} bytes (at most 32)",
+                ch.session_id.len()
+            ),
+        ));
+    }
+    for e in &ch.extensions {
+        if let Extension::ServerName(list) = e
+            && (list.is_empty() || list.iter().any(|n| n.name.is_empty()))
+        {
+            return Err(err(
+                A::DecodeError,
+                M::EmptyServerName,
+                "server_name with an empty list or an empty name",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Which versions the server can complete: TLS 1.3 and TLS 1.2, each enabled and with a
+/// suite configured.
+fn our_version_support(config: &ServerConfig) -> (bool, bool) {
+    let ours13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
+        && config
+            .cipher_suites
+            .iter()
+            .any(|s| Suite::from_u16(s.get()).is_some());
+    let ours12 = config.versions.contains(&ProtocolVersion::TLSv1_2)
+        && config
+            .cipher_suites
+            .iter()
+            .any(|s| Suite12::from_u16(s.get()).is_some());
+    (ours13, ours12)
+}
+
+/// Version negotiation (RFC 8446 4.2.1, D.2; RFC 5246 E.1): whether TLS 1.2 is negotiated.
+fn select_version(ch: &ClientHello, ours13: bool, ours12: bool) -> Result<bool, Error> {
+    match ch.supported_versions() {
+        Some(vs) if ours13 && vs.contains(&ProtocolVersion::TLSv1_3) => Ok(false),
+        Some(vs) if ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => Ok(true),
+        Some(vs) => Err(err(
+            A::ProtocolVersion,
+            M::NoCommonVersion,
+            format!(
+                "no common version: client offers [{}], we support [{}]",
+                vs.iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                our_versions(ours13, ours12)
+            ),
+        )),
+        None if ours12 && ch.legacy_version.get() >= ProtocolVersion::TLSv1_2.get() => Ok(true),
+        None => Err(err(
+            A::ProtocolVersion,
+            M::NoCommonVersion,
+            format!(
+                "ClientHello without supported_versions, legacy_version {}; we support [{}]",
+                ch.legacy_version,
+                our_versions(ours13, ours12)
+            ),
+        )),
+    }
+}
+
+/// TLS 1.2 was negotiated: refuse it after a HelloRetryRequest and on a fallback (RFC 7507 3:
+/// TLS_FALLBACK_SCSV with a version below our highest).
+fn check_tls12_hello(ch: &ClientHello, after_hrr: bool, ours13: bool) -> Result<(), Error> {
+    if after_hrr {
+        return Err(err(
+            A::IllegalParameter,
+            M::SecondClientHelloMismatch,
+            "second ClientHello after HelloRetryRequest does not offer TLS 1.3",
+        ));
+    }
+    if ours13 && ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV) {
+        return Err(err(
+            A::InappropriateFallback,
+            M::InappropriateFallback,
+            "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3",
+        ));
+    }
+    Ok(())
+}
+
+/// TLS 1.3 ClientHello rules (RFC 8446 4.1.2, 4.2.11), and after a HelloRetryRequest, that the
+/// second ClientHello is the first one with only the permitted changes.
+fn check_hello13(ch: &ClientHello, hrr: Option<&HrrSent>) -> Result<(), Error> {
+    if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
+        return Err(err(
+            A::IllegalParameter,
+            M::BadCompression,
+            "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]",
+        ));
+    }
+    if ch.psk().is_some() && !ch.psk_is_last() {
+        return Err(err(
+            A::IllegalParameter,
+            M::PskNotLast,
+            "pre_shared_key is not the last ClientHello extension",
+        ));
+    }
+    let Some(h) = hrr else {
+        return Ok(());
+    };
+    let mismatch =
+        |what: &'static str| Err(err(A::IllegalParameter, M::SecondClientHelloMismatch, what));
+    if ch.session_id != h.session_id {
+        return mismatch("second ClientHello changed legacy_session_id");
+    }
+    if ch.cipher_suites != h.cipher_suites {
+        return mismatch("second ClientHello changed cipher_suites");
+    }
+    if ch.early_data() {
+        return mismatch("early_data in the ClientHello after HelloRetryRequest");
+    }
+    if h.cookie.as_deref() != ch.cookie() {
+        return mismatch("second ClientHello cookie does not echo the HelloRetryRequest cookie");
+    }
+    Ok(())
+}
+
+/// The cipher suite: server preference (or the one a knob forces, offered or not).
+fn choose_suite(config: &ServerConfig, ch: &ClientHello) -> Result<Suite, Error> {
+    if let Some(s) = config.knobs.select_cipher_suite.and_then(Suite::from_u16) {
+        return Ok(s);
+    }
+    config
+        .cipher_suites
+        .iter()
+        .filter(|s| ch.cipher_suites.contains(s))
+        .find_map(|s| Suite::from_u16(s.get()))
+        .ok_or_else(|| {
+            err(
+                A::HandshakeFailure,
+                M::NoCommonSuite,
+                "no cipher suite in common",
+            )
+        })
+}
+
+/// supported_groups and key_share of a TLS 1.3 ClientHello, both present and consistent
+/// (RFC 8446 4.2.7, 4.2.8, 9.2).
+fn client_groups_and_shares(ch: &ClientHello) -> Result<(&[NamedGroup], &[KeyShareEntry]), Error> {
+    let missing = |what: &'static str| Err(err(A::MissingExtension, M::MissingExtension, what));
+    let (client_groups, shares) = match (ch.supported_groups(), ch.key_shares()) {
+        (Some(g), Some(s)) => (g, s),
+        (None, Some(_)) => return missing("key_share without supported_groups"),
+        (Some(_), None) => return missing("supported_groups without key_share"),
+        (None, None) => return missing("ClientHello has neither supported_groups nor key_share"),
+    };
+    for (i, s) in shares.iter().enumerate() {
+        if !client_groups.contains(&s.group) {
+            return Err(err(
+                A::IllegalParameter,
+                M::InconsistentKeyShares,
+                format!("key_share for {} which is not in supported_groups", s.group),
+            ));
+        }
+        if shares.iter().skip(i + 1).any(|o| o.group == s.group) {
+            return Err(err(
+                A::IllegalParameter,
+                M::InconsistentKeyShares,
+                format!("two key shares for {}", s.group),
+            ));
+        }
+    }
+    Ok((client_groups, shares))
+}
+
+/// What the key shares decide: a HelloRetryRequest for a group, or the group and the
+/// client's share to answer.
+enum ShareChoice<'a> {
+    Retry(Group),
+    Accept(Group, &'a KeyShareEntry),
+}
+
+/// The key exchange group, and whether a HelloRetryRequest is needed (RFC 8446 4.1.4, 4.2.8).
+fn choose_key_share<'a>(
+    config: &ServerConfig,
+    ch: &'a ClientHello,
+    hrr: Option<&HrrSent>,
+    suite: Suite,
+) -> Result<ShareChoice<'a>, Error> {
+    let (client_groups, shares) = client_groups_and_shares(ch)?;
+    if ch.signature_algorithms().is_none() && ch.psk().is_none() {
+        return Err(no_signature_algorithms());
+    }
+    let common_groups: Vec<Group> = config
+        .groups
+        .iter()
+        .filter(|g| client_groups.contains(g))
+        .filter_map(|g| Group::from_u16(g.get()))
+        .collect();
+    let Some(&preferred) = common_groups.first() else {
+        return Err(err(
+            A::HandshakeFailure,
+            M::NoCommonGroup,
+            "no key exchange group in common",
+        ));
+    };
+    let share_for = |g: Group| shares.iter().find(|s| s.group.get() == g.to_u16());
+    let hrr_group = if let Some(h) = hrr {
+        if shares.len() != 1 || share_for(h.group).is_none() {
+            return Err(err(
+                A::IllegalParameter,
+                M::SecondClientHelloMismatch,
+                format!(
+                    "second ClientHello must carry exactly one key share, for {:?}",
+                    h.group
+                ),
+            ));
+        }
+        // Knob: a second HelloRetryRequest (a client must abort, RFC 8446 4.1.4).
+        config.knobs.send_second_hrr.then_some(h.group)
+    } else if config.knobs.force_hrr {
+        common_groups
+            .iter()
+            .copied()
+            .find(|g| share_for(*g).is_none())
+    } else if share_for(preferred).is_none() {
+        Some(preferred)
+    } else {
+        None
+    };
+    if let Some(g) = hrr_group {
+        return Ok(ShareChoice::Retry(g));
+    }
+    let group = match hrr {
+        Some(h) if h.suite != suite => {
+            return Err(err(
+                A::IllegalParameter,
+                M::SecondClientHelloMismatch,
+                "cipher suite changed after HelloRetryRequest",
+            ));
+        }
+        Some(h) => h.group,
+        None => preferred,
+    };
+    let share = share_for(group).ok_or_else(|| Error::internal("selected share vanished"))?;
+    Ok(ShareChoice::Accept(group, share))
+}
+
+fn no_signature_algorithms() -> Error {
+    err(
+        A::MissingExtension,
+        M::MissingExtension,
+        "ClientHello without signature_algorithms",
+    )
+}
+
+/// PSK resumption (RFC 8446 4.2.11): the first identity that is one of our tickets, fresh,
+/// for the suite's hash and of a plausible age, with its binder verified. Returns the
+/// selected identity and the PSK.
+fn accept_psk(
+    config: &ServerConfig,
+    now: u64,
+    ch: &ClientHello,
+    raw: &[u8],
+    transcript: &Transcript,
+    h: HashAlg,
+) -> Result<Option<(u16, Vec<u8>)>, Error> {
+    let Some(offered) = ch.psk() else {
+        return Ok(None);
+    };
+    let Some(modes) = ch.psk_modes() else {
+        return Err(err(
+            A::MissingExtension,
+            M::MissingExtension,
+            "pre_shared_key without psk_key_exchange_modes",
+        ));
+    };
+    if offered.identities.len() != offered.binders.len() {
+        return Err(err(
+            A::IllegalParameter,
+            M::PskBinderCount,
+            "pre_shared_key identities and binders differ in number",
+        ));
+    }
+    if !modes.contains(&PskKeyExchangeMode::PskDheKe) {
+        return Ok(None);
+    }
+    let partial_len = raw.len().saturating_sub(offered.binders_len());
+    let partial = raw.get(..partial_len).unwrap_or(&[]);
+    for (i, (id, binder)) in offered
+        .identities
+        .iter()
+        .zip(offered.binders.iter())
+        .enumerate()
+    {
+        let Some(t) = open_ticket(&config.ticket_key, &id.identity) else {
+            continue;
+        };
+        let age_s = now.saturating_sub(t.issued);
+        if t.suite.hash() != h || age_s > u64::from(t.lifetime) {
+            continue;
+        }
+        let client_age_ms = id.obfuscated_ticket_age.wrapping_sub(t.age_add);
+        if u64::from(client_age_ms) > u64::from(t.lifetime) * 1000 + 10_000 {
+            continue;
+        }
+        let bk = KeySchedule::new(h, Some(&t.psk)).binder_key(true);
+        let key = KeySchedule::finished_key(h, &bk);
+        if !h.hmac_verify(&key, &transcript.hash_with(h, partial), binder) {
+            return Err(err(
+                A::DecryptError,
+                M::BadBinder,
+                format!("PSK binder {i} does not verify"),
+            ));
+        }
+        return Ok(Some((i as u16, t.psk)));
+    }
+    Ok(None)
+}
+
+/// What the ClientHello's other extensions negotiate.
+struct HelloExtensions {
+    /// ALPN protocol selected (RFC 7301).
+    alpn: Option<Vec<u8>>,
+    /// server_name the client sent.
+    sni: Option<String>,
+    /// The client sent record_size_limit (RFC 8449): we answer with ours.
+    client_rsl: bool,
+}
+
+/// ALPN (RFC 7301): our first protocol the client offers; none in common is fatal.
+pub(crate) fn select_alpn(
+    config: &ServerConfig,
+    ch: &ClientHello,
+) -> Result<Option<Vec<u8>>, Error> {
+    let (Some(offered), false) = (ch.alpn(), config.alpn.is_empty()) else {
+        return Ok(None);
+    };
+    match config.alpn.iter().find(|p| offered.contains(p)) {
+        Some(p) => Ok(Some(p.clone())),
+        None => Err(err(
+            A::NoApplicationProtocol,
+            M::NoCommonAlpn,
+            "no ALPN protocol in common",
+        )),
+    }
+}
+
+/// ALPN, SNI and record_size_limit; the peer's record_size_limit bounds what we send.
+fn negotiate_extensions(
+    c: &mut Common,
+    config: &ServerConfig,
+    ch: &ClientHello,
+) -> Result<HelloExtensions, Error> {
+    let alpn = select_alpn(config, ch)?;
+    let sni = ch
+        .server_name()
+        .map(|n| String::from_utf8_lossy(n).into_owned());
+    let mut client_rsl = false;
+    for e in &ch.extensions {
+        if let Extension::RecordSizeLimit(v) = e {
+            if *v < 64 {
+                return Err(err(
+                    A::IllegalParameter,
+                    M::BadRecordSizeLimit,
+                    format!("record_size_limit {v} < 64"),
+                ));
+            }
+            client_rsl = true;
+            c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
+        }
+    }
+    Ok(HelloExtensions {
+        alpn,
+        sni,
+        client_rsl,
+    })
+}
+
+/// What a ServerHello decides, for building it and the key schedule.
+struct HelloChoice<'a> {
+    suite: Suite,
+    group: Group,
+    client_share: &'a KeyShareEntry,
+    psk: Option<(u16, Vec<u8>)>,
+    /// A HelloRetryRequest came first (and whether its CCS was sent).
+    hrr: Option<bool>,
+}
+
+/// Handshake secrets after the ServerHello.
+struct HandshakeSecrets {
+    ks: KeySchedule,
+    c_hs: Vec<u8>,
+    s_hs: Vec<u8>,
+}
+
+/// Answer the client's key share, send the ServerHello (and the compatibility CCS), record
+/// what was negotiated and switch to the handshake write key.
+fn send_server_hello(
+    c: &mut Common,
+    config: &ServerConfig,
+    ch: &ClientHello,
+    raw: &[u8],
+    choice: &HelloChoice<'_>,
+    exts: &HelloExtensions,
+    transcript: &mut Transcript,
+) -> Result<HandshakeSecrets, Error> {
+    let (suite, group) = (choice.suite, choice.group);
+    let (server_share, shared) =
+        kx::server_respond(group, &choice.client_share.key_exchange, c.random.as_ref()).map_err(
+            |e| {
+                err(
+                    A::IllegalParameter,
+                    M::BadKeyShare,
+                    format!("client key share: {e}"),
+                )
+            },
+        )?;
+    transcript.add(raw);
+    let mut sh_exts = vec![
+        Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3),
+        Extension::KeyShareServer(KeyShareEntry::new(
+            NamedGroup::from(group.to_u16()),
+            server_share,
+        )),
+    ];
+    if let Some((idx, _)) = &choice.psk {
+        sh_exts.push(Extension::PreSharedKeyServer(*idx));
+    }
+    let sh = ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: c.random_bytes()?,
+        session_id: ch.session_id.clone(),
+        cipher_suite: CipherSuite::from(suite.to_u16()),
+        compression_method: CompressionMethod::Null,
+        extensions: sh_exts,
+        extensions_present: true,
+    };
+    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHello(sh)))?;
+    transcript.add(&b);
+    c.reach(Step::ServerHello);
+    let want_ccs = config.knobs.send_ccs.unwrap_or(!ch.session_id.is_empty());
+    if want_ccs && choice.hrr != Some(true) {
+        c.send_ccs();
+    }
+    {
+        let n = c.negotiated_mut();
+        n.cipher_suite = CipherSuite::from(suite.to_u16());
+        n.group = Some(NamedGroup::from(group.to_u16()));
+        n.resumed = choice.psk.is_some();
+        n.hrr = choice.hrr.is_some();
+        n.alpn = exts.alpn.clone();
+        n.server_name = exts.sni.clone();
+    }
+    let h = suite.hash();
+    let mut ks = KeySchedule::new(h, choice.psk.as_ref().map(|(_, p)| p.as_slice()));
+    ks.advance(Some(&shared));
+    let th = transcript.hash(h);
+    let c_hs = ks.derive(b"c hs traffic", &th);
+    let s_hs = ks.derive(b"s hs traffic", &th);
+    c.set_write_key(suite, s_hs.clone(), false)?;
+    Ok(HandshakeSecrets { ks, c_hs, s_hs })
+}
+
+/// EncryptedExtensions: server_name acknowledged (full handshakes), ALPN, record_size_limit.
+fn send_encrypted_extensions(
+    c: &mut Common,
+    config: &ServerConfig,
+    exts: &HelloExtensions,
+    resumed: bool,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let mut ee = Vec::new();
+    if exts.sni.is_some() && !resumed {
+        ee.push(Extension::ServerName(Vec::new()));
+    }
+    if let Some(p) = &exts.alpn {
+        ee.push(Extension::Alpn(vec![p.clone()]));
+    }
+    if exts.client_rsl {
+        match config.knobs.record_size_limit {
+            Some(0) => {}
+            Some(v) => ee.push(Extension::RecordSizeLimit(v)),
+            None => ee.push(Extension::RecordSizeLimit(16385)),
+        }
+    }
+    let b = c.send_handshake(&HandshakeMessage::new(
+        HandshakePayload::EncryptedExtensions(ee),
+    ))?;
+    transcript.add(&b);
+    Ok(())
+}
+
+/// A full handshake's authentication: [CertificateRequest], Certificate, CertificateVerify.
+/// Returns whether a client certificate was requested.
+fn send_certificate_flight(
+    c: &mut Common,
+    config: &ServerConfig,
+    ch: &ClientHello,
+    suite: Suite,
+    transcript: &mut Transcript,
+) -> Result<bool, Error> {
+    let our_schemes: Vec<SignatureScheme> = config
+        .signature_schemes
+        .iter()
+        .copied()
+        .filter(|s| SigScheme::from_u16(s.get()).is_some())
+        .collect();
+    let client_auth = !matches!(config.client_auth, ClientAuth::None);
+    if client_auth {
+        let cr = CertificateRequestTls13 {
+            context: Vec::new(),
+            extensions: vec![Extension::SignatureAlgorithms(our_schemes.clone())],
+        };
+        let b = c.send_handshake(&HandshakeMessage::new(
+            HandshakePayload::CertificateRequest(cr),
+        ))?;
+        transcript.add(&b);
+    }
+    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Certificate(
+        certificate_message(&config.cert.chain),
+    )))?;
+    transcript.add(&b);
+    c.reach(Step::Certificate);
+    let offered = ch.signature_algorithms().unwrap_or(&[]);
+    let scheme = our_schemes
+        .iter()
+        .filter(|s| offered.contains(s))
+        .filter_map(|s| SigScheme::from_u16(s.get()))
+        .find(|s| config.cert.signer.schemes().contains(s))
+        .ok_or_else(|| {
+            err(
+                A::HandshakeFailure,
+                M::NoCommonSignatureScheme,
+                "no signature scheme in common for the server certificate",
+            )
+        })?;
+    if !c.knobs.skip_certificate_verify {
+        let content = sign::certificate_verify_message(true, &transcript.hash(suite.hash()));
+        let cv = certificate_verify(c, &config.cert, scheme, &content)?;
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateVerify(
+            cv,
+        )))?;
+        transcript.add(&b);
+    }
+    Ok(client_auth)
+}
+
+/// A TLS 1.3 Certificate message with no context and no entry extensions.
+pub(crate) fn certificate_message(chain: &[CertificateDer<'static>]) -> CertificateTls13 {
+    CertificateTls13 {
+        context: Vec::new(),
+        entries: chain
+            .iter()
+            .map(|d| CertificateEntry {
+                cert: d.as_ref().to_vec(),
+                extensions: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
+/// A CertificateVerify over `content` (knob `bad_certificate_verify` flips a byte).
+pub(crate) fn certificate_verify(
+    c: &Common,
+    key: &CertifiedKey,
+    scheme: SigScheme,
+    content: &[u8],
+) -> Result<CertificateVerify, Error> {
+    let mut sig = key
+        .signer
+        .sign(scheme, content)
+        .map_err(|e| Error::internal(e.to_string()))?;
+    if c.knobs.bad_certificate_verify
+        && let Some(b) = sig.last_mut()
+    {
+        *b ^= 1;
+    }
+    Ok(CertificateVerify {
+        scheme: SignatureScheme::from(scheme.to_u16()),
+        signature: sig,
+    })
+}
+
+/// Our Finished (knob `send_wrong_finished` flips a byte), added to the transcript.
+pub(crate) fn send_finished13(
+    c: &mut Common,
+    h: HashAlg,
+    base_key: &[u8],
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let mut fin = KeySchedule::verify_data(h, base_key, &transcript.hash(h));
+    if c.knobs.send_wrong_finished
+        && let Some(b) = fin.first_mut()
+    {
+        *b ^= 0xff;
+    }
+    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
+    transcript.add(&b);
+    Ok(())
+}
+
 impl ExpectClientHello {
     fn handle(
         self: Box<Self>,
@@ -162,543 +783,43 @@ impl ExpectClientHello {
         c.skip_plain_early_data = false;
         let config = self.config.clone();
         c.key_log = config.key_log.clone().map(|k| (k, ch.random));
-        if let Some(t) = ch.duplicate_extension() {
-            return Err(err(
-                A::IllegalParameter,
-                M::DuplicateExtension,
-                format!("duplicate extension {t} in ClientHello"),
-            ));
-        }
-        // Syntax the wire types keep lossless but the RFCs bound (RFC 8446 4.1.2:
-        // legacy_session_id<0..32>; RFC 6066 3: server_name_list<1..2^16-1>, HostName<1..2^16-1>).
-        // RFC 8446 D.5: a Hello with legacy_version 0x0300 (or less) is aborted.
-        if ch.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
-            return Err(err(
-                A::ProtocolVersion,
-                M::ObsoleteVersion,
-                format!(
-                    "ClientHello.legacy_version {} (SSL 3.0 or older)",
-                    ch.legacy_version
-                ),
-            ));
-        }
-        if ch.session_id.len() > 32 {
-            return Err(err(
-                A::DecodeError,
-                M::SessionIdTooLong,
-                format!(
-                    "legacy_session_id of {} bytes (at most 32)",
-                    ch.session_id.len()
-                ),
-            ));
-        }
-        for e in &ch.extensions {
-            if let Extension::ServerName(list) = e
-                && (list.is_empty() || list.iter().any(|n| n.name.is_empty()))
-            {
-                return Err(err(
-                    A::DecodeError,
-                    M::EmptyServerName,
-                    "server_name with an empty list or an empty name",
-                ));
-            }
-        }
-        // Version negotiation (RFC 8446 4.2.1, D.2; RFC 5246 E.1).
-        let ours13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
-            && config
-                .cipher_suites
-                .iter()
-                .any(|s| Suite::from_u16(s.get()).is_some());
-        let ours12 = config.versions.contains(&ProtocolVersion::TLSv1_2)
-            && config
-                .cipher_suites
-                .iter()
-                .any(|s| Suite12::from_u16(s.get()).is_some());
-        let tls12 = match ch.supported_versions() {
-            Some(vs) if ours13 && vs.contains(&ProtocolVersion::TLSv1_3) => false,
-            Some(vs) if ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => true,
-            Some(vs) => {
-                return Err(err(
-                    A::ProtocolVersion,
-                    M::NoCommonVersion,
-                    format!(
-                        "no common version: client offers [{}], we support [{}]",
-                        vs.iter()
-                            .map(|v| v.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        our_versions(ours13, ours12)
-                    ),
-                ));
-            }
-            None if ours12 && ch.legacy_version.get() >= ProtocolVersion::TLSv1_2.get() => true,
-            None => {
-                return Err(err(
-                    A::ProtocolVersion,
-                    M::NoCommonVersion,
-                    format!(
-                        "ClientHello without supported_versions, legacy_version {}; we support [{}]",
-                        ch.legacy_version,
-                        our_versions(ours13, ours12)
-                    ),
-                ));
-            }
-        };
-        if tls12 {
-            if self.hrr.is_some() {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::SecondClientHelloMismatch,
-                    "second ClientHello after HelloRetryRequest does not offer TLS 1.3",
-                ));
-            }
-            // RFC 7507 3: TLS_FALLBACK_SCSV with a version below our highest.
-            if ours13 && ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV) {
-                return Err(err(
-                    A::InappropriateFallback,
-                    M::InappropriateFallback,
-                    "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3",
-                ));
-            }
+        check_hello_syntax(&ch)?;
+        let (ours13, ours12) = our_version_support(&config);
+        if select_version(&ch, ours13, ours12)? {
+            check_tls12_hello(&ch, self.hrr.is_some(), ours13)?;
             return crate::server12::handle_client_hello(config, c, ch, raw, ours13);
         }
-        if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
-            return Err(err(
-                A::IllegalParameter,
-                M::BadCompression,
-                "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]",
-            ));
-        }
-        if ch.psk().is_some() && !ch.psk_is_last() {
-            return Err(err(
-                A::IllegalParameter,
-                M::PskNotLast,
-                "pre_shared_key is not the last ClientHello extension",
-            ));
-        }
-        if let Some(h) = &self.hrr {
-            if ch.session_id != h.session_id {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::SecondClientHelloMismatch,
-                    "second ClientHello changed legacy_session_id",
-                ));
-            }
-            if ch.cipher_suites != h.cipher_suites {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::SecondClientHelloMismatch,
-                    "second ClientHello changed cipher_suites",
-                ));
-            }
-            if ch.early_data() {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::SecondClientHelloMismatch,
-                    "early_data in the ClientHello after HelloRetryRequest",
-                ));
-            }
-            if h.cookie.as_deref() != ch.cookie() {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::SecondClientHelloMismatch,
-                    "second ClientHello cookie does not echo the HelloRetryRequest cookie",
-                ));
-            }
-        }
-        // cipher suite: server preference (or the one a knob forces, offered or not)
-        let forced = config.knobs.select_cipher_suite.and_then(Suite::from_u16);
-        let suite = match forced {
-            Some(s) => s,
-            None => config
-                .cipher_suites
-                .iter()
-                .filter(|s| ch.cipher_suites.contains(s))
-                .find_map(|s| Suite::from_u16(s.get()))
-                .ok_or_else(|| {
-                    err(
-                        A::HandshakeFailure,
-                        M::NoCommonSuite,
-                        "no cipher suite in common",
-                    )
-                })?,
+        check_hello13(&ch, self.hrr.as_ref())?;
+        let suite = choose_suite(&config, &ch)?;
+        let (group, client_share) = match choose_key_share(&config, &ch, self.hrr.as_ref(), suite)?
+        {
+            ShareChoice::Retry(g) => return self.send_hrr(c, &ch, &raw, suite, g),
+            ShareChoice::Accept(g, s) => (g, s),
         };
-        // groups and key shares (RFC 8446 4.2.7, 4.2.8, 9.2)
-        let (client_groups, shares) = match (ch.supported_groups(), ch.key_shares()) {
-            (Some(g), Some(s)) => (g, s),
-            (None, Some(_)) => {
-                return Err(err(
-                    A::MissingExtension,
-                    M::MissingExtension,
-                    "key_share without supported_groups",
-                ));
-            }
-            (Some(_), None) => {
-                return Err(err(
-                    A::MissingExtension,
-                    M::MissingExtension,
-                    "supported_groups without key_share",
-                ));
-            }
-            (None, None) => {
-                return Err(err(
-                    A::MissingExtension,
-                    M::MissingExtension,
-                    "ClientHello has neither supported_groups nor key_share",
-                ));
-            }
-        };
-        for (i, s) in shares.iter().enumerate() {
-            if !client_groups.contains(&s.group) {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::InconsistentKeyShares,
-                    format!("key_share for {} which is not in supported_groups", s.group),
-                ));
-            }
-            if shares.iter().skip(i + 1).any(|o| o.group == s.group) {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::InconsistentKeyShares,
-                    format!("two key shares for {}", s.group),
-                ));
-            }
-        }
-        if ch.signature_algorithms().is_none() && ch.psk().is_none() {
-            return Err(err(
-                A::MissingExtension,
-                M::MissingExtension,
-                "ClientHello without signature_algorithms",
-            ));
-        }
-        let common_groups: Vec<Group> = config
-            .groups
-            .iter()
-            .filter(|g| client_groups.contains(g))
-            .filter_map(|g| Group::from_u16(g.get()))
-            .collect();
-        let Some(&preferred) = common_groups.first() else {
-            return Err(err(
-                A::HandshakeFailure,
-                M::NoCommonGroup,
-                "no key exchange group in common",
-            ));
-        };
-        let has_share = |g: Group| shares.iter().any(|s| s.group.get() == g.to_u16());
-        let hrr_group = if let Some(h) = &self.hrr {
-            if shares.len() != 1 || !has_share(h.group) {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::SecondClientHelloMismatch,
-                    format!(
-                        "second ClientHello must carry exactly one key share, for {:?}",
-                        h.group
-                    ),
-                ));
-            }
-            // Knob: a second HelloRetryRequest (a client must abort, RFC 8446 4.1.4).
-            config.knobs.send_second_hrr.then_some(h.group)
-        } else if config.knobs.force_hrr {
-            common_groups.iter().copied().find(|g| !has_share(*g))
-        } else if !has_share(preferred) {
-            Some(preferred)
-        } else {
-            None
-        };
-        if let Some(g) = hrr_group {
-            return self.send_hrr(c, ch, raw, suite, g);
-        }
-        let group = match &self.hrr {
-            Some(h) if h.suite != suite => {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::SecondClientHelloMismatch,
-                    "cipher suite changed after HelloRetryRequest",
-                ));
-            }
-            Some(h) => h.group,
-            None => preferred,
-        };
-        let client_share = shares
-            .iter()
-            .find(|s| s.group.get() == group.to_u16())
-            .ok_or_else(|| Error::internal("selected share vanished"))?;
-
         let mut transcript = match &self.hrr {
             Some(h) => h.transcript.clone(),
             None => Transcript::new(),
         };
         let h = suite.hash();
-
-        // PSK (RFC 8446 4.2.11)
-        let mut psk: Option<(u16, Vec<u8>)> = None;
-        if let Some(offered) = ch.psk() {
-            let Some(modes) = ch.psk_modes() else {
-                return Err(err(
-                    A::MissingExtension,
-                    M::MissingExtension,
-                    "pre_shared_key without psk_key_exchange_modes",
-                ));
-            };
-            if offered.identities.len() != offered.binders.len() {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::PskBinderCount,
-                    "pre_shared_key identities and binders differ in number",
-                ));
-            }
-            if modes.contains(&PskKeyExchangeMode::PskDheKe) {
-                let partial_len = raw.len().saturating_sub(offered.binders_len());
-                let partial = raw.get(..partial_len).unwrap_or(&[]);
-                for (i, (id, binder)) in offered
-                    .identities
-                    .iter()
-                    .zip(offered.binders.iter())
-                    .enumerate()
-                {
-                    let Some(t) = open_ticket(&config.ticket_key, &id.identity) else {
-                        continue;
-                    };
-                    let now = c.now_secs();
-                    let age_s = now.saturating_sub(t.issued);
-                    if t.suite.hash() != h || age_s > u64::from(t.lifetime) {
-                        continue;
-                    }
-                    let client_age_ms = id.obfuscated_ticket_age.wrapping_sub(t.age_add);
-                    if u64::from(client_age_ms) > u64::from(t.lifetime) * 1000 + 10_000 {
-                        continue;
-                    }
-                    let bk = KeySchedule::new(h, Some(&t.psk)).binder_key(true);
-                    let key = KeySchedule::finished_key(h, &bk);
-                    if !h.hmac_verify(&key, &transcript.hash_with(h, partial), binder) {
-                        return Err(err(
-                            A::DecryptError,
-                            M::BadBinder,
-                            format!("PSK binder {i} does not verify"),
-                        ));
-                    }
-                    psk = Some((i as u16, t.psk));
-                    break;
-                }
-            }
-        }
+        let psk = accept_psk(&config, c.now_secs(), &ch, &raw, &transcript, h)?;
         if psk.is_none() && ch.signature_algorithms().is_none() {
-            return Err(err(
-                A::MissingExtension,
-                M::MissingExtension,
-                "ClientHello without signature_algorithms",
-            ));
+            return Err(no_signature_algorithms());
         }
-
-        // ALPN (RFC 7301)
-        let mut alpn = None;
-        if let (Some(offered), false) = (ch.alpn(), config.alpn.is_empty()) {
-            alpn = config.alpn.iter().find(|p| offered.contains(p)).cloned();
-            if alpn.is_none() {
-                return Err(err(
-                    A::NoApplicationProtocol,
-                    M::NoCommonAlpn,
-                    "no ALPN protocol in common",
-                ));
-            }
-        }
-        let sni = ch
-            .server_name()
-            .map(|n| String::from_utf8_lossy(n).into_owned());
-        let mut client_rsl = false;
-        for e in &ch.extensions {
-            if let Extension::RecordSizeLimit(v) = e {
-                if *v < 64 {
-                    return Err(err(
-                        A::IllegalParameter,
-                        M::BadRecordSizeLimit,
-                        format!("record_size_limit {v} < 64"),
-                    ));
-                }
-                client_rsl = true;
-                c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
-            }
-        }
-
-        // key exchange
-        let (server_share, shared) =
-            kx::server_respond(group, &client_share.key_exchange, c.random.as_ref()).map_err(
-                |e| {
-                    err(
-                        A::IllegalParameter,
-                        M::BadKeyShare,
-                        format!("client key share: {e}"),
-                    )
-                },
-            )?;
-        transcript.add(&raw);
-        let mut exts = vec![
-            Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3),
-            Extension::KeyShareServer(KeyShareEntry::new(
-                NamedGroup::from(group.to_u16()),
-                server_share,
-            )),
-        ];
-        if let Some((idx, _)) = &psk {
-            exts.push(Extension::PreSharedKeyServer(*idx));
-        }
-        let sh = ServerHello {
-            legacy_version: ProtocolVersion::TLSv1_2,
-            random: c.random_bytes()?,
-            session_id: ch.session_id.clone(),
-            cipher_suite: CipherSuite::from(suite.to_u16()),
-            compression_method: CompressionMethod::Null,
-            extensions: exts,
-            extensions_present: true,
-        };
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHello(sh)))?;
-        transcript.add(&b);
-        c.reach(Step::ServerHello);
-        let want_ccs = config.knobs.send_ccs.unwrap_or(!ch.session_id.is_empty());
-        if want_ccs && !self.hrr.as_ref().is_some_and(|h| h.ccs_sent) {
-            c.send_ccs();
-        }
-        {
-            let n = c.negotiated_mut();
-            n.cipher_suite = CipherSuite::from(suite.to_u16());
-            n.group = Some(NamedGroup::from(group.to_u16()));
-            n.resumed = psk.is_some();
-            n.hrr = self.hrr.is_some();
-            n.alpn = alpn.clone();
-            n.server_name = sni.clone();
-        }
-        let mut ks = KeySchedule::new(h, psk.as_ref().map(|(_, p)| p.as_slice()));
-        ks.advance(Some(&shared));
-        let th = transcript.hash(h);
-        let c_hs = ks.derive(b"c hs traffic", &th);
-        let s_hs = ks.derive(b"s hs traffic", &th);
-        c.set_write_key(suite, s_hs.clone(), false)?;
-
-        // EncryptedExtensions
-        let mut ee = Vec::new();
-        if sni.is_some() && psk.is_none() {
-            ee.push(Extension::ServerName(Vec::new()));
-        }
-        if let Some(p) = &alpn {
-            ee.push(Extension::Alpn(vec![p.clone()]));
-        }
-        if client_rsl {
-            match config.knobs.record_size_limit {
-                Some(0) => {}
-                Some(v) => ee.push(Extension::RecordSizeLimit(v)),
-                None => ee.push(Extension::RecordSizeLimit(16385)),
-            }
-        }
-        let b = c.send_handshake(&HandshakeMessage::new(
-            HandshakePayload::EncryptedExtensions(ee),
-        ))?;
-        transcript.add(&b);
-
-        let our_schemes: Vec<SignatureScheme> = config
-            .signature_schemes
-            .iter()
-            .copied()
-            .filter(|s| SigScheme::from_u16(s.get()).is_some())
-            .collect();
-        let client_auth = psk.is_none() && !matches!(config.client_auth, ClientAuth::None);
-        if psk.is_none() {
-            if client_auth {
-                let cr = CertificateRequestTls13 {
-                    context: Vec::new(),
-                    extensions: vec![Extension::SignatureAlgorithms(our_schemes.clone())],
-                };
-                let b = c.send_handshake(&HandshakeMessage::new(
-                    HandshakePayload::CertificateRequest(cr),
-                ))?;
-                transcript.add(&b);
-            }
-            let entries = config
-                .cert
-                .chain
-                .iter()
-                .map(|d| CertificateEntry {
-                    cert: d.as_ref().to_vec(),
-                    extensions: Vec::new(),
-                })
-                .collect();
-            let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Certificate(
-                CertificateTls13 {
-                    context: Vec::new(),
-                    entries,
-                },
-            )))?;
-            transcript.add(&b);
-            c.reach(Step::Certificate);
-            let offered = ch.signature_algorithms().unwrap_or(&[]);
-            let scheme = our_schemes
-                .iter()
-                .filter(|s| offered.contains(s))
-                .filter_map(|s| SigScheme::from_u16(s.get()))
-                .find(|s| config.cert.signer.schemes().contains(s))
-                .ok_or_else(|| {
-                    err(
-                        A::HandshakeFailure,
-                        M::NoCommonSignatureScheme,
-                        "no signature scheme in common for the server certificate",
-                    )
-                })?;
-            if !c.knobs.skip_certificate_verify {
-                let content = sign::certificate_verify_message(true, &transcript.hash(h));
-                let mut sig = config
-                    .cert
-                    .signer
-                    .sign(scheme, &content)
-                    .map_err(|e| Error::internal(e.to_string()))?;
-                if c.knobs.bad_certificate_verify
-                    && let Some(b) = sig.last_mut()
-                {
-                    *b ^= 1;
-                }
-                let cv = CertificateVerify {
-                    scheme: SignatureScheme::from(scheme.to_u16()),
-                    signature: sig,
-                };
-                let b = c.send_handshake(&HandshakeMessage::new(
-                    HandshakePayload::CertificateVerify(cv),
-                ))?;
-                transcript.add(&b);
-            }
-        }
-        if c.knobs.send_key_update_before_finished {
-            // Knob: a KeyUpdate inside the handshake (not in the transcript; keys unchanged).
-            c.send_handshake(&HandshakeMessage::new(HandshakePayload::KeyUpdate(
-                tls_wire::KeyUpdateRequest::UpdateNotRequested,
-            )))?;
-        }
-        let mut fin = KeySchedule::verify_data(h, &s_hs, &transcript.hash(h));
-        if c.knobs.send_wrong_finished
-            && let Some(b) = fin.first_mut()
-        {
-            *b ^= 0xff;
-        }
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
-        transcript.add(&b);
-        ks.advance(None);
-        let th = transcript.hash(h);
-        let c_ap = ks.derive(b"c ap traffic", &th);
-        let s_ap = ks.derive(b"s ap traffic", &th);
-        c.exporter = Some((h, ks.derive(b"exp master", &th)));
-        c.set_write_key(suite, s_ap, true)?;
-        c.set_read_key(suite, c_hs.clone(), false)?;
-        if ch.early_data() {
-            c.early_data_skip = EARLY_DATA_SKIP;
-        }
-        let hs = Box::new(ServerHs {
-            config,
+        let exts = negotiate_extensions(c, &config, &ch)?;
+        let choice = HelloChoice {
             suite,
-            transcript,
-            ks,
-            c_hs,
-            c_ap,
-            client_certs: Vec::new(),
-            alpn,
-            sni,
-        });
+            group,
+            client_share,
+            psk,
+            hrr: self.hrr.as_ref().map(|h| h.ccs_sent),
+        };
+        let secrets = send_server_hello(c, &config, &ch, &raw, &choice, &exts, &mut transcript)?;
+        let resumed = choice.psk.is_some();
+        send_encrypted_extensions(c, &config, &exts, resumed, &mut transcript)?;
+        let client_auth =
+            !resumed && send_certificate_flight(c, &config, &ch, suite, &mut transcript)?;
+        let early_data = ch.early_data();
+        let hs = finish_server_flight(c, config, suite, secrets, transcript, early_data)?;
         Ok(if client_auth {
             ServerState::ExpectCertificate(hs)
         } else {
@@ -710,14 +831,14 @@ impl ExpectClientHello {
     fn send_hrr(
         self: Box<Self>,
         c: &mut Common,
-        ch: ClientHello,
-        raw: Vec<u8>,
+        ch: &ClientHello,
+        raw: &[u8],
         suite: Suite,
         group: Group,
     ) -> Result<ServerState, Error> {
         let config = self.config;
         let mut transcript = Transcript::new();
-        transcript.add(&raw);
+        transcript.add(raw);
         transcript.replace_with_message_hash(suite.hash());
         let mut exts = vec![
             Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3),
@@ -762,14 +883,56 @@ impl ExpectClientHello {
                     suite,
                     group,
                     cookie,
-                    session_id: ch.session_id,
-                    cipher_suites: ch.cipher_suites,
+                    session_id: ch.session_id.clone(),
+                    cipher_suites: ch.cipher_suites.clone(),
                     transcript,
                     ccs_sent: want_ccs,
                 }),
             },
         )))
     }
+}
+
+/// The end of the server's flight: [KeyUpdate knob], Finished; then the application write
+/// key, the client's handshake read key, and the secrets the client's flight needs.
+fn finish_server_flight(
+    c: &mut Common,
+    config: Arc<ServerConfig>,
+    suite: Suite,
+    secrets: HandshakeSecrets,
+    mut transcript: Transcript,
+    early_data: bool,
+) -> Result<Box<ServerHs>, Error> {
+    let HandshakeSecrets {
+        mut ks, c_hs, s_hs, ..
+    } = secrets;
+    let h = suite.hash();
+    if c.knobs.send_key_update_before_finished {
+        // Knob: a KeyUpdate inside the handshake (not in the transcript; keys unchanged).
+        c.send_handshake(&HandshakeMessage::new(HandshakePayload::KeyUpdate(
+            tls_wire::KeyUpdateRequest::UpdateNotRequested,
+        )))?;
+    }
+    send_finished13(c, h, &s_hs, &mut transcript)?;
+    ks.advance(None);
+    let th = transcript.hash(h);
+    let c_ap = ks.derive(b"c ap traffic", &th);
+    let s_ap = ks.derive(b"s ap traffic", &th);
+    c.exporter = Some((h, ks.derive(b"exp master", &th)));
+    c.set_write_key(suite, s_ap, true)?;
+    c.set_read_key(suite, c_hs.clone(), false)?;
+    if early_data {
+        c.early_data_skip = EARLY_DATA_SKIP;
+    }
+    Ok(Box::new(ServerHs {
+        config,
+        suite,
+        transcript,
+        ks,
+        c_hs,
+        c_ap,
+        client_certs: Vec::new(),
+    }))
 }
 
 impl ServerHs {
@@ -885,26 +1048,7 @@ impl ServerHs {
         };
         c.reach(Step::KeyExchange);
         let h = self.suite.hash();
-        if vd.len() != h.len() {
-            // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
-            return Err(err(
-                A::DecodeError,
-                M::BadFinishedLength,
-                format!(
-                    "client Finished of {} bytes, expected {}",
-                    vd.len(),
-                    h.len()
-                ),
-            ));
-        }
-        let key = KeySchedule::finished_key(h, &self.c_hs);
-        if !h.hmac_verify(&key, &self.transcript.hash(h), &vd) {
-            return Err(err(
-                A::DecryptError,
-                M::BadFinished,
-                "client Finished verify_data mismatch",
-            ));
-        }
+        crate::client::verify_finished13(h, &self.c_hs, &self.transcript, &vd, "client")?;
         c.reach(Step::Finished);
         self.transcript.add(&raw);
         c.set_read_key(self.suite, self.c_ap.clone(), true)?;
@@ -937,23 +1081,13 @@ impl ServerHs {
         for _ in 0..c.knobs.send_key_updates {
             c.send_key_update(false)?;
         }
-        let _ = (&self.alpn, &self.sni);
         Ok(ServerState::Traffic(Box::new(ServerTraffic {})))
     }
 }
 
 impl ServerState {
     pub(crate) fn start(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        let has13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
-            && config
-                .cipher_suites
-                .iter()
-                .any(|s| Suite::from_u16(s.get()).is_some());
-        let has12 = config.versions.contains(&ProtocolVersion::TLSv1_2)
-            && config
-                .cipher_suites
-                .iter()
-                .any(|s| Suite12::from_u16(s.get()).is_some());
+        let (has13, has12) = our_version_support(&config);
         if !has13 && !has12 {
             return Err(Error::config(
                 "no supported cipher suite configured for the enabled versions",

@@ -14,7 +14,7 @@ use tls_wire::{
     ServerHello, ServerKeyExchange, SignatureScheme,
 };
 
-use crate::client12::{DEFAULT_SESSION_LIFETIME, constant_time_eq};
+use crate::client12::{DEFAULT_SESSION_LIFETIME, check_finished12, set_negotiated12};
 use crate::config::{ClientAuth, DowngradeSentinel, ServerConfig, ServerSession12, Step};
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
@@ -128,16 +128,19 @@ fn sentinel(knob: Option<DowngradeSentinel>, ours13: bool) -> Option<[u8; 8]> {
     }
 }
 
-/// A ClientHello for which TLS 1.2 was negotiated.
-pub(crate) fn handle_client_hello(
-    config: Arc<ServerConfig>,
-    c: &mut Common,
-    ch: ClientHello,
-    raw: Vec<u8>,
-    ours13: bool,
-) -> Result<crate::server::ServerState, Error> {
-    c.tls12 = true;
-    c.ccs_ok = false;
+/// What a TLS 1.2 ClientHello's extensions ask for.
+struct Ch12Extensions<'a> {
+    /// Secure renegotiation signalled (RFC 5746 3.6).
+    secure_reneg: bool,
+    /// extended_master_secret negotiated (RFC 7627).
+    ems: bool,
+    client_ticket: Option<Vec<u8>>,
+    point_formats: Option<&'a [ECPointFormat]>,
+}
+
+/// The TLS 1.2 ClientHello's compression methods and extensions (RFC 5246 7.4.1.2, RFC 5746
+/// 3.6, RFC 7627 5.2, RFC 8422 5.1.2).
+fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions<'a>, Error> {
     if !ch.compression_methods.contains(&CompressionMethod::Null) {
         return Err(err(
             A::IllegalParameter,
@@ -179,7 +182,6 @@ pub(crate) fn handle_client_hello(
             "client does not offer extended_master_secret (RFC 7627), which we require",
         ));
     }
-    let ems = client_ems && !c.knobs.skip_extended_master_secret;
     if let Some(f) = point_formats
         && !f.contains(&ECPointFormat::Uncompressed)
     {
@@ -190,43 +192,48 @@ pub(crate) fn handle_client_hello(
             "ec_point_formats does not contain uncompressed",
         ));
     }
-    let key_ecdsa = config.cert.signer.is_ecdsa_like();
-    let fresh_suite = match c.knobs.select_cipher_suite.and_then(Suite12::from_u16) {
-        // A knob forces the suite, offered or not.
-        Some(s) => s,
-        None => config
-            .cipher_suites
-            .iter()
-            .filter(|s| ch.cipher_suites.contains(s))
-            .filter_map(|s| Suite12::from_u16(s.get()))
-            .find(|s| (s.auth() == Auth12::Ecdsa) == key_ecdsa)
-            .ok_or_else(|| {
-                err(
-                    A::HandshakeFailure,
-                    M::NoCommonSuite,
-                    "no TLS 1.2 cipher suite in common for our certificate",
-                )
-            })?,
-    };
+    Ok(Ch12Extensions {
+        secure_reneg,
+        ems: client_ems && !c.knobs.skip_extended_master_secret,
+        client_ticket,
+        point_formats,
+    })
+}
 
-    // ALPN (RFC 7301)
-    let mut alpn = None;
-    if let (Some(offered), false) = (ch.alpn(), config.alpn.is_empty()) {
-        alpn = config.alpn.iter().find(|p| offered.contains(p)).cloned();
-        if alpn.is_none() {
-            return Err(err(
-                A::NoApplicationProtocol,
-                M::NoCommonAlpn,
-                "no ALPN protocol in common",
-            ));
-        }
+/// The suite of a full handshake: server preference among those our certificate can sign
+/// for (or the one a knob forces, offered or not).
+fn choose_suite12(
+    c: &Common,
+    config: &ServerConfig,
+    ch: &ClientHello,
+    key_ecdsa: bool,
+) -> Result<Suite12, Error> {
+    if let Some(s) = c.knobs.select_cipher_suite.and_then(Suite12::from_u16) {
+        return Ok(s);
     }
-    let sni = ch
-        .server_name()
-        .map(|n| String::from_utf8_lossy(n).into_owned());
+    config
+        .cipher_suites
+        .iter()
+        .filter(|s| ch.cipher_suites.contains(s))
+        .filter_map(|s| Suite12::from_u16(s.get()))
+        .find(|s| (s.auth() == Auth12::Ecdsa) == key_ecdsa)
+        .ok_or_else(|| {
+            err(
+                A::HandshakeFailure,
+                M::NoCommonSuite,
+                "no TLS 1.2 cipher suite in common for our certificate",
+            )
+        })
+}
 
-    // Resumption: a ticket (RFC 5077 3.1) first, then the session id (RFC 5246 7.3).
-    let now = c.now_secs();
+/// Resumption: a ticket (RFC 5077 3.1) first, then the session id (RFC 5246 7.3).
+fn find_session12(
+    config: &ServerConfig,
+    now: u64,
+    ch: &ClientHello,
+    exts: &Ch12Extensions<'_>,
+    key_ecdsa: bool,
+) -> Option<ServerSession12> {
     // RFC 5246 7.4.1.3: a resumed session keeps its cipher suite, which the client must offer
     // and we must still allow.
     let usable = |s: &ServerSession12| {
@@ -235,10 +242,10 @@ pub(crate) fn handle_client_hello(
             && Suite12::from_u16(s.cipher_suite).is_some_and(|x| (x.auth() == Auth12::Ecdsa) == key_ecdsa)
             && now.saturating_sub(s.created) <= u64::from(config.ticket_lifetime)
             // RFC 7627 5.3: resume only with the same EMS state (else a full handshake).
-            && s.extended_master_secret == ems
+            && s.extended_master_secret == exts.ems
     };
     let mut resumed: Option<ServerSession12> = None;
-    if let Some(t) = client_ticket.as_ref().filter(|t| !t.is_empty()) {
+    if let Some(t) = exts.client_ticket.as_ref().filter(|t| !t.is_empty()) {
         resumed = open_ticket12(&config.ticket_key, t).filter(|s| usable(s));
     }
     if resumed.is_none() && !ch.session_id.is_empty() {
@@ -247,49 +254,93 @@ pub(crate) fn handle_client_hello(
             .get(&ch.session_id)
             .filter(|s| usable(s));
     }
+    resumed
+}
+
+/// The TLS 1.2 ServerHello's extensions.
+fn sh12_extensions(
+    c: &Common,
+    exts: &Ch12Extensions<'_>,
+    issue_ticket: bool,
+    alpn: Option<&Vec<u8>>,
+    ack_sni: bool,
+) -> Vec<Extension> {
+    let mut out = Vec::new();
+    if exts.secure_reneg && !c.knobs.skip_renegotiation_info {
+        out.push(Extension::RenegotiationInfo(Vec::new()));
+    }
+    if exts.ems {
+        out.push(Extension::ExtendedMasterSecret);
+    }
+    if exts.point_formats.is_some() {
+        out.push(Extension::EcPointFormats(vec![ECPointFormat::Uncompressed]));
+    }
+    if issue_ticket {
+        out.push(Extension::SessionTicket(Vec::new()));
+    }
+    if let Some(p) = alpn {
+        out.push(Extension::Alpn(vec![p.clone()]));
+    }
+    if ack_sni {
+        out.push(Extension::ServerName(Vec::new()));
+    }
+    out
+}
+
+/// ServerHello.random, with the downgrade sentinel (RFC 8446 4.1.3) as the knob says.
+fn server_random12(c: &Common, ours13: bool) -> Result<[u8; 32], Error> {
+    let mut server_random: [u8; 32] = c.random_bytes()?;
+    if let Some(s) = sentinel(c.knobs.downgrade_sentinel, ours13) {
+        server_random[24..].copy_from_slice(&s);
+    }
+    Ok(server_random)
+}
+
+/// A ClientHello for which TLS 1.2 was negotiated.
+pub(crate) fn handle_client_hello(
+    config: Arc<ServerConfig>,
+    c: &mut Common,
+    ch: ClientHello,
+    raw: Vec<u8>,
+    ours13: bool,
+) -> Result<crate::server::ServerState, Error> {
+    c.tls12 = true;
+    c.ccs_ok = false;
+    let exts = ch12_extensions(c, &ch)?;
+    let key_ecdsa = config.cert.signer.is_ecdsa_like();
+    let fresh_suite = choose_suite12(c, &config, &ch, key_ecdsa)?;
+    let alpn = crate::server::select_alpn(&config, &ch)?;
+    let sni = ch
+        .server_name()
+        .map(|n| String::from_utf8_lossy(n).into_owned());
+    let resumed = find_session12(&config, c.now_secs(), &ch, &exts, key_ecdsa);
     let suite = resumed
         .as_ref()
         .and_then(|s| Suite12::from_u16(s.cipher_suite))
         .unwrap_or(fresh_suite);
     let issue_ticket = resumed.is_none()
-        && client_ticket.is_some()
+        && exts.client_ticket.is_some()
         && config.tls12_tickets
         && !c.knobs.skip_session_ticket;
 
-    let mut server_random: [u8; 32] = c.random_bytes()?;
-    if let Some(s) = sentinel(c.knobs.downgrade_sentinel, ours13) {
-        server_random[24..].copy_from_slice(&s);
-    }
+    let server_random = server_random12(c, ours13)?;
     let session_id = match &resumed {
         Some(_) => ch.session_id.clone(),
         None => c.random_bytes::<32>()?.to_vec(),
     };
-    let mut exts = Vec::new();
-    if secure_reneg && !c.knobs.skip_renegotiation_info {
-        exts.push(Extension::RenegotiationInfo(Vec::new()));
-    }
-    if ems {
-        exts.push(Extension::ExtendedMasterSecret);
-    }
-    if point_formats.is_some() {
-        exts.push(Extension::EcPointFormats(vec![ECPointFormat::Uncompressed]));
-    }
-    if issue_ticket {
-        exts.push(Extension::SessionTicket(Vec::new()));
-    }
-    if let Some(p) = &alpn {
-        exts.push(Extension::Alpn(vec![p.clone()]));
-    }
-    if sni.is_some() && resumed.is_none() {
-        exts.push(Extension::ServerName(Vec::new()));
-    }
     let sh = ServerHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random: server_random,
         session_id: session_id.clone(),
         cipher_suite: CipherSuite::from(suite.to_u16()),
         compression_method: CompressionMethod::Null,
-        extensions: exts,
+        extensions: sh12_extensions(
+            c,
+            &exts,
+            issue_ticket,
+            alpn.as_ref(),
+            sni.is_some() && resumed.is_none(),
+        ),
         extensions_present: true,
     };
     let mut transcript = Transcript::new();
@@ -297,24 +348,16 @@ pub(crate) fn handle_client_hello(
     let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHello(sh)))?;
     transcript.add(&b);
     c.reach(Step::ServerHello);
-    {
-        let n = c.negotiated_mut();
-        n.version = ProtocolVersion::TLSv1_2;
-        n.cipher_suite = CipherSuite::from(suite.to_u16());
-        n.resumed = resumed.is_some();
-        n.extended_master_secret = ems;
-        n.alpn = alpn.clone();
-        n.server_name = sni.clone();
-    }
+    set_negotiated12(c, suite, resumed.is_some(), exts.ems, alpn, sni);
     let mut hs = Box::new(Hs12 {
-        config: config.clone(),
+        config,
         suite,
         transcript,
         client_random: ch.random,
         server_random,
         session_id,
         resumed: resumed.is_some(),
-        ems,
+        ems: exts.ems,
         master: Vec::new(),
         keys: None,
         share: None,
@@ -323,116 +366,9 @@ pub(crate) fn handle_client_hello(
         issue_ticket,
     });
     if let Some(sess) = resumed {
-        // Abbreviated handshake: ServerHello, ChangeCipherSpec, Finished.
-        hs.master = sess.master_secret;
-        let kb = t12::key_block(suite, &hs.master, &hs.client_random, &hs.server_random)
-            .map_err(internal)?;
-        hs.send_finished(c, &kb)?;
-        c.expect_ccs12(
-            RecordProtection12::new(suite, &kb.client_key, &kb.client_iv).map_err(internal)?,
-        );
-        hs.keys = Some(kb);
-        return Ok(crate::server::ServerState::Tls12(State12::ExpectFinished(
-            hs,
-        )));
+        return hs.resume(c, sess);
     }
-
-    // Full handshake: Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
-    let chain = config
-        .cert
-        .chain
-        .iter()
-        .map(|d| d.as_ref().to_vec())
-        .collect();
-    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateTls12(
-        chain,
-    )))?;
-    hs.transcript.add(&b);
-    c.reach(Step::Certificate);
-    // RFC 8422 5.1.1: supported_groups absent means the server may pick any curve.
-    let client_groups = ch.supported_groups();
-    let group = config
-        .groups
-        .iter()
-        .filter(|g| client_groups.is_none_or(|cg| cg.contains(g)))
-        .filter_map(|g| Group::from_u16(g.get()))
-        .find(|g| *g != Group::X25519Mlkem768)
-        .ok_or_else(|| {
-            err(
-                A::HandshakeFailure,
-                M::NoCommonGroup,
-                "no ECDHE group in common",
-            )
-        })?;
-    let offered_schemes = ch.signature_algorithms().unwrap_or(&[]);
-    let scheme = config
-        .signature_schemes
-        .iter()
-        .filter(|s| offered_schemes.contains(s))
-        .map(|s| s.get())
-        .find(|s| config.cert.signer.tls12_schemes().contains(s))
-        .ok_or_else(|| {
-            err(
-                A::HandshakeFailure,
-                M::NoCommonSignatureScheme,
-                "no signature scheme in common for the server certificate (TLS 1.2)",
-            )
-        })?;
-    let share = KeyShare::generate(group, c.random.as_ref()).map_err(internal)?;
-    let mut skx = ServerKeyExchange {
-        curve_type: ECCurveType::NamedCurve,
-        named_group: NamedGroup::from(group.to_u16()),
-        public: share.public().to_vec(),
-        scheme: SignatureScheme::from(scheme),
-        signature: Vec::new(),
-    };
-    let mut signed = hs.client_random.to_vec();
-    signed.extend_from_slice(&hs.server_random);
-    signed.extend_from_slice(&skx.params_bytes());
-    let mut sig = config
-        .cert
-        .signer
-        .sign_tls12(scheme, &signed)
-        .map_err(internal)?;
-    if c.knobs.bad_certificate_verify
-        && let Some(b) = sig.last_mut()
-    {
-        *b ^= 1;
-    }
-    skx.signature = sig;
-    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerKeyExchange(
-        skx,
-    )))?;
-    hs.transcript.add(&b);
-    hs.share = Some(share);
-    {
-        let n = c.negotiated_mut();
-        n.group = Some(NamedGroup::from(group.to_u16()));
-    }
-    let client_auth = !matches!(config.client_auth, ClientAuth::None);
-    if client_auth {
-        let schemes: Vec<SignatureScheme> = config
-            .signature_schemes
-            .iter()
-            .copied()
-            .filter(|s| sign::TLS12_SCHEMES.contains(&s.get()))
-            .collect();
-        hs.cert_schemes = schemes.clone();
-        let cr = CertificateRequestTls12 {
-            certificate_types: vec![
-                ClientCertificateType::EcdsaSign,
-                ClientCertificateType::RsaSign,
-            ],
-            signature_schemes: schemes,
-            ca_names: Vec::new(),
-        };
-        let b = c.send_handshake(&HandshakeMessage::new(
-            HandshakePayload::CertificateRequestTls12(cr),
-        ))?;
-        hs.transcript.add(&b);
-    }
-    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHelloDone))?;
-    hs.transcript.add(&b);
+    let client_auth = hs.send_full_flight(c, &ch)?;
     Ok(crate::server::ServerState::Tls12(if client_auth {
         State12::ExpectCertificate(hs)
     } else {
@@ -468,6 +404,140 @@ impl State12 {
 }
 
 impl Hs12 {
+    /// Abbreviated handshake: ServerHello, ChangeCipherSpec, Finished.
+    fn resume(
+        mut self: Box<Self>,
+        c: &mut Common,
+        sess: ServerSession12,
+    ) -> Result<crate::server::ServerState, Error> {
+        self.master = sess.master_secret;
+        let kb = self.key_block()?;
+        self.send_finished(c, &kb)?;
+        c.expect_ccs12(
+            RecordProtection12::new(self.suite, &kb.client_key, &kb.client_iv).map_err(internal)?,
+        );
+        self.keys = Some(kb);
+        Ok(crate::server::ServerState::Tls12(State12::ExpectFinished(
+            self,
+        )))
+    }
+
+    fn key_block(&self) -> Result<KeyBlock, Error> {
+        t12::key_block(
+            self.suite,
+            &self.master,
+            &self.client_random,
+            &self.server_random,
+        )
+        .map_err(internal)
+    }
+
+    /// Full handshake: Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
+    /// Returns whether a client certificate was requested.
+    fn send_full_flight(&mut self, c: &mut Common, ch: &ClientHello) -> Result<bool, Error> {
+        let config = self.config.clone();
+        let chain = config
+            .cert
+            .chain
+            .iter()
+            .map(|d| d.as_ref().to_vec())
+            .collect();
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateTls12(
+            chain,
+        )))?;
+        self.transcript.add(&b);
+        c.reach(Step::Certificate);
+        self.send_server_key_exchange(c, ch)?;
+        let client_auth = !matches!(config.client_auth, ClientAuth::None);
+        if client_auth {
+            let schemes: Vec<SignatureScheme> = config
+                .signature_schemes
+                .iter()
+                .copied()
+                .filter(|s| sign::TLS12_SCHEMES.contains(&s.get()))
+                .collect();
+            self.cert_schemes = schemes.clone();
+            let cr = CertificateRequestTls12 {
+                certificate_types: vec![
+                    ClientCertificateType::EcdsaSign,
+                    ClientCertificateType::RsaSign,
+                ],
+                signature_schemes: schemes,
+                ca_names: Vec::new(),
+            };
+            let b = c.send_handshake(&HandshakeMessage::new(
+                HandshakePayload::CertificateRequestTls12(cr),
+            ))?;
+            self.transcript.add(&b);
+        }
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHelloDone))?;
+        self.transcript.add(&b);
+        Ok(client_auth)
+    }
+
+    /// ServerKeyExchange (RFC 8422 5.4): our ECDHE share, signed with a scheme the client
+    /// offered and our key can make.
+    fn send_server_key_exchange(&mut self, c: &mut Common, ch: &ClientHello) -> Result<(), Error> {
+        let config = &self.config;
+        // RFC 8422 5.1.1: supported_groups absent means the server may pick any curve.
+        let client_groups = ch.supported_groups();
+        let group = config
+            .groups
+            .iter()
+            .filter(|g| client_groups.is_none_or(|cg| cg.contains(g)))
+            .filter_map(|g| Group::from_u16(g.get()))
+            .find(|g| *g != Group::X25519Mlkem768)
+            .ok_or_else(|| {
+                err(
+                    A::HandshakeFailure,
+                    M::NoCommonGroup,
+                    "no ECDHE group in common",
+                )
+            })?;
+        let offered_schemes = ch.signature_algorithms().unwrap_or(&[]);
+        let scheme = config
+            .signature_schemes
+            .iter()
+            .filter(|s| offered_schemes.contains(s))
+            .map(|s| s.get())
+            .find(|s| config.cert.signer.tls12_schemes().contains(s))
+            .ok_or_else(|| {
+                err(
+                    A::HandshakeFailure,
+                    M::NoCommonSignatureScheme,
+                    "no signature scheme in common for the server certificate (TLS 1.2)",
+                )
+            })?;
+        let share = KeyShare::generate(group, c.random.as_ref()).map_err(internal)?;
+        let mut skx = ServerKeyExchange {
+            curve_type: ECCurveType::NamedCurve,
+            named_group: NamedGroup::from(group.to_u16()),
+            public: share.public().to_vec(),
+            scheme: SignatureScheme::from(scheme),
+            signature: Vec::new(),
+        };
+        let mut signed = self.client_random.to_vec();
+        signed.extend_from_slice(&self.server_random);
+        signed.extend_from_slice(&skx.params_bytes());
+        let mut sig = config
+            .cert
+            .signer
+            .sign_tls12(scheme, &signed)
+            .map_err(internal)?;
+        if c.knobs.bad_certificate_verify
+            && let Some(b) = sig.last_mut()
+        {
+            *b ^= 1;
+        }
+        skx.signature = sig;
+        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerKeyExchange(
+            skx,
+        )))?;
+        self.transcript.add(&b);
+        self.share = Some(share);
+        c.negotiated_mut().group = Some(NamedGroup::from(group.to_u16()));
+        Ok(())
+    }
     fn roots(&self) -> (&[CertificateDer<'static>], bool) {
         match &self.config.client_auth {
             ClientAuth::None => (&[], false),
@@ -621,6 +691,39 @@ impl Hs12 {
         Ok(())
     }
 
+    /// A full handshake's session: in a NewSessionTicket (RFC 5077 3.3) or the session-id
+    /// cache.
+    fn save_session(&mut self, c: &mut Common) -> Result<(), Error> {
+        let session = ServerSession12 {
+            cipher_suite: self.suite.to_u16(),
+            master_secret: self.master.clone(),
+            extended_master_secret: self.ems,
+            created: c.now_secs(),
+            client_certs: self.client_certs.clone(),
+        };
+        if !self.issue_ticket {
+            self.config
+                .session_cache
+                .put(self.session_id.clone(), session);
+            return Ok(());
+        }
+        let ticket = seal_ticket12(c, &self.config.ticket_key, &session)?;
+        let lifetime_hint = if self.config.ticket_lifetime == 0 {
+            DEFAULT_SESSION_LIFETIME
+        } else {
+            self.config.ticket_lifetime
+        };
+        let nst = NewSessionTicketTls12 {
+            lifetime_hint,
+            ticket,
+        };
+        let b = c.send_handshake(&HandshakeMessage::new(
+            HandshakePayload::NewSessionTicketTls12(nst),
+        ))?;
+        self.transcript.add(&b);
+        Ok(())
+    }
+
     fn handle_finished(
         mut self: Box<Self>,
         c: &mut Common,
@@ -647,56 +750,12 @@ impl Hs12 {
         let h = self.suite.hash();
         let expect =
             t12::verify_data(h, &self.master, true, &self.transcript.hash(h)).map_err(internal)?;
-        if vd.len() != expect.len() {
-            // RFC 5246 7.4.9: verify_data is verify_data_length (12) bytes.
-            return Err(err(
-                A::DecodeError,
-                M::BadFinishedLength,
-                format!(
-                    "client Finished of {} bytes, expected {}",
-                    vd.len(),
-                    expect.len()
-                ),
-            ));
-        }
-        if !constant_time_eq(&expect, &vd) {
-            return Err(err(
-                A::DecryptError,
-                M::BadFinished,
-                "client Finished verify_data mismatch",
-            ));
-        }
+        check_finished12(&expect, &vd, "client")?;
         c.reach(Step::KeyExchange);
         c.reach(Step::Finished);
         self.transcript.add(&raw);
         if !self.resumed {
-            let session = ServerSession12 {
-                cipher_suite: self.suite.to_u16(),
-                master_secret: self.master.clone(),
-                extended_master_secret: self.ems,
-                created: c.now_secs(),
-                client_certs: self.client_certs.clone(),
-            };
-            if self.issue_ticket {
-                let ticket = seal_ticket12(c, &self.config.ticket_key, &session)?;
-                let lifetime_hint = if self.config.ticket_lifetime == 0 {
-                    DEFAULT_SESSION_LIFETIME
-                } else {
-                    self.config.ticket_lifetime
-                };
-                let nst = NewSessionTicketTls12 {
-                    lifetime_hint,
-                    ticket,
-                };
-                let b = c.send_handshake(&HandshakeMessage::new(
-                    HandshakePayload::NewSessionTicketTls12(nst),
-                ))?;
-                self.transcript.add(&b);
-            } else {
-                self.config
-                    .session_cache
-                    .put(self.session_id.clone(), session);
-            }
+            self.save_session(c)?;
             let kb = self
                 .keys
                 .clone()
