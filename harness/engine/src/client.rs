@@ -21,11 +21,11 @@ use crate::verify;
 /// The client's states.
 pub(crate) enum ClientState {
     ExpectServerHello(Box<ExpectServerHello>),
-    ExpectEncryptedExtensions(Box<ClientHs>),
-    ExpectCertificateOrCertReq(Box<ClientHs>),
-    ExpectCertificate(Box<ClientHs>),
-    ExpectCertificateVerify(Box<ClientHs>),
-    ExpectFinished(Box<ClientHs>),
+    ExpectEncryptedExtensions(Box<ExpectEncryptedExtensions>),
+    ExpectCertificateOrCertReq(Box<ExpectCertificateOrCertReq>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectFinished(Box<ExpectFinished>),
     Traffic(Box<ClientTraffic>),
     /// TLS 1.2 was negotiated.
     Tls12(crate::client12::State12),
@@ -51,20 +51,6 @@ pub(crate) struct ExpectServerHello {
     pub(crate) suites12: Vec<Suite12>,
     /// A TLS 1.2 session offered for resumption (session id and/or ticket).
     pub(crate) session12: Option<StoredSession>,
-}
-
-pub(crate) struct ClientHs {
-    config: Arc<ClientConfig>,
-    suite: Suite,
-    transcript: Transcript,
-    ks: KeySchedule,
-    c_hs: Vec<u8>,
-    s_hs: Vec<u8>,
-    offered: Vec<ExtensionType>,
-    resumed: bool,
-    cert_request: Option<(Vec<u8>, Vec<SignatureScheme>)>,
-    server_certs: Vec<CertificateDer<'static>>,
-    alpn: Option<Vec<u8>>,
 }
 
 pub(crate) struct ClientTraffic {
@@ -287,19 +273,21 @@ impl ExpectServerHello {
         n.group = Some(NamedGroup::from(group.to_u16()));
         n.resumed = psk.is_some();
         n.hrr = self.hrr.is_some();
-        Ok(ClientState::ExpectEncryptedExtensions(Box::new(ClientHs {
-            config: self.config,
-            suite,
-            transcript: self.transcript,
-            ks,
-            c_hs,
-            s_hs,
-            offered: self.offered,
-            resumed: psk.is_some(),
-            cert_request: None,
-            server_certs: Vec::new(),
-            alpn: None,
-        })))
+        Ok(ClientState::ExpectEncryptedExtensions(Box::new(
+            ExpectEncryptedExtensions {
+                hs: Handshake13 {
+                    config: self.config,
+                    suite,
+                    transcript: self.transcript,
+                    ks,
+                    c_hs,
+                    s_hs,
+                    alpn: None,
+                },
+                offered: self.offered,
+                resumed: psk.is_some(),
+            },
+        )))
     }
 
     /// Version negotiation (RFC 8446 4.2.1, 4.1.3; RFC 5246 7.4.1.3): whether the server
@@ -647,8 +635,58 @@ pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Err
     Ok(())
 }
 
-impl ClientHs {
-    fn handle_ee(
+/// What the client keeps from the ServerHello to its Finished: the config, the suite, the
+/// transcript, the key schedule, both handshake traffic secrets and the ALPN protocol.
+pub(crate) struct Handshake13 {
+    config: Arc<ClientConfig>,
+    suite: Suite,
+    transcript: Transcript,
+    ks: KeySchedule,
+    c_hs: Vec<u8>,
+    s_hs: Vec<u8>,
+    alpn: Option<Vec<u8>>,
+}
+
+/// The server's EncryptedExtensions next: checked against the extensions we `offered`.
+pub(crate) struct ExpectEncryptedExtensions {
+    hs: Handshake13,
+    offered: Vec<ExtensionType>,
+    /// The server accepted our PSK: no certificate messages follow.
+    resumed: bool,
+}
+
+/// A full handshake: the server's CertificateRequest or Certificate next.
+pub(crate) struct ExpectCertificateOrCertReq {
+    hs: Handshake13,
+}
+
+/// The context and signature schemes of the server's CertificateRequest.
+struct CertRequest {
+    context: Vec<u8>,
+    schemes: Vec<SignatureScheme>,
+}
+
+/// The server's Certificate next.
+pub(crate) struct ExpectCertificate {
+    hs: Handshake13,
+    cert_request: Option<CertRequest>,
+}
+
+/// The server's CertificateVerify next, checked with `server_cert`.
+pub(crate) struct ExpectCertificateVerify {
+    hs: Handshake13,
+    cert_request: Option<CertRequest>,
+    server_cert: CertificateDer<'static>,
+}
+
+/// The server's Finished next; then our flight, answering `cert_request`.
+pub(crate) struct ExpectFinished {
+    hs: Handshake13,
+    cert_request: Option<CertRequest>,
+}
+
+impl ExpectEncryptedExtensions {
+    fn handle(
         mut self: Box<Self>,
         c: &mut Common,
         msg: HandshakeMessage,
@@ -660,71 +698,87 @@ impl ClientHs {
         c.reach(Step::Certificate);
         check_duplicates(&exts, "EncryptedExtensions")?;
         for e in &exts {
-            let t = e.typ();
-            if !self.offered.contains(&t) {
-                return Err(err(
-                    A::UnsupportedExtension,
-                    M::UnsolicitedExtension,
-                    format!("EncryptedExtensions contains {t} which was not offered"),
-                ));
-            }
-            match e {
-                Extension::ServerName(list) if list.is_empty() => {}
-                Extension::SupportedGroups(_) => {}
-                Extension::Alpn(protos) => {
-                    let [p] = protos.as_slice() else {
-                        return Err(err(
-                            A::IllegalParameter,
-                            M::BadAlpn,
-                            "server ALPN must name exactly one protocol",
-                        ));
-                    };
-                    if !self.config.alpn.contains(p) {
-                        return Err(err(
-                            A::IllegalParameter,
-                            M::BadAlpn,
-                            "server selected an ALPN protocol that was not offered",
-                        ));
-                    }
-                    self.alpn = Some(p.clone());
-                }
-                Extension::RecordSizeLimit(v) => {
-                    if *v < 64 {
-                        return Err(err(
-                            A::IllegalParameter,
-                            M::BadRecordSizeLimit,
-                            format!("record_size_limit {v} < 64"),
-                        ));
-                    }
-                    c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
-                }
-                _ => {
-                    return Err(err(
-                        A::IllegalParameter,
-                        M::ExtensionNotAllowed,
-                        format!("{} is not allowed in EncryptedExtensions", e.describe()),
-                    ));
-                }
-            }
+            self.check_extension(c, e)?;
         }
-        c.negotiated_mut().alpn = self.alpn.clone();
-        if let Some(name) = &self.config.server_name {
+        let mut hs = self.hs;
+        c.negotiated_mut().alpn = hs.alpn.clone();
+        if let Some(name) = &hs.config.server_name {
             c.negotiated_mut().server_name = Some(name.clone());
         }
-        self.transcript.add(&raw);
+        hs.transcript.add(&raw);
         if self.resumed {
-            Ok(ClientState::ExpectFinished(self))
+            Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+                hs,
+                cert_request: None,
+            })))
         } else {
-            Ok(ClientState::ExpectCertificateOrCertReq(self))
+            Ok(ClientState::ExpectCertificateOrCertReq(Box::new(
+                ExpectCertificateOrCertReq { hs },
+            )))
         }
     }
 
-    fn handle_cert_req(
-        mut self: Box<Self>,
+    /// One EncryptedExtensions entry: offered and allowed there (RFC 8446 4.2); ALPN
+    /// (RFC 7301 3.2) and record_size_limit (RFC 8449 4) take effect.
+    fn check_extension(&mut self, c: &mut Common, e: &Extension) -> Result<(), Error> {
+        let t = e.typ();
+        if !self.offered.contains(&t) {
+            return Err(err(
+                A::UnsupportedExtension,
+                M::UnsolicitedExtension,
+                format!("EncryptedExtensions contains {t} which was not offered"),
+            ));
+        }
+        match e {
+            Extension::ServerName(list) if list.is_empty() => {}
+            Extension::SupportedGroups(_) => {}
+            Extension::Alpn(protos) => {
+                let [p] = protos.as_slice() else {
+                    return Err(err(
+                        A::IllegalParameter,
+                        M::BadAlpn,
+                        "server ALPN must name exactly one protocol",
+                    ));
+                };
+                if !self.hs.config.alpn.contains(p) {
+                    return Err(err(
+                        A::IllegalParameter,
+                        M::BadAlpn,
+                        "server selected an ALPN protocol that was not offered",
+                    ));
+                }
+                self.hs.alpn = Some(p.clone());
+            }
+            Extension::RecordSizeLimit(v) => {
+                if *v < 64 {
+                    return Err(err(
+                        A::IllegalParameter,
+                        M::BadRecordSizeLimit,
+                        format!("record_size_limit {v} < 64"),
+                    ));
+                }
+                c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
+            }
+            _ => {
+                return Err(err(
+                    A::IllegalParameter,
+                    M::ExtensionNotAllowed,
+                    format!("{} is not allowed in EncryptedExtensions", e.describe()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ExpectCertificateOrCertReq {
+    fn handle(
+        self: Box<Self>,
         c: &mut Common,
         msg: HandshakeMessage,
         raw: Vec<u8>,
     ) -> Result<ClientState, Error> {
+        let mut hs = self.hs;
         match msg.payload {
             HandshakePayload::CertificateRequest(cr) => {
                 if !cr.context.is_empty() {
@@ -746,17 +800,30 @@ impl ClientHs {
                         "CertificateRequest without signature_algorithms",
                     ));
                 };
-                self.cert_request = Some((cr.context, schemes));
-                self.transcript.add(&raw);
-                Ok(ClientState::ExpectCertificate(self))
+                hs.transcript.add(&raw);
+                Ok(ClientState::ExpectCertificate(Box::new(
+                    ExpectCertificate {
+                        hs,
+                        cert_request: Some(CertRequest {
+                            context: cr.context,
+                            schemes,
+                        }),
+                    },
+                )))
             }
-            HandshakePayload::Certificate(_) => self.handle_cert(c, msg, raw),
+            HandshakePayload::Certificate(_) => Box::new(ExpectCertificate {
+                hs,
+                cert_request: None,
+            })
+            .handle(c, msg, raw),
             _ => Err(unexpected("CertificateRequest or Certificate", &msg)),
         }
     }
+}
 
-    fn handle_cert(
-        mut self: Box<Self>,
+impl ExpectCertificate {
+    fn handle(
+        self: Box<Self>,
         c: &mut Common,
         msg: HandshakeMessage,
         raw: Vec<u8>,
@@ -797,24 +864,46 @@ impl ClientHs {
             .into_iter()
             .map(|e| CertificateDer::from(e.cert))
             .collect();
-        if self.config.verify_server {
-            verify::verify_chain(
-                &chain,
-                &self.config.roots,
-                c.now,
-                true,
-                self.config.server_name.as_deref(),
-                &self.config.policy_cache,
-            )?;
-        }
-        c.negotiated_mut().peer_certificates = chain.clone();
-        self.server_certs = chain;
-        self.transcript.add(&raw);
-        Ok(ClientState::ExpectCertificateVerify(self))
+        let mut hs = self.hs;
+        verify_server_chain(c, &hs.config, &chain)?;
+        let server_cert = chain
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::internal("no server certificate"))?;
+        c.negotiated_mut().peer_certificates = chain;
+        hs.transcript.add(&raw);
+        Ok(ClientState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                hs,
+                cert_request: self.cert_request,
+                server_cert,
+            },
+        )))
     }
+}
 
-    fn handle_cv(
-        mut self: Box<Self>,
+/// The server's chain, to our roots and for our server name, unless verification is off.
+pub(crate) fn verify_server_chain(
+    c: &Common,
+    config: &ClientConfig,
+    chain: &[CertificateDer<'static>],
+) -> Result<(), Error> {
+    if !config.verify_server {
+        return Ok(());
+    }
+    verify::verify_chain(
+        chain,
+        &config.roots,
+        c.now,
+        true,
+        config.server_name.as_deref(),
+        &config.policy_cache,
+    )
+}
+
+impl ExpectCertificateVerify {
+    fn handle(
+        self: Box<Self>,
         c: &mut Common,
         msg: HandshakeMessage,
         raw: Vec<u8>,
@@ -822,8 +911,9 @@ impl ClientHs {
         let HandshakePayload::CertificateVerify(cv) = msg.payload else {
             return Err(unexpected("CertificateVerify", &msg));
         };
+        let mut hs = self.hs;
         let scheme = SigScheme::from_u16(cv.scheme.get())
-            .filter(|_| self.config.signature_schemes.contains(&cv.scheme));
+            .filter(|_| hs.config.signature_schemes.contains(&cv.scheme));
         let Some(scheme) = scheme else {
             return Err(err(
                 A::IllegalParameter,
@@ -834,30 +924,33 @@ impl ClientHs {
                 ),
             ));
         };
-        let th = self.transcript.hash(self.suite.hash());
+        let th = hs.transcript.hash(hs.suite.hash());
         let content = sign::certificate_verify_message(true, &th);
-        let ee = self
-            .server_certs
-            .first()
-            .ok_or_else(|| Error::internal("no server certificate"))?;
-        sign::verify_with_cert(ee, scheme, &content, &cv.signature).map_err(|_| {
-            err(
-                A::DecryptError,
-                M::BadSignature,
-                format!(
-                    "server CertificateVerify signature ({}) does not verify",
-                    cv.scheme
-                ),
-            )
-        })?;
+        sign::verify_with_cert(&self.server_cert, scheme, &content, &cv.signature).map_err(
+            |_| {
+                err(
+                    A::DecryptError,
+                    M::BadSignature,
+                    format!(
+                        "server CertificateVerify signature ({}) does not verify",
+                        cv.scheme
+                    ),
+                )
+            },
+        )?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
-        self.transcript.add(&raw);
-        Ok(ClientState::ExpectFinished(self))
+        hs.transcript.add(&raw);
+        Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+            hs,
+            cert_request: self.cert_request,
+        })))
     }
+}
 
-    fn handle_finished(
-        mut self: Box<Self>,
+impl ExpectFinished {
+    fn handle(
+        self: Box<Self>,
         c: &mut Common,
         msg: HandshakeMessage,
         raw: Vec<u8>,
@@ -865,29 +958,30 @@ impl ClientHs {
         let HandshakePayload::Finished(vd) = msg.payload else {
             return Err(unexpected("Finished", &msg));
         };
+        let mut hs = self.hs;
         c.reach(Step::KeyExchange);
-        let h = self.suite.hash();
-        verify_finished13(h, &self.s_hs, &self.transcript, &vd, "server")?;
+        let h = hs.suite.hash();
+        verify_finished13(h, &hs.s_hs, &hs.transcript, &vd, "server")?;
         c.reach(Step::Finished);
-        self.transcript.add(&raw);
-        self.ks.advance(None);
-        let th = self.transcript.hash(h);
-        let c_ap = self.ks.derive(b"c ap traffic", &th);
-        let s_ap = self.ks.derive(b"s ap traffic", &th);
-        c.exporter = Some((h, self.ks.derive(b"exp master", &th)));
-        c.set_read_key(self.suite, s_ap, true)?;
-        if let Some((context, schemes)) = self.cert_request.take() {
-            send_client_certificate(c, &self.config, context, &schemes, h, &mut self.transcript)?;
+        hs.transcript.add(&raw);
+        hs.ks.advance(None);
+        let th = hs.transcript.hash(h);
+        let c_ap = hs.ks.derive(b"c ap traffic", &th);
+        let s_ap = hs.ks.derive(b"s ap traffic", &th);
+        c.exporter = Some((h, hs.ks.derive(b"exp master", &th)));
+        c.set_read_key(hs.suite, s_ap, true)?;
+        if let Some(cr) = self.cert_request {
+            send_client_certificate(c, &hs.config, cr, h, &mut hs.transcript)?;
         }
-        crate::server::send_finished13(c, h, &self.c_hs, &mut self.transcript)?;
-        c.set_write_key(self.suite, c_ap, true)?;
-        let res_master = self.ks.derive(b"res master", &self.transcript.hash(h));
+        crate::server::send_finished13(c, h, &hs.c_hs, &mut hs.transcript)?;
+        c.set_write_key(hs.suite, c_ap, true)?;
+        let res_master = hs.ks.derive(b"res master", &hs.transcript.hash(h));
         c.complete_handshake()?;
         Ok(ClientState::Traffic(Box::new(ClientTraffic {
-            config: self.config,
-            suite: self.suite,
+            config: hs.config,
+            suite: hs.suite,
             res_master,
-            alpn: self.alpn,
+            alpn: hs.alpn,
         })))
     }
 }
@@ -929,8 +1023,7 @@ pub(crate) fn verify_finished13(
 fn send_client_certificate(
     c: &mut Common,
     config: &ClientConfig,
-    context: Vec<u8>,
-    schemes: &[SignatureScheme],
+    cr: CertRequest,
     h: HashAlg,
     transcript: &mut Transcript,
 ) -> Result<(), Error> {
@@ -939,14 +1032,14 @@ fn send_client_certificate(
             .schemes()
             .iter()
             .copied()
-            .find(|s| schemes.contains(&SignatureScheme::from(s.to_u16())))
+            .find(|s| cr.schemes.contains(&SignatureScheme::from(s.to_u16())))
             .map(|s| (ck, s))
     });
     let mut cert = crate::server::certificate_message(match &pick {
         Some((ck, _)) => &ck.chain,
         None => &[],
     });
-    cert.context = context;
+    cert.context = cr.context;
     let m = HandshakeMessage::new(HandshakePayload::Certificate(cert));
     let b = c.send_handshake(&m)?;
     transcript.add(&b);
@@ -1073,11 +1166,11 @@ impl ClientState {
     ) -> Result<Self, Error> {
         match self {
             Self::ExpectServerHello(s) => s.handle(c, msg, raw),
-            Self::ExpectEncryptedExtensions(s) => s.handle_ee(c, msg, raw),
-            Self::ExpectCertificateOrCertReq(s) => s.handle_cert_req(c, msg, raw),
-            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
-            Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
-            Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
+            Self::ExpectEncryptedExtensions(s) => s.handle(c, msg, raw),
+            Self::ExpectCertificateOrCertReq(s) => s.handle(c, msg, raw),
+            Self::ExpectCertificate(s) => s.handle(c, msg, raw),
+            Self::ExpectCertificateVerify(s) => s.handle(c, msg, raw),
+            Self::ExpectFinished(s) => s.handle(c, msg, raw),
             Self::Traffic(s) => s.handle(c, msg),
             Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, msg, raw)?)),
         }

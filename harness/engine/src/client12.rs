@@ -19,7 +19,6 @@ use crate::crypto::tls12::{self as t12, KeyBlock};
 use crate::crypto::{Auth12, Group, KeyShare, RecordProtection12, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::keyschedule::Transcript;
-use crate::verify;
 
 /// Default lifetime of a TLS 1.2 session without a ticket lifetime hint (seconds).
 pub(crate) const DEFAULT_SESSION_LIFETIME: u32 = 7200;
@@ -403,16 +402,7 @@ impl Hs12 {
         }
         let chain: Vec<CertificateDer<'static>> =
             chain.into_iter().map(CertificateDer::from).collect();
-        if self.config.verify_server {
-            verify::verify_chain(
-                &chain,
-                &self.config.roots,
-                c.now,
-                true,
-                self.config.server_name.as_deref(),
-                &self.config.policy_cache,
-            )?;
-        }
+        crate::client::verify_server_chain(c, &self.config, &chain)?;
         c.negotiated_mut().peer_certificates = chain.clone();
         self.server_certs = chain;
         self.transcript.add(&raw);

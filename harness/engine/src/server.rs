@@ -23,22 +23,25 @@ use crate::verify;
 /// early data and never advertise it, so this only tolerates clients that try anyway.
 const EARLY_DATA_SKIP: usize = 16384 + 256;
 
-/// The server's states.
+/// The server's states. Each `Expect*` state owns what the rest of the handshake needs.
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
-    ExpectCertificate(Box<ServerHs>),
-    ExpectCertificateVerify(Box<ServerHs>),
-    ExpectFinished(Box<ServerHs>),
-    Traffic(Box<ServerTraffic>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectFinished(Box<ExpectFinished>),
+    /// The handshake is complete: only KeyUpdate may follow.
+    Traffic,
     /// TLS 1.2 was negotiated.
     Tls12(crate::server12::State12),
 }
 
+/// The first (or, after a HelloRetryRequest, the second) ClientHello next.
 pub(crate) struct ExpectClientHello {
     config: Arc<ServerConfig>,
     hrr: Option<HrrSent>,
 }
 
+/// What a HelloRetryRequest fixed, for checking the second ClientHello against it.
 struct HrrSent {
     suite: Suite,
     group: Group,
@@ -48,18 +51,6 @@ struct HrrSent {
     transcript: Transcript,
     ccs_sent: bool,
 }
-
-pub(crate) struct ServerHs {
-    config: Arc<ServerConfig>,
-    suite: Suite,
-    transcript: Transcript,
-    ks: KeySchedule,
-    c_hs: Vec<u8>,
-    c_ap: Vec<u8>,
-    client_certs: Vec<CertificateDer<'static>>,
-}
-
-pub(crate) struct ServerTraffic {}
 
 fn our_versions(ours13: bool, ours12: bool) -> String {
     match (ours13, ours12) {
@@ -821,9 +812,9 @@ impl ExpectClientHello {
         let early_data = ch.early_data();
         let hs = finish_server_flight(c, config, suite, secrets, transcript, early_data)?;
         Ok(if client_auth {
-            ServerState::ExpectCertificate(hs)
+            ServerState::ExpectCertificate(Box::new(ExpectCertificate { hs }))
         } else {
-            ServerState::ExpectFinished(hs)
+            ServerState::ExpectFinished(Box::new(ExpectFinished { hs }))
         })
     }
 
@@ -902,7 +893,7 @@ fn finish_server_flight(
     secrets: HandshakeSecrets,
     mut transcript: Transcript,
     early_data: bool,
-) -> Result<Box<ServerHs>, Error> {
+) -> Result<Handshake13, Error> {
     let HandshakeSecrets {
         mut ks, c_hs, s_hs, ..
     } = secrets;
@@ -924,27 +915,46 @@ fn finish_server_flight(
     if early_data {
         c.early_data_skip = EARLY_DATA_SKIP;
     }
-    Ok(Box::new(ServerHs {
+    Ok(Handshake13 {
         config,
         suite,
         transcript,
         ks,
         c_hs,
         c_ap,
-        client_certs: Vec::new(),
-    }))
+    })
 }
 
-impl ServerHs {
-    fn roots(&self) -> (&[CertificateDer<'static>], bool) {
-        match &self.config.client_auth {
-            ClientAuth::None => (&[], false),
-            ClientAuth::Optional { roots } => (roots, false),
-            ClientAuth::Required { roots } => (roots, true),
-        }
-    }
+/// What the server keeps for the client's flight: the config, the suite, the transcript,
+/// the key schedule (for the resumption master secret), the client's handshake and
+/// application traffic secrets.
+pub(crate) struct Handshake13 {
+    config: Arc<ServerConfig>,
+    suite: Suite,
+    transcript: Transcript,
+    ks: KeySchedule,
+    c_hs: Vec<u8>,
+    c_ap: Vec<u8>,
+}
 
-    fn handle_cert(
+/// A client certificate was requested: the client's Certificate next.
+pub(crate) struct ExpectCertificate {
+    hs: Handshake13,
+}
+
+/// The client sent a certificate: its CertificateVerify next, checked with `client_cert`.
+pub(crate) struct ExpectCertificateVerify {
+    hs: Handshake13,
+    client_cert: CertificateDer<'static>,
+}
+
+/// The client's Finished next.
+pub(crate) struct ExpectFinished {
+    hs: Handshake13,
+}
+
+impl ExpectCertificate {
+    fn handle(
         mut self: Box<Self>,
         c: &mut Common,
         msg: HandshakeMessage,
@@ -960,8 +970,12 @@ impl ServerHs {
                 "client Certificate context does not match the CertificateRequest",
             ));
         }
-        self.transcript.add(&raw);
-        let (roots, required) = self.roots();
+        self.hs.transcript.add(&raw);
+        let (roots, required) = match &self.hs.config.client_auth {
+            ClientAuth::None => (&[][..], false),
+            ClientAuth::Optional { roots } => (&roots[..], false),
+            ClientAuth::Required { roots } => (&roots[..], true),
+        };
         if cert.entries.is_empty() {
             if required {
                 return Err(err(
@@ -970,7 +984,9 @@ impl ServerHs {
                     "client sent no certificate but one is required",
                 ));
             }
-            return Ok(ServerState::ExpectFinished(self));
+            return Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
+                hs: self.hs,
+            })));
         }
         for e in &cert.entries {
             if let Some(x) = e.extensions.first() {
@@ -986,14 +1002,25 @@ impl ServerHs {
             .into_iter()
             .map(|e| CertificateDer::from(e.cert))
             .collect();
-        verify::verify_chain(&chain, roots, c.now, false, None, &self.config.policy_cache)?;
-        c.negotiated_mut().peer_certificates = chain.clone();
-        self.client_certs = chain;
+        let policy = &self.hs.config.policy_cache;
+        verify::verify_chain(&chain, roots, c.now, false, None, policy)?;
+        let client_cert = chain
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::internal("no client certificate"))?;
+        c.negotiated_mut().peer_certificates = chain;
         c.reach(Step::Certificate);
-        Ok(ServerState::ExpectCertificateVerify(self))
+        Ok(ServerState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                hs: self.hs,
+                client_cert,
+            },
+        )))
     }
+}
 
-    fn handle_cv(
+impl ExpectCertificateVerify {
+    fn handle(
         mut self: Box<Self>,
         c: &mut Common,
         msg: HandshakeMessage,
@@ -1003,7 +1030,7 @@ impl ServerHs {
             return Err(unexpected("CertificateVerify", &msg));
         };
         let scheme = SigScheme::from_u16(cv.scheme.get())
-            .filter(|_| self.config.signature_schemes.contains(&cv.scheme));
+            .filter(|_| self.hs.config.signature_schemes.contains(&cv.scheme));
         let Some(scheme) = scheme else {
             return Err(err(
                 A::IllegalParameter,
@@ -1014,31 +1041,32 @@ impl ServerHs {
                 ),
             ));
         };
-        let th = self.transcript.hash(self.suite.hash());
+        let th = self.hs.transcript.hash(self.hs.suite.hash());
         let content = sign::certificate_verify_message(false, &th);
-        let ee = self
-            .client_certs
-            .first()
-            .ok_or_else(|| Error::internal("no client certificate"))?;
-        sign::verify_with_cert(ee, scheme, &content, &cv.signature).map_err(|_| {
-            err(
-                A::DecryptError,
-                M::BadSignature,
-                format!(
-                    "client CertificateVerify signature ({}) does not verify",
-                    cv.scheme
-                ),
-            )
-        })?;
+        sign::verify_with_cert(&self.client_cert, scheme, &content, &cv.signature).map_err(
+            |_| {
+                err(
+                    A::DecryptError,
+                    M::BadSignature,
+                    format!(
+                        "client CertificateVerify signature ({}) does not verify",
+                        cv.scheme
+                    ),
+                )
+            },
+        )?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
-        self.transcript.add(&raw);
-        Ok(ServerState::ExpectFinished(self))
+        self.hs.transcript.add(&raw);
+        Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
+            hs: self.hs,
+        })))
     }
+}
 
-    #[allow(clippy::boxed_local)]
-    fn handle_finished(
-        mut self: Box<Self>,
+impl ExpectFinished {
+    fn handle(
+        self: Box<Self>,
         c: &mut Common,
         msg: HandshakeMessage,
         raw: Vec<u8>,
@@ -1046,43 +1074,55 @@ impl ServerHs {
         let HandshakePayload::Finished(vd) = msg.payload else {
             return Err(unexpected("Finished", &msg));
         };
+        let mut hs = self.hs;
         c.reach(Step::KeyExchange);
-        let h = self.suite.hash();
-        crate::client::verify_finished13(h, &self.c_hs, &self.transcript, &vd, "client")?;
+        let h = hs.suite.hash();
+        crate::client::verify_finished13(h, &hs.c_hs, &hs.transcript, &vd, "client")?;
         c.reach(Step::Finished);
-        self.transcript.add(&raw);
-        c.set_read_key(self.suite, self.c_ap.clone(), true)?;
-        let res_master = self.ks.derive(b"res master", &self.transcript.hash(h));
+        hs.transcript.add(&raw);
+        c.set_read_key(hs.suite, hs.c_ap, true)?;
+        let res_master = hs.ks.derive(b"res master", &hs.transcript.hash(h));
         c.complete_handshake()?;
-        for i in 0..self.config.tickets {
-            let nonce = vec![i];
-            let age_add = u32::from_be_bytes(c.random_bytes()?);
-            let psk = KeySchedule::resumption_psk(h, &res_master, &nonce);
-            let state = TicketState {
-                suite: self.suite,
-                psk,
-                issued: c.now_secs(),
-                age_add,
-                lifetime: self.config.ticket_lifetime,
-            };
-            let ticket = seal_ticket(c, &self.config.ticket_key, &state)?;
-            let nst = NewSessionTicket {
-                lifetime: state.lifetime,
-                age_add,
-                nonce,
-                ticket,
-                extensions: Vec::new(),
-            };
-            c.send_handshake(&HandshakeMessage::new(HandshakePayload::NewSessionTicket(
-                nst,
-            )))?;
-        }
+        send_tickets(c, &hs.config, hs.suite, &res_master)?;
         // Knob: a KeyUpdate flood right after the handshake.
         for _ in 0..c.knobs.send_key_updates {
             c.send_key_update(false)?;
         }
-        Ok(ServerState::Traffic(Box::new(ServerTraffic {})))
+        Ok(ServerState::Traffic)
     }
+}
+
+/// The configured number of NewSessionTickets (RFC 8446 4.6.1), each sealing its PSK.
+fn send_tickets(
+    c: &mut Common,
+    config: &ServerConfig,
+    suite: Suite,
+    res_master: &[u8],
+) -> Result<(), Error> {
+    for i in 0..config.tickets {
+        let nonce = vec![i];
+        let age_add = u32::from_be_bytes(c.random_bytes()?);
+        let psk = KeySchedule::resumption_psk(suite.hash(), res_master, &nonce);
+        let state = TicketState {
+            suite,
+            psk,
+            issued: c.now_secs(),
+            age_add,
+            lifetime: config.ticket_lifetime,
+        };
+        let ticket = seal_ticket(c, &config.ticket_key, &state)?;
+        let nst = NewSessionTicket {
+            lifetime: state.lifetime,
+            age_add,
+            nonce,
+            ticket,
+            extensions: Vec::new(),
+        };
+        c.send_handshake(&HandshakeMessage::new(HandshakePayload::NewSessionTicket(
+            nst,
+        )))?;
+    }
+    Ok(())
 }
 
 impl ServerState {
@@ -1114,14 +1154,14 @@ impl ServerState {
     ) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => s.handle(c, msg, raw),
-            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
-            Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
-            Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
+            Self::ExpectCertificate(s) => s.handle(c, msg, raw),
+            Self::ExpectCertificateVerify(s) => s.handle(c, msg, raw),
+            Self::ExpectFinished(s) => s.handle(c, msg, raw),
             Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, msg, raw)?)),
-            Self::Traffic(s) => match msg.payload {
+            Self::Traffic => match msg.payload {
                 HandshakePayload::KeyUpdate(req) => {
                     c.handle_key_update(req)?;
-                    Ok(Self::Traffic(s))
+                    Ok(Self::Traffic)
                 }
                 _ => Err(unexpected("KeyUpdate", &msg)),
             },
