@@ -757,7 +757,7 @@ impl ExpectEncryptedExtensions {
                         format!("record_size_limit {v} < 64"),
                     ));
                 }
-                c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
+                c.limit_send_fragment(usize::from(*v) - 1);
             }
             _ => {
                 return Err(err(
@@ -968,7 +968,7 @@ impl ExpectFinished {
         let th = hs.transcript.hash(h);
         let c_ap = hs.ks.derive(b"c ap traffic", &th);
         let s_ap = hs.ks.derive(b"s ap traffic", &th);
-        c.exporter = Some((h, hs.ks.derive(b"exp master", &th)));
+        c.set_exporter(h, hs.ks.derive(b"exp master", &th));
         c.set_read_key(hs.suite, s_ap, true)?;
         if let Some(cr) = self.cert_request {
             send_client_certificate(c, &hs.config, cr, h, &mut hs.transcript)?;
@@ -1075,7 +1075,7 @@ impl ClientTraffic {
                     KeySchedule::resumption_psk(self.suite.hash(), &self.res_master, &t.nonce);
                 let max_early_data = t.max_early_data().unwrap_or(0);
                 if t.lifetime > 0 {
-                    c.events.push_back(Event::NewTicket(StoredSession {
+                    c.emit(Event::NewTicket(StoredSession {
                         version: ProtocolVersion::TLSv1_3,
                         session_id: Vec::new(),
                         extended_master_secret: false,
@@ -1107,7 +1107,7 @@ impl ClientState {
         let offer = VersionOffer::of(&config)?;
         let shares = initial_key_shares(&config, c, offer.offer13)?;
         let random: [u8; 32] = c.random_bytes()?;
-        c.key_log = config.key_log.clone().map(|k| (k, random));
+        c.set_key_log(config.key_log.clone(), random);
         let send_ccs = compat(&config);
         let now = c.now_secs();
         let session12 = config.resumption.as_ref().filter(|s| {
@@ -1154,7 +1154,7 @@ impl ClientState {
         };
         st.send_client_hello(c, None)?;
         c.reach(Step::ClientHello);
-        c.ccs_ok = true;
+        c.allow_compat_ccs(true);
         Ok(ClientState::ExpectServerHello(Box::new(st)))
     }
 

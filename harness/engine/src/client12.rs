@@ -192,7 +192,7 @@ fn sh12_extension(
                     format!("record_size_limit {v} < 64"),
                 ));
             }
-            c.max_send_fragment = c.max_send_fragment.min(usize::from(*v));
+            c.limit_send_fragment(usize::from(*v));
         }
         _ => {}
     }
@@ -273,7 +273,7 @@ pub(crate) fn handle_server_hello(
     let config = st.config.clone();
     let mut transcript = st.transcript;
     transcript.add(&raw);
-    c.tls12 = true;
+    c.use_tls12();
     c.reach(Step::ServerHello);
     set_negotiated12(
         c,
@@ -322,7 +322,7 @@ impl State12 {
         // RFC 5246 7.4.1.1: HelloRequest is ignored while negotiating; after the handshake we
         // refuse renegotiation with a no_renegotiation warning (RFC 5746 4.2 / 5246 7.2.2).
         if matches!(msg.payload, HandshakePayload::HelloRequest) {
-            if c.handshake_complete {
+            if c.is_handshake_complete() {
                 c.send_warning(AlertDescription::NoRenegotiation);
             }
             return Ok(self);
@@ -694,7 +694,7 @@ impl Hs12 {
     fn complete(self: Box<Self>, c: &mut Common) -> Result<(), Error> {
         let mut randoms = self.client_random.to_vec();
         randoms.extend_from_slice(&self.server_random);
-        c.exporter12 = Some((self.suite.hash(), self.master.clone(), randoms));
+        c.set_exporter12(self.suite.hash(), self.master.clone(), randoms);
         c.set_app12();
         c.complete_handshake()?;
         let (lifetime, ticket) = match (&self.new_ticket, &self.session) {
@@ -716,7 +716,7 @@ impl Hs12 {
             (None, Some(s)) => s.received_at,
             _ => c.now_secs(),
         };
-        c.events.push_back(Event::NewTicket(StoredSession {
+        c.emit(Event::NewTicket(StoredSession {
             version: ProtocolVersion::TLSv1_2,
             ticket,
             psk: self.master.clone(),

@@ -40,46 +40,46 @@ enum Protect {
 
 /// State shared by both roles: record layer, output, events, transcript log.
 pub(crate) struct Common {
-    pub is_client: bool,
+    is_client: bool,
     pub random: Arc<dyn RandomSource>,
     pub knobs: Knobs,
     deframer: Deframer,
     joiner: HandshakeJoiner,
     out: Vec<u8>,
-    pub events: VecDeque<Event>,
+    events: VecDeque<Event>,
     read: Option<Protect>,
     write: Option<Protect>,
     /// TLS 1.2: read keys that take effect with the peer's ChangeCipherSpec.
     pending_read12: Option<RecordProtection12>,
     /// TLS 1.2 was negotiated: records and messages take their TLS 1.2 forms.
-    pub tls12: bool,
+    tls12: bool,
     /// TLS 1.2 exporter (RFC 5705): PRF hash, master secret, client_random + server_random.
-    pub exporter12: Option<(crate::crypto::HashAlg, Vec<u8>, Vec<u8>)>,
+    exporter12: Option<(crate::crypto::HashAlg, Vec<u8>, Vec<u8>)>,
     suite: Option<Suite>,
     read_secret: Vec<u8>,
     write_secret: Vec<u8>,
     /// Application data may be received (read keys are application keys).
-    pub app_read: bool,
+    app_read: bool,
     /// Application data may be sent (write keys are application keys).
-    pub app_write: bool,
-    pub negotiated: Option<Negotiated>,
-    pub step: Step,
-    pub log: Vec<TranscriptEntry>,
+    app_write: bool,
+    negotiated: Option<Negotiated>,
+    step: Step,
+    log: Vec<TranscriptEntry>,
     /// Whether transcript entries carry their one-line summary (config `transcript_summaries`).
-    pub summaries: bool,
+    summaries: bool,
     pub now: UnixTime,
-    pub max_send_fragment: usize,
+    max_send_fragment: usize,
     /// Largest inner plaintext content we accept (from the record_size_limit we sent).
-    pub recv_limit: usize,
-    pub handshake_complete: bool,
-    pub peer_closed: bool,
-    pub sent_close: bool,
+    recv_limit: usize,
+    handshake_complete: bool,
+    peer_closed: bool,
+    sent_close: bool,
     /// A ChangeCipherSpec record may be received and dropped.
-    pub ccs_ok: bool,
+    ccs_ok: bool,
     /// Server: bytes of undecryptable (early data) records we may still skip.
-    pub early_data_skip: usize,
+    early_data_skip: usize,
     /// Server: skip plaintext application_data records (early data after HRR).
-    pub skip_plain_early_data: bool,
+    skip_plain_early_data: bool,
     key_updates_in_row: u32,
     /// Consecutive empty records received (limit [`MAX_EMPTY_RECORDS`]).
     empty_records_in_row: u32,
@@ -87,9 +87,9 @@ pub(crate) struct Common {
     warning_alerts_in_row: u32,
     failed: Option<Error>,
     /// exporter_master_secret and its hash, once known.
-    pub exporter: Option<(crate::crypto::HashAlg, Vec<u8>)>,
+    exporter: Option<(crate::crypto::HashAlg, Vec<u8>)>,
     /// The config's key log and the ClientHello.random it is keyed by.
-    pub key_log: Option<(crate::config::KeyLog, [u8; 32])>,
+    key_log: Option<(crate::config::KeyLog, [u8; 32])>,
     /// ClientHellos sent so far (which `mutate_*client_hello` knob applies).
     client_hellos_sent: u32,
     /// Knob `coalesce_handshake`: handshake bytes waiting to be written together.
@@ -165,6 +165,56 @@ impl Common {
             (false, true) => "SERVER_TRAFFIC_SECRET_0",
         };
         self.log_secret(label, secret);
+    }
+
+    /// Whether a middlebox-compatibility ChangeCipherSpec may be received and dropped.
+    pub fn allow_compat_ccs(&mut self, ok: bool) {
+        self.ccs_ok = ok;
+    }
+
+    /// Server: skip plaintext application_data records (early data after HRR).
+    pub fn skip_plaintext_early_data(&mut self, skip: bool) {
+        self.skip_plain_early_data = skip;
+    }
+
+    /// Server: skip up to `bytes` of undecryptable (early data) records.
+    pub fn skip_early_data(&mut self, bytes: usize) {
+        self.early_data_skip = bytes;
+    }
+
+    /// TLS 1.2 was negotiated: records and messages take their TLS 1.2 forms.
+    pub fn use_tls12(&mut self) {
+        self.tls12 = true;
+    }
+
+    /// Whether the handshake has completed.
+    pub fn is_handshake_complete(&self) -> bool {
+        self.handshake_complete
+    }
+
+    /// Queue an event for [`Connection::poll_event`].
+    pub fn emit(&mut self, e: Event) {
+        self.events.push_back(e);
+    }
+
+    /// The peer's record_size_limit (or TLS 1.2 equivalent) bounds what we send.
+    pub fn limit_send_fragment(&mut self, max: usize) {
+        self.max_send_fragment = self.max_send_fragment.min(max);
+    }
+
+    /// Key log of the config, keyed by this connection's ClientHello.random.
+    pub fn set_key_log(&mut self, log: Option<crate::config::KeyLog>, client_random: [u8; 32]) {
+        self.key_log = log.map(|k| (k, client_random));
+    }
+
+    /// TLS 1.3 exporter_master_secret (RFC 8446 7.5).
+    pub fn set_exporter(&mut self, h: crate::crypto::HashAlg, secret: Vec<u8>) {
+        self.exporter = Some((h, secret));
+    }
+
+    /// TLS 1.2 exporter (RFC 5705): PRF hash, master secret, client_random + server_random.
+    pub fn set_exporter12(&mut self, h: crate::crypto::HashAlg, master: Vec<u8>, randoms: Vec<u8>) {
+        self.exporter12 = Some((h, master, randoms));
     }
 
     /// Advance the reported step (monotonic).

@@ -526,7 +526,7 @@ fn negotiate_extensions(
                 ));
             }
             client_rsl = true;
-            c.max_send_fragment = c.max_send_fragment.min(usize::from(*v) - 1);
+            c.limit_send_fragment(usize::from(*v) - 1);
         }
     }
     Ok(HelloExtensions {
@@ -770,10 +770,10 @@ impl ExpectClientHello {
             return Err(unexpected("ClientHello", &msg));
         };
         c.reach(Step::ClientHello);
-        c.ccs_ok = true;
-        c.skip_plain_early_data = false;
+        c.allow_compat_ccs(true);
+        c.skip_plaintext_early_data(false);
         let config = self.config.clone();
-        c.key_log = config.key_log.clone().map(|k| (k, ch.random));
+        c.set_key_log(config.key_log.clone(), ch.random);
         check_hello_syntax(&ch)?;
         let (ours13, ours12) = our_version_support(&config);
         if select_version(&ch, ours13, ours12)? {
@@ -861,7 +861,7 @@ impl ExpectClientHello {
             c.send_ccs();
         }
         if ch.early_data() {
-            c.skip_plain_early_data = true;
+            c.skip_plaintext_early_data(true);
         }
         let n = c.negotiated_mut();
         n.hrr = true;
@@ -909,11 +909,11 @@ fn finish_server_flight(
     let th = transcript.hash(h);
     let c_ap = ks.derive(b"c ap traffic", &th);
     let s_ap = ks.derive(b"s ap traffic", &th);
-    c.exporter = Some((h, ks.derive(b"exp master", &th)));
+    c.set_exporter(h, ks.derive(b"exp master", &th));
     c.set_write_key(suite, s_ap, true)?;
     c.set_read_key(suite, c_hs.clone(), false)?;
     if early_data {
-        c.early_data_skip = EARLY_DATA_SKIP;
+        c.skip_early_data(EARLY_DATA_SKIP);
     }
     Ok(Handshake13 {
         config,

@@ -304,8 +304,8 @@ pub(crate) fn handle_client_hello(
     raw: Vec<u8>,
     ours13: bool,
 ) -> Result<crate::server::ServerState, Error> {
-    c.tls12 = true;
-    c.ccs_ok = false;
+    c.use_tls12();
+    c.allow_compat_ccs(false);
     let exts = ch12_extensions(c, &ch)?;
     let key_ecdsa = config.cert.signer.is_ecdsa_like();
     let fresh_suite = choose_suite12(c, &config, &ch, key_ecdsa)?;
@@ -764,7 +764,7 @@ impl Hs12 {
         }
         let mut randoms = self.client_random.to_vec();
         randoms.extend_from_slice(&self.server_random);
-        c.exporter12 = Some((h, self.master.clone(), randoms));
+        c.set_exporter12(h, self.master.clone(), randoms);
         c.set_app12();
         c.complete_handshake()?;
         if c.knobs.send_hello_request {
