@@ -29,3 +29,4 @@ pub mod testing;
 pub mod tools;
 pub mod transcript;
 pub mod versions;
+pub mod vocab;

@@ -1,215 +1,18 @@
-//! The vocabulary every peer shares: protocol versions, cipher suites, groups, signature
-//! schemes, the [`Setup`] of one case and the [`Outcome`] of one connection.
+//! The vocabulary every peer shares: the [`Setup`] of one case and the [`Outcome`] of one
+//! connection.
 //!
-//! Names are the IANA names (`TLS_AES_128_GCM_SHA256`, `x25519`, `ecdsa_secp256r1_sha256`),
-//! so results read the same whichever library produced them.
+//! Versions, cipher suites, groups, signature schemes and alerts are the `tls_wire` enums
+//! (re-exported here); the matrix's subsets of them and their short names are in
+//! [`crate::vocab`]. Results spell them by their IANA names (`TLS_AES_128_GCM_SHA256`,
+//! `x25519`, `ecdsa_secp256r1_sha256`), so they read the same whichever library produced them.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 pub use certs::KeyType;
 pub use reports::{Direction, ObservedResult};
-
-macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str().eq_ignore_ascii_case(s))
-                    .ok_or_else(|| format!(
-                        "unknown {} `{}`; expected one of: {}",
-                        stringify!($name),
-                        s,
-                        $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-                    ))
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                text.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-named_enum!(
-    /// A protocol version a peer can speak.
-    Version { Tls12 = "TLS1.2", Tls13 = "TLS1.3" }
-);
-
-named_enum!(
-    /// Cipher suites of the matrix (TLS 1.3 and the ECDHE AEAD suites of TLS 1.2).
-    Suite {
-        Tls13Aes128GcmSha256 = "TLS_AES_128_GCM_SHA256",
-        Tls13Aes256GcmSha384 = "TLS_AES_256_GCM_SHA384",
-        Tls13Chacha20Poly1305Sha256 = "TLS_CHACHA20_POLY1305_SHA256",
-        EcdheEcdsaAes128GcmSha256 = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        EcdheEcdsaAes256GcmSha384 = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-        EcdheEcdsaChacha20Poly1305Sha256 = "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-        EcdheRsaAes128GcmSha256 = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        EcdheRsaAes256GcmSha384 = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        EcdheRsaChacha20Poly1305Sha256 = "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-    }
-);
-
-/// How a TLS 1.2 suite authenticates the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SuiteAuth {
-    /// TLS 1.3 suites: any certificate type.
-    Any,
-    Ecdsa,
-    Rsa,
-}
-
-impl Suite {
-    /// The version the suite belongs to.
-    pub fn version(self) -> Version {
-        match self {
-            Suite::Tls13Aes128GcmSha256
-            | Suite::Tls13Aes256GcmSha384
-            | Suite::Tls13Chacha20Poly1305Sha256 => Version::Tls13,
-            _ => Version::Tls12,
-        }
-    }
-
-    pub fn auth(self) -> SuiteAuth {
-        match self {
-            Suite::EcdheEcdsaAes128GcmSha256
-            | Suite::EcdheEcdsaAes256GcmSha384
-            | Suite::EcdheEcdsaChacha20Poly1305Sha256 => SuiteAuth::Ecdsa,
-            Suite::EcdheRsaAes128GcmSha256
-            | Suite::EcdheRsaAes256GcmSha384
-            | Suite::EcdheRsaChacha20Poly1305Sha256 => SuiteAuth::Rsa,
-            _ => SuiteAuth::Any,
-        }
-    }
-
-    /// Whether a server with a certificate of this key type can use the suite.
-    /// (ECDHE_ECDSA suites carry Ed25519 too, RFC 8422 5.1.)
-    pub fn fits_key(self, key: KeyType) -> bool {
-        match self.auth() {
-            SuiteAuth::Any => true,
-            SuiteAuth::Ecdsa => !matches!(key, KeyType::Rsa2048),
-            SuiteAuth::Rsa => matches!(key, KeyType::Rsa2048),
-        }
-    }
-
-    /// Short spelling used in case ids.
-    pub fn short(self) -> &'static str {
-        match self {
-            Suite::Tls13Aes128GcmSha256 => "aes128gcm",
-            Suite::Tls13Aes256GcmSha384 => "aes256gcm",
-            Suite::Tls13Chacha20Poly1305Sha256 => "chacha20",
-            Suite::EcdheEcdsaAes128GcmSha256 => "ecdsa_aes128gcm",
-            Suite::EcdheEcdsaAes256GcmSha384 => "ecdsa_aes256gcm",
-            Suite::EcdheEcdsaChacha20Poly1305Sha256 => "ecdsa_chacha20",
-            Suite::EcdheRsaAes128GcmSha256 => "rsa_aes128gcm",
-            Suite::EcdheRsaAes256GcmSha384 => "rsa_aes256gcm",
-            Suite::EcdheRsaChacha20Poly1305Sha256 => "rsa_chacha20",
-        }
-    }
-}
-
-named_enum!(
-    /// Key exchange groups of the matrix.
-    Group {
-        X25519 = "x25519",
-        Secp256r1 = "secp256r1",
-        Secp384r1 = "secp384r1",
-        X25519MlKem768 = "X25519MLKEM768",
-    }
-);
-
-impl Group {
-    pub fn short(self) -> &'static str {
-        match self {
-            Group::X25519 => "x25519",
-            Group::Secp256r1 => "p256",
-            Group::Secp384r1 => "p384",
-            Group::X25519MlKem768 => "x25519mlkem768",
-        }
-    }
-}
-
-named_enum!(
-    /// Signature schemes used in handshakes (CertificateVerify, ServerKeyExchange).
-    SigScheme {
-        EcdsaSecp256r1Sha256 = "ecdsa_secp256r1_sha256",
-        EcdsaSecp384r1Sha384 = "ecdsa_secp384r1_sha384",
-        RsaPssRsaeSha256 = "rsa_pss_rsae_sha256",
-        RsaPssRsaeSha384 = "rsa_pss_rsae_sha384",
-        RsaPssRsaeSha512 = "rsa_pss_rsae_sha512",
-        RsaPkcs1Sha256 = "rsa_pkcs1_sha256",
-        RsaPkcs1Sha384 = "rsa_pkcs1_sha384",
-        RsaPkcs1Sha512 = "rsa_pkcs1_sha512",
-        Ed25519 = "ed25519",
-    }
-);
-
-impl SigScheme {
-    pub fn short(self) -> &'static str {
-        match self {
-            SigScheme::EcdsaSecp256r1Sha256 => "ecdsa_sha256",
-            SigScheme::EcdsaSecp384r1Sha384 => "ecdsa_sha384",
-            SigScheme::RsaPssRsaeSha256 => "pss_sha256",
-            SigScheme::RsaPssRsaeSha384 => "pss_sha384",
-            SigScheme::RsaPssRsaeSha512 => "pss_sha512",
-            SigScheme::RsaPkcs1Sha256 => "pkcs1_sha256",
-            SigScheme::RsaPkcs1Sha384 => "pkcs1_sha384",
-            SigScheme::RsaPkcs1Sha512 => "pkcs1_sha512",
-            SigScheme::Ed25519 => "ed25519",
-        }
-    }
-
-    /// Whether a key of this type can make this signature.
-    pub fn fits_key(self, key: KeyType) -> bool {
-        match self {
-            SigScheme::EcdsaSecp256r1Sha256 => key == KeyType::EcdsaP256,
-            SigScheme::EcdsaSecp384r1Sha384 => key == KeyType::EcdsaP384,
-            SigScheme::Ed25519 => key == KeyType::Ed25519,
-            _ => key == KeyType::Rsa2048,
-        }
-    }
-
-    /// TLS 1.3 forbids PKCS#1 v1.5 in CertificateVerify (RFC 8446 4.2.3).
-    pub fn allowed_in_tls13(self) -> bool {
-        !matches!(
-            self,
-            SigScheme::RsaPkcs1Sha256 | SigScheme::RsaPkcs1Sha384 | SigScheme::RsaPkcs1Sha512
-        )
-    }
-}
+pub use tls_wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// Client authentication the server asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -254,13 +57,17 @@ impl fmt::Display for Role {
 /// What one side is configured to do. Empty lists mean "the peer's defaults".
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Side {
-    pub versions: Vec<Version>,
-    pub suites: Vec<Suite>,
+    #[serde(serialize_with = "crate::vocab::serialize_names")]
+    pub versions: Vec<ProtocolVersion>,
+    #[serde(serialize_with = "crate::vocab::serialize_names")]
+    pub suites: Vec<CipherSuite>,
     /// Supported groups in preference order. A client sends its key share for the first one
     /// only (the behaviour OpenSSL 3.0 and rustls share), which is what makes a
     /// HelloRetryRequest predictable.
-    pub groups: Vec<Group>,
-    pub sig_schemes: Vec<SigScheme>,
+    #[serde(serialize_with = "crate::vocab::serialize_names")]
+    pub groups: Vec<NamedGroup>,
+    #[serde(serialize_with = "crate::vocab::serialize_names")]
+    pub sig_schemes: Vec<SignatureScheme>,
     /// ALPN protocols offered (client) or accepted in preference order (server).
     pub alpn: Vec<String>,
 }
@@ -423,7 +230,7 @@ impl Setup {
     }
 
     /// Every group either side names.
-    pub fn all_groups(&self) -> impl Iterator<Item = Group> + '_ {
+    pub fn all_groups(&self) -> impl Iterator<Item = NamedGroup> + '_ {
         self.client
             .groups
             .iter()
@@ -431,7 +238,7 @@ impl Setup {
             .copied()
     }
 
-    pub fn all_suites(&self) -> impl Iterator<Item = Suite> + '_ {
+    pub fn all_suites(&self) -> impl Iterator<Item = CipherSuite> + '_ {
         self.client
             .suites
             .iter()
@@ -439,7 +246,7 @@ impl Setup {
             .copied()
     }
 
-    pub fn all_versions(&self) -> impl Iterator<Item = Version> + '_ {
+    pub fn all_versions(&self) -> impl Iterator<Item = ProtocolVersion> + '_ {
         self.client
             .versions
             .iter()
@@ -447,7 +254,7 @@ impl Setup {
             .copied()
     }
 
-    pub fn all_sig_schemes(&self) -> impl Iterator<Item = SigScheme> + '_ {
+    pub fn all_sig_schemes(&self) -> impl Iterator<Item = SignatureScheme> + '_ {
         self.client
             .sig_schemes
             .iter()
@@ -512,12 +319,12 @@ pub enum Failure {
 /// What was negotiated on a completed connection.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Negotiated {
-    pub version: Option<Version>,
-    pub suite: Option<Suite>,
-    pub group: Option<Group>,
+    pub version: Option<ProtocolVersion>,
+    pub suite: Option<CipherSuite>,
+    pub group: Option<NamedGroup>,
     /// The signature scheme of the peer's CertificateVerify / ServerKeyExchange as seen by
     /// this side (the client reports the server's, the server the client's, when known).
-    pub sig_scheme: Option<SigScheme>,
+    pub sig_scheme: Option<SignatureScheme>,
     pub alpn: Option<String>,
     pub resumed: bool,
     pub hrr: bool,
@@ -528,7 +335,8 @@ pub struct Negotiated {
 pub struct Outcome {
     /// `None` when the handshake and the application data exchange completed.
     pub failure: Option<Failure>,
-    pub negotiated: Negotiated,
+    /// Boxed: it keeps an `Outcome` small enough to be the error of every endpoint call.
+    pub negotiated: Box<Negotiated>,
     /// Last handshake step reached.
     pub step: Step,
     /// The application data this side received.
@@ -541,7 +349,7 @@ impl Outcome {
     pub fn connected(negotiated: Negotiated, app_data: Vec<u8>) -> Self {
         Outcome {
             failure: None,
-            negotiated,
+            negotiated: Box::new(negotiated),
             step: Step::AppData,
             app_data,
             detail: None,
@@ -551,7 +359,7 @@ impl Outcome {
     pub fn failed(failure: Failure, step: Step, detail: impl Into<String>) -> Self {
         Outcome {
             failure: Some(failure),
-            negotiated: Negotiated::default(),
+            negotiated: Box::default(),
             step,
             app_data: Vec::new(),
             detail: Some(detail.into()),

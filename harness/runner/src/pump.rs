@@ -17,7 +17,7 @@ use std::io::{self, Read, Write};
 
 use tls_engine::StoredSession;
 
-use crate::model::{AppMode, Failure, Negotiated, Outcome, Role, Setup, Step, Version};
+use crate::model::{AppMode, Failure, Negotiated, Outcome, ProtocolVersion, Role, Setup, Step};
 use crate::peer::{CaseCtx, io_failure};
 
 /// What [`Endpoint::poll_app_data`] found.
@@ -41,7 +41,7 @@ pub struct Observed {
     /// Whether a HelloRetryRequest happened, if this side can tell.
     pub hrr: Option<bool>,
     /// Negotiated version, if known.
-    pub version: Option<Version>,
+    pub version: Option<ProtocolVersion>,
 }
 
 /// One side of one connection, sans-IO, in the style of the engine's `handle_*`/`take_*`.

@@ -11,7 +11,7 @@ use clap::Args;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 
-use crate::model::{AppMode, ClientAuth, Credentials, Outcome, Setup, Version};
+use crate::model::{AppMode, ClientAuth, Credentials, Outcome, ProtocolVersion, Setup};
 use crate::peer::{CaseCtx, PeerRef};
 use crate::peers;
 
@@ -164,11 +164,11 @@ fn identity(
     }
 }
 
-fn versions(c: &Common) -> Vec<Version> {
+fn versions(c: &Common) -> Vec<ProtocolVersion> {
     if c.tls12 {
-        vec![Version::Tls12]
+        vec![ProtocolVersion::TLSv1_2]
     } else if c.tls13 {
-        vec![Version::Tls13]
+        vec![ProtocolVersion::TLSv1_3]
     } else {
         Vec::new()
     }

@@ -167,7 +167,7 @@ fn adapters_report_alert_direction_and_step(
     let mut variants = common::variants(&text);
     assert_eq!(variants.len(), 1);
     if setup.contains("suites") {
-        variants[0].setup.server.suites = vec!["TLS_AES_256_GCM_SHA384".parse().unwrap()];
+        variants[0].setup.server.suites = vec![harness::model::CipherSuite::TLS_AES_256_GCM_SHA384];
     }
     let peers = [common::peer(client), common::peer(server)];
     let cases: Vec<_> = harness::run::expand(&variants, &peers)

@@ -160,7 +160,7 @@ fn unsupported_setup_values_are_skips_with_reasons() {
         .expect_err("no Ed25519 in NSS");
     assert!(r.0.contains("Ed25519"), "{}", r.0);
     setup.cert = "ecdsa_p256".into();
-    setup.server.groups = vec![harness::model::Group::X25519MlKem768];
+    setup.server.groups = vec![harness::model::NamedGroup::X25519MlKem768];
     let gnutls = command_peer("gnutls");
     let r = gnutls
         .supports(Role::Server, &setup)

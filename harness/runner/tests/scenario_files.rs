@@ -32,12 +32,12 @@ fn with(find: &str, replace: &str) -> String {
 #[case::unknown_suite(
     with("\"TLS_AES_128_GCM_SHA256\"]", "\"TLS_AES_128_GCM_SHA999\"]"),
     "matrix.suite[0]",
-    "unknown Suite `TLS_AES_128_GCM_SHA999`"
+    "unknown cipher suite `TLS_AES_128_GCM_SHA999`"
 )]
 #[case::bad_version(
     with("\"TLS1.3\"", "\"TLS1.4\""),
     "setup.versions",
-    "unknown Version `TLS1.4`"
+    "unknown version `TLS1.4`"
 )]
 #[case::unknown_key(
     with("versions =", "version ="),

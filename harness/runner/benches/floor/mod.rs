@@ -11,7 +11,8 @@ use aws_lc_rs::kem::{DecapsulationKey, ML_KEM_768};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, KeyPair};
 use certs::{KeyType, Materials};
-use harness::bench::{Group, Mode, Spec};
+use harness::bench::{Mode, Spec};
+use harness::model::NamedGroup;
 
 type Sign = Box<dyn Fn(&[u8]) -> Vec<u8>>;
 
@@ -103,12 +104,12 @@ pub fn floor(spec: &Spec, m: &Materials) -> Result<Box<dyn FnMut()>, String> {
     let resumed = spec.mode == Mode::Resumed;
     Ok(Box::new(move || {
         match group {
-            Group::X25519 => kx(&agreement::X25519, &rng),
-            Group::P256 => kx(&agreement::ECDH_P256, &rng),
-            Group::X25519MlKem768 => {
+            NamedGroup::X25519MlKem768 => {
                 kx(&agreement::X25519, &rng);
                 mlkem();
             }
+            NamedGroup::Secp256r1 => kx(&agreement::ECDH_P256, &rng),
+            _ => kx(&agreement::X25519, &rng),
         }
         if !resumed {
             let cv = sign(&msg);

@@ -13,16 +13,16 @@ use openssl::ssl::{
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
 use rustls::client::Resumption;
-use rustls::crypto::aws_lc_rs::{self as provider_mod, cipher_suite, kx_group};
+use rustls::crypto::aws_lc_rs as provider_mod;
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
-use rustls::{RootCertStore, SupportedCipherSuite, SupportedProtocolVersion};
+use rustls::{RootCertStore, SupportedProtocolVersion};
 use rustls_pki_types::{PrivateKeyDer, ServerName, UnixTime};
 use tls_engine::{CipherSuite, NamedGroup, ProtocolVersion};
 
-use super::{Group, Impl, Mode, Spec, Version};
-use crate::peers::openssl_peer::OpensslEndpoint;
+use super::{Impl, Mode, Spec};
+use crate::peers::openssl_peer::{self, OpensslEndpoint};
 use crate::peers::own_peer::OwnEndpoint;
-use crate::peers::rustls_peer::RustlsEndpoint;
+use crate::peers::rustls_peer::{self, RustlsEndpoint};
 use crate::pump::{Endpoint, MemoryWire, pair};
 
 /// Extra, useless work the `own` endpoint does per connection when the `bench-slow-own`
@@ -45,26 +45,12 @@ pub fn own_slowdown() {
 
 // ---- own ---------------------------------------------------------------------------------
 
-fn own_suite(spec: &Spec) -> CipherSuite {
+/// The kind's suite: AES-128-GCM, in TLS 1.2 with the certificate's authentication.
+fn suite(spec: &Spec) -> CipherSuite {
     match (spec.version, spec.cert) {
-        (Version::Tls13, _) => CipherSuite::TLS_AES_128_GCM_SHA256,
-        (Version::Tls12, KeyType::Rsa2048) => CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        (Version::Tls12, _) => CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    }
-}
-
-fn own_group(g: Group) -> NamedGroup {
-    match g {
-        Group::X25519 => NamedGroup::X25519,
-        Group::P256 => NamedGroup::Secp256r1,
-        Group::X25519MlKem768 => NamedGroup::X25519MlKem768,
-    }
-}
-
-fn own_version(spec: &Spec) -> ProtocolVersion {
-    match spec.version {
-        Version::Tls12 => ProtocolVersion::TLSv1_2,
-        Version::Tls13 => ProtocolVersion::TLSv1_3,
+        (ProtocolVersion::TLSv1_3, _) => CipherSuite::TLS_AES_128_GCM_SHA256,
+        (_, KeyType::Rsa2048) => CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        (_, _) => CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     }
 }
 
@@ -72,14 +58,14 @@ fn own_version(spec: &Spec) -> ProtocolVersion {
 /// the group the server insists on.
 /// In TLS 1.2 an ECDSA certificate is usable only on a curve the client lists (RFC 8422
 /// 5.1): a client of a TLS 1.2 ECDSA P-256 kind also lists P-256, after the kind's group.
-fn client_groups(spec: &Spec) -> Vec<Group> {
+fn client_groups(spec: &Spec) -> Vec<NamedGroup> {
     match spec.mode {
-        Mode::Hrr => vec![Group::X25519, spec.group],
-        _ if spec.version == Version::Tls12
+        Mode::Hrr => vec![NamedGroup::X25519, spec.group],
+        _ if spec.version == ProtocolVersion::TLSv1_2
             && spec.cert == KeyType::EcdsaP256
-            && spec.group != Group::P256 =>
+            && spec.group != NamedGroup::Secp256r1 =>
         {
-            vec![spec.group, Group::P256]
+            vec![spec.group, NamedGroup::Secp256r1]
         }
         _ => vec![spec.group],
     }
@@ -87,10 +73,10 @@ fn client_groups(spec: &Spec) -> Vec<Group> {
 
 fn own_client(spec: &Spec, m: &Materials) -> tls_engine::ClientConfig {
     let mut c = tls_engine::ClientConfig {
-        versions: vec![own_version(spec)],
+        versions: vec![spec.version],
         tls12_session_tickets: false,
-        cipher_suites: vec![own_suite(spec)],
-        groups: client_groups(spec).into_iter().map(own_group).collect(),
+        cipher_suites: vec![suite(spec)],
+        groups: client_groups(spec),
         roots: m.roots.clone(),
         server_name: Some(m.server_name.clone()),
         // Benchmarks measure the protocol, not the harness's transcript text.
@@ -107,9 +93,9 @@ fn own_server(spec: &Spec, m: &Materials) -> Result<tls_engine::ServerConfig, St
         PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
     )
     .map_err(|e| format!("own server: {e}"))?;
-    c.versions = vec![own_version(spec)];
-    c.cipher_suites = vec![own_suite(spec)];
-    c.groups = vec![own_group(spec.group)];
+    c.versions = vec![spec.version];
+    c.cipher_suites = vec![suite(spec)];
+    c.groups = vec![spec.group];
     c.tickets = u8::from(spec.mode == Mode::Resumed);
     c.tls12_tickets = false;
     c.transcript_summaries = false;
@@ -118,22 +104,13 @@ fn own_server(spec: &Spec, m: &Materials) -> Result<tls_engine::ServerConfig, St
 
 // ---- rustls ------------------------------------------------------------------------------
 
-fn rustls_provider(spec: &Spec, groups: &[Group]) -> Arc<CryptoProvider> {
-    let suite: SupportedCipherSuite = match (spec.version, spec.cert) {
-        (Version::Tls13, _) => cipher_suite::TLS13_AES_128_GCM_SHA256,
-        (Version::Tls12, KeyType::Rsa2048) => cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        (Version::Tls12, _) => cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    };
+fn rustls_provider(spec: &Spec, groups: &[NamedGroup]) -> Arc<CryptoProvider> {
     let kx: Vec<&'static dyn SupportedKxGroup> = groups
         .iter()
-        .map(|g| match g {
-            Group::X25519 => kx_group::X25519,
-            Group::P256 => kx_group::SECP256R1,
-            Group::X25519MlKem768 => kx_group::X25519MLKEM768,
-        })
+        .filter_map(|g| rustls_peer::kx_of(*g))
         .collect();
     Arc::new(CryptoProvider {
-        cipher_suites: vec![suite],
+        cipher_suites: rustls_peer::suite_of(suite(spec)).into_iter().collect(),
         kx_groups: kx,
         ..provider_mod::default_provider()
     })
@@ -143,8 +120,8 @@ fn rustls_versions(spec: &Spec) -> &'static [&'static SupportedProtocolVersion] 
     static TLS12: [&SupportedProtocolVersion; 1] = [&rustls::version::TLS12];
     static TLS13: [&SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
     match spec.version {
-        Version::Tls12 => &TLS12,
-        Version::Tls13 => &TLS13,
+        ProtocolVersion::TLSv1_2 => &TLS12,
+        _ => &TLS13,
     }
 }
 
@@ -220,8 +197,8 @@ fn openssl_ctx(
     };
     let mut b = SslContextBuilder::new(SslMethod::tls()).map_err(e("context"))?;
     let v = match spec.version {
-        Version::Tls12 => SslVersion::TLS1_2,
-        Version::Tls13 => SslVersion::TLS1_3,
+        ProtocolVersion::TLSv1_2 => SslVersion::TLS1_2,
+        _ => SslVersion::TLS1_3,
     };
     b.set_min_proto_version(Some(v)).map_err(e("version"))?;
     b.set_max_proto_version(Some(v)).map_err(e("version"))?;
@@ -229,10 +206,8 @@ fn openssl_ctx(
         .map_err(e("ciphersuites"))?;
     b.set_cipher_list("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
         .map_err(e("cipher list"))?;
-    let name = |g: &Group| match g {
-        Group::X25519 => Ok("X25519"),
-        Group::P256 => Ok("P-256"),
-        Group::X25519MlKem768 => Err("X25519MLKEM768 is not in OpenSSL 3.0".to_string()),
+    let name = |g: &NamedGroup| {
+        openssl_peer::openssl_group(*g).ok_or_else(|| format!("{g} is not in OpenSSL 3.0"))
     };
     let groups = if server {
         vec![spec.group]
@@ -468,10 +443,10 @@ mod tests {
     #[test]
     fn an_openssl_client_resumes_once_per_ticket() {
         let spec = Spec {
-            version: Version::Tls13,
+            version: ProtocolVersion::TLSv1_3,
             mode: Mode::Resumed,
             cert: KeyType::EcdsaP256,
-            group: Group::X25519,
+            group: NamedGroup::X25519,
         };
         let m = spec.materials().unwrap_or_else(|e| panic!("{e}"));
         for server in Impl::ALL {

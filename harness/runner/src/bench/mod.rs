@@ -34,9 +34,10 @@ use certs::{KeyType, Materials};
 
 pub use endpoints::own_slowdown;
 
-use crate::model::Role;
+use crate::model::{NamedGroup, ProtocolVersion, Role};
 pub use crate::pump::Observed;
 use crate::pump::{MemoryWire, Wire, pair};
+use crate::vocab;
 
 /// An implementation under benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -74,15 +75,6 @@ impl fmt::Display for Impl {
     }
 }
 
-/// Protocol version of a benchmark.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Version {
-    /// TLS 1.2 (RFC 5246).
-    Tls12,
-    /// TLS 1.3 (RFC 8446).
-    Tls13,
-}
-
 /// What kind of handshake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
@@ -95,62 +87,46 @@ pub enum Mode {
     Hrr,
 }
 
-/// Key exchange group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Group {
-    /// X25519.
-    X25519,
-    /// secp256r1.
-    P256,
-    /// X25519MLKEM768 (not in OpenSSL 3.0).
-    X25519MlKem768,
-}
-
-impl Group {
-    /// Name as used in kinds.
-    pub fn name(self) -> &'static str {
-        match self {
-            Group::X25519 => "x25519",
-            Group::P256 => "p256",
-            Group::X25519MlKem768 => "x25519mlkem768",
-        }
-    }
-}
-
 /// One handshake kind: version, mode, certificate key type and group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Spec {
-    /// Protocol version.
-    pub version: Version,
+    /// Protocol version (TLS 1.2 or TLS 1.3).
+    pub version: ProtocolVersion,
     /// Full, resumed or HelloRetryRequest.
     pub mode: Mode,
     /// The server's certificate key type (the `certs` profile of that name).
     pub cert: KeyType,
-    /// The negotiated group.
-    pub group: Group,
+    /// The negotiated group (x25519, secp256r1 or X25519MLKEM768; X25519MLKEM768 is not in
+    /// OpenSSL 3.0).
+    pub group: NamedGroup,
 }
 
 impl Spec {
     /// The headline kind: TLS 1.3 full handshake, ECDSA P-256 chain, X25519.
     pub const HEADLINE: Spec = Spec {
-        version: Version::Tls13,
+        version: ProtocolVersion::TLSv1_3,
         mode: Mode::Full,
         cert: KeyType::EcdsaP256,
-        group: Group::X25519,
+        group: NamedGroup::X25519,
     };
 
     /// `tls13_full_ecdsa_p256_x25519`, `tls13_resumed_...`, `tls13_hrr_...`, `tls12_full_...`.
     pub fn kind(&self) -> String {
         let v = match self.version {
-            Version::Tls12 => "tls12",
-            Version::Tls13 => "tls13",
+            ProtocolVersion::TLSv1_2 => "tls12",
+            ProtocolVersion::TLSv1_3 => "tls13",
+            _ => "tls",
         };
         let m = match self.mode {
             Mode::Full => "full",
             Mode::Resumed => "resumed",
             Mode::Hrr => "hrr",
         };
-        format!("{v}_{m}_{}_{}", self.cert.as_str(), self.group.name())
+        format!(
+            "{v}_{m}_{}_{}",
+            self.cert.as_str(),
+            vocab::group_short(self.group).unwrap_or("group")
+        )
     }
 
     /// Parses what [`Spec::kind`] writes.
@@ -160,7 +136,7 @@ impl Spec {
 
     /// Whether `imp` can take part in this kind at all (OpenSSL 3.0 has no X25519MLKEM768).
     pub fn supports(&self, imp: Impl) -> bool {
-        !(imp == Impl::Openssl && self.group == Group::X25519MlKem768)
+        !(imp == Impl::Openssl && self.group == NamedGroup::X25519MlKem768)
     }
 
     /// Whether the pairing can run this kind: both implementations can.
@@ -171,10 +147,17 @@ impl Spec {
     /// Whether the kind is possible at all (no TLS 1.2 hybrid, HRR and resumption are TLS 1.3
     /// here).
     pub fn valid(&self) -> bool {
-        match self.version {
-            Version::Tls12 => self.mode == Mode::Full && self.group != Group::X25519MlKem768,
-            Version::Tls13 => self.mode != Mode::Hrr || self.group == Group::P256,
-        }
+        let group = vocab::GROUPS.contains(&self.group) && self.group != NamedGroup::Secp384r1;
+        group
+            && match self.version {
+                ProtocolVersion::TLSv1_2 => {
+                    self.mode == Mode::Full && self.group != NamedGroup::X25519MlKem768
+                }
+                ProtocolVersion::TLSv1_3 => {
+                    self.mode != Mode::Hrr || self.group == NamedGroup::Secp256r1
+                }
+                _ => false,
+            }
     }
 
     /// Every kind the criterion benches cover: full TLS 1.3 for every certificate x group,
@@ -182,12 +165,16 @@ impl Spec {
     /// certificate over X25519, HelloRetryRequest (X25519 -> P-256) for every certificate.
     pub fn all() -> Vec<Spec> {
         let certs = [KeyType::EcdsaP256, KeyType::Rsa2048, KeyType::Ed25519];
-        let groups = [Group::X25519, Group::P256, Group::X25519MlKem768];
+        let groups = [
+            NamedGroup::X25519,
+            NamedGroup::Secp256r1,
+            NamedGroup::X25519MlKem768,
+        ];
         let mut out = Vec::new();
         for cert in certs {
             for group in groups {
                 out.push(Spec {
-                    version: Version::Tls13,
+                    version: ProtocolVersion::TLSv1_3,
                     mode: Mode::Full,
                     cert,
                     group,
@@ -196,20 +183,20 @@ impl Spec {
         }
         for cert in certs {
             out.push(Spec {
-                version: Version::Tls13,
+                version: ProtocolVersion::TLSv1_3,
                 mode: Mode::Resumed,
                 cert,
-                group: Group::X25519,
+                group: NamedGroup::X25519,
             });
             out.push(Spec {
-                version: Version::Tls13,
+                version: ProtocolVersion::TLSv1_3,
                 mode: Mode::Hrr,
                 cert,
-                group: Group::P256,
+                group: NamedGroup::Secp256r1,
             });
-            for group in [Group::X25519, Group::P256] {
+            for group in [NamedGroup::X25519, NamedGroup::Secp256r1] {
                 out.push(Spec {
-                    version: Version::Tls12,
+                    version: ProtocolVersion::TLSv1_2,
                     mode: Mode::Full,
                     cert,
                     group,
@@ -222,9 +209,12 @@ impl Spec {
 
     /// The kinds of the ratio mode (`cargo xtask bench`); `quick` keeps the first three.
     pub fn ratio_set(quick: bool) -> Vec<Spec> {
-        use Group::*;
         use Mode::*;
-        use Version::*;
+        const X25519: NamedGroup = NamedGroup::X25519;
+        const P256: NamedGroup = NamedGroup::Secp256r1;
+        const X25519_MLKEM768: NamedGroup = NamedGroup::X25519MlKem768;
+        const TLS12: ProtocolVersion = ProtocolVersion::TLSv1_2;
+        const TLS13: ProtocolVersion = ProtocolVersion::TLSv1_3;
         let s = |version, mode, cert, group| Spec {
             version,
             mode,
@@ -233,13 +223,13 @@ impl Spec {
         };
         let mut v = vec![
             Spec::HEADLINE,
-            s(Tls13, Resumed, KeyType::EcdsaP256, X25519),
-            s(Tls12, Full, KeyType::EcdsaP256, X25519),
-            s(Tls13, Hrr, KeyType::EcdsaP256, P256),
-            s(Tls13, Full, KeyType::Rsa2048, X25519),
-            s(Tls13, Full, KeyType::Ed25519, X25519),
-            s(Tls13, Full, KeyType::EcdsaP256, P256),
-            s(Tls13, Full, KeyType::EcdsaP256, X25519MlKem768),
+            s(TLS13, Resumed, KeyType::EcdsaP256, X25519),
+            s(TLS12, Full, KeyType::EcdsaP256, X25519),
+            s(TLS13, Hrr, KeyType::EcdsaP256, P256),
+            s(TLS13, Full, KeyType::Rsa2048, X25519),
+            s(TLS13, Full, KeyType::Ed25519, X25519),
+            s(TLS13, Full, KeyType::EcdsaP256, P256),
+            s(TLS13, Full, KeyType::EcdsaP256, X25519_MLKEM768),
         ];
         if quick {
             v.truncate(3);
@@ -370,10 +360,7 @@ impl Pairing {
         }
         let want_resumed = self.spec.mode == Mode::Resumed;
         let want_hrr = self.spec.mode == Mode::Hrr;
-        let want_version = match self.spec.version {
-            Version::Tls12 => crate::model::Version::Tls12,
-            Version::Tls13 => crate::model::Version::Tls13,
-        };
+        let want_version = self.spec.version;
         for (side, o) in [("client", c), ("server", s)] {
             match o.resumed {
                 Some(r) if r != want_resumed => {
@@ -396,7 +383,7 @@ impl Pairing {
             match o.version {
                 Some(v) if v != want_version => {
                     return Err(format!(
-                        "{}: {side} negotiated {v:?}, expected {want_version:?}",
+                        "{}: {side} negotiated {v}, expected {want_version}",
                         what()
                     ));
                 }
@@ -551,7 +538,7 @@ mod tests {
             done: true,
             resumed: Some(false),
             hrr: None,
-            version: Some(crate::model::Version::Tls13),
+            version: Some(ProtocolVersion::TLSv1_3),
         };
         let err = p
             .check(

@@ -11,8 +11,9 @@
 use std::path::Path;
 
 use super::{Action, MitmSpec, ProxyReport, replay};
-use crate::bench::{Group, Impl, Mode, Pairing, Spec, Version, pairings_of};
+use crate::bench::{Impl, Mode, Pairing, Spec, pairings_of};
 use crate::model::Direction;
+use crate::model::{NamedGroup, ProtocolVersion};
 
 /// The longest chunk one header can carry.
 pub const MAX_CHUNK: usize = 0x7fff;
@@ -204,28 +205,28 @@ pub fn seed_kinds() -> Vec<Spec> {
     vec![
         Spec::HEADLINE,
         s(
-            Version::Tls13,
+            ProtocolVersion::TLSv1_3,
             Mode::Resumed,
             certs::KeyType::EcdsaP256,
-            Group::X25519,
+            NamedGroup::X25519,
         ),
         s(
-            Version::Tls13,
+            ProtocolVersion::TLSv1_3,
             Mode::Hrr,
             certs::KeyType::EcdsaP256,
-            Group::P256,
+            NamedGroup::Secp256r1,
         ),
         s(
-            Version::Tls12,
+            ProtocolVersion::TLSv1_2,
             Mode::Full,
             certs::KeyType::EcdsaP256,
-            Group::X25519,
+            NamedGroup::X25519,
         ),
         s(
-            Version::Tls12,
+            ProtocolVersion::TLSv1_2,
             Mode::Full,
             certs::KeyType::Rsa2048,
-            Group::X25519,
+            NamedGroup::X25519,
         ),
     ]
 }
@@ -336,7 +337,7 @@ mod tests {
 
     fn tls12() -> Transcript {
         let spec = Spec {
-            version: Version::Tls12,
+            version: ProtocolVersion::TLSv1_2,
             ..Spec::HEADLINE
         };
         transcript(Impl::Openssl, Impl::Own, spec).unwrap_or_else(|e| panic!("{e}"))

@@ -512,8 +512,9 @@ mod tests {
         );
     }
 
-    use crate::bench::{Impl, Spec, Version};
+    use crate::bench::{Impl, Spec};
     use crate::mitm::fuzz::{streams, transcript};
+    use crate::model::ProtocolVersion;
 
     fn hs_record(payload: &[u8]) -> Vec<u8> {
         let mut r = vec![22, 3, 3];
@@ -571,7 +572,7 @@ mod tests {
     #[test]
     fn an_alert_inside_a_held_flight_keeps_its_place() {
         let spec = Spec {
-            version: Version::Tls12,
+            version: ProtocolVersion::TLSv1_2,
             ..Spec::HEADLINE
         };
         let t = transcript(Impl::Own, Impl::Own, spec).unwrap_or_else(|e| panic!("{e}"));

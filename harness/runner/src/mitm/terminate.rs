@@ -16,7 +16,7 @@ use rustls::{Connection, SupportedProtocolVersion};
 
 use super::proxy::{Net, ReadResult, Tape};
 use super::{Action, MitmSpec};
-use crate::model::{Setup, Side, Version};
+use crate::model::{ProtocolVersion, Setup, Side};
 use crate::peer::CaseCtx;
 
 #[derive(Debug)]
@@ -30,10 +30,10 @@ impl ResolvesServerCert for Fixed {
 
 fn versions(side: &Side) -> Vec<&'static SupportedProtocolVersion> {
     let mut v = Vec::new();
-    if side.versions.is_empty() || side.versions.contains(&Version::Tls13) {
+    if side.versions.is_empty() || side.versions.contains(&ProtocolVersion::TLSv1_3) {
         v.push(&rustls::version::TLS13);
     }
-    if side.versions.is_empty() || side.versions.contains(&Version::Tls12) {
+    if side.versions.is_empty() || side.versions.contains(&ProtocolVersion::TLSv1_2) {
         v.push(&rustls::version::TLS12);
     }
     v

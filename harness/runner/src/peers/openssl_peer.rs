@@ -21,11 +21,12 @@ use openssl::x509::store::X509StoreBuilder;
 
 use crate::alerts::alert_name;
 use crate::model::{
-    ClientAuth, Direction, Failure, Group, Outcome, Role, Setup, Side, SigScheme, Step, Suite,
-    Version,
+    CipherSuite, ClientAuth, Direction, Failure, NamedGroup, Outcome, ProtocolVersion, Role, Setup,
+    Side, SignatureScheme, Step,
 };
 use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
 use crate::pump;
+use crate::vocab;
 
 mod endpoint;
 
@@ -36,27 +37,32 @@ pub(crate) use endpoint::OpensslEndpoint;
 #[derive(Debug, Default)]
 pub struct OpensslPeer;
 
-fn openssl_suite(s: Suite) -> &'static str {
-    match s {
-        Suite::Tls13Aes128GcmSha256 => "TLS_AES_128_GCM_SHA256",
-        Suite::Tls13Aes256GcmSha384 => "TLS_AES_256_GCM_SHA384",
-        Suite::Tls13Chacha20Poly1305Sha256 => "TLS_CHACHA20_POLY1305_SHA256",
-        Suite::EcdheEcdsaAes128GcmSha256 => "ECDHE-ECDSA-AES128-GCM-SHA256",
-        Suite::EcdheEcdsaAes256GcmSha384 => "ECDHE-ECDSA-AES256-GCM-SHA384",
-        Suite::EcdheEcdsaChacha20Poly1305Sha256 => "ECDHE-ECDSA-CHACHA20-POLY1305",
-        Suite::EcdheRsaAes128GcmSha256 => "ECDHE-RSA-AES128-GCM-SHA256",
-        Suite::EcdheRsaAes256GcmSha384 => "ECDHE-RSA-AES256-GCM-SHA384",
-        Suite::EcdheRsaChacha20Poly1305Sha256 => "ECDHE-RSA-CHACHA20-POLY1305",
-    }
+/// OpenSSL's name of a suite of the matrix.
+fn openssl_suite(s: CipherSuite) -> Option<&'static str> {
+    Some(match s {
+        CipherSuite::TLS_AES_128_GCM_SHA256 => "TLS_AES_128_GCM_SHA256",
+        CipherSuite::TLS_AES_256_GCM_SHA384 => "TLS_AES_256_GCM_SHA384",
+        CipherSuite::TLS_CHACHA20_POLY1305_SHA256 => "TLS_CHACHA20_POLY1305_SHA256",
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => "ECDHE-ECDSA-AES128-GCM-SHA256",
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => "ECDHE-ECDSA-AES256-GCM-SHA384",
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => {
+            "ECDHE-ECDSA-CHACHA20-POLY1305"
+        }
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => "ECDHE-RSA-AES128-GCM-SHA256",
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => "ECDHE-RSA-AES256-GCM-SHA384",
+        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => "ECDHE-RSA-CHACHA20-POLY1305",
+        _ => return None,
+    })
 }
 
-fn openssl_group(g: Group) -> Option<&'static str> {
+/// OpenSSL's name of a group; `None` for the hybrid (OpenSSL gained it in 3.5) and groups
+/// outside the matrix.
+pub(crate) fn openssl_group(g: NamedGroup) -> Option<&'static str> {
     match g {
-        Group::X25519 => Some("X25519"),
-        Group::Secp256r1 => Some("P-256"),
-        Group::Secp384r1 => Some("P-384"),
-        // OpenSSL gained the hybrid in 3.5.
-        Group::X25519MlKem768 => None,
+        NamedGroup::X25519 => Some("X25519"),
+        NamedGroup::Secp256r1 => Some("P-256"),
+        NamedGroup::Secp384r1 => Some("P-384"),
+        _ => None,
     }
 }
 
@@ -181,7 +187,7 @@ fn foreign_ptr(ssl: &SslRef) -> *mut openssl_sys::SSL {
     ssl.as_ptr()
 }
 
-fn negotiated_group(ssl: &SslRef) -> Option<Group> {
+fn negotiated_group(ssl: &SslRef) -> Option<NamedGroup> {
     // SAFETY: SSL_ctrl with SSL_CTRL_GET_NEGOTIATED_GROUP reads a field of a live SSL.
     let nid = unsafe {
         openssl_sys::SSL_ctrl(
@@ -192,14 +198,14 @@ fn negotiated_group(ssl: &SslRef) -> Option<Group> {
         )
     } as c_int;
     match nid {
-        NID_X25519 => Some(Group::X25519),
-        NID_X9_62_PRIME256V1 => Some(Group::Secp256r1),
-        NID_SECP384R1 => Some(Group::Secp384r1),
+        NID_X25519 => Some(NamedGroup::X25519),
+        NID_X9_62_PRIME256V1 => Some(NamedGroup::Secp256r1),
+        NID_SECP384R1 => Some(NamedGroup::Secp384r1),
         _ => None,
     }
 }
 
-fn peer_sig_scheme(ssl: &SslRef) -> Option<SigScheme> {
+fn peer_sig_scheme(ssl: &SslRef) -> Option<SignatureScheme> {
     let mut typ: c_int = 0;
     let mut hash: c_int = 0;
     // SAFETY: both calls write one int through a valid pointer on a live SSL.
@@ -221,37 +227,38 @@ fn peer_sig_scheme(ssl: &SslRef) -> Option<SigScheme> {
         return None;
     }
     Some(match (typ, hash) {
-        (NID_ED25519, _) => SigScheme::Ed25519,
-        (NID_EC, NID_SHA256) => SigScheme::EcdsaSecp256r1Sha256,
-        (NID_EC, NID_SHA384) => SigScheme::EcdsaSecp384r1Sha384,
-        (NID_RSASSA_PSS, NID_SHA256) => SigScheme::RsaPssRsaeSha256,
-        (NID_RSASSA_PSS, NID_SHA384) => SigScheme::RsaPssRsaeSha384,
-        (NID_RSASSA_PSS, NID_SHA512) => SigScheme::RsaPssRsaeSha512,
-        (NID_RSA, NID_SHA256) => SigScheme::RsaPkcs1Sha256,
-        (NID_RSA, NID_SHA384) => SigScheme::RsaPkcs1Sha384,
-        (NID_RSA, NID_SHA512) => SigScheme::RsaPkcs1Sha512,
+        (NID_ED25519, _) => SignatureScheme::Ed25519,
+        (NID_EC, NID_SHA256) => SignatureScheme::EcdsaSecp256r1Sha256,
+        (NID_EC, NID_SHA384) => SignatureScheme::EcdsaSecp384r1Sha384,
+        (NID_RSASSA_PSS, NID_SHA256) => SignatureScheme::RsaPssRsaeSha256,
+        (NID_RSASSA_PSS, NID_SHA384) => SignatureScheme::RsaPssRsaeSha384,
+        (NID_RSASSA_PSS, NID_SHA512) => SignatureScheme::RsaPssRsaeSha512,
+        (NID_RSA, NID_SHA256) => SignatureScheme::RsaPkcs1Sha256,
+        (NID_RSA, NID_SHA384) => SignatureScheme::RsaPkcs1Sha384,
+        (NID_RSA, NID_SHA512) => SignatureScheme::RsaPkcs1Sha512,
         _ => return None,
     })
 }
 
 fn version_bounds(side: &Side) -> (Option<SslVersion>, Option<SslVersion>) {
-    let to = |v: Version| match v {
-        Version::Tls12 => SslVersion::TLS1_2,
-        Version::Tls13 => SslVersion::TLS1_3,
+    let to = |v: ProtocolVersion| match v {
+        ProtocolVersion::TLSv1_2 => Some(SslVersion::TLS1_2),
+        ProtocolVersion::TLSv1_3 => Some(SslVersion::TLS1_3),
+        _ => None,
     };
     let min = side
         .versions
         .iter()
         .min()
         .copied()
-        .map(to)
+        .and_then(to)
         .unwrap_or(SslVersion::TLS1_2);
     let max = side
         .versions
         .iter()
         .max()
         .copied()
-        .map(to)
+        .and_then(to)
         .unwrap_or(SslVersion::TLS1_3);
     (Some(min), Some(max))
 }
@@ -298,14 +305,14 @@ fn context(
     let tls13: Vec<&str> = side
         .suites
         .iter()
-        .filter(|s| s.version() == Version::Tls13)
-        .map(|s| openssl_suite(*s))
+        .filter(|s| vocab::suite_version(**s) == ProtocolVersion::TLSv1_3)
+        .filter_map(|s| openssl_suite(*s))
         .collect();
     let tls12: Vec<&str> = side
         .suites
         .iter()
-        .filter(|s| s.version() == Version::Tls12)
-        .map(|s| openssl_suite(*s))
+        .filter(|s| vocab::suite_version(**s) == ProtocolVersion::TLSv1_2)
+        .filter_map(|s| openssl_suite(*s))
         .collect();
     if !tls13.is_empty() {
         b.set_ciphersuites(&tls13.join(":"))
@@ -324,7 +331,7 @@ fn context(
         b.set_groups_list(&names.join(":")).map_err(e("groups"))?;
     }
     if !side.sig_schemes.is_empty() {
-        let list: Vec<&str> = side.sig_schemes.iter().map(|s| s.as_str()).collect();
+        let list: Vec<&str> = side.sig_schemes.iter().map(|s| s.name()).collect();
         b.set_sigalgs_list(&list.join(":")).map_err(e("sigalgs"))?;
     }
     let mut store = X509StoreBuilder::new().map_err(e("store"))?;

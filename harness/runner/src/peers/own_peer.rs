@@ -13,33 +13,21 @@ use rustls_pki_types::{PrivateKeyDer, UnixTime};
 use tls_engine::{
     CertifiedKey, ClientConfig, Connection, Error, Event, ServerConfig, StoredSession,
 };
-use tls_wire::{CipherSuite, NamedGroup, SignatureScheme};
+use tls_wire::NamedGroup;
 
 use crate::alerts::alert_name;
 use crate::model::{
-    ClientAuth, Direction, Failure, Group, Negotiated, Outcome, Role, Setup, SigScheme, Step,
-    Suite, Version,
+    ClientAuth, Direction, Failure, Negotiated, Outcome, ProtocolVersion, Role, Setup, Step,
 };
 use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
 use crate::pump::{self, AppData, Endpoint, Observed};
 use crate::scenario::expected_version;
 use crate::steps::failed_step;
+use crate::vocab::in_matrix;
 
 /// Our engine.
 #[derive(Debug, Default)]
 pub struct OwnPeer;
-
-fn suite(s: Suite) -> Option<CipherSuite> {
-    CipherSuite::from_name(s.as_str())
-}
-
-fn group(g: Group) -> Option<NamedGroup> {
-    NamedGroup::from_name(g.as_str())
-}
-
-fn scheme(s: SigScheme) -> Option<SignatureScheme> {
-    SignatureScheme::from_name(s.as_str())
-}
 
 fn step(s: tls_engine::Step) -> Step {
     use tls_engine::Step as E;
@@ -60,14 +48,10 @@ fn negotiated(conn: &Connection) -> Negotiated {
         return Negotiated::default();
     };
     Negotiated {
-        version: match n.version.name() {
-            "TLS1.3" => Some(Version::Tls13),
-            "TLS1.2" => Some(Version::Tls12),
-            _ => None,
-        },
-        suite: n.cipher_suite.name().parse().ok(),
-        group: n.group.and_then(|g| g.name().parse().ok()),
-        sig_scheme: n.signature_scheme.and_then(|s| s.name().parse().ok()),
+        version: in_matrix(n.version),
+        suite: in_matrix(n.cipher_suite),
+        group: n.group.and_then(in_matrix),
+        sig_scheme: n.signature_scheme.and_then(in_matrix),
         alpn: n
             .alpn
             .as_ref()
@@ -205,11 +189,7 @@ impl Endpoint for OwnEndpoint {
             done: !self.conn.is_handshaking(),
             resumed: n.map(|n| n.resumed),
             hrr: n.map(|n| n.hrr),
-            version: n.and_then(|n| match n.version {
-                tls_wire::ProtocolVersion::TLSv1_3 => Some(Version::Tls13),
-                tls_wire::ProtocolVersion::TLSv1_2 => Some(Version::Tls12),
-                _ => None,
-            }),
+            version: n.and_then(|n| in_matrix(n.version)),
         }
     }
 
@@ -239,40 +219,21 @@ fn certified(identity: &certs::Identity) -> Result<CertifiedKey, String> {
     .map_err(|e| format!("own: the {} key: {e}", identity.key_type))
 }
 
-fn versions(v: &[Version]) -> Vec<tls_wire::ProtocolVersion> {
-    v.iter()
-        .map(|v| match v {
-            Version::Tls13 => tls_wire::ProtocolVersion::TLSv1_3,
-            Version::Tls12 => tls_wire::ProtocolVersion::TLSv1_2,
-        })
-        .collect()
-}
-
-fn side_lists(
-    side: &crate::model::Side,
-) -> (Vec<CipherSuite>, Vec<NamedGroup>, Vec<SignatureScheme>) {
-    (
-        side.suites.iter().filter_map(|s| suite(*s)).collect(),
-        side.groups.iter().filter_map(|g| group(*g)).collect(),
-        side.sig_schemes.iter().filter_map(|s| scheme(*s)).collect(),
-    )
-}
-
 fn client_config(setup: &Setup, resumption: Option<StoredSession>) -> Result<ClientConfig, String> {
     let materials = setup.materials()?;
     let mut c = ClientConfig::default();
     if !setup.client.versions.is_empty() {
-        c.versions = versions(&setup.client.versions);
+        c.versions = setup.client.versions.clone();
     }
-    let (suites, groups, schemes) = side_lists(&setup.client);
-    if !suites.is_empty() {
-        c.cipher_suites = suites;
+    let side = &setup.client;
+    if !side.suites.is_empty() {
+        c.cipher_suites = side.suites.clone();
     }
-    if !groups.is_empty() {
-        c.groups = groups;
+    if !side.groups.is_empty() {
+        c.groups = side.groups.clone();
     }
-    if !schemes.is_empty() {
-        c.signature_schemes = schemes;
+    if !side.sig_schemes.is_empty() {
+        c.signature_schemes = side.sig_schemes.clone();
     }
     c.roots = materials.roots.clone();
     c.server_name = Some(setup.server_name.clone());
@@ -302,17 +263,17 @@ fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
     )
     .map_err(|e| format!("own: server key: {e}"))?;
     if !setup.server.versions.is_empty() {
-        c.versions = versions(&setup.server.versions);
+        c.versions = setup.server.versions.clone();
     }
-    let (suites, groups, schemes) = side_lists(&setup.server);
-    if !suites.is_empty() {
-        c.cipher_suites = suites;
+    let side = &setup.server;
+    if !side.suites.is_empty() {
+        c.cipher_suites = side.suites.clone();
     }
-    if !groups.is_empty() {
-        c.groups = groups;
+    if !side.groups.is_empty() {
+        c.groups = side.groups.clone();
     }
-    if !schemes.is_empty() {
-        c.signature_schemes = schemes;
+    if !side.sig_schemes.is_empty() {
+        c.signature_schemes = side.sig_schemes.clone();
     }
     c.alpn = setup
         .server
@@ -354,9 +315,9 @@ impl Peer for OwnPeer {
 
     fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported> {
         let side = setup.side(role);
-        if expected_version(setup) == Some(Version::Tls12)
-            && side.groups.iter().any(|g| g.as_str() == "X25519MLKEM768")
-            && side.groups.iter().all(|g| g.as_str() == "X25519MLKEM768")
+        if expected_version(setup) == Some(ProtocolVersion::TLSv1_2)
+            && side.groups.contains(&NamedGroup::X25519MlKem768)
+            && side.groups.iter().all(|g| *g == NamedGroup::X25519MlKem768)
         {
             return Err(Unsupported(
                 "own: X25519MLKEM768 is a TLS 1.3 group; TLS 1.2 ECDHE needs an EC group".into(),

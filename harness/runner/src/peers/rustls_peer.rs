@@ -24,10 +24,12 @@ use rustls::{
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use crate::model::{
-    ClientAuth, Direction, Group, Outcome, Role, Setup, SigScheme, Step, Suite, Version,
+    CipherSuite as WireSuite, ClientAuth, Direction, NamedGroup, Outcome, ProtocolVersion, Role,
+    Setup, SignatureScheme as WireScheme, Step,
 };
 use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
 use crate::pump;
+use crate::vocab;
 
 mod endpoint;
 mod seeded;
@@ -39,84 +41,72 @@ use seeded::{CASE_RANDOM_SOURCE, SeedScope, seeded_kx, time_provider};
 #[derive(Debug, Default)]
 pub struct RustlsPeer;
 
-fn suite_of(s: Suite) -> SupportedCipherSuite {
-    match s {
-        Suite::Tls13Aes128GcmSha256 => cipher_suite::TLS13_AES_128_GCM_SHA256,
-        Suite::Tls13Aes256GcmSha384 => cipher_suite::TLS13_AES_256_GCM_SHA384,
-        Suite::Tls13Chacha20Poly1305Sha256 => cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
-        Suite::EcdheEcdsaAes128GcmSha256 => cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        Suite::EcdheEcdsaAes256GcmSha384 => cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        Suite::EcdheEcdsaChacha20Poly1305Sha256 => {
+pub(crate) fn suite_of(s: WireSuite) -> Option<SupportedCipherSuite> {
+    Some(match s {
+        WireSuite::TLS_AES_128_GCM_SHA256 => cipher_suite::TLS13_AES_128_GCM_SHA256,
+        WireSuite::TLS_AES_256_GCM_SHA384 => cipher_suite::TLS13_AES_256_GCM_SHA384,
+        WireSuite::TLS_CHACHA20_POLY1305_SHA256 => cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+        WireSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => {
+            cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+        }
+        WireSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => {
+            cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+        }
+        WireSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => {
             cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
         }
-        Suite::EcdheRsaAes128GcmSha256 => cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        Suite::EcdheRsaAes256GcmSha384 => cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        Suite::EcdheRsaChacha20Poly1305Sha256 => {
+        WireSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => {
+            cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        }
+        WireSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => {
+            cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+        }
+        WireSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => {
             cipher_suite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
         }
-    }
+        _ => return None,
+    })
 }
 
-fn kx_of(g: Group) -> &'static dyn SupportedKxGroup {
-    match g {
-        Group::X25519 => kx_group::X25519,
-        Group::Secp256r1 => kx_group::SECP256R1,
-        Group::Secp384r1 => kx_group::SECP384R1,
-        Group::X25519MlKem768 => kx_group::X25519MLKEM768,
-    }
+pub(crate) fn kx_of(g: NamedGroup) -> Option<&'static dyn SupportedKxGroup> {
+    Some(match g {
+        NamedGroup::X25519 => kx_group::X25519,
+        NamedGroup::Secp256r1 => kx_group::SECP256R1,
+        NamedGroup::Secp384r1 => kx_group::SECP384R1,
+        NamedGroup::X25519MlKem768 => kx_group::X25519MLKEM768,
+        _ => return None,
+    })
 }
 
-fn scheme_to_rustls(s: SigScheme) -> SignatureScheme {
-    match s {
-        SigScheme::EcdsaSecp256r1Sha256 => SignatureScheme::ECDSA_NISTP256_SHA256,
-        SigScheme::EcdsaSecp384r1Sha384 => SignatureScheme::ECDSA_NISTP384_SHA384,
-        SigScheme::RsaPssRsaeSha256 => SignatureScheme::RSA_PSS_SHA256,
-        SigScheme::RsaPssRsaeSha384 => SignatureScheme::RSA_PSS_SHA384,
-        SigScheme::RsaPssRsaeSha512 => SignatureScheme::RSA_PSS_SHA512,
-        SigScheme::RsaPkcs1Sha256 => SignatureScheme::RSA_PKCS1_SHA256,
-        SigScheme::RsaPkcs1Sha384 => SignatureScheme::RSA_PKCS1_SHA384,
-        SigScheme::RsaPkcs1Sha512 => SignatureScheme::RSA_PKCS1_SHA512,
-        SigScheme::Ed25519 => SignatureScheme::ED25519,
-    }
+/// rustls's scheme of the same code point.
+fn scheme_to_rustls(s: WireScheme) -> SignatureScheme {
+    SignatureScheme::from(s.get())
 }
 
-fn scheme_from_rustls(s: SignatureScheme) -> Option<SigScheme> {
-    SigScheme::ALL
-        .iter()
-        .copied()
-        .find(|m| scheme_to_rustls(*m) == s)
+fn scheme_from_rustls(s: SignatureScheme) -> Option<WireScheme> {
+    vocab::from_code(u16::from(s))
 }
 
-fn suite_from_rustls(s: SupportedCipherSuite) -> Option<Suite> {
-    Suite::ALL
-        .iter()
-        .copied()
-        .find(|m| suite_of(*m).suite() == s.suite())
+fn suite_from_rustls(s: SupportedCipherSuite) -> Option<WireSuite> {
+    vocab::from_code(u16::from(s.suite()))
 }
 
-fn group_from_rustls(g: &dyn SupportedKxGroup) -> Option<Group> {
-    Group::ALL
-        .iter()
-        .copied()
-        .find(|m| kx_of(*m).name() == g.name())
+fn group_from_rustls(g: &dyn SupportedKxGroup) -> Option<NamedGroup> {
+    vocab::from_code(u16::from(g.name()))
 }
 
-fn version_from_rustls(v: rustls::ProtocolVersion) -> Option<Version> {
-    match v {
-        rustls::ProtocolVersion::TLSv1_2 => Some(Version::Tls12),
-        rustls::ProtocolVersion::TLSv1_3 => Some(Version::Tls13),
-        _ => None,
-    }
+fn version_from_rustls(v: rustls::ProtocolVersion) -> Option<ProtocolVersion> {
+    vocab::from_code(u16::from(v))
 }
 
 /// The provider for one side; `seeded`: with [`CaseRandom`] and the [`SeededKx`] groups.
 fn provider(side: &crate::model::Side, seeded: bool) -> CryptoProvider {
     let mut p = provider_mod::default_provider();
     if !side.suites.is_empty() {
-        p.cipher_suites = side.suites.iter().map(|s| suite_of(*s)).collect();
+        p.cipher_suites = side.suites.iter().filter_map(|s| suite_of(*s)).collect();
     }
     if !side.groups.is_empty() {
-        p.kx_groups = side.groups.iter().map(|g| kx_of(*g)).collect();
+        p.kx_groups = side.groups.iter().filter_map(|g| kx_of(*g)).collect();
     }
     if seeded {
         p.secure_random = &CASE_RANDOM_SOURCE;
@@ -131,9 +121,10 @@ fn versions(side: &crate::model::Side) -> Vec<&'static SupportedProtocolVersion>
     }
     side.versions
         .iter()
-        .map(|v| match v {
-            Version::Tls12 => &rustls::version::TLS12,
-            Version::Tls13 => &rustls::version::TLS13,
+        .filter_map(|v| match *v {
+            ProtocolVersion::TLSv1_2 => Some(&rustls::version::TLS12),
+            ProtocolVersion::TLSv1_3 => Some(&rustls::version::TLS13),
+            _ => None,
         })
         .collect()
 }
@@ -156,7 +147,7 @@ pub(crate) struct SchemeTap {
 }
 
 impl SchemeTap {
-    fn new(allowed: &[SigScheme]) -> Arc<Self> {
+    fn new(allowed: &[WireScheme]) -> Arc<Self> {
         Arc::new(SchemeTap {
             allowed: allowed.iter().map(|s| scheme_to_rustls(*s)).collect(),
             seen: Mutex::new(None),
@@ -169,7 +160,7 @@ impl SchemeTap {
         }
     }
 
-    pub(crate) fn seen(&self) -> Option<SigScheme> {
+    pub(crate) fn seen(&self) -> Option<WireScheme> {
         self.seen
             .lock()
             .ok()
@@ -395,7 +386,7 @@ impl ResolvesServerCert for OneCert {
 fn certified_key(
     provider: &CryptoProvider,
     identity: &certs::Identity,
-    allowed: &[SigScheme],
+    allowed: &[WireScheme],
 ) -> Result<CertifiedKey, String> {
     let key = PrivateKeyDer::Pkcs8(identity.key.clone_key());
     let signing = provider

@@ -48,7 +48,8 @@ use std::sync::Arc;
 use reports::{AlertFrom, Binds, Expected, ExpectedResult, Level, UnderTest};
 use serde::Deserialize;
 
-use crate::model::{ClientAuth, Group, Setup, SigScheme, Suite, Version};
+use crate::model::{CipherSuite, ClientAuth, NamedGroup, ProtocolVersion, Setup, SignatureScheme};
+use crate::vocab;
 
 mod grading;
 mod setup;
@@ -450,8 +451,8 @@ impl Scenario {
             }
             let hrr = setup.client.groups.first() != setup.server.groups.first()
                 && !setup.server.groups.is_empty()
-                && expected_version(setup) == Some(Version::Tls13);
-            if expected_version(setup) == Some(Version::Tls13) {
+                && expected_version(setup) == Some(ProtocolVersion::TLSv1_3);
+            if expected_version(setup) == Some(ProtocolVersion::TLSv1_3) {
                 checks.insert("hrr".into(), hrr.to_string());
             }
             if let ([c], [s]) = (
@@ -497,12 +498,12 @@ impl Scenario {
 /// curve, the curve is added after it on both sides, so the group still wins and the
 /// certificate stays usable.
 fn add_certificate_curve(setup: &mut Setup) {
-    if expected_version(setup) != Some(Version::Tls12) {
+    if expected_version(setup) != Some(ProtocolVersion::TLSv1_2) {
         return;
     }
     let curve = match certs::materials(&setup.cert).map(|m| m.server.key_type) {
-        Ok(crate::model::KeyType::EcdsaP256) => Group::Secp256r1,
-        Ok(crate::model::KeyType::EcdsaP384) => Group::Secp384r1,
+        Ok(crate::model::KeyType::EcdsaP256) => NamedGroup::Secp256r1,
+        Ok(crate::model::KeyType::EcdsaP384) => NamedGroup::Secp384r1,
         _ => return,
     };
     for side in [&mut setup.client, &mut setup.server] {
@@ -513,14 +514,14 @@ fn add_certificate_curve(setup: &mut Setup) {
 }
 
 /// The highest version both sides enable (defaults: both versions).
-pub fn expected_version(setup: &Setup) -> Option<Version> {
-    let all = [Version::Tls12, Version::Tls13];
-    let c: &[Version] = if setup.client.versions.is_empty() {
+pub fn expected_version(setup: &Setup) -> Option<ProtocolVersion> {
+    let all = [ProtocolVersion::TLSv1_2, ProtocolVersion::TLSv1_3];
+    let c: &[ProtocolVersion] = if setup.client.versions.is_empty() {
         &all
     } else {
         &setup.client.versions
     };
-    let s: &[Version] = if setup.server.versions.is_empty() {
+    let s: &[ProtocolVersion] = if setup.server.versions.is_empty() {
         &all
     } else {
         &setup.server.versions
@@ -539,25 +540,33 @@ fn coherent(setup: &Setup) -> bool {
         // No common version: a coherent negative setup.
         return true;
     };
-    let enabled = |side: &crate::model::Side, v: Version| {
+    let enabled = |side: &crate::model::Side, v: ProtocolVersion| {
         side.versions.is_empty() || side.versions.contains(&v)
     };
     for suite in setup.all_suites() {
-        if !enabled(&setup.client, suite.version()) || !enabled(&setup.server, suite.version()) {
+        if !enabled(&setup.client, vocab::suite_version(suite))
+            || !enabled(&setup.server, vocab::suite_version(suite))
+        {
             return false;
         }
-        if !suite.fits_key(key) {
+        if !vocab::suite_fits_key(suite, key) {
             return false;
         }
     }
     // The pinned suites must include one of the negotiated version.
     if !setup.server.suites.is_empty()
-        && !setup.server.suites.iter().any(|s| s.version() == version)
+        && !setup
+            .server
+            .suites
+            .iter()
+            .any(|s| vocab::suite_version(*s) == version)
     {
         return false;
     }
     for sig in setup.all_sig_schemes() {
-        if !sig.fits_key(key) || (version == Version::Tls13 && !sig.allowed_in_tls13()) {
+        if !vocab::scheme_fits_key(sig, key)
+            || (version == ProtocolVersion::TLSv1_3 && !vocab::scheme_allowed_in_tls13(sig))
+        {
             return false;
         }
     }

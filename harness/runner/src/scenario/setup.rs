@@ -1,6 +1,7 @@
 //! The setup keys of a scenario file and how each sets a [`Setup`].
 
 use super::*;
+use crate::vocab::{self, Term};
 
 const SETUP_KEYS: &[&str] = &[
     "versions",
@@ -23,14 +24,14 @@ const SETUP_KEYS: &[&str] = &[
     "mitm",
 ];
 
-fn parse_str<T: std::str::FromStr<Err = String>>(v: &toml::Value) -> Result<T, String> {
+fn parse_str<T: Term>(v: &toml::Value) -> Result<T, String> {
     match v {
-        toml::Value::String(s) => s.parse(),
+        toml::Value::String(s) => vocab::parse(s),
         other => Err(format!("expected a string, found {}", other.type_str())),
     }
 }
 
-fn parse_list<T: std::str::FromStr<Err = String>>(v: &toml::Value) -> Result<Vec<T>, String> {
+fn parse_list<T: Term>(v: &toml::Value) -> Result<Vec<T>, String> {
     match v {
         toml::Value::Array(items) => items.iter().map(parse_str).collect(),
         other => Err(format!(
@@ -65,39 +66,39 @@ pub(super) fn check_key(key: &str, v: &toml::Value) -> Result<(), String> {
 pub(super) fn apply(s: &mut Setup, key: &str, v: &toml::Value) -> Result<(), String> {
     match key {
         "versions" => {
-            let vs: Vec<Version> = parse_list(v)?;
+            let vs: Vec<ProtocolVersion> = parse_list(v)?;
             s.client.versions = vs.clone();
             s.server.versions = vs;
         }
         "client_versions" => s.client.versions = parse_list(v)?,
         "server_versions" => s.server.versions = parse_list(v)?,
         "suite" => {
-            let suite: Suite = parse_str(v)?;
+            let suite: CipherSuite = parse_str(v)?;
             s.client.suites = vec![suite];
             s.server.suites = vec![suite];
         }
         "suites" => {
-            let suites: Vec<Suite> = parse_list(v)?;
+            let suites: Vec<CipherSuite> = parse_list(v)?;
             s.client.suites = suites.clone();
             s.server.suites = suites;
         }
         "group" => {
-            let g: Group = parse_str(v)?;
+            let g: NamedGroup = parse_str(v)?;
             s.client.groups = vec![g];
             s.server.groups = vec![g];
         }
         "hrr_group" => {
-            let g: Group = parse_str(v)?;
-            let first = if g == Group::X25519 {
-                Group::Secp256r1
+            let g: NamedGroup = parse_str(v)?;
+            let first = if g == NamedGroup::X25519 {
+                NamedGroup::Secp256r1
             } else {
-                Group::X25519
+                NamedGroup::X25519
             };
             s.client.groups = vec![first, g];
             s.server.groups = vec![g];
         }
         "sigalg" => {
-            let sig: SigScheme = parse_str(v)?;
+            let sig: SignatureScheme = parse_str(v)?;
             s.client.sig_schemes = vec![sig];
             s.server.sig_schemes = vec![sig];
         }
@@ -192,17 +193,17 @@ pub(super) fn value_label(key: &str, v: &toml::Value) -> String {
         toml::Value::Boolean(b) => return format!("{}{}", if *b { "" } else { "no_" }, key),
         other => other.to_string(),
     };
-    if let Ok(suite) = text.parse::<Suite>() {
-        return suite.short().to_string();
+    if let Some(suite) = vocab::parse(&text).ok().and_then(vocab::suite_short) {
+        return suite.to_string();
     }
-    if let Ok(g) = text.parse::<Group>() {
+    if let Some(g) = vocab::parse(&text).ok().and_then(vocab::group_short) {
         return match key {
-            "hrr_group" => format!("hrr_{}", g.short()),
-            _ => g.short().to_string(),
+            "hrr_group" => format!("hrr_{g}"),
+            _ => g.to_string(),
         };
     }
-    if let Ok(sig) = text.parse::<SigScheme>() {
-        return sig.short().to_string();
+    if let Some(sig) = vocab::parse(&text).ok().and_then(vocab::scheme_short) {
+        return sig.to_string();
     }
     match key {
         "client_auth" => format!("clientauth_{text}"),

@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use crate::model::{Direction, Failure, Negotiated, Outcome, Role, Setup, Step};
 use crate::peer::{CaseCtx, Peer, Unsupported, io_failure};
+use crate::vocab;
 use spec::{Echo, PeerFile, Read, RoleSpec, Vars};
 
 pub use target::TargetPeer;
@@ -242,12 +243,16 @@ fn outcome(
     let value = |r: &Option<spec::Rule>| r.as_ref().and_then(|r| r.read(text));
     let negotiated = Negotiated {
         version: value(&read.version)
-            .and_then(|v| v.parse().ok())
+            .and_then(|v| vocab::parse(&v).ok())
             .or(w.version),
-        suite: value(&read.suite).and_then(|v| v.parse().ok()).or(w.suite),
-        group: value(&read.group).and_then(|v| v.parse().ok()).or(w.group),
+        suite: value(&read.suite)
+            .and_then(|v| vocab::parse(&v).ok())
+            .or(w.suite),
+        group: value(&read.group)
+            .and_then(|v| vocab::parse(&v).ok())
+            .or(w.group),
         sig_scheme: value(&read.sigalg)
-            .and_then(|v| v.parse().ok())
+            .and_then(|v| vocab::parse(&v).ok())
             .or(w.sigalg),
         alpn: value(&read.alpn).or(w.alpn.clone()),
         resumed: matches(&read.resumed) || w.resumed,
@@ -317,7 +322,7 @@ fn outcome(
         None => Failure::Closed,
     };
     let mut o = Outcome::failed(failure, w.step, detail);
-    o.negotiated = negotiated;
+    *o.negotiated = negotiated;
     o
 }
 

@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::model::{ClientAuth, KeyType, Role, Setup, Side, Version};
+use crate::model::{
+    CipherSuite, ClientAuth, KeyType, NamedGroup, ProtocolVersion, Role, Setup, Side,
+    SignatureScheme,
+};
+use crate::vocab;
 
 /// A peer file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -293,10 +297,10 @@ pub fn load(path: &Path) -> Result<PeerFile, String> {
     ] {
         for k in table.keys() {
             let ok = match name {
-                "version" => k.parse::<Version>().is_ok(),
-                "suite" => k.parse::<crate::model::Suite>().is_ok(),
-                "group" => k.parse::<crate::model::Group>().is_ok(),
-                _ => k.parse::<crate::model::SigScheme>().is_ok(),
+                "version" => vocab::parse::<ProtocolVersion>(k).is_ok(),
+                "suite" => vocab::parse::<CipherSuite>(k).is_ok(),
+                "group" => vocab::parse::<NamedGroup>(k).is_ok(),
+                _ => vocab::parse::<SignatureScheme>(k).is_ok(),
             };
             if !ok {
                 return Err(at(
@@ -411,9 +415,9 @@ pub struct Vars<'a> {
     pub client_key: KeyType,
 }
 
-fn side_versions(side: &Side) -> Vec<Version> {
+fn side_versions(side: &Side) -> Vec<ProtocolVersion> {
     if side.versions.is_empty() {
-        vec![Version::Tls12, Version::Tls13]
+        vocab::VERSIONS.to_vec()
     } else {
         side.versions.clone()
     }
@@ -501,12 +505,12 @@ impl Vars<'_> {
             "groups" => !side.groups.is_empty(),
             "sigalgs" => !side.sig_schemes.is_empty(),
             "alpn" => !side.alpn.is_empty(),
-            "tls12" => vs.contains(&Version::Tls12),
-            "tls13" => vs.contains(&Version::Tls13),
-            "tls12_only" => vs == [Version::Tls12],
-            "tls13_only" => vs == [Version::Tls13],
-            "other_tls12_only" => other == [Version::Tls12],
-            "other_tls13_only" => other == [Version::Tls13],
+            "tls12" => vs.contains(&ProtocolVersion::TLSv1_2),
+            "tls13" => vs.contains(&ProtocolVersion::TLSv1_3),
+            "tls12_only" => vs == [ProtocolVersion::TLSv1_2],
+            "tls13_only" => vs == [ProtocolVersion::TLSv1_3],
+            "other_tls12_only" => other == [ProtocolVersion::TLSv1_2],
+            "other_tls13_only" => other == [ProtocolVersion::TLSv1_3],
             "client_auth" => self.setup.client_auth != ClientAuth::None,
             "client_auth_required" => self.setup.client_auth == ClientAuth::Required,
             "client_auth_optional" => self.setup.client_auth == ClientAuth::Optional,
@@ -534,11 +538,11 @@ impl Vars<'_> {
             Role::Client => "client",
             Role::Server => "server",
         };
-        let spelled_version = |v: Version| {
+        let spelled_version = |v: ProtocolVersion| {
             self.file
                 .spell
                 .version
-                .get(v.as_str())
+                .get(v.name())
                 .cloned()
                 .ok_or_else(|| format!("no version `{v}`"))
         };

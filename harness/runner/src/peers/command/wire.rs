@@ -8,9 +8,10 @@ use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use crate::model::{Direction, Group, SigScheme, Step, Suite, Version};
+use crate::model::{CipherSuite, Direction, NamedGroup, ProtocolVersion, SignatureScheme, Step};
 use crate::peer::CaseCtx;
 use crate::steps::{HsEvent, step_of};
+use crate::vocab::from_code;
 
 /// Bytes of one connection, by direction (`Sent`: client to server).
 pub type Flow = Vec<(Direction, Vec<u8>)>;
@@ -98,11 +99,11 @@ pub fn relay<S: Read + Write>(
 /// What the plaintext part of one connection shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Wire {
-    pub version: Option<Version>,
-    pub suite: Option<Suite>,
-    pub group: Option<Group>,
+    pub version: Option<ProtocolVersion>,
+    pub suite: Option<CipherSuite>,
+    pub group: Option<NamedGroup>,
     /// TLS 1.2 ServerKeyExchange signature scheme.
-    pub sigalg: Option<SigScheme>,
+    pub sigalg: Option<SignatureScheme>,
     /// ALPN in a TLS 1.2 ServerHello.
     pub alpn: Option<String>,
     pub hrr: bool,
@@ -118,46 +119,6 @@ const HRR_RANDOM: [u8; 32] = [
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 ];
-
-fn suite_of(code: u16) -> Option<Suite> {
-    Some(match code {
-        0x1301 => Suite::Tls13Aes128GcmSha256,
-        0x1302 => Suite::Tls13Aes256GcmSha384,
-        0x1303 => Suite::Tls13Chacha20Poly1305Sha256,
-        0xc02b => Suite::EcdheEcdsaAes128GcmSha256,
-        0xc02c => Suite::EcdheEcdsaAes256GcmSha384,
-        0xcca9 => Suite::EcdheEcdsaChacha20Poly1305Sha256,
-        0xc02f => Suite::EcdheRsaAes128GcmSha256,
-        0xc030 => Suite::EcdheRsaAes256GcmSha384,
-        0xcca8 => Suite::EcdheRsaChacha20Poly1305Sha256,
-        _ => return None,
-    })
-}
-
-fn group_of(code: u16) -> Option<Group> {
-    Some(match code {
-        0x001d => Group::X25519,
-        0x0017 => Group::Secp256r1,
-        0x0018 => Group::Secp384r1,
-        0x11ec => Group::X25519MlKem768,
-        _ => return None,
-    })
-}
-
-fn sig_of(code: u16) -> Option<SigScheme> {
-    Some(match code {
-        0x0403 => SigScheme::EcdsaSecp256r1Sha256,
-        0x0503 => SigScheme::EcdsaSecp384r1Sha384,
-        0x0804 => SigScheme::RsaPssRsaeSha256,
-        0x0805 => SigScheme::RsaPssRsaeSha384,
-        0x0806 => SigScheme::RsaPssRsaeSha512,
-        0x0401 => SigScheme::RsaPkcs1Sha256,
-        0x0501 => SigScheme::RsaPkcs1Sha384,
-        0x0601 => SigScheme::RsaPkcs1Sha512,
-        0x0807 => SigScheme::Ed25519,
-        _ => return None,
-    })
-}
 
 /// A cursor over bytes that never panics.
 struct Cur<'a>(&'a [u8]);
@@ -229,7 +190,7 @@ pub fn facts(flow: &Flow) -> Wire {
                 hs.drain(..used.min(hs.len()));
             }
             match typ {
-                20 if w.version != Some(Version::Tls13) && !w.hrr => encrypted = true,
+                20 if w.version != Some(ProtocolVersion::TLSv1_3) && !w.hrr => encrypted = true,
                 20 => {}
                 21 if body.len() == 2 => {
                     w.alerts.push((dir, crate::alerts::alert_name(body[1])));
@@ -257,7 +218,7 @@ pub fn facts(flow: &Flow) -> Wire {
             }
         }
     }
-    if w.version == Some(Version::Tls12) {
+    if w.version == Some(ProtocolVersion::TLSv1_2) {
         // An abbreviated TLS 1.2 handshake has no server Certificate.
         let full = events
             .iter()
@@ -282,9 +243,9 @@ fn server_message(w: &mut Wire, typ: u8, body: &[u8]) {
             if hrr {
                 w.hrr = true;
             } else {
-                w.suite = suite_of(suite);
+                w.suite = from_code(suite);
                 w.version = match legacy {
-                    0x0303 => Some(Version::Tls12),
+                    0x0303 => Some(ProtocolVersion::TLSv1_2),
                     _ => None,
                 };
             }
@@ -293,8 +254,10 @@ fn server_message(w: &mut Wire, typ: u8, body: &[u8]) {
             while let (Some(t), Some(data)) = (e.u16(), e.vec16()) {
                 let mut d = Cur(data);
                 match t {
-                    0x002b if !hrr && d.u16() == Some(0x0304) => w.version = Some(Version::Tls13),
-                    0x0033 if !hrr => w.group = d.u16().and_then(group_of),
+                    0x002b if !hrr && d.u16() == Some(0x0304) => {
+                        w.version = Some(ProtocolVersion::TLSv1_3)
+                    }
+                    0x0033 if !hrr => w.group = d.u16().and_then(from_code),
                     0x0029 if !hrr => w.resumed = true,
                     0x0010 if !hrr => {
                         if let Some(list) = d.vec16() {
@@ -309,9 +272,9 @@ fn server_message(w: &mut Wire, typ: u8, body: &[u8]) {
         }
         // ECDHE ServerKeyExchange: curve_type 3, named curve, point, then the signature.
         12 if c.u8() == Some(3) => {
-            w.group = c.u16().and_then(group_of);
+            w.group = c.u16().and_then(from_code);
             if c.vec8().is_some() {
-                w.sigalg = c.u16().and_then(sig_of);
+                w.sigalg = c.u16().and_then(from_code);
             }
         }
         _ => {}

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use openssl::ssl::{ErrorCode, ShutdownState, Ssl, SslRef, SslStream, SslVersion};
 
 use super::{failure, negotiated_group, peek_log, peer_sig_scheme, take_log};
-use crate::model::{Negotiated, Outcome, Step, Version};
+use crate::model::{Negotiated, Outcome, ProtocolVersion, Step};
 use crate::peer::CaseCtx;
 use crate::pump::{AppData, Endpoint, Observed};
 use crate::steps::step_of;
@@ -221,14 +221,14 @@ impl Endpoint for OpensslEndpoint<'_> {
         let ssl = self.stream.ssl();
         Negotiated {
             version: match ssl.version2() {
-                Some(SslVersion::TLS1_2) => Some(Version::Tls12),
-                Some(SslVersion::TLS1_3) => Some(Version::Tls13),
+                Some(SslVersion::TLS1_2) => Some(ProtocolVersion::TLSv1_2),
+                Some(SslVersion::TLS1_3) => Some(ProtocolVersion::TLSv1_3),
                 _ => None,
             },
             suite: ssl
                 .current_cipher()
                 .and_then(|c| c.standard_name())
-                .and_then(|n| n.parse().ok()),
+                .and_then(|n| crate::vocab::parse(n).ok()),
             group: negotiated_group(ssl),
             sig_scheme: peer_sig_scheme(ssl),
             alpn: ssl
@@ -248,8 +248,8 @@ impl Endpoint for OpensslEndpoint<'_> {
             resumed: done.then(|| ssl.session_reused()),
             hrr: None,
             version: match ssl.version2() {
-                Some(SslVersion::TLS1_3) => Some(Version::Tls13),
-                Some(SslVersion::TLS1_2) => Some(Version::Tls12),
+                Some(SslVersion::TLS1_3) => Some(ProtocolVersion::TLSv1_3),
+                Some(SslVersion::TLS1_2) => Some(ProtocolVersion::TLSv1_2),
                 _ => None,
             },
         }

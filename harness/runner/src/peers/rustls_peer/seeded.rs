@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use aws_lc_rs::agreement;
 use rustls::crypto::SupportedKxGroup;
+use rustls::crypto::aws_lc_rs::kx_group;
 use rustls::crypto::{ActiveKeyExchange, GetRandomFailed, SecureRandom, SharedSecret};
 use rustls::time_provider::{DefaultTimeProvider, TimeProvider};
 use rustls::{Error, NamedGroup, PeerMisbehaved, ProtocolVersion};
 use rustls_pki_types::UnixTime;
 use tls_engine::RandomSource;
 
-use super::{group_from_rustls, kx_of};
-use crate::model::Group;
+use super::group_from_rustls;
 use crate::peer::CaseCtx;
 
 thread_local! {
@@ -69,23 +69,24 @@ pub(super) static CASE_RANDOM_SOURCE: CaseRandom = CaseRandom;
 /// same as rustls's aws-lc-rs group of that name (same public key checks, same errors).
 #[derive(Debug)]
 struct SeededKx {
-    group: Group,
+    /// rustls's group of that name.
+    base: fn() -> &'static dyn SupportedKxGroup,
     algorithm: &'static agreement::Algorithm,
     scalar_len: usize,
 }
 
 static SEEDED_X25519: SeededKx = SeededKx {
-    group: Group::X25519,
+    base: || kx_group::X25519,
     algorithm: &agreement::X25519,
     scalar_len: 32,
 };
 static SEEDED_SECP256R1: SeededKx = SeededKx {
-    group: Group::Secp256r1,
+    base: || kx_group::SECP256R1,
     algorithm: &agreement::ECDH_P256,
     scalar_len: 32,
 };
 static SEEDED_SECP384R1: SeededKx = SeededKx {
-    group: Group::Secp384r1,
+    base: || kx_group::SECP384R1,
     algorithm: &agreement::ECDH_P384,
     scalar_len: 48,
 };
@@ -94,9 +95,9 @@ static SEEDED_SECP384R1: SeededKx = SeededKx {
 /// generates ML-KEM keys and encapsulates only from its own RNG).
 pub(super) fn seeded_kx(g: &'static dyn SupportedKxGroup) -> &'static dyn SupportedKxGroup {
     match group_from_rustls(g) {
-        Some(Group::X25519) => &SEEDED_X25519,
-        Some(Group::Secp256r1) => &SEEDED_SECP256R1,
-        Some(Group::Secp384r1) => &SEEDED_SECP384R1,
+        Some(tls_wire::NamedGroup::X25519) => &SEEDED_X25519,
+        Some(tls_wire::NamedGroup::Secp256r1) => &SEEDED_SECP256R1,
+        Some(tls_wire::NamedGroup::Secp384r1) => &SEEDED_SECP384R1,
         _ => g,
     }
 }
@@ -126,15 +127,15 @@ impl SupportedKxGroup for SeededKx {
     }
 
     fn name(&self) -> NamedGroup {
-        kx_of(self.group).name()
+        (self.base)().name()
     }
 
     fn fips(&self) -> bool {
-        kx_of(self.group).fips()
+        (self.base)().fips()
     }
 
     fn usable_for_version(&self, version: ProtocolVersion) -> bool {
-        kx_of(self.group).usable_for_version(version)
+        (self.base)().usable_for_version(version)
     }
 }
 
