@@ -296,7 +296,13 @@ impl CaseCtx {
         stream.set_read_timeout(Some(self.idle_timeout))?;
         stream.set_write_timeout(Some(self.idle_timeout))?;
         stream.set_nodelay(true)?;
-        if let Ok(mut streams) = self.streams.lock() {
+        // A case keeps a handle on each of its connections, to cut them at the deadline and
+        // to close a peer's side when it returns. A serving context (`harness serve`,
+        // `connect`) runs without end: it keeps none, so a connection closes as soon as its
+        // peer drops it (after its fatal alert, or its close_notify).
+        if self.reporter.is_none()
+            && let Ok(mut streams) = self.streams.lock()
+        {
             streams.push((role, stream.try_clone()?));
         }
         if self.is_cancelled() {
