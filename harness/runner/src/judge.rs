@@ -137,7 +137,7 @@ pub(crate) fn judge(
         .unwrap_or_default();
     match &case.variant.scenario.expect {
         Expect::Connected => judge_connected(result, case, c, s, &expected),
-        Expect::Rejected { alert } => judge_rejected(result, case, c, s, alert, events),
+        Expect::Rejected { alert } => judge_rejected(result, case, c, s, alert.name(), events),
         Expect::Truncated | Expect::Timeout => crate::mitm::judge::judge(result, case, c, s, None),
         Expect::Waits => judge_waits(result, case, c, s, events),
     }

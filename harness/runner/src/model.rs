@@ -11,7 +11,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use certs::KeyType;
-pub use reports::{Direction, ObservedResult};
+/// Whether something (an alert, a message) was sent or received by the side whose view it is:
+/// the one direction type of the runner, the results schema's own.
+pub use reports::Direction;
+pub use reports::ObservedResult;
 pub use tls_wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// Client authentication the server asks for.
@@ -263,17 +266,35 @@ impl Setup {
     }
 }
 
-/// The handshake steps, in the order a connection takes them.
+/// The last handshake step a connection reached, in the order a connection takes them: the
+/// one step type of the runner (outcomes, transcripts, fault points, results' `step`).
+///
+/// A side reaches a step by sending or receiving the message that starts it
+/// ([`crate::steps::step_of`] reads it off the handshake messages); steps only move forward.
+/// Adapters whose library reports its own progress map it here, in one place each (our
+/// engine's `tls_engine::Step` in `peers/own_peer.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Step {
+    /// Connected; no handshake message yet.
     #[default]
     Tcp,
+    /// ClientHello (1) sent or received.
     ClientHello,
+    /// ServerHello (2) or HelloRetryRequest.
     ServerHello,
+    /// The server's parameters and certificate: EncryptedExtensions (8), Certificate (11),
+    /// CertificateRequest (13).
     Certificate,
+    /// The handshake signature: CertificateVerify (15), TLS 1.2 ServerKeyExchange (12); our
+    /// engine: the peer's certificate chain and CertificateVerify passed.
     CertificateVerify,
+    /// The key exchange is done but not yet confirmed by a Finished: TLS 1.2 ServerHelloDone
+    /// (14) and ClientKeyExchange (16); our engine: the peer's Finished arrived (the keys
+    /// decrypted it) and is not verified yet.
     KeyExchange,
+    /// Finished (20) sent or received.
     Finished,
+    /// The handshake completed and application data flowed.
     AppData,
 }
 

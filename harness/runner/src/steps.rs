@@ -1,6 +1,6 @@
 //! The handshake step a connection reached, from the handshake messages it exchanged.
 
-use crate::model::{Direction, Step};
+use crate::model::{AlertDescription, Direction, Step};
 
 /// One handshake message sent or received (its type code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,12 +9,8 @@ pub struct HsEvent {
     pub typ: u8,
 }
 
-/// The last step reached, given the handshake messages seen by one side (in order).
-///
-/// ClientHello (1) -> `ClientHello`; ServerHello (2) -> `ServerHello`; EncryptedExtensions
-/// (8), Certificate (11), CertificateRequest (13) -> `Certificate`; CertificateVerify (15)
-/// and TLS 1.2 ServerKeyExchange (12) -> `CertificateVerify`; TLS 1.2 ServerHelloDone (14) and
-/// ClientKeyExchange (16) -> `KeyExchange`; Finished (20) -> `Finished`.
+/// The last step reached, given the handshake messages seen by one side (in order): each
+/// message moves to the step [`Step`] says it starts.
 pub fn step_of(events: &[HsEvent]) -> Step {
     events.iter().fold(Step::Tcp, |step, e| {
         let s = match e.typ {
@@ -31,23 +27,24 @@ pub fn step_of(events: &[HsEvent]) -> Step {
 }
 
 /// Alerts that say certificate verification failed (RFC 8446 6.2, RFC 5246 7.2.2).
-const CERTIFICATE_ALERTS: &[&str] = &[
-    "bad_certificate",
-    "unsupported_certificate",
-    "certificate_revoked",
-    "certificate_expired",
-    "certificate_unknown",
-    "unknown_ca",
-    "certificate_required",
+const CERTIFICATE_ALERTS: &[AlertDescription] = &[
+    AlertDescription::BadCertificate,
+    AlertDescription::UnsupportedCertificate,
+    AlertDescription::CertificateRevoked,
+    AlertDescription::CertificateExpired,
+    AlertDescription::CertificateUnknown,
+    AlertDescription::UnknownCa,
+    AlertDescription::CertificateRequired,
 ];
 
-/// The step a side failed at, given the step its messages reached and the alert it sent.
+/// The step a side failed at, given the step its messages reached and the alert it sent
+/// (its IANA name, as outcomes carry it).
 ///
 /// A library may read ahead before verifying (OpenSSL reads a whole TLS 1.2 server flight
 /// before it checks the certificate); a certificate alert it sends still means the
 /// connection failed at certificate verification.
 pub fn failed_step(reached: Step, alert_sent: Option<&str>) -> Step {
-    match alert_sent {
+    match alert_sent.and_then(AlertDescription::from_name) {
         Some(a) if CERTIFICATE_ALERTS.contains(&a) => Step::Certificate,
         _ => reached,
     }

@@ -239,7 +239,7 @@ pub fn judge(
                 .iter()
                 .filter_map(|r| alert_sent(*r, outcome(*r), peer_of(*r), report))
                 .collect();
-            if seen.iter().any(|a| a == alert) {
+            if seen.iter().any(|a| a == alert.name()) {
                 result.verdict = Verdict::Pass;
             } else if let Some(a) = seen.first() {
                 result.verdict = Verdict::AlertMismatch;

@@ -29,6 +29,11 @@ use crate::vocab::in_matrix;
 #[derive(Debug, Default)]
 pub struct OwnPeer;
 
+/// The engine's progress as the runner's [`Step`] (the one place the two meet). The engine
+/// counts verification: `CertificateVerified` (chain and CertificateVerify passed) is the
+/// runner's `CertificateVerify`, and its `KeyExchange` (the peer's encrypted Finished
+/// received, not yet verified) the runner's `KeyExchange`, between the signature and the
+/// verified `Finished`.
 fn step(s: tls_engine::Step) -> Step {
     use tls_engine::Step as E;
     match s {

@@ -48,6 +48,7 @@ use std::sync::Arc;
 use reports::{AlertFrom, Binds, Expected, ExpectedResult, Level, UnderTest};
 use serde::Deserialize;
 
+use crate::model::AlertDescription;
 use crate::model::{CipherSuite, ClientAuth, NamedGroup, ProtocolVersion, Setup, SignatureScheme};
 use crate::vocab;
 
@@ -74,7 +75,7 @@ pub enum Expect {
     /// Both sides complete every connection and the checks hold.
     Connected,
     /// The side under test rejects with this alert (the one the RFC names).
-    Rejected { alert: String },
+    Rejected { alert: AlertDescription },
     /// The side under test reports that the connection was cut without close_notify.
     Truncated,
     /// The side under test gives up on its own timeout.
@@ -282,15 +283,15 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                     "an alert makes no sense with result = \"connected\"".into(),
                 ));
             }
-            ("rejected", Some(alert)) => {
-                if tls_wire::AlertDescription::from_name(&alert).is_none() {
+            ("rejected", Some(alert)) => match AlertDescription::from_name(&alert) {
+                Some(alert) => Expect::Rejected { alert },
+                None => {
                     return Err(fail(
                         "expect.alert",
                         format!("`{alert}` is not an alert name (e.g. illegal_parameter)"),
                     ));
                 }
-                Expect::Rejected { alert }
-            }
+            },
             ("truncated", None) => Expect::Truncated,
             ("timeout", None) => Expect::Timeout,
             ("waits", None) => Expect::Waits,
@@ -483,7 +484,7 @@ impl Scenario {
                 Expect::Waits => ExpectedResult::Waits,
             },
             alert: match &self.expect {
-                Expect::Rejected { alert } => Some(alert.clone()),
+                Expect::Rejected { alert } => Some(alert.name().to_string()),
                 Expect::Connected | Expect::Truncated | Expect::Timeout | Expect::Waits => None,
             },
             checks,
