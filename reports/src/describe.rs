@@ -93,6 +93,21 @@ pub fn observed(o: &Observed) -> String {
             if n == 1 { "" } else { "s" }
         );
     }
+    match (o.closed_after_alert, o.closed_after_alert_ms) {
+        (Some(true), Some(ms)) => {
+            let _ = write!(s, ", closed {ms} ms after the fatal alert");
+        }
+        (Some(false), Some(ms)) => {
+            let _ = write!(s, ", closed only {ms} ms after the fatal alert");
+        }
+        (Some(false), None) => {
+            let _ = write!(s, ", still open after the fatal alert");
+        }
+        _ => {}
+    }
+    if let Some(n) = o.bytes_after_alert.filter(|n| *n > 0) {
+        let _ = write!(s, ", wrote {n} bytes after its fatal alert");
+    }
     if let Some(e) = &o.error {
         let _ = write!(s, ": {e}");
     }

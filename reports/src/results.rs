@@ -346,6 +346,21 @@ pub struct Observed {
     /// characters): what was actually read, not what was expected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_data: Option<String>,
+    /// (v2) After a fatal alert of the connection (this side's or its peer's), whether this
+    /// side closed its end (FIN or RST) within the bound (1 s), as its peer saw. Absent when
+    /// nobody watched (no fatal alert, or a peer that cannot watch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_after_alert: Option<bool>,
+    /// (v2) How many milliseconds after that alert this side closed its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_after_alert_ms: Option<f64>,
+    /// (v2) Bytes this side wrote after its own fatal alert, as its peer read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_after_alert: Option<usize>,
+    /// (v2) For a completed exchange: whether this side sent close_notify (read off the
+    /// decrypted transcript).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_notify_sent: Option<bool>,
 }
 
 /// One case: a scenario with a client peer and a server peer.

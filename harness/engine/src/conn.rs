@@ -1166,6 +1166,12 @@ impl Connection {
         self.common.step
     }
 
+    /// The knobs this connection runs with (some, such as `bug_keep_open_after_alert`, are
+    /// read by the driver that owns the socket).
+    pub fn knobs(&self) -> &crate::Knobs {
+        &self.common.knobs
+    }
+
     /// Every record/message sent and received, decoded.
     pub fn transcript(&self) -> &[TranscriptEntry] {
         &self.common.log

@@ -157,6 +157,11 @@ knobs! {
     /// accepts a ServerHello cipher suite it did not offer, as long as our engine implements
     /// it (it must abort with illegal_parameter).
     bug_accept_unoffered_suite: bool = parse_bool, "`true` or `false`";
+    /// Under test only (a negative control), never from `serve` or `connect`: after a fatal
+    /// alert, sent or received, the driver keeps the connection open and goes on reading for
+    /// two seconds instead of closing it (RFC 8446 6.2: "both parties MUST immediately close
+    /// the connection"). The engine is sans-IO: the runner's driver reads this knob.
+    bug_keep_open_after_alert: bool = parse_bool, "`true` or `false`";
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

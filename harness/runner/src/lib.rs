@@ -16,6 +16,7 @@ pub mod bench;
 pub mod cli;
 pub mod fault;
 mod judge;
+pub mod lifecycle;
 pub mod matrix;
 pub mod mitm;
 pub mod model;

@@ -462,6 +462,8 @@ impl Outcome {
                     .take(120)
                     .collect()
             }),
+            // The lifecycle fields are the peer's view: `lifecycle::record` fills them in.
+            ..reports::Observed::default()
         }
     }
 }

@@ -128,6 +128,27 @@ pub struct Capture {
     pub connections: Vec<Vec<(Direction, Vec<u8>)>>,
 }
 
+/// What one side saw of its peer after a fatal alert of the connection (sent by either):
+/// how soon the peer closed its end, and what it wrote after its own alert (RFC 8446 6.2:
+/// "Upon transmission or receipt of a fatal alert message, both parties MUST immediately
+/// close the connection").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AfterAlert {
+    /// The side that watched; the one watched is its peer.
+    pub observer: Role,
+    /// Whether the alert was the peer's (the observer received it). Only then do the bytes
+    /// count: bytes of a peer that received the observer's alert may have left before it did.
+    pub peer_sent_alert: bool,
+    /// Milliseconds from the alert until the peer closed its end (FIN or RST); `None` when
+    /// it had not closed when the watch ended.
+    pub peer_closed_ms: Option<f64>,
+    /// Bytes the peer wrote after the alert.
+    pub peer_bytes_after: usize,
+}
+
+/// How long a side watches its peer after a fatal alert: the bound for "immediately".
+pub const CLOSE_BOUND: Duration = Duration::from_secs(1);
+
 /// Called with each connection's outcome as it ends (for `harness serve`).
 pub type Reporter = Box<dyn Fn(&Outcome) + Send + Sync>;
 
@@ -142,6 +163,8 @@ pub struct CaseCtx {
     /// can cut them.
     streams: Mutex<Vec<(Role, TcpStream)>>,
     capture: Mutex<Capture>,
+    /// What the sides saw of each other after fatal alerts, in the order they ended.
+    after_alerts: Mutex<Vec<AfterAlert>>,
     reporter: Option<Reporter>,
     keep_going: bool,
     /// Secrets both peers log (SSLKEYLOGFILE lines), for the pcapng of a MITM case.
@@ -172,6 +195,7 @@ impl CaseCtx {
             cancelled: AtomicBool::new(false),
             streams: Mutex::new(Vec::new()),
             capture: Mutex::new(Capture::default()),
+            after_alerts: Mutex::new(Vec::new()),
             reporter: None,
             keep_going: false,
             key_log: Arc::default(),
@@ -285,6 +309,27 @@ impl CaseCtx {
 
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst) || Instant::now() >= self.deadline
+    }
+
+    /// Whether the sides watch each other after a fatal alert: in a case run. A serving
+    /// context closes at once instead (nobody judges it).
+    pub fn observes_lifecycle(&self) -> bool {
+        self.reporter.is_none()
+    }
+
+    /// Records what a side saw of its peer after a fatal alert.
+    pub fn record_after_alert(&self, a: AfterAlert) {
+        if let Ok(mut v) = self.after_alerts.lock() {
+            v.push(a);
+        }
+    }
+
+    /// What the sides saw of each other after fatal alerts.
+    pub fn after_alerts(&self) -> Vec<AfterAlert> {
+        self.after_alerts
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
     }
 
     /// What the client side wrote and read, per connection.

@@ -14,11 +14,14 @@
 //!   both ends (the benchmarks).
 
 use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
 
 use tls_engine::StoredSession;
 
-use crate::model::{AppMode, Failure, Negotiated, Outcome, ProtocolVersion, Role, Setup, Step};
-use crate::peer::{CaseCtx, io_failure};
+use crate::model::{
+    AppMode, Direction, Failure, Negotiated, Outcome, ProtocolVersion, Role, Setup, Step,
+};
+use crate::peer::{AfterAlert, CLOSE_BOUND, CaseCtx, io_failure};
 
 /// What [`Endpoint::poll_app_data`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +85,11 @@ pub trait Endpoint {
     fn take_ticket(&mut self) -> Option<StoredSession> {
         None
     }
+    /// A negative control only (our engine's `bug_keep_open_after_alert` knob): after a
+    /// fatal alert the driver keeps the connection open instead of closing it.
+    fn keeps_open_after_alert(&self) -> bool {
+        false
+    }
 }
 
 /// The default read from the transport: a full record and then some.
@@ -104,20 +112,15 @@ pub fn connection<S: Read + Write>(
         eof: false,
         floor: Step::Tcp,
     };
-    if let Err(o) = p.handshake() {
-        return o;
+    let o = p.run(role, setup);
+    if let Some((_, direction)) = o.alert() {
+        p.after_alert(role, direction == Direction::Received);
     }
-    let negotiated = p.ep.negotiated();
-    let http = setup.app == AppMode::Http;
-    let data = match p.exchange(role, setup, &negotiated, http) {
-        Ok(d) => d,
-        Err(o) => return o,
-    };
-    match p.close(role, http) {
-        Ok(()) => Outcome::connected(negotiated, data),
-        Err(o) => o,
-    }
+    o
 }
+
+/// How long the negative control `bug_keep_open_after_alert` keeps the connection open.
+const KEEP_OPEN: Duration = Duration::from_secs(2);
 
 /// One endpoint and its stream.
 struct Pump<'a, S> {
@@ -133,6 +136,73 @@ struct Pump<'a, S> {
 }
 
 impl<S: Read + Write> Pump<'_, S> {
+    /// The handshake, the exchange and the close.
+    fn run(&mut self, role: Role, setup: &Setup) -> Outcome {
+        if let Err(o) = self.handshake() {
+            return o;
+        }
+        let negotiated = self.ep.negotiated();
+        let http = setup.app == AppMode::Http;
+        let data = match self.exchange(role, setup, &negotiated, http) {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        match self.close(role, http) {
+            Ok(()) => Outcome::connected(negotiated, data),
+            Err(o) => o,
+        }
+    }
+
+    /// After a fatal alert (this side's or its peer's): close this side's end, then watch
+    /// the peer for [`CLOSE_BOUND`]: when it closes its end, and what it writes after its own
+    /// alert. In a case run only; a serving context just closes.
+    fn after_alert(&mut self, role: Role, peer_sent_alert: bool) {
+        if !self.ctx.observes_lifecycle() {
+            return;
+        }
+        let mut buf = [0u8; 4096];
+        if self.ep.keeps_open_after_alert() {
+            // The planted bug: no close, reading on.
+            let until = Instant::now() + KEEP_OPEN;
+            while Instant::now() < until && !self.ctx.is_cancelled() {
+                match self.sock.read(&mut buf) {
+                    Ok(n) if n > 0 => {}
+                    _ => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+            return;
+        }
+        self.ctx.close(role);
+        let start = Instant::now();
+        let mut bytes = 0;
+        let mut closed = self.eof.then_some(0.0);
+        while closed.is_none() && start.elapsed() < CLOSE_BOUND && !self.ctx.is_cancelled() {
+            match self.sock.read(&mut buf) {
+                Ok(0) => closed = Some(start.elapsed().as_secs_f64() * 1000.0),
+                Ok(n) => bytes += n,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionReset
+                            | io::ErrorKind::ConnectionAborted
+                            | io::ErrorKind::BrokenPipe
+                            | io::ErrorKind::UnexpectedEof
+                    ) =>
+                {
+                    closed = Some(start.elapsed().as_secs_f64() * 1000.0);
+                }
+                // A read timeout: the peer is silent and still connected.
+                Err(_) => {}
+            }
+        }
+        self.ctx.record_after_alert(AfterAlert {
+            observer: role,
+            peer_sent_alert,
+            peer_closed_ms: closed,
+            peer_bytes_after: bytes,
+        });
+    }
+
     fn fail(&self, mut o: Outcome) -> Outcome {
         o.step = o.step.max(self.floor);
         o

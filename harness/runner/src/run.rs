@@ -238,6 +238,7 @@ pub fn run_case(case: &Case, opts: &RunOptions) -> CaseResult {
 pub fn run_case_seeded(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Capture) {
     let (mut result, capture) = run_case_inner(case, opts, seed);
     result.grade();
+    crate::lifecycle::judge(&mut result, &case.variant.setup);
     (result, capture)
 }
 
@@ -403,6 +404,12 @@ fn run_case_inner(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Cap
         let out_dir = opts.partial.as_deref().and_then(Path::parent);
         crate::mitm::fold(&mut result, r, &ctx.key_log().text(), out_dir);
     }
+    crate::lifecycle::record(
+        &mut result,
+        &ctx.after_alerts(),
+        decoded.connections.last().map(Vec::as_slice),
+        case.variant.setup.mitm.is_some(),
+    );
     result.unseeded = unseeded_sources(case, &result, &capture);
     result.replayable = Some(result.unseeded.is_empty());
     (result, capture)

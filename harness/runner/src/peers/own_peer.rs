@@ -201,6 +201,10 @@ impl Endpoint for OwnEndpoint {
     fn take_ticket(&mut self) -> Option<StoredSession> {
         (!self.tickets.is_empty()).then(|| self.tickets.remove(0))
     }
+
+    fn keeps_open_after_alert(&self) -> bool {
+        self.conn.knobs().bug_keep_open_after_alert
+    }
 }
 
 /// One connection over `sock`: our engine through the pump.

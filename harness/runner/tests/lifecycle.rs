@@ -1,0 +1,99 @@
+//! The lifecycle check (RFC 8446 6.2: after a fatal alert "both parties MUST immediately
+//! close the connection") can fail: our engine as the side under test, with the planted bug
+//! `bug_keep_open_after_alert` (it keeps the connection open after its alert), fails a
+//! rejection case of every family that judges rejections, where the same case without the
+//! bug passes; and a passing rejection case records how soon the side under test closed.
+
+mod common;
+
+use std::path::Path;
+
+use harness::run::{self, RunOptions};
+use harness::scenario::{self, Expect};
+use reports::{Level, UnderTest, Verdict};
+
+const FAMILIES: &[&str] = &[
+    "certificate",
+    "client_certificate",
+    "client_hello",
+    "server_hello",
+    "record",
+    "limits",
+    "version",
+    "mitm",
+];
+
+#[test]
+fn keeping_the_connection_open_after_a_fatal_alert_fails_a_case_of_every_family() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let scenarios = scenario::load_dir(&dir).expect("catalogue loads");
+    let own = common::peer("own");
+    let opts = RunOptions::default();
+    for family in FAMILIES {
+        let mut found = None;
+        'scenarios: for sc in scenarios.iter().filter(|s| s.family == *family) {
+            if !matches!(sc.expect, Expect::Rejected { .. }) {
+                continue;
+            }
+            for variant in sc.variants() {
+                let cases = run::expand(std::slice::from_ref(&variant), std::slice::from_ref(&own));
+                let Some(case) = cases.into_iter().next() else {
+                    continue;
+                };
+                let clean = run::run_case(&case, &opts);
+                if clean.verdict != Verdict::Pass {
+                    continue;
+                }
+                let ut = match sc.under_test {
+                    UnderTest::Server => clean.server_observed.as_ref(),
+                    _ => clean.observed.as_ref(),
+                };
+                // Watched by the counterpart (not by a terminating MITM proxy, which does
+                // not watch): it closed in time.
+                match ut.and_then(|o| o.closed_after_alert) {
+                    Some(true) => {}
+                    None => continue,
+                    Some(false) => panic!("{}: passed but did not close", clean.id),
+                }
+                let mut bugged = case.clone();
+                let mut v = bugged.variant.clone();
+                if matches!(sc.under_test, UnderTest::Client | UnderTest::Both) {
+                    v.setup
+                        .client_knobs
+                        .insert("bug_keep_open_after_alert".into(), "true".into());
+                }
+                if matches!(sc.under_test, UnderTest::Server | UnderTest::Both) {
+                    v.setup
+                        .server_knobs
+                        .insert("bug_keep_open_after_alert".into(), "true".into());
+                }
+                bugged.variant = v;
+                let r = run::run_case(&bugged, &opts);
+                found = Some((clean.id.clone(), r));
+                break 'scenarios;
+            }
+        }
+        let (id, r) =
+            found.unwrap_or_else(|| panic!("{family}: no rejection case passes own->own"));
+        assert_eq!(
+            r.verdict,
+            Verdict::Fail,
+            "{id} with the planted bug: {:?}",
+            r.reason
+        );
+        assert!(
+            matches!(r.verdict_level, Some(Level::Must | Level::Should)),
+            "{id}: {:?}",
+            r.verdict_level
+        );
+        let reason = r.reason.unwrap_or_default();
+        assert!(
+            reason.contains("kept the connection open") || reason.contains("closed its end"),
+            "{id}: {reason}"
+        );
+        assert!(
+            reason.contains("MUST immediately close") || reason.contains("immediately close"),
+            "{id}: {reason}"
+        );
+    }
+}
