@@ -54,6 +54,12 @@ pub struct ServeArgs {
     /// Stop after this many connections (default: serve until killed).
     #[arg(long)]
     pub connections: Option<usize>,
+    /// Refuse TLS 1.2 clients without extended_master_secret (RFC 7627 5.3 lets a server
+    /// abort "if it does not wish to interoperate with legacy clients"). By default `serve`
+    /// interoperates with them, as a test server for other suites should. `own` only: it is
+    /// our engine's choice (rustls and OpenSSL serve such clients).
+    #[arg(long)]
+    pub require_ems: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -237,7 +243,14 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         roots,
         server_name: "localhost".into(),
     };
-    let setup = Setup {
+    let own = peer.name() == "own";
+    if args.require_ems && !own {
+        anyhow::bail!(
+            "--require-ems: only `own` (our engine) can be told to refuse clients without extended_master_secret, not `{}`",
+            peer.name()
+        );
+    }
+    let mut setup = Setup {
         client_auth: if args.ca.is_some() {
             ClientAuth::Required
         } else {
@@ -253,6 +266,13 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         },
         ..Setup::default()
     };
+    if own && !args.require_ems {
+        // Our engine requires extended_master_secret by default (the scenarios judge it so);
+        // as a server for other suites it interoperates with legacy TLS 1.2 clients.
+        setup
+            .server_knobs
+            .insert("allow_no_extended_master_secret".into(), "true".into());
+    }
     if let Err(u) = peer.supports(crate::model::Role::Server, &setup) {
         anyhow::bail!("{} cannot serve this: {}", peer.name(), u.0);
     }

@@ -1,0 +1,126 @@
+//! `harness serve --peer own` interoperates with TLS 1.2 clients that do not offer
+//! extended_master_secret (RFC 7627 5.3 lets a server refuse them "if it does not wish to
+//! interoperate with legacy clients"; a test server should interoperate), and refuses them
+//! with handshake_failure under `--require-ems`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, UnixTime};
+use tls_engine::{AlertDescription, ClientConfig, Connection, ProtocolVersion};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs/fixtures/ecdsa_p256")
+}
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(extra: &[&str]) -> (Guard, u16) {
+    let f = fixtures();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["serve", "--port", "0", "--peer", "own", "--cert"])
+        .arg(f.join("server-chain.pem"))
+        .arg("--key")
+        .arg(f.join("server.key.pem"))
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start harness serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let guard = Guard(child);
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("listening line");
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let port = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in `{line}`"));
+    (guard, port)
+}
+
+/// A TLS 1.2 handshake by our engine without extended_master_secret, then an HTTP request:
+/// the answer, or the error.
+fn legacy_client(port: u16) -> Result<Vec<u8>, tls_engine::Error> {
+    let mut c = ClientConfig {
+        versions: vec![ProtocolVersion::TLSv1_2],
+        server_name: Some("localhost".into()),
+        ..ClientConfig::default()
+    };
+    c.roots = CertificateDer::pem_file_iter(fixtures().join("root.pem"))
+        .expect("root.pem")
+        .map(|r| r.expect("root"))
+        .collect();
+    c.knobs
+        .set("skip_extended_master_secret", "true")
+        .expect("knob");
+    let mut conn = Connection::client(Arc::new(c), UnixTime::now())?;
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    sock.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut buf = [0u8; 16 * 1024];
+    let mut sent = false;
+    let mut answer = Vec::new();
+    loop {
+        let out = conn.take_output();
+        if !out.is_empty() {
+            sock.write_all(&out).expect("write");
+        }
+        if !conn.is_handshaking() && !sent {
+            conn.send_application_data(b"GET / HTTP/1.0\r\n\r\n")?;
+            sent = true;
+            continue;
+        }
+        let n = sock.read(&mut buf).expect("read");
+        if n == 0 {
+            conn.handle_eof().ok();
+            return Ok(answer);
+        }
+        conn.handle_input(&buf[..n], UnixTime::now())?;
+        while let Some(e) = conn.poll_event() {
+            match e {
+                tls_engine::Event::ApplicationData(d) => answer.extend_from_slice(&d),
+                tls_engine::Event::PeerClosed => {
+                    conn.send_close_notify();
+                    let _ = sock.write_all(&conn.take_output());
+                    return Ok(answer);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn serve_takes_legacy_tls12_clients_unless_told_to_require_ems() {
+    let (_g, port) = serve(&[]);
+    let answer = legacy_client(port).expect("serve interoperates with a client without EMS");
+    assert!(
+        answer.starts_with(b"HTTP/1.0 200"),
+        "{:?}",
+        String::from_utf8_lossy(&answer)
+    );
+
+    let (_g, port) = serve(&["--require-ems"]);
+    let e = legacy_client(port).expect_err("--require-ems refuses it");
+    assert_eq!(
+        e.alert_received(),
+        Some(AlertDescription::HandshakeFailure),
+        "{e}"
+    );
+}
