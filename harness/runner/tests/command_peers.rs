@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -384,15 +383,6 @@ fn openssl_command_line_interoperates_in_both_roles() {
     interop_with("openssl-cli", &["openssl"]);
 }
 
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn fixtures(profile: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../certs/fixtures")
@@ -402,26 +392,8 @@ fn fixtures(profile: &str) -> PathBuf {
 #[test]
 fn target_mode_against_harness_serve_writes_a_report() {
     let f = fixtures("ecdsa_p256");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["serve", "--port", "0", "--peer", "own", "--cert"])
-        .arg(f.join("server-chain.pem"))
-        .arg("--key")
-        .arg(f.join("server.key.pem"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start harness serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let _guard = Guard(child);
-    let mut reader = BufReader::new(stdout);
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("listening line");
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let addr = line
-        .split_whitespace()
-        .find(|w| w.starts_with("127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no address in `{line}`"))
-        .to_string();
+    let (_guard, port) = common::harness_serve("own", "ecdsa_p256", &[]);
+    let addr = format!("127.0.0.1:{port}");
     let out = tempfile::tempdir().expect("tempdir");
     let status = Command::new(env!("CARGO_BIN_EXE_harness"))
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))

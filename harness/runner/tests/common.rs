@@ -49,3 +49,47 @@ pub fn arc<P: harness::peer::Peer + 'static>(p: P) -> PeerRef {
 pub fn scenarios_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
 }
+
+/// A `harness serve` process, killed when the guard drops.
+pub struct ServeGuard(pub std::process::Child);
+
+impl Drop for ServeGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `harness serve --peer PEER` with the fixture certificate of `profile` on a
+/// kernel-chosen port (and `extra` arguments); returns the guard and the port.
+pub fn harness_serve(peer: &str, profile: &str, extra: &[&str]) -> (ServeGuard, u16) {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../certs/fixtures")
+        .join(profile);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["serve", "--port", "0", "--peer", peer, "--cert"])
+        .arg(f.join("server-chain.pem"))
+        .arg("--key")
+        .arg(f.join("server.key.pem"))
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start harness serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let guard = ServeGuard(child);
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("listening line");
+    // Keep draining what the server prints, so it never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let port = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in `{line}`"));
+    (guard, port)
+}

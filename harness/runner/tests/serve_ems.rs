@@ -3,10 +3,11 @@
 //! interoperate with legacy clients"; a test server should interoperate), and refuses them
 //! with handshake_failure under `--require-ems`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,42 +17,6 @@ use tls_engine::{AlertDescription, ClientConfig, Connection, ProtocolVersion};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs/fixtures/ecdsa_p256")
-}
-
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> (Guard, u16) {
-    let f = fixtures();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["serve", "--port", "0", "--peer", "own", "--cert"])
-        .arg(f.join("server-chain.pem"))
-        .arg("--key")
-        .arg(f.join("server.key.pem"))
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start harness serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let guard = Guard(child);
-    let mut reader = BufReader::new(stdout);
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("listening line");
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let port = line
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in `{line}`"));
-    (guard, port)
 }
 
 /// A TLS 1.2 handshake by our engine without extended_master_secret, then an HTTP request:
@@ -108,7 +73,7 @@ fn legacy_client(port: u16) -> Result<Vec<u8>, tls_engine::Error> {
 
 #[test]
 fn serve_takes_legacy_tls12_clients_unless_told_to_require_ems() {
-    let (_g, port) = serve(&[]);
+    let (_g, port) = common::harness_serve("own", "ecdsa_p256", &[]);
     let answer = legacy_client(port).expect("serve interoperates with a client without EMS");
     assert!(
         answer.starts_with(b"HTTP/1.0 200"),
@@ -116,7 +81,7 @@ fn serve_takes_legacy_tls12_clients_unless_told_to_require_ems() {
         String::from_utf8_lossy(&answer)
     );
 
-    let (_g, port) = serve(&["--require-ems"]);
+    let (_g, port) = common::harness_serve("own", "ecdsa_p256", &["--require-ems"]);
     let e = legacy_client(port).expect_err("--require-ems refuses it");
     assert_eq!(
         e.alert_received(),

@@ -4,10 +4,11 @@
 //! immediately close the connection"), or after its answer. The server process's open file
 //! descriptors and resident memory must not grow.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,41 +22,6 @@ const CLOSE_BOUND: Duration = Duration::from_secs(1);
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs/fixtures/ecdsa_p256")
-}
-
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(peer: &str) -> (Guard, u16) {
-    let f = fixtures();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["serve", "--port", "0", "--peer", peer, "--cert"])
-        .arg(f.join("server-chain.pem"))
-        .arg("--key")
-        .arg(f.join("server.key.pem"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start harness serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let guard = Guard(child);
-    let mut reader = BufReader::new(stdout);
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("listening line");
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let port = line
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in `{line}`"));
-    (guard, port)
 }
 
 /// Open file descriptors and resident memory (KiB) of a process.
@@ -156,7 +122,7 @@ fn serve_closes_every_connection_and_keeps_no_socket() {
     for peer in ["own", "rustls", "openssl"] {
         // A client of its own per server: its session cache then resumes with that server.
         let config = client_config();
-        let (guard, port) = serve(peer);
+        let (guard, port) = common::harness_serve(peer, "ecdsa_p256", &[]);
         let pid = guard.0.id();
         // Warm up (allocator arenas, thread stacks), then measure.
         for i in 0..40 {

@@ -319,7 +319,10 @@ impl Peer for OwnPeer {
     }
 
     fn version(&self) -> String {
-        format!("tls-engine {} (TLS 1.3, TLS 1.2)", env!("CARGO_PKG_VERSION"))
+        format!(
+            "tls-engine {} (TLS 1.3, TLS 1.2)",
+            env!("CARGO_PKG_VERSION")
+        )
     }
 
     fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported> {
