@@ -364,6 +364,13 @@ fn choose_key_share<'a>(
         ));
     };
     let share_for = |g: Group| shares.iter().find(|s| s.group.get() == g.to_u16());
+    // The server's most preferred group among those the client sent a share for: answering
+    // a usable share saves the round trip of a HelloRetryRequest for our favourite group
+    // (RFC 8446 4.2.8 and 4.1.1 leave the choice to the server).
+    let shared = common_groups
+        .iter()
+        .copied()
+        .find(|g| share_for(*g).is_some());
     let hrr_group = if let Some(h) = hrr {
         if shares.len() != 1 || share_for(h.group).is_none() {
             return Err(err(
@@ -382,7 +389,7 @@ fn choose_key_share<'a>(
             .iter()
             .copied()
             .find(|g| share_for(*g).is_none())
-    } else if share_for(preferred).is_none() {
+    } else if shared.is_none() {
         Some(preferred)
     } else {
         None
@@ -399,10 +406,39 @@ fn choose_key_share<'a>(
             ));
         }
         Some(h) => h.group,
-        None => preferred,
+        None => shared.unwrap_or(preferred),
     };
     let share = share_for(group).ok_or_else(|| Error::internal("selected share vanished"))?;
     Ok(ShareChoice::Accept(group, share))
+}
+
+/// The signature schemes of our configuration that the engine implements, in our order.
+fn our_signature_schemes(config: &ServerConfig) -> Vec<SignatureScheme> {
+    config
+        .signature_schemes
+        .iter()
+        .copied()
+        .filter(|s| SigScheme::from_u16(s.get()).is_some())
+        .collect()
+}
+
+/// The CertificateVerify scheme, chosen while processing the ClientHello (RFC 8446 4.2.3,
+/// 4.4.2.2): our first scheme that the client offers and our certificate's key can produce.
+/// None: abort with handshake_failure before any ServerHello (RFC 8446 4.1.1).
+fn choose_signature_scheme(config: &ServerConfig, ch: &ClientHello) -> Result<SigScheme, Error> {
+    let offered = ch.signature_algorithms().unwrap_or(&[]);
+    our_signature_schemes(config)
+        .iter()
+        .filter(|s| offered.contains(s))
+        .filter_map(|s| SigScheme::from_u16(s.get()))
+        .find(|s| config.cert.signer.schemes().contains(s))
+        .ok_or_else(|| {
+            err(
+                A::HandshakeFailure,
+                M::NoCommonSignatureScheme,
+                "no signature scheme in common for the server certificate",
+            )
+        })
 }
 
 fn no_signature_algorithms() -> Error {
@@ -655,16 +691,11 @@ fn send_encrypted_extensions(
 fn send_certificate_flight(
     c: &mut Common,
     config: &ServerConfig,
-    ch: &ClientHello,
+    scheme: SigScheme,
     suite: Suite,
     transcript: &mut Transcript,
 ) -> Result<bool, Error> {
-    let our_schemes: Vec<SignatureScheme> = config
-        .signature_schemes
-        .iter()
-        .copied()
-        .filter(|s| SigScheme::from_u16(s.get()).is_some())
-        .collect();
+    let our_schemes = our_signature_schemes(config);
     let client_auth = !matches!(config.client_auth, ClientAuth::None);
     if client_auth {
         let cr = CertificateRequestTls13 {
@@ -681,19 +712,6 @@ fn send_certificate_flight(
     )))?;
     transcript.add(&b);
     c.reach(Step::Certificate);
-    let offered = ch.signature_algorithms().unwrap_or(&[]);
-    let scheme = our_schemes
-        .iter()
-        .filter(|s| offered.contains(s))
-        .filter_map(|s| SigScheme::from_u16(s.get()))
-        .find(|s| config.cert.signer.schemes().contains(s))
-        .ok_or_else(|| {
-            err(
-                A::HandshakeFailure,
-                M::NoCommonSignatureScheme,
-                "no signature scheme in common for the server certificate",
-            )
-        })?;
     if !c.knobs.skip_certificate_verify {
         let content = sign::certificate_verify_message(true, &transcript.hash(suite.hash()));
         let cv = certificate_verify(c, &config.cert, scheme, &content)?;
@@ -782,8 +800,13 @@ impl ExpectClientHello {
         }
         check_hello13(&ch, self.hrr.as_ref())?;
         let suite = choose_suite(&config, &ch)?;
-        let (group, client_share) = match choose_key_share(&config, &ch, self.hrr.as_ref(), suite)?
-        {
+        let share_choice = choose_key_share(&config, &ch, self.hrr.as_ref(), suite)?;
+        // Without a PSK offered the certificate authenticates: no scheme for it is a
+        // plaintext handshake_failure now, before any ServerHello or HelloRetryRequest.
+        if ch.psk().is_none() {
+            choose_signature_scheme(&config, &ch)?;
+        }
+        let (group, client_share) = match share_choice {
             ShareChoice::Retry(g) => return self.send_hrr(c, &ch, &raw, suite, g),
             ShareChoice::Accept(g, s) => (g, s),
         };
@@ -796,6 +819,10 @@ impl ExpectClientHello {
         if psk.is_none() && ch.signature_algorithms().is_none() {
             return Err(no_signature_algorithms());
         }
+        let scheme = match psk {
+            None => Some(choose_signature_scheme(&config, &ch)?),
+            Some(_) => None,
+        };
         let exts = negotiate_extensions(c, &config, &ch)?;
         let choice = HelloChoice {
             suite,
@@ -807,8 +834,10 @@ impl ExpectClientHello {
         let secrets = send_server_hello(c, &config, &ch, &raw, &choice, &exts, &mut transcript)?;
         let resumed = choice.psk.is_some();
         send_encrypted_extensions(c, &config, &exts, resumed, &mut transcript)?;
-        let client_auth =
-            !resumed && send_certificate_flight(c, &config, &ch, suite, &mut transcript)?;
+        let client_auth = match scheme {
+            Some(scheme) => send_certificate_flight(c, &config, scheme, suite, &mut transcript)?,
+            None => false,
+        };
         let early_data = ch.early_data();
         let hs = finish_server_flight(c, config, suite, secrets, transcript, early_data)?;
         Ok(if client_auth {

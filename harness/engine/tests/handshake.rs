@@ -68,11 +68,55 @@ fn hrr_when_server_prefers_other_group() {
 }
 
 #[test]
+fn usable_share_for_a_group_the_server_prefers_less_is_answered() {
+    // The server's favourite (X25519) has no share, the client's only share (P-256) is
+    // usable: answered, no HelloRetryRequest; force_hrr still asks for X25519.
+    let mut cc = client_config("ecdsa_p256");
+    cc.groups = vec![NamedGroup::Secp256r1, NamedGroup::X25519];
+    cc.key_share_groups = vec![NamedGroup::Secp256r1];
+    let mut sc = server_config("ecdsa_p256");
+    sc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    let (c, s) = handshake_ok(cc.clone(), sc.clone());
+    let n = c.conn.negotiated().unwrap();
+    assert!(!n.hrr);
+    assert_eq!(n.group, Some(NamedGroup::Secp256r1));
+    assert!(!s.conn.negotiated().unwrap().hrr);
+    sc.knobs.force_hrr = true;
+    let (c, _s) = handshake_ok(cc, sc);
+    let n = c.conn.negotiated().unwrap();
+    assert!(n.hrr);
+    assert_eq!(n.group, Some(NamedGroup::X25519));
+}
+
+#[test]
+fn no_signature_scheme_for_the_certificate_is_a_plaintext_handshake_failure() {
+    // Only RSA-PSS offered, an ECDSA P-256 certificate: the server aborts while processing
+    // the ClientHello, so its only output is a plaintext handshake_failure alert.
+    let mut cc = client_config("ecdsa_p256");
+    cc.signature_schemes = vec![SignatureScheme::RsaPssRsaeSha256];
+    let mut client = tls_engine::Connection::client(std::sync::Arc::new(cc), now()).unwrap();
+    let mut server =
+        tls_engine::Connection::server(std::sync::Arc::new(server_config("ecdsa_p256")), now())
+            .unwrap();
+    let err = server
+        .handle_input(&client.take_output(), now())
+        .unwrap_err();
+    assert_eq!(
+        err.alert(),
+        Some(AlertDescription::HandshakeFailure),
+        "{err}"
+    );
+    assert_eq!(server.take_output(), [21, 3, 3, 0, 2, 2, 40]);
+    assert_eq!(server.step(), Step::ClientHello);
+}
+
+#[test]
 fn hrr_with_cookie_and_mlkem() {
     let mut cc = client_config("ed25519");
     cc.key_share_groups = vec![NamedGroup::X25519];
     let mut sc = server_config("ed25519");
-    sc.groups = vec![NamedGroup::X25519MlKem768, NamedGroup::X25519];
+    // Only the hybrid: a usable X25519 share would be answered without a HelloRetryRequest.
+    sc.groups = vec![NamedGroup::X25519MlKem768];
     sc.send_cookie_on_hrr = true;
     let (c, _s) = handshake_ok(cc, sc);
     let n = c.conn.negotiated().unwrap();
@@ -191,11 +235,13 @@ fn resumption_with_ticket() {
     assert!(c2.conn.negotiated().unwrap().resumed);
     assert!(s2.conn.negotiated().unwrap().resumed);
     assert!(c2.conn.negotiated().unwrap().peer_certificates.is_empty());
-    // resumption plus HRR
+    // resumption plus HRR (a server without P-384: a usable share would be answered)
     let mut cc = client_config("ecdsa_p256");
     cc.resumption = Some(tickets[0].clone());
     cc.key_share_groups = vec![NamedGroup::Secp384r1];
-    let (c3, _) = handshake_ok(cc, sc.clone());
+    let mut no_p384 = sc.clone();
+    no_p384.groups = vec![NamedGroup::X25519];
+    let (c3, _) = handshake_ok(cc, no_p384);
     let n = c3.conn.negotiated().unwrap();
     assert!(n.resumed && n.hrr);
     // a server with another ticket key falls back to a full handshake

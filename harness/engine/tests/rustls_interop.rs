@@ -273,7 +273,7 @@ fn hrr_both_directions() {
     assert!(n.hrr);
     assert_eq!(n.group, Some(NamedGroup::Secp256r1));
 
-    // rustls client shares x25519 (first group), our server prefers P-384 -> HRR, with cookie
+    // rustls client shares x25519 (first group), our server only does P-384 -> HRR, with cookie
     let ccfg = rustls_client_config(
         "ecdsa_p384",
         provider_with(
@@ -285,7 +285,7 @@ fn hrr_both_directions() {
     let mut c =
         rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
     let mut sc = server_config("ecdsa_p384");
-    sc.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519];
+    sc.groups = vec![NamedGroup::Secp384r1];
     sc.send_cookie_on_hrr = true;
     let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
     let first = drain(&mut c);

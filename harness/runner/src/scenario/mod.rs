@@ -26,6 +26,7 @@
 //! | `suite` / `suites` | IANA suite name / list | suites enabled on both sides |
 //! | `group` | IANA group name | the only group of both sides |
 //! | `hrr_group` | IANA group name | server supports only this group; the client prefers (and sends its key share for) another one, so the server must send a HelloRetryRequest |
+//! | `share_group` | IANA group name | the client prefers (and sends its key share for) this group; the server supports it but prefers another one the client also offers: the server answers the usable share, no HelloRetryRequest |
 //! | `sigalg` | IANA signature scheme | the only handshake signature scheme of both sides |
 //! | `cert` | certificate profile | server and client certificates, trust anchors |
 //! | `client_auth` | `none`, `optional`, `required` | CertificateRequest and client certificate |
@@ -439,21 +440,28 @@ impl Scenario {
             {
                 checks.insert("suite".into(), c.to_string());
             }
-            // Both sides list groups in the same preference order, except for a forced
-            // HelloRetryRequest, where the server has one group: the server's first group that
-            // the client supports is the one negotiated.
-            if let Some(g) = setup
-                .server
+            // The client sends its key share for its first group. In TLS 1.3 a server that
+            // supports that group answers the share (no HelloRetryRequest, whatever the
+            // server's own order: `share_group`); otherwise, as in TLS 1.2, the server's first
+            // group that the client supports is the one negotiated (after a
+            // HelloRetryRequest in TLS 1.3: `hrr_group`).
+            let tls13 = expected_version(setup) == Some(ProtocolVersion::TLSv1_3);
+            let share = setup
+                .client
                 .groups
-                .iter()
-                .find(|g| setup.client.groups.contains(g))
-            {
+                .first()
+                .filter(|g| tls13 && setup.server.groups.contains(g));
+            if let Some(g) = share.or_else(|| {
+                setup
+                    .server
+                    .groups
+                    .iter()
+                    .find(|g| setup.client.groups.contains(g))
+            }) {
                 checks.insert("group".into(), g.to_string());
             }
-            let hrr = setup.client.groups.first() != setup.server.groups.first()
-                && !setup.server.groups.is_empty()
-                && expected_version(setup) == Some(ProtocolVersion::TLSv1_3);
-            if expected_version(setup) == Some(ProtocolVersion::TLSv1_3) {
+            if tls13 {
+                let hrr = share.is_none() && !setup.server.groups.is_empty();
                 checks.insert("hrr".into(), hrr.to_string());
             }
             if let ([c], [s]) = (

@@ -11,6 +11,7 @@ const SETUP_KEYS: &[&str] = &[
     "suites",
     "group",
     "hrr_group",
+    "share_group",
     "sigalg",
     "cert",
     "client_auth",
@@ -96,6 +97,16 @@ pub(super) fn apply(s: &mut Setup, key: &str, v: &toml::Value) -> Result<(), Str
             };
             s.client.groups = vec![first, g];
             s.server.groups = vec![g];
+        }
+        "share_group" => {
+            let g: NamedGroup = parse_str(v)?;
+            let favourite = if g == NamedGroup::X25519 {
+                NamedGroup::Secp256r1
+            } else {
+                NamedGroup::X25519
+            };
+            s.client.groups = vec![g, favourite];
+            s.server.groups = vec![favourite, g];
         }
         "sigalg" => {
             let sig: SignatureScheme = parse_str(v)?;
@@ -199,6 +210,7 @@ pub(super) fn value_label(key: &str, v: &toml::Value) -> String {
     if let Some(g) = vocab::parse(&text).ok().and_then(vocab::group_short) {
         return match key {
             "hrr_group" => format!("hrr_{g}"),
+            "share_group" => format!("share_{g}"),
             _ => g.to_string(),
         };
     }
