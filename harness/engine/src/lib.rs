@@ -8,11 +8,13 @@
 //! Implemented: TLS 1.3 full handshake, HelloRetryRequest (with cookie), PSK resumption
 //! with psk_dhe_ke and binders, client authentication, ALPN, SNI, KeyUpdate, close_notify,
 //! middlebox-compatibility ChangeCipherSpec, record_size_limit (RFC 8449), record padding,
-//! groups x25519 / secp256r1 / secp384r1 / X25519MLKEM768, suites AES-128-GCM, AES-256-GCM,
+//! groups x25519 / secp256r1 / secp384r1 / secp521r1 / X25519MLKEM768 (secp521r1 only when
+//! configured; not in the default offer), suites AES-128-GCM, AES-256-GCM,
 //! ChaCha20-Poly1305, CertificateVerify with ECDSA P-256/P-384, RSA-PSS (rsae), Ed25519.
 //!
 //! TLS 1.2: ECDHE_ECDSA and ECDHE_RSA with AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305
-//! (RFC 5289, 5288, 7905) over x25519 / secp256r1 / secp384r1; ServerKeyExchange and
+//! (RFC 5289, 5288, 7905) over x25519 / secp256r1 / secp384r1 / secp521r1 (RFC 8422);
+//! ServerKeyExchange and
 //! CertificateVerify with ECDSA, RSA PKCS#1 v1.5, RSA-PSS and Ed25519 as signature_algorithms
 //! allows; extended master secret (RFC 7627, required by default); renegotiation_info (RFC
 //! 5746; renegotiation is refused with a no_renegotiation warning); session tickets (RFC 5077)

@@ -32,6 +32,7 @@ pub const GROUPS: &[NamedGroup] = &[
     NamedGroup::X25519,
     NamedGroup::Secp256r1,
     NamedGroup::Secp384r1,
+    NamedGroup::Secp521r1,
     NamedGroup::X25519MlKem768,
 ];
 
@@ -166,6 +167,7 @@ pub fn group_short(g: NamedGroup) -> Option<&'static str> {
         NamedGroup::X25519 => "x25519",
         NamedGroup::Secp256r1 => "p256",
         NamedGroup::Secp384r1 => "p384",
+        NamedGroup::Secp521r1 => "p521",
         NamedGroup::X25519MlKem768 => "x25519mlkem768",
         _ => return None,
     })

@@ -15,6 +15,8 @@ pub enum Group {
     Secp256r1,
     /// secp384r1 (0x0018)
     Secp384r1,
+    /// secp521r1 (0x0019)
+    Secp521r1,
     /// X25519MLKEM768 (0x11ec)
     X25519Mlkem768,
 }
@@ -24,10 +26,11 @@ const MLKEM_CT_LEN: usize = 1088;
 
 impl Group {
     /// All groups, default preference order.
-    pub const ALL: [Group; 4] = [
+    pub const ALL: [Group; 5] = [
         Group::X25519,
         Group::Secp256r1,
         Group::Secp384r1,
+        Group::Secp521r1,
         Group::X25519Mlkem768,
     ];
 
@@ -37,6 +40,7 @@ impl Group {
             0x001d => Some(Self::X25519),
             0x0017 => Some(Self::Secp256r1),
             0x0018 => Some(Self::Secp384r1),
+            0x0019 => Some(Self::Secp521r1),
             0x11ec => Some(Self::X25519Mlkem768),
             _ => None,
         }
@@ -48,6 +52,7 @@ impl Group {
             Self::X25519 => 0x001d,
             Self::Secp256r1 => 0x0017,
             Self::Secp384r1 => 0x0018,
+            Self::Secp521r1 => 0x0019,
             Self::X25519Mlkem768 => 0x11ec,
         }
     }
@@ -56,6 +61,7 @@ impl Group {
         match self {
             Self::Secp256r1 => &agreement::ECDH_P256,
             Self::Secp384r1 => &agreement::ECDH_P384,
+            Self::Secp521r1 => &agreement::ECDH_P521,
             _ => &agreement::X25519,
         }
     }
@@ -64,6 +70,7 @@ impl Group {
         match self {
             Self::Secp256r1 => 32,
             Self::Secp384r1 => 48,
+            Self::Secp521r1 => 66,
             _ => 32,
         }
     }
@@ -72,6 +79,7 @@ impl Group {
         match self {
             Self::Secp256r1 => 65,
             Self::Secp384r1 => 97,
+            Self::Secp521r1 => 133,
             _ => 32,
         }
     }
@@ -102,7 +110,12 @@ impl std::fmt::Debug for KeyShare {
 }
 
 fn ec_private(group: Group, rng: &dyn RandomSource) -> Result<PrivateKey, CryptoError> {
-    if rng.is_system() && matches!(group, Group::Secp256r1 | Group::Secp384r1) {
+    if rng.is_system()
+        && matches!(
+            group,
+            Group::Secp256r1 | Group::Secp384r1 | Group::Secp521r1
+        )
+    {
         // aws-lc draws from the same system generator; importing a scalar would cost a key
         // check (one more scalar multiplication).
         return PrivateKey::generate(group.ec_alg()).map_err(|_| CryptoError::Random);
@@ -112,6 +125,12 @@ fn ec_private(group: Group, rng: &dyn RandomSource) -> Result<PrivateKey, Crypto
     for _ in 0..16 {
         let mut scalar = vec![0u8; group.ec_scalar_len()];
         rng.fill(&mut scalar).map_err(|_| CryptoError::Random)?;
+        if group == Group::Secp521r1 {
+            // 66 bytes carry 528 bits, the order n < 2^521: keep only the top byte's lowest
+            // bit, or almost every draw would be out of range (then one is in [1, n) but for
+            // a negligible fraction).
+            scalar[0] &= 0x01;
+        }
         if let Ok(k) = PrivateKey::from_private_key(group.ec_alg(), &scalar) {
             return Ok(k);
         }

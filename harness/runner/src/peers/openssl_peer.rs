@@ -62,12 +62,14 @@ pub(crate) fn openssl_group(g: NamedGroup) -> Option<&'static str> {
         NamedGroup::X25519 => Some("X25519"),
         NamedGroup::Secp256r1 => Some("P-256"),
         NamedGroup::Secp384r1 => Some("P-384"),
+        NamedGroup::Secp521r1 => Some("P-521"),
         _ => None,
     }
 }
 
 const NID_X9_62_PRIME256V1: c_int = 415;
 const NID_SECP384R1: c_int = 715;
+const NID_SECP521R1: c_int = 716;
 const NID_X25519: c_int = 1034;
 const NID_RSA: c_int = 6;
 const NID_RSASSA_PSS: c_int = 912;
@@ -201,6 +203,7 @@ fn negotiated_group(ssl: &SslRef) -> Option<NamedGroup> {
         NID_X25519 => Some(NamedGroup::X25519),
         NID_X9_62_PRIME256V1 => Some(NamedGroup::Secp256r1),
         NID_SECP384R1 => Some(NamedGroup::Secp384r1),
+        NID_SECP521R1 => Some(NamedGroup::Secp521r1),
         _ => None,
     }
 }

@@ -541,6 +541,17 @@ impl Peer for RustlsPeer {
     }
 
     fn supports(&self, role: Role, setup: &Setup) -> Result<(), Unsupported> {
+        // A matrix group rustls's aws-lc-rs provider lacks (secp521r1 in rustls 0.23) would
+        // be left out silently and another group negotiated: skip instead.
+        if let Some(g) = setup
+            .all_groups()
+            .find(|g| vocab::GROUPS.contains(g) && kx_of(*g).is_none())
+        {
+            return Err(Unsupported(format!(
+                "rustls {}: its aws-lc-rs provider has no {g} (kx_group)",
+                crate::versions::RUSTLS
+            )));
+        }
         let materials = setup.materials().map_err(Unsupported)?;
         // The identity this side presents must load (rustls refuses e.g. RSA-1024 keys).
         let identity = match role {
