@@ -52,10 +52,10 @@ pub trait Peer: Send + Sync {
         None
     }
 
-    /// As server, when its own outcomes are not observed (a target): its view of the
-    /// connections, made from the client's outcomes. `None`: it reports its own.
-    fn unobserved_view(&self, _client: &[Outcome]) -> Option<Vec<Outcome>> {
-        None
+    /// As server, whether it reports its own outcomes. One that does not (a target) is
+    /// given the client's view, mirrored ([`mirror`]), and what it read is not judged.
+    fn observed(&self) -> bool {
+        true
     }
 
     /// As server, whether it echoes the application data (the case contract); one that
@@ -516,6 +516,28 @@ pub fn role_name(role: Role) -> &'static str {
 
 /// A shared handle, so a peer can be listed once and used by many cases.
 pub type PeerRef = Arc<dyn Peer>;
+
+/// The server's view of connections only the client observed: the client's outcomes with
+/// alert directions turned round.
+pub fn mirror(client: &[Outcome]) -> Vec<Outcome> {
+    client
+        .iter()
+        .map(|o| {
+            let mut m = o.clone();
+            if let Some(Failure::Alert { direction, .. }) = &mut m.failure {
+                *direction = match direction {
+                    Direction::Sent => Direction::Received,
+                    Direction::Received => Direction::Sent,
+                };
+            }
+            m.detail = Some(format!(
+                "not observed (a target); the client's view: {}",
+                o.detail.as_deref().unwrap_or("-")
+            ));
+            m
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

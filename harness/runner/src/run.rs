@@ -381,9 +381,9 @@ fn run_case_inner(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Cap
     // that does not echo: the judge takes any answer the client read.)
     if let Delivery::Outcomes(c) = &client
         && matches!(server, Delivery::Outcomes(_))
-        && let Some(view) = case.server.unobserved_view(c)
+        && !case.server.observed()
     {
-        server = Delivery::Outcomes(view);
+        server = Delivery::Outcomes(crate::peer::mirror(c));
     }
     result.duration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
     let capture = ctx.capture();

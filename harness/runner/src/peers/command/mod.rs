@@ -477,25 +477,3 @@ fn tool_text_from(tool: &proc::Proc, start: usize) -> String {
         .unwrap_or(all.len());
     all.get(start..).unwrap_or_default().to_string()
 }
-
-/// The server's view of connections only the client observed: the client's outcomes with
-/// alert directions turned round.
-pub fn mirror(client: &[Outcome]) -> Vec<Outcome> {
-    client
-        .iter()
-        .map(|o| {
-            let mut m = o.clone();
-            if let Some(Failure::Alert { direction, .. }) = &mut m.failure {
-                *direction = match direction {
-                    Direction::Sent => Direction::Received,
-                    Direction::Received => Direction::Sent,
-                };
-            }
-            m.detail = Some(format!(
-                "not observed (a target); the client's view: {}",
-                o.detail.as_deref().unwrap_or("-")
-            ));
-            m
-        })
-        .collect()
-}

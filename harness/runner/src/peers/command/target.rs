@@ -204,8 +204,8 @@ impl Peer for TargetPeer {
         false
     }
 
-    fn unobserved_view(&self, client: &[Outcome]) -> Option<Vec<Outcome>> {
-        Some(super::mirror(client))
+    fn observed(&self) -> bool {
+        false
     }
 
     fn run_server(&self, _setup: &Setup, _listener: TcpListener, _ctx: &CaseCtx) -> Vec<Outcome> {
