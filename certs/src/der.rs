@@ -181,11 +181,8 @@ pub(crate) fn edit_tbs(
             }
             Edit::DuplicateExtension(arcs) => {
                 edit_extensions(&mut fields, |exts| {
-                    let want = oid(arcs);
-                    let pos = exts
-                        .iter()
-                        .position(|x| ext_oid(x).is_ok_and(|o| o == want))
-                        .ok_or("extension to duplicate not present")?;
+                    let pos =
+                        find_extension(exts, arcs).ok_or("extension to duplicate not present")?;
                     let copy = exts.get(pos).cloned().unwrap_or_default();
                     exts.insert(pos + 1, copy);
                     Ok(())
@@ -193,10 +190,8 @@ pub(crate) fn edit_tbs(
             }
             Edit::SetCritical(arcs, critical) => {
                 edit_extensions(&mut fields, |exts| {
-                    let want = oid(arcs);
-                    let ext = exts
-                        .iter_mut()
-                        .find(|x| ext_oid(x).is_ok_and(|o| o == want))
+                    let ext = find_extension(exts, arcs)
+                        .and_then(|pos| exts.get_mut(pos))
                         .ok_or("extension to change not present")?;
                     let (t, _) = tlv(ext)?;
                     let parts = elements(t.content)?;
@@ -221,6 +216,13 @@ fn ext_oid(ext: &[u8]) -> Result<Vec<u8>, String> {
     let (t, _) = tlv(ext)?;
     let (id, _) = tlv(t.content)?;
     Ok(id.whole.to_vec())
+}
+
+/// Where the extension with the OID `arcs` stands in `exts`.
+fn find_extension(exts: &[Vec<u8>], arcs: &[u64]) -> Option<usize> {
+    let want = oid(arcs);
+    exts.iter()
+        .position(|x| ext_oid(x).is_ok_and(|o| o == want))
 }
 
 fn edit_extensions(

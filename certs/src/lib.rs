@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use serde::{Deserialize, Serialize};
 
+mod chains;
 mod der;
 mod generate;
 mod keys;
@@ -20,8 +21,8 @@ mod pem;
 mod profiles;
 pub mod spec;
 
+pub use chains::{CLIENT, INTERMEDIATE, ROOT, SERVER, SERVER_RSA, VALIDITY, standard_chain};
 pub use keys::{key_file_name, odd_key_file_name};
-pub use profiles::{CLIENT, INTERMEDIATE, ROOT, SERVER, SERVER_RSA, VALIDITY, standard_chain};
 pub use spec::{CertSpec, ChainSpec, KeyRole, OddKey, Profile};
 
 /// The name servers are reached by, and every good server certificate is valid for.
@@ -137,7 +138,7 @@ pub enum CertError {
 
 /// Every profile, good ones first.
 pub fn profiles() -> &'static [Profile] {
-    profiles::PROFILES
+    profiles::all()
 }
 
 /// The good profile for a key type.
