@@ -32,21 +32,21 @@ pub const BENCH_SCHEMA: &str = include_str!("../schema/bench.schema.json");
 /// The pairing every ratio of the ratio mode is relative to.
 pub const RUSTLS_BASELINE: &str = "rustls->rustls";
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchResults {
     pub schema_version: u32,
     /// The pairing `ratio` is relative to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
     pub entries: Vec<BenchEntry>,
     /// The crypto floor of each kind (ratio mode).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub floor: Vec<FloorEntry>,
     /// When and how the run was made (ratio mode).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<BenchRun>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchEntry {
     /// `client->server`.
@@ -54,44 +54,36 @@ pub struct BenchEntry {
     /// e.g. `tls13_full_ecdsa_p256_x25519` (`full` or `resumed` in older files).
     pub kind: String,
     /// `memory` or `tcp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<u64>,
     pub median_us: f64,
     pub mean_us: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f64>,
     /// Median over samples of this pairing's time / rustls->rustls's, same sample.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio_to_rustls: Option<f64>,
     /// Median over samples of this pairing's time / the crypto floor's, same sample.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio_to_floor: Option<f64>,
     /// Instructions per handshake, both sides (callgrind); absent or null without valgrind.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<u64>,
 }
 
 /// The crypto floor of one kind: the public-key operations a handshake cannot avoid.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FloorEntry {
     pub kind: String,
     pub median_us: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio_to_rustls: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<u64>,
 }
 
 /// Run metadata of `bench.json` and of each history line.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BenchRun {
     /// RFC 3339, UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<String>,
     /// `git describe --always --dirty`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<String>,
     /// `--quick`: fewer samples.
     #[serde(default)]

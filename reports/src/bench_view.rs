@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::bench::{BenchResults, BenchRun, Benchmarks, RUSTLS_BASELINE};
+use crate::bench::{BenchResults, BenchRun, Benchmarks, FloorEntry, RUSTLS_BASELINE};
 use crate::bench_history::{BenchHistory, HISTORY_FILE, HistoryRun};
 use crate::html_escape;
 
@@ -114,74 +114,73 @@ fn kind_key(kind: &str, transport: Option<&str>) -> String {
     }
 }
 
-fn floor_row(median_us: f64, to_rustls: Option<f64>, instructions: Option<u64>) -> RowView {
-    let (instructions, instructions_exact) = instructions_text(instructions);
-    RowView {
-        key: "floor".into(),
-        pairing: FLOOR.into(),
-        median: format!("{median_us:.1}"),
-        to_rustls: ratio_text(to_rustls),
-        to_floor: "1.00".into(),
-        instructions,
-        instructions_exact,
-        floor: true,
-    }
+/// One pairing's figures: its key as in `bench.json` (e.g. `own-own`), median, ratio to
+/// rustls, ratio to the floor, instructions.
+type Figures = (String, f64, Option<f64>, Option<f64>, Option<u64>);
+
+/// The rows of one kind: its pairings, then the crypto floor.
+fn rows(pairings: impl Iterator<Item = Figures>, floor: &[FloorEntry], kind: &str) -> Vec<RowView> {
+    let floor = floor.iter().filter(|f| f.kind == kind).map(|f| {
+        let (instructions, instructions_exact) = instructions_text(f.instructions);
+        RowView {
+            key: "floor".into(),
+            pairing: FLOOR.into(),
+            median: format!("{:.1}", f.median_us),
+            to_rustls: ratio_text(f.ratio_to_rustls),
+            to_floor: "1.00".into(),
+            instructions,
+            instructions_exact,
+            floor: true,
+        }
+    });
+    pairings
+        .map(|(key, median_us, to_rustls, to_floor, instructions)| {
+            let (instructions, instructions_exact) = instructions_text(instructions);
+            RowView {
+                pairing: arrow(&key),
+                key,
+                median: format!("{median_us:.1}"),
+                to_rustls: ratio_text(to_rustls),
+                to_floor: ratio_text(to_floor),
+                instructions,
+                instructions_exact,
+                floor: false,
+            }
+        })
+        .chain(floor)
+        .collect()
 }
 
 fn rows_from_bench(b: &BenchResults, kind: &str) -> Vec<RowView> {
-    let mut rows: Vec<RowView> = b
+    let baseline = b.baseline.as_deref();
+    let pairings = b
         .entries
         .iter()
         .filter(|e| kind_key(&e.kind, e.transport.as_deref()) == kind)
         .map(|e| {
-            let (instructions, instructions_exact) = instructions_text(e.instructions);
-            RowView {
-                key: e.pairing.clone(),
-                pairing: arrow(&e.pairing),
-                median: format!("{:.1}", e.median_us),
-                to_rustls: ratio_text(e.to_rustls(b.baseline.as_deref())),
-                to_floor: ratio_text(e.ratio_to_floor),
-                instructions,
-                instructions_exact,
-                floor: false,
-            }
-        })
-        .collect();
-    rows.extend(
-        b.floor
-            .iter()
-            .filter(|f| f.kind == kind)
-            .map(|f| floor_row(f.median_us, f.ratio_to_rustls, f.instructions)),
-    );
-    rows
+            (
+                e.pairing.clone(),
+                e.median_us,
+                e.to_rustls(baseline),
+                e.ratio_to_floor,
+                e.instructions,
+            )
+        });
+    rows(pairings, &b.floor, kind)
 }
 
 fn rows_from_run(run: &HistoryRun, kind: &str) -> Vec<RowView> {
-    let mut rows: Vec<RowView> = run
-        .pairings
-        .iter()
-        .filter(|p| p.kind == kind)
-        .map(|p| {
-            let (instructions, instructions_exact) = instructions_text(p.instructions);
-            RowView {
-                key: p.pairing(),
-                pairing: arrow(&p.pairing()),
-                median: format!("{:.1}", p.median_us),
-                to_rustls: ratio_text(Some(p.ratio_to_rustls)),
-                to_floor: ratio_text(p.ratio_to_floor),
-                instructions,
-                instructions_exact,
-                floor: false,
-            }
-        })
-        .collect();
-    rows.extend(
-        run.floor
-            .iter()
-            .filter(|f| f.kind == kind)
-            .map(|f| floor_row(f.median_us, f.ratio_to_rustls, f.instructions)),
-    );
-    rows
+    let pairings = run.pairings.iter().filter(|p| p.kind == kind);
+    let figures = pairings.map(|p| {
+        (
+            p.pairing(),
+            p.median_us,
+            Some(p.ratio_to_rustls),
+            p.ratio_to_floor,
+            p.instructions,
+        )
+    });
+    rows(figures, &run.floor, kind)
 }
 
 /// One point of a trend: where in the kind's runs, the value drawn, its tooltip, the run.

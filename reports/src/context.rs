@@ -8,15 +8,11 @@ use crate::results::{CaseResult, Level, Results, Verdict};
 
 /// The verdicts of the by-level table: every non-pass verdict but `skip` (a skip judges
 /// nothing), in the order of [`Verdict::ALL`].
-pub const NON_PASS: [Verdict; 7] = [
-    Verdict::AlertMismatch,
-    Verdict::NoAlert,
-    Verdict::Fail,
-    Verdict::Crash,
-    Verdict::Timeout,
-    Verdict::Error,
-    Verdict::Inconclusive,
-];
+pub fn non_pass() -> impl Iterator<Item = Verdict> {
+    Verdict::ALL
+        .into_iter()
+        .filter(|v| !matches!(v, Verdict::Pass | Verdict::Skip))
+}
 
 /// Counts of a group of cases.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +152,33 @@ impl<'a> Context<'a> {
             }
         }
         map.into_iter().collect()
+    }
+
+    /// The run's standing in words, for the reports' headings.
+    pub fn status(&self) -> String {
+        let reported = self.eval.reported_count();
+        let reported_part = format!("{reported} reported (not gated)");
+        if self.eval.ok() {
+            return if reported > 0 {
+                format!("every gated verdict as expected, {reported_part}")
+            } else {
+                "every verdict as expected".to_string()
+            };
+        }
+        let mut parts = Vec::new();
+        if self.eval.unexpected_count() > 0 {
+            parts.push(format!("{} unexpected", self.eval.unexpected_count()));
+        }
+        if !self.eval.stale.is_empty() {
+            parts.push(format!(
+                "{} stale known deviation(s)",
+                self.eval.stale.len()
+            ));
+        }
+        if reported > 0 {
+            parts.push(reported_part);
+        }
+        parts.join(", ")
     }
 
     pub fn totals(&self) -> Counts {

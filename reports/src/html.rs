@@ -12,9 +12,10 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::bench_view::{self, BenchView};
-use crate::context::{Context, Counts, ImplLevels, NON_PASS};
+use crate::context::{Context, Counts, ImplLevels, non_pass};
 use crate::deviations::Class;
 use crate::error::ReportError;
+pub use crate::escape::html_escape;
 use crate::ladder;
 use crate::results::{Expected, Level, Observed, SCHEMA_VERSION, Verdict};
 
@@ -22,22 +23,6 @@ const CSS: &str = include_str!("../templates/report.css");
 const JS: &str = include_str!("../templates/report.js");
 /// Unexpected cases listed at the top of the page before "and N more".
 const ATTENTION_LIMIT: usize = 12;
-
-/// Escapes text for HTML content and attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Percent-encodes like JavaScript's `encodeURIComponent`.
 pub fn encode_uri_component(s: &str) -> String {
@@ -188,6 +173,7 @@ type IndexRow<'a> = (
     &'static str,
 );
 
+#[serde_with::skip_serializing_none]
 #[derive(Serialize)]
 struct CaseData<'a> {
     id: &'a str,
@@ -199,48 +185,29 @@ struct CaseData<'a> {
     verdict: &'static str,
     class: &'static str,
     /// How strong the scenario's rule is (schema version 2).
-    #[serde(skip_serializing_if = "Option::is_none")]
     level: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     binds: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     alert_from: Option<&'static str>,
     /// The level the verdict breaks (non-pass, non-skip).
-    #[serde(skip_serializing_if = "Option::is_none")]
     verdict_level: Option<&'static str>,
     /// The scenario's note on its level.
-    #[serde(skip_serializing_if = "Option::is_none")]
     scenario_note: Option<&'a str>,
     /// The evaluation's note (why a case is unexpected, reported or stale).
-    #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     deviation: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     deviation_pattern: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     prev: Option<&'static str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     new_case: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     rfc: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     requirement: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     expected: Option<&'a Expected>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     observed: Option<&'a Observed>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     server_observed: Option<&'a Observed>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     duration_ms: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pcap: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     keylog: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     replayable: Option<bool>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     unseeded: &'a [String],
@@ -276,7 +243,7 @@ fn level_impl(i: &ImplLevels) -> LevelImpl {
                     Some(_) => "l-other",
                     None => "l-none",
                 },
-                cols: NON_PASS.iter().map(|v| r.get(*v)).collect(),
+                cols: non_pass().map(|v| r.get(v)).collect(),
                 total: r.total,
                 unexpected: r.gated,
                 reported: r.reported,
@@ -569,23 +536,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         ));
     }
     let reported = ctx.eval.reported_count();
-    let status = if ctx.eval.ok() && reported > 0 {
-        format!("every gated verdict as expected · {reported} reported (not gated)")
-    } else if ctx.eval.ok() {
-        "every verdict as expected".to_string()
-    } else {
-        let mut parts = Vec::new();
-        if ctx.eval.unexpected_count() > 0 {
-            parts.push(format!("{} unexpected", ctx.eval.unexpected_count()));
-        }
-        if !ctx.eval.stale.is_empty() {
-            parts.push(format!("{} stale deviation(s)", ctx.eval.stale.len()));
-        }
-        if reported > 0 {
-            parts.push(format!("{reported} reported (not gated)"));
-        }
-        parts.join(", ")
-    };
+    let status = ctx.status();
     let by_level = ctx.by_level();
     let levels_clean: Vec<(String, usize)> = by_level
         .iter()
@@ -672,10 +623,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
             .iter()
             .map(|v| v.as_str().replace('_', " "))
             .collect(),
-        level_cols: NON_PASS
-            .iter()
-            .map(|v| v.as_str().replace('_', " "))
-            .collect(),
+        level_cols: non_pass().map(|v| v.as_str().replace('_', " ")).collect(),
         levels,
         levels_clean,
         reported,

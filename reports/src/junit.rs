@@ -14,27 +14,8 @@ use std::fmt::Write as _;
 use crate::context::Context;
 use crate::describe;
 use crate::deviations::Class;
+pub use crate::escape::xml_escape;
 use crate::results::{CaseResult, Level, Verdict};
-
-/// Escapes text for XML 1.0 content and attribute values; drops characters XML cannot hold.
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Seconds with millisecond precision, in the `SUREFIRE_TIME` form (`1.234`).
 fn secs(ms: f64) -> String {

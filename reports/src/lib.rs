@@ -26,6 +26,7 @@ mod context;
 pub mod describe;
 pub mod deviations;
 mod error;
+mod escape;
 mod glob;
 pub mod html;
 pub mod junit;

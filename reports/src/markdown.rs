@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::context::{Context, Counts, NON_PASS};
+use crate::context::{Context, Counts, non_pass};
 use crate::describe;
 use crate::deviations::Class;
 use crate::results::{CaseResult, Level, Verdict};
@@ -106,11 +106,11 @@ fn by_level(out: &mut String, ctx: &Context<'_>) {
         out.push_str("No non-pass verdict.\n");
     } else {
         let _ = write!(out, "| implementation under test | judged | level |");
-        for v in NON_PASS {
+        for v in non_pass() {
             let _ = write!(out, " {v} |");
         }
         out.push_str(" total | unexpected | reported | known deviations |\n|---|--:|---|");
-        for _ in NON_PASS {
+        for _ in non_pass() {
             out.push_str("--:|");
         }
         out.push_str("--:|--:|--:|--:|\n");
@@ -122,7 +122,7 @@ fn by_level(out: &mut String, ctx: &Context<'_>) {
                     None => "no level (v1)",
                 };
                 let _ = write!(out, "| {} | {} | {level} |", md_code(&i.name), i.judged);
-                for v in NON_PASS {
+                for v in non_pass() {
                     match r.get(v) {
                         0 => out.push_str(" · |"),
                         n => {
@@ -158,20 +158,8 @@ pub fn render(ctx: &Context<'_>) -> String {
     let stale_col = totals.stale > 0;
     let mut out = String::new();
     let reported = ctx.eval.reported_count();
-    let status = if ctx.eval.ok() && reported > 0 {
-        format!("✅ every gated verdict as expected, {reported} reported (not gated)")
-    } else if ctx.eval.ok() {
-        "✅ every verdict as expected".to_string()
-    } else {
-        let mut parts = Vec::new();
-        if ctx.eval.unexpected_count() > 0 {
-            parts.push(format!("{} unexpected", ctx.eval.unexpected_count()));
-        }
-        if !ctx.eval.stale.is_empty() {
-            parts.push(format!("{} stale known deviation(s)", ctx.eval.stale.len()));
-        }
-        format!("❌ {}", parts.join(", "))
-    };
+    let mark = if ctx.eval.ok() { "✅" } else { "❌" };
+    let status = format!("{mark} {}", ctx.status());
     let _ = writeln!(out, "## TLS conformance: {status}\n");
     let peers: Vec<String> = r
         .run

@@ -22,6 +22,7 @@ pub struct Results {
 }
 
 /// Facts about the run itself.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
     /// RFC 3339 UTC time the run started.
@@ -34,10 +35,8 @@ pub struct RunInfo {
     /// Each peer's name and the version of the implementation behind it.
     pub peers: BTreeMap<String, String>,
     /// `K/N` when the run is one shard of a split run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
     /// Wall time of the whole run, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<f64>,
 }
 
@@ -281,11 +280,11 @@ pub enum ExpectedResult {
     Waits,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Expected {
     pub result: ExpectedResult,
     /// The alert the RFC names, for `rejected`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert: Option<String>,
     /// Negotiated values a `connected` case checks (`version`, `suite`, `group`, `resumed`,
     /// `hrr`, `alpn`, ...), by name.
@@ -311,59 +310,45 @@ pub enum Direction {
 }
 
 /// One side's outcome of a connection.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Observed {
+    #[serialize_always]
     pub result: Option<ObservedResult>,
     /// Last handshake step reached (`Tcp`, `ClientHello`, `ServerHello`, `Certificate`,
     /// `CertificateVerify`, `KeyExchange`, `Finished`, `AppData`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sigalg: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hrr: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
     /// What went wrong, in words, when the result is not `connected`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// (v2) How many bytes of application data this side received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_data_len: Option<usize>,
     /// (v2) The first bytes of that application data, as text (lossy UTF-8, at most 120
     /// characters): what was actually read, not what was expected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_data: Option<String>,
     /// (v2) After a fatal alert of the connection (this side's or its peer's), whether this
     /// side closed its end (FIN or RST) within the bound (1 s), as its peer saw. Absent when
     /// nobody watched (no fatal alert, or a peer that cannot watch).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_after_alert: Option<bool>,
     /// (v2) How many milliseconds after that alert this side closed its end.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_after_alert_ms: Option<f64>,
     /// (v2) Bytes this side wrote after its own fatal alert, as its peer read them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_after_alert: Option<usize>,
     /// (v2) For a completed exchange: whether this side sent close_notify (read off the
     /// decrypted transcript).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub close_notify_sent: Option<bool>,
 }
 
 /// One case: a scenario with a client peer and a server peer.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {
     pub id: String,
@@ -372,55 +357,40 @@ pub struct CaseResult {
     pub client: String,
     pub server: String,
     pub under_test: UnderTest,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rfc: Option<String>,
     /// The requirement the verdict is about, quoted from the RFC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirement: Option<String>,
     /// (v2) How strong the scenario's rule is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
     /// (v2) Whom the scenario's quoted sentence obliges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binds: Option<Binds>,
     /// (v2) Whether the quoted section names the expected alert, or it is chosen by meaning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_from: Option<AlertFrom>,
     /// (v2) The scenario's note: why its level is what it is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub verdict: Verdict,
     /// (v2) The level this verdict breaks, for every verdict but pass and skip: the scenario's
     /// level, or, for an alert-only verdict whose alert is chosen by meaning, at most SHOULD.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict_level: Option<Level>,
     /// Why the verdict is what it is (always given for `skip`, `error`, `fail`,
     /// `alert_mismatch`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<Expected>,
     /// The client's view of the (last) connection of the case.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed: Option<Observed>,
     /// The server's view of the same connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_observed: Option<Observed>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<f64>,
     /// Decoded transcript, one line per record or message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transcript: Vec<String>,
     /// Packet capture of the case (pcapng), relative to the directory of results.json.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pcap: Option<String>,
     /// TLS key log of the case (SSLKEYLOGFILE format), relative to the directory of
     /// results.json.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keylog: Option<String>,
     /// Whether the case's bytes on the wire are a function of the run's seed (every source of
     /// randomness in it was seeded); absent for a case that did not run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replayable: Option<bool>,
     /// What in the case the seed does not drive (a peer that cannot be seeded, randomness its
     /// crypto library draws internally), when it is not replayable.
