@@ -13,8 +13,13 @@ use tls_wire::{
 
 use crate::config::{ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
-use crate::crypto::{Group, HashAlg, KeyShare, SigScheme, Suite, Suite12, sign};
+use crate::crypto::{Group, HashAlg, KeyShare, Suite, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
+use crate::handshake::{
+    certificate_message, certificate_verify, chain_der, check_certificate_verify13,
+    check_duplicates, check_hello_legacy, check_record_size_limit, check_server_alpn,
+    record_peer_chain, send, send_finished13, unexpected, verify_finished13,
+};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
 
@@ -58,14 +63,6 @@ pub(crate) struct ClientTraffic {
     suite: Suite,
     res_master: Vec<u8>,
     alpn: Option<Vec<u8>>,
-}
-
-fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(
-        A::UnexpectedMessage,
-        M::UnexpectedMessage,
-        format!("expected {expected}, received {}", msg.typ),
-    )
 }
 
 /// Whether the ClientHello we send should carry a fake session id + CCS (RFC 8446 D.4).
@@ -527,26 +524,12 @@ impl ExpectServerHello {
 /// A ServerHello's legacy fields and extension list, before the version is known (RFC 8446
 /// D.5: no SSL 3.0; 4.1.3: legacy_session_id_echo<0..32>; 4.2: no duplicate extensions).
 fn check_server_hello_syntax(sh: &ServerHello) -> Result<(), Error> {
-    if sh.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
-        return Err(err(
-            A::ProtocolVersion,
-            M::ObsoleteVersion,
-            format!(
-                "ServerHello.legacy_version {} (SSL 3.0 or older)",
-                sh.legacy_version
-            ),
-        ));
-    }
-    if sh.session_id.len() > 32 {
-        return Err(err(
-            A::DecodeError,
-            M::SessionIdTooLong,
-            format!(
-                "legacy_session_id_echo of {} bytes (at most 32)",
-                sh.session_id.len()
-            ),
-        ));
-    }
+    check_hello_legacy(
+        "ServerHello",
+        sh.legacy_version,
+        "legacy_session_id_echo",
+        &sh.session_id,
+    )?;
     if let Some(t) = sh.duplicate_extension() {
         return Err(err(
             A::IllegalParameter,
@@ -620,19 +603,6 @@ fn offered_suites(config: &ClientConfig, offer13: bool, offer12: bool) -> Vec<Ci
                 && (offer12 || Suite12::from_u16(s.get()).is_none())
         })
         .collect()
-}
-
-pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Error> {
-    for (i, e) in exts.iter().enumerate() {
-        if exts.iter().skip(i + 1).any(|o| o.typ() == e.typ()) {
-            return Err(err(
-                A::IllegalParameter,
-                M::DuplicateExtension,
-                format!("duplicate extension {} in {what}", e.typ()),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// What the client keeps from the ServerHello to its Finished: the config, the suite, the
@@ -733,31 +703,11 @@ impl ExpectEncryptedExtensions {
             Extension::ServerName(list) if list.is_empty() => {}
             Extension::SupportedGroups(_) => {}
             Extension::Alpn(protos) => {
-                let [p] = protos.as_slice() else {
-                    return Err(err(
-                        A::IllegalParameter,
-                        M::BadAlpn,
-                        "server ALPN must name exactly one protocol",
-                    ));
-                };
-                if !self.hs.config.alpn.contains(p) {
-                    return Err(err(
-                        A::IllegalParameter,
-                        M::BadAlpn,
-                        "server selected an ALPN protocol that was not offered",
-                    ));
-                }
-                self.hs.alpn = Some(p.clone());
+                self.hs.alpn = Some(check_server_alpn(&self.hs.config.alpn, protos)?);
             }
+            // The limit counts the inner content type (RFC 8449 4).
             Extension::RecordSizeLimit(v) => {
-                if *v < 64 {
-                    return Err(err(
-                        A::IllegalParameter,
-                        M::BadRecordSizeLimit,
-                        format!("record_size_limit {v} < 64"),
-                    ));
-                }
-                c.limit_send_fragment(usize::from(*v) - 1);
+                c.limit_send_fragment(check_record_size_limit(*v)? - 1)
             }
             _ => {
                 return Err(err(
@@ -859,18 +809,10 @@ impl ExpectCertificate {
                 ));
             }
         }
-        let chain: Vec<CertificateDer<'static>> = cert
-            .entries
-            .into_iter()
-            .map(|e| CertificateDer::from(e.cert))
-            .collect();
+        let chain = chain_der(cert.entries.into_iter().map(|e| e.cert));
         let mut hs = self.hs;
         verify_server_chain(c, &hs.config, &chain)?;
-        let server_cert = chain
-            .first()
-            .cloned()
-            .ok_or_else(|| Error::internal("no server certificate"))?;
-        c.negotiated_mut().peer_certificates = chain;
+        let server_cert = record_peer_chain(c, chain, "server")?;
         hs.transcript.add(&raw);
         Ok(ClientState::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
@@ -912,34 +854,9 @@ impl ExpectCertificateVerify {
             return Err(unexpected("CertificateVerify", &msg));
         };
         let mut hs = self.hs;
-        let scheme = SigScheme::from_u16(cv.scheme.get())
-            .filter(|_| hs.config.signature_schemes.contains(&cv.scheme));
-        let Some(scheme) = scheme else {
-            return Err(err(
-                A::IllegalParameter,
-                M::SignatureSchemeNotOffered,
-                format!(
-                    "server CertificateVerify uses {} which was not offered",
-                    cv.scheme
-                ),
-            ));
-        };
         let th = hs.transcript.hash(hs.suite.hash());
-        let content = sign::certificate_verify_message(true, &th);
-        sign::verify_with_cert(&self.server_cert, scheme, &content, &cv.signature).map_err(
-            |_| {
-                err(
-                    A::DecryptError,
-                    M::BadSignature,
-                    format!(
-                        "server CertificateVerify signature ({}) does not verify",
-                        cv.scheme
-                    ),
-                )
-            },
-        )?;
-        c.negotiated_mut().signature_scheme = Some(cv.scheme);
-        c.reach(Step::CertificateVerified);
+        let schemes = &hs.config.signature_schemes;
+        check_certificate_verify13(c, &cv, schemes, &self.server_cert, &th, true)?;
         hs.transcript.add(&raw);
         Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
             hs,
@@ -973,7 +890,7 @@ impl ExpectFinished {
         if let Some(cr) = self.cert_request {
             send_client_certificate(c, &hs.config, cr, h, &mut hs.transcript)?;
         }
-        crate::server::send_finished13(c, h, &hs.c_hs, &mut hs.transcript)?;
+        send_finished13(c, h, &hs.c_hs, &mut hs.transcript)?;
         c.set_write_key(hs.suite, c_ap, true)?;
         let res_master = hs.ks.derive(b"res master", &hs.transcript.hash(h));
         c.complete_handshake()?;
@@ -984,37 +901,6 @@ impl ExpectFinished {
             alpn: hs.alpn,
         })))
     }
-}
-
-/// Check the peer's Finished (RFC 8446 4.4.4) against the transcript so far.
-pub(crate) fn verify_finished13(
-    h: HashAlg,
-    base_key: &[u8],
-    transcript: &Transcript,
-    vd: &[u8],
-    peer: &str,
-) -> Result<(), Error> {
-    if vd.len() != h.len() {
-        // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
-        return Err(err(
-            A::DecodeError,
-            M::BadFinishedLength,
-            format!(
-                "{peer} Finished of {} bytes, expected {}",
-                vd.len(),
-                h.len()
-            ),
-        ));
-    }
-    let key = KeySchedule::finished_key(h, base_key);
-    if !h.hmac_verify(&key, &transcript.hash(h), vd) {
-        return Err(err(
-            A::DecryptError,
-            M::BadFinished,
-            format!("{peer} Finished verify_data mismatch"),
-        ));
-    }
-    Ok(())
 }
 
 /// Our answer to a CertificateRequest (RFC 8446 4.4.2, 4.4.3): the configured certificate
@@ -1035,22 +921,18 @@ fn send_client_certificate(
             .find(|s| cr.schemes.contains(&SignatureScheme::from(s.to_u16())))
             .map(|s| (ck, s))
     });
-    let mut cert = crate::server::certificate_message(match &pick {
+    let mut cert = certificate_message(match &pick {
         Some((ck, _)) => &ck.chain,
         None => &[],
     });
     cert.context = cr.context;
-    let m = HandshakeMessage::new(HandshakePayload::Certificate(cert));
-    let b = c.send_handshake(&m)?;
-    transcript.add(&b);
+    send(c, HandshakePayload::Certificate(cert), transcript)?;
     if let Some((ck, scheme)) = pick
         && !c.knobs.skip_certificate_verify
     {
         let content = sign::certificate_verify_message(false, &transcript.hash(h));
-        let cv = crate::server::certificate_verify(c, ck, scheme, &content)?;
-        let m = HandshakeMessage::new(HandshakePayload::CertificateVerify(cv));
-        let b = c.send_handshake(&m)?;
-        transcript.add(&b);
+        let cv = certificate_verify(c, ck, scheme, &content)?;
+        send(c, HandshakePayload::CertificateVerify(cv), transcript)?;
     }
     Ok(())
 }

@@ -6,16 +6,20 @@ use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use rustls_pki_types::CertificateDer;
 use tls_wire::AlertDescription as A;
 use tls_wire::{
-    CertificateEntry, CertificateRequestTls13, CertificateTls13, CertificateVerify, CipherSuite,
-    ClientHello, CompressionMethod, Extension, HRR_RANDOM, HandshakeMessage, HandshakePayload,
-    KeyShareEntry, NamedGroup, NewSessionTicket, ProtocolVersion, PskKeyExchangeMode, Reader,
-    ServerHello, SignatureScheme,
+    CertificateRequestTls13, CipherSuite, ClientHello, CompressionMethod, Extension, HRR_RANDOM,
+    HandshakeMessage, HandshakePayload, KeyShareEntry, NamedGroup, NewSessionTicket,
+    ProtocolVersion, PskKeyExchangeMode, Reader, ServerHello, SignatureScheme,
 };
 
-use crate::config::{CertifiedKey, ClientAuth, ServerConfig, Step};
+use crate::config::{ClientAuth, ServerConfig, Step};
 use crate::conn::Common;
 use crate::crypto::{Group, HashAlg, SigScheme, Suite, Suite12, kx, sign};
 use crate::error::{Error, Misbehaviour as M, err};
+use crate::handshake::{
+    certificate_message, certificate_verify, chain_der, check_certificate_verify13,
+    check_hello_legacy, check_record_size_limit, record_peer_chain, send, send_finished13,
+    unexpected, verify_finished13,
+};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
 
@@ -62,14 +66,6 @@ fn our_versions(ours13: bool, ours12: bool) -> String {
     .to_string()
 }
 
-fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(
-        A::UnexpectedMessage,
-        M::UnexpectedMessage,
-        format!("expected {expected}, received {}", msg.typ),
-    )
-}
-
 /// The decrypted content of one of our session tickets.
 struct TicketState {
     suite: Suite,
@@ -85,28 +81,33 @@ pub(crate) fn ticket_key(key: &[u8; 32]) -> Result<LessSafeKey, Error> {
         .map_err(|_| Error::internal("ticket key"))
 }
 
-fn seal_ticket(c: &Common, key: &[u8; 32], t: &TicketState) -> Result<Vec<u8>, Error> {
-    let mut p = Vec::new();
-    p.extend_from_slice(&t.suite.to_u16().to_be_bytes());
-    p.push(t.psk.len() as u8);
-    p.extend_from_slice(&t.psk);
-    p.extend_from_slice(&t.issued.to_be_bytes());
-    p.extend_from_slice(&t.age_add.to_be_bytes());
-    p.extend_from_slice(&t.lifetime.to_be_bytes());
+/// A ticket: a fresh 12-byte nonce, then `plain` sealed with AES-256-GCM under our ticket
+/// `key` and `aad`.
+pub(crate) fn seal_ticket_bytes(
+    c: &Common,
+    key: &[u8; 32],
+    aad: &'static [u8],
+    mut plain: Vec<u8>,
+) -> Result<Vec<u8>, Error> {
     let nonce: [u8; 12] = c.random_bytes()?;
     ticket_key(key)?
         .seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
-            Aad::from(b"tls-engine ticket"),
-            &mut p,
+            Aad::from(aad),
+            &mut plain,
         )
         .map_err(|_| Error::internal("ticket seal"))?;
     let mut out = nonce.to_vec();
-    out.extend_from_slice(&p);
+    out.extend_from_slice(&plain);
     Ok(out)
 }
 
-fn open_ticket(key: &[u8; 32], ticket: &[u8]) -> Option<TicketState> {
+/// The plaintext of one of our tickets, or `None` for anything else.
+pub(crate) fn open_ticket_bytes(
+    key: &[u8; 32],
+    aad: &'static [u8],
+    ticket: &[u8],
+) -> Option<Vec<u8>> {
     if ticket.len() < 12 + 16 {
         return None;
     }
@@ -117,11 +118,29 @@ fn open_ticket(key: &[u8; 32], ticket: &[u8]) -> Option<TicketState> {
         .ok()?
         .open_in_place(
             Nonce::assume_unique_for_key(nonce),
-            Aad::from(b"tls-engine ticket"),
+            Aad::from(aad),
             &mut buf,
         )
         .ok()?;
-    let mut r = Reader::new(plain);
+    Some(plain.to_vec())
+}
+
+const TICKET13_AAD: &[u8] = b"tls-engine ticket";
+
+fn seal_ticket(c: &Common, key: &[u8; 32], t: &TicketState) -> Result<Vec<u8>, Error> {
+    let mut p = Vec::new();
+    p.extend_from_slice(&t.suite.to_u16().to_be_bytes());
+    p.push(t.psk.len() as u8);
+    p.extend_from_slice(&t.psk);
+    p.extend_from_slice(&t.issued.to_be_bytes());
+    p.extend_from_slice(&t.age_add.to_be_bytes());
+    p.extend_from_slice(&t.lifetime.to_be_bytes());
+    seal_ticket_bytes(c, key, TICKET13_AAD, p)
+}
+
+fn open_ticket(key: &[u8; 32], ticket: &[u8]) -> Option<TicketState> {
+    let plain = open_ticket_bytes(key, TICKET13_AAD, ticket)?;
+    let mut r = Reader::new(&plain);
     let suite = Suite::from_u16(r.u16().ok()?)?;
     let psk = r.opaque_u8().ok()?.to_vec();
     let issued = u64::from_be_bytes(r.array::<8>().ok()?);
@@ -147,26 +166,12 @@ fn check_hello_syntax(ch: &ClientHello) -> Result<(), Error> {
             format!("duplicate extension {t} in ClientHello"),
         ));
     }
-    if ch.legacy_version.get() <= ProtocolVersion::SSLv3.get() {
-        return Err(err(
-            A::ProtocolVersion,
-            M::ObsoleteVersion,
-            format!(
-                "ClientHello.legacy_version {} (SSL 3.0 or older)",
-                ch.legacy_version
-            ),
-        ));
-    }
-    if ch.session_id.len() > 32 {
-        return Err(err(
-            A::DecodeError,
-            M::SessionIdTooLong,
-            format!(
-                "legacy_session_id of {} bytes (at most 32)",
-                ch.session_id.len()
-            ),
-        ));
-    }
+    check_hello_legacy(
+        "ClientHello",
+        ch.legacy_version,
+        "legacy_session_id",
+        &ch.session_id,
+    )?;
     for e in &ch.extensions {
         if let Extension::ServerName(list) = e
             && (list.is_empty() || list.iter().any(|n| n.name.is_empty()))
@@ -554,15 +559,10 @@ fn negotiate_extensions(
     let mut client_rsl = false;
     for e in &ch.extensions {
         if let Extension::RecordSizeLimit(v) = e {
-            if *v < 64 {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::BadRecordSizeLimit,
-                    format!("record_size_limit {v} < 64"),
-                ));
-            }
+            let limit = check_record_size_limit(*v)?;
             client_rsl = true;
-            c.limit_send_fragment(usize::from(*v) - 1);
+            // The limit counts the inner content type (RFC 8449 4).
+            c.limit_send_fragment(limit - 1);
         }
     }
     Ok(HelloExtensions {
@@ -622,20 +622,9 @@ fn send_server_hello(
     if let Some((idx, _)) = &choice.psk {
         sh_exts.push(Extension::PreSharedKeyServer(*idx));
     }
-    let sh = ServerHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
-        random: c.random_bytes()?,
-        session_id: ch.session_id.clone(),
-        cipher_suite: CipherSuite::from(suite.to_u16()),
-        compression_method: CompressionMethod::Null,
-        extensions: sh_exts,
-        extensions_present: true,
-    };
-    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHello(sh)))?;
-    transcript.add(&b);
-    c.reach(Step::ServerHello);
-    let want_ccs = config.knobs.send_ccs.unwrap_or(!ch.session_id.is_empty());
-    if want_ccs && choice.hrr != Some(true) {
+    let random = c.random_bytes()?;
+    send_server_hello13(c, ch, random, suite, sh_exts, transcript)?;
+    if want_ccs(config, ch) && choice.hrr != Some(true) {
         c.send_ccs();
     }
     {
@@ -679,11 +668,7 @@ fn send_encrypted_extensions(
             None => ee.push(Extension::RecordSizeLimit(16385)),
         }
     }
-    let b = c.send_handshake(&HandshakeMessage::new(
-        HandshakePayload::EncryptedExtensions(ee),
-    ))?;
-    transcript.add(&b);
-    Ok(())
+    send(c, HandshakePayload::EncryptedExtensions(ee), transcript)
 }
 
 /// A full handshake's authentication: [CertificateRequest], Certificate, CertificateVerify.
@@ -702,79 +687,47 @@ fn send_certificate_flight(
             context: Vec::new(),
             extensions: vec![Extension::SignatureAlgorithms(our_schemes.clone())],
         };
-        let b = c.send_handshake(&HandshakeMessage::new(
-            HandshakePayload::CertificateRequest(cr),
-        ))?;
-        transcript.add(&b);
+        send(c, HandshakePayload::CertificateRequest(cr), transcript)?;
     }
-    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Certificate(
-        certificate_message(&config.cert.chain),
-    )))?;
-    transcript.add(&b);
+    let cert = certificate_message(&config.cert.chain);
+    send(c, HandshakePayload::Certificate(cert), transcript)?;
     c.reach(Step::Certificate);
     if !c.knobs.skip_certificate_verify {
         let content = sign::certificate_verify_message(true, &transcript.hash(suite.hash()));
         let cv = certificate_verify(c, &config.cert, scheme, &content)?;
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateVerify(
-            cv,
-        )))?;
-        transcript.add(&b);
+        send(c, HandshakePayload::CertificateVerify(cv), transcript)?;
     }
     Ok(client_auth)
 }
 
-/// A TLS 1.3 Certificate message with no context and no entry extensions.
-pub(crate) fn certificate_message(chain: &[CertificateDer<'static>]) -> CertificateTls13 {
-    CertificateTls13 {
-        context: Vec::new(),
-        entries: chain
-            .iter()
-            .map(|d| CertificateEntry {
-                cert: d.as_ref().to_vec(),
-                extensions: Vec::new(),
-            })
-            .collect(),
-    }
-}
-
-/// A CertificateVerify over `content` (knob `bad_certificate_verify` flips a byte).
-pub(crate) fn certificate_verify(
-    c: &Common,
-    key: &CertifiedKey,
-    scheme: SigScheme,
-    content: &[u8],
-) -> Result<CertificateVerify, Error> {
-    let mut sig = key
-        .signer
-        .sign(scheme, content)
-        .map_err(|e| Error::internal(e.to_string()))?;
-    if c.knobs.bad_certificate_verify
-        && let Some(b) = sig.last_mut()
-    {
-        *b ^= 1;
-    }
-    Ok(CertificateVerify {
-        scheme: SignatureScheme::from(scheme.to_u16()),
-        signature: sig,
-    })
-}
-
-/// Our Finished (knob `send_wrong_finished` flips a byte), added to the transcript.
-pub(crate) fn send_finished13(
+/// A TLS 1.3 ServerHello, or with [`HRR_RANDOM`] a HelloRetryRequest, echoing the client's
+/// legacy_session_id; sent and added to the transcript.
+fn send_server_hello13(
     c: &mut Common,
-    h: HashAlg,
-    base_key: &[u8],
+    ch: &ClientHello,
+    random: [u8; 32],
+    suite: Suite,
+    extensions: Vec<Extension>,
     transcript: &mut Transcript,
 ) -> Result<(), Error> {
-    let mut fin = KeySchedule::verify_data(h, base_key, &transcript.hash(h));
-    if c.knobs.send_wrong_finished
-        && let Some(b) = fin.first_mut()
-    {
-        *b ^= 0xff;
-    }
-    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
-    transcript.add(&b);
+    let sh = ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random,
+        session_id: ch.session_id.clone(),
+        cipher_suite: CipherSuite::from(suite.to_u16()),
+        compression_method: CompressionMethod::Null,
+        extensions,
+        extensions_present: true,
+    };
+    send(c, HandshakePayload::ServerHello(sh), transcript)?;
+    c.reach(Step::ServerHello);
     Ok(())
+}
+
+/// Whether we send a middlebox-compatibility ChangeCipherSpec (RFC 8446 D.4): as the knob
+/// says, else when the client sent a legacy_session_id.
+fn want_ccs(config: &ServerConfig, ch: &ClientHello) -> bool {
+    config.knobs.send_ccs.unwrap_or(!ch.session_id.is_empty())
 }
 
 impl ExpectClientHello {
@@ -873,19 +826,8 @@ impl ExpectClientHello {
         } else {
             None
         };
-        let hrr = ServerHello {
-            legacy_version: ProtocolVersion::TLSv1_2,
-            random: HRR_RANDOM,
-            session_id: ch.session_id.clone(),
-            cipher_suite: CipherSuite::from(suite.to_u16()),
-            compression_method: CompressionMethod::Null,
-            extensions: exts,
-            extensions_present: true,
-        };
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHello(hrr)))?;
-        transcript.add(&b);
-        c.reach(Step::ServerHello);
-        let want_ccs = config.knobs.send_ccs.unwrap_or(!ch.session_id.is_empty());
+        send_server_hello13(c, ch, HRR_RANDOM, suite, exts, &mut transcript)?;
+        let want_ccs = want_ccs(&config, ch);
         if want_ccs {
             c.send_ccs();
         }
@@ -1026,18 +968,10 @@ impl ExpectCertificate {
                 ));
             }
         }
-        let chain: Vec<CertificateDer<'static>> = cert
-            .entries
-            .into_iter()
-            .map(|e| CertificateDer::from(e.cert))
-            .collect();
+        let chain = chain_der(cert.entries.into_iter().map(|e| e.cert));
         let policy = &self.hs.config.policy_cache;
         verify::verify_chain(&chain, roots, c.now, false, None, policy)?;
-        let client_cert = chain
-            .first()
-            .cloned()
-            .ok_or_else(|| Error::internal("no client certificate"))?;
-        c.negotiated_mut().peer_certificates = chain;
+        let client_cert = record_peer_chain(c, chain, "client")?;
         c.reach(Step::Certificate);
         Ok(ServerState::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
@@ -1058,34 +992,9 @@ impl ExpectCertificateVerify {
         let HandshakePayload::CertificateVerify(cv) = msg.payload else {
             return Err(unexpected("CertificateVerify", &msg));
         };
-        let scheme = SigScheme::from_u16(cv.scheme.get())
-            .filter(|_| self.hs.config.signature_schemes.contains(&cv.scheme));
-        let Some(scheme) = scheme else {
-            return Err(err(
-                A::IllegalParameter,
-                M::SignatureSchemeNotOffered,
-                format!(
-                    "client CertificateVerify uses {} which was not requested",
-                    cv.scheme
-                ),
-            ));
-        };
         let th = self.hs.transcript.hash(self.hs.suite.hash());
-        let content = sign::certificate_verify_message(false, &th);
-        sign::verify_with_cert(&self.client_cert, scheme, &content, &cv.signature).map_err(
-            |_| {
-                err(
-                    A::DecryptError,
-                    M::BadSignature,
-                    format!(
-                        "client CertificateVerify signature ({}) does not verify",
-                        cv.scheme
-                    ),
-                )
-            },
-        )?;
-        c.negotiated_mut().signature_scheme = Some(cv.scheme);
-        c.reach(Step::CertificateVerified);
+        let schemes = &self.hs.config.signature_schemes;
+        check_certificate_verify13(c, &cv, schemes, &self.client_cert, &th, false)?;
         self.hs.transcript.add(&raw);
         Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
             hs: self.hs,
@@ -1106,7 +1015,7 @@ impl ExpectFinished {
         let mut hs = self.hs;
         c.reach(Step::KeyExchange);
         let h = hs.suite.hash();
-        crate::client::verify_finished13(h, &hs.c_hs, &hs.transcript, &vd, "client")?;
+        verify_finished13(h, &hs.c_hs, &hs.transcript, &vd, "client")?;
         c.reach(Step::Finished);
         hs.transcript.add(&raw);
         c.set_read_key(hs.suite, hs.c_ap, true)?;
