@@ -16,9 +16,9 @@ use crate::conn::Common;
 use crate::crypto::{Group, HashAlg, KeyShare, Suite, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::handshake::{
-    certificate_message, certificate_verify, chain_der, check_certificate_verify13,
+    Received, certificate_message, certificate_verify, chain_der, check_certificate_verify13,
     check_duplicates, check_hello_legacy, check_record_size_limit, check_server_alpn,
-    record_peer_chain, send, send_finished13, unexpected, verify_finished13,
+    receive_finished13, record_peer_chain, send, send_finished13, unexpected,
 };
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
@@ -223,23 +223,18 @@ impl ExpectServerHello {
         Ok(())
     }
 
-    fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::ServerHello(sh) = msg.payload else {
-            return Err(unexpected("ServerHello", &msg));
+    fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<ClientState, Error> {
+        let HandshakePayload::ServerHello(sh) = m.msg.payload else {
+            return Err(unexpected("ServerHello", &m.msg));
         };
         c.reach(Step::ServerHello);
         check_server_hello_syntax(&sh)?;
         if self.select_version(&sh)? {
-            return crate::client12::handle_server_hello(self, c, sh, raw);
+            return crate::client12::handle_server_hello(self, c, sh, m.raw);
         }
         let suite = self.check_hello13(&sh)?;
         if sh.is_hrr() {
-            return self.handle_hrr(c, sh, suite, raw);
+            return self.handle_hrr(c, sh, suite, m.raw);
         }
         self.check_extensions(&sh)?;
         if let Some((hrr_suite, _)) = self.hrr
@@ -253,7 +248,7 @@ impl ExpectServerHello {
         }
         let psk = self.selected_psk(&sh, suite)?;
         let (group, shared) = self.key_exchange(&sh)?;
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         let h = suite.hash();
         let mut ks = KeySchedule::new(h, psk.as_deref());
         ks.advance(Some(&shared));
@@ -656,14 +651,9 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectEncryptedExtensions {
-    fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::EncryptedExtensions(exts) = msg.payload else {
-            return Err(unexpected("EncryptedExtensions", &msg));
+    fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<ClientState, Error> {
+        let HandshakePayload::EncryptedExtensions(exts) = m.msg.payload else {
+            return Err(unexpected("EncryptedExtensions", &m.msg));
         };
         c.reach(Step::Certificate);
         check_duplicates(&exts, "EncryptedExtensions")?;
@@ -675,7 +665,7 @@ impl ExpectEncryptedExtensions {
         if let Some(name) = &hs.config.server_name {
             c.negotiated_mut().server_name = Some(name.clone());
         }
-        hs.transcript.add(&raw);
+        hs.transcript.add(&m.raw);
         if self.resumed {
             Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
                 hs,
@@ -722,14 +712,9 @@ impl ExpectEncryptedExtensions {
 }
 
 impl ExpectCertificateOrCertReq {
-    fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ClientState, Error> {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Result<ClientState, Error> {
         let mut hs = self.hs;
-        match msg.payload {
+        match m.msg.payload {
             HandshakePayload::CertificateRequest(cr) => {
                 if !cr.context.is_empty() {
                     return Err(err(
@@ -750,7 +735,7 @@ impl ExpectCertificateOrCertReq {
                         "CertificateRequest without signature_algorithms",
                     ));
                 };
-                hs.transcript.add(&raw);
+                hs.transcript.add(&m.raw);
                 Ok(ClientState::ExpectCertificate(Box::new(
                     ExpectCertificate {
                         hs,
@@ -765,21 +750,16 @@ impl ExpectCertificateOrCertReq {
                 hs,
                 cert_request: None,
             })
-            .handle(c, msg, raw),
-            _ => Err(unexpected("CertificateRequest or Certificate", &msg)),
+            .handle(c, m),
+            _ => Err(unexpected("CertificateRequest or Certificate", &m.msg)),
         }
     }
 }
 
 impl ExpectCertificate {
-    fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::Certificate(cert) = msg.payload else {
-            return Err(unexpected("Certificate", &msg));
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Result<ClientState, Error> {
+        let HandshakePayload::Certificate(cert) = m.msg.payload else {
+            return Err(unexpected("Certificate", &m.msg));
         };
         c.reach(Step::Certificate);
         if !cert.context.is_empty() {
@@ -813,7 +793,7 @@ impl ExpectCertificate {
         let mut hs = self.hs;
         verify_server_chain(c, &hs.config, &chain)?;
         let server_cert = record_peer_chain(c, chain, "server")?;
-        hs.transcript.add(&raw);
+        hs.transcript.add(&m.raw);
         Ok(ClientState::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
                 hs,
@@ -844,20 +824,15 @@ pub(crate) fn verify_server_chain(
 }
 
 impl ExpectCertificateVerify {
-    fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::CertificateVerify(cv) = msg.payload else {
-            return Err(unexpected("CertificateVerify", &msg));
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Result<ClientState, Error> {
+        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
+            return Err(unexpected("CertificateVerify", &m.msg));
         };
         let mut hs = self.hs;
         let th = hs.transcript.hash(hs.suite.hash());
         let schemes = &hs.config.signature_schemes;
         check_certificate_verify13(c, &cv, schemes, &self.server_cert, &th, true)?;
-        hs.transcript.add(&raw);
+        hs.transcript.add(&m.raw);
         Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
             hs,
             cert_request: self.cert_request,
@@ -866,21 +841,13 @@ impl ExpectCertificateVerify {
 }
 
 impl ExpectFinished {
-    fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::Finished(vd) = msg.payload else {
-            return Err(unexpected("Finished", &msg));
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Result<ClientState, Error> {
+        let HandshakePayload::Finished(vd) = m.msg.payload else {
+            return Err(unexpected("Finished", &m.msg));
         };
         let mut hs = self.hs;
-        c.reach(Step::KeyExchange);
         let h = hs.suite.hash();
-        verify_finished13(h, &hs.s_hs, &hs.transcript, &vd, "server")?;
-        c.reach(Step::Finished);
-        hs.transcript.add(&raw);
+        receive_finished13(c, h, &hs.s_hs, &mut hs.transcript, &vd, &m.raw, "server")?;
         hs.ks.advance(None);
         let th = hs.transcript.hash(h);
         let c_ap = hs.ks.derive(b"c ap traffic", &th);
@@ -1040,21 +1007,16 @@ impl ClientState {
         Ok(ClientState::ExpectServerHello(Box::new(st)))
     }
 
-    pub(crate) fn handle(
-        self,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<Self, Error> {
+    pub(crate) fn handle(self, c: &mut Common, m: Received) -> Result<Self, Error> {
         match self {
-            Self::ExpectServerHello(s) => s.handle(c, msg, raw),
-            Self::ExpectEncryptedExtensions(s) => s.handle(c, msg, raw),
-            Self::ExpectCertificateOrCertReq(s) => s.handle(c, msg, raw),
-            Self::ExpectCertificate(s) => s.handle(c, msg, raw),
-            Self::ExpectCertificateVerify(s) => s.handle(c, msg, raw),
-            Self::ExpectFinished(s) => s.handle(c, msg, raw),
-            Self::Traffic(s) => s.handle(c, msg),
-            Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, msg, raw)?)),
+            Self::ExpectServerHello(s) => s.handle(c, m),
+            Self::ExpectEncryptedExtensions(s) => s.handle(c, m),
+            Self::ExpectCertificateOrCertReq(s) => s.handle(c, m),
+            Self::ExpectCertificate(s) => s.handle(c, m),
+            Self::ExpectCertificateVerify(s) => s.handle(c, m),
+            Self::ExpectFinished(s) => s.handle(c, m),
+            Self::Traffic(s) => s.handle(c, m.msg),
+            Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, m)?)),
         }
     }
 }

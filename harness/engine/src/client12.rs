@@ -8,8 +8,7 @@ use tls_wire::AlertDescription as A;
 use tls_wire::{
     AlertDescription, CertificateRequestTls12, CertificateVerify, CipherSuite,
     ClientCertificateType, CompressionMethod, DOWNGRADE_TLS11, DOWNGRADE_TLS12, Extension,
-    ExtensionType, HandshakeMessage, HandshakePayload, ProtocolVersion, ServerHello,
-    SignatureScheme,
+    ExtensionType, HandshakePayload, ProtocolVersion, ServerHello, SignatureScheme,
 };
 
 use crate::client::{ClientState, ExpectServerHello};
@@ -19,7 +18,7 @@ use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Group, KeyShare, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::handshake::{
-    bad_signature, chain_der, check_record_size_limit, check_server_alpn, internal,
+    Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, internal,
     record_peer_chain, send, unexpected12 as unexpected,
 };
 use crate::handshake12::{
@@ -263,29 +262,24 @@ pub(crate) fn handle_server_hello(
 }
 
 impl State12 {
-    pub(crate) fn handle(
-        self,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<Self, Error> {
+    pub(crate) fn handle(self, c: &mut Common, m: Received) -> Result<Self, Error> {
         // RFC 5246 7.4.1.1: HelloRequest is ignored while negotiating; after the handshake we
         // refuse renegotiation with a no_renegotiation warning (RFC 5746 4.2 / 5246 7.2.2).
-        if matches!(msg.payload, HandshakePayload::HelloRequest) {
+        if matches!(m.msg.payload, HandshakePayload::HelloRequest) {
             if c.is_handshake_complete() {
                 c.send_warning(AlertDescription::NoRenegotiation);
             }
             return Ok(self);
         }
         match self {
-            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
-            Self::ExpectServerKeyExchange(s) => s.handle_skx(c, msg, raw),
-            Self::ExpectCertReqOrDone(s) => s.handle_cr_or_done(c, msg, raw),
-            Self::ExpectDone(s) => s.handle_done(c, msg, raw),
-            Self::ExpectTicketOrFinished(s) => s.handle_ticket_or_finished(c, msg, raw),
+            Self::ExpectCertificate(s) => s.handle_cert(c, m),
+            Self::ExpectServerKeyExchange(s) => s.handle_skx(c, m),
+            Self::ExpectCertReqOrDone(s) => s.handle_cr_or_done(c, m),
+            Self::ExpectDone(s) => s.handle_done(c, m),
+            Self::ExpectTicketOrFinished(s) => s.handle_ticket_or_finished(c, m),
             Self::Traffic => Err(unexpected(
                 "no handshake message (renegotiation is refused)",
-                &msg,
+                &m.msg,
             )),
         }
     }
@@ -325,14 +319,9 @@ impl Hs12 {
         Ok(ClientState::Tls12(State12::ExpectTicketOrFinished(self)))
     }
 
-    fn handle_cert(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::CertificateTls12(chain) = msg.payload else {
-            return Err(unexpected("Certificate", &msg));
+    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::CertificateTls12(chain) = m.msg.payload else {
+            return Err(unexpected("Certificate", &m.msg));
         };
         c.reach(Step::Certificate);
         if chain.is_empty() {
@@ -345,18 +334,13 @@ impl Hs12 {
         let chain = chain_der(chain);
         crate::client::verify_server_chain(c, &self.config, &chain)?;
         self.server_cert = Some(record_peer_chain(c, chain, "server")?);
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         Ok(State12::ExpectServerKeyExchange(self))
     }
 
-    fn handle_skx(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::ServerKeyExchange(skx) = msg.payload else {
-            return Err(unexpected("ServerKeyExchange", &msg));
+    fn handle_skx(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::ServerKeyExchange(skx) = m.msg.payload else {
+            return Err(unexpected("ServerKeyExchange", &m.msg));
         };
         let group = Group::from_u16(skx.named_group.get()).filter(|g| {
             *g != Group::X25519Mlkem768 && self.config.groups.contains(&skx.named_group)
@@ -393,37 +377,31 @@ impl Hs12 {
         }
         self.share = Some(share);
         self.server_public = skx.public;
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         Ok(State12::ExpectCertReqOrDone(self))
     }
 
     fn handle_cr_or_done(
         mut self: Box<Self>,
         c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
+        m: Received,
     ) -> Result<State12, Error> {
-        match msg.payload {
+        match m.msg.payload {
             HandshakePayload::CertificateRequestTls12(cr) => {
                 self.cert_request = Some(cr);
-                self.transcript.add(&raw);
+                self.transcript.add(&m.raw);
                 Ok(State12::ExpectDone(self))
             }
-            HandshakePayload::ServerHelloDone => self.handle_done(c, msg, raw),
-            _ => Err(unexpected("CertificateRequest or ServerHelloDone", &msg)),
+            HandshakePayload::ServerHelloDone => self.handle_done(c, m),
+            _ => Err(unexpected("CertificateRequest or ServerHelloDone", &m.msg)),
         }
     }
 
-    fn handle_done(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::ServerHelloDone = msg.payload else {
-            return Err(unexpected("ServerHelloDone", &msg));
+    fn handle_done(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::ServerHelloDone = m.msg.payload else {
+            return Err(unexpected("ServerHelloDone", &m.msg));
         };
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         let share = self
             .share
             .take()
@@ -508,10 +486,9 @@ impl Hs12 {
     fn handle_ticket_or_finished(
         mut self: Box<Self>,
         c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
+        m: Received,
     ) -> Result<State12, Error> {
-        match msg.payload {
+        match m.msg.payload {
             HandshakePayload::NewSessionTicketTls12(t)
                 if self.expect_ticket && self.new_ticket.is_none() =>
             {
@@ -523,17 +500,17 @@ impl Hs12 {
                     ));
                 }
                 self.new_ticket = Some((t.lifetime_hint, t.ticket));
-                self.transcript.add(&raw);
+                self.transcript.add(&m.raw);
                 Ok(State12::ExpectTicketOrFinished(self))
             }
-            HandshakePayload::Finished(vd) => self.handle_finished(c, &vd, &raw),
+            HandshakePayload::Finished(vd) => self.handle_finished(c, &vd, &m.raw),
             _ => Err(unexpected(
                 if self.expect_ticket {
                     "NewSessionTicket"
                 } else {
                     "ChangeCipherSpec and Finished"
                 },
-                &msg,
+                &m.msg,
             )),
         }
     }

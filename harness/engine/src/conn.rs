@@ -17,6 +17,7 @@ use crate::config::{
 };
 use crate::crypto::{RecordError, RecordProtection, RecordProtection12, Suite};
 use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, err};
+use crate::handshake::Received;
 use crate::keyschedule::KeySchedule;
 use crate::random::RandomSource;
 use crate::server::ServerState;
@@ -1070,9 +1071,10 @@ impl Connection {
             .state
             .take()
             .ok_or_else(|| Error::internal("no handshake state"))?;
+        let m = Received { msg, raw };
         let next = match state {
-            HsState::Client(s) => HsState::Client(s.handle(&mut self.common, msg, raw)?),
-            HsState::Server(s) => HsState::Server(s.handle(&mut self.common, msg, raw)?),
+            HsState::Client(s) => HsState::Client(s.handle(&mut self.common, m)?),
+            HsState::Server(s) => HsState::Server(s.handle(&mut self.common, m)?),
         };
         self.state = Some(next);
         Ok(())

@@ -15,6 +15,13 @@ use crate::crypto::{HashAlg, SigScheme, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::keyschedule::{KeySchedule, Transcript};
 
+/// A handshake message as a state receives it: decoded, and its encoding as received (what
+/// the transcript adds).
+pub(crate) struct Received {
+    pub(crate) msg: HandshakeMessage,
+    pub(crate) raw: Vec<u8>,
+}
+
 /// A TLS 1.3 handshake message other than the one a state expects.
 pub(crate) fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
     err(
@@ -211,14 +218,18 @@ pub(crate) fn check_certificate_verify13(
     Ok(())
 }
 
-/// Check the peer's Finished (RFC 8446 4.4.4) against the transcript so far.
-pub(crate) fn verify_finished13(
+/// The peer's Finished (RFC 8446 4.4.4), checked against the transcript so far and then
+/// added to it; the steps KeyExchange and Finished are reached.
+pub(crate) fn receive_finished13(
+    c: &mut Common,
     h: HashAlg,
     base_key: &[u8],
-    transcript: &Transcript,
+    transcript: &mut Transcript,
     vd: &[u8],
+    raw: &[u8],
     peer: &str,
 ) -> Result<(), Error> {
+    c.reach(Step::KeyExchange);
     if vd.len() != h.len() {
         // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
         return Err(err(
@@ -239,6 +250,8 @@ pub(crate) fn verify_finished13(
             format!("{peer} Finished verify_data mismatch"),
         ));
     }
+    c.reach(Step::Finished);
+    transcript.add(raw);
     Ok(())
 }
 

@@ -16,9 +16,9 @@ use crate::conn::Common;
 use crate::crypto::{Group, HashAlg, SigScheme, Suite, Suite12, kx, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::handshake::{
-    certificate_message, certificate_verify, chain_der, check_certificate_verify13,
-    check_hello_legacy, check_record_size_limit, record_peer_chain, send, send_finished13,
-    unexpected, verify_finished13,
+    Received, certificate_message, certificate_verify, chain_der, check_certificate_verify13,
+    check_hello_legacy, check_record_size_limit, receive_finished13, record_peer_chain, send,
+    send_finished13, unexpected,
 };
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
@@ -731,14 +731,9 @@ fn want_ccs(config: &ServerConfig, ch: &ClientHello) -> bool {
 }
 
 impl ExpectClientHello {
-    fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ServerState, Error> {
-        let HandshakePayload::ClientHello(ch) = msg.payload else {
-            return Err(unexpected("ClientHello", &msg));
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Result<ServerState, Error> {
+        let HandshakePayload::ClientHello(ch) = m.msg.payload else {
+            return Err(unexpected("ClientHello", &m.msg));
         };
         c.reach(Step::ClientHello);
         c.allow_compat_ccs(true);
@@ -749,7 +744,7 @@ impl ExpectClientHello {
         let (ours13, ours12) = our_version_support(&config);
         if select_version(&ch, ours13, ours12)? {
             check_tls12_hello(&ch, self.hrr.is_some(), ours13)?;
-            return crate::server12::handle_client_hello(config, c, ch, raw, ours13);
+            return crate::server12::handle_client_hello(config, c, ch, m.raw, ours13);
         }
         check_hello13(&ch, self.hrr.as_ref())?;
         let suite = choose_suite(&config, &ch)?;
@@ -760,7 +755,7 @@ impl ExpectClientHello {
             choose_signature_scheme(&config, &ch)?;
         }
         let (group, client_share) = match share_choice {
-            ShareChoice::Retry(g) => return self.send_hrr(c, &ch, &raw, suite, g),
+            ShareChoice::Retry(g) => return self.send_hrr(c, &ch, &m.raw, suite, g),
             ShareChoice::Accept(g, s) => (g, s),
         };
         let mut transcript = match &self.hrr {
@@ -768,7 +763,7 @@ impl ExpectClientHello {
             None => Transcript::new(),
         };
         let h = suite.hash();
-        let psk = accept_psk(&config, c.now_secs(), &ch, &raw, &transcript, h)?;
+        let psk = accept_psk(&config, c.now_secs(), &ch, &m.raw, &transcript, h)?;
         if psk.is_none() && ch.signature_algorithms().is_none() {
             return Err(no_signature_algorithms());
         }
@@ -784,7 +779,7 @@ impl ExpectClientHello {
             psk,
             hrr: self.hrr.as_ref().map(|h| h.ccs_sent),
         };
-        let secrets = send_server_hello(c, &config, &ch, &raw, &choice, &exts, &mut transcript)?;
+        let secrets = send_server_hello(c, &config, &ch, &m.raw, &choice, &exts, &mut transcript)?;
         let resumed = choice.psk.is_some();
         send_encrypted_extensions(c, &config, &exts, resumed, &mut transcript)?;
         let client_auth = match scheme {
@@ -925,14 +920,9 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectCertificate {
-    fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ServerState, Error> {
-        let HandshakePayload::Certificate(cert) = msg.payload else {
-            return Err(unexpected("Certificate", &msg));
+    fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<ServerState, Error> {
+        let HandshakePayload::Certificate(cert) = m.msg.payload else {
+            return Err(unexpected("Certificate", &m.msg));
         };
         if !cert.context.is_empty() {
             return Err(err(
@@ -941,7 +931,7 @@ impl ExpectCertificate {
                 "client Certificate context does not match the CertificateRequest",
             ));
         }
-        self.hs.transcript.add(&raw);
+        self.hs.transcript.add(&m.raw);
         let (roots, required) = match &self.hs.config.client_auth {
             ClientAuth::None => (&[][..], false),
             ClientAuth::Optional { roots } => (&roots[..], false),
@@ -983,19 +973,14 @@ impl ExpectCertificate {
 }
 
 impl ExpectCertificateVerify {
-    fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ServerState, Error> {
-        let HandshakePayload::CertificateVerify(cv) = msg.payload else {
-            return Err(unexpected("CertificateVerify", &msg));
+    fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<ServerState, Error> {
+        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
+            return Err(unexpected("CertificateVerify", &m.msg));
         };
         let th = self.hs.transcript.hash(self.hs.suite.hash());
         let schemes = &self.hs.config.signature_schemes;
         check_certificate_verify13(c, &cv, schemes, &self.client_cert, &th, false)?;
-        self.hs.transcript.add(&raw);
+        self.hs.transcript.add(&m.raw);
         Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
             hs: self.hs,
         })))
@@ -1003,21 +988,13 @@ impl ExpectCertificateVerify {
 }
 
 impl ExpectFinished {
-    fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<ServerState, Error> {
-        let HandshakePayload::Finished(vd) = msg.payload else {
-            return Err(unexpected("Finished", &msg));
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Result<ServerState, Error> {
+        let HandshakePayload::Finished(vd) = m.msg.payload else {
+            return Err(unexpected("Finished", &m.msg));
         };
         let mut hs = self.hs;
-        c.reach(Step::KeyExchange);
         let h = hs.suite.hash();
-        verify_finished13(h, &hs.c_hs, &hs.transcript, &vd, "client")?;
-        c.reach(Step::Finished);
-        hs.transcript.add(&raw);
+        receive_finished13(c, h, &hs.c_hs, &mut hs.transcript, &vd, &m.raw, "client")?;
         c.set_read_key(hs.suite, hs.c_ap, true)?;
         let res_master = hs.ks.derive(b"res master", &hs.transcript.hash(h));
         c.complete_handshake()?;
@@ -1084,24 +1061,19 @@ impl ServerState {
         })))
     }
 
-    pub(crate) fn handle(
-        self,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<Self, Error> {
+    pub(crate) fn handle(self, c: &mut Common, m: Received) -> Result<Self, Error> {
         match self {
-            Self::ExpectClientHello(s) => s.handle(c, msg, raw),
-            Self::ExpectCertificate(s) => s.handle(c, msg, raw),
-            Self::ExpectCertificateVerify(s) => s.handle(c, msg, raw),
-            Self::ExpectFinished(s) => s.handle(c, msg, raw),
-            Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, msg, raw)?)),
-            Self::Traffic => match msg.payload {
+            Self::ExpectClientHello(s) => s.handle(c, m),
+            Self::ExpectCertificate(s) => s.handle(c, m),
+            Self::ExpectCertificateVerify(s) => s.handle(c, m),
+            Self::ExpectFinished(s) => s.handle(c, m),
+            Self::Tls12(s) => Ok(Self::Tls12(s.handle(c, m)?)),
+            Self::Traffic => match m.msg.payload {
                 HandshakePayload::KeyUpdate(req) => {
                     c.handle_key_update(req)?;
                     Ok(Self::Traffic)
                 }
-                _ => Err(unexpected("KeyUpdate", &msg)),
+                _ => Err(unexpected("KeyUpdate", &m.msg)),
             },
         }
     }

@@ -19,7 +19,8 @@ use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Auth12, Group, KeyShare, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::handshake::{
-    bad_signature, chain_der, internal, record_peer_chain, send, unexpected12 as unexpected,
+    Received, bad_signature, chain_der, internal, record_peer_chain, send,
+    unexpected12 as unexpected,
 };
 use crate::handshake12::{DEFAULT_SESSION_LIFETIME, Secrets12, chain12, set_negotiated12, sign12};
 use crate::keyschedule::Transcript;
@@ -344,18 +345,13 @@ pub(crate) fn handle_client_hello(
 }
 
 impl State12 {
-    pub(crate) fn handle(
-        self,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<Self, Error> {
+    pub(crate) fn handle(self, c: &mut Common, m: Received) -> Result<Self, Error> {
         match self {
-            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
-            Self::ExpectClientKeyExchange(s) => s.handle_cke(c, msg, raw),
-            Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
-            Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
-            Self::Traffic => match msg.payload {
+            Self::ExpectCertificate(s) => s.handle_cert(c, m),
+            Self::ExpectClientKeyExchange(s) => s.handle_cke(c, m),
+            Self::ExpectCertificateVerify(s) => s.handle_cv(c, m),
+            Self::ExpectFinished(s) => s.handle_finished(c, m),
+            Self::Traffic => match m.msg.payload {
                 // RFC 5746 4.4 / RFC 5246 7.2.2: refuse renegotiation with a warning.
                 HandshakePayload::ClientHello(_) => {
                     c.send_warning(AlertDescription::NoRenegotiation);
@@ -363,7 +359,7 @@ impl State12 {
                 }
                 _ => Err(unexpected(
                     "no handshake message after the TLS 1.2 handshake",
-                    &msg,
+                    &m.msg,
                 )),
             },
         }
@@ -481,16 +477,11 @@ impl Hs12 {
         }
     }
 
-    fn handle_cert(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::CertificateTls12(chain) = msg.payload else {
-            return Err(unexpected("Certificate", &msg));
+    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::CertificateTls12(chain) = m.msg.payload else {
+            return Err(unexpected("Certificate", &m.msg));
         };
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         let (roots, required) = self.roots();
         if chain.is_empty() {
             if required {
@@ -511,14 +502,9 @@ impl Hs12 {
         Ok(State12::ExpectClientKeyExchange(self))
     }
 
-    fn handle_cke(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::ClientKeyExchange(public) = msg.payload else {
-            return Err(unexpected("ClientKeyExchange", &msg));
+    fn handle_cke(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::ClientKeyExchange(public) = m.msg.payload else {
+            return Err(unexpected("ClientKeyExchange", &m.msg));
         };
         let share = self
             .share
@@ -531,7 +517,7 @@ impl Hs12 {
                 format!("client ECDHE public value: {e}"),
             )
         })?;
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         c.reach(Step::KeyExchange);
         self.sec
             .derive_master(c, &pms, self.ems, &self.transcript)?;
@@ -545,14 +531,9 @@ impl Hs12 {
         })
     }
 
-    fn handle_cv(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::CertificateVerify(cv) = msg.payload else {
-            return Err(unexpected("CertificateVerify", &msg));
+    fn handle_cv(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
+            return Err(unexpected("CertificateVerify", &m.msg));
         };
         if c.read_protected() {
             return Err(err(
@@ -579,7 +560,7 @@ impl Hs12 {
             .map_err(|_| bad_signature("client CertificateVerify", cv.scheme))?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         Ok(State12::ExpectFinished(self))
     }
 
@@ -613,24 +594,19 @@ impl Hs12 {
         send(c, nst, &mut self.transcript)
     }
 
-    fn handle_finished(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::Finished(vd) = msg.payload else {
+    fn handle_finished(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::Finished(vd) = m.msg.payload else {
             return Err(unexpected(
                 if c.read_protected() {
                     "Finished"
                 } else {
                     "ChangeCipherSpec"
                 },
-                &msg,
+                &m.msg,
             ));
         };
         self.sec
-            .receive_finished(c, &mut self.transcript, &vd, &raw, true)?;
+            .receive_finished(c, &mut self.transcript, &vd, &m.raw, true)?;
         if !self.resumed {
             self.save_session(c)?;
             let kb = self
