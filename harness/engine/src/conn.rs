@@ -16,7 +16,7 @@ use crate::config::{
     ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry,
 };
 use crate::crypto::{RecordError, RecordProtection, RecordProtection12, Suite};
-use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, err};
+use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, err, invalid};
 use crate::handshake::Received;
 use crate::keyschedule::KeySchedule;
 use crate::random::RandomSource;
@@ -814,10 +814,7 @@ impl Common {
                 "alert interleaved with a fragmented handshake message",
             ));
         }
-        let a = Alert::decode(data).map_err(|error| Error::InvalidMessage {
-            what: Decoding::Alert,
-            error,
-        })?;
+        let a = Alert::decode(data).map_err(invalid(Decoding::Alert))?;
         self.log_entry(
             Direction::Received,
             ContentType::Alert,
@@ -988,15 +985,9 @@ impl Connection {
 
     fn process(&mut self) -> Result<(), Error> {
         while !self.common.peer_closed {
-            let rec = match self.common.deframer.next_record() {
-                Ok(Some(r)) => r,
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(Error::InvalidMessage {
-                        what: Decoding::Record,
-                        error: e,
-                    });
-                }
+            let next = self.common.deframer.next_record();
+            let Some(rec) = next.map_err(invalid(Decoding::Record))? else {
+                break;
             };
             self.handle_record(rec)?;
         }
@@ -1034,15 +1025,9 @@ impl Connection {
         }
         self.common.joiner.push(data);
         loop {
-            let raw = match self.common.joiner.next_message() {
-                Ok(Some(m)) => m,
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(Error::InvalidMessage {
-                        what: Decoding::HandshakeFraming,
-                        error: e,
-                    });
-                }
+            let next = self.common.joiner.next_message();
+            let Some(raw) = next.map_err(invalid(Decoding::HandshakeFraming))? else {
+                break;
             };
             self.dispatch(raw)?;
         }
@@ -1055,11 +1040,8 @@ impl Connection {
         } else {
             DecodeCtx::TLS13
         };
-        let msg =
-            HandshakeMessage::decode_with(&raw, &ctx).map_err(|error| Error::InvalidMessage {
-                what: Decoding::HandshakeMessage,
-                error,
-            })?;
+        let msg = HandshakeMessage::decode_with(&raw, &ctx)
+            .map_err(invalid(Decoding::HandshakeMessage))?;
         self.common.log_entry(
             Direction::Received,
             ContentType::Handshake,

@@ -262,15 +262,23 @@ pub(crate) fn send_finished13(
     base_key: &[u8],
     transcript: &mut Transcript,
 ) -> Result<(), Error> {
-    let mut fin = KeySchedule::verify_data(h, base_key, &transcript.hash(h));
+    let fin = KeySchedule::verify_data(h, base_key, &transcript.hash(h));
+    send_finished(c, fin, transcript)
+}
+
+/// Our Finished with `verify_data` (knob `send_wrong_finished` flips a byte), added to the
+/// transcript (TLS 1.3 and 1.2).
+pub(crate) fn send_finished(
+    c: &mut Common,
+    mut verify_data: Vec<u8>,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
     if c.knobs.send_wrong_finished
-        && let Some(b) = fin.first_mut()
+        && let Some(b) = verify_data.first_mut()
     {
         *b ^= 0xff;
     }
-    let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
-    transcript.add(&b);
-    Ok(())
+    send(c, HandshakePayload::Finished(verify_data), transcript)
 }
 
 /// Send a handshake message and add it to the transcript.

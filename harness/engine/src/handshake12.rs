@@ -4,14 +4,14 @@
 
 use rustls_pki_types::CertificateDer;
 use tls_wire::AlertDescription as A;
-use tls_wire::{CipherSuite, HandshakeMessage, HandshakePayload, ProtocolVersion, SignatureScheme};
+use tls_wire::{CipherSuite, ProtocolVersion, SignatureScheme};
 
 use crate::config::{CertifiedKey, Step};
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
 use crate::crypto::{Auth12, RecordProtection12, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
-use crate::handshake::internal;
+use crate::handshake::{internal, send_finished};
 use crate::keyschedule::Transcript;
 
 /// Default lifetime of a TLS 1.2 session without a ticket lifetime hint (seconds).
@@ -92,16 +92,9 @@ impl Secrets12 {
     ) -> Result<(), Error> {
         let h = self.suite.hash();
         c.send_ccs12(self.protection(kb, client)?);
-        let mut fin =
+        let fin =
             t12::verify_data(h, &self.master, client, &transcript.hash(h)).map_err(internal)?;
-        if c.knobs.send_wrong_finished
-            && let Some(b) = fin.first_mut()
-        {
-            *b ^= 0xff;
-        }
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
-        transcript.add(&b);
-        Ok(())
+        send_finished(c, fin, transcript)
     }
 
     /// The peer's Finished (`from_client` says whose), which must follow its
