@@ -8,20 +8,23 @@ use tls_wire::AlertDescription as A;
 use tls_wire::{
     AlertDescription, CertificateRequestTls12, CertificateVerify, CipherSuite,
     ClientCertificateType, CompressionMethod, DOWNGRADE_TLS11, DOWNGRADE_TLS12, Extension,
-    ExtensionType, HandshakeMessage, HandshakePayload, ProtocolVersion, ServerHello,
-    SignatureScheme,
+    ExtensionType, HandshakePayload, ProtocolVersion, ServerHello, SignatureScheme,
 };
 
 use crate::client::{ClientState, ExpectServerHello};
 use crate::config::{CertifiedKey, ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
-use crate::crypto::tls12::{self as t12, KeyBlock};
-use crate::crypto::{Auth12, Group, KeyShare, RecordProtection12, Suite12, sign};
+use crate::crypto::tls12::KeyBlock;
+use crate::crypto::{Group, KeyShare, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
+use crate::handshake::{
+    Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, internal,
+    record_peer_chain, send, unexpected12 as unexpected,
+};
+use crate::handshake12::{
+    DEFAULT_SESSION_LIFETIME, Secrets12, chain12, check_scheme, set_negotiated12, sign12,
+};
 use crate::keyschedule::Transcript;
-
-/// Default lifetime of a TLS 1.2 session without a ticket lifetime hint (seconds).
-pub(crate) const DEFAULT_SESSION_LIFETIME: u32 = 7200;
 
 /// The TLS 1.2 client states.
 pub(crate) enum State12 {
@@ -36,17 +39,16 @@ pub(crate) enum State12 {
 
 pub(crate) struct Hs12 {
     config: Arc<ClientConfig>,
-    suite: Suite12,
+    /// The suite, both randoms and the master secret.
+    sec: Secrets12,
     transcript: Transcript,
-    client_random: [u8; 32],
-    server_random: [u8; 32],
     /// The server's session id (full handshake) or the resumed one.
     session_id: Vec<u8>,
     resumed: bool,
     ems: bool,
-    master: Vec<u8>,
     keys: Option<KeyBlock>,
-    server_certs: Vec<CertificateDer<'static>>,
+    /// The server's end-entity certificate, which signs the ServerKeyExchange.
+    server_cert: Option<CertificateDer<'static>>,
     share: Option<KeyShare>,
     server_public: Vec<u8>,
     cert_request: Option<CertificateRequestTls12>,
@@ -55,18 +57,6 @@ pub(crate) struct Hs12 {
     /// The session we resume (ticket kept if no new one arrives).
     session: Option<StoredSession>,
     alpn: Option<Vec<u8>>,
-}
-
-fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(
-        A::UnexpectedMessage,
-        M::UnexpectedMessage,
-        format!("expected {expected}, received {} (TLS 1.2)", msg.typ),
-    )
-}
-
-fn internal(e: impl std::fmt::Display) -> Error {
-    Error::internal(e.to_string())
 }
 
 /// Which TLS 1.2 ServerHello extensions we understand.
@@ -167,33 +157,8 @@ fn sh12_extension(
             }
             out.expect_ticket = true;
         }
-        Extension::Alpn(protos) => {
-            let [p] = protos.as_slice() else {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::BadAlpn,
-                    "server ALPN must name exactly one protocol",
-                ));
-            };
-            if !st.config.alpn.contains(p) {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::BadAlpn,
-                    "server selected an ALPN protocol that was not offered",
-                ));
-            }
-            out.alpn = Some(p.clone());
-        }
-        Extension::RecordSizeLimit(v) => {
-            if *v < 64 {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::BadRecordSizeLimit,
-                    format!("record_size_limit {v} < 64"),
-                ));
-            }
-            c.limit_send_fragment(usize::from(*v));
-        }
+        Extension::Alpn(protos) => out.alpn = Some(check_server_alpn(&st.config.alpn, protos)?),
+        Extension::RecordSizeLimit(v) => c.limit_send_fragment(check_record_size_limit(*v)?),
         _ => {}
     }
     Ok(())
@@ -233,24 +198,6 @@ fn sh12_extensions(
     Ok(out)
 }
 
-/// Record what a TLS 1.2 ServerHello negotiated.
-pub(crate) fn set_negotiated12(
-    c: &mut Common,
-    suite: Suite12,
-    resumed: bool,
-    ems: bool,
-    alpn: Option<Vec<u8>>,
-    server_name: Option<String>,
-) {
-    let n = c.negotiated_mut();
-    n.version = ProtocolVersion::TLSv1_2;
-    n.cipher_suite = CipherSuite::from(suite.to_u16());
-    n.resumed = resumed;
-    n.extended_master_secret = ems;
-    n.alpn = alpn;
-    n.server_name = server_name;
-}
-
 /// The ServerHello selected TLS 1.2 (no supported_versions, legacy_version 0x0303).
 pub(crate) fn handle_server_hello(
     st: Box<ExpectServerHello>,
@@ -285,16 +232,18 @@ pub(crate) fn handle_server_hello(
     );
     let hs = Box::new(Hs12 {
         config,
-        suite,
+        sec: Secrets12 {
+            suite,
+            client_random: st.random,
+            server_random: sh.random,
+            master: Vec::new(),
+        },
         transcript,
-        client_random: st.random,
-        server_random: sh.random,
         session_id: sh.session_id.clone(),
         resumed,
         ems: exts.ems,
-        master: Vec::new(),
         keys: None,
-        server_certs: Vec::new(),
+        server_cert: None,
         share: None,
         server_public: Vec::new(),
         cert_request: None,
@@ -313,29 +262,24 @@ pub(crate) fn handle_server_hello(
 }
 
 impl State12 {
-    pub(crate) fn handle(
-        self,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<Self, Error> {
+    pub(crate) fn handle(self, c: &mut Common, m: Received) -> Result<Self, Error> {
         // RFC 5246 7.4.1.1: HelloRequest is ignored while negotiating; after the handshake we
         // refuse renegotiation with a no_renegotiation warning (RFC 5746 4.2 / 5246 7.2.2).
-        if matches!(msg.payload, HandshakePayload::HelloRequest) {
+        if matches!(m.msg.payload, HandshakePayload::HelloRequest) {
             if c.is_handshake_complete() {
                 c.send_warning(AlertDescription::NoRenegotiation);
             }
             return Ok(self);
         }
         match self {
-            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
-            Self::ExpectServerKeyExchange(s) => s.handle_skx(c, msg, raw),
-            Self::ExpectCertReqOrDone(s) => s.handle_cr_or_done(c, msg, raw),
-            Self::ExpectDone(s) => s.handle_done(c, msg, raw),
-            Self::ExpectTicketOrFinished(s) => s.handle_ticket_or_finished(c, msg, raw),
+            Self::ExpectCertificate(s) => s.handle_cert(c, m),
+            Self::ExpectServerKeyExchange(s) => s.handle_skx(c, m),
+            Self::ExpectCertReqOrDone(s) => s.handle_cr_or_done(c, m),
+            Self::ExpectDone(s) => s.handle_done(c, m),
+            Self::ExpectTicketOrFinished(s) => s.handle_ticket_or_finished(c, m),
             Self::Traffic => Err(unexpected(
                 "no handshake message (renegotiation is refused)",
-                &msg,
+                &m.msg,
             )),
         }
     }
@@ -365,32 +309,19 @@ impl Hs12 {
                 "resumed session used extended_master_secret but the ServerHello lacks it",
             ));
         }
-        self.master = sess.psk.clone();
+        self.sec.master = sess.psk.clone();
         self.ems = sess.extended_master_secret;
         c.negotiated_mut().extended_master_secret = self.ems;
-        let kb = t12::key_block(
-            self.suite,
-            &self.master,
-            &self.client_random,
-            &self.server_random,
-        )
-        .map_err(internal)?;
-        c.expect_ccs12(
-            RecordProtection12::new(self.suite, &kb.server_key, &kb.server_iv).map_err(internal)?,
-        );
+        let kb = self.sec.key_block()?;
+        c.expect_ccs12(self.sec.protection(&kb, false)?);
         self.keys = Some(kb);
         self.session = Some(sess);
         Ok(ClientState::Tls12(State12::ExpectTicketOrFinished(self)))
     }
 
-    fn handle_cert(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::CertificateTls12(chain) = msg.payload else {
-            return Err(unexpected("Certificate", &msg));
+    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::CertificateTls12(chain) = m.msg.payload else {
+            return Err(unexpected("Certificate", &m.msg));
         };
         c.reach(Step::Certificate);
         if chain.is_empty() {
@@ -400,23 +331,16 @@ impl Hs12 {
                 "server sent an empty Certificate",
             ));
         }
-        let chain: Vec<CertificateDer<'static>> =
-            chain.into_iter().map(CertificateDer::from).collect();
+        let chain = chain_der(chain);
         crate::client::verify_server_chain(c, &self.config, &chain)?;
-        c.negotiated_mut().peer_certificates = chain.clone();
-        self.server_certs = chain;
-        self.transcript.add(&raw);
+        self.server_cert = Some(record_peer_chain(c, chain, "server")?);
+        self.transcript.add(&m.raw);
         Ok(State12::ExpectServerKeyExchange(self))
     }
 
-    fn handle_skx(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::ServerKeyExchange(skx) = msg.payload else {
-            return Err(unexpected("ServerKeyExchange", &msg));
+    fn handle_skx(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::ServerKeyExchange(skx) = m.msg.payload else {
+            return Err(unexpected("ServerKeyExchange", &m.msg));
         };
         let group = Group::from_u16(skx.named_group.get()).filter(|g| {
             *g != Group::X25519Mlkem768 && self.config.groups.contains(&skx.named_group)
@@ -432,28 +356,18 @@ impl Hs12 {
             ));
         };
         check_scheme(
-            self.suite,
+            self.sec.suite,
             skx.scheme,
             &self.config.signature_schemes,
             "ServerKeyExchange",
         )?;
-        let mut signed = self.client_random.to_vec();
-        signed.extend_from_slice(&self.server_random);
-        signed.extend_from_slice(&skx.params_bytes());
+        let signed = self.sec.signed_params(&skx.params_bytes());
         let ee = self
-            .server_certs
-            .first()
+            .server_cert
+            .as_ref()
             .ok_or_else(|| Error::internal("no server certificate"))?;
-        sign::verify_tls12(ee, skx.scheme.get(), &signed, &skx.signature).map_err(|_| {
-            err(
-                A::DecryptError,
-                M::BadSignature,
-                format!(
-                    "ServerKeyExchange signature ({}) does not verify",
-                    skx.scheme
-                ),
-            )
-        })?;
+        sign::verify_tls12(ee, skx.scheme.get(), &signed, &skx.signature)
+            .map_err(|_| bad_signature("ServerKeyExchange", skx.scheme))?;
         c.reach(Step::CertificateVerified);
         let share = KeyShare::generate(group, c.random.as_ref()).map_err(internal)?;
         {
@@ -463,37 +377,31 @@ impl Hs12 {
         }
         self.share = Some(share);
         self.server_public = skx.public;
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         Ok(State12::ExpectCertReqOrDone(self))
     }
 
     fn handle_cr_or_done(
         mut self: Box<Self>,
         c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
+        m: Received,
     ) -> Result<State12, Error> {
-        match msg.payload {
+        match m.msg.payload {
             HandshakePayload::CertificateRequestTls12(cr) => {
                 self.cert_request = Some(cr);
-                self.transcript.add(&raw);
+                self.transcript.add(&m.raw);
                 Ok(State12::ExpectDone(self))
             }
-            HandshakePayload::ServerHelloDone => self.handle_done(c, msg, raw),
-            _ => Err(unexpected("CertificateRequest or ServerHelloDone", &msg)),
+            HandshakePayload::ServerHelloDone => self.handle_done(c, m),
+            _ => Err(unexpected("CertificateRequest or ServerHelloDone", &m.msg)),
         }
     }
 
-    fn handle_done(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::ServerHelloDone = msg.payload else {
-            return Err(unexpected("ServerHelloDone", &msg));
+    fn handle_done(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::ServerHelloDone = m.msg.payload else {
+            return Err(unexpected("ServerHelloDone", &m.msg));
         };
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         let share = self
             .share
             .take()
@@ -505,49 +413,33 @@ impl Hs12 {
                 format!("server ECDHE public value: {e}"),
             )
         })?;
-        let h = self.suite.hash();
-
         // client Certificate
         let pick = self.pick_client_cert();
         if self.cert_request.is_some() {
             let chain = match &pick {
-                Some((ck, _)) => ck.chain.iter().map(|d| d.as_ref().to_vec()).collect(),
+                Some((ck, _)) => chain12(&ck.chain),
                 None => Vec::new(),
             };
-            let b = c.send_handshake(&HandshakeMessage::new(
+            send(
+                c,
                 HandshakePayload::CertificateTls12(chain),
-            ))?;
-            self.transcript.add(&b);
+                &mut self.transcript,
+            )?;
         }
         // ClientKeyExchange
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ClientKeyExchange(
-            share.public().to_vec(),
-        )))?;
-        self.transcript.add(&b);
+        let cke = HandshakePayload::ClientKeyExchange(share.public().to_vec());
+        send(c, cke, &mut self.transcript)?;
         c.reach(Step::KeyExchange);
-        self.master = if self.ems {
-            t12::extended_master_secret(h, &pms, &self.transcript.hash(h)).map_err(internal)?
-        } else {
-            t12::master_secret(h, &pms, &self.client_random, &self.server_random)
-                .map_err(internal)?
-        };
-        c.log_secret("CLIENT_RANDOM", &self.master);
+        self.sec
+            .derive_master(c, &pms, self.ems, &self.transcript)?;
         if let Some((ck, scheme)) = pick
             && !c.knobs.skip_certificate_verify
         {
             self.send_certificate_verify(c, &ck, scheme)?;
         }
-        let kb = t12::key_block(
-            self.suite,
-            &self.master,
-            &self.client_random,
-            &self.server_random,
-        )
-        .map_err(internal)?;
-        self.send_finished(c, &kb)?;
-        c.expect_ccs12(
-            RecordProtection12::new(self.suite, &kb.server_key, &kb.server_iv).map_err(internal)?,
-        );
+        let kb = self.sec.key_block()?;
+        self.sec.send_finished(c, &kb, &mut self.transcript, true)?;
+        c.expect_ccs12(self.sec.protection(&kb, false)?);
         self.keys = Some(kb);
         Ok(State12::ExpectTicketOrFinished(self))
     }
@@ -580,51 +472,23 @@ impl Hs12 {
         ck: &CertifiedKey,
         scheme: u16,
     ) -> Result<(), Error> {
-        let mut sig = ck
-            .signer
-            .sign_tls12(scheme, self.transcript.bytes())
-            .map_err(internal)?;
-        if c.knobs.bad_certificate_verify
-            && let Some(b) = sig.last_mut()
-        {
-            *b ^= 1;
-        }
         let cv = CertificateVerify {
             scheme: SignatureScheme::from(scheme),
-            signature: sig,
+            signature: sign12(c, ck, scheme, self.transcript.bytes())?,
         };
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateVerify(
-            cv,
-        )))?;
-        self.transcript.add(&b);
-        Ok(())
-    }
-
-    /// ChangeCipherSpec and our Finished.
-    fn send_finished(&mut self, c: &mut Common, kb: &KeyBlock) -> Result<(), Error> {
-        let h = self.suite.hash();
-        c.send_ccs12(
-            RecordProtection12::new(self.suite, &kb.client_key, &kb.client_iv).map_err(internal)?,
-        );
-        let mut fin =
-            t12::verify_data(h, &self.master, true, &self.transcript.hash(h)).map_err(internal)?;
-        if c.knobs.send_wrong_finished
-            && let Some(b) = fin.first_mut()
-        {
-            *b ^= 0xff;
-        }
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
-        self.transcript.add(&b);
-        Ok(())
+        send(
+            c,
+            HandshakePayload::CertificateVerify(cv),
+            &mut self.transcript,
+        )
     }
 
     fn handle_ticket_or_finished(
         mut self: Box<Self>,
         c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
+        m: Received,
     ) -> Result<State12, Error> {
-        match msg.payload {
+        match m.msg.payload {
             HandshakePayload::NewSessionTicketTls12(t)
                 if self.expect_ticket && self.new_ticket.is_none() =>
             {
@@ -636,17 +500,17 @@ impl Hs12 {
                     ));
                 }
                 self.new_ticket = Some((t.lifetime_hint, t.ticket));
-                self.transcript.add(&raw);
+                self.transcript.add(&m.raw);
                 Ok(State12::ExpectTicketOrFinished(self))
             }
-            HandshakePayload::Finished(vd) => self.handle_finished(c, &vd, &raw),
+            HandshakePayload::Finished(vd) => self.handle_finished(c, &vd, &m.raw),
             _ => Err(unexpected(
                 if self.expect_ticket {
                     "NewSessionTicket"
                 } else {
                     "ChangeCipherSpec and Finished"
                 },
-                &msg,
+                &m.msg,
             )),
         }
     }
@@ -666,37 +530,21 @@ impl Hs12 {
                 "expected NewSessionTicket (announced in ServerHello), received Finished",
             ));
         }
-        if !c.read_protected() {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::UnexpectedMessage,
-                "Finished before ChangeCipherSpec",
-            ));
-        }
-        let h = self.suite.hash();
-        let expect =
-            t12::verify_data(h, &self.master, false, &self.transcript.hash(h)).map_err(internal)?;
-        check_finished12(&expect, vd, "server")?;
-        c.reach(Step::KeyExchange);
-        c.reach(Step::Finished);
-        self.transcript.add(raw);
+        self.sec
+            .receive_finished(c, &mut self.transcript, vd, raw, false)?;
         if self.resumed {
             let kb = self
                 .keys
                 .clone()
                 .ok_or_else(|| Error::internal("no keys"))?;
-            self.send_finished(c, &kb)?;
+            self.sec.send_finished(c, &kb, &mut self.transcript, true)?;
         }
         self.complete(c)?;
         Ok(State12::Traffic)
     }
 
     fn complete(self: Box<Self>, c: &mut Common) -> Result<(), Error> {
-        let mut randoms = self.client_random.to_vec();
-        randoms.extend_from_slice(&self.server_random);
-        c.set_exporter12(self.suite.hash(), self.master.clone(), randoms);
-        c.set_app12();
-        c.complete_handshake()?;
+        self.sec.start_traffic(c)?;
         let (lifetime, ticket) = match (&self.new_ticket, &self.session) {
             (Some((hint, t)), _) => (
                 if *hint == 0 {
@@ -719,10 +567,10 @@ impl Hs12 {
         c.emit(Event::NewTicket(StoredSession {
             version: ProtocolVersion::TLSv1_2,
             ticket,
-            psk: self.master.clone(),
+            psk: self.sec.master.clone(),
             session_id: self.session_id.clone(),
             extended_master_secret: self.ems,
-            cipher_suite: CipherSuite::from(self.suite.to_u16()),
+            cipher_suite: CipherSuite::from(self.sec.suite.to_u16()),
             lifetime,
             age_add: 0,
             received_at,
@@ -732,62 +580,4 @@ impl Hs12 {
         }));
         Ok(())
     }
-}
-
-/// A TLS 1.2 signature scheme must be one we offered, one we implement, and fit the suite's
-/// authentication (RFC 5246 7.4.1.4.1, RFC 8422 5.4).
-pub(crate) fn check_scheme(
-    suite: Suite12,
-    scheme: SignatureScheme,
-    allowed: &[SignatureScheme],
-    what: &str,
-) -> Result<(), Error> {
-    if !allowed.contains(&scheme) || !sign::TLS12_SCHEMES.contains(&scheme.get()) {
-        return Err(err(
-            A::IllegalParameter,
-            M::SignatureSchemeNotOffered,
-            format!("{what} uses {scheme} which was not offered"),
-        ));
-    }
-    let ecdsa_like = matches!(scheme.get(), 0x0403 | 0x0503 | 0x0807);
-    if ecdsa_like != (suite.auth() == Auth12::Ecdsa) {
-        return Err(err(
-            A::IllegalParameter,
-            M::SignatureSchemeNotOffered,
-            format!("{what} uses {scheme}, which does not fit the cipher suite"),
-        ));
-    }
-    Ok(())
-}
-
-/// The peer's TLS 1.2 Finished: verify_data_length (12) bytes (RFC 5246 7.4.9), equal to
-/// what we expect.
-pub(crate) fn check_finished12(expect: &[u8], vd: &[u8], peer: &str) -> Result<(), Error> {
-    if vd.len() != expect.len() {
-        return Err(err(
-            A::DecodeError,
-            M::BadFinishedLength,
-            format!(
-                "{peer} Finished of {} bytes, expected {}",
-                vd.len(),
-                expect.len()
-            ),
-        ));
-    }
-    if !constant_time_eq(expect, vd) {
-        return Err(err(
-            A::DecryptError,
-            M::BadFinished,
-            format!("{peer} Finished verify_data mismatch"),
-        ));
-    }
-    Ok(())
-}
-
-/// Constant-time comparison of two byte strings.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if crate::FUZZING {
-        return a.len() == b.len();
-    }
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

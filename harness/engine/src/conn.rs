@@ -1,25 +1,29 @@
-//! The connection: record layer, alerts, events and the public sans-IO API.
+//! The connection: the state shared by both roles (`Common`) and the public sans-IO API
+//! (`Connection`). The record layer is in `send`, `receive` and `keys`.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rustls_pki_types::UnixTime;
 use tls_wire::AlertDescription as A;
-use tls_wire::mutate::{Mutation, RecordPlan, apply_all};
 use tls_wire::{
-    Alert, AlertDescription, AlertLevel, Codec, ContentType, DecodeCtx, Deframer, HandshakeJoiner,
-    HandshakeMessage, HandshakePayload, HandshakeType, KeyUpdateRequest, ProtocolVersion,
+    Alert, ContentType, DecodeCtx, Deframer, HandshakeJoiner, HandshakeMessage, ProtocolVersion,
 };
 
 use crate::client::ClientState;
 use crate::config::{
     ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry,
 };
-use crate::crypto::{RecordError, RecordProtection, RecordProtection12, Suite};
-use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, err};
+use crate::crypto::{RecordProtection, RecordProtection12, Suite};
+use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, err, invalid};
+use crate::handshake::Received;
 use crate::keyschedule::KeySchedule;
 use crate::random::RandomSource;
 use crate::server::ServerState;
+
+mod keys;
+mod receive;
+mod send;
 
 /// Default limit of consecutive KeyUpdates without application data.
 const DEFAULT_MAX_KEY_UPDATES: u32 = 32;
@@ -156,17 +160,6 @@ impl Common {
         }
     }
 
-    /// Logs a TLS 1.3 traffic secret installed for reading or writing.
-    fn log_traffic(&self, write: bool, app: bool, secret: &[u8]) {
-        let label = match (self.is_client == write, app) {
-            (true, false) => "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-            (true, true) => "CLIENT_TRAFFIC_SECRET_0",
-            (false, false) => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-            (false, true) => "SERVER_TRAFFIC_SECRET_0",
-        };
-        self.log_secret(label, secret);
-    }
-
     /// Whether a middlebox-compatibility ChangeCipherSpec may be received and dropped.
     pub fn allow_compat_ccs(&mut self, ok: bool) {
         self.ccs_ok = ok;
@@ -256,311 +249,6 @@ impl Common {
         });
     }
 
-    /// Write one record of `typ` (fragmenting), protected if write keys are set.
-    fn write_records(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
-        self.flush_pending()?;
-        self.write_records_plan(typ, payload, None, None)
-    }
-
-    /// Knob `coalesce_handshake`: write the handshake messages held back so far.
-    fn flush_pending(&mut self) -> Result<(), Error> {
-        if self.pending_handshake.is_empty() {
-            return Ok(());
-        }
-        let p = std::mem::take(&mut self.pending_handshake);
-        self.write_records_plan(ContentType::Handshake, &p, None, None)
-    }
-
-    /// Write `payload` as records of `typ`: `fragment` bytes per record (a mutation's
-    /// `fragment:N`, which may exceed 2^14) or our normal size; `version` overrides the
-    /// legacy_record_version of plaintext records.
-    fn write_records_plan(
-        &mut self,
-        typ: ContentType,
-        payload: &[u8],
-        fragment: Option<usize>,
-        version: Option<u16>,
-    ) -> Result<(), Error> {
-        let frag = match fragment {
-            Some(n) => n.max(1),
-            None => self
-                .max_send_fragment
-                .saturating_sub(if self.write.is_some() {
-                    self.knobs.record_padding
-                } else {
-                    0
-                })
-                .max(1),
-        };
-        let mut chunks: Vec<&[u8]> = payload.chunks(frag).collect();
-        if chunks.is_empty() {
-            chunks.push(&[]);
-        }
-        for chunk in chunks {
-            match &mut self.write {
-                Some(Protect::V13(w)) => {
-                    let limit = if fragment.is_some() {
-                        usize::from(u16::MAX)
-                    } else {
-                        crate::crypto::aead::MAX_CIPHERTEXT
-                    };
-                    w.seal_into(
-                        &mut self.out,
-                        u8::from(typ),
-                        chunk,
-                        self.knobs.record_padding,
-                        limit,
-                    )
-                    .map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
-                }
-                Some(Protect::V12(w)) => {
-                    let rec = w
-                        .seal(u8::from(typ), chunk)
-                        .map_err(|e| Error::internal(format!("record protection failed: {e}")))?;
-                    self.out.extend_from_slice(&rec);
-                }
-                None => {
-                    let version = if let Some(v) = version {
-                        ProtocolVersion::from(v)
-                    } else if typ == ContentType::Handshake
-                        && self.step <= Step::ClientHello
-                        && self.is_client
-                    {
-                        ProtocolVersion::TLSv1_0
-                    } else {
-                        ProtocolVersion::TLSv1_2
-                    };
-                    typ.encode(&mut self.out);
-                    version.encode(&mut self.out);
-                    self.out
-                        .extend_from_slice(&(chunk.len() as u16).to_be_bytes());
-                    self.out.extend_from_slice(chunk);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The `mutate_*` knob for a message we are about to send.
-    fn mutations_for(&self, msg: &HandshakeMessage) -> Vec<Mutation> {
-        let k = &self.knobs;
-        match (&msg.payload, msg.typ) {
-            (_, HandshakeType::ClientHello) if self.client_hellos_sent == 0 => {
-                k.mutate_client_hello.clone()
-            }
-            (_, HandshakeType::ClientHello) => k.mutate_second_client_hello.clone(),
-            (HandshakePayload::ServerHello(sh), _) if sh.is_hrr() => {
-                k.mutate_hello_retry_request.clone()
-            }
-            (_, HandshakeType::ServerHello) => k.mutate_server_hello.clone(),
-            (_, HandshakeType::EncryptedExtensions) => k.mutate_encrypted_extensions.clone(),
-            (_, HandshakeType::Certificate) => k.mutate_certificate.clone(),
-            (_, HandshakeType::CertificateVerify) => k.mutate_certificate_verify.clone(),
-            (_, HandshakeType::Finished) => k.mutate_finished.clone(),
-            (_, HandshakeType::KeyUpdate) => k.mutate_key_update.clone(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// Send a handshake message; returns its encoding as sent (for the transcript): the
-    /// knobs' wire mutations are applied here, right before the message is written.
-    pub fn send_handshake(&mut self, msg: &HandshakeMessage) -> Result<Vec<u8>, Error> {
-        let mut bytes = msg.to_bytes();
-        let muts = self.mutations_for(msg);
-        if msg.typ == HandshakeType::ClientHello {
-            self.client_hellos_sent += 1;
-        }
-        if !muts.is_empty() {
-            apply_all(&muts, &mut bytes).map_err(|error| Error::Mutation {
-                message: msg.typ,
-                error,
-            })?;
-        }
-        self.log_entry(
-            Direction::Sent,
-            ContentType::Handshake,
-            Some(msg),
-            None,
-            || {
-                if muts.is_empty() {
-                    msg.describe()
-                } else {
-                    format!("{} [mutated: {muts:?}]", msg.describe())
-                }
-            },
-        );
-        let plan = RecordPlan::of(&muts);
-        if self.knobs.coalesce_handshake && plan == RecordPlan::default() {
-            self.pending_handshake.extend_from_slice(&bytes);
-            return Ok(bytes);
-        }
-        self.flush_pending()?;
-        for (t, p) in &plan.before {
-            self.write_records_plan(ContentType::from(*t), p, None, plan.version)?;
-        }
-        self.write_records_plan(ContentType::Handshake, &bytes, plan.fragment, plan.version)?;
-        for (t, p) in &plan.after {
-            self.write_records_plan(ContentType::from(*t), p, None, plan.version)?;
-        }
-        Ok(bytes)
-    }
-
-    /// Send the middlebox-compatibility ChangeCipherSpec (always plaintext).
-    pub fn send_ccs(&mut self) {
-        // Knob `coalesce_handshake`: what was held back goes first.
-        let _ = self.flush_pending();
-        self.log_entry(
-            Direction::Sent,
-            ContentType::ChangeCipherSpec,
-            None,
-            None,
-            || "ChangeCipherSpec".into(),
-        );
-        self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
-    }
-
-    /// Send a warning alert (TLS 1.2 no_renegotiation).
-    pub fn send_warning(&mut self, d: AlertDescription) {
-        self.send_alert(Alert::warning(d));
-    }
-
-    /// TLS 1.2: send ChangeCipherSpec and switch our write keys.
-    pub fn send_ccs12(&mut self, w: RecordProtection12) {
-        let _ = self.flush_pending();
-        self.log_entry(
-            Direction::Sent,
-            ContentType::ChangeCipherSpec,
-            None,
-            None,
-            || "ChangeCipherSpec".into(),
-        );
-        self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
-        self.write = Some(Protect::V12(w));
-    }
-
-    /// TLS 1.2: read keys to install when the peer's ChangeCipherSpec arrives.
-    pub fn expect_ccs12(&mut self, r: RecordProtection12) {
-        self.pending_read12 = Some(r);
-    }
-
-    /// TLS 1.2: whether the peer's ChangeCipherSpec has switched our read keys.
-    pub fn read_protected(&self) -> bool {
-        self.read.is_some()
-    }
-
-    /// TLS 1.2: application data may flow both ways.
-    pub fn set_app12(&mut self) {
-        self.app_read = true;
-        self.app_write = true;
-    }
-
-    fn send_alert(&mut self, a: Alert) {
-        self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), || {
-            a.to_string()
-        });
-        let payload = a.to_bytes();
-        // Failure here (sequence exhausted) leaves nothing more we can send.
-        let _ = self.write_records(ContentType::Alert, &payload);
-    }
-
-    /// Install new read keys. A handshake message must not span the key change.
-    pub fn set_read_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
-        if !self.joiner.is_empty() {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::KeyChangeMidMessage,
-                "handshake message spans a key change",
-            ));
-        }
-        self.read = Some(Protect::V13(
-            RecordProtection::from_secret(suite, &secret)
-                .map_err(|e| Error::internal(e.to_string()))?,
-        ));
-        self.log_traffic(false, app, &secret);
-        self.read_secret = secret;
-        self.suite = Some(suite);
-        self.app_read = app;
-        Ok(())
-    }
-
-    /// Install new write keys.
-    pub fn set_write_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
-        self.flush_pending()?;
-        self.write = Some(Protect::V13(
-            RecordProtection::from_secret(suite, &secret)
-                .map_err(|e| Error::internal(e.to_string()))?,
-        ));
-        self.log_traffic(true, app, &secret);
-        self.write_secret = secret;
-        self.suite = Some(suite);
-        self.app_write = app;
-        Ok(())
-    }
-
-    /// Received KeyUpdate (RFC 8446 4.6.3).
-    pub fn handle_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
-        if !self.handshake_complete {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::UnexpectedMessage,
-                "KeyUpdate before the handshake completed",
-            ));
-        }
-        let update_requested = match req {
-            KeyUpdateRequest::UpdateRequested => true,
-            KeyUpdateRequest::UpdateNotRequested => false,
-            KeyUpdateRequest::Unknown(v) => {
-                return Err(err(
-                    A::IllegalParameter,
-                    M::BadKeyUpdateRequest,
-                    format!("KeyUpdate request_update value {v}"),
-                ));
-            }
-        };
-        self.key_updates_in_row += 1;
-        let max = if self.knobs.max_key_updates == 0 {
-            DEFAULT_MAX_KEY_UPDATES
-        } else {
-            self.knobs.max_key_updates
-        };
-        if self.key_updates_in_row > max {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::TooManyKeyUpdates,
-                format!("more than {max} consecutive KeyUpdates without application data"),
-            ));
-        }
-        let suite = self.suite.ok_or_else(|| Error::internal("no suite"))?;
-        let next = KeySchedule::next_traffic_secret(suite.hash(), &self.read_secret);
-        self.set_read_key(suite, next, true)?;
-        self.events.push_back(Event::KeyUpdated {
-            direction: Direction::Received,
-            update_requested,
-        });
-        if update_requested && !self.sent_close {
-            self.send_key_update(false)?;
-        }
-        Ok(())
-    }
-
-    /// Send a KeyUpdate and switch our write keys.
-    pub fn send_key_update(&mut self, update_requested: bool) -> Result<(), Error> {
-        let suite = self.suite.ok_or_else(|| Error::internal("no suite"))?;
-        let req = if update_requested {
-            KeyUpdateRequest::UpdateRequested
-        } else {
-            KeyUpdateRequest::UpdateNotRequested
-        };
-        self.send_handshake(&HandshakeMessage::new(HandshakePayload::KeyUpdate(req)))?;
-        let next = KeySchedule::next_traffic_secret(suite.hash(), &self.write_secret);
-        self.set_write_key(suite, next, true)?;
-        self.events.push_back(Event::KeyUpdated {
-            direction: Direction::Sent,
-            update_requested,
-        });
-        Ok(())
-    }
-
     /// Update the negotiated record.
     pub fn negotiated_mut(&mut self) -> &mut Negotiated {
         self.negotiated.get_or_insert_with(|| Negotiated {
@@ -589,315 +277,6 @@ impl Common {
         }
         Ok(())
     }
-
-    /// Mark the handshake as complete (write keys are the application keys by now), then
-    /// send the knobs' post-handshake floods.
-    pub fn complete_handshake(&mut self) -> Result<(), Error> {
-        self.handshake_complete = true;
-        self.ccs_ok = false;
-        self.reach(Step::AppData);
-        self.events.push_back(Event::HandshakeComplete);
-        for _ in 0..self.knobs.send_empty_records {
-            self.write_records(ContentType::ApplicationData, &[])?;
-        }
-        for _ in 0..self.knobs.send_warning_alerts {
-            let a = Alert {
-                level: AlertLevel::Warning,
-                description: AlertDescription::UserCanceled,
-            };
-            self.log_entry(Direction::Sent, ContentType::Alert, None, Some(a), || {
-                a.to_string()
-            });
-            self.write_records(ContentType::Alert, &a.to_bytes())?;
-        }
-        Ok(())
-    }
-}
-
-/// The receiving half of the record layer: ChangeCipherSpec, record protection, the
-/// hostile-peer limits, alerts and application data.
-impl Common {
-    /// A ChangeCipherSpec record: TLS 1.2 switches the read keys, TLS 1.3 drops it while the
-    /// handshake allows it (middlebox compatibility, RFC 8446 D.4).
-    fn handle_ccs_record(&mut self, payload: &[u8]) -> Result<(), Error> {
-        if self.tls12 {
-            if payload != [1] {
-                return Err(bad_ccs());
-            }
-            if !self.joiner.is_empty() {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::InterleavedWithHandshake,
-                    "ChangeCipherSpec inside a fragmented handshake message",
-                ));
-            }
-            let Some(r) = self.pending_read12.take() else {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::UnexpectedChangeCipherSpec,
-                    "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake",
-                ));
-            };
-            self.log_ccs(Direction::Received);
-            self.read = Some(Protect::V12(r));
-            return Ok(());
-        }
-        if !self.ccs_ok {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::UnexpectedChangeCipherSpec,
-                "ChangeCipherSpec record outside the handshake",
-            ));
-        }
-        if payload != [1] {
-            return Err(bad_ccs());
-        }
-        self.log_ccs(Direction::Received);
-        Ok(())
-    }
-
-    fn log_ccs(&mut self, direction: Direction) {
-        self.log_entry(direction, ContentType::ChangeCipherSpec, None, None, || {
-            "ChangeCipherSpec".into()
-        });
-    }
-
-    /// Remove the record protection: the content type and plaintext, or `None` for a record
-    /// skipped as early data.
-    fn open_record(
-        &mut self,
-        rec: tls_wire::Record,
-    ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
-        match &mut self.read {
-            Some(Protect::V12(rp)) => match rp.open(u8::from(rec.content_type), &rec.payload) {
-                Ok(d) => Ok(Some((rec.content_type, d))),
-                Err(RecordError::BadRecordMac) => Err(bad_record_mac()),
-                Err(RecordError::Overflow) => Err(record_overflow()),
-                Err(RecordError::SequenceExhausted) => {
-                    Err(Error::internal("read sequence number exhausted"))
-                }
-                Err(RecordError::NoContentType) => Err(Error::internal("no content type")),
-            },
-            Some(Protect::V13(_))
-                if rec.content_type != ContentType::Alert || self.handshake_complete =>
-            {
-                self.open13(rec)
-            }
-            // Here without read protection, or a TLS 1.3 alert in the clear during the
-            // handshake: a peer that fails before it has derived its handshake keys (e.g. on a
-            // bad ServerHello) can only send its alert unprotected, and it is its alert that
-            // ends the connection.
-            _ => self.plaintext_record(rec),
-        }
-    }
-
-    /// A TLS 1.3 protected record (RFC 8446 5.2).
-    fn open13(&mut self, rec: tls_wire::Record) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
-        if rec.content_type != ContentType::ApplicationData {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::UnprotectedRecord,
-                format!(
-                    "unprotected {} record after keys were established",
-                    rec.content_type
-                ),
-            ));
-        }
-        let Some(Protect::V13(rp)) = &mut self.read else {
-            return Err(Error::internal("no TLS 1.3 read protection"));
-        };
-        let len = rec.payload.len();
-        let header: [u8; 5] = [
-            23,
-            (rec.legacy_version.get() >> 8) as u8,
-            rec.legacy_version.get() as u8,
-            (len >> 8) as u8,
-            len as u8,
-        ];
-        match rp.open(&header, &rec.payload, self.recv_limit) {
-            Ok((t, d)) => {
-                self.early_data_skip = 0;
-                let t = ContentType::from(t);
-                if d.is_empty() && matches!(t, ContentType::Handshake | ContentType::Alert) {
-                    // RFC 8446 5.4.
-                    return Err(err(
-                        A::UnexpectedMessage,
-                        M::ZeroLengthRecord,
-                        format!("protected {t} record with zero-length content"),
-                    ));
-                }
-                Ok(Some((t, d)))
-            }
-            Err(RecordError::BadRecordMac) if self.early_data_skip > 0 => {
-                if len > self.early_data_skip {
-                    return Err(err(
-                        A::BadRecordMac,
-                        M::TooMuchEarlyData,
-                        "too much undecryptable early data",
-                    ));
-                }
-                self.early_data_skip -= len;
-                self.log_entry(
-                    Direction::Received,
-                    ContentType::ApplicationData,
-                    None,
-                    None,
-                    || format!("early data skipped ({len}B)"),
-                );
-                Ok(None)
-            }
-            Err(RecordError::BadRecordMac) => Err(bad_record_mac()),
-            Err(RecordError::NoContentType) => Err(err(
-                A::UnexpectedMessage,
-                M::NoContentType,
-                "protected record has no non-zero content type",
-            )),
-            Err(RecordError::Overflow) => Err(record_overflow()),
-            Err(RecordError::SequenceExhausted) => {
-                Err(Error::internal("read sequence number exhausted"))
-            }
-        }
-    }
-
-    /// A record without protection.
-    fn plaintext_record(
-        &mut self,
-        rec: tls_wire::Record,
-    ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
-        if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
-            return Err(err(
-                A::RecordOverflow,
-                M::RecordOverflow,
-                format!("plaintext record of {} bytes", rec.payload.len()),
-            ));
-        }
-        if rec.content_type == ContentType::ApplicationData && self.skip_plain_early_data {
-            self.log_entry(
-                Direction::Received,
-                ContentType::ApplicationData,
-                None,
-                None,
-                || "early data skipped".into(),
-            );
-            return Ok(None);
-        }
-        Ok(Some((rec.content_type, rec.payload)))
-    }
-
-    /// Hostile-peer limits: a run of empty records, a run of ignored warning alerts.
-    fn count_record(&mut self, typ: ContentType, data: &[u8]) -> Result<(), Error> {
-        if data.is_empty() {
-            self.empty_records_in_row += 1;
-            if self.empty_records_in_row > MAX_EMPTY_RECORDS {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::TooManyEmptyRecords,
-                    format!("more than {MAX_EMPTY_RECORDS} consecutive empty records"),
-                ));
-            }
-        } else {
-            self.empty_records_in_row = 0;
-        }
-        if typ != ContentType::Alert {
-            self.warning_alerts_in_row = 0;
-        }
-        Ok(())
-    }
-
-    /// An alert record: close_notify, an ignored warning, or the error it ends us with.
-    fn handle_alert_record(&mut self, data: &[u8]) -> Result<(), Error> {
-        if !self.joiner.is_empty() {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::InterleavedWithHandshake,
-                "alert interleaved with a fragmented handshake message",
-            ));
-        }
-        let a = Alert::decode(data).map_err(|error| Error::InvalidMessage {
-            what: Decoding::Alert,
-            error,
-        })?;
-        self.log_entry(
-            Direction::Received,
-            ContentType::Alert,
-            None,
-            Some(a),
-            || a.to_string(),
-        );
-        match a.description {
-            AlertDescription::CloseNotify => {
-                self.peer_closed = true;
-                self.events.push_back(Event::PeerClosed);
-                Ok(())
-            }
-            AlertDescription::UserCanceled if a.level == AlertLevel::Warning => {
-                self.warning_ignored()
-            }
-            // TLS 1.2: the peer declines a renegotiation (RFC 5246 7.2.2: always a
-            // warning); we never start one except on a knob, and go on.
-            AlertDescription::NoRenegotiation if a.level == AlertLevel::Warning && self.tls12 => {
-                self.warning_ignored()
-            }
-            alert => Err(Error::AlertReceived {
-                level: a.level,
-                alert,
-            }),
-        }
-    }
-
-    /// An application data record.
-    fn handle_app_data_record(&mut self, data: Vec<u8>) -> Result<(), Error> {
-        if !self.joiner.is_empty() {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::InterleavedWithHandshake,
-                "application data interleaved with a handshake message",
-            ));
-        }
-        if !self.app_read {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::ApplicationDataBeforeHandshake,
-                "application data before the handshake completed",
-            ));
-        }
-        self.key_updates_in_row = 0;
-        self.log_entry(
-            Direction::Received,
-            ContentType::ApplicationData,
-            None,
-            None,
-            || format!("ApplicationData {}B", data.len()),
-        );
-        if !data.is_empty() {
-            self.events.push_back(Event::ApplicationData(data));
-        }
-        Ok(())
-    }
-}
-
-fn bad_ccs() -> Error {
-    err(
-        A::UnexpectedMessage,
-        M::BadChangeCipherSpec,
-        "ChangeCipherSpec record is not the single byte 0x01",
-    )
-}
-
-fn bad_record_mac() -> Error {
-    err(
-        A::BadRecordMac,
-        M::BadRecordMac,
-        "record authentication failed (bad_record_mac)",
-    )
-}
-
-fn record_overflow() -> Error {
-    err(
-        A::RecordOverflow,
-        M::RecordOverflow,
-        "protected record plaintext too long",
-    )
 }
 
 enum HsState {
@@ -987,15 +366,9 @@ impl Connection {
 
     fn process(&mut self) -> Result<(), Error> {
         while !self.common.peer_closed {
-            let rec = match self.common.deframer.next_record() {
-                Ok(Some(r)) => r,
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(Error::InvalidMessage {
-                        what: Decoding::Record,
-                        error: e,
-                    });
-                }
+            let next = self.common.deframer.next_record();
+            let Some(rec) = next.map_err(invalid(Decoding::Record))? else {
+                break;
             };
             self.handle_record(rec)?;
         }
@@ -1033,15 +406,9 @@ impl Connection {
         }
         self.common.joiner.push(data);
         loop {
-            let raw = match self.common.joiner.next_message() {
-                Ok(Some(m)) => m,
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(Error::InvalidMessage {
-                        what: Decoding::HandshakeFraming,
-                        error: e,
-                    });
-                }
+            let next = self.common.joiner.next_message();
+            let Some(raw) = next.map_err(invalid(Decoding::HandshakeFraming))? else {
+                break;
             };
             self.dispatch(raw)?;
         }
@@ -1054,11 +421,8 @@ impl Connection {
         } else {
             DecodeCtx::TLS13
         };
-        let msg =
-            HandshakeMessage::decode_with(&raw, &ctx).map_err(|error| Error::InvalidMessage {
-                what: Decoding::HandshakeMessage,
-                error,
-            })?;
+        let msg = HandshakeMessage::decode_with(&raw, &ctx)
+            .map_err(invalid(Decoding::HandshakeMessage))?;
         self.common.log_entry(
             Direction::Received,
             ContentType::Handshake,
@@ -1070,9 +434,10 @@ impl Connection {
             .state
             .take()
             .ok_or_else(|| Error::internal("no handshake state"))?;
+        let m = Received { msg, raw };
         let next = match state {
-            HsState::Client(s) => HsState::Client(s.handle(&mut self.common, msg, raw)?),
-            HsState::Server(s) => HsState::Server(s.handle(&mut self.common, msg, raw)?),
+            HsState::Client(s) => HsState::Client(s.handle(&mut self.common, m)?),
+            HsState::Server(s) => HsState::Server(s.handle(&mut self.common, m)?),
         };
         self.state = Some(next);
         Ok(())

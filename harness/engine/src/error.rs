@@ -383,6 +383,11 @@ impl Error {
     }
 }
 
+/// `map_err` for a decoding failure of `what`: [`Error::InvalidMessage`].
+pub(crate) fn invalid(what: Decoding) -> impl FnOnce(DecodeError) -> Error {
+    move |error| Error::InvalidMessage { what, error }
+}
+
 /// Shorthand for [`Error::peer_misbehaved`] in the state machines.
 pub(crate) fn err(alert: AlertDescription, what: Misbehaviour, detail: impl Into<String>) -> Error {
     Error::peer_misbehaved(alert, what, detail)

@@ -36,6 +36,8 @@ pub mod config;
 mod conn;
 pub mod crypto;
 pub mod error;
+mod handshake;
+mod handshake12;
 pub mod keyschedule;
 pub mod knobs;
 pub mod random;

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use aws_lc_rs::aead::{Aad, Nonce};
 use rustls_pki_types::CertificateDer;
 use tls_wire::AlertDescription as A;
 use tls_wire::{
@@ -14,14 +13,18 @@ use tls_wire::{
     ServerHello, ServerKeyExchange, SignatureScheme,
 };
 
-use crate::client12::{DEFAULT_SESSION_LIFETIME, check_finished12, set_negotiated12};
 use crate::config::{ClientAuth, DowngradeSentinel, ServerConfig, ServerSession12, Step};
 use crate::conn::Common;
-use crate::crypto::tls12::{self as t12, KeyBlock};
-use crate::crypto::{Auth12, Group, KeyShare, RecordProtection12, Suite12, sign};
+use crate::crypto::tls12::KeyBlock;
+use crate::crypto::{Auth12, Group, KeyShare, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
+use crate::handshake::{
+    Received, bad_signature, chain_der, internal, record_peer_chain, send,
+    unexpected12 as unexpected,
+};
+use crate::handshake12::{DEFAULT_SESSION_LIFETIME, Secrets12, chain12, set_negotiated12, sign12};
 use crate::keyschedule::Transcript;
-use crate::server::ticket_key;
+use crate::server::{open_ticket_bytes, seal_ticket_bytes};
 use crate::verify;
 
 /// The TLS 1.2 server states.
@@ -35,31 +38,17 @@ pub(crate) enum State12 {
 
 pub(crate) struct Hs12 {
     config: Arc<ServerConfig>,
-    suite: Suite12,
+    /// The suite, both randoms and the master secret.
+    sec: Secrets12,
     transcript: Transcript,
-    client_random: [u8; 32],
-    server_random: [u8; 32],
     session_id: Vec<u8>,
     resumed: bool,
     ems: bool,
-    master: Vec<u8>,
     keys: Option<KeyBlock>,
     share: Option<KeyShare>,
     client_certs: Vec<CertificateDer<'static>>,
     cert_schemes: Vec<SignatureScheme>,
     issue_ticket: bool,
-}
-
-fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(
-        A::UnexpectedMessage,
-        M::UnexpectedMessage,
-        format!("expected {expected}, received {} (TLS 1.2)", msg.typ),
-    )
-}
-
-fn internal(e: impl std::fmt::Display) -> Error {
-    Error::internal(e.to_string())
 }
 
 const TICKET12_AAD: &[u8] = b"tls-engine ticket12";
@@ -71,35 +60,12 @@ fn seal_ticket12(c: &Common, key: &[u8; 32], s: &ServerSession12) -> Result<Vec<
     p.extend_from_slice(&s.created.to_be_bytes());
     p.push(s.master_secret.len() as u8);
     p.extend_from_slice(&s.master_secret);
-    let nonce: [u8; 12] = c.random_bytes()?;
-    ticket_key(key)?
-        .seal_in_place_append_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(TICKET12_AAD),
-            &mut p,
-        )
-        .map_err(|_| Error::internal("ticket seal"))?;
-    let mut out = nonce.to_vec();
-    out.extend_from_slice(&p);
-    Ok(out)
+    seal_ticket_bytes(c, key, TICKET12_AAD, p)
 }
 
 fn open_ticket12(key: &[u8; 32], ticket: &[u8]) -> Option<ServerSession12> {
-    if ticket.len() < 12 + 16 {
-        return None;
-    }
-    let (nonce, ct) = ticket.split_at(12);
-    let nonce: [u8; 12] = nonce.try_into().ok()?;
-    let mut buf = ct.to_vec();
-    let plain = ticket_key(key)
-        .ok()?
-        .open_in_place(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(TICKET12_AAD),
-            &mut buf,
-        )
-        .ok()?;
-    let mut r = Reader::new(plain);
+    let plain = open_ticket_bytes(key, TICKET12_AAD, ticket)?;
+    let mut r = Reader::new(&plain);
     let cipher_suite = r.u16().ok()?;
     let ems = r.u8().ok()? == 1;
     let created = u64::from_be_bytes(r.array::<8>().ok()?);
@@ -351,14 +317,16 @@ pub(crate) fn handle_client_hello(
     set_negotiated12(c, suite, resumed.is_some(), exts.ems, alpn, sni);
     let mut hs = Box::new(Hs12 {
         config,
-        suite,
+        sec: Secrets12 {
+            suite,
+            client_random: ch.random,
+            server_random,
+            master: Vec::new(),
+        },
         transcript,
-        client_random: ch.random,
-        server_random,
         session_id,
         resumed: resumed.is_some(),
         ems: exts.ems,
-        master: Vec::new(),
         keys: None,
         share: None,
         client_certs: Vec::new(),
@@ -377,18 +345,13 @@ pub(crate) fn handle_client_hello(
 }
 
 impl State12 {
-    pub(crate) fn handle(
-        self,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<Self, Error> {
+    pub(crate) fn handle(self, c: &mut Common, m: Received) -> Result<Self, Error> {
         match self {
-            Self::ExpectCertificate(s) => s.handle_cert(c, msg, raw),
-            Self::ExpectClientKeyExchange(s) => s.handle_cke(c, msg, raw),
-            Self::ExpectCertificateVerify(s) => s.handle_cv(c, msg, raw),
-            Self::ExpectFinished(s) => s.handle_finished(c, msg, raw),
-            Self::Traffic => match msg.payload {
+            Self::ExpectCertificate(s) => s.handle_cert(c, m),
+            Self::ExpectClientKeyExchange(s) => s.handle_cke(c, m),
+            Self::ExpectCertificateVerify(s) => s.handle_cv(c, m),
+            Self::ExpectFinished(s) => s.handle_finished(c, m),
+            Self::Traffic => match m.msg.payload {
                 // RFC 5746 4.4 / RFC 5246 7.2.2: refuse renegotiation with a warning.
                 HandshakePayload::ClientHello(_) => {
                     c.send_warning(AlertDescription::NoRenegotiation);
@@ -396,7 +359,7 @@ impl State12 {
                 }
                 _ => Err(unexpected(
                     "no handshake message after the TLS 1.2 handshake",
-                    &msg,
+                    &m.msg,
                 )),
             },
         }
@@ -410,42 +373,27 @@ impl Hs12 {
         c: &mut Common,
         sess: ServerSession12,
     ) -> Result<crate::server::ServerState, Error> {
-        self.master = sess.master_secret;
-        let kb = self.key_block()?;
-        self.send_finished(c, &kb)?;
-        c.expect_ccs12(
-            RecordProtection12::new(self.suite, &kb.client_key, &kb.client_iv).map_err(internal)?,
-        );
+        self.sec.master = sess.master_secret;
+        let kb = self.sec.key_block()?;
+        self.sec
+            .send_finished(c, &kb, &mut self.transcript, false)?;
+        c.expect_ccs12(self.sec.protection(&kb, true)?);
         self.keys = Some(kb);
         Ok(crate::server::ServerState::Tls12(State12::ExpectFinished(
             self,
         )))
     }
 
-    fn key_block(&self) -> Result<KeyBlock, Error> {
-        t12::key_block(
-            self.suite,
-            &self.master,
-            &self.client_random,
-            &self.server_random,
-        )
-        .map_err(internal)
-    }
-
     /// Full handshake: Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
     /// Returns whether a client certificate was requested.
     fn send_full_flight(&mut self, c: &mut Common, ch: &ClientHello) -> Result<bool, Error> {
         let config = self.config.clone();
-        let chain = config
-            .cert
-            .chain
-            .iter()
-            .map(|d| d.as_ref().to_vec())
-            .collect();
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::CertificateTls12(
-            chain,
-        )))?;
-        self.transcript.add(&b);
+        let chain = chain12(&config.cert.chain);
+        send(
+            c,
+            HandshakePayload::CertificateTls12(chain),
+            &mut self.transcript,
+        )?;
         c.reach(Step::Certificate);
         self.send_server_key_exchange(c, ch)?;
         let client_auth = !matches!(config.client_auth, ClientAuth::None);
@@ -465,13 +413,10 @@ impl Hs12 {
                 signature_schemes: schemes,
                 ca_names: Vec::new(),
             };
-            let b = c.send_handshake(&HandshakeMessage::new(
-                HandshakePayload::CertificateRequestTls12(cr),
-            ))?;
-            self.transcript.add(&b);
+            let cr = HandshakePayload::CertificateRequestTls12(cr);
+            send(c, cr, &mut self.transcript)?;
         }
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerHelloDone))?;
-        self.transcript.add(&b);
+        send(c, HandshakePayload::ServerHelloDone, &mut self.transcript)?;
         Ok(client_auth)
     }
 
@@ -516,24 +461,10 @@ impl Hs12 {
             scheme: SignatureScheme::from(scheme),
             signature: Vec::new(),
         };
-        let mut signed = self.client_random.to_vec();
-        signed.extend_from_slice(&self.server_random);
-        signed.extend_from_slice(&skx.params_bytes());
-        let mut sig = config
-            .cert
-            .signer
-            .sign_tls12(scheme, &signed)
-            .map_err(internal)?;
-        if c.knobs.bad_certificate_verify
-            && let Some(b) = sig.last_mut()
-        {
-            *b ^= 1;
-        }
-        skx.signature = sig;
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::ServerKeyExchange(
-            skx,
-        )))?;
-        self.transcript.add(&b);
+        let signed = self.sec.signed_params(&skx.params_bytes());
+        skx.signature = sign12(c, &config.cert, scheme, &signed)?;
+        let skx = HandshakePayload::ServerKeyExchange(skx);
+        send(c, skx, &mut self.transcript)?;
         self.share = Some(share);
         c.negotiated_mut().group = Some(NamedGroup::from(group.to_u16()));
         Ok(())
@@ -546,16 +477,11 @@ impl Hs12 {
         }
     }
 
-    fn handle_cert(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::CertificateTls12(chain) = msg.payload else {
-            return Err(unexpected("Certificate", &msg));
+    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::CertificateTls12(chain) = m.msg.payload else {
+            return Err(unexpected("Certificate", &m.msg));
         };
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         let (roots, required) = self.roots();
         if chain.is_empty() {
             if required {
@@ -568,23 +494,17 @@ impl Hs12 {
             }
             return Ok(State12::ExpectClientKeyExchange(self));
         }
-        let chain: Vec<CertificateDer<'static>> =
-            chain.into_iter().map(CertificateDer::from).collect();
+        let chain = chain_der(chain);
         verify::verify_chain(&chain, roots, c.now, false, None, &self.config.policy_cache)?;
-        c.negotiated_mut().peer_certificates = chain.clone();
-        self.client_certs = chain;
+        self.client_certs = chain.clone();
+        record_peer_chain(c, chain, "client")?;
         c.reach(Step::Certificate);
         Ok(State12::ExpectClientKeyExchange(self))
     }
 
-    fn handle_cke(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::ClientKeyExchange(public) = msg.payload else {
-            return Err(unexpected("ClientKeyExchange", &msg));
+    fn handle_cke(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::ClientKeyExchange(public) = m.msg.payload else {
+            return Err(unexpected("ClientKeyExchange", &m.msg));
         };
         let share = self
             .share
@@ -597,26 +517,12 @@ impl Hs12 {
                 format!("client ECDHE public value: {e}"),
             )
         })?;
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         c.reach(Step::KeyExchange);
-        let h = self.suite.hash();
-        self.master = if self.ems {
-            t12::extended_master_secret(h, &pms, &self.transcript.hash(h)).map_err(internal)?
-        } else {
-            t12::master_secret(h, &pms, &self.client_random, &self.server_random)
-                .map_err(internal)?
-        };
-        c.log_secret("CLIENT_RANDOM", &self.master);
-        let kb = t12::key_block(
-            self.suite,
-            &self.master,
-            &self.client_random,
-            &self.server_random,
-        )
-        .map_err(internal)?;
-        c.expect_ccs12(
-            RecordProtection12::new(self.suite, &kb.client_key, &kb.client_iv).map_err(internal)?,
-        );
+        self.sec
+            .derive_master(c, &pms, self.ems, &self.transcript)?;
+        let kb = self.sec.key_block()?;
+        c.expect_ccs12(self.sec.protection(&kb, true)?);
         self.keys = Some(kb);
         Ok(if self.client_certs.is_empty() {
             State12::ExpectFinished(self)
@@ -625,14 +531,9 @@ impl Hs12 {
         })
     }
 
-    fn handle_cv(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::CertificateVerify(cv) = msg.payload else {
-            return Err(unexpected("CertificateVerify", &msg));
+    fn handle_cv(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
+            return Err(unexpected("CertificateVerify", &m.msg));
         };
         if c.read_protected() {
             return Err(err(
@@ -655,48 +556,20 @@ impl Hs12 {
             .client_certs
             .first()
             .ok_or_else(|| Error::internal("no client certificate"))?;
-        sign::verify_tls12(ee, cv.scheme.get(), self.transcript.bytes(), &cv.signature).map_err(
-            |_| {
-                err(
-                    A::DecryptError,
-                    M::BadSignature,
-                    format!(
-                        "client CertificateVerify signature ({}) does not verify",
-                        cv.scheme
-                    ),
-                )
-            },
-        )?;
+        sign::verify_tls12(ee, cv.scheme.get(), self.transcript.bytes(), &cv.signature)
+            .map_err(|_| bad_signature("client CertificateVerify", cv.scheme))?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
-        self.transcript.add(&raw);
+        self.transcript.add(&m.raw);
         Ok(State12::ExpectFinished(self))
-    }
-
-    /// ChangeCipherSpec and our Finished.
-    fn send_finished(&mut self, c: &mut Common, kb: &KeyBlock) -> Result<(), Error> {
-        let h = self.suite.hash();
-        c.send_ccs12(
-            RecordProtection12::new(self.suite, &kb.server_key, &kb.server_iv).map_err(internal)?,
-        );
-        let mut fin =
-            t12::verify_data(h, &self.master, false, &self.transcript.hash(h)).map_err(internal)?;
-        if c.knobs.send_wrong_finished
-            && let Some(b) = fin.first_mut()
-        {
-            *b ^= 0xff;
-        }
-        let b = c.send_handshake(&HandshakeMessage::new(HandshakePayload::Finished(fin)))?;
-        self.transcript.add(&b);
-        Ok(())
     }
 
     /// A full handshake's session: in a NewSessionTicket (RFC 5077 3.3) or the session-id
     /// cache.
     fn save_session(&mut self, c: &mut Common) -> Result<(), Error> {
         let session = ServerSession12 {
-            cipher_suite: self.suite.to_u16(),
-            master_secret: self.master.clone(),
+            cipher_suite: self.sec.suite.to_u16(),
+            master_secret: self.sec.master.clone(),
             extended_master_secret: self.ems,
             created: c.now_secs(),
             client_certs: self.client_certs.clone(),
@@ -717,56 +590,33 @@ impl Hs12 {
             lifetime_hint,
             ticket,
         };
-        let b = c.send_handshake(&HandshakeMessage::new(
-            HandshakePayload::NewSessionTicketTls12(nst),
-        ))?;
-        self.transcript.add(&b);
-        Ok(())
+        let nst = HandshakePayload::NewSessionTicketTls12(nst);
+        send(c, nst, &mut self.transcript)
     }
 
-    fn handle_finished(
-        mut self: Box<Self>,
-        c: &mut Common,
-        msg: HandshakeMessage,
-        raw: Vec<u8>,
-    ) -> Result<State12, Error> {
-        let HandshakePayload::Finished(vd) = msg.payload else {
+    fn handle_finished(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+        let HandshakePayload::Finished(vd) = m.msg.payload else {
             return Err(unexpected(
                 if c.read_protected() {
                     "Finished"
                 } else {
                     "ChangeCipherSpec"
                 },
-                &msg,
+                &m.msg,
             ));
         };
-        if !c.read_protected() {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::UnexpectedMessage,
-                "Finished before ChangeCipherSpec",
-            ));
-        }
-        let h = self.suite.hash();
-        let expect =
-            t12::verify_data(h, &self.master, true, &self.transcript.hash(h)).map_err(internal)?;
-        check_finished12(&expect, &vd, "client")?;
-        c.reach(Step::KeyExchange);
-        c.reach(Step::Finished);
-        self.transcript.add(&raw);
+        self.sec
+            .receive_finished(c, &mut self.transcript, &vd, &m.raw, true)?;
         if !self.resumed {
             self.save_session(c)?;
             let kb = self
                 .keys
                 .clone()
                 .ok_or_else(|| Error::internal("no keys"))?;
-            self.send_finished(c, &kb)?;
+            self.sec
+                .send_finished(c, &kb, &mut self.transcript, false)?;
         }
-        let mut randoms = self.client_random.to_vec();
-        randoms.extend_from_slice(&self.server_random);
-        c.set_exporter12(h, self.master.clone(), randoms);
-        c.set_app12();
-        c.complete_handshake()?;
+        self.sec.start_traffic(c)?;
         if c.knobs.send_hello_request {
             c.send_handshake(&HandshakeMessage::new(HandshakePayload::HelloRequest))?;
         }

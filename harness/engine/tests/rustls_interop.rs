@@ -60,14 +60,27 @@ fn root_store(kind: &str) -> RootCertStore {
     rs
 }
 
+/// A rustls TLS 1.3 server with tickets.
 fn rustls_server_config(
     kind: &str,
     p: Arc<CryptoProvider>,
     client_auth: bool,
 ) -> Arc<rustls::ServerConfig> {
+    rustls_server(kind, p, client_auth, &[&rustls::version::TLS13], true)
+}
+
+/// A rustls server for `versions`, requiring a client certificate if `client_auth`, with
+/// tickets if `tickets`, offering ALPN h2.
+fn rustls_server(
+    kind: &str,
+    p: Arc<CryptoProvider>,
+    client_auth: bool,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    tickets: bool,
+) -> Arc<rustls::ServerConfig> {
     let m = certs::materials(kind).unwrap();
     let b = rustls::ServerConfig::builder_with_provider(p.clone())
-        .with_protocol_versions(&[&rustls::version::TLS13])
+        .with_protocol_versions(versions)
         .unwrap();
     let b = if client_auth {
         let v = rustls::server::WebPkiClientVerifier::builder_with_provider(
@@ -86,32 +99,66 @@ fn rustls_server_config(
             PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
         )
         .unwrap();
-    cfg.ticketer = provider::Ticketer::new().unwrap();
+    if tickets {
+        cfg.ticketer = provider::Ticketer::new().unwrap();
+    }
     cfg.alpn_protocols = vec![b"h2".to_vec()];
     Arc::new(cfg)
 }
 
+/// A rustls TLS 1.3 client.
 fn rustls_client_config(
     kind: &str,
     p: Arc<CryptoProvider>,
     client_auth: bool,
 ) -> Arc<rustls::ClientConfig> {
-    let m = certs::materials(kind).unwrap();
-    let b = rustls::ClientConfig::builder_with_provider(p)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_root_certificates(root_store(kind));
-    let mut cfg = if client_auth {
-        b.with_client_auth_cert(
-            m.client.chain.clone(),
-            PrivateKeyDer::Pkcs8(m.client.key.clone_key()),
-        )
-        .unwrap()
-    } else {
-        b.with_no_client_auth()
-    };
-    cfg.alpn_protocols = vec![b"h2".to_vec()];
-    Arc::new(cfg)
+    rustls_client12(kind, p, client_auth, &[&rustls::version::TLS13])
+}
+
+/// rustls's default suites and groups.
+fn default_provider() -> Arc<CryptoProvider> {
+    provider_with(
+        provider::DEFAULT_CIPHER_SUITES.to_vec(),
+        provider::DEFAULT_KX_GROUPS.to_vec(),
+    )
+}
+
+/// A rustls client connection to "localhost".
+fn localhost_client(cfg: Arc<rustls::ClientConfig>) -> rustls::ClientConnection {
+    rustls::ClientConnection::new(cfg, ServerName::try_from("localhost").unwrap()).unwrap()
+}
+
+/// A rustls client connection to the server name of `kind`'s certificate.
+fn named_client(kind: &str, cfg: Arc<rustls::ClientConfig>) -> rustls::ClientConnection {
+    let name = ServerName::try_from(certs::materials(kind).unwrap().server_name.clone()).unwrap();
+    rustls::ClientConnection::new(cfg, name).unwrap()
+}
+
+/// After the handshake: "hello rustls" from us, "hello engine" from rustls, both arrive.
+fn app_data_both_ways<D>(ours: &mut Side, theirs: &mut rustls::ConnectionCommon<D>) {
+    ours.conn.send_application_data(b"hello rustls").unwrap();
+    theirs.writer().write_all(b"hello engine").unwrap();
+    assert!(drive_rustls(ours, theirs).is_none());
+    assert_eq!(read_all(theirs), b"hello rustls");
+    assert_eq!(ours.app_data(), b"hello engine");
+}
+
+/// Both sides export the same keying material (RFC 5705, RFC 8446 7.5).
+fn assert_same_exporter<D>(
+    ours: &Side,
+    theirs: &rustls::ConnectionCommon<D>,
+    ctx: Option<&[u8]>,
+    len: usize,
+    what: &str,
+) {
+    let mine = ours
+        .conn
+        .export_keying_material(b"EXPORTER-test", ctx, len)
+        .unwrap();
+    let rustls = theirs
+        .export_keying_material(vec![0u8; len], b"EXPORTER-test", ctx)
+        .unwrap();
+    assert_eq!(mine, rustls, "{what}");
 }
 
 /// Feed `bytes` to a rustls connection; returns the rustls error, if any.
@@ -183,7 +230,7 @@ fn our_client(kind: &str, suite: CipherSuite, group: NamedGroup) -> Side {
     cc.groups = vec![group];
     cc.key_share_groups = vec![group];
     cc.alpn = vec![b"h2".to_vec()];
-    Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap())
+    Side::client(cc)
 }
 
 #[test]
@@ -206,11 +253,7 @@ fn our_client_rustls_server_grid() {
                 assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
                 assert_eq!(n.alpn.as_deref(), Some(&b"h2"[..]));
                 // app data both ways
-                c.conn.send_application_data(b"hello rustls").unwrap();
-                s.writer().write_all(b"hello engine").unwrap();
-                assert!(drive_rustls(&mut c, &mut s).is_none());
-                assert_eq!(read_all(&mut s), b"hello rustls");
-                assert_eq!(c.app_data(), b"hello engine");
+                app_data_both_ways(&mut c, &mut s);
                 assert!(!c.tickets().is_empty(), "rustls sends tickets");
             }
         }
@@ -224,17 +267,10 @@ fn rustls_client_our_server_grid() {
             for (group, rgroup) in groups() {
                 let ccfg =
                     rustls_client_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
-                let name =
-                    ServerName::try_from(certs::materials(kind).unwrap().server_name.clone())
-                        .unwrap();
-                let mut c = rustls::ClientConnection::new(ccfg, name).unwrap();
+                let mut c = named_client(kind, ccfg);
                 let mut sc = server_config(kind);
                 sc.alpn = vec![b"h2".to_vec()];
-                let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
-                // rustls speaks first
-                let first = drain(&mut c);
-                s.conn.handle_input(&first, now()).unwrap();
-                let e = drive_rustls(&mut s, &mut c);
+                let (mut s, e) = our_server_side(sc, &mut c);
                 assert!(
                     e.is_none() && s.err.is_none(),
                     "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
@@ -244,11 +280,7 @@ fn rustls_client_our_server_grid() {
                 let n = s.conn.negotiated().unwrap();
                 assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
                 assert_eq!(c.alpn_protocol(), Some(&b"h2"[..]));
-                c.writer().write_all(b"hello engine").unwrap();
-                s.conn.send_application_data(b"hello rustls").unwrap();
-                assert!(drive_rustls(&mut s, &mut c).is_none());
-                assert_eq!(read_all(&mut c), b"hello rustls");
-                assert_eq!(s.app_data(), b"hello engine");
+                app_data_both_ways(&mut s, &mut c);
             }
         }
     }
@@ -266,7 +298,7 @@ fn hrr_both_directions() {
     let mut cc = client_config("ecdsa_p256");
     cc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
     cc.key_share_groups = vec![NamedGroup::X25519];
-    let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+    let mut c = Side::client(cc);
     let e = drive_rustls(&mut c, &mut s);
     assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
     let n = c.conn.negotiated().unwrap();
@@ -282,15 +314,11 @@ fn hrr_both_directions() {
         ),
         false,
     );
-    let mut c =
-        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p384");
     sc.groups = vec![NamedGroup::Secp384r1];
     sc.send_cookie_on_hrr = true;
-    let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
-    let first = drain(&mut c);
-    s.conn.handle_input(&first, now()).unwrap();
-    let e = drive_rustls(&mut s, &mut c);
+    let (s, e) = our_server_side(sc, &mut c);
     assert!(e.is_none() && s.err.is_none(), "{e:?} {:?}", s.err);
     assert!(!c.is_handshaking());
     let n = s.conn.negotiated().unwrap();
@@ -307,63 +335,34 @@ fn hrr_both_directions() {
 fn client_auth_both_directions() {
     for kind in KEYS {
         // our client authenticates to rustls
-        let scfg = rustls_server_config(
-            kind,
-            provider_with(
-                provider::DEFAULT_CIPHER_SUITES.to_vec(),
-                provider::DEFAULT_KX_GROUPS.to_vec(),
-            ),
-            true,
-        );
+        let scfg = rustls_server_config(kind, default_provider(), true);
         let mut s = rustls::ServerConnection::new(scfg).unwrap();
         let mut cc = client_config(kind);
         cc.client_auth = Some(client_identity(kind));
-        let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+        let mut c = Side::client(cc);
         let e = drive_rustls(&mut c, &mut s);
         assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
         assert!(!s.is_handshaking());
         assert!(s.peer_certificates().is_some_and(|p| !p.is_empty()));
 
         // rustls client authenticates to us
-        let ccfg = rustls_client_config(
-            kind,
-            provider_with(
-                provider::DEFAULT_CIPHER_SUITES.to_vec(),
-                provider::DEFAULT_KX_GROUPS.to_vec(),
-            ),
-            true,
-        );
-        let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap())
-            .unwrap();
+        let ccfg = rustls_client_config(kind, default_provider(), true);
+        let mut c = localhost_client(ccfg);
         let mut sc = server_config(kind);
         sc.client_auth = ClientAuth::Required { roots: roots(kind) };
-        let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
-        let first = drain(&mut c);
-        s.conn.handle_input(&first, now()).unwrap();
-        let e = drive_rustls(&mut s, &mut c);
+        let (s, e) = our_server_side(sc, &mut c);
         assert!(e.is_none() && s.err.is_none(), "{kind}: {e:?} {:?}", s.err);
         assert!(!s.conn.is_handshaking());
         assert!(!s.conn.negotiated().unwrap().peer_certificates.is_empty());
     }
     // rustls client without a certificate, our server requires one
-    let ccfg = rustls_client_config(
-        "ecdsa_p256",
-        provider_with(
-            provider::DEFAULT_CIPHER_SUITES.to_vec(),
-            provider::DEFAULT_KX_GROUPS.to_vec(),
-        ),
-        false,
-    );
-    let mut c =
-        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let ccfg = rustls_client_config("ecdsa_p256", default_provider(), false);
+    let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p256");
     sc.client_auth = ClientAuth::Required {
         roots: roots("ecdsa_p256"),
     };
-    let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
-    let first = drain(&mut c);
-    s.conn.handle_input(&first, now()).unwrap();
-    let e = drive_rustls(&mut s, &mut c);
+    let (s, e) = our_server_side(sc, &mut c);
     assert_eq!(
         s.err.as_ref().unwrap().alert(),
         Some(AlertDescription::CertificateRequired)
@@ -374,43 +373,25 @@ fn client_auth_both_directions() {
 #[test]
 fn resumption_both_directions() {
     // our client resumes with a rustls server
-    let scfg = rustls_server_config(
-        "ecdsa_p256",
-        provider_with(
-            provider::DEFAULT_CIPHER_SUITES.to_vec(),
-            provider::DEFAULT_KX_GROUPS.to_vec(),
-        ),
-        false,
-    );
+    let scfg = rustls_server_config("ecdsa_p256", default_provider(), false);
     let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
-    let mut c = Side::new(
-        tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap(),
-    );
+    let mut c = Side::client(client_config("ecdsa_p256"));
     assert!(drive_rustls(&mut c, &mut s).is_none());
     let ticket = c.tickets().into_iter().next().expect("ticket from rustls");
     let mut cc = client_config("ecdsa_p256");
     cc.resumption = Some(ticket);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+    let mut c = Side::client(cc);
     let e = drive_rustls(&mut c, &mut s);
     assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
     assert!(c.conn.negotiated().unwrap().resumed);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
 
     // a rustls client resumes with our server
-    let ccfg = rustls_client_config(
-        "ed25519",
-        provider_with(
-            provider::DEFAULT_CIPHER_SUITES.to_vec(),
-            provider::DEFAULT_KX_GROUPS.to_vec(),
-        ),
-        false,
-    );
+    let ccfg = rustls_client_config("ed25519", default_provider(), false);
     let sc = Arc::new(server_config("ed25519"));
     for round in 0..2 {
-        let mut c =
-            rustls::ClientConnection::new(ccfg.clone(), ServerName::try_from("localhost").unwrap())
-                .unwrap();
+        let mut c = localhost_client(ccfg.clone());
         let mut s = Side::new(tls_engine::Connection::server(sc.clone(), now()).unwrap());
         let first = drain(&mut c);
         s.conn.handle_input(&first, now()).unwrap();
@@ -436,18 +417,9 @@ fn resumption_both_directions() {
 
 #[test]
 fn key_update_and_close_with_rustls() {
-    let scfg = rustls_server_config(
-        "ecdsa_p256",
-        provider_with(
-            provider::DEFAULT_CIPHER_SUITES.to_vec(),
-            provider::DEFAULT_KX_GROUPS.to_vec(),
-        ),
-        false,
-    );
+    let scfg = rustls_server_config("ecdsa_p256", default_provider(), false);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::new(
-        tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap(),
-    );
+    let mut c = Side::client(client_config("ecdsa_p256"));
     assert!(drive_rustls(&mut c, &mut s).is_none());
     c.conn.request_key_update(true).unwrap();
     c.conn.send_application_data(b"after update").unwrap();
@@ -470,18 +442,11 @@ fn key_update_and_close_with_rustls() {
 #[test]
 fn rustls_server_signature_schemes() {
     // our client restricts the signature schemes; rustls must pick one of them
-    let scfg = rustls_server_config(
-        "rsa2048",
-        provider_with(
-            provider::DEFAULT_CIPHER_SUITES.to_vec(),
-            provider::DEFAULT_KX_GROUPS.to_vec(),
-        ),
-        false,
-    );
+    let scfg = rustls_server_config("rsa2048", default_provider(), false);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
     let mut cc = client_config("rsa2048");
     cc.signature_schemes = vec![SignatureScheme::RsaPssRsaeSha512];
-    let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+    let mut c = Side::client(cc);
     assert!(drive_rustls(&mut c, &mut s).is_none(), "{:?}", c.err);
     assert_eq!(
         c.conn.negotiated().unwrap().signature_scheme,
@@ -498,19 +463,10 @@ fn exporter_matches_rustls() {
             false,
         );
         let mut s = rustls::ServerConnection::new(scfg).unwrap();
-        let mut c = Side::new(
-            tls_engine::Connection::client(Arc::new(client_config("ecdsa_p256")), now()).unwrap(),
-        );
+        let mut c = Side::client(client_config("ecdsa_p256"));
         assert!(drive_rustls(&mut c, &mut s).is_none());
         for ctx in [None, Some(&b"context"[..])] {
-            let ours = c
-                .conn
-                .export_keying_material(b"EXPORTER-test", ctx, 40)
-                .unwrap();
-            let theirs = s
-                .export_keying_material([0u8; 40], b"EXPORTER-test", ctx)
-                .unwrap();
-            assert_eq!(ours, theirs.to_vec());
+            assert_same_exporter(&c, &s, ctx, 40, "");
         }
     }
 }
@@ -569,38 +525,14 @@ fn all12() -> Arc<CryptoProvider> {
     )
 }
 
+/// A rustls TLS 1.2 server.
 fn rustls_server12(
     kind: &str,
     p: Arc<CryptoProvider>,
     client_auth: bool,
     tickets: bool,
 ) -> Arc<rustls::ServerConfig> {
-    let m = certs::materials(kind).unwrap();
-    let b = rustls::ServerConfig::builder_with_provider(p.clone())
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .unwrap();
-    let b = if client_auth {
-        let v = rustls::server::WebPkiClientVerifier::builder_with_provider(
-            Arc::new(root_store(kind)),
-            p,
-        )
-        .build()
-        .unwrap();
-        b.with_client_cert_verifier(v)
-    } else {
-        b.with_no_client_auth()
-    };
-    let mut cfg = b
-        .with_single_cert(
-            m.server.chain.clone(),
-            PrivateKeyDer::Pkcs8(m.server.key.clone_key()),
-        )
-        .unwrap();
-    if tickets {
-        cfg.ticketer = provider::Ticketer::new().unwrap();
-    }
-    cfg.alpn_protocols = vec![b"h2".to_vec()];
-    Arc::new(cfg)
+    rustls_server(kind, p, client_auth, &[&rustls::version::TLS12], tickets)
 }
 
 fn rustls_client12(
@@ -660,20 +592,10 @@ fn tls12_our_client_rustls_server_grid() {
                     (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
                 );
                 assert!(n.extended_master_secret);
-                c.conn.send_application_data(b"hello rustls").unwrap();
-                s.writer().write_all(b"hello engine").unwrap();
-                assert!(drive_rustls(&mut c, &mut s).is_none());
-                assert_eq!(read_all(&mut s), b"hello rustls");
-                assert_eq!(c.app_data(), b"hello engine");
+                app_data_both_ways(&mut c, &mut s);
                 // the same master secret on both sides (RFC 5705 exporter)
-                let ours = c
-                    .conn
-                    .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 40)
-                    .unwrap();
-                let theirs = s
-                    .export_keying_material([0u8; 40], b"EXPORTER-test", Some(b"ctx"))
-                    .unwrap();
-                assert_eq!(ours, theirs.to_vec(), "{kind} {suite} {group}");
+                let what = format!("{kind} {suite} {group}");
+                assert_same_exporter(&c, &s, Some(b"ctx"), 40, &what);
             }
         }
     }
@@ -690,10 +612,7 @@ fn tls12_rustls_client_our_server_grid() {
                     false,
                     &[&rustls::version::TLS12],
                 );
-                let name =
-                    ServerName::try_from(certs::materials(kind).unwrap().server_name.clone())
-                        .unwrap();
-                let mut c = rustls::ClientConnection::new(ccfg, name).unwrap();
+                let mut c = named_client(kind, ccfg);
                 let mut sc = server_config(kind);
                 sc.alpn = vec![b"h2".to_vec()];
                 let (mut s, e) = our_server_side(sc, &mut c);
@@ -708,19 +627,8 @@ fn tls12_rustls_client_our_server_grid() {
                     (n.version, n.cipher_suite, n.group),
                     (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
                 );
-                c.writer().write_all(b"hello engine").unwrap();
-                s.conn.send_application_data(b"hello rustls").unwrap();
-                assert!(drive_rustls(&mut s, &mut c).is_none());
-                assert_eq!(read_all(&mut c), b"hello rustls");
-                assert_eq!(s.app_data(), b"hello engine");
-                let ours = s
-                    .conn
-                    .export_keying_material(b"EXPORTER-test", None, 32)
-                    .unwrap();
-                let theirs = c
-                    .export_keying_material([0u8; 32], b"EXPORTER-test", None)
-                    .unwrap();
-                assert_eq!(ours, theirs.to_vec());
+                app_data_both_ways(&mut s, &mut c);
+                assert_same_exporter(&s, &c, None, 32, "");
             }
         }
     }
@@ -736,8 +644,7 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             cc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
             cc.client_auth = Some(client_identity(kind));
             let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
-            let mut c =
-                Side::new(tls_engine::Connection::client(Arc::new(cc.clone()), now()).unwrap());
+            let mut c = Side::client(cc.clone());
             assert!(
                 drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(),
                 "{kind}: {:?}",
@@ -748,7 +655,7 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             assert_eq!(sess.ticket.is_empty(), !tickets, "{kind} tickets={tickets}");
             cc.resumption = Some(sess);
             let mut s = rustls::ServerConnection::new(scfg).unwrap();
-            let mut c = Side::new(tls_engine::Connection::client(Arc::new(cc), now()).unwrap());
+            let mut c = Side::client(cc);
             let e = drive_rustls(&mut c, &mut s);
             assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
             assert!(
@@ -763,11 +670,7 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             sc.client_auth = ClientAuth::Required { roots: roots(kind) };
             sc.tls12_tickets = tickets;
             for round in 0..2 {
-                let mut c = rustls::ClientConnection::new(
-                    ccfg.clone(),
-                    ServerName::try_from("localhost").unwrap(),
-                )
-                .unwrap();
+                let mut c = localhost_client(ccfg.clone());
                 let (s, e) = our_server_side(sc.clone(), &mut c);
                 assert!(
                     e.is_none() && s.err.is_none(),
@@ -800,15 +703,11 @@ fn version_negotiation_and_downgrade_with_rustls() {
     ] {
         let ccfg = rustls_client12(
             "ecdsa_p256",
-            provider_with(
-                provider::DEFAULT_CIPHER_SUITES.to_vec(),
-                provider::DEFAULT_KX_GROUPS.to_vec(),
-            ),
+            default_provider(),
             false,
             &[&rustls::version::TLS13, &rustls::version::TLS12],
         );
-        let mut c = rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap())
-            .unwrap();
+        let mut c = localhost_client(ccfg);
         let mut sc = server_config("ecdsa_p256");
         sc.versions = vec![V::TLSv1_2];
         sc.knobs.downgrade_sentinel = Some(knob);
@@ -827,9 +726,7 @@ fn version_negotiation_and_downgrade_with_rustls() {
     // our 1.2+1.3 client against a rustls 1.2-only server: TLS 1.2, no sentinel from rustls
     let scfg = rustls_server12("rsa2048", all12(), false, true);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::new(
-        tls_engine::Connection::client(Arc::new(client_config("rsa2048")), now()).unwrap(),
-    );
+    let mut c = Side::client(client_config("rsa2048"));
     assert!(
         drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(),
         "{:?}",
@@ -839,15 +736,13 @@ fn version_negotiation_and_downgrade_with_rustls() {
     // a rustls 1.2-only client against our 1.2+1.3 server: TLS 1.2 (with the sentinel, which
     // a 1.2-only client does not check)
     let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
-    let mut c =
-        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut c = localhost_client(ccfg);
     let (s, e) = our_server_side(server_config("rsa2048"), &mut c);
     assert!(e.is_none() && s.err.is_none());
     assert_eq!(s.conn.negotiated().unwrap().version, V::TLSv1_2);
     // our 1.3-only server, rustls 1.2-only client: protocol_version
     let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
-    let mut c =
-        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut c = localhost_client(ccfg);
     let mut sc = server_config("rsa2048");
     sc.versions = vec![V::TLSv1_3];
     let (s, _e) = our_server_side(sc, &mut c);
@@ -861,8 +756,7 @@ fn version_negotiation_and_downgrade_with_rustls() {
 fn tls12_hello_request_to_rustls_client() {
     // rustls answers a HelloRequest with a no_renegotiation warning; the connection goes on.
     let ccfg = rustls_client12("ecdsa_p256", all12(), false, &[&rustls::version::TLS12]);
-    let mut c =
-        rustls::ClientConnection::new(ccfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p256");
     sc.knobs.send_hello_request = true;
     let (mut s, e) = our_server_side(sc, &mut c);

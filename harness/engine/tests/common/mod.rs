@@ -57,25 +57,34 @@ impl Side {
         }
     }
 
+    /// A client for `cc`; its ClientHello is queued.
+    pub fn client(cc: ClientConfig) -> Self {
+        Self::new(Connection::client(Arc::new(cc), now()).unwrap())
+    }
+
+    /// A server for `sc`.
+    pub fn server(sc: ServerConfig) -> Self {
+        Self::new(Connection::server(Arc::new(sc), now()).unwrap())
+    }
+
+    /// What `pick` takes from each event so far.
+    fn collect<T>(&self, pick: impl Fn(&Event) -> Option<T>) -> Vec<T> {
+        self.events.iter().filter_map(pick).collect()
+    }
+
     pub fn app_data(&self) -> Vec<u8> {
-        self.events
-            .iter()
-            .filter_map(|e| match e {
-                Event::ApplicationData(d) => Some(d.clone()),
-                _ => None,
-            })
-            .flatten()
-            .collect()
+        self.collect(|e| match e {
+            Event::ApplicationData(d) => Some(d.clone()),
+            _ => None,
+        })
+        .concat()
     }
 
     pub fn tickets(&self) -> Vec<tls_engine::StoredSession> {
-        self.events
-            .iter()
-            .filter_map(|e| match e {
-                Event::NewTicket(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect()
+        self.collect(|e| match e {
+            Event::NewTicket(t) => Some(t.clone()),
+            _ => None,
+        })
     }
 
     pub fn complete(&self) -> bool {
@@ -118,9 +127,7 @@ pub fn drive(c: &mut Side, s: &mut Side) {
 }
 
 pub fn pair(cc: ClientConfig, sc: ServerConfig) -> (Side, Side) {
-    let c = Connection::client(Arc::new(cc), now()).unwrap();
-    let s = Connection::server(Arc::new(sc), now()).unwrap();
-    (Side::new(c), Side::new(s))
+    (Side::client(cc), Side::server(sc))
 }
 
 /// Handshake and exchange application data both ways; panics on failure.

@@ -1,0 +1,347 @@
+//! The server's encrypted flight as the client receives it (EncryptedExtensions, a
+//! CertificateRequest if any, Certificate, CertificateVerify, Finished; RFC 8446 4.3, 4.4)
+//! and the client's answer (its certificate if requested, its Finished).
+
+use std::sync::Arc;
+
+use rustls_pki_types::CertificateDer;
+use tls_wire::AlertDescription as A;
+use tls_wire::{Extension, ExtensionType, HandshakePayload, SignatureScheme};
+
+use crate::config::{ClientConfig, Step};
+use crate::conn::Common;
+use crate::crypto::{HashAlg, Suite, sign};
+use crate::error::{Error, Misbehaviour as M, err};
+use crate::handshake::{
+    Received, certificate_message, certificate_verify, chain_der, check_certificate_verify13,
+    check_duplicates, check_record_size_limit, check_server_alpn, receive_finished13,
+    record_peer_chain, send, send_finished13, unexpected,
+};
+use crate::keyschedule::{KeySchedule, Transcript};
+use crate::verify;
+
+use super::{ClientState, ClientTraffic};
+
+/// What the client keeps from the ServerHello to its Finished: the config, the suite, the
+/// transcript, the key schedule, both handshake traffic secrets and the ALPN protocol.
+pub(crate) struct Handshake13 {
+    pub(super) config: Arc<ClientConfig>,
+    pub(super) suite: Suite,
+    pub(super) transcript: Transcript,
+    pub(super) ks: KeySchedule,
+    pub(super) c_hs: Vec<u8>,
+    pub(super) s_hs: Vec<u8>,
+    pub(super) alpn: Option<Vec<u8>>,
+}
+
+/// The server's EncryptedExtensions next: checked against the extensions we `offered`.
+pub(crate) struct ExpectEncryptedExtensions {
+    pub(super) hs: Handshake13,
+    pub(super) offered: Vec<ExtensionType>,
+    /// The server accepted our PSK: no certificate messages follow.
+    pub(super) resumed: bool,
+}
+
+/// A full handshake: the server's CertificateRequest or Certificate next.
+pub(crate) struct ExpectCertificateOrCertReq {
+    hs: Handshake13,
+}
+
+/// The context and signature schemes of the server's CertificateRequest.
+struct CertRequest {
+    context: Vec<u8>,
+    schemes: Vec<SignatureScheme>,
+}
+
+/// The server's Certificate next.
+pub(crate) struct ExpectCertificate {
+    hs: Handshake13,
+    cert_request: Option<CertRequest>,
+}
+
+/// The server's CertificateVerify next, checked with `server_cert`.
+pub(crate) struct ExpectCertificateVerify {
+    hs: Handshake13,
+    cert_request: Option<CertRequest>,
+    server_cert: CertificateDer<'static>,
+}
+
+/// The server's Finished next; then our flight, answering `cert_request`.
+pub(crate) struct ExpectFinished {
+    hs: Handshake13,
+    cert_request: Option<CertRequest>,
+}
+
+impl ExpectEncryptedExtensions {
+    pub(super) fn handle(
+        mut self: Box<Self>,
+        c: &mut Common,
+        m: Received,
+    ) -> Result<ClientState, Error> {
+        let HandshakePayload::EncryptedExtensions(exts) = m.msg.payload else {
+            return Err(unexpected("EncryptedExtensions", &m.msg));
+        };
+        c.reach(Step::Certificate);
+        check_duplicates(&exts, "EncryptedExtensions")?;
+        for e in &exts {
+            self.check_extension(c, e)?;
+        }
+        let mut hs = self.hs;
+        c.negotiated_mut().alpn = hs.alpn.clone();
+        if let Some(name) = &hs.config.server_name {
+            c.negotiated_mut().server_name = Some(name.clone());
+        }
+        hs.transcript.add(&m.raw);
+        if self.resumed {
+            Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+                hs,
+                cert_request: None,
+            })))
+        } else {
+            Ok(ClientState::ExpectCertificateOrCertReq(Box::new(
+                ExpectCertificateOrCertReq { hs },
+            )))
+        }
+    }
+
+    /// One EncryptedExtensions entry: offered and allowed there (RFC 8446 4.2); ALPN
+    /// (RFC 7301 3.2) and record_size_limit (RFC 8449 4) take effect.
+    fn check_extension(&mut self, c: &mut Common, e: &Extension) -> Result<(), Error> {
+        let t = e.typ();
+        if !self.offered.contains(&t) {
+            return Err(err(
+                A::UnsupportedExtension,
+                M::UnsolicitedExtension,
+                format!("EncryptedExtensions contains {t} which was not offered"),
+            ));
+        }
+        match e {
+            Extension::ServerName(list) if list.is_empty() => {}
+            Extension::SupportedGroups(_) => {}
+            Extension::Alpn(protos) => {
+                self.hs.alpn = Some(check_server_alpn(&self.hs.config.alpn, protos)?);
+            }
+            // The limit counts the inner content type (RFC 8449 4).
+            Extension::RecordSizeLimit(v) => {
+                c.limit_send_fragment(check_record_size_limit(*v)? - 1)
+            }
+            _ => {
+                return Err(err(
+                    A::IllegalParameter,
+                    M::ExtensionNotAllowed,
+                    format!("{} is not allowed in EncryptedExtensions", e.describe()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ExpectCertificateOrCertReq {
+    pub(super) fn handle(
+        self: Box<Self>,
+        c: &mut Common,
+        m: Received,
+    ) -> Result<ClientState, Error> {
+        let mut hs = self.hs;
+        match m.msg.payload {
+            HandshakePayload::CertificateRequest(cr) => {
+                if !cr.context.is_empty() {
+                    return Err(err(
+                        A::IllegalParameter,
+                        M::BadCertificateRequestContext,
+                        "handshake CertificateRequest with non-empty context",
+                    ));
+                }
+                check_duplicates(&cr.extensions, "CertificateRequest")?;
+                let schemes = cr.extensions.iter().find_map(|e| match e {
+                    Extension::SignatureAlgorithms(v) => Some(v.clone()),
+                    _ => None,
+                });
+                let Some(schemes) = schemes else {
+                    return Err(err(
+                        A::MissingExtension,
+                        M::MissingExtension,
+                        "CertificateRequest without signature_algorithms",
+                    ));
+                };
+                hs.transcript.add(&m.raw);
+                Ok(ClientState::ExpectCertificate(Box::new(
+                    ExpectCertificate {
+                        hs,
+                        cert_request: Some(CertRequest {
+                            context: cr.context,
+                            schemes,
+                        }),
+                    },
+                )))
+            }
+            HandshakePayload::Certificate(_) => Box::new(ExpectCertificate {
+                hs,
+                cert_request: None,
+            })
+            .handle(c, m),
+            _ => Err(unexpected("CertificateRequest or Certificate", &m.msg)),
+        }
+    }
+}
+
+impl ExpectCertificate {
+    pub(super) fn handle(
+        self: Box<Self>,
+        c: &mut Common,
+        m: Received,
+    ) -> Result<ClientState, Error> {
+        let HandshakePayload::Certificate(cert) = m.msg.payload else {
+            return Err(unexpected("Certificate", &m.msg));
+        };
+        c.reach(Step::Certificate);
+        if !cert.context.is_empty() {
+            return Err(err(
+                A::IllegalParameter,
+                M::BadCertificateRequestContext,
+                "server Certificate with non-empty certificate_request_context",
+            ));
+        }
+        if cert.entries.is_empty() {
+            return Err(err(
+                A::DecodeError,
+                M::EmptyCertificate,
+                "server sent an empty Certificate",
+            ));
+        }
+        for e in &cert.entries {
+            check_duplicates(&e.extensions, "CertificateEntry")?;
+            if let Some(x) = e.extensions.first() {
+                return Err(err(
+                    A::UnsupportedExtension,
+                    M::UnsolicitedExtension,
+                    format!(
+                        "CertificateEntry contains {} which was not requested",
+                        x.typ()
+                    ),
+                ));
+            }
+        }
+        let chain = chain_der(cert.entries.into_iter().map(|e| e.cert));
+        let mut hs = self.hs;
+        verify_server_chain(c, &hs.config, &chain)?;
+        let server_cert = record_peer_chain(c, chain, "server")?;
+        hs.transcript.add(&m.raw);
+        Ok(ClientState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                hs,
+                cert_request: self.cert_request,
+                server_cert,
+            },
+        )))
+    }
+}
+
+/// The server's chain, to our roots and for our server name, unless verification is off.
+pub(crate) fn verify_server_chain(
+    c: &Common,
+    config: &ClientConfig,
+    chain: &[CertificateDer<'static>],
+) -> Result<(), Error> {
+    if !config.verify_server {
+        return Ok(());
+    }
+    verify::verify_chain(
+        chain,
+        &config.roots,
+        c.now,
+        true,
+        config.server_name.as_deref(),
+        &config.policy_cache,
+    )
+}
+
+impl ExpectCertificateVerify {
+    pub(super) fn handle(
+        self: Box<Self>,
+        c: &mut Common,
+        m: Received,
+    ) -> Result<ClientState, Error> {
+        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
+            return Err(unexpected("CertificateVerify", &m.msg));
+        };
+        let mut hs = self.hs;
+        let th = hs.transcript.hash(hs.suite.hash());
+        let schemes = &hs.config.signature_schemes;
+        check_certificate_verify13(c, &cv, schemes, &self.server_cert, &th, true)?;
+        hs.transcript.add(&m.raw);
+        Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+            hs,
+            cert_request: self.cert_request,
+        })))
+    }
+}
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self: Box<Self>,
+        c: &mut Common,
+        m: Received,
+    ) -> Result<ClientState, Error> {
+        let HandshakePayload::Finished(vd) = m.msg.payload else {
+            return Err(unexpected("Finished", &m.msg));
+        };
+        let mut hs = self.hs;
+        let h = hs.suite.hash();
+        receive_finished13(c, h, &hs.s_hs, &mut hs.transcript, &vd, &m.raw, "server")?;
+        hs.ks.advance(None);
+        let th = hs.transcript.hash(h);
+        let c_ap = hs.ks.derive(b"c ap traffic", &th);
+        let s_ap = hs.ks.derive(b"s ap traffic", &th);
+        c.set_exporter(h, hs.ks.derive(b"exp master", &th));
+        c.set_read_key(hs.suite, s_ap, true)?;
+        if let Some(cr) = self.cert_request {
+            send_client_certificate(c, &hs.config, cr, h, &mut hs.transcript)?;
+        }
+        send_finished13(c, h, &hs.c_hs, &mut hs.transcript)?;
+        c.set_write_key(hs.suite, c_ap, true)?;
+        let res_master = hs.ks.derive(b"res master", &hs.transcript.hash(h));
+        c.complete_handshake()?;
+        Ok(ClientState::Traffic(Box::new(ClientTraffic {
+            config: hs.config,
+            suite: hs.suite,
+            res_master,
+            alpn: hs.alpn,
+        })))
+    }
+}
+
+/// Our answer to a CertificateRequest (RFC 8446 4.4.2, 4.4.3): the configured certificate
+/// if its key can sign with a requested scheme (else an empty Certificate), and its
+/// CertificateVerify.
+fn send_client_certificate(
+    c: &mut Common,
+    config: &ClientConfig,
+    cr: CertRequest,
+    h: HashAlg,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let pick = config.client_auth.as_ref().and_then(|ck| {
+        ck.signer
+            .schemes()
+            .iter()
+            .copied()
+            .find(|s| cr.schemes.contains(&SignatureScheme::from(s.to_u16())))
+            .map(|s| (ck, s))
+    });
+    let mut cert = certificate_message(match &pick {
+        Some((ck, _)) => &ck.chain,
+        None => &[],
+    });
+    cert.context = cr.context;
+    send(c, HandshakePayload::Certificate(cert), transcript)?;
+    if let Some((ck, scheme)) = pick
+        && !c.knobs.skip_certificate_verify
+    {
+        let content = sign::certificate_verify_message(false, &transcript.hash(h));
+        let cv = certificate_verify(c, ck, scheme, &content)?;
+        send(c, HandshakePayload::CertificateVerify(cv), transcript)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,293 @@
+//! Handshake steps that both roles share: the errors for an unexpected message or a bad
+//! signature, the checks of hello legacy fields, extension lists, record_size_limit and
+//! the server's ALPN choice, and the TLS 1.3 Certificate, CertificateVerify and Finished.
+
+use rustls_pki_types::CertificateDer;
+use tls_wire::AlertDescription as A;
+use tls_wire::{
+    CertificateEntry, CertificateTls13, CertificateVerify, Extension, HandshakeMessage,
+    HandshakePayload, ProtocolVersion, SignatureScheme,
+};
+
+use crate::config::{CertifiedKey, Step};
+use crate::conn::Common;
+use crate::crypto::{HashAlg, SigScheme, sign};
+use crate::error::{Error, Misbehaviour as M, err};
+use crate::keyschedule::{KeySchedule, Transcript};
+
+/// A handshake message as a state receives it: decoded, and its encoding as received (what
+/// the transcript adds).
+pub(crate) struct Received {
+    pub(crate) msg: HandshakeMessage,
+    pub(crate) raw: Vec<u8>,
+}
+
+/// A TLS 1.3 handshake message other than the one a state expects.
+pub(crate) fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
+    err(
+        A::UnexpectedMessage,
+        M::UnexpectedMessage,
+        format!("expected {expected}, received {}", msg.typ),
+    )
+}
+
+/// A TLS 1.2 handshake message other than the one a state expects.
+pub(crate) fn unexpected12(expected: &str, msg: &HandshakeMessage) -> Error {
+    err(
+        A::UnexpectedMessage,
+        M::UnexpectedMessage,
+        format!("expected {expected}, received {} (TLS 1.2)", msg.typ),
+    )
+}
+
+/// An internal error from a crypto or key-derivation failure.
+pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
+    Error::internal(e.to_string())
+}
+
+/// A signature in `what` (say "server CertificateVerify") that does not verify.
+pub(crate) fn bad_signature(what: &str, scheme: SignatureScheme) -> Error {
+    err(
+        A::DecryptError,
+        M::BadSignature,
+        format!("{what} signature ({scheme}) does not verify"),
+    )
+}
+
+/// A hello's legacy_version and legacy session id (RFC 8446 D.5: no SSL 3.0; 4.1.2,
+/// 4.1.3: legacy_session_id<0..32>). `hello` names the message, `session_id_field` the field
+/// for the error text.
+pub(crate) fn check_hello_legacy(
+    hello: &str,
+    legacy_version: ProtocolVersion,
+    session_id_field: &str,
+    session_id: &[u8],
+) -> Result<(), Error> {
+    if legacy_version.get() <= ProtocolVersion::SSLv3.get() {
+        return Err(err(
+            A::ProtocolVersion,
+            M::ObsoleteVersion,
+            format!("{hello}.legacy_version {legacy_version} (SSL 3.0 or older)"),
+        ));
+    }
+    if session_id.len() > 32 {
+        return Err(err(
+            A::DecodeError,
+            M::SessionIdTooLong,
+            format!(
+                "{session_id_field} of {} bytes (at most 32)",
+                session_id.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// No extension type twice in `what` (RFC 8446 4.2).
+pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Error> {
+    for (i, e) in exts.iter().enumerate() {
+        if exts.iter().skip(i + 1).any(|o| o.typ() == e.typ()) {
+            return Err(err(
+                A::IllegalParameter,
+                M::DuplicateExtension,
+                format!("duplicate extension {} in {what}", e.typ()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The peer's record_size_limit (RFC 8449 4: less than 64 is illegal).
+pub(crate) fn check_record_size_limit(v: u16) -> Result<usize, Error> {
+    if v < 64 {
+        return Err(err(
+            A::IllegalParameter,
+            M::BadRecordSizeLimit,
+            format!("record_size_limit {v} < 64"),
+        ));
+    }
+    Ok(usize::from(v))
+}
+
+/// The server's ALPN answer (RFC 7301 3.2): exactly one protocol, one we offered.
+pub(crate) fn check_server_alpn(offered: &[Vec<u8>], protos: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
+    let [p] = protos else {
+        return Err(err(
+            A::IllegalParameter,
+            M::BadAlpn,
+            "server ALPN must name exactly one protocol",
+        ));
+    };
+    if !offered.contains(p) {
+        return Err(err(
+            A::IllegalParameter,
+            M::BadAlpn,
+            "server selected an ALPN protocol that was not offered",
+        ));
+    }
+    Ok(p.clone())
+}
+
+/// The certificates of a chain as received, in their order.
+pub(crate) fn chain_der(certs: impl IntoIterator<Item = Vec<u8>>) -> Vec<CertificateDer<'static>> {
+    certs.into_iter().map(CertificateDer::from).collect()
+}
+
+/// The end-entity certificate of a verified chain, which is then recorded as the peer's.
+pub(crate) fn record_peer_chain(
+    c: &mut Common,
+    chain: Vec<CertificateDer<'static>>,
+    peer: &str,
+) -> Result<CertificateDer<'static>, Error> {
+    let ee = chain
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::internal(format!("no {peer} certificate")))?;
+    c.negotiated_mut().peer_certificates = chain;
+    Ok(ee)
+}
+
+/// A TLS 1.3 Certificate message with no context and no entry extensions.
+pub(crate) fn certificate_message(chain: &[CertificateDer<'static>]) -> CertificateTls13 {
+    CertificateTls13 {
+        context: Vec::new(),
+        entries: chain
+            .iter()
+            .map(|d| CertificateEntry {
+                cert: d.as_ref().to_vec(),
+                extensions: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
+/// A CertificateVerify over `content` (knob `bad_certificate_verify` flips a byte).
+pub(crate) fn certificate_verify(
+    c: &Common,
+    key: &CertifiedKey,
+    scheme: SigScheme,
+    content: &[u8],
+) -> Result<CertificateVerify, Error> {
+    let mut sig = key
+        .signer
+        .sign(scheme, content)
+        .map_err(|e| Error::internal(e.to_string()))?;
+    if c.knobs.bad_certificate_verify
+        && let Some(b) = sig.last_mut()
+    {
+        *b ^= 1;
+    }
+    Ok(CertificateVerify {
+        scheme: SignatureScheme::from(scheme.to_u16()),
+        signature: sig,
+    })
+}
+
+/// The peer's TLS 1.3 CertificateVerify (RFC 8446 4.4.3): a scheme in `allowed` that we
+/// implement, and a signature by `cert` over the transcript hash `th`. `from_server` says
+/// whose message it is; a client's scheme must have been requested.
+pub(crate) fn check_certificate_verify13(
+    c: &mut Common,
+    cv: &CertificateVerify,
+    allowed: &[SignatureScheme],
+    cert: &CertificateDer<'static>,
+    th: &[u8],
+    from_server: bool,
+) -> Result<(), Error> {
+    let (peer, asked) = if from_server {
+        ("server", "offered")
+    } else {
+        ("client", "requested")
+    };
+    let scheme = SigScheme::from_u16(cv.scheme.get()).filter(|_| allowed.contains(&cv.scheme));
+    let Some(scheme) = scheme else {
+        return Err(err(
+            A::IllegalParameter,
+            M::SignatureSchemeNotOffered,
+            format!(
+                "{peer} CertificateVerify uses {} which was not {asked}",
+                cv.scheme
+            ),
+        ));
+    };
+    let content = sign::certificate_verify_message(from_server, th);
+    sign::verify_with_cert(cert, scheme, &content, &cv.signature)
+        .map_err(|_| bad_signature(&format!("{peer} CertificateVerify"), cv.scheme))?;
+    c.negotiated_mut().signature_scheme = Some(cv.scheme);
+    c.reach(Step::CertificateVerified);
+    Ok(())
+}
+
+/// The peer's Finished (RFC 8446 4.4.4), checked against the transcript so far and then
+/// added to it; the steps KeyExchange and Finished are reached.
+pub(crate) fn receive_finished13(
+    c: &mut Common,
+    h: HashAlg,
+    base_key: &[u8],
+    transcript: &mut Transcript,
+    vd: &[u8],
+    raw: &[u8],
+    peer: &str,
+) -> Result<(), Error> {
+    c.reach(Step::KeyExchange);
+    if vd.len() != h.len() {
+        // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
+        return Err(err(
+            A::DecodeError,
+            M::BadFinishedLength,
+            format!(
+                "{peer} Finished of {} bytes, expected {}",
+                vd.len(),
+                h.len()
+            ),
+        ));
+    }
+    let key = KeySchedule::finished_key(h, base_key);
+    if !h.hmac_verify(&key, &transcript.hash(h), vd) {
+        return Err(err(
+            A::DecryptError,
+            M::BadFinished,
+            format!("{peer} Finished verify_data mismatch"),
+        ));
+    }
+    c.reach(Step::Finished);
+    transcript.add(raw);
+    Ok(())
+}
+
+/// Our Finished (knob `send_wrong_finished` flips a byte), added to the transcript.
+pub(crate) fn send_finished13(
+    c: &mut Common,
+    h: HashAlg,
+    base_key: &[u8],
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let fin = KeySchedule::verify_data(h, base_key, &transcript.hash(h));
+    send_finished(c, fin, transcript)
+}
+
+/// Our Finished with `verify_data` (knob `send_wrong_finished` flips a byte), added to the
+/// transcript (TLS 1.3 and 1.2).
+pub(crate) fn send_finished(
+    c: &mut Common,
+    mut verify_data: Vec<u8>,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    if c.knobs.send_wrong_finished
+        && let Some(b) = verify_data.first_mut()
+    {
+        *b ^= 0xff;
+    }
+    send(c, HandshakePayload::Finished(verify_data), transcript)
+}
+
+/// Send a handshake message and add it to the transcript.
+pub(crate) fn send(
+    c: &mut Common,
+    payload: HandshakePayload,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let b = c.send_handshake(&HandshakeMessage::new(payload))?;
+    transcript.add(&b);
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! The client's TLS 1.3 flight as the server receives it (RFC 8446 4.4): its Certificate and
+//! CertificateVerify if requested, its Finished; then our tickets.
+
+use std::sync::Arc;
+
+use rustls_pki_types::CertificateDer;
+use tls_wire::AlertDescription as A;
+use tls_wire::HandshakePayload;
+
+use crate::config::{ClientAuth, ServerConfig, Step};
+use crate::conn::Common;
+use crate::crypto::Suite;
+use crate::error::{Error, Misbehaviour as M, err};
+use crate::handshake::{
+    Received, chain_der, check_certificate_verify13, receive_finished13, record_peer_chain,
+    unexpected,
+};
+use crate::keyschedule::{KeySchedule, Transcript};
+use crate::verify;
+
+use super::ServerState;
+use super::ticket::send_tickets;
+
+/// What the server keeps for the client's flight: the config, the suite, the transcript,
+/// the key schedule (for the resumption master secret), the client's handshake and
+/// application traffic secrets.
+pub(crate) struct Handshake13 {
+    pub(super) config: Arc<ServerConfig>,
+    pub(super) suite: Suite,
+    pub(super) transcript: Transcript,
+    pub(super) ks: KeySchedule,
+    pub(super) c_hs: Vec<u8>,
+    pub(super) c_ap: Vec<u8>,
+}
+
+/// A client certificate was requested: the client's Certificate next.
+pub(crate) struct ExpectCertificate {
+    pub(super) hs: Handshake13,
+}
+
+/// The client sent a certificate: its CertificateVerify next, checked with `client_cert`.
+pub(crate) struct ExpectCertificateVerify {
+    pub(super) hs: Handshake13,
+    pub(super) client_cert: CertificateDer<'static>,
+}
+
+/// The client's Finished next.
+pub(crate) struct ExpectFinished {
+    pub(super) hs: Handshake13,
+}
+
+impl ExpectCertificate {
+    pub(super) fn handle(
+        mut self: Box<Self>,
+        c: &mut Common,
+        m: Received,
+    ) -> Result<ServerState, Error> {
+        let HandshakePayload::Certificate(cert) = m.msg.payload else {
+            return Err(unexpected("Certificate", &m.msg));
+        };
+        if !cert.context.is_empty() {
+            return Err(err(
+                A::IllegalParameter,
+                M::BadCertificateRequestContext,
+                "client Certificate context does not match the CertificateRequest",
+            ));
+        }
+        self.hs.transcript.add(&m.raw);
+        let (roots, required) = match &self.hs.config.client_auth {
+            ClientAuth::None => (&[][..], false),
+            ClientAuth::Optional { roots } => (&roots[..], false),
+            ClientAuth::Required { roots } => (&roots[..], true),
+        };
+        if cert.entries.is_empty() {
+            if required {
+                return Err(err(
+                    A::CertificateRequired,
+                    M::CertificateRequired,
+                    "client sent no certificate but one is required",
+                ));
+            }
+            return Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
+                hs: self.hs,
+            })));
+        }
+        for e in &cert.entries {
+            if let Some(x) = e.extensions.first() {
+                return Err(err(
+                    A::UnsupportedExtension,
+                    M::UnsolicitedExtension,
+                    format!("client CertificateEntry contains {}", x.typ()),
+                ));
+            }
+        }
+        let chain = chain_der(cert.entries.into_iter().map(|e| e.cert));
+        let policy = &self.hs.config.policy_cache;
+        verify::verify_chain(&chain, roots, c.now, false, None, policy)?;
+        let client_cert = record_peer_chain(c, chain, "client")?;
+        c.reach(Step::Certificate);
+        Ok(ServerState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                hs: self.hs,
+                client_cert,
+            },
+        )))
+    }
+}
+
+impl ExpectCertificateVerify {
+    pub(super) fn handle(
+        mut self: Box<Self>,
+        c: &mut Common,
+        m: Received,
+    ) -> Result<ServerState, Error> {
+        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
+            return Err(unexpected("CertificateVerify", &m.msg));
+        };
+        let th = self.hs.transcript.hash(self.hs.suite.hash());
+        let schemes = &self.hs.config.signature_schemes;
+        check_certificate_verify13(c, &cv, schemes, &self.client_cert, &th, false)?;
+        self.hs.transcript.add(&m.raw);
+        Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
+            hs: self.hs,
+        })))
+    }
+}
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self: Box<Self>,
+        c: &mut Common,
+        m: Received,
+    ) -> Result<ServerState, Error> {
+        let HandshakePayload::Finished(vd) = m.msg.payload else {
+            return Err(unexpected("Finished", &m.msg));
+        };
+        let mut hs = self.hs;
+        let h = hs.suite.hash();
+        receive_finished13(c, h, &hs.c_hs, &mut hs.transcript, &vd, &m.raw, "client")?;
+        c.set_read_key(hs.suite, hs.c_ap, true)?;
+        let res_master = hs.ks.derive(b"res master", &hs.transcript.hash(h));
+        c.complete_handshake()?;
+        send_tickets(c, &hs.config, hs.suite, &res_master)?;
+        // Knob: a KeyUpdate flood right after the handshake.
+        for _ in 0..c.knobs.send_key_updates {
+            c.send_key_update(false)?;
+        }
+        Ok(ServerState::Traffic)
+    }
+}
