@@ -276,30 +276,38 @@ mod tests {
         }
     }
 
+    fn point(from: Role, msg: Msg, nth: usize) -> FaultPoint {
+        FaultPoint { from, msg, nth }
+    }
+
+    fn ccs(direction: Direction) -> Event {
+        Event {
+            direction,
+            what: What::Ccs,
+        }
+    }
+
+    fn alert(direction: Direction, description: &str) -> Event {
+        Event {
+            direction,
+            what: What::Alert {
+                fatal: true,
+                description: description.into(),
+            },
+        }
+    }
+
     #[test]
     fn a_client_that_answers_the_faulty_flight_went_on() {
-        let p = FaultPoint {
-            from: Role::Server,
-            msg: Msg::EncryptedExtensions,
-            nth: 0,
-        };
+        let p = point(Role::Server, Msg::EncryptedExtensions, 0);
         let events = vec![
             hs(Direction::Sent, 1),
             hs(Direction::Received, 2),
             hs(Direction::Received, 8),
             hs(Direction::Received, 20),
-            Event {
-                direction: Direction::Sent,
-                what: What::Ccs,
-            },
+            ccs(Direction::Sent),
             hs(Direction::Sent, 20),
-            Event {
-                direction: Direction::Received,
-                what: What::Alert {
-                    fatal: true,
-                    description: "bad_record_mac".into(),
-                },
-            },
+            alert(Direction::Received, "bad_record_mac"),
         ];
         assert_eq!(
             after_fault(&events, p, Role::Client),
@@ -309,13 +317,7 @@ mod tests {
             hs(Direction::Sent, 1),
             hs(Direction::Received, 2),
             hs(Direction::Received, 8),
-            Event {
-                direction: Direction::Sent,
-                what: What::Alert {
-                    fatal: true,
-                    description: "illegal_parameter".into(),
-                },
-            },
+            alert(Direction::Sent, "illegal_parameter"),
             hs(Direction::Sent, 20),
         ];
         assert_eq!(
@@ -325,43 +327,21 @@ mod tests {
         );
         // A server that finds the fault in the ClientHello once its ServerHello is out, and
         // ends that flight with its alert, rejected.
-        let ch = FaultPoint {
-            from: Role::Client,
-            msg: Msg::ClientHello,
-            nth: 0,
-        };
+        let ch = point(Role::Client, Msg::ClientHello, 0);
         let late = vec![
             hs(Direction::Sent, 1),
             hs(Direction::Received, 2),
-            Event {
-                direction: Direction::Received,
-                what: What::Ccs,
-            },
+            ccs(Direction::Received),
             hs(Direction::Received, 8),
-            Event {
-                direction: Direction::Received,
-                what: What::Alert {
-                    fatal: true,
-                    description: "no_application_protocol".into(),
-                },
-            },
-            Event {
-                direction: Direction::Sent,
-                what: What::Ccs,
-            },
+            alert(Direction::Received, "no_application_protocol"),
+            ccs(Direction::Sent),
         ];
         assert_eq!(after_fault(&late, ch, Role::Server), After::Stopped);
         let mut on = late.clone();
         on.truncate(4);
         on.push(hs(Direction::Received, 20));
         on.push(hs(Direction::Sent, 20));
-        on.push(Event {
-            direction: Direction::Received,
-            what: What::Alert {
-                fatal: true,
-                description: "x".into(),
-            },
-        });
+        on.push(alert(Direction::Received, "x"));
         assert_eq!(
             after_fault(&on, ch, Role::Server),
             After::WentOn("its server_hello".into()),
@@ -372,11 +352,7 @@ mod tests {
 
     #[test]
     fn the_second_client_hello_and_a_retry_request_are_told_apart() {
-        let p = FaultPoint {
-            from: Role::Client,
-            msg: Msg::ClientHello,
-            nth: 1,
-        };
+        let p = point(Role::Client, Msg::ClientHello, 1);
         let hrr = Event {
             direction: Direction::Received,
             what: What::Handshake {
@@ -395,11 +371,7 @@ mod tests {
             after_fault(&events, p, Role::Server),
             After::WentOn("its server_hello".into())
         );
-        let p = FaultPoint {
-            from: Role::Server,
-            msg: Msg::HelloRetryRequest,
-            nth: 0,
-        };
+        let p = point(Role::Server, Msg::HelloRetryRequest, 0);
         assert_eq!(
             after_fault(&events, p, Role::Client),
             After::WentOn("its client_hello".into())
@@ -417,11 +389,7 @@ mod tests {
             .insert("mutate_server_hello".into(), "set_random:0".into());
         assert_eq!(
             fault_point(&s, Role::Client),
-            Some(FaultPoint {
-                from: Role::Server,
-                msg: Msg::ServerHello,
-                nth: 0
-            })
+            Some(point(Role::Server, Msg::ServerHello, 0))
         );
         assert_eq!(
             fault_point(&s, Role::Server),
@@ -434,11 +402,7 @@ mod tests {
         };
         assert_eq!(
             fault_point(&s, Role::Client),
-            Some(FaultPoint {
-                from: Role::Server,
-                msg: Msg::Certificate,
-                nth: 0
-            })
+            Some(point(Role::Server, Msg::Certificate, 0))
         );
         assert_eq!(
             fault_point(&s, Role::Server),

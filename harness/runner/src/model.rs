@@ -75,6 +75,13 @@ pub struct Side {
     pub alpn: Vec<String>,
 }
 
+impl Side {
+    /// The ALPN protocols as the bytes on the wire.
+    pub fn alpn_wire(&self) -> Vec<Vec<u8>> {
+        self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect()
+    }
+}
+
 /// What the connection carries once the handshake is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -234,35 +241,38 @@ impl Setup {
 
     /// Every group either side names.
     pub fn all_groups(&self) -> impl Iterator<Item = NamedGroup> + '_ {
-        self.client
-            .groups
-            .iter()
-            .chain(&self.server.groups)
-            .copied()
+        self.both(|s| &s.groups)
     }
 
     pub fn all_suites(&self) -> impl Iterator<Item = CipherSuite> + '_ {
-        self.client
-            .suites
-            .iter()
-            .chain(&self.server.suites)
-            .copied()
+        self.both(|s| &s.suites)
     }
 
     pub fn all_versions(&self) -> impl Iterator<Item = ProtocolVersion> + '_ {
-        self.client
-            .versions
-            .iter()
-            .chain(&self.server.versions)
-            .copied()
+        self.both(|s| &s.versions)
     }
 
     pub fn all_sig_schemes(&self) -> impl Iterator<Item = SignatureScheme> + '_ {
-        self.client
-            .sig_schemes
-            .iter()
-            .chain(&self.server.sig_schemes)
-            .copied()
+        self.both(|s| &s.sig_schemes)
+    }
+
+    /// One list of both sides, the client's first.
+    fn both<T: Copy + 'static>(&self, list: fn(&Side) -> &Vec<T>) -> impl Iterator<Item = T> + '_ {
+        list(&self.client).iter().chain(list(&self.server)).copied()
+    }
+
+    /// The identity `role` presents: the server's certificate, and the client's under client
+    /// authentication.
+    pub fn presented_identity<'m>(
+        &self,
+        role: Role,
+        materials: &'m certs::Materials,
+    ) -> Option<&'m certs::Identity> {
+        match role {
+            Role::Server => Some(&materials.server),
+            Role::Client if self.client_auth != ClientAuth::None => Some(&materials.client),
+            Role::Client => None,
+        }
     }
 }
 

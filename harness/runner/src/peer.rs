@@ -375,6 +375,18 @@ impl CaseCtx {
         })
     }
 
+    /// [`CaseCtx::connect`], a failure mapped onto the connection's outcome.
+    pub fn connect_or_outcome(&self, addr: SocketAddr) -> Result<Tapped<'_>, Outcome> {
+        self.connect(addr)
+            .map_err(|e| io_failure(&e, Step::Tcp, self))
+    }
+
+    /// [`CaseCtx::accept`], a failure mapped onto the connection's outcome.
+    pub fn accept_or_outcome(&self, listener: &TcpListener) -> Result<TcpStream, Outcome> {
+        self.accept(listener)
+            .map_err(|e| io_failure(&e, Step::Tcp, self))
+    }
+
     /// Accepts one connection as the server of the case, giving up at the deadline.
     pub fn accept(&self, listener: &TcpListener) -> io::Result<TcpStream> {
         listener.set_nonblocking(true)?;
@@ -457,6 +469,45 @@ impl Write for Tapped<'_> {
     }
 }
 
+/// The connections of a case, one after the other: `connection(i)` makes the `i`-th and
+/// says how it ended. `Ok(outcome)`: reported and kept; the case stops after a failed
+/// connection unless the context keeps going (`harness serve`, `connect`). `Err(outcome)`:
+/// the connection could not be made (no TCP connection, no TLS object); kept as the case's
+/// last. A failure `E` of the peer itself ends the case at once.
+pub fn try_each_connection<E>(
+    setup: &Setup,
+    ctx: &CaseCtx,
+    mut connection: impl FnMut(usize) -> Result<Result<Outcome, Outcome>, E>,
+) -> Result<Vec<Outcome>, E> {
+    let mut outcomes = Vec::new();
+    for i in 0..setup.connections() {
+        match connection(i)? {
+            Ok(o) => {
+                if ctx.keep_outcome(&mut outcomes, o) {
+                    break;
+                }
+            }
+            Err(last) => {
+                outcomes.push(last);
+                break;
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+/// [`try_each_connection`] for a peer that cannot fail itself.
+pub fn each_connection(
+    setup: &Setup,
+    ctx: &CaseCtx,
+    mut connection: impl FnMut(usize) -> Result<Outcome, Outcome>,
+) -> Vec<Outcome> {
+    let Ok(outcomes) = try_each_connection(setup, ctx, |i| {
+        Ok::<_, std::convert::Infallible>(connection(i))
+    });
+    outcomes
+}
+
 /// A server's connections of a case: accepts `setup.connections()` connections on
 /// `listener`, runs `serve` on each and reports its outcome; stops after a failed connection
 /// unless the context keeps going (`harness serve`), and after a failed accept.
@@ -466,21 +517,7 @@ pub fn serve_each(
     ctx: &CaseCtx,
     mut serve: impl FnMut(TcpStream) -> Outcome,
 ) -> Vec<Outcome> {
-    let mut outcomes = Vec::new();
-    for _ in 0..setup.connections() {
-        let sock = match ctx.accept(listener) {
-            Ok(s) => s,
-            Err(e) => {
-                outcomes.push(io_failure(&e, Step::Tcp, ctx));
-                break;
-            }
-        };
-        let o = serve(sock);
-        if ctx.keep_outcome(&mut outcomes, o) {
-            break;
-        }
-    }
-    outcomes
+    each_connection(setup, ctx, |_| Ok(serve(ctx.accept_or_outcome(listener)?)))
 }
 
 /// Maps an I/O error of the transport onto an outcome.

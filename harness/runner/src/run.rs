@@ -29,6 +29,23 @@ pub struct Case {
 }
 
 impl Case {
+    /// `variant` between `client` and `server`, with its id
+    /// `scenario/client->server[/label]`.
+    pub fn new(variant: &Variant, client: &PeerRef, server: &PeerRef) -> Case {
+        let pair = format!("{}->{}", client.name(), server.name());
+        let id = if variant.label.is_empty() {
+            format!("{}/{}", variant.scenario.id, pair)
+        } else {
+            format!("{}/{}/{}", variant.scenario.id, pair, variant.label)
+        };
+        Case {
+            id,
+            variant: variant.clone(),
+            client: client.clone(),
+            server: server.clone(),
+        }
+    }
+
     /// The peer playing `role`.
     pub fn peer(&self, role: Role) -> &PeerRef {
         match role {
@@ -59,18 +76,7 @@ pub fn expand(variants: &[Variant], peers: &[PeerRef]) -> Vec<Case> {
                 if !v.setup.server_knobs.is_empty() && s.name() != "own" {
                     continue;
                 }
-                let pair = format!("{}->{}", c.name(), s.name());
-                let id = if v.label.is_empty() {
-                    format!("{}/{}", v.scenario.id, pair)
-                } else {
-                    format!("{}/{}/{}", v.scenario.id, pair, v.label)
-                };
-                cases.push(Case {
-                    id,
-                    variant: v.clone(),
-                    client: c.clone(),
-                    server: s.clone(),
-                });
+                cases.push(Case::new(v, c, s));
             }
         }
     }

@@ -12,6 +12,7 @@
 //! tell what the side under test did (see `crate::run`).
 
 use std::collections::HashMap;
+use std::fmt;
 
 use tls_engine::crypto::{HashAlg, RecordProtection, RecordProtection12, Suite, Suite12, tls12};
 use tls_wire::{
@@ -298,6 +299,32 @@ fn keys12(conn: &Conn, secrets: &Secrets, direction: Direction, r: &Record) -> K
     Keys::Unknown
 }
 
+/// One connection's transcript lines and events, as they are decoded.
+struct Log<'p> {
+    /// `[n] ` before each line when the case has more than one connection.
+    prefix: &'p str,
+    lines: Vec<String>,
+    events: Vec<Event>,
+}
+
+impl Log<'_> {
+    /// A transcript line for `direction`.
+    fn line(&mut self, direction: Direction, text: impl fmt::Display) {
+        self.lines
+            .push(format!("{}{} {text}", self.prefix, arrow(direction)));
+    }
+
+    fn event(&mut self, direction: Direction, what: What) {
+        self.events.push(Event { direction, what });
+    }
+
+    /// A transcript line and its event.
+    fn note(&mut self, direction: Direction, text: impl fmt::Display, what: What) {
+        self.line(direction, text);
+        self.event(direction, what);
+    }
+}
+
 /// Decodes the captured connections of a case, without keys (protected records stay opaque).
 pub fn decode(capture: &Capture) -> Decoded {
     decode_with_keys(capture, "")
@@ -317,8 +344,11 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
         };
         let mut flows = [Flow::new(), Flow::new()];
         let mut conn = Conn::default();
-        let mut events: Vec<Event> = Vec::new();
-        let mut lines: Vec<String> = Vec::new();
+        let mut log = Log {
+            prefix: &prefix,
+            lines: Vec::new(),
+            events: Vec::new(),
+        };
         for (direction, bytes) in chunks {
             let direction = *direction;
             let idx = usize::from(direction == Direction::Received);
@@ -335,15 +365,11 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                 if let Some(h) = flow.deframer.peek_header()
                     && (!h.content_type.is_known() || h.legacy_version.get() >> 8 != 3)
                 {
-                    lines.push(format!(
-                        "{prefix}{} not a TLS record: {}",
-                        arrow(direction),
-                        preview(bytes)
-                    ));
-                    events.push(Event {
+                    log.note(
                         direction,
-                        what: What::Garbage,
-                    });
+                        format!("not a TLS record: {}", preview(bytes)),
+                        What::Garbage,
+                    );
                     flow.broken = true;
                     break;
                 }
@@ -351,14 +377,7 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                     Ok(Some(r)) => r,
                     Ok(None) => break,
                     Err(e) => {
-                        lines.push(format!(
-                            "{prefix}{} undecodable bytes: {e}",
-                            arrow(direction)
-                        ));
-                        events.push(Event {
-                            direction,
-                            what: What::Garbage,
-                        });
+                        log.note(direction, format!("undecodable bytes: {e}"), What::Garbage);
                         flow.broken = true;
                         break;
                     }
@@ -375,28 +394,22 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                 };
                 if !protected && outer == ContentType::ApplicationData {
                     // Before any key (early data, or bytes the decoder cannot place).
-                    lines.push(format!(
-                        "{prefix}{} {outer} record, {len} bytes (encrypted)",
-                        arrow(direction)
-                    ));
-                    events.push(Event {
+                    log.note(
                         direction,
-                        what: What::Opaque { outer, len },
-                    });
+                        format!("{outer} record, {len} bytes (encrypted)"),
+                        What::Opaque { outer, len },
+                    );
                     continue;
                 }
                 let (ct, payload, enc) = if protected {
                     match open(flow, &conn, &secrets, direction, &record) {
                         Some((ct, plain)) => (ct, plain, true),
                         None => {
-                            lines.push(format!(
-                                "{prefix}{} {outer} record, {len} bytes (encrypted)",
-                                arrow(direction)
-                            ));
-                            events.push(Event {
+                            log.note(
                                 direction,
-                                what: What::Opaque { outer, len },
-                            });
+                                format!("{outer} record, {len} bytes (encrypted)"),
+                                What::Opaque { outer, len },
+                            );
                             continue;
                         }
                     }
@@ -406,14 +419,7 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                 let tag = if enc { "[enc] " } else { "" };
                 match ct {
                     ContentType::ChangeCipherSpec => {
-                        lines.push(format!(
-                            "{prefix}{} {tag}ChangeCipherSpec",
-                            arrow(direction)
-                        ));
-                        events.push(Event {
-                            direction,
-                            what: What::Ccs,
-                        });
+                        log.note(direction, format!("{tag}ChangeCipherSpec"), What::Ccs);
                         if !conn.tls13
                             && let Some(flow) = flows.get_mut(idx)
                             && matches!(flow.keys, Keys::Plain)
@@ -424,37 +430,32 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                     }
                     ContentType::Alert => match Alert::decode(&payload) {
                         Ok(a) => {
-                            lines.push(format!("{prefix}{} {tag}{a}", arrow(direction)));
-                            events.push(Event {
+                            log.note(
                                 direction,
-                                what: What::Alert {
+                                format!("{tag}{a}"),
+                                What::Alert {
                                     fatal: a.level == AlertLevel::Fatal,
                                     description: a.description.name().to_string(),
                                 },
-                            });
+                            );
                         }
                         Err(e) => {
-                            lines.push(format!(
-                                "{prefix}{} {tag}alert record, {} bytes, undecodable: {e}",
-                                arrow(direction),
-                                payload.len()
-                            ));
-                            events.push(Event {
+                            log.note(
                                 direction,
-                                what: What::Garbage,
-                            });
+                                format!(
+                                    "{tag}alert record, {} bytes, undecodable: {e}",
+                                    payload.len()
+                                ),
+                                What::Garbage,
+                            );
                         }
                     },
                     ContentType::ApplicationData => {
-                        lines.push(format!(
-                            "{prefix}{} {tag}ApplicationData, {} bytes",
-                            arrow(direction),
-                            payload.len()
-                        ));
-                        events.push(Event {
+                        log.note(
                             direction,
-                            what: What::AppData(payload.len()),
-                        });
+                            format!("{tag}ApplicationData, {} bytes", payload.len()),
+                            What::AppData(payload.len()),
+                        );
                     }
                     ContentType::Handshake => {
                         let Some(flow) = flows.get_mut(idx) else {
@@ -466,14 +467,11 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                                 Ok(Some(m)) => m,
                                 Ok(None) => break,
                                 Err(e) => {
-                                    lines.push(format!(
-                                        "{prefix}{} {tag}handshake bytes undecodable: {e}",
-                                        arrow(direction)
-                                    ));
-                                    events.push(Event {
+                                    log.note(
                                         direction,
-                                        what: What::Garbage,
-                                    });
+                                        format!("{tag}handshake bytes undecodable: {e}"),
+                                        What::Garbage,
+                                    );
                                     flow.broken = true;
                                     break;
                                 }
@@ -514,24 +512,26 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                                         }
                                         _ => {}
                                     }
-                                    lines.push(format!("{prefix}{} {tag}{m}", arrow(direction)));
+                                    log.line(direction, format!("{tag}{m}"));
                                 }
                                 Err(e) => {
-                                    lines.push(format!(
-                                        "{prefix}{} {tag}handshake message, {} bytes, undecodable: {e}",
-                                        arrow(direction),
-                                        msg.len()
-                                    ));
+                                    log.line(
+                                        direction,
+                                        format!(
+                                            "{tag}handshake message, {} bytes, undecodable: {e}",
+                                            msg.len()
+                                        ),
+                                    );
                                 }
                             }
-                            events.push(Event {
+                            log.event(
                                 direction,
-                                what: What::Handshake {
+                                What::Handshake {
                                     typ,
                                     hrr,
                                     protected: enc,
                                 },
-                            });
+                            );
                             // TLS 1.3 key changes follow this direction's own messages.
                             if conn.tls13
                                 && enc
@@ -542,15 +542,11 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                         }
                     }
                     other => {
-                        lines.push(format!(
-                            "{prefix}{} {tag}{other} record, {} bytes",
-                            arrow(direction),
-                            payload.len()
-                        ));
-                        events.push(Event {
+                        log.note(
                             direction,
-                            what: What::Garbage,
-                        });
+                            format!("{tag}{other} record, {} bytes", payload.len()),
+                            What::Garbage,
+                        );
                     }
                 }
             }
@@ -562,13 +558,16 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                 Direction::Received
             };
             if flow.deframer.buffered() > 0 && !flow.broken {
-                lines.push(format!(
-                    "{prefix}{} {} trailing bytes (incomplete record)",
-                    arrow(d),
-                    flow.deframer.buffered()
-                ));
+                log.line(
+                    d,
+                    format!(
+                        "{} trailing bytes (incomplete record)",
+                        flow.deframer.buffered()
+                    ),
+                );
             }
         }
+        let Log { lines, events, .. } = log;
         out.lines.extend(lines);
         out.alerts = events
             .iter()

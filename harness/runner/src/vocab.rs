@@ -59,44 +59,26 @@ pub trait Term: Copy + Eq + std::fmt::Display + 'static {
     fn iana(self) -> &'static str;
 }
 
-impl Term for ProtocolVersion {
-    const WHAT: &'static str = "version";
-    const MATRIX: &'static [Self] = VERSIONS;
-    fn iana(self) -> &'static str {
-        self.name()
-    }
+/// The [`Term`] impls: what each kind is called, its matrix values; its IANA name is the
+/// wire type's own.
+macro_rules! terms {
+    ($($ty:ty: $what:literal, $matrix:expr;)+) => {$(
+        impl Term for $ty {
+            const WHAT: &'static str = $what;
+            const MATRIX: &'static [Self] = $matrix;
+            fn iana(self) -> &'static str {
+                self.name()
+            }
+        }
+    )+};
 }
 
-impl Term for CipherSuite {
-    const WHAT: &'static str = "cipher suite";
-    const MATRIX: &'static [Self] = SUITES;
-    fn iana(self) -> &'static str {
-        self.name()
-    }
-}
-
-impl Term for NamedGroup {
-    const WHAT: &'static str = "group";
-    const MATRIX: &'static [Self] = GROUPS;
-    fn iana(self) -> &'static str {
-        self.name()
-    }
-}
-
-impl Term for SignatureScheme {
-    const WHAT: &'static str = "signature scheme";
-    const MATRIX: &'static [Self] = SIG_SCHEMES;
-    fn iana(self) -> &'static str {
-        self.name()
-    }
-}
-
-impl Term for AlertDescription {
-    const WHAT: &'static str = "alert";
-    const MATRIX: &'static [Self] = AlertDescription::KNOWN;
-    fn iana(self) -> &'static str {
-        self.name()
-    }
+terms! {
+    ProtocolVersion: "version", VERSIONS;
+    CipherSuite: "cipher suite", SUITES;
+    NamedGroup: "group", GROUPS;
+    SignatureScheme: "signature scheme", SIG_SCHEMES;
+    AlertDescription: "alert", AlertDescription::KNOWN;
 }
 
 /// A matrix value from its IANA name (`TLS1.3`, `TLS_AES_128_GCM_SHA256`, `x25519`,

@@ -174,12 +174,7 @@ fn adapters_report_alert_direction_and_step(
         .into_iter()
         .filter(|c| c.client.name() == client && c.server.name() == server)
         .collect();
-    let results = harness::run::run_cases(
-        cases,
-        &common::quick(),
-        &mut |_: usize, _: usize, _: &reports::CaseResult| {},
-    )
-    .unwrap();
+    let results = common::run_cases(cases, &common::quick());
     let r = &results[0];
     assert_eq!(
         r.verdict,

@@ -10,20 +10,17 @@ use harness::testing::{Breakage, BrokenPeer};
 use reports::Verdict;
 use rstest::rstest;
 
-const SCENARIO: &str = r#"
-[[scenario]]
-id = "interop::tls13_smoke"
-title = "TLS 1.3 handshake"
-rfc = "RFC 8446 2"
-requirement = "The handshake MUST complete."
-level = "MUST"
-binds = "receiver"
-alert_from = "none"
-under_test = "both"
-setup = { versions = ["TLS1.3"] }
-matrix.cert = ["ecdsa_p256", "ed25519"]
-expect = { result = "connected" }
-"#;
+fn scenario() -> String {
+    common::handshake_completes(
+        "interop::tls13_smoke",
+        "TLS 1.3 handshake",
+        "RFC 8446 2",
+        &[
+            r#"setup = { versions = ["TLS1.3"] }"#,
+            r#"matrix.cert = ["ecdsa_p256", "ed25519"]"#,
+        ],
+    )
+}
 
 #[rstest]
 #[case::panic(
@@ -46,7 +43,7 @@ fn broken_peer_is_its_verdict_and_the_run_goes_on(
     let opts = common::quick();
     let peers = [common::peer("rustls"), common::arc(BrokenPeer { breakage })];
     let started = Instant::now();
-    let results = common::run(SCENARIO, &peers, &opts);
+    let results = common::run(&scenario(), &peers, &opts);
     let elapsed = started.elapsed();
     // 2 variants x 4 pairings, all reported.
     assert_eq!(results.len(), 8);

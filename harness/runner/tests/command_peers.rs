@@ -42,32 +42,28 @@ fn installed(tools: &[&str]) -> bool {
     })
 }
 
-const TLS13: &str = r#"
-[[scenario]]
-id = "interop::tls13_cmd"
-title = "TLS 1.3 handshake"
-rfc = "RFC 8446 2"
-requirement = "The handshake MUST complete."
-level = "MUST"
-binds = "receiver"
-alert_from = "none"
-under_test = "both"
-setup = { versions = ["TLS1.3"], group = "x25519" }
-matrix.cert = ["ecdsa_p256", "rsa2048"]
-expect = { result = "connected" }
-
-[[scenario]]
-id = "interop::tls12_cmd"
-title = "TLS 1.2 handshake"
-rfc = "RFC 5246 7.3"
-requirement = "The handshake MUST complete."
-level = "MUST"
-binds = "receiver"
-alert_from = "none"
-under_test = "both"
-setup = { versions = ["TLS1.2"], suite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", group = "secp256r1" }
-expect = { result = "connected" }
-"#;
+fn tls13() -> String {
+    [
+        common::handshake_completes(
+            "interop::tls13_cmd",
+            "TLS 1.3 handshake",
+            "RFC 8446 2",
+            &[
+                r#"setup = { versions = ["TLS1.3"], group = "x25519" }"#,
+                r#"matrix.cert = ["ecdsa_p256", "rsa2048"]"#,
+            ],
+        ),
+        common::handshake_completes(
+            "interop::tls12_cmd",
+            "TLS 1.2 handshake",
+            "RFC 5246 7.3",
+            &[
+                r#"setup = { versions = ["TLS1.2"], suite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", group = "secp256r1" }"#,
+            ],
+        ),
+    ]
+    .concat()
+}
 
 #[test]
 fn shipped_peer_files_load() {
@@ -112,7 +108,7 @@ fn bad_peer_file_names_the_field() {
 #[test]
 fn templates_expand_lists_conditions_and_options() {
     let file = spec::load(&peers_dir().join("gnutls.toml")).expect("loads");
-    let v = common::variants(TLS13);
+    let v = common::variants(&tls13());
     let setup = &v.first().expect("variant").setup;
     let vars = Vars {
         file: &file,
@@ -128,16 +124,14 @@ fn templates_expand_lists_conditions_and_options() {
         .command(file.server.as_ref().expect("server"))
         .expect("expands");
     let line = argv.join(" ");
-    assert!(line.contains("--port=4433"), "{line}");
-    assert!(
-        line.contains("--x509certfile=/case/server-chain.pem"),
-        "{line}"
-    );
-    assert!(
-        line.contains("--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519"),
-        "{line}"
-    );
-    assert!(line.contains("--disable-client-cert"), "{line}");
+    for want in [
+        "--port=4433",
+        "--x509certfile=/case/server-chain.pem",
+        "--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519",
+        "--disable-client-cert",
+    ] {
+        assert!(line.contains(want), "{line}");
+    }
     assert!(!line.contains("--alpn"), "{line}");
     assert_eq!(
         vars.expand("a{?resumption:-r}{!resumption:-n}b", None)
@@ -167,7 +161,7 @@ fn unsupported_setup_values_are_skips_with_reasons() {
     assert!(r.0.contains("X25519MLKEM768"), "{}", r.0);
     // In a run: a skip with the reason, not a failure.
     let peers: Vec<PeerRef> = vec![common::peer("own"), Arc::new(command_peer("nss"))];
-    let text = TLS13.replace(
+    let text = tls13().replace(
         "matrix.cert = [\"ecdsa_p256\", \"rsa2048\"]",
         "matrix.cert = [\"ed25519\"]",
     );
@@ -232,7 +226,7 @@ connected = "never"
     let hang: PeerRef = Arc::new(CommandPeer::load(&path).expect("loads"));
     let peers = vec![common::peer("rustls"), hang];
     let started = Instant::now();
-    let results = common::run(TLS13, &peers, &common::quick());
+    let results = common::run(&tls13(), &peers, &common::quick());
     assert!(started.elapsed() < Duration::from_secs(20));
     for r in results
         .iter()
@@ -278,7 +272,7 @@ fn interop_with(name: &str, tools: &[&str]) {
     }
     let _one = tools_lock();
     let peers: Vec<PeerRef> = vec![common::peer("own"), Arc::new(command_peer(name))];
-    let results = common::run(TLS13, &peers, &tools_opts());
+    let results = common::run(&tls13(), &peers, &tools_opts());
     assert_eq!(results.len(), 3 * 4);
     for r in &results {
         assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
@@ -341,7 +335,7 @@ fn a_crashing_command_peer_is_scored_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
     for how in ["traceback", "segfault"] {
         let peers = vec![crashing_peer(dir.path(), how), common::peer("own")];
-        let text = TLS13.replace(
+        let text = tls13().replace(
             "matrix.cert = [\"ecdsa_p256\", \"rsa2048\"]",
             "matrix.cert = [\"ecdsa_p256\"]",
         );
@@ -383,19 +377,13 @@ fn openssl_command_line_interoperates_in_both_roles() {
     interop_with("openssl-cli", &["openssl"]);
 }
 
-fn fixtures(profile: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../certs/fixtures")
-        .join(profile)
-}
-
 #[test]
 fn target_mode_against_harness_serve_writes_a_report() {
-    let f = fixtures("ecdsa_p256");
+    let f = common::fixtures("ecdsa_p256");
     let (_guard, port) = common::harness_serve("own", "ecdsa_p256", &[]);
     let addr = format!("127.0.0.1:{port}");
     let out = tempfile::tempdir().expect("tempdir");
-    let status = Command::new(env!("CARGO_BIN_EXE_harness"))
+    let status = common::harness()
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .args([
             "run",
@@ -454,9 +442,9 @@ fn a_peer_whose_tool_is_missing_fails_the_run_naming_the_package() {
     .expect("write peer");
     let scenarios = dir.path().join("scenarios");
     std::fs::create_dir_all(&scenarios).expect("mkdir");
-    std::fs::write(scenarios.join("interop.toml"), TLS13).expect("write scenarios");
+    std::fs::write(scenarios.join("interop.toml"), tls13()).expect("write scenarios");
     let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_harness"))
+        common::harness()
             .args(["run", "--peers", "own,ghost", "--scenarios"])
             .arg(&scenarios)
             .arg("--out")
@@ -469,15 +457,13 @@ fn a_peer_whose_tool_is_missing_fails_the_run_naming_the_package() {
     let out = run(&[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "must fail: {stderr}");
-    assert!(
-        stderr.contains("peer `ghost` cannot run: `ghost-tls-client-xyz` is not installed"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("apt-get install ghost-tls-tools"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("--allow-missing-peers"), "{stderr}");
+    for want in [
+        "peer `ghost` cannot run: `ghost-tls-client-xyz` is not installed",
+        "apt-get install ghost-tls-tools",
+        "--allow-missing-peers",
+    ] {
+        assert!(stderr.contains(want), "{stderr}");
+    }
     // Allowed: the run goes on, the peer's cases are skips with the reason.
     let out = run(&["--allow-missing-peers"]);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use harness::peer::PeerRef;
 use harness::run::{self, Case, RunOptions};
-use harness::scenario::{self, Variant};
-use reports::CaseResult;
+use harness::scenario::{self, Scenario, Variant};
+use reports::{CaseResult, UnderTest, Verdict};
 
 /// The scenario variants of a TOML text.
 pub fn variants(toml: &str) -> Vec<Variant> {
@@ -20,10 +20,86 @@ pub fn variants(toml: &str) -> Vec<Variant> {
         .collect()
 }
 
+/// One `[[scenario]]` whose quoted rule is that the handshake completes (level MUST, binds
+/// the receiver, no alert, both sides under test) and which expects a connection; `setup`
+/// holds its `setup` line and any `matrix` lines. Starts and ends with a newline, so
+/// scenarios concatenate into one file.
+pub fn handshake_completes(id: &str, title: &str, rfc: &str, setup: &[&str]) -> String {
+    let setup = setup.join("\n");
+    format!(
+        r#"
+[[scenario]]
+id = "{id}"
+title = "{title}"
+rfc = "{rfc}"
+requirement = "The handshake MUST complete."
+level = "MUST"
+binds = "receiver"
+alert_from = "none"
+under_test = "both"
+{setup}
+expect = {{ result = "connected" }}
+"#
+    )
+}
+
 /// Runs every variant with every ordered pair of `peers`.
 pub fn run(toml: &str, peers: &[PeerRef], opts: &RunOptions) -> Vec<CaseResult> {
-    let cases: Vec<Case> = run::expand(&variants(toml), peers);
+    run_cases(run::expand(&variants(toml), peers), opts)
+}
+
+/// Runs `cases` without progress output.
+pub fn run_cases(cases: Vec<Case>, opts: &RunOptions) -> Vec<CaseResult> {
     run::run_cases(cases, opts, &mut |_: usize, _: usize, _: &CaseResult| {}).expect("run")
+}
+
+/// The cases of the catalogue's scenarios that `keep` selects, with every ordered pair of the
+/// peers named.
+pub fn catalogue_cases(keep: impl Fn(&Scenario) -> bool, peers: &[&str]) -> Vec<Case> {
+    let all = scenario::load_dir(&scenarios_dir()).expect("catalogue loads");
+    let variants: Vec<Variant> = all
+        .iter()
+        .filter(|s| keep(s))
+        .flat_map(|s| s.variants())
+        .collect();
+    let peers: Vec<PeerRef> = peers.iter().map(|n| peer(n)).collect();
+    run::expand(&variants, &peers)
+}
+
+/// A result with only its id, pairing and verdict set (family `f`, both sides under test).
+pub fn case_result(
+    id: &str,
+    scenario: &str,
+    client: &str,
+    server: &str,
+    verdict: Verdict,
+) -> CaseResult {
+    CaseResult {
+        id: id.into(),
+        scenario: scenario.into(),
+        family: "f".into(),
+        client: client.into(),
+        server: server.into(),
+        under_test: UnderTest::Both,
+        rfc: None,
+        requirement: None,
+        level: None,
+        binds: None,
+        alert_from: None,
+        note: None,
+        verdict,
+        verdict_level: None,
+        reason: None,
+        expected: None,
+        observed: None,
+        server_observed: None,
+        duration_ms: None,
+        transcript: vec![],
+        pcap: None,
+        keylog: None,
+        replayable: None,
+        unseeded: Vec::new(),
+    }
 }
 
 /// Short timeouts, so tests of broken peers end quickly.
@@ -50,7 +126,7 @@ pub fn scenarios_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
 }
 
-/// A `harness serve` process, killed when the guard drops.
+/// A child process (`harness serve`, `openssl s_server`), killed when the guard drops.
 pub struct ServeGuard(pub std::process::Child);
 
 impl Drop for ServeGuard {
@@ -60,15 +136,38 @@ impl Drop for ServeGuard {
     }
 }
 
+/// The fixture certificates and keys of `profile` (`certs/fixtures/PROFILE`).
+pub fn fixtures(profile: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../certs/fixtures")
+        .join(profile)
+}
+
+/// The `harness` binary of this build.
+pub fn harness() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+}
+
+/// The standard output of a command that must have succeeded (the assertion shows both
+/// streams).
+pub fn succeeded(out: &std::process::Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}: {text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
 /// Starts `harness serve --peer PEER` with the fixture certificate of `profile` on a
 /// kernel-chosen port (and `extra` arguments); returns the guard and the port.
 pub fn harness_serve(peer: &str, profile: &str, extra: &[&str]) -> (ServeGuard, u16) {
     use std::io::BufRead;
-    use std::process::{Command, Stdio};
-    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../certs/fixtures")
-        .join(profile);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+    use std::process::Stdio;
+    let f = fixtures(profile);
+    let mut child = harness()
         .args(["serve", "--port", "0", "--peer", peer, "--cert"])
         .arg(f.join("server-chain.pem"))
         .arg("--key")

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use reports::{CaseResult, UnderTest, Verdict};
+use reports::{CaseResult, Verdict};
 
 fn count(dir: &str) -> usize {
     std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
@@ -42,10 +42,8 @@ fn settle(start: usize, f: impl Fn() -> usize) -> usize {
 
 #[test]
 fn a_run_leaves_no_threads_sockets_or_processes() {
-    let all = harness::scenario::load_dir(&common::scenarios_dir()).unwrap();
-    let variants: Vec<_> = all
-        .iter()
-        .filter(|s| {
+    let cases = common::catalogue_cases(
+        |s| {
             [
                 "interop::tls13_hrr",
                 "interop::alpn_no_overlap",
@@ -53,32 +51,18 @@ fn a_run_leaves_no_threads_sockets_or_processes() {
                 "mitm::truncate",
             ]
             .contains(&s.id.as_str())
-        })
-        .flat_map(|s| s.variants())
-        .collect();
-    let peers = [
-        common::peer("own"),
-        common::peer("rustls"),
-        common::peer("openssl"),
-        common::peer("openssl-cli"),
-    ];
-    let cases = harness::run::expand(&variants, &peers);
+        },
+        &["own", "rustls", "openssl", "openssl-cli"],
+    );
     assert!(cases.len() > 40);
     // Warm-up: lazily built certificate caches and the like stay for the process.
-    let _ = harness::run::run_cases(
-        cases.clone(),
-        &common::quick(),
-        &mut |_: usize, _: usize, _: &CaseResult| {},
-    )
-    .unwrap();
+    let _ = common::run_cases(cases.clone(), &common::quick());
     let fds = count("/proc/self/fd");
     let threads = count("/proc/self/task");
     let kids = children();
     let mut opts = common::quick();
     opts.deadline = Duration::from_secs(10);
-    let results =
-        harness::run::run_cases(cases, &opts, &mut |_: usize, _: usize, _: &CaseResult| {})
-            .unwrap();
+    let results = common::run_cases(cases, &opts);
     assert!(
         results.iter().all(|r| r.verdict != Verdict::Error),
         "{:#?}",
@@ -101,32 +85,7 @@ fn a_run_leaves_no_threads_sockets_or_processes() {
 }
 
 fn case(id: &str, verdict: Verdict) -> CaseResult {
-    CaseResult {
-        id: id.into(),
-        scenario: "f::s".into(),
-        family: "f".into(),
-        client: "a".into(),
-        server: "b".into(),
-        under_test: UnderTest::Both,
-        rfc: None,
-        requirement: None,
-        level: None,
-        binds: None,
-        alert_from: None,
-        note: None,
-        verdict,
-        verdict_level: None,
-        reason: None,
-        expected: None,
-        observed: None,
-        server_observed: None,
-        duration_ms: None,
-        transcript: vec![],
-        pcap: None,
-        keylog: None,
-        replayable: None,
-        unseeded: Vec::new(),
-    }
+    common::case_result(id, "f::s", "a", "b", verdict)
 }
 
 #[test]
@@ -151,26 +110,11 @@ fn a_changed_verdict_is_a_flake() {
 
 #[test]
 fn shards_merged_equal_one_run() {
-    let all = harness::scenario::load_dir(&common::scenarios_dir()).unwrap();
-    let variants: Vec<_> = all
-        .iter()
-        .filter(|s| s.id == "interop::tls13_client_auth" || s.id == "certificate::expired")
-        .flat_map(|s| s.variants())
-        .collect();
-    let peers = [
-        common::peer("own"),
-        common::peer("rustls"),
-        common::peer("openssl"),
-    ];
-    let cases = harness::run::expand(&variants, &peers);
-    let run = |cases: Vec<harness::run::Case>| {
-        harness::run::run_cases(
-            cases,
-            &common::quick(),
-            &mut |_: usize, _: usize, _: &CaseResult| {},
-        )
-        .unwrap()
-    };
+    let cases = common::catalogue_cases(
+        |s| s.id == "interop::tls13_client_auth" || s.id == "certificate::expired",
+        &["own", "rustls", "openssl"],
+    );
+    let run = |cases: Vec<harness::run::Case>| common::run_cases(cases, &common::quick());
     let info = |shard: Option<&str>| reports::RunInfo {
         started: "2026-11-27T00:00:00Z".into(),
         git: "test".into(),

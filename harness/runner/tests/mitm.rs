@@ -8,8 +8,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use harness::mitm::pcap;
-use harness::peer::PeerRef;
-use harness::peers;
 use harness::run::{self, Case, RunOptions};
 use harness::scenario;
 use reports::{CaseResult, Verdict};
@@ -17,10 +15,6 @@ use reports::{CaseResult, Verdict};
 fn mitm_toml() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/mitm.toml");
     std::fs::read_to_string(&path).expect("scenarios/mitm.toml")
-}
-
-fn peer(name: &str) -> PeerRef {
-    peers::by_name(name).expect("peer")
 }
 
 fn opts(out: Option<&Path>) -> RunOptions {
@@ -55,8 +49,8 @@ fn run_one(
     let case = Case {
         id: format!("{scenario_id}/{client}->{server}/{label}"),
         variant,
-        client: peer(client),
-        server: peer(server),
+        client: common::peer(client),
+        server: common::peer(server),
     };
     run::run_case(&case, &opts(out))
 }
@@ -193,12 +187,7 @@ fn case_pcapng_and_keylog_are_well_formed_and_decrypt() {
         ])
         .output()
         .expect("run tshark");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::succeeded(&out);
     assert!(!text.contains("Malformed"), "{text}");
     assert!(!text.to_lowercase().contains("bad checksum"), "{text}");
     assert!(text.contains("Client Hello"), "{text}");

@@ -37,7 +37,7 @@ fn run_with_client(client: PeerRef) -> Vec<CaseResult> {
         .filter(|c| c.client.name() == name && c.server.name() != name)
         .collect();
     assert!(!cases.is_empty());
-    run::run_cases(cases, &opts(), &mut |_: usize, _: usize, _: &CaseResult| {}).unwrap()
+    common::run_cases(cases, &opts())
 }
 
 fn expects_rejection(c: &CaseResult) -> bool {

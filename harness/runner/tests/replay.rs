@@ -14,32 +14,28 @@ use common::{peer, quick, variants};
 
 /// TLS 1.3 with resumption (tickets, the clock, a PSK) and TLS 1.2 with resumption, both with
 /// client authentication, Ed25519 certificates and one EC group, so no ML-KEM is involved.
-const REPLAYABLE: &str = r#"
-[[scenario]]
-id = "replay::tls13"
-title = "TLS 1.3, Ed25519, resumption, client authentication"
-rfc = "RFC 8446 2"
-requirement = "The handshake MUST complete."
-level = "MUST"
-binds = "receiver"
-alert_from = "none"
-under_test = "both"
-setup = { versions = ["TLS1.3"], cert = "ed25519", resumption = true, client_auth = "required" }
-matrix.group = ["x25519", "secp256r1", "secp384r1"]
-expect = { result = "connected" }
-
-[[scenario]]
-id = "replay::tls12"
-title = "TLS 1.2, Ed25519, resumption"
-rfc = "RFC 5246 7.3"
-requirement = "The handshake MUST complete."
-level = "MUST"
-binds = "receiver"
-alert_from = "none"
-under_test = "both"
-setup = { versions = ["TLS1.2"], cert = "ed25519", resumption = true, group = "x25519" }
-expect = { result = "connected" }
-"#;
+fn replayable() -> String {
+    [
+        common::handshake_completes(
+            "replay::tls13",
+            "TLS 1.3, Ed25519, resumption, client authentication",
+            "RFC 8446 2",
+            &[
+                r#"setup = { versions = ["TLS1.3"], cert = "ed25519", resumption = true, client_auth = "required" }"#,
+                r#"matrix.group = ["x25519", "secp256r1", "secp384r1"]"#,
+            ],
+        ),
+        common::handshake_completes(
+            "replay::tls12",
+            "TLS 1.2, Ed25519, resumption",
+            "RFC 5246 7.3",
+            &[
+                r#"setup = { versions = ["TLS1.2"], cert = "ed25519", resumption = true, group = "x25519" }"#,
+            ],
+        ),
+    ]
+    .concat()
+}
 
 /// Each connection's two byte streams: what the client sent, what it received.
 type Streams = Vec<(Vec<u8>, Vec<u8>)>;
@@ -91,7 +87,7 @@ fn case_seed_is_a_fixed_function_of_run_seed_and_id() {
 
 #[test]
 fn own_and_rustls_replay_byte_identically_from_the_seed() {
-    let all = cases(REPLAYABLE, &["own", "rustls"]);
+    let all = cases(&replayable(), &["own", "rustls"]);
     assert_eq!(all.len(), 16, "4 variants x 4 pairings");
     let mut firsts = Vec::new();
     for case in &all {
@@ -179,43 +175,29 @@ fn own_and_rustls_replay_byte_identically_from_the_seed() {
     }
 }
 
-const NOT_REPLAYABLE: &str = r#"
-[[scenario]]
-id = "replay::ecdsa"
-title = "ECDSA certificate"
-rfc = "RFC 8446 2"
-requirement = "The handshake MUST complete."
-level = "MUST"
-binds = "receiver"
-alert_from = "none"
-under_test = "both"
-setup = { versions = ["TLS1.3"], cert = "ecdsa_p256", group = "x25519" }
-expect = { result = "connected" }
-
-[[scenario]]
-id = "replay::mlkem"
-title = "Ed25519 certificate, X25519MLKEM768"
-rfc = "RFC 8446 2"
-requirement = "The handshake MUST complete."
-level = "MUST"
-binds = "receiver"
-alert_from = "none"
-under_test = "both"
-setup = { versions = ["TLS1.3"], cert = "ed25519", group = "X25519MLKEM768" }
-expect = { result = "connected" }
-
-[[scenario]]
-id = "replay::openssl"
-title = "Ed25519 certificate, x25519"
-rfc = "RFC 8446 2"
-requirement = "The handshake MUST complete."
-level = "MUST"
-binds = "receiver"
-alert_from = "none"
-under_test = "both"
-setup = { versions = ["TLS1.3"], cert = "ed25519", group = "x25519" }
-expect = { result = "connected" }
-"#;
+fn not_replayable() -> String {
+    [
+        common::handshake_completes(
+            "replay::ecdsa",
+            "ECDSA certificate",
+            "RFC 8446 2",
+            &[r#"setup = { versions = ["TLS1.3"], cert = "ecdsa_p256", group = "x25519" }"#],
+        ),
+        common::handshake_completes(
+            "replay::mlkem",
+            "Ed25519 certificate, X25519MLKEM768",
+            "RFC 8446 2",
+            &[r#"setup = { versions = ["TLS1.3"], cert = "ed25519", group = "X25519MLKEM768" }"#],
+        ),
+        common::handshake_completes(
+            "replay::openssl",
+            "Ed25519 certificate, x25519",
+            "RFC 8446 2",
+            &[r#"setup = { versions = ["TLS1.3"], cert = "ed25519", group = "x25519" }"#],
+        ),
+    ]
+    .concat()
+}
 
 /// The first TLS record of a stream (header and payload).
 fn first_record(stream: &[u8]) -> &[u8] {
@@ -231,7 +213,7 @@ fn find<'a>(all: &'a [Case], id: &str) -> &'a Case {
 
 #[test]
 fn cases_the_seed_does_not_drive_say_why() {
-    let all = cases(NOT_REPLAYABLE, &["own", "rustls", "openssl"]);
+    let all = cases(&not_replayable(), &["own", "rustls", "openssl"]);
 
     // ECDSA: aws-lc draws the nonce itself; the bytes do differ with the same seed.
     let case = find(&all, "replay::ecdsa/rustls->own");

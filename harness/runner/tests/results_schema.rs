@@ -7,30 +7,21 @@ use reports::{RESULTS_SCHEMA, Results, Verdict};
 
 #[test]
 fn real_run_validates_against_schema() {
-    let all = harness::scenario::load_dir(&common::scenarios_dir()).unwrap();
-    let variants: Vec<_> = all
-        .iter()
-        .filter(|s| {
+    let cases = common::catalogue_cases(
+        |s| {
             s.id == "interop::tls13_client_auth"
                 || s.id == "interop::alpn_no_overlap"
                 || s.id == "interop::tls13_hrr"
-        })
-        .flat_map(|s| s.variants())
-        .collect();
-    let peers = [common::peer("rustls"), common::peer("openssl")];
-    let cases = harness::run::expand(&variants, &peers);
+        },
+        &["rustls", "openssl"],
+    );
     let n = cases.len();
     let dir = tempfile::tempdir().unwrap();
     let mut opts = common::quick();
     opts.deadline = std::time::Duration::from_secs(10);
     opts.idle_timeout = std::time::Duration::from_secs(5);
     opts.partial = Some(dir.path().join("partial.jsonl"));
-    let cases_out = harness::run::run_cases(
-        cases,
-        &opts,
-        &mut |_: usize, _: usize, _: &reports::CaseResult| {},
-    )
-    .unwrap();
+    let cases_out = common::run_cases(cases, &opts);
     assert_eq!(cases_out.len(), n);
     // Every case was flushed to the partial file as it finished.
     let partial = std::fs::read_to_string(dir.path().join("partial.jsonl")).unwrap();
@@ -79,30 +70,9 @@ fn real_run_validates_against_schema() {
 #[test]
 fn matrix_counts_each_verdict() {
     let mk = |id: &str, client: &str, verdict: Verdict| reports::CaseResult {
-        id: format!("{id}/{client}->own"),
-        scenario: id.to_string(),
-        family: "f".into(),
-        client: client.into(),
-        server: "own".into(),
-        under_test: reports::UnderTest::Both,
-        rfc: None,
-        requirement: None,
-        level: None,
-        binds: None,
-        alert_from: None,
-        note: None,
-        verdict,
-        verdict_level: None,
         reason: Some("r".into()),
-        expected: None,
-        observed: None,
-        server_observed: None,
         duration_ms: Some(1.5),
-        transcript: vec![],
-        pcap: None,
-        keylog: None,
-        replayable: None,
-        unseeded: Vec::new(),
+        ..common::case_result(&format!("{id}/{client}->own"), id, client, "own", verdict)
     };
     let cases = vec![
         mk("f::a", "rustls", Verdict::Pass),

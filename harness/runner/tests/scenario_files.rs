@@ -8,24 +8,21 @@ use std::path::Path;
 use harness::scenario;
 use rstest::rstest;
 
-const GOOD: &str = r#"
-[[scenario]]
-id = "interop::ok"
-title = "fine"
-rfc = "RFC 8446 2"
-requirement = "The handshake MUST complete."
-level = "MUST"
-binds = "receiver"
-alert_from = "none"
-under_test = "both"
-setup = { versions = ["TLS1.3"] }
-matrix.suite = ["TLS_AES_128_GCM_SHA256"]
-expect = { result = "connected" }
-"#;
+fn good() -> String {
+    common::handshake_completes(
+        "interop::ok",
+        "fine",
+        "RFC 8446 2",
+        &[
+            r#"setup = { versions = ["TLS1.3"] }"#,
+            r#"matrix.suite = ["TLS_AES_128_GCM_SHA256"]"#,
+        ],
+    )
+}
 
 fn with(find: &str, replace: &str) -> String {
-    assert!(GOOD.contains(find), "test bug: `{find}` not in GOOD");
-    GOOD.replace(find, replace)
+    assert!(good().contains(find), "test bug: `{find}` not in good()");
+    good().replace(find, replace)
 }
 
 #[rstest]
@@ -178,8 +175,8 @@ fn unknown_field_in_a_scenario_is_refused() {
 #[test]
 fn duplicate_ids_across_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.toml"), GOOD).unwrap();
-    std::fs::write(dir.path().join("b.toml"), GOOD).unwrap();
+    std::fs::write(dir.path().join("a.toml"), good()).unwrap();
+    std::fs::write(dir.path().join("b.toml"), good()).unwrap();
     let err = scenario::load_dir(dir.path()).expect_err("must fail");
     assert_eq!(err.field, "id");
     assert!(err.to_string().contains("duplicate scenario id"), "{err}");
@@ -198,14 +195,7 @@ fn catalogue_loads_and_every_scenario_cites_an_rfc() {
 
 #[test]
 fn expanded_interop_cases_snapshot() {
-    let all = scenario::load_dir(&common::scenarios_dir()).expect("catalogue loads");
-    let variants: Vec<_> = all
-        .iter()
-        .filter(|s| s.family == "interop")
-        .flat_map(|s| s.variants())
-        .collect();
-    let peers = [common::peer("rustls"), common::peer("openssl")];
-    let cases = harness::run::expand(&variants, &peers);
+    let cases = common::catalogue_cases(|s| s.family == "interop", &["rustls", "openssl"]);
     let listing: Vec<String> = cases
         .iter()
         .map(|c| {
@@ -224,10 +214,7 @@ fn expanded_interop_cases_snapshot() {
 
 #[test]
 fn shards_partition_the_cases() {
-    let all = scenario::load_dir(&common::scenarios_dir()).expect("catalogue loads");
-    let variants: Vec<_> = all.iter().flat_map(|s| s.variants()).collect();
-    let peers = [common::peer("rustls"), common::peer("openssl")];
-    let cases = harness::run::expand(&variants, &peers);
+    let cases = common::catalogue_cases(|_| true, &["rustls", "openssl"]);
     let mut seen: Vec<String> = Vec::new();
     for k in 1..=3 {
         let shard: harness::run::Shard = format!("{k}/3").parse().unwrap();

@@ -1,65 +1,40 @@
 //! `harness serve` answers `openssl s_client` and a rustls client; `harness connect` reaches
 //! `openssl s_server`; bad flags and unreadable PEM files get clear errors.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn fixtures(profile: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../certs/fixtures")
-        .join(profile)
+use common::{ServeGuard, fixtures, harness};
+
+/// Starts `harness serve` for `connections` connections on a kernel-chosen port; returns
+/// the guard and the port.
+fn serve(peer: &str, profile: &str, connections: usize, extra: &[&str]) -> (ServeGuard, u16) {
+    let connections = connections.to_string();
+    let args = [&["--connections", connections.as_str()][..], extra].concat();
+    common::harness_serve(peer, profile, &args)
 }
 
-fn harness() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-}
-
-/// A child process that is killed when the test ends, whatever happens.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `harness serve` on a kernel-chosen port; returns the guard and the port.
-fn serve(peer: &str, profile: &str, connections: usize, extra: &[&str]) -> (Guard, u16) {
-    let f = fixtures(profile);
-    let mut child = harness()
-        .args(["serve", "--port", "0", "--peer", peer, "--connections"])
-        .arg(connections.to_string())
-        .arg("--cert")
-        .arg(f.join("server-chain.pem"))
-        .arg("--key")
-        .arg(f.join("server.key.pem"))
+/// `harness connect --peer PEER --servername NAME --port PORT` and `extra`, trusting the root
+/// of the fixture `profile`.
+fn connect(peer: &str, servername: &str, port: u16, profile: &str, extra: &[&str]) -> Output {
+    harness()
+        .args([
+            "connect",
+            "--peer",
+            peer,
+            "--servername",
+            servername,
+            "--port",
+        ])
+        .arg(port.to_string())
+        .arg("--ca")
+        .arg(fixtures(profile).join("root.pem"))
         .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start harness serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut guard = Guard(child);
-    let mut reader = BufReader::new(stdout);
-    let mut line = String::new();
-    reader
-        .read_line(&mut line)
-        .expect("read the listening line");
-    // Keep draining what the server prints, so it never writes into a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let port = line
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| {
-            let _ = guard.0.kill();
-            panic!("no port in `{line}`")
-        });
-    (guard, port)
+        .output()
+        .expect("harness connect")
 }
 
 fn s_client(port: u16, profile: &str, extra: &[&str]) -> String {
@@ -105,27 +80,8 @@ fn serve_answers_openssl_s_client_with_our_engine() {
 #[test]
 fn serve_answers_a_rustls_client_and_resumes() {
     let (_guard, port) = serve("own", "ecdsa_p384", 2, &[]);
-    let out = harness()
-        .args([
-            "connect",
-            "--peer",
-            "rustls",
-            "--resume",
-            "--servername",
-            "localhost",
-            "--port",
-        ])
-        .arg(port.to_string())
-        .arg("--ca")
-        .arg(fixtures("ecdsa_p384").join("root.pem"))
-        .output()
-        .expect("harness connect");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = connect("rustls", "localhost", port, "ecdsa_p384", &["--resume"]);
+    let text = common::succeeded(&out);
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| l.starts_with("connected:"))
@@ -182,34 +138,15 @@ fn connect_reaches_openssl_s_server() {
         .stderr(Stdio::null())
         .spawn()
         .expect("openssl s_server");
-    let _guard = Guard(child);
+    let _guard = ServeGuard(child);
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "s_server did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
     for args in [&["--tls13"][..], &[][..]] {
-        let out = harness()
-            .args([
-                "connect",
-                "--peer",
-                "own",
-                "--servername",
-                "localhost",
-                "--port",
-            ])
-            .arg(port.to_string())
-            .arg("--ca")
-            .arg(f.join("root.pem"))
-            .args(args)
-            .output()
-            .expect("harness connect");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = connect("own", "localhost", port, "ecdsa_p256", args);
+        let text = common::succeeded(&out);
         assert!(text.contains("connected: version=TLS1.3"), "{text}");
         assert!(text.contains("HTTP/1.0 200 ok"), "{text}");
     }
@@ -218,20 +155,7 @@ fn connect_reaches_openssl_s_server() {
 #[test]
 fn connect_reports_a_wrong_name() {
     let (_guard, port) = serve("rustls", "ecdsa_p256", 1, &[]);
-    let out = harness()
-        .args([
-            "connect",
-            "--peer",
-            "own",
-            "--servername",
-            "wrong.example",
-            "--port",
-        ])
-        .arg(port.to_string())
-        .arg("--ca")
-        .arg(fixtures("ecdsa_p256").join("root.pem"))
-        .output()
-        .expect("harness connect");
+    let out = connect("own", "wrong.example", port, "ecdsa_p256", &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("alert bad_certificate sent"), "{text}");

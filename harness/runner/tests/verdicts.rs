@@ -78,13 +78,16 @@ fn a_counterpart_alert_after_the_side_under_test_sent_its_finished_is_fail() {
     // goes on (ClientKeyExchange, ChangeCipherSpec, Finished under AES-256 keys) and the
     // server, which cannot decrypt that Finished, sends bad_record_mac: the counterpart
     // aborted, but after the client had accepted the fault.
-    let text = unoffered(
-        "TLS1.2",
-        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        "mutate_server_hello = \"set_cipher_suites:0xc02c\"",
-        true,
-    );
-    let r = &own_own(&text)[0];
+    let with_client = |bug: bool| {
+        let text = unoffered(
+            "TLS1.2",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "mutate_server_hello = \"set_cipher_suites:0xc02c\"",
+            bug,
+        );
+        own_own(&text).remove(0)
+    };
+    let r = &with_client(true);
     assert_eq!(
         r.verdict,
         Verdict::Fail,
@@ -102,13 +105,7 @@ fn a_counterpart_alert_after_the_side_under_test_sent_its_finished_is_fail() {
         "the counterpart's abort is named: {reason}"
     );
     // The correct client rejects the same ServerHello.
-    let text = unoffered(
-        "TLS1.2",
-        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        "mutate_server_hello = \"set_cipher_suites:0xc02c\"",
-        false,
-    );
-    let r = &own_own(&text)[0];
+    let r = &with_client(false);
     assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.reason);
 }
 
@@ -121,6 +118,8 @@ fn protected_tls13_messages_are_decrypted_in_the_transcript() {
         true,
     );
     let r = &own_own(&text)[0];
+    let shown = r.transcript.join("\n");
+    let has = |line: &dyn Fn(&str) -> bool| r.transcript.iter().any(|l| line(l));
     for m in [
         "[enc] EncryptedExtensions",
         "[enc] Certificate",
@@ -128,26 +127,14 @@ fn protected_tls13_messages_are_decrypted_in_the_transcript() {
         "[enc] Finished",
     ] {
         assert!(
-            r.transcript
-                .iter()
-                .any(|l| l.starts_with("S->C") && l.contains(m)),
-            "{m} missing:\n{}",
-            r.transcript.join("\n")
+            has(&|l| l.starts_with("S->C") && l.contains(m)),
+            "{m} missing:\n{shown}"
         );
     }
+    assert!(has(&|l| l.starts_with("C->S [enc] Finished")), "{shown}");
     assert!(
-        r.transcript
-            .iter()
-            .any(|l| l.starts_with("C->S [enc] Finished")),
-        "{}",
-        r.transcript.join("\n")
-    );
-    assert!(
-        r.transcript
-            .iter()
-            .any(|l| l.contains("[enc] ApplicationData, 18 bytes")),
-        "{}",
-        r.transcript.join("\n")
+        has(&|l| l.contains("[enc] ApplicationData, 18 bytes")),
+        "{shown}"
     );
 }
 

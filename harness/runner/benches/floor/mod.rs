@@ -45,32 +45,25 @@ pub fn floor(spec: &Spec, m: &Materials) -> Result<Box<dyn FnMut()>, String> {
     let e = |err: aws_lc_rs::error::KeyRejected| format!("floor key: {err}");
     let (sign, public, verify_alg): (Sign, Vec<u8>, &'static dyn signature::VerificationAlgorithm) =
         match spec.cert {
-            KeyType::EcdsaP256 => {
-                let kp = signature::EcdsaKeyPair::from_pkcs8(
-                    &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
-                    &der,
-                )
-                .map_err(e)?;
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 => {
+                let (signing, verifying) = if spec.cert == KeyType::EcdsaP256 {
+                    (
+                        &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                        &signature::ECDSA_P256_SHA256_ASN1,
+                    )
+                } else {
+                    (
+                        &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+                        &signature::ECDSA_P384_SHA384_ASN1,
+                    )
+                };
+                let kp = signature::EcdsaKeyPair::from_pkcs8(signing, &der).map_err(e)?;
                 let public = kp.public_key().as_ref().to_vec();
                 let rng = rng.clone();
                 (
                     Box::new(move |msg| kp.sign(&rng, msg).expect("sign").as_ref().to_vec()),
                     public,
-                    &signature::ECDSA_P256_SHA256_ASN1,
-                )
-            }
-            KeyType::EcdsaP384 => {
-                let kp = signature::EcdsaKeyPair::from_pkcs8(
-                    &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
-                    &der,
-                )
-                .map_err(e)?;
-                let public = kp.public_key().as_ref().to_vec();
-                let rng = rng.clone();
-                (
-                    Box::new(move |msg| kp.sign(&rng, msg).expect("sign").as_ref().to_vec()),
-                    public,
-                    &signature::ECDSA_P384_SHA384_ASN1,
+                    verifying,
                 )
             }
             KeyType::Rsa2048 => {

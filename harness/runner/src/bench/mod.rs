@@ -361,34 +361,33 @@ impl Pairing {
         let want_resumed = self.spec.mode == Mode::Resumed;
         let want_hrr = self.spec.mode == Mode::Hrr;
         let want_version = self.spec.version;
+        /// A side's report that differs from what the kind wants, as `say` words it.
+        fn differs<T: PartialEq>(
+            got: Option<T>,
+            want: T,
+            say: impl FnOnce(T) -> String,
+        ) -> Result<(), String> {
+            match got {
+                Some(g) if g != want => Err(say(g)),
+                _ => Ok(()),
+            }
+        }
         for (side, o) in [("client", c), ("server", s)] {
-            match o.resumed {
-                Some(r) if r != want_resumed => {
-                    return Err(format!(
-                        "{}: {side} says resumed = {r}, expected {want_resumed} (client {c:?}, server {s:?})",
-                        what()
-                    ));
-                }
-                _ => {}
-            }
-            match o.hrr {
-                Some(h) if h != want_hrr => {
-                    return Err(format!(
-                        "{}: {side} says HelloRetryRequest = {h}, expected {want_hrr}",
-                        what()
-                    ));
-                }
-                _ => {}
-            }
-            match o.version {
-                Some(v) if v != want_version => {
-                    return Err(format!(
-                        "{}: {side} negotiated {v}, expected {want_version}",
-                        what()
-                    ));
-                }
-                _ => {}
-            }
+            differs(o.resumed, want_resumed, |r| {
+                format!(
+                    "{}: {side} says resumed = {r}, expected {want_resumed} (client {c:?}, server {s:?})",
+                    what()
+                )
+            })?;
+            differs(o.hrr, want_hrr, |h| {
+                format!(
+                    "{}: {side} says HelloRetryRequest = {h}, expected {want_hrr}",
+                    what()
+                )
+            })?;
+            differs(o.version, want_version, |v| {
+                format!("{}: {side} negotiated {v}, expected {want_version}", what())
+            })?;
         }
         if c.resumed.is_none() && s.resumed.is_none() {
             return Err(format!(

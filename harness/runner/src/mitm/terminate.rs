@@ -98,12 +98,7 @@ fn connections(
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(Fixed(ck)));
     sc.key_log = ctx.key_log();
-    sc.alpn_protocols = setup
-        .client
-        .alpn
-        .iter()
-        .map(|p| p.as_bytes().to_vec())
-        .collect();
+    sc.alpn_protocols = setup.client.alpn_wire();
     if spec.action == Action::EeReplaced {
         // Other EncryptedExtensions than the real server's: the client's least preferred
         // protocol first.
@@ -116,12 +111,7 @@ fn connections(
         .with_custom_certificate_verifier(Arc::new(AcceptAnything::new(&provider)))
         .with_no_client_auth();
     cc.key_log = ctx.key_log();
-    cc.alpn_protocols = setup
-        .client
-        .alpn
-        .iter()
-        .map(|p| p.as_bytes().to_vec())
-        .collect();
+    cc.alpn_protocols = setup.client.alpn_wire();
     let name =
         ServerName::try_from(setup.server_name.clone()).map_err(|e| format!("server name: {e}"))?;
     let front =

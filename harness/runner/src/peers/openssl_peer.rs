@@ -24,7 +24,7 @@ use crate::model::{
     CipherSuite, ClientAuth, Direction, Failure, NamedGroup, Outcome, ProtocolVersion, Role, Setup,
     Side, SignatureScheme, Step,
 };
-use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
+use crate::peer::{CaseCtx, Peer, Unsupported, each_connection, io_failure, serve_each};
 use crate::pump;
 use crate::vocab;
 
@@ -545,50 +545,32 @@ impl Peer for OpensslPeer {
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
         let session: Arc<Mutex<Option<SslSession>>> = Arc::new(Mutex::new(None));
-        let mut outcomes = Vec::new();
-        for i in 0..setup.connections() {
-            let mut sock = match ctx.connect(addr) {
-                Ok(s) => s,
-                Err(e) => {
-                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
-                    break;
-                }
-            };
-            let mut ssl = match new_ssl(&cctx, setup, Role::Client) {
-                Ok(s) => s,
-                Err(e) => {
-                    outcomes.push(Outcome::internal(Step::Tcp, e));
-                    break;
-                }
-            };
+        each_connection(setup, ctx, |i| {
+            let mut sock = ctx.connect_or_outcome(addr)?;
+            let mut ssl =
+                new_ssl(&cctx, setup, Role::Client).map_err(|e| Outcome::internal(Step::Tcp, e))?;
             if i > 0 {
                 let stored = session.lock().ok().and_then(|s| s.clone());
-                match stored {
-                    // SAFETY: the session comes from a connection made with the same context.
-                    Some(s) => {
-                        if let Err(e) = unsafe { ssl.set_session(&s) } {
-                            outcomes.push(Outcome::internal(
-                                Step::Tcp,
-                                format!("openssl set_session: {e}"),
-                            ));
-                            break;
-                        }
-                    }
-                    None => {
-                        outcomes.push(Outcome::failed(
-                            Failure::Internal("no session to resume".into()),
-                            Step::Tcp,
-                            "the first connection yielded no session (no ticket received)",
-                        ));
-                        break;
-                    }
-                }
+                let Some(s) = stored else {
+                    return Err(Outcome::failed(
+                        Failure::Internal("no session to resume".into()),
+                        Step::Tcp,
+                        "the first connection yielded no session (no ticket received)",
+                    ));
+                };
+                // SAFETY: the session comes from a connection made with the same context.
+                unsafe { ssl.set_session(&s) }.map_err(|e| {
+                    Outcome::internal(Step::Tcp, format!("openssl set_session: {e}"))
+                })?;
             }
-            let o = drive(ssl, &mut sock, Role::Client, setup, ctx, Some(&session));
-            if ctx.keep_outcome(&mut outcomes, o) {
-                break;
-            }
-        }
-        outcomes
+            Ok(drive(
+                ssl,
+                &mut sock,
+                Role::Client,
+                setup,
+                ctx,
+                Some(&session),
+            ))
+        })
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::{PrivateKeyDer, UnixTime};
 use tls_engine::{
-    CertifiedKey, ClientConfig, Connection, Error, Event, ServerConfig, StoredSession,
+    CertifiedKey, ClientConfig, Connection, Error, Event, Knobs, ServerConfig, StoredSession,
 };
 use tls_wire::NamedGroup;
 
@@ -19,7 +19,7 @@ use crate::alerts::alert_name;
 use crate::model::{
     ClientAuth, Direction, Failure, Negotiated, Outcome, ProtocolVersion, Role, Setup, Step,
 };
-use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
+use crate::peer::{CaseCtx, Peer, Unsupported, each_connection, serve_each};
 use crate::pump::{self, AppData, Endpoint, Observed};
 use crate::scenario::expected_version;
 use crate::steps::failed_step;
@@ -228,39 +228,48 @@ fn certified(identity: &certs::Identity) -> Result<CertifiedKey, String> {
     .map_err(|e| format!("own: the {} key: {e}", identity.key_type))
 }
 
+/// Sets the lists `side` names on an engine config (client or server: the fields share their
+/// names); an empty list keeps the engine's default.
+macro_rules! side_lists {
+    ($c:expr, $side:expr) => {{
+        let side: &crate::model::Side = $side;
+        if !side.versions.is_empty() {
+            $c.versions = side.versions.clone();
+        }
+        if !side.suites.is_empty() {
+            $c.cipher_suites = side.suites.clone();
+        }
+        if !side.groups.is_empty() {
+            $c.groups = side.groups.clone();
+        }
+        if !side.sig_schemes.is_empty() {
+            $c.signature_schemes = side.sig_schemes.clone();
+        }
+        $c.alpn = side.alpn_wire();
+    }};
+}
+
+/// Sets the setup's knobs of `role` on the engine's knobs of that side.
+fn set_knobs(knobs: &mut Knobs, setup: &Setup, role: Role) -> Result<(), String> {
+    for (name, value) in setup.knobs(role) {
+        knobs
+            .set(name, value)
+            .map_err(|e| format!("own: {role} knob `{name}`: {e}"))?;
+    }
+    Ok(())
+}
+
 fn client_config(setup: &Setup, resumption: Option<StoredSession>) -> Result<ClientConfig, String> {
     let materials = setup.materials()?;
     let mut c = ClientConfig::default();
-    if !setup.client.versions.is_empty() {
-        c.versions = setup.client.versions.clone();
-    }
-    let side = &setup.client;
-    if !side.suites.is_empty() {
-        c.cipher_suites = side.suites.clone();
-    }
-    if !side.groups.is_empty() {
-        c.groups = side.groups.clone();
-    }
-    if !side.sig_schemes.is_empty() {
-        c.signature_schemes = side.sig_schemes.clone();
-    }
+    side_lists!(c, &setup.client);
     c.roots = materials.roots.clone();
     c.server_name = Some(setup.server_name.clone());
-    c.alpn = setup
-        .client
-        .alpn
-        .iter()
-        .map(|p| p.as_bytes().to_vec())
-        .collect();
     if setup.client_auth != ClientAuth::None {
         c.client_auth = Some(certified(&materials.client)?);
     }
     c.resumption = resumption;
-    for (name, value) in &setup.client_knobs {
-        c.knobs
-            .set(name, value)
-            .map_err(|e| format!("own: client knob `{name}`: {e}"))?;
-    }
+    set_knobs(&mut c.knobs, setup, Role::Client)?;
     Ok(c)
 }
 
@@ -271,36 +280,14 @@ fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
         PrivateKeyDer::Pkcs8(materials.server.key.clone_key()),
     )
     .map_err(|e| format!("own: server key: {e}"))?;
-    if !setup.server.versions.is_empty() {
-        c.versions = setup.server.versions.clone();
-    }
-    let side = &setup.server;
-    if !side.suites.is_empty() {
-        c.cipher_suites = side.suites.clone();
-    }
-    if !side.groups.is_empty() {
-        c.groups = side.groups.clone();
-    }
-    if !side.sig_schemes.is_empty() {
-        c.signature_schemes = side.sig_schemes.clone();
-    }
-    c.alpn = setup
-        .server
-        .alpn
-        .iter()
-        .map(|p| p.as_bytes().to_vec())
-        .collect();
+    side_lists!(c, &setup.server);
     let roots = materials.roots.clone();
     c.client_auth = match setup.client_auth {
         ClientAuth::None => tls_engine::ClientAuth::None,
         ClientAuth::Optional => tls_engine::ClientAuth::Optional { roots },
         ClientAuth::Required => tls_engine::ClientAuth::Required { roots },
     };
-    for (name, value) in &setup.server_knobs {
-        c.knobs
-            .set(name, value)
-            .map_err(|e| format!("own: server knob `{name}`: {e}"))?;
-    }
+    set_knobs(&mut c.knobs, setup, Role::Server)?;
     Ok(c)
 }
 
@@ -338,12 +325,7 @@ impl Peer for OwnPeer {
         // The identity this side presents must load (our engine takes ECDSA P-256/P-384,
         // RSA and Ed25519 keys).
         let materials = setup.materials().map_err(Unsupported)?;
-        let identity = match role {
-            Role::Server => Some(&materials.server),
-            Role::Client if setup.client_auth != ClientAuth::None => Some(&materials.client),
-            Role::Client => None,
-        };
-        if let Some(id) = identity {
+        if let Some(id) = setup.presented_identity(role, &materials) {
             certified(id).map_err(Unsupported)?;
         }
         Ok(())
@@ -380,49 +362,31 @@ impl Peer for OwnPeer {
     }
 
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
-        let mut outcomes = Vec::new();
         let mut session: Option<StoredSession> = None;
         // One generator for all connections of the case: each draws after the previous one.
         let random = ctx.random(Role::Client);
-        for i in 0..setup.connections() {
+        each_connection(setup, ctx, |i| {
             if i > 0 && session.is_none() {
-                outcomes.push(Outcome::internal(
+                return Err(Outcome::internal(
                     Step::Tcp,
                     "own: the first connection yielded no session ticket to resume",
                 ));
-                break;
             }
-            let config = match client_config(setup, session.clone()) {
-                Ok(mut c) => {
-                    c.key_log = Some(key_log(ctx));
-                    if let Some(r) = &random {
-                        c.random = r.clone();
-                    }
-                    Arc::new(c)
-                }
-                Err(e) => {
-                    outcomes.push(Outcome::internal(Step::Tcp, e));
-                    break;
-                }
-            };
-            let mut sock = match ctx.connect(addr) {
-                Ok(s) => s,
-                Err(e) => {
-                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
-                    break;
-                }
-            };
-            let (o, ticket) = match Connection::client(config, ctx.now()) {
+            let mut c = client_config(setup, session.clone())
+                .map_err(|e| Outcome::internal(Step::Tcp, e))?;
+            c.key_log = Some(key_log(ctx));
+            if let Some(r) = &random {
+                c.random = r.clone();
+            }
+            let mut sock = ctx.connect_or_outcome(addr)?;
+            let (o, ticket) = match Connection::client(Arc::new(c), ctx.now()) {
                 Ok(conn) => drive(conn, &mut sock, Role::Client, setup, ctx),
                 Err(e) => (Outcome::internal(Step::Tcp, format!("own: {e}")), None),
             };
             if session.is_none() {
                 session = ticket;
             }
-            if ctx.keep_outcome(&mut outcomes, o) {
-                break;
-            }
-        }
-        outcomes
+            Ok(o)
+        })
     }
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::aws_lc_rs::{self as provider_mod, cipher_suite, kx_group};
+use rustls::crypto::aws_lc_rs::{self as provider_mod, kx_group};
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
@@ -27,7 +27,7 @@ use crate::model::{
     CipherSuite as WireSuite, ClientAuth, Direction, NamedGroup, Outcome, ProtocolVersion, Role,
     Setup, SignatureScheme as WireScheme, Step,
 };
-use crate::peer::{CaseCtx, Peer, Unsupported, io_failure, serve_each};
+use crate::peer::{CaseCtx, Peer, Unsupported, each_connection, serve_each};
 use crate::pump;
 use crate::vocab;
 
@@ -41,31 +41,13 @@ use seeded::{CASE_RANDOM_SOURCE, SeedScope, seeded_kx, time_provider};
 #[derive(Debug, Default)]
 pub struct RustlsPeer;
 
+/// The provider's suite of the same code point (its nine suites are all TLS 1.3 and ECDHE
+/// AEAD suites).
 pub(crate) fn suite_of(s: WireSuite) -> Option<SupportedCipherSuite> {
-    Some(match s {
-        WireSuite::TLS_AES_128_GCM_SHA256 => cipher_suite::TLS13_AES_128_GCM_SHA256,
-        WireSuite::TLS_AES_256_GCM_SHA384 => cipher_suite::TLS13_AES_256_GCM_SHA384,
-        WireSuite::TLS_CHACHA20_POLY1305_SHA256 => cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
-        WireSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => {
-            cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
-        }
-        WireSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => {
-            cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
-        }
-        WireSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => {
-            cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
-        }
-        WireSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => {
-            cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
-        }
-        WireSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => {
-            cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
-        }
-        WireSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => {
-            cipher_suite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
-        }
-        _ => return None,
-    })
+    provider_mod::ALL_CIPHER_SUITES
+        .iter()
+        .copied()
+        .find(|c| u16::from(c.suite()) == s.get())
 }
 
 pub(crate) fn kx_of(g: NamedGroup) -> Option<&'static dyn SupportedKxGroup> {
@@ -180,6 +162,45 @@ impl SchemeTap {
     }
 }
 
+/// A verifier's two handshake-signature checks (TLS 1.2 and 1.3), each recording the peer's
+/// scheme on `self.tap`: `delegate` then leaves the check to `self.inner` and offers its
+/// schemes through the tap's filter; `accept` accepts every signature.
+macro_rules! signature_checks {
+    ($how:ident) => {
+        signature_checks!(@check $how verify_tls12_signature);
+        signature_checks!(@check $how verify_tls13_signature);
+        signature_checks!(@schemes $how);
+    };
+    (@check $how:ident $method:ident) => {
+        fn $method(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.tap.note(dss.scheme);
+            signature_checks!(@verdict $how self $method message cert dss)
+        }
+    };
+    (@verdict delegate $this:ident $method:ident $message:ident $cert:ident $dss:ident) => {
+        $this.inner.$method($message, $cert, $dss)
+    };
+    (@verdict accept $this:ident $method:ident $message:ident $cert:ident $dss:ident) => {{
+        let _ = ($message, $cert);
+        Ok(HandshakeSignatureValid::assertion())
+    }};
+    (@schemes delegate) => {
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.tap.filter(self.inner.supported_verify_schemes())
+        }
+    };
+    (@schemes accept) => {
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.schemes.clone()
+        }
+    };
+}
+
 #[derive(Debug)]
 struct ServerVerifier {
     inner: Arc<WebPkiServerVerifier>,
@@ -199,29 +220,7 @@ impl ServerCertVerifier for ServerVerifier {
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.tap.note(dss.scheme);
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.tap.note(dss.scheme);
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.tap.filter(self.inner.supported_verify_schemes())
-    }
+    signature_checks!(delegate);
 }
 
 /// Accepts every certificate and every signature (for [`Verification::None`], and for the
@@ -256,29 +255,7 @@ impl ServerCertVerifier for AcceptAnything {
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.tap.note(dss.scheme);
-        Ok(HandshakeSignatureValid::assertion())
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.tap.note(dss.scheme);
-        Ok(HandshakeSignatureValid::assertion())
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.schemes.clone()
-    }
+    signature_checks!(accept);
 }
 
 #[derive(Debug)]
@@ -310,29 +287,7 @@ impl ClientCertVerifier for ClientVerifier {
             .verify_client_cert(end_entity, intermediates, now)
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.tap.note(dss.scheme);
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.tap.note(dss.scheme);
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.tap.filter(self.inner.supported_verify_schemes())
-    }
+    signature_checks!(delegate);
 }
 
 /// A signing key that only signs with the schemes the setup allows.
@@ -481,13 +436,9 @@ fn client_config(
         let ck = certified_key(&provider, &materials.client, &setup.client.sig_schemes)?;
         builder.with_client_cert_resolver(Arc::new(OneClientCert(Arc::new(ck))))
     };
-    config.alpn_protocols = setup
-        .client
-        .alpn
-        .iter()
-        .map(|p| p.as_bytes().to_vec())
-        .collect();
+    config.alpn_protocols = setup.client.alpn_wire();
     config.enable_sni = true;
+    config.key_log = ctx.key_log();
     Ok(Arc::new(config))
 }
 
@@ -522,12 +473,8 @@ fn server_config(
     };
     let ck = certified_key(&provider, &materials.server, &setup.server.sig_schemes)?;
     let mut config = builder.with_cert_resolver(Arc::new(OneCert(Arc::new(ck))));
-    config.alpn_protocols = setup
-        .server
-        .alpn
-        .iter()
-        .map(|p| p.as_bytes().to_vec())
-        .collect();
+    config.alpn_protocols = setup.server.alpn_wire();
+    config.key_log = ctx.key_log();
     Ok(Arc::new(config))
 }
 
@@ -554,12 +501,7 @@ impl Peer for RustlsPeer {
         }
         let materials = setup.materials().map_err(Unsupported)?;
         // The identity this side presents must load (rustls refuses e.g. RSA-1024 keys).
-        let identity = match role {
-            Role::Server => Some(&materials.server),
-            Role::Client if setup.client_auth != ClientAuth::None => Some(&materials.client),
-            Role::Client => None,
-        };
-        if let Some(id) = identity {
+        if let Some(id) = setup.presented_identity(role, &materials) {
             certified_key(&provider(setup.side(role), false), id, &[]).map_err(Unsupported)?;
         }
         Ok(())
@@ -573,11 +515,7 @@ impl Peer for RustlsPeer {
         let _seed = SeedScope::enter(ctx.random(Role::Server));
         let tap = SchemeTap::new(&setup.server.sig_schemes);
         let config = match server_config(setup, &tap, ctx) {
-            Ok(c) => {
-                let mut c = Arc::unwrap_or_clone(c);
-                c.key_log = ctx.key_log();
-                Arc::new(c)
-            }
+            Ok(c) => c,
             Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
         };
         serve_each(
@@ -610,47 +548,32 @@ pub(crate) fn run_client(
     ctx: &CaseCtx,
     verification: Verification,
 ) -> Vec<Outcome> {
-    {
-        let _seed = SeedScope::enter(ctx.random(Role::Client));
-        let tap = SchemeTap::new(&setup.client.sig_schemes);
-        let config = match client_config(setup, &tap, verification, ctx) {
-            Ok(c) => {
-                let mut c = Arc::unwrap_or_clone(c);
-                c.key_log = ctx.key_log();
-                Arc::new(c)
-            }
-            Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
-        };
-        let name = match ServerName::try_from(setup.server_name.clone()) {
-            Ok(n) => n,
-            Err(e) => {
-                return vec![Outcome::internal(
-                    Step::Tcp,
-                    format!("server name `{}`: {e}", setup.server_name),
-                )];
-            }
-        };
-        let mut outcomes = Vec::new();
-        for _ in 0..setup.connections() {
-            let mut sock = match ctx.connect(addr) {
-                Ok(s) => s,
-                Err(e) => {
-                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
-                    break;
-                }
-            };
-            let conn = match rustls::ClientConnection::new(config.clone(), name.clone()) {
-                Ok(c) => Connection::Client(c),
-                Err(e) => {
-                    outcomes.push(Outcome::internal(Step::Tcp, format!("rustls: {e}")));
-                    break;
-                }
-            };
-            let o = drive(conn, &mut sock, Role::Client, setup, &tap, ctx);
-            if ctx.keep_outcome(&mut outcomes, o) {
-                break;
-            }
+    let _seed = SeedScope::enter(ctx.random(Role::Client));
+    let tap = SchemeTap::new(&setup.client.sig_schemes);
+    let config = match client_config(setup, &tap, verification, ctx) {
+        Ok(c) => c,
+        Err(e) => return vec![Outcome::internal(Step::Tcp, e)],
+    };
+    let name = match ServerName::try_from(setup.server_name.clone()) {
+        Ok(n) => n,
+        Err(e) => {
+            return vec![Outcome::internal(
+                Step::Tcp,
+                format!("server name `{}`: {e}", setup.server_name),
+            )];
         }
-        outcomes
-    }
+    };
+    each_connection(setup, ctx, |_| {
+        let mut sock = ctx.connect_or_outcome(addr)?;
+        let conn = rustls::ClientConnection::new(config.clone(), name.clone())
+            .map_err(|e| Outcome::internal(Step::Tcp, format!("rustls: {e}")))?;
+        Ok(drive(
+            Connection::Client(conn),
+            &mut sock,
+            Role::Client,
+            setup,
+            &tap,
+            ctx,
+        ))
+    })
 }

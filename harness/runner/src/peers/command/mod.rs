@@ -26,7 +26,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::model::{Direction, Failure, Negotiated, Outcome, Role, Setup, Step};
-use crate::peer::{CaseCtx, Peer, Unsupported, io_failure};
+use crate::peer::{CaseCtx, Peer, Unsupported, try_each_connection};
 use crate::vocab;
 use spec::{Echo, PeerFile, Read, RoleSpec, Vars};
 

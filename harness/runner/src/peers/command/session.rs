@@ -216,14 +216,10 @@ impl CommandPeer {
             )]);
         };
         let read = self.read(Role::Server);
-        let mut outcomes = Vec::new();
-        for _ in 0..setup.connections() {
-            let mut stream = match ctx.accept(listener) {
+        let outcomes = try_each_connection(setup, ctx, |_| -> Result<_, String> {
+            let mut stream = match ctx.accept_or_outcome(listener) {
                 Ok(s) => s,
-                Err(e) => {
-                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
-                    break;
-                }
+                Err(last) => return Ok(Err(last)),
             };
             let start = tool.output().len();
             let mut to_tool = TcpStream::connect(("127.0.0.1", port))
@@ -253,7 +249,7 @@ impl CommandPeer {
                 _ => text.contains(&*String::from_utf8_lossy(&setup.app_data)),
             };
             let _ = tool.exited();
-            let o = match tool.crash(&text) {
+            Ok(Ok(match tool.crash(&text) {
                 Some(c) => crashed(&flow, c),
                 None => outcome(
                     &read,
@@ -264,11 +260,8 @@ impl CommandPeer {
                     got,
                     ctx.is_cancelled(),
                 ),
-            };
-            if ctx.keep_outcome(&mut outcomes, o) {
-                break;
-            }
-        }
+            }))
+        })?;
         tool.kill();
         Ok(outcomes)
     }
@@ -283,8 +276,7 @@ impl CommandPeer {
         let (dir, m) = self.prepare(setup, Role::Client)?;
         let read = self.read(Role::Client);
         let linger = Duration::from_millis(spec.linger_ms.unwrap_or(1000));
-        let mut outcomes = Vec::new();
-        for conn in 0..setup.connections() {
+        try_each_connection(setup, ctx, |conn| {
             let local = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
             let port = local.local_addr().map_err(|e| e.to_string())?.port();
             let vars = self.vars(setup, Role::Client, port, &dir, &m, conn);
@@ -325,17 +317,13 @@ impl CommandPeer {
                         ),
                     )
                 };
-                outcomes.push(o);
-                break;
+                return Ok(Err(o));
             };
             let _ = from_tool.set_nonblocking(false);
             let _ = from_tool.set_nodelay(true);
-            let mut server = match ctx.connect(addr) {
+            let mut server = match ctx.connect_or_outcome(addr) {
                 Ok(s) => s,
-                Err(e) => {
-                    outcomes.push(io_failure(&e, Step::Tcp, ctx));
-                    break;
-                }
+                Err(last) => return Ok(Err(last)),
             };
             let tcp = server.tcp().try_clone().map_err(|e| e.to_string())?;
             let needle = String::from_utf8_lossy(&setup.app_data).into_owned();
@@ -365,14 +353,10 @@ impl CommandPeer {
             });
             let text = tool.output();
             let timed_out = ctx.is_cancelled() || (tool.killed && !got);
-            let o = match tool.crash(&text) {
+            Ok(Ok(match tool.crash(&text) {
                 Some(c) => crashed(&flow, c),
                 None => outcome(&read, &text, &flow, Role::Client, setup, got, timed_out),
-            };
-            if ctx.keep_outcome(&mut outcomes, o) {
-                break;
-            }
-        }
-        Ok(outcomes)
+            }))
+        })
     }
 }

@@ -235,18 +235,8 @@ pub fn expand(variants: &[Variant], clients: &[PeerRef], target: &Arc<TargetPeer
             if !v.setup.client_knobs.is_empty() && c.name() != "own" {
                 continue;
             }
-            let pair = format!("{}->target", c.name());
-            let id = if v.label.is_empty() {
-                format!("{}/{}", v.scenario.id, pair)
-            } else {
-                format!("{}/{}/{}", v.scenario.id, pair, v.label)
-            };
-            cases.push(Case {
-                id,
-                variant: v.clone(),
-                client: c.clone(),
-                server: server.clone(),
-            });
+            // The target's name is `target`: ids `scenario/client->target[/label]`.
+            cases.push(Case::new(&v, c, &server));
         }
     }
     cases

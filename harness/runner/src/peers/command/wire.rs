@@ -61,39 +61,44 @@ pub fn relay<S: Read + Write>(
             continue;
         }
         if fds[0].revents != 0 && !c_done {
-            match c.read(&mut buf) {
-                Ok(0) | Err(_) => {
-                    c_done = true;
-                    let _ = s_tcp.shutdown(Shutdown::Write);
-                }
-                Ok(k) => {
-                    let bytes = buf.get(..k).unwrap_or_default();
-                    push(Direction::Sent, bytes);
-                    last = Instant::now();
-                    if s.write_all(bytes).and_then(|_| s.flush()).is_err() {
-                        c_done = true;
-                    }
-                }
-            }
+            c_done = forward(c, s, s_tcp, &mut buf, |bytes| {
+                push(Direction::Sent, bytes);
+                last = Instant::now();
+            });
         }
         if fds[1].revents != 0 && !s_done {
-            match s.read(&mut buf) {
-                Ok(0) | Err(_) => {
-                    s_done = true;
-                    let _ = c.shutdown(Shutdown::Write);
-                }
-                Ok(k) => {
-                    let bytes = buf.get(..k).unwrap_or_default();
-                    push(Direction::Received, bytes);
-                    last = Instant::now();
-                    if c.write_all(bytes).and_then(|_| c.flush()).is_err() {
-                        s_done = true;
-                    }
-                }
-            }
+            // `&TcpStream` writes too: the client socket is both `to` and `to_tcp`.
+            let c: &TcpStream = c;
+            s_done = forward(s, &mut { c }, c, &mut buf, |bytes| {
+                push(Direction::Received, bytes);
+                last = Instant::now();
+            });
         }
     }
     flow
+}
+
+/// One read of `from`, recorded and written on to `to`. Returns whether this direction
+/// ended: the end of `from` or a read error (which shuts `to_tcp`, the socket under `to`, for
+/// writing), or a failed write.
+fn forward(
+    from: &mut impl Read,
+    to: &mut impl Write,
+    to_tcp: &TcpStream,
+    buf: &mut [u8],
+    record: impl FnOnce(&[u8]),
+) -> bool {
+    match from.read(buf) {
+        Ok(0) | Err(_) => {
+            let _ = to_tcp.shutdown(Shutdown::Write);
+            true
+        }
+        Ok(k) => {
+            let bytes = buf.get(..k).unwrap_or_default();
+            record(bytes);
+            to.write_all(bytes).and_then(|_| to.flush()).is_err()
+        }
+    }
 }
 
 /// What the plaintext part of one connection shows.
