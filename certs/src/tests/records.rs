@@ -190,4 +190,3 @@ fn short(e: &webpki::Error) -> String {
         .unwrap_or_default()
         .to_string()
 }
-
