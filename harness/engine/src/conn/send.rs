@@ -184,15 +184,7 @@ impl Common {
 
     /// TLS 1.2: send ChangeCipherSpec and switch our write keys.
     pub fn send_ccs12(&mut self, w: RecordProtection12) {
-        let _ = self.flush_pending();
-        self.log_entry(
-            Direction::Sent,
-            ContentType::ChangeCipherSpec,
-            None,
-            None,
-            || "ChangeCipherSpec".into(),
-        );
-        self.out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
+        self.send_ccs();
         self.write = Some(Protect::V12(w));
     }
 
