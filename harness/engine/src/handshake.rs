@@ -230,28 +230,41 @@ pub(crate) fn receive_finished13(
     peer: &str,
 ) -> Result<(), Error> {
     c.reach(Step::KeyExchange);
-    if vd.len() != h.len() {
-        // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
+    // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
+    let key = KeySchedule::finished_key(h, base_key);
+    check_verify_data(
+        vd,
+        h.len(),
+        || h.hmac_verify(&key, &transcript.hash(h), vd),
+        peer,
+    )?;
+    c.reach(Step::Finished);
+    transcript.add(raw);
+    Ok(())
+}
+
+/// The peer's verify_data: of `len` bytes (decode_error otherwise), then equal to what we
+/// expect (`matches`; decrypt_error otherwise). Both versions' Finished go through here.
+pub(crate) fn check_verify_data(
+    vd: &[u8],
+    len: usize,
+    matches: impl FnOnce() -> bool,
+    peer: &str,
+) -> Result<(), Error> {
+    if vd.len() != len {
         return Err(err(
             A::DecodeError,
             M::BadFinishedLength,
-            format!(
-                "{peer} Finished of {} bytes, expected {}",
-                vd.len(),
-                h.len()
-            ),
+            format!("{peer} Finished of {} bytes, expected {len}", vd.len()),
         ));
     }
-    let key = KeySchedule::finished_key(h, base_key);
-    if !h.hmac_verify(&key, &transcript.hash(h), vd) {
+    if !matches() {
         return Err(err(
             A::DecryptError,
             M::BadFinished,
             format!("{peer} Finished verify_data mismatch"),
         ));
     }
-    c.reach(Step::Finished);
-    transcript.add(raw);
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
 use crate::crypto::{Auth12, RecordProtection12, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
-use crate::handshake::{internal, send_finished};
+use crate::handshake::{check_verify_data, internal, send_finished};
 use crate::keyschedule::Transcript;
 
 /// Default lifetime of a TLS 1.2 session without a ticket lifetime hint (seconds).
@@ -204,25 +204,7 @@ pub(crate) fn check_scheme(
 /// The peer's TLS 1.2 Finished: verify_data_length (12) bytes (RFC 5246 7.4.9), equal to
 /// what we expect.
 pub(crate) fn check_finished12(expect: &[u8], vd: &[u8], peer: &str) -> Result<(), Error> {
-    if vd.len() != expect.len() {
-        return Err(err(
-            A::DecodeError,
-            M::BadFinishedLength,
-            format!(
-                "{peer} Finished of {} bytes, expected {}",
-                vd.len(),
-                expect.len()
-            ),
-        ));
-    }
-    if !constant_time_eq(expect, vd) {
-        return Err(err(
-            A::DecryptError,
-            M::BadFinished,
-            format!("{peer} Finished verify_data mismatch"),
-        ));
-    }
-    Ok(())
+    check_verify_data(vd, expect.len(), || constant_time_eq(expect, vd), peer)
 }
 
 /// Constant-time comparison of two byte strings.
