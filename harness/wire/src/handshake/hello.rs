@@ -37,59 +37,19 @@ impl Default for ClientHello {
 }
 
 impl ClientHello {
-    /// The first extension of type `typ`.
-    pub fn find_extension(&self, typ: ExtensionType) -> Option<&Extension> {
-        self.extensions.find_extension(typ)
-    }
+    extension_lookups!();
 
-    /// The first extension of type `typ`, mutably.
-    pub fn find_extension_mut(&mut self, typ: ExtensionType) -> Option<&mut Extension> {
-        self.extensions.iter_mut().find(|e| e.typ() == typ)
-    }
-
-    /// The first extension type that appears twice.
-    pub fn duplicate_extension(&self) -> Option<ExtensionType> {
-        self.extensions.duplicate_extension()
-    }
-
-    /// supported_versions list.
-    pub fn supported_versions(&self) -> Option<&[ProtocolVersion]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::SupportedVersionsClient(v) => Some(v.as_slice()),
-            _ => None,
-        })
-    }
-
-    /// key_share entries.
-    pub fn key_shares(&self) -> Option<&[KeyShareEntry]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::KeyShareClient(v) => Some(v.as_slice()),
-            _ => None,
-        })
-    }
-
-    /// supported_groups list.
-    pub fn supported_groups(&self) -> Option<&[NamedGroup]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::SupportedGroups(v) => Some(v.as_slice()),
-            _ => None,
-        })
-    }
-
-    /// signature_algorithms list.
-    pub fn signature_algorithms(&self) -> Option<&[SignatureScheme]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::SignatureAlgorithms(v) => Some(v.as_slice()),
-            _ => None,
-        })
-    }
-
-    /// signature_algorithms_cert list.
-    pub fn signature_algorithms_cert(&self) -> Option<&[SignatureScheme]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::SignatureAlgorithmsCert(v) => Some(v.as_slice()),
-            _ => None,
-        })
+    extension_getters! {
+        /// supported_versions list.
+        supported_versions -> &[ProtocolVersion] { SupportedVersionsClient(v) => Some(v.as_slice()) }
+        /// key_share entries.
+        key_shares -> &[KeyShareEntry] { KeyShareClient(v) => Some(v.as_slice()) }
+        /// supported_groups list.
+        supported_groups -> &[NamedGroup] { SupportedGroups(v) => Some(v.as_slice()) }
+        /// signature_algorithms list.
+        signature_algorithms -> &[SignatureScheme] { SignatureAlgorithms(v) => Some(v.as_slice()) }
+        /// signature_algorithms_cert list.
+        signature_algorithms_cert -> &[SignatureScheme] { SignatureAlgorithmsCert(v) => Some(v.as_slice()) }
     }
 
     /// The first host_name of server_name.
@@ -103,36 +63,15 @@ impl ClientHello {
         })
     }
 
-    /// ALPN protocol list.
-    pub fn alpn(&self) -> Option<&[Vec<u8>]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::Alpn(v) => Some(v.as_slice()),
-            _ => None,
-        })
-    }
-
-    /// pre_shared_key offer.
-    pub fn psk(&self) -> Option<&OfferedPsks> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::PreSharedKeyClient(p) => Some(p),
-            _ => None,
-        })
-    }
-
-    /// psk_key_exchange_modes.
-    pub fn psk_modes(&self) -> Option<&[PskKeyExchangeMode]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::PskKeyExchangeModes(v) => Some(v.as_slice()),
-            _ => None,
-        })
-    }
-
-    /// cookie.
-    pub fn cookie(&self) -> Option<&[u8]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::Cookie(c) => Some(c.as_slice()),
-            _ => None,
-        })
+    extension_getters! {
+        /// ALPN protocol list.
+        alpn -> &[Vec<u8>] { Alpn(v) => Some(v.as_slice()) }
+        /// pre_shared_key offer.
+        psk -> &OfferedPsks { PreSharedKeyClient(p) => Some(p) }
+        /// psk_key_exchange_modes.
+        psk_modes -> &[PskKeyExchangeMode] { PskKeyExchangeModes(v) => Some(v.as_slice()) }
+        /// cookie.
+        cookie -> &[u8] { Cookie(c) => Some(c.as_slice()) }
     }
 
     /// Whether early_data is offered.
@@ -154,9 +93,7 @@ impl ClientHello {
         put_opaque(out, 1, &self.session_id);
         put_list(out, 2, &self.cipher_suites);
         put_list(out, 1, &self.compression_methods);
-        if self.extensions_present || !self.extensions.is_empty() {
-            encode_extensions(out, &self.extensions);
-        }
+        encode_hello_extensions(out, &self.extensions, self.extensions_present);
     }
 
     pub(super) fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
@@ -170,12 +107,8 @@ impl ClientHello {
         let compression_methods = r
             .list(1, 1, 1)
             .context("ClientHello.legacy_compression_methods")?;
-        let extensions_present = r.any_left();
-        let extensions = if extensions_present {
-            read_extensions(r, ExtensionContext::ClientHello)?
-        } else {
-            Vec::new()
-        };
+        let (extensions, extensions_present) =
+            read_hello_extensions(r, ExtensionContext::ClientHello)?;
         Ok(Self {
             legacy_version,
             random,
@@ -237,27 +170,11 @@ impl ServerHello {
         }
     }
 
-    /// The first extension of type `typ`.
-    pub fn find_extension(&self, typ: ExtensionType) -> Option<&Extension> {
-        self.extensions.find_extension(typ)
-    }
+    extension_lookups!();
 
-    /// The first extension of type `typ`, mutably.
-    pub fn find_extension_mut(&mut self, typ: ExtensionType) -> Option<&mut Extension> {
-        self.extensions.iter_mut().find(|e| e.typ() == typ)
-    }
-
-    /// The first extension type that appears twice.
-    pub fn duplicate_extension(&self) -> Option<ExtensionType> {
-        self.extensions.duplicate_extension()
-    }
-
-    /// supported_versions.selected_version.
-    pub fn supported_version(&self) -> Option<ProtocolVersion> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::SupportedVersionsServer(v) => Some(*v),
-            _ => None,
-        })
+    extension_getters! {
+        /// supported_versions.selected_version.
+        supported_version -> ProtocolVersion { SupportedVersionsServer(v) => Some(*v) }
     }
 
     /// The version this ServerHello selects: supported_versions if present, else
@@ -266,44 +183,17 @@ impl ServerHello {
         self.supported_version().unwrap_or(self.legacy_version)
     }
 
-    /// key_share (ServerHello form).
-    pub fn key_share(&self) -> Option<&KeyShareEntry> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::KeyShareServer(k) => Some(k),
-            _ => None,
-        })
-    }
-
-    /// key_share.selected_group (HelloRetryRequest form).
-    pub fn hrr_group(&self) -> Option<NamedGroup> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::KeyShareHrr(g) => Some(*g),
-            _ => None,
-        })
-    }
-
-    /// cookie.
-    pub fn cookie(&self) -> Option<&[u8]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::Cookie(c) => Some(c.as_slice()),
-            _ => None,
-        })
-    }
-
-    /// pre_shared_key.selected_identity.
-    pub fn psk_index(&self) -> Option<u16> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::PreSharedKeyServer(i) => Some(*i),
-            _ => None,
-        })
-    }
-
-    /// ALPN selection (the first protocol of the list).
-    pub fn alpn(&self) -> Option<&[u8]> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::Alpn(v) => v.first().map(Vec::as_slice),
-            _ => None,
-        })
+    extension_getters! {
+        /// key_share (ServerHello form).
+        key_share -> &KeyShareEntry { KeyShareServer(k) => Some(k) }
+        /// key_share.selected_group (HelloRetryRequest form).
+        hrr_group -> NamedGroup { KeyShareHrr(g) => Some(*g) }
+        /// cookie.
+        cookie -> &[u8] { Cookie(c) => Some(c.as_slice()) }
+        /// pre_shared_key.selected_identity.
+        psk_index -> u16 { PreSharedKeyServer(i) => Some(*i) }
+        /// ALPN selection (the first protocol of the list).
+        alpn -> &[u8] { Alpn(v) => v.first().map(Vec::as_slice) }
     }
 
     pub(super) fn encode_body(&self, out: &mut Vec<u8>) {
@@ -312,9 +202,7 @@ impl ServerHello {
         put_opaque(out, 1, &self.session_id);
         self.cipher_suite.encode(out);
         self.compression_method.encode(out);
-        if self.extensions_present || !self.extensions.is_empty() {
-            encode_extensions(out, &self.extensions);
-        }
+        encode_hello_extensions(out, &self.extensions, self.extensions_present);
     }
 
     pub(super) fn read_body(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
@@ -337,12 +225,7 @@ impl ServerHello {
         } else {
             ExtensionContext::ServerHello
         };
-        let extensions_present = r.any_left();
-        let extensions = if extensions_present {
-            read_extensions(r, ctx)?
-        } else {
-            Vec::new()
-        };
+        let (extensions, extensions_present) = read_hello_extensions(r, ctx)?;
         Ok(Self {
             legacy_version,
             random,
@@ -352,5 +235,25 @@ impl ServerHello {
             extensions,
             extensions_present,
         })
+    }
+}
+
+/// A hello's extensions block, written when it is marked present or holds any extension.
+fn encode_hello_extensions(out: &mut Vec<u8>, extensions: &[Extension], present: bool) {
+    if present || !extensions.is_empty() {
+        encode_extensions(out, extensions);
+    }
+}
+
+/// A hello's extensions block, which may be absent (RFC 5246 7.4.1.2): the extensions and
+/// whether the block was there.
+fn read_hello_extensions(
+    r: &mut Reader<'_>,
+    ctx: ExtensionContext,
+) -> Result<(Vec<Extension>, bool), DecodeError> {
+    if r.any_left() {
+        Ok((read_extensions(r, ctx)?, true))
+    } else {
+        Ok((Vec::new(), false))
     }
 }

@@ -15,6 +15,43 @@ use crate::extension::{
     printable, read_extensions,
 };
 
+/// Getters over a message's `extensions`: each reads the first extension of one variant.
+/// An entry is `name -> Type { Variant(binding) => value }`, the value an `Option<Type>`.
+macro_rules! extension_getters {
+    ($( $(#[$doc:meta])* $name:ident -> $ty:ty { $var:ident($b:ident) => $val:expr } )*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&self) -> Option<$ty> {
+                self.extensions.iter().find_map(|e| match e {
+                    Extension::$var($b) => $val,
+                    _ => None,
+                })
+            }
+        )*
+    };
+}
+
+/// A hello's lookups by extension type: the first of a type, mutably, and the first type
+/// that appears twice.
+macro_rules! extension_lookups {
+    () => {
+        /// The first extension of type `typ`.
+        pub fn find_extension(&self, typ: ExtensionType) -> Option<&Extension> {
+            self.extensions.find_extension(typ)
+        }
+
+        /// The first extension of type `typ`, mutably.
+        pub fn find_extension_mut(&mut self, typ: ExtensionType) -> Option<&mut Extension> {
+            self.extensions.iter_mut().find(|e| e.typ() == typ)
+        }
+
+        /// The first extension type that appears twice.
+        pub fn duplicate_extension(&self) -> Option<ExtensionType> {
+            self.extensions.duplicate_extension()
+        }
+    };
+}
+
 mod display;
 mod hello;
 
@@ -142,12 +179,9 @@ pub struct NewSessionTicket {
 }
 
 impl NewSessionTicket {
-    /// max_early_data_size, if the early_data extension is present.
-    pub fn max_early_data(&self) -> Option<u32> {
-        self.extensions.iter().find_map(|e| match e {
-            Extension::EarlyDataMax(v) => Some(*v),
-            _ => None,
-        })
+    extension_getters! {
+        /// max_early_data_size, if the early_data extension is present.
+        max_early_data -> u32 { EarlyDataMax(v) => Some(*v) }
     }
 }
 
