@@ -114,6 +114,11 @@ impl<'a> Context<'a> {
             .map(|(i, c)| (i, c, self.eval.class(i)))
     }
 
+    /// The cases of the classes `keep` accepts, in order.
+    pub fn cases_of(&self, keep: impl Fn(Class) -> bool) -> Vec<(usize, &'a CaseResult, Class)> {
+        self.cases().filter(|(_, _, cl)| keep(*cl)).collect()
+    }
+
     /// Counts per family, in order of first appearance.
     pub fn per_family(&self) -> Vec<(String, Counts)> {
         let mut order: Vec<String> = Vec::new();

@@ -123,10 +123,6 @@ fn field_err(path: &Path, index: usize, field: &str, message: impl Into<String>)
     }
 }
 
-fn parse_verdict(s: &str) -> Option<Verdict> {
-    Verdict::ALL.into_iter().find(|v| v.as_str() == s)
-}
-
 impl KnownDeviations {
     /// No deviations: every case must pass (or skip with a reason).
     pub fn none() -> Self {
@@ -202,31 +198,29 @@ impl KnownDeviations {
                         .ok_or_else(|| field_err(path, index, field, "must be a string")),
                 }
             };
-            let case = string("case")?.ok_or_else(|| {
-                field_err(
-                    path,
-                    index,
-                    "case",
-                    "missing (a case id or a pattern with `*`)",
-                )
-            })?;
-            if case.trim().is_empty() {
-                return Err(field_err(path, index, "case", "must not be empty"));
-            }
-            let verdict_s = string("verdict")?.ok_or_else(|| {
+            // A string that must be given and must not be blank; `why` ends both messages.
+            let required = |field: &str, why: &str| -> Result<String, ReportError> {
+                let v = string(field)?
+                    .ok_or_else(|| field_err(path, index, field, format!("missing{why}")))?;
+                if v.trim().is_empty() {
+                    return Err(field_err(
+                        path,
+                        index,
+                        field,
+                        format!("must not be empty{why}"),
+                    ));
+                }
+                Ok(v)
+            };
+            let case = required("case", " (a case id or a pattern with `*`)")?;
+            let verdicts = Verdict::ALL.map(Verdict::as_str).join(", ");
+            let verdict_s = required("verdict", &format!(" ({verdicts})"))?;
+            let verdict = verdict_s.parse::<Verdict>().map_err(|_| {
                 field_err(
                     path,
                     index,
                     "verdict",
-                    format!("missing ({})", Verdict::ALL.map(Verdict::as_str).join(", ")),
-                )
-            })?;
-            let verdict = parse_verdict(&verdict_s).ok_or_else(|| {
-                field_err(
-                    path,
-                    index,
-                    "verdict",
-                    format!("`{verdict_s}` is not one of pass, alert_mismatch, fail, error, skip"),
+                    format!("`{verdict_s}` is not one of {verdicts}"),
                 )
             })?;
             let alert = string("alert")?;
@@ -241,22 +235,7 @@ impl KnownDeviations {
             if alert.as_deref().is_some_and(|a| a.trim().is_empty()) {
                 return Err(field_err(path, index, "alert", "must not be empty"));
             }
-            let reason = string("reason")?.ok_or_else(|| {
-                field_err(
-                    path,
-                    index,
-                    "reason",
-                    "missing: say why this deviation is accepted",
-                )
-            })?;
-            if reason.trim().is_empty() {
-                return Err(field_err(
-                    path,
-                    index,
-                    "reason",
-                    "must not be empty: say why this deviation is accepted",
-                ));
-            }
+            let reason = required("reason", ": say why this deviation is accepted")?;
             entries.push(Deviation {
                 case,
                 verdict,

@@ -152,6 +152,38 @@ fn verdict_and_level(c: &CaseResult) -> String {
 }
 
 /// Renders `summary.md`. Deterministic: no timings.
+/// `- … and N more` when a list of `len` was cut at [`LIST_LIMIT`].
+fn more_line(out: &mut String, len: usize, see: &str) {
+    if len > LIST_LIMIT {
+        let _ = writeln!(out, "- … and {} more{see}", len - LIST_LIMIT);
+    }
+}
+
+/// A folded list of cases (nothing when there are none): one line a case, its verdict, its
+/// id and `text`.
+fn case_details<'a>(
+    out: &mut String,
+    summary: &str,
+    cases: &[(usize, &'a CaseResult, Class)],
+    text: impl Fn(usize, &'a CaseResult) -> &'a str,
+) {
+    if cases.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n<details><summary>{summary}</summary>\n");
+    for (i, c, _) in cases.iter().take(LIST_LIMIT) {
+        let _ = writeln!(
+            out,
+            "- {} {} — {}",
+            verdict_and_level(c),
+            md_code(&c.id),
+            md_text(text(*i, c))
+        );
+    }
+    more_line(out, cases.len(), "");
+    out.push_str("\n</details>\n");
+}
+
 pub fn render(ctx: &Context<'_>) -> String {
     let r = ctx.results;
     let totals = ctx.totals();
@@ -223,10 +255,7 @@ pub fn render(ctx: &Context<'_>) -> String {
     out.push_str("Non-pass verdicts of the cases that judge each implementation (skips left out), by the level of the rule they break.\n\n");
     by_level(&mut out, ctx);
 
-    let unexpected: Vec<_> = ctx
-        .cases()
-        .filter(|(_, _, cl)| matches!(cl, Class::Unexpected { .. }))
-        .collect();
+    let unexpected = ctx.cases_of(|cl| matches!(cl, Class::Unexpected { .. }));
     let _ = writeln!(out, "\n### Unexpected verdicts ({})\n", unexpected.len());
     if unexpected.is_empty() {
         out.push_str("None.\n");
@@ -247,38 +276,18 @@ pub fn render(ctx: &Context<'_>) -> String {
             let _ = writeln!(out, "  - {}", md_text(note));
         }
     }
-    if unexpected.len() > LIST_LIMIT {
-        let _ = writeln!(
-            out,
-            "- … and {} more (see junit.xml or index.html)",
-            unexpected.len() - LIST_LIMIT
-        );
-    }
+    more_line(&mut out, unexpected.len(), " (see junit.xml or index.html)");
 
-    let reported_cases: Vec<_> = ctx
-        .cases()
-        .filter(|(_, _, cl)| matches!(cl, Class::Reported { .. }))
-        .collect();
-    if !reported_cases.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n<details><summary>Reported, not gated ({}): below MUST; <code>--strict</code> gates them</summary>\n",
-            reported_cases.len()
-        );
-        for (i, c, _) in reported_cases.iter().take(LIST_LIMIT) {
-            let _ = writeln!(
-                out,
-                "- {} {} — {}",
-                verdict_and_level(c),
-                md_code(&c.id),
-                md_text(c.reason.as_deref().or(ctx.eval.note(*i)).unwrap_or(""))
-            );
-        }
-        if reported_cases.len() > LIST_LIMIT {
-            let _ = writeln!(out, "- … and {} more", reported_cases.len() - LIST_LIMIT);
-        }
-        out.push_str("\n</details>\n");
-    }
+    let reported = ctx.cases_of(|cl| matches!(cl, Class::Reported { .. }));
+    case_details(
+        &mut out,
+        &format!(
+            "Reported, not gated ({}): below MUST; <code>--strict</code> gates them",
+            reported.len()
+        ),
+        &reported,
+        |i, c| c.reason.as_deref().or(ctx.eval.note(i)).unwrap_or(""),
+    );
 
     if !ctx.eval.stale.is_empty() {
         let _ = writeln!(
@@ -336,35 +345,15 @@ pub fn render(ctx: &Context<'_>) -> String {
                 md_code(c.verdict.as_str())
             );
         }
-        if changed.len() > LIST_LIMIT {
-            let _ = writeln!(out, "- … and {} more", changed.len() - LIST_LIMIT);
-        }
+        more_line(&mut out, changed.len(), "");
     }
 
-    let known: Vec<_> = ctx
-        .cases()
-        .filter(|(_, _, cl)| matches!(cl, Class::KnownDeviation { .. }))
-        .collect();
-    if !known.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n<details><summary>Known deviations ({})</summary>\n",
-            known.len()
-        );
-        for (i, c, _) in known.iter().take(LIST_LIMIT) {
-            let reason = ctx.eval.entry(*i).map(|d| d.reason.as_str()).unwrap_or("");
-            let _ = writeln!(
-                out,
-                "- {} {} — {}",
-                verdict_and_level(c),
-                md_code(&c.id),
-                md_text(reason)
-            );
-        }
-        if known.len() > LIST_LIMIT {
-            let _ = writeln!(out, "- … and {} more", known.len() - LIST_LIMIT);
-        }
-        out.push_str("\n</details>\n");
-    }
+    let known = ctx.cases_of(|cl| matches!(cl, Class::KnownDeviation { .. }));
+    case_details(
+        &mut out,
+        &format!("Known deviations ({})", known.len()),
+        &known,
+        |i, _| ctx.eval.entry(i).map(|d| d.reason.as_str()).unwrap_or(""),
+    );
     out
 }

@@ -54,29 +54,24 @@ pub fn merge(paths: &[PathBuf]) -> Result<Results, ReportError> {
             path: path.clone(),
             message,
         };
-        if r.schema_version != loaded[0].1.schema_version {
-            return Err(err(format!(
-                "schema_version {} differs from {} in {}: shards of one run come from one harness",
-                r.schema_version,
-                loaded[0].1.schema_version,
-                base_path.display()
-            )));
-        }
-        if r.run.git != base.git {
-            return Err(err(format!(
-                "git {} differs from {} in {}",
-                r.run.git,
-                base.git,
-                base_path.display()
-            )));
-        }
-        if r.run.seed != base.seed {
-            return Err(err(format!(
-                "seed {} differs from {} in {}",
-                r.run.seed,
-                base.seed,
-                base_path.display()
-            )));
+        // What every shard of one run shares, with what the message adds.
+        let same = [
+            (
+                "schema_version",
+                r.schema_version.to_string(),
+                loaded[0].1.schema_version.to_string(),
+                ": shards of one run come from one harness",
+            ),
+            ("git", r.run.git.clone(), base.git.clone(), ""),
+            ("seed", r.run.seed.to_string(), base.seed.to_string(), ""),
+        ];
+        for (what, here, first, why) in same {
+            if here != first {
+                return Err(err(format!(
+                    "{what} {here} differs from {first} in {}{why}",
+                    base_path.display()
+                )));
+            }
         }
         for (name, version) in &r.run.peers {
             match peers.get(name) {

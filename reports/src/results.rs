@@ -40,66 +40,81 @@ pub struct RunInfo {
     pub duration_ms: Option<f64>,
 }
 
-/// Which side of a case the scenario puts under test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnderTest {
-    Client,
-    Server,
-    Both,
+/// A closed set of names written to and read from the results: the enum with one serde
+/// name per variant, `ALL` in declaration order, `as_str`, `Display`, and `FromStr` whose
+/// error lists the names (`expected`).
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident (expected $expected:literal) {
+            $( $(#[$vmeta:meta])* $var:ident = $text:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $text)] $var, )*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($text),*].len()] = [$($name::$var),*];
+
+            /// The name written to the results.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$var => $text, )*
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                $name::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| format!("`{s}`: expected {}", $expected))
+            }
+        }
+    };
 }
 
-impl fmt::Display for UnderTest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            UnderTest::Client => "client",
-            UnderTest::Server => "server",
-            UnderTest::Both => "both",
-        })
+named_enum! {
+    /// Which side of a case the scenario puts under test.
+    pub enum UnderTest (expected "client, server or both") {
+        Client = "client",
+        Server = "server",
+        Both = "both",
     }
 }
 
-/// How strong the rule behind a scenario is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Level {
-    /// MUST, MUST NOT, REQUIRED, SHALL: a violation is a conformance failure.
-    #[serde(rename = "MUST")]
-    Must,
-    /// SHOULD, SHOULD NOT, RECOMMENDED.
-    #[serde(rename = "SHOULD")]
-    Should,
-    /// MAY, OPTIONAL.
-    #[serde(rename = "MAY")]
-    May,
-    /// A bound trusted stacks enforce that no RFC requires (e.g. BoringSSL's 32 empty
-    /// records).
-    #[serde(rename = "hardening")]
-    Hardening,
-    /// The RFC lets each implementation choose (e.g. strict serial numbers, requiring
-    /// extended_master_secret).
-    #[serde(rename = "policy")]
-    Policy,
+named_enum! {
+    /// How strong the rule behind a scenario is.
+    pub enum Level (expected "one of MUST, SHOULD, MAY, hardening, policy") {
+        /// MUST, MUST NOT, REQUIRED, SHALL: a violation is a conformance failure.
+        Must = "MUST",
+        /// SHOULD, SHOULD NOT, RECOMMENDED.
+        Should = "SHOULD",
+        /// MAY, OPTIONAL.
+        May = "MAY",
+        /// A bound trusted stacks enforce that no RFC requires (e.g. BoringSSL's 32 empty
+        /// records).
+        Hardening = "hardening",
+        /// The RFC lets each implementation choose (e.g. strict serial numbers, requiring
+        /// extended_master_secret).
+        Policy = "policy",
+    }
 }
 
 impl Level {
-    pub const ALL: [Level; 5] = [
-        Level::Must,
-        Level::Should,
-        Level::May,
-        Level::Hardening,
-        Level::Policy,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Must => "MUST",
-            Level::Should => "SHOULD",
-            Level::May => "MAY",
-            Level::Hardening => "hardening",
-            Level::Policy => "policy",
-        }
-    }
-
     /// The level of the alert half of an expectation: when the alert is chosen by its
     /// meaning (RFC 8446 6.2) rather than named by the section, at most SHOULD.
     pub fn for_alert(self, from: AlertFrom) -> Level {
@@ -110,144 +125,57 @@ impl Level {
     }
 }
 
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// Whom the quoted sentence obliges.
+    pub enum Binds (expected "receiver or sender") {
+        /// The side that receives and processes the message (the side under test, for a fault).
+        Receiver = "receiver",
+        /// The side that sends the message: a receiver's reaction is not stated by it.
+        Sender = "sender",
     }
 }
 
-impl std::str::FromStr for Level {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        Level::ALL
-            .into_iter()
-            .find(|l| l.as_str() == s)
-            .ok_or_else(|| format!("`{s}`: expected one of MUST, SHOULD, MAY, hardening, policy"))
+named_enum! {
+    /// Where the expected alert comes from.
+    pub enum AlertFrom (expected "section, meaning or none") {
+        /// The quoted section names the alert.
+        Section = "section",
+        /// The alert is chosen by its RFC 8446 6.2 (RFC 5246 7.2.2) meaning; the alert half of the
+        /// expectation is then SHOULD at most.
+        Meaning = "meaning",
+        /// The expectation names no alert (`connected`, `truncated`, `timeout`, `waits`).
+        None = "none",
     }
 }
 
-/// Whom the quoted sentence obliges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Binds {
-    /// The side that receives and processes the message (the side under test, for a fault).
-    Receiver,
-    /// The side that sends the message: a receiver's reaction is not stated by it.
-    Sender,
-}
-
-impl Binds {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Binds::Receiver => "receiver",
-            Binds::Sender => "sender",
-        }
+named_enum! {
+    /// The verdict of one case: a tier, in the spirit of TLS-Anvil's strictly / conceptually
+    /// succeeded and partially / fully failed.
+    pub enum Verdict (expected "one of pass, alert_mismatch, no_alert, fail, crash, timeout, error, inconclusive, skip") {
+        /// As the scenario expects.
+        Pass = "pass",
+        /// The right decision, another alert than the one expected.
+        AlertMismatch = "alert_mismatch",
+        /// (v2) The right decision, but the connection closed without an alert.
+        NoAlert = "no_alert",
+        /// The wrong decision: accepted what must be rejected (went on past the point where it
+        /// had to reject), or rejected what must connect.
+        Fail = "fail",
+        /// (v2) A peer process died or panicked.
+        Crash = "crash",
+        /// (v2) A peer hung: it neither finished nor gave up within its time.
+        Timeout = "timeout",
+        /// The harness itself broke (it could not listen, a proxy failed, an adapter erred).
+        Error = "error",
+        /// (v2) The side under test was never judged: the fault never reached it. Never counted
+        /// as success.
+        Inconclusive = "inconclusive",
+        /// A peer lacks a feature the case needs; the reason says which.
+        Skip = "skip",
     }
-}
-
-impl std::str::FromStr for Binds {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "receiver" => Ok(Binds::Receiver),
-            "sender" => Ok(Binds::Sender),
-            _ => Err(format!("`{s}`: expected receiver or sender")),
-        }
-    }
-}
-
-/// Where the expected alert comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlertFrom {
-    /// The quoted section names the alert.
-    Section,
-    /// The alert is chosen by its RFC 8446 6.2 (RFC 5246 7.2.2) meaning; the alert half of the
-    /// expectation is then SHOULD at most.
-    Meaning,
-    /// The expectation names no alert (`connected`, `truncated`, `timeout`, `waits`).
-    None,
-}
-
-impl AlertFrom {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertFrom::Section => "section",
-            AlertFrom::Meaning => "meaning",
-            AlertFrom::None => "none",
-        }
-    }
-}
-
-impl std::str::FromStr for AlertFrom {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "section" => Ok(AlertFrom::Section),
-            "meaning" => Ok(AlertFrom::Meaning),
-            "none" => Ok(AlertFrom::None),
-            _ => Err(format!("`{s}`: expected section, meaning or none")),
-        }
-    }
-}
-
-/// The verdict of one case: a tier, in the spirit of TLS-Anvil's strictly / conceptually
-/// succeeded and partially / fully failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// As the scenario expects.
-    Pass,
-    /// The right decision, another alert than the one expected.
-    AlertMismatch,
-    /// (v2) The right decision, but the connection closed without an alert.
-    NoAlert,
-    /// The wrong decision: accepted what must be rejected (went on past the point where it
-    /// had to reject), or rejected what must connect.
-    Fail,
-    /// (v2) A peer process died or panicked.
-    Crash,
-    /// (v2) A peer hung: it neither finished nor gave up within its time.
-    Timeout,
-    /// The harness itself broke (it could not listen, a proxy failed, an adapter erred).
-    Error,
-    /// (v2) The side under test was never judged: the fault never reached it. Never counted
-    /// as success.
-    Inconclusive,
-    /// A peer lacks a feature the case needs; the reason says which.
-    Skip,
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 9] = [
-        Verdict::Pass,
-        Verdict::AlertMismatch,
-        Verdict::NoAlert,
-        Verdict::Fail,
-        Verdict::Crash,
-        Verdict::Timeout,
-        Verdict::Error,
-        Verdict::Inconclusive,
-        Verdict::Skip,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::AlertMismatch => "alert_mismatch",
-            Verdict::NoAlert => "no_alert",
-            Verdict::Fail => "fail",
-            Verdict::Crash => "crash",
-            Verdict::Timeout => "timeout",
-            Verdict::Error => "error",
-            Verdict::Inconclusive => "inconclusive",
-            Verdict::Skip => "skip",
-        }
-    }
-
     /// Whether the verdict is about the alert only (the decision was right).
     pub fn alert_only(self) -> bool {
         matches!(self, Verdict::AlertMismatch | Verdict::NoAlert)
@@ -256,12 +184,6 @@ impl Verdict {
     /// The index of the verdict in [`Verdict::ALL`].
     pub fn index(self) -> usize {
         Verdict::ALL.iter().position(|v| *v == self).unwrap_or(0)
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -83,60 +83,65 @@ fn known_deviations_classify_every_case() {
         let i = results.cases.iter().position(|c| c.id == id).unwrap();
         eval.class(i)
     };
-    assert_eq!(
-        class_of("interop::tls13/rustls->rustls/aes128gcm-x25519-ecdsa_p256"),
-        Class::ExpectedPass
-    );
-    assert_eq!(
-        class_of("interop::tls13/rustls->openssl/aes128gcm-x25519mlkem768-ecdsa_p256"),
-        Class::ExpectedSkip
-    );
-    assert_eq!(
-        class_of("client_hello::duplicate_extension/own->openssl"),
-        Class::KnownDeviation { entry: 0 }
-    );
-    assert_eq!(
-        class_of("client_hello::truncated_extension/own->openssl"),
-        Class::Stale { entry: 1 }
-    );
-    assert_eq!(
-        class_of("certificate::expired_leaf/rustls->own"),
-        Class::Unexpected { entry: None }
-    );
-    assert_eq!(
-        class_of("certificate::expired_leaf/openssl->own"),
-        Class::Unexpected { entry: None }
-    );
-    // Below the gate (hardening, SHOULD, policy): reported, not unexpected.
-    assert_eq!(
-        class_of("record::empty_records/own->rustls"),
-        Class::Reported { entry: None }
-    );
-    assert_eq!(
-        class_of("alert::bad_padding/rustls->own"),
-        Class::Reported { entry: None }
-    );
-    assert_eq!(
-        class_of("record::incomplete_record/own->openssl"),
-        Class::Reported { entry: None }
-    );
-    assert_eq!(
-        class_of("certificate::serial_too_long/openssl->rustls"),
-        Class::Reported { entry: None }
-    );
-    // MUST-level no_alert and inconclusive are gated; a crash is gated at every level.
-    assert_eq!(
-        class_of("alert::record_overflow/own->openssl"),
-        Class::Unexpected { entry: None }
-    );
-    assert_eq!(
-        class_of("state::ccs_after_finished/own->openssl"),
-        Class::Unexpected { entry: None }
-    );
-    assert_eq!(
-        class_of("mitm::strip_sni/openssl->rustls"),
-        Class::Unexpected { entry: Some(2) }
-    );
+    let expected = [
+        (
+            "interop::tls13/rustls->rustls/aes128gcm-x25519-ecdsa_p256",
+            Class::ExpectedPass,
+        ),
+        (
+            "interop::tls13/rustls->openssl/aes128gcm-x25519mlkem768-ecdsa_p256",
+            Class::ExpectedSkip,
+        ),
+        (
+            "client_hello::duplicate_extension/own->openssl",
+            Class::KnownDeviation { entry: 0 },
+        ),
+        (
+            "client_hello::truncated_extension/own->openssl",
+            Class::Stale { entry: 1 },
+        ),
+        (
+            "certificate::expired_leaf/rustls->own",
+            Class::Unexpected { entry: None },
+        ),
+        (
+            "certificate::expired_leaf/openssl->own",
+            Class::Unexpected { entry: None },
+        ),
+        // Below the gate (hardening, SHOULD, policy): reported, not unexpected.
+        (
+            "record::empty_records/own->rustls",
+            Class::Reported { entry: None },
+        ),
+        (
+            "alert::bad_padding/rustls->own",
+            Class::Reported { entry: None },
+        ),
+        (
+            "record::incomplete_record/own->openssl",
+            Class::Reported { entry: None },
+        ),
+        (
+            "certificate::serial_too_long/openssl->rustls",
+            Class::Reported { entry: None },
+        ),
+        // MUST-level no_alert and inconclusive are gated; a crash is gated at every level.
+        (
+            "alert::record_overflow/own->openssl",
+            Class::Unexpected { entry: None },
+        ),
+        (
+            "state::ccs_after_finished/own->openssl",
+            Class::Unexpected { entry: None },
+        ),
+        (
+            "mitm::strip_sni/openssl->rustls",
+            Class::Unexpected { entry: Some(2) },
+        ),
+    ];
+    for (id, class) in expected {
+        assert_eq!(class_of(id), class, "{id}");
+    }
     assert_eq!(eval.unexpected_count(), 5);
     assert_eq!(eval.reported_count(), 4);
     assert_eq!(eval.known_count(), 2);

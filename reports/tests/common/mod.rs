@@ -64,21 +64,11 @@ fn rejected(alert: &str, direction: Direction, step: &str) -> Observed {
 }
 
 pub fn interop(client: &str, server: &str, variant: &str, verdict: Verdict) -> CaseResult {
+    let id = format!("interop::tls13/{client}->{server}/{variant}");
     CaseResult {
-        id: format!("interop::tls13/{client}->{server}/{variant}"),
-        scenario: "interop::tls13".into(),
-        family: "interop".into(),
-        client: client.into(),
-        server: server.into(),
-        under_test: UnderTest::Both,
         rfc: Some("RFC 8446 4.1.1".into()),
         requirement: Some("the server independently selects a cipher suite, an (EC)DHE group and key share for key establishment".into()),
-        level: Some(Level::Must),
-        binds: Some(Binds::Receiver),
         alert_from: Some(AlertFrom::None),
-        note: None,
-        verdict_level: None,
-        verdict,
         reason: match verdict {
             Verdict::Skip => Some(format!("{server} as server: has no X25519MLKEM768")),
             Verdict::Pass => None,
@@ -92,10 +82,6 @@ pub fn interop(client: &str, server: &str, variant: &str, verdict: Verdict) -> C
         observed: (verdict != Verdict::Skip).then(|| connected("TLS1.3", "TLS_AES_128_GCM_SHA256", "x25519")),
         server_observed: (verdict != Verdict::Skip).then(|| connected("TLS1.3", "TLS_AES_128_GCM_SHA256", "x25519")),
         duration_ms: Some(1.25),
-        pcap: None,
-        keylog: None,
-        replayable: None,
-        unseeded: Vec::new(),
         transcript: if verdict == Verdict::Skip {
             vec![]
         } else {
@@ -109,8 +95,47 @@ pub fn interop(client: &str, server: &str, variant: &str, verdict: Verdict) -> C
                 "S->C application_data record, 19 bytes (encrypted)".into(),
             ]
         },
+        ..case(&id, client, server, UnderTest::Both, verdict)
     }
     .graded()
+}
+
+/// A case of MUST level binding the receiver, with the parts every made-up case shares; the
+/// scenario is the id's part before `/`, the family its part before `::`.
+fn case(
+    id: &str,
+    client: &str,
+    server: &str,
+    under_test: UnderTest,
+    verdict: Verdict,
+) -> CaseResult {
+    let scenario = id.split('/').next().unwrap();
+    CaseResult {
+        id: id.into(),
+        scenario: scenario.into(),
+        family: scenario.split("::").next().unwrap().into(),
+        client: client.into(),
+        server: server.into(),
+        under_test,
+        rfc: None,
+        requirement: None,
+        level: Some(Level::Must),
+        binds: Some(Binds::Receiver),
+        alert_from: None,
+        note: None,
+        verdict,
+        verdict_level: None,
+        reason: None,
+        expected: None,
+        observed: None,
+        server_observed: None,
+        duration_ms: None,
+        transcript: Vec::new(),
+        pcap: None,
+        keylog: None,
+        replayable: None,
+        unseeded: Vec::new(),
+    }
 }
 
 /// Sets `verdict_level` as the runner does.
@@ -150,22 +175,11 @@ pub fn rejection(
     got: &str,
     verdict: Verdict,
 ) -> CaseResult {
-    let family = scenario.split("::").next().unwrap().to_string();
+    let id = format!("{scenario}/{client}->{server}");
     CaseResult {
-        id: format!("{scenario}/{client}->{server}"),
-        scenario: scenario.into(),
-        family,
-        client: client.into(),
-        server: server.into(),
-        under_test: UnderTest::Server,
         rfc: Some("RFC 8446 4.2".into()),
         requirement: Some("There MUST NOT be more than one extension of the same type in a given extension block.".into()),
-        level: Some(Level::Must),
-        binds: Some(Binds::Receiver),
         alert_from: Some(AlertFrom::Section),
-        note: None,
-        verdict_level: None,
-        verdict,
         reason: match verdict {
             Verdict::Pass => None,
             Verdict::AlertMismatch => Some(format!("rejected with {got}, the RFC names {want}")),
@@ -191,14 +205,11 @@ pub fn rejection(
             _ => rejected(got, Direction::Sent, "ClientHello"),
         }),
         duration_ms: Some(0.75),
-        pcap: None,
-        keylog: None,
-        replayable: None,
-        unseeded: Vec::new(),
         transcript: vec![
             "C->S ClientHello versions=[TLS1.3] extensions=[supported_groups,supported_groups]".into(),
             format!("S->C Alert fatal {got}"),
         ],
+        ..case(&id, client, server, UnderTest::Server, verdict)
     }
     .graded()
 }
