@@ -48,6 +48,13 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
 }
 
+/// `cargo ARGS...` run in `dir`.
+fn cargo_in(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(dir).args(args);
+    cmd
+}
+
 fn root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().unwrap_or(manifest).to_path_buf()
@@ -203,50 +210,27 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
         .any(|t| HANDSHAKE_SEEDED.contains(&t.as_str()))
     {
         // Idempotent: a target seeded once is left alone (see the example's doc).
-        let mut seeds = Command::new(cargo());
-        seeds.current_dir(root).args([
-            "run",
-            "--quiet",
-            "-p",
-            "harness",
-            "--example",
-            "fuzz_seeds",
-            "--",
-            "harness/fuzz/corpus",
-        ]);
+        let seeds = cargo_in(
+            root,
+            &[
+                "run",
+                "--quiet",
+                "-p",
+                "harness",
+                "--example",
+                "fuzz_seeds",
+                "--",
+                "harness/fuzz/corpus",
+            ],
+        );
         if status(seeds)? != ExitCode::SUCCESS {
             bail!(
                 "fuzz: cannot write the seeds from real handshakes (cargo run -p harness --example fuzz_seeds)"
             );
         }
     }
-    for t in targets.iter().filter(|t| SELF_SEEDED.contains(&t.as_str())) {
-        // The target builds and writes its own seeds (transcripts of the engine's fuzzing
-        // build, see harness/fuzz/fuzz_targets/common), then exits.
-        let mut seeds = Command::new(cargo());
-        seeds
-            .current_dir(root)
-            .env("RUSTC_BOOTSTRAP", "1")
-            .env("CARGO_TARGET_DIR", root.join("target/fuzz"))
-            .env("FUZZ_WRITE_SEEDS", root.join("harness/fuzz/corpus").join(t))
-            .args([
-                "fuzz",
-                "run",
-                "--fuzz-dir",
-                "harness/fuzz",
-                "--sanitizer",
-                "none",
-                profile,
-                t,
-                "--",
-                "-runs=0",
-            ]);
-        if status(seeds)? != ExitCode::SUCCESS {
-            bail!("fuzz: the {t} target could not write its seeds");
-        }
-    }
-    for t in &targets {
-        eprintln!("xtask: fuzzing {t} for {seconds} s");
+    // `cargo fuzz run` of one target with one libFuzzer flag.
+    let fuzz_run = |target: &str, flag: &str| {
         let mut cmd = Command::new(cargo());
         cmd.current_dir(root)
             .env("RUSTC_BOOTSTRAP", "1")
@@ -258,11 +242,22 @@ fn fuzz(root: &Path, args: &[String]) -> Result<ExitCode> {
                 "harness/fuzz",
                 "--sanitizer",
                 "none",
-                profile,
-                t,
-                "--",
             ])
-            .arg(format!("-max_total_time={seconds}"));
+            .args([profile, target, "--", flag]);
+        cmd
+    };
+    for t in targets.iter().filter(|t| SELF_SEEDED.contains(&t.as_str())) {
+        // The target builds and writes its own seeds (transcripts of the engine's fuzzing
+        // build, see harness/fuzz/fuzz_targets/common), then exits.
+        let mut seeds = fuzz_run(t, "-runs=0");
+        seeds.env("FUZZ_WRITE_SEEDS", root.join("harness/fuzz/corpus").join(t));
+        if status(seeds)? != ExitCode::SUCCESS {
+            bail!("fuzz: the {t} target could not write its seeds");
+        }
+    }
+    for t in &targets {
+        eprintln!("xtask: fuzzing {t} for {seconds} s");
+        let cmd = fuzz_run(t, &format!("-max_total_time={seconds}"));
         let code = status(cmd)?;
         if code != ExitCode::SUCCESS {
             eprintln!("xtask: {t} found a crash; the input is under harness/fuzz/artifacts/{t}/");
@@ -359,9 +354,9 @@ fn run() -> Result<ExitCode> {
             eprintln!(
                 "xtask: building and running the harness (cargo run -p harness; a first build takes a few minutes)"
             );
-            let mut cmd = Command::new(cargo());
-            cmd.current_dir(&root)
-                .args([
+            let mut cmd = cargo_in(
+                &root,
+                &[
                     "run",
                     "--package",
                     "harness",
@@ -369,8 +364,9 @@ fn run() -> Result<ExitCode> {
                     "harness",
                     "--",
                     "run",
-                ])
-                .args(&rest);
+                ],
+            );
+            cmd.args(&rest);
             status(cmd)
         }
         "test" => {
@@ -389,25 +385,25 @@ fn run() -> Result<ExitCode> {
                 return Ok(code);
             }
             // Doctests: nextest does not run them.
-            let mut doc = Command::new(cargo());
-            doc.current_dir(&root)
-                .args(["test", "--workspace", "--doc", "--quiet"]);
+            let doc = cargo_in(&root, &["test", "--workspace", "--doc", "--quiet"]);
             let code = status(doc)?;
             if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
             // The engine's fuzzing build (what the client/server fuzz targets run).
-            let mut fuzzing = Command::new(cargo());
-            fuzzing.current_dir(&root).args([
-                "test",
-                "--quiet",
-                "-p",
-                "tls-engine",
-                "--features",
-                "fuzzing",
-                "--test",
-                "fuzzing_mode",
-            ]);
+            let fuzzing = cargo_in(
+                &root,
+                &[
+                    "test",
+                    "--quiet",
+                    "-p",
+                    "tls-engine",
+                    "--features",
+                    "fuzzing",
+                    "--test",
+                    "fuzzing_mode",
+                ],
+            );
             status(fuzzing)
         }
         "report" => {
@@ -416,9 +412,9 @@ fn run() -> Result<ExitCode> {
                 Some("merge") => rest.iter().skip(1).cloned().collect(),
                 _ => rest,
             };
-            let mut cmd = Command::new(cargo());
-            cmd.current_dir(&root)
-                .args([
+            let mut cmd = cargo_in(
+                &root,
+                &[
                     "run",
                     "--quiet",
                     "--package",
@@ -427,8 +423,9 @@ fn run() -> Result<ExitCode> {
                     "harness",
                     "--",
                     "report",
-                ])
-                .args(&rest);
+                ],
+            );
+            cmd.args(&rest);
             status(cmd)
         }
         "fuzz" => fuzz(&root, &rest),
@@ -438,9 +435,9 @@ fn run() -> Result<ExitCode> {
                     bail!("certs: unknown argument `{a}` (only --new-keys is accepted)");
                 }
             }
-            let mut cmd = Command::new(cargo());
-            cmd.current_dir(&root)
-                .args([
+            let mut cmd = cargo_in(
+                &root,
+                &[
                     "run",
                     "--quiet",
                     "--package",
@@ -448,8 +445,9 @@ fn run() -> Result<ExitCode> {
                     "--example",
                     "write_fixtures",
                     "--",
-                ])
-                .args(&rest);
+                ],
+            );
+            cmd.args(&rest);
             status(cmd)
         }
         "bench" => {
@@ -459,15 +457,17 @@ fn run() -> Result<ExitCode> {
             // endpoint does extra work per handshake, to show the instruction gate trips.
             let slow = rest.iter().any(|a| a == "--slow-own");
             let args: Vec<&String> = rest.iter().filter(|a| *a != "--slow-own").collect();
-            let mut cmd = Command::new(cargo());
-            cmd.current_dir(&root).args([
-                "bench",
-                "--quiet",
-                "--package",
-                "harness",
-                "--bench",
-                "ratio",
-            ]);
+            let mut cmd = cargo_in(
+                &root,
+                &[
+                    "bench",
+                    "--quiet",
+                    "--package",
+                    "harness",
+                    "--bench",
+                    "ratio",
+                ],
+            );
             if slow {
                 cmd.args(["--features", "bench-slow-own"]);
             }
