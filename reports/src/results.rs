@@ -340,6 +340,45 @@ pub enum ResultsError {
 }
 
 impl CaseResult {
+    /// A case of `scenario` (in `family`) between `client` and `server`, with its verdict and
+    /// nothing else: the grading, the expectation, the observations and the evidence are absent
+    /// until the caller sets them.
+    pub fn new(
+        id: &str,
+        scenario: &str,
+        family: &str,
+        (client, server): (&str, &str),
+        under_test: UnderTest,
+        verdict: Verdict,
+    ) -> Self {
+        CaseResult {
+            id: id.into(),
+            scenario: scenario.into(),
+            family: family.into(),
+            client: client.into(),
+            server: server.into(),
+            under_test,
+            rfc: None,
+            requirement: None,
+            level: None,
+            binds: None,
+            alert_from: None,
+            note: None,
+            verdict,
+            verdict_level: None,
+            reason: None,
+            expected: None,
+            observed: None,
+            server_observed: None,
+            duration_ms: None,
+            transcript: Vec::new(),
+            pcap: None,
+            keylog: None,
+            replayable: None,
+            unseeded: Vec::new(),
+        }
+    }
+
     /// The level this case's verdict breaks (see `verdict_level`): `None` for pass and skip,
     /// and for a version 1 result, which has no levels.
     pub fn breaks(&self) -> Option<Level> {

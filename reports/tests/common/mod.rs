@@ -110,31 +110,11 @@ fn case(
     verdict: Verdict,
 ) -> CaseResult {
     let scenario = id.split('/').next().unwrap();
+    let family = scenario.split("::").next().unwrap();
     CaseResult {
-        id: id.into(),
-        scenario: scenario.into(),
-        family: scenario.split("::").next().unwrap().into(),
-        client: client.into(),
-        server: server.into(),
-        under_test,
-        rfc: None,
-        requirement: None,
         level: Some(Level::Must),
         binds: Some(Binds::Receiver),
-        alert_from: None,
-        note: None,
-        verdict,
-        verdict_level: None,
-        reason: None,
-        expected: None,
-        observed: None,
-        server_observed: None,
-        duration_ms: None,
-        transcript: Vec::new(),
-        pcap: None,
-        keylog: None,
-        replayable: None,
-        unseeded: Vec::new(),
+        ..CaseResult::new(id, scenario, family, (client, server), under_test, verdict)
     }
 }
 
