@@ -9,30 +9,12 @@ use tls_engine::{
     ProtocolVersion, SignatureScheme, Step,
 };
 
-const SUITES: [CipherSuite; 3] = [
-    CipherSuite::TLS_AES_128_GCM_SHA256,
-    CipherSuite::TLS_AES_256_GCM_SHA384,
-    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
-];
-const GROUPS: [NamedGroup; 4] = [
-    NamedGroup::X25519,
-    NamedGroup::Secp256r1,
-    NamedGroup::Secp384r1,
-    NamedGroup::X25519MlKem768,
-];
-const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
-
 #[test]
 fn grid_suites_groups_keys() {
     for key in KEYS {
         for suite in SUITES {
             for group in GROUPS {
-                let mut cc = client_config(key);
-                cc.cipher_suites = vec![suite];
-                cc.groups = vec![group];
-                cc.key_share_groups = vec![group];
-                let sc = server_config(key);
-                let (c, s) = handshake_ok(cc, sc);
+                let (c, s) = handshake_ok(grid_client(key, suite, group), server_config(key));
                 let n = c.conn.negotiated().unwrap();
                 assert_eq!(n.version, ProtocolVersion::TLSv1_3);
                 assert_eq!(n.cipher_suite, suite);
@@ -133,39 +115,6 @@ fn hrr_with_cookie_and_mlkem() {
 }
 
 #[test]
-fn no_common_group_is_handshake_failure() {
-    let mut cc = client_config("ecdsa_p256");
-    cc.groups = vec![NamedGroup::X25519];
-    cc.key_share_groups = vec![NamedGroup::X25519];
-    let mut sc = server_config("ecdsa_p256");
-    sc.groups = vec![NamedGroup::Secp384r1];
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
-    assert_eq!(
-        c.err.as_ref().unwrap().alert_received(),
-        Some(AlertDescription::HandshakeFailure)
-    );
-}
-
-#[test]
-fn no_common_suite_is_handshake_failure() {
-    let mut cc = client_config("ecdsa_p256");
-    cc.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
-    let mut sc = server_config("ecdsa_p256");
-    sc.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
-}
-
-#[test]
 fn client_auth_required_optional_missing() {
     for key in KEYS {
         // required, client has a cert
@@ -189,38 +138,7 @@ fn client_auth_required_optional_missing() {
     };
     let (_c, s) = handshake_ok(cc, sc);
     assert!(s.conn.negotiated().unwrap().peer_certificates.is_empty());
-    // required, no client cert -> certificate_required
-    let cc = client_config("ecdsa_p256");
-    let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::CertificateRequired)
-    );
-    assert_eq!(
-        c.err.as_ref().unwrap().alert_received(),
-        Some(AlertDescription::CertificateRequired)
-    );
-}
-
-#[test]
-fn client_cert_from_unknown_ca_is_rejected() {
-    let mut cc = client_config("ecdsa_p256");
-    cc.client_auth = Some(client_identity("ecdsa_p256"));
-    let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ed25519"),
-    };
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::UnknownCa)
-    );
+    // required, no client cert: see `refused`
 }
 
 #[test]
@@ -254,21 +172,6 @@ fn resumption_with_ticket() {
 }
 
 #[test]
-fn resumption_bad_binder_is_decrypt_error() {
-    let sc = server_config("ed25519");
-    let (c, _s) = handshake_ok(client_config("ed25519"), sc.clone());
-    let mut cc = client_config("ed25519");
-    cc.resumption = Some(c.tickets()[0].clone());
-    cc.knobs.bad_psk_binder = true;
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::DecryptError)
-    );
-}
-
-#[test]
 fn multiple_tickets() {
     let mut sc = server_config("ecdsa_p256");
     sc.tickets = 3;
@@ -293,17 +196,7 @@ fn alpn_negotiation() {
         s.conn.negotiated().unwrap().alpn.as_deref(),
         Some(&b"h2"[..])
     );
-
-    let mut cc = client_config("ecdsa_p256");
-    cc.alpn = vec![b"spdy".to_vec()];
-    let mut sc = server_config("ecdsa_p256");
-    sc.alpn = vec![b"h2".to_vec()];
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::NoApplicationProtocol)
-    );
+    // no common protocol: see `refused`
 }
 
 #[test]
@@ -387,64 +280,174 @@ fn large_data_is_fragmented_and_record_size_limit() {
     let _ = &mut s;
 }
 
+/// Who refuses a handshake, with which alert.
+#[derive(Debug)]
+enum Refusal {
+    /// The server sends the alert.
+    Server(AlertDescription),
+    /// The server sends the alert and the client receives it.
+    ServerToClient(AlertDescription),
+    /// The client sends the alert, in this step if one is named.
+    Client(AlertDescription, Option<Step>),
+}
+
+type Setup = fn(&mut tls_engine::ClientConfig, &mut tls_engine::ServerConfig);
+
+/// Handshakes one side refuses: name, certificate kind, what to change, who refuses how.
+const REFUSALS: &[(&str, &str, Setup, Refusal)] = &[
+    (
+        "no_common_group",
+        "ecdsa_p256",
+        |cc, sc| {
+            cc.groups = vec![NamedGroup::X25519];
+            cc.key_share_groups = vec![NamedGroup::X25519];
+            sc.groups = vec![NamedGroup::Secp384r1];
+        },
+        Refusal::ServerToClient(AlertDescription::HandshakeFailure),
+    ),
+    (
+        "no_common_suite",
+        "ecdsa_p256",
+        |cc, sc| {
+            cc.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+            sc.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
+        },
+        Refusal::Server(AlertDescription::HandshakeFailure),
+    ),
+    (
+        "required_client_cert_missing",
+        "ecdsa_p256",
+        |_, sc| {
+            sc.client_auth = ClientAuth::Required {
+                roots: roots("ecdsa_p256"),
+            };
+        },
+        Refusal::ServerToClient(AlertDescription::CertificateRequired),
+    ),
+    (
+        "client_cert_from_unknown_ca",
+        "ecdsa_p256",
+        |cc, sc| {
+            cc.client_auth = Some(client_identity("ecdsa_p256"));
+            sc.client_auth = ClientAuth::Required {
+                roots: roots("ed25519"),
+            };
+        },
+        Refusal::Server(AlertDescription::UnknownCa),
+    ),
+    (
+        "bad_psk_binder",
+        "ed25519",
+        |cc, sc| {
+            let (c, _s) = handshake_ok(client_config("ed25519"), sc.clone());
+            cc.resumption = Some(c.tickets()[0].clone());
+            cc.knobs.bad_psk_binder = true;
+        },
+        Refusal::Server(AlertDescription::DecryptError),
+    ),
+    (
+        "no_common_alpn",
+        "ecdsa_p256",
+        |cc, sc| {
+            cc.alpn = vec![b"spdy".to_vec()];
+            sc.alpn = vec![b"h2".to_vec()];
+        },
+        Refusal::Server(AlertDescription::NoApplicationProtocol),
+    ),
+    (
+        "wrong_server_finished",
+        "ecdsa_p256",
+        |_, sc| sc.knobs.send_wrong_finished = true,
+        Refusal::Client(AlertDescription::DecryptError, Some(Step::KeyExchange)),
+    ),
+    (
+        "wrong_client_finished",
+        "ecdsa_p256",
+        |cc, _| cc.knobs.send_wrong_finished = true,
+        Refusal::Server(AlertDescription::DecryptError),
+    ),
+    (
+        "bad_certificate_verify",
+        "rsa2048",
+        |_, sc| sc.knobs.bad_certificate_verify = true,
+        Refusal::Client(AlertDescription::DecryptError, Some(Step::Certificate)),
+    ),
+    (
+        "missing_certificate_verify",
+        "ecdsa_p256",
+        |_, sc| sc.knobs.skip_certificate_verify = true,
+        Refusal::Client(AlertDescription::UnexpectedMessage, None),
+    ),
+    (
+        "untrusted_root",
+        "ecdsa_p256",
+        |cc, _| cc.roots = roots("ed25519"),
+        Refusal::Client(AlertDescription::UnknownCa, None),
+    ),
+    (
+        "wrong_server_name",
+        "ecdsa_p256",
+        |cc, _| cc.server_name = Some("example.com".into()),
+        Refusal::Client(AlertDescription::BadCertificate, Some(Step::Certificate)),
+    ),
+    (
+        "wrong_ip_address",
+        "ecdsa_p256",
+        |cc, _| cc.server_name = Some("127.0.0.2".into()),
+        Refusal::Client(AlertDescription::BadCertificate, None),
+    ),
+    (
+        "name_mismatch_profile",
+        "name_mismatch",
+        |_, _| {},
+        Refusal::Client(AlertDescription::BadCertificate, None),
+    ),
+    (
+        "expired_profile",
+        "expired",
+        |_, _| {},
+        Refusal::Client(AlertDescription::CertificateExpired, None),
+    ),
+];
+
 #[test]
-fn wrong_finished_is_decrypt_error() {
+fn refused() {
+    for &(name, kind, setup, ref refusal) in REFUSALS {
+        let (mut cc, mut sc) = (client_config(kind), server_config(kind));
+        setup(&mut cc, &mut sc);
+        let (c, s) = driven(cc, sc);
+        let alert = |e: &Option<Error>| e.as_ref().map(|e| e.alert());
+        match *refusal {
+            Refusal::Server(a) => assert_eq!(alert(&s.err), Some(Some(a)), "{name}: {:?}", s.err),
+            Refusal::ServerToClient(a) => {
+                assert_eq!(alert(&s.err), Some(Some(a)), "{name}: {:?}", s.err);
+                let got = c.err.as_ref().map(|e| e.alert_received());
+                assert_eq!(got, Some(Some(a)), "{name}: {:?}", c.err);
+            }
+            Refusal::Client(a, step) => {
+                assert_eq!(alert(&c.err), Some(Some(a)), "{name}: {:?}", c.err);
+                if let Some(step) = step {
+                    assert_eq!(c.conn.step(), step, "{name}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn refusals_name_their_reason() {
     let mut sc = server_config("ecdsa_p256");
     sc.knobs.send_wrong_finished = true;
-    let (mut c, mut s) = pair(client_config("ecdsa_p256"), sc);
-    drive(&mut c, &mut s);
-    let e = c.err.as_ref().unwrap();
-    assert_eq!(e.alert(), Some(AlertDescription::DecryptError));
+    let (c, _s) = driven(client_config("ecdsa_p256"), sc);
+    let e = c.err.unwrap();
     assert!(
         e.to_string()
             .contains("server Finished verify_data mismatch"),
         "{e}"
     );
-    assert_eq!(c.conn.step(), Step::KeyExchange);
-
-    let mut cc = client_config("ecdsa_p256");
-    cc.knobs.send_wrong_finished = true;
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::DecryptError)
-    );
-}
-
-#[test]
-fn bad_or_missing_certificate_verify() {
-    let mut sc = server_config("rsa2048");
-    sc.knobs.bad_certificate_verify = true;
-    let (mut c, mut s) = pair(client_config("rsa2048"), sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::DecryptError)
-    );
-    assert_eq!(c.conn.step(), Step::Certificate);
-
-    let mut sc = server_config("ecdsa_p256");
-    sc.knobs.skip_certificate_verify = true;
-    let (mut c, mut s) = pair(client_config("ecdsa_p256"), sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::UnexpectedMessage)
-    );
-}
-
-#[test]
-fn certificate_errors_map_to_alerts() {
-    // untrusted root
     let mut cc = client_config("ecdsa_p256");
     cc.roots = roots("ed25519");
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::UnknownCa)
-    );
+    let (c, _s) = driven(cc, server_config("ecdsa_p256"));
     assert!(
         matches!(
             c.err.as_ref().unwrap(),
@@ -456,31 +459,7 @@ fn certificate_errors_map_to_alerts() {
         "{:?}",
         c.err
     );
-    // wrong name
-    let mut cc = client_config("ecdsa_p256");
-    cc.server_name = Some("example.com".into());
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::BadCertificate)
-    );
-    assert_eq!(c.conn.step(), Step::Certificate);
-    // name_mismatch / expired profiles from the certs crate
-    for (profile, alert) in [
-        ("name_mismatch", AlertDescription::BadCertificate),
-        ("expired", AlertDescription::CertificateExpired),
-    ] {
-        let (mut c, mut s) = pair(client_config(profile), server_config(profile));
-        drive(&mut c, &mut s);
-        assert_eq!(
-            c.err.as_ref().map(|e| e.alert()),
-            Some(Some(alert)),
-            "{profile}: {:?}",
-            c.err
-        );
-    }
-    // verify_server = false accepts
+    // verify_server = false accepts a wrong name
     let mut cc = client_config("ecdsa_p256");
     cc.server_name = Some("example.com".into());
     cc.verify_server = false;
@@ -589,14 +568,7 @@ fn ip_address_server_name() {
         "no SNI for an IP literal"
     );
     assert_eq!(s.conn.negotiated().unwrap().server_name, None);
-    let mut cc = client_config("ecdsa_p256");
-    cc.server_name = Some("127.0.0.2".into());
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::BadCertificate)
-    );
+    // another address: see `refused`
 }
 
 #[test]

@@ -13,8 +13,6 @@ use rustls::pki_types::{PrivateKeyDer, ServerName};
 use rustls::{HandshakeKind, RootCertStore, SupportedCipherSuite};
 use tls_engine::{AlertDescription, CipherSuite, ClientAuth, NamedGroup, SignatureScheme};
 
-const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
-
 fn suites() -> [(CipherSuite, SupportedCipherSuite); 3] {
     [
         (
@@ -41,6 +39,12 @@ fn groups() -> [(NamedGroup, &'static dyn SupportedKxGroup); 4] {
     ]
 }
 
+/// rustls's protocol versions: TLS 1.3, TLS 1.2, both.
+const TLS13: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
+const TLS12: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
+const BOTH: &[&rustls::SupportedProtocolVersion] =
+    &[&rustls::version::TLS13, &rustls::version::TLS12];
+
 fn provider_with(
     suites: Vec<SupportedCipherSuite>,
     groups: Vec<&'static dyn SupportedKxGroup>,
@@ -58,15 +62,6 @@ fn root_store(kind: &str) -> RootCertStore {
         rs.add(r).unwrap();
     }
     rs
-}
-
-/// A rustls TLS 1.3 server with tickets.
-fn rustls_server_config(
-    kind: &str,
-    p: Arc<CryptoProvider>,
-    client_auth: bool,
-) -> Arc<rustls::ServerConfig> {
-    rustls_server(kind, p, client_auth, &[&rustls::version::TLS13], true)
 }
 
 /// A rustls server for `versions`, requiring a client certificate if `client_auth`, with
@@ -104,15 +99,6 @@ fn rustls_server(
     }
     cfg.alpn_protocols = vec![b"h2".to_vec()];
     Arc::new(cfg)
-}
-
-/// A rustls TLS 1.3 client.
-fn rustls_client_config(
-    kind: &str,
-    p: Arc<CryptoProvider>,
-    client_auth: bool,
-) -> Arc<rustls::ClientConfig> {
-    rustls_client12(kind, p, client_auth, &[&rustls::version::TLS13])
 }
 
 /// rustls's default suites and groups.
@@ -197,40 +183,22 @@ fn drive_rustls<D>(
     theirs: &mut rustls::ConnectionCommon<D>,
 ) -> Option<rustls::Error> {
     let mut rerr = None;
-    for _ in 0..100 {
-        let out = ours.conn.take_output();
-        let mut moved = !out.is_empty();
+    drive_peer(ours, |out| {
         if !out.is_empty()
             && rerr.is_none()
             && let Err(e) = feed(theirs, &out)
         {
             rerr = Some(e);
         }
-        let back = drain(theirs);
-        moved |= !back.is_empty();
-        if !back.is_empty()
-            && ours.err.is_none()
-            && let Err(e) = ours.conn.handle_input(&back, now())
-        {
-            ours.err = Some(e);
-        }
-        while let Some(e) = ours.conn.poll_event() {
-            ours.events.push(e);
-        }
-        if !moved {
-            break;
-        }
-    }
+        drain(theirs)
+    });
     rerr
 }
 
 fn our_client(kind: &str, suite: CipherSuite, group: NamedGroup) -> Side {
-    let mut cc = client_config(kind);
-    cc.cipher_suites = vec![suite];
-    cc.groups = vec![group];
-    cc.key_share_groups = vec![group];
+    let mut cc = grid_client(kind, suite, group);
     cc.alpn = vec![b"h2".to_vec()];
-    Side::client(cc)
+    client_side(cc)
 }
 
 #[test]
@@ -238,8 +206,13 @@ fn our_client_rustls_server_grid() {
     for kind in KEYS {
         for (suite, rsuite) in suites() {
             for (group, rgroup) in groups() {
-                let scfg =
-                    rustls_server_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
+                let scfg = rustls_server(
+                    kind,
+                    provider_with(vec![rsuite], vec![rgroup]),
+                    false,
+                    TLS13,
+                    true,
+                );
                 let mut s = rustls::ServerConnection::new(scfg).unwrap();
                 let mut c = our_client(kind, suite, group);
                 let e = drive_rustls(&mut c, &mut s);
@@ -265,8 +238,12 @@ fn rustls_client_our_server_grid() {
     for kind in KEYS {
         for (suite, rsuite) in suites() {
             for (group, rgroup) in groups() {
-                let ccfg =
-                    rustls_client_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
+                let ccfg = rustls_client(
+                    kind,
+                    provider_with(vec![rsuite], vec![rgroup]),
+                    false,
+                    TLS13,
+                );
                 let mut c = named_client(kind, ccfg);
                 let mut sc = server_config(kind);
                 sc.alpn = vec![b"h2".to_vec()];
@@ -289,16 +266,18 @@ fn rustls_client_our_server_grid() {
 #[test]
 fn hrr_both_directions() {
     // our client shares x25519, rustls server only does P-256 -> HRR
-    let scfg = rustls_server_config(
+    let scfg = rustls_server(
         "ecdsa_p256",
         provider_with(vec![cs::TLS13_AES_128_GCM_SHA256], vec![kx::SECP256R1]),
         false,
+        TLS13,
+        true,
     );
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
     let mut cc = client_config("ecdsa_p256");
     cc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
     cc.key_share_groups = vec![NamedGroup::X25519];
-    let mut c = Side::client(cc);
+    let mut c = client_side(cc);
     let e = drive_rustls(&mut c, &mut s);
     assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
     let n = c.conn.negotiated().unwrap();
@@ -306,13 +285,14 @@ fn hrr_both_directions() {
     assert_eq!(n.group, Some(NamedGroup::Secp256r1));
 
     // rustls client shares x25519 (first group), our server only does P-384 -> HRR, with cookie
-    let ccfg = rustls_client_config(
+    let ccfg = rustls_client(
         "ecdsa_p384",
         provider_with(
             provider::DEFAULT_CIPHER_SUITES.to_vec(),
             vec![kx::X25519, kx::SECP384R1],
         ),
         false,
+        TLS13,
     );
     let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p384");
@@ -335,18 +315,18 @@ fn hrr_both_directions() {
 fn client_auth_both_directions() {
     for kind in KEYS {
         // our client authenticates to rustls
-        let scfg = rustls_server_config(kind, default_provider(), true);
+        let scfg = rustls_server(kind, default_provider(), true, TLS13, true);
         let mut s = rustls::ServerConnection::new(scfg).unwrap();
         let mut cc = client_config(kind);
         cc.client_auth = Some(client_identity(kind));
-        let mut c = Side::client(cc);
+        let mut c = client_side(cc);
         let e = drive_rustls(&mut c, &mut s);
         assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
         assert!(!s.is_handshaking());
         assert!(s.peer_certificates().is_some_and(|p| !p.is_empty()));
 
         // rustls client authenticates to us
-        let ccfg = rustls_client_config(kind, default_provider(), true);
+        let ccfg = rustls_client(kind, default_provider(), true, TLS13);
         let mut c = localhost_client(ccfg);
         let mut sc = server_config(kind);
         sc.client_auth = ClientAuth::Required { roots: roots(kind) };
@@ -356,7 +336,7 @@ fn client_auth_both_directions() {
         assert!(!s.conn.negotiated().unwrap().peer_certificates.is_empty());
     }
     // rustls client without a certificate, our server requires one
-    let ccfg = rustls_client_config("ecdsa_p256", default_provider(), false);
+    let ccfg = rustls_client("ecdsa_p256", default_provider(), false, TLS13);
     let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p256");
     sc.client_auth = ClientAuth::Required {
@@ -373,29 +353,26 @@ fn client_auth_both_directions() {
 #[test]
 fn resumption_both_directions() {
     // our client resumes with a rustls server
-    let scfg = rustls_server_config("ecdsa_p256", default_provider(), false);
+    let scfg = rustls_server("ecdsa_p256", default_provider(), false, TLS13, true);
     let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
-    let mut c = Side::client(client_config("ecdsa_p256"));
+    let mut c = client_side(client_config("ecdsa_p256"));
     assert!(drive_rustls(&mut c, &mut s).is_none());
     let ticket = c.tickets().into_iter().next().expect("ticket from rustls");
     let mut cc = client_config("ecdsa_p256");
     cc.resumption = Some(ticket);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::client(cc);
+    let mut c = client_side(cc);
     let e = drive_rustls(&mut c, &mut s);
     assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
     assert!(c.conn.negotiated().unwrap().resumed);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
 
     // a rustls client resumes with our server
-    let ccfg = rustls_client_config("ed25519", default_provider(), false);
-    let sc = Arc::new(server_config("ed25519"));
+    let ccfg = rustls_client("ed25519", default_provider(), false, TLS13);
+    let sc = server_config("ed25519");
     for round in 0..2 {
         let mut c = localhost_client(ccfg.clone());
-        let mut s = Side::new(tls_engine::Connection::server(sc.clone(), now()).unwrap());
-        let first = drain(&mut c);
-        s.conn.handle_input(&first, now()).unwrap();
-        let e = drive_rustls(&mut s, &mut c);
+        let (mut s, e) = our_server_side(sc.clone(), &mut c);
         assert!(
             e.is_none() && s.err.is_none(),
             "round {round}: {e:?} {:?}",
@@ -417,9 +394,9 @@ fn resumption_both_directions() {
 
 #[test]
 fn key_update_and_close_with_rustls() {
-    let scfg = rustls_server_config("ecdsa_p256", default_provider(), false);
+    let scfg = rustls_server("ecdsa_p256", default_provider(), false, TLS13, true);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::client(client_config("ecdsa_p256"));
+    let mut c = client_side(client_config("ecdsa_p256"));
     assert!(drive_rustls(&mut c, &mut s).is_none());
     c.conn.request_key_update(true).unwrap();
     c.conn.send_application_data(b"after update").unwrap();
@@ -442,11 +419,11 @@ fn key_update_and_close_with_rustls() {
 #[test]
 fn rustls_server_signature_schemes() {
     // our client restricts the signature schemes; rustls must pick one of them
-    let scfg = rustls_server_config("rsa2048", default_provider(), false);
+    let scfg = rustls_server("rsa2048", default_provider(), false, TLS13, true);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
     let mut cc = client_config("rsa2048");
     cc.signature_schemes = vec![SignatureScheme::RsaPssRsaeSha512];
-    let mut c = Side::client(cc);
+    let mut c = client_side(cc);
     assert!(drive_rustls(&mut c, &mut s).is_none(), "{:?}", c.err);
     assert_eq!(
         c.conn.negotiated().unwrap().signature_scheme,
@@ -457,13 +434,15 @@ fn rustls_server_signature_schemes() {
 #[test]
 fn exporter_matches_rustls() {
     for (_, rsuite) in suites() {
-        let scfg = rustls_server_config(
+        let scfg = rustls_server(
             "ecdsa_p256",
             provider_with(vec![rsuite], provider::DEFAULT_KX_GROUPS.to_vec()),
             false,
+            TLS13,
+            true,
         );
         let mut s = rustls::ServerConnection::new(scfg).unwrap();
-        let mut c = Side::client(client_config("ecdsa_p256"));
+        let mut c = client_side(client_config("ecdsa_p256"));
         assert!(drive_rustls(&mut c, &mut s).is_none());
         for ctx in [None, Some(&b"context"[..])] {
             assert_same_exporter(&c, &s, ctx, 40, "");
@@ -503,14 +482,6 @@ fn suites12() -> [(CipherSuite, SupportedCipherSuite); 6] {
     ]
 }
 
-fn keys12(suite: CipherSuite) -> &'static [&'static str] {
-    if suite.name().contains("_RSA_") {
-        &["rsa2048"]
-    } else {
-        &["ecdsa_p256", "ecdsa_p384", "ed25519"]
-    }
-}
-
 fn provider12(
     suite: SupportedCipherSuite,
     group: &'static dyn SupportedKxGroup,
@@ -525,17 +496,9 @@ fn all12() -> Arc<CryptoProvider> {
     )
 }
 
-/// A rustls TLS 1.2 server.
-fn rustls_server12(
-    kind: &str,
-    p: Arc<CryptoProvider>,
-    client_auth: bool,
-    tickets: bool,
-) -> Arc<rustls::ServerConfig> {
-    rustls_server(kind, p, client_auth, &[&rustls::version::TLS12], tickets)
-}
-
-fn rustls_client12(
+/// A rustls client for `versions`, with a client certificate if `client_auth`, offering
+/// ALPN h2.
+fn rustls_client(
     kind: &str,
     p: Arc<CryptoProvider>,
     client_auth: bool,
@@ -563,11 +526,8 @@ fn our_server_side(
     sc: tls_engine::ServerConfig,
     c: &mut rustls::ClientConnection,
 ) -> (Side, Option<rustls::Error>) {
-    let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
     let first = drain(c);
-    if let Err(e) = s.conn.handle_input(&first, now()) {
-        s.err = Some(e);
-    }
+    let mut s = server_answering(sc, &first);
     let e = drive_rustls(&mut s, c);
     (s, e)
 }
@@ -577,7 +537,7 @@ fn tls12_our_client_rustls_server_grid() {
     for (suite, rsuite) in suites12() {
         for (group, rgroup) in groups().into_iter().take(3) {
             for kind in keys12(suite) {
-                let scfg = rustls_server12(kind, provider12(rsuite, rgroup), false, true);
+                let scfg = rustls_server(kind, provider12(rsuite, rgroup), false, TLS12, true);
                 let mut s = rustls::ServerConnection::new(scfg).unwrap();
                 let mut c = our_client(kind, suite, group);
                 let e = drive_rustls(&mut c, &mut s);
@@ -606,12 +566,7 @@ fn tls12_rustls_client_our_server_grid() {
     for (suite, rsuite) in suites12() {
         for (group, rgroup) in groups().into_iter().take(3) {
             for kind in keys12(suite) {
-                let ccfg = rustls_client12(
-                    kind,
-                    provider12(rsuite, rgroup),
-                    false,
-                    &[&rustls::version::TLS12],
-                );
+                let ccfg = rustls_client(kind, provider12(rsuite, rgroup), false, TLS12);
                 let mut c = named_client(kind, ccfg);
                 let mut sc = server_config(kind);
                 sc.alpn = vec![b"h2".to_vec()];
@@ -639,12 +594,12 @@ fn tls12_client_auth_and_resumption_with_rustls() {
     for kind in KEYS {
         for tickets in [true, false] {
             // our client (with a certificate) resumes with a rustls server: tickets or session id
-            let scfg = rustls_server12(kind, all12(), true, tickets);
+            let scfg = rustls_server(kind, all12(), true, TLS12, tickets);
             let mut cc = client_config(kind);
             cc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
             cc.client_auth = Some(client_identity(kind));
             let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
-            let mut c = Side::client(cc.clone());
+            let mut c = client_side(cc.clone());
             assert!(
                 drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(),
                 "{kind}: {:?}",
@@ -655,7 +610,7 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             assert_eq!(sess.ticket.is_empty(), !tickets, "{kind} tickets={tickets}");
             cc.resumption = Some(sess);
             let mut s = rustls::ServerConnection::new(scfg).unwrap();
-            let mut c = Side::client(cc);
+            let mut c = client_side(cc);
             let e = drive_rustls(&mut c, &mut s);
             assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
             assert!(
@@ -665,7 +620,7 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
 
             // a rustls client (with a certificate) resumes with our server
-            let ccfg = rustls_client12(kind, all12(), true, &[&rustls::version::TLS12]);
+            let ccfg = rustls_client(kind, all12(), true, TLS12);
             let mut sc = server_config(kind);
             sc.client_auth = ClientAuth::Required { roots: roots(kind) };
             sc.tls12_tickets = tickets;
@@ -701,12 +656,7 @@ fn version_negotiation_and_downgrade_with_rustls() {
         (DowngradeSentinel::Tls11, false),
         (DowngradeSentinel::WrongBytes, false),
     ] {
-        let ccfg = rustls_client12(
-            "ecdsa_p256",
-            default_provider(),
-            false,
-            &[&rustls::version::TLS13, &rustls::version::TLS12],
-        );
+        let ccfg = rustls_client("ecdsa_p256", default_provider(), false, BOTH);
         let mut c = localhost_client(ccfg);
         let mut sc = server_config("ecdsa_p256");
         sc.versions = vec![V::TLSv1_2];
@@ -724,9 +674,9 @@ fn version_negotiation_and_downgrade_with_rustls() {
         }
     }
     // our 1.2+1.3 client against a rustls 1.2-only server: TLS 1.2, no sentinel from rustls
-    let scfg = rustls_server12("rsa2048", all12(), false, true);
+    let scfg = rustls_server("rsa2048", all12(), false, TLS12, true);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::client(client_config("rsa2048"));
+    let mut c = client_side(client_config("rsa2048"));
     assert!(
         drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(),
         "{:?}",
@@ -735,13 +685,13 @@ fn version_negotiation_and_downgrade_with_rustls() {
     assert_eq!(c.conn.negotiated().unwrap().version, V::TLSv1_2);
     // a rustls 1.2-only client against our 1.2+1.3 server: TLS 1.2 (with the sentinel, which
     // a 1.2-only client does not check)
-    let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
+    let ccfg = rustls_client("rsa2048", all12(), false, TLS12);
     let mut c = localhost_client(ccfg);
     let (s, e) = our_server_side(server_config("rsa2048"), &mut c);
     assert!(e.is_none() && s.err.is_none());
     assert_eq!(s.conn.negotiated().unwrap().version, V::TLSv1_2);
     // our 1.3-only server, rustls 1.2-only client: protocol_version
-    let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
+    let ccfg = rustls_client("rsa2048", all12(), false, TLS12);
     let mut c = localhost_client(ccfg);
     let mut sc = server_config("rsa2048");
     sc.versions = vec![V::TLSv1_3];
@@ -755,7 +705,7 @@ fn version_negotiation_and_downgrade_with_rustls() {
 #[test]
 fn tls12_hello_request_to_rustls_client() {
     // rustls answers a HelloRequest with a no_renegotiation warning; the connection goes on.
-    let ccfg = rustls_client12("ecdsa_p256", all12(), false, &[&rustls::version::TLS12]);
+    let ccfg = rustls_client("ecdsa_p256", all12(), false, TLS12);
     let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p256");
     sc.knobs.send_hello_request = true;
