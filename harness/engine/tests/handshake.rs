@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use tls_engine::{
-    AlertDescription, CertificateError, CipherSuite, ClientAuth, Error, Event, NamedGroup,
-    ProtocolVersion, SignatureScheme, Step,
+    AlertDescription, AlertDescription as A, CertificateError, CipherSuite, ClientAuth,
+    ClientConfig, Error, Event, NamedGroup, ProtocolVersion, ServerConfig, SignatureScheme, Step,
 };
 
 #[test]
@@ -35,39 +35,44 @@ fn grid_suites_groups_keys() {
     }
 }
 
-#[test]
-fn hrr_when_server_prefers_other_group() {
+/// A handshake where the client offers `client` with a share for `share` only and the server
+/// takes `server` (and forces a HelloRetryRequest if `force_hrr`): whether the client and the
+/// server saw a HelloRetryRequest, and the group.
+fn negotiate(
+    client: &[NamedGroup],
+    share: NamedGroup,
+    server: &[NamedGroup],
+    force_hrr: bool,
+) -> (bool, Option<NamedGroup>, bool) {
     let mut cc = client_config("ecdsa_p256");
-    cc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
-    cc.key_share_groups = vec![NamedGroup::X25519];
+    cc.groups = client.to_vec();
+    cc.key_share_groups = vec![share];
     let mut sc = server_config("ecdsa_p256");
-    sc.groups = vec![NamedGroup::Secp256r1];
+    sc.groups = server.to_vec();
+    sc.knobs.force_hrr = force_hrr;
     let (c, s) = handshake_ok(cc, sc);
-    let n = c.conn.negotiated().unwrap();
-    assert!(n.hrr);
-    assert_eq!(n.group, Some(NamedGroup::Secp256r1));
-    assert!(s.conn.negotiated().unwrap().hrr);
+    let (n, ns) = (c.conn.negotiated().unwrap(), s.conn.negotiated().unwrap());
+    (n.hrr, n.group, ns.hrr)
 }
 
 #[test]
-fn usable_share_for_a_group_the_server_prefers_less_is_answered() {
+fn group_negotiation() {
+    use NamedGroup::{Secp256r1 as P256, X25519};
+    // the server prefers another group: HelloRetryRequest
+    assert_eq!(
+        negotiate(&[X25519, P256], X25519, &[P256], false),
+        (true, Some(P256), true)
+    );
     // The server's favourite (X25519) has no share, the client's only share (P-256) is
     // usable: answered, no HelloRetryRequest; force_hrr still asks for X25519.
-    let mut cc = client_config("ecdsa_p256");
-    cc.groups = vec![NamedGroup::Secp256r1, NamedGroup::X25519];
-    cc.key_share_groups = vec![NamedGroup::Secp256r1];
-    let mut sc = server_config("ecdsa_p256");
-    sc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
-    let (c, s) = handshake_ok(cc.clone(), sc.clone());
-    let n = c.conn.negotiated().unwrap();
-    assert!(!n.hrr);
-    assert_eq!(n.group, Some(NamedGroup::Secp256r1));
-    assert!(!s.conn.negotiated().unwrap().hrr);
-    sc.knobs.force_hrr = true;
-    let (c, _s) = handshake_ok(cc, sc);
-    let n = c.conn.negotiated().unwrap();
-    assert!(n.hrr);
-    assert_eq!(n.group, Some(NamedGroup::X25519));
+    assert_eq!(
+        negotiate(&[P256, X25519], P256, &[X25519, P256], false),
+        (false, Some(P256), false)
+    );
+    assert_eq!(
+        negotiate(&[P256, X25519], P256, &[X25519, P256], true),
+        (true, Some(X25519), true)
+    );
 }
 
 #[test]
@@ -284,153 +289,97 @@ fn large_data_is_fragmented_and_record_size_limit() {
 #[derive(Debug)]
 enum Refusal {
     /// The server sends the alert.
-    Server(AlertDescription),
+    Server(A),
     /// The server sends the alert and the client receives it.
-    ServerToClient(AlertDescription),
+    ServerToClient(A),
     /// The client sends the alert, in this step if one is named.
-    Client(AlertDescription, Option<Step>),
+    Client(A, Option<Step>),
 }
+use Refusal::{Client, Server, ServerToClient};
 
-type Setup = fn(&mut tls_engine::ClientConfig, &mut tls_engine::ServerConfig);
-
-/// Handshakes one side refuses: name, certificate kind, what to change, who refuses how.
-const REFUSALS: &[(&str, &str, Setup, Refusal)] = &[
-    (
-        "no_common_group",
-        "ecdsa_p256",
-        |cc, sc| {
-            cc.groups = vec![NamedGroup::X25519];
-            cc.key_share_groups = vec![NamedGroup::X25519];
-            sc.groups = vec![NamedGroup::Secp384r1];
-        },
-        Refusal::ServerToClient(AlertDescription::HandshakeFailure),
-    ),
-    (
-        "no_common_suite",
-        "ecdsa_p256",
-        |cc, sc| {
-            cc.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
-            sc.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
-        },
-        Refusal::Server(AlertDescription::HandshakeFailure),
-    ),
-    (
-        "required_client_cert_missing",
-        "ecdsa_p256",
-        |_, sc| {
-            sc.client_auth = ClientAuth::Required {
-                roots: roots("ecdsa_p256"),
-            };
-        },
-        Refusal::ServerToClient(AlertDescription::CertificateRequired),
-    ),
-    (
-        "client_cert_from_unknown_ca",
-        "ecdsa_p256",
-        |cc, sc| {
-            cc.client_auth = Some(client_identity("ecdsa_p256"));
-            sc.client_auth = ClientAuth::Required {
-                roots: roots("ed25519"),
-            };
-        },
-        Refusal::Server(AlertDescription::UnknownCa),
-    ),
-    (
-        "bad_psk_binder",
-        "ed25519",
-        |cc, sc| {
-            let (c, _s) = handshake_ok(client_config("ed25519"), sc.clone());
-            cc.resumption = Some(c.tickets()[0].clone());
-            cc.knobs.bad_psk_binder = true;
-        },
-        Refusal::Server(AlertDescription::DecryptError),
-    ),
-    (
-        "no_common_alpn",
-        "ecdsa_p256",
-        |cc, sc| {
-            cc.alpn = vec![b"spdy".to_vec()];
-            sc.alpn = vec![b"h2".to_vec()];
-        },
-        Refusal::Server(AlertDescription::NoApplicationProtocol),
-    ),
-    (
-        "wrong_server_finished",
-        "ecdsa_p256",
-        |_, sc| sc.knobs.send_wrong_finished = true,
-        Refusal::Client(AlertDescription::DecryptError, Some(Step::KeyExchange)),
-    ),
-    (
-        "wrong_client_finished",
-        "ecdsa_p256",
-        |cc, _| cc.knobs.send_wrong_finished = true,
-        Refusal::Server(AlertDescription::DecryptError),
-    ),
-    (
-        "bad_certificate_verify",
-        "rsa2048",
-        |_, sc| sc.knobs.bad_certificate_verify = true,
-        Refusal::Client(AlertDescription::DecryptError, Some(Step::Certificate)),
-    ),
-    (
-        "missing_certificate_verify",
-        "ecdsa_p256",
-        |_, sc| sc.knobs.skip_certificate_verify = true,
-        Refusal::Client(AlertDescription::UnexpectedMessage, None),
-    ),
-    (
-        "untrusted_root",
-        "ecdsa_p256",
-        |cc, _| cc.roots = roots("ed25519"),
-        Refusal::Client(AlertDescription::UnknownCa, None),
-    ),
-    (
-        "wrong_server_name",
-        "ecdsa_p256",
-        |cc, _| cc.server_name = Some("example.com".into()),
-        Refusal::Client(AlertDescription::BadCertificate, Some(Step::Certificate)),
-    ),
-    (
-        "wrong_ip_address",
-        "ecdsa_p256",
-        |cc, _| cc.server_name = Some("127.0.0.2".into()),
-        Refusal::Client(AlertDescription::BadCertificate, None),
-    ),
-    (
-        "name_mismatch_profile",
-        "name_mismatch",
-        |_, _| {},
-        Refusal::Client(AlertDescription::BadCertificate, None),
-    ),
-    (
-        "expired_profile",
-        "expired",
-        |_, _| {},
-        Refusal::Client(AlertDescription::CertificateExpired, None),
-    ),
-];
-
-#[test]
-fn refused() {
-    for &(name, kind, setup, ref refusal) in REFUSALS {
-        let (mut cc, mut sc) = (client_config(kind), server_config(kind));
-        setup(&mut cc, &mut sc);
-        let (c, s) = driven(cc, sc);
-        let alert = |e: &Option<Error>| e.as_ref().map(|e| e.alert());
-        match *refusal {
-            Refusal::Server(a) => assert_eq!(alert(&s.err), Some(Some(a)), "{name}: {:?}", s.err),
-            Refusal::ServerToClient(a) => {
-                assert_eq!(alert(&s.err), Some(Some(a)), "{name}: {:?}", s.err);
-                let got = c.err.as_ref().map(|e| e.alert_received());
-                assert_eq!(got, Some(Some(a)), "{name}: {:?}", c.err);
-            }
-            Refusal::Client(a, step) => {
-                assert_eq!(alert(&c.err), Some(Some(a)), "{name}: {:?}", c.err);
-                if let Some(step) = step {
-                    assert_eq!(c.conn.step(), step, "{name}");
-                }
+/// Our client and server of `kind`, after `setup`, handshake; one side refuses as `refusal`
+/// says.
+fn refused(kind: &str, setup: impl FnOnce(&mut ClientConfig, &mut ServerConfig), refusal: Refusal) {
+    let (mut cc, mut sc) = (client_config(kind), server_config(kind));
+    setup(&mut cc, &mut sc);
+    let (c, s) = driven(cc, sc);
+    let alert = |e: &Option<Error>| e.as_ref().map(|e| e.alert());
+    match refusal {
+        Server(a) => assert_eq!(alert(&s.err), Some(Some(a)), "{:?}", s.err),
+        ServerToClient(a) => {
+            assert_eq!(alert(&s.err), Some(Some(a)), "{:?}", s.err);
+            let got = c.err.as_ref().map(|e| e.alert_received());
+            assert_eq!(got, Some(Some(a)), "{:?}", c.err);
+        }
+        Client(a, step) => {
+            assert_eq!(alert(&c.err), Some(Some(a)), "{:?}", c.err);
+            if let Some(step) = step {
+                assert_eq!(c.conn.step(), step);
             }
         }
+    }
+}
+
+/// A test per row, `name(kind, refusal) |cc, sc| { setup }`: see `refused`.
+macro_rules! refusals {
+    ($($name:ident($kind:literal, $refusal:expr) |$cc:pat_param, $sc:pat_param| $setup:block)*) => {
+        $(
+            #[test]
+            fn $name() {
+                refused($kind, |$cc: &mut ClientConfig, $sc: &mut ServerConfig| $setup, $refusal);
+            }
+        )*
+    };
+}
+
+refusals! {
+    no_common_group("ecdsa_p256", ServerToClient(A::HandshakeFailure)) |cc, sc| {
+        cc.groups = vec![NamedGroup::X25519];
+        cc.key_share_groups = vec![NamedGroup::X25519];
+        sc.groups = vec![NamedGroup::Secp384r1];
+    }
+    wrong_server_finished("ecdsa_p256", Client(A::DecryptError, Some(Step::KeyExchange))) |_, sc| {
+        sc.knobs.send_wrong_finished = true;
+    }
+    no_common_suite("ecdsa_p256", Server(A::HandshakeFailure)) |cc, sc| {
+        cc.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+        sc.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
+    }
+    untrusted_root("ecdsa_p256", Client(A::UnknownCa, None)) |cc, _| {
+        cc.roots = roots("ed25519");
+    }
+    required_client_cert_missing("ecdsa_p256", ServerToClient(A::CertificateRequired)) |_, sc| {
+        sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+    }
+    name_mismatch_profile("name_mismatch", Client(A::BadCertificate, None)) |_, _| {}
+    client_cert_from_unknown_ca("ecdsa_p256", Server(A::UnknownCa)) |cc, sc| {
+        cc.client_auth = Some(client_identity("ecdsa_p256"));
+        sc.client_auth = ClientAuth::Required { roots: roots("ed25519") };
+    }
+    bad_certificate_verify("rsa2048", Client(A::DecryptError, Some(Step::Certificate))) |_, sc| {
+        sc.knobs.bad_certificate_verify = true;
+    }
+    bad_psk_binder("ed25519", Server(A::DecryptError)) |cc, sc| {
+        let (c, _s) = handshake_ok(client_config("ed25519"), sc.clone());
+        cc.resumption = Some(c.tickets()[0].clone());
+        cc.knobs.bad_psk_binder = true;
+    }
+    wrong_server_name("ecdsa_p256", Client(A::BadCertificate, Some(Step::Certificate))) |cc, _| {
+        cc.server_name = Some("example.com".into());
+    }
+    wrong_client_finished("ecdsa_p256", Server(A::DecryptError)) |cc, _| {
+        cc.knobs.send_wrong_finished = true;
+    }
+    missing_certificate_verify("ecdsa_p256", Client(A::UnexpectedMessage, None)) |_, sc| {
+        sc.knobs.skip_certificate_verify = true;
+    }
+    no_common_alpn("ecdsa_p256", Server(A::NoApplicationProtocol)) |cc, sc| {
+        cc.alpn = vec![b"spdy".to_vec()];
+        sc.alpn = vec![b"h2".to_vec()];
+    }
+    expired_profile("expired", Client(A::CertificateExpired, None)) |_, _| {}
+    wrong_ip_address("ecdsa_p256", Client(A::BadCertificate, None)) |cc, _| {
+        cc.server_name = Some("127.0.0.2".into());
     }
 }
 
