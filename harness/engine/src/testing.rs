@@ -4,7 +4,7 @@
 
 use rustls_pki_types::UnixTime;
 
-use crate::{Connection, Error, Event, StoredSession};
+use crate::{AlertDescription, Connection, Error, Event, StoredSession};
 
 /// One connection of an in-memory pair, with what it reported so far.
 pub struct Side {
@@ -68,6 +68,16 @@ impl Side {
             Event::NewTicket(t) => Some(t.clone()),
             _ => None,
         })
+    }
+
+    /// The alert this side sent for its error, if it failed with one.
+    pub fn alert_sent(&self) -> Option<AlertDescription> {
+        self.err.as_ref().and_then(Error::alert)
+    }
+
+    /// The alert from the peer that ended this side, if one did.
+    pub fn alert_received(&self) -> Option<AlertDescription> {
+        self.err.as_ref().and_then(Error::alert_received)
     }
 
     /// Whether the handshake completed.

@@ -126,7 +126,7 @@ fn client_auth_required_optional_missing() {
         let mut cc = client_config(key);
         cc.client_auth = Some(client_identity(key));
         let mut sc = server_config(key);
-        sc.client_auth = ClientAuth::Required { roots: roots(key) };
+        sc.client_auth = require_client_cert(key);
         let (_c, s) = handshake_ok(cc, sc);
         let n = s.conn.negotiated().unwrap();
         assert_eq!(
@@ -237,10 +237,7 @@ fn too_many_key_updates() {
         c.conn.request_key_update(false).unwrap();
     }
     drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::UnexpectedMessage)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::UnexpectedMessage));
 }
 
 #[test]
@@ -303,16 +300,14 @@ fn refused(kind: &str, setup: impl FnOnce(&mut ClientConfig, &mut ServerConfig),
     let (mut cc, mut sc) = (client_config(kind), server_config(kind));
     setup(&mut cc, &mut sc);
     let (c, s) = driven(cc, sc);
-    let alert = |e: &Option<Error>| e.as_ref().map(|e| e.alert());
     match refusal {
-        Server(a) => assert_eq!(alert(&s.err), Some(Some(a)), "{:?}", s.err),
+        Server(a) => assert_eq!(s.alert_sent(), Some(a), "{:?}", s.err),
         ServerToClient(a) => {
-            assert_eq!(alert(&s.err), Some(Some(a)), "{:?}", s.err);
-            let got = c.err.as_ref().map(|e| e.alert_received());
-            assert_eq!(got, Some(Some(a)), "{:?}", c.err);
+            assert_eq!(s.alert_sent(), Some(a), "{:?}", s.err);
+            assert_eq!(c.alert_received(), Some(a), "{:?}", c.err);
         }
         Client(a, step) => {
-            assert_eq!(alert(&c.err), Some(Some(a)), "{:?}", c.err);
+            assert_eq!(c.alert_sent(), Some(a), "{:?}", c.err);
             if let Some(step) = step {
                 assert_eq!(c.conn.step(), step);
             }
@@ -349,12 +344,12 @@ refusals! {
         cc.roots = roots("ed25519");
     }
     required_client_cert_missing("ecdsa_p256", ServerToClient(A::CertificateRequired)) |_, sc| {
-        sc.client_auth = ClientAuth::Required { roots: roots("ecdsa_p256") };
+        sc.client_auth = require_client_cert("ecdsa_p256");
     }
     name_mismatch_profile("name_mismatch", Client(A::BadCertificate, None)) |_, _| {}
     client_cert_from_unknown_ca("ecdsa_p256", Server(A::UnknownCa)) |cc, sc| {
         cc.client_auth = Some(client_identity("ecdsa_p256"));
-        sc.client_auth = ClientAuth::Required { roots: roots("ed25519") };
+        sc.client_auth = require_client_cert("ed25519");
     }
     bad_certificate_verify("rsa2048", Client(A::DecryptError, Some(Step::Certificate))) |_, sc| {
         sc.knobs.bad_certificate_verify = true;

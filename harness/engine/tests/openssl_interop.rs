@@ -13,7 +13,7 @@ use openssl::ssl::{
     SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509;
-use tls_engine::{AlertDescription, CipherSuite, ClientAuth, NamedGroup};
+use tls_engine::{AlertDescription, CipherSuite, NamedGroup};
 
 #[derive(Default, Debug)]
 struct Pipe {
@@ -100,8 +100,9 @@ fn drive_openssl(ours: &mut Side, o: &mut Ossl) -> Vec<u8> {
     read
 }
 
-/// OpenSSL finished its handshake; `what` names the case.
-fn assert_done(o: &Ossl, what: &str) {
+/// Our side has no error and OpenSSL finished its handshake; `what` names the case.
+fn assert_clean(o: &Ossl, ours: &Side, what: &str) {
+    assert!(ours.err.is_none(), "{what}: {:?}", ours.err);
     match o {
         Ossl::Done(_) => {}
         Ossl::Failed(e) => panic!("{what}: openssl not done: {e}"),
@@ -224,38 +225,26 @@ fn openssl_client(kind: &str, suite: &str, groups: &str, client_auth: bool) -> S
 
 #[test]
 fn our_client_openssl_server_grid() {
-    for kind in KEYS {
-        for suite in SUITES {
-            for &group in GROUPS3 {
-                let what = format!("{kind} {suite} {group}");
-                let ctx = openssl_server(kind, openssl_suite(suite), openssl_group(group), false);
-                let (mut c, mut o) = our_client_against(grid_client(kind, suite, group), &ctx);
-                assert!(c.err.is_none(), "{what}: {:?}", c.err);
-                assert_done(&o, &what);
-                let n = c.conn.negotiated().unwrap();
-                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
-                app_data_both_ways(&mut c, &mut o);
-                assert!(!c.tickets().is_empty(), "OpenSSL sends tickets");
-            }
-        }
+    for cell in grid13(GROUPS3) {
+        let Cell { kind, suite, group } = cell;
+        let ctx = openssl_server(kind, openssl_suite(suite), openssl_group(group), false);
+        let (mut c, mut o) = our_client_against(grid_client(kind, suite, group), &ctx);
+        assert_clean(&o, &c, &cell.what());
+        cell.assert_negotiated(&c, tls_engine::ProtocolVersion::TLSv1_3);
+        app_data_both_ways(&mut c, &mut o);
+        assert!(!c.tickets().is_empty(), "OpenSSL sends tickets");
     }
 }
 
 #[test]
 fn openssl_client_our_server_grid() {
-    for kind in KEYS {
-        for suite in SUITES {
-            for &group in GROUPS3 {
-                let what = format!("{kind} {suite} {group}");
-                let ssl = openssl_client(kind, openssl_suite(suite), openssl_group(group), false);
-                let (mut s, mut o) = our_server_against(server_config(kind), ssl);
-                assert!(s.err.is_none(), "{what}: {:?}", s.err);
-                assert_done(&o, &what);
-                let n = s.conn.negotiated().unwrap();
-                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
-                app_data_both_ways(&mut s, &mut o);
-            }
-        }
+    for cell in grid13(GROUPS3) {
+        let Cell { kind, suite, group } = cell;
+        let ssl = openssl_client(kind, openssl_suite(suite), openssl_group(group), false);
+        let (mut s, mut o) = our_server_against(server_config(kind), ssl);
+        assert_clean(&o, &s, &cell.what());
+        cell.assert_negotiated(&s, tls_engine::ProtocolVersion::TLSv1_3);
+        app_data_both_ways(&mut s, &mut o);
     }
 }
 
@@ -296,9 +285,7 @@ fn openssl_hrr_client_auth_resumption_keyupdate() {
     );
     let mut sc = server_config("ed25519");
     sc.groups = vec![NamedGroup::Secp256r1];
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ed25519"),
-    };
+    sc.client_auth = require_client_cert("ed25519");
     sc.send_cookie_on_hrr = true;
     let (s, _o) = our_server_against(sc, ssl);
     assert!(s.err.is_none(), "{:?}", s.err);
@@ -308,14 +295,9 @@ fn openssl_hrr_client_auth_resumption_keyupdate() {
     // OpenSSL client without a certificate -> certificate_required
     let ssl = openssl_client("ecdsa_p256", "TLS_AES_128_GCM_SHA256", "X25519", false);
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
+    sc.client_auth = require_client_cert("ecdsa_p256");
     let (s, _o) = our_server_against(sc, ssl);
-    assert_eq!(
-        s.err.as_ref().map(|e| e.alert()),
-        Some(Some(AlertDescription::CertificateRequired))
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::CertificateRequired));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -421,63 +403,62 @@ fn openssl_client12(
     client_ssl(b, kind, client_auth)
 }
 
+/// The TLS 1.2 grid of the suites OpenSSL has, over its groups.
+fn openssl_grid12() -> Vec<Cell> {
+    let suites: Vec<CipherSuite> = SUITES12.iter().map(|(s, _)| *s).collect();
+    grid12(&suites, GROUPS3)
+}
+
+/// OpenSSL's name of a TLS 1.2 suite.
+fn openssl_suite12(suite: CipherSuite) -> &'static str {
+    SUITES12.iter().find(|(s, _)| *s == suite).unwrap().1
+}
+
 #[test]
 fn tls12_our_client_openssl_server_grid() {
-    for (suite, name) in SUITES12 {
-        for &group in GROUPS3 {
-            for kind in keys12(suite) {
-                let what = format!("{kind} {suite} {group}");
-                let ctx = openssl_server12(kind, name, openssl_group(group), false, true);
-                let mut cc = client_config(kind);
-                cc.cipher_suites = vec![suite];
-                cc.groups = groups12(kind, group);
-                let (mut c, mut o) = our_client_against(cc, &ctx);
-                assert!(c.err.is_none(), "{what}: {:?}", c.err);
-                assert_done(&o, &what);
-                let n = c.conn.negotiated().unwrap();
-                assert_eq!(
-                    (n.version, n.cipher_suite, n.group),
-                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
-                );
-                assert!(n.extended_master_secret);
-                app_data_both_ways(&mut c, &mut o);
-                // RFC 5705 exporter: the same master secret on both sides
-                let ours = c
-                    .conn
-                    .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
-                    .unwrap();
-                let mut theirs = [0u8; 32];
-                o.stream()
-                    .ssl()
-                    .export_keying_material(&mut theirs, "EXPORTER-test", Some(b"ctx"))
-                    .unwrap();
-                assert_eq!(ours, theirs);
-            }
-        }
+    for cell in openssl_grid12() {
+        let Cell { kind, suite, group } = cell;
+        let ctx = openssl_server12(
+            kind,
+            openssl_suite12(suite),
+            openssl_group(group),
+            false,
+            true,
+        );
+        let mut cc = client_config(kind);
+        cc.cipher_suites = vec![suite];
+        cc.groups = groups12(kind, group);
+        let (mut c, mut o) = our_client_against(cc, &ctx);
+        assert_clean(&o, &c, &cell.what());
+        cell.assert_negotiated(&c, tls_engine::ProtocolVersion::TLSv1_2);
+        assert!(c.conn.negotiated().unwrap().extended_master_secret);
+        app_data_both_ways(&mut c, &mut o);
+        // RFC 5705 exporter: the same master secret on both sides
+        let ours = c
+            .conn
+            .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
+            .unwrap();
+        let mut theirs = [0u8; 32];
+        o.stream()
+            .ssl()
+            .export_keying_material(&mut theirs, "EXPORTER-test", Some(b"ctx"))
+            .unwrap();
+        assert_eq!(ours, theirs);
     }
 }
 
 #[test]
 fn tls12_openssl_client_our_server_grid() {
-    for (suite, name) in SUITES12 {
-        for &group in GROUPS3 {
-            for kind in keys12(suite) {
-                let what = format!("{kind} {suite} {group}");
-                let ssl =
-                    openssl_client12(kind, name, &openssl_groups12(kind, group), false, false);
-                let mut sc = server_config(kind);
-                sc.groups = vec![group];
-                let (mut s, mut o) = our_server_against(sc, ssl);
-                assert!(s.err.is_none(), "{what}: {:?}", s.err);
-                assert_done(&o, &what);
-                let n = s.conn.negotiated().unwrap();
-                assert_eq!(
-                    (n.version, n.cipher_suite, n.group),
-                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
-                );
-                app_data_both_ways(&mut s, &mut o);
-            }
-        }
+    for cell in openssl_grid12() {
+        let Cell { kind, suite, group } = cell;
+        let groups = openssl_groups12(kind, group);
+        let ssl = openssl_client12(kind, openssl_suite12(suite), &groups, false, false);
+        let mut sc = server_config(kind);
+        sc.groups = vec![group];
+        let (mut s, mut o) = our_server_against(sc, ssl);
+        assert_clean(&o, &s, &cell.what());
+        cell.assert_negotiated(&s, tls_engine::ProtocolVersion::TLSv1_2);
+        app_data_both_ways(&mut s, &mut o);
     }
 }
 
@@ -506,26 +487,17 @@ fn tls12_client_auth_and_resumption_with_openssl() {
         // OpenSSL client authenticates to our server
         let ssl = openssl_client12(kind, ALL12, "X25519:P-256:P-384", true, false);
         let mut sc = server_config(kind);
-        sc.client_auth = ClientAuth::Required { roots: roots(kind) };
+        sc.client_auth = require_client_cert(kind);
         let (s, o) = our_server_against(sc, ssl);
-        assert!(
-            s.err.is_none() && matches!(o, Ossl::Done(_)),
-            "{kind}: {:?}",
-            s.err
-        );
+        assert_clean(&o, &s, kind);
         assert!(!s.conn.negotiated().unwrap().peer_certificates.is_empty());
     }
     // OpenSSL client without a certificate: handshake_failure in TLS 1.2
     let ssl = openssl_client12("ecdsa_p256", ALL12, "X25519:P-256", false, false);
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
+    sc.client_auth = require_client_cert("ecdsa_p256");
     let (s, _o) = our_server_against(sc, ssl);
-    assert_eq!(
-        s.err.as_ref().map(|e| e.alert()),
-        Some(Some(AlertDescription::HandshakeFailure))
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::HandshakeFailure));
 }
 
 #[test]
@@ -550,11 +522,7 @@ fn tls12_downgrade_sentinel_and_versions_with_openssl() {
             };
             assert!(e.contains("inappropriate fallback"), "{knob:?}: {e}");
         } else {
-            assert!(
-                s.err.is_none() && matches!(o, Ossl::Done(_)),
-                "{knob:?}: {:?}",
-                s.err
-            );
+            assert_clean(&o, &s, &format!("{knob:?}"));
         }
     }
     // our 1.2+1.3 client, OpenSSL 1.2-only server: TLS 1.2
@@ -567,10 +535,7 @@ fn tls12_downgrade_sentinel_and_versions_with_openssl() {
     let mut sc = server_config("rsa2048");
     sc.versions = vec![V::TLSv1_3];
     let (s, _o) = our_server_against(sc, ssl);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::ProtocolVersion)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ProtocolVersion));
 }
 
 #[test]
@@ -592,8 +557,5 @@ fn tls12_renegotiation_is_refused_by_our_server() {
                 && e.direction == tls_engine::Direction::Sent),
         "{t:#?}"
     );
-    assert_eq!(
-        s.err.as_ref().and_then(|e| e.alert_received()),
-        Some(AlertDescription::HandshakeFailure)
-    );
+    assert_eq!(s.alert_received(), Some(AlertDescription::HandshakeFailure));
 }

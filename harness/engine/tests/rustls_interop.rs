@@ -11,7 +11,7 @@ use rustls::crypto::aws_lc_rs::{self as provider, cipher_suite as cs, kx_group a
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::pki_types::{PrivateKeyDer, ServerName};
 use rustls::{HandshakeKind, RootCertStore, SupportedCipherSuite};
-use tls_engine::{AlertDescription, CipherSuite, ClientAuth, NamedGroup, SignatureScheme};
+use tls_engine::{AlertDescription, CipherSuite, NamedGroup, SignatureScheme};
 
 fn suites() -> [(CipherSuite, SupportedCipherSuite); 3] {
     [
@@ -195,71 +195,70 @@ fn drive_rustls<D>(
     rerr
 }
 
-fn our_client(kind: &str, suite: CipherSuite, group: NamedGroup) -> Side {
-    let mut cc = grid_client(kind, suite, group);
+/// Our client for `cell`, offering ALPN h2.
+fn our_client(cell: Cell) -> Side {
+    let mut cc = grid_client(cell.kind, cell.suite, cell.group);
     cc.alpn = vec![b"h2".to_vec()];
     client_side(cc)
 }
 
+/// Our server of `kind`, offering ALPN h2.
+fn h2_server(kind: &str) -> tls_engine::ServerConfig {
+    let mut sc = server_config(kind);
+    sc.alpn = vec![b"h2".to_vec()];
+    sc
+}
+
+/// Neither rustls (`e`) nor our side failed; `what` names the case.
+fn assert_clean(e: &Option<rustls::Error>, ours: &Side, what: &str) {
+    assert!(
+        e.is_none() && ours.err.is_none(),
+        "{what}: rustls {e:?}, ours {:?}",
+        ours.err
+    );
+}
+
+/// A rustls provider with only the suite and the group of `cell`.
+fn cell_provider(cell: &Cell) -> Arc<CryptoProvider> {
+    let suites = suites().into_iter().chain(suites12());
+    let (_, suite) = suites.into_iter().find(|(s, _)| *s == cell.suite).unwrap();
+    let (_, group) = groups()
+        .into_iter()
+        .find(|(g, _)| *g == cell.group)
+        .unwrap();
+    provider_with(vec![suite], vec![group])
+}
+
 #[test]
 fn our_client_rustls_server_grid() {
-    for kind in KEYS {
-        for (suite, rsuite) in suites() {
-            for (group, rgroup) in groups() {
-                let scfg = rustls_server(
-                    kind,
-                    provider_with(vec![rsuite], vec![rgroup]),
-                    false,
-                    TLS13,
-                    true,
-                );
-                let mut s = rustls::ServerConnection::new(scfg).unwrap();
-                let mut c = our_client(kind, suite, group);
-                let e = drive_rustls(&mut c, &mut s);
-                assert!(
-                    e.is_none() && c.err.is_none(),
-                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
-                    c.err
-                );
-                assert!(!c.conn.is_handshaking());
-                let n = c.conn.negotiated().unwrap();
-                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
-                assert_eq!(n.alpn.as_deref(), Some(&b"h2"[..]));
-                // app data both ways
-                app_data_both_ways(&mut c, &mut s);
-                assert!(!c.tickets().is_empty(), "rustls sends tickets");
-            }
-        }
+    for cell in grid13(&GROUPS) {
+        let scfg = rustls_server(cell.kind, cell_provider(&cell), false, TLS13, true);
+        let mut s = rustls::ServerConnection::new(scfg).unwrap();
+        let mut c = our_client(cell);
+        assert_clean(&drive_rustls(&mut c, &mut s), &c, &cell.what());
+        assert!(!c.conn.is_handshaking());
+        cell.assert_negotiated(&c, tls_engine::ProtocolVersion::TLSv1_3);
+        assert_eq!(
+            c.conn.negotiated().unwrap().alpn.as_deref(),
+            Some(&b"h2"[..])
+        );
+        // app data both ways
+        app_data_both_ways(&mut c, &mut s);
+        assert!(!c.tickets().is_empty(), "rustls sends tickets");
     }
 }
 
 #[test]
 fn rustls_client_our_server_grid() {
-    for kind in KEYS {
-        for (suite, rsuite) in suites() {
-            for (group, rgroup) in groups() {
-                let ccfg = rustls_client(
-                    kind,
-                    provider_with(vec![rsuite], vec![rgroup]),
-                    false,
-                    TLS13,
-                );
-                let mut c = named_client(kind, ccfg);
-                let mut sc = server_config(kind);
-                sc.alpn = vec![b"h2".to_vec()];
-                let (mut s, e) = our_server_side(sc, &mut c);
-                assert!(
-                    e.is_none() && s.err.is_none(),
-                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
-                    s.err
-                );
-                assert!(!c.is_handshaking() && !s.conn.is_handshaking());
-                let n = s.conn.negotiated().unwrap();
-                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
-                assert_eq!(c.alpn_protocol(), Some(&b"h2"[..]));
-                app_data_both_ways(&mut s, &mut c);
-            }
-        }
+    for cell in grid13(&GROUPS) {
+        let ccfg = rustls_client(cell.kind, cell_provider(&cell), false, TLS13);
+        let mut c = named_client(cell.kind, ccfg);
+        let (mut s, e) = our_server_side(h2_server(cell.kind), &mut c);
+        assert_clean(&e, &s, &cell.what());
+        assert!(!c.is_handshaking() && !s.conn.is_handshaking());
+        cell.assert_negotiated(&s, tls_engine::ProtocolVersion::TLSv1_3);
+        assert_eq!(c.alpn_protocol(), Some(&b"h2"[..]));
+        app_data_both_ways(&mut s, &mut c);
     }
 }
 
@@ -279,7 +278,7 @@ fn hrr_both_directions() {
     cc.key_share_groups = vec![NamedGroup::X25519];
     let mut c = client_side(cc);
     let e = drive_rustls(&mut c, &mut s);
-    assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
+    assert_clean(&e, &c, "");
     let n = c.conn.negotiated().unwrap();
     assert!(n.hrr);
     assert_eq!(n.group, Some(NamedGroup::Secp256r1));
@@ -299,7 +298,7 @@ fn hrr_both_directions() {
     sc.groups = vec![NamedGroup::Secp384r1];
     sc.send_cookie_on_hrr = true;
     let (s, e) = our_server_side(sc, &mut c);
-    assert!(e.is_none() && s.err.is_none(), "{e:?} {:?}", s.err);
+    assert_clean(&e, &s, "");
     assert!(!c.is_handshaking());
     let n = s.conn.negotiated().unwrap();
     assert!(n.hrr);
@@ -321,7 +320,7 @@ fn client_auth_both_directions() {
         cc.client_auth = Some(client_identity(kind));
         let mut c = client_side(cc);
         let e = drive_rustls(&mut c, &mut s);
-        assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
+        assert_clean(&e, &c, kind);
         assert!(!s.is_handshaking());
         assert!(s.peer_certificates().is_some_and(|p| !p.is_empty()));
 
@@ -329,9 +328,9 @@ fn client_auth_both_directions() {
         let ccfg = rustls_client(kind, default_provider(), true, TLS13);
         let mut c = localhost_client(ccfg);
         let mut sc = server_config(kind);
-        sc.client_auth = ClientAuth::Required { roots: roots(kind) };
+        sc.client_auth = require_client_cert(kind);
         let (s, e) = our_server_side(sc, &mut c);
-        assert!(e.is_none() && s.err.is_none(), "{kind}: {e:?} {:?}", s.err);
+        assert_clean(&e, &s, kind);
         assert!(!s.conn.is_handshaking());
         assert!(!s.conn.negotiated().unwrap().peer_certificates.is_empty());
     }
@@ -339,14 +338,9 @@ fn client_auth_both_directions() {
     let ccfg = rustls_client("ecdsa_p256", default_provider(), false, TLS13);
     let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
+    sc.client_auth = require_client_cert("ecdsa_p256");
     let (s, e) = our_server_side(sc, &mut c);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::CertificateRequired)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::CertificateRequired));
     assert!(e.is_some());
 }
 
@@ -363,7 +357,7 @@ fn resumption_both_directions() {
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
     let mut c = client_side(cc);
     let e = drive_rustls(&mut c, &mut s);
-    assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
+    assert_clean(&e, &c, "");
     assert!(c.conn.negotiated().unwrap().resumed);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
 
@@ -373,11 +367,7 @@ fn resumption_both_directions() {
     for round in 0..2 {
         let mut c = localhost_client(ccfg.clone());
         let (mut s, e) = our_server_side(sc.clone(), &mut c);
-        assert!(
-            e.is_none() && s.err.is_none(),
-            "round {round}: {e:?} {:?}",
-            s.err
-        );
+        assert_clean(&e, &s, &format!("round {round}"));
         // let rustls process the tickets
         c.writer().write_all(b"x").unwrap();
         assert!(drive_rustls(&mut s, &mut c).is_none());
@@ -482,13 +472,6 @@ fn suites12() -> [(CipherSuite, SupportedCipherSuite); 6] {
     ]
 }
 
-fn provider12(
-    suite: SupportedCipherSuite,
-    group: &'static dyn SupportedKxGroup,
-) -> Arc<CryptoProvider> {
-    provider_with(vec![suite], vec![group])
-}
-
 fn all12() -> Arc<CryptoProvider> {
     provider_with(
         suites12().iter().map(|(_, s)| *s).collect(),
@@ -532,60 +515,39 @@ fn our_server_side(
     (s, e)
 }
 
+/// The TLS 1.2 grid of the suites rustls has, over the ECDHE groups.
+fn rustls_grid12() -> Vec<Cell> {
+    let suites: Vec<CipherSuite> = suites12().iter().map(|(s, _)| *s).collect();
+    grid12(&suites, &GROUPS[..3])
+}
+
 #[test]
 fn tls12_our_client_rustls_server_grid() {
-    for (suite, rsuite) in suites12() {
-        for (group, rgroup) in groups().into_iter().take(3) {
-            for kind in keys12(suite) {
-                let scfg = rustls_server(kind, provider12(rsuite, rgroup), false, TLS12, true);
-                let mut s = rustls::ServerConnection::new(scfg).unwrap();
-                let mut c = our_client(kind, suite, group);
-                let e = drive_rustls(&mut c, &mut s);
-                assert!(
-                    e.is_none() && c.err.is_none(),
-                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
-                    c.err
-                );
-                let n = c.conn.negotiated().unwrap();
-                assert_eq!(
-                    (n.version, n.cipher_suite, n.group),
-                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
-                );
-                assert!(n.extended_master_secret);
-                app_data_both_ways(&mut c, &mut s);
-                // the same master secret on both sides (RFC 5705 exporter)
-                let what = format!("{kind} {suite} {group}");
-                assert_same_exporter(&c, &s, Some(b"ctx"), 40, &what);
-            }
-        }
+    for cell in rustls_grid12() {
+        let what = cell.what();
+        let scfg = rustls_server(cell.kind, cell_provider(&cell), false, TLS12, true);
+        let mut s = rustls::ServerConnection::new(scfg).unwrap();
+        let mut c = our_client(cell);
+        assert_clean(&drive_rustls(&mut c, &mut s), &c, &what);
+        cell.assert_negotiated(&c, tls_engine::ProtocolVersion::TLSv1_2);
+        assert!(c.conn.negotiated().unwrap().extended_master_secret);
+        app_data_both_ways(&mut c, &mut s);
+        // the same master secret on both sides (RFC 5705 exporter)
+        assert_same_exporter(&c, &s, Some(b"ctx"), 40, &what);
     }
 }
 
 #[test]
 fn tls12_rustls_client_our_server_grid() {
-    for (suite, rsuite) in suites12() {
-        for (group, rgroup) in groups().into_iter().take(3) {
-            for kind in keys12(suite) {
-                let ccfg = rustls_client(kind, provider12(rsuite, rgroup), false, TLS12);
-                let mut c = named_client(kind, ccfg);
-                let mut sc = server_config(kind);
-                sc.alpn = vec![b"h2".to_vec()];
-                let (mut s, e) = our_server_side(sc, &mut c);
-                assert!(
-                    e.is_none() && s.err.is_none(),
-                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
-                    s.err
-                );
-                assert!(!c.is_handshaking());
-                let n = s.conn.negotiated().unwrap();
-                assert_eq!(
-                    (n.version, n.cipher_suite, n.group),
-                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
-                );
-                app_data_both_ways(&mut s, &mut c);
-                assert_same_exporter(&s, &c, None, 32, "");
-            }
-        }
+    for cell in rustls_grid12() {
+        let ccfg = rustls_client(cell.kind, cell_provider(&cell), false, TLS12);
+        let mut c = named_client(cell.kind, ccfg);
+        let (mut s, e) = our_server_side(h2_server(cell.kind), &mut c);
+        assert_clean(&e, &s, &cell.what());
+        assert!(!c.is_handshaking());
+        cell.assert_negotiated(&s, tls_engine::ProtocolVersion::TLSv1_2);
+        app_data_both_ways(&mut s, &mut c);
+        assert_same_exporter(&s, &c, None, 32, "");
     }
 }
 
@@ -612,7 +574,7 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             let mut s = rustls::ServerConnection::new(scfg).unwrap();
             let mut c = client_side(cc);
             let e = drive_rustls(&mut c, &mut s);
-            assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
+            assert_clean(&e, &c, kind);
             assert!(
                 c.conn.negotiated().unwrap().resumed,
                 "{kind} tickets={tickets}"
@@ -622,16 +584,12 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             // a rustls client (with a certificate) resumes with our server
             let ccfg = rustls_client(kind, all12(), true, TLS12);
             let mut sc = server_config(kind);
-            sc.client_auth = ClientAuth::Required { roots: roots(kind) };
+            sc.client_auth = require_client_cert(kind);
             sc.tls12_tickets = tickets;
             for round in 0..2 {
                 let mut c = localhost_client(ccfg.clone());
                 let (s, e) = our_server_side(sc.clone(), &mut c);
-                assert!(
-                    e.is_none() && s.err.is_none(),
-                    "{kind} round {round}: {e:?} {:?}",
-                    s.err
-                );
+                assert_clean(&e, &s, &format!("{kind} round {round}"));
                 assert_eq!(
                     s.conn.negotiated().unwrap().resumed,
                     round == 1,
@@ -665,7 +623,7 @@ fn version_negotiation_and_downgrade_with_rustls() {
         if caught {
             assert!(e.is_some(), "{knob:?}: rustls must abort");
             assert_eq!(
-                s.err.as_ref().unwrap().alert_received(),
+                s.alert_received(),
                 Some(AlertDescription::IllegalParameter),
                 "{knob:?}"
             );
@@ -696,10 +654,7 @@ fn version_negotiation_and_downgrade_with_rustls() {
     let mut sc = server_config("rsa2048");
     sc.versions = vec![V::TLSv1_3];
     let (s, _e) = our_server_side(sc, &mut c);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::ProtocolVersion)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ProtocolVersion));
 }
 
 #[test]
@@ -710,7 +665,7 @@ fn tls12_hello_request_to_rustls_client() {
     let mut sc = server_config("ecdsa_p256");
     sc.knobs.send_hello_request = true;
     let (mut s, e) = our_server_side(sc, &mut c);
-    assert!(e.is_none() && s.err.is_none(), "{e:?} {:?}", s.err);
+    assert_clean(&e, &s, "");
     c.writer().write_all(b"after hello request").unwrap();
     assert!(drive_rustls(&mut s, &mut c).is_none());
     assert!(s.err.is_none(), "{:?}", s.err);

@@ -171,7 +171,7 @@ fn client_auth() {
     for key in ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"] {
         let (mut cc, mut sc) = cfgs12(key);
         cc.client_auth = Some(client_identity(key));
-        sc.client_auth = ClientAuth::Required { roots: roots(key) };
+        sc.client_auth = require_client_cert(key);
         let (_c, s) = handshake_ok(cc, sc);
         let n = s.conn.negotiated().unwrap();
         assert!(!n.peer_certificates.is_empty(), "{key}");
@@ -186,24 +186,17 @@ fn client_auth() {
     assert!(s.conn.negotiated().unwrap().peer_certificates.is_empty());
     // required, no certificate: handshake_failure (RFC 5246 7.4.6)
     let (cc, mut sc) = cfgs12("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
+    sc.client_auth = require_client_cert("ecdsa_p256");
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::HandshakeFailure));
 }
 
 #[test]
 fn client_auth_then_resumption() {
     let (mut cc, mut sc) = cfgs12("rsa2048");
     cc.client_auth = Some(client_identity("rsa2048"));
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("rsa2048"),
-    };
+    sc.client_auth = require_client_cert("rsa2048");
     let (c, _s) = resume(cc, sc);
     assert!(c.conn.negotiated().unwrap().resumed);
 }
@@ -303,7 +296,7 @@ fn fallback_scsv_is_refused_by_a_tls13_server() {
     let (mut c, mut s) = pair(cc, sc);
     drive(&mut c, &mut s);
     assert_eq!(
-        s.err.unwrap().alert(),
+        s.alert_sent(),
         Some(AlertDescription::InappropriateFallback)
     );
 }
@@ -315,20 +308,14 @@ fn extended_master_secret_required_by_default() {
     cc.knobs.skip_extended_master_secret = true;
     let (mut c, mut s) = pair(cc.clone(), sc);
     drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::HandshakeFailure));
     // server without EMS -> our client refuses
     let (cc2, mut sc) = cfgs12("ecdsa_p256");
     sc.knobs.skip_extended_master_secret = true;
     sc.knobs.allow_no_extended_master_secret = true;
     let (mut c, mut s) = pair(cc2, sc.clone());
     drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
+    assert_eq!(c.alert_sent(), Some(AlertDescription::HandshakeFailure));
     // both allow the legacy master secret -> connects without EMS
     let mut cc3 = cc;
     cc3.knobs.allow_no_extended_master_secret = true;
@@ -366,10 +353,7 @@ fn offer_versions_raw_old_versions_only_is_protocol_version() {
     cc.knobs.offer_versions_raw = Some(vec![0x0300, 0x0301, 0x0302]);
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::ProtocolVersion)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ProtocolVersion));
 }
 
 fn fails_with(
@@ -399,17 +383,13 @@ fn tls12_knob_faults_are_caught() {
     let (mut cc, mut sc) = cfgs12("ed25519");
     cc.client_auth = Some(client_identity("ed25519"));
     cc.knobs.bad_certificate_verify = true;
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ed25519"),
-    };
+    sc.client_auth = require_client_cert("ed25519");
     assert_eq!(fails_with(cc, sc).1, Some(AlertDescription::DecryptError));
     // client certificate without CertificateVerify -> the server sees Finished first
     let (mut cc, mut sc) = cfgs12("ecdsa_p256");
     cc.client_auth = Some(client_identity("ecdsa_p256"));
     cc.knobs.skip_certificate_verify = true;
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
+    sc.client_auth = require_client_cert("ecdsa_p256");
     assert_eq!(
         fails_with(cc, sc).1,
         Some(AlertDescription::UnexpectedMessage)
@@ -462,10 +442,7 @@ fn legacy_version_handling_by_our_server() {
     cc.knobs.client_hello_legacy_version = Some(0x0302);
     let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
     drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::ProtocolVersion)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ProtocolVersion));
 }
 
 #[test]

@@ -38,6 +38,11 @@ pub fn client_identity(kind: &str) -> tls_engine::CertifiedKey {
     .unwrap()
 }
 
+/// A server's demand for a client certificate under `kind`'s roots.
+pub fn require_client_cert(kind: &str) -> tls_engine::ClientAuth {
+    tls_engine::ClientAuth::Required { roots: roots(kind) }
+}
+
 pub fn roots(kind: &str) -> Vec<rustls_pki_types::CertificateDer<'static>> {
     certs::materials(kind).unwrap().roots.clone()
 }
@@ -70,6 +75,58 @@ pub fn keys12(suite: CipherSuite) -> &'static [&'static str] {
     } else {
         &["ecdsa_p256", "ecdsa_p384", "ed25519"]
     }
+}
+
+/// One cell of an interoperability grid: a certificate kind, a suite and a group.
+#[derive(Clone, Copy, Debug)]
+pub struct Cell {
+    pub kind: &'static str,
+    pub suite: CipherSuite,
+    pub group: NamedGroup,
+}
+
+impl Cell {
+    /// The cell, for failure messages.
+    pub fn what(&self) -> String {
+        format!("{} {} {}", self.kind, self.suite, self.group)
+    }
+
+    /// `side` negotiated `version` with this cell's suite and group.
+    pub fn assert_negotiated(&self, side: &Side, version: tls_engine::ProtocolVersion) {
+        let n = side.conn.negotiated().unwrap();
+        assert_eq!(
+            (n.version, n.cipher_suite, n.group),
+            (version, self.suite, Some(self.group)),
+            "{}",
+            self.what()
+        );
+    }
+}
+
+/// The TLS 1.3 grid: every kind, suite and one of `groups`.
+pub fn grid13(groups: &[NamedGroup]) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for kind in KEYS {
+        for suite in SUITES {
+            for &group in groups {
+                cells.push(Cell { kind, suite, group });
+            }
+        }
+    }
+    cells
+}
+
+/// The TLS 1.2 grid: every one of `suites`, one of `groups`, and the kinds the suite can use.
+pub fn grid12(suites: &[CipherSuite], groups: &[NamedGroup]) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for &suite in suites {
+        for &group in groups {
+            for &kind in keys12(suite) {
+                cells.push(Cell { kind, suite, group });
+            }
+        }
+    }
+    cells
 }
 
 /// A client of `kind` offering only `suite` and `group`, with a share for `group`.
