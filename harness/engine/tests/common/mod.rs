@@ -68,6 +68,12 @@ pub const GROUPS: [NamedGroup; 4] = [
     NamedGroup::X25519MlKem768,
 ];
 
+/// The TLS 1.2 suites: those of the engine's default offer that are not TLS 1.3 suites.
+pub fn suites12() -> Vec<CipherSuite> {
+    let offer = ClientConfig::default().cipher_suites;
+    offer.into_iter().filter(|s| !SUITES.contains(s)).collect()
+}
+
 /// The certificate kinds a TLS 1.2 suite can use (ECDHE_RSA: RSA; ECDHE_ECDSA: the rest).
 pub fn keys12(suite: CipherSuite) -> &'static [&'static str] {
     if suite.name().contains("_RSA_") {
