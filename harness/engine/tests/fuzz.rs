@@ -9,6 +9,32 @@ use common::*;
 use proptest::prelude::*;
 use tls_engine::Connection;
 
+/// The configurations and seed corpora of the `client` and `server` fuzz targets, built here
+/// too so that the engine's tests keep them compiling and whole.
+#[path = "../../fuzz/fuzz_targets/common/mod.rs"]
+mod fuzz_targets;
+
+#[test]
+fn fuzz_seeds_are_whole_and_feed_without_panic() {
+    let client_seeds = fuzz_targets::client_seeds();
+    let server_seeds = fuzz_targets::server_seeds();
+    assert_eq!((client_seeds.len(), server_seeds.len()), (13, 10));
+    for seed in &client_seeds {
+        // at least a ServerHello record, a Finished and a close_notify
+        assert!(seed.len() > 100, "{seed:02x?}");
+        let mut conn =
+            Connection::client(fuzz_targets::client_config(), fuzz_targets::now()).unwrap();
+        let _ = conn.take_output();
+        fuzz_targets::feed(&mut conn, &[&[255u8][..], seed].concat());
+    }
+    for seed in &server_seeds {
+        assert!(seed.len() > 100, "{seed:02x?}");
+        let mut conn =
+            Connection::server(fuzz_targets::server_config(), fuzz_targets::now()).unwrap();
+        fuzz_targets::feed(&mut conn, &[&[7u8][..], seed].concat());
+    }
+}
+
 fn server() -> Connection {
     Connection::server(Arc::new(server_config("ecdsa_p256")), now()).unwrap()
 }
