@@ -121,24 +121,18 @@ proptest! {
         cc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
         let mut c = Connection::client(Arc::new(cc), now()).unwrap();
         let mut s = Connection::server(Arc::new(server_config("rsa2048")), now()).unwrap();
-        let ch = c.take_output();
-        s.handle_input(&ch, now()).unwrap();
-        let f1 = s.take_output();
-        if which == 0 {
-            let _ = c.handle_input(&mutate(f1, &edits, cut), now());
-            let _ = c.take_output();
-            return Ok(());
+        s.handle_input(&c.take_output(), now()).unwrap();
+        // flights 0 and 2 go to the client, flight 1 to the server
+        for flight in 0..=which {
+            let (from, to) = if flight == 1 { (&mut c, &mut s) } else { (&mut s, &mut c) };
+            let bytes = from.take_output();
+            if flight == which {
+                let _ = to.handle_input(&mutate(bytes, &edits, cut), now());
+                let _ = to.take_output();
+                let _ = to.handle_eof();
+            } else {
+                to.handle_input(&bytes, now()).unwrap();
+            }
         }
-        c.handle_input(&f1, now()).unwrap();
-        let f2 = c.take_output();
-        if which == 1 {
-            let _ = s.handle_input(&mutate(f2, &edits, cut), now());
-            let _ = s.take_output();
-            return Ok(());
-        }
-        s.handle_input(&f2, now()).unwrap();
-        let f3 = s.take_output();
-        let _ = c.handle_input(&mutate(f3, &edits, cut), now());
-        let _ = c.handle_eof();
     }
 }

@@ -38,6 +38,22 @@ pub fn client_identity(kind: &str) -> tls_engine::CertifiedKey {
     .unwrap()
 }
 
+/// The downgrade sentinels a server can write (RFC 8446 4.1.3), and wrong bytes.
+pub const SENTINELS: [tls_engine::DowngradeSentinel; 3] = [
+    tls_engine::DowngradeSentinel::Tls12,
+    tls_engine::DowngradeSentinel::Tls11,
+    tls_engine::DowngradeSentinel::WrongBytes,
+];
+
+/// Our TLS 1.2-only server of `kind` writing `sentinel` into its ServerHello random, as a
+/// server that was downgraded would.
+pub fn sentinel_server(kind: &str, sentinel: tls_engine::DowngradeSentinel) -> ServerConfig {
+    let mut sc = server_config(kind);
+    sc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
+    sc.knobs.downgrade_sentinel = Some(sentinel);
+    sc
+}
+
 /// A server's demand for a client certificate under `kind`'s roots.
 pub fn require_client_cert(kind: &str) -> tls_engine::ClientAuth {
     tls_engine::ClientAuth::Required { roots: roots(kind) }

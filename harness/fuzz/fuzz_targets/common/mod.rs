@@ -99,24 +99,29 @@ fn transcript(client: ClientConfig, server: ServerConfig) -> (Vec<u8>, Vec<u8>) 
     (c.received, s.received)
 }
 
+/// Knobs of both sides, a seed each: record-layer oddities.
+const RECORD_KNOBS: &[(&str, &str)] = &[
+    ("send_empty_records", "3"),
+    ("send_warning_alerts", "2"),
+    ("send_ccs", "false"),
+];
+
 /// The configurations of the peers a seed is recorded against: `base()` changed by each of
-/// `tweaks`, then `base()` with each set of knobs (name, value) of `knob_sets`.
+/// `tweaks`, then `base()` with each knob (name, value) of `own_knobs` and `RECORD_KNOBS`.
 fn peers<T>(
     base: fn() -> T,
     tweaks: &[fn(&mut T)],
     knobs: fn(&mut T) -> &mut tls_engine::Knobs,
-    knob_sets: &[&[(&str, &str)]],
+    own_knobs: &[(&str, &str)],
 ) -> Vec<T> {
     let tweaked = tweaks.iter().map(|tweak| {
         let mut config = base();
         tweak(&mut config);
         config
     });
-    let knobbed = knob_sets.iter().map(|pairs| {
+    let knobbed = own_knobs.iter().chain(RECORD_KNOBS).map(|(k, v)| {
         let mut config = base();
-        for (k, v) in pairs.iter() {
-            knobs(&mut config).set(k, v).expect("knob");
-        }
+        knobs(&mut config).set(k, v).expect("knob");
         config
     });
     tweaked.chain(knobbed).collect()
@@ -144,13 +149,10 @@ pub fn client_seeds() -> Vec<Vec<u8>> {
         ],
         |s| &mut s.knobs,
         &[
-            &[("send_key_updates", "3")],
-            &[("coalesce_handshake", "true")],
-            &[("send_empty_records", "3")],
-            &[("send_warning_alerts", "2")],
-            &[("mutate_server_hello", "fragment:7")],
-            &[("mutate_encrypted_extensions", "add_extension:0x0a0a:-")],
-            &[("send_ccs", "false")],
+            ("send_key_updates", "3"),
+            ("coalesce_handshake", "true"),
+            ("mutate_server_hello", "fragment:7"),
+            ("mutate_encrypted_extensions", "add_extension:0x0a0a:-"),
         ],
     );
     servers
@@ -176,11 +178,8 @@ pub fn server_seeds() -> Vec<Vec<u8>> {
         ],
         |c| &mut c.knobs,
         &[
-            &[("mutate_client_hello", "fragment:5")],
-            &[("mutate_client_hello", "add_extension_first:0x0a0a:-")],
-            &[("send_empty_records", "3")],
-            &[("send_warning_alerts", "2")],
-            &[("send_ccs", "false")],
+            ("mutate_client_hello", "fragment:5"),
+            ("mutate_client_hello", "add_extension_first:0x0a0a:-"),
         ],
     );
     clients
