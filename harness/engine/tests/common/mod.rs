@@ -1,4 +1,5 @@
-//! Shared helpers: drive two connections in memory until both are idle.
+//! Shared helpers: configurations from the certs crate, the grids of the interop tests, and
+//! wrappers of the in-memory driver (`tls_engine::testing`) with the wall clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
