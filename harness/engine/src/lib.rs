@@ -45,6 +45,10 @@ mod server;
 mod server12;
 pub mod verify;
 
+/// In-memory driving of two connections, for the engine's tests and the fuzz seeds.
+#[doc(hidden)]
+pub mod testing;
+
 pub use config::{
     CertifiedKey, ClientAuth, ClientConfig, Direction, DowngradeSentinel, Event, KNOB_NAMES, KNOBS,
     KnobInfo, Knobs, Negotiated, ServerConfig, ServerSession12, SessionCache, Step, StoredSession,

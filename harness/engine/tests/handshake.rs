@@ -5,34 +5,16 @@ mod common;
 
 use common::*;
 use tls_engine::{
-    AlertDescription, CertificateError, CipherSuite, ClientAuth, Error, Event, NamedGroup,
-    ProtocolVersion, SignatureScheme, Step,
+    AlertDescription, AlertDescription as A, CertificateError, CipherSuite, ClientAuth,
+    ClientConfig, Error, Event, NamedGroup, ProtocolVersion, ServerConfig, SignatureScheme, Step,
 };
-
-const SUITES: [CipherSuite; 3] = [
-    CipherSuite::TLS_AES_128_GCM_SHA256,
-    CipherSuite::TLS_AES_256_GCM_SHA384,
-    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
-];
-const GROUPS: [NamedGroup; 4] = [
-    NamedGroup::X25519,
-    NamedGroup::Secp256r1,
-    NamedGroup::Secp384r1,
-    NamedGroup::X25519MlKem768,
-];
-const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
 
 #[test]
 fn grid_suites_groups_keys() {
     for key in KEYS {
         for suite in SUITES {
             for group in GROUPS {
-                let mut cc = client_config(key);
-                cc.cipher_suites = vec![suite];
-                cc.groups = vec![group];
-                cc.key_share_groups = vec![group];
-                let sc = server_config(key);
-                let (c, s) = handshake_ok(cc, sc);
+                let (c, s) = handshake_ok(grid_client(key, suite, group), server_config(key));
                 let n = c.conn.negotiated().unwrap();
                 assert_eq!(n.version, ProtocolVersion::TLSv1_3);
                 assert_eq!(n.cipher_suite, suite);
@@ -53,39 +35,44 @@ fn grid_suites_groups_keys() {
     }
 }
 
-#[test]
-fn hrr_when_server_prefers_other_group() {
+/// A handshake where the client offers `client` with a share for `share` only and the server
+/// takes `server` (and forces a HelloRetryRequest if `force_hrr`): whether the client and the
+/// server saw a HelloRetryRequest, and the group.
+fn negotiate(
+    client: &[NamedGroup],
+    share: NamedGroup,
+    server: &[NamedGroup],
+    force_hrr: bool,
+) -> (bool, Option<NamedGroup>, bool) {
     let mut cc = client_config("ecdsa_p256");
-    cc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
-    cc.key_share_groups = vec![NamedGroup::X25519];
+    cc.groups = client.to_vec();
+    cc.key_share_groups = vec![share];
     let mut sc = server_config("ecdsa_p256");
-    sc.groups = vec![NamedGroup::Secp256r1];
+    sc.groups = server.to_vec();
+    sc.knobs.force_hrr = force_hrr;
     let (c, s) = handshake_ok(cc, sc);
-    let n = c.conn.negotiated().unwrap();
-    assert!(n.hrr);
-    assert_eq!(n.group, Some(NamedGroup::Secp256r1));
-    assert!(s.conn.negotiated().unwrap().hrr);
+    let (n, ns) = (c.conn.negotiated().unwrap(), s.conn.negotiated().unwrap());
+    (n.hrr, n.group, ns.hrr)
 }
 
 #[test]
-fn usable_share_for_a_group_the_server_prefers_less_is_answered() {
+fn group_negotiation() {
+    use NamedGroup::{Secp256r1 as P256, X25519};
+    // the server prefers another group: HelloRetryRequest
+    assert_eq!(
+        negotiate(&[X25519, P256], X25519, &[P256], false),
+        (true, Some(P256), true)
+    );
     // The server's favourite (X25519) has no share, the client's only share (P-256) is
     // usable: answered, no HelloRetryRequest; force_hrr still asks for X25519.
-    let mut cc = client_config("ecdsa_p256");
-    cc.groups = vec![NamedGroup::Secp256r1, NamedGroup::X25519];
-    cc.key_share_groups = vec![NamedGroup::Secp256r1];
-    let mut sc = server_config("ecdsa_p256");
-    sc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
-    let (c, s) = handshake_ok(cc.clone(), sc.clone());
-    let n = c.conn.negotiated().unwrap();
-    assert!(!n.hrr);
-    assert_eq!(n.group, Some(NamedGroup::Secp256r1));
-    assert!(!s.conn.negotiated().unwrap().hrr);
-    sc.knobs.force_hrr = true;
-    let (c, _s) = handshake_ok(cc, sc);
-    let n = c.conn.negotiated().unwrap();
-    assert!(n.hrr);
-    assert_eq!(n.group, Some(NamedGroup::X25519));
+    assert_eq!(
+        negotiate(&[P256, X25519], P256, &[X25519, P256], false),
+        (false, Some(P256), false)
+    );
+    assert_eq!(
+        negotiate(&[P256, X25519], P256, &[X25519, P256], true),
+        (true, Some(X25519), true)
+    );
 }
 
 #[test]
@@ -133,46 +120,13 @@ fn hrr_with_cookie_and_mlkem() {
 }
 
 #[test]
-fn no_common_group_is_handshake_failure() {
-    let mut cc = client_config("ecdsa_p256");
-    cc.groups = vec![NamedGroup::X25519];
-    cc.key_share_groups = vec![NamedGroup::X25519];
-    let mut sc = server_config("ecdsa_p256");
-    sc.groups = vec![NamedGroup::Secp384r1];
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
-    assert_eq!(
-        c.err.as_ref().unwrap().alert_received(),
-        Some(AlertDescription::HandshakeFailure)
-    );
-}
-
-#[test]
-fn no_common_suite_is_handshake_failure() {
-    let mut cc = client_config("ecdsa_p256");
-    cc.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
-    let mut sc = server_config("ecdsa_p256");
-    sc.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
-}
-
-#[test]
 fn client_auth_required_optional_missing() {
     for key in KEYS {
         // required, client has a cert
         let mut cc = client_config(key);
         cc.client_auth = Some(client_identity(key));
         let mut sc = server_config(key);
-        sc.client_auth = ClientAuth::Required { roots: roots(key) };
+        sc.client_auth = require_client_cert(key);
         let (_c, s) = handshake_ok(cc, sc);
         let n = s.conn.negotiated().unwrap();
         assert_eq!(
@@ -189,38 +143,7 @@ fn client_auth_required_optional_missing() {
     };
     let (_c, s) = handshake_ok(cc, sc);
     assert!(s.conn.negotiated().unwrap().peer_certificates.is_empty());
-    // required, no client cert -> certificate_required
-    let cc = client_config("ecdsa_p256");
-    let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::CertificateRequired)
-    );
-    assert_eq!(
-        c.err.as_ref().unwrap().alert_received(),
-        Some(AlertDescription::CertificateRequired)
-    );
-}
-
-#[test]
-fn client_cert_from_unknown_ca_is_rejected() {
-    let mut cc = client_config("ecdsa_p256");
-    cc.client_auth = Some(client_identity("ecdsa_p256"));
-    let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ed25519"),
-    };
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::UnknownCa)
-    );
+    // required, no client cert: see `refused`
 }
 
 #[test]
@@ -254,21 +177,6 @@ fn resumption_with_ticket() {
 }
 
 #[test]
-fn resumption_bad_binder_is_decrypt_error() {
-    let sc = server_config("ed25519");
-    let (c, _s) = handshake_ok(client_config("ed25519"), sc.clone());
-    let mut cc = client_config("ed25519");
-    cc.resumption = Some(c.tickets()[0].clone());
-    cc.knobs.bad_psk_binder = true;
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::DecryptError)
-    );
-}
-
-#[test]
 fn multiple_tickets() {
     let mut sc = server_config("ecdsa_p256");
     sc.tickets = 3;
@@ -293,17 +201,7 @@ fn alpn_negotiation() {
         s.conn.negotiated().unwrap().alpn.as_deref(),
         Some(&b"h2"[..])
     );
-
-    let mut cc = client_config("ecdsa_p256");
-    cc.alpn = vec![b"spdy".to_vec()];
-    let mut sc = server_config("ecdsa_p256");
-    sc.alpn = vec![b"h2".to_vec()];
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::NoApplicationProtocol)
-    );
+    // no common protocol: see `refused`
 }
 
 #[test]
@@ -339,10 +237,7 @@ fn too_many_key_updates() {
         c.conn.request_key_update(false).unwrap();
     }
     drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::UnexpectedMessage)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::UnexpectedMessage));
 }
 
 #[test]
@@ -387,64 +282,116 @@ fn large_data_is_fragmented_and_record_size_limit() {
     let _ = &mut s;
 }
 
+/// Who refuses a handshake, with which alert.
+#[derive(Debug)]
+enum Refusal {
+    /// The server sends the alert.
+    Server(A),
+    /// The server sends the alert and the client receives it.
+    ServerToClient(A),
+    /// The client sends the alert, in this step if one is named.
+    Client(A, Option<Step>),
+}
+use Refusal::{Client, Server, ServerToClient};
+
+/// Our client and server of `kind`, after `setup`, handshake; one side refuses as `refusal`
+/// says.
+fn refused(kind: &str, setup: impl FnOnce(&mut ClientConfig, &mut ServerConfig), refusal: Refusal) {
+    let (mut cc, mut sc) = (client_config(kind), server_config(kind));
+    setup(&mut cc, &mut sc);
+    let (c, s) = driven(cc, sc);
+    match refusal {
+        Server(a) => assert_eq!(s.alert_sent(), Some(a), "{:?}", s.err),
+        ServerToClient(a) => {
+            assert_eq!(s.alert_sent(), Some(a), "{:?}", s.err);
+            assert_eq!(c.alert_received(), Some(a), "{:?}", c.err);
+        }
+        Client(a, step) => {
+            assert_eq!(c.alert_sent(), Some(a), "{:?}", c.err);
+            if let Some(step) = step {
+                assert_eq!(c.conn.step(), step);
+            }
+        }
+    }
+}
+
+/// A test per row, `name(kind, refusal) |cc, sc| { setup }`: see `refused`.
+macro_rules! refusals {
+    ($($name:ident($kind:literal, $refusal:expr) |$cc:pat_param, $sc:pat_param| $setup:block)*) => {
+        $(
+            #[test]
+            fn $name() {
+                refused($kind, |$cc: &mut ClientConfig, $sc: &mut ServerConfig| $setup, $refusal);
+            }
+        )*
+    };
+}
+
+refusals! {
+    no_common_group("ecdsa_p256", ServerToClient(A::HandshakeFailure)) |cc, sc| {
+        cc.groups = vec![NamedGroup::X25519];
+        cc.key_share_groups = vec![NamedGroup::X25519];
+        sc.groups = vec![NamedGroup::Secp384r1];
+    }
+    wrong_server_finished("ecdsa_p256", Client(A::DecryptError, Some(Step::KeyExchange))) |_, sc| {
+        sc.knobs.send_wrong_finished = true;
+    }
+    no_common_suite("ecdsa_p256", Server(A::HandshakeFailure)) |cc, sc| {
+        cc.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+        sc.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
+    }
+    untrusted_root("ecdsa_p256", Client(A::UnknownCa, None)) |cc, _| {
+        cc.roots = roots("ed25519");
+    }
+    required_client_cert_missing("ecdsa_p256", ServerToClient(A::CertificateRequired)) |_, sc| {
+        sc.client_auth = require_client_cert("ecdsa_p256");
+    }
+    name_mismatch_profile("name_mismatch", Client(A::BadCertificate, None)) |_, _| {}
+    client_cert_from_unknown_ca("ecdsa_p256", Server(A::UnknownCa)) |cc, sc| {
+        cc.client_auth = Some(client_identity("ecdsa_p256"));
+        sc.client_auth = require_client_cert("ed25519");
+    }
+    bad_certificate_verify("rsa2048", Client(A::DecryptError, Some(Step::Certificate))) |_, sc| {
+        sc.knobs.bad_certificate_verify = true;
+    }
+    bad_psk_binder("ed25519", Server(A::DecryptError)) |cc, sc| {
+        let (c, _s) = handshake_ok(client_config("ed25519"), sc.clone());
+        cc.resumption = Some(c.tickets()[0].clone());
+        cc.knobs.bad_psk_binder = true;
+    }
+    wrong_server_name("ecdsa_p256", Client(A::BadCertificate, Some(Step::Certificate))) |cc, _| {
+        cc.server_name = Some("example.com".into());
+    }
+    wrong_client_finished("ecdsa_p256", Server(A::DecryptError)) |cc, _| {
+        cc.knobs.send_wrong_finished = true;
+    }
+    missing_certificate_verify("ecdsa_p256", Client(A::UnexpectedMessage, None)) |_, sc| {
+        sc.knobs.skip_certificate_verify = true;
+    }
+    no_common_alpn("ecdsa_p256", Server(A::NoApplicationProtocol)) |cc, sc| {
+        cc.alpn = vec![b"spdy".to_vec()];
+        sc.alpn = vec![b"h2".to_vec()];
+    }
+    expired_profile("expired", Client(A::CertificateExpired, None)) |_, _| {}
+    wrong_ip_address("ecdsa_p256", Client(A::BadCertificate, None)) |cc, _| {
+        cc.server_name = Some("127.0.0.2".into());
+    }
+}
+
 #[test]
-fn wrong_finished_is_decrypt_error() {
+fn refusals_name_their_reason() {
     let mut sc = server_config("ecdsa_p256");
     sc.knobs.send_wrong_finished = true;
-    let (mut c, mut s) = pair(client_config("ecdsa_p256"), sc);
-    drive(&mut c, &mut s);
-    let e = c.err.as_ref().unwrap();
-    assert_eq!(e.alert(), Some(AlertDescription::DecryptError));
+    let (c, _s) = driven(client_config("ecdsa_p256"), sc);
+    let e = c.err.unwrap();
     assert!(
         e.to_string()
             .contains("server Finished verify_data mismatch"),
         "{e}"
     );
-    assert_eq!(c.conn.step(), Step::KeyExchange);
-
-    let mut cc = client_config("ecdsa_p256");
-    cc.knobs.send_wrong_finished = true;
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::DecryptError)
-    );
-}
-
-#[test]
-fn bad_or_missing_certificate_verify() {
-    let mut sc = server_config("rsa2048");
-    sc.knobs.bad_certificate_verify = true;
-    let (mut c, mut s) = pair(client_config("rsa2048"), sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::DecryptError)
-    );
-    assert_eq!(c.conn.step(), Step::Certificate);
-
-    let mut sc = server_config("ecdsa_p256");
-    sc.knobs.skip_certificate_verify = true;
-    let (mut c, mut s) = pair(client_config("ecdsa_p256"), sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::UnexpectedMessage)
-    );
-}
-
-#[test]
-fn certificate_errors_map_to_alerts() {
-    // untrusted root
     let mut cc = client_config("ecdsa_p256");
     cc.roots = roots("ed25519");
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::UnknownCa)
-    );
+    let (c, _s) = driven(cc, server_config("ecdsa_p256"));
     assert!(
         matches!(
             c.err.as_ref().unwrap(),
@@ -456,31 +403,7 @@ fn certificate_errors_map_to_alerts() {
         "{:?}",
         c.err
     );
-    // wrong name
-    let mut cc = client_config("ecdsa_p256");
-    cc.server_name = Some("example.com".into());
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::BadCertificate)
-    );
-    assert_eq!(c.conn.step(), Step::Certificate);
-    // name_mismatch / expired profiles from the certs crate
-    for (profile, alert) in [
-        ("name_mismatch", AlertDescription::BadCertificate),
-        ("expired", AlertDescription::CertificateExpired),
-    ] {
-        let (mut c, mut s) = pair(client_config(profile), server_config(profile));
-        drive(&mut c, &mut s);
-        assert_eq!(
-            c.err.as_ref().map(|e| e.alert()),
-            Some(Some(alert)),
-            "{profile}: {:?}",
-            c.err
-        );
-    }
-    // verify_server = false accepts
+    // verify_server = false accepts a wrong name
     let mut cc = client_config("ecdsa_p256");
     cc.server_name = Some("example.com".into());
     cc.verify_server = false;
@@ -589,14 +512,7 @@ fn ip_address_server_name() {
         "no SNI for an IP literal"
     );
     assert_eq!(s.conn.negotiated().unwrap().server_name, None);
-    let mut cc = client_config("ecdsa_p256");
-    cc.server_name = Some("127.0.0.2".into());
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::BadCertificate)
-    );
+    // another address: see `refused`
 }
 
 #[test]

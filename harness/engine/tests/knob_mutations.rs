@@ -58,11 +58,10 @@ fn accepted(#[case] ck: &[(&str, &str)], #[case] sk: &[(&str, &str)]) {
 #[case::unknown_record_type("record_before:99:00", A::UnexpectedMessage)]
 #[case::ccs_before_client_hello("record_before:20:01", A::UnexpectedMessage)]
 fn server_rejects(#[case] spec: &str, #[case] alert: A) {
-    let (mut c, mut s) = pair(
+    let (_c, s) = driven(
         client_with(&[("mutate_client_hello", spec)]),
         server_config("ecdsa_p256"),
     );
-    drive(&mut c, &mut s);
     let e = s.err.expect("server must reject");
     assert_eq!(e.alert(), Some(alert), "{e:?}");
 }
@@ -91,8 +90,7 @@ fn client_rejects(#[case] sk: &[(&str, &str)], #[case] alert: A) {
     {
         sc.groups = vec![NamedGroup::Secp256r1];
     }
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
+    let (c, _s) = driven(cc, sc);
     let e = c.err.expect("client must reject");
     assert_eq!(e.alert(), Some(alert), "{e:?}");
 }
@@ -132,11 +130,10 @@ fn knob_errors_name_the_knob_and_the_operation() {
 /// A mutation that does not fit the message is the caller's error, not a panic.
 #[test]
 fn misapplied_mutation_is_a_config_error() {
-    let (mut c, mut s) = pair(
+    let (_c, s) = driven(
         client_config("ecdsa_p256"),
         server_with(&[("mutate_finished", "set_legacy_version:0x0300")]),
     );
-    drive(&mut c, &mut s);
     let e = s.err.expect("server fails");
     assert!(
         matches!(
@@ -240,11 +237,10 @@ fn key_update_limit() {
         server_with(&[("send_key_updates", "32")]),
     );
     assert!(c.err.is_none(), "{:?}", c.err);
-    let (mut c2, mut s2) = pair(
+    let (c2, _s2) = driven(
         client_config("ecdsa_p256"),
         server_with(&[("send_key_updates", "33")]),
     );
-    drive(&mut c2, &mut s2);
     let e = c2.err.expect("the 33rd KeyUpdate is refused");
     assert_eq!(e.alert(), Some(A::UnexpectedMessage), "{e:?}");
     assert_eq!(e.misbehaviour(), Some(M::TooManyKeyUpdates), "{e:?}");
@@ -272,8 +268,7 @@ fn early_data_cap() {
         ])
     };
     // 2 x 8000 bytes: under the cap, skipped.
-    let (mut c, mut s) = pair(early(&[8000, 8000]), server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
+    let (c, s) = driven(early(&[8000, 8000]), server_config("ecdsa_p256"));
     assert!(
         c.err.is_none() && s.err.is_none(),
         "client {:?} server {:?}",
@@ -282,8 +277,7 @@ fn early_data_cap() {
     );
     assert!(c.complete() && s.complete());
     // 3 x 8000 bytes: over the cap.
-    let (mut c, mut s) = pair(early(&[8000, 8000, 8000]), server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
+    let (_c, s) = driven(early(&[8000, 8000, 8000]), server_config("ecdsa_p256"));
     let e = s.err.expect("too much early data is refused");
     assert_eq!(e.alert(), Some(A::BadRecordMac), "{e:?}");
     assert_eq!(e.misbehaviour(), Some(M::TooMuchEarlyData), "{e:?}");

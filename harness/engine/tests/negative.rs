@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use rstest::rstest;
 use tls_engine::{AlertDescription as A, CipherSuite, NamedGroup};
 use tls_wire::{
     Codec, CompressionMethod, DecodeCtx, Deframer, Extension, ExtensionType, HandshakeMessage,
@@ -31,38 +32,42 @@ fn sh_exts(m: &mut HandshakeMessage) -> &mut Vec<Extension> {
     }
 }
 
-/// Run the client against a server whose first flight is mutated by `f`; return the
-/// alert the client sent.
-fn client_rejects(
-    cc: tls_engine::ClientConfig,
-    sc: tls_engine::ServerConfig,
-    f: impl FnOnce(&mut HandshakeMessage),
-) -> A {
-    let (mut c, mut s) = pair(cc, sc);
-    transfer(&mut c, &mut s);
-    let out = mutate_first(&s.conn.take_output(), f);
-    let e = c
+/// `side` refuses `flight`, its peer's first flight with the first message mutated by `f`;
+/// returns the alert it sent.
+fn refuses(side: &mut Side, flight: &[u8], f: impl FnOnce(&mut HandshakeMessage)) -> A {
+    let out = mutate_first(flight, f);
+    let e = side
         .conn
         .handle_input(&out, now())
-        .expect_err("client must reject");
-    assert!(!c.conn.take_output().is_empty(), "alert queued");
+        .expect_err("must reject");
     e.alert().expect("an alert")
 }
 
-/// Run the server on a ClientHello mutated by `f`; return the alert it sent.
-fn server_rejects(
+/// The side of a pair that is fed its peer's mutated first flight.
+#[derive(Clone, Copy)]
+enum Who {
+    Client,
+    Server,
+}
+
+/// Run `who` on its peer's first flight (the server's, or the ClientHello) mutated by `f`;
+/// return the alert it sent.
+fn rejects(
+    who: Who,
     cc: tls_engine::ClientConfig,
     sc: tls_engine::ServerConfig,
     f: impl FnOnce(&mut HandshakeMessage),
 ) -> A {
     let (mut c, mut s) = pair(cc, sc);
-    let out = mutate_first(&c.conn.take_output(), f);
-    let e = s
-        .conn
-        .handle_input(&out, now())
-        .expect_err("server must reject");
-    let _ = &mut c;
-    e.alert().expect("an alert")
+    match who {
+        Who::Server => refuses(&mut s, &c.conn.take_output(), f),
+        Who::Client => {
+            transfer(&mut c, &mut s);
+            let alert = refuses(&mut c, &s.conn.take_output(), f);
+            assert!(!c.conn.take_output().is_empty(), "alert queued");
+            alert
+        }
+    }
 }
 
 // The TLS 1.3 rules: both sides TLS 1.3 only (TLS 1.2 rules are in tls12.rs).
@@ -77,83 +82,69 @@ fn sc() -> tls_engine::ServerConfig {
     s
 }
 
+/// A mutation of a hello, typed for the case tables.
+fn edit(f: fn(&mut HandshakeMessage)) -> fn(&mut HandshakeMessage) {
+    f
+}
+
+/// Drops the extensions of type `typ` from a hello.
+fn drop_ext(m: &mut HandshakeMessage, typ: ExtensionType) {
+    sh_exts(m).retain(|e| e.typ() != typ);
+}
+
+fn server_hello(m: &mut HandshakeMessage) -> &mut tls_wire::ServerHello {
+    match &mut m.payload {
+        HandshakePayload::ServerHello(sh) => sh,
+        _ => panic!("not a ServerHello"),
+    }
+}
+
+/// What our client refuses in a ServerHello (RFC 8446 section in the comment), and its alert.
+#[rstest]
+// 4.2: duplicate extensions
+#[case::duplicate_extension(edit(|m| {
+    let e = sh_exts(m)[0].clone();
+    sh_exts(m).push(e)
+}), A::IllegalParameter)]
+// 4.1.3: legacy_compression_method must be 0
+#[case::compression(edit(|m| server_hello(m).compression_method = CompressionMethod::Deflate),
+    A::IllegalParameter)]
+// 4.1.3: legacy_session_id_echo must match
+#[case::session_id_echo(edit(|m| server_hello(m).session_id = vec![1, 2, 3]), A::IllegalParameter)]
+// 4.2.1: no supported_versions -> a TLS 1.2 ServerHello, which we do not offer
+#[case::no_supported_versions(edit(|m| drop_ext(m, ExtensionType::SupportedVersions)),
+    A::ProtocolVersion)]
+// 4.2: extension not offered -> unsupported_extension
+#[case::unoffered_extension(edit(|m| sh_exts(m).push(Extension::Alpn(vec![b"h2".to_vec()]))),
+    A::UnsupportedExtension)]
+// 4.2: offered extension not allowed in ServerHello -> illegal_parameter
+#[case::extension_not_for_server_hello(
+    edit(|m| sh_exts(m).push(Extension::SupportedGroups(vec![NamedGroup::X25519]))),
+    A::IllegalParameter)]
+// 4.2.8: key share for a group the client did not share
+#[case::key_share_for_another_group(edit(|m| for e in sh_exts(m).iter_mut() {
+    if let Extension::KeyShareServer(k) = e {
+        k.group = NamedGroup::Secp256r1;
+    }
+}), A::IllegalParameter)]
+// 4.2.8: no key_share
+#[case::no_key_share(edit(|m| drop_ext(m, ExtensionType::KeyShare)), A::MissingExtension)]
+// 4.2.11: pre_shared_key selected though none was offered -> unsupported_extension (not offered)
+#[case::unoffered_psk(edit(|m| sh_exts(m).push(Extension::PreSharedKeyServer(0))),
+    A::UnsupportedExtension)]
+fn server_hello_rules(#[case] f: fn(&mut HandshakeMessage), #[case] alert: A) {
+    assert_eq!(rejects(Who::Client, cc(), sc(), f), alert);
+}
+
 #[test]
-fn server_hello_rules() {
-    // RFC 8446 4.2: duplicate extensions
-    assert_eq!(
-        client_rejects(cc(), sc(), |m| {
-            let e = sh_exts(m)[0].clone();
-            sh_exts(m).push(e)
-        }),
-        A::IllegalParameter
-    );
-    // 4.1.3: legacy_compression_method must be 0
-    assert_eq!(
-        client_rejects(cc(), sc(), |m| {
-            if let HandshakePayload::ServerHello(sh) = &mut m.payload {
-                sh.compression_method = CompressionMethod::Deflate
-            }
-        }),
-        A::IllegalParameter
-    );
-    // 4.1.3: legacy_session_id_echo must match
-    assert_eq!(
-        client_rejects(cc(), sc(), |m| {
-            if let HandshakePayload::ServerHello(sh) = &mut m.payload {
-                sh.session_id = vec![1, 2, 3]
-            }
-        }),
-        A::IllegalParameter
-    );
+fn server_hello_with_an_unoffered_suite_is_illegal_parameter() {
     // 4.1.3: cipher suite not offered
     let mut c1 = cc();
     c1.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
     assert_eq!(
-        client_rejects(c1, sc(), |m| {
-            if let HandshakePayload::ServerHello(sh) = &mut m.payload {
-                sh.cipher_suite = CipherSuite::TLS_AES_256_GCM_SHA384
-            }
-        }),
+        rejects(Who::Client, c1, sc(), |m| server_hello(m).cipher_suite =
+            CipherSuite::TLS_AES_256_GCM_SHA384),
         A::IllegalParameter
-    );
-    // 4.2.1: no supported_versions -> a TLS 1.2 ServerHello, which we do not offer
-    assert_eq!(
-        client_rejects(cc(), sc(), |m| sh_exts(m)
-            .retain(|e| e.typ() != ExtensionType::SupportedVersions)),
-        A::ProtocolVersion
-    );
-    // 4.2: extension not offered -> unsupported_extension
-    assert_eq!(
-        client_rejects(cc(), sc(), |m| sh_exts(m)
-            .push(Extension::Alpn(vec![b"h2".to_vec()]))),
-        A::UnsupportedExtension
-    );
-    // 4.2: offered extension not allowed in ServerHello -> illegal_parameter
-    assert_eq!(
-        client_rejects(cc(), sc(), |m| sh_exts(m)
-            .push(Extension::SupportedGroups(vec![NamedGroup::X25519]))),
-        A::IllegalParameter
-    );
-    // 4.2.8: key share for a group the client did not share
-    assert_eq!(
-        client_rejects(cc(), sc(), |m| for e in sh_exts(m).iter_mut() {
-            if let Extension::KeyShareServer(k) = e {
-                k.group = NamedGroup::Secp256r1;
-            }
-        }),
-        A::IllegalParameter
-    );
-    // 4.2.8: no key_share
-    assert_eq!(
-        client_rejects(cc(), sc(), |m| sh_exts(m)
-            .retain(|e| e.typ() != ExtensionType::KeyShare)),
-        A::MissingExtension
-    );
-    // 4.2.11: pre_shared_key selected though none was offered -> unsupported_extension (not offered)
-    assert_eq!(
-        client_rejects(cc(), sc(), |m| sh_exts(m)
-            .push(Extension::PreSharedKeyServer(0))),
-        A::UnsupportedExtension
     );
 }
 
@@ -179,20 +170,22 @@ fn hello_retry_request_rules() {
     // 4.1.4: selected_group already offered a key share
     let (c, s) = hrr_configs();
     assert_eq!(
-        client_rejects(c, s, |m| set_hrr_group(m, NamedGroup::X25519)),
+        rejects(Who::Client, c, s, |m| set_hrr_group(m, NamedGroup::X25519)),
         A::IllegalParameter
     );
     // 4.1.4: selected_group not in supported_groups
     let (c, s) = hrr_configs();
     assert_eq!(
-        client_rejects(c, s, |m| set_hrr_group(m, NamedGroup::Secp384r1)),
+        rejects(Who::Client, c, s, |m| set_hrr_group(
+            m,
+            NamedGroup::Secp384r1
+        )),
         A::IllegalParameter
     );
     // 4.1.4: an HRR that would not change the ClientHello
     let (c, s) = hrr_configs();
     assert_eq!(
-        client_rejects(c, s, |m| sh_exts(m)
-            .retain(|e| e.typ() != ExtensionType::KeyShare)),
+        rejects(Who::Client, c, s, |m| drop_ext(m, ExtensionType::KeyShare)),
         A::IllegalParameter
     );
     // 4.1.4: a second HelloRetryRequest
@@ -216,9 +209,7 @@ fn second_client_hello_rules() {
     let ch2 = c.conn.take_output();
     // skip the client's CCS record (6 bytes) in front of ClientHello2
     assert_eq!(&ch2[..6], &[20, 3, 3, 0, 1, 1]);
-    let bad = mutate_first(&ch2[6..], |m| {
-        sh_exts(m).retain(|e| e.typ() != ExtensionType::Cookie)
-    });
+    let bad = mutate_first(&ch2[6..], |m| drop_ext(m, ExtensionType::Cookie));
     let e = s.conn.handle_input(&bad, now()).unwrap_err();
     assert_eq!(e.alert(), Some(A::IllegalParameter));
 
@@ -242,58 +233,44 @@ fn second_client_hello_rules() {
     assert_eq!(e.alert(), Some(A::IllegalParameter));
 }
 
+/// What our server refuses in a ClientHello (RFC 8446 section in the comment), and its alert.
+#[rstest]
+// 4.1.2: legacy_compression_methods must be exactly [null]
+#[case::compression(edit(|m| if let HandshakePayload::ClientHello(ch) = &mut m.payload {
+    ch.compression_methods = vec![CompressionMethod::Null, CompressionMethod::Deflate]
+}), A::IllegalParameter)]
+// 4.2: duplicate extension
+#[case::duplicate_extension(edit(|m| {
+    let e = sh_exts(m)[1].clone();
+    sh_exts(m).insert(0, e)
+}), A::IllegalParameter)]
+// 4.2.1: no supported_versions -> TLS 1.2 client, not implemented
+#[case::no_supported_versions(edit(|m| drop_ext(m, ExtensionType::SupportedVersions)),
+    A::ProtocolVersion)]
+// 4.2.8: key share for a group not in supported_groups
+#[case::key_share_outside_supported_groups(edit(|m| for e in sh_exts(m).iter_mut() {
+    if let Extension::SupportedGroups(g) = e {
+        *g = vec![NamedGroup::Secp256r1];
+    }
+}), A::IllegalParameter)]
+// 9.2: signature_algorithms is mandatory without PSK
+#[case::no_signature_algorithms(edit(|m| drop_ext(m, ExtensionType::SignatureAlgorithms)),
+    A::MissingExtension)]
+// 9.2: key_share without supported_groups
+#[case::no_supported_groups(edit(|m| drop_ext(m, ExtensionType::SupportedGroups)),
+    A::MissingExtension)]
+fn client_hello_rules(#[case] f: fn(&mut HandshakeMessage), #[case] alert: A) {
+    assert_eq!(rejects(Who::Server, cc(), sc(), f), alert);
+}
+
 #[test]
-fn client_hello_rules() {
-    // 4.1.2: legacy_compression_methods must be exactly [null]
-    assert_eq!(
-        server_rejects(cc(), sc(), |m| {
-            if let HandshakePayload::ClientHello(ch) = &mut m.payload {
-                ch.compression_methods = vec![CompressionMethod::Null, CompressionMethod::Deflate]
-            }
-        }),
-        A::IllegalParameter
-    );
-    // 4.2: duplicate extension
-    assert_eq!(
-        server_rejects(cc(), sc(), |m| {
-            let e = sh_exts(m)[1].clone();
-            sh_exts(m).insert(0, e)
-        }),
-        A::IllegalParameter
-    );
-    // 4.2.1: no supported_versions -> TLS 1.2 client, not implemented
-    assert_eq!(
-        server_rejects(cc(), sc(), |m| sh_exts(m)
-            .retain(|e| e.typ() != ExtensionType::SupportedVersions)),
-        A::ProtocolVersion
-    );
-    // 4.2.8: key share for a group not in supported_groups
-    assert_eq!(
-        server_rejects(cc(), sc(), |m| for e in sh_exts(m).iter_mut() {
-            if let Extension::SupportedGroups(g) = e {
-                *g = vec![NamedGroup::Secp256r1];
-            }
-        }),
-        A::IllegalParameter
-    );
-    // 9.2: signature_algorithms is mandatory without PSK
-    assert_eq!(
-        server_rejects(cc(), sc(), |m| sh_exts(m)
-            .retain(|e| e.typ() != ExtensionType::SignatureAlgorithms)),
-        A::MissingExtension
-    );
-    // 9.2: key_share without supported_groups
-    assert_eq!(
-        server_rejects(cc(), sc(), |m| sh_exts(m)
-            .retain(|e| e.typ() != ExtensionType::SupportedGroups)),
-        A::MissingExtension
-    );
+fn client_hello_psk_rules() {
     // 4.2.11: pre_shared_key must be the last extension
     let (c, _s) = handshake_ok(cc(), sc());
     let mut c2 = cc();
     c2.resumption = Some(c.tickets()[0].clone());
     assert_eq!(
-        server_rejects(c2, sc(), |m| {
+        rejects(Who::Server, c2, sc(), |m| {
             let psk = sh_exts(m).pop().unwrap();
             sh_exts(m).insert(0, psk);
         }),
@@ -303,47 +280,29 @@ fn client_hello_rules() {
     let mut c3 = cc();
     c3.resumption = Some(c.tickets()[0].clone());
     assert_eq!(
-        server_rejects(c3, sc(), |m| sh_exts(m)
-            .retain(|e| e.typ() != ExtensionType::PskKeyExchangeModes)),
+        rejects(Who::Server, c3, sc(), |m| drop_ext(
+            m,
+            ExtensionType::PskKeyExchangeModes
+        )),
         A::MissingExtension
     );
 }
 
+/// Record-layer input a fresh server refuses, with the alert it sends.
+#[rstest]
+#[case::plaintext_application_data(&[23, 3, 3, 0, 2, 1, 2], A::UnexpectedMessage)]
+#[case::zero_length_handshake_record(&[22, 3, 3, 0, 0], A::UnexpectedMessage)]
+#[case::malformed_handshake_message(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0xff], A::DecodeError)]
+#[case::first_message_not_client_hello(&[22, 3, 3, 0, 5, 20, 0, 0, 1, 0], A::UnexpectedMessage)]
+#[case::unknown_content_type(&[99, 3, 3, 0, 1, 0], A::UnexpectedMessage)]
+fn record_layer_rules(#[case] input: &[u8], #[case] alert: A) {
+    let (_c, mut s) = pair(cc(), sc());
+    let e = s.conn.handle_input(input, now()).unwrap_err();
+    assert_eq!(e.alert(), Some(alert));
+}
+
 #[test]
-fn record_layer_rules() {
-    // plaintext application data before the handshake
-    let (_c, mut s) = pair(cc(), sc());
-    let e = s
-        .conn
-        .handle_input(&[23, 3, 3, 0, 2, 1, 2], now())
-        .unwrap_err();
-    assert_eq!(e.alert(), Some(A::UnexpectedMessage));
-    // zero-length handshake record
-    let (_c, mut s) = pair(cc(), sc());
-    let e = s.conn.handle_input(&[22, 3, 3, 0, 0], now()).unwrap_err();
-    assert_eq!(e.alert(), Some(A::UnexpectedMessage));
-    // a malformed handshake message
-    let (_c, mut s) = pair(cc(), sc());
-    let e = s
-        .conn
-        .handle_input(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0xff], now())
-        .unwrap_err();
-    assert_eq!(e.alert(), Some(A::DecodeError));
-    // a first message other than ClientHello
-    let (_c, mut s) = pair(cc(), sc());
-    let e = s
-        .conn
-        .handle_input(&[22, 3, 3, 0, 5, 20, 0, 0, 1, 0], now())
-        .unwrap_err();
-    assert_eq!(e.alert(), Some(A::UnexpectedMessage));
-    // an unknown content type
-    let (_c, mut s) = pair(cc(), sc());
-    let e = s
-        .conn
-        .handle_input(&[99, 3, 3, 0, 1, 0], now())
-        .unwrap_err();
-    assert_eq!(e.alert(), Some(A::UnexpectedMessage));
-    // a fatal alert from the peer
+fn a_fatal_alert_from_the_peer_ends_the_server_silently() {
     let (_c, mut s) = pair(cc(), sc());
     let e = s
         .conn

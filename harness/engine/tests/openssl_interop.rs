@@ -5,7 +5,6 @@ mod common;
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::sync::Arc;
 
 use common::*;
 use openssl::pkey::PKey;
@@ -14,7 +13,7 @@ use openssl::ssl::{
     SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::X509;
-use tls_engine::{AlertDescription, CipherSuite, ClientAuth, Connection, NamedGroup};
+use tls_engine::{AlertDescription, CipherSuite, NamedGroup};
 
 #[derive(Default, Debug)]
 struct Pipe {
@@ -78,51 +77,62 @@ impl Ossl {
 /// Drive until idle; returns data OpenSSL read after its handshake.
 fn drive_openssl(ours: &mut Side, o: &mut Ossl) -> Vec<u8> {
     let mut read = Vec::new();
-    for _ in 0..100 {
-        let out = ours.conn.take_output();
-        let mut moved = !out.is_empty();
+    drive_peer(ours, |out| {
         if let Some(p) = o.pipe() {
             p.inbound.extend(out);
         }
         let st = std::mem::replace(o, Ossl::Failed(String::new()));
         *o = match st {
-            Ossl::Hs(m) => match m.handshake() {
-                Ok(s) => Ossl::Done(s),
-                Err(HandshakeError::WouldBlock(m)) => Ossl::Hs(m),
-                Err(e) => Ossl::Failed(e.to_string()),
-            },
+            Ossl::Hs(m) => Ossl::start(m.handshake()),
             Ossl::Done(mut s) => {
                 let mut buf = [0u8; 4096];
-                loop {
-                    match s.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => read.extend_from_slice(&buf[..n]),
-                        Err(_) => break,
-                    }
+                while let Ok(n @ 1..) = s.read(&mut buf) {
+                    read.extend_from_slice(&buf[..n]);
                 }
                 Ossl::Done(s)
             }
             f => f,
         };
-        let back = o
-            .pipe()
+        o.pipe()
             .map(|p| std::mem::take(&mut p.outbound))
-            .unwrap_or_default();
-        moved |= !back.is_empty();
-        if !back.is_empty()
-            && ours.err.is_none()
-            && let Err(e) = ours.conn.handle_input(&back, now())
-        {
-            ours.err = Some(e);
-        }
-        while let Some(e) = ours.conn.poll_event() {
-            ours.events.push(e);
-        }
-        if !moved {
-            break;
-        }
-    }
+            .unwrap_or_default()
+    });
     read
+}
+
+/// Our side has no error and OpenSSL finished its handshake; `what` names the case.
+fn assert_clean(o: &Ossl, ours: &Side, what: &str) {
+    assert!(ours.err.is_none(), "{what}: {:?}", ours.err);
+    match o {
+        Ossl::Done(_) => {}
+        Ossl::Failed(e) => panic!("{what}: openssl not done: {e}"),
+        Ossl::Hs(_) => panic!("{what}: openssl not done: handshaking"),
+    }
+}
+
+/// After the handshake: "hello openssl" from us, "hello engine" from OpenSSL, both arrive.
+fn app_data_both_ways(ours: &mut Side, o: &mut Ossl) {
+    ours.conn.send_application_data(b"hello openssl").unwrap();
+    o.stream().write_all(b"hello engine").unwrap();
+    assert_eq!(drive_openssl(ours, o), b"hello openssl");
+    assert_eq!(ours.app_data(), b"hello engine");
+}
+
+/// Our client for `cc` against a fresh OpenSSL server of `ctx`, driven until idle.
+fn our_client_against(cc: tls_engine::ClientConfig, ctx: &SslContext) -> (Side, Ossl) {
+    let mut o = Ossl::start(Ssl::new(ctx).unwrap().accept(Pipe::default()));
+    let mut c = client_side(cc);
+    drive_openssl(&mut c, &mut o);
+    (c, o)
+}
+
+/// Our server for `sc` against the OpenSSL client `ssl`, driven until idle.
+fn our_server_against(sc: tls_engine::ServerConfig, ssl: Ssl) -> (Side, Ossl) {
+    let mut o = Ossl::start(ssl.connect(Pipe::default()));
+    let first = std::mem::take(&mut o.pipe().unwrap().outbound);
+    let mut s = server_answering(sc, &first);
+    drive_openssl(&mut s, &mut o);
+    (s, o)
 }
 
 fn openssl_suite(s: CipherSuite) -> &'static str {
@@ -141,17 +151,8 @@ fn openssl_group(g: NamedGroup) -> &'static str {
     }
 }
 
-const SUITES: [CipherSuite; 3] = [
-    CipherSuite::TLS_AES_128_GCM_SHA256,
-    CipherSuite::TLS_AES_256_GCM_SHA384,
-    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
-];
-const GROUPS: [NamedGroup; 3] = [
-    NamedGroup::X25519,
-    NamedGroup::Secp256r1,
-    NamedGroup::Secp384r1,
-];
-const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
+/// The groups OpenSSL 3.0 has: the grids' groups without the hybrid.
+const GROUPS3: &[NamedGroup] = &[GROUPS[0], GROUPS[1], GROUPS[2]];
 
 fn ctx_base(method: SslMethod, kind: &str) -> SslContextBuilder {
     let mut b = SslContext::builder(method).unwrap();
@@ -177,11 +178,10 @@ fn set_identity(b: &mut SslContextBuilder, kind: &str, server: bool) {
         .unwrap();
 }
 
-fn openssl_server(kind: &str, suite: &str, groups: &str, client_auth: bool) -> SslContext {
-    let mut b = ctx_base(SslMethod::tls_server(), kind);
+/// A server context from `b`: `kind`'s server identity, a client certificate required if
+/// `client_auth`.
+fn server_ctx(mut b: SslContextBuilder, kind: &str, client_auth: bool) -> SslContext {
     set_identity(&mut b, kind, true);
-    b.set_ciphersuites(suite).unwrap();
-    b.set_groups_list(groups).unwrap();
     if client_auth {
         b.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT);
     }
@@ -189,10 +189,9 @@ fn openssl_server(kind: &str, suite: &str, groups: &str, client_auth: bool) -> S
     b.build()
 }
 
-fn openssl_client(kind: &str, suite: &str, groups: &str, client_auth: bool) -> Ssl {
-    let mut b = ctx_base(SslMethod::tls_client(), kind);
-    b.set_ciphersuites(suite).unwrap();
-    b.set_groups_list(groups).unwrap();
+/// A client to "localhost" from `b`, verifying the server, with `kind`'s client identity if
+/// `client_auth`.
+fn client_ssl(mut b: SslContextBuilder, kind: &str, client_auth: bool) -> Ssl {
     b.set_verify(SslVerifyMode::PEER);
     if client_auth {
         set_identity(&mut b, kind, false);
@@ -203,73 +202,49 @@ fn openssl_client(kind: &str, suite: &str, groups: &str, client_auth: bool) -> S
     ssl
 }
 
+/// A TLS 1.3 context for `kind`'s roots with `suite` and `groups`.
+fn ctx13(method: SslMethod, kind: &str, suite: &str, groups: &str) -> SslContextBuilder {
+    let mut b = ctx_base(method, kind);
+    b.set_ciphersuites(suite).unwrap();
+    b.set_groups_list(groups).unwrap();
+    b
+}
+
+fn openssl_server(kind: &str, suite: &str, groups: &str, client_auth: bool) -> SslContext {
+    let b = ctx13(SslMethod::tls_server(), kind, suite, groups);
+    server_ctx(b, kind, client_auth)
+}
+
+fn openssl_client(kind: &str, suite: &str, groups: &str, client_auth: bool) -> Ssl {
+    client_ssl(
+        ctx13(SslMethod::tls_client(), kind, suite, groups),
+        kind,
+        client_auth,
+    )
+}
+
 #[test]
 fn our_client_openssl_server_grid() {
-    for kind in KEYS {
-        for suite in SUITES {
-            for group in GROUPS {
-                let ctx = openssl_server(kind, openssl_suite(suite), openssl_group(group), false);
-                let mut o = Ossl::start(Ssl::new(&ctx).unwrap().accept(Pipe::default()));
-                let mut cc = client_config(kind);
-                cc.cipher_suites = vec![suite];
-                cc.groups = vec![group];
-                cc.key_share_groups = vec![group];
-                let mut c = Side::new(Connection::client(Arc::new(cc), now()).unwrap());
-                drive_openssl(&mut c, &mut o);
-                assert!(c.err.is_none(), "{kind} {suite} {group}: {:?}", c.err);
-                assert!(
-                    matches!(o, Ossl::Done(_)),
-                    "{kind} {suite} {group}: openssl not done: {}",
-                    match &o {
-                        Ossl::Failed(e) => e.clone(),
-                        Ossl::Hs(_) => "handshaking".into(),
-                        _ => String::new(),
-                    }
-                );
-                let n = c.conn.negotiated().unwrap();
-                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
-                c.conn.send_application_data(b"hello openssl").unwrap();
-                o.stream().write_all(b"hello engine").unwrap();
-                let got = drive_openssl(&mut c, &mut o);
-                assert_eq!(got, b"hello openssl");
-                assert_eq!(c.app_data(), b"hello engine");
-                assert!(!c.tickets().is_empty(), "OpenSSL sends tickets");
-            }
-        }
+    for cell in grid13(GROUPS3) {
+        let Cell { kind, suite, group } = cell;
+        let ctx = openssl_server(kind, openssl_suite(suite), openssl_group(group), false);
+        let (mut c, mut o) = our_client_against(grid_client(kind, suite, group), &ctx);
+        assert_clean(&o, &c, &cell.what());
+        cell.assert_negotiated(&c, tls_engine::ProtocolVersion::TLSv1_3);
+        app_data_both_ways(&mut c, &mut o);
+        assert!(!c.tickets().is_empty(), "OpenSSL sends tickets");
     }
 }
 
 #[test]
 fn openssl_client_our_server_grid() {
-    for kind in KEYS {
-        for suite in SUITES {
-            for group in GROUPS {
-                let ssl = openssl_client(kind, openssl_suite(suite), openssl_group(group), false);
-                let mut o = Ossl::start(ssl.connect(Pipe::default()));
-                let mut s =
-                    Side::new(Connection::server(Arc::new(server_config(kind)), now()).unwrap());
-                let first = std::mem::take(&mut o.pipe().unwrap().outbound);
-                s.conn.handle_input(&first, now()).unwrap();
-                drive_openssl(&mut s, &mut o);
-                assert!(s.err.is_none(), "{kind} {suite} {group}: {:?}", s.err);
-                assert!(
-                    matches!(o, Ossl::Done(_)),
-                    "{kind} {suite} {group}: openssl not done: {}",
-                    match &o {
-                        Ossl::Failed(e) => e.clone(),
-                        Ossl::Hs(_) => "handshaking".into(),
-                        _ => String::new(),
-                    }
-                );
-                let n = s.conn.negotiated().unwrap();
-                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
-                s.conn.send_application_data(b"hello openssl").unwrap();
-                o.stream().write_all(b"hello engine").unwrap();
-                let got = drive_openssl(&mut s, &mut o);
-                assert_eq!(got, b"hello openssl");
-                assert_eq!(s.app_data(), b"hello engine");
-            }
-        }
+    for cell in grid13(GROUPS3) {
+        let Cell { kind, suite, group } = cell;
+        let ssl = openssl_client(kind, openssl_suite(suite), openssl_group(group), false);
+        let (mut s, mut o) = our_server_against(server_config(kind), ssl);
+        assert_clean(&o, &s, &cell.what());
+        cell.assert_negotiated(&s, tls_engine::ProtocolVersion::TLSv1_3);
+        app_data_both_ways(&mut s, &mut o);
     }
 }
 
@@ -277,13 +252,10 @@ fn openssl_client_our_server_grid() {
 fn openssl_hrr_client_auth_resumption_keyupdate() {
     // HRR: our client shares x25519, OpenSSL server only P-384
     let ctx = openssl_server("ecdsa_p384", "TLS_AES_256_GCM_SHA384", "P-384", true);
-    let mut o = Ossl::start(Ssl::new(&ctx).unwrap().accept(Pipe::default()));
     let mut cc = client_config("ecdsa_p384");
     cc.key_share_groups = vec![NamedGroup::X25519];
     cc.client_auth = Some(client_identity("ecdsa_p384"));
-    let cc = Arc::new(cc);
-    let mut c = Side::new(Connection::client(cc.clone(), now()).unwrap());
-    drive_openssl(&mut c, &mut o);
+    let (mut c, mut o) = our_client_against(cc.clone(), &ctx);
     assert!(c.err.is_none(), "{:?}", c.err);
     let n = c.conn.negotiated().unwrap();
     assert!(n.hrr);
@@ -298,11 +270,8 @@ fn openssl_hrr_client_auth_resumption_keyupdate() {
     assert_eq!(c.app_data(), b"reply");
     // resumption with the ticket OpenSSL sent
     let ticket = c.tickets().pop().expect("ticket");
-    let mut cc2 = (*cc).clone();
-    cc2.resumption = Some(ticket);
-    let mut o = Ossl::start(Ssl::new(&ctx).unwrap().accept(Pipe::default()));
-    let mut c = Side::new(Connection::client(Arc::new(cc2), now()).unwrap());
-    drive_openssl(&mut c, &mut o);
+    cc.resumption = Some(ticket);
+    let (c, mut o) = our_client_against(cc, &ctx);
     assert!(c.err.is_none(), "{:?}", c.err);
     assert!(c.conn.negotiated().unwrap().resumed);
     assert!(o.stream().ssl().session_reused());
@@ -314,36 +283,21 @@ fn openssl_hrr_client_auth_resumption_keyupdate() {
         "X25519:P-256",
         true,
     );
-    let mut o = Ossl::start(ssl.connect(Pipe::default()));
     let mut sc = server_config("ed25519");
     sc.groups = vec![NamedGroup::Secp256r1];
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ed25519"),
-    };
+    sc.client_auth = require_client_cert("ed25519");
     sc.send_cookie_on_hrr = true;
-    let mut s = Side::new(Connection::server(Arc::new(sc), now()).unwrap());
-    let first = std::mem::take(&mut o.pipe().unwrap().outbound);
-    s.conn.handle_input(&first, now()).unwrap();
-    drive_openssl(&mut s, &mut o);
+    let (s, _o) = our_server_against(sc, ssl);
     assert!(s.err.is_none(), "{:?}", s.err);
     let n = s.conn.negotiated().unwrap();
     assert!(n.hrr && !n.peer_certificates.is_empty());
 
     // OpenSSL client without a certificate -> certificate_required
     let ssl = openssl_client("ecdsa_p256", "TLS_AES_128_GCM_SHA256", "X25519", false);
-    let mut o = Ossl::start(ssl.connect(Pipe::default()));
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
-    let mut s = Side::new(Connection::server(Arc::new(sc), now()).unwrap());
-    let first = std::mem::take(&mut o.pipe().unwrap().outbound);
-    s.conn.handle_input(&first, now()).unwrap();
-    drive_openssl(&mut s, &mut o);
-    assert_eq!(
-        s.err.as_ref().map(|e| e.alert()),
-        Some(Some(AlertDescription::CertificateRequired))
-    );
+    sc.client_auth = require_client_cert("ecdsa_p256");
+    let (s, _o) = our_server_against(sc, ssl);
+    assert_eq!(s.alert_sent(), Some(AlertDescription::CertificateRequired));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -377,14 +331,6 @@ const SUITES12: [(CipherSuite, &str); 6] = [
 ];
 const ALL12: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:\
 ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
-
-fn keys12(suite: CipherSuite) -> &'static [&'static str] {
-    if suite.name().contains("_RSA_") {
-        &["rsa2048"]
-    } else {
-        &["ecdsa_p256", "ecdsa_p384", "ed25519"]
-    }
-}
 
 /// OpenSSL 3.0 insists (RFC 4492 5.1.1 semantics) that a TLS 1.2 client's supported_groups
 /// lists the curve of an ECDSA server certificate, as the harness runner arranges too.
@@ -440,15 +386,10 @@ fn openssl_server12(
     tickets: bool,
 ) -> SslContext {
     let mut b = ctx12(SslMethod::tls_server(), kind, cipher_list, groups, false);
-    set_identity(&mut b, kind, true);
-    if client_auth {
-        b.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT);
-    }
     if !tickets {
         b.set_options(openssl::ssl::SslOptions::NO_TICKET);
     }
-    b.set_session_id_context(b"tls-engine-test").unwrap();
-    b.build()
+    server_ctx(b, kind, client_auth)
 }
 
 fn openssl_client12(
@@ -458,107 +399,66 @@ fn openssl_client12(
     client_auth: bool,
     max13: bool,
 ) -> Ssl {
-    let mut b = ctx12(SslMethod::tls_client(), kind, cipher_list, groups, max13);
-    b.set_verify(SslVerifyMode::PEER);
-    if client_auth {
-        set_identity(&mut b, kind, false);
-    }
-    let mut ssl = Ssl::new(&b.build()).unwrap();
-    ssl.set_hostname("localhost").unwrap();
-    ssl.param_mut().set_host("localhost").unwrap();
-    ssl
+    let b = ctx12(SslMethod::tls_client(), kind, cipher_list, groups, max13);
+    client_ssl(b, kind, client_auth)
 }
 
-fn our_server_against(sc: tls_engine::ServerConfig, ssl: Ssl) -> (Side, Ossl) {
-    let mut o = Ossl::start(ssl.connect(Pipe::default()));
-    let mut s = Side::new(Connection::server(Arc::new(sc), now()).unwrap());
-    let first = std::mem::take(&mut o.pipe().unwrap().outbound);
-    if let Err(e) = s.conn.handle_input(&first, now()) {
-        s.err = Some(e);
-    }
-    drive_openssl(&mut s, &mut o);
-    (s, o)
+/// The TLS 1.2 grid of the suites OpenSSL has, over its groups.
+fn openssl_grid12() -> Vec<Cell> {
+    let suites: Vec<CipherSuite> = SUITES12.iter().map(|(s, _)| *s).collect();
+    grid12(&suites, GROUPS3)
+}
+
+/// OpenSSL's name of a TLS 1.2 suite.
+fn openssl_suite12(suite: CipherSuite) -> &'static str {
+    SUITES12.iter().find(|(s, _)| *s == suite).unwrap().1
 }
 
 #[test]
 fn tls12_our_client_openssl_server_grid() {
-    for (suite, name) in SUITES12 {
-        for group in GROUPS {
-            for kind in keys12(suite) {
-                let ctx = openssl_server12(kind, name, openssl_group(group), false, true);
-                let mut o = Ossl::start(Ssl::new(&ctx).unwrap().accept(Pipe::default()));
-                let mut cc = client_config(kind);
-                cc.cipher_suites = vec![suite];
-                cc.groups = groups12(kind, group);
-                let mut c = Side::new(Connection::client(Arc::new(cc), now()).unwrap());
-                drive_openssl(&mut c, &mut o);
-                assert!(c.err.is_none(), "{kind} {suite} {group}: {:?}", c.err);
-                assert!(
-                    matches!(o, Ossl::Done(_)),
-                    "{kind} {suite} {group}: openssl not done: {}",
-                    match &o {
-                        Ossl::Failed(e) => e.clone(),
-                        Ossl::Hs(_) => "handshaking".into(),
-                        _ => String::new(),
-                    }
-                );
-                let n = c.conn.negotiated().unwrap();
-                assert_eq!(
-                    (n.version, n.cipher_suite, n.group),
-                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
-                );
-                assert!(n.extended_master_secret);
-                c.conn.send_application_data(b"hello openssl").unwrap();
-                o.stream().write_all(b"hello engine").unwrap();
-                assert_eq!(drive_openssl(&mut c, &mut o), b"hello openssl");
-                assert_eq!(c.app_data(), b"hello engine");
-                // RFC 5705 exporter: the same master secret on both sides
-                let ours = c
-                    .conn
-                    .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
-                    .unwrap();
-                let mut theirs = [0u8; 32];
-                o.stream()
-                    .ssl()
-                    .export_keying_material(&mut theirs, "EXPORTER-test", Some(b"ctx"))
-                    .unwrap();
-                assert_eq!(ours, theirs);
-            }
-        }
+    for cell in openssl_grid12() {
+        let Cell { kind, suite, group } = cell;
+        let ctx = openssl_server12(
+            kind,
+            openssl_suite12(suite),
+            openssl_group(group),
+            false,
+            true,
+        );
+        let mut cc = client_config(kind);
+        cc.cipher_suites = vec![suite];
+        cc.groups = groups12(kind, group);
+        let (mut c, mut o) = our_client_against(cc, &ctx);
+        assert_clean(&o, &c, &cell.what());
+        cell.assert_negotiated(&c, tls_engine::ProtocolVersion::TLSv1_2);
+        assert!(c.conn.negotiated().unwrap().extended_master_secret);
+        app_data_both_ways(&mut c, &mut o);
+        // RFC 5705 exporter: the same master secret on both sides
+        let ours = c
+            .conn
+            .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
+            .unwrap();
+        let mut theirs = [0u8; 32];
+        o.stream()
+            .ssl()
+            .export_keying_material(&mut theirs, "EXPORTER-test", Some(b"ctx"))
+            .unwrap();
+        assert_eq!(ours, theirs);
     }
 }
 
 #[test]
 fn tls12_openssl_client_our_server_grid() {
-    for (suite, name) in SUITES12 {
-        for group in GROUPS {
-            for kind in keys12(suite) {
-                let ssl =
-                    openssl_client12(kind, name, &openssl_groups12(kind, group), false, false);
-                let mut sc = server_config(kind);
-                sc.groups = vec![group];
-                let (mut s, mut o) = our_server_against(sc, ssl);
-                assert!(s.err.is_none(), "{kind} {suite} {group}: {:?}", s.err);
-                assert!(
-                    matches!(o, Ossl::Done(_)),
-                    "{kind} {suite} {group}: openssl not done: {}",
-                    match &o {
-                        Ossl::Failed(e) => e.clone(),
-                        Ossl::Hs(_) => "handshaking".into(),
-                        _ => String::new(),
-                    }
-                );
-                let n = s.conn.negotiated().unwrap();
-                assert_eq!(
-                    (n.version, n.cipher_suite, n.group),
-                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
-                );
-                s.conn.send_application_data(b"hello openssl").unwrap();
-                o.stream().write_all(b"hello engine").unwrap();
-                assert_eq!(drive_openssl(&mut s, &mut o), b"hello openssl");
-                assert_eq!(s.app_data(), b"hello engine");
-            }
-        }
+    for cell in openssl_grid12() {
+        let Cell { kind, suite, group } = cell;
+        let groups = openssl_groups12(kind, group);
+        let ssl = openssl_client12(kind, openssl_suite12(suite), &groups, false, false);
+        let mut sc = server_config(kind);
+        sc.groups = vec![group];
+        let (mut s, mut o) = our_server_against(sc, ssl);
+        assert_clean(&o, &s, &cell.what());
+        cell.assert_negotiated(&s, tls_engine::ProtocolVersion::TLSv1_2);
+        app_data_both_ways(&mut s, &mut o);
     }
 }
 
@@ -570,17 +470,13 @@ fn tls12_client_auth_and_resumption_with_openssl() {
             let mut cc = client_config(kind);
             cc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
             cc.client_auth = Some(client_identity(kind));
-            let mut o = Ossl::start(Ssl::new(&ctx).unwrap().accept(Pipe::default()));
-            let mut c = Side::new(Connection::client(Arc::new(cc.clone()), now()).unwrap());
-            drive_openssl(&mut c, &mut o);
+            let (c, mut o) = our_client_against(cc.clone(), &ctx);
             assert!(c.err.is_none(), "{kind}: {:?}", c.err);
             assert!(o.stream().ssl().peer_certificate().is_some());
             let sess = c.tickets().pop().expect("a TLS 1.2 session");
             assert_eq!(sess.ticket.is_empty(), !tickets, "{kind} tickets={tickets}");
             cc.resumption = Some(sess);
-            let mut o = Ossl::start(Ssl::new(&ctx).unwrap().accept(Pipe::default()));
-            let mut c = Side::new(Connection::client(Arc::new(cc), now()).unwrap());
-            drive_openssl(&mut c, &mut o);
+            let (c, mut o) = our_client_against(cc, &ctx);
             assert!(c.err.is_none(), "{kind}: {:?}", c.err);
             assert!(
                 c.conn.negotiated().unwrap().resumed,
@@ -591,42 +487,28 @@ fn tls12_client_auth_and_resumption_with_openssl() {
         // OpenSSL client authenticates to our server
         let ssl = openssl_client12(kind, ALL12, "X25519:P-256:P-384", true, false);
         let mut sc = server_config(kind);
-        sc.client_auth = ClientAuth::Required { roots: roots(kind) };
+        sc.client_auth = require_client_cert(kind);
         let (s, o) = our_server_against(sc, ssl);
-        assert!(
-            s.err.is_none() && matches!(o, Ossl::Done(_)),
-            "{kind}: {:?}",
-            s.err
-        );
+        assert_clean(&o, &s, kind);
         assert!(!s.conn.negotiated().unwrap().peer_certificates.is_empty());
     }
     // OpenSSL client without a certificate: handshake_failure in TLS 1.2
     let ssl = openssl_client12("ecdsa_p256", ALL12, "X25519:P-256", false, false);
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
+    sc.client_auth = require_client_cert("ecdsa_p256");
     let (s, _o) = our_server_against(sc, ssl);
-    assert_eq!(
-        s.err.as_ref().map(|e| e.alert()),
-        Some(Some(AlertDescription::HandshakeFailure))
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::HandshakeFailure));
 }
 
 #[test]
 fn tls12_downgrade_sentinel_and_versions_with_openssl() {
     use tls_engine::{DowngradeSentinel, ProtocolVersion as V};
-    // OpenSSL 1.2+1.3 client, our 1.2-only server writing a sentinel: OpenSSL must abort
-    for (knob, caught) in [
-        (DowngradeSentinel::Tls12, true),
-        (DowngradeSentinel::Tls11, true),
-        (DowngradeSentinel::WrongBytes, false),
-    ] {
+    // OpenSSL 1.2+1.3 client, our 1.2-only server writing a sentinel: OpenSSL must abort on
+    // both sentinels
+    for knob in SENTINELS {
+        let caught = knob != DowngradeSentinel::WrongBytes;
         let ssl = openssl_client12("ecdsa_p256", ALL12, "X25519:P-256", false, true);
-        let mut sc = server_config("ecdsa_p256");
-        sc.versions = vec![V::TLSv1_2];
-        sc.knobs.downgrade_sentinel = Some(knob);
-        let (s, o) = our_server_against(sc, ssl);
+        let (s, o) = our_server_against(sentinel_server("ecdsa_p256", knob), ssl);
         if caught {
             // OpenSSL: SSLfatal(SSL_AD_ILLEGAL_PARAMETER, SSL_R_INAPPROPRIATE_FALLBACK); its alert
             // stays in the failed stream here (the harness run sees it on the wire).
@@ -635,18 +517,12 @@ fn tls12_downgrade_sentinel_and_versions_with_openssl() {
             };
             assert!(e.contains("inappropriate fallback"), "{knob:?}: {e}");
         } else {
-            assert!(
-                s.err.is_none() && matches!(o, Ossl::Done(_)),
-                "{knob:?}: {:?}",
-                s.err
-            );
+            assert_clean(&o, &s, &format!("{knob:?}"));
         }
     }
     // our 1.2+1.3 client, OpenSSL 1.2-only server: TLS 1.2
     let ctx = openssl_server12("rsa2048", ALL12, "X25519", false, true);
-    let mut o = Ossl::start(Ssl::new(&ctx).unwrap().accept(Pipe::default()));
-    let mut c = Side::new(Connection::client(Arc::new(client_config("rsa2048")), now()).unwrap());
-    drive_openssl(&mut c, &mut o);
+    let (c, _o) = our_client_against(client_config("rsa2048"), &ctx);
     assert!(c.err.is_none(), "{:?}", c.err);
     assert_eq!(c.conn.negotiated().unwrap().version, V::TLSv1_2);
     // OpenSSL 1.2-only client, our 1.3-only server: protocol_version
@@ -654,10 +530,7 @@ fn tls12_downgrade_sentinel_and_versions_with_openssl() {
     let mut sc = server_config("rsa2048");
     sc.versions = vec![V::TLSv1_3];
     let (s, _o) = our_server_against(sc, ssl);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::ProtocolVersion)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ProtocolVersion));
 }
 
 #[test]
@@ -679,8 +552,5 @@ fn tls12_renegotiation_is_refused_by_our_server() {
                 && e.direction == tls_engine::Direction::Sent),
         "{t:#?}"
     );
-    assert_eq!(
-        s.err.as_ref().and_then(|e| e.alert_received()),
-        Some(AlertDescription::HandshakeFailure)
-    );
+    assert_eq!(s.alert_received(), Some(AlertDescription::HandshakeFailure));
 }

@@ -175,6 +175,20 @@ fn rfc8448_s3_x25519() {
     assert_eq!(s.complete(&hex(CLIENT_PUB)).unwrap(), hex(ECDHE));
 }
 
+/// The client's and the server's traffic secrets of `phase` ("hs" or "ap") over the transcript
+/// hash `th`, checked with their keys and IVs against `expected` (secret, key, IV; the
+/// client's first).
+fn traffic(ks: &KeySchedule, th: &[u8], phase: &str, expected: [[&str; 3]; 2]) -> [Vec<u8>; 2] {
+    let [client, server] = expected;
+    [("c", client), ("s", server)].map(|(side, [secret, key, iv])| {
+        let label = format!("{side} {phase} traffic");
+        let got = ks.derive(label.as_bytes(), th);
+        assert_eq!(got, hex(secret), "{label}");
+        assert_eq!(derive_key_iv(suite(), &got), (hex(key), hex(iv)), "{label}");
+        got
+    })
+}
+
 /// RFC 8448 3: the whole key schedule from the transcript bytes.
 #[test]
 fn rfc8448_s3_key_schedule() {
@@ -188,18 +202,14 @@ fn rfc8448_s3_key_schedule() {
     assert_eq!(ks.secret(), &hex(EARLY_SECRET)[..]);
     ks.advance(Some(&hex(ECDHE)));
     assert_eq!(ks.secret(), &hex(HANDSHAKE_SECRET)[..]);
-    let th = t.hash(h);
-    let c_hs = ks.derive(b"c hs traffic", &th);
-    let s_hs = ks.derive(b"s hs traffic", &th);
-    assert_eq!(c_hs, hex(C_HS_TRAFFIC));
-    assert_eq!(s_hs, hex(S_HS_TRAFFIC));
-    assert_eq!(
-        derive_key_iv(suite(), &s_hs),
-        (hex(SERVER_HS_KEY), hex(SERVER_HS_IV))
-    );
-    assert_eq!(
-        derive_key_iv(suite(), &c_hs),
-        (hex(CLIENT_HS_KEY), hex(CLIENT_HS_IV))
+    let [c_hs, s_hs] = traffic(
+        &ks,
+        &t.hash(h),
+        "hs",
+        [
+            [C_HS_TRAFFIC, CLIENT_HS_KEY, CLIENT_HS_IV],
+            [S_HS_TRAFFIC, SERVER_HS_KEY, SERVER_HS_IV],
+        ],
     );
     assert_eq!(
         KeySchedule::finished_key(h, &c_hs),
@@ -224,17 +234,14 @@ fn rfc8448_s3_key_schedule() {
     ks.advance(None);
     assert_eq!(ks.secret(), &hex(MASTER_SECRET)[..]);
     let th = t.hash(h);
-    let c_ap = ks.derive(b"c ap traffic", &th);
-    let s_ap = ks.derive(b"s ap traffic", &th);
-    assert_eq!(c_ap, hex(C_AP_TRAFFIC));
-    assert_eq!(s_ap, hex(S_AP_TRAFFIC));
-    assert_eq!(
-        derive_key_iv(suite(), &c_ap),
-        (hex(CLIENT_APP_KEY), hex(CLIENT_APP_IV))
-    );
-    assert_eq!(
-        derive_key_iv(suite(), &s_ap),
-        (hex(SERVER_APP_KEY), hex(SERVER_APP_IV))
+    traffic(
+        &ks,
+        &th,
+        "ap",
+        [
+            [C_AP_TRAFFIC, CLIENT_APP_KEY, CLIENT_APP_IV],
+            [S_AP_TRAFFIC, SERVER_APP_KEY, SERVER_APP_IV],
+        ],
     );
 
     // The client Finished record decrypts under the client handshake keys and carries

@@ -11,9 +11,7 @@ use rustls::crypto::aws_lc_rs::{self as provider, cipher_suite as cs, kx_group a
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::pki_types::{PrivateKeyDer, ServerName};
 use rustls::{HandshakeKind, RootCertStore, SupportedCipherSuite};
-use tls_engine::{AlertDescription, CipherSuite, ClientAuth, NamedGroup, SignatureScheme};
-
-const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
+use tls_engine::{AlertDescription, CipherSuite, NamedGroup, SignatureScheme};
 
 fn suites() -> [(CipherSuite, SupportedCipherSuite); 3] {
     [
@@ -41,6 +39,12 @@ fn groups() -> [(NamedGroup, &'static dyn SupportedKxGroup); 4] {
     ]
 }
 
+/// rustls's protocol versions: TLS 1.3, TLS 1.2, both.
+const TLS13: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
+const TLS12: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
+const BOTH: &[&rustls::SupportedProtocolVersion] =
+    &[&rustls::version::TLS13, &rustls::version::TLS12];
+
 fn provider_with(
     suites: Vec<SupportedCipherSuite>,
     groups: Vec<&'static dyn SupportedKxGroup>,
@@ -58,15 +62,6 @@ fn root_store(kind: &str) -> RootCertStore {
         rs.add(r).unwrap();
     }
     rs
-}
-
-/// A rustls TLS 1.3 server with tickets.
-fn rustls_server_config(
-    kind: &str,
-    p: Arc<CryptoProvider>,
-    client_auth: bool,
-) -> Arc<rustls::ServerConfig> {
-    rustls_server(kind, p, client_auth, &[&rustls::version::TLS13], true)
 }
 
 /// A rustls server for `versions`, requiring a client certificate if `client_auth`, with
@@ -104,15 +99,6 @@ fn rustls_server(
     }
     cfg.alpn_protocols = vec![b"h2".to_vec()];
     Arc::new(cfg)
-}
-
-/// A rustls TLS 1.3 client.
-fn rustls_client_config(
-    kind: &str,
-    p: Arc<CryptoProvider>,
-    client_auth: bool,
-) -> Arc<rustls::ClientConfig> {
-    rustls_client12(kind, p, client_auth, &[&rustls::version::TLS13])
 }
 
 /// rustls's default suites and groups.
@@ -197,129 +183,122 @@ fn drive_rustls<D>(
     theirs: &mut rustls::ConnectionCommon<D>,
 ) -> Option<rustls::Error> {
     let mut rerr = None;
-    for _ in 0..100 {
-        let out = ours.conn.take_output();
-        let mut moved = !out.is_empty();
+    drive_peer(ours, |out| {
         if !out.is_empty()
             && rerr.is_none()
             && let Err(e) = feed(theirs, &out)
         {
             rerr = Some(e);
         }
-        let back = drain(theirs);
-        moved |= !back.is_empty();
-        if !back.is_empty()
-            && ours.err.is_none()
-            && let Err(e) = ours.conn.handle_input(&back, now())
-        {
-            ours.err = Some(e);
-        }
-        while let Some(e) = ours.conn.poll_event() {
-            ours.events.push(e);
-        }
-        if !moved {
-            break;
-        }
-    }
+        drain(theirs)
+    });
     rerr
 }
 
-fn our_client(kind: &str, suite: CipherSuite, group: NamedGroup) -> Side {
-    let mut cc = client_config(kind);
-    cc.cipher_suites = vec![suite];
-    cc.groups = vec![group];
-    cc.key_share_groups = vec![group];
+/// Our client for `cell`, offering ALPN h2.
+fn our_client(cell: Cell) -> Side {
+    let mut cc = grid_client(cell.kind, cell.suite, cell.group);
     cc.alpn = vec![b"h2".to_vec()];
-    Side::client(cc)
+    client_side(cc)
+}
+
+/// Our server of `kind`, offering ALPN h2.
+fn h2_server(kind: &str) -> tls_engine::ServerConfig {
+    let mut sc = server_config(kind);
+    sc.alpn = vec![b"h2".to_vec()];
+    sc
+}
+
+/// Neither rustls (`e`) nor our side failed; `what` names the case.
+fn assert_clean(e: &Option<rustls::Error>, ours: &Side, what: &str) {
+    assert!(
+        e.is_none() && ours.err.is_none(),
+        "{what}: rustls {e:?}, ours {:?}",
+        ours.err
+    );
+}
+
+/// A rustls provider with only the suite and the group of `cell`.
+fn cell_provider(cell: &Cell) -> Arc<CryptoProvider> {
+    let suites = suites().into_iter().chain(suites12());
+    let (_, suite) = suites.into_iter().find(|(s, _)| *s == cell.suite).unwrap();
+    let (_, group) = groups()
+        .into_iter()
+        .find(|(g, _)| *g == cell.group)
+        .unwrap();
+    provider_with(vec![suite], vec![group])
 }
 
 #[test]
 fn our_client_rustls_server_grid() {
-    for kind in KEYS {
-        for (suite, rsuite) in suites() {
-            for (group, rgroup) in groups() {
-                let scfg =
-                    rustls_server_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
-                let mut s = rustls::ServerConnection::new(scfg).unwrap();
-                let mut c = our_client(kind, suite, group);
-                let e = drive_rustls(&mut c, &mut s);
-                assert!(
-                    e.is_none() && c.err.is_none(),
-                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
-                    c.err
-                );
-                assert!(!c.conn.is_handshaking());
-                let n = c.conn.negotiated().unwrap();
-                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
-                assert_eq!(n.alpn.as_deref(), Some(&b"h2"[..]));
-                // app data both ways
-                app_data_both_ways(&mut c, &mut s);
-                assert!(!c.tickets().is_empty(), "rustls sends tickets");
-            }
-        }
+    for cell in grid13(&GROUPS) {
+        let scfg = rustls_server(cell.kind, cell_provider(&cell), false, TLS13, true);
+        let mut s = rustls::ServerConnection::new(scfg).unwrap();
+        let mut c = our_client(cell);
+        assert_clean(&drive_rustls(&mut c, &mut s), &c, &cell.what());
+        assert!(!c.conn.is_handshaking());
+        cell.assert_negotiated(&c, tls_engine::ProtocolVersion::TLSv1_3);
+        assert_eq!(
+            c.conn.negotiated().unwrap().alpn.as_deref(),
+            Some(&b"h2"[..])
+        );
+        // app data both ways
+        app_data_both_ways(&mut c, &mut s);
+        assert!(!c.tickets().is_empty(), "rustls sends tickets");
     }
 }
 
 #[test]
 fn rustls_client_our_server_grid() {
-    for kind in KEYS {
-        for (suite, rsuite) in suites() {
-            for (group, rgroup) in groups() {
-                let ccfg =
-                    rustls_client_config(kind, provider_with(vec![rsuite], vec![rgroup]), false);
-                let mut c = named_client(kind, ccfg);
-                let mut sc = server_config(kind);
-                sc.alpn = vec![b"h2".to_vec()];
-                let (mut s, e) = our_server_side(sc, &mut c);
-                assert!(
-                    e.is_none() && s.err.is_none(),
-                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
-                    s.err
-                );
-                assert!(!c.is_handshaking() && !s.conn.is_handshaking());
-                let n = s.conn.negotiated().unwrap();
-                assert_eq!((n.cipher_suite, n.group), (suite, Some(group)));
-                assert_eq!(c.alpn_protocol(), Some(&b"h2"[..]));
-                app_data_both_ways(&mut s, &mut c);
-            }
-        }
+    for cell in grid13(&GROUPS) {
+        let ccfg = rustls_client(cell.kind, cell_provider(&cell), false, TLS13);
+        let mut c = named_client(cell.kind, ccfg);
+        let (mut s, e) = our_server_side(h2_server(cell.kind), &mut c);
+        assert_clean(&e, &s, &cell.what());
+        assert!(!c.is_handshaking() && !s.conn.is_handshaking());
+        cell.assert_negotiated(&s, tls_engine::ProtocolVersion::TLSv1_3);
+        assert_eq!(c.alpn_protocol(), Some(&b"h2"[..]));
+        app_data_both_ways(&mut s, &mut c);
     }
 }
 
 #[test]
 fn hrr_both_directions() {
     // our client shares x25519, rustls server only does P-256 -> HRR
-    let scfg = rustls_server_config(
+    let scfg = rustls_server(
         "ecdsa_p256",
         provider_with(vec![cs::TLS13_AES_128_GCM_SHA256], vec![kx::SECP256R1]),
         false,
+        TLS13,
+        true,
     );
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
     let mut cc = client_config("ecdsa_p256");
     cc.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
     cc.key_share_groups = vec![NamedGroup::X25519];
-    let mut c = Side::client(cc);
+    let mut c = client_side(cc);
     let e = drive_rustls(&mut c, &mut s);
-    assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
+    assert_clean(&e, &c, "");
     let n = c.conn.negotiated().unwrap();
     assert!(n.hrr);
     assert_eq!(n.group, Some(NamedGroup::Secp256r1));
 
     // rustls client shares x25519 (first group), our server only does P-384 -> HRR, with cookie
-    let ccfg = rustls_client_config(
+    let ccfg = rustls_client(
         "ecdsa_p384",
         provider_with(
             provider::DEFAULT_CIPHER_SUITES.to_vec(),
             vec![kx::X25519, kx::SECP384R1],
         ),
         false,
+        TLS13,
     );
     let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p384");
     sc.groups = vec![NamedGroup::Secp384r1];
     sc.send_cookie_on_hrr = true;
     let (s, e) = our_server_side(sc, &mut c);
-    assert!(e.is_none() && s.err.is_none(), "{e:?} {:?}", s.err);
+    assert_clean(&e, &s, "");
     assert!(!c.is_handshaking());
     let n = s.conn.negotiated().unwrap();
     assert!(n.hrr);
@@ -335,72 +314,60 @@ fn hrr_both_directions() {
 fn client_auth_both_directions() {
     for kind in KEYS {
         // our client authenticates to rustls
-        let scfg = rustls_server_config(kind, default_provider(), true);
+        let scfg = rustls_server(kind, default_provider(), true, TLS13, true);
         let mut s = rustls::ServerConnection::new(scfg).unwrap();
         let mut cc = client_config(kind);
         cc.client_auth = Some(client_identity(kind));
-        let mut c = Side::client(cc);
+        let mut c = client_side(cc);
         let e = drive_rustls(&mut c, &mut s);
-        assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
+        assert_clean(&e, &c, kind);
         assert!(!s.is_handshaking());
         assert!(s.peer_certificates().is_some_and(|p| !p.is_empty()));
 
         // rustls client authenticates to us
-        let ccfg = rustls_client_config(kind, default_provider(), true);
+        let ccfg = rustls_client(kind, default_provider(), true, TLS13);
         let mut c = localhost_client(ccfg);
         let mut sc = server_config(kind);
-        sc.client_auth = ClientAuth::Required { roots: roots(kind) };
+        sc.client_auth = require_client_cert(kind);
         let (s, e) = our_server_side(sc, &mut c);
-        assert!(e.is_none() && s.err.is_none(), "{kind}: {e:?} {:?}", s.err);
+        assert_clean(&e, &s, kind);
         assert!(!s.conn.is_handshaking());
         assert!(!s.conn.negotiated().unwrap().peer_certificates.is_empty());
     }
     // rustls client without a certificate, our server requires one
-    let ccfg = rustls_client_config("ecdsa_p256", default_provider(), false);
+    let ccfg = rustls_client("ecdsa_p256", default_provider(), false, TLS13);
     let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
+    sc.client_auth = require_client_cert("ecdsa_p256");
     let (s, e) = our_server_side(sc, &mut c);
-    assert_eq!(
-        s.err.as_ref().unwrap().alert(),
-        Some(AlertDescription::CertificateRequired)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::CertificateRequired));
     assert!(e.is_some());
 }
 
 #[test]
 fn resumption_both_directions() {
     // our client resumes with a rustls server
-    let scfg = rustls_server_config("ecdsa_p256", default_provider(), false);
+    let scfg = rustls_server("ecdsa_p256", default_provider(), false, TLS13, true);
     let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
-    let mut c = Side::client(client_config("ecdsa_p256"));
+    let mut c = client_side(client_config("ecdsa_p256"));
     assert!(drive_rustls(&mut c, &mut s).is_none());
     let ticket = c.tickets().into_iter().next().expect("ticket from rustls");
     let mut cc = client_config("ecdsa_p256");
     cc.resumption = Some(ticket);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::client(cc);
+    let mut c = client_side(cc);
     let e = drive_rustls(&mut c, &mut s);
-    assert!(e.is_none() && c.err.is_none(), "{e:?} {:?}", c.err);
+    assert_clean(&e, &c, "");
     assert!(c.conn.negotiated().unwrap().resumed);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
 
     // a rustls client resumes with our server
-    let ccfg = rustls_client_config("ed25519", default_provider(), false);
-    let sc = Arc::new(server_config("ed25519"));
+    let ccfg = rustls_client("ed25519", default_provider(), false, TLS13);
+    let sc = server_config("ed25519");
     for round in 0..2 {
         let mut c = localhost_client(ccfg.clone());
-        let mut s = Side::new(tls_engine::Connection::server(sc.clone(), now()).unwrap());
-        let first = drain(&mut c);
-        s.conn.handle_input(&first, now()).unwrap();
-        let e = drive_rustls(&mut s, &mut c);
-        assert!(
-            e.is_none() && s.err.is_none(),
-            "round {round}: {e:?} {:?}",
-            s.err
-        );
+        let (mut s, e) = our_server_side(sc.clone(), &mut c);
+        assert_clean(&e, &s, &format!("round {round}"));
         // let rustls process the tickets
         c.writer().write_all(b"x").unwrap();
         assert!(drive_rustls(&mut s, &mut c).is_none());
@@ -417,9 +384,9 @@ fn resumption_both_directions() {
 
 #[test]
 fn key_update_and_close_with_rustls() {
-    let scfg = rustls_server_config("ecdsa_p256", default_provider(), false);
+    let scfg = rustls_server("ecdsa_p256", default_provider(), false, TLS13, true);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::client(client_config("ecdsa_p256"));
+    let mut c = client_side(client_config("ecdsa_p256"));
     assert!(drive_rustls(&mut c, &mut s).is_none());
     c.conn.request_key_update(true).unwrap();
     c.conn.send_application_data(b"after update").unwrap();
@@ -442,11 +409,11 @@ fn key_update_and_close_with_rustls() {
 #[test]
 fn rustls_server_signature_schemes() {
     // our client restricts the signature schemes; rustls must pick one of them
-    let scfg = rustls_server_config("rsa2048", default_provider(), false);
+    let scfg = rustls_server("rsa2048", default_provider(), false, TLS13, true);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
     let mut cc = client_config("rsa2048");
     cc.signature_schemes = vec![SignatureScheme::RsaPssRsaeSha512];
-    let mut c = Side::client(cc);
+    let mut c = client_side(cc);
     assert!(drive_rustls(&mut c, &mut s).is_none(), "{:?}", c.err);
     assert_eq!(
         c.conn.negotiated().unwrap().signature_scheme,
@@ -457,13 +424,15 @@ fn rustls_server_signature_schemes() {
 #[test]
 fn exporter_matches_rustls() {
     for (_, rsuite) in suites() {
-        let scfg = rustls_server_config(
+        let scfg = rustls_server(
             "ecdsa_p256",
             provider_with(vec![rsuite], provider::DEFAULT_KX_GROUPS.to_vec()),
             false,
+            TLS13,
+            true,
         );
         let mut s = rustls::ServerConnection::new(scfg).unwrap();
-        let mut c = Side::client(client_config("ecdsa_p256"));
+        let mut c = client_side(client_config("ecdsa_p256"));
         assert!(drive_rustls(&mut c, &mut s).is_none());
         for ctx in [None, Some(&b"context"[..])] {
             assert_same_exporter(&c, &s, ctx, 40, "");
@@ -503,21 +472,6 @@ fn suites12() -> [(CipherSuite, SupportedCipherSuite); 6] {
     ]
 }
 
-fn keys12(suite: CipherSuite) -> &'static [&'static str] {
-    if suite.name().contains("_RSA_") {
-        &["rsa2048"]
-    } else {
-        &["ecdsa_p256", "ecdsa_p384", "ed25519"]
-    }
-}
-
-fn provider12(
-    suite: SupportedCipherSuite,
-    group: &'static dyn SupportedKxGroup,
-) -> Arc<CryptoProvider> {
-    provider_with(vec![suite], vec![group])
-}
-
 fn all12() -> Arc<CryptoProvider> {
     provider_with(
         suites12().iter().map(|(_, s)| *s).collect(),
@@ -525,17 +479,9 @@ fn all12() -> Arc<CryptoProvider> {
     )
 }
 
-/// A rustls TLS 1.2 server.
-fn rustls_server12(
-    kind: &str,
-    p: Arc<CryptoProvider>,
-    client_auth: bool,
-    tickets: bool,
-) -> Arc<rustls::ServerConfig> {
-    rustls_server(kind, p, client_auth, &[&rustls::version::TLS12], tickets)
-}
-
-fn rustls_client12(
+/// A rustls client for `versions`, with a client certificate if `client_auth`, offering
+/// ALPN h2.
+fn rustls_client(
     kind: &str,
     p: Arc<CryptoProvider>,
     client_auth: bool,
@@ -563,74 +509,45 @@ fn our_server_side(
     sc: tls_engine::ServerConfig,
     c: &mut rustls::ClientConnection,
 ) -> (Side, Option<rustls::Error>) {
-    let mut s = Side::new(tls_engine::Connection::server(Arc::new(sc), now()).unwrap());
     let first = drain(c);
-    if let Err(e) = s.conn.handle_input(&first, now()) {
-        s.err = Some(e);
-    }
+    let mut s = server_answering(sc, &first);
     let e = drive_rustls(&mut s, c);
     (s, e)
 }
 
+/// The TLS 1.2 grid of the suites rustls has, over the ECDHE groups.
+fn rustls_grid12() -> Vec<Cell> {
+    let suites: Vec<CipherSuite> = suites12().iter().map(|(s, _)| *s).collect();
+    grid12(&suites, &GROUPS[..3])
+}
+
 #[test]
 fn tls12_our_client_rustls_server_grid() {
-    for (suite, rsuite) in suites12() {
-        for (group, rgroup) in groups().into_iter().take(3) {
-            for kind in keys12(suite) {
-                let scfg = rustls_server12(kind, provider12(rsuite, rgroup), false, true);
-                let mut s = rustls::ServerConnection::new(scfg).unwrap();
-                let mut c = our_client(kind, suite, group);
-                let e = drive_rustls(&mut c, &mut s);
-                assert!(
-                    e.is_none() && c.err.is_none(),
-                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
-                    c.err
-                );
-                let n = c.conn.negotiated().unwrap();
-                assert_eq!(
-                    (n.version, n.cipher_suite, n.group),
-                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
-                );
-                assert!(n.extended_master_secret);
-                app_data_both_ways(&mut c, &mut s);
-                // the same master secret on both sides (RFC 5705 exporter)
-                let what = format!("{kind} {suite} {group}");
-                assert_same_exporter(&c, &s, Some(b"ctx"), 40, &what);
-            }
-        }
+    for cell in rustls_grid12() {
+        let what = cell.what();
+        let scfg = rustls_server(cell.kind, cell_provider(&cell), false, TLS12, true);
+        let mut s = rustls::ServerConnection::new(scfg).unwrap();
+        let mut c = our_client(cell);
+        assert_clean(&drive_rustls(&mut c, &mut s), &c, &what);
+        cell.assert_negotiated(&c, tls_engine::ProtocolVersion::TLSv1_2);
+        assert!(c.conn.negotiated().unwrap().extended_master_secret);
+        app_data_both_ways(&mut c, &mut s);
+        // the same master secret on both sides (RFC 5705 exporter)
+        assert_same_exporter(&c, &s, Some(b"ctx"), 40, &what);
     }
 }
 
 #[test]
 fn tls12_rustls_client_our_server_grid() {
-    for (suite, rsuite) in suites12() {
-        for (group, rgroup) in groups().into_iter().take(3) {
-            for kind in keys12(suite) {
-                let ccfg = rustls_client12(
-                    kind,
-                    provider12(rsuite, rgroup),
-                    false,
-                    &[&rustls::version::TLS12],
-                );
-                let mut c = named_client(kind, ccfg);
-                let mut sc = server_config(kind);
-                sc.alpn = vec![b"h2".to_vec()];
-                let (mut s, e) = our_server_side(sc, &mut c);
-                assert!(
-                    e.is_none() && s.err.is_none(),
-                    "{kind} {suite} {group}: rustls {e:?}, ours {:?}",
-                    s.err
-                );
-                assert!(!c.is_handshaking());
-                let n = s.conn.negotiated().unwrap();
-                assert_eq!(
-                    (n.version, n.cipher_suite, n.group),
-                    (tls_engine::ProtocolVersion::TLSv1_2, suite, Some(group))
-                );
-                app_data_both_ways(&mut s, &mut c);
-                assert_same_exporter(&s, &c, None, 32, "");
-            }
-        }
+    for cell in rustls_grid12() {
+        let ccfg = rustls_client(cell.kind, cell_provider(&cell), false, TLS12);
+        let mut c = named_client(cell.kind, ccfg);
+        let (mut s, e) = our_server_side(h2_server(cell.kind), &mut c);
+        assert_clean(&e, &s, &cell.what());
+        assert!(!c.is_handshaking());
+        cell.assert_negotiated(&s, tls_engine::ProtocolVersion::TLSv1_2);
+        app_data_both_ways(&mut s, &mut c);
+        assert_same_exporter(&s, &c, None, 32, "");
     }
 }
 
@@ -639,12 +556,12 @@ fn tls12_client_auth_and_resumption_with_rustls() {
     for kind in KEYS {
         for tickets in [true, false] {
             // our client (with a certificate) resumes with a rustls server: tickets or session id
-            let scfg = rustls_server12(kind, all12(), true, tickets);
+            let scfg = rustls_server(kind, all12(), true, TLS12, tickets);
             let mut cc = client_config(kind);
             cc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
             cc.client_auth = Some(client_identity(kind));
             let mut s = rustls::ServerConnection::new(scfg.clone()).unwrap();
-            let mut c = Side::client(cc.clone());
+            let mut c = client_side(cc.clone());
             assert!(
                 drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(),
                 "{kind}: {:?}",
@@ -655,9 +572,9 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             assert_eq!(sess.ticket.is_empty(), !tickets, "{kind} tickets={tickets}");
             cc.resumption = Some(sess);
             let mut s = rustls::ServerConnection::new(scfg).unwrap();
-            let mut c = Side::client(cc);
+            let mut c = client_side(cc);
             let e = drive_rustls(&mut c, &mut s);
-            assert!(e.is_none() && c.err.is_none(), "{kind}: {e:?} {:?}", c.err);
+            assert_clean(&e, &c, kind);
             assert!(
                 c.conn.negotiated().unwrap().resumed,
                 "{kind} tickets={tickets}"
@@ -665,18 +582,14 @@ fn tls12_client_auth_and_resumption_with_rustls() {
             assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
 
             // a rustls client (with a certificate) resumes with our server
-            let ccfg = rustls_client12(kind, all12(), true, &[&rustls::version::TLS12]);
+            let ccfg = rustls_client(kind, all12(), true, TLS12);
             let mut sc = server_config(kind);
-            sc.client_auth = ClientAuth::Required { roots: roots(kind) };
+            sc.client_auth = require_client_cert(kind);
             sc.tls12_tickets = tickets;
             for round in 0..2 {
                 let mut c = localhost_client(ccfg.clone());
                 let (s, e) = our_server_side(sc.clone(), &mut c);
-                assert!(
-                    e.is_none() && s.err.is_none(),
-                    "{kind} round {round}: {e:?} {:?}",
-                    s.err
-                );
+                assert_clean(&e, &s, &format!("{kind} round {round}"));
                 assert_eq!(
                     s.conn.negotiated().unwrap().resumed,
                     round == 1,
@@ -696,37 +609,26 @@ fn version_negotiation_and_downgrade_with_rustls() {
     // rustls 0.23 does NOT check DOWNGRADE_TLS11 in a TLS 1.2 ServerHello, although 4.1.3
     // says a TLS 1.3 client "MUST check that the last 8 bytes are not equal to either of
     // these values" (a deviation of rustls, recorded here so a change shows).
-    for (knob, caught) in [
-        (DowngradeSentinel::Tls12, true),
-        (DowngradeSentinel::Tls11, false),
-        (DowngradeSentinel::WrongBytes, false),
-    ] {
-        let ccfg = rustls_client12(
-            "ecdsa_p256",
-            default_provider(),
-            false,
-            &[&rustls::version::TLS13, &rustls::version::TLS12],
-        );
+    for knob in SENTINELS {
+        let caught = knob == DowngradeSentinel::Tls12;
+        let ccfg = rustls_client("ecdsa_p256", default_provider(), false, BOTH);
         let mut c = localhost_client(ccfg);
-        let mut sc = server_config("ecdsa_p256");
-        sc.versions = vec![V::TLSv1_2];
-        sc.knobs.downgrade_sentinel = Some(knob);
-        let (s, e) = our_server_side(sc, &mut c);
+        let (s, e) = our_server_side(sentinel_server("ecdsa_p256", knob), &mut c);
         if caught {
             assert!(e.is_some(), "{knob:?}: rustls must abort");
             assert_eq!(
-                s.err.as_ref().unwrap().alert_received(),
+                s.alert_received(),
                 Some(AlertDescription::IllegalParameter),
                 "{knob:?}"
             );
         } else {
-            assert!(e.is_none() && s.err.is_none(), "{knob:?}: {e:?}");
+            assert_clean(&e, &s, &format!("{knob:?}"));
         }
     }
     // our 1.2+1.3 client against a rustls 1.2-only server: TLS 1.2, no sentinel from rustls
-    let scfg = rustls_server12("rsa2048", all12(), false, true);
+    let scfg = rustls_server("rsa2048", all12(), false, TLS12, true);
     let mut s = rustls::ServerConnection::new(scfg).unwrap();
-    let mut c = Side::client(client_config("rsa2048"));
+    let mut c = client_side(client_config("rsa2048"));
     assert!(
         drive_rustls(&mut c, &mut s).is_none() && c.err.is_none(),
         "{:?}",
@@ -735,32 +637,29 @@ fn version_negotiation_and_downgrade_with_rustls() {
     assert_eq!(c.conn.negotiated().unwrap().version, V::TLSv1_2);
     // a rustls 1.2-only client against our 1.2+1.3 server: TLS 1.2 (with the sentinel, which
     // a 1.2-only client does not check)
-    let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
+    let ccfg = rustls_client("rsa2048", all12(), false, TLS12);
     let mut c = localhost_client(ccfg);
     let (s, e) = our_server_side(server_config("rsa2048"), &mut c);
     assert!(e.is_none() && s.err.is_none());
     assert_eq!(s.conn.negotiated().unwrap().version, V::TLSv1_2);
     // our 1.3-only server, rustls 1.2-only client: protocol_version
-    let ccfg = rustls_client12("rsa2048", all12(), false, &[&rustls::version::TLS12]);
+    let ccfg = rustls_client("rsa2048", all12(), false, TLS12);
     let mut c = localhost_client(ccfg);
     let mut sc = server_config("rsa2048");
     sc.versions = vec![V::TLSv1_3];
     let (s, _e) = our_server_side(sc, &mut c);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::ProtocolVersion)
-    );
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ProtocolVersion));
 }
 
 #[test]
 fn tls12_hello_request_to_rustls_client() {
     // rustls answers a HelloRequest with a no_renegotiation warning; the connection goes on.
-    let ccfg = rustls_client12("ecdsa_p256", all12(), false, &[&rustls::version::TLS12]);
+    let ccfg = rustls_client("ecdsa_p256", all12(), false, TLS12);
     let mut c = localhost_client(ccfg);
     let mut sc = server_config("ecdsa_p256");
     sc.knobs.send_hello_request = true;
     let (mut s, e) = our_server_side(sc, &mut c);
-    assert!(e.is_none() && s.err.is_none(), "{e:?} {:?}", s.err);
+    assert_clean(&e, &s, "");
     c.writer().write_all(b"after hello request").unwrap();
     assert!(drive_rustls(&mut s, &mut c).is_none());
     assert!(s.err.is_none(), "{:?}", s.err);

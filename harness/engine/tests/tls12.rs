@@ -5,37 +5,11 @@ mod common;
 
 use common::*;
 use tls_engine::{
-    AlertDescription, CipherSuite, ClientAuth, DowngradeSentinel, Knobs, NamedGroup,
-    ProtocolVersion, Step,
+    AlertDescription, CipherSuite, ClientAuth, DowngradeSentinel, Knobs, ProtocolVersion, Step,
 };
 
-const SUITES12: [CipherSuite; 6] = [
-    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-];
-const GROUPS12: [NamedGroup; 3] = [
-    NamedGroup::X25519,
-    NamedGroup::Secp256r1,
-    NamedGroup::Secp384r1,
-];
 const V12: ProtocolVersion = ProtocolVersion::TLSv1_2;
 const V13: ProtocolVersion = ProtocolVersion::TLSv1_3;
-
-fn is_rsa_suite(s: CipherSuite) -> bool {
-    s.name().contains("_RSA_")
-}
-
-fn keys_for(s: CipherSuite) -> &'static [&'static str] {
-    if is_rsa_suite(s) {
-        &["rsa2048"]
-    } else {
-        &["ecdsa_p256", "ecdsa_p384", "ed25519"]
-    }
-}
 
 fn cfgs12(key: &str) -> (tls_engine::ClientConfig, tls_engine::ServerConfig) {
     let mut cc = client_config(key);
@@ -47,35 +21,34 @@ fn cfgs12(key: &str) -> (tls_engine::ClientConfig, tls_engine::ServerConfig) {
 
 #[test]
 fn grid_suites_groups_keys() {
-    for suite in SUITES12 {
-        for group in GROUPS12 {
-            for key in keys_for(suite) {
-                let (mut cc, mut sc) = cfgs12(key);
-                cc.cipher_suites = vec![suite];
-                cc.groups = vec![group];
-                sc.groups = vec![group];
-                let (c, s) = handshake_ok(cc, sc);
-                for n in [c.conn.negotiated().unwrap(), s.conn.negotiated().unwrap()] {
-                    assert_eq!(n.version, V12, "{suite} {group} {key}");
-                    assert_eq!(n.cipher_suite, suite);
-                    assert_eq!(n.group, Some(group));
-                    assert!(n.extended_master_secret);
-                    assert!(!n.resumed);
-                }
-                assert_eq!(c.conn.step(), Step::AppData);
-                assert_eq!(s.conn.step(), Step::AppData);
-                // exporters agree (RFC 5705): both sides derived the same master secret
-                let a = c
-                    .conn
-                    .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
-                    .unwrap();
-                let b = s
-                    .conn
-                    .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
-                    .unwrap();
-                assert_eq!(a, b);
-            }
+    let suites = suites12();
+    assert_eq!(suites.len(), 6, "{suites:?}");
+    for cell in grid12(&suites, &GROUPS[..3]) {
+        let Cell { kind, suite, group } = cell;
+        let (mut cc, mut sc) = cfgs12(kind);
+        cc.cipher_suites = vec![suite];
+        cc.groups = vec![group];
+        sc.groups = vec![group];
+        let (c, s) = handshake_ok(cc, sc);
+        for n in [c.conn.negotiated().unwrap(), s.conn.negotiated().unwrap()] {
+            assert_eq!(n.version, V12, "{}", cell.what());
+            assert_eq!(n.cipher_suite, suite);
+            assert_eq!(n.group, Some(group));
+            assert!(n.extended_master_secret);
+            assert!(!n.resumed);
         }
+        assert_eq!(c.conn.step(), Step::AppData);
+        assert_eq!(s.conn.step(), Step::AppData);
+        // exporters agree (RFC 5705): both sides derived the same master secret
+        let a = c
+            .conn
+            .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
+            .unwrap();
+        let b = s
+            .conn
+            .export_keying_material(b"EXPORTER-test", Some(b"ctx"), 32)
+            .unwrap();
+        assert_eq!(a, b);
     }
 }
 
@@ -171,7 +144,7 @@ fn client_auth() {
     for key in ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"] {
         let (mut cc, mut sc) = cfgs12(key);
         cc.client_auth = Some(client_identity(key));
-        sc.client_auth = ClientAuth::Required { roots: roots(key) };
+        sc.client_auth = require_client_cert(key);
         let (_c, s) = handshake_ok(cc, sc);
         let n = s.conn.negotiated().unwrap();
         assert!(!n.peer_certificates.is_empty(), "{key}");
@@ -186,24 +159,16 @@ fn client_auth() {
     assert!(s.conn.negotiated().unwrap().peer_certificates.is_empty());
     // required, no certificate: handshake_failure (RFC 5246 7.4.6)
     let (cc, mut sc) = cfgs12("ecdsa_p256");
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
+    sc.client_auth = require_client_cert("ecdsa_p256");
+    let (_c, s) = driven(cc, sc);
+    assert_eq!(s.alert_sent(), Some(AlertDescription::HandshakeFailure));
 }
 
 #[test]
 fn client_auth_then_resumption() {
     let (mut cc, mut sc) = cfgs12("rsa2048");
     cc.client_auth = Some(client_identity("rsa2048"));
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("rsa2048"),
-    };
+    sc.client_auth = require_client_cert("rsa2048");
     let (c, _s) = resume(cc, sc);
     assert!(c.conn.negotiated().unwrap().resumed);
 }
@@ -227,8 +192,7 @@ fn version_negotiation_3x3() {
                     assert_eq!(s.conn.negotiated().unwrap().version, v);
                 }
                 None => {
-                    let (mut c, mut s) = pair(cc, sc);
-                    drive(&mut c, &mut s);
+                    let (c, s) = driven(cc, sc);
                     let e = s.err.as_ref().or(c.err.as_ref()).unwrap();
                     let alert = e.alert().or(e.alert_received());
                     assert_eq!(
@@ -255,8 +219,7 @@ fn downgrade_case(
         downgrade_sentinel: knob,
         ..Knobs::default()
     };
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
+    let (c, s) = driven(cc, sc);
     (c, s)
 }
 
@@ -300,10 +263,9 @@ fn fallback_scsv_is_refused_by_a_tls13_server() {
     cc.versions = vec![V12];
     cc.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
     let sc = server_config("ecdsa_p256");
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
+    let (_c, s) = driven(cc, sc);
     assert_eq!(
-        s.err.unwrap().alert(),
+        s.alert_sent(),
         Some(AlertDescription::InappropriateFallback)
     );
 }
@@ -313,22 +275,14 @@ fn extended_master_secret_required_by_default() {
     // client without EMS -> our server refuses
     let (mut cc, sc) = cfgs12("ecdsa_p256");
     cc.knobs.skip_extended_master_secret = true;
-    let (mut c, mut s) = pair(cc.clone(), sc);
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
+    let (_c, s) = driven(cc.clone(), sc);
+    assert_eq!(s.alert_sent(), Some(AlertDescription::HandshakeFailure));
     // server without EMS -> our client refuses
     let (cc2, mut sc) = cfgs12("ecdsa_p256");
     sc.knobs.skip_extended_master_secret = true;
     sc.knobs.allow_no_extended_master_secret = true;
-    let (mut c, mut s) = pair(cc2, sc.clone());
-    drive(&mut c, &mut s);
-    assert_eq!(
-        c.err.unwrap().alert(),
-        Some(AlertDescription::HandshakeFailure)
-    );
+    let (c, _s) = driven(cc2, sc.clone());
+    assert_eq!(c.alert_sent(), Some(AlertDescription::HandshakeFailure));
     // both allow the legacy master secret -> connects without EMS
     let mut cc3 = cc;
     cc3.knobs.allow_no_extended_master_secret = true;
@@ -346,38 +300,34 @@ fn knobs_set_by_name() {
     assert_eq!(k.offer_versions_raw, Some(vec![0x0301, 0x0302, 0x0303]));
     k.set("skip_extended_master_secret", "true").unwrap();
     assert!(k.skip_extended_master_secret);
-    let e = k.set("downgrade_sentinel", "maybe").unwrap_err();
-    assert!(
-        e.contains("downgrade_sentinel") && e.contains("wrong_bytes"),
-        "{e}"
-    );
-    let e = k.set("no_such_knob", "1").unwrap_err();
-    assert!(e.contains("no_such_knob") && e.contains("force_hrr"), "{e}");
-    assert!(
-        k.set("record_padding", "x")
-            .unwrap_err()
-            .contains("record_padding")
-    );
+    // an unknown knob or a bad value: an error naming the knob and the choices
+    for (name, value, needles) in [
+        (
+            "downgrade_sentinel",
+            "maybe",
+            &["downgrade_sentinel", "wrong_bytes"][..],
+        ),
+        ("no_such_knob", "1", &["no_such_knob", "force_hrr"]),
+        ("record_padding", "x", &["record_padding"]),
+    ] {
+        let e = k.set(name, value).unwrap_err();
+        assert!(needles.iter().all(|n| e.contains(n)), "{name}={value}: {e}");
+    }
 }
 
 #[test]
 fn offer_versions_raw_old_versions_only_is_protocol_version() {
     let mut cc = client_config("ecdsa_p256");
     cc.knobs.offer_versions_raw = Some(vec![0x0300, 0x0301, 0x0302]);
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::ProtocolVersion)
-    );
+    let (_c, s) = driven(cc, server_config("ecdsa_p256"));
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ProtocolVersion));
 }
 
 fn fails_with(
     cc: tls_engine::ClientConfig,
     sc: tls_engine::ServerConfig,
 ) -> (Option<AlertDescription>, Option<AlertDescription>) {
-    let (mut c, mut s) = pair(cc, sc);
-    drive(&mut c, &mut s);
+    let (c, s) = driven(cc, sc);
     (c.err.and_then(|e| e.alert()), s.err.and_then(|e| e.alert()))
 }
 
@@ -399,17 +349,13 @@ fn tls12_knob_faults_are_caught() {
     let (mut cc, mut sc) = cfgs12("ed25519");
     cc.client_auth = Some(client_identity("ed25519"));
     cc.knobs.bad_certificate_verify = true;
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ed25519"),
-    };
+    sc.client_auth = require_client_cert("ed25519");
     assert_eq!(fails_with(cc, sc).1, Some(AlertDescription::DecryptError));
     // client certificate without CertificateVerify -> the server sees Finished first
     let (mut cc, mut sc) = cfgs12("ecdsa_p256");
     cc.client_auth = Some(client_identity("ecdsa_p256"));
     cc.knobs.skip_certificate_verify = true;
-    sc.client_auth = ClientAuth::Required {
-        roots: roots("ecdsa_p256"),
-    };
+    sc.client_auth = require_client_cert("ecdsa_p256");
     assert_eq!(
         fails_with(cc, sc).1,
         Some(AlertDescription::UnexpectedMessage)
@@ -460,12 +406,8 @@ fn legacy_version_handling_by_our_server() {
     let mut cc = client_config("ecdsa_p256");
     cc.versions = vec![V12];
     cc.knobs.client_hello_legacy_version = Some(0x0302);
-    let (mut c, mut s) = pair(cc, server_config("ecdsa_p256"));
-    drive(&mut c, &mut s);
-    assert_eq!(
-        s.err.unwrap().alert(),
-        Some(AlertDescription::ProtocolVersion)
-    );
+    let (_c, s) = driven(cc, server_config("ecdsa_p256"));
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ProtocolVersion));
 }
 
 #[test]

@@ -1,11 +1,12 @@
-//! Shared helpers: drive two connections in memory until both are idle.
+//! Shared helpers: configurations from the certs crate, the grids of the interop tests, and
+//! wrappers of the in-memory driver (`tls_engine::testing`) with the wall clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::sync::Arc;
 
 use rustls_pki_types::{PrivateKeyDer, UnixTime};
-use tls_engine::{ClientConfig, Connection, Error, Event, ServerConfig};
+use tls_engine::{ClientConfig, Connection, ServerConfig};
 
 pub fn now() -> UnixTime {
     UnixTime::now()
@@ -38,96 +39,183 @@ pub fn client_identity(kind: &str) -> tls_engine::CertifiedKey {
     .unwrap()
 }
 
+/// The downgrade sentinels a server can write (RFC 8446 4.1.3), and wrong bytes.
+pub const SENTINELS: [tls_engine::DowngradeSentinel; 3] = [
+    tls_engine::DowngradeSentinel::Tls12,
+    tls_engine::DowngradeSentinel::Tls11,
+    tls_engine::DowngradeSentinel::WrongBytes,
+];
+
+/// Our TLS 1.2-only server of `kind` writing `sentinel` into its ServerHello random, as a
+/// server that was downgraded would.
+pub fn sentinel_server(kind: &str, sentinel: tls_engine::DowngradeSentinel) -> ServerConfig {
+    let mut sc = server_config(kind);
+    sc.versions = vec![tls_engine::ProtocolVersion::TLSv1_2];
+    sc.knobs.downgrade_sentinel = Some(sentinel);
+    sc
+}
+
+/// A server's demand for a client certificate under `kind`'s roots.
+pub fn require_client_cert(kind: &str) -> tls_engine::ClientAuth {
+    tls_engine::ClientAuth::Required { roots: roots(kind) }
+}
+
 pub fn roots(kind: &str) -> Vec<rustls_pki_types::CertificateDer<'static>> {
     certs::materials(kind).unwrap().roots.clone()
 }
 
-pub struct Side {
-    pub conn: Connection,
-    pub events: Vec<Event>,
-    pub err: Option<Error>,
+pub use tls_engine::testing::Side;
+use tls_engine::{CipherSuite, NamedGroup};
+
+/// The certificate kinds every grid runs over.
+pub const KEYS: [&str; 4] = ["ecdsa_p256", "ecdsa_p384", "rsa2048", "ed25519"];
+
+/// The TLS 1.3 suites.
+pub const SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_AES_128_GCM_SHA256,
+    CipherSuite::TLS_AES_256_GCM_SHA384,
+    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+];
+
+/// The groups of the grids: the three ECDHE groups every peer has, then the hybrid.
+pub const GROUPS: [NamedGroup; 4] = [
+    NamedGroup::X25519,
+    NamedGroup::Secp256r1,
+    NamedGroup::Secp384r1,
+    NamedGroup::X25519MlKem768,
+];
+
+/// The TLS 1.2 suites: those of the engine's default offer that are not TLS 1.3 suites.
+pub fn suites12() -> Vec<CipherSuite> {
+    let offer = ClientConfig::default().cipher_suites;
+    offer.into_iter().filter(|s| !SUITES.contains(s)).collect()
 }
 
-impl Side {
-    pub fn new(conn: Connection) -> Self {
-        Self {
-            conn,
-            events: Vec::new(),
-            err: None,
+/// The certificate kinds a TLS 1.2 suite can use (ECDHE_RSA: RSA; ECDHE_ECDSA: the rest).
+pub fn keys12(suite: CipherSuite) -> &'static [&'static str] {
+    if suite.name().contains("_RSA_") {
+        &["rsa2048"]
+    } else {
+        &["ecdsa_p256", "ecdsa_p384", "ed25519"]
+    }
+}
+
+/// One cell of an interoperability grid: a certificate kind, a suite and a group.
+#[derive(Clone, Copy, Debug)]
+pub struct Cell {
+    pub kind: &'static str,
+    pub suite: CipherSuite,
+    pub group: NamedGroup,
+}
+
+impl Cell {
+    /// The cell, for failure messages.
+    pub fn what(&self) -> String {
+        format!("{} {} {}", self.kind, self.suite, self.group)
+    }
+
+    /// `side` negotiated `version` with this cell's suite and group.
+    pub fn assert_negotiated(&self, side: &Side, version: tls_engine::ProtocolVersion) {
+        let n = side.conn.negotiated().unwrap();
+        assert_eq!(
+            (n.version, n.cipher_suite, n.group),
+            (version, self.suite, Some(self.group)),
+            "{}",
+            self.what()
+        );
+    }
+}
+
+/// The TLS 1.3 grid: every kind, suite and one of `groups`.
+pub fn grid13(groups: &[NamedGroup]) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for kind in KEYS {
+        for suite in SUITES {
+            for &group in groups {
+                cells.push(Cell { kind, suite, group });
+            }
         }
     }
+    cells
+}
 
-    /// A client for `cc`; its ClientHello is queued.
-    pub fn client(cc: ClientConfig) -> Self {
-        Self::new(Connection::client(Arc::new(cc), now()).unwrap())
-    }
-
-    /// A server for `sc`.
-    pub fn server(sc: ServerConfig) -> Self {
-        Self::new(Connection::server(Arc::new(sc), now()).unwrap())
-    }
-
-    /// What `pick` takes from each event so far.
-    fn collect<T>(&self, pick: impl Fn(&Event) -> Option<T>) -> Vec<T> {
-        self.events.iter().filter_map(pick).collect()
-    }
-
-    pub fn app_data(&self) -> Vec<u8> {
-        self.collect(|e| match e {
-            Event::ApplicationData(d) => Some(d.clone()),
-            _ => None,
-        })
-        .concat()
-    }
-
-    pub fn tickets(&self) -> Vec<tls_engine::StoredSession> {
-        self.collect(|e| match e {
-            Event::NewTicket(t) => Some(t.clone()),
-            _ => None,
-        })
-    }
-
-    pub fn complete(&self) -> bool {
-        self.events.contains(&Event::HandshakeComplete)
-    }
-
-    fn drain(&mut self) {
-        while let Some(e) = self.conn.poll_event() {
-            self.events.push(e);
+/// The TLS 1.2 grid: every one of `suites`, one of `groups`, and the kinds the suite can use.
+pub fn grid12(suites: &[CipherSuite], groups: &[NamedGroup]) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for &suite in suites {
+        for &group in groups {
+            for &kind in keys12(suite) {
+                cells.push(Cell { kind, suite, group });
+            }
         }
     }
+    cells
+}
+
+/// A client of `kind` offering only `suite` and `group`, with a share for `group`.
+pub fn grid_client(kind: &str, suite: CipherSuite, group: NamedGroup) -> ClientConfig {
+    let mut cc = client_config(kind);
+    cc.cipher_suites = vec![suite];
+    cc.groups = vec![group];
+    cc.key_share_groups = vec![group];
+    cc
+}
+
+/// Our server for `sc`, fed `first` (another implementation's first flight); an error is
+/// kept in the side.
+pub fn server_answering(sc: ServerConfig, first: &[u8]) -> Side {
+    let mut s = server_side(sc);
+    s.receive(first, now());
+    s
+}
+
+/// Drives our side against another implementation until neither sends: `peer` takes our
+/// output and returns its own.
+pub fn drive_peer(ours: &mut Side, mut peer: impl FnMut(Vec<u8>) -> Vec<u8>) {
+    for _ in 0..100 {
+        let out = ours.conn.take_output();
+        let mut moved = !out.is_empty();
+        let back = peer(out);
+        moved |= !back.is_empty();
+        ours.receive(&back, now());
+        if !moved {
+            break;
+        }
+    }
+}
+
+/// Our client for `cc`; its ClientHello is queued.
+pub fn client_side(cc: ClientConfig) -> Side {
+    Side::new(Connection::client(Arc::new(cc), now()).unwrap())
+}
+
+/// Our server for `sc`.
+pub fn server_side(sc: ServerConfig) -> Side {
+    Side::new(Connection::server(Arc::new(sc), now()).unwrap())
 }
 
 /// Move output of `from` into `to`; returns whether anything moved.
 pub fn transfer(from: &mut Side, to: &mut Side) -> bool {
-    let out = from.conn.take_output();
-    from.drain();
-    if out.is_empty() {
-        return false;
-    }
-    if to.err.is_none()
-        && let Err(e) = to.conn.handle_input(&out, now())
-    {
-        to.err = Some(e);
-    }
-    to.drain();
-    true
+    tls_engine::testing::transfer(from, to, now())
 }
 
 /// Run until neither side has anything to send.
 pub fn drive(c: &mut Side, s: &mut Side) {
-    for _ in 0..1000 {
-        let a = transfer(c, s);
-        let b = transfer(s, c);
-        if !a && !b {
-            return;
-        }
-    }
-    panic!("no progress after 1000 rounds");
+    assert!(
+        tls_engine::testing::drive(c, s, now(), 1000),
+        "no progress after 1000 rounds"
+    );
 }
 
 pub fn pair(cc: ClientConfig, sc: ServerConfig) -> (Side, Side) {
-    (Side::client(cc), Side::server(sc))
+    (client_side(cc), server_side(sc))
+}
+
+/// A client and a server driven until idle, whatever the outcome.
+pub fn driven(cc: ClientConfig, sc: ServerConfig) -> (Side, Side) {
+    let (mut c, mut s) = pair(cc, sc);
+    drive(&mut c, &mut s);
+    (c, s)
 }
 
 /// Handshake and exchange application data both ways; panics on failure.

@@ -118,18 +118,16 @@ pub fn hrr() -> ServerHello {
 
 pub fn server_hello_tls12() -> ServerHello {
     ServerHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
         random: [3; 32],
         session_id: vec![4; 32],
         cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        compression_method: CompressionMethod::Null,
         extensions: vec![
             Extension::RenegotiationInfo(vec![]),
             Extension::EcPointFormats(vec![ECPointFormat::Uncompressed]),
             Extension::ExtendedMasterSecret,
             Extension::Alpn(vec![b"h2".to_vec()]),
         ],
-        extensions_present: true,
+        ..server_hello_tls13()
     }
 }
 
@@ -139,56 +137,29 @@ pub fn samples() -> Vec<(&'static str, HandshakeMessage, DecodeCtx)> {
     let t13 = DecodeCtx::TLS13;
     let t12 = DecodeCtx::TLS12;
     let m = HandshakeMessage::new;
+    // the TLS 1.2 hellos without extensions: the list absent, or present and empty
+    let bare_ch = |present| ClientHello {
+        extensions: vec![],
+        extensions_present: present,
+        ..client_hello_tls12()
+    };
+    let bare_sh = |present| ServerHello {
+        extensions: vec![],
+        extensions_present: present,
+        ..server_hello_tls12()
+    };
+    let ch = |hello| m(P::ClientHello(hello));
+    let sh = |hello| m(P::ServerHello(hello));
     vec![
         ("hello_request", m(P::HelloRequest), t12),
-        (
-            "client_hello_tls13",
-            m(P::ClientHello(client_hello_tls13())),
-            t13,
-        ),
-        (
-            "client_hello_tls12",
-            m(P::ClientHello(client_hello_tls12())),
-            t12,
-        ),
-        (
-            "client_hello_no_extensions",
-            m(P::ClientHello(ClientHello {
-                extensions: vec![],
-                extensions_present: false,
-                ..client_hello_tls12()
-            })),
-            t12,
-        ),
-        (
-            "client_hello_empty_extensions",
-            m(P::ClientHello(ClientHello {
-                extensions: vec![],
-                extensions_present: true,
-                ..client_hello_tls12()
-            })),
-            t12,
-        ),
-        (
-            "server_hello_tls13",
-            m(P::ServerHello(server_hello_tls13())),
-            t13,
-        ),
-        ("hello_retry_request", m(P::ServerHello(hrr())), t13),
-        (
-            "server_hello_tls12",
-            m(P::ServerHello(server_hello_tls12())),
-            t12,
-        ),
-        (
-            "server_hello_tls12_no_extensions",
-            m(P::ServerHello(ServerHello {
-                extensions: vec![],
-                extensions_present: false,
-                ..server_hello_tls12()
-            })),
-            t12,
-        ),
+        ("client_hello_tls13", ch(client_hello_tls13()), t13),
+        ("client_hello_tls12", ch(client_hello_tls12()), t12),
+        ("client_hello_no_extensions", ch(bare_ch(false)), t12),
+        ("client_hello_empty_extensions", ch(bare_ch(true)), t12),
+        ("server_hello_tls13", sh(server_hello_tls13()), t13),
+        ("hello_retry_request", sh(hrr()), t13),
+        ("server_hello_tls12", sh(server_hello_tls12()), t12),
+        ("server_hello_tls12_no_extensions", sh(bare_sh(false)), t12),
         (
             "new_session_ticket",
             m(P::NewSessionTicket(NewSessionTicket {
