@@ -33,6 +33,17 @@ pub enum ExtensionContext {
 }
 
 impl ExtensionContext {
+    /// Every context.
+    pub const ALL: [ExtensionContext; 7] = [
+        Self::ClientHello,
+        Self::ServerHello,
+        Self::HelloRetryRequest,
+        Self::EncryptedExtensions,
+        Self::Certificate,
+        Self::CertificateRequest,
+        Self::NewSessionTicket,
+    ];
+
     /// The message name, as used in error messages.
     pub fn name(self) -> &'static str {
         match self {

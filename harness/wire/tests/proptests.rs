@@ -8,16 +8,6 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use tls_wire::*;
 
-const CONTEXTS: [ExtensionContext; 7] = [
-    ExtensionContext::ClientHello,
-    ExtensionContext::ServerHello,
-    ExtensionContext::HelloRetryRequest,
-    ExtensionContext::EncryptedExtensions,
-    ExtensionContext::Certificate,
-    ExtensionContext::CertificateRequest,
-    ExtensionContext::NewSessionTicket,
-];
-
 const CTXS: [DecodeCtx; 2] = [DecodeCtx::TLS12, DecodeCtx::TLS13];
 
 /// If `bytes` decodes as a handshake message, it re-encodes identically.
@@ -360,7 +350,7 @@ proptest! {
         let _ = RecordHeader::decode(&data);
         let _ = Alert::decode(&data);
         let _ = decode_handshake_header(&data);
-        for ctx in CONTEXTS {
+        for ctx in ExtensionContext::ALL {
             let mut r = Reader::new(&data);
             while let Ok(_e) = Extension::read_in(&mut r, ctx) {}
         }
@@ -391,7 +381,7 @@ proptest! {
             proptest::sample::select(ExtensionType::KNOWN.to_vec()),
             any::<u16>().prop_map(ExtensionType::from)
         ], body in bytes(60)) {
-        for ctx in CONTEXTS {
+        for ctx in ExtensionContext::ALL {
             if let Ok(e) = Extension::decode_body(t, &body, ctx) {
                 prop_assert_eq!(e.typ(), t);
                 prop_assert_eq!(e.body_bytes(), body.clone(), "{:?} in {}", e, ctx);
