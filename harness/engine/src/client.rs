@@ -38,6 +38,10 @@ pub(crate) enum ClientState {
     Tls12(crate::client12::State12),
 }
 
+/// What a handler of these states returns: the next state, or the error that ends the
+/// connection.
+type Next = Result<ClientState, Error>;
+
 pub(crate) struct ClientTraffic {
     config: Arc<ClientConfig>,
     suite: Suite,

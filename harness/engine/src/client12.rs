@@ -18,8 +18,8 @@ use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Group, KeyShare, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::handshake::{
-    Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, internal,
-    record_peer_chain, send, unexpected12 as unexpected,
+    Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, expect_payload,
+    internal, record_peer_chain, send, unexpected12 as unexpected,
 };
 use crate::handshake12::{
     DEFAULT_SESSION_LIFETIME, Secrets12, chain12, check_scheme, set_negotiated12, sign12,
@@ -320,9 +320,7 @@ impl Hs12 {
     }
 
     fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::CertificateTls12(chain) = m.msg.payload else {
-            return Err(unexpected("Certificate", &m.msg));
-        };
+        let chain = expect_payload!(m, CertificateTls12, "Certificate");
         c.reach(Step::Certificate);
         if chain.is_empty() {
             return Err(err(
@@ -339,9 +337,7 @@ impl Hs12 {
     }
 
     fn handle_skx(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::ServerKeyExchange(skx) = m.msg.payload else {
-            return Err(unexpected("ServerKeyExchange", &m.msg));
-        };
+        let skx = expect_payload!(m, ServerKeyExchange);
         let group = Group::from_u16(skx.named_group.get()).filter(|g| {
             *g != Group::X25519Mlkem768 && self.config.groups.contains(&skx.named_group)
         });

@@ -11,7 +11,7 @@ use tls_wire::{
 
 use crate::config::{CertifiedKey, Step};
 use crate::conn::Common;
-use crate::crypto::{HashAlg, SigScheme, sign};
+use crate::crypto::{HashAlg, SigScheme, Suite, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::keyschedule::{KeySchedule, Transcript};
 
@@ -21,6 +21,22 @@ pub(crate) struct Received {
     pub(crate) msg: HandshakeMessage,
     pub(crate) raw: Vec<u8>,
 }
+
+/// In a state's handler: the payload of the [`Received`] `$m` if it is a
+/// `HandshakePayload::$variant`; anything else returns the `unexpected` error in scope at the
+/// call site ([`unexpected`] or [`unexpected12`]), naming `$name` (by default the variant).
+macro_rules! expect_payload {
+    ($m:expr, $variant:ident) => {
+        expect_payload!($m, $variant, stringify!($variant))
+    };
+    ($m:expr, $variant:ident, $name:expr) => {
+        match $m.msg.payload {
+            tls_wire::HandshakePayload::$variant(payload) => payload,
+            _ => return Err(unexpected($name, &$m.msg)),
+        }
+    };
+}
+pub(crate) use expect_payload;
 
 /// A TLS 1.3 handshake message other than the one a state expects.
 pub(crate) fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
@@ -183,17 +199,21 @@ pub(crate) fn certificate_verify(
     })
 }
 
-/// The peer's TLS 1.3 CertificateVerify (RFC 8446 4.4.3): a scheme in `allowed` that we
-/// implement, and a signature by `cert` over the transcript hash `th`. `from_server` says
-/// whose message it is; a client's scheme must have been requested.
-pub(crate) fn check_certificate_verify13(
+/// The peer's TLS 1.3 CertificateVerify (RFC 8446 4.4.3), received in `m`: a scheme in
+/// `allowed` that we implement, and a signature by `cert` over the transcript so far (hashed
+/// with the suite's hash); then added to the transcript. `from_server` says whose message it
+/// is; a client's scheme must have been requested.
+pub(crate) fn receive_certificate_verify13(
     c: &mut Common,
-    cv: &CertificateVerify,
+    m: Received,
+    suite: Suite,
+    transcript: &mut Transcript,
     allowed: &[SignatureScheme],
     cert: &CertificateDer<'static>,
-    th: &[u8],
     from_server: bool,
 ) -> Result<(), Error> {
+    let cv = expect_payload!(m, CertificateVerify);
+    let th = transcript.hash(suite.hash());
     let (peer, asked) = if from_server {
         ("server", "offered")
     } else {
@@ -210,11 +230,12 @@ pub(crate) fn check_certificate_verify13(
             ),
         ));
     };
-    let content = sign::certificate_verify_message(from_server, th);
+    let content = sign::certificate_verify_message(from_server, &th);
     sign::verify_with_cert(cert, scheme, &content, &cv.signature)
         .map_err(|_| bad_signature(&format!("{peer} CertificateVerify"), cv.scheme))?;
     c.negotiated_mut().signature_scheme = Some(cv.scheme);
     c.reach(Step::CertificateVerified);
+    transcript.add(&m.raw);
     Ok(())
 }
 
@@ -222,24 +243,24 @@ pub(crate) fn check_certificate_verify13(
 /// added to it; the steps KeyExchange and Finished are reached.
 pub(crate) fn receive_finished13(
     c: &mut Common,
+    m: Received,
     h: HashAlg,
     base_key: &[u8],
     transcript: &mut Transcript,
-    vd: &[u8],
-    raw: &[u8],
     peer: &str,
 ) -> Result<(), Error> {
+    let vd = expect_payload!(m, Finished);
     c.reach(Step::KeyExchange);
     // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
     let key = KeySchedule::finished_key(h, base_key);
     check_verify_data(
-        vd,
+        &vd,
         h.len(),
-        || h.hmac_verify(&key, &transcript.hash(h), vd),
+        || h.hmac_verify(&key, &transcript.hash(h), &vd),
         peer,
     )?;
     c.reach(Step::Finished);
-    transcript.add(raw);
+    transcript.add(&m.raw);
     Ok(())
 }
 

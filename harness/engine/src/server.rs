@@ -13,7 +13,7 @@ use crate::config::{ServerConfig, Step};
 use crate::conn::Common;
 use crate::crypto::{Group, Suite};
 use crate::error::Error;
-use crate::handshake::{Received, unexpected};
+use crate::handshake::{Received, expect_payload, unexpected};
 use crate::keyschedule::Transcript;
 
 mod client_flight;
@@ -46,6 +46,10 @@ pub(crate) enum ServerState {
     Tls12(crate::server12::State12),
 }
 
+/// What a handler of these states returns: the next state, or the error that ends the
+/// connection.
+type Next = Result<ServerState, Error>;
+
 /// The first (or, after a HelloRetryRequest, the second) ClientHello next.
 pub(crate) struct ExpectClientHello {
     config: Arc<ServerConfig>,
@@ -64,10 +68,8 @@ struct HrrSent {
 }
 
 impl ExpectClientHello {
-    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Result<ServerState, Error> {
-        let HandshakePayload::ClientHello(ch) = m.msg.payload else {
-            return Err(unexpected("ClientHello", &m.msg));
-        };
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let ch = expect_payload!(m, ClientHello);
         c.reach(Step::ClientHello);
         c.allow_compat_ccs(true);
         c.skip_plaintext_early_data(false);

@@ -19,7 +19,7 @@ use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Auth12, Group, KeyShare, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::handshake::{
-    Received, bad_signature, chain_der, internal, record_peer_chain, send,
+    Received, bad_signature, chain_der, expect_payload, internal, record_peer_chain, send,
     unexpected12 as unexpected,
 };
 use crate::handshake12::{DEFAULT_SESSION_LIFETIME, Secrets12, chain12, set_negotiated12, sign12};
@@ -478,9 +478,7 @@ impl Hs12 {
     }
 
     fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::CertificateTls12(chain) = m.msg.payload else {
-            return Err(unexpected("Certificate", &m.msg));
-        };
+        let chain = expect_payload!(m, CertificateTls12, "Certificate");
         self.transcript.add(&m.raw);
         let (roots, required) = self.roots();
         if chain.is_empty() {
@@ -503,9 +501,7 @@ impl Hs12 {
     }
 
     fn handle_cke(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::ClientKeyExchange(public) = m.msg.payload else {
-            return Err(unexpected("ClientKeyExchange", &m.msg));
-        };
+        let public = expect_payload!(m, ClientKeyExchange);
         let share = self
             .share
             .take()
@@ -532,9 +528,7 @@ impl Hs12 {
     }
 
     fn handle_cv(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
-            return Err(unexpected("CertificateVerify", &m.msg));
-        };
+        let cv = expect_payload!(m, CertificateVerify);
         if c.read_protected() {
             return Err(err(
                 A::UnexpectedMessage,
@@ -595,16 +589,12 @@ impl Hs12 {
     }
 
     fn handle_finished(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::Finished(vd) = m.msg.payload else {
-            return Err(unexpected(
-                if c.read_protected() {
-                    "Finished"
-                } else {
-                    "ChangeCipherSpec"
-                },
-                &m.msg,
-            ));
+        let expected = if c.read_protected() {
+            "Finished"
+        } else {
+            "ChangeCipherSpec"
         };
+        let vd = expect_payload!(m, Finished, expected);
         self.sec
             .receive_finished(c, &mut self.transcript, &vd, &m.raw, true)?;
         if !self.resumed {

@@ -732,24 +732,20 @@ mod tests {
         }
         assert_eq!(cache.len(), 2, "the leaf and the intermediate");
         let bad = certs::materials("ku_no_digital_signature").expect("profile");
-        let first = verify_chain(
-            &bad.server.chain,
-            &bad.roots,
-            now(),
-            true,
-            Some(&bad.server_name),
-            &cache,
-        )
-        .expect_err("bad");
-        let again = verify_chain(
-            &bad.server.chain,
-            &bad.roots,
-            now(),
-            true,
-            Some(&bad.server_name),
-            &cache,
-        )
-        .expect_err("bad");
+        let verify_bad = || {
+            let chain = &bad.server.chain;
+            verify_chain(
+                chain,
+                &bad.roots,
+                now(),
+                true,
+                Some(&bad.server_name),
+                &cache,
+            )
+            .expect_err("bad")
+        };
+        let first = verify_bad();
+        let again = verify_bad();
         assert_eq!(first.alert(), again.alert());
         assert_eq!(cache.len(), 2, "a rejected leaf is not remembered");
         // A leaf passed as a server certificate is checked afresh as a client certificate.

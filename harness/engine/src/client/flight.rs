@@ -13,14 +13,14 @@ use crate::conn::Common;
 use crate::crypto::{HashAlg, Suite, sign};
 use crate::error::{Error, Misbehaviour as M, err};
 use crate::handshake::{
-    Received, certificate_message, certificate_verify, chain_der, check_certificate_verify13,
-    check_duplicates, check_record_size_limit, check_server_alpn, receive_finished13,
-    record_peer_chain, send, send_finished13, unexpected,
+    Received, certificate_message, certificate_verify, chain_der, check_duplicates,
+    check_record_size_limit, check_server_alpn, expect_payload, receive_certificate_verify13,
+    receive_finished13, record_peer_chain, send, send_finished13, unexpected,
 };
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
 
-use super::{ClientState, ClientTraffic};
+use super::{ClientState, ClientTraffic, Next};
 
 /// What the client keeps from the ServerHello to its Finished: the config, the suite, the
 /// transcript, the key schedule, both handshake traffic secrets and the ALPN protocol.
@@ -73,14 +73,8 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectEncryptedExtensions {
-    pub(super) fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::EncryptedExtensions(exts) = m.msg.payload else {
-            return Err(unexpected("EncryptedExtensions", &m.msg));
-        };
+    pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let exts = expect_payload!(m, EncryptedExtensions);
         c.reach(Step::Certificate);
         check_duplicates(&exts, "EncryptedExtensions")?;
         for e in &exts {
@@ -138,11 +132,7 @@ impl ExpectEncryptedExtensions {
 }
 
 impl ExpectCertificateOrCertReq {
-    pub(super) fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
+    pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let mut hs = self.hs;
         match m.msg.payload {
             HandshakePayload::CertificateRequest(cr) => {
@@ -187,14 +177,8 @@ impl ExpectCertificateOrCertReq {
 }
 
 impl ExpectCertificate {
-    pub(super) fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::Certificate(cert) = m.msg.payload else {
-            return Err(unexpected("Certificate", &m.msg));
-        };
+    pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let cert = expect_payload!(m, Certificate);
         c.reach(Step::Certificate);
         if !cert.context.is_empty() {
             return Err(err(
@@ -258,38 +242,27 @@ pub(crate) fn verify_server_chain(
 }
 
 impl ExpectCertificateVerify {
-    pub(super) fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
-            return Err(unexpected("CertificateVerify", &m.msg));
-        };
-        let mut hs = self.hs;
-        let th = hs.transcript.hash(hs.suite.hash());
+    pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let Self {
+            mut hs,
+            cert_request,
+            server_cert,
+        } = *self;
         let schemes = &hs.config.signature_schemes;
-        check_certificate_verify13(c, &cv, schemes, &self.server_cert, &th, true)?;
-        hs.transcript.add(&m.raw);
+        let t = &mut hs.transcript;
+        receive_certificate_verify13(c, m, hs.suite, t, schemes, &server_cert, true)?;
         Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
             hs,
-            cert_request: self.cert_request,
+            cert_request,
         })))
     }
 }
 
 impl ExpectFinished {
-    pub(super) fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::Finished(vd) = m.msg.payload else {
-            return Err(unexpected("Finished", &m.msg));
-        };
+    pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let mut hs = self.hs;
         let h = hs.suite.hash();
-        receive_finished13(c, h, &hs.s_hs, &mut hs.transcript, &vd, &m.raw, "server")?;
+        receive_finished13(c, m, h, &hs.s_hs, &mut hs.transcript, "server")?;
         hs.ks.advance(None);
         let th = hs.transcript.hash(h);
         let c_ap = hs.ks.derive(b"c ap traffic", &th);

@@ -14,11 +14,11 @@ use crate::config::{ClientConfig, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, Suite, Suite12};
 use crate::error::{Error, Misbehaviour as M, err};
-use crate::handshake::{Received, check_hello_legacy, unexpected};
+use crate::handshake::{Received, check_hello_legacy, expect_payload, unexpected};
 use crate::keyschedule::{KeySchedule, Transcript};
 
 use super::flight::{ExpectEncryptedExtensions, Handshake13};
-use super::{ClientState, offer_tickets12, offered_suites};
+use super::{ClientState, Next, offer_tickets12, offered_suites};
 
 pub(crate) struct ExpectServerHello {
     pub(crate) config: Arc<ClientConfig>,
@@ -199,14 +199,8 @@ impl ExpectServerHello {
         Ok(())
     }
 
-    pub(super) fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::ServerHello(sh) = m.msg.payload else {
-            return Err(unexpected("ServerHello", &m.msg));
-        };
+    pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let sh = expect_payload!(m, ServerHello);
         c.reach(Step::ServerHello);
         check_server_hello_syntax(&sh)?;
         if self.select_version(&sh)? {

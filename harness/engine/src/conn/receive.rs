@@ -8,7 +8,7 @@ use crate::config::{Direction, Event};
 use crate::crypto::RecordError;
 use crate::error::{Decoding, Error, Misbehaviour as M, err, invalid};
 
-use super::{Common, MAX_EMPTY_RECORDS, Protect};
+use super::{Common, MAX_EMPTY_RECORDS, Protect, count_run};
 
 /// The receiving half of the record layer: ChangeCipherSpec, record protection, the
 /// hostile-peer limits, alerts and application data.
@@ -186,14 +186,13 @@ impl Common {
     /// Hostile-peer limits: a run of empty records, a run of ignored warning alerts.
     pub(super) fn count_record(&mut self, typ: ContentType, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
-            self.empty_records_in_row += 1;
-            if self.empty_records_in_row > MAX_EMPTY_RECORDS {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::TooManyEmptyRecords,
-                    format!("more than {MAX_EMPTY_RECORDS} consecutive empty records"),
-                ));
-            }
+            let run = &mut self.empty_records_in_row;
+            count_run(
+                run,
+                MAX_EMPTY_RECORDS,
+                M::TooManyEmptyRecords,
+                "empty records",
+            )?;
         } else {
             self.empty_records_in_row = 0;
         }
