@@ -4,11 +4,10 @@
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     AlertDescription, CertificateRequestTls12, CertificateVerify, CipherSuite,
-    ClientCertificateType, CompressionMethod, DOWNGRADE_TLS11, DOWNGRADE_TLS12, Extension,
-    ExtensionType, HandshakePayload, ProtocolVersion, ServerHello, SignatureScheme,
+    ClientCertificateType, DOWNGRADE_TLS11, DOWNGRADE_TLS12, Extension, ExtensionType,
+    HandshakePayload, ProtocolVersion, ServerHello, SignatureScheme,
 };
 
 use crate::client::{ClientState, ExpectServerHello};
@@ -16,7 +15,7 @@ use crate::config::{CertifiedKey, ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Group, KeyShare, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{
     Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, expect_payload,
     internal, record_peer_chain, send, unexpected12 as unexpected,
@@ -87,32 +86,12 @@ fn check_hello12(st: &ExpectServerHello, sh: &ServerHello) -> Result<Suite12, Er
     // MUST check that the last 8 bytes are not equal to either of these values.
     let tail = sh.random.get(24..).unwrap_or(&[]);
     if st.offer13 && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::DowngradeSentinel,
             "TLS 1.2 ServerHello.random carries the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3)",
         ));
     }
-    let Some(suite) = Suite12::from_u16(sh.cipher_suite.get())
-        .filter(|s| st.suites12.contains(s) || st.config.knobs.bug_accept_unoffered_suite)
-    else {
-        return Err(err(
-            A::IllegalParameter,
-            M::SuiteNotOffered,
-            format!(
-                "server selected cipher suite {} which was not offered for TLS 1.2",
-                sh.cipher_suite
-            ),
-        ));
-    };
-    if sh.compression_method != CompressionMethod::Null {
-        return Err(err(
-            A::IllegalParameter,
-            M::BadCompression,
-            "ServerHello compression_method is not null",
-        ));
-    }
-    Ok(suite)
+    st.selected_suite(sh, Suite12::from_u16, &st.suites12, true)
 }
 
 /// One TLS 1.2 ServerHello extension: offered, understood, and well-formed.
@@ -124,15 +103,13 @@ fn sh12_extension(
 ) -> Result<(), Error> {
     let t = e.typ();
     if !st.offered.contains(&t) {
-        return Err(err(
-            A::UnsupportedExtension,
+        return Err(misbehaved(
             M::UnsolicitedExtension,
             format!("ServerHello contains {t} which was not offered"),
         ));
     }
     if !allowed_in_sh12(t) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::ExtensionNotAllowed,
             format!("{t} is not allowed in a TLS 1.2 ServerHello"),
         ));
@@ -140,8 +117,7 @@ fn sh12_extension(
     match e {
         Extension::RenegotiationInfo(v) if !v.is_empty() => {
             // RFC 5746 3.4
-            return Err(err(
-                A::HandshakeFailure,
+            return Err(misbehaved(
                 M::BadRenegotiationInfo,
                 "renegotiation_info.renegotiated_connection is not empty",
             ));
@@ -149,8 +125,7 @@ fn sh12_extension(
         Extension::ExtendedMasterSecret => out.ems = true,
         Extension::SessionTicket(v) => {
             if !v.is_empty() {
-                return Err(err(
-                    A::DecodeError,
+                return Err(misbehaved(
                     M::BadSessionTicketExtension,
                     "ServerHello session_ticket extension is not empty",
                 ));
@@ -180,8 +155,7 @@ fn sh12_extensions(
         sh12_extension(st, c, e, &mut out)?;
     }
     if let Some(t) = sh.duplicate_extension() {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::DuplicateExtension,
             format!("duplicate extension {t} in ServerHello"),
         ));
@@ -189,8 +163,7 @@ fn sh12_extensions(
     let ems_offered = st.offered.contains(&ExtensionType::ExtendedMasterSecret);
     if ems_offered && !out.ems && !st.config.knobs.allow_no_extended_master_secret {
         // RFC 7627 5.2
-        return Err(err(
-            A::HandshakeFailure,
+        return Err(misbehaved(
             M::NoExtendedMasterSecret,
             "server did not negotiate extended_master_secret (RFC 7627), which we require",
         ));
@@ -211,8 +184,7 @@ pub(crate) fn handle_server_hello(
     let echoed = !st.session_id.is_empty() && sh.session_id == st.session_id;
     let resumed = echoed && st.session12.is_some();
     if echoed && !resumed {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::SessionIdMismatch,
             "TLS 1.2 ServerHello echoes a session id for which no session was offered",
         ));
@@ -295,16 +267,14 @@ impl Hs12 {
         cipher_suite: CipherSuite,
     ) -> Result<ClientState, Error> {
         if sess.cipher_suite != cipher_suite {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::ResumptionSuiteMismatch,
                 "resumed session with another cipher suite than the original",
             ));
         }
         if sess.extended_master_secret && !self.ems {
             // RFC 7627 5.3
-            return Err(err(
-                A::HandshakeFailure,
+            return Err(misbehaved(
                 M::NoExtendedMasterSecret,
                 "resumed session used extended_master_secret but the ServerHello lacks it",
             ));
@@ -323,8 +293,7 @@ impl Hs12 {
         let chain = expect_payload!(m, CertificateTls12, "Certificate");
         c.reach(Step::Certificate);
         if chain.is_empty() {
-            return Err(err(
-                A::DecodeError,
+            return Err(misbehaved(
                 M::EmptyCertificate,
                 "server sent an empty Certificate",
             ));
@@ -342,8 +311,7 @@ impl Hs12 {
             *g != Group::X25519Mlkem768 && self.config.groups.contains(&skx.named_group)
         });
         let Some(group) = group else {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::GroupNotOffered,
                 format!(
                     "ServerKeyExchange uses group {} which was not offered",
@@ -402,13 +370,9 @@ impl Hs12 {
             .share
             .take()
             .ok_or_else(|| Error::internal("no key share"))?;
-        let pms = share.complete(&self.server_public).map_err(|e| {
-            err(
-                A::IllegalParameter,
-                M::BadKeyShare,
-                format!("server ECDHE public value: {e}"),
-            )
-        })?;
+        let pms = share
+            .complete(&self.server_public)
+            .map_err(|e| misbehaved(M::BadKeyShare, format!("server ECDHE public value: {e}")))?;
         // client Certificate
         let pick = self.pick_client_cert();
         if self.cert_request.is_some() {
@@ -489,8 +453,7 @@ impl Hs12 {
                 if self.expect_ticket && self.new_ticket.is_none() =>
             {
                 if c.read_protected() {
-                    return Err(err(
-                        A::UnexpectedMessage,
+                    return Err(misbehaved(
                         M::UnexpectedMessage,
                         "NewSessionTicket after ChangeCipherSpec",
                     ));
@@ -520,8 +483,7 @@ impl Hs12 {
         raw: &[u8],
     ) -> Result<State12, Error> {
         if self.expect_ticket && self.new_ticket.is_none() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::UnexpectedMessage,
                 "expected NewSessionTicket (announced in ServerHello), received Finished",
             ));

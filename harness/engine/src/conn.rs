@@ -5,7 +5,6 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rustls_pki_types::UnixTime;
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     Alert, ContentType, DecodeCtx, Deframer, HandshakeJoiner, HandshakeMessage, ProtocolVersion,
 };
@@ -15,7 +14,7 @@ use crate::config::{
     ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry,
 };
 use crate::crypto::{RecordProtection, RecordProtection12, Suite};
-use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, err, invalid};
+use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, invalid, misbehaved};
 use crate::handshake::Received;
 use crate::keyschedule::KeySchedule;
 use crate::random::RandomSource;
@@ -283,7 +282,7 @@ fn count_run(run: &mut u32, max: u32, what: M, things: &str) -> Result<(), Error
     *run += 1;
     if *run > max {
         let detail = format!("more than {max} consecutive {things}");
-        return Err(err(A::UnexpectedMessage, what, detail));
+        return Err(misbehaved(what, detail));
     }
     Ok(())
 }
@@ -387,8 +386,7 @@ impl Connection {
             ContentType::Handshake => self.handle_handshake_data(&data),
             ContentType::Alert => self.common.handle_alert_record(&data),
             ContentType::ApplicationData => self.common.handle_app_data_record(data),
-            other => Err(err(
-                A::UnexpectedMessage,
+            other => Err(misbehaved(
                 M::UnexpectedRecordType,
                 format!("unexpected {other} record"),
             )),
@@ -398,8 +396,7 @@ impl Connection {
     /// Handshake record content: join it and dispatch every complete message.
     fn handle_handshake_data(&mut self, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::ZeroLengthRecord,
                 "zero-length handshake record",
             ));

@@ -3,14 +3,13 @@
 //! ServerHello negotiated.
 
 use rustls_pki_types::CertificateDer;
-use tls_wire::AlertDescription as A;
 use tls_wire::{CipherSuite, ProtocolVersion, SignatureScheme};
 
 use crate::config::{CertifiedKey, Step};
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
 use crate::crypto::{Auth12, RecordProtection12, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{check_verify_data, internal, send_finished};
 use crate::keyschedule::Transcript;
 
@@ -108,8 +107,7 @@ impl Secrets12 {
         from_client: bool,
     ) -> Result<(), Error> {
         if !c.read_protected() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::UnexpectedMessage,
                 "Finished before ChangeCipherSpec",
             ));
@@ -184,16 +182,14 @@ pub(crate) fn check_scheme(
     what: &str,
 ) -> Result<(), Error> {
     if !allowed.contains(&scheme) || !sign::TLS12_SCHEMES.contains(&scheme.get()) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::SignatureSchemeNotOffered,
             format!("{what} uses {scheme} which was not offered"),
         ));
     }
     let ecdsa_like = matches!(scheme.get(), 0x0403 | 0x0503 | 0x0807);
     if ecdsa_like != (suite.auth() == Auth12::Ecdsa) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::SignatureSchemeNotOffered,
             format!("{what} uses {scheme}, which does not fit the cipher suite"),
         ));

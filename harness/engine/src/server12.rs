@@ -17,7 +17,7 @@ use crate::config::{ClientAuth, DowngradeSentinel, ServerConfig, ServerSession12
 use crate::conn::Common;
 use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Auth12, Group, KeyShare, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{
     Received, bad_signature, chain_der, expect_payload, internal, record_peer_chain, send,
     unexpected12 as unexpected,
@@ -108,8 +108,7 @@ struct Ch12Extensions<'a> {
 /// 3.6, RFC 7627 5.2, RFC 8422 5.1.2).
 fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions<'a>, Error> {
     if !ch.compression_methods.contains(&CompressionMethod::Null) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::BadCompression,
             "ClientHello compression_methods lacks null (RFC 5246 7.4.1.2)",
         ));
@@ -124,8 +123,7 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
     for e in &ch.extensions {
         match e {
             Extension::RenegotiationInfo(v) if !v.is_empty() => {
-                return Err(err(
-                    A::HandshakeFailure,
+                return Err(misbehaved(
                     M::BadRenegotiationInfo,
                     "renegotiation_info.renegotiated_connection is not empty in an initial handshake",
                 ));
@@ -142,8 +140,7 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
         && !c.knobs.skip_extended_master_secret
     {
         // RFC 7627 5.2
-        return Err(err(
-            A::HandshakeFailure,
+        return Err(misbehaved(
             M::NoExtendedMasterSecret,
             "client does not offer extended_master_secret (RFC 7627), which we require",
         ));
@@ -152,8 +149,7 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
         && !f.contains(&ECPointFormat::Uncompressed)
     {
         // RFC 8422 5.1.2
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::NoUncompressedPointFormat,
             "ec_point_formats does not contain uncompressed",
         ));
@@ -184,8 +180,7 @@ fn choose_suite12(
         .filter_map(|s| Suite12::from_u16(s.get()))
         .find(|s| (s.auth() == Auth12::Ecdsa) == key_ecdsa)
         .ok_or_else(|| {
-            err(
-                A::HandshakeFailure,
+            misbehaved(
                 M::NoCommonSuite,
                 "no TLS 1.2 cipher suite in common for our certificate",
             )
@@ -432,13 +427,7 @@ impl Hs12 {
             .filter(|g| client_groups.is_none_or(|cg| cg.contains(g)))
             .filter_map(|g| Group::from_u16(g.get()))
             .find(|g| *g != Group::X25519Mlkem768)
-            .ok_or_else(|| {
-                err(
-                    A::HandshakeFailure,
-                    M::NoCommonGroup,
-                    "no ECDHE group in common",
-                )
-            })?;
+            .ok_or_else(|| misbehaved(M::NoCommonGroup, "no ECDHE group in common"))?;
         let offered_schemes = ch.signature_algorithms().unwrap_or(&[]);
         let scheme = config
             .signature_schemes
@@ -447,8 +436,7 @@ impl Hs12 {
             .map(|s| s.get())
             .find(|s| config.cert.signer.tls12_schemes().contains(s))
             .ok_or_else(|| {
-                err(
-                    A::HandshakeFailure,
+                misbehaved(
                     M::NoCommonSignatureScheme,
                     "no signature scheme in common for the server certificate (TLS 1.2)",
                 )
@@ -484,7 +472,7 @@ impl Hs12 {
         if chain.is_empty() {
             if required {
                 // RFC 5246 7.4.6: ... respond with a fatal handshake_failure alert.
-                return Err(err(
+                return Err(Error::peer_misbehaved(
                     A::HandshakeFailure,
                     M::CertificateRequired,
                     "client sent no certificate but one is required",
@@ -506,13 +494,9 @@ impl Hs12 {
             .share
             .take()
             .ok_or_else(|| Error::internal("no key share"))?;
-        let pms = share.complete(&public).map_err(|e| {
-            err(
-                A::IllegalParameter,
-                M::BadKeyShare,
-                format!("client ECDHE public value: {e}"),
-            )
-        })?;
+        let pms = share
+            .complete(&public)
+            .map_err(|e| misbehaved(M::BadKeyShare, format!("client ECDHE public value: {e}")))?;
         self.transcript.add(&m.raw);
         c.reach(Step::KeyExchange);
         self.sec
@@ -530,15 +514,13 @@ impl Hs12 {
     fn handle_cv(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
         let cv = expect_payload!(m, CertificateVerify);
         if c.read_protected() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::UnexpectedMessage,
                 "CertificateVerify after ChangeCipherSpec",
             ));
         }
         if !self.cert_schemes.contains(&cv.scheme) {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::SignatureSchemeNotOffered,
                 format!(
                     "client CertificateVerify uses {} which was not requested",

@@ -17,7 +17,7 @@ use webpki::{EndEntityCert, KeyUsage};
 
 pub use policy::PolicyError;
 
-use crate::error::{AlertDescription as A, CertificateError, Error, Misbehaviour, err};
+use crate::error::{AlertDescription as A, CertificateError, Error, Misbehaviour, misbehaved};
 
 /// Signature algorithms accepted in certificate chains (includes RSA PKCS#1).
 static CHAIN_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] =
@@ -147,8 +147,7 @@ pub fn verify_chain(
     cache: &PolicyCache,
 ) -> Result<(), Error> {
     let Some(ee_der) = chain.first() else {
-        return Err(err(
-            A::DecodeError,
+        return Err(misbehaved(
             Misbehaviour::EmptyCertificate,
             "empty certificate chain",
         ));

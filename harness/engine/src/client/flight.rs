@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
-use tls_wire::AlertDescription as A;
 use tls_wire::{Extension, ExtensionType, HandshakePayload, SignatureScheme};
 
 use crate::config::{ClientConfig, Step};
 use crate::conn::Common;
 use crate::crypto::{HashAlg, Suite, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{
     Received, certificate_message, certificate_verify, chain_der, check_duplicates,
     check_record_size_limit, check_server_alpn, expect_payload, receive_certificate_verify13,
@@ -103,8 +102,7 @@ impl ExpectEncryptedExtensions {
     fn check_extension(&mut self, c: &mut Common, e: &Extension) -> Result<(), Error> {
         let t = e.typ();
         if !self.offered.contains(&t) {
-            return Err(err(
-                A::UnsupportedExtension,
+            return Err(misbehaved(
                 M::UnsolicitedExtension,
                 format!("EncryptedExtensions contains {t} which was not offered"),
             ));
@@ -120,8 +118,7 @@ impl ExpectEncryptedExtensions {
                 c.limit_send_fragment(check_record_size_limit(*v)? - 1)
             }
             _ => {
-                return Err(err(
-                    A::IllegalParameter,
+                return Err(misbehaved(
                     M::ExtensionNotAllowed,
                     format!("{} is not allowed in EncryptedExtensions", e.describe()),
                 ));
@@ -137,8 +134,7 @@ impl ExpectCertificateOrCertReq {
         match m.msg.payload {
             HandshakePayload::CertificateRequest(cr) => {
                 if !cr.context.is_empty() {
-                    return Err(err(
-                        A::IllegalParameter,
+                    return Err(misbehaved(
                         M::BadCertificateRequestContext,
                         "handshake CertificateRequest with non-empty context",
                     ));
@@ -149,8 +145,7 @@ impl ExpectCertificateOrCertReq {
                     _ => None,
                 });
                 let Some(schemes) = schemes else {
-                    return Err(err(
-                        A::MissingExtension,
+                    return Err(misbehaved(
                         M::MissingExtension,
                         "CertificateRequest without signature_algorithms",
                     ));
@@ -181,15 +176,13 @@ impl ExpectCertificate {
         let cert = expect_payload!(m, Certificate);
         c.reach(Step::Certificate);
         if !cert.context.is_empty() {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::BadCertificateRequestContext,
                 "server Certificate with non-empty certificate_request_context",
             ));
         }
         if cert.entries.is_empty() {
-            return Err(err(
-                A::DecodeError,
+            return Err(misbehaved(
                 M::EmptyCertificate,
                 "server sent an empty Certificate",
             ));
@@ -197,8 +190,7 @@ impl ExpectCertificate {
         for e in &cert.entries {
             check_duplicates(&e.extensions, "CertificateEntry")?;
             if let Some(x) = e.extensions.first() {
-                return Err(err(
-                    A::UnsupportedExtension,
+                return Err(misbehaved(
                     M::UnsolicitedExtension,
                     format!(
                         "CertificateEntry contains {} which was not requested",

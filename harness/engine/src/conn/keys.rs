@@ -1,7 +1,6 @@
 //! Key changes: TLS 1.3 traffic keys (installed, updated by KeyUpdate, RFC 8446 4.6.3), the
 //! TLS 1.2 keys that take effect with ChangeCipherSpec, and the end of the handshake.
 
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     Alert, AlertDescription, AlertLevel, Codec, ContentType, HandshakeMessage, HandshakePayload,
     KeyUpdateRequest,
@@ -9,7 +8,7 @@ use tls_wire::{
 
 use crate::config::{Direction, Event, Step};
 use crate::crypto::{RecordProtection, RecordProtection12, Suite};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::keyschedule::KeySchedule;
 
 use super::{Common, DEFAULT_MAX_KEY_UPDATES, Protect, count_run};
@@ -45,8 +44,7 @@ impl Common {
     /// Install new read keys. A handshake message must not span the key change.
     pub fn set_read_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
         if !self.joiner.is_empty() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::KeyChangeMidMessage,
                 "handshake message spans a key change",
             ));
@@ -86,8 +84,7 @@ impl Common {
     /// Received KeyUpdate (RFC 8446 4.6.3).
     pub fn handle_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
         if !self.handshake_complete {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::UnexpectedMessage,
                 "KeyUpdate before the handshake completed",
             ));
@@ -96,8 +93,7 @@ impl Common {
             KeyUpdateRequest::UpdateRequested => true,
             KeyUpdateRequest::UpdateNotRequested => false,
             KeyUpdateRequest::Unknown(v) => {
-                return Err(err(
-                    A::IllegalParameter,
+                return Err(misbehaved(
                     M::BadKeyUpdateRequest,
                     format!("KeyUpdate request_update value {v}"),
                 ));

@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
-use tls_wire::AlertDescription as A;
 
 use crate::config::{ClientAuth, ServerConfig, Step};
 use crate::conn::Common;
 use crate::crypto::Suite;
-use crate::error::{Misbehaviour as M, err};
+use crate::error::{Misbehaviour as M, misbehaved};
 use crate::handshake::{
     Received, chain_der, expect_payload, receive_certificate_verify13, receive_finished13,
     record_peer_chain, unexpected,
@@ -52,8 +51,7 @@ impl ExpectCertificate {
     pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let cert = expect_payload!(m, Certificate);
         if !cert.context.is_empty() {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::BadCertificateRequestContext,
                 "client Certificate context does not match the CertificateRequest",
             ));
@@ -66,8 +64,7 @@ impl ExpectCertificate {
         };
         if cert.entries.is_empty() {
             if required {
-                return Err(err(
-                    A::CertificateRequired,
+                return Err(misbehaved(
                     M::CertificateRequired,
                     "client sent no certificate but one is required",
                 ));
@@ -78,8 +75,7 @@ impl ExpectCertificate {
         }
         for e in &cert.entries {
             if let Some(x) = e.extensions.first() {
-                return Err(err(
-                    A::UnsupportedExtension,
+                return Err(misbehaved(
                     M::UnsolicitedExtension,
                     format!("client CertificateEntry contains {}", x.typ()),
                 ));
