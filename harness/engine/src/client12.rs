@@ -13,7 +13,6 @@ use tls_wire::{
 use crate::client::{ClientState, ExpectServerHello};
 use crate::config::{CertifiedKey, ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
-use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Group, KeyShare, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{
@@ -21,9 +20,9 @@ use crate::handshake::{
     internal, record_peer_chain, send, unexpected12 as unexpected,
 };
 use crate::handshake12::{
-    DEFAULT_SESSION_LIFETIME, Secrets12, chain12, check_scheme, set_negotiated12, sign12,
+    DEFAULT_SESSION_LIFETIME, Handshake12, Secrets12, chain12, check_scheme, set_negotiated12,
+    sign12,
 };
-use crate::keyschedule::Transcript;
 
 /// The TLS 1.2 client states.
 pub(crate) enum State12 {
@@ -36,16 +35,14 @@ pub(crate) enum State12 {
     Traffic,
 }
 
+/// What a handler of these states returns: the next state, or the error that ends the
+/// connection.
+type Next = Result<State12, Error>;
+
 pub(crate) struct Hs12 {
     config: Arc<ClientConfig>,
-    /// The suite, both randoms and the master secret.
-    sec: Secrets12,
-    transcript: Transcript,
-    /// The server's session id (full handshake) or the resumed one.
-    session_id: Vec<u8>,
-    resumed: bool,
-    ems: bool,
-    keys: Option<KeyBlock>,
+    /// The secrets, transcript and session both roles keep.
+    core: Handshake12,
     /// The server's end-entity certificate, which signs the ServerKeyExchange.
     server_cert: Option<CertificateDer<'static>>,
     share: Option<KeyShare>,
@@ -204,17 +201,19 @@ pub(crate) fn handle_server_hello(
     );
     let hs = Box::new(Hs12 {
         config,
-        sec: Secrets12 {
-            suite,
-            client_random: st.random,
-            server_random: sh.random,
-            master: Vec::new(),
+        core: Handshake12 {
+            sec: Secrets12 {
+                suite,
+                client_random: st.random,
+                server_random: sh.random,
+                master: Vec::new(),
+            },
+            transcript,
+            session_id: sh.session_id.clone(),
+            resumed,
+            ems: exts.ems,
+            keys: None,
         },
-        transcript,
-        session_id: sh.session_id.clone(),
-        resumed,
-        ems: exts.ems,
-        keys: None,
         server_cert: None,
         share: None,
         server_public: Vec::new(),
@@ -272,24 +271,24 @@ impl Hs12 {
                 "resumed session with another cipher suite than the original",
             ));
         }
-        if sess.extended_master_secret && !self.ems {
+        if sess.extended_master_secret && !self.core.ems {
             // RFC 7627 5.3
             return Err(misbehaved(
                 M::NoExtendedMasterSecret,
                 "resumed session used extended_master_secret but the ServerHello lacks it",
             ));
         }
-        self.sec.master = sess.psk.clone();
-        self.ems = sess.extended_master_secret;
-        c.negotiated_mut().extended_master_secret = self.ems;
-        let kb = self.sec.key_block()?;
-        c.expect_ccs12(self.sec.protection(&kb, false)?);
-        self.keys = Some(kb);
+        self.core.sec.master = sess.psk.clone();
+        self.core.ems = sess.extended_master_secret;
+        c.negotiated_mut().extended_master_secret = self.core.ems;
+        let kb = self.core.sec.key_block()?;
+        c.expect_ccs12(self.core.sec.protection(&kb, false)?);
+        self.core.keys = Some(kb);
         self.session = Some(sess);
         Ok(ClientState::Tls12(State12::ExpectTicketOrFinished(self)))
     }
 
-    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let chain = expect_payload!(m, CertificateTls12, "Certificate");
         c.reach(Step::Certificate);
         if chain.is_empty() {
@@ -301,11 +300,11 @@ impl Hs12 {
         let chain = chain_der(chain);
         crate::client::verify_server_chain(c, &self.config, &chain)?;
         self.server_cert = Some(record_peer_chain(c, chain, "server")?);
-        self.transcript.add(&m.raw);
+        self.core.transcript.add(&m.raw);
         Ok(State12::ExpectServerKeyExchange(self))
     }
 
-    fn handle_skx(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+    fn handle_skx(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let skx = expect_payload!(m, ServerKeyExchange);
         let group = Group::from_u16(skx.named_group.get()).filter(|g| {
             *g != Group::X25519Mlkem768 && self.config.groups.contains(&skx.named_group)
@@ -320,12 +319,12 @@ impl Hs12 {
             ));
         };
         check_scheme(
-            self.sec.suite,
+            self.core.sec.suite,
             skx.scheme,
             &self.config.signature_schemes,
             "ServerKeyExchange",
         )?;
-        let signed = self.sec.signed_params(&skx.params_bytes());
+        let signed = self.core.sec.signed_params(&skx.params_bytes());
         let ee = self
             .server_cert
             .as_ref()
@@ -341,19 +340,15 @@ impl Hs12 {
         }
         self.share = Some(share);
         self.server_public = skx.public;
-        self.transcript.add(&m.raw);
+        self.core.transcript.add(&m.raw);
         Ok(State12::ExpectCertReqOrDone(self))
     }
 
-    fn handle_cr_or_done(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<State12, Error> {
+    fn handle_cr_or_done(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         match m.msg.payload {
             HandshakePayload::CertificateRequestTls12(cr) => {
                 self.cert_request = Some(cr);
-                self.transcript.add(&m.raw);
+                self.core.transcript.add(&m.raw);
                 Ok(State12::ExpectDone(self))
             }
             HandshakePayload::ServerHelloDone => self.handle_done(c, m),
@@ -361,11 +356,11 @@ impl Hs12 {
         }
     }
 
-    fn handle_done(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+    fn handle_done(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let HandshakePayload::ServerHelloDone = m.msg.payload else {
             return Err(unexpected("ServerHelloDone", &m.msg));
         };
-        self.transcript.add(&m.raw);
+        self.core.transcript.add(&m.raw);
         let share = self
             .share
             .take()
@@ -383,24 +378,27 @@ impl Hs12 {
             send(
                 c,
                 HandshakePayload::CertificateTls12(chain),
-                &mut self.transcript,
+                &mut self.core.transcript,
             )?;
         }
         // ClientKeyExchange
         let cke = HandshakePayload::ClientKeyExchange(share.public().to_vec());
-        send(c, cke, &mut self.transcript)?;
+        send(c, cke, &mut self.core.transcript)?;
         c.reach(Step::KeyExchange);
-        self.sec
-            .derive_master(c, &pms, self.ems, &self.transcript)?;
+        self.core
+            .sec
+            .derive_master(c, &pms, self.core.ems, &self.core.transcript)?;
         if let Some((ck, scheme)) = pick
             && !c.knobs.skip_certificate_verify
         {
             self.send_certificate_verify(c, &ck, scheme)?;
         }
-        let kb = self.sec.key_block()?;
-        self.sec.send_finished(c, &kb, &mut self.transcript, true)?;
-        c.expect_ccs12(self.sec.protection(&kb, false)?);
-        self.keys = Some(kb);
+        let kb = self.core.sec.key_block()?;
+        self.core
+            .sec
+            .send_finished(c, &kb, &mut self.core.transcript, true)?;
+        c.expect_ccs12(self.core.sec.protection(&kb, false)?);
+        self.core.keys = Some(kb);
         Ok(State12::ExpectTicketOrFinished(self))
     }
 
@@ -434,20 +432,16 @@ impl Hs12 {
     ) -> Result<(), Error> {
         let cv = CertificateVerify {
             scheme: SignatureScheme::from(scheme),
-            signature: sign12(c, ck, scheme, self.transcript.bytes())?,
+            signature: sign12(c, ck, scheme, self.core.transcript.bytes())?,
         };
         send(
             c,
             HandshakePayload::CertificateVerify(cv),
-            &mut self.transcript,
+            &mut self.core.transcript,
         )
     }
 
-    fn handle_ticket_or_finished(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<State12, Error> {
+    fn handle_ticket_or_finished(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         match m.msg.payload {
             HandshakePayload::NewSessionTicketTls12(t)
                 if self.expect_ticket && self.new_ticket.is_none() =>
@@ -459,7 +453,7 @@ impl Hs12 {
                     ));
                 }
                 self.new_ticket = Some((t.lifetime_hint, t.ticket));
-                self.transcript.add(&m.raw);
+                self.core.transcript.add(&m.raw);
                 Ok(State12::ExpectTicketOrFinished(self))
             }
             HandshakePayload::Finished(vd) => self.handle_finished(c, &vd, &m.raw),
@@ -476,33 +470,23 @@ impl Hs12 {
 
     /// The server's Finished, after its ChangeCipherSpec (and the announced ticket); when
     /// resuming, our ChangeCipherSpec and Finished follow.
-    fn handle_finished(
-        mut self: Box<Self>,
-        c: &mut Common,
-        vd: &[u8],
-        raw: &[u8],
-    ) -> Result<State12, Error> {
+    fn handle_finished(mut self: Box<Self>, c: &mut Common, vd: &[u8], raw: &[u8]) -> Next {
         if self.expect_ticket && self.new_ticket.is_none() {
             return Err(misbehaved(
                 M::UnexpectedMessage,
                 "expected NewSessionTicket (announced in ServerHello), received Finished",
             ));
         }
-        self.sec
-            .receive_finished(c, &mut self.transcript, vd, raw, false)?;
-        if self.resumed {
-            let kb = self
-                .keys
-                .clone()
-                .ok_or_else(|| Error::internal("no keys"))?;
-            self.sec.send_finished(c, &kb, &mut self.transcript, true)?;
+        self.core.receive_finished(c, vd, raw, false)?;
+        if self.core.resumed {
+            self.core.send_second_finished(c, true)?;
         }
         self.complete(c)?;
         Ok(State12::Traffic)
     }
 
     fn complete(self: Box<Self>, c: &mut Common) -> Result<(), Error> {
-        self.sec.start_traffic(c)?;
+        self.core.sec.start_traffic(c)?;
         let (lifetime, ticket) = match (&self.new_ticket, &self.session) {
             (Some((hint, t)), _) => (
                 if *hint == 0 {
@@ -515,7 +499,7 @@ impl Hs12 {
             (None, Some(s)) => (s.lifetime, s.ticket.clone()),
             (None, None) => (DEFAULT_SESSION_LIFETIME, Vec::new()),
         };
-        if self.session_id.is_empty() && ticket.is_empty() {
+        if self.core.session_id.is_empty() && ticket.is_empty() {
             return Ok(());
         }
         let received_at = match (&self.new_ticket, &self.session) {
@@ -525,10 +509,10 @@ impl Hs12 {
         c.emit(Event::NewTicket(StoredSession {
             version: ProtocolVersion::TLSv1_2,
             ticket,
-            psk: self.sec.master.clone(),
-            session_id: self.session_id.clone(),
-            extended_master_secret: self.ems,
-            cipher_suite: CipherSuite::from(self.sec.suite.to_u16()),
+            psk: self.core.sec.master.clone(),
+            session_id: self.core.session_id.clone(),
+            extended_master_secret: self.core.ems,
+            cipher_suite: CipherSuite::from(self.core.sec.suite.to_u16()),
             lifetime,
             age_add: 0,
             received_at,

@@ -26,6 +26,48 @@ pub(crate) struct Secrets12 {
     pub(crate) master: Vec<u8>,
 }
 
+/// What both roles keep through a TLS 1.2 handshake: the secrets, the transcript, the session
+/// and, once derived, the key block.
+pub(crate) struct Handshake12 {
+    pub(crate) sec: Secrets12,
+    pub(crate) transcript: Transcript,
+    /// The session id: the server's (a full handshake) or the resumed one.
+    pub(crate) session_id: Vec<u8>,
+    pub(crate) resumed: bool,
+    /// The extended master secret is in use (RFC 7627).
+    pub(crate) ems: bool,
+    pub(crate) keys: Option<KeyBlock>,
+}
+
+impl Handshake12 {
+    /// The peer's Finished, checked against the transcript and added to it.
+    pub(crate) fn receive_finished(
+        &mut self,
+        c: &mut Common,
+        vd: &[u8],
+        raw: &[u8],
+        from_client: bool,
+    ) -> Result<(), Error> {
+        let transcript = &mut self.transcript;
+        self.sec
+            .receive_finished(c, transcript, vd, raw, from_client)
+    }
+
+    /// Our Finished after the peer's (the server's in a full handshake, the client's when
+    /// resuming), with the key block derived earlier.
+    pub(crate) fn send_second_finished(
+        &mut self,
+        c: &mut Common,
+        client: bool,
+    ) -> Result<(), Error> {
+        let kb = self
+            .keys
+            .as_ref()
+            .ok_or_else(|| Error::internal("no keys"))?;
+        self.sec.send_finished(c, kb, &mut self.transcript, client)
+    }
+}
+
 impl Secrets12 {
     /// The master secret from the ECDHE premaster secret: the extended master secret over
     /// the session hash so far (RFC 7627 4) or RFC 5246 8.1's; logged under CLIENT_RANDOM.

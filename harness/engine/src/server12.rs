@@ -15,14 +15,15 @@ use tls_wire::{
 
 use crate::config::{ClientAuth, DowngradeSentinel, ServerConfig, ServerSession12, Step};
 use crate::conn::Common;
-use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Auth12, Group, KeyShare, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{
     Received, bad_signature, chain_der, expect_payload, internal, record_peer_chain, send,
     unexpected12 as unexpected,
 };
-use crate::handshake12::{DEFAULT_SESSION_LIFETIME, Secrets12, chain12, set_negotiated12, sign12};
+use crate::handshake12::{
+    DEFAULT_SESSION_LIFETIME, Handshake12, Secrets12, chain12, set_negotiated12, sign12,
+};
 use crate::keyschedule::Transcript;
 use crate::server::{open_ticket_bytes, seal_ticket_bytes};
 use crate::verify;
@@ -36,15 +37,14 @@ pub(crate) enum State12 {
     Traffic,
 }
 
+/// What a handler of these states returns: the next state, or the error that ends the
+/// connection.
+type Next = Result<State12, Error>;
+
 pub(crate) struct Hs12 {
     config: Arc<ServerConfig>,
-    /// The suite, both randoms and the master secret.
-    sec: Secrets12,
-    transcript: Transcript,
-    session_id: Vec<u8>,
-    resumed: bool,
-    ems: bool,
-    keys: Option<KeyBlock>,
+    /// The secrets, transcript and session both roles keep.
+    core: Handshake12,
     share: Option<KeyShare>,
     client_certs: Vec<CertificateDer<'static>>,
     cert_schemes: Vec<SignatureScheme>,
@@ -312,17 +312,19 @@ pub(crate) fn handle_client_hello(
     set_negotiated12(c, suite, resumed.is_some(), exts.ems, alpn, sni);
     let mut hs = Box::new(Hs12 {
         config,
-        sec: Secrets12 {
-            suite,
-            client_random: ch.random,
-            server_random,
-            master: Vec::new(),
+        core: Handshake12 {
+            sec: Secrets12 {
+                suite,
+                client_random: ch.random,
+                server_random,
+                master: Vec::new(),
+            },
+            transcript,
+            session_id,
+            resumed: resumed.is_some(),
+            ems: exts.ems,
+            keys: None,
         },
-        transcript,
-        session_id,
-        resumed: resumed.is_some(),
-        ems: exts.ems,
-        keys: None,
         share: None,
         client_certs: Vec::new(),
         cert_schemes: Vec::new(),
@@ -368,12 +370,13 @@ impl Hs12 {
         c: &mut Common,
         sess: ServerSession12,
     ) -> Result<crate::server::ServerState, Error> {
-        self.sec.master = sess.master_secret;
-        let kb = self.sec.key_block()?;
-        self.sec
-            .send_finished(c, &kb, &mut self.transcript, false)?;
-        c.expect_ccs12(self.sec.protection(&kb, true)?);
-        self.keys = Some(kb);
+        self.core.sec.master = sess.master_secret;
+        let kb = self.core.sec.key_block()?;
+        self.core
+            .sec
+            .send_finished(c, &kb, &mut self.core.transcript, false)?;
+        c.expect_ccs12(self.core.sec.protection(&kb, true)?);
+        self.core.keys = Some(kb);
         Ok(crate::server::ServerState::Tls12(State12::ExpectFinished(
             self,
         )))
@@ -387,7 +390,7 @@ impl Hs12 {
         send(
             c,
             HandshakePayload::CertificateTls12(chain),
-            &mut self.transcript,
+            &mut self.core.transcript,
         )?;
         c.reach(Step::Certificate);
         self.send_server_key_exchange(c, ch)?;
@@ -409,9 +412,13 @@ impl Hs12 {
                 ca_names: Vec::new(),
             };
             let cr = HandshakePayload::CertificateRequestTls12(cr);
-            send(c, cr, &mut self.transcript)?;
+            send(c, cr, &mut self.core.transcript)?;
         }
-        send(c, HandshakePayload::ServerHelloDone, &mut self.transcript)?;
+        send(
+            c,
+            HandshakePayload::ServerHelloDone,
+            &mut self.core.transcript,
+        )?;
         Ok(client_auth)
     }
 
@@ -449,10 +456,10 @@ impl Hs12 {
             scheme: SignatureScheme::from(scheme),
             signature: Vec::new(),
         };
-        let signed = self.sec.signed_params(&skx.params_bytes());
+        let signed = self.core.sec.signed_params(&skx.params_bytes());
         skx.signature = sign12(c, &config.cert, scheme, &signed)?;
         let skx = HandshakePayload::ServerKeyExchange(skx);
-        send(c, skx, &mut self.transcript)?;
+        send(c, skx, &mut self.core.transcript)?;
         self.share = Some(share);
         c.negotiated_mut().group = Some(NamedGroup::from(group.to_u16()));
         Ok(())
@@ -465,9 +472,9 @@ impl Hs12 {
         }
     }
 
-    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let chain = expect_payload!(m, CertificateTls12, "Certificate");
-        self.transcript.add(&m.raw);
+        self.core.transcript.add(&m.raw);
         let (roots, required) = self.roots();
         if chain.is_empty() {
             if required {
@@ -488,7 +495,7 @@ impl Hs12 {
         Ok(State12::ExpectClientKeyExchange(self))
     }
 
-    fn handle_cke(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+    fn handle_cke(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let public = expect_payload!(m, ClientKeyExchange);
         let share = self
             .share
@@ -497,13 +504,14 @@ impl Hs12 {
         let pms = share
             .complete(&public)
             .map_err(|e| misbehaved(M::BadKeyShare, format!("client ECDHE public value: {e}")))?;
-        self.transcript.add(&m.raw);
+        self.core.transcript.add(&m.raw);
         c.reach(Step::KeyExchange);
-        self.sec
-            .derive_master(c, &pms, self.ems, &self.transcript)?;
-        let kb = self.sec.key_block()?;
-        c.expect_ccs12(self.sec.protection(&kb, true)?);
-        self.keys = Some(kb);
+        self.core
+            .sec
+            .derive_master(c, &pms, self.core.ems, &self.core.transcript)?;
+        let kb = self.core.sec.key_block()?;
+        c.expect_ccs12(self.core.sec.protection(&kb, true)?);
+        self.core.keys = Some(kb);
         Ok(if self.client_certs.is_empty() {
             State12::ExpectFinished(self)
         } else {
@@ -511,7 +519,7 @@ impl Hs12 {
         })
     }
 
-    fn handle_cv(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+    fn handle_cv(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let cv = expect_payload!(m, CertificateVerify);
         if c.read_protected() {
             return Err(misbehaved(
@@ -532,11 +540,16 @@ impl Hs12 {
             .client_certs
             .first()
             .ok_or_else(|| Error::internal("no client certificate"))?;
-        sign::verify_tls12(ee, cv.scheme.get(), self.transcript.bytes(), &cv.signature)
-            .map_err(|_| bad_signature("client CertificateVerify", cv.scheme))?;
+        sign::verify_tls12(
+            ee,
+            cv.scheme.get(),
+            self.core.transcript.bytes(),
+            &cv.signature,
+        )
+        .map_err(|_| bad_signature("client CertificateVerify", cv.scheme))?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
-        self.transcript.add(&m.raw);
+        self.core.transcript.add(&m.raw);
         Ok(State12::ExpectFinished(self))
     }
 
@@ -544,16 +557,16 @@ impl Hs12 {
     /// cache.
     fn save_session(&mut self, c: &mut Common) -> Result<(), Error> {
         let session = ServerSession12 {
-            cipher_suite: self.sec.suite.to_u16(),
-            master_secret: self.sec.master.clone(),
-            extended_master_secret: self.ems,
+            cipher_suite: self.core.sec.suite.to_u16(),
+            master_secret: self.core.sec.master.clone(),
+            extended_master_secret: self.core.ems,
             created: c.now_secs(),
             client_certs: self.client_certs.clone(),
         };
         if !self.issue_ticket {
             self.config
                 .session_cache
-                .put(self.session_id.clone(), session);
+                .put(self.core.session_id.clone(), session);
             return Ok(());
         }
         let ticket = seal_ticket12(c, &self.config.ticket_key, &session)?;
@@ -567,28 +580,22 @@ impl Hs12 {
             ticket,
         };
         let nst = HandshakePayload::NewSessionTicketTls12(nst);
-        send(c, nst, &mut self.transcript)
+        send(c, nst, &mut self.core.transcript)
     }
 
-    fn handle_finished(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
+    fn handle_finished(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let expected = if c.read_protected() {
             "Finished"
         } else {
             "ChangeCipherSpec"
         };
         let vd = expect_payload!(m, Finished, expected);
-        self.sec
-            .receive_finished(c, &mut self.transcript, &vd, &m.raw, true)?;
-        if !self.resumed {
+        self.core.receive_finished(c, &vd, &m.raw, true)?;
+        if !self.core.resumed {
             self.save_session(c)?;
-            let kb = self
-                .keys
-                .clone()
-                .ok_or_else(|| Error::internal("no keys"))?;
-            self.sec
-                .send_finished(c, &kb, &mut self.transcript, false)?;
+            self.core.send_second_finished(c, false)?;
         }
-        self.sec.start_traffic(c)?;
+        self.core.sec.start_traffic(c)?;
         if c.knobs.send_hello_request {
             c.send_handshake(&HandshakeMessage::new(HandshakePayload::HelloRequest))?;
         }
