@@ -26,12 +26,12 @@ use flight::{
     HelloChoice, finish_server_flight, send_certificate_flight, send_encrypted_extensions,
     send_server_hello, send_server_hello13, want_ccs,
 };
-pub(crate) use hello::select_alpn;
 use hello::{
     ShareChoice, accept_psk, check_hello_syntax, check_hello13, check_tls12_hello,
-    choose_key_share, choose_signature_scheme, choose_suite, negotiate_extensions,
-    no_signature_algorithms, our_version_support, select_version,
+    choose_key_share, choose_signature_scheme, negotiate_extensions, no_signature_algorithms,
+    our_version_support, select_version,
 };
+pub(crate) use hello::{choose_suite, select_alpn};
 pub(crate) use ticket::{open_ticket_bytes, seal_ticket_bytes};
 
 /// The server's states. Each `Expect*` state owns what the rest of the handshake needs.
@@ -82,7 +82,13 @@ impl ExpectClientHello {
             return crate::server12::handle_client_hello(config, c, ch, m.raw, ours13);
         }
         check_hello13(&ch, self.hrr.as_ref())?;
-        let suite = choose_suite(&config, &ch)?;
+        let suite = choose_suite(
+            &config,
+            &ch,
+            Suite::from_u16,
+            |_| true,
+            "no cipher suite in common",
+        )?;
         let share_choice = choose_key_share(&config, &ch, self.hrr.as_ref(), suite)?;
         // Without a PSK offered the certificate authenticates: no scheme for it is a
         // plaintext handshake_failure now, before any ServerHello or HelloRetryRequest.

@@ -25,7 +25,7 @@ use crate::handshake12::{
     DEFAULT_SESSION_LIFETIME, Handshake12, Secrets12, chain12, set_negotiated12, sign12,
 };
 use crate::keyschedule::Transcript;
-use crate::server::{open_ticket_bytes, seal_ticket_bytes};
+use crate::server::{choose_suite, open_ticket_bytes, seal_ticket_bytes};
 use crate::verify;
 
 /// The TLS 1.2 server states.
@@ -162,31 +162,6 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
     })
 }
 
-/// The suite of a full handshake: server preference among those our certificate can sign
-/// for (or the one a knob forces, offered or not).
-fn choose_suite12(
-    c: &Common,
-    config: &ServerConfig,
-    ch: &ClientHello,
-    key_ecdsa: bool,
-) -> Result<Suite12, Error> {
-    if let Some(s) = c.knobs.select_cipher_suite.and_then(Suite12::from_u16) {
-        return Ok(s);
-    }
-    config
-        .cipher_suites
-        .iter()
-        .filter(|s| ch.cipher_suites.contains(s))
-        .filter_map(|s| Suite12::from_u16(s.get()))
-        .find(|s| (s.auth() == Auth12::Ecdsa) == key_ecdsa)
-        .ok_or_else(|| {
-            misbehaved(
-                M::NoCommonSuite,
-                "no TLS 1.2 cipher suite in common for our certificate",
-            )
-        })
-}
-
 /// Resumption: a ticket (RFC 5077 3.1) first, then the session id (RFC 5246 7.3).
 fn find_session12(
     config: &ServerConfig,
@@ -269,7 +244,10 @@ pub(crate) fn handle_client_hello(
     c.allow_compat_ccs(false);
     let exts = ch12_extensions(c, &ch)?;
     let key_ecdsa = config.cert.signer.is_ecdsa_like();
-    let fresh_suite = choose_suite12(c, &config, &ch, key_ecdsa)?;
+    // A full handshake: a suite our certificate can sign for.
+    let fits = |s: &Suite12| (s.auth() == Auth12::Ecdsa) == key_ecdsa;
+    let none = "no TLS 1.2 cipher suite in common for our certificate";
+    let fresh_suite = choose_suite(&config, &ch, Suite12::from_u16, fits, none)?;
     let alpn = crate::server::select_alpn(&config, &ch)?;
     let sni = ch
         .server_name()

@@ -155,17 +155,26 @@ pub(super) fn check_hello13(ch: &ClientHello, hrr: Option<&HrrSent>) -> Result<(
     Ok(())
 }
 
-/// The cipher suite: server preference (or the one a knob forces, offered or not).
-pub(super) fn choose_suite(config: &ServerConfig, ch: &ClientHello) -> Result<Suite, Error> {
-    if let Some(s) = config.knobs.select_cipher_suite.and_then(Suite::from_u16) {
+/// The cipher suite: server preference among the client's suites that `parse` knows (a TLS
+/// 1.3 or a TLS 1.2 suite) and that `fits`, or the one the knob `select_cipher_suite` forces
+/// (offered or fitting or not); without one, no_common_suite with `none` as the detail.
+pub(crate) fn choose_suite<S>(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    parse: fn(u16) -> Option<S>,
+    fits: impl Fn(&S) -> bool,
+    none: &str,
+) -> Result<S, Error> {
+    if let Some(s) = config.knobs.select_cipher_suite.and_then(parse) {
         return Ok(s);
     }
     config
         .cipher_suites
         .iter()
         .filter(|s| ch.cipher_suites.contains(s))
-        .find_map(|s| Suite::from_u16(s.get()))
-        .ok_or_else(|| misbehaved(M::NoCommonSuite, "no cipher suite in common"))
+        .filter_map(|s| parse(s.get()))
+        .find(fits)
+        .ok_or_else(|| misbehaved(M::NoCommonSuite, none))
 }
 
 /// supported_groups and key_share of a TLS 1.3 ClientHello, both present and consistent
