@@ -28,12 +28,12 @@ use crate::keyschedule::Transcript;
 use crate::server::{choose_suite, open_ticket_bytes, seal_ticket_bytes};
 use crate::verify;
 
-/// The TLS 1.2 server states.
+/// The TLS 1.2 server states. Each `Expect*` state owns what the rest of the handshake needs.
 pub(crate) enum State12 {
-    ExpectCertificate(Box<Hs12>),
-    ExpectClientKeyExchange(Box<Hs12>),
-    ExpectCertificateVerify(Box<Hs12>),
-    ExpectFinished(Box<Hs12>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectClientKeyExchange(Box<ExpectClientKeyExchange>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectFinished(Box<ExpectFinished>),
     Traffic,
 }
 
@@ -41,14 +41,42 @@ pub(crate) enum State12 {
 /// connection.
 type Next = Result<State12, Error>;
 
+/// What the server keeps through the whole TLS 1.2 handshake: the config, what both roles
+/// keep, and whether it issues a ticket.
 pub(crate) struct Hs12 {
     config: Arc<ServerConfig>,
-    /// The secrets, transcript and session both roles keep.
     core: Handshake12,
-    share: Option<KeyShare>,
+    issue_ticket: bool,
+}
+
+/// A client certificate was requested (with `cert_schemes`): the client's Certificate next.
+pub(crate) struct ExpectCertificate {
+    hs: Hs12,
+    share: KeyShare,
+    cert_schemes: Vec<SignatureScheme>,
+}
+
+/// The client's ClientKeyExchange next, for our ECDHE `share`; a CertificateVerify follows
+/// when the client sent `client_certs`.
+pub(crate) struct ExpectClientKeyExchange {
+    hs: Hs12,
+    share: KeyShare,
     client_certs: Vec<CertificateDer<'static>>,
     cert_schemes: Vec<SignatureScheme>,
-    issue_ticket: bool,
+}
+
+/// The client's CertificateVerify next, signed with the first of `client_certs` and a
+/// scheme of `cert_schemes`.
+pub(crate) struct ExpectCertificateVerify {
+    hs: Hs12,
+    client_certs: Vec<CertificateDer<'static>>,
+    cert_schemes: Vec<SignatureScheme>,
+}
+
+/// The client's Finished next (after its ChangeCipherSpec); the session keeps `client_certs`.
+pub(crate) struct ExpectFinished {
+    hs: Hs12,
+    client_certs: Vec<CertificateDer<'static>>,
 }
 
 const TICKET12_AAD: &[u8] = b"tls-engine ticket12";
@@ -288,7 +316,7 @@ pub(crate) fn handle_client_hello(
     transcript.add(&b);
     c.reach(Step::ServerHello);
     set_negotiated12(c, suite, resumed.is_some(), exts.ems, alpn, sni);
-    let mut hs = Box::new(Hs12 {
+    let mut hs = Hs12 {
         config,
         core: Handshake12 {
             sec: Secrets12 {
@@ -303,29 +331,34 @@ pub(crate) fn handle_client_hello(
             ems: exts.ems,
             keys: None,
         },
-        share: None,
-        client_certs: Vec::new(),
-        cert_schemes: Vec::new(),
         issue_ticket,
-    });
+    };
     if let Some(sess) = resumed {
         return hs.resume(c, sess);
     }
-    let client_auth = hs.send_full_flight(c, &ch)?;
-    Ok(crate::server::ServerState::Tls12(if client_auth {
-        State12::ExpectCertificate(hs)
-    } else {
-        State12::ExpectClientKeyExchange(hs)
+    let (share, cert_schemes) = hs.send_full_flight(c, &ch)?;
+    Ok(crate::server::ServerState::Tls12(match cert_schemes {
+        Some(cert_schemes) => State12::ExpectCertificate(Box::new(ExpectCertificate {
+            hs,
+            share,
+            cert_schemes,
+        })),
+        None => State12::ExpectClientKeyExchange(Box::new(ExpectClientKeyExchange {
+            hs,
+            share,
+            client_certs: Vec::new(),
+            cert_schemes: Vec::new(),
+        })),
     }))
 }
 
 impl State12 {
     pub(crate) fn handle(self, c: &mut Common, m: Received) -> Result<Self, Error> {
         match self {
-            Self::ExpectCertificate(s) => s.handle_cert(c, m),
-            Self::ExpectClientKeyExchange(s) => s.handle_cke(c, m),
-            Self::ExpectCertificateVerify(s) => s.handle_cv(c, m),
-            Self::ExpectFinished(s) => s.handle_finished(c, m),
+            Self::ExpectCertificate(s) => s.handle(c, m),
+            Self::ExpectClientKeyExchange(s) => s.handle(c, m),
+            Self::ExpectCertificateVerify(s) => s.handle(c, m),
+            Self::ExpectFinished(s) => s.handle(c, m),
             Self::Traffic => match m.msg.payload {
                 // RFC 5746 4.4 / RFC 5246 7.2.2: refuse renegotiation with a warning.
                 HandshakePayload::ClientHello(_) => {
@@ -344,7 +377,7 @@ impl State12 {
 impl Hs12 {
     /// Abbreviated handshake: ServerHello, ChangeCipherSpec, Finished.
     fn resume(
-        mut self: Box<Self>,
+        mut self,
         c: &mut Common,
         sess: ServerSession12,
     ) -> Result<crate::server::ServerState, Error> {
@@ -356,13 +389,21 @@ impl Hs12 {
         c.expect_ccs12(self.core.sec.protection(&kb, true)?);
         self.core.keys = Some(kb);
         Ok(crate::server::ServerState::Tls12(State12::ExpectFinished(
-            self,
+            Box::new(ExpectFinished {
+                hs: self,
+                client_certs: Vec::new(),
+            }),
         )))
     }
 
     /// Full handshake: Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
-    /// Returns whether a client certificate was requested.
-    fn send_full_flight(&mut self, c: &mut Common, ch: &ClientHello) -> Result<bool, Error> {
+    /// Returns our ECDHE share and, when a client certificate was requested, the schemes
+    /// requested for it.
+    fn send_full_flight(
+        &mut self,
+        c: &mut Common,
+        ch: &ClientHello,
+    ) -> Result<(KeyShare, Option<Vec<SignatureScheme>>), Error> {
         let config = self.config.clone();
         let chain = chain12(&config.cert.chain);
         send(
@@ -371,8 +412,9 @@ impl Hs12 {
             &mut self.core.transcript,
         )?;
         c.reach(Step::Certificate);
-        self.send_server_key_exchange(c, ch)?;
+        let share = self.send_server_key_exchange(c, ch)?;
         let client_auth = !matches!(config.client_auth, ClientAuth::None);
+        let mut cert_schemes = None;
         if client_auth {
             let schemes: Vec<SignatureScheme> = config
                 .signature_schemes
@@ -380,7 +422,7 @@ impl Hs12 {
                 .copied()
                 .filter(|s| sign::TLS12_SCHEMES.contains(&s.get()))
                 .collect();
-            self.cert_schemes = schemes.clone();
+            cert_schemes = Some(schemes.clone());
             let cr = CertificateRequestTls12 {
                 certificate_types: vec![
                     ClientCertificateType::EcdsaSign,
@@ -397,12 +439,16 @@ impl Hs12 {
             HandshakePayload::ServerHelloDone,
             &mut self.core.transcript,
         )?;
-        Ok(client_auth)
+        Ok((share, cert_schemes))
     }
 
     /// ServerKeyExchange (RFC 8422 5.4): our ECDHE share, signed with a scheme the client
     /// offered and our key can make.
-    fn send_server_key_exchange(&mut self, c: &mut Common, ch: &ClientHello) -> Result<(), Error> {
+    fn send_server_key_exchange(
+        &mut self,
+        c: &mut Common,
+        ch: &ClientHello,
+    ) -> Result<KeyShare, Error> {
         let config = &self.config;
         // RFC 8422 5.1.1: supported_groups absent means the server may pick any curve.
         let client_groups = ch.supported_groups();
@@ -438,9 +484,8 @@ impl Hs12 {
         skx.signature = sign12(c, &config.cert, scheme, &signed)?;
         let skx = HandshakePayload::ServerKeyExchange(skx);
         send(c, skx, &mut self.core.transcript)?;
-        self.share = Some(share);
         c.negotiated_mut().group = Some(NamedGroup::from(group.to_u16()));
-        Ok(())
+        Ok(share)
     }
     fn roots(&self) -> (&[CertificateDer<'static>], bool) {
         match &self.config.client_auth {
@@ -449,11 +494,19 @@ impl Hs12 {
             ClientAuth::Required { roots } => (roots, true),
         }
     }
+}
 
-    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+impl ExpectCertificate {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let chain = expect_payload!(m, CertificateTls12, "Certificate");
-        self.core.transcript.add(&m.raw);
-        let (roots, required) = self.roots();
+        let ExpectCertificate {
+            mut hs,
+            share,
+            cert_schemes,
+        } = *self;
+        hs.core.transcript.add(&m.raw);
+        let (roots, required) = hs.roots();
+        let mut client_certs = Vec::new();
         if chain.is_empty() {
             if required {
                 // RFC 5246 7.4.6: ... respond with a fatal handshake_failure alert.
@@ -463,41 +516,55 @@ impl Hs12 {
                     "client sent no certificate but one is required",
                 ));
             }
-            return Ok(State12::ExpectClientKeyExchange(self));
+        } else {
+            let chain = chain_der(chain);
+            verify::verify_chain(&chain, roots, c.now, false, None, &hs.config.policy_cache)?;
+            client_certs = chain.clone();
+            record_peer_chain(c, chain, "client")?;
+            c.reach(Step::Certificate);
         }
-        let chain = chain_der(chain);
-        verify::verify_chain(&chain, roots, c.now, false, None, &self.config.policy_cache)?;
-        self.client_certs = chain.clone();
-        record_peer_chain(c, chain, "client")?;
-        c.reach(Step::Certificate);
-        Ok(State12::ExpectClientKeyExchange(self))
+        Ok(State12::ExpectClientKeyExchange(Box::new(
+            ExpectClientKeyExchange {
+                hs,
+                share,
+                client_certs,
+                cert_schemes,
+            },
+        )))
     }
+}
 
-    fn handle_cke(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+impl ExpectClientKeyExchange {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let public = expect_payload!(m, ClientKeyExchange);
-        let share = self
+        let mut hs = self.hs;
+        let pms = self
             .share
-            .take()
-            .ok_or_else(|| Error::internal("no key share"))?;
-        let pms = share
             .complete(&public)
             .map_err(|e| misbehaved(M::BadKeyShare, format!("client ECDHE public value: {e}")))?;
-        self.core.transcript.add(&m.raw);
+        hs.core.transcript.add(&m.raw);
         c.reach(Step::KeyExchange);
-        self.core
+        hs.core
             .sec
-            .derive_master(c, &pms, self.core.ems, &self.core.transcript)?;
-        let kb = self.core.sec.key_block()?;
-        c.expect_ccs12(self.core.sec.protection(&kb, true)?);
-        self.core.keys = Some(kb);
-        Ok(if self.client_certs.is_empty() {
-            State12::ExpectFinished(self)
+            .derive_master(c, &pms, hs.core.ems, &hs.core.transcript)?;
+        let kb = hs.core.sec.key_block()?;
+        c.expect_ccs12(hs.core.sec.protection(&kb, true)?);
+        hs.core.keys = Some(kb);
+        let client_certs = self.client_certs;
+        Ok(if client_certs.is_empty() {
+            State12::ExpectFinished(Box::new(ExpectFinished { hs, client_certs }))
         } else {
-            State12::ExpectCertificateVerify(self)
+            State12::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+                hs,
+                client_certs,
+                cert_schemes: self.cert_schemes,
+            }))
         })
     }
+}
 
-    fn handle_cv(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+impl ExpectCertificateVerify {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let cv = expect_payload!(m, CertificateVerify);
         if c.read_protected() {
             return Err(misbehaved(
@@ -514,6 +581,7 @@ impl Hs12 {
                 ),
             ));
         }
+        let mut hs = self.hs;
         let ee = self
             .client_certs
             .first()
@@ -521,59 +589,65 @@ impl Hs12 {
         sign::verify_tls12(
             ee,
             cv.scheme.get(),
-            self.core.transcript.bytes(),
+            hs.core.transcript.bytes(),
             &cv.signature,
         )
         .map_err(|_| bad_signature("client CertificateVerify", cv.scheme))?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
-        self.core.transcript.add(&m.raw);
-        Ok(State12::ExpectFinished(self))
+        hs.core.transcript.add(&m.raw);
+        Ok(State12::ExpectFinished(Box::new(ExpectFinished {
+            hs,
+            client_certs: self.client_certs,
+        })))
     }
+}
 
+impl ExpectFinished {
     /// A full handshake's session: in a NewSessionTicket (RFC 5077 3.3) or the session-id
     /// cache.
     fn save_session(&mut self, c: &mut Common) -> Result<(), Error> {
         let session = ServerSession12 {
-            cipher_suite: self.core.sec.suite.to_u16(),
-            master_secret: self.core.sec.master.clone(),
-            extended_master_secret: self.core.ems,
+            cipher_suite: self.hs.core.sec.suite.to_u16(),
+            master_secret: self.hs.core.sec.master.clone(),
+            extended_master_secret: self.hs.core.ems,
             created: c.now_secs(),
             client_certs: self.client_certs.clone(),
         };
-        if !self.issue_ticket {
-            self.config
+        if !self.hs.issue_ticket {
+            self.hs
+                .config
                 .session_cache
-                .put(self.core.session_id.clone(), session);
+                .put(self.hs.core.session_id.clone(), session);
             return Ok(());
         }
-        let ticket = seal_ticket12(c, &self.config.ticket_key, &session)?;
-        let lifetime_hint = if self.config.ticket_lifetime == 0 {
+        let ticket = seal_ticket12(c, &self.hs.config.ticket_key, &session)?;
+        let lifetime_hint = if self.hs.config.ticket_lifetime == 0 {
             DEFAULT_SESSION_LIFETIME
         } else {
-            self.config.ticket_lifetime
+            self.hs.config.ticket_lifetime
         };
         let nst = NewSessionTicketTls12 {
             lifetime_hint,
             ticket,
         };
         let nst = HandshakePayload::NewSessionTicketTls12(nst);
-        send(c, nst, &mut self.core.transcript)
+        send(c, nst, &mut self.hs.core.transcript)
     }
 
-    fn handle_finished(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+    fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let expected = if c.read_protected() {
             "Finished"
         } else {
             "ChangeCipherSpec"
         };
         let vd = expect_payload!(m, Finished, expected);
-        self.core.receive_finished(c, &vd, &m.raw, true)?;
-        if !self.core.resumed {
+        self.hs.core.receive_finished(c, &vd, &m.raw, true)?;
+        if !self.hs.core.resumed {
             self.save_session(c)?;
-            self.core.send_second_finished(c, false)?;
+            self.hs.core.send_second_finished(c, false)?;
         }
-        self.core.sec.start_traffic(c)?;
+        self.hs.core.sec.start_traffic(c)?;
         if c.knobs.send_hello_request {
             c.send_handshake(&HandshakeMessage::new(HandshakePayload::HelloRequest))?;
         }
