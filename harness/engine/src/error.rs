@@ -520,6 +520,24 @@ mod tests {
     use tls_wire::DecodeErrorKind;
 
     use super::*;
+    use crate::AlertDescription as A;
+
+    /// `misbehaved` sends the alert of the misbehaviour's table entry.
+    #[test]
+    fn misbehaved_sends_the_alert_of_its_rule() {
+        let cases = [
+            (Misbehaviour::UnsolicitedExtension, A::UnsupportedExtension),
+            (Misbehaviour::TooManyKeyUpdates, A::UnexpectedMessage),
+            (Misbehaviour::BadFinishedLength, A::DecodeError),
+            (Misbehaviour::BadFinished, A::DecryptError),
+            (Misbehaviour::CertificateRequired, A::CertificateRequired),
+        ];
+        for (what, alert) in cases {
+            let e = misbehaved(what, "detail");
+            assert_eq!((e.alert(), e.misbehaviour()), (Some(alert), Some(what)));
+            assert_eq!(e.to_string(), format!("detail (sent alert {alert})"));
+        }
+    }
 
     /// The text reports quote: detail, then the alert sent or received.
     #[test]
