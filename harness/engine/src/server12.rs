@@ -316,7 +316,7 @@ pub(crate) fn handle_client_hello(
     transcript.add(&b);
     c.reach(Step::ServerHello);
     set_negotiated12(c, suite, resumed.is_some(), exts.ems, alpn, sni);
-    let mut hs = Hs12 {
+    let hs = Hs12 {
         config,
         core: Handshake12 {
             sec: Secrets12 {
@@ -336,20 +336,7 @@ pub(crate) fn handle_client_hello(
     if let Some(sess) = resumed {
         return hs.resume(c, sess);
     }
-    let (share, cert_schemes) = hs.send_full_flight(c, &ch)?;
-    Ok(crate::server::ServerState::Tls12(match cert_schemes {
-        Some(cert_schemes) => State12::ExpectCertificate(Box::new(ExpectCertificate {
-            hs,
-            share,
-            cert_schemes,
-        })),
-        None => State12::ExpectClientKeyExchange(Box::new(ExpectClientKeyExchange {
-            hs,
-            share,
-            client_certs: Vec::new(),
-            cert_schemes: Vec::new(),
-        })),
-    }))
+    hs.full_handshake(c, &ch)
 }
 
 impl State12 {
@@ -394,6 +381,30 @@ impl Hs12 {
                 client_certs: Vec::new(),
             }),
         )))
+    }
+
+    /// A full handshake: our flight; then the client's Certificate if we requested one, else
+    /// its ClientKeyExchange.
+    fn full_handshake(
+        mut self,
+        c: &mut Common,
+        ch: &ClientHello,
+    ) -> Result<crate::server::ServerState, Error> {
+        let (share, cert_schemes) = self.send_full_flight(c, ch)?;
+        let hs = self;
+        Ok(crate::server::ServerState::Tls12(match cert_schemes {
+            Some(cert_schemes) => State12::ExpectCertificate(Box::new(ExpectCertificate {
+                hs,
+                share,
+                cert_schemes,
+            })),
+            None => State12::ExpectClientKeyExchange(Box::new(ExpectClientKeyExchange {
+                hs,
+                share,
+                client_certs: Vec::new(),
+                cert_schemes: Vec::new(),
+            })),
+        }))
     }
 
     /// Full handshake: Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
