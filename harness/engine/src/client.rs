@@ -5,13 +5,12 @@
 
 use std::sync::Arc;
 
-use tls_wire::AlertDescription as A;
 use tls_wire::{CipherSuite, HandshakeMessage, HandshakePayload, ProtocolVersion};
 
 use crate::config::{ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, Suite, Suite12};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{Received, check_duplicates, unexpected};
 use crate::keyschedule::{KeySchedule, Transcript};
 
@@ -37,6 +36,10 @@ pub(crate) enum ClientState {
     /// TLS 1.2 was negotiated.
     Tls12(crate::client12::State12),
 }
+
+/// What a handler of these states returns: the next state, or the error that ends the
+/// connection.
+type Next = Result<ClientState, Error>;
 
 pub(crate) struct ClientTraffic {
     config: Arc<ClientConfig>,
@@ -78,8 +81,7 @@ impl ClientTraffic {
         match msg.payload {
             HandshakePayload::NewSessionTicket(t) => {
                 if t.lifetime > 604_800 {
-                    return Err(err(
-                        A::IllegalParameter,
+                    return Err(misbehaved(
                         M::TicketLifetimeTooLong,
                         format!("ticket_lifetime {} exceeds 7 days", t.lifetime),
                     ));

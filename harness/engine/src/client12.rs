@@ -4,59 +4,87 @@
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     AlertDescription, CertificateRequestTls12, CertificateVerify, CipherSuite,
-    ClientCertificateType, CompressionMethod, DOWNGRADE_TLS11, DOWNGRADE_TLS12, Extension,
-    ExtensionType, HandshakePayload, ProtocolVersion, ServerHello, SignatureScheme,
+    ClientCertificateType, DOWNGRADE_TLS11, DOWNGRADE_TLS12, Extension, ExtensionType,
+    HandshakePayload, ProtocolVersion, ServerHello, SignatureScheme,
 };
 
 use crate::client::{ClientState, ExpectServerHello};
 use crate::config::{CertifiedKey, ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
-use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Group, KeyShare, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{
-    Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, internal,
-    record_peer_chain, send, unexpected12 as unexpected,
+    Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, expect_payload,
+    internal, record_peer_chain, send, unexpected12 as unexpected,
 };
 use crate::handshake12::{
-    DEFAULT_SESSION_LIFETIME, Secrets12, chain12, check_scheme, set_negotiated12, sign12,
+    DEFAULT_SESSION_LIFETIME, Handshake12, Secrets12, chain12, check_scheme, set_negotiated12,
+    sign12,
 };
-use crate::keyschedule::Transcript;
 
-/// The TLS 1.2 client states.
+/// The TLS 1.2 client states. Each `Expect*` state owns what the rest of the handshake needs.
 pub(crate) enum State12 {
-    ExpectCertificate(Box<Hs12>),
-    ExpectServerKeyExchange(Box<Hs12>),
-    ExpectCertReqOrDone(Box<Hs12>),
-    ExpectDone(Box<Hs12>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectServerKeyExchange(Box<ExpectServerKeyExchange>),
+    ExpectCertReqOrDone(Box<ExpectCertReqOrDone>),
+    ExpectDone(Box<ExpectDone>),
     /// NewSessionTicket (if announced) or the server's Finished (after its CCS).
-    ExpectTicketOrFinished(Box<Hs12>),
+    ExpectTicketOrFinished(Box<ExpectTicketOrFinished>),
     Traffic,
 }
 
+/// What a handler of these states returns: the next state, or the error that ends the
+/// connection.
+type Next = Result<State12, Error>;
+
+/// What the client keeps through the whole TLS 1.2 handshake: the config, what both roles
+/// keep, whether the server announced a ticket, and the ALPN protocol.
 pub(crate) struct Hs12 {
     config: Arc<ClientConfig>,
-    /// The suite, both randoms and the master secret.
-    sec: Secrets12,
-    transcript: Transcript,
-    /// The server's session id (full handshake) or the resumed one.
-    session_id: Vec<u8>,
-    resumed: bool,
-    ems: bool,
-    keys: Option<KeyBlock>,
-    /// The server's end-entity certificate, which signs the ServerKeyExchange.
-    server_cert: Option<CertificateDer<'static>>,
-    share: Option<KeyShare>,
-    server_public: Vec<u8>,
-    cert_request: Option<CertificateRequestTls12>,
+    core: Handshake12,
     expect_ticket: bool,
+    alpn: Option<Vec<u8>>,
+}
+
+/// A full handshake: the server's Certificate next.
+pub(crate) struct ExpectCertificate {
+    hs: Hs12,
+}
+
+/// The server's ServerKeyExchange next, signed with `server_cert` (its end-entity
+/// certificate).
+pub(crate) struct ExpectServerKeyExchange {
+    hs: Hs12,
+    server_cert: CertificateDer<'static>,
+}
+
+/// Our ECDHE key share and the server's public value, for the key exchange.
+struct KeyExchange12 {
+    share: KeyShare,
+    server_public: Vec<u8>,
+}
+
+/// The server's CertificateRequest or ServerHelloDone next.
+pub(crate) struct ExpectCertReqOrDone {
+    hs: Hs12,
+    kx: KeyExchange12,
+}
+
+/// The server's ServerHelloDone next; then our flight, answering `cert_request`.
+pub(crate) struct ExpectDone {
+    hs: Hs12,
+    kx: KeyExchange12,
+    cert_request: Option<CertificateRequestTls12>,
+}
+
+/// The server's NewSessionTicket (if announced) or its Finished next.
+pub(crate) struct ExpectTicketOrFinished {
+    hs: Hs12,
     new_ticket: Option<(u32, Vec<u8>)>,
     /// The session we resume (ticket kept if no new one arrives).
     session: Option<StoredSession>,
-    alpn: Option<Vec<u8>>,
 }
 
 /// Which TLS 1.2 ServerHello extensions we understand.
@@ -87,32 +115,12 @@ fn check_hello12(st: &ExpectServerHello, sh: &ServerHello) -> Result<Suite12, Er
     // MUST check that the last 8 bytes are not equal to either of these values.
     let tail = sh.random.get(24..).unwrap_or(&[]);
     if st.offer13 && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::DowngradeSentinel,
             "TLS 1.2 ServerHello.random carries the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3)",
         ));
     }
-    let Some(suite) = Suite12::from_u16(sh.cipher_suite.get())
-        .filter(|s| st.suites12.contains(s) || st.config.knobs.bug_accept_unoffered_suite)
-    else {
-        return Err(err(
-            A::IllegalParameter,
-            M::SuiteNotOffered,
-            format!(
-                "server selected cipher suite {} which was not offered for TLS 1.2",
-                sh.cipher_suite
-            ),
-        ));
-    };
-    if sh.compression_method != CompressionMethod::Null {
-        return Err(err(
-            A::IllegalParameter,
-            M::BadCompression,
-            "ServerHello compression_method is not null",
-        ));
-    }
-    Ok(suite)
+    st.selected_suite(sh, Suite12::from_u16, &st.suites12, true)
 }
 
 /// One TLS 1.2 ServerHello extension: offered, understood, and well-formed.
@@ -124,15 +132,13 @@ fn sh12_extension(
 ) -> Result<(), Error> {
     let t = e.typ();
     if !st.offered.contains(&t) {
-        return Err(err(
-            A::UnsupportedExtension,
+        return Err(misbehaved(
             M::UnsolicitedExtension,
             format!("ServerHello contains {t} which was not offered"),
         ));
     }
     if !allowed_in_sh12(t) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::ExtensionNotAllowed,
             format!("{t} is not allowed in a TLS 1.2 ServerHello"),
         ));
@@ -140,8 +146,7 @@ fn sh12_extension(
     match e {
         Extension::RenegotiationInfo(v) if !v.is_empty() => {
             // RFC 5746 3.4
-            return Err(err(
-                A::HandshakeFailure,
+            return Err(misbehaved(
                 M::BadRenegotiationInfo,
                 "renegotiation_info.renegotiated_connection is not empty",
             ));
@@ -149,8 +154,7 @@ fn sh12_extension(
         Extension::ExtendedMasterSecret => out.ems = true,
         Extension::SessionTicket(v) => {
             if !v.is_empty() {
-                return Err(err(
-                    A::DecodeError,
+                return Err(misbehaved(
                     M::BadSessionTicketExtension,
                     "ServerHello session_ticket extension is not empty",
                 ));
@@ -180,8 +184,7 @@ fn sh12_extensions(
         sh12_extension(st, c, e, &mut out)?;
     }
     if let Some(t) = sh.duplicate_extension() {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::DuplicateExtension,
             format!("duplicate extension {t} in ServerHello"),
         ));
@@ -189,8 +192,7 @@ fn sh12_extensions(
     let ems_offered = st.offered.contains(&ExtensionType::ExtendedMasterSecret);
     if ems_offered && !out.ems && !st.config.knobs.allow_no_extended_master_secret {
         // RFC 7627 5.2
-        return Err(err(
-            A::HandshakeFailure,
+        return Err(misbehaved(
             M::NoExtendedMasterSecret,
             "server did not negotiate extended_master_secret (RFC 7627), which we require",
         ));
@@ -211,8 +213,7 @@ pub(crate) fn handle_server_hello(
     let echoed = !st.session_id.is_empty() && sh.session_id == st.session_id;
     let resumed = echoed && st.session12.is_some();
     if echoed && !resumed {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::SessionIdMismatch,
             "TLS 1.2 ServerHello echoes a session id for which no session was offered",
         ));
@@ -230,35 +231,33 @@ pub(crate) fn handle_server_hello(
         exts.alpn.clone(),
         config.server_name.clone(),
     );
-    let hs = Box::new(Hs12 {
+    let hs = Hs12 {
         config,
-        sec: Secrets12 {
-            suite,
-            client_random: st.random,
-            server_random: sh.random,
-            master: Vec::new(),
+        core: Handshake12 {
+            sec: Secrets12 {
+                suite,
+                client_random: st.random,
+                server_random: sh.random,
+                master: Vec::new(),
+            },
+            transcript,
+            session_id: sh.session_id.clone(),
+            resumed,
+            ems: exts.ems,
+            keys: None,
         },
-        transcript,
-        session_id: sh.session_id.clone(),
-        resumed,
-        ems: exts.ems,
-        keys: None,
-        server_cert: None,
-        share: None,
-        server_public: Vec::new(),
-        cert_request: None,
         expect_ticket: exts.expect_ticket,
-        new_ticket: None,
-        session: None,
         alpn: exts.alpn,
-    });
+    };
     if resumed {
         let Some(sess) = st.session12 else {
             return Err(Error::internal("resumed without a session"));
         };
         return hs.resume(c, sess, sh.cipher_suite);
     }
-    Ok(ClientState::Tls12(State12::ExpectCertificate(hs)))
+    Ok(ClientState::Tls12(State12::ExpectCertificate(Box::new(
+        ExpectCertificate { hs },
+    ))))
 }
 
 impl State12 {
@@ -272,11 +271,11 @@ impl State12 {
             return Ok(self);
         }
         match self {
-            Self::ExpectCertificate(s) => s.handle_cert(c, m),
-            Self::ExpectServerKeyExchange(s) => s.handle_skx(c, m),
-            Self::ExpectCertReqOrDone(s) => s.handle_cr_or_done(c, m),
-            Self::ExpectDone(s) => s.handle_done(c, m),
-            Self::ExpectTicketOrFinished(s) => s.handle_ticket_or_finished(c, m),
+            Self::ExpectCertificate(s) => s.handle(c, m),
+            Self::ExpectServerKeyExchange(s) => s.handle(c, m),
+            Self::ExpectCertReqOrDone(s) => s.handle(c, m),
+            Self::ExpectDone(s) => s.handle(c, m),
+            Self::ExpectTicketOrFinished(s) => s.handle(c, m),
             Self::Traffic => Err(unexpected(
                 "no handshake message (renegotiation is refused)",
                 &m.msg,
@@ -289,180 +288,37 @@ impl Hs12 {
     /// An abbreviated handshake (RFC 5246 7.3): the session's master secret, and the server's
     /// ChangeCipherSpec and Finished next.
     fn resume(
-        mut self: Box<Self>,
+        mut self,
         c: &mut Common,
         sess: StoredSession,
         cipher_suite: CipherSuite,
     ) -> Result<ClientState, Error> {
         if sess.cipher_suite != cipher_suite {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::ResumptionSuiteMismatch,
                 "resumed session with another cipher suite than the original",
             ));
         }
-        if sess.extended_master_secret && !self.ems {
+        if sess.extended_master_secret && !self.core.ems {
             // RFC 7627 5.3
-            return Err(err(
-                A::HandshakeFailure,
+            return Err(misbehaved(
                 M::NoExtendedMasterSecret,
                 "resumed session used extended_master_secret but the ServerHello lacks it",
             ));
         }
-        self.sec.master = sess.psk.clone();
-        self.ems = sess.extended_master_secret;
-        c.negotiated_mut().extended_master_secret = self.ems;
-        let kb = self.sec.key_block()?;
-        c.expect_ccs12(self.sec.protection(&kb, false)?);
-        self.keys = Some(kb);
-        self.session = Some(sess);
-        Ok(ClientState::Tls12(State12::ExpectTicketOrFinished(self)))
-    }
-
-    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::CertificateTls12(chain) = m.msg.payload else {
-            return Err(unexpected("Certificate", &m.msg));
-        };
-        c.reach(Step::Certificate);
-        if chain.is_empty() {
-            return Err(err(
-                A::DecodeError,
-                M::EmptyCertificate,
-                "server sent an empty Certificate",
-            ));
-        }
-        let chain = chain_der(chain);
-        crate::client::verify_server_chain(c, &self.config, &chain)?;
-        self.server_cert = Some(record_peer_chain(c, chain, "server")?);
-        self.transcript.add(&m.raw);
-        Ok(State12::ExpectServerKeyExchange(self))
-    }
-
-    fn handle_skx(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::ServerKeyExchange(skx) = m.msg.payload else {
-            return Err(unexpected("ServerKeyExchange", &m.msg));
-        };
-        let group = Group::from_u16(skx.named_group.get()).filter(|g| {
-            *g != Group::X25519Mlkem768 && self.config.groups.contains(&skx.named_group)
-        });
-        let Some(group) = group else {
-            return Err(err(
-                A::IllegalParameter,
-                M::GroupNotOffered,
-                format!(
-                    "ServerKeyExchange uses group {} which was not offered",
-                    skx.named_group
-                ),
-            ));
-        };
-        check_scheme(
-            self.sec.suite,
-            skx.scheme,
-            &self.config.signature_schemes,
-            "ServerKeyExchange",
-        )?;
-        let signed = self.sec.signed_params(&skx.params_bytes());
-        let ee = self
-            .server_cert
-            .as_ref()
-            .ok_or_else(|| Error::internal("no server certificate"))?;
-        sign::verify_tls12(ee, skx.scheme.get(), &signed, &skx.signature)
-            .map_err(|_| bad_signature("ServerKeyExchange", skx.scheme))?;
-        c.reach(Step::CertificateVerified);
-        let share = KeyShare::generate(group, c.random.as_ref()).map_err(internal)?;
-        {
-            let n = c.negotiated_mut();
-            n.group = Some(skx.named_group);
-            n.signature_scheme = Some(skx.scheme);
-        }
-        self.share = Some(share);
-        self.server_public = skx.public;
-        self.transcript.add(&m.raw);
-        Ok(State12::ExpectCertReqOrDone(self))
-    }
-
-    fn handle_cr_or_done(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<State12, Error> {
-        match m.msg.payload {
-            HandshakePayload::CertificateRequestTls12(cr) => {
-                self.cert_request = Some(cr);
-                self.transcript.add(&m.raw);
-                Ok(State12::ExpectDone(self))
-            }
-            HandshakePayload::ServerHelloDone => self.handle_done(c, m),
-            _ => Err(unexpected("CertificateRequest or ServerHelloDone", &m.msg)),
-        }
-    }
-
-    fn handle_done(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::ServerHelloDone = m.msg.payload else {
-            return Err(unexpected("ServerHelloDone", &m.msg));
-        };
-        self.transcript.add(&m.raw);
-        let share = self
-            .share
-            .take()
-            .ok_or_else(|| Error::internal("no key share"))?;
-        let pms = share.complete(&self.server_public).map_err(|e| {
-            err(
-                A::IllegalParameter,
-                M::BadKeyShare,
-                format!("server ECDHE public value: {e}"),
-            )
-        })?;
-        // client Certificate
-        let pick = self.pick_client_cert();
-        if self.cert_request.is_some() {
-            let chain = match &pick {
-                Some((ck, _)) => chain12(&ck.chain),
-                None => Vec::new(),
-            };
-            send(
-                c,
-                HandshakePayload::CertificateTls12(chain),
-                &mut self.transcript,
-            )?;
-        }
-        // ClientKeyExchange
-        let cke = HandshakePayload::ClientKeyExchange(share.public().to_vec());
-        send(c, cke, &mut self.transcript)?;
-        c.reach(Step::KeyExchange);
-        self.sec
-            .derive_master(c, &pms, self.ems, &self.transcript)?;
-        if let Some((ck, scheme)) = pick
-            && !c.knobs.skip_certificate_verify
-        {
-            self.send_certificate_verify(c, &ck, scheme)?;
-        }
-        let kb = self.sec.key_block()?;
-        self.sec.send_finished(c, &kb, &mut self.transcript, true)?;
-        c.expect_ccs12(self.sec.protection(&kb, false)?);
-        self.keys = Some(kb);
-        Ok(State12::ExpectTicketOrFinished(self))
-    }
-
-    /// The certificate and TLS 1.2 scheme answering a CertificateRequest: ours, if its
-    /// type and a scheme were requested.
-    fn pick_client_cert(&self) -> Option<(CertifiedKey, u16)> {
-        let cr = self.cert_request.as_ref()?;
-        let ck = self.config.client_auth.as_ref()?;
-        let ty = if ck.signer.is_ecdsa_like() {
-            ClientCertificateType::EcdsaSign
-        } else {
-            ClientCertificateType::RsaSign
-        };
-        if !cr.certificate_types.contains(&ty) {
-            return None;
-        }
-        ck.signer
-            .tls12_schemes()
-            .iter()
-            .copied()
-            .find(|s| cr.signature_schemes.contains(&SignatureScheme::from(*s)))
-            .map(|s| (ck.clone(), s))
+        self.core.sec.master = sess.psk.clone();
+        self.core.ems = sess.extended_master_secret;
+        c.negotiated_mut().extended_master_secret = self.core.ems;
+        let kb = self.core.sec.key_block()?;
+        c.expect_ccs12(self.core.sec.protection(&kb, false)?);
+        self.core.keys = Some(kb);
+        Ok(ClientState::Tls12(State12::ExpectTicketOrFinished(
+            Box::new(ExpectTicketOrFinished {
+                hs: self,
+                new_ticket: None,
+                session: Some(sess),
+            }),
+        )))
     }
 
     /// CertificateVerify: a signature over all handshake messages so far (RFC 5246 7.4.8).
@@ -474,38 +330,199 @@ impl Hs12 {
     ) -> Result<(), Error> {
         let cv = CertificateVerify {
             scheme: SignatureScheme::from(scheme),
-            signature: sign12(c, ck, scheme, self.transcript.bytes())?,
+            signature: sign12(c, ck, scheme, self.core.transcript.bytes())?,
         };
         send(
             c,
             HandshakePayload::CertificateVerify(cv),
-            &mut self.transcript,
+            &mut self.core.transcript,
         )
     }
+}
 
-    fn handle_ticket_or_finished(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<State12, Error> {
+impl ExpectCertificate {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let chain = expect_payload!(m, CertificateTls12, "Certificate");
+        c.reach(Step::Certificate);
+        if chain.is_empty() {
+            return Err(misbehaved(
+                M::EmptyCertificate,
+                "server sent an empty Certificate",
+            ));
+        }
+        let mut hs = self.hs;
+        let chain = chain_der(chain);
+        crate::client::verify_server_chain(c, &hs.config, &chain)?;
+        let server_cert = record_peer_chain(c, chain, "server")?;
+        hs.core.transcript.add(&m.raw);
+        Ok(State12::ExpectServerKeyExchange(Box::new(
+            ExpectServerKeyExchange { hs, server_cert },
+        )))
+    }
+}
+
+impl ExpectServerKeyExchange {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let skx = expect_payload!(m, ServerKeyExchange);
+        let mut hs = self.hs;
+        let group = Group::from_u16(skx.named_group.get())
+            .filter(|g| *g != Group::X25519Mlkem768 && hs.config.groups.contains(&skx.named_group));
+        let Some(group) = group else {
+            return Err(misbehaved(
+                M::GroupNotOffered,
+                format!(
+                    "ServerKeyExchange uses group {} which was not offered",
+                    skx.named_group
+                ),
+            ));
+        };
+        check_scheme(
+            hs.core.sec.suite,
+            skx.scheme,
+            &hs.config.signature_schemes,
+            "ServerKeyExchange",
+        )?;
+        let signed = hs.core.sec.signed_params(&skx.params_bytes());
+        sign::verify_tls12(&self.server_cert, skx.scheme.get(), &signed, &skx.signature)
+            .map_err(|_| bad_signature("ServerKeyExchange", skx.scheme))?;
+        c.reach(Step::CertificateVerified);
+        let share = KeyShare::generate(group, c.random.as_ref()).map_err(internal)?;
+        {
+            let n = c.negotiated_mut();
+            n.group = Some(skx.named_group);
+            n.signature_scheme = Some(skx.scheme);
+        }
+        hs.core.transcript.add(&m.raw);
+        let kx = KeyExchange12 {
+            share,
+            server_public: skx.public,
+        };
+        Ok(State12::ExpectCertReqOrDone(Box::new(
+            ExpectCertReqOrDone { hs, kx },
+        )))
+    }
+}
+
+impl ExpectCertReqOrDone {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let ExpectCertReqOrDone { mut hs, kx } = *self;
+        match m.msg.payload {
+            HandshakePayload::CertificateRequestTls12(cr) => {
+                hs.core.transcript.add(&m.raw);
+                Ok(State12::ExpectDone(Box::new(ExpectDone {
+                    hs,
+                    kx,
+                    cert_request: Some(cr),
+                })))
+            }
+            HandshakePayload::ServerHelloDone => Box::new(ExpectDone {
+                hs,
+                kx,
+                cert_request: None,
+            })
+            .handle(c, m),
+            _ => Err(unexpected("CertificateRequest or ServerHelloDone", &m.msg)),
+        }
+    }
+}
+
+impl ExpectDone {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let HandshakePayload::ServerHelloDone = m.msg.payload else {
+            return Err(unexpected("ServerHelloDone", &m.msg));
+        };
+        let mut hs = self.hs;
+        hs.core.transcript.add(&m.raw);
+        let share = self.kx.share;
+        let pms = share
+            .complete(&self.kx.server_public)
+            .map_err(|e| misbehaved(M::BadKeyShare, format!("server ECDHE public value: {e}")))?;
+        // client Certificate
+        let pick = self
+            .cert_request
+            .as_ref()
+            .and_then(|cr| pick_client_cert(&hs.config, cr));
+        if self.cert_request.is_some() {
+            let chain = match &pick {
+                Some((ck, _)) => chain12(&ck.chain),
+                None => Vec::new(),
+            };
+            send(
+                c,
+                HandshakePayload::CertificateTls12(chain),
+                &mut hs.core.transcript,
+            )?;
+        }
+        // ClientKeyExchange
+        let cke = HandshakePayload::ClientKeyExchange(share.public().to_vec());
+        send(c, cke, &mut hs.core.transcript)?;
+        c.reach(Step::KeyExchange);
+        hs.core
+            .sec
+            .derive_master(c, &pms, hs.core.ems, &hs.core.transcript)?;
+        if let Some((ck, scheme)) = pick
+            && !c.knobs.skip_certificate_verify
+        {
+            hs.send_certificate_verify(c, &ck, scheme)?;
+        }
+        let kb = hs.core.sec.key_block()?;
+        hs.core
+            .sec
+            .send_finished(c, &kb, &mut hs.core.transcript, true)?;
+        c.expect_ccs12(hs.core.sec.protection(&kb, false)?);
+        hs.core.keys = Some(kb);
+        Ok(State12::ExpectTicketOrFinished(Box::new(
+            ExpectTicketOrFinished {
+                hs,
+                new_ticket: None,
+                session: None,
+            },
+        )))
+    }
+}
+
+/// The certificate and TLS 1.2 scheme answering a CertificateRequest: ours, if its type and
+/// a scheme were requested.
+fn pick_client_cert(
+    config: &ClientConfig,
+    cr: &CertificateRequestTls12,
+) -> Option<(CertifiedKey, u16)> {
+    let ck = config.client_auth.as_ref()?;
+    let ty = if ck.signer.is_ecdsa_like() {
+        ClientCertificateType::EcdsaSign
+    } else {
+        ClientCertificateType::RsaSign
+    };
+    if !cr.certificate_types.contains(&ty) {
+        return None;
+    }
+    ck.signer
+        .tls12_schemes()
+        .iter()
+        .copied()
+        .find(|s| cr.signature_schemes.contains(&SignatureScheme::from(*s)))
+        .map(|s| (ck.clone(), s))
+}
+
+impl ExpectTicketOrFinished {
+    fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         match m.msg.payload {
             HandshakePayload::NewSessionTicketTls12(t)
-                if self.expect_ticket && self.new_ticket.is_none() =>
+                if self.hs.expect_ticket && self.new_ticket.is_none() =>
             {
                 if c.read_protected() {
-                    return Err(err(
-                        A::UnexpectedMessage,
+                    return Err(misbehaved(
                         M::UnexpectedMessage,
                         "NewSessionTicket after ChangeCipherSpec",
                     ));
                 }
                 self.new_ticket = Some((t.lifetime_hint, t.ticket));
-                self.transcript.add(&m.raw);
+                self.hs.core.transcript.add(&m.raw);
                 Ok(State12::ExpectTicketOrFinished(self))
             }
             HandshakePayload::Finished(vd) => self.handle_finished(c, &vd, &m.raw),
             _ => Err(unexpected(
-                if self.expect_ticket {
+                if self.hs.expect_ticket {
                     "NewSessionTicket"
                 } else {
                     "ChangeCipherSpec and Finished"
@@ -517,34 +534,23 @@ impl Hs12 {
 
     /// The server's Finished, after its ChangeCipherSpec (and the announced ticket); when
     /// resuming, our ChangeCipherSpec and Finished follow.
-    fn handle_finished(
-        mut self: Box<Self>,
-        c: &mut Common,
-        vd: &[u8],
-        raw: &[u8],
-    ) -> Result<State12, Error> {
-        if self.expect_ticket && self.new_ticket.is_none() {
-            return Err(err(
-                A::UnexpectedMessage,
+    fn handle_finished(mut self: Box<Self>, c: &mut Common, vd: &[u8], raw: &[u8]) -> Next {
+        if self.hs.expect_ticket && self.new_ticket.is_none() {
+            return Err(misbehaved(
                 M::UnexpectedMessage,
                 "expected NewSessionTicket (announced in ServerHello), received Finished",
             ));
         }
-        self.sec
-            .receive_finished(c, &mut self.transcript, vd, raw, false)?;
-        if self.resumed {
-            let kb = self
-                .keys
-                .clone()
-                .ok_or_else(|| Error::internal("no keys"))?;
-            self.sec.send_finished(c, &kb, &mut self.transcript, true)?;
+        self.hs.core.receive_finished(c, vd, raw, false)?;
+        if self.hs.core.resumed {
+            self.hs.core.send_second_finished(c, true)?;
         }
         self.complete(c)?;
         Ok(State12::Traffic)
     }
 
     fn complete(self: Box<Self>, c: &mut Common) -> Result<(), Error> {
-        self.sec.start_traffic(c)?;
+        self.hs.core.sec.start_traffic(c)?;
         let (lifetime, ticket) = match (&self.new_ticket, &self.session) {
             (Some((hint, t)), _) => (
                 if *hint == 0 {
@@ -557,7 +563,7 @@ impl Hs12 {
             (None, Some(s)) => (s.lifetime, s.ticket.clone()),
             (None, None) => (DEFAULT_SESSION_LIFETIME, Vec::new()),
         };
-        if self.session_id.is_empty() && ticket.is_empty() {
+        if self.hs.core.session_id.is_empty() && ticket.is_empty() {
             return Ok(());
         }
         let received_at = match (&self.new_ticket, &self.session) {
@@ -567,15 +573,15 @@ impl Hs12 {
         c.emit(Event::NewTicket(StoredSession {
             version: ProtocolVersion::TLSv1_2,
             ticket,
-            psk: self.sec.master.clone(),
-            session_id: self.session_id.clone(),
-            extended_master_secret: self.ems,
-            cipher_suite: CipherSuite::from(self.sec.suite.to_u16()),
+            psk: self.hs.core.sec.master.clone(),
+            session_id: self.hs.core.session_id.clone(),
+            extended_master_secret: self.hs.core.ems,
+            cipher_suite: CipherSuite::from(self.hs.core.sec.suite.to_u16()),
             lifetime,
             age_add: 0,
             received_at,
-            server_name: self.config.server_name.clone(),
-            alpn: self.alpn.clone(),
+            server_name: self.hs.config.server_name.clone(),
+            alpn: self.hs.alpn.clone(),
             max_early_data: 0,
         }));
         Ok(())

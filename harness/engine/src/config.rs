@@ -199,19 +199,20 @@ impl std::fmt::Debug for ClientConfig {
     }
 }
 
-fn default_suites() -> Vec<CipherSuite> {
-    vec![
-        CipherSuite::TLS_AES_128_GCM_SHA256,
-        CipherSuite::TLS_AES_256_GCM_SHA384,
-        CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
-        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    ]
-}
+/// The cipher suites our engine implements, in its default preference order: the TLS 1.3
+/// suites, then the ECDHE AEAD suites of TLS 1.2. Both configs offer (or accept) all of them
+/// by default.
+pub const SUITES: &[CipherSuite] = &[
+    CipherSuite::TLS_AES_128_GCM_SHA256,
+    CipherSuite::TLS_AES_256_GCM_SHA384,
+    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+];
 
 fn default_versions() -> Vec<ProtocolVersion> {
     vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
@@ -248,7 +249,7 @@ impl Default for ClientConfig {
         Self {
             versions: default_versions(),
             tls12_session_tickets: true,
-            cipher_suites: default_suites(),
+            cipher_suites: SUITES.to_vec(),
             groups: default_groups(),
             key_share_groups: Vec::new(),
             signature_schemes: default_schemes(),
@@ -341,7 +342,7 @@ impl ServerConfig {
             versions: default_versions(),
             tls12_tickets: true,
             session_cache: SessionCache::default(),
-            cipher_suites: default_suites(),
+            cipher_suites: SUITES.to_vec(),
             groups: default_groups(),
             signature_schemes: default_schemes(),
             alpn: Vec::new(),

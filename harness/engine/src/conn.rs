@@ -5,7 +5,6 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rustls_pki_types::UnixTime;
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     Alert, ContentType, DecodeCtx, Deframer, HandshakeJoiner, HandshakeMessage, ProtocolVersion,
 };
@@ -15,7 +14,7 @@ use crate::config::{
     ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry,
 };
 use crate::crypto::{RecordProtection, RecordProtection12, Suite};
-use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, err, invalid};
+use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, invalid, misbehaved};
 use crate::handshake::Received;
 use crate::keyschedule::KeySchedule;
 use crate::random::RandomSource;
@@ -103,14 +102,14 @@ pub(crate) struct Common {
 impl Common {
     fn new(
         is_client: bool,
-        random: Arc<dyn RandomSource>,
-        knobs: Knobs,
+        random: &Arc<dyn RandomSource>,
+        knobs: &Knobs,
         max_fragment: usize,
         now: UnixTime,
     ) -> Self {
         Self {
             is_client,
-            random,
+            random: random.clone(),
             deframer: Deframer::new(),
             joiner: HandshakeJoiner::new(),
             out: Vec::new(),
@@ -149,7 +148,7 @@ impl Common {
             key_log: None,
             client_hellos_sent: 0,
             pending_handshake: Vec::new(),
-            knobs,
+            knobs: knobs.clone(),
         }
     }
 
@@ -267,16 +266,25 @@ impl Common {
 
     /// A warning alert was received and is ignored: counts towards [`MAX_WARNING_ALERTS`].
     fn warning_ignored(&mut self) -> Result<(), Error> {
-        self.warning_alerts_in_row += 1;
-        if self.warning_alerts_in_row > MAX_WARNING_ALERTS {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::TooManyWarningAlerts,
-                format!("more than {MAX_WARNING_ALERTS} consecutive warning alerts"),
-            ));
-        }
-        Ok(())
+        let run = &mut self.warning_alerts_in_row;
+        count_run(
+            run,
+            MAX_WARNING_ALERTS,
+            M::TooManyWarningAlerts,
+            "warning alerts",
+        )
     }
+}
+
+/// One more message of a run that a hostile-peer limit bounds: counted in `run`; a run longer
+/// than `max` is the misbehaviour `what` ("more than `max` consecutive `things`").
+fn count_run(run: &mut u32, max: u32, what: M, things: &str) -> Result<(), Error> {
+    *run += 1;
+    if *run > max {
+        let detail = format!("more than {max} consecutive {things}");
+        return Err(misbehaved(what, detail));
+    }
+    Ok(())
 }
 
 enum HsState {
@@ -305,36 +313,27 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// A client; the ClientHello is queued in the output immediately.
     pub fn client(config: Arc<ClientConfig>, now: UnixTime) -> Result<Self, Error> {
-        let mut common = Common::new(
-            true,
-            config.random.clone(),
-            config.knobs.clone(),
-            config.max_fragment,
-            now,
-        );
+        let c = &config;
+        let mut common = Common::new(true, &c.random, &c.knobs, c.max_fragment, now);
         common.summaries = config.transcript_summaries;
         let state = ClientState::start(config, &mut common)?;
-        Ok(Self {
-            common,
-            state: Some(HsState::Client(state)),
-        })
+        Ok(Self::with(common, HsState::Client(state)))
     }
 
     /// A server, waiting for a ClientHello.
     pub fn server(config: Arc<ServerConfig>, now: UnixTime) -> Result<Self, Error> {
-        let mut common = Common::new(
-            false,
-            config.random.clone(),
-            config.knobs.clone(),
-            config.max_fragment,
-            now,
-        );
+        let c = &config;
+        let mut common = Common::new(false, &c.random, &c.knobs, c.max_fragment, now);
         common.summaries = config.transcript_summaries;
         let state = ServerState::start(config)?;
-        Ok(Self {
+        Ok(Self::with(common, HsState::Server(state)))
+    }
+
+    fn with(common: Common, state: HsState) -> Self {
+        Self {
             common,
-            state: Some(HsState::Server(state)),
-        })
+            state: Some(state),
+        }
     }
 
     /// Feed received bytes (any chunking). On a fatal error the alert record is queued in
@@ -387,8 +386,7 @@ impl Connection {
             ContentType::Handshake => self.handle_handshake_data(&data),
             ContentType::Alert => self.common.handle_alert_record(&data),
             ContentType::ApplicationData => self.common.handle_app_data_record(data),
-            other => Err(err(
-                A::UnexpectedMessage,
+            other => Err(misbehaved(
                 M::UnexpectedRecordType,
                 format!("unexpected {other} record"),
             )),
@@ -398,8 +396,7 @@ impl Connection {
     /// Handshake record content: join it and dispatch every complete message.
     fn handle_handshake_data(&mut self, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::ZeroLengthRecord,
                 "zero-length handshake record",
             ));

@@ -321,6 +321,77 @@ pub enum Misbehaviour {
     BadFinished,
 }
 
+impl Misbehaviour {
+    /// The alert that answers this misbehaviour (RFC 8446 6, RFC 5246 7.2.2). One rule is
+    /// answered differently by version: a missing client certificate is `certificate_required`
+    /// in TLS 1.3 but `handshake_failure` in TLS 1.2 (RFC 5246 7.4.6), so TLS 1.2 names its
+    /// alert with [`Error::peer_misbehaved`].
+    pub fn alert(self) -> AlertDescription {
+        match self {
+            Self::BadRecordMac | Self::TooMuchEarlyData => AlertDescription::BadRecordMac,
+            Self::RecordOverflow => AlertDescription::RecordOverflow,
+            Self::NoContentType
+            | Self::ZeroLengthRecord
+            | Self::UnprotectedRecord
+            | Self::UnexpectedRecordType
+            | Self::BadChangeCipherSpec
+            | Self::UnexpectedChangeCipherSpec
+            | Self::InterleavedWithHandshake
+            | Self::KeyChangeMidMessage
+            | Self::ApplicationDataBeforeHandshake
+            | Self::TooManyEmptyRecords
+            | Self::TooManyWarningAlerts
+            | Self::TooManyKeyUpdates
+            | Self::UnexpectedMessage
+            | Self::SecondHelloRetryRequest => AlertDescription::UnexpectedMessage,
+            Self::BadKeyUpdateRequest
+            | Self::VersionNotOffered
+            | Self::BadLegacyVersion
+            | Self::DowngradeSentinel
+            | Self::SessionIdMismatch
+            | Self::BadCompression
+            | Self::SuiteNotOffered
+            | Self::SuiteChangedAfterHelloRetry
+            | Self::SecondClientHelloMismatch
+            | Self::UselessHelloRetryRequest
+            | Self::DuplicateExtension
+            | Self::ExtensionNotAllowed
+            | Self::PskNotLast
+            | Self::BadRecordSizeLimit
+            | Self::BadAlpn
+            | Self::NoUncompressedPointFormat
+            | Self::GroupNotOffered
+            | Self::InconsistentKeyShares
+            | Self::BadKeyShare
+            | Self::PskNotOffered
+            | Self::ResumptionSuiteMismatch
+            | Self::PskBinderCount
+            | Self::TicketLifetimeTooLong
+            | Self::BadCertificateRequestContext
+            | Self::SignatureSchemeNotOffered => AlertDescription::IllegalParameter,
+            Self::ObsoleteVersion | Self::NoCommonVersion => AlertDescription::ProtocolVersion,
+            Self::InappropriateFallback => AlertDescription::InappropriateFallback,
+            Self::SessionIdTooLong
+            | Self::EmptyServerName
+            | Self::BadSessionTicketExtension
+            | Self::EmptyCertificate
+            | Self::BadFinishedLength => AlertDescription::DecodeError,
+            Self::UnsolicitedExtension => AlertDescription::UnsupportedExtension,
+            Self::MissingExtension => AlertDescription::MissingExtension,
+            Self::BadRenegotiationInfo
+            | Self::NoExtendedMasterSecret
+            | Self::NoCommonSuite
+            | Self::NoCommonGroup
+            | Self::NoCommonSignatureScheme => AlertDescription::HandshakeFailure,
+            Self::NoCommonAlpn => AlertDescription::NoApplicationProtocol,
+            Self::BadBinder | Self::BadSignature | Self::BadFinished => {
+                AlertDescription::DecryptError
+            }
+            Self::CertificateRequired => AlertDescription::CertificateRequired,
+        }
+    }
+}
+
 impl Error {
     /// A protocol violation of the peer, answered with `alert`.
     pub fn peer_misbehaved(
@@ -388,9 +459,10 @@ pub(crate) fn invalid(what: Decoding) -> impl FnOnce(DecodeError) -> Error {
     move |error| Error::InvalidMessage { what, error }
 }
 
-/// Shorthand for [`Error::peer_misbehaved`] in the state machines.
-pub(crate) fn err(alert: AlertDescription, what: Misbehaviour, detail: impl Into<String>) -> Error {
-    Error::peer_misbehaved(alert, what, detail)
+/// Shorthand for [`Error::peer_misbehaved`] in the state machines, answered with the alert of
+/// `what` ([`Misbehaviour::alert`]).
+pub(crate) fn misbehaved(what: Misbehaviour, detail: impl Into<String>) -> Error {
+    Error::peer_misbehaved(what.alert(), what, detail)
 }
 
 struct Detail<'a>(&'a Error);
@@ -448,6 +520,24 @@ mod tests {
     use tls_wire::DecodeErrorKind;
 
     use super::*;
+    use crate::AlertDescription as A;
+
+    /// `misbehaved` sends the alert of the misbehaviour's table entry.
+    #[test]
+    fn misbehaved_sends_the_alert_of_its_rule() {
+        let cases = [
+            (Misbehaviour::UnsolicitedExtension, A::UnsupportedExtension),
+            (Misbehaviour::TooManyKeyUpdates, A::UnexpectedMessage),
+            (Misbehaviour::BadFinishedLength, A::DecodeError),
+            (Misbehaviour::BadFinished, A::DecryptError),
+            (Misbehaviour::CertificateRequired, A::CertificateRequired),
+        ];
+        for (what, alert) in cases {
+            let e = misbehaved(what, "detail");
+            assert_eq!((e.alert(), e.misbehaviour()), (Some(alert), Some(what)));
+            assert_eq!(e.to_string(), format!("detail (sent alert {alert})"));
+        }
+    }
 
     /// The text reports quote: detail, then the alert sent or received.
     #[test]

@@ -3,7 +3,6 @@
 //! the server's ALPN choice, and the TLS 1.3 Certificate, CertificateVerify and Finished.
 
 use rustls_pki_types::CertificateDer;
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     CertificateEntry, CertificateTls13, CertificateVerify, Extension, HandshakeMessage,
     HandshakePayload, ProtocolVersion, SignatureScheme,
@@ -11,8 +10,8 @@ use tls_wire::{
 
 use crate::config::{CertifiedKey, Step};
 use crate::conn::Common;
-use crate::crypto::{HashAlg, SigScheme, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::crypto::{HashAlg, SigScheme, Suite, sign};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::keyschedule::{KeySchedule, Transcript};
 
 /// A handshake message as a state receives it: decoded, and its encoding as received (what
@@ -22,10 +21,25 @@ pub(crate) struct Received {
     pub(crate) raw: Vec<u8>,
 }
 
+/// In a state's handler: the payload of the [`Received`] `$m` if it is a
+/// `HandshakePayload::$variant`; anything else returns the `unexpected` error in scope at the
+/// call site ([`unexpected`] or [`unexpected12`]), naming `$name` (by default the variant).
+macro_rules! expect_payload {
+    ($m:expr, $variant:ident) => {
+        expect_payload!($m, $variant, stringify!($variant))
+    };
+    ($m:expr, $variant:ident, $name:expr) => {
+        match $m.msg.payload {
+            tls_wire::HandshakePayload::$variant(payload) => payload,
+            _ => return Err(unexpected($name, &$m.msg)),
+        }
+    };
+}
+pub(crate) use expect_payload;
+
 /// A TLS 1.3 handshake message other than the one a state expects.
 pub(crate) fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(
-        A::UnexpectedMessage,
+    misbehaved(
         M::UnexpectedMessage,
         format!("expected {expected}, received {}", msg.typ),
     )
@@ -33,8 +47,7 @@ pub(crate) fn unexpected(expected: &str, msg: &HandshakeMessage) -> Error {
 
 /// A TLS 1.2 handshake message other than the one a state expects.
 pub(crate) fn unexpected12(expected: &str, msg: &HandshakeMessage) -> Error {
-    err(
-        A::UnexpectedMessage,
+    misbehaved(
         M::UnexpectedMessage,
         format!("expected {expected}, received {} (TLS 1.2)", msg.typ),
     )
@@ -47,8 +60,7 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
 
 /// A signature in `what` (say "server CertificateVerify") that does not verify.
 pub(crate) fn bad_signature(what: &str, scheme: SignatureScheme) -> Error {
-    err(
-        A::DecryptError,
+    misbehaved(
         M::BadSignature,
         format!("{what} signature ({scheme}) does not verify"),
     )
@@ -64,15 +76,13 @@ pub(crate) fn check_hello_legacy(
     session_id: &[u8],
 ) -> Result<(), Error> {
     if legacy_version.get() <= ProtocolVersion::SSLv3.get() {
-        return Err(err(
-            A::ProtocolVersion,
+        return Err(misbehaved(
             M::ObsoleteVersion,
             format!("{hello}.legacy_version {legacy_version} (SSL 3.0 or older)"),
         ));
     }
     if session_id.len() > 32 {
-        return Err(err(
-            A::DecodeError,
+        return Err(misbehaved(
             M::SessionIdTooLong,
             format!(
                 "{session_id_field} of {} bytes (at most 32)",
@@ -87,8 +97,7 @@ pub(crate) fn check_hello_legacy(
 pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Error> {
     for (i, e) in exts.iter().enumerate() {
         if exts.iter().skip(i + 1).any(|o| o.typ() == e.typ()) {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::DuplicateExtension,
                 format!("duplicate extension {} in {what}", e.typ()),
             ));
@@ -100,8 +109,7 @@ pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Err
 /// The peer's record_size_limit (RFC 8449 4: less than 64 is illegal).
 pub(crate) fn check_record_size_limit(v: u16) -> Result<usize, Error> {
     if v < 64 {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::BadRecordSizeLimit,
             format!("record_size_limit {v} < 64"),
         ));
@@ -112,15 +120,13 @@ pub(crate) fn check_record_size_limit(v: u16) -> Result<usize, Error> {
 /// The server's ALPN answer (RFC 7301 3.2): exactly one protocol, one we offered.
 pub(crate) fn check_server_alpn(offered: &[Vec<u8>], protos: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
     let [p] = protos else {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::BadAlpn,
             "server ALPN must name exactly one protocol",
         ));
     };
     if !offered.contains(p) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::BadAlpn,
             "server selected an ALPN protocol that was not offered",
         ));
@@ -183,17 +189,21 @@ pub(crate) fn certificate_verify(
     })
 }
 
-/// The peer's TLS 1.3 CertificateVerify (RFC 8446 4.4.3): a scheme in `allowed` that we
-/// implement, and a signature by `cert` over the transcript hash `th`. `from_server` says
-/// whose message it is; a client's scheme must have been requested.
-pub(crate) fn check_certificate_verify13(
+/// The peer's TLS 1.3 CertificateVerify (RFC 8446 4.4.3), received in `m`: a scheme in
+/// `allowed` that we implement, and a signature by `cert` over the transcript so far (hashed
+/// with the suite's hash); then added to the transcript. `from_server` says whose message it
+/// is; a client's scheme must have been requested.
+pub(crate) fn receive_certificate_verify13(
     c: &mut Common,
-    cv: &CertificateVerify,
+    m: Received,
+    suite: Suite,
+    transcript: &mut Transcript,
     allowed: &[SignatureScheme],
     cert: &CertificateDer<'static>,
-    th: &[u8],
     from_server: bool,
 ) -> Result<(), Error> {
+    let cv = expect_payload!(m, CertificateVerify);
+    let th = transcript.hash(suite.hash());
     let (peer, asked) = if from_server {
         ("server", "offered")
     } else {
@@ -201,8 +211,7 @@ pub(crate) fn check_certificate_verify13(
     };
     let scheme = SigScheme::from_u16(cv.scheme.get()).filter(|_| allowed.contains(&cv.scheme));
     let Some(scheme) = scheme else {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::SignatureSchemeNotOffered,
             format!(
                 "{peer} CertificateVerify uses {} which was not {asked}",
@@ -210,11 +219,12 @@ pub(crate) fn check_certificate_verify13(
             ),
         ));
     };
-    let content = sign::certificate_verify_message(from_server, th);
+    let content = sign::certificate_verify_message(from_server, &th);
     sign::verify_with_cert(cert, scheme, &content, &cv.signature)
         .map_err(|_| bad_signature(&format!("{peer} CertificateVerify"), cv.scheme))?;
     c.negotiated_mut().signature_scheme = Some(cv.scheme);
     c.reach(Step::CertificateVerified);
+    transcript.add(&m.raw);
     Ok(())
 }
 
@@ -222,24 +232,24 @@ pub(crate) fn check_certificate_verify13(
 /// added to it; the steps KeyExchange and Finished are reached.
 pub(crate) fn receive_finished13(
     c: &mut Common,
+    m: Received,
     h: HashAlg,
     base_key: &[u8],
     transcript: &mut Transcript,
-    vd: &[u8],
-    raw: &[u8],
     peer: &str,
 ) -> Result<(), Error> {
+    let vd = expect_payload!(m, Finished);
     c.reach(Step::KeyExchange);
     // RFC 8446 4.4.4: verify_data is Hash.length bytes; another length does not parse.
     let key = KeySchedule::finished_key(h, base_key);
     check_verify_data(
-        vd,
+        &vd,
         h.len(),
-        || h.hmac_verify(&key, &transcript.hash(h), vd),
+        || h.hmac_verify(&key, &transcript.hash(h), &vd),
         peer,
     )?;
     c.reach(Step::Finished);
-    transcript.add(raw);
+    transcript.add(&m.raw);
     Ok(())
 }
 
@@ -252,15 +262,13 @@ pub(crate) fn check_verify_data(
     peer: &str,
 ) -> Result<(), Error> {
     if vd.len() != len {
-        return Err(err(
-            A::DecodeError,
+        return Err(misbehaved(
             M::BadFinishedLength,
             format!("{peer} Finished of {} bytes, expected {len}", vd.len()),
         ));
     }
     if !matches() {
-        return Err(err(
-            A::DecryptError,
+        return Err(misbehaved(
             M::BadFinished,
             format!("{peer} Finished verify_data mismatch"),
         ));

@@ -3,14 +3,13 @@
 //! ServerHello negotiated.
 
 use rustls_pki_types::CertificateDer;
-use tls_wire::AlertDescription as A;
 use tls_wire::{CipherSuite, ProtocolVersion, SignatureScheme};
 
 use crate::config::{CertifiedKey, Step};
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
 use crate::crypto::{Auth12, RecordProtection12, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{check_verify_data, internal, send_finished};
 use crate::keyschedule::Transcript;
 
@@ -25,6 +24,48 @@ pub(crate) struct Secrets12 {
     pub(crate) server_random: [u8; 32],
     /// Empty until the key exchange (or the resumed session) provides it.
     pub(crate) master: Vec<u8>,
+}
+
+/// What both roles keep through a TLS 1.2 handshake: the secrets, the transcript, the session
+/// and, once derived, the key block.
+pub(crate) struct Handshake12 {
+    pub(crate) sec: Secrets12,
+    pub(crate) transcript: Transcript,
+    /// The session id: the server's (a full handshake) or the resumed one.
+    pub(crate) session_id: Vec<u8>,
+    pub(crate) resumed: bool,
+    /// The extended master secret is in use (RFC 7627).
+    pub(crate) ems: bool,
+    pub(crate) keys: Option<KeyBlock>,
+}
+
+impl Handshake12 {
+    /// The peer's Finished, checked against the transcript and added to it.
+    pub(crate) fn receive_finished(
+        &mut self,
+        c: &mut Common,
+        vd: &[u8],
+        raw: &[u8],
+        from_client: bool,
+    ) -> Result<(), Error> {
+        let transcript = &mut self.transcript;
+        self.sec
+            .receive_finished(c, transcript, vd, raw, from_client)
+    }
+
+    /// Our Finished after the peer's (the server's in a full handshake, the client's when
+    /// resuming), with the key block derived earlier.
+    pub(crate) fn send_second_finished(
+        &mut self,
+        c: &mut Common,
+        client: bool,
+    ) -> Result<(), Error> {
+        let kb = self
+            .keys
+            .as_ref()
+            .ok_or_else(|| Error::internal("no keys"))?;
+        self.sec.send_finished(c, kb, &mut self.transcript, client)
+    }
 }
 
 impl Secrets12 {
@@ -108,8 +149,7 @@ impl Secrets12 {
         from_client: bool,
     ) -> Result<(), Error> {
         if !c.read_protected() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::UnexpectedMessage,
                 "Finished before ChangeCipherSpec",
             ));
@@ -184,16 +224,14 @@ pub(crate) fn check_scheme(
     what: &str,
 ) -> Result<(), Error> {
     if !allowed.contains(&scheme) || !sign::TLS12_SCHEMES.contains(&scheme.get()) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::SignatureSchemeNotOffered,
             format!("{what} uses {scheme} which was not offered"),
         ));
     }
     let ecdsa_like = matches!(scheme.get(), 0x0403 | 0x0503 | 0x0807);
     if ecdsa_like != (suite.auth() == Auth12::Ecdsa) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::SignatureSchemeNotOffered,
             format!("{what} uses {scheme}, which does not fit the cipher suite"),
         ));

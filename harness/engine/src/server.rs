@@ -13,7 +13,7 @@ use crate::config::{ServerConfig, Step};
 use crate::conn::Common;
 use crate::crypto::{Group, Suite};
 use crate::error::Error;
-use crate::handshake::{Received, unexpected};
+use crate::handshake::{Received, expect_payload, unexpected};
 use crate::keyschedule::Transcript;
 
 mod client_flight;
@@ -26,12 +26,12 @@ use flight::{
     HelloChoice, finish_server_flight, send_certificate_flight, send_encrypted_extensions,
     send_server_hello, send_server_hello13, want_ccs,
 };
-pub(crate) use hello::select_alpn;
 use hello::{
     ShareChoice, accept_psk, check_hello_syntax, check_hello13, check_tls12_hello,
-    choose_key_share, choose_signature_scheme, choose_suite, negotiate_extensions,
-    no_signature_algorithms, our_version_support, select_version,
+    choose_key_share, choose_signature_scheme, negotiate_extensions, no_signature_algorithms,
+    our_version_support, select_version,
 };
+pub(crate) use hello::{choose_suite, select_alpn};
 pub(crate) use ticket::{open_ticket_bytes, seal_ticket_bytes};
 
 /// The server's states. Each `Expect*` state owns what the rest of the handshake needs.
@@ -45,6 +45,10 @@ pub(crate) enum ServerState {
     /// TLS 1.2 was negotiated.
     Tls12(crate::server12::State12),
 }
+
+/// What a handler of these states returns: the next state, or the error that ends the
+/// connection.
+type Next = Result<ServerState, Error>;
 
 /// The first (or, after a HelloRetryRequest, the second) ClientHello next.
 pub(crate) struct ExpectClientHello {
@@ -64,10 +68,8 @@ struct HrrSent {
 }
 
 impl ExpectClientHello {
-    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Result<ServerState, Error> {
-        let HandshakePayload::ClientHello(ch) = m.msg.payload else {
-            return Err(unexpected("ClientHello", &m.msg));
-        };
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let ch = expect_payload!(m, ClientHello);
         c.reach(Step::ClientHello);
         c.allow_compat_ccs(true);
         c.skip_plaintext_early_data(false);
@@ -80,7 +82,13 @@ impl ExpectClientHello {
             return crate::server12::handle_client_hello(config, c, ch, m.raw, ours13);
         }
         check_hello13(&ch, self.hrr.as_ref())?;
-        let suite = choose_suite(&config, &ch)?;
+        let suite = choose_suite(
+            &config,
+            &ch,
+            Suite::from_u16,
+            |_| true,
+            "no cipher suite in common",
+        )?;
         let share_choice = choose_key_share(&config, &ch, self.hrr.as_ref(), suite)?;
         // Without a PSK offered the certificate authenticates: no scheme for it is a
         // plaintext handshake_failure now, before any ServerHello or HelloRetryRequest.

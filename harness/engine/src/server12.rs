@@ -15,40 +15,68 @@ use tls_wire::{
 
 use crate::config::{ClientAuth, DowngradeSentinel, ServerConfig, ServerSession12, Step};
 use crate::conn::Common;
-use crate::crypto::tls12::KeyBlock;
 use crate::crypto::{Auth12, Group, KeyShare, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{
-    Received, bad_signature, chain_der, internal, record_peer_chain, send,
+    Received, bad_signature, chain_der, expect_payload, internal, record_peer_chain, send,
     unexpected12 as unexpected,
 };
-use crate::handshake12::{DEFAULT_SESSION_LIFETIME, Secrets12, chain12, set_negotiated12, sign12};
+use crate::handshake12::{
+    DEFAULT_SESSION_LIFETIME, Handshake12, Secrets12, chain12, set_negotiated12, sign12,
+};
 use crate::keyschedule::Transcript;
-use crate::server::{open_ticket_bytes, seal_ticket_bytes};
+use crate::server::{choose_suite, open_ticket_bytes, seal_ticket_bytes};
 use crate::verify;
 
-/// The TLS 1.2 server states.
+/// The TLS 1.2 server states. Each `Expect*` state owns what the rest of the handshake needs.
 pub(crate) enum State12 {
-    ExpectCertificate(Box<Hs12>),
-    ExpectClientKeyExchange(Box<Hs12>),
-    ExpectCertificateVerify(Box<Hs12>),
-    ExpectFinished(Box<Hs12>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectClientKeyExchange(Box<ExpectClientKeyExchange>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectFinished(Box<ExpectFinished>),
     Traffic,
 }
 
+/// What a handler of these states returns: the next state, or the error that ends the
+/// connection.
+type Next = Result<State12, Error>;
+
+/// What the server keeps through the whole TLS 1.2 handshake: the config, what both roles
+/// keep, and whether it issues a ticket.
 pub(crate) struct Hs12 {
     config: Arc<ServerConfig>,
-    /// The suite, both randoms and the master secret.
-    sec: Secrets12,
-    transcript: Transcript,
-    session_id: Vec<u8>,
-    resumed: bool,
-    ems: bool,
-    keys: Option<KeyBlock>,
-    share: Option<KeyShare>,
+    core: Handshake12,
+    issue_ticket: bool,
+}
+
+/// A client certificate was requested (with `cert_schemes`): the client's Certificate next.
+pub(crate) struct ExpectCertificate {
+    hs: Hs12,
+    share: KeyShare,
+    cert_schemes: Vec<SignatureScheme>,
+}
+
+/// The client's ClientKeyExchange next, for our ECDHE `share`; a CertificateVerify follows
+/// when the client sent `client_certs`.
+pub(crate) struct ExpectClientKeyExchange {
+    hs: Hs12,
+    share: KeyShare,
     client_certs: Vec<CertificateDer<'static>>,
     cert_schemes: Vec<SignatureScheme>,
-    issue_ticket: bool,
+}
+
+/// The client's CertificateVerify next, signed with the first of `client_certs` and a
+/// scheme of `cert_schemes`.
+pub(crate) struct ExpectCertificateVerify {
+    hs: Hs12,
+    client_certs: Vec<CertificateDer<'static>>,
+    cert_schemes: Vec<SignatureScheme>,
+}
+
+/// The client's Finished next (after its ChangeCipherSpec); the session keeps `client_certs`.
+pub(crate) struct ExpectFinished {
+    hs: Hs12,
+    client_certs: Vec<CertificateDer<'static>>,
 }
 
 const TICKET12_AAD: &[u8] = b"tls-engine ticket12";
@@ -108,8 +136,7 @@ struct Ch12Extensions<'a> {
 /// 3.6, RFC 7627 5.2, RFC 8422 5.1.2).
 fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions<'a>, Error> {
     if !ch.compression_methods.contains(&CompressionMethod::Null) {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::BadCompression,
             "ClientHello compression_methods lacks null (RFC 5246 7.4.1.2)",
         ));
@@ -124,8 +151,7 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
     for e in &ch.extensions {
         match e {
             Extension::RenegotiationInfo(v) if !v.is_empty() => {
-                return Err(err(
-                    A::HandshakeFailure,
+                return Err(misbehaved(
                     M::BadRenegotiationInfo,
                     "renegotiation_info.renegotiated_connection is not empty in an initial handshake",
                 ));
@@ -142,8 +168,7 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
         && !c.knobs.skip_extended_master_secret
     {
         // RFC 7627 5.2
-        return Err(err(
-            A::HandshakeFailure,
+        return Err(misbehaved(
             M::NoExtendedMasterSecret,
             "client does not offer extended_master_secret (RFC 7627), which we require",
         ));
@@ -152,8 +177,7 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
         && !f.contains(&ECPointFormat::Uncompressed)
     {
         // RFC 8422 5.1.2
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::NoUncompressedPointFormat,
             "ec_point_formats does not contain uncompressed",
         ));
@@ -164,32 +188,6 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
         client_ticket,
         point_formats,
     })
-}
-
-/// The suite of a full handshake: server preference among those our certificate can sign
-/// for (or the one a knob forces, offered or not).
-fn choose_suite12(
-    c: &Common,
-    config: &ServerConfig,
-    ch: &ClientHello,
-    key_ecdsa: bool,
-) -> Result<Suite12, Error> {
-    if let Some(s) = c.knobs.select_cipher_suite.and_then(Suite12::from_u16) {
-        return Ok(s);
-    }
-    config
-        .cipher_suites
-        .iter()
-        .filter(|s| ch.cipher_suites.contains(s))
-        .filter_map(|s| Suite12::from_u16(s.get()))
-        .find(|s| (s.auth() == Auth12::Ecdsa) == key_ecdsa)
-        .ok_or_else(|| {
-            err(
-                A::HandshakeFailure,
-                M::NoCommonSuite,
-                "no TLS 1.2 cipher suite in common for our certificate",
-            )
-        })
 }
 
 /// Resumption: a ticket (RFC 5077 3.1) first, then the session id (RFC 5246 7.3).
@@ -274,7 +272,10 @@ pub(crate) fn handle_client_hello(
     c.allow_compat_ccs(false);
     let exts = ch12_extensions(c, &ch)?;
     let key_ecdsa = config.cert.signer.is_ecdsa_like();
-    let fresh_suite = choose_suite12(c, &config, &ch, key_ecdsa)?;
+    // A full handshake: a suite our certificate can sign for.
+    let fits = |s: &Suite12| (s.auth() == Auth12::Ecdsa) == key_ecdsa;
+    let none = "no TLS 1.2 cipher suite in common for our certificate";
+    let fresh_suite = choose_suite(&config, &ch, Suite12::from_u16, fits, none)?;
     let alpn = crate::server::select_alpn(&config, &ch)?;
     let sni = ch
         .server_name()
@@ -315,42 +316,36 @@ pub(crate) fn handle_client_hello(
     transcript.add(&b);
     c.reach(Step::ServerHello);
     set_negotiated12(c, suite, resumed.is_some(), exts.ems, alpn, sni);
-    let mut hs = Box::new(Hs12 {
+    let hs = Hs12 {
         config,
-        sec: Secrets12 {
-            suite,
-            client_random: ch.random,
-            server_random,
-            master: Vec::new(),
+        core: Handshake12 {
+            sec: Secrets12 {
+                suite,
+                client_random: ch.random,
+                server_random,
+                master: Vec::new(),
+            },
+            transcript,
+            session_id,
+            resumed: resumed.is_some(),
+            ems: exts.ems,
+            keys: None,
         },
-        transcript,
-        session_id,
-        resumed: resumed.is_some(),
-        ems: exts.ems,
-        keys: None,
-        share: None,
-        client_certs: Vec::new(),
-        cert_schemes: Vec::new(),
         issue_ticket,
-    });
+    };
     if let Some(sess) = resumed {
         return hs.resume(c, sess);
     }
-    let client_auth = hs.send_full_flight(c, &ch)?;
-    Ok(crate::server::ServerState::Tls12(if client_auth {
-        State12::ExpectCertificate(hs)
-    } else {
-        State12::ExpectClientKeyExchange(hs)
-    }))
+    hs.full_handshake(c, &ch)
 }
 
 impl State12 {
     pub(crate) fn handle(self, c: &mut Common, m: Received) -> Result<Self, Error> {
         match self {
-            Self::ExpectCertificate(s) => s.handle_cert(c, m),
-            Self::ExpectClientKeyExchange(s) => s.handle_cke(c, m),
-            Self::ExpectCertificateVerify(s) => s.handle_cv(c, m),
-            Self::ExpectFinished(s) => s.handle_finished(c, m),
+            Self::ExpectCertificate(s) => s.handle(c, m),
+            Self::ExpectClientKeyExchange(s) => s.handle(c, m),
+            Self::ExpectCertificateVerify(s) => s.handle(c, m),
+            Self::ExpectFinished(s) => s.handle(c, m),
             Self::Traffic => match m.msg.payload {
                 // RFC 5746 4.4 / RFC 5246 7.2.2: refuse renegotiation with a warning.
                 HandshakePayload::ClientHello(_) => {
@@ -369,34 +364,68 @@ impl State12 {
 impl Hs12 {
     /// Abbreviated handshake: ServerHello, ChangeCipherSpec, Finished.
     fn resume(
-        mut self: Box<Self>,
+        mut self,
         c: &mut Common,
         sess: ServerSession12,
     ) -> Result<crate::server::ServerState, Error> {
-        self.sec.master = sess.master_secret;
-        let kb = self.sec.key_block()?;
-        self.sec
-            .send_finished(c, &kb, &mut self.transcript, false)?;
-        c.expect_ccs12(self.sec.protection(&kb, true)?);
-        self.keys = Some(kb);
+        self.core.sec.master = sess.master_secret;
+        let kb = self.core.sec.key_block()?;
+        self.core
+            .sec
+            .send_finished(c, &kb, &mut self.core.transcript, false)?;
+        c.expect_ccs12(self.core.sec.protection(&kb, true)?);
+        self.core.keys = Some(kb);
         Ok(crate::server::ServerState::Tls12(State12::ExpectFinished(
-            self,
+            Box::new(ExpectFinished {
+                hs: self,
+                client_certs: Vec::new(),
+            }),
         )))
     }
 
+    /// A full handshake: our flight; then the client's Certificate if we requested one, else
+    /// its ClientKeyExchange.
+    fn full_handshake(
+        mut self,
+        c: &mut Common,
+        ch: &ClientHello,
+    ) -> Result<crate::server::ServerState, Error> {
+        let (share, cert_schemes) = self.send_full_flight(c, ch)?;
+        let hs = self;
+        Ok(crate::server::ServerState::Tls12(match cert_schemes {
+            Some(cert_schemes) => State12::ExpectCertificate(Box::new(ExpectCertificate {
+                hs,
+                share,
+                cert_schemes,
+            })),
+            None => State12::ExpectClientKeyExchange(Box::new(ExpectClientKeyExchange {
+                hs,
+                share,
+                client_certs: Vec::new(),
+                cert_schemes: Vec::new(),
+            })),
+        }))
+    }
+
     /// Full handshake: Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
-    /// Returns whether a client certificate was requested.
-    fn send_full_flight(&mut self, c: &mut Common, ch: &ClientHello) -> Result<bool, Error> {
+    /// Returns our ECDHE share and, when a client certificate was requested, the schemes
+    /// requested for it.
+    fn send_full_flight(
+        &mut self,
+        c: &mut Common,
+        ch: &ClientHello,
+    ) -> Result<(KeyShare, Option<Vec<SignatureScheme>>), Error> {
         let config = self.config.clone();
         let chain = chain12(&config.cert.chain);
         send(
             c,
             HandshakePayload::CertificateTls12(chain),
-            &mut self.transcript,
+            &mut self.core.transcript,
         )?;
         c.reach(Step::Certificate);
-        self.send_server_key_exchange(c, ch)?;
+        let share = self.send_server_key_exchange(c, ch)?;
         let client_auth = !matches!(config.client_auth, ClientAuth::None);
+        let mut cert_schemes = None;
         if client_auth {
             let schemes: Vec<SignatureScheme> = config
                 .signature_schemes
@@ -404,7 +433,7 @@ impl Hs12 {
                 .copied()
                 .filter(|s| sign::TLS12_SCHEMES.contains(&s.get()))
                 .collect();
-            self.cert_schemes = schemes.clone();
+            cert_schemes = Some(schemes.clone());
             let cr = CertificateRequestTls12 {
                 certificate_types: vec![
                     ClientCertificateType::EcdsaSign,
@@ -414,15 +443,23 @@ impl Hs12 {
                 ca_names: Vec::new(),
             };
             let cr = HandshakePayload::CertificateRequestTls12(cr);
-            send(c, cr, &mut self.transcript)?;
+            send(c, cr, &mut self.core.transcript)?;
         }
-        send(c, HandshakePayload::ServerHelloDone, &mut self.transcript)?;
-        Ok(client_auth)
+        send(
+            c,
+            HandshakePayload::ServerHelloDone,
+            &mut self.core.transcript,
+        )?;
+        Ok((share, cert_schemes))
     }
 
     /// ServerKeyExchange (RFC 8422 5.4): our ECDHE share, signed with a scheme the client
     /// offered and our key can make.
-    fn send_server_key_exchange(&mut self, c: &mut Common, ch: &ClientHello) -> Result<(), Error> {
+    fn send_server_key_exchange(
+        &mut self,
+        c: &mut Common,
+        ch: &ClientHello,
+    ) -> Result<KeyShare, Error> {
         let config = &self.config;
         // RFC 8422 5.1.1: supported_groups absent means the server may pick any curve.
         let client_groups = ch.supported_groups();
@@ -432,13 +469,7 @@ impl Hs12 {
             .filter(|g| client_groups.is_none_or(|cg| cg.contains(g)))
             .filter_map(|g| Group::from_u16(g.get()))
             .find(|g| *g != Group::X25519Mlkem768)
-            .ok_or_else(|| {
-                err(
-                    A::HandshakeFailure,
-                    M::NoCommonGroup,
-                    "no ECDHE group in common",
-                )
-            })?;
+            .ok_or_else(|| misbehaved(M::NoCommonGroup, "no ECDHE group in common"))?;
         let offered_schemes = ch.signature_algorithms().unwrap_or(&[]);
         let scheme = config
             .signature_schemes
@@ -447,8 +478,7 @@ impl Hs12 {
             .map(|s| s.get())
             .find(|s| config.cert.signer.tls12_schemes().contains(s))
             .ok_or_else(|| {
-                err(
-                    A::HandshakeFailure,
+                misbehaved(
                     M::NoCommonSignatureScheme,
                     "no signature scheme in common for the server certificate (TLS 1.2)",
                 )
@@ -461,13 +491,12 @@ impl Hs12 {
             scheme: SignatureScheme::from(scheme),
             signature: Vec::new(),
         };
-        let signed = self.sec.signed_params(&skx.params_bytes());
+        let signed = self.core.sec.signed_params(&skx.params_bytes());
         skx.signature = sign12(c, &config.cert, scheme, &signed)?;
         let skx = HandshakePayload::ServerKeyExchange(skx);
-        send(c, skx, &mut self.transcript)?;
-        self.share = Some(share);
+        send(c, skx, &mut self.core.transcript)?;
         c.negotiated_mut().group = Some(NamedGroup::from(group.to_u16()));
-        Ok(())
+        Ok(share)
     }
     fn roots(&self) -> (&[CertificateDer<'static>], bool) {
         match &self.config.client_auth {
@@ -476,75 +505,86 @@ impl Hs12 {
             ClientAuth::Required { roots } => (roots, true),
         }
     }
+}
 
-    fn handle_cert(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::CertificateTls12(chain) = m.msg.payload else {
-            return Err(unexpected("Certificate", &m.msg));
-        };
-        self.transcript.add(&m.raw);
-        let (roots, required) = self.roots();
+impl ExpectCertificate {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let chain = expect_payload!(m, CertificateTls12, "Certificate");
+        let ExpectCertificate {
+            mut hs,
+            share,
+            cert_schemes,
+        } = *self;
+        hs.core.transcript.add(&m.raw);
+        let (roots, required) = hs.roots();
+        let mut client_certs = Vec::new();
         if chain.is_empty() {
             if required {
                 // RFC 5246 7.4.6: ... respond with a fatal handshake_failure alert.
-                return Err(err(
+                return Err(Error::peer_misbehaved(
                     A::HandshakeFailure,
                     M::CertificateRequired,
                     "client sent no certificate but one is required",
                 ));
             }
-            return Ok(State12::ExpectClientKeyExchange(self));
-        }
-        let chain = chain_der(chain);
-        verify::verify_chain(&chain, roots, c.now, false, None, &self.config.policy_cache)?;
-        self.client_certs = chain.clone();
-        record_peer_chain(c, chain, "client")?;
-        c.reach(Step::Certificate);
-        Ok(State12::ExpectClientKeyExchange(self))
-    }
-
-    fn handle_cke(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::ClientKeyExchange(public) = m.msg.payload else {
-            return Err(unexpected("ClientKeyExchange", &m.msg));
-        };
-        let share = self
-            .share
-            .take()
-            .ok_or_else(|| Error::internal("no key share"))?;
-        let pms = share.complete(&public).map_err(|e| {
-            err(
-                A::IllegalParameter,
-                M::BadKeyShare,
-                format!("client ECDHE public value: {e}"),
-            )
-        })?;
-        self.transcript.add(&m.raw);
-        c.reach(Step::KeyExchange);
-        self.sec
-            .derive_master(c, &pms, self.ems, &self.transcript)?;
-        let kb = self.sec.key_block()?;
-        c.expect_ccs12(self.sec.protection(&kb, true)?);
-        self.keys = Some(kb);
-        Ok(if self.client_certs.is_empty() {
-            State12::ExpectFinished(self)
         } else {
-            State12::ExpectCertificateVerify(self)
+            let chain = chain_der(chain);
+            verify::verify_chain(&chain, roots, c.now, false, None, &hs.config.policy_cache)?;
+            client_certs = chain.clone();
+            record_peer_chain(c, chain, "client")?;
+            c.reach(Step::Certificate);
+        }
+        Ok(State12::ExpectClientKeyExchange(Box::new(
+            ExpectClientKeyExchange {
+                hs,
+                share,
+                client_certs,
+                cert_schemes,
+            },
+        )))
+    }
+}
+
+impl ExpectClientKeyExchange {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let public = expect_payload!(m, ClientKeyExchange);
+        let mut hs = self.hs;
+        let pms = self
+            .share
+            .complete(&public)
+            .map_err(|e| misbehaved(M::BadKeyShare, format!("client ECDHE public value: {e}")))?;
+        hs.core.transcript.add(&m.raw);
+        c.reach(Step::KeyExchange);
+        hs.core
+            .sec
+            .derive_master(c, &pms, hs.core.ems, &hs.core.transcript)?;
+        let kb = hs.core.sec.key_block()?;
+        c.expect_ccs12(hs.core.sec.protection(&kb, true)?);
+        hs.core.keys = Some(kb);
+        let client_certs = self.client_certs;
+        Ok(if client_certs.is_empty() {
+            State12::ExpectFinished(Box::new(ExpectFinished { hs, client_certs }))
+        } else {
+            State12::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+                hs,
+                client_certs,
+                cert_schemes: self.cert_schemes,
+            }))
         })
     }
+}
 
-    fn handle_cv(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
-            return Err(unexpected("CertificateVerify", &m.msg));
-        };
+impl ExpectCertificateVerify {
+    fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let cv = expect_payload!(m, CertificateVerify);
         if c.read_protected() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::UnexpectedMessage,
                 "CertificateVerify after ChangeCipherSpec",
             ));
         }
         if !self.cert_schemes.contains(&cv.scheme) {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::SignatureSchemeNotOffered,
                 format!(
                     "client CertificateVerify uses {} which was not requested",
@@ -552,71 +592,73 @@ impl Hs12 {
                 ),
             ));
         }
+        let mut hs = self.hs;
         let ee = self
             .client_certs
             .first()
             .ok_or_else(|| Error::internal("no client certificate"))?;
-        sign::verify_tls12(ee, cv.scheme.get(), self.transcript.bytes(), &cv.signature)
-            .map_err(|_| bad_signature("client CertificateVerify", cv.scheme))?;
+        sign::verify_tls12(
+            ee,
+            cv.scheme.get(),
+            hs.core.transcript.bytes(),
+            &cv.signature,
+        )
+        .map_err(|_| bad_signature("client CertificateVerify", cv.scheme))?;
         c.negotiated_mut().signature_scheme = Some(cv.scheme);
         c.reach(Step::CertificateVerified);
-        self.transcript.add(&m.raw);
-        Ok(State12::ExpectFinished(self))
+        hs.core.transcript.add(&m.raw);
+        Ok(State12::ExpectFinished(Box::new(ExpectFinished {
+            hs,
+            client_certs: self.client_certs,
+        })))
     }
+}
 
+impl ExpectFinished {
     /// A full handshake's session: in a NewSessionTicket (RFC 5077 3.3) or the session-id
     /// cache.
     fn save_session(&mut self, c: &mut Common) -> Result<(), Error> {
         let session = ServerSession12 {
-            cipher_suite: self.sec.suite.to_u16(),
-            master_secret: self.sec.master.clone(),
-            extended_master_secret: self.ems,
+            cipher_suite: self.hs.core.sec.suite.to_u16(),
+            master_secret: self.hs.core.sec.master.clone(),
+            extended_master_secret: self.hs.core.ems,
             created: c.now_secs(),
             client_certs: self.client_certs.clone(),
         };
-        if !self.issue_ticket {
-            self.config
+        if !self.hs.issue_ticket {
+            self.hs
+                .config
                 .session_cache
-                .put(self.session_id.clone(), session);
+                .put(self.hs.core.session_id.clone(), session);
             return Ok(());
         }
-        let ticket = seal_ticket12(c, &self.config.ticket_key, &session)?;
-        let lifetime_hint = if self.config.ticket_lifetime == 0 {
+        let ticket = seal_ticket12(c, &self.hs.config.ticket_key, &session)?;
+        let lifetime_hint = if self.hs.config.ticket_lifetime == 0 {
             DEFAULT_SESSION_LIFETIME
         } else {
-            self.config.ticket_lifetime
+            self.hs.config.ticket_lifetime
         };
         let nst = NewSessionTicketTls12 {
             lifetime_hint,
             ticket,
         };
         let nst = HandshakePayload::NewSessionTicketTls12(nst);
-        send(c, nst, &mut self.transcript)
+        send(c, nst, &mut self.hs.core.transcript)
     }
 
-    fn handle_finished(mut self: Box<Self>, c: &mut Common, m: Received) -> Result<State12, Error> {
-        let HandshakePayload::Finished(vd) = m.msg.payload else {
-            return Err(unexpected(
-                if c.read_protected() {
-                    "Finished"
-                } else {
-                    "ChangeCipherSpec"
-                },
-                &m.msg,
-            ));
+    fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let expected = if c.read_protected() {
+            "Finished"
+        } else {
+            "ChangeCipherSpec"
         };
-        self.sec
-            .receive_finished(c, &mut self.transcript, &vd, &m.raw, true)?;
-        if !self.resumed {
+        let vd = expect_payload!(m, Finished, expected);
+        self.hs.core.receive_finished(c, &vd, &m.raw, true)?;
+        if !self.hs.core.resumed {
             self.save_session(c)?;
-            let kb = self
-                .keys
-                .clone()
-                .ok_or_else(|| Error::internal("no keys"))?;
-            self.sec
-                .send_finished(c, &kb, &mut self.transcript, false)?;
+            self.hs.core.send_second_finished(c, false)?;
         }
-        self.sec.start_traffic(c)?;
+        self.hs.core.sec.start_traffic(c)?;
         if c.knobs.send_hello_request {
             c.send_handshake(&HandshakeMessage::new(HandshakePayload::HelloRequest))?;
         }

@@ -17,7 +17,7 @@ use webpki::{EndEntityCert, KeyUsage};
 
 pub use policy::PolicyError;
 
-use crate::error::{AlertDescription as A, CertificateError, Error, Misbehaviour, err};
+use crate::error::{AlertDescription as A, CertificateError, Error, Misbehaviour, misbehaved};
 
 /// Signature algorithms accepted in certificate chains (includes RSA PKCS#1).
 static CHAIN_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] =
@@ -147,8 +147,7 @@ pub fn verify_chain(
     cache: &PolicyCache,
 ) -> Result<(), Error> {
     let Some(ee_der) = chain.first() else {
-        return Err(err(
-            A::DecodeError,
+        return Err(misbehaved(
             Misbehaviour::EmptyCertificate,
             "empty certificate chain",
         ));
@@ -732,24 +731,20 @@ mod tests {
         }
         assert_eq!(cache.len(), 2, "the leaf and the intermediate");
         let bad = certs::materials("ku_no_digital_signature").expect("profile");
-        let first = verify_chain(
-            &bad.server.chain,
-            &bad.roots,
-            now(),
-            true,
-            Some(&bad.server_name),
-            &cache,
-        )
-        .expect_err("bad");
-        let again = verify_chain(
-            &bad.server.chain,
-            &bad.roots,
-            now(),
-            true,
-            Some(&bad.server_name),
-            &cache,
-        )
-        .expect_err("bad");
+        let verify_bad = || {
+            let chain = &bad.server.chain;
+            verify_chain(
+                chain,
+                &bad.roots,
+                now(),
+                true,
+                Some(&bad.server_name),
+                &cache,
+            )
+            .expect_err("bad")
+        };
+        let first = verify_bad();
+        let again = verify_bad();
         assert_eq!(first.alert(), again.alert());
         assert_eq!(cache.len(), 2, "a rejected leaf is not remembered");
         // A leaf passed as a server certificate is checked afresh as a client certificate.

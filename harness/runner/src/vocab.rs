@@ -14,18 +14,9 @@ pub use tls_wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, S
 /// The protocol versions of the matrix.
 pub const VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLSv1_2, ProtocolVersion::TLSv1_3];
 
-/// The cipher suites of the matrix: TLS 1.3 and the ECDHE AEAD suites of TLS 1.2.
-pub const SUITES: &[CipherSuite] = &[
-    CipherSuite::TLS_AES_128_GCM_SHA256,
-    CipherSuite::TLS_AES_256_GCM_SHA384,
-    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
-    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-];
+/// The cipher suites of the matrix: the suites our engine implements (TLS 1.3 and the ECDHE
+/// AEAD suites of TLS 1.2), the one list both share.
+pub const SUITES: &[CipherSuite] = tls_engine::config::SUITES;
 
 /// The key exchange groups of the matrix.
 pub const GROUPS: &[NamedGroup] = &[

@@ -5,22 +5,21 @@
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
-use tls_wire::AlertDescription as A;
 use tls_wire::{Extension, ExtensionType, HandshakePayload, SignatureScheme};
 
 use crate::config::{ClientConfig, Step};
 use crate::conn::Common;
 use crate::crypto::{HashAlg, Suite, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{
-    Received, certificate_message, certificate_verify, chain_der, check_certificate_verify13,
-    check_duplicates, check_record_size_limit, check_server_alpn, receive_finished13,
-    record_peer_chain, send, send_finished13, unexpected,
+    Received, certificate_message, certificate_verify, chain_der, check_duplicates,
+    check_record_size_limit, check_server_alpn, expect_payload, receive_certificate_verify13,
+    receive_finished13, record_peer_chain, send, send_finished13, unexpected,
 };
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
 
-use super::{ClientState, ClientTraffic};
+use super::{ClientState, ClientTraffic, Next};
 
 /// What the client keeps from the ServerHello to its Finished: the config, the suite, the
 /// transcript, the key schedule, both handshake traffic secrets and the ALPN protocol.
@@ -73,14 +72,8 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectEncryptedExtensions {
-    pub(super) fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::EncryptedExtensions(exts) = m.msg.payload else {
-            return Err(unexpected("EncryptedExtensions", &m.msg));
-        };
+    pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let exts = expect_payload!(m, EncryptedExtensions);
         c.reach(Step::Certificate);
         check_duplicates(&exts, "EncryptedExtensions")?;
         for e in &exts {
@@ -109,8 +102,7 @@ impl ExpectEncryptedExtensions {
     fn check_extension(&mut self, c: &mut Common, e: &Extension) -> Result<(), Error> {
         let t = e.typ();
         if !self.offered.contains(&t) {
-            return Err(err(
-                A::UnsupportedExtension,
+            return Err(misbehaved(
                 M::UnsolicitedExtension,
                 format!("EncryptedExtensions contains {t} which was not offered"),
             ));
@@ -126,8 +118,7 @@ impl ExpectEncryptedExtensions {
                 c.limit_send_fragment(check_record_size_limit(*v)? - 1)
             }
             _ => {
-                return Err(err(
-                    A::IllegalParameter,
+                return Err(misbehaved(
                     M::ExtensionNotAllowed,
                     format!("{} is not allowed in EncryptedExtensions", e.describe()),
                 ));
@@ -138,17 +129,12 @@ impl ExpectEncryptedExtensions {
 }
 
 impl ExpectCertificateOrCertReq {
-    pub(super) fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
+    pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let mut hs = self.hs;
         match m.msg.payload {
             HandshakePayload::CertificateRequest(cr) => {
                 if !cr.context.is_empty() {
-                    return Err(err(
-                        A::IllegalParameter,
+                    return Err(misbehaved(
                         M::BadCertificateRequestContext,
                         "handshake CertificateRequest with non-empty context",
                     ));
@@ -159,8 +145,7 @@ impl ExpectCertificateOrCertReq {
                     _ => None,
                 });
                 let Some(schemes) = schemes else {
-                    return Err(err(
-                        A::MissingExtension,
+                    return Err(misbehaved(
                         M::MissingExtension,
                         "CertificateRequest without signature_algorithms",
                     ));
@@ -187,25 +172,17 @@ impl ExpectCertificateOrCertReq {
 }
 
 impl ExpectCertificate {
-    pub(super) fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::Certificate(cert) = m.msg.payload else {
-            return Err(unexpected("Certificate", &m.msg));
-        };
+    pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let cert = expect_payload!(m, Certificate);
         c.reach(Step::Certificate);
         if !cert.context.is_empty() {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::BadCertificateRequestContext,
                 "server Certificate with non-empty certificate_request_context",
             ));
         }
         if cert.entries.is_empty() {
-            return Err(err(
-                A::DecodeError,
+            return Err(misbehaved(
                 M::EmptyCertificate,
                 "server sent an empty Certificate",
             ));
@@ -213,8 +190,7 @@ impl ExpectCertificate {
         for e in &cert.entries {
             check_duplicates(&e.extensions, "CertificateEntry")?;
             if let Some(x) = e.extensions.first() {
-                return Err(err(
-                    A::UnsupportedExtension,
+                return Err(misbehaved(
                     M::UnsolicitedExtension,
                     format!(
                         "CertificateEntry contains {} which was not requested",
@@ -258,38 +234,27 @@ pub(crate) fn verify_server_chain(
 }
 
 impl ExpectCertificateVerify {
-    pub(super) fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
-            return Err(unexpected("CertificateVerify", &m.msg));
-        };
-        let mut hs = self.hs;
-        let th = hs.transcript.hash(hs.suite.hash());
+    pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let Self {
+            mut hs,
+            cert_request,
+            server_cert,
+        } = *self;
         let schemes = &hs.config.signature_schemes;
-        check_certificate_verify13(c, &cv, schemes, &self.server_cert, &th, true)?;
-        hs.transcript.add(&m.raw);
+        let t = &mut hs.transcript;
+        receive_certificate_verify13(c, m, hs.suite, t, schemes, &server_cert, true)?;
         Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
             hs,
-            cert_request: self.cert_request,
+            cert_request,
         })))
     }
 }
 
 impl ExpectFinished {
-    pub(super) fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::Finished(vd) = m.msg.payload else {
-            return Err(unexpected("Finished", &m.msg));
-        };
+    pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let mut hs = self.hs;
         let h = hs.suite.hash();
-        receive_finished13(c, h, &hs.s_hs, &mut hs.transcript, &vd, &m.raw, "server")?;
+        receive_finished13(c, m, h, &hs.s_hs, &mut hs.transcript, "server")?;
         hs.ks.advance(None);
         let th = hs.transcript.hash(h);
         let c_ap = hs.ks.derive(b"c ap traffic", &th);

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     ClientHello, CompressionMethod, ECPointFormat, Extension, ExtensionType, HandshakeMessage,
     HandshakePayload, KeyShareEntry, NamedGroup, OfferedPsks, ProtocolVersion, PskIdentity,
@@ -13,12 +12,12 @@ use tls_wire::{
 use crate::config::{ClientConfig, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, Suite, Suite12};
-use crate::error::{Error, Misbehaviour as M, err};
-use crate::handshake::{Received, check_hello_legacy, unexpected};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::handshake::{Received, check_hello_legacy, expect_payload, unexpected};
 use crate::keyschedule::{KeySchedule, Transcript};
 
 use super::flight::{ExpectEncryptedExtensions, Handshake13};
-use super::{ClientState, offer_tickets12, offered_suites};
+use super::{ClientState, Next, offer_tickets12, offered_suites};
 
 pub(crate) struct ExpectServerHello {
     pub(crate) config: Arc<ClientConfig>,
@@ -199,14 +198,8 @@ impl ExpectServerHello {
         Ok(())
     }
 
-    pub(super) fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::ServerHello(sh) = m.msg.payload else {
-            return Err(unexpected("ServerHello", &m.msg));
-        };
+    pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let sh = expect_payload!(m, ServerHello);
         c.reach(Step::ServerHello);
         check_server_hello_syntax(&sh)?;
         if self.select_version(&sh)? {
@@ -220,8 +213,7 @@ impl ExpectServerHello {
         if let Some((hrr_suite, _)) = self.hrr
             && hrr_suite != suite
         {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::SuiteChangedAfterHelloRetry,
                 "ServerHello cipher suite differs from HelloRetryRequest",
             ));
@@ -267,24 +259,21 @@ impl ExpectServerHello {
     fn select_version(&self, sh: &ServerHello) -> Result<bool, Error> {
         match sh.supported_version() {
             None if sh.legacy_version == ProtocolVersion::TLSv1_2 && self.offer12 => Ok(true),
-            None if self.offer12 => Err(err(
-                A::ProtocolVersion,
+            None if self.offer12 => Err(misbehaved(
                 M::NoCommonVersion,
                 format!(
                     "server selected {}; only TLS 1.2 and TLS 1.3 are supported",
                     sh.legacy_version
                 ),
             )),
-            None => Err(err(
-                A::ProtocolVersion,
+            None => Err(misbehaved(
                 M::NoCommonVersion,
                 format!(
                     "server selected {} without supported_versions; only TLS 1.3 is offered",
                     sh.legacy_version
                 ),
             )),
-            Some(v) if v != ProtocolVersion::TLSv1_3 || !self.offer13 => Err(err(
-                A::IllegalParameter,
+            Some(v) if v != ProtocolVersion::TLSv1_3 || !self.offer13 => Err(misbehaved(
                 M::VersionNotOffered,
                 format!("server selected version {v} which was not offered"),
             )),
@@ -295,8 +284,7 @@ impl ExpectServerHello {
     /// A TLS 1.3 ServerHello or HelloRetryRequest: legacy fields and the cipher suite.
     fn check_hello13(&self, sh: &ServerHello) -> Result<Suite, Error> {
         if sh.legacy_version != ProtocolVersion::TLSv1_2 {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::BadLegacyVersion,
                 format!(
                     "ServerHello legacy_version {} is not TLS1.2",
@@ -305,30 +293,41 @@ impl ExpectServerHello {
             ));
         }
         if sh.session_id != self.session_id {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::SessionIdMismatch,
                 "legacy_session_id_echo does not match the ClientHello",
             ));
         }
-        let Some(suite) = Suite::from_u16(sh.cipher_suite.get())
-            .filter(|s| self.suites.contains(s) || self.config.knobs.bug_accept_unoffered_suite)
-        else {
-            return Err(err(
-                A::IllegalParameter,
-                M::SuiteNotOffered,
-                format!(
-                    "server selected cipher suite {} which was not offered",
-                    sh.cipher_suite
-                ),
-            ));
+        self.selected_suite(sh, Suite::from_u16, &self.suites, false)
+    }
+
+    /// The ServerHello's cipher suite, one we `offered` (with knob
+    /// `bug_accept_unoffered_suite`, any that `parse` knows), and its null compression method.
+    /// For TLS 1.2 (`tls12`) the errors name the version and the field `compression_method`.
+    pub(crate) fn selected_suite<S: Copy + PartialEq>(
+        &self,
+        sh: &ServerHello,
+        parse: fn(u16) -> Option<S>,
+        offered: &[S],
+        tls12: bool,
+    ) -> Result<S, Error> {
+        let accept_any = self.config.knobs.bug_accept_unoffered_suite;
+        let suite = parse(sh.cipher_suite.get()).filter(|s| offered.contains(s) || accept_any);
+        let Some(suite) = suite else {
+            let version = if tls12 { " for TLS 1.2" } else { "" };
+            let selected = sh.cipher_suite;
+            let detail =
+                format!("server selected cipher suite {selected} which was not offered{version}");
+            return Err(misbehaved(M::SuiteNotOffered, detail));
         };
         if sh.compression_method != CompressionMethod::Null {
-            return Err(err(
-                A::IllegalParameter,
-                M::BadCompression,
-                "ServerHello legacy_compression_method is not null",
-            ));
+            let field = if tls12 {
+                "compression_method"
+            } else {
+                "legacy_compression_method"
+            };
+            let detail = format!("ServerHello {field} is not null");
+            return Err(misbehaved(M::BadCompression, detail));
         }
         Ok(suite)
     }
@@ -338,8 +337,7 @@ impl ExpectServerHello {
         for e in &sh.extensions {
             let t = e.typ();
             if !self.offered.contains(&t) {
-                return Err(err(
-                    A::UnsupportedExtension,
+                return Err(misbehaved(
                     M::UnsolicitedExtension,
                     format!("ServerHello contains {t} which was not offered"),
                 ));
@@ -350,8 +348,7 @@ impl ExpectServerHello {
                     | ExtensionType::KeyShare
                     | ExtensionType::PreSharedKey
             ) {
-                return Err(err(
-                    A::IllegalParameter,
+                return Err(misbehaved(
                     M::ExtensionNotAllowed,
                     format!("{t} is not allowed in ServerHello"),
                 ));
@@ -366,22 +363,19 @@ impl ExpectServerHello {
             return Ok(None);
         };
         let Some((sess, psk_suite)) = &self.psk else {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::PskNotOffered,
                 "server selected a PSK that was not offered",
             ));
         };
         if idx != 0 {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::PskNotOffered,
                 format!("server selected PSK identity {idx}, only 0 offered"),
             ));
         }
         if psk_suite.hash() != suite.hash() {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::ResumptionSuiteMismatch,
                 "selected cipher suite hash differs from the PSK's",
             ));
@@ -392,8 +386,7 @@ impl ExpectServerHello {
     /// The server's key share, for a group we sent one for: the group and shared secret.
     fn key_exchange(&self, sh: &ServerHello) -> Result<(Group, Vec<u8>), Error> {
         let Some(entry) = sh.key_share() else {
-            return Err(err(
-                A::MissingExtension,
+            return Err(misbehaved(
                 M::MissingExtension,
                 "ServerHello has no key_share (psk_ke is not offered)",
             ));
@@ -403,19 +396,14 @@ impl ExpectServerHello {
             .iter()
             .find(|s| s.group().to_u16() == entry.group.get())
         else {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::GroupNotOffered,
                 format!("server key_share group {} was not offered", entry.group),
             ));
         };
-        let shared = share.complete(&entry.key_exchange).map_err(|e| {
-            err(
-                A::IllegalParameter,
-                M::BadKeyShare,
-                format!("server key share: {e}"),
-            )
-        })?;
+        let shared = share
+            .complete(&entry.key_exchange)
+            .map_err(|e| misbehaved(M::BadKeyShare, format!("server key share: {e}")))?;
         Ok((share.group(), shared))
     }
 
@@ -427,8 +415,7 @@ impl ExpectServerHello {
         raw: Vec<u8>,
     ) -> Result<ClientState, Error> {
         if self.hrr.is_some() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::SecondHelloRetryRequest,
                 "second HelloRetryRequest",
             ));
@@ -466,8 +453,7 @@ impl ExpectServerHello {
     fn hrr_group(&self, sh: &ServerHello, has_cookie: bool) -> Result<Option<Group>, Error> {
         let group = sh.hrr_group();
         if group.is_none() && !has_cookie {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::UselessHelloRetryRequest,
                 "HelloRetryRequest would not change the ClientHello",
             ));
@@ -477,15 +463,13 @@ impl ExpectServerHello {
         };
         let ours = Group::from_u16(g.get()).filter(|_| self.config.groups.contains(&g));
         let Some(ours) = ours else {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::GroupNotOffered,
                 format!("HelloRetryRequest selected group {g} which was not offered"),
             ));
         };
         if self.shares.iter().any(|s| s.group() == ours) {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::UselessHelloRetryRequest,
                 format!(
                     "HelloRetryRequest selected group {g} for which a key share was already sent"
@@ -506,8 +490,7 @@ fn check_server_hello_syntax(sh: &ServerHello) -> Result<(), Error> {
         &sh.session_id,
     )?;
     if let Some(t) = sh.duplicate_extension() {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::DuplicateExtension,
             format!("duplicate extension {t} in ServerHello"),
         ));
@@ -523,8 +506,7 @@ fn check_hrr_extensions(sh: &ServerHello, offered: &[ExtensionType]) -> Result<(
             continue;
         }
         if !offered.contains(&t) {
-            return Err(err(
-                A::UnsupportedExtension,
+            return Err(misbehaved(
                 M::UnsolicitedExtension,
                 format!("HelloRetryRequest contains {t} which was not offered"),
             ));
@@ -533,8 +515,7 @@ fn check_hrr_extensions(sh: &ServerHello, offered: &[ExtensionType]) -> Result<(
             t,
             ExtensionType::SupportedVersions | ExtensionType::KeyShare
         ) {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::ExtensionNotAllowed,
                 format!("{t} is not allowed in HelloRetryRequest"),
             ));

@@ -1,7 +1,6 @@
 //! Key changes: TLS 1.3 traffic keys (installed, updated by KeyUpdate, RFC 8446 4.6.3), the
 //! TLS 1.2 keys that take effect with ChangeCipherSpec, and the end of the handshake.
 
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     Alert, AlertDescription, AlertLevel, Codec, ContentType, HandshakeMessage, HandshakePayload,
     KeyUpdateRequest,
@@ -9,10 +8,10 @@ use tls_wire::{
 
 use crate::config::{Direction, Event, Step};
 use crate::crypto::{RecordProtection, RecordProtection12, Suite};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::keyschedule::KeySchedule;
 
-use super::{Common, DEFAULT_MAX_KEY_UPDATES, Protect};
+use super::{Common, DEFAULT_MAX_KEY_UPDATES, Protect, count_run};
 
 impl Common {
     /// Logs a TLS 1.3 traffic secret installed for reading or writing.
@@ -45,42 +44,47 @@ impl Common {
     /// Install new read keys. A handshake message must not span the key change.
     pub fn set_read_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
         if !self.joiner.is_empty() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::KeyChangeMidMessage,
                 "handshake message spans a key change",
             ));
         }
-        self.read = Some(Protect::V13(
-            RecordProtection::from_secret(suite, &secret)
-                .map_err(|e| Error::internal(e.to_string()))?,
-        ));
-        self.log_traffic(false, app, &secret);
-        self.read_secret = secret;
-        self.suite = Some(suite);
-        self.app_read = app;
-        Ok(())
+        self.install13(false, suite, secret, app)
     }
 
     /// Install new write keys.
     pub fn set_write_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
         self.flush_pending()?;
-        self.write = Some(Protect::V13(
-            RecordProtection::from_secret(suite, &secret)
-                .map_err(|e| Error::internal(e.to_string()))?,
-        ));
-        self.log_traffic(true, app, &secret);
-        self.write_secret = secret;
+        self.install13(true, suite, secret, app)
+    }
+
+    /// TLS 1.3 record protection from `secret`, for writing or for reading.
+    fn install13(
+        &mut self,
+        write: bool,
+        suite: Suite,
+        secret: Vec<u8>,
+        app: bool,
+    ) -> Result<(), Error> {
+        let protect = RecordProtection::from_secret(suite, &secret)
+            .map_err(|e| Error::internal(e.to_string()))?;
+        self.log_traffic(write, app, &secret);
+        let (key, stored, app_flag) = if write {
+            (&mut self.write, &mut self.write_secret, &mut self.app_write)
+        } else {
+            (&mut self.read, &mut self.read_secret, &mut self.app_read)
+        };
+        *key = Some(Protect::V13(protect));
+        *stored = secret;
+        *app_flag = app;
         self.suite = Some(suite);
-        self.app_write = app;
         Ok(())
     }
 
     /// Received KeyUpdate (RFC 8446 4.6.3).
     pub fn handle_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
         if !self.handshake_complete {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::UnexpectedMessage,
                 "KeyUpdate before the handshake completed",
             ));
@@ -89,26 +93,24 @@ impl Common {
             KeyUpdateRequest::UpdateRequested => true,
             KeyUpdateRequest::UpdateNotRequested => false,
             KeyUpdateRequest::Unknown(v) => {
-                return Err(err(
-                    A::IllegalParameter,
+                return Err(misbehaved(
                     M::BadKeyUpdateRequest,
                     format!("KeyUpdate request_update value {v}"),
                 ));
             }
         };
-        self.key_updates_in_row += 1;
         let max = if self.knobs.max_key_updates == 0 {
             DEFAULT_MAX_KEY_UPDATES
         } else {
             self.knobs.max_key_updates
         };
-        if self.key_updates_in_row > max {
-            return Err(err(
-                A::UnexpectedMessage,
-                M::TooManyKeyUpdates,
-                format!("more than {max} consecutive KeyUpdates without application data"),
-            ));
-        }
+        let things = "KeyUpdates without application data";
+        count_run(
+            &mut self.key_updates_in_row,
+            max,
+            M::TooManyKeyUpdates,
+            things,
+        )?;
         let suite = self.suite.ok_or_else(|| Error::internal("no suite"))?;
         let next = KeySchedule::next_traffic_secret(suite.hash(), &self.read_secret);
         self.set_read_key(suite, next, true)?;

@@ -1,14 +1,13 @@
 //! The receiving half of the record layer: records opened, ChangeCipherSpec, alerts and
 //! application data, with the hostile-peer limits.
 
-use tls_wire::AlertDescription as A;
 use tls_wire::{Alert, AlertDescription, AlertLevel, Codec, ContentType};
 
 use crate::config::{Direction, Event};
 use crate::crypto::RecordError;
-use crate::error::{Decoding, Error, Misbehaviour as M, err, invalid};
+use crate::error::{Decoding, Error, Misbehaviour as M, invalid, misbehaved};
 
-use super::{Common, MAX_EMPTY_RECORDS, Protect};
+use super::{Common, MAX_EMPTY_RECORDS, Protect, count_run};
 
 /// The receiving half of the record layer: ChangeCipherSpec, record protection, the
 /// hostile-peer limits, alerts and application data.
@@ -21,15 +20,13 @@ impl Common {
                 return Err(bad_ccs());
             }
             if !self.joiner.is_empty() {
-                return Err(err(
-                    A::UnexpectedMessage,
+                return Err(misbehaved(
                     M::InterleavedWithHandshake,
                     "ChangeCipherSpec inside a fragmented handshake message",
                 ));
             }
             let Some(r) = self.pending_read12.take() else {
-                return Err(err(
-                    A::UnexpectedMessage,
+                return Err(misbehaved(
                     M::UnexpectedChangeCipherSpec,
                     "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake",
                 ));
@@ -39,8 +36,7 @@ impl Common {
             return Ok(());
         }
         if !self.ccs_ok {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::UnexpectedChangeCipherSpec,
                 "ChangeCipherSpec record outside the handshake",
             ));
@@ -93,8 +89,7 @@ impl Common {
         rec: tls_wire::Record,
     ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
         if rec.content_type != ContentType::ApplicationData {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::UnprotectedRecord,
                 format!(
                     "unprotected {} record after keys were established",
@@ -119,8 +114,7 @@ impl Common {
                 let t = ContentType::from(t);
                 if d.is_empty() && matches!(t, ContentType::Handshake | ContentType::Alert) {
                     // RFC 8446 5.4.
-                    return Err(err(
-                        A::UnexpectedMessage,
+                    return Err(misbehaved(
                         M::ZeroLengthRecord,
                         format!("protected {t} record with zero-length content"),
                     ));
@@ -129,8 +123,7 @@ impl Common {
             }
             Err(RecordError::BadRecordMac) if self.early_data_skip > 0 => {
                 if len > self.early_data_skip {
-                    return Err(err(
-                        A::BadRecordMac,
+                    return Err(misbehaved(
                         M::TooMuchEarlyData,
                         "too much undecryptable early data",
                     ));
@@ -146,8 +139,7 @@ impl Common {
                 Ok(None)
             }
             Err(RecordError::BadRecordMac) => Err(bad_record_mac()),
-            Err(RecordError::NoContentType) => Err(err(
-                A::UnexpectedMessage,
+            Err(RecordError::NoContentType) => Err(misbehaved(
                 M::NoContentType,
                 "protected record has no non-zero content type",
             )),
@@ -164,8 +156,7 @@ impl Common {
         rec: tls_wire::Record,
     ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
         if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
-            return Err(err(
-                A::RecordOverflow,
+            return Err(misbehaved(
                 M::RecordOverflow,
                 format!("plaintext record of {} bytes", rec.payload.len()),
             ));
@@ -186,14 +177,13 @@ impl Common {
     /// Hostile-peer limits: a run of empty records, a run of ignored warning alerts.
     pub(super) fn count_record(&mut self, typ: ContentType, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
-            self.empty_records_in_row += 1;
-            if self.empty_records_in_row > MAX_EMPTY_RECORDS {
-                return Err(err(
-                    A::UnexpectedMessage,
-                    M::TooManyEmptyRecords,
-                    format!("more than {MAX_EMPTY_RECORDS} consecutive empty records"),
-                ));
-            }
+            let run = &mut self.empty_records_in_row;
+            count_run(
+                run,
+                MAX_EMPTY_RECORDS,
+                M::TooManyEmptyRecords,
+                "empty records",
+            )?;
         } else {
             self.empty_records_in_row = 0;
         }
@@ -206,8 +196,7 @@ impl Common {
     /// An alert record: close_notify, an ignored warning, or the error it ends us with.
     pub(super) fn handle_alert_record(&mut self, data: &[u8]) -> Result<(), Error> {
         if !self.joiner.is_empty() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::InterleavedWithHandshake,
                 "alert interleaved with a fragmented handshake message",
             ));
@@ -244,15 +233,13 @@ impl Common {
     /// An application data record.
     pub(super) fn handle_app_data_record(&mut self, data: Vec<u8>) -> Result<(), Error> {
         if !self.joiner.is_empty() {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::InterleavedWithHandshake,
                 "application data interleaved with a handshake message",
             ));
         }
         if !self.app_read {
-            return Err(err(
-                A::UnexpectedMessage,
+            return Err(misbehaved(
                 M::ApplicationDataBeforeHandshake,
                 "application data before the handshake completed",
             ));
@@ -273,25 +260,19 @@ impl Common {
 }
 
 fn bad_ccs() -> Error {
-    err(
-        A::UnexpectedMessage,
+    misbehaved(
         M::BadChangeCipherSpec,
         "ChangeCipherSpec record is not the single byte 0x01",
     )
 }
 
 fn bad_record_mac() -> Error {
-    err(
-        A::BadRecordMac,
+    misbehaved(
         M::BadRecordMac,
         "record authentication failed (bad_record_mac)",
     )
 }
 
 fn record_overflow() -> Error {
-    err(
-        A::RecordOverflow,
-        M::RecordOverflow,
-        "protected record plaintext too long",
-    )
+    misbehaved(M::RecordOverflow, "protected record plaintext too long")
 }

@@ -38,11 +38,22 @@ pub struct RecordProtection {
 
 impl std::fmt::Debug for RecordProtection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordProtection")
-            .field("suite", &self.suite)
-            .field("seq", &self.seq)
-            .finish()
+        debug_protection(f, "RecordProtection", &self.suite, self.seq)
     }
+}
+
+/// The `Debug` text of one direction of record protection (either version): its suite and
+/// sequence number, never the key or the IV.
+pub(super) fn debug_protection(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    suite: &dyn std::fmt::Debug,
+    seq: u64,
+) -> std::fmt::Result {
+    f.debug_struct(name)
+        .field("suite", suite)
+        .field("seq", &seq)
+        .finish()
 }
 
 /// The traffic key and IV derived from a traffic secret (RFC 8446 7.3).

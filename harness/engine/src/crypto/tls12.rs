@@ -235,10 +235,7 @@ pub struct RecordProtection12 {
 
 impl std::fmt::Debug for RecordProtection12 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordProtection12")
-            .field("suite", &self.suite)
-            .field("seq", &self.seq)
-            .finish()
+        super::aead::debug_protection(f, "RecordProtection12", &self.suite, self.seq)
     }
 }
 

@@ -4,22 +4,20 @@
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
-use tls_wire::AlertDescription as A;
-use tls_wire::HandshakePayload;
 
 use crate::config::{ClientAuth, ServerConfig, Step};
 use crate::conn::Common;
 use crate::crypto::Suite;
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Misbehaviour as M, misbehaved};
 use crate::handshake::{
-    Received, chain_der, check_certificate_verify13, receive_finished13, record_peer_chain,
-    unexpected,
+    Received, chain_der, expect_payload, receive_certificate_verify13, receive_finished13,
+    record_peer_chain, unexpected,
 };
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::verify;
 
-use super::ServerState;
 use super::ticket::send_tickets;
+use super::{Next, ServerState};
 
 /// What the server keeps for the client's flight: the config, the suite, the transcript,
 /// the key schedule (for the resumption master secret), the client's handshake and
@@ -50,17 +48,10 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectCertificate {
-    pub(super) fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ServerState, Error> {
-        let HandshakePayload::Certificate(cert) = m.msg.payload else {
-            return Err(unexpected("Certificate", &m.msg));
-        };
+    pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let cert = expect_payload!(m, Certificate);
         if !cert.context.is_empty() {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::BadCertificateRequestContext,
                 "client Certificate context does not match the CertificateRequest",
             ));
@@ -73,8 +64,7 @@ impl ExpectCertificate {
         };
         if cert.entries.is_empty() {
             if required {
-                return Err(err(
-                    A::CertificateRequired,
+                return Err(misbehaved(
                     M::CertificateRequired,
                     "client sent no certificate but one is required",
                 ));
@@ -85,8 +75,7 @@ impl ExpectCertificate {
         }
         for e in &cert.entries {
             if let Some(x) = e.extensions.first() {
-                return Err(err(
-                    A::UnsupportedExtension,
+                return Err(misbehaved(
                     M::UnsolicitedExtension,
                     format!("client CertificateEntry contains {}", x.typ()),
                 ));
@@ -107,18 +96,11 @@ impl ExpectCertificate {
 }
 
 impl ExpectCertificateVerify {
-    pub(super) fn handle(
-        mut self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ServerState, Error> {
-        let HandshakePayload::CertificateVerify(cv) = m.msg.payload else {
-            return Err(unexpected("CertificateVerify", &m.msg));
-        };
-        let th = self.hs.transcript.hash(self.hs.suite.hash());
-        let schemes = &self.hs.config.signature_schemes;
-        check_certificate_verify13(c, &cv, schemes, &self.client_cert, &th, false)?;
-        self.hs.transcript.add(&m.raw);
+    pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
+        let hs = &mut self.hs;
+        let schemes = &hs.config.signature_schemes;
+        let cert = &self.client_cert;
+        receive_certificate_verify13(c, m, hs.suite, &mut hs.transcript, schemes, cert, false)?;
         Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
             hs: self.hs,
         })))
@@ -126,17 +108,10 @@ impl ExpectCertificateVerify {
 }
 
 impl ExpectFinished {
-    pub(super) fn handle(
-        self: Box<Self>,
-        c: &mut Common,
-        m: Received,
-    ) -> Result<ServerState, Error> {
-        let HandshakePayload::Finished(vd) = m.msg.payload else {
-            return Err(unexpected("Finished", &m.msg));
-        };
+    pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let mut hs = self.hs;
         let h = hs.suite.hash();
-        receive_finished13(c, h, &hs.c_hs, &mut hs.transcript, &vd, &m.raw, "client")?;
+        receive_finished13(c, m, h, &hs.c_hs, &mut hs.transcript, "client")?;
         c.set_read_key(hs.suite, hs.c_ap, true)?;
         let res_master = hs.ks.derive(b"res master", &hs.transcript.hash(h));
         c.complete_handshake()?;

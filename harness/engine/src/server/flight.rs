@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     CertificateRequestTls13, CipherSuite, ClientHello, CompressionMethod, Extension,
     HandshakeMessage, HandshakePayload, KeyShareEntry, NamedGroup, ProtocolVersion, ServerHello,
@@ -13,7 +12,7 @@ use tls_wire::{
 use crate::config::{ClientAuth, ServerConfig, Step};
 use crate::conn::Common;
 use crate::crypto::{Group, SigScheme, Suite, kx, sign};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{certificate_message, certificate_verify, send, send_finished13};
 use crate::keyschedule::{KeySchedule, Transcript};
 
@@ -54,15 +53,8 @@ pub(super) fn send_server_hello(
 ) -> Result<HandshakeSecrets, Error> {
     let (suite, group) = (choice.suite, choice.group);
     let (server_share, shared) =
-        kx::server_respond(group, &choice.client_share.key_exchange, c.random.as_ref()).map_err(
-            |e| {
-                err(
-                    A::IllegalParameter,
-                    M::BadKeyShare,
-                    format!("client key share: {e}"),
-                )
-            },
-        )?;
+        kx::server_respond(group, &choice.client_share.key_exchange, c.random.as_ref())
+            .map_err(|e| misbehaved(M::BadKeyShare, format!("client key share: {e}")))?;
     transcript.add(raw);
     let mut sh_exts = vec![
         Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3),

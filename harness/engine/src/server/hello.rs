@@ -1,7 +1,6 @@
 //! The server's reading of a ClientHello (RFC 8446 4.1.2, 4.2): syntax, version, suite, key
 //! share, signature scheme, PSK and the other extensions.
 
-use tls_wire::AlertDescription as A;
 use tls_wire::{
     CipherSuite, ClientHello, CompressionMethod, Extension, KeyShareEntry, NamedGroup,
     ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
@@ -10,7 +9,7 @@ use tls_wire::{
 use crate::config::ServerConfig;
 use crate::conn::Common;
 use crate::crypto::{Group, HashAlg, SigScheme, Suite, Suite12};
-use crate::error::{Error, Misbehaviour as M, err};
+use crate::error::{Error, Misbehaviour as M, misbehaved};
 use crate::handshake::{check_hello_legacy, check_record_size_limit};
 use crate::keyschedule::{KeySchedule, Transcript};
 
@@ -32,8 +31,7 @@ pub(super) fn our_versions(ours13: bool, ours12: bool) -> String {
 /// server_name_list<1..2^16-1>, HostName<1..2^16-1>; RFC 8446 D.5: no SSL 3.0).
 pub(super) fn check_hello_syntax(ch: &ClientHello) -> Result<(), Error> {
     if let Some(t) = ch.duplicate_extension() {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::DuplicateExtension,
             format!("duplicate extension {t} in ClientHello"),
         ));
@@ -48,8 +46,7 @@ pub(super) fn check_hello_syntax(ch: &ClientHello) -> Result<(), Error> {
         if let Extension::ServerName(list) = e
             && (list.is_empty() || list.iter().any(|n| n.name.is_empty()))
         {
-            return Err(err(
-                A::DecodeError,
+            return Err(misbehaved(
                 M::EmptyServerName,
                 "server_name with an empty list or an empty name",
             ));
@@ -79,8 +76,7 @@ pub(super) fn select_version(ch: &ClientHello, ours13: bool, ours12: bool) -> Re
     match ch.supported_versions() {
         Some(vs) if ours13 && vs.contains(&ProtocolVersion::TLSv1_3) => Ok(false),
         Some(vs) if ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => Ok(true),
-        Some(vs) => Err(err(
-            A::ProtocolVersion,
+        Some(vs) => Err(misbehaved(
             M::NoCommonVersion,
             format!(
                 "no common version: client offers [{}], we support [{}]",
@@ -92,8 +88,7 @@ pub(super) fn select_version(ch: &ClientHello, ours13: bool, ours12: bool) -> Re
             ),
         )),
         None if ours12 && ch.legacy_version.get() >= ProtocolVersion::TLSv1_2.get() => Ok(true),
-        None => Err(err(
-            A::ProtocolVersion,
+        None => Err(misbehaved(
             M::NoCommonVersion,
             format!(
                 "ClientHello without supported_versions, legacy_version {}; we support [{}]",
@@ -112,15 +107,13 @@ pub(super) fn check_tls12_hello(
     ours13: bool,
 ) -> Result<(), Error> {
     if after_hrr {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::SecondClientHelloMismatch,
             "second ClientHello after HelloRetryRequest does not offer TLS 1.3",
         ));
     }
     if ours13 && ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV) {
-        return Err(err(
-            A::InappropriateFallback,
+        return Err(misbehaved(
             M::InappropriateFallback,
             "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3",
         ));
@@ -132,15 +125,13 @@ pub(super) fn check_tls12_hello(
 /// second ClientHello is the first one with only the permitted changes.
 pub(super) fn check_hello13(ch: &ClientHello, hrr: Option<&HrrSent>) -> Result<(), Error> {
     if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::BadCompression,
             "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]",
         ));
     }
     if ch.psk().is_some() && !ch.psk_is_last() {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::PskNotLast,
             "pre_shared_key is not the last ClientHello extension",
         ));
@@ -148,8 +139,7 @@ pub(super) fn check_hello13(ch: &ClientHello, hrr: Option<&HrrSent>) -> Result<(
     let Some(h) = hrr else {
         return Ok(());
     };
-    let mismatch =
-        |what: &'static str| Err(err(A::IllegalParameter, M::SecondClientHelloMismatch, what));
+    let mismatch = |what: &'static str| Err(misbehaved(M::SecondClientHelloMismatch, what));
     if ch.session_id != h.session_id {
         return mismatch("second ClientHello changed legacy_session_id");
     }
@@ -165,23 +155,26 @@ pub(super) fn check_hello13(ch: &ClientHello, hrr: Option<&HrrSent>) -> Result<(
     Ok(())
 }
 
-/// The cipher suite: server preference (or the one a knob forces, offered or not).
-pub(super) fn choose_suite(config: &ServerConfig, ch: &ClientHello) -> Result<Suite, Error> {
-    if let Some(s) = config.knobs.select_cipher_suite.and_then(Suite::from_u16) {
+/// The cipher suite: server preference among the client's suites that `parse` knows (a TLS
+/// 1.3 or a TLS 1.2 suite) and that `fits`, or the one the knob `select_cipher_suite` forces
+/// (offered or fitting or not); without one, no_common_suite with `none` as the detail.
+pub(crate) fn choose_suite<S>(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    parse: fn(u16) -> Option<S>,
+    fits: impl Fn(&S) -> bool,
+    none: &str,
+) -> Result<S, Error> {
+    if let Some(s) = config.knobs.select_cipher_suite.and_then(parse) {
         return Ok(s);
     }
     config
         .cipher_suites
         .iter()
         .filter(|s| ch.cipher_suites.contains(s))
-        .find_map(|s| Suite::from_u16(s.get()))
-        .ok_or_else(|| {
-            err(
-                A::HandshakeFailure,
-                M::NoCommonSuite,
-                "no cipher suite in common",
-            )
-        })
+        .filter_map(|s| parse(s.get()))
+        .find(fits)
+        .ok_or_else(|| misbehaved(M::NoCommonSuite, none))
 }
 
 /// supported_groups and key_share of a TLS 1.3 ClientHello, both present and consistent
@@ -189,7 +182,7 @@ pub(super) fn choose_suite(config: &ServerConfig, ch: &ClientHello) -> Result<Su
 pub(super) fn client_groups_and_shares(
     ch: &ClientHello,
 ) -> Result<(&[NamedGroup], &[KeyShareEntry]), Error> {
-    let missing = |what: &'static str| Err(err(A::MissingExtension, M::MissingExtension, what));
+    let missing = |what: &'static str| Err(misbehaved(M::MissingExtension, what));
     let (client_groups, shares) = match (ch.supported_groups(), ch.key_shares()) {
         (Some(g), Some(s)) => (g, s),
         (None, Some(_)) => return missing("key_share without supported_groups"),
@@ -198,15 +191,13 @@ pub(super) fn client_groups_and_shares(
     };
     for (i, s) in shares.iter().enumerate() {
         if !client_groups.contains(&s.group) {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::InconsistentKeyShares,
                 format!("key_share for {} which is not in supported_groups", s.group),
             ));
         }
         if shares.iter().skip(i + 1).any(|o| o.group == s.group) {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::InconsistentKeyShares,
                 format!("two key shares for {}", s.group),
             ));
@@ -240,8 +231,7 @@ pub(super) fn choose_key_share<'a>(
         .filter_map(|g| Group::from_u16(g.get()))
         .collect();
     let Some(&preferred) = common_groups.first() else {
-        return Err(err(
-            A::HandshakeFailure,
+        return Err(misbehaved(
             M::NoCommonGroup,
             "no key exchange group in common",
         ));
@@ -256,8 +246,7 @@ pub(super) fn choose_key_share<'a>(
         .find(|g| share_for(*g).is_some());
     let hrr_group = if let Some(h) = hrr {
         if shares.len() != 1 || share_for(h.group).is_none() {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::SecondClientHelloMismatch,
                 format!(
                     "second ClientHello must carry exactly one key share, for {:?}",
@@ -282,8 +271,7 @@ pub(super) fn choose_key_share<'a>(
     }
     let group = match hrr {
         Some(h) if h.suite != suite => {
-            return Err(err(
-                A::IllegalParameter,
+            return Err(misbehaved(
                 M::SecondClientHelloMismatch,
                 "cipher suite changed after HelloRetryRequest",
             ));
@@ -319,8 +307,7 @@ pub(super) fn choose_signature_scheme(
         .filter_map(|s| SigScheme::from_u16(s.get()))
         .find(|s| config.cert.signer.schemes().contains(s))
         .ok_or_else(|| {
-            err(
-                A::HandshakeFailure,
+            misbehaved(
                 M::NoCommonSignatureScheme,
                 "no signature scheme in common for the server certificate",
             )
@@ -328,8 +315,7 @@ pub(super) fn choose_signature_scheme(
 }
 
 pub(super) fn no_signature_algorithms() -> Error {
-    err(
-        A::MissingExtension,
+    misbehaved(
         M::MissingExtension,
         "ClientHello without signature_algorithms",
     )
@@ -350,15 +336,13 @@ pub(super) fn accept_psk(
         return Ok(None);
     };
     let Some(modes) = ch.psk_modes() else {
-        return Err(err(
-            A::MissingExtension,
+        return Err(misbehaved(
             M::MissingExtension,
             "pre_shared_key without psk_key_exchange_modes",
         ));
     };
     if offered.identities.len() != offered.binders.len() {
-        return Err(err(
-            A::IllegalParameter,
+        return Err(misbehaved(
             M::PskBinderCount,
             "pre_shared_key identities and binders differ in number",
         ));
@@ -388,8 +372,7 @@ pub(super) fn accept_psk(
         let bk = KeySchedule::new(h, Some(&t.psk)).binder_key(true);
         let key = KeySchedule::finished_key(h, &bk);
         if !h.hmac_verify(&key, &transcript.hash_with(h, partial), binder) {
-            return Err(err(
-                A::DecryptError,
+            return Err(misbehaved(
                 M::BadBinder,
                 format!("PSK binder {i} does not verify"),
             ));
@@ -419,11 +402,7 @@ pub(crate) fn select_alpn(
     };
     match config.alpn.iter().find(|p| offered.contains(p)) {
         Some(p) => Ok(Some(p.clone())),
-        None => Err(err(
-            A::NoApplicationProtocol,
-            M::NoCommonAlpn,
-            "no ALPN protocol in common",
-        )),
+        None => Err(misbehaved(M::NoCommonAlpn, "no ALPN protocol in common")),
     }
 }
 
