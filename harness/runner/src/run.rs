@@ -252,30 +252,21 @@ fn run_case_inner(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Cap
     let v = &case.variant;
     let sc = &v.scenario;
     let mut result = CaseResult {
-        id: case.id.clone(),
-        scenario: sc.id.clone(),
-        family: sc.family.clone(),
-        client: case.client.name().to_string(),
-        server: case.server.name().to_string(),
-        under_test: sc.under_test,
         rfc: Some(sc.rfc.clone()),
         requirement: Some(sc.requirement.clone()),
         level: Some(sc.level),
         binds: Some(sc.binds),
         alert_from: Some(sc.alert_from),
         note: sc.note.clone(),
-        verdict: Verdict::Skip,
-        verdict_level: None,
-        reason: None,
         expected: Some(v.expected.clone()),
-        observed: None,
-        server_observed: None,
-        duration_ms: None,
-        transcript: Vec::new(),
-        pcap: None,
-        keylog: None,
-        replayable: None,
-        unseeded: Vec::new(),
+        ..CaseResult::new(
+            &case.id,
+            &sc.id,
+            &sc.family,
+            (case.client.name(), case.server.name()),
+            sc.under_test,
+            Verdict::Skip,
+        )
     };
     for (peer, role) in [(&case.client, Role::Client), (&case.server, Role::Server)] {
         if let Err(u) = peer.supports(role, &v.setup) {

@@ -74,32 +74,14 @@ pub fn case_result(
     server: &str,
     verdict: Verdict,
 ) -> CaseResult {
-    CaseResult {
-        id: id.into(),
-        scenario: scenario.into(),
-        family: "f".into(),
-        client: client.into(),
-        server: server.into(),
-        under_test: UnderTest::Both,
-        rfc: None,
-        requirement: None,
-        level: None,
-        binds: None,
-        alert_from: None,
-        note: None,
+    CaseResult::new(
+        id,
+        scenario,
+        "f",
+        (client, server),
+        UnderTest::Both,
         verdict,
-        verdict_level: None,
-        reason: None,
-        expected: None,
-        observed: None,
-        server_observed: None,
-        duration_ms: None,
-        transcript: vec![],
-        pcap: None,
-        keylog: None,
-        replayable: None,
-        unseeded: Vec::new(),
-    }
+    )
 }
 
 /// Short timeouts, so tests of broken peers end quickly.
