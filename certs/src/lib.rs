@@ -92,6 +92,19 @@ pub struct Identity {
     pub key_type: KeyType,
 }
 
+/// A copy with its own key (private keys are copied only on request: `clone_key`).
+impl Clone for Identity {
+    fn clone(&self) -> Self {
+        Identity {
+            chain: self.chain.clone(),
+            key: self.key.clone_key(),
+            chain_pem: self.chain_pem.clone(),
+            key_pem: self.key_pem.clone(),
+            key_type: self.key_type,
+        }
+    }
+}
+
 /// Everything a handshake with one profile needs.
 #[derive(Debug)]
 pub struct Materials {

@@ -75,17 +75,8 @@ pub struct RunArgs {
     /// becomes `error`, with the verdicts seen.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
-    /// Known deviations (default: known-deviations.toml in the scenario directory).
-    #[arg(long)]
-    pub deviations: Option<PathBuf>,
-    /// A previous results.json: the report marks cases whose verdict changed.
-    #[arg(long)]
-    pub compare: Option<PathBuf>,
-    /// Gate every level: a SHOULD, MAY, hardening or policy difference fails the run too
-    /// unless known-deviations.toml lists it (by default only MUST-level verdicts, crashes
-    /// and harness errors are gated).
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub gate: Gate,
     /// Go on when a peer named in --peers cannot run (a tool not installed, a command line
     /// it rejects): its cases become `skip` instead of failing the run.
     #[arg(long)]
@@ -132,15 +123,35 @@ pub struct ReportArgs {
     /// Output directory.
     #[arg(long, default_value = "reports/out")]
     pub out: PathBuf,
-    /// Known deviations (default: scenarios/known-deviations.toml of the workspace).
+    #[command(flatten)]
+    pub gate: Gate,
+}
+
+/// What a run's verdicts are judged against, for `run` and `report`.
+#[derive(Debug, Args)]
+pub struct Gate {
+    /// Known deviations (default: known-deviations.toml in the scenario directory).
     #[arg(long)]
     pub deviations: Option<PathBuf>,
-    /// A previous results.json: cases whose verdict changed are marked.
+    /// A previous results.json: the report marks cases whose verdict changed.
     #[arg(long)]
     pub compare: Option<PathBuf>,
-    /// Gate every level, not only MUST (see `harness run --strict`).
+    /// Gate every level: a SHOULD, MAY, hardening or policy difference fails the run too
+    /// unless known-deviations.toml lists it (by default only MUST-level verdicts, crashes
+    /// and harness errors are gated).
     #[arg(long)]
     pub strict: bool,
+}
+
+impl Gate {
+    /// The known deviations: `--deviations`, or known-deviations.toml in `scenarios`.
+    pub fn load(&self, scenarios: &Path) -> anyhow::Result<reports::KnownDeviations> {
+        let path = self
+            .deviations
+            .clone()
+            .unwrap_or_else(|| scenarios.join("known-deviations.toml"));
+        Ok(reports::KnownDeviations::load_or_default(&path)?.with_strict(self.strict))
+    }
 }
 
 /// Writes the reports of `results` into `out` and prints the evaluation against the known
@@ -148,18 +159,16 @@ pub struct ReportArgs {
 pub fn report(
     results: &Results,
     out: &Path,
-    deviations: Option<&Path>,
-    compare: Option<&Path>,
-    strict: bool,
+    gate: &Gate,
+    dev: &reports::KnownDeviations,
 ) -> anyhow::Result<i32> {
-    let default_dev = default_scenarios().join("known-deviations.toml");
-    let dev_path = deviations.unwrap_or(&default_dev);
-    let dev = reports::KnownDeviations::load_or_default(dev_path)?.with_strict(strict);
+    let compare = gate.compare.as_deref();
+    let strict = gate.strict;
     let previous = match compare {
         Some(p) => Some(Results::read(p)?),
         None => None,
     };
-    let written = reports::write_all(results, &dev, previous.as_ref(), out)?;
+    let written = reports::write_all(results, dev, previous.as_ref(), out)?;
     println!(
         "reports: {}, {}, {}",
         written.index_html.display(),
@@ -197,13 +206,8 @@ pub fn report_command(args: &ReportArgs) -> anyhow::Result<i32> {
         merged.write(&args.out.join("results.json"))?;
         merged
     };
-    report(
-        &results,
-        &args.out,
-        args.deviations.as_deref(),
-        args.compare.as_deref(),
-        args.strict,
-    )
+    let dev = args.gate.load(&default_scenarios())?;
+    report(&results, &args.out, &args.gate, &dev)
 }
 
 /// Finds the workspace's `scenarios/` directory: next to the current directory or above it.
@@ -334,17 +338,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     if let Some(j) = args.jobs {
         opts.jobs = j.max(1);
     }
-    let dev_path = args
-        .deviations
-        .clone()
-        .unwrap_or_else(|| dir.join("known-deviations.toml"));
-    let deviations = reports::KnownDeviations::load_or_default(&dev_path)?.with_strict(args.strict);
+    let deviations = args.gate.load(&dir)?;
+    let listed = deviations.clone();
     // A verdict worth a line while running: not a pass, not a reasoned skip, gated (MUST, a
     // crash or an error; any level with --strict), not listed.
     let notable = move |r: &CaseResult| {
         !acceptable(r)
-            && deviations.gates(r)
-            && deviations
+            && listed.gates(r)
+            && listed
                 .lookup(&r.id)
                 .is_none_or(|(_, d)| d.verdict != r.verdict)
     };
@@ -440,17 +441,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         display(&path),
         t0.elapsed().as_secs_f64()
     );
-    let dev_path = args
-        .deviations
-        .clone()
-        .unwrap_or_else(|| dir.join("known-deviations.toml"));
-    let code = report(
-        &results,
-        &args.out,
-        Some(&dev_path),
-        args.compare.as_deref(),
-        args.strict,
-    )?;
+    let code = report(&results, &args.out, &args.gate, &deviations)?;
     // A peer with cases in this run (a run of knob-only scenarios has only own) that took
     // part in none of them.
     let idle: Vec<String> = peers

@@ -441,27 +441,26 @@ impl Tapped<'_> {
     }
 }
 
+impl Tapped<'_> {
+    /// Records the first `n` bytes of `buf` as moved in `direction`; gives `n` back.
+    fn tap(&self, direction: Direction, buf: &[u8], n: usize) -> usize {
+        self.ctx
+            .record(self.index, direction, buf.get(..n).unwrap_or_default());
+        n
+    }
+}
+
 impl Read for Tapped<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.stream.read(buf)?;
-        self.ctx.record(
-            self.index,
-            Direction::Received,
-            buf.get(..n).unwrap_or_default(),
-        );
-        Ok(n)
+        Ok(self.tap(Direction::Received, buf, n))
     }
 }
 
 impl Write for Tapped<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.stream.write(buf)?;
-        self.ctx.record(
-            self.index,
-            Direction::Sent,
-            buf.get(..n).unwrap_or_default(),
-        );
-        Ok(n)
+        Ok(self.tap(Direction::Sent, buf, n))
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -315,32 +315,27 @@ fn run_case_inner(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Cap
     };
     let client_addr = proxy.as_ref().map_or(addr, |p| p.addr);
     let (tx, rx) = mpsc::channel::<(Role, Delivery)>();
-    {
-        let (peer, ctx, setup, tx) = (case.server.clone(), ctx.clone(), setup.clone(), tx.clone());
+    // Each side on its own thread; a panic is that side's delivery.
+    let spawn = |role: Role, side: Box<dyn FnOnce() -> Vec<crate::model::Outcome> + Send>| {
+        let tx = tx.clone();
         std::thread::spawn(move || {
-            let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                peer.run_server(&setup, listener, &ctx)
-            }));
-            let d = match r {
+            let d = match std::panic::catch_unwind(AssertUnwindSafe(side)) {
                 Ok(o) => Delivery::Outcomes(o),
                 Err(p) => Delivery::Panicked(panic_message(p.as_ref())),
             };
-            let _ = tx.send((Role::Server, d));
+            let _ = tx.send((role, d));
         });
-    }
-    {
-        let (peer, ctx, setup, tx) = (case.client.clone(), ctx.clone(), setup.clone(), tx.clone());
-        std::thread::spawn(move || {
-            let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                peer.run_client(&setup, client_addr, &ctx)
-            }));
-            let d = match r {
-                Ok(o) => Delivery::Outcomes(o),
-                Err(p) => Delivery::Panicked(panic_message(p.as_ref())),
-            };
-            let _ = tx.send((Role::Client, d));
-        });
-    }
+    };
+    let (peer, c, s) = (case.server.clone(), ctx.clone(), setup.clone());
+    spawn(
+        Role::Server,
+        Box::new(move || peer.run_server(&s, listener, &c)),
+    );
+    let (peer, c, s) = (case.client.clone(), ctx.clone(), setup.clone());
+    spawn(
+        Role::Client,
+        Box::new(move || peer.run_client(&s, client_addr, &c)),
+    );
     drop(tx);
     let mut client = None;
     let mut server = None;

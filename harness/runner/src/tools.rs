@@ -231,13 +231,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
     let id = identity(chain, key, key_type);
     let materials = certs::Materials {
         profile: format!("files:{}", args.cert.display()),
-        client: certs::Identity {
-            chain: id.chain.clone(),
-            key: id.key.clone_key(),
-            chain_pem: id.chain_pem.clone(),
-            key_pem: id.key_pem.clone(),
-            key_type,
-        },
+        client: id.clone(),
         server: id,
         roots_pem: pem_of(&roots),
         roots,
@@ -331,13 +325,7 @@ pub fn connect(args: &ConnectArgs) -> anyhow::Result<i32> {
     };
     let materials = certs::Materials {
         profile: format!("files:{}", args.ca.display()),
-        server: certs::Identity {
-            chain: client_identity.chain.clone(),
-            key: client_identity.key.clone_key(),
-            chain_pem: client_identity.chain_pem.clone(),
-            key_pem: client_identity.key_pem.clone(),
-            key_type: client_identity.key_type,
-        },
+        server: client_identity.clone(),
         client: client_identity,
         roots_pem: pem_of(&roots),
         roots,

@@ -1,7 +1,7 @@
 //! The in-flight proxy: record by record, the client's and server's bytes are forwarded,
 //! changed as the MITM action says.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use tls_wire::{
@@ -9,7 +9,7 @@ use tls_wire::{
     HandshakeMessage, HandshakePayload, ProtocolVersion,
 };
 
-use super::proxy::{Net, Outlet, ReadResult, Tape};
+use super::proxy::{Net, Outlet, ReadResult, Stopper, Tape};
 use super::{Action, MitmSpec};
 use crate::peer::CaseCtx;
 
@@ -128,17 +128,9 @@ impl Transparent {
 
     pub(super) fn run(&mut self, net: &mut Net, tape: &mut Tape, ctx: &CaseCtx, stop: &AtomicBool) {
         let mut buf = vec![0u8; 64 * 1024];
-        let mut stopping: Option<Instant> = None;
+        let mut stopper = Stopper::default();
         loop {
-            if ctx.is_cancelled() {
-                tape.log("proxy: case deadline; closing both connections");
-                net.close_all(tape);
-                break;
-            }
-            if stop.load(Ordering::SeqCst) && stopping.is_none() {
-                stopping = Some(Instant::now());
-            }
-            if stopping.is_some_and(|t| t.elapsed() > Duration::from_millis(50)) {
+            if stopper.check(ctx, stop, net, tape).is_some() {
                 break;
             }
             let mut idle = true;

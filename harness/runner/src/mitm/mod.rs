@@ -288,16 +288,6 @@ impl MitmSpec {
     }
 }
 
-fn copy_identity(i: &certs::Identity) -> certs::Identity {
-    certs::Identity {
-        chain: i.chain.clone(),
-        key: i.key.clone_key(),
-        chain_pem: i.chain_pem.clone(),
-        key_pem: i.key_pem.clone(),
-        key_type: i.key_type,
-    }
-}
-
 /// The `ecdsa_p256` materials with the `impersonation` profile's root trusted too.
 fn trust_both() -> Result<std::sync::Arc<certs::Materials>, String> {
     static BOTH: std::sync::OnceLock<std::sync::Arc<certs::Materials>> = std::sync::OnceLock::new();
@@ -308,8 +298,8 @@ fn trust_both() -> Result<std::sync::Arc<certs::Materials>, String> {
     let other = certs::materials("impersonation").map_err(|e| e.to_string())?;
     let m = certs::Materials {
         profile: "ecdsa_p256+impersonation_root".into(),
-        server: copy_identity(&genuine.server),
-        client: copy_identity(&genuine.client),
+        server: genuine.server.clone(),
+        client: genuine.client.clone(),
         roots: genuine.roots.iter().chain(&other.roots).cloned().collect(),
         roots_pem: format!("{}{}", genuine.roots_pem, other.roots_pem),
         server_name: genuine.server_name.clone(),

@@ -173,6 +173,44 @@ impl Tape {
     }
 }
 
+/// Why a proxy loop is to end, as [`Stopper::check`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stop {
+    /// The case deadline passed; both connections are already closed.
+    Deadline,
+    /// The proxy was told to stop, and the grace of 50 ms for bytes in flight is over.
+    Asked,
+}
+
+/// The end of a proxy loop: the case deadline, or 50 ms after the proxy was told to stop.
+#[derive(Debug, Default)]
+pub(super) struct Stopper {
+    since: Option<Instant>,
+}
+
+impl Stopper {
+    /// Whether the loop ends now; at the case deadline it closes both connections first.
+    pub(super) fn check(
+        &mut self,
+        ctx: &CaseCtx,
+        stop: &AtomicBool,
+        net: &mut Net,
+        tape: &mut Tape,
+    ) -> Option<Stop> {
+        if ctx.is_cancelled() {
+            tape.log("proxy: case deadline; closing both connections");
+            net.close_all(tape);
+            return Some(Stop::Deadline);
+        }
+        if stop.load(Ordering::SeqCst) && self.since.is_none() {
+            self.since = Some(Instant::now());
+        }
+        self.since
+            .is_some_and(|t| t.elapsed() > Duration::from_millis(50))
+            .then_some(Stop::Asked)
+    }
+}
+
 /// The two sockets, non-blocking.
 pub(super) struct Net {
     pub(super) client: TcpStream,

@@ -6,15 +6,15 @@
 use crate::peers::rustls_peer::AcceptAnything;
 use std::io::{Read, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::{Connection, SupportedProtocolVersion};
 
-use super::proxy::{Net, ReadResult, Tape};
+use super::proxy::{Net, ReadResult, Stop, Stopper, Tape};
 use super::{Action, MitmSpec};
 use crate::model::{ProtocolVersion, Setup, Side};
 use crate::peer::CaseCtx;
@@ -189,24 +189,20 @@ pub(super) fn run(
     let mut buf = vec![0u8; 64 * 1024];
     let mut eof = [false, false];
     let mut announced = [false, false];
-    let mut stopping: Option<Instant> = None;
+    let mut stopper = Stopper::default();
     // Leg names for the log: 0 client<->proxy ("client leg"), 1 proxy<->server.
     let legs = [
         "client leg (attacker as server)",
         "server leg (attacker as client)",
     ];
     loop {
-        if ctx.is_cancelled() {
-            tape.log("proxy: case deadline; closing both connections");
-            net.close_all(tape);
-            return;
-        }
-        if stop.load(Ordering::SeqCst) && stopping.is_none() {
-            stopping = Some(Instant::now());
-        }
-        if stopping.is_some_and(|t| t.elapsed() > Duration::from_millis(50)) {
-            net.close_all(tape);
-            return;
+        match stopper.check(ctx, stop, net, tape) {
+            Some(Stop::Deadline) => return,
+            Some(Stop::Asked) => {
+                net.close_all(tape);
+                return;
+            }
+            None => {}
         }
         let mut idle = true;
         let mut failed = None;

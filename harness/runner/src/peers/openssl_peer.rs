@@ -305,18 +305,18 @@ fn context(
     let (min, max) = version_bounds(side);
     b.set_min_proto_version(min).map_err(e("min version"))?;
     b.set_max_proto_version(max).map_err(e("max version"))?;
-    let tls13: Vec<&str> = side
-        .suites
-        .iter()
-        .filter(|s| vocab::suite_version(**s) == ProtocolVersion::TLSv1_3)
-        .filter_map(|s| openssl_suite(*s))
-        .collect();
-    let tls12: Vec<&str> = side
-        .suites
-        .iter()
-        .filter(|s| vocab::suite_version(**s) == ProtocolVersion::TLSv1_2)
-        .filter_map(|s| openssl_suite(*s))
-        .collect();
+    // OpenSSL takes the TLS 1.3 suites and the TLS 1.2 ciphers in two lists.
+    let names = |v: ProtocolVersion| -> Vec<&str> {
+        side.suites
+            .iter()
+            .filter(|s| vocab::suite_version(**s) == v)
+            .filter_map(|s| openssl_suite(*s))
+            .collect()
+    };
+    let (tls13, tls12) = (
+        names(ProtocolVersion::TLSv1_3),
+        names(ProtocolVersion::TLSv1_2),
+    );
     if !tls13.is_empty() {
         b.set_ciphersuites(&tls13.join(":"))
             .map_err(e("ciphersuites"))?;

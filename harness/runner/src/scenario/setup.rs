@@ -90,21 +90,13 @@ pub(super) fn apply(s: &mut Setup, key: &str, v: &toml::Value) -> Result<(), Str
         }
         "hrr_group" => {
             let g: NamedGroup = parse_str(v)?;
-            let first = if g == NamedGroup::X25519 {
-                NamedGroup::Secp256r1
-            } else {
-                NamedGroup::X25519
-            };
+            let first = another_group(g);
             s.client.groups = vec![first, g];
             s.server.groups = vec![g];
         }
         "share_group" => {
             let g: NamedGroup = parse_str(v)?;
-            let favourite = if g == NamedGroup::X25519 {
-                NamedGroup::Secp256r1
-            } else {
-                NamedGroup::X25519
-            };
+            let favourite = another_group(g);
             s.client.groups = vec![g, favourite];
             s.server.groups = vec![favourite, g];
         }
@@ -247,5 +239,14 @@ pub(super) fn value_label(key: &str, v: &toml::Value) -> String {
                 })
                 .collect(),
         },
+    }
+}
+
+/// A group other than `g` that every peer implements: x25519, or secp256r1 when `g` is x25519.
+fn another_group(g: NamedGroup) -> NamedGroup {
+    if g == NamedGroup::X25519 {
+        NamedGroup::Secp256r1
+    } else {
+        NamedGroup::X25519
     }
 }

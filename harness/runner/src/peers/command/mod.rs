@@ -241,19 +241,15 @@ fn outcome(
             .is_some_and(|r| spec::regex(r).is_ok_and(|re| re.is_match(text)))
     };
     let value = |r: &Option<spec::Rule>| r.as_ref().and_then(|r| r.read(text));
+    // A term the tool printed (by its IANA name), else what the wire showed.
+    fn term<T: vocab::Term>(printed: Option<String>, wire: Option<T>) -> Option<T> {
+        printed.and_then(|v| vocab::parse(&v).ok()).or(wire)
+    }
     let negotiated = Negotiated {
-        version: value(&read.version)
-            .and_then(|v| vocab::parse(&v).ok())
-            .or(w.version),
-        suite: value(&read.suite)
-            .and_then(|v| vocab::parse(&v).ok())
-            .or(w.suite),
-        group: value(&read.group)
-            .and_then(|v| vocab::parse(&v).ok())
-            .or(w.group),
-        sig_scheme: value(&read.sigalg)
-            .and_then(|v| vocab::parse(&v).ok())
-            .or(w.sigalg),
+        version: term(value(&read.version), w.version),
+        suite: term(value(&read.suite), w.suite),
+        group: term(value(&read.group), w.group),
+        sig_scheme: term(value(&read.sigalg), w.sigalg),
         alpn: value(&read.alpn).or(w.alpn.clone()),
         resumed: matches(&read.resumed) || w.resumed,
         hrr: matches(&read.hrr) || w.hrr,
