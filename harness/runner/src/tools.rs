@@ -152,6 +152,24 @@ fn pem_of(certs: &[CertificateDer<'static>]) -> String {
         .collect()
 }
 
+/// Materials from files given on the command line: `id` is this side's identity (also put
+/// in the other side's place, which `serve` and `connect` do not use).
+fn file_materials(
+    file: &std::path::Path,
+    id: certs::Identity,
+    roots: Vec<CertificateDer<'static>>,
+    server_name: &str,
+) -> certs::Materials {
+    certs::Materials {
+        profile: format!("files:{}", file.display()),
+        client: id.clone(),
+        server: id,
+        roots_pem: pem_of(&roots),
+        roots,
+        server_name: server_name.into(),
+    }
+}
+
 fn identity(
     chain: Vec<CertificateDer<'static>>,
     key: PrivatePkcs8KeyDer<'static>,
@@ -229,14 +247,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         None => Vec::new(),
     };
     let id = identity(chain, key, key_type);
-    let materials = certs::Materials {
-        profile: format!("files:{}", args.cert.display()),
-        client: id.clone(),
-        server: id,
-        roots_pem: pem_of(&roots),
-        roots,
-        server_name: "localhost".into(),
-    };
+    let materials = file_materials(&args.cert, id, roots, "localhost");
     let own = peer.name() == "own";
     if args.require_ems && !own {
         anyhow::bail!(
@@ -323,14 +334,7 @@ pub fn connect(args: &ConnectArgs) -> anyhow::Result<i32> {
             ClientAuth::None,
         ),
     };
-    let materials = certs::Materials {
-        profile: format!("files:{}", args.ca.display()),
-        server: client_identity.clone(),
-        client: client_identity,
-        roots_pem: pem_of(&roots),
-        roots,
-        server_name: server_name.clone(),
-    };
+    let materials = file_materials(&args.ca, client_identity, roots, &server_name);
     let setup = Setup {
         server_name,
         client_auth,

@@ -544,19 +544,9 @@ impl Transparent {
                             Some(format!("dropped cipher suite {}", s.name()))
                         }
                         Action::ChDropSupportedVersions => {
-                            let before = ch.extensions.len();
-                            ch.extensions
-                                .retain(|e| e.typ() != ExtensionType::SupportedVersions);
-                            (ch.extensions.len() < before)
-                                .then(|| "dropped supported_versions".to_string())
+                            drop_extension(ch, ExtensionType::SupportedVersions)
                         }
-                        Action::ChDropExtension => {
-                            let before = ch.extensions.len();
-                            ch.extensions
-                                .retain(|e| e.typ() != ExtensionType::ServerName);
-                            (ch.extensions.len() < before)
-                                .then(|| "dropped server_name".to_string())
-                        }
+                        Action::ChDropExtension => drop_extension(ch, ExtensionType::ServerName),
                         _ => None,
                     };
                     if changed.is_some() {
@@ -710,4 +700,11 @@ impl Transparent {
             _ => self.emit(dir, rec, tape),
         }
     }
+}
+
+/// Removes every extension of type `typ` from `ch`; says so when there was one.
+fn drop_extension(ch: &mut tls_wire::ClientHello, typ: ExtensionType) -> Option<String> {
+    let before = ch.extensions.len();
+    ch.extensions.retain(|e| e.typ() != typ);
+    (ch.extensions.len() < before).then(|| format!("dropped {}", typ.name()))
 }

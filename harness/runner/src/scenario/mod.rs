@@ -433,11 +433,7 @@ impl Scenario {
             if let Some(v) = expected_version(setup) {
                 checks.insert("version".to_string(), v.to_string());
             }
-            if let ([c], [s]) = (
-                setup.client.suites.as_slice(),
-                setup.server.suites.as_slice(),
-            ) && c == s
-            {
+            if let Some(c) = pinned(&setup.client.suites, &setup.server.suites) {
                 checks.insert("suite".into(), c.to_string());
             }
             // The client sends its key share for its first group. In TLS 1.3 a server that
@@ -464,11 +460,7 @@ impl Scenario {
                 let hrr = share.is_none() && !setup.server.groups.is_empty();
                 checks.insert("hrr".into(), hrr.to_string());
             }
-            if let ([c], [s]) = (
-                setup.client.sig_schemes.as_slice(),
-                setup.server.sig_schemes.as_slice(),
-            ) && c == s
-            {
+            if let Some(c) = pinned(&setup.client.sig_schemes, &setup.server.sig_schemes) {
                 checks.insert("sigalg".into(), c.to_string());
             }
             if let Some(p) = setup
@@ -580,4 +572,12 @@ fn coherent(setup: &Setup) -> bool {
         }
     }
     true
+}
+
+/// The one value both sides allow, when each allows exactly that one.
+fn pinned<'a, T: PartialEq>(client: &'a [T], server: &[T]) -> Option<&'a T> {
+    match (client, server) {
+        ([c], [s]) if c == s => Some(c),
+        _ => None,
+    }
 }
