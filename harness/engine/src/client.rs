@@ -10,7 +10,7 @@ use tls_wire::{CipherSuite, HandshakeMessage, HandshakePayload, ProtocolVersion}
 use crate::config::{ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, Suite, Suite12};
-use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave};
 use crate::handshake::{Received, check_duplicates, unexpected};
 use crate::keyschedule::{KeySchedule, Transcript};
 
@@ -81,10 +81,11 @@ impl ClientTraffic {
         match msg.payload {
             HandshakePayload::NewSessionTicket(t) => {
                 if t.lifetime > 604_800 {
-                    return Err(misbehaved(
+                    misbehave!(
                         M::TicketLifetimeTooLong,
-                        format!("ticket_lifetime {} exceeds 7 days", t.lifetime),
-                    ));
+                        "ticket_lifetime {} exceeds 7 days",
+                        t.lifetime
+                    );
                 }
                 check_duplicates(&t.extensions, "NewSessionTicket")?;
                 let psk =

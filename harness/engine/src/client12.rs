@@ -14,7 +14,7 @@ use crate::client::{ClientState, ExpectServerHello};
 use crate::config::{CertifiedKey, ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
 use crate::handshake::{
     Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, expect_payload,
     internal, record_peer_chain, send, unexpected12 as unexpected,
@@ -115,10 +115,10 @@ fn check_hello12(st: &ExpectServerHello, sh: &ServerHello) -> Result<Suite12, Er
     // MUST check that the last 8 bytes are not equal to either of these values.
     let tail = sh.random.get(24..).unwrap_or(&[]);
     if st.offer13 && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11) {
-        return Err(misbehaved(
+        misbehave!(
             M::DowngradeSentinel,
-            "TLS 1.2 ServerHello.random carries the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3)",
-        ));
+            "TLS 1.2 ServerHello.random carries the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3)"
+        );
     }
     st.selected_suite(sh, Suite12::from_u16, &st.suites12, true)
 }
@@ -132,32 +132,32 @@ fn sh12_extension(
 ) -> Result<(), Error> {
     let t = e.typ();
     if !st.offered.contains(&t) {
-        return Err(misbehaved(
+        misbehave!(
             M::UnsolicitedExtension,
-            format!("ServerHello contains {t} which was not offered"),
-        ));
+            "ServerHello contains {t} which was not offered"
+        );
     }
     if !allowed_in_sh12(t) {
-        return Err(misbehaved(
+        misbehave!(
             M::ExtensionNotAllowed,
-            format!("{t} is not allowed in a TLS 1.2 ServerHello"),
-        ));
+            "{t} is not allowed in a TLS 1.2 ServerHello"
+        );
     }
     match e {
         Extension::RenegotiationInfo(v) if !v.is_empty() => {
             // RFC 5746 3.4
-            return Err(misbehaved(
+            misbehave!(
                 M::BadRenegotiationInfo,
-                "renegotiation_info.renegotiated_connection is not empty",
-            ));
+                "renegotiation_info.renegotiated_connection is not empty"
+            );
         }
         Extension::ExtendedMasterSecret => out.ems = true,
         Extension::SessionTicket(v) => {
             if !v.is_empty() {
-                return Err(misbehaved(
+                misbehave!(
                     M::BadSessionTicketExtension,
-                    "ServerHello session_ticket extension is not empty",
-                ));
+                    "ServerHello session_ticket extension is not empty"
+                );
             }
             out.expect_ticket = true;
         }
@@ -184,18 +184,18 @@ fn sh12_extensions(
         sh12_extension(st, c, e, &mut out)?;
     }
     if let Some(t) = sh.duplicate_extension() {
-        return Err(misbehaved(
+        misbehave!(
             M::DuplicateExtension,
-            format!("duplicate extension {t} in ServerHello"),
-        ));
+            "duplicate extension {t} in ServerHello"
+        );
     }
     let ems_offered = st.offered.contains(&ExtensionType::ExtendedMasterSecret);
     if ems_offered && !out.ems && !st.config.knobs.allow_no_extended_master_secret {
         // RFC 7627 5.2
-        return Err(misbehaved(
+        misbehave!(
             M::NoExtendedMasterSecret,
-            "server did not negotiate extended_master_secret (RFC 7627), which we require",
-        ));
+            "server did not negotiate extended_master_secret (RFC 7627), which we require"
+        );
     }
     Ok(out)
 }
@@ -213,10 +213,10 @@ pub(crate) fn handle_server_hello(
     let echoed = !st.session_id.is_empty() && sh.session_id == st.session_id;
     let resumed = echoed && st.session12.is_some();
     if echoed && !resumed {
-        return Err(misbehaved(
+        misbehave!(
             M::SessionIdMismatch,
-            "TLS 1.2 ServerHello echoes a session id for which no session was offered",
-        ));
+            "TLS 1.2 ServerHello echoes a session id for which no session was offered"
+        );
     }
     let config = st.config.clone();
     let mut transcript = st.transcript;
@@ -294,17 +294,17 @@ impl Hs12 {
         cipher_suite: CipherSuite,
     ) -> Result<ClientState, Error> {
         if sess.cipher_suite != cipher_suite {
-            return Err(misbehaved(
+            misbehave!(
                 M::ResumptionSuiteMismatch,
-                "resumed session with another cipher suite than the original",
-            ));
+                "resumed session with another cipher suite than the original"
+            );
         }
         if sess.extended_master_secret && !self.core.ems {
             // RFC 7627 5.3
-            return Err(misbehaved(
+            misbehave!(
                 M::NoExtendedMasterSecret,
-                "resumed session used extended_master_secret but the ServerHello lacks it",
-            ));
+                "resumed session used extended_master_secret but the ServerHello lacks it"
+            );
         }
         self.core.sec.master = sess.psk.clone();
         self.core.ems = sess.extended_master_secret;
@@ -345,10 +345,7 @@ impl ExpectCertificate {
         let chain = expect_payload!(m, CertificateTls12, "Certificate");
         c.reach(Step::Certificate);
         if chain.is_empty() {
-            return Err(misbehaved(
-                M::EmptyCertificate,
-                "server sent an empty Certificate",
-            ));
+            misbehave!(M::EmptyCertificate, "server sent an empty Certificate");
         }
         let mut hs = self.hs;
         let chain = chain_der(chain);
@@ -368,13 +365,11 @@ impl ExpectServerKeyExchange {
         let group = Group::from_u16(skx.named_group.get())
             .filter(|g| *g != Group::X25519Mlkem768 && hs.config.groups.contains(&skx.named_group));
         let Some(group) = group else {
-            return Err(misbehaved(
+            misbehave!(
                 M::GroupNotOffered,
-                format!(
-                    "ServerKeyExchange uses group {} which was not offered",
-                    skx.named_group
-                ),
-            ));
+                "ServerKeyExchange uses group {} which was not offered",
+                skx.named_group
+            );
         };
         check_scheme(
             hs.core.sec.suite,
@@ -511,10 +506,10 @@ impl ExpectTicketOrFinished {
                 if self.hs.expect_ticket && self.new_ticket.is_none() =>
             {
                 if c.read_protected() {
-                    return Err(misbehaved(
+                    misbehave!(
                         M::UnexpectedMessage,
-                        "NewSessionTicket after ChangeCipherSpec",
-                    ));
+                        "NewSessionTicket after ChangeCipherSpec"
+                    );
                 }
                 self.new_ticket = Some((t.lifetime_hint, t.ticket));
                 self.hs.core.transcript.add(&m.raw);
@@ -536,10 +531,10 @@ impl ExpectTicketOrFinished {
     /// resuming, our ChangeCipherSpec and Finished follow.
     fn handle_finished(mut self: Box<Self>, c: &mut Common, vd: &[u8], raw: &[u8]) -> Next {
         if self.hs.expect_ticket && self.new_ticket.is_none() {
-            return Err(misbehaved(
+            misbehave!(
                 M::UnexpectedMessage,
-                "expected NewSessionTicket (announced in ServerHello), received Finished",
-            ));
+                "expected NewSessionTicket (announced in ServerHello), received Finished"
+            );
         }
         self.hs.core.receive_finished(c, vd, raw, false)?;
         if self.hs.core.resumed {

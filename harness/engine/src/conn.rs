@@ -14,7 +14,9 @@ use crate::config::{
     ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry,
 };
 use crate::crypto::{RecordProtection, RecordProtection12, Suite};
-use crate::error::{ClosedReason, Decoding, Error, Misbehaviour as M, invalid, misbehaved};
+use crate::error::{
+    ClosedReason, Decoding, Error, Misbehaviour as M, invalid, misbehave, misbehaved,
+};
 use crate::handshake::Received;
 use crate::keyschedule::KeySchedule;
 use crate::random::RandomSource;
@@ -282,7 +284,7 @@ fn count_run(run: &mut u32, max: u32, what: M, things: &str) -> Result<(), Error
     *run += 1;
     if *run > max {
         let detail = format!("more than {max} consecutive {things}");
-        return Err(misbehaved(what, detail));
+        misbehave!(what, "{}", detail);
     }
     Ok(())
 }
@@ -396,10 +398,7 @@ impl Connection {
     /// Handshake record content: join it and dispatch every complete message.
     fn handle_handshake_data(&mut self, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
-            return Err(misbehaved(
-                M::ZeroLengthRecord,
-                "zero-length handshake record",
-            ));
+            misbehave!(M::ZeroLengthRecord, "zero-length handshake record");
         }
         self.common.joiner.push(data);
         loop {

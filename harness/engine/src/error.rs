@@ -465,6 +465,15 @@ pub(crate) fn misbehaved(what: Misbehaviour, detail: impl Into<String>) -> Error
     Error::peer_misbehaved(what.alert(), what, detail)
 }
 
+/// Returns from the current function with [`misbehaved`]`(what, format!(...))`: the peer
+/// broke the rule `what`, and the rest says how.
+macro_rules! misbehave {
+    ($what:expr, $($detail:tt)+) => {
+        return Err($crate::error::misbehaved($what, format!($($detail)+)))
+    };
+}
+pub(crate) use misbehave;
+
 struct Detail<'a>(&'a Error);
 
 impl fmt::Display for Detail<'_> {

@@ -11,7 +11,7 @@ use tls_wire::{
 use crate::config::{CertifiedKey, Step};
 use crate::conn::Common;
 use crate::crypto::{HashAlg, SigScheme, Suite, sign};
-use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
 use crate::keyschedule::{KeySchedule, Transcript};
 
 /// A handshake message as a state receives it: decoded, and its encoding as received (what
@@ -76,19 +76,17 @@ pub(crate) fn check_hello_legacy(
     session_id: &[u8],
 ) -> Result<(), Error> {
     if legacy_version.get() <= ProtocolVersion::SSLv3.get() {
-        return Err(misbehaved(
+        misbehave!(
             M::ObsoleteVersion,
-            format!("{hello}.legacy_version {legacy_version} (SSL 3.0 or older)"),
-        ));
+            "{hello}.legacy_version {legacy_version} (SSL 3.0 or older)"
+        );
     }
     if session_id.len() > 32 {
-        return Err(misbehaved(
+        misbehave!(
             M::SessionIdTooLong,
-            format!(
-                "{session_id_field} of {} bytes (at most 32)",
-                session_id.len()
-            ),
-        ));
+            "{session_id_field} of {} bytes (at most 32)",
+            session_id.len()
+        );
     }
     Ok(())
 }
@@ -97,10 +95,11 @@ pub(crate) fn check_hello_legacy(
 pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Error> {
     for (i, e) in exts.iter().enumerate() {
         if exts.iter().skip(i + 1).any(|o| o.typ() == e.typ()) {
-            return Err(misbehaved(
+            misbehave!(
                 M::DuplicateExtension,
-                format!("duplicate extension {} in {what}", e.typ()),
-            ));
+                "duplicate extension {} in {what}",
+                e.typ()
+            );
         }
     }
     Ok(())
@@ -109,10 +108,7 @@ pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Err
 /// The peer's record_size_limit (RFC 8449 4: less than 64 is illegal).
 pub(crate) fn check_record_size_limit(v: u16) -> Result<usize, Error> {
     if v < 64 {
-        return Err(misbehaved(
-            M::BadRecordSizeLimit,
-            format!("record_size_limit {v} < 64"),
-        ));
+        misbehave!(M::BadRecordSizeLimit, "record_size_limit {v} < 64");
     }
     Ok(usize::from(v))
 }
@@ -120,16 +116,13 @@ pub(crate) fn check_record_size_limit(v: u16) -> Result<usize, Error> {
 /// The server's ALPN answer (RFC 7301 3.2): exactly one protocol, one we offered.
 pub(crate) fn check_server_alpn(offered: &[Vec<u8>], protos: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
     let [p] = protos else {
-        return Err(misbehaved(
-            M::BadAlpn,
-            "server ALPN must name exactly one protocol",
-        ));
+        misbehave!(M::BadAlpn, "server ALPN must name exactly one protocol");
     };
     if !offered.contains(p) {
-        return Err(misbehaved(
+        misbehave!(
             M::BadAlpn,
-            "server selected an ALPN protocol that was not offered",
-        ));
+            "server selected an ALPN protocol that was not offered"
+        );
     }
     Ok(p.clone())
 }
@@ -211,13 +204,11 @@ pub(crate) fn receive_certificate_verify13(
     };
     let scheme = SigScheme::from_u16(cv.scheme.get()).filter(|_| allowed.contains(&cv.scheme));
     let Some(scheme) = scheme else {
-        return Err(misbehaved(
+        misbehave!(
             M::SignatureSchemeNotOffered,
-            format!(
-                "{peer} CertificateVerify uses {} which was not {asked}",
-                cv.scheme
-            ),
-        ));
+            "{peer} CertificateVerify uses {} which was not {asked}",
+            cv.scheme
+        );
     };
     let content = sign::certificate_verify_message(from_server, &th);
     sign::verify_with_cert(cert, scheme, &content, &cv.signature)
@@ -262,16 +253,14 @@ pub(crate) fn check_verify_data(
     peer: &str,
 ) -> Result<(), Error> {
     if vd.len() != len {
-        return Err(misbehaved(
+        misbehave!(
             M::BadFinishedLength,
-            format!("{peer} Finished of {} bytes, expected {len}", vd.len()),
-        ));
+            "{peer} Finished of {} bytes, expected {len}",
+            vd.len()
+        );
     }
     if !matches() {
-        return Err(misbehaved(
-            M::BadFinished,
-            format!("{peer} Finished verify_data mismatch"),
-        ));
+        misbehave!(M::BadFinished, "{peer} Finished verify_data mismatch");
     }
     Ok(())
 }

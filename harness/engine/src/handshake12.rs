@@ -9,7 +9,7 @@ use crate::config::{CertifiedKey, Step};
 use crate::conn::Common;
 use crate::crypto::tls12::{self as t12, KeyBlock};
 use crate::crypto::{Auth12, RecordProtection12, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave};
 use crate::handshake::{check_verify_data, internal, send_finished};
 use crate::keyschedule::Transcript;
 
@@ -149,10 +149,7 @@ impl Secrets12 {
         from_client: bool,
     ) -> Result<(), Error> {
         if !c.read_protected() {
-            return Err(misbehaved(
-                M::UnexpectedMessage,
-                "Finished before ChangeCipherSpec",
-            ));
+            misbehave!(M::UnexpectedMessage, "Finished before ChangeCipherSpec");
         }
         let h = self.suite.hash();
         let expect = t12::verify_data(h, &self.master, from_client, &transcript.hash(h))
@@ -224,17 +221,17 @@ pub(crate) fn check_scheme(
     what: &str,
 ) -> Result<(), Error> {
     if !allowed.contains(&scheme) || !sign::TLS12_SCHEMES.contains(&scheme.get()) {
-        return Err(misbehaved(
+        misbehave!(
             M::SignatureSchemeNotOffered,
-            format!("{what} uses {scheme} which was not offered"),
-        ));
+            "{what} uses {scheme} which was not offered"
+        );
     }
     let ecdsa_like = matches!(scheme.get(), 0x0403 | 0x0503 | 0x0807);
     if ecdsa_like != (suite.auth() == Auth12::Ecdsa) {
-        return Err(misbehaved(
+        misbehave!(
             M::SignatureSchemeNotOffered,
-            format!("{what} uses {scheme}, which does not fit the cipher suite"),
-        ));
+            "{what} uses {scheme}, which does not fit the cipher suite"
+        );
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use tls_wire::{
 use crate::config::{ClientAuth, DowngradeSentinel, ServerConfig, ServerSession12, Step};
 use crate::conn::Common;
 use crate::crypto::{Auth12, Group, KeyShare, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
 use crate::handshake::{
     Received, bad_signature, chain_der, expect_payload, internal, record_peer_chain, send,
     unexpected12 as unexpected,
@@ -136,10 +136,10 @@ struct Ch12Extensions<'a> {
 /// 3.6, RFC 7627 5.2, RFC 8422 5.1.2).
 fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions<'a>, Error> {
     if !ch.compression_methods.contains(&CompressionMethod::Null) {
-        return Err(misbehaved(
+        misbehave!(
             M::BadCompression,
-            "ClientHello compression_methods lacks null (RFC 5246 7.4.1.2)",
-        ));
+            "ClientHello compression_methods lacks null (RFC 5246 7.4.1.2)"
+        );
     }
     // RFC 5746 3.6: secure renegotiation signalled by the SCSV or an empty extension.
     let mut secure_reneg = ch
@@ -151,10 +151,10 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
     for e in &ch.extensions {
         match e {
             Extension::RenegotiationInfo(v) if !v.is_empty() => {
-                return Err(misbehaved(
+                misbehave!(
                     M::BadRenegotiationInfo,
-                    "renegotiation_info.renegotiated_connection is not empty in an initial handshake",
-                ));
+                    "renegotiation_info.renegotiated_connection is not empty in an initial handshake"
+                );
             }
             Extension::RenegotiationInfo(_) => secure_reneg = true,
             Extension::ExtendedMasterSecret => client_ems = true,
@@ -168,19 +168,19 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
         && !c.knobs.skip_extended_master_secret
     {
         // RFC 7627 5.2
-        return Err(misbehaved(
+        misbehave!(
             M::NoExtendedMasterSecret,
-            "client does not offer extended_master_secret (RFC 7627), which we require",
-        ));
+            "client does not offer extended_master_secret (RFC 7627), which we require"
+        );
     }
     if let Some(f) = point_formats
         && !f.contains(&ECPointFormat::Uncompressed)
     {
         // RFC 8422 5.1.2
-        return Err(misbehaved(
+        misbehave!(
             M::NoUncompressedPointFormat,
-            "ec_point_formats does not contain uncompressed",
-        ));
+            "ec_point_formats does not contain uncompressed"
+        );
     }
     Ok(Ch12Extensions {
         secure_reneg,
@@ -578,19 +578,17 @@ impl ExpectCertificateVerify {
     fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let cv = expect_payload!(m, CertificateVerify);
         if c.read_protected() {
-            return Err(misbehaved(
+            misbehave!(
                 M::UnexpectedMessage,
-                "CertificateVerify after ChangeCipherSpec",
-            ));
+                "CertificateVerify after ChangeCipherSpec"
+            );
         }
         if !self.cert_schemes.contains(&cv.scheme) {
-            return Err(misbehaved(
+            misbehave!(
                 M::SignatureSchemeNotOffered,
-                format!(
-                    "client CertificateVerify uses {} which was not requested",
-                    cv.scheme
-                ),
-            ));
+                "client CertificateVerify uses {} which was not requested",
+                cv.scheme
+            );
         }
         let mut hs = self.hs;
         let ee = self

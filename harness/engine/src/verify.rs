@@ -17,7 +17,7 @@ use webpki::{EndEntityCert, KeyUsage};
 
 pub use policy::PolicyError;
 
-use crate::error::{AlertDescription as A, CertificateError, Error, Misbehaviour, misbehaved};
+use crate::error::{AlertDescription as A, CertificateError, Error, Misbehaviour, misbehave};
 
 /// Signature algorithms accepted in certificate chains (includes RSA PKCS#1).
 static CHAIN_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] =
@@ -147,10 +147,7 @@ pub fn verify_chain(
     cache: &PolicyCache,
 ) -> Result<(), Error> {
     let Some(ee_der) = chain.first() else {
-        return Err(misbehaved(
-            Misbehaviour::EmptyCertificate,
-            "empty certificate chain",
-        ));
+        misbehave!(Misbehaviour::EmptyCertificate, "empty certificate chain");
     };
     if crate::FUZZING {
         return Ok(());

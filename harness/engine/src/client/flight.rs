@@ -10,7 +10,7 @@ use tls_wire::{Extension, ExtensionType, HandshakePayload, SignatureScheme};
 use crate::config::{ClientConfig, Step};
 use crate::conn::Common;
 use crate::crypto::{HashAlg, Suite, sign};
-use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave};
 use crate::handshake::{
     Received, certificate_message, certificate_verify, chain_der, check_duplicates,
     check_record_size_limit, check_server_alpn, expect_payload, receive_certificate_verify13,
@@ -102,10 +102,10 @@ impl ExpectEncryptedExtensions {
     fn check_extension(&mut self, c: &mut Common, e: &Extension) -> Result<(), Error> {
         let t = e.typ();
         if !self.offered.contains(&t) {
-            return Err(misbehaved(
+            misbehave!(
                 M::UnsolicitedExtension,
-                format!("EncryptedExtensions contains {t} which was not offered"),
-            ));
+                "EncryptedExtensions contains {t} which was not offered"
+            );
         }
         match e {
             Extension::ServerName(list) if list.is_empty() => {}
@@ -118,10 +118,11 @@ impl ExpectEncryptedExtensions {
                 c.limit_send_fragment(check_record_size_limit(*v)? - 1)
             }
             _ => {
-                return Err(misbehaved(
+                misbehave!(
                     M::ExtensionNotAllowed,
-                    format!("{} is not allowed in EncryptedExtensions", e.describe()),
-                ));
+                    "{} is not allowed in EncryptedExtensions",
+                    e.describe()
+                );
             }
         }
         Ok(())
@@ -134,10 +135,10 @@ impl ExpectCertificateOrCertReq {
         match m.msg.payload {
             HandshakePayload::CertificateRequest(cr) => {
                 if !cr.context.is_empty() {
-                    return Err(misbehaved(
+                    misbehave!(
                         M::BadCertificateRequestContext,
-                        "handshake CertificateRequest with non-empty context",
-                    ));
+                        "handshake CertificateRequest with non-empty context"
+                    );
                 }
                 check_duplicates(&cr.extensions, "CertificateRequest")?;
                 let schemes = cr.extensions.iter().find_map(|e| match e {
@@ -145,10 +146,10 @@ impl ExpectCertificateOrCertReq {
                     _ => None,
                 });
                 let Some(schemes) = schemes else {
-                    return Err(misbehaved(
+                    misbehave!(
                         M::MissingExtension,
-                        "CertificateRequest without signature_algorithms",
-                    ));
+                        "CertificateRequest without signature_algorithms"
+                    );
                 };
                 hs.transcript.add(&m.raw);
                 Ok(ClientState::ExpectCertificate(Box::new(
@@ -176,27 +177,22 @@ impl ExpectCertificate {
         let cert = expect_payload!(m, Certificate);
         c.reach(Step::Certificate);
         if !cert.context.is_empty() {
-            return Err(misbehaved(
+            misbehave!(
                 M::BadCertificateRequestContext,
-                "server Certificate with non-empty certificate_request_context",
-            ));
+                "server Certificate with non-empty certificate_request_context"
+            );
         }
         if cert.entries.is_empty() {
-            return Err(misbehaved(
-                M::EmptyCertificate,
-                "server sent an empty Certificate",
-            ));
+            misbehave!(M::EmptyCertificate, "server sent an empty Certificate");
         }
         for e in &cert.entries {
             check_duplicates(&e.extensions, "CertificateEntry")?;
             if let Some(x) = e.extensions.first() {
-                return Err(misbehaved(
+                misbehave!(
                     M::UnsolicitedExtension,
-                    format!(
-                        "CertificateEntry contains {} which was not requested",
-                        x.typ()
-                    ),
-                ));
+                    "CertificateEntry contains {} which was not requested",
+                    x.typ()
+                );
             }
         }
         let chain = chain_der(cert.entries.into_iter().map(|e| e.cert));

@@ -12,7 +12,7 @@ use tls_wire::{
 use crate::config::{ClientConfig, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, Suite, Suite12};
-use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
 use crate::handshake::{Received, check_hello_legacy, expect_payload, unexpected};
 use crate::keyschedule::{KeySchedule, Transcript};
 
@@ -213,10 +213,10 @@ impl ExpectServerHello {
         if let Some((hrr_suite, _)) = self.hrr
             && hrr_suite != suite
         {
-            return Err(misbehaved(
+            misbehave!(
                 M::SuiteChangedAfterHelloRetry,
-                "ServerHello cipher suite differs from HelloRetryRequest",
-            ));
+                "ServerHello cipher suite differs from HelloRetryRequest"
+            );
         }
         let psk = self.selected_psk(&sh, suite)?;
         let (group, shared) = self.key_exchange(&sh)?;
@@ -284,19 +284,17 @@ impl ExpectServerHello {
     /// A TLS 1.3 ServerHello or HelloRetryRequest: legacy fields and the cipher suite.
     fn check_hello13(&self, sh: &ServerHello) -> Result<Suite, Error> {
         if sh.legacy_version != ProtocolVersion::TLSv1_2 {
-            return Err(misbehaved(
+            misbehave!(
                 M::BadLegacyVersion,
-                format!(
-                    "ServerHello legacy_version {} is not TLS1.2",
-                    sh.legacy_version
-                ),
-            ));
+                "ServerHello legacy_version {} is not TLS1.2",
+                sh.legacy_version
+            );
         }
         if sh.session_id != self.session_id {
-            return Err(misbehaved(
+            misbehave!(
                 M::SessionIdMismatch,
-                "legacy_session_id_echo does not match the ClientHello",
-            ));
+                "legacy_session_id_echo does not match the ClientHello"
+            );
         }
         self.selected_suite(sh, Suite::from_u16, &self.suites, false)
     }
@@ -318,7 +316,7 @@ impl ExpectServerHello {
             let selected = sh.cipher_suite;
             let detail =
                 format!("server selected cipher suite {selected} which was not offered{version}");
-            return Err(misbehaved(M::SuiteNotOffered, detail));
+            misbehave!(M::SuiteNotOffered, "{}", detail);
         };
         if sh.compression_method != CompressionMethod::Null {
             let field = if tls12 {
@@ -327,7 +325,7 @@ impl ExpectServerHello {
                 "legacy_compression_method"
             };
             let detail = format!("ServerHello {field} is not null");
-            return Err(misbehaved(M::BadCompression, detail));
+            misbehave!(M::BadCompression, "{}", detail);
         }
         Ok(suite)
     }
@@ -337,10 +335,10 @@ impl ExpectServerHello {
         for e in &sh.extensions {
             let t = e.typ();
             if !self.offered.contains(&t) {
-                return Err(misbehaved(
+                misbehave!(
                     M::UnsolicitedExtension,
-                    format!("ServerHello contains {t} which was not offered"),
-                ));
+                    "ServerHello contains {t} which was not offered"
+                );
             }
             if !matches!(
                 t,
@@ -348,10 +346,7 @@ impl ExpectServerHello {
                     | ExtensionType::KeyShare
                     | ExtensionType::PreSharedKey
             ) {
-                return Err(misbehaved(
-                    M::ExtensionNotAllowed,
-                    format!("{t} is not allowed in ServerHello"),
-                ));
+                misbehave!(M::ExtensionNotAllowed, "{t} is not allowed in ServerHello");
             }
         }
         Ok(())
@@ -363,22 +358,22 @@ impl ExpectServerHello {
             return Ok(None);
         };
         let Some((sess, psk_suite)) = &self.psk else {
-            return Err(misbehaved(
+            misbehave!(
                 M::PskNotOffered,
-                "server selected a PSK that was not offered",
-            ));
+                "server selected a PSK that was not offered"
+            );
         };
         if idx != 0 {
-            return Err(misbehaved(
+            misbehave!(
                 M::PskNotOffered,
-                format!("server selected PSK identity {idx}, only 0 offered"),
-            ));
+                "server selected PSK identity {idx}, only 0 offered"
+            );
         }
         if psk_suite.hash() != suite.hash() {
-            return Err(misbehaved(
+            misbehave!(
                 M::ResumptionSuiteMismatch,
-                "selected cipher suite hash differs from the PSK's",
-            ));
+                "selected cipher suite hash differs from the PSK's"
+            );
         }
         Ok(Some(sess.psk.clone()))
     }
@@ -386,20 +381,21 @@ impl ExpectServerHello {
     /// The server's key share, for a group we sent one for: the group and shared secret.
     fn key_exchange(&self, sh: &ServerHello) -> Result<(Group, Vec<u8>), Error> {
         let Some(entry) = sh.key_share() else {
-            return Err(misbehaved(
+            misbehave!(
                 M::MissingExtension,
-                "ServerHello has no key_share (psk_ke is not offered)",
-            ));
+                "ServerHello has no key_share (psk_ke is not offered)"
+            );
         };
         let Some(share) = self
             .shares
             .iter()
             .find(|s| s.group().to_u16() == entry.group.get())
         else {
-            return Err(misbehaved(
+            misbehave!(
                 M::GroupNotOffered,
-                format!("server key_share group {} was not offered", entry.group),
-            ));
+                "server key_share group {} was not offered",
+                entry.group
+            );
         };
         let shared = share
             .complete(&entry.key_exchange)
@@ -415,10 +411,7 @@ impl ExpectServerHello {
         raw: Vec<u8>,
     ) -> Result<ClientState, Error> {
         if self.hrr.is_some() {
-            return Err(misbehaved(
-                M::SecondHelloRetryRequest,
-                "second HelloRetryRequest",
-            ));
+            misbehave!(M::SecondHelloRetryRequest, "second HelloRetryRequest");
         }
         check_hrr_extensions(&sh, &self.offered)?;
         let cookie = sh.cookie().map(<[u8]>::to_vec);
@@ -453,28 +446,26 @@ impl ExpectServerHello {
     fn hrr_group(&self, sh: &ServerHello, has_cookie: bool) -> Result<Option<Group>, Error> {
         let group = sh.hrr_group();
         if group.is_none() && !has_cookie {
-            return Err(misbehaved(
+            misbehave!(
                 M::UselessHelloRetryRequest,
-                "HelloRetryRequest would not change the ClientHello",
-            ));
+                "HelloRetryRequest would not change the ClientHello"
+            );
         }
         let Some(g) = group else {
             return Ok(None);
         };
         let ours = Group::from_u16(g.get()).filter(|_| self.config.groups.contains(&g));
         let Some(ours) = ours else {
-            return Err(misbehaved(
+            misbehave!(
                 M::GroupNotOffered,
-                format!("HelloRetryRequest selected group {g} which was not offered"),
-            ));
+                "HelloRetryRequest selected group {g} which was not offered"
+            );
         };
         if self.shares.iter().any(|s| s.group() == ours) {
-            return Err(misbehaved(
+            misbehave!(
                 M::UselessHelloRetryRequest,
-                format!(
-                    "HelloRetryRequest selected group {g} for which a key share was already sent"
-                ),
-            ));
+                "HelloRetryRequest selected group {g} for which a key share was already sent"
+            );
         }
         Ok(Some(ours))
     }
@@ -490,10 +481,10 @@ fn check_server_hello_syntax(sh: &ServerHello) -> Result<(), Error> {
         &sh.session_id,
     )?;
     if let Some(t) = sh.duplicate_extension() {
-        return Err(misbehaved(
+        misbehave!(
             M::DuplicateExtension,
-            format!("duplicate extension {t} in ServerHello"),
-        ));
+            "duplicate extension {t} in ServerHello"
+        );
     }
     Ok(())
 }
@@ -506,19 +497,19 @@ fn check_hrr_extensions(sh: &ServerHello, offered: &[ExtensionType]) -> Result<(
             continue;
         }
         if !offered.contains(&t) {
-            return Err(misbehaved(
+            misbehave!(
                 M::UnsolicitedExtension,
-                format!("HelloRetryRequest contains {t} which was not offered"),
-            ));
+                "HelloRetryRequest contains {t} which was not offered"
+            );
         }
         if !matches!(
             t,
             ExtensionType::SupportedVersions | ExtensionType::KeyShare
         ) {
-            return Err(misbehaved(
+            misbehave!(
                 M::ExtensionNotAllowed,
-                format!("{t} is not allowed in HelloRetryRequest"),
-            ));
+                "{t} is not allowed in HelloRetryRequest"
+            );
         }
     }
     Ok(())

@@ -8,7 +8,7 @@ use tls_wire::{
 
 use crate::config::{Direction, Event, Step};
 use crate::crypto::{RecordProtection, RecordProtection12, Suite};
-use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave};
 use crate::keyschedule::KeySchedule;
 
 use super::{Common, DEFAULT_MAX_KEY_UPDATES, Protect, count_run};
@@ -44,10 +44,10 @@ impl Common {
     /// Install new read keys. A handshake message must not span the key change.
     pub fn set_read_key(&mut self, suite: Suite, secret: Vec<u8>, app: bool) -> Result<(), Error> {
         if !self.joiner.is_empty() {
-            return Err(misbehaved(
+            misbehave!(
                 M::KeyChangeMidMessage,
-                "handshake message spans a key change",
-            ));
+                "handshake message spans a key change"
+            );
         }
         self.install13(false, suite, secret, app)
     }
@@ -84,19 +84,16 @@ impl Common {
     /// Received KeyUpdate (RFC 8446 4.6.3).
     pub fn handle_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
         if !self.handshake_complete {
-            return Err(misbehaved(
+            misbehave!(
                 M::UnexpectedMessage,
-                "KeyUpdate before the handshake completed",
-            ));
+                "KeyUpdate before the handshake completed"
+            );
         }
         let update_requested = match req {
             KeyUpdateRequest::UpdateRequested => true,
             KeyUpdateRequest::UpdateNotRequested => false,
             KeyUpdateRequest::Unknown(v) => {
-                return Err(misbehaved(
-                    M::BadKeyUpdateRequest,
-                    format!("KeyUpdate request_update value {v}"),
-                ));
+                misbehave!(M::BadKeyUpdateRequest, "KeyUpdate request_update value {v}");
             }
         };
         let max = if self.knobs.max_key_updates == 0 {

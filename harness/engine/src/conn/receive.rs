@@ -5,7 +5,7 @@ use tls_wire::{Alert, AlertDescription, AlertLevel, Codec, ContentType};
 
 use crate::config::{Direction, Event};
 use crate::crypto::RecordError;
-use crate::error::{Decoding, Error, Misbehaviour as M, invalid, misbehaved};
+use crate::error::{Decoding, Error, Misbehaviour as M, invalid, misbehave, misbehaved};
 
 use super::{Common, MAX_EMPTY_RECORDS, Protect, count_run};
 
@@ -20,26 +20,26 @@ impl Common {
                 return Err(bad_ccs());
             }
             if !self.joiner.is_empty() {
-                return Err(misbehaved(
+                misbehave!(
                     M::InterleavedWithHandshake,
-                    "ChangeCipherSpec inside a fragmented handshake message",
-                ));
+                    "ChangeCipherSpec inside a fragmented handshake message"
+                );
             }
             let Some(r) = self.pending_read12.take() else {
-                return Err(misbehaved(
+                misbehave!(
                     M::UnexpectedChangeCipherSpec,
-                    "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake",
-                ));
+                    "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake"
+                );
             };
             self.log_ccs(Direction::Received);
             self.read = Some(Protect::V12(r));
             return Ok(());
         }
         if !self.ccs_ok {
-            return Err(misbehaved(
+            misbehave!(
                 M::UnexpectedChangeCipherSpec,
-                "ChangeCipherSpec record outside the handshake",
-            ));
+                "ChangeCipherSpec record outside the handshake"
+            );
         }
         if payload != [1] {
             return Err(bad_ccs());
@@ -89,13 +89,11 @@ impl Common {
         rec: tls_wire::Record,
     ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
         if rec.content_type != ContentType::ApplicationData {
-            return Err(misbehaved(
+            misbehave!(
                 M::UnprotectedRecord,
-                format!(
-                    "unprotected {} record after keys were established",
-                    rec.content_type
-                ),
-            ));
+                "unprotected {} record after keys were established",
+                rec.content_type
+            );
         }
         let Some(Protect::V13(rp)) = &mut self.read else {
             return Err(Error::internal("no TLS 1.3 read protection"));
@@ -114,19 +112,16 @@ impl Common {
                 let t = ContentType::from(t);
                 if d.is_empty() && matches!(t, ContentType::Handshake | ContentType::Alert) {
                     // RFC 8446 5.4.
-                    return Err(misbehaved(
+                    misbehave!(
                         M::ZeroLengthRecord,
-                        format!("protected {t} record with zero-length content"),
-                    ));
+                        "protected {t} record with zero-length content"
+                    );
                 }
                 Ok(Some((t, d)))
             }
             Err(RecordError::BadRecordMac) if self.early_data_skip > 0 => {
                 if len > self.early_data_skip {
-                    return Err(misbehaved(
-                        M::TooMuchEarlyData,
-                        "too much undecryptable early data",
-                    ));
+                    misbehave!(M::TooMuchEarlyData, "too much undecryptable early data");
                 }
                 self.early_data_skip -= len;
                 self.log_entry(
@@ -156,10 +151,11 @@ impl Common {
         rec: tls_wire::Record,
     ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
         if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
-            return Err(misbehaved(
+            misbehave!(
                 M::RecordOverflow,
-                format!("plaintext record of {} bytes", rec.payload.len()),
-            ));
+                "plaintext record of {} bytes",
+                rec.payload.len()
+            );
         }
         if rec.content_type == ContentType::ApplicationData && self.skip_plain_early_data {
             self.log_entry(
@@ -196,10 +192,10 @@ impl Common {
     /// An alert record: close_notify, an ignored warning, or the error it ends us with.
     pub(super) fn handle_alert_record(&mut self, data: &[u8]) -> Result<(), Error> {
         if !self.joiner.is_empty() {
-            return Err(misbehaved(
+            misbehave!(
                 M::InterleavedWithHandshake,
-                "alert interleaved with a fragmented handshake message",
-            ));
+                "alert interleaved with a fragmented handshake message"
+            );
         }
         let a = Alert::decode(data).map_err(invalid(Decoding::Alert))?;
         self.log_entry(
@@ -233,16 +229,16 @@ impl Common {
     /// An application data record.
     pub(super) fn handle_app_data_record(&mut self, data: Vec<u8>) -> Result<(), Error> {
         if !self.joiner.is_empty() {
-            return Err(misbehaved(
+            misbehave!(
                 M::InterleavedWithHandshake,
-                "application data interleaved with a handshake message",
-            ));
+                "application data interleaved with a handshake message"
+            );
         }
         if !self.app_read {
-            return Err(misbehaved(
+            misbehave!(
                 M::ApplicationDataBeforeHandshake,
-                "application data before the handshake completed",
-            ));
+                "application data before the handshake completed"
+            );
         }
         self.key_updates_in_row = 0;
         self.log_entry(

@@ -8,7 +8,7 @@ use rustls_pki_types::CertificateDer;
 use crate::config::{ClientAuth, ServerConfig, Step};
 use crate::conn::Common;
 use crate::crypto::Suite;
-use crate::error::{Misbehaviour as M, misbehaved};
+use crate::error::{Misbehaviour as M, misbehave};
 use crate::handshake::{
     Received, chain_der, expect_payload, receive_certificate_verify13, receive_finished13,
     record_peer_chain, unexpected,
@@ -51,10 +51,10 @@ impl ExpectCertificate {
     pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let cert = expect_payload!(m, Certificate);
         if !cert.context.is_empty() {
-            return Err(misbehaved(
+            misbehave!(
                 M::BadCertificateRequestContext,
-                "client Certificate context does not match the CertificateRequest",
-            ));
+                "client Certificate context does not match the CertificateRequest"
+            );
         }
         self.hs.transcript.add(&m.raw);
         let (roots, required) = match &self.hs.config.client_auth {
@@ -64,10 +64,10 @@ impl ExpectCertificate {
         };
         if cert.entries.is_empty() {
             if required {
-                return Err(misbehaved(
+                misbehave!(
                     M::CertificateRequired,
-                    "client sent no certificate but one is required",
-                ));
+                    "client sent no certificate but one is required"
+                );
             }
             return Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
                 hs: self.hs,
@@ -75,10 +75,11 @@ impl ExpectCertificate {
         }
         for e in &cert.entries {
             if let Some(x) = e.extensions.first() {
-                return Err(misbehaved(
+                misbehave!(
                     M::UnsolicitedExtension,
-                    format!("client CertificateEntry contains {}", x.typ()),
-                ));
+                    "client CertificateEntry contains {}",
+                    x.typ()
+                );
             }
         }
         let chain = chain_der(cert.entries.into_iter().map(|e| e.cert));

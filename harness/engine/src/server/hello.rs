@@ -9,7 +9,7 @@ use tls_wire::{
 use crate::config::ServerConfig;
 use crate::conn::Common;
 use crate::crypto::{Group, HashAlg, SigScheme, Suite, Suite12};
-use crate::error::{Error, Misbehaviour as M, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
 use crate::handshake::{check_hello_legacy, check_record_size_limit};
 use crate::keyschedule::{KeySchedule, Transcript};
 
@@ -31,10 +31,10 @@ pub(super) fn our_versions(ours13: bool, ours12: bool) -> String {
 /// server_name_list<1..2^16-1>, HostName<1..2^16-1>; RFC 8446 D.5: no SSL 3.0).
 pub(super) fn check_hello_syntax(ch: &ClientHello) -> Result<(), Error> {
     if let Some(t) = ch.duplicate_extension() {
-        return Err(misbehaved(
+        misbehave!(
             M::DuplicateExtension,
-            format!("duplicate extension {t} in ClientHello"),
-        ));
+            "duplicate extension {t} in ClientHello"
+        );
     }
     check_hello_legacy(
         "ClientHello",
@@ -46,10 +46,10 @@ pub(super) fn check_hello_syntax(ch: &ClientHello) -> Result<(), Error> {
         if let Extension::ServerName(list) = e
             && (list.is_empty() || list.iter().any(|n| n.name.is_empty()))
         {
-            return Err(misbehaved(
+            misbehave!(
                 M::EmptyServerName,
-                "server_name with an empty list or an empty name",
-            ));
+                "server_name with an empty list or an empty name"
+            );
         }
     }
     Ok(())
@@ -107,16 +107,16 @@ pub(super) fn check_tls12_hello(
     ours13: bool,
 ) -> Result<(), Error> {
     if after_hrr {
-        return Err(misbehaved(
+        misbehave!(
             M::SecondClientHelloMismatch,
-            "second ClientHello after HelloRetryRequest does not offer TLS 1.3",
-        ));
+            "second ClientHello after HelloRetryRequest does not offer TLS 1.3"
+        );
     }
     if ours13 && ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV) {
-        return Err(misbehaved(
+        misbehave!(
             M::InappropriateFallback,
-            "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3",
-        ));
+            "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3"
+        );
     }
     Ok(())
 }
@@ -125,16 +125,16 @@ pub(super) fn check_tls12_hello(
 /// second ClientHello is the first one with only the permitted changes.
 pub(super) fn check_hello13(ch: &ClientHello, hrr: Option<&HrrSent>) -> Result<(), Error> {
     if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
-        return Err(misbehaved(
+        misbehave!(
             M::BadCompression,
-            "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]",
-        ));
+            "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]"
+        );
     }
     if ch.psk().is_some() && !ch.psk_is_last() {
-        return Err(misbehaved(
+        misbehave!(
             M::PskNotLast,
-            "pre_shared_key is not the last ClientHello extension",
-        ));
+            "pre_shared_key is not the last ClientHello extension"
+        );
     }
     let Some(h) = hrr else {
         return Ok(());
@@ -191,16 +191,14 @@ pub(super) fn client_groups_and_shares(
     };
     for (i, s) in shares.iter().enumerate() {
         if !client_groups.contains(&s.group) {
-            return Err(misbehaved(
+            misbehave!(
                 M::InconsistentKeyShares,
-                format!("key_share for {} which is not in supported_groups", s.group),
-            ));
+                "key_share for {} which is not in supported_groups",
+                s.group
+            );
         }
         if shares.iter().skip(i + 1).any(|o| o.group == s.group) {
-            return Err(misbehaved(
-                M::InconsistentKeyShares,
-                format!("two key shares for {}", s.group),
-            ));
+            misbehave!(M::InconsistentKeyShares, "two key shares for {}", s.group);
         }
     }
     Ok((client_groups, shares))
@@ -231,10 +229,7 @@ pub(super) fn choose_key_share<'a>(
         .filter_map(|g| Group::from_u16(g.get()))
         .collect();
     let Some(&preferred) = common_groups.first() else {
-        return Err(misbehaved(
-            M::NoCommonGroup,
-            "no key exchange group in common",
-        ));
+        misbehave!(M::NoCommonGroup, "no key exchange group in common");
     };
     let share_for = |g: Group| shares.iter().find(|s| s.group.get() == g.to_u16());
     // The server's most preferred group among those the client sent a share for: answering
@@ -246,13 +241,11 @@ pub(super) fn choose_key_share<'a>(
         .find(|g| share_for(*g).is_some());
     let hrr_group = if let Some(h) = hrr {
         if shares.len() != 1 || share_for(h.group).is_none() {
-            return Err(misbehaved(
+            misbehave!(
                 M::SecondClientHelloMismatch,
-                format!(
-                    "second ClientHello must carry exactly one key share, for {:?}",
-                    h.group
-                ),
-            ));
+                "second ClientHello must carry exactly one key share, for {:?}",
+                h.group
+            );
         }
         // Knob: a second HelloRetryRequest (a client must abort, RFC 8446 4.1.4).
         config.knobs.send_second_hrr.then_some(h.group)
@@ -271,10 +264,10 @@ pub(super) fn choose_key_share<'a>(
     }
     let group = match hrr {
         Some(h) if h.suite != suite => {
-            return Err(misbehaved(
+            misbehave!(
                 M::SecondClientHelloMismatch,
-                "cipher suite changed after HelloRetryRequest",
-            ));
+                "cipher suite changed after HelloRetryRequest"
+            );
         }
         Some(h) => h.group,
         None => shared.unwrap_or(preferred),
@@ -336,16 +329,16 @@ pub(super) fn accept_psk(
         return Ok(None);
     };
     let Some(modes) = ch.psk_modes() else {
-        return Err(misbehaved(
+        misbehave!(
             M::MissingExtension,
-            "pre_shared_key without psk_key_exchange_modes",
-        ));
+            "pre_shared_key without psk_key_exchange_modes"
+        );
     };
     if offered.identities.len() != offered.binders.len() {
-        return Err(misbehaved(
+        misbehave!(
             M::PskBinderCount,
-            "pre_shared_key identities and binders differ in number",
-        ));
+            "pre_shared_key identities and binders differ in number"
+        );
     }
     if !modes.contains(&PskKeyExchangeMode::PskDheKe) {
         return Ok(None);
@@ -372,10 +365,7 @@ pub(super) fn accept_psk(
         let bk = KeySchedule::new(h, Some(&t.psk)).binder_key(true);
         let key = KeySchedule::finished_key(h, &bk);
         if !h.hmac_verify(&key, &transcript.hash_with(h, partial), binder) {
-            return Err(misbehaved(
-                M::BadBinder,
-                format!("PSK binder {i} does not verify"),
-            ));
+            misbehave!(M::BadBinder, "PSK binder {i} does not verify");
         }
         return Ok(Some((i as u16, t.psk)));
     }
