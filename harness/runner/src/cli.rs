@@ -224,6 +224,15 @@ pub fn default_scenarios() -> PathBuf {
     }
 }
 
+/// The directory of the command peers' files: `$HARNESS_PEERS_DIR`, else `peers/` of the
+/// workspace's scenario directory.
+pub fn peers_dir() -> PathBuf {
+    match std::env::var_os("HARNESS_PEERS_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => default_scenarios().join("peers"),
+    }
+}
+
 fn git_head() -> String {
     std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
@@ -265,7 +274,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     } else {
         args.peers.as_str()
     };
-    let mut peers = peers::parse_list(peer_list).map_err(anyhow::Error::msg)?;
+    let mut peers = peers::parse_list(peer_list, &peers_dir()).map_err(anyhow::Error::msg)?;
     let scenarios = scenario::load_dir(&dir)?;
     if !args.list {
         let broken = preflight(&peers);

@@ -234,7 +234,7 @@ fn describe(o: &Outcome) -> String {
 }
 
 fn peer(name: &str) -> anyhow::Result<PeerRef> {
-    peers::by_name(name).map_err(|e| anyhow::anyhow!("--peer: {e}"))
+    peers::by_name(name, &crate::cli::peers_dir()).map_err(|e| anyhow::anyhow!("--peer: {e}"))
 }
 
 /// Runs `harness serve`.

@@ -71,12 +71,12 @@ fn shipped_peer_files_load() {
         let p = command_peer(name);
         assert_eq!(p.name(), name);
     }
-    let names = harness::peers::names();
+    let names = harness::peers::names(&peers_dir());
     for n in ["own", "gnutls", "nss", "openssl-cli"] {
         assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
     }
-    assert!(harness::peers::parse_list("own,gnutls,nss").is_ok());
-    let err = harness::peers::parse_list("own,nosuchpeer")
+    assert!(harness::peers::parse_list("own,gnutls,nss", &peers_dir()).is_ok());
+    let err = harness::peers::parse_list("own,nosuchpeer", &peers_dir())
         .err()
         .unwrap_or_default();
     assert!(err.contains("gnutls"), "{err}");

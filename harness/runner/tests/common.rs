@@ -96,7 +96,7 @@ pub fn quick() -> RunOptions {
 }
 
 pub fn peer(name: &str) -> PeerRef {
-    harness::peers::by_name(name).expect("known peer")
+    harness::peers::by_name(name, &scenarios_dir().join("peers")).expect("known peer")
 }
 
 pub fn arc<P: harness::peer::Peer + 'static>(p: P) -> PeerRef {

@@ -32,18 +32,9 @@ use spec::{Echo, PeerFile, Read, RoleSpec, Vars};
 
 pub use target::TargetPeer;
 
-/// The directory of peer files: `$HARNESS_PEERS_DIR`, else `scenarios/peers/` of the
-/// workspace.
-pub fn peers_dir() -> PathBuf {
-    match std::env::var_os("HARNESS_PEERS_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => crate::cli::default_scenarios().join("peers"),
-    }
-}
-
-/// The names of the command peers found in [`peers_dir`].
-pub fn available() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(peers_dir())
+/// The names of the command peers found in the directory of peer files `dir`.
+pub fn available(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -54,9 +45,9 @@ pub fn available() -> Vec<String> {
     names
 }
 
-/// The command peer of a name, from `peers_dir()/NAME.toml`; `None` when there is no such file.
-pub fn find(name: &str) -> Option<Result<CommandPeer, String>> {
-    let path = peers_dir().join(format!("{name}.toml"));
+/// The command peer of a name, from `dir/NAME.toml`; `None` when there is no such file.
+pub fn find(dir: &Path, name: &str) -> Option<Result<CommandPeer, String>> {
+    let path = dir.join(format!("{name}.toml"));
     path.is_file().then(|| CommandPeer::load(&path))
 }
 
