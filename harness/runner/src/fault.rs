@@ -264,6 +264,7 @@ pub fn message_name(typ: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tls_wire::AlertDescription;
 
     fn hs(direction: Direction, typ: u8) -> Event {
         Event {
@@ -287,12 +288,12 @@ mod tests {
         }
     }
 
-    fn alert(direction: Direction, description: &str) -> Event {
+    fn alert(direction: Direction, description: AlertDescription) -> Event {
         Event {
             direction,
             what: What::Alert {
                 fatal: true,
-                description: description.into(),
+                description,
             },
         }
     }
@@ -307,7 +308,7 @@ mod tests {
             hs(Direction::Received, 20),
             ccs(Direction::Sent),
             hs(Direction::Sent, 20),
-            alert(Direction::Received, "bad_record_mac"),
+            alert(Direction::Received, AlertDescription::BadRecordMac),
         ];
         assert_eq!(
             after_fault(&events, p, Role::Client),
@@ -317,7 +318,7 @@ mod tests {
             hs(Direction::Sent, 1),
             hs(Direction::Received, 2),
             hs(Direction::Received, 8),
-            alert(Direction::Sent, "illegal_parameter"),
+            alert(Direction::Sent, AlertDescription::IllegalParameter),
             hs(Direction::Sent, 20),
         ];
         assert_eq!(
@@ -333,7 +334,7 @@ mod tests {
             hs(Direction::Received, 2),
             ccs(Direction::Received),
             hs(Direction::Received, 8),
-            alert(Direction::Received, "no_application_protocol"),
+            alert(Direction::Received, AlertDescription::NoApplicationProtocol),
             ccs(Direction::Sent),
         ];
         assert_eq!(after_fault(&late, ch, Role::Server), After::Stopped);
@@ -341,7 +342,7 @@ mod tests {
         on.truncate(4);
         on.push(hs(Direction::Received, 20));
         on.push(hs(Direction::Sent, 20));
-        on.push(alert(Direction::Received, "x"));
+        on.push(alert(Direction::Received, AlertDescription::InternalError));
         assert_eq!(
             after_fault(&on, ch, Role::Server),
             After::WentOn("its server_hello".into()),
@@ -378,8 +379,7 @@ mod tests {
         );
     }
 
-    #[test]
-    fn fault_points_come_from_the_counterparts_knobs_and_certificates() {
+    fn knobbed_server() -> Setup {
         let mut s = Setup::default();
         s.server_knobs.insert(
             "mutate_encrypted_extensions".into(),
@@ -387,27 +387,29 @@ mod tests {
         );
         s.server_knobs
             .insert("mutate_server_hello".into(), "set_random:0".into());
+        s
+    }
+
+    #[rstest::rstest]
+    #[case::server_knobs(
+        knobbed_server(),
+        Msg::ServerHello,
+        "the client has no knobs and a good certificate"
+    )]
+    #[case::expired_certificate(
+        Setup { cert: "expired".into(), ..Setup::default() },
+        Msg::Certificate,
+        "no client certificate without client authentication"
+    )]
+    fn fault_points_come_from_the_counterparts_knobs_and_certificates(
+        #[case] s: Setup,
+        #[case] server_msg: Msg,
+        #[case] no_client_point: &str,
+    ) {
         assert_eq!(
             fault_point(&s, Role::Client),
-            Some(point(Role::Server, Msg::ServerHello, 0))
+            Some(point(Role::Server, server_msg, 0))
         );
-        assert_eq!(
-            fault_point(&s, Role::Server),
-            None,
-            "the client has no knobs and a good certificate"
-        );
-        let s = Setup {
-            cert: "expired".into(),
-            ..Setup::default()
-        };
-        assert_eq!(
-            fault_point(&s, Role::Client),
-            Some(point(Role::Server, Msg::Certificate, 0))
-        );
-        assert_eq!(
-            fault_point(&s, Role::Server),
-            None,
-            "no client certificate without client authentication"
-        );
+        assert_eq!(fault_point(&s, Role::Server), None, "{no_client_point}");
     }
 }

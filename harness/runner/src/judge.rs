@@ -3,7 +3,7 @@
 
 use reports::{CaseResult, Expected, ExpectedResult, UnderTest, Verdict};
 
-use crate::model::{Direction, Failure, Outcome, Role};
+use crate::model::{AlertDescription, AlertSeen, Direction, Failure, Outcome, Role};
 use crate::run::{Case, RunOptions};
 use crate::scenario::Expect;
 use crate::steps::failed_step;
@@ -18,11 +18,8 @@ pub(crate) enum Delivery {
 
 /// Fills in an alert the adapter knew was sent but could not name, from the wire.
 fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded) {
-    if let Some(Failure::Alert {
-        direction,
-        description,
-    }) = &mut o.failure
-        && description.is_empty()
+    if let Some(Failure::Alert { direction, alert }) = &mut o.failure
+        && *alert == AlertSeen::Unnamed
     {
         // The client's capture: what the client sent is `Sent`.
         let wire_dir = match (role, *direction) {
@@ -30,12 +27,11 @@ fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded) {
             (Role::Server, Direction::Sent) => Direction::Received,
             (Role::Server, Direction::Received) => Direction::Sent,
         };
-        *description = wire
+        *alert = wire
             .alerts
             .iter()
             .find(|(d, _)| *d == wire_dir)
-            .map(|(_, a)| a.clone())
-            .unwrap_or_else(|| "unknown (encrypted)".to_string());
+            .map_or(AlertSeen::Encrypted, |(_, a)| AlertSeen::Named(*a));
     }
 }
 
@@ -68,10 +64,10 @@ pub(crate) fn judge(
                     complete_alert(x, role, wire);
                     if role == Role::Client {
                         let sent = match x.alert() {
-                            Some((a, Direction::Sent)) => Some(a.to_string()),
+                            Some((a, Direction::Sent)) => a.description(),
                             _ => None,
                         };
-                        x.step = failed_step(x.step.max(wire.client_step), sent.as_deref());
+                        x.step = failed_step(x.step.max(wire.client_step), sent);
                     }
                 }
                 if let Some(slot) = outcomes.get_mut(i) {
@@ -137,7 +133,7 @@ pub(crate) fn judge(
         .unwrap_or_default();
     match &case.variant.scenario.expect {
         Expect::Connected => judge_connected(result, case, c, s, &expected),
-        Expect::Rejected { alert } => judge_rejected(result, case, c, s, alert.name(), events),
+        Expect::Rejected { alert } => judge_rejected(result, case, c, s, *alert, events),
         Expect::Truncated | Expect::Timeout => crate::mitm::judge::judge(result, case, c, s, None),
         Expect::Waits => judge_waits(result, case, c, s, events),
     }
@@ -152,11 +148,11 @@ fn reconcile_alerts(client: &mut [Outcome], server: &mut [Outcome]) {
         let received_by_b = b
             .alert()
             .filter(|(_, d)| *d == Direction::Received)
-            .map(|(x, _)| x.to_string());
+            .map(|(x, _)| x);
         let received_by_a = a
             .alert()
             .filter(|(_, d)| *d == Direction::Received)
-            .map(|(x, _)| x.to_string());
+            .map(|(x, _)| x);
         if let Some(got) = received_by_b {
             correct_sent(a, got);
         }
@@ -166,14 +162,14 @@ fn reconcile_alerts(client: &mut [Outcome], server: &mut [Outcome]) {
     }
 }
 
-fn correct_sent(sender: &mut Outcome, got: String) {
+fn correct_sent(sender: &mut Outcome, got: AlertSeen) {
     if let Some(Failure::Alert {
         direction: Direction::Sent,
-        description,
+        alert,
     }) = &mut sender.failure
-        && *description != got
+        && *alert != got
     {
-        let claimed = std::mem::replace(description, got);
+        let claimed = std::mem::replace(alert, got);
         let note = format!("alert as the peer received it; the adapter had inferred `{claimed}`");
         sender.detail = Some(match sender.detail.take() {
             Some(d) => format!("{d} ({note})"),
@@ -184,11 +180,8 @@ fn correct_sent(sender: &mut Outcome, got: String) {
 
 fn describe_failure(name: &str, role: Role, o: &Outcome) -> String {
     match &o.failure {
-        Some(Failure::Alert {
-            direction,
-            description,
-        }) => format!(
-            "{name} ({role}) {} alert {description} at step {}",
+        Some(Failure::Alert { direction, alert }) => format!(
+            "{name} ({role}) {} alert {alert} at step {}",
             match direction {
                 Direction::Sent => "sent",
                 Direction::Received => "received",
@@ -348,7 +341,7 @@ fn single_ut(ut: UnderTest) -> Option<Role> {
 
 /// The first error alert `role` put on the wire (decrypted where the key log allowed),
 /// close_notify and user_canceled left out.
-fn wire_alert(events: &[transcript::Event], role: Role) -> Option<String> {
+fn wire_alert(events: &[transcript::Event], role: Role) -> Option<AlertDescription> {
     let dir = match role {
         Role::Client => Direction::Sent,
         Role::Server => Direction::Received,
@@ -357,21 +350,22 @@ fn wire_alert(events: &[transcript::Event], role: Role) -> Option<String> {
         .iter()
         .filter(|e| e.direction == dir)
         .find_map(|e| match &e.what {
-            transcript::What::Alert { description, .. }
-                if description != "close_notify" && description != "user_canceled" =>
-            {
-                Some(description.clone())
+            transcript::What::Alert { description, .. } if is_error_alert(*description) => {
+                Some(*description)
             }
             _ => None,
         })
 }
 
+/// An error alert: neither close_notify nor user_canceled.
+fn is_error_alert(d: AlertDescription) -> bool {
+    d != AlertDescription::CloseNotify && d != AlertDescription::UserCanceled
+}
+
 /// Which side's error alert came first on the wire.
 fn first_alert_by(events: &[transcript::Event]) -> Option<Role> {
     events.iter().find_map(|e| match &e.what {
-        transcript::What::Alert { description, .. }
-            if description != "close_notify" && description != "user_canceled" =>
-        {
+        transcript::What::Alert { description, .. } if is_error_alert(*description) => {
             Some(if e.direction == Direction::Sent {
                 Role::Client
             } else {
@@ -387,7 +381,7 @@ fn judge_rejected(
     case: &Case,
     c: &[Outcome],
     s: &[Outcome],
-    alert: &str,
+    alert: AlertDescription,
     events: &[transcript::Event],
 ) {
     let ut = case.variant.scenario.under_test;
@@ -445,15 +439,17 @@ fn judge_rejected(
     }
     // The alert the side under test sent: on the wire (decrypted where the key log allowed),
     // else as its adapter or its peer reported it.
-    let sent_by = |role: Role| -> Option<String> {
+    let sent_by = |role: Role| -> Option<AlertSeen> {
         if let Some(a) = wire_alert(events, role) {
-            return Some(a);
+            return Some(a.into());
         }
         let (own, peer) = (outcome(role), outcome(other(role)));
         match (own.alert(), peer.alert()) {
-            (Some((a, Direction::Sent)), _) if !a.is_empty() => Some(a.to_string()),
-            (_, Some((a, Direction::Received))) if !a.is_empty() && a != "close_notify" => {
-                Some(a.to_string())
+            (Some((a, Direction::Sent)), _) if a != AlertSeen::Unnamed => Some(a),
+            (_, Some((a, Direction::Received)))
+                if a != AlertSeen::Unnamed && !a.is(AlertDescription::CloseNotify) =>
+            {
+                Some(a)
             }
             _ => None,
         }
@@ -473,8 +469,9 @@ fn judge_rejected(
         };
         if cp_first {
             let cp_alert = wire_alert(events, cp)
-                .or_else(|| outcome(cp).alert().map(|(a, _)| a.to_string()))
-                .unwrap_or_else(|| "an alert".into());
+                .map(AlertSeen::Named)
+                .or_else(|| outcome(cp).alert().map(|(a, _)| a))
+                .map_or_else(|| "an alert".into(), |a| a.to_string());
             let reached = match &after {
                 Some((p, crate::fault::After::Stopped)) => {
                     format!("the fault in {p} had reached the {ut}, which had not decided")
@@ -493,7 +490,7 @@ fn judge_rejected(
         }
     }
     match seen {
-        Some((_, a)) if a == alert => result.verdict = Verdict::Pass,
+        Some((_, a)) if a.is(alert) => result.verdict = Verdict::Pass,
         Some((_, a)) => {
             result.verdict = Verdict::AlertMismatch;
             result.reason = Some(format!("rejected with {a}, the scenario expects {alert}"));

@@ -11,7 +11,6 @@
 //! - [`mitm`]: the man-in-the-middle proxy (family `mitm::*`).
 //! - [`pump`]: the one sans-IO driver of the in-process peers (endpoints over TCP or in memory).
 
-pub mod alerts;
 pub mod bench;
 pub mod cli;
 pub mod fault;

@@ -14,7 +14,7 @@
 
 use reports::{CaseResult, ExpectedResult, Level, Observed, UnderTest, Verdict};
 
-use crate::model::{Direction, ProtocolVersion, Role, Setup};
+use crate::model::{AlertDescription, Direction, ProtocolVersion, Role, Setup};
 use crate::peer::{AfterAlert, CLOSE_BOUND};
 use crate::transcript::{Event, What};
 
@@ -51,7 +51,13 @@ pub fn record(
             // Records that could not be decrypted hide it: then it is not known.
             if !mine().any(|e| matches!(e.what, What::Opaque { .. })) {
                 obs.close_notify_sent = Some(mine().any(|e| {
-                    matches!(&e.what, What::Alert { description, .. } if description == "close_notify")
+                    matches!(
+                        e.what,
+                        What::Alert {
+                            description: AlertDescription::CloseNotify,
+                            ..
+                        }
+                    )
                 }));
             }
         }

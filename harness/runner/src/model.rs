@@ -329,13 +329,56 @@ impl fmt::Display for Step {
     }
 }
 
+/// Which alert a side sent or received, as far as anyone could tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertSeen {
+    /// Its description, as the library reported it or the wire showed it.
+    Named(AlertDescription),
+    /// The library said that it sent an alert but not which (rustls, for some errors); the
+    /// judge reads it off the wire.
+    Unnamed,
+    /// Not named by the library, and encrypted on the wire without a key log to open it.
+    Encrypted,
+}
+
+impl AlertSeen {
+    /// The description, when known.
+    pub fn description(self) -> Option<AlertDescription> {
+        match self {
+            AlertSeen::Named(d) => Some(d),
+            AlertSeen::Unnamed | AlertSeen::Encrypted => None,
+        }
+    }
+
+    /// Whether this is the alert `d`.
+    pub fn is(self, d: AlertDescription) -> bool {
+        self.description() == Some(d)
+    }
+}
+
+impl From<AlertDescription> for AlertSeen {
+    fn from(d: AlertDescription) -> Self {
+        AlertSeen::Named(d)
+    }
+}
+
+impl fmt::Display for AlertSeen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AlertSeen::Named(d) => d.fmt(f),
+            AlertSeen::Unnamed => f.write_str("unnamed (the library did not say which)"),
+            AlertSeen::Encrypted => f.write_str("unknown (encrypted)"),
+        }
+    }
+}
+
 /// How a connection that did not complete ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// A fatal alert was sent or received.
     Alert {
         direction: Direction,
-        description: String,
+        alert: AlertSeen,
     },
     /// The peer closed the connection without an alert.
     Closed,
@@ -407,12 +450,9 @@ impl Outcome {
     }
 
     /// The alert and its direction, if the connection ended with one.
-    pub fn alert(&self) -> Option<(&str, Direction)> {
+    pub fn alert(&self) -> Option<(AlertSeen, Direction)> {
         match &self.failure {
-            Some(Failure::Alert {
-                direction,
-                description,
-            }) => Some((description.as_str(), *direction)),
+            Some(Failure::Alert { direction, alert }) => Some((*alert, *direction)),
             _ => None,
         }
     }

@@ -43,8 +43,8 @@ const CERTIFICATE_ALERTS: &[AlertDescription] = &[
 /// A library may read ahead before verifying (OpenSSL reads a whole TLS 1.2 server flight
 /// before it checks the certificate); a certificate alert it sends still means the
 /// connection failed at certificate verification.
-pub fn failed_step(reached: Step, alert_sent: Option<&str>) -> Step {
-    match alert_sent.and_then(AlertDescription::from_name) {
+pub fn failed_step(reached: Step, alert_sent: Option<AlertDescription>) -> Step {
+    match alert_sent {
         Some(a) if CERTIFICATE_ALERTS.contains(&a) => Step::Certificate,
         _ => reached,
     }
@@ -81,11 +81,14 @@ mod tests {
     #[test]
     fn certificate_alerts_fail_at_the_certificate_step() {
         assert_eq!(
-            failed_step(Step::KeyExchange, Some("certificate_expired")),
+            failed_step(
+                Step::KeyExchange,
+                Some(AlertDescription::CertificateExpired)
+            ),
             Step::Certificate
         );
         assert_eq!(
-            failed_step(Step::KeyExchange, Some("decrypt_error")),
+            failed_step(Step::KeyExchange, Some(AlertDescription::DecryptError)),
             Step::KeyExchange
         );
         assert_eq!(failed_step(Step::ServerHello, None), Step::ServerHello);

@@ -16,8 +16,8 @@ use std::fmt;
 
 use tls_engine::crypto::{HashAlg, RecordProtection, RecordProtection12, Suite, Suite12, tls12};
 use tls_wire::{
-    Alert, AlertLevel, Codec, ContentType, DecodeCtx, Deframer, HandshakeJoiner, HandshakeMessage,
-    HandshakePayload, ProtocolVersion, Record,
+    Alert, AlertDescription, AlertLevel, Codec, ContentType, DecodeCtx, Deframer, HandshakeJoiner,
+    HandshakeMessage, HandshakePayload, ProtocolVersion, Record,
 };
 
 use crate::model::{Direction, Step};
@@ -31,7 +31,10 @@ pub enum What {
     /// HelloRetryRequest; `protected` when it travelled encrypted.
     Handshake { typ: u8, hrr: bool, protected: bool },
     /// An alert, plaintext or decrypted.
-    Alert { fatal: bool, description: String },
+    Alert {
+        fatal: bool,
+        description: AlertDescription,
+    },
     /// ChangeCipherSpec.
     Ccs,
     /// Application data of this many bytes (decrypted; 0 for an empty record).
@@ -57,7 +60,7 @@ pub struct Decoded {
     pub lines: Vec<String>,
     /// Alerts of the last connection (plaintext or decrypted), direction as seen by the
     /// client.
-    pub alerts: Vec<(Direction, String)>,
+    pub alerts: Vec<(Direction, AlertDescription)>,
     /// The step the client reached on the last connection, from the messages seen.
     pub client_step: Step,
     /// Per connection, every event in order.
@@ -435,7 +438,7 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
                                 format!("{tag}{a}"),
                                 What::Alert {
                                     fatal: a.level == AlertLevel::Fatal,
-                                    description: a.description.name().to_string(),
+                                    description: a.description,
                                 },
                             );
                         }
@@ -572,7 +575,7 @@ pub fn decode_with_keys(capture: &Capture, key_log: &str) -> Decoded {
         out.alerts = events
             .iter()
             .filter_map(|e| match &e.what {
-                What::Alert { description, .. } => Some((e.direction, description.clone())),
+                What::Alert { description, .. } => Some((e.direction, *description)),
                 _ => None,
             })
             .collect();
@@ -623,7 +626,6 @@ fn next_keys13(flow: &mut Flow, direction: Direction, typ: u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tls_wire::AlertDescription;
 
     fn record(ct: ContentType, payload: &[u8]) -> Vec<u8> {
         Record::new(ct, ProtocolVersion::TLSv1_2, payload.to_vec()).to_bytes()
@@ -657,7 +659,7 @@ mod tests {
         );
         assert_eq!(
             d.alerts,
-            vec![(Direction::Received, "handshake_failure".to_string())]
+            vec![(Direction::Received, AlertDescription::HandshakeFailure)]
         );
     }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use harness::model::{Direction, Failure, Outcome, Step};
+use harness::model::{AlertDescription, Direction, Failure, Outcome, Step};
 use harness::run::{self, Case};
 use reports::{CaseResult, Level, Verdict};
 
@@ -181,7 +181,7 @@ fn a_truncation_answered_with_an_alert_is_not_pass() {
         Outcome::failed(
             Failure::Alert {
                 direction: Direction::Sent,
-                description: "decode_error".into(),
+                alert: AlertDescription::DecodeError.into(),
             },
             Step::AppData,
             "x",
@@ -194,7 +194,7 @@ fn a_truncation_answered_with_an_alert_is_not_pass() {
         Outcome::failed(
             Failure::Alert {
                 direction: Direction::Received,
-                description: "internal_error".into(),
+                alert: AlertDescription::InternalError.into(),
             },
             Step::AppData,
             "x",

@@ -196,39 +196,40 @@ impl Transcript {
 /// The handshake kinds of the seeds: TLS 1.3 full, resumed and with HelloRetryRequest, TLS
 /// 1.2 with an ECDSA and an RSA certificate (ServerKeyExchange of both kinds).
 pub fn seed_kinds() -> Vec<Spec> {
-    let s = |version, mode, cert, group| Spec {
+    use certs::KeyType::{EcdsaP256, Rsa2048};
+    let kinds = [
+        (
+            ProtocolVersion::TLSv1_3,
+            Mode::Resumed,
+            EcdsaP256,
+            NamedGroup::X25519,
+        ),
+        (
+            ProtocolVersion::TLSv1_3,
+            Mode::Hrr,
+            EcdsaP256,
+            NamedGroup::Secp256r1,
+        ),
+        (
+            ProtocolVersion::TLSv1_2,
+            Mode::Full,
+            EcdsaP256,
+            NamedGroup::X25519,
+        ),
+        (
+            ProtocolVersion::TLSv1_2,
+            Mode::Full,
+            Rsa2048,
+            NamedGroup::X25519,
+        ),
+    ];
+    let others = kinds.map(|(version, mode, cert, group)| Spec {
         version,
         mode,
         cert,
         group,
-    };
-    vec![
-        Spec::HEADLINE,
-        s(
-            ProtocolVersion::TLSv1_3,
-            Mode::Resumed,
-            certs::KeyType::EcdsaP256,
-            NamedGroup::X25519,
-        ),
-        s(
-            ProtocolVersion::TLSv1_3,
-            Mode::Hrr,
-            certs::KeyType::EcdsaP256,
-            NamedGroup::Secp256r1,
-        ),
-        s(
-            ProtocolVersion::TLSv1_2,
-            Mode::Full,
-            certs::KeyType::EcdsaP256,
-            NamedGroup::X25519,
-        ),
-        s(
-            ProtocolVersion::TLSv1_2,
-            Mode::Full,
-            certs::KeyType::Rsa2048,
-            NamedGroup::X25519,
-        ),
-    ]
+    });
+    std::iter::once(Spec::HEADLINE).chain(others).collect()
 }
 
 /// One in-memory handshake of `client` and `server` ([`Pairing::transcript`]).

@@ -408,7 +408,7 @@ impl Transparent {
             let text = match Alert::decode(rec.get(5..).unwrap_or_default()) {
                 Ok(a) => {
                     if let Some(v) = tape.report.alerts_sent.get_mut(dir) {
-                        v.push(a.description.name().to_string());
+                        v.push(a.description);
                     }
                     a.to_string()
                 }

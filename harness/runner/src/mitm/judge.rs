@@ -10,7 +10,7 @@
 use reports::{CaseResult, UnderTest, Verdict};
 
 use super::ProxyReport;
-use crate::model::{Direction, Failure, Outcome, Role};
+use crate::model::{AlertDescription, AlertSeen, Direction, Failure, Outcome, Role};
 use crate::run::Case;
 use crate::scenario::Expect;
 
@@ -27,12 +27,12 @@ fn describe(name: &str, role: Role, o: &Outcome) -> String {
         None => "completed".to_string(),
         Some(Failure::Alert {
             direction: Direction::Sent,
-            description,
-        }) => format!("sent {description}"),
+            alert,
+        }) => format!("sent {alert}"),
         Some(Failure::Alert {
             direction: Direction::Received,
-            description,
-        }) => format!("received {description}"),
+            alert,
+        }) => format!("received {alert}"),
         Some(Failure::Closed) => format!(
             "saw the connection close ({})",
             o.detail.as_deref().unwrap_or("")
@@ -73,31 +73,30 @@ fn alert_sent(
     o: &Outcome,
     peer: &Outcome,
     report: Option<&ProxyReport>,
-) -> Option<String> {
-    if let Some((a, Direction::Sent)) = o.alert()
-        && !a.is_empty()
-        && a != "unknown (encrypted)"
-    {
-        return Some(a.to_string());
+) -> Option<AlertSeen> {
+    if let Some((a @ AlertSeen::Named(_), Direction::Sent)) = o.alert() {
+        return Some(a);
     }
     let i = usize::from(role == Role::Server);
     if let Some(a) = report
         .and_then(|r| r.alerts_sent.get(i))
         .and_then(|v| v.first())
     {
-        return Some(a.clone());
+        return Some(AlertSeen::Named(*a));
     }
     let credible = report.and_then(|r| r.action).is_some_and(|a| {
         !a.terminates() && (a != super::Action::InjectAlertC2s || role != Role::Client)
     });
     match peer.alert() {
-        Some((a, Direction::Received)) if credible && a != "close_notify" && !a.is_empty() => {
-            Some(a.to_string())
+        Some((a, Direction::Received))
+            if credible && a != AlertSeen::Unnamed && !a.is(AlertDescription::CloseNotify) =>
+        {
+            Some(a)
         }
         _ => o
             .alert()
-            .map(|(a, _)| a.to_string())
-            .filter(|a| !a.is_empty()),
+            .map(|(a, _)| a)
+            .filter(|a| *a != AlertSeen::Unnamed),
     }
 }
 
@@ -176,13 +175,12 @@ pub fn judge(
             let o = outcome(r);
             match &o.failure {
                 Some(Failure::Timeout) => result.verdict = Verdict::Pass,
-                Some(Failure::Closed) => {
-                    result.verdict = Verdict::NoAlert;
-                    result.reason =
-                        Some(format!("{}, not its own timeout", describe(names(r), r, o)));
-                }
-                _ => {
-                    result.verdict = Verdict::AlertMismatch;
+                failure => {
+                    result.verdict = if matches!(failure, Some(Failure::Closed)) {
+                        Verdict::NoAlert
+                    } else {
+                        Verdict::AlertMismatch
+                    };
                     result.reason =
                         Some(format!("{}, not its own timeout", describe(names(r), r, o)));
                 }
@@ -205,11 +203,11 @@ pub fn judge(
                 }
                 Some(Failure::Alert {
                     direction: Direction::Sent,
-                    description,
+                    alert,
                 }) => {
                     result.verdict = Verdict::AlertMismatch;
                     result.reason = Some(format!(
-                        "{}: it answered the truncation with alert {description}, which it cannot deliver; the scenario expects the connection reported as truncated",
+                        "{}: it answered the truncation with alert {alert}, which it cannot deliver; the scenario expects the connection reported as truncated",
                         describe(names(r), r, o)
                     ));
                 }
@@ -235,11 +233,11 @@ pub fn judge(
                     return;
                 }
             }
-            let seen: Vec<String> = roles(ut)
+            let seen: Vec<AlertSeen> = roles(ut)
                 .iter()
                 .filter_map(|r| alert_sent(*r, outcome(*r), peer_of(*r), report))
                 .collect();
-            if seen.iter().any(|a| a == alert.name()) {
+            if seen.iter().any(|a| a.is(*alert)) {
                 result.verdict = Verdict::Pass;
             } else if let Some(a) = seen.first() {
                 result.verdict = Verdict::AlertMismatch;

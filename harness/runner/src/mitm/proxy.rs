@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use super::inflight::{C2S, S2C, Transparent};
 use super::pcap::{Conversation, Payload, Segment};
 use super::{Action, MitmSpec};
-use crate::model::{Direction, Setup};
+use crate::model::{AlertDescription, Direction, Setup};
 use crate::peer::{Capture, CaseCtx};
 
 /// Everything the proxy saw and did in one case.
@@ -30,7 +30,7 @@ pub struct ProxyReport {
     pub convs: Vec<Conversation>,
     pub segments: Vec<Segment>,
     /// Plaintext alerts each endpoint sent, as the proxy saw them: [client, server].
-    pub alerts_sent: [Vec<String>; 2],
+    pub alerts_sent: [Vec<AlertDescription>; 2],
     /// Why the proxy could not do its job, if it could not.
     pub error: Option<String>,
 }

@@ -19,10 +19,9 @@ use openssl::ssl::{
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
 
-use crate::alerts::alert_name;
 use crate::model::{
-    CipherSuite, ClientAuth, Direction, Failure, NamedGroup, Outcome, ProtocolVersion, Role, Setup,
-    Side, SignatureScheme, Step,
+    AlertDescription, CipherSuite, ClientAuth, Direction, Failure, NamedGroup, Outcome,
+    ProtocolVersion, Role, Setup, Side, SignatureScheme, Step,
 };
 use crate::peer::{CaseCtx, Peer, Unsupported, each_connection, io_failure, serve_each};
 use crate::pump;
@@ -400,15 +399,15 @@ fn failure(err: &openssl::ssl::Error, log: &MsgLog, ctx: Option<&CaseCtx>, what:
     let step = step_of(&log.handshake);
     // The first fatal alert on the connection is the one that ended it.
     if let Some((direction, _, desc)) = log.alerts.iter().find(|(_, level, _)| *level == 2) {
-        let description = alert_name(*desc);
+        let description = AlertDescription::from(*desc);
         let step = match direction {
-            Direction::Sent => failed_step(step, Some(&description)),
+            Direction::Sent => failed_step(step, Some(description)),
             Direction::Received => step,
         };
         return Outcome::failed(
             Failure::Alert {
                 direction: *direction,
-                description,
+                alert: description.into(),
             },
             step,
             format!("openssl {what}: {err}"),

@@ -15,7 +15,6 @@ use tls_engine::{
 };
 use tls_wire::NamedGroup;
 
-use crate::alerts::alert_name;
 use crate::model::{
     ClientAuth, Direction, Failure, Negotiated, Outcome, ProtocolVersion, Role, Setup, Step,
 };
@@ -71,13 +70,12 @@ fn failure(e: &Error, conn: &Connection) -> Outcome {
     let reached = step(conn.step());
     let detail = format!("own: {e}");
     if let Some(a) = e.alert() {
-        let description = alert_name(a.get());
         return Outcome::failed(
             Failure::Alert {
                 direction: Direction::Sent,
-                description: description.clone(),
+                alert: a.into(),
             },
-            failed_step(reached, Some(&description)),
+            failed_step(reached, Some(a)),
             detail,
         );
     }
@@ -85,7 +83,7 @@ fn failure(e: &Error, conn: &Connection) -> Outcome {
         return Outcome::failed(
             Failure::Alert {
                 direction: Direction::Received,
-                description: alert_name(a.get()),
+                alert: a.into(),
             },
             reached,
             detail,

@@ -24,8 +24,8 @@ use rustls::{
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use crate::model::{
-    CipherSuite as WireSuite, ClientAuth, Direction, NamedGroup, Outcome, ProtocolVersion, Role,
-    Setup, SignatureScheme as WireScheme, Step,
+    AlertSeen, CipherSuite as WireSuite, ClientAuth, Direction, NamedGroup, Outcome,
+    ProtocolVersion, Role, Setup, SignatureScheme as WireScheme, Step,
 };
 use crate::peer::{CaseCtx, Peer, Unsupported, each_connection, serve_each};
 use crate::pump;
@@ -358,10 +358,10 @@ fn certified_key(
 /// The alert rustls sends for an error, as rustls itself chooses it for these error kinds.
 /// Used only when the wire does not show the alert (the runner prefers the decoded
 /// transcript).
-pub fn alert_for_error(e: &Error) -> Option<(Direction, String)> {
-    let sent = |a: AlertDescription| Some((Direction::Sent, alert_name(a)));
+pub fn alert_for_error(e: &Error) -> Option<(Direction, AlertSeen)> {
+    let sent = |a: AlertDescription| Some((Direction::Sent, wire_alert(a)));
     match e {
-        Error::AlertReceived(a) => Some((Direction::Received, alert_name(*a))),
+        Error::AlertReceived(a) => Some((Direction::Received, wire_alert(*a))),
         Error::InvalidCertificate(c) => sent(AlertDescription::from(c.clone())),
         Error::InvalidMessage(m) => sent(AlertDescription::from(*m)),
         Error::DecryptError => sent(AlertDescription::BadRecordMac),
@@ -374,10 +374,9 @@ pub fn alert_for_error(e: &Error) -> Option<(Direction, String)> {
     }
 }
 
-/// IANA name of a rustls alert description.
-pub fn alert_name(a: AlertDescription) -> String {
-    let code: u8 = a.into();
-    crate::alerts::alert_name(code)
+/// A rustls alert description as ours.
+fn wire_alert(a: AlertDescription) -> AlertSeen {
+    AlertSeen::Named(u8::from(a).into())
 }
 
 /// One connection over `sock`: rustls through the pump.

@@ -25,7 +25,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::model::{Direction, Failure, Negotiated, Outcome, Role, Setup, Step};
+use crate::model::{
+    AlertDescription, AlertSeen, Direction, Failure, Negotiated, Outcome, Role, Setup, Step,
+};
 use crate::peer::{CaseCtx, Peer, Unsupported, try_each_connection};
 use crate::vocab;
 use spec::{Echo, PeerFile, Read, RoleSpec, Vars};
@@ -199,16 +201,13 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
-/// An alert name from what a tool printed: a number, or a name in any case and with spaces.
-fn alert_from(text: &str) -> Option<String> {
+/// An alert from what a tool printed: a number, or a name in any case and with spaces.
+fn alert_from(text: &str) -> Option<AlertDescription> {
     let t = text.trim();
     if let Ok(code) = t.parse::<u8>() {
-        return Some(crate::alerts::alert_name(code));
+        return Some(AlertDescription::from(code));
     }
-    let name = t.to_ascii_lowercase().replace([' ', '-'], "_");
-    tls_wire::AlertDescription::from_name(&name)
-        .is_some()
-        .then_some(name)
+    AlertDescription::from_name(&t.to_ascii_lowercase().replace([' ', '-'], "_"))
 }
 
 /// A crashed tool's outcome, at the step its relayed bytes reached.
@@ -247,13 +246,15 @@ fn outcome(
     };
     // The alert: as the tool says, else a plaintext one from the wire (direction as this
     // side sees it).
-    let printed = |r: &Option<spec::Rule>| value(r).map(|v| alert_from(&v).unwrap_or_default());
+    let printed = |r: &Option<spec::Rule>| {
+        value(r).map(|v| alert_from(&v).map_or(AlertSeen::Unnamed, AlertSeen::Named))
+    };
     let mut alert = match (printed(&read.alert_sent), printed(&read.alert_received)) {
         (Some(a), _) => Some((Direction::Sent, a)),
         (None, Some(a)) => Some((Direction::Received, a)),
         _ => None,
     };
-    if alert.as_ref().is_none_or(|(_, a)| a.is_empty())
+    if alert.is_none_or(|(_, a)| a == AlertSeen::Unnamed)
         && let Some((d, a)) = w.alerts.first()
     {
         let d = match (role, d) {
@@ -261,7 +262,7 @@ fn outcome(
             (Role::Server, Direction::Sent) => Direction::Received,
             (Role::Server, Direction::Received) => Direction::Sent,
         };
-        alert = Some((d, a.clone()));
+        alert = Some((d, AlertSeen::Named(*a)));
     }
     let connected = matches(&read.connected);
     // After a complete exchange, an abrupt end (a tool killed without close_notify, the
@@ -301,10 +302,7 @@ fn outcome(
         .and_then(|re| re.find(text).map(|m| m.as_str().to_string()))
         .unwrap_or_else(|| proc::tail(text, 300));
     let failure = match alert {
-        Some((direction, description)) => Failure::Alert {
-            direction,
-            description,
-        },
+        Some((direction, alert)) => Failure::Alert { direction, alert },
         None if timed_out => Failure::Timeout,
         None => Failure::Closed,
     };

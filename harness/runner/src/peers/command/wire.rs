@@ -8,7 +8,9 @@ use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use crate::model::{CipherSuite, Direction, NamedGroup, ProtocolVersion, SignatureScheme, Step};
+use crate::model::{
+    AlertDescription, CipherSuite, Direction, NamedGroup, ProtocolVersion, SignatureScheme, Step,
+};
 use crate::peer::CaseCtx;
 use crate::steps::{HsEvent, step_of};
 use crate::vocab::from_code;
@@ -114,7 +116,7 @@ pub struct Wire {
     pub hrr: bool,
     pub resumed: bool,
     /// Plaintext alerts, direction as seen by the client.
-    pub alerts: Vec<(Direction, String)>,
+    pub alerts: Vec<(Direction, AlertDescription)>,
     pub step: Step,
     /// Bytes of records after the handshake, per direction (client to server, back).
     pub app_records: (usize, usize),
@@ -198,7 +200,7 @@ pub fn facts(flow: &Flow) -> Wire {
                 20 if w.version != Some(ProtocolVersion::TLSv1_3) && !w.hrr => encrypted = true,
                 20 => {}
                 21 if body.len() == 2 => {
-                    w.alerts.push((dir, crate::alerts::alert_name(body[1])));
+                    w.alerts.push((dir, AlertDescription::from(body[1])));
                 }
                 22 if !encrypted => hs.extend_from_slice(body),
                 23 => {

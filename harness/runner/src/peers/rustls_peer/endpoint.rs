@@ -9,7 +9,7 @@ use rustls::{Connection, Error, HandshakeKind};
 use super::{
     SchemeTap, alert_for_error, group_from_rustls, suite_from_rustls, version_from_rustls,
 };
-use crate::model::{Direction, Failure, Negotiated, Outcome, Step};
+use crate::model::{AlertSeen, Direction, Failure, Negotiated, Outcome, Step};
 use crate::pump::{AppData, Endpoint, Observed};
 
 /// One rustls connection, client or server.
@@ -211,11 +211,8 @@ fn error_step(e: &Error, reached: Step) -> Step {
 fn fail_outcome(e: &Error, reached: Step) -> Outcome {
     let step = error_step(e, reached);
     match alert_for_error(e) {
-        Some((direction, description)) => Outcome::failed(
-            Failure::Alert {
-                direction,
-                description,
-            },
+        Some((direction, alert)) => Outcome::failed(
+            Failure::Alert { direction, alert },
             step,
             format!("rustls: {e}"),
         ),
@@ -224,7 +221,7 @@ fn fail_outcome(e: &Error, reached: Step) -> Outcome {
         None => Outcome::failed(
             Failure::Alert {
                 direction: Direction::Sent,
-                description: String::new(),
+                alert: AlertSeen::Unnamed,
             },
             step,
             format!("rustls: {e}"),
