@@ -21,57 +21,37 @@ pub(super) static BAD_CLIENT: &[Profile] = &[
         rule::VALIDITY_PERIOD,
         validity: NOT_YET_VALID,
     ),
-    bad(
+    p256_client_chain!(
         "client_unknown_root",
         "Client chain leaf -> intermediate -> a root nobody trusts",
         rule::TRUST_ANCHOR,
-        KeyType::EcdsaP256,
-        chain(
-            &[
-                ROOT,
-                INTERMEDIATE,
-                SERVER,
-                ROGUE_ROOT,
-                ROGUE_INTERMEDIATE,
-                CertSpec {
-                    issuer: "rogue_intermediate",
-                    ..CLIENT
-                },
-            ],
-            &["server", "intermediate"],
-            &["client", "rogue_intermediate"],
-        ),
+        [
+            ROGUE_ROOT,
+            ROGUE_INTERMEDIATE,
+            CertSpec {
+                issuer: "rogue_intermediate",
+                ..CLIENT
+            }
+        ],
+        &["client", "rogue_intermediate"],
     ),
-    bad(
+    p256_client_chain!(
         "client_self_signed",
         "The client sends only a self-signed leaf",
         rule::TRUST_ANCHOR,
-        KeyType::EcdsaP256,
-        chain(
-            &[
-                ROOT,
-                INTERMEDIATE,
-                SERVER,
-                CertSpec {
-                    issuer: "client",
-                    authority_key_id: false,
-                    ..CLIENT
-                },
-            ],
-            &["server", "intermediate"],
-            &["client"],
-        ),
+        [CertSpec {
+            issuer: "client",
+            authority_key_id: false,
+            ..CLIENT
+        }],
+        &["client"],
     ),
-    bad(
+    p256_client_chain!(
         "client_missing_intermediate",
         "The client sends its leaf without the intermediate",
         "RFC 8446 4.4.2 / RFC 5280 6.1: no path to the trust anchor can be built",
-        KeyType::EcdsaP256,
-        chain(
-            &[ROOT, INTERMEDIATE, SERVER, CLIENT],
-            &["server", "intermediate"],
-            &["client"],
-        ),
+        [CLIENT],
+        &["client"],
     ),
     p256_client!(
         "client_eku_server_auth_only",
@@ -117,26 +97,19 @@ pub(super) static BAD_CLIENT: &[Profile] = &[
         rule::V1_INTERMEDIATE,
         edits: &[Edit::Version1],
     ),
-    bad(
+    p256_client_chain!(
         "client_path_len_exceeded",
         "Client chain root -> intermediate (pathLenConstraint 0) -> client_ca -> \
          client",
         rule::PATH_LEN,
-        KeyType::EcdsaP256,
-        chain(
-            &[
-                ROOT,
-                INTERMEDIATE,
-                SERVER,
-                CertSpec {
-                    issuer: "intermediate",
-                    ..CLIENT_CA
-                },
-                CLIENT_VIA_CA,
-            ],
-            &["server", "intermediate"],
-            &["client", "client_ca", "intermediate"],
-        ),
+        [
+            CertSpec {
+                issuer: "intermediate",
+                ..CLIENT_CA
+            },
+            CLIENT_VIA_CA
+        ],
+        &["client", "client_ca", "intermediate"],
     ),
     p256_client!(
         "client_ku_no_digital_signature",

@@ -68,6 +68,18 @@ macro_rules! p256_client {
     ($($rest:tt)*) => { client_leaf!(EcdsaP256, SERVER, $($rest)*) };
 }
 
+/// A P-256 client chain of its own (the certificates after the standard root, intermediate
+/// and server leaf, and the chain the client sends) beside the standard server chain.
+macro_rules! p256_client_chain {
+    ($name:literal, $desc:literal, $breaks:expr, [$($cert:expr),+ $(,)?], $sent:expr $(,)?) => {
+        bad($name, $desc, $breaks, KeyType::EcdsaP256, chain(
+            &[ROOT, INTERMEDIATE, SERVER, $($cert),+],
+            &["server", "intermediate"],
+            $sent,
+        ))
+    };
+}
+
 /// The server's CA changed (root -> server_ca -> server), P-256.
 macro_rules! p256_server_ca {
     ($name:literal, $desc:literal, $breaks:expr, $($field:ident : $value:expr),+ $(,)?) => {

@@ -16,8 +16,14 @@ pub struct KnobInfo {
     pub doc: &'static str,
 }
 
+/// What the boolean, count and mutation knobs accept.
+const BOOL: &str = "`true` or `false`";
+const U32: &str = "a u32";
+const MUTATIONS: &str =
+    "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+
 macro_rules! knobs {
-    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $parse:ident, $accepts:literal; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $parse:ident, $accepts:expr; )*) => {
         /// Misbehaviour knobs in the spirit of BoringSSL's `ProtocolBugs`. The default of every
         /// knob is correct behaviour; each knob does exactly one thing, read where it happens.
         /// `bug_*` knobs make our engine wrong as the side under test (negative controls); they
@@ -60,9 +66,9 @@ macro_rules! knobs {
 
 knobs! {
     /// Send a Finished whose verify_data has its first byte flipped.
-    send_wrong_finished: bool = parse_bool, "`true` or `false`";
+    send_wrong_finished: bool = parse_bool, BOOL;
     /// Do not send CertificateVerify after Certificate (server, or client with a cert).
-    skip_certificate_verify: bool = parse_bool, "`true` or `false`";
+    skip_certificate_verify: bool = parse_bool, BOOL;
     /// Middlebox-compatibility ChangeCipherSpec: `None` = RFC 8446 D.4 default (client:
     /// non-empty legacy_session_id + one CCS; server: CCS iff the client sent a session id),
     /// `Some(true)` = always send, `Some(false)` = never send (and client: empty session id).
@@ -73,13 +79,13 @@ knobs! {
     record_size_limit: Option<u16> = parse_record_size_limit, "`default` or a u16";
     /// Maximum consecutive KeyUpdate messages accepted without application data in between.
     /// `0` = default (32).
-    max_key_updates: u32 = parse_u32, "a u32";
+    max_key_updates: u32 = parse_u32, U32;
     /// Server: force a HelloRetryRequest even if the client's key share is acceptable.
-    force_hrr: bool = parse_bool, "`true` or `false`";
+    force_hrr: bool = parse_bool, BOOL;
     /// Corrupt the CertificateVerify signature (flip a byte).
-    bad_certificate_verify: bool = parse_bool, "`true` or `false`";
+    bad_certificate_verify: bool = parse_bool, BOOL;
     /// Client: corrupt the PSK binder when resuming.
-    bad_psk_binder: bool = parse_bool, "`true` or `false`";
+    bad_psk_binder: bool = parse_bool, BOOL;
     /// Server negotiating TLS 1.2: what to write into the last 8 bytes of ServerHello.random
     /// (RFC 8446 4.1.3). `None` = correct: DOWNGRADE_TLS12 iff TLS 1.3 is enabled too.
     downgrade_sentinel: Option<DowngradeSentinel> = parse_downgrade_sentinel, "`default`, `omit`, `tls12`, `tls11` or `wrong_bytes`";
@@ -90,19 +96,19 @@ knobs! {
     offer_versions_raw: Option<Vec<u16>> = parse_offer_versions, "`default`, or a list of versions, comma separated, optionally in brackets: names (`SSLv3`, `TLS1.0`, ...), hex (`0x0301`) or decimal (`769`); empty = no supported_versions extension";
     /// TLS 1.2: do not offer (client) / acknowledge (server) extended_master_secret and use the
     /// RFC 5246 master secret (RFC 7627 is required by default).
-    skip_extended_master_secret: bool = parse_bool, "`true` or `false`";
+    skip_extended_master_secret: bool = parse_bool, BOOL;
     /// TLS 1.2: accept a peer without extended_master_secret instead of aborting with
     /// handshake_failure (RFC 7627 5.2 SHOULD).
-    allow_no_extended_master_secret: bool = parse_bool, "`true` or `false`";
+    allow_no_extended_master_secret: bool = parse_bool, BOOL;
     /// TLS 1.2: do not send renegotiation_info (RFC 5746): no extension in the ClientHello,
     /// no extension in the ServerHello.
-    skip_renegotiation_info: bool = parse_bool, "`true` or `false`";
+    skip_renegotiation_info: bool = parse_bool, BOOL;
     /// TLS 1.2 without RFC 5077 tickets: a client does not offer session_ticket, a server
     /// issues none; sessions then resume by session id only.
-    skip_session_ticket: bool = parse_bool, "`true` or `false`";
+    skip_session_ticket: bool = parse_bool, BOOL;
     /// Server, TLS 1.2: send a HelloRequest right after the handshake (asks the client to
     /// renegotiate; a client that does gets a no_renegotiation warning from us).
-    send_hello_request: bool = parse_bool, "`true` or `false`";
+    send_hello_request: bool = parse_bool, BOOL;
     /// Client: the ClientHello.legacy_version to send instead of 0x0303 (TLS 1.2), e.g.
     /// 0x0301 (a server must ignore it when supported_versions is present, RFC 8446 4.2.1) or
     /// 0x0304 without supported_versions (a server must then negotiate TLS 1.2).
@@ -113,42 +119,42 @@ knobs! {
     /// extra records are written with the keys in use for the message itself (so a record
     /// after a Finished still uses the handshake keys: use `mutate_key_update` to inject
     /// records under application keys).
-    mutate_client_hello: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    mutate_client_hello: Vec<Mutation> = parse_mutations, MUTATIONS;
     /// Wire mutations for the second ClientHello (the answer to a HelloRetryRequest).
-    mutate_second_client_hello: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    mutate_second_client_hello: Vec<Mutation> = parse_mutations, MUTATIONS;
     /// Wire mutations for the ServerHello we send (not a HelloRetryRequest).
-    mutate_server_hello: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    mutate_server_hello: Vec<Mutation> = parse_mutations, MUTATIONS;
     /// Wire mutations for the HelloRetryRequest we send.
-    mutate_hello_retry_request: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    mutate_hello_retry_request: Vec<Mutation> = parse_mutations, MUTATIONS;
     /// Wire mutations for the EncryptedExtensions we send.
-    mutate_encrypted_extensions: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    mutate_encrypted_extensions: Vec<Mutation> = parse_mutations, MUTATIONS;
     /// Wire mutations for the Certificate we send (handshake, not post-handshake).
-    mutate_certificate: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    mutate_certificate: Vec<Mutation> = parse_mutations, MUTATIONS;
     /// Wire mutations for the CertificateVerify we send.
-    mutate_certificate_verify: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    mutate_certificate_verify: Vec<Mutation> = parse_mutations, MUTATIONS;
     /// Wire mutations for the Finished we send.
-    mutate_finished: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    mutate_finished: Vec<Mutation> = parse_mutations, MUTATIONS;
     /// Server: answer the second ClientHello (after a HelloRetryRequest) with another
     /// HelloRetryRequest for the same group (RFC 8446 4.1.4 forbids it).
-    send_second_hrr: bool = parse_bool, "`true` or `false`";
+    send_second_hrr: bool = parse_bool, BOOL;
     /// Client: send an empty key_share client_shares list (RFC 8446 4.2.8 allows it, to let
     /// the server pick the group with a HelloRetryRequest).
-    send_empty_key_share: bool = parse_bool, "`true` or `false`";
+    send_empty_key_share: bool = parse_bool, BOOL;
     /// Server, TLS 1.3: send this many KeyUpdate(update_not_requested) messages right after
     /// the handshake (after the NewSessionTickets): a KeyUpdate flood.
-    send_key_updates: u32 = parse_u32, "a u32";
+    send_key_updates: u32 = parse_u32, U32;
     /// Send this many empty ApplicationData records right after the handshake (either side,
     /// either version): zero-length application data is legal (RFC 8446 5.1); a flood of it
     /// tests the peer's limit.
-    send_empty_records: u32 = parse_u32, "a u32";
+    send_empty_records: u32 = parse_u32, U32;
     /// Send this many warning-level user_canceled alerts right after the handshake (either
     /// side, either version), then go on: tests the peer's limit on ignored warnings.
-    send_warning_alerts: u32 = parse_u32, "a u32";
+    send_warning_alerts: u32 = parse_u32, U32;
     /// Server, TLS 1.3: send a KeyUpdate before our Finished (RFC 8446 4.6.3 forbids it;
     /// our keys do not change).
-    send_key_update_before_finished: bool = parse_bool, "`true` or `false`";
+    send_key_update_before_finished: bool = parse_bool, BOOL;
     /// Wire mutations for the KeyUpdate messages we send.
-    mutate_key_update: Vec<Mutation> = parse_mutations, "a mutation spec: operations separated by `;` (see `tls_wire::mutate`); empty = none";
+    mutate_key_update: Vec<Mutation> = parse_mutations, MUTATIONS;
     /// Server: negotiate this cipher suite (an implemented TLS 1.3 or TLS 1.2 one) whatever
     /// the client offered, and derive every key for it; a client that did not offer it must
     /// abort (RFC 8446 4.1.3, RFC 5246 7.4.1.3). `None`: the usual choice.
@@ -156,16 +162,16 @@ knobs! {
     /// Under test only (a negative control), never from `serve` or `connect`: a client
     /// accepts a ServerHello cipher suite it did not offer, as long as our engine implements
     /// it (it must abort with illegal_parameter).
-    bug_accept_unoffered_suite: bool = parse_bool, "`true` or `false`";
+    bug_accept_unoffered_suite: bool = parse_bool, BOOL;
     /// Under test only (a negative control), never from `serve` or `connect`: after a fatal
     /// alert, sent or received, the driver keeps the connection open and goes on reading for
     /// two seconds instead of closing it (RFC 8446 6.2: "both parties MUST immediately close
     /// the connection"). The engine is sans-IO: the runner's driver reads this knob.
-    bug_keep_open_after_alert: bool = parse_bool, "`true` or `false`";
+    bug_keep_open_after_alert: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.
-    coalesce_handshake: bool = parse_bool, "`true` or `false`";
+    coalesce_handshake: bool = parse_bool, BOOL;
 }
 
 /// What a TLS 1.2-negotiating server writes as the downgrade sentinel (RFC 8446 4.1.3).

@@ -471,23 +471,15 @@ impl Outcome {
             Some((a, d)) => (Some(a.to_string()), Some(d)),
             None => (None, None),
         };
+        let with_detail = |what: &str| match self.detail.as_deref() {
+            Some(d) => format!("{what}: {d}"),
+            None => what.to_string(),
+        };
         let error = match &self.failure {
             None => None,
             Some(Failure::Alert { .. }) => self.detail.clone(),
-            Some(Failure::Closed) => Some(format!(
-                "connection closed without an alert{}",
-                self.detail
-                    .as_deref()
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default()
-            )),
-            Some(Failure::Timeout) => Some(format!(
-                "timeout{}",
-                self.detail
-                    .as_deref()
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default()
-            )),
+            Some(Failure::Closed) => Some(with_detail("connection closed without an alert")),
+            Some(Failure::Timeout) => Some(with_detail("timeout")),
             Some(Failure::Internal(m)) => Some(format!("internal error: {m}")),
             Some(Failure::Crash(m)) => Some(format!("crashed: {m}")),
         };

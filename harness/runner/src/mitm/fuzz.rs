@@ -369,21 +369,21 @@ mod tests {
     #[test]
     fn rewriting_actions_apply_to_real_handshakes() {
         let (t13, t12) = (tls13(), tls12());
-        let applies = [
-            (&t13, Action::ChRandom),
-            (&t13, Action::ChDropSupportedVersions),
-            (&t13, Action::ChDropExtension),
-            (&t13, Action::ShRandom),
-            (&t13, Action::ShKeyShare),
-            (&t13, Action::FlipS2c),
-            (&t13, Action::DropS2c),
-            (&t13, Action::FlipC2s),
-            (&t13, Action::InjectAlertC2s),
-            (&t12, Action::SkeKeyShare),
-            (&t12, Action::ReorderServerFlight),
-            (&t12, Action::DropSke),
-            (&t12, Action::ReplayC2s),
+        use Action::*;
+        let tls13_actions = [
+            ChRandom,
+            ChDropSupportedVersions,
+            ChDropExtension,
+            ShRandom,
+            ShKeyShare,
+            FlipS2c,
+            DropS2c,
+            FlipC2s,
+            InjectAlertC2s,
         ];
+        let tls12_actions = [SkeKeyShare, ReorderServerFlight, DropSke, ReplayC2s];
+        let applies =
+            (tls13_actions.map(|a| (&t13, a)).into_iter()).chain(tls12_actions.map(|a| (&t12, a)));
         for (t, action) in applies {
             let report = replay(&MitmSpec::new(action), &t.chunks());
             assert!(

@@ -108,18 +108,17 @@ fn lies_wrap_in_width() {
 
 #[test]
 fn parse_errors_name_the_problem() {
-    let e = Mutation::parse("drop_extension:nonsense").expect_err("must not parse");
-    assert!(e.to_string().contains("not an extension name"), "{e}");
-    let e = Mutation::parse("length:bogus:+1").expect_err("must not parse");
-    assert!(e.to_string().contains("not a length field"), "{e}");
-    let e = Mutation::parse("extension_length:key_share:+x").expect_err("must not parse");
-    assert!(e.to_string().contains("not a length lie"), "{e}");
-    let e = Mutation::parse("frobnicate").expect_err("must not parse");
-    assert!(e.to_string().contains("unknown operation"), "{e}");
-    let e = Mutation::parse("set_random:00").expect_err("must not parse");
-    assert!(e.to_string().contains("32 bytes"), "{e}");
-    let e = Mutation::parse("fragment:0").expect_err("must not parse");
-    assert!(e.to_string().contains("1..=65535"), "{e}");
+    for (spec, says) in [
+        ("drop_extension:nonsense", "not an extension name"),
+        ("length:bogus:+1", "not a length field"),
+        ("extension_length:key_share:+x", "not a length lie"),
+        ("frobnicate", "unknown operation"),
+        ("set_random:00", "32 bytes"),
+        ("fragment:0", "1..=65535"),
+    ] {
+        let e = Mutation::parse(spec).expect_err(spec);
+        assert!(e.to_string().contains(says), "{spec}: {e}");
+    }
 }
 
 #[test]

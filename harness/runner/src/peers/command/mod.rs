@@ -236,13 +236,13 @@ fn outcome(
         printed.and_then(|v| vocab::parse(&v).ok()).or(wire)
     }
     let negotiated = Negotiated {
-        version: term(value(&read.version), w.version),
-        suite: term(value(&read.suite), w.suite),
-        group: term(value(&read.group), w.group),
-        sig_scheme: term(value(&read.sigalg), w.sigalg),
-        alpn: value(&read.alpn).or(w.alpn.clone()),
-        resumed: matches(&read.resumed) || w.resumed,
-        hrr: matches(&read.hrr) || w.hrr,
+        version: term(value(&read.version), w.negotiated.version),
+        suite: term(value(&read.suite), w.negotiated.suite),
+        group: term(value(&read.group), w.negotiated.group),
+        sig_scheme: term(value(&read.sigalg), w.negotiated.sig_scheme),
+        alpn: value(&read.alpn).or(w.negotiated.alpn.clone()),
+        resumed: matches(&read.resumed) || w.negotiated.resumed,
+        hrr: matches(&read.hrr) || w.negotiated.hrr,
     };
     // The alert: as the tool says, else a plaintext one from the wire (direction as this
     // side sees it).

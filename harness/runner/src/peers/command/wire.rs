@@ -8,9 +8,7 @@ use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use crate::model::{
-    AlertDescription, CipherSuite, Direction, NamedGroup, ProtocolVersion, SignatureScheme, Step,
-};
+use crate::model::{AlertDescription, Direction, Negotiated, ProtocolVersion, Step};
 use crate::peer::CaseCtx;
 use crate::steps::{HsEvent, step_of};
 use crate::vocab::from_code;
@@ -106,15 +104,9 @@ fn forward(
 /// What the plaintext part of one connection shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Wire {
-    pub version: Option<ProtocolVersion>,
-    pub suite: Option<CipherSuite>,
-    pub group: Option<NamedGroup>,
-    /// TLS 1.2 ServerKeyExchange signature scheme.
-    pub sigalg: Option<SignatureScheme>,
-    /// ALPN in a TLS 1.2 ServerHello.
-    pub alpn: Option<String>,
-    pub hrr: bool,
-    pub resumed: bool,
+    /// What the plaintext hellos negotiated: the signature scheme of a TLS 1.2
+    /// ServerKeyExchange, the ALPN of a TLS 1.2 ServerHello.
+    pub negotiated: Negotiated,
     /// Plaintext alerts, direction as seen by the client.
     pub alerts: Vec<(Direction, AlertDescription)>,
     pub step: Step,
@@ -197,7 +189,11 @@ pub fn facts(flow: &Flow) -> Wire {
                 hs.drain(..used.min(hs.len()));
             }
             match typ {
-                20 if w.version != Some(ProtocolVersion::TLSv1_3) && !w.hrr => encrypted = true,
+                20 if w.negotiated.version != Some(ProtocolVersion::TLSv1_3)
+                    && !w.negotiated.hrr =>
+                {
+                    encrypted = true
+                }
                 20 => {}
                 21 if body.len() == 2 => {
                     w.alerts.push((dir, AlertDescription::from(body[1])));
@@ -225,12 +221,12 @@ pub fn facts(flow: &Flow) -> Wire {
             }
         }
     }
-    if w.version == Some(ProtocolVersion::TLSv1_2) {
+    if w.negotiated.version == Some(ProtocolVersion::TLSv1_2) {
         // An abbreviated TLS 1.2 handshake has no server Certificate.
         let full = events
             .iter()
             .any(|e| e.direction == Direction::Received && e.typ == 11);
-        w.resumed = !full && events.iter().any(|e| e.typ == 2);
+        w.negotiated.resumed = !full && events.iter().any(|e| e.typ == 2);
     }
     w.step = step_of(&events);
     w
@@ -248,10 +244,10 @@ fn server_message(w: &mut Wire, typ: u8, body: &[u8]) {
                 return;
             };
             if hrr {
-                w.hrr = true;
+                w.negotiated.hrr = true;
             } else {
-                w.suite = from_code(suite);
-                w.version = match legacy {
+                w.negotiated.suite = from_code(suite);
+                w.negotiated.version = match legacy {
                     0x0303 => Some(ProtocolVersion::TLSv1_2),
                     _ => None,
                 };
@@ -262,13 +258,13 @@ fn server_message(w: &mut Wire, typ: u8, body: &[u8]) {
                 let mut d = Cur(data);
                 match t {
                     0x002b if !hrr && d.u16() == Some(0x0304) => {
-                        w.version = Some(ProtocolVersion::TLSv1_3)
+                        w.negotiated.version = Some(ProtocolVersion::TLSv1_3)
                     }
-                    0x0033 if !hrr => w.group = d.u16().and_then(from_code),
-                    0x0029 if !hrr => w.resumed = true,
+                    0x0033 if !hrr => w.negotiated.group = d.u16().and_then(from_code),
+                    0x0029 if !hrr => w.negotiated.resumed = true,
                     0x0010 if !hrr => {
                         if let Some(list) = d.vec16() {
-                            w.alpn = Cur(list)
+                            w.negotiated.alpn = Cur(list)
                                 .vec8()
                                 .map(|p| String::from_utf8_lossy(p).into_owned());
                         }
@@ -279,9 +275,9 @@ fn server_message(w: &mut Wire, typ: u8, body: &[u8]) {
         }
         // ECDHE ServerKeyExchange: curve_type 3, named curve, point, then the signature.
         12 if c.u8() == Some(3) => {
-            w.group = c.u16().and_then(from_code);
+            w.negotiated.group = c.u16().and_then(from_code);
             if c.vec8().is_some() {
-                w.sigalg = c.u16().and_then(from_code);
+                w.negotiated.sig_scheme = c.u16().and_then(from_code);
             }
         }
         _ => {}
