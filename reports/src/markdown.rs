@@ -159,6 +159,20 @@ fn more_line(out: &mut String, len: usize, see: &str) {
     }
 }
 
+/// One case as a list item: its verdict and level, its id, `text`, and a reason if given.
+fn case_line(out: &mut String, c: &CaseResult, text: &str, reason: Option<&str>) {
+    let _ = writeln!(
+        out,
+        "- {} {} — {}{}",
+        verdict_and_level(c),
+        md_code(&c.id),
+        md_text(text),
+        reason
+            .map(|r| format!(" — {}", md_text(r)))
+            .unwrap_or_default()
+    );
+}
+
 /// A folded list of cases (nothing when there are none): one line a case, its verdict, its
 /// id and `text`.
 fn case_details<'a>(
@@ -172,13 +186,7 @@ fn case_details<'a>(
     }
     let _ = writeln!(out, "\n<details><summary>{summary}</summary>\n");
     for (i, c, _) in cases.iter().take(LIST_LIMIT) {
-        let _ = writeln!(
-            out,
-            "- {} {} — {}",
-            verdict_and_level(c),
-            md_code(&c.id),
-            md_text(text(*i, c))
-        );
+        case_line(out, c, text(*i, c), None);
     }
     more_line(out, cases.len(), "");
     out.push_str("\n</details>\n");
@@ -261,16 +269,11 @@ pub fn render(ctx: &Context<'_>) -> String {
         out.push_str("None.\n");
     }
     for (i, c, _) in unexpected.iter().take(LIST_LIMIT) {
-        let _ = writeln!(
-            out,
-            "- {} {} — {}{}",
-            verdict_and_level(c),
-            md_code(&c.id),
-            md_text(&describe::expected_vs_observed(c)),
-            c.reason
-                .as_deref()
-                .map(|r| format!(" — {}", md_text(r)))
-                .unwrap_or_default()
+        case_line(
+            &mut out,
+            c,
+            &describe::expected_vs_observed(c),
+            c.reason.as_deref(),
         );
         if let Some(note) = ctx.eval.note(*i) {
             let _ = writeln!(out, "  - {}", md_text(note));

@@ -277,10 +277,13 @@ pub(crate) fn handle_client_hello(
     let none = "no TLS 1.2 cipher suite in common for our certificate";
     let fresh_suite = choose_suite(&config, &ch, Suite12::from_u16, fits, none)?;
     let alpn = crate::server::select_alpn(&config, &ch)?;
-    let sni = ch
-        .server_name()
-        .map(|n| String::from_utf8_lossy(n).into_owned());
+    let sni = ch.server_name().map(|n| String::from_utf8_lossy(n).into());
     let resumed = find_session12(&config, c.now_secs(), &ch, &exts, key_ecdsa);
+    // Without a group and scheme for a full handshake: no ServerHello (RFC 5246 7.4.1.3).
+    let kx = match (&resumed, choose_kx12(&config, &ch)) {
+        (None, Err(e)) => return Err(e),
+        (_, kx) => kx,
+    };
     let suite = resumed
         .as_ref()
         .and_then(|s| Suite12::from_u16(s.cipher_suite))
@@ -333,10 +336,38 @@ pub(crate) fn handle_client_hello(
         },
         issue_ticket,
     };
-    if let Some(sess) = resumed {
-        return hs.resume(c, sess);
+    match resumed {
+        Some(sess) => hs.resume(c, sess),
+        None => hs.full_handshake(c, kx?),
     }
-    hs.full_handshake(c, &ch)
+}
+
+/// The ECDHE group and the ServerKeyExchange signature scheme of a full handshake: ours, in
+/// our order, that the client offered (RFC 8422 5.1.1: without supported_groups, any curve)
+/// and that our key can sign with.
+fn choose_kx12(config: &ServerConfig, ch: &ClientHello) -> Result<(Group, u16), Error> {
+    let client_groups = ch.supported_groups();
+    let group = config
+        .groups
+        .iter()
+        .filter(|g| client_groups.is_none_or(|cg| cg.contains(g)))
+        .filter_map(|g| Group::from_u16(g.get()))
+        .find(|g| *g != Group::X25519Mlkem768)
+        .ok_or_else(|| misbehaved(M::NoCommonGroup, "no ECDHE group in common"))?;
+    let offered_schemes = ch.signature_algorithms().unwrap_or(&[]);
+    let scheme = config
+        .signature_schemes
+        .iter()
+        .filter(|s| offered_schemes.contains(s))
+        .map(|s| s.get())
+        .find(|s| config.cert.signer.tls12_schemes().contains(s))
+        .ok_or_else(|| {
+            misbehaved(
+                M::NoCommonSignatureScheme,
+                "no signature scheme in common for the server certificate (TLS 1.2)",
+            )
+        })?;
+    Ok((group, scheme))
 }
 
 impl State12 {
@@ -388,9 +419,9 @@ impl Hs12 {
     fn full_handshake(
         mut self,
         c: &mut Common,
-        ch: &ClientHello,
+        kx: (Group, u16),
     ) -> Result<crate::server::ServerState, Error> {
-        let (share, cert_schemes) = self.send_full_flight(c, ch)?;
+        let (share, cert_schemes) = self.send_full_flight(c, kx)?;
         let hs = self;
         Ok(crate::server::ServerState::Tls12(match cert_schemes {
             Some(cert_schemes) => State12::ExpectCertificate(Box::new(ExpectCertificate {
@@ -413,7 +444,7 @@ impl Hs12 {
     fn send_full_flight(
         &mut self,
         c: &mut Common,
-        ch: &ClientHello,
+        kx: (Group, u16),
     ) -> Result<(KeyShare, Option<Vec<SignatureScheme>>), Error> {
         let config = self.config.clone();
         let chain = chain12(&config.cert.chain);
@@ -423,7 +454,7 @@ impl Hs12 {
             &mut self.core.transcript,
         )?;
         c.reach(Step::Certificate);
-        let share = self.send_server_key_exchange(c, ch)?;
+        let share = self.send_server_key_exchange(c, kx)?;
         let client_auth = !matches!(config.client_auth, ClientAuth::None);
         let mut cert_schemes = None;
         if client_auth {
@@ -453,36 +484,14 @@ impl Hs12 {
         Ok((share, cert_schemes))
     }
 
-    /// ServerKeyExchange (RFC 8422 5.4): our ECDHE share, signed with a scheme the client
-    /// offered and our key can make.
+    /// ServerKeyExchange (RFC 8422 5.4): our ECDHE share in the group chosen at the
+    /// ClientHello, signed with the scheme chosen there ([`choose_kx12`]).
     fn send_server_key_exchange(
         &mut self,
         c: &mut Common,
-        ch: &ClientHello,
+        (group, scheme): (Group, u16),
     ) -> Result<KeyShare, Error> {
         let config = &self.config;
-        // RFC 8422 5.1.1: supported_groups absent means the server may pick any curve.
-        let client_groups = ch.supported_groups();
-        let group = config
-            .groups
-            .iter()
-            .filter(|g| client_groups.is_none_or(|cg| cg.contains(g)))
-            .filter_map(|g| Group::from_u16(g.get()))
-            .find(|g| *g != Group::X25519Mlkem768)
-            .ok_or_else(|| misbehaved(M::NoCommonGroup, "no ECDHE group in common"))?;
-        let offered_schemes = ch.signature_algorithms().unwrap_or(&[]);
-        let scheme = config
-            .signature_schemes
-            .iter()
-            .filter(|s| offered_schemes.contains(s))
-            .map(|s| s.get())
-            .find(|s| config.cert.signer.tls12_schemes().contains(s))
-            .ok_or_else(|| {
-                misbehaved(
-                    M::NoCommonSignatureScheme,
-                    "no signature scheme in common for the server certificate (TLS 1.2)",
-                )
-            })?;
         let share = KeyShare::generate(group, c.random.as_ref()).map_err(internal)?;
         let mut skx = ServerKeyExchange {
             curve_type: ECCurveType::NamedCurve,

@@ -167,7 +167,7 @@ pub fn fault_point(setup: &Setup, ut: Role) -> Option<FaultPoint> {
     })
 }
 
-fn direction_of(role: Role) -> Direction {
+pub(crate) fn direction_of(role: Role) -> Direction {
     match role {
         Role::Client => Direction::Sent,
         Role::Server => Direction::Received,

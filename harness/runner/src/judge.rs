@@ -133,7 +133,7 @@ pub(crate) fn judge(
         .unwrap_or_default();
     match &case.variant.scenario.expect {
         Expect::Connected => judge_connected(result, case, c, s, &expected),
-        Expect::Rejected { alert } => judge_rejected(result, case, c, s, *alert, events),
+        Expect::Rejected { alert, .. } => judge_rejected(result, case, c, s, *alert, events),
         Expect::Truncated | Expect::Timeout => crate::mitm::judge::judge(result, case, c, s, None),
         Expect::Waits => judge_waits(result, case, c, s, events),
     }
@@ -434,6 +434,22 @@ fn judge_rejected(
         };
         result.reason = Some(format!(
             "the {ut} went on past the fault in {p}: it sent {what}, but must reject it (expected alert: {alert}){end}"
+        ));
+        return;
+    }
+    // It sent the message it had to reject before (`expect.before`), then its alert.
+    if let (Some(r), Expect::Rejected {
+        before: Some(m), ..
+    }) = (single, &case.variant.scenario.expect)
+        && events.iter().any(|e| {
+            e.direction == crate::fault::direction_of(r)
+                && matches!(e.what, transcript::What::Handshake { typ, hrr: false, .. } if typ == m.get())
+        })
+    {
+        result.verdict = Verdict::Fail;
+        result.reason = Some(format!(
+            "the {ut} sent its {} before rejecting, but must reject instead of sending it (expected alert: {alert})",
+            crate::fault::message_name(m.get())
         ));
         return;
     }

@@ -74,6 +74,15 @@ fn with(find: &str, replace: &str) -> String {
     "expected receiver or sender"
 )]
 #[case::sender_rule_rejected_at_must(with("binds = \"receiver\"\nalert_from = \"none\"", "binds = \"sender\"\nalert_from = \"section\"").replace("result = \"connected\"", "result = \"rejected\", alert = \"decode_error\""), "binds", "binds the sender, which does not oblige the receiver")]
+#[case::before_without_rejection(
+    with(
+        "result = \"connected\"",
+        "result = \"connected\", before = \"server_hello\""
+    ),
+    "expect.before",
+    "only a rejection can come before a message"
+)]
+#[case::before_unknown_message(with("binds = \"receiver\"\nalert_from = \"none\"", "binds = \"receiver\"\nalert_from = \"section\"").replace("result = \"connected\"", "result = \"rejected\", alert = \"decode_error\", before = \"server_hi\""), "expect.before", "`server_hi` is not a handshake message name")]
 #[case::no_alert_from(
     with("alert_from = \"none\"\n", ""),
     "alert_from",

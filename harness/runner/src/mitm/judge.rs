@@ -220,7 +220,7 @@ pub fn judge(
                 }
             }
         }
-        Expect::Rejected { alert } => {
+        Expect::Rejected { alert, .. } => {
             // A side under test that hung until its timeout did not detect anything.
             for r in roles(ut) {
                 let o = outcome(*r);

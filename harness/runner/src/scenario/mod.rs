@@ -52,6 +52,7 @@ use serde::Deserialize;
 use crate::model::AlertDescription;
 use crate::model::{CipherSuite, ClientAuth, NamedGroup, ProtocolVersion, Setup, SignatureScheme};
 use crate::vocab;
+use tls_wire::HandshakeType;
 
 mod grading;
 mod setup;
@@ -75,8 +76,13 @@ pub struct ScenarioError {
 pub enum Expect {
     /// Both sides complete every connection and the checks hold.
     Connected,
-    /// The side under test rejects with this alert (the one the RFC names).
-    Rejected { alert: AlertDescription },
+    /// The side under test rejects with this alert (the one the RFC names); with `before`,
+    /// also before it sends that message (a server that must answer a ClientHello with an
+    /// alert instead of its ServerHello).
+    Rejected {
+        alert: AlertDescription,
+        before: Option<HandshakeType>,
+    },
     /// The side under test reports that the connection was cut without close_notify.
     Truncated,
     /// The side under test gives up on its own timeout.
@@ -162,6 +168,9 @@ struct RawScenario {
 struct RawExpect {
     result: String,
     alert: Option<String>,
+    /// `rejected` only: the handshake message (IANA name, e.g. `server_hello`) the side
+    /// under test must not send before its alert.
+    before: Option<String>,
 }
 
 /// Loads every `*.toml` scenario file directly under `dir` (sorted by name; the file
@@ -285,7 +294,20 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                 ));
             }
             ("rejected", Some(alert)) => match AlertDescription::from_name(&alert) {
-                Some(alert) => Expect::Rejected { alert },
+                Some(alert) => Expect::Rejected {
+                    alert,
+                    before: match r.expect.before.as_deref() {
+                        None => None,
+                        Some(m) => Some(HandshakeType::from_name(m).ok_or_else(|| {
+                            fail(
+                                "expect.before",
+                                format!(
+                                    "`{m}` is not a handshake message name (e.g. server_hello)"
+                                ),
+                            )
+                        })?),
+                    },
+                },
                 None => {
                     return Err(fail(
                         "expect.alert",
@@ -311,6 +333,12 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                 ));
             }
         };
+        if r.expect.before.is_some() && !matches!(expect, Expect::Rejected { .. }) {
+            return Err(fail(
+                "expect.before",
+                "only a rejection can come before a message: result = \"rejected\"".into(),
+            ));
+        }
         let (level, binds, alert_from) = grading(&r, &expect).map_err(|(f, m)| fail(f, m))?;
         if r.note.as_deref().is_some_and(|n| n.trim().is_empty()) {
             return Err(fail(
@@ -429,6 +457,12 @@ impl Scenario {
     /// The expectation of one variant, with the negotiated values it pins.
     fn expected(&self, setup: &Setup) -> Expected {
         let mut checks = BTreeMap::new();
+        if let Expect::Rejected {
+            before: Some(m), ..
+        } = &self.expect
+        {
+            checks.insert("before".to_string(), m.name().to_string());
+        }
         if let Expect::Connected = self.expect {
             if let Some(v) = expected_version(setup) {
                 checks.insert("version".to_string(), v.to_string());
@@ -484,7 +518,7 @@ impl Scenario {
                 Expect::Waits => ExpectedResult::Waits,
             },
             alert: match &self.expect {
-                Expect::Rejected { alert } => Some(alert.name().to_string()),
+                Expect::Rejected { alert, .. } => Some(alert.name().to_string()),
                 Expect::Connected | Expect::Truncated | Expect::Timeout | Expect::Waits => None,
             },
             checks,
