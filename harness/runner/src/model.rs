@@ -141,6 +141,9 @@ pub struct Setup {
     pub server_knobs: std::collections::BTreeMap<String, String>,
     /// A man-in-the-middle proxy between client and server, and what it does.
     pub mitm: Option<crate::mitm::MitmSpec>,
+    /// TLS 1.3 NewSessionTickets the server sends after the handshake (`harness serve
+    /// --tickets`); `None`: the library's default (own 1, rustls and OpenSSL 2).
+    pub tickets: Option<u8>,
 }
 
 impl Default for Setup {
@@ -159,6 +162,7 @@ impl Default for Setup {
             client_knobs: Default::default(),
             server_knobs: Default::default(),
             mitm: None,
+            tickets: None,
         }
     }
 }

@@ -60,6 +60,11 @@ pub struct ServeArgs {
     /// our engine's choice (rustls and OpenSSL serve such clients).
     #[arg(long)]
     pub require_ems: bool,
+    /// TLS 1.3 session tickets to send after each handshake (0: none, so no client can
+    /// resume; default: the library's own, own 1, rustls and OpenSSL 2). `own`, `rustls` and
+    /// `openssl` only.
+    #[arg(long)]
+    pub tickets: Option<u8>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -255,7 +260,14 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
             peer.name()
         );
     }
+    if args.tickets.is_some() && !["own", "rustls", "openssl"].contains(&peer.name()) {
+        anyhow::bail!(
+            "--tickets: only own, rustls and openssl can be told how many tickets to send, not `{}`",
+            peer.name()
+        );
+    }
     let mut setup = Setup {
+        tickets: args.tickets,
         client_auth: if args.ca.is_some() {
             ClientAuth::Required
         } else {

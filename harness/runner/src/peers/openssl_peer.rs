@@ -383,6 +383,10 @@ fn context(
             }
             b.set_session_id_context(b"tls-harness")
                 .map_err(e("session id context"))?;
+            if let Some(n) = setup.tickets {
+                b.set_num_tickets(usize::from(n))
+                    .map_err(e("number of tickets"))?;
+            }
             if !side.alpn.is_empty() {
                 let server = side.alpn.clone();
                 b.set_alpn_select_callback(move |_, client| {

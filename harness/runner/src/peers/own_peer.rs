@@ -286,6 +286,9 @@ fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
         ClientAuth::Required => tls_engine::ClientAuth::Required { roots },
     };
     set_knobs(&mut c.knobs, setup, Role::Server)?;
+    if let Some(n) = setup.tickets {
+        c.tickets = n;
+    }
     Ok(c)
 }
 

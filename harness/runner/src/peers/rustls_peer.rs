@@ -474,6 +474,9 @@ fn server_config(
     let mut config = builder.with_cert_resolver(Arc::new(OneCert(Arc::new(ck))));
     config.alpn_protocols = setup.server.alpn_wire();
     config.key_log = ctx.key_log();
+    if let Some(n) = setup.tickets {
+        config.send_tls13_tickets = usize::from(n);
+    }
     Ok(Arc::new(config))
 }
 
