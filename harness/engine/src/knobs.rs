@@ -168,6 +168,10 @@ knobs! {
     /// two seconds instead of closing it (RFC 8446 6.2: "both parties MUST immediately close
     /// the connection"). The engine is sans-IO: the runner's driver reads this knob.
     bug_keep_open_after_alert: bool = parse_bool, BOOL;
+    /// Under test only (a negative control), never from `serve` or `connect`: closing the
+    /// connection sends no close_notify (RFC 8446 6.1: "Each party MUST send a
+    /// "close_notify" alert before closing its write side of the connection").
+    bug_skip_close_notify: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

@@ -301,7 +301,9 @@ fn judge_connected(
                     }
                     "resumed" => (Some(neg.resumed.to_string()), (!first).to_string()),
                     // Not checked on this connection or by this side (see above).
-                    "group" | "hrr" | "sigalg" => continue,
+                    // close_notify: judged from the transcript once the case is done
+                    // (`lifecycle::judge_close_notify`).
+                    "group" | "hrr" | "sigalg" | "close_notify" => continue,
                     other => {
                         // The loader writes only the keys above: another is a harness bug,
                         // never a silent pass.

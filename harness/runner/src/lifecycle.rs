@@ -64,6 +64,48 @@ pub fn record(
     }
 }
 
+/// `expect.close_notify`: a completed case (`pass`) whose side under test closed its write
+/// side without close_notify becomes `fail` at the scenario's level; one whose records the
+/// transcript could not decrypt (so it cannot tell) becomes `inconclusive`.
+pub fn judge_close_notify(result: &mut CaseResult) {
+    if result.verdict != Verdict::Pass {
+        return;
+    }
+    let mut missing = Vec::new();
+    let mut unknown = Vec::new();
+    for (role, name, obs) in [
+        (Role::Client, &result.client, &result.observed),
+        (Role::Server, &result.server, &result.server_observed),
+    ] {
+        let judged = match result.under_test {
+            UnderTest::Client => role == Role::Client,
+            UnderTest::Server => role == Role::Server,
+            UnderTest::Both => true,
+        };
+        match obs.as_ref().and_then(|o| o.close_notify_sent) {
+            _ if !judged => {}
+            Some(true) => {}
+            Some(false) => missing.push(format!(
+                "{name} ({role}) closed its write side without sending close_notify"
+            )),
+            None => unknown.push(format!("{name} ({role})")),
+        }
+    }
+    if !missing.is_empty() {
+        result.verdict = Verdict::Fail;
+        result.reason = Some(missing.join("; "));
+    } else if !unknown.is_empty() {
+        result.verdict = Verdict::Inconclusive;
+        result.reason = Some(format!(
+            "whether {} sent close_notify is not known: its records could not be decrypted",
+            unknown.join(" and ")
+        ));
+    } else {
+        return;
+    }
+    result.grade();
+}
+
 fn closed_in_time(a: &AfterAlert) -> bool {
     a.peer_closed_ms
         .is_some_and(|ms| ms <= CLOSE_BOUND.as_secs_f64() * 1000.0)

@@ -245,6 +245,9 @@ pub fn run_case_seeded(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult
     let (mut result, capture) = run_case_inner(case, opts, seed);
     result.grade();
     crate::lifecycle::judge(&mut result, &case.variant.setup);
+    if case.variant.scenario.close_notify {
+        crate::lifecycle::judge_close_notify(&mut result);
+    }
     (result, capture)
 }
 

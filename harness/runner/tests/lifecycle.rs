@@ -97,3 +97,61 @@ fn keeping_the_connection_open_after_a_fatal_alert_fails_a_case_of_every_family(
         );
     }
 }
+
+/// `expect.close_notify` can fail: our engine as the side under test with the planted bug
+/// `bug_skip_close_notify` (closing sends no close_notify) fails every scenario of the
+/// `lifecycle` family at its level, where the same case without the bug passes.
+#[test]
+fn closing_without_close_notify_fails_every_lifecycle_scenario() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let scenarios = scenario::load_dir(&dir).expect("catalogue loads");
+    let own = common::peer("own");
+    let opts = RunOptions::default();
+    let family: Vec<_> = scenarios
+        .iter()
+        .filter(|s| s.family == "lifecycle" && s.close_notify)
+        .collect();
+    assert!(
+        family.len() >= 2,
+        "the lifecycle family judges close_notify"
+    );
+    for sc in family {
+        let variant = sc.variants().remove(0);
+        let case =
+            run::expand(std::slice::from_ref(&variant), std::slice::from_ref(&own)).remove(0);
+        let clean = run::run_case(&case, &opts);
+        assert_eq!(
+            clean.verdict,
+            Verdict::Pass,
+            "{}: {:?}",
+            clean.id,
+            clean.reason
+        );
+        let mut bugged = case.clone();
+        let mut v = bugged.variant.clone();
+        for (ut, knobs) in [
+            (UnderTest::Client, &mut v.setup.client_knobs),
+            (UnderTest::Server, &mut v.setup.server_knobs),
+        ] {
+            if sc.under_test == ut || sc.under_test == UnderTest::Both {
+                knobs.insert("bug_skip_close_notify".into(), "true".into());
+            }
+        }
+        bugged.variant = v;
+        let r = run::run_case(&bugged, &opts);
+        assert_eq!(
+            r.verdict,
+            Verdict::Fail,
+            "{} with the planted bug: {:?}",
+            r.id,
+            r.reason
+        );
+        assert_eq!(r.verdict_level, Some(sc.level), "{}", r.id);
+        let reason = r.reason.unwrap_or_default();
+        assert!(
+            reason.contains("without sending close_notify"),
+            "{}: {reason}",
+            r.id
+        );
+    }
+}

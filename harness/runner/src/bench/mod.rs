@@ -134,9 +134,14 @@ impl Spec {
         Spec::all().into_iter().find(|s| s.kind() == kind)
     }
 
-    /// Whether `imp` can take part in this kind at all (OpenSSL 3.0 has no X25519MLKEM768).
+    /// Whether `imp` can take part in this kind at all (OpenSSL 3.0 has no X25519MLKEM768,
+    /// rustls's aws-lc-rs provider no secp521r1).
     pub fn supports(&self, imp: Impl) -> bool {
-        !(imp == Impl::Openssl && self.group == NamedGroup::X25519MlKem768)
+        match imp {
+            Impl::Own => true,
+            Impl::Rustls => crate::peers::rustls_peer::kx_of(self.group).is_some(),
+            Impl::Openssl => self.group != NamedGroup::X25519MlKem768,
+        }
     }
 
     /// Whether the pairing can run this kind: both implementations can.
@@ -160,7 +165,8 @@ impl Spec {
             }
     }
 
-    /// Every kind the criterion benches cover: full TLS 1.3 for every certificate x group,
+    /// Every kind the criterion benches cover: full TLS 1.3 for every certificate x group
+    /// (X25519, P-256, P-521, X25519MLKEM768),
     /// full TLS 1.2 for every certificate over X25519 and P-256, resumed TLS 1.3 for every
     /// certificate over X25519, HelloRetryRequest (X25519 -> P-256) for every certificate.
     pub fn all() -> Vec<Spec> {
@@ -168,6 +174,7 @@ impl Spec {
         let groups = [
             NamedGroup::X25519,
             NamedGroup::Secp256r1,
+            NamedGroup::Secp521r1,
             NamedGroup::X25519MlKem768,
         ];
         let mut out = Vec::new();

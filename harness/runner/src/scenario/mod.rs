@@ -111,6 +111,9 @@ pub struct Scenario {
     pub note: Option<String>,
     pub under_test: UnderTest,
     pub expect: Expect,
+    /// `expect.close_notify = true` (with `connected`): each side under test sends
+    /// close_notify before it closes its write side, as read off the decrypted transcript.
+    pub close_notify: bool,
     /// File the scenario came from.
     pub file: PathBuf,
     setup: toml::Table,
@@ -171,6 +174,8 @@ struct RawExpect {
     /// `rejected` only: the handshake message (IANA name, e.g. `server_hello`) the side
     /// under test must not send before its alert.
     before: Option<String>,
+    /// `connected` only: the side under test must send close_notify before closing.
+    close_notify: Option<bool>,
 }
 
 /// Loads every `*.toml` scenario file directly under `dir` (sorted by name; the file
@@ -333,6 +338,12 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                 ));
             }
         };
+        if r.expect.close_notify.is_some() && expect != Expect::Connected {
+            return Err(fail(
+                "expect.close_notify",
+                "judged on a completed exchange only: result = \"connected\"".into(),
+            ));
+        }
         if r.expect.before.is_some() && !matches!(expect, Expect::Rejected { .. }) {
             return Err(fail(
                 "expect.before",
@@ -384,6 +395,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             note: r.note.map(|n| n.trim().to_string()),
             under_test,
             expect,
+            close_notify: r.expect.close_notify.unwrap_or(false),
             file: file.to_path_buf(),
             setup: r.setup,
             matrix,
@@ -462,6 +474,9 @@ impl Scenario {
         } = &self.expect
         {
             checks.insert("before".to_string(), m.name().to_string());
+        }
+        if self.close_notify {
+            checks.insert("close_notify".to_string(), "sent".to_string());
         }
         if let Expect::Connected = self.expect {
             if let Some(v) = expected_version(setup) {
