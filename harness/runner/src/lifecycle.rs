@@ -20,12 +20,15 @@ use crate::transcript::{Event, What};
 
 /// Writes what each side's peer saw of it after a fatal alert, and for a completed exchange
 /// whether it sent close_notify, into the observed outcomes. `through_proxy`: a MITM case,
-/// whose capture (the client's side of the proxy) does not show what the server sent.
+/// whose capture (the client's side of the proxy) does not show what the server sent;
+/// `terminating`: its proxy is the sides' TLS peer, so only the proxy's watch tells how a
+/// side closed (the sides' own watches saw the proxy).
 pub fn record(
     result: &mut CaseResult,
     seen: &[AfterAlert],
     last_connection: Option<&[Event]>,
     through_proxy: bool,
+    terminating: bool,
 ) {
     for role in [Role::Client, Role::Server] {
         let watched = match role {
@@ -34,7 +37,11 @@ pub fn record(
         };
         let Some(obs) = watched else { continue };
         // What the other side saw of this one (its last connection's watch).
-        if let Some(a) = seen.iter().rev().find(|a| a.observer != role) {
+        if let Some(a) = seen
+            .iter()
+            .rev()
+            .find(|a| a.observer != role && a.by_proxy == terminating)
+        {
             obs.closed_after_alert = Some(closed_in_time(a));
             obs.closed_after_alert_ms = a.peer_closed_ms.map(|ms| (ms * 10.0).round() / 10.0);
             obs.bytes_after_alert = a.peer_sent_alert.then_some(a.peer_bytes_after);

@@ -144,6 +144,9 @@ pub struct AfterAlert {
     pub peer_closed_ms: Option<f64>,
     /// Bytes the peer wrote after the alert.
     pub peer_bytes_after: usize,
+    /// Watched by a terminating MITM proxy (the TLS peer of the side watched), not by a
+    /// case's peer.
+    pub by_proxy: bool,
 }
 
 /// How long a side watches its peer after a fatal alert: the bound for "immediately".

@@ -200,6 +200,7 @@ impl<S: Read + Write> Pump<'_, S> {
             peer_sent_alert,
             peer_closed_ms: closed,
             peer_bytes_after: bytes,
+            by_proxy: false,
         });
     }
 

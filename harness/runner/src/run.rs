@@ -404,6 +404,11 @@ fn run_case_inner(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult, Cap
         &ctx.after_alerts(),
         decoded.connections.last().map(Vec::as_slice),
         case.variant.setup.mitm.is_some(),
+        case.variant
+            .setup
+            .mitm
+            .as_ref()
+            .is_some_and(|m| m.action.terminates()),
     );
     result.unseeded = unseeded_sources(case, &result, &capture);
     result.replayable = Some(result.unseeded.is_empty());

@@ -11,7 +11,7 @@ use super::inflight::{C2S, S2C, Transparent};
 use super::pcap::{Conversation, Payload, Segment};
 use super::{Action, MitmSpec};
 use crate::model::{AlertDescription, Direction, Setup};
-use crate::peer::{Capture, CaseCtx};
+use crate::peer::{CLOSE_BOUND, Capture, CaseCtx};
 
 /// Everything the proxy saw and did in one case.
 #[derive(Debug, Clone, Default)]
@@ -245,6 +245,23 @@ impl Net {
             }
             Err(_) => ReadResult::Eof,
         }
+    }
+
+    /// After a fatal alert on one leg: watches that leg's peer for [`CLOSE_BOUND`] (the
+    /// proxy's end stays open): milliseconds until it closed (FIN or RST), if it did, and the
+    /// bytes it wrote meanwhile.
+    pub(super) fn watch(&mut self, from_server: bool) -> (Option<f64>, usize) {
+        let start = Instant::now();
+        let mut buf = [0u8; 4096];
+        let mut bytes = 0;
+        while start.elapsed() < CLOSE_BOUND && Instant::now() < self.deadline {
+            match self.read(from_server, &mut buf) {
+                ReadResult::Data(n) => bytes += n,
+                ReadResult::Eof => return (Some(start.elapsed().as_secs_f64() * 1000.0), bytes),
+                ReadResult::Nothing => std::thread::sleep(Duration::from_millis(2)),
+            }
+        }
+        (None, bytes)
     }
 
     /// Writes everything to the client or the server (tape records it).

@@ -16,8 +16,8 @@ use rustls::{Connection, SupportedProtocolVersion};
 
 use super::proxy::{Net, ReadResult, Stop, Stopper, Tape};
 use super::{Action, MitmSpec};
-use crate::model::{ProtocolVersion, Setup, Side};
-use crate::peer::CaseCtx;
+use crate::model::{ProtocolVersion, Role, Setup, Side};
+use crate::peer::{AfterAlert, CaseCtx};
 
 #[derive(Debug)]
 struct Fixed(Arc<CertifiedKey>);
@@ -166,6 +166,28 @@ fn relay(from: &mut Connection, to: &mut Connection) -> usize {
     total
 }
 
+/// The proxy is the TLS peer of the side on `leg` (0: the client, 1: the server): after the
+/// fatal alert that ended that leg (the side's, or the proxy's own after `e`), it watches the
+/// side as a case's peer would (`pump`): when it closes, and what it writes after its alert.
+fn watch_after_alert(net: &mut Net, tape: &mut Tape, ctx: &CaseCtx, leg: usize, e: &rustls::Error) {
+    if !ctx.observes_lifecycle() {
+        return;
+    }
+    let (peer_closed_ms, peer_bytes_after) = net.watch(leg == 1);
+    let side = if leg == 0 { "client" } else { "server" };
+    tape.log(match peer_closed_ms {
+        Some(ms) => format!("proxy: the {side} closed its end {ms:.1} ms after the alert"),
+        None => format!("proxy: the {side} kept its end open after the alert"),
+    });
+    ctx.record_after_alert(AfterAlert {
+        observer: if leg == 0 { Role::Server } else { Role::Client },
+        peer_sent_alert: matches!(e, rustls::Error::AlertReceived(_)),
+        peer_closed_ms,
+        peer_bytes_after,
+        by_proxy: true,
+    });
+}
+
 pub(super) fn run(
     net: &mut Net,
     tape: &mut Tape,
@@ -264,6 +286,7 @@ pub(super) fn run(
         flush(&mut back, net, tape, true);
         if let Some((leg, e)) = failed {
             tape.log(format!("{}: TLS failed: {e}", legs[leg]));
+            watch_after_alert(net, tape, ctx, leg, &e);
             net.close_all(tape);
             return;
         }
