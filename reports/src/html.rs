@@ -24,11 +24,14 @@ const JS: &str = include_str!("../templates/report.js");
 /// Unexpected cases listed at the top of the page before "and N more".
 const ATTENTION_LIMIT: usize = 12;
 
-/// Percent-encodes like JavaScript's `encodeURIComponent`.
+/// Percent-encodes like JavaScript's `encodeURIComponent`, and also `!'()*` (RFC 3986
+/// reserves them; `decodeURIComponent` reads either form): a case link then survives being
+/// pasted into a shell or passed on a command line (Chromium 148 opens nothing for a file URL
+/// with a raw apostrophe in its fragment).
 pub fn encode_uri_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -465,7 +468,9 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
     let mut attention_total = 0usize;
     for (i, c, class) in ctx.cases() {
         let prev = ctx.changed_from(&c.id, c.verdict);
-        let steps = ladder::parse(&c.transcript);
+        let mut steps = ladder::parse(&c.transcript);
+        let closes = ladder::close_notes(&steps, c);
+        steps.extend(closes);
         let proxy = ladder::has_proxy(&steps);
         let entry = ctx.eval.entry(i);
         let (pcap, keylog) = crate::artifacts(c);

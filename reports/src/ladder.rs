@@ -102,6 +102,35 @@ pub fn parse(lines: &[String]) -> Vec<Step> {
         .collect()
 }
 
+/// The close after a fatal alert, as the lifecycle watch saw each side, as notes after the
+/// last connection's messages: "client closed its end 0.2 ms after the fatal alert", "server
+/// still open when the watch ended".
+pub fn close_notes(steps: &[Step], case: &crate::CaseResult) -> Vec<Step> {
+    let conn = steps.last().map_or(1, |s| s.conn);
+    [
+        ("client", &case.observed),
+        ("server", &case.server_observed),
+    ]
+    .into_iter()
+    .filter_map(|(side, o)| {
+        let o = o.as_ref()?;
+        let mut text = match (o.closed_after_alert?, o.closed_after_alert_ms) {
+            (_, Some(ms)) => format!("{side} closed its end {ms} ms after the fatal alert"),
+            (_, None) => format!("{side} still open when the watch after the fatal alert ended"),
+        };
+        if let Some(n) = o.bytes_after_alert.filter(|n| *n > 0) {
+            text.push_str(&format!(", after writing {n} bytes past its alert"));
+        }
+        Some(Step {
+            conn,
+            from: None,
+            to: None,
+            text,
+        })
+    })
+    .collect()
+}
+
 /// Whether any step involves the proxy (then the ladder has three lanes).
 pub fn has_proxy(steps: &[Step]) -> bool {
     steps
@@ -112,6 +141,39 @@ pub fn has_proxy(steps: &[Step]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_close_after_a_fatal_alert_is_a_note_of_the_last_connection() {
+        let steps = parse(&["[2] S->C Alert fatal decode_error".to_string()]);
+        let mut case = crate::CaseResult::new(
+            "f::c/own->own",
+            "f::c",
+            "f",
+            ("own", "own"),
+            crate::UnderTest::Both,
+            crate::Verdict::Pass,
+        );
+        case.server_observed = Some(crate::Observed {
+            closed_after_alert: Some(true),
+            closed_after_alert_ms: Some(0.4),
+            ..Default::default()
+        });
+        case.observed = Some(crate::Observed {
+            closed_after_alert: Some(false),
+            bytes_after_alert: Some(7),
+            ..Default::default()
+        });
+        let notes = close_notes(&steps, &case);
+        let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "client still open when the watch after the fatal alert ended, after writing 7 bytes past its alert",
+                "server closed its end 0.4 ms after the fatal alert",
+            ]
+        );
+        assert!(notes.iter().all(|n| n.conn == 2 && n.from.is_none()));
+    }
 
     #[test]
     fn lines() {
