@@ -16,22 +16,46 @@ pub(crate) enum Delivery {
     Hung,
 }
 
-/// Fills in an alert the adapter knew was sent but could not name, from the wire.
-fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded) {
-    if let Some(Failure::Alert { direction, alert }) = &mut o.failure
-        && *alert == AlertSeen::Unnamed
-    {
-        // The client's capture: what the client sent is `Sent`.
-        let wire_dir = match (role, *direction) {
-            (Role::Client, d) => d,
-            (Role::Server, Direction::Sent) => Direction::Received,
-            (Role::Server, Direction::Received) => Direction::Sent,
-        };
-        *alert = wire
-            .alerts
-            .iter()
-            .find(|(d, _)| *d == wire_dir)
-            .map_or(AlertSeen::Encrypted, |(_, a)| AlertSeen::Named(*a));
+/// Fills in an alert the adapter knew was sent but could not name, from the wire. `own_wire`:
+/// `o` is the last connection's, and the capture is of the two sides themselves (no proxy
+/// between them): then, when every record the side sent was decrypted and none is an alert,
+/// the side sent none, whatever its adapter inferred (rustls with bytes still queued after a
+/// hostile-peer limit: tickets, not an alert), and the outcome is a close without one.
+fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded, own_wire: bool) {
+    let Some(Failure::Alert { direction, alert }) = &mut o.failure else {
+        return;
+    };
+    if *alert != AlertSeen::Unnamed {
+        return;
+    }
+    // The client's capture: what the client sent is `Sent`.
+    let wire_dir = match (role, *direction) {
+        (Role::Client, d) => d,
+        (Role::Server, Direction::Sent) => Direction::Received,
+        (Role::Server, Direction::Received) => Direction::Sent,
+    };
+    if let Some((_, a)) = wire.alerts.iter().find(|(d, _)| *d == wire_dir) {
+        *alert = AlertSeen::Named(*a);
+        return;
+    }
+    let events = wire
+        .connections
+        .last()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let all_read = events
+        .iter()
+        .filter(|e| e.direction == wire_dir)
+        .all(|e| !matches!(e.what, transcript::What::Opaque { .. }));
+    if own_wire && *direction == Direction::Sent && !events.is_empty() && all_read {
+        o.failure = Some(Failure::Closed);
+        let note = "its adapter inferred an alert, but the decrypted wire shows none from it";
+        o.detail = Some(match o.detail.take() {
+            Some(d) => format!("{d} ({note})"),
+            None => note.to_string(),
+        });
+    } else {
+        *alert = AlertSeen::Encrypted;
     }
 }
 
@@ -60,8 +84,10 @@ pub(crate) fn judge(
         let name = names.get(i).cloned().unwrap_or_default();
         match d {
             Delivery::Outcomes(mut o) => {
-                for x in &mut o {
-                    complete_alert(x, role, wire);
+                let n = o.len();
+                for (k, x) in o.iter_mut().enumerate() {
+                    let own_wire = k + 1 == n && case.variant.setup.mitm.is_none();
+                    complete_alert(x, role, wire, own_wire);
                     if role == Role::Client {
                         let sent = match x.alert() {
                             Some((a, Direction::Sent)) => a.description(),
@@ -576,4 +602,51 @@ fn judge_waits(
             describe_failure(case.peer(role).name(), role, o)
         )
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Step;
+    use transcript::{Decoded, Event, What};
+
+    fn unnamed() -> Outcome {
+        let alert = Failure::Alert {
+            direction: Direction::Sent,
+            alert: AlertSeen::Unnamed,
+        };
+        Outcome::failed(alert, Step::Finished, "rustls: peer misbehaved")
+    }
+
+    fn wire(what: What) -> Decoded {
+        Decoded {
+            connections: vec![vec![Event {
+                direction: Direction::Sent,
+                what,
+            }]],
+            ..Decoded::default()
+        }
+    }
+
+    #[test]
+    fn an_inferred_alert_the_decrypted_wire_does_not_show_is_a_close_without_one() {
+        let mut o = unnamed();
+        complete_alert(&mut o, Role::Client, &wire(What::AppData(18)), true);
+        assert_eq!(o.failure, Some(Failure::Closed));
+        assert!(
+            o.detail.as_deref().unwrap_or("").contains("shows none"),
+            "{o:?}"
+        );
+        // Behind a proxy, or with a record that could not be decrypted, it is not known.
+        let mut o = unnamed();
+        complete_alert(&mut o, Role::Client, &wire(What::AppData(18)), false);
+        assert_eq!(o.alert(), Some((AlertSeen::Encrypted, Direction::Sent)));
+        let opaque = What::Opaque {
+            outer: tls_wire::ContentType::ApplicationData,
+            len: 19,
+        };
+        let mut o = unnamed();
+        complete_alert(&mut o, Role::Client, &wire(opaque), true);
+        assert_eq!(o.alert(), Some((AlertSeen::Encrypted, Direction::Sent)));
+    }
 }
