@@ -196,36 +196,8 @@ fn params(profile: &Profile, spec: &CertSpec) -> Result<CertificateParams, rcgen
         Basic::Ca { path_len: Some(n) } => IsCa::Ca(BasicConstraints::Constrained(n)),
     };
 
-    p.key_usages = spec
-        .key_usage
-        .iter()
-        .map(|ku| match ku {
-            KeyUsage::DigitalSignature => KeyUsagePurpose::DigitalSignature,
-            KeyUsage::ContentCommitment => KeyUsagePurpose::ContentCommitment,
-            KeyUsage::KeyEncipherment => KeyUsagePurpose::KeyEncipherment,
-            KeyUsage::DataEncipherment => KeyUsagePurpose::DataEncipherment,
-            KeyUsage::KeyAgreement => KeyUsagePurpose::KeyAgreement,
-            KeyUsage::KeyCertSign => KeyUsagePurpose::KeyCertSign,
-            KeyUsage::CrlSign => KeyUsagePurpose::CrlSign,
-            KeyUsage::EncipherOnly => KeyUsagePurpose::EncipherOnly,
-            KeyUsage::DecipherOnly => KeyUsagePurpose::DecipherOnly,
-        })
-        .collect();
-
-    p.extended_key_usages = spec
-        .ext_key_usage
-        .iter()
-        .map(|eku| match eku {
-            ExtKeyUsage::Any => ExtendedKeyUsagePurpose::Any,
-            ExtKeyUsage::ServerAuth => ExtendedKeyUsagePurpose::ServerAuth,
-            ExtKeyUsage::ClientAuth => ExtendedKeyUsagePurpose::ClientAuth,
-            ExtKeyUsage::CodeSigning => ExtendedKeyUsagePurpose::CodeSigning,
-            ExtKeyUsage::EmailProtection => ExtendedKeyUsagePurpose::EmailProtection,
-            ExtKeyUsage::TimeStamping => ExtendedKeyUsagePurpose::TimeStamping,
-            ExtKeyUsage::OcspSigning => ExtendedKeyUsagePurpose::OcspSigning,
-            ExtKeyUsage::Other(oid) => ExtendedKeyUsagePurpose::Other(oid.to_vec()),
-        })
-        .collect();
+    p.key_usages = spec.key_usage.iter().map(key_usage).collect();
+    p.extended_key_usages = spec.ext_key_usage.iter().map(ext_key_usage).collect();
 
     p.custom_extensions = spec
         .extensions
@@ -239,6 +211,30 @@ fn params(profile: &Profile, spec: &CertSpec) -> Result<CertificateParams, rcgen
 
     p.use_authority_key_identifier_extension = spec.authority_key_id;
     Ok(p)
+}
+
+/// `$value` (a spec enum) as the rcgen variant of the same name, each named once; arms
+/// for the variants without a namesake follow the list.
+macro_rules! namesake {
+    ($value:expr, $from:ident => $to:ident { $($var:ident),+ $(,)? } $($pat:pat => $out:expr),* $(,)?) => {
+        match $value {
+            $($from::$var => $to::$var,)+
+            $($pat => $out,)*
+        }
+    };
+}
+
+fn key_usage(ku: &KeyUsage) -> KeyUsagePurpose {
+    namesake!(ku, KeyUsage => KeyUsagePurpose {
+        DigitalSignature, ContentCommitment, KeyEncipherment, DataEncipherment, KeyAgreement,
+        KeyCertSign, CrlSign, EncipherOnly, DecipherOnly,
+    })
+}
+
+fn ext_key_usage(eku: &ExtKeyUsage) -> ExtendedKeyUsagePurpose {
+    namesake!(eku, ExtKeyUsage => ExtendedKeyUsagePurpose {
+        Any, ServerAuth, ClientAuth, CodeSigning, EmailProtection, TimeStamping, OcspSigning,
+    } ExtKeyUsage::Other(oid) => ExtendedKeyUsagePurpose::Other(oid.to_vec()))
 }
 
 fn apply(tamper: Tamper, der: &mut [u8]) {

@@ -83,6 +83,21 @@ fn known_deviations_classify_every_case() {
         let i = results.cases.iter().position(|c| c.id == id).unwrap();
         eval.class(i)
     };
+    // Unexpected, with no entry to excuse them.
+    let unexpected = [
+        "certificate::expired_leaf/rustls->own",
+        "certificate::expired_leaf/openssl->own",
+        // MUST-level no_alert and inconclusive are gated; a crash is gated at every level.
+        "alert::record_overflow/own->openssl",
+        "state::ccs_after_finished/own->openssl",
+    ];
+    // Below the gate (hardening, SHOULD, policy): reported, not unexpected.
+    let reported = [
+        "record::empty_records/own->rustls",
+        "alert::bad_padding/rustls->own",
+        "record::incomplete_record/own->openssl",
+        "certificate::serial_too_long/openssl->rustls",
+    ];
     let expected = [
         (
             "interop::tls13/rustls->rustls/aes128gcm-x25519-ecdsa_p256",
@@ -101,44 +116,13 @@ fn known_deviations_classify_every_case() {
             Class::Stale { entry: 1 },
         ),
         (
-            "certificate::expired_leaf/rustls->own",
-            Class::Unexpected { entry: None },
-        ),
-        (
-            "certificate::expired_leaf/openssl->own",
-            Class::Unexpected { entry: None },
-        ),
-        // Below the gate (hardening, SHOULD, policy): reported, not unexpected.
-        (
-            "record::empty_records/own->rustls",
-            Class::Reported { entry: None },
-        ),
-        (
-            "alert::bad_padding/rustls->own",
-            Class::Reported { entry: None },
-        ),
-        (
-            "record::incomplete_record/own->openssl",
-            Class::Reported { entry: None },
-        ),
-        (
-            "certificate::serial_too_long/openssl->rustls",
-            Class::Reported { entry: None },
-        ),
-        // MUST-level no_alert and inconclusive are gated; a crash is gated at every level.
-        (
-            "alert::record_overflow/own->openssl",
-            Class::Unexpected { entry: None },
-        ),
-        (
-            "state::ccs_after_finished/own->openssl",
-            Class::Unexpected { entry: None },
-        ),
-        (
             "mitm::strip_sni/openssl->rustls",
             Class::Unexpected { entry: Some(2) },
         ),
-    ];
+    ]
+    .into_iter()
+    .chain(unexpected.map(|id| (id, Class::Unexpected { entry: None })))
+    .chain(reported.map(|id| (id, Class::Reported { entry: None })));
     for (id, class) in expected {
         assert_eq!(class_of(id), class, "{id}");
     }
@@ -159,6 +143,11 @@ fn known_deviations_classify_every_case() {
     assert!(msgs.contains("unexpected fail"), "{msgs}");
 }
 
+/// One `[[deviation]]` entry of a known-deviations file (starts and ends with a newline).
+fn deviation(case: &str, verdict: &str, reason: &str) -> String {
+    format!("\n[[deviation]]\ncase = \"{case}\"\nverdict = \"{verdict}\"\nreason = \"{reason}\"\n")
+}
+
 fn only(results: &Results, ids: &[&str]) -> Results {
     let mut r = results.clone();
     r.cases.retain(|c| ids.contains(&c.id.as_str()));
@@ -176,13 +165,12 @@ fn a_new_failure_fails_the_run() {
             "client_hello::duplicate_extension/own->rustls",
         ],
     );
-    let file = r#"
-[[deviation]]
-case = "client_hello::duplicate_extension/own->openssl"
-verdict = "alert_mismatch"
-reason = "OpenSSL answers decode_error"
-"#;
-    let d = KnownDeviations::parse(file, Path::new("kd.toml")).unwrap();
+    let file = deviation(
+        "client_hello::duplicate_extension/own->openssl",
+        "alert_mismatch",
+        "OpenSSL answers decode_error",
+    );
+    let d = KnownDeviations::parse(&file, Path::new("kd.toml")).unwrap();
     assert!(
         d.evaluate(&known).ok(),
         "{:?}",
@@ -215,13 +203,12 @@ reason = "OpenSSL answers decode_error"
 #[test]
 fn a_listed_deviation_that_now_passes_fails_the_run() {
     let all = fixture();
-    let file = r#"
-[[deviation]]
-case = "client_hello::truncated_extension/*->openssl"
-verdict = "alert_mismatch"
-reason = "OpenSSL answered illegal_parameter"
-"#;
-    let d = KnownDeviations::parse(file, Path::new("scenarios/known-deviations.toml")).unwrap();
+    let file = deviation(
+        "client_hello::truncated_extension/*->openssl",
+        "alert_mismatch",
+        "OpenSSL answered illegal_parameter",
+    );
+    let d = KnownDeviations::parse(&file, Path::new("scenarios/known-deviations.toml")).unwrap();
     let r = only(&all, &["client_hello::truncated_extension/own->openssl"]);
     assert_eq!(r.cases[0].verdict, Verdict::Pass);
     let e = d.evaluate(&r);
@@ -422,19 +409,28 @@ fn bench_json_draws_the_latest_run_per_kind() {
     assert!(e.contains("bench.json"), "{e}");
 }
 
+/// The validator of the results schema.
+fn results_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(reports::RESULTS_SCHEMA).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+/// Every place where `value` breaks the schema, with its path.
+fn schema_errors(validator: &jsonschema::Validator, value: &serde_json::Value) -> Vec<String> {
+    validator
+        .iter_errors(value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
 #[test]
 fn written_results_with_artifacts_validate() {
     let mut r = fixture();
     r.cases[0].pcap = Some("captures/case0.pcapng".into());
     r.cases[0].keylog = Some("captures/case0.keys".into());
     r.cases[1].pcap = Some("javascript:alert(1)".into());
-    let schema: serde_json::Value = serde_json::from_str(reports::RESULTS_SCHEMA).unwrap();
-    let v = jsonschema::validator_for(&schema).unwrap();
     let value = serde_json::to_value(&r).unwrap();
-    let errors: Vec<String> = v
-        .iter_errors(&value)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = schema_errors(&results_validator(), &value);
     assert!(errors.is_empty(), "{errors:#?}");
     let html = render_all(&r, &deviations(), None, None)
         .unwrap()
@@ -497,8 +493,7 @@ fn a_version_1_results_file_reads_renders_merges_and_compares() {
 
 #[test]
 fn results_with_every_verdict_validate_against_the_schema() {
-    let schema: serde_json::Value = serde_json::from_str(reports::RESULTS_SCHEMA).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    let validator = results_validator();
     let results = fixture();
     for v in Verdict::ALL {
         assert!(
@@ -507,10 +502,7 @@ fn results_with_every_verdict_validate_against_the_schema() {
         );
     }
     let value = serde_json::to_value(&results).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = schema_errors(&validator, &value);
     assert!(errors.is_empty(), "{errors:#?}");
     let mut bad = value.clone();
     bad["cases"][9]["level"] = "must".into();

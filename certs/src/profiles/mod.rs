@@ -30,17 +30,25 @@ const fn bad(
     }
 }
 
+/// The standard chain (root, intermediate, `$server`, `$client`) as a bad profile.
+macro_rules! standard_bad {
+    ($key:ident, $name:literal, $desc:literal, $breaks:expr, $server:expr, $client:expr) => {
+        bad(
+            $name,
+            $desc,
+            $breaks,
+            KeyType::$key,
+            standard_chain(&[ROOT, INTERMEDIATE, $server, $client]),
+        )
+    };
+}
+
 /// The standard chain with the server leaf (`$base`, normally [`SERVER`]) changed in the
 /// fields given.
 macro_rules! server_leaf {
     ($key:ident, $base:ident, $name:literal, $desc:literal, $breaks:expr,
      $($field:ident : $value:expr),+ $(,)?) => {
-        bad($name, $desc, $breaks, KeyType::$key, standard_chain(&[
-            ROOT,
-            INTERMEDIATE,
-            CertSpec { $($field: $value,)+ ..$base },
-            CLIENT,
-        ]))
+        standard_bad!($key, $name, $desc, $breaks, CertSpec { $($field: $value,)+ ..$base }, CLIENT)
     };
 }
 
@@ -49,12 +57,7 @@ macro_rules! server_leaf {
 macro_rules! client_leaf {
     ($key:ident, $server:ident, $name:literal, $desc:literal, $breaks:expr,
      $($field:ident : $value:expr),+ $(,)?) => {
-        bad($name, $desc, $breaks, KeyType::$key, standard_chain(&[
-            ROOT,
-            INTERMEDIATE,
-            $server,
-            CertSpec { $($field: $value,)+ ..CLIENT },
-        ]))
+        standard_bad!($key, $name, $desc, $breaks, $server, CertSpec { $($field: $value,)+ ..CLIENT })
     };
 }
 

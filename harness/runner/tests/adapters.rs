@@ -8,53 +8,40 @@ use reports::{Direction, ObservedResult, Verdict};
 use rstest::rstest;
 use rustls::{AlertDescription, CertificateError, Error, InvalidMessage};
 
+#[test]
+fn a_received_rustls_alert_is_received() {
+    assert_maps_to(
+        Error::AlertReceived(AlertDescription::HandshakeFailure),
+        Direction::Received,
+        "handshake_failure",
+    );
+}
+
+/// A certificate rustls rejects: the alert it sends.
 #[rstest]
-#[case::received(
-    Error::AlertReceived(AlertDescription::HandshakeFailure),
-    Direction::Received,
-    "handshake_failure"
-)]
-#[case::expired(
-    Error::InvalidCertificate(CertificateError::Expired),
-    Direction::Sent,
-    "certificate_expired"
-)]
-#[case::unknown_issuer(
-    Error::InvalidCertificate(CertificateError::UnknownIssuer),
-    Direction::Sent,
-    "unknown_ca"
-)]
-#[case::wrong_name(
-    Error::InvalidCertificate(CertificateError::NotValidForName),
-    Direction::Sent,
-    "bad_certificate"
-)]
-#[case::bad_signature(
-    Error::InvalidCertificate(CertificateError::BadSignature),
-    Direction::Sent,
-    "decrypt_error"
-)]
+#[case::expired(CertificateError::Expired, "certificate_expired")]
+#[case::unknown_issuer(CertificateError::UnknownIssuer, "unknown_ca")]
+#[case::wrong_name(CertificateError::NotValidForName, "bad_certificate")]
+#[case::bad_signature(CertificateError::BadSignature, "decrypt_error")]
+fn rustls_certificate_errors_map_to_sent_alerts(#[case] e: CertificateError, #[case] alert: &str) {
+    assert_maps_to(Error::InvalidCertificate(e), Direction::Sent, alert);
+}
+
+/// rustls's other own errors: the alert it sends.
+#[rstest]
 #[case::decode(
     Error::InvalidMessage(InvalidMessage::MissingData("x")),
-    Direction::Sent,
     "decode_error"
 )]
-#[case::bad_mac(Error::DecryptError, Direction::Sent, "bad_record_mac")]
-#[case::alpn(
-    Error::NoApplicationProtocol,
-    Direction::Sent,
-    "no_application_protocol"
-)]
-#[case::no_cert(
-    Error::NoCertificatesPresented,
-    Direction::Sent,
-    "certificate_required"
-)]
-fn rustls_errors_map_to_alerts(
-    #[case] e: Error,
-    #[case] direction: Direction,
-    #[case] alert: &str,
-) {
+#[case::bad_mac(Error::DecryptError, "bad_record_mac")]
+#[case::alpn(Error::NoApplicationProtocol, "no_application_protocol")]
+#[case::no_cert(Error::NoCertificatesPresented, "certificate_required")]
+fn rustls_errors_map_to_sent_alerts(#[case] e: Error, #[case] alert: &str) {
+    assert_maps_to(e, Direction::Sent, alert);
+}
+
+/// `e` maps to `alert` in `direction`.
+fn assert_maps_to(e: Error, direction: Direction, alert: &str) {
     let (d, seen) = rustls_alert_for_error(&e).expect("an alert");
     assert_eq!((d, seen.to_string()), (direction, alert.to_string()));
 }

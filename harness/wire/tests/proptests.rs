@@ -151,15 +151,14 @@ fn client_hello() -> impl Strategy<Value = ClientHello> {
     )
         .prop_map(
             |(v, random, session_id, cipher_suites, compression_methods, extensions, present)| {
-                let extensions_present = present || !extensions.is_empty();
                 ClientHello {
                     legacy_version: v.into(),
                     random,
                     session_id,
                     cipher_suites,
                     compression_methods,
+                    extensions_present: present || !extensions.is_empty(),
                     extensions,
-                    extensions_present,
                 }
             },
         )

@@ -48,6 +48,14 @@ fn mutated(base: &[u8], spec: &str) -> String {
     hex::encode(b)
 }
 
+/// A snapshot line per spec: `{label}{spec}`, then `base` mutated by it (hex, indented).
+fn mutated_lines(label: &str, base: &[u8], specs: &[&str]) -> Vec<String> {
+    specs
+        .iter()
+        .map(|s| format!("{label}{s}\n  {}", mutated(base, s)))
+        .collect()
+}
+
 #[test]
 fn no_op_roundtrips() {
     let ch = sample_ch();
@@ -196,10 +204,7 @@ fn snapshots_client_hello() {
         "length:handshake:-1",
         "truncate:compression_methods",
     ];
-    let lines: Vec<String> = specs
-        .iter()
-        .map(|s| format!("{s}\n  {}", mutated(&ch, s)))
-        .collect();
+    let lines = mutated_lines("", &ch, &specs);
     insta::assert_snapshot!(
         "mutate_client_hello",
         format!("base\n  {}\n{}", hex::encode(&ch), lines.join("\n"))
@@ -208,7 +213,6 @@ fn snapshots_client_hello() {
 
 #[test]
 fn snapshots_server_hello_and_others() {
-    let sh = sample_sh();
     let specs = [
         "set_cipher_suites:0x1304",
         "set_compression:1",
@@ -221,30 +225,31 @@ fn snapshots_server_hello_and_others() {
         "truncate:cipher_suites",
         "extension_length:key_share:+1",
     ];
-    let mut lines: Vec<String> = specs
-        .iter()
-        .map(|s| format!("{s}\n  {}", mutated(&sh, s)))
-        .collect();
+    let mut lines = mutated_lines("", &sample_sh(), &specs);
     let ee = HandshakeMessage::new(HandshakePayload::EncryptedExtensions(vec![
         Extension::ServerName(vec![]),
     ]))
     .to_bytes();
-    for s in [
-        "duplicate_extension:server_name",
-        "length:extensions:-1",
-        "add_extension:key_share:001d",
-    ] {
-        lines.push(format!("ee {s}\n  {}", mutated(&ee, s)));
-    }
+    lines.extend(mutated_lines(
+        "ee ",
+        &ee,
+        &[
+            "duplicate_extension:server_name",
+            "length:extensions:-1",
+            "add_extension:key_share:001d",
+        ],
+    ));
     let fin = HandshakeMessage::new(HandshakePayload::Finished(vec![7; 8])).to_bytes();
-    for s in [
-        "truncate:bytes:4",
-        "length:handshake:-1",
-        "append:00",
-        "set_body:-",
-    ] {
-        lines.push(format!("finished {s}\n  {}", mutated(&fin, s)));
-    }
+    lines.extend(mutated_lines(
+        "finished ",
+        &fin,
+        &[
+            "truncate:bytes:4",
+            "length:handshake:-1",
+            "append:00",
+            "set_body:-",
+        ],
+    ));
     insta::assert_snapshot!("mutate_server_messages", lines.join("\n"));
 }
 

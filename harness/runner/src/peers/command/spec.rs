@@ -17,56 +17,42 @@ use crate::model::{
 };
 use crate::vocab;
 
-/// A peer file as written.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A peer file as written. Every key may be left out.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PeerFile {
     /// Name used in `--peers` and case ids (defaults to the file name).
-    #[serde(default)]
     pub name: Option<String>,
     /// One line for the run header and the README.
-    #[serde(default)]
     pub description: String,
     /// Executables that must be on PATH. When one is missing the run fails before any case,
     /// naming it and its package (`--allow-missing-peers`: every case is `skip` instead).
-    #[serde(default)]
     pub requires: Vec<String>,
     /// The Debian packages that provide `requires` (named when a tool is missing, and
     /// installed by `cargo xtask conformance` run as root).
-    #[serde(default)]
     pub packages: Vec<String>,
     /// Command whose first output line is the version string.
-    #[serde(default)]
     pub version: Vec<String>,
     /// Setup values -> the tool's spellings. A value without an entry is unsupported.
-    #[serde(default)]
     pub spell: Spell,
     /// How list placeholders are written.
-    #[serde(default)]
     pub lists: BTreeMap<String, ListFmt>,
     /// Conditions under which a case is `skip` (both roles), with the reason.
-    #[serde(default)]
     pub unsupported: BTreeMap<String, String>,
     /// How outcomes are read from the output (both roles; a role's `read` overrides keys).
-    #[serde(default)]
     pub read: Read,
     pub client: Option<RoleSpec>,
     pub server: Option<RoleSpec>,
     /// Free-form notes (limitations, deviations); shown nowhere, read by people.
-    #[serde(default)]
     pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct Spell {
-    #[serde(default)]
     pub version: BTreeMap<String, String>,
-    #[serde(default)]
     pub suite: BTreeMap<String, String>,
-    #[serde(default)]
     pub group: BTreeMap<String, String>,
-    #[serde(default)]
     pub sigalg: BTreeMap<String, String>,
 }
 
@@ -415,6 +401,25 @@ pub struct Vars<'a> {
     pub client_key: KeyType,
 }
 
+/// Every item as `table` (one of the peer file's [`Spell`] tables) spells it, or the first
+/// `what` without a spelling.
+fn spelled_all<T: ToString>(
+    items: &[T],
+    table: &BTreeMap<String, String>,
+    what: &str,
+) -> Result<Vec<String>, String> {
+    items
+        .iter()
+        .map(|v| {
+            let v = v.to_string();
+            table
+                .get(&v)
+                .cloned()
+                .ok_or_else(|| format!("no {what} `{v}`"))
+        })
+        .collect()
+}
+
 fn side_versions(side: &Side) -> Vec<ProtocolVersion> {
     if side.versions.is_empty() {
         vocab::VERSIONS.to_vec()
@@ -439,34 +444,11 @@ impl Vars<'_> {
     pub fn items(&self, list: &str) -> Result<Vec<String>, String> {
         let side = self.side();
         let sp = &self.file.spell;
-        let spell =
-            |table: &BTreeMap<String, String>, what: &str, v: String| -> Result<String, String> {
-                table
-                    .get(&v)
-                    .cloned()
-                    .ok_or_else(|| format!("no {what} `{v}`"))
-            };
         match list {
-            "versions" => side
-                .versions
-                .iter()
-                .map(|v| spell(&sp.version, "version", v.to_string()))
-                .collect(),
-            "suites" => side
-                .suites
-                .iter()
-                .map(|v| spell(&sp.suite, "cipher suite", v.to_string()))
-                .collect(),
-            "groups" => side
-                .groups
-                .iter()
-                .map(|v| spell(&sp.group, "group", v.to_string()))
-                .collect(),
-            "sigalgs" => side
-                .sig_schemes
-                .iter()
-                .map(|v| spell(&sp.sigalg, "signature scheme", v.to_string()))
-                .collect(),
+            "versions" => spelled_all(&side.versions, &sp.version, "version"),
+            "suites" => spelled_all(&side.suites, &sp.suite, "cipher suite"),
+            "groups" => spelled_all(&side.groups, &sp.group, "group"),
+            "sigalgs" => spelled_all(&side.sig_schemes, &sp.sigalg, "signature scheme"),
             "alpn" => Ok(side.alpn.clone()),
             other => Err(format!("unknown list `{other}`")),
         }
