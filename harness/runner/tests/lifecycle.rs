@@ -7,9 +7,11 @@
 mod common;
 
 use std::path::Path;
+use std::sync::Arc;
 
+use harness::peer::PeerRef;
 use harness::run::{self, RunOptions};
-use harness::scenario::{self, Expect};
+use harness::scenario::{self, Expect, Scenario};
 use reports::{Level, UnderTest, Verdict};
 
 const FAMILIES: &[&str] = &[
@@ -23,12 +25,16 @@ const FAMILIES: &[&str] = &[
     "mitm",
 ];
 
-#[test]
-fn keeping_the_connection_open_after_a_fatal_alert_fails_a_case_of_every_family() {
+/// The default catalogue, our engine as the only peer, and the default run options.
+fn catalogue() -> (Vec<Arc<Scenario>>, PeerRef, RunOptions) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
     let scenarios = scenario::load_dir(&dir).expect("catalogue loads");
-    let own = common::peer("own");
-    let opts = RunOptions::default();
+    (scenarios, common::peer("own"), RunOptions::default())
+}
+
+#[test]
+fn keeping_the_connection_open_after_a_fatal_alert_fails_a_case_of_every_family() {
+    let (scenarios, own, opts) = catalogue();
     for family in FAMILIES {
         let mut found = None;
         'scenarios: for sc in scenarios.iter().filter(|s| s.family == *family) {
@@ -103,10 +109,7 @@ fn keeping_the_connection_open_after_a_fatal_alert_fails_a_case_of_every_family(
 /// `lifecycle` family at its level, where the same case without the bug passes.
 #[test]
 fn closing_without_close_notify_fails_every_lifecycle_scenario() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    let scenarios = scenario::load_dir(&dir).expect("catalogue loads");
-    let own = common::peer("own");
-    let opts = RunOptions::default();
+    let (scenarios, own, opts) = catalogue();
     let family: Vec<_> = scenarios
         .iter()
         .filter(|s| s.family == "lifecycle" && s.close_notify)

@@ -100,16 +100,13 @@ pub struct RoleSpec {
     pub options: Vec<OptionSpec>,
     /// Server: a regex on the output that says the server listens. Without it the runner
     /// waits until the port accepts connections.
-    #[serde(default)]
     pub ready: Option<String>,
     /// Server: how the tool answers the application data.
     #[serde(default)]
     pub echo: Echo,
     /// Server: a regex that starts each connection's part of the output.
-    #[serde(default)]
     pub connection: Option<String>,
     /// Client: how long to wait for the tool to exit after its stdin closed (ms).
-    #[serde(default)]
     pub linger_ms: Option<u64>,
     #[serde(default)]
     pub unsupported: BTreeMap<String, String>,
@@ -121,9 +118,7 @@ pub struct RoleSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OptionSpec {
-    #[serde(default)]
     pub when: Option<String>,
-    #[serde(default)]
     pub each: Option<String>,
     pub args: Vec<String>,
 }
