@@ -426,7 +426,7 @@ pub struct Negotiated {
     pub version: ProtocolVersion,
     /// Cipher suite.
     pub cipher_suite: CipherSuite,
-    /// Key exchange group (None for psk_ke, which we do not do).
+    /// Key exchange group (None for a psk_ke resumption, RFC 8446 4.2.9).
     pub group: Option<NamedGroup>,
     /// The peer's CertificateVerify scheme (client: the server's; server: the client's).
     pub signature_scheme: Option<SignatureScheme>,

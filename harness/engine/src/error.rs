@@ -289,6 +289,9 @@ pub enum Misbehaviour {
     // Resumption.
     /// The server selected a PSK identity that was not offered (RFC 8446 4.2.11).
     PskNotOffered,
+    /// The server resumed in a PSK key exchange mode the client did not offer (RFC 8446
+    /// 4.2.9: a key_share to a client that offered psk_ke only).
+    PskModeNotOffered,
     /// A resumed session with a cipher suite (or hash) other than the original's (RFC 8446
     /// 4.2.11, RFC 5246 7.4.1.3).
     ResumptionSuiteMismatch,
@@ -364,6 +367,7 @@ impl Misbehaviour {
             | Self::InconsistentKeyShares
             | Self::BadKeyShare
             | Self::PskNotOffered
+            | Self::PskModeNotOffered
             | Self::ResumptionSuiteMismatch
             | Self::PskBinderCount
             | Self::TicketLifetimeTooLong

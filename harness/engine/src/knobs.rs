@@ -140,6 +140,15 @@ knobs! {
     /// Client: send an empty key_share client_shares list (RFC 8446 4.2.8 allows it, to let
     /// the server pick the group with a HelloRetryRequest).
     send_empty_key_share: bool = parse_bool, BOOL;
+    /// Client, TLS 1.3: a ClientHello that offers a PSK (a resumption) lists
+    /// psk_key_exchange_modes [psk_ke] (PSK-only key establishment, RFC 8446 4.2.9) instead
+    /// of [psk_dhe_ke]. A resumption in that mode has no key_share; a server that resumes
+    /// with a key_share chose a mode not offered (illegal_parameter).
+    offer_psk_ke: bool = parse_bool, BOOL;
+    /// Server, TLS 1.3: resume in psk_ke (no (EC)DHE, no key_share; RFC 8446 4.2.9) when the
+    /// client offers that mode and not psk_dhe_ke. Without it (the default) such a PSK is
+    /// ignored and a full handshake follows.
+    accept_psk_ke: bool = parse_bool, BOOL;
     /// Server, TLS 1.3: send this many KeyUpdate(update_not_requested) messages right after
     /// the handshake (after the NewSessionTickets): a KeyUpdate flood.
     send_key_updates: u32 = parse_u32, U32;
@@ -172,6 +181,10 @@ knobs! {
     /// connection sends no close_notify (RFC 8446 6.1: "Each party MUST send a
     /// "close_notify" alert before closing its write side of the connection").
     bug_skip_close_notify: bool = parse_bool, BOOL;
+    /// Under test only (a negative control), never from `serve` or `connect`: a server
+    /// resumes in psk_dhe_ke whatever PSK modes the client lists (RFC 8446 4.2.9: "Servers
+    /// MUST NOT select a key exchange mode that is not listed by the client.").
+    bug_ignore_psk_modes: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

@@ -20,13 +20,13 @@
 //! 5746; renegotiation is refused with a no_renegotiation warning); session tickets (RFC 5077)
 //! and session-id resumption; client authentication; the PRF from aws-lc-rs. Version
 //! negotiation with supported_versions, the downgrade sentinel (RFC 8446 4.1.3) on both sides,
-//! TLS_FALLBACK_SCSV (RFC 7507) on the server.
+//! TLS_FALLBACK_SCSV (RFC 7507) on the server. psk_ke resumption (PSK without (EC)DHE, RFC
+//! 8446 4.2.9) as an option: a client knob offers it, a server knob takes it.
 //!
 //! Not implemented: TLS 1.1 and below, CBC suites, RSA key exchange, FFDHE (TLS 1.2);
 //! renegotiation; TLS 1.2 ECDSA signatures with a hash other than the curve's (we verify
 //! them, we do not make them); sending or accepting 0-RTT early data (a server
-//! skips a client's early data, RFC 8446 4.2.10); psk_ke (PSK without (EC)DHE);
-//! post-handshake client authentication; external PSKs; OCSP / SCT; certificate compression.
+//! skips a client's early data, RFC 8446 4.2.10); post-handshake client authentication; external PSKs; OCSP / SCT; certificate compression.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -29,7 +29,7 @@ use flight::{
 use hello::{
     ShareChoice, accept_psk, check_hello_syntax, check_hello13, check_tls12_hello,
     choose_key_share, choose_signature_scheme, negotiate_extensions, no_signature_algorithms,
-    our_version_support, select_version,
+    offers_psk_ke_only, our_version_support, select_version,
 };
 pub(crate) use hello::{choose_suite, select_alpn};
 pub(crate) use ticket::{open_ticket_bytes, seal_ticket_bytes};
@@ -89,22 +89,36 @@ impl ExpectClientHello {
             |_| true,
             "no cipher suite in common",
         )?;
-        let share_choice = choose_key_share(&config, &ch, self.hrr.as_ref(), suite)?;
+        // psk_ke (RFC 8446 4.2.9), when we take it and the client offers it alone: the PSK
+        // decides first; a key share only if it is not taken.
+        let psk_ke = c.knobs.accept_psk_ke && offers_psk_ke_only(&ch);
+        let share_choice = match psk_ke {
+            false => Some(choose_key_share(&config, &ch, self.hrr.as_ref(), suite)?),
+            true => None,
+        };
         // Without a PSK offered the certificate authenticates: no scheme for it is a
         // plaintext handshake_failure now, before any ServerHello or HelloRetryRequest.
         if ch.psk().is_none() {
             choose_signature_scheme(&config, &ch)?;
         }
-        let (group, client_share) = match share_choice {
-            ShareChoice::Retry(g) => return self.send_hrr(c, &ch, &m.raw, suite, g),
-            ShareChoice::Accept(g, s) => (g, s),
+        let mut share = match share_choice {
+            Some(ShareChoice::Retry(g)) => return self.send_hrr(c, &ch, &m.raw, suite, g),
+            Some(ShareChoice::Accept(g, s)) => Some((g, s)),
+            None => None,
         };
         let mut transcript = match &self.hrr {
             Some(h) => h.transcript.clone(),
             None => Transcript::new(),
         };
         let h = suite.hash();
-        let psk = accept_psk(&config, c.now_secs(), &ch, &m.raw, &transcript, h)?;
+        let psk = accept_psk(&config, c.now_secs(), &ch, &m.raw, &transcript, h, psk_ke)?;
+        if psk_ke && psk.is_none() {
+            // psk_ke offered, its PSK not taken: a full handshake, with a key share.
+            share = match choose_key_share(&config, &ch, self.hrr.as_ref(), suite)? {
+                ShareChoice::Retry(g) => return self.send_hrr(c, &ch, &m.raw, suite, g),
+                ShareChoice::Accept(g, s) => Some((g, s)),
+            };
+        }
         if psk.is_none() && ch.signature_algorithms().is_none() {
             return Err(no_signature_algorithms());
         }
@@ -115,8 +129,7 @@ impl ExpectClientHello {
         let exts = negotiate_extensions(c, &config, &ch)?;
         let choice = HelloChoice {
             suite,
-            group,
-            client_share,
+            share,
             psk,
             hrr: self.hrr.as_ref().map(|h| h.ccs_sent),
         };

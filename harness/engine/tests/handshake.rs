@@ -177,6 +177,47 @@ fn resumption_with_ticket() {
 }
 
 #[test]
+fn psk_ke_resumption_has_no_key_exchange() {
+    let sc = server_config("ecdsa_p256");
+    let (c, _s) = handshake_ok(client_config("ecdsa_p256"), sc.clone());
+    let ticket = c.tickets()[0].clone();
+    let psk_ke_client = || {
+        let mut cc = client_config("ecdsa_p256");
+        cc.resumption = Some(ticket.clone());
+        cc.knobs.set("offer_psk_ke", "true").expect("knob");
+        cc
+    };
+    // A server that takes psk_ke resumes without (EC)DHE: no group, no key_share.
+    let mut psk_ke = sc.clone();
+    psk_ke.knobs.set("accept_psk_ke", "true").expect("knob");
+    let (c2, s2) = handshake_ok(psk_ke_client(), psk_ke);
+    for n in [c2.conn.negotiated().unwrap(), s2.conn.negotiated().unwrap()] {
+        assert!(n.resumed, "{n:?}");
+        assert_eq!(n.group, None, "{n:?}");
+    }
+    // One that does not (the default) must not resume in a mode not offered: a full
+    // handshake with a key share.
+    let (c3, s3) = handshake_ok(psk_ke_client(), sc.clone());
+    for n in [c3.conn.negotiated().unwrap(), s3.conn.negotiated().unwrap()] {
+        assert!(!n.resumed, "{n:?}");
+        assert!(n.group.is_some(), "{n:?}");
+    }
+    // A server that resumes in psk_dhe_ke anyway (the negative control): the client aborts.
+    let mut ignores = sc;
+    ignores
+        .knobs
+        .set("bug_ignore_psk_modes", "true")
+        .expect("knob");
+    let (c4, _) = driven(psk_ke_client(), ignores);
+    assert_eq!(
+        c4.alert_sent(),
+        Some(AlertDescription::IllegalParameter),
+        "{:?}",
+        c4.err
+    );
+}
+
+#[test]
 fn multiple_tickets() {
     let mut sc = server_config("ecdsa_p256");
     sc.tickets = 3;

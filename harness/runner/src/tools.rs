@@ -65,6 +65,11 @@ pub struct ServeArgs {
     /// `openssl` only.
     #[arg(long)]
     pub tickets: Option<u8>,
+    /// TLS 1.3: resume in psk_ke (PSK-only, no (EC)DHE; RFC 8446 4.2.9) a client that offers
+    /// that mode alone; by default its PSK is ignored and a full handshake follows. `own`
+    /// only.
+    #[arg(long)]
+    pub psk_ke: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -260,6 +265,12 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
             peer.name()
         );
     }
+    if args.psk_ke && !own {
+        anyhow::bail!(
+            "--psk-ke: only `own` (our engine) can be told to resume in psk_ke, not `{}`",
+            peer.name()
+        );
+    }
     if args.tickets.is_some() && !["own", "rustls", "openssl"].contains(&peer.name()) {
         anyhow::bail!(
             "--tickets: only own, rustls and openssl can be told how many tickets to send, not `{}`",
@@ -283,6 +294,11 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         },
         ..Setup::default()
     };
+    if args.psk_ke {
+        setup
+            .server_knobs
+            .insert("accept_psk_ke".into(), "true".into());
+    }
     if own && !args.require_ems {
         // Our engine requires extended_master_secret by default (the scenarios judge it so);
         // as a server for other suites it interoperates with legacy TLS 1.2 clients.

@@ -81,7 +81,11 @@ impl ExpectServerHello {
         }
         if self.offer13 {
             exts.push(Extension::PskKeyExchangeModes(vec![
-                PskKeyExchangeMode::PskDheKe,
+                if config.knobs.offer_psk_ke && self.psk.is_some() {
+                    PskKeyExchangeMode::PskKe
+                } else {
+                    PskKeyExchangeMode::PskDheKe
+                },
             ]));
         }
         if let Some((sess, _)) = &self.psk {
@@ -219,11 +223,20 @@ impl ExpectServerHello {
             );
         }
         let psk = self.selected_psk(&sh, suite)?;
-        let (group, shared) = self.key_exchange(&sh)?;
+        let psk_ke = self.config.knobs.offer_psk_ke && psk.is_some();
+        let kx = match (psk_ke, sh.key_share()) {
+            // psk_ke (RFC 8446 4.2.9): no (EC)DHE, the zero secret in its place.
+            (true, None) => None,
+            (true, Some(_)) => misbehave!(
+                M::PskModeNotOffered,
+                "the server resumed with a key_share (psk_dhe_ke), but only psk_ke was offered"
+            ),
+            (false, _) => Some(self.key_exchange(&sh)?),
+        };
         self.transcript.add(&m.raw);
         let h = suite.hash();
         let mut ks = KeySchedule::new(h, psk.as_deref());
-        ks.advance(Some(&shared));
+        ks.advance(kx.as_ref().map(|(_, shared)| shared.as_slice()));
         let th = self.transcript.hash(h);
         let c_hs = ks.derive(b"c hs traffic", &th);
         let s_hs = ks.derive(b"s hs traffic", &th);
@@ -234,7 +247,7 @@ impl ExpectServerHello {
         c.set_write_key(suite, c_hs.clone(), false)?;
         let n = c.negotiated_mut();
         n.cipher_suite = sh.cipher_suite;
-        n.group = Some(NamedGroup::from(group.to_u16()));
+        n.group = kx.map(|(group, _)| NamedGroup::from(group.to_u16()));
         n.resumed = psk.is_some();
         n.hrr = self.hrr.is_some();
         Ok(ClientState::ExpectEncryptedExtensions(Box::new(

@@ -26,8 +26,9 @@ pub(super) const EARLY_DATA_SKIP: usize = 16384 + 256;
 /// What a ServerHello decides, for building it and the key schedule.
 pub(super) struct HelloChoice<'a> {
     pub(super) suite: Suite,
-    pub(super) group: Group,
-    pub(super) client_share: &'a KeyShareEntry,
+    /// The group and the client's key share answered; `None` for a psk_ke resumption (no
+    /// (EC)DHE, RFC 8446 4.2.9).
+    pub(super) share: Option<(Group, &'a KeyShareEntry)>,
     pub(super) psk: Option<(u16, Vec<u8>)>,
     /// A HelloRetryRequest came first (and whether its CCS was sent).
     pub(super) hrr: Option<bool>,
@@ -51,18 +52,21 @@ pub(super) fn send_server_hello(
     exts: &HelloExtensions,
     transcript: &mut Transcript,
 ) -> Result<HandshakeSecrets, Error> {
-    let (suite, group) = (choice.suite, choice.group);
-    let (server_share, shared) =
-        kx::server_respond(group, &choice.client_share.key_exchange, c.random.as_ref())
-            .map_err(|e| misbehaved(M::BadKeyShare, format!("client key share: {e}")))?;
-    transcript.add(raw);
-    let mut sh_exts = vec![
-        Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3),
-        Extension::KeyShareServer(KeyShareEntry::new(
-            NamedGroup::from(group.to_u16()),
+    let suite = choice.suite;
+    let mut sh_exts = vec![Extension::SupportedVersionsServer(ProtocolVersion::TLSv1_3)];
+    let mut kx = None;
+    if let Some((group, client_share)) = choice.share {
+        let (server_share, shared) =
+            kx::server_respond(group, &client_share.key_exchange, c.random.as_ref())
+                .map_err(|e| misbehaved(M::BadKeyShare, format!("client key share: {e}")))?;
+        let group_id = NamedGroup::from(group.to_u16());
+        sh_exts.push(Extension::KeyShareServer(KeyShareEntry::new(
+            group_id,
             server_share,
-        )),
-    ];
+        )));
+        kx = Some((group_id, shared));
+    }
+    transcript.add(raw);
     if let Some((idx, _)) = &choice.psk {
         sh_exts.push(Extension::PreSharedKeyServer(*idx));
     }
@@ -74,7 +78,7 @@ pub(super) fn send_server_hello(
     {
         let n = c.negotiated_mut();
         n.cipher_suite = CipherSuite::from(suite.to_u16());
-        n.group = Some(NamedGroup::from(group.to_u16()));
+        n.group = kx.as_ref().map(|(g, _)| *g);
         n.resumed = choice.psk.is_some();
         n.hrr = choice.hrr.is_some();
         n.alpn = exts.alpn.clone();
@@ -82,7 +86,7 @@ pub(super) fn send_server_hello(
     }
     let h = suite.hash();
     let mut ks = KeySchedule::new(h, choice.psk.as_ref().map(|(_, p)| p.as_slice()));
-    ks.advance(Some(&shared));
+    ks.advance(kx.as_ref().map(|(_, shared)| shared.as_slice()));
     let th = transcript.hash(h);
     let c_hs = ks.derive(b"c hs traffic", &th);
     let s_hs = ks.derive(b"s hs traffic", &th);

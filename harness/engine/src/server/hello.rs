@@ -315,8 +315,9 @@ pub(super) fn no_signature_algorithms() -> Error {
 }
 
 /// PSK resumption (RFC 8446 4.2.11): the first identity that is one of our tickets, fresh,
-/// for the suite's hash and of a plausible age, with its binder verified. Returns the
-/// selected identity and the PSK.
+/// for the suite's hash and of a plausible age, with its binder verified, when the client
+/// offers the mode (psk_dhe_ke; psk_ke with `psk_ke`, RFC 8446 4.2.9). Returns the selected
+/// identity and the PSK.
 pub(super) fn accept_psk(
     config: &ServerConfig,
     now: u64,
@@ -324,7 +325,12 @@ pub(super) fn accept_psk(
     raw: &[u8],
     transcript: &Transcript,
     h: HashAlg,
+    psk_ke: bool,
 ) -> Result<Option<(u16, Vec<u8>)>, Error> {
+    let mode = match psk_ke {
+        true => PskKeyExchangeMode::PskKe,
+        false => PskKeyExchangeMode::PskDheKe,
+    };
     let Some(offered) = ch.psk() else {
         return Ok(None);
     };
@@ -340,7 +346,7 @@ pub(super) fn accept_psk(
             "pre_shared_key identities and binders differ in number"
         );
     }
-    if !modes.contains(&PskKeyExchangeMode::PskDheKe) {
+    if !modes.contains(&mode) && !config.knobs.bug_ignore_psk_modes {
         return Ok(None);
     }
     let partial_len = raw.len().saturating_sub(offered.binders_len());
@@ -370,6 +376,15 @@ pub(super) fn accept_psk(
         return Ok(Some((i as u16, t.psk)));
     }
     Ok(None)
+}
+
+/// Whether the client offers PSK-only key establishment (psk_ke) and not psk_dhe_ke
+/// (RFC 8446 4.2.9).
+pub(super) fn offers_psk_ke_only(ch: &ClientHello) -> bool {
+    ch.psk().is_some()
+        && ch.psk_modes().is_some_and(|m| {
+            m.contains(&PskKeyExchangeMode::PskKe) && !m.contains(&PskKeyExchangeMode::PskDheKe)
+        })
 }
 
 /// What the ClientHello's other extensions negotiate.

@@ -114,6 +114,9 @@ pub struct Scenario {
     /// `expect.close_notify = true` (with `connected`): each side under test sends
     /// close_notify before it closes its write side, as read off the decrypted transcript.
     pub close_notify: bool,
+    /// `expect.resumed = "any"` (with `connected` and `resumption`): the second connection
+    /// may resume or not, as the side under test chooses; by default it must resume.
+    pub resumed_any: bool,
     /// File the scenario came from.
     pub file: PathBuf,
     setup: toml::Table,
@@ -176,6 +179,9 @@ struct RawExpect {
     before: Option<String>,
     /// `connected` only: the side under test must send close_notify before closing.
     close_notify: Option<bool>,
+    /// `connected` with `resumption` only: `any` when the side under test may choose a full
+    /// handshake instead.
+    resumed: Option<String>,
 }
 
 /// Loads every `*.toml` scenario file directly under `dir` (sorted by name; the file
@@ -338,6 +344,18 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                 ));
             }
         };
+        let resumed_any = match r.expect.resumed.as_deref() {
+            None => false,
+            Some("any") if expect == Expect::Connected => true,
+            Some(other) => {
+                return Err(fail(
+                    "expect.resumed",
+                    format!(
+                        "`{other}`: only `any` (with result = \"connected\"; leave it out to require the resumption)"
+                    ),
+                ));
+            }
+        };
         if r.expect.close_notify.is_some() && expect != Expect::Connected {
             return Err(fail(
                 "expect.close_notify",
@@ -396,6 +414,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             under_test,
             expect,
             close_notify: r.expect.close_notify.unwrap_or(false),
+            resumed_any,
             file: file.to_path_buf(),
             setup: r.setup,
             matrix,
@@ -520,7 +539,7 @@ impl Scenario {
             {
                 checks.insert("alpn".into(), p.clone());
             }
-            if setup.resumption {
+            if setup.resumption && !self.resumed_any {
                 checks.insert("resumed".into(), "true".into());
             }
         }
