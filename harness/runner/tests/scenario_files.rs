@@ -74,6 +74,12 @@ fn with(find: &str, replace: &str) -> String {
     "expected receiver or sender"
 )]
 #[case::sender_rule_rejected_at_must(with("binds = \"receiver\"\nalert_from = \"none\"", "binds = \"sender\"\nalert_from = \"section\"").replace("result = \"connected\"", "result = \"rejected\", alert = \"decode_error\""), "binds", "binds the sender, which does not oblige the receiver")]
+#[case::resumed_not_any(
+    with("result = \"connected\"", "result = \"connected\", resumed = \"yes\""),
+    "expect.resumed",
+    "only `any`"
+)]
+#[case::close_notify_with_a_rejection(with("binds = \"receiver\"\nalert_from = \"none\"", "binds = \"receiver\"\nalert_from = \"section\"").replace("result = \"connected\"", "result = \"rejected\", alert = \"decode_error\", close_notify = true"), "expect.close_notify", "judged on a completed exchange only")]
 #[case::before_without_rejection(
     with(
         "result = \"connected\"",
