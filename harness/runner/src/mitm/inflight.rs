@@ -105,6 +105,8 @@ pub(super) struct Transparent {
     delayed: Vec<u8>,
     truncate_at: Option<Instant>,
     close_all: bool,
+    /// Reset both connections at the next flush (`reset_s2c`).
+    reset: bool,
     out: Vec<(usize, Vec<u8>)>,
 }
 
@@ -122,6 +124,7 @@ impl Transparent {
             delayed: Vec::new(),
             truncate_at: None,
             close_all: false,
+            reset: false,
             out: Vec::new(),
         }
     }
@@ -202,6 +205,11 @@ impl Transparent {
         if self.close_all {
             tape.log("proxy: closed both connections without close_notify");
             outlet.close_all(tape);
+            return true;
+        }
+        if self.reset {
+            tape.log("proxy: reset both connections (TCP RST)");
+            outlet.reset_all(tape);
             return true;
         }
         false
@@ -690,6 +698,13 @@ impl Transparent {
                     "C->S injected a plaintext ChangeCipherSpec after encrypted record #{n}"
                 ));
                 self.emit(dir, vec![20, 3, 3, 0, 1, 1], tape);
+            }
+            (Action::ResetS2c, S2C) if n == target => {
+                self.emit(dir, rec, tape);
+                tape.applied(format!(
+                    "S->C forwarded encrypted record #{n}, then reset both connections"
+                ));
+                self.reset = true;
             }
             // The client's first application data record (after its Finished).
             (Action::Truncate, C2S) if n == 2 && self.truncate_at.is_none() => {

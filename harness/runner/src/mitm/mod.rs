@@ -84,6 +84,7 @@ actions! {
     InjectAlertC2s = "inject_alert_c2s": "inject a plaintext close_notify alert after an encrypted client->server record",
     InjectCcsC2s = "inject_ccs_c2s": "inject a plaintext ChangeCipherSpec after an encrypted client->server record",
     Truncate = "truncate": "after the client's application data, drop the server's answer and close both connections without close_notify",
+    ResetS2c = "reset_s2c": "forward an encrypted server->client record of the handshake, then reset both connections (TCP RST: no close_notify, no FIN)",
     DelayS2c = "delay_s2c": "hold the server's first flight beyond the client's idle timeout",
 }
 

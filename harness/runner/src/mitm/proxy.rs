@@ -346,6 +346,8 @@ pub(super) trait Outlet {
     fn fin(&mut self, tape: &mut Tape, to_server: bool);
     /// Closes both connections at once.
     fn close_all(&mut self, tape: &mut Tape);
+    /// Resets both connections (TCP RST, no FIN): nothing more goes either way.
+    fn reset_all(&mut self, tape: &mut Tape);
 }
 
 impl Outlet for Net {
@@ -357,6 +359,14 @@ impl Outlet for Net {
     }
     fn close_all(&mut self, tape: &mut Tape) {
         Net::close_all(self, tape);
+    }
+    fn reset_all(&mut self, _tape: &mut Tape) {
+        // SO_LINGER 0, then the close of each socket sends an RST instead of a FIN; the
+        // sockets close when the proxy's loop ends, which it does right after this.
+        for s in [&self.client, &self.server] {
+            let _ = socket2::SockRef::from(s).set_linger(Some(Duration::ZERO));
+        }
+        self.writable = [false, false];
     }
 }
 
@@ -386,6 +396,9 @@ impl Outlet for TapeOnly {
     fn close_all(&mut self, tape: &mut Tape) {
         self.fin(tape, true);
         self.fin(tape, false);
+    }
+    fn reset_all(&mut self, _tape: &mut Tape) {
+        self.writable = [false, false];
     }
 }
 
