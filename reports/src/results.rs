@@ -267,6 +267,9 @@ pub struct Observed {
     /// (v2) For a completed exchange: whether this side sent close_notify (read off the
     /// decrypted transcript).
     pub close_notify_sent: Option<bool>,
+    /// (v2) Bytes of application data this side's library delivered after the peer's
+    /// close_notify (RFC 8446 6.1: they MUST be ignored). Absent where not watched.
+    pub app_data_after_close_notify: Option<usize>,
 }
 
 /// One case: a scenario with a client peer and a server peer.

@@ -10,6 +10,9 @@ use tls_wire::{
 };
 
 use crate::client::ClientState;
+
+/// What the knob `send_data_after_close_notify` sends after our close_notify.
+const DATA_AFTER_CLOSE_NOTIFY: &[u8] = b"data after close_notify";
 use crate::config::{
     ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry,
 };
@@ -345,7 +348,8 @@ impl Connection {
             return Err(closed_error(e));
         }
         self.common.now = now;
-        if self.common.peer_closed {
+        let deliver_after_close = self.common.knobs.bug_deliver_after_close_notify;
+        if self.common.peer_closed && !deliver_after_close {
             // Data after close_notify is ignored (RFC 8446 6.1).
             return Ok(());
         }
@@ -366,7 +370,7 @@ impl Connection {
     }
 
     fn process(&mut self) -> Result<(), Error> {
-        while !self.common.peer_closed {
+        while !self.common.peer_closed || self.common.knobs.bug_deliver_after_close_notify {
             let next = self.common.deframer.next_record();
             let Some(rec) = next.map_err(invalid(Decoding::Record))? else {
                 break;
@@ -484,6 +488,19 @@ impl Connection {
         self.common.sent_close = true;
         if !self.common.knobs.bug_skip_close_notify {
             self.common.send_alert(Alert::close_notify());
+        }
+        if self.common.knobs.send_data_after_close_notify {
+            let data = DATA_AFTER_CLOSE_NOTIFY;
+            self.common.log_entry(
+                Direction::Sent,
+                ContentType::ApplicationData,
+                None,
+                None,
+                || format!("ApplicationData {}B (after close_notify)", data.len()),
+            );
+            let _ = self
+                .common
+                .write_records(ContentType::ApplicationData, data);
         }
     }
 

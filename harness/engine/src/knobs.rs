@@ -156,6 +156,9 @@ knobs! {
     /// either version): zero-length application data is legal (RFC 8446 5.1); a flood of it
     /// tests the peer's limit.
     send_empty_records: u32 = parse_u32, U32;
+    /// After our close_notify, one more application data record (`data after close_notify`,
+    /// protected like any other): RFC 8446 6.1 has the receiver ignore it.
+    send_data_after_close_notify: bool = parse_bool, BOOL;
     /// Send this many warning-level user_canceled alerts right after the handshake (either
     /// side, either version), then go on: tests the peer's limit on ignored warnings.
     send_warning_alerts: u32 = parse_u32, U32;
@@ -185,6 +188,10 @@ knobs! {
     /// resumes in psk_dhe_ke whatever PSK modes the client lists (RFC 8446 4.2.9: "Servers
     /// MUST NOT select a key exchange mode that is not listed by the client.").
     bug_ignore_psk_modes: bool = parse_bool, BOOL;
+    /// Under test only (a negative control), never from `serve` or `connect`: records after
+    /// the peer's close_notify are still read, and their application data delivered (RFC 8446
+    /// 6.1: "Any data received after a closure alert has been received MUST be ignored.").
+    bug_deliver_after_close_notify: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

@@ -329,7 +329,7 @@ fn judge_connected(
                     // Not checked on this connection or by this side (see above).
                     // close_notify: judged from the transcript once the case is done
                     // (`lifecycle::judge_close_notify`).
-                    "group" | "hrr" | "sigalg" | "close_notify" => continue,
+                    "group" | "hrr" | "sigalg" | "close_notify" | "data_after_close" => continue,
                     other => {
                         // The loader writes only the keys above: another is a harness bug,
                         // never a silent pass.

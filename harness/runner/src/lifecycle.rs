@@ -113,6 +113,59 @@ pub fn judge_close_notify(result: &mut CaseResult) {
     result.grade();
 }
 
+/// Application data delivered after the peer's close_notify. With
+/// `expect.data_after_close = "ignored"`, a completed case (`pass`) whose side under test
+/// delivered any becomes `fail` at the scenario's level (RFC 8446 6.1: "Any data received
+/// after a closure alert has been received MUST be ignored."), and one where it was not
+/// watched `inconclusive`. Elsewhere the field stays in results.json only when nonzero.
+pub fn judge_data_after_close(result: &mut CaseResult, expected: bool) {
+    if !expected {
+        for o in [&mut result.observed, &mut result.server_observed]
+            .into_iter()
+            .flatten()
+        {
+            o.app_data_after_close_notify = o.app_data_after_close_notify.filter(|n| *n > 0);
+        }
+        return;
+    }
+    if result.verdict != Verdict::Pass {
+        return;
+    }
+    let mut delivered = Vec::new();
+    let mut unknown = Vec::new();
+    for (role, name, obs) in [
+        (Role::Client, &result.client, &result.observed),
+        (Role::Server, &result.server, &result.server_observed),
+    ] {
+        let judged = match result.under_test {
+            UnderTest::Client => role == Role::Client,
+            UnderTest::Server => role == Role::Server,
+            UnderTest::Both => true,
+        };
+        match obs.as_ref().and_then(|o| o.app_data_after_close_notify) {
+            _ if !judged => {}
+            Some(0) => {}
+            Some(n) => delivered.push(format!(
+                "{name} ({role}) delivered {n} bytes of application data received after the peer's close_notify"
+            )),
+            None => unknown.push(format!("{name} ({role})")),
+        }
+    }
+    if !delivered.is_empty() {
+        result.verdict = Verdict::Fail;
+        result.reason = Some(delivered.join("; "));
+    } else if !unknown.is_empty() {
+        result.verdict = Verdict::Inconclusive;
+        result.reason = Some(format!(
+            "what {} did with data after the peer's close_notify was not watched",
+            unknown.join(" and ")
+        ));
+    } else {
+        return;
+    }
+    result.grade();
+}
+
 fn closed_in_time(a: &AfterAlert) -> bool {
     a.peer_closed_ms
         .is_some_and(|ms| ms <= CLOSE_BOUND.as_secs_f64() * 1000.0)

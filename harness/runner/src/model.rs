@@ -421,6 +421,10 @@ pub struct Outcome {
     pub app_data: Vec<u8>,
     /// Free text: what the library said, for the report.
     pub detail: Option<String>,
+    /// Bytes of application data this side's library delivered after the peer's
+    /// close_notify (RFC 8446 6.1: they MUST be ignored); `None` where not watched (command
+    /// peers, connections that did not end with a close_notify).
+    pub app_data_after_close: Option<usize>,
 }
 
 impl Outcome {
@@ -431,6 +435,7 @@ impl Outcome {
             step: Step::AppData,
             app_data,
             detail: None,
+            app_data_after_close: None,
         }
     }
 
@@ -441,6 +446,7 @@ impl Outcome {
             step,
             app_data: Vec::new(),
             detail: Some(detail.into()),
+            app_data_after_close: None,
         }
     }
 
@@ -508,7 +514,8 @@ impl Outcome {
                     .take(120)
                     .collect()
             }),
-            // The lifecycle fields are the peer's view: `lifecycle::record` fills them in.
+            app_data_after_close_notify: self.app_data_after_close,
+            // The other lifecycle fields are the peer's view: `lifecycle::record` fills them.
             ..reports::Observed::default()
         }
     }

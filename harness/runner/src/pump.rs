@@ -111,6 +111,7 @@ pub fn connection<S: Read + Write>(
         buf: Vec::new(),
         eof: false,
         floor: Step::Tcp,
+        after_close: None,
     };
     let o = p.run(role, setup);
     if let Some((_, direction)) = o.alert() {
@@ -133,6 +134,8 @@ struct Pump<'a, S> {
     /// The least step a failure reports: `Finished` once the handshake is done, `AppData`
     /// once the data was exchanged.
     floor: Step,
+    /// Application data the endpoint delivered after the peer's close_notify.
+    after_close: Option<usize>,
 }
 
 impl<S: Read + Write> Pump<'_, S> {
@@ -148,7 +151,10 @@ impl<S: Read + Write> Pump<'_, S> {
             Err(o) => return o,
         };
         match self.close(role, http) {
-            Ok(()) => Outcome::connected(negotiated, data),
+            Ok(()) => Outcome {
+                app_data_after_close: self.after_close,
+                ..Outcome::connected(negotiated, data)
+            },
             Err(o) => o,
         }
     }
@@ -368,6 +374,21 @@ impl<S: Read + Write> Pump<'_, S> {
         }
     }
 
+    /// What the endpoint still hands out once it reported the peer's close_notify, from the
+    /// bytes it already has: application data it should have ignored (RFC 8446 6.1).
+    fn delivered_after_close(&mut self) -> usize {
+        let mut n = 0;
+        let mut more = Vec::new();
+        for _ in 0..4 {
+            more.clear();
+            match self.ep.poll_app_data(&mut more) {
+                Ok(AppData::Read) => n += more.len(),
+                _ => break,
+            }
+        }
+        n
+    }
+
     fn send_close(&mut self) {
         self.ep.send_close_notify();
         let _ = self.flush();
@@ -380,7 +401,10 @@ impl<S: Read + Write> Pump<'_, S> {
             discard.clear();
             match self.ep.poll_app_data(&mut discard) {
                 Ok(AppData::Read) => {}
-                Ok(AppData::Closed) => return Ok(()),
+                Ok(AppData::Closed) => {
+                    self.after_close = Some(self.delivered_after_close());
+                    return Ok(());
+                }
                 Ok(AppData::Pending) if self.eof => return Ok(()),
                 Ok(AppData::Pending) => match self.read_once() {
                     Ok(()) => {}

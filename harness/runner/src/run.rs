@@ -248,6 +248,10 @@ pub fn run_case_seeded(case: &Case, opts: &RunOptions, seed: u64) -> (CaseResult
     if case.variant.scenario.close_notify {
         crate::lifecycle::judge_close_notify(&mut result);
     }
+    crate::lifecycle::judge_data_after_close(
+        &mut result,
+        case.variant.scenario.data_after_close_ignored,
+    );
     (result, capture)
 }
 

@@ -158,3 +158,52 @@ fn closing_without_close_notify_fails_every_lifecycle_scenario() {
         );
     }
 }
+
+/// `expect.data_after_close` can fail: our engine as the side under test with the planted
+/// bug `bug_deliver_after_close_notify` (it reads on after the peer's close_notify and
+/// delivers the data) fails both data-after-close_notify scenarios at their level.
+#[test]
+fn delivering_data_after_close_notify_fails_both_scenarios() {
+    let (scenarios, own, opts) = catalogue();
+    let family: Vec<_> = scenarios
+        .iter()
+        .filter(|s| s.family == "lifecycle" && s.data_after_close_ignored)
+        .collect();
+    assert_eq!(family.len(), 2, "one scenario per side under test");
+    for sc in family {
+        let variant = sc.variants().remove(0);
+        let case =
+            run::expand(std::slice::from_ref(&variant), std::slice::from_ref(&own)).remove(0);
+        let clean = run::run_case(&case, &opts);
+        assert_eq!(
+            clean.verdict,
+            Verdict::Pass,
+            "{}: {:?}",
+            clean.id,
+            clean.reason
+        );
+        let mut bugged = case.clone();
+        let mut v = bugged.variant.clone();
+        let knobs = match sc.under_test {
+            UnderTest::Server => &mut v.setup.server_knobs,
+            _ => &mut v.setup.client_knobs,
+        };
+        knobs.insert("bug_deliver_after_close_notify".into(), "true".into());
+        bugged.variant = v;
+        let r = run::run_case(&bugged, &opts);
+        assert_eq!(
+            r.verdict,
+            Verdict::Fail,
+            "{} with the planted bug: {:?}",
+            r.id,
+            r.reason
+        );
+        assert_eq!(r.verdict_level, Some(Level::Must), "{}", r.id);
+        let reason = r.reason.unwrap_or_default();
+        assert!(
+            reason.contains("after the peer's close_notify"),
+            "{}: {reason}",
+            r.id
+        );
+    }
+}

@@ -105,6 +105,10 @@ pub(crate) struct OwnEndpoint {
     clock: Option<UnixTime>,
     app: Vec<u8>,
     peer_closed: bool,
+    /// Application data the engine delivered after the peer's close_notify (only with the
+    /// negative control `bug_deliver_after_close_notify`), handed out after `Closed`.
+    after_close: Vec<u8>,
+    closed_reported: bool,
     tickets: Vec<StoredSession>,
 }
 
@@ -115,6 +119,8 @@ impl OwnEndpoint {
             clock,
             app: Vec::new(),
             peer_closed: false,
+            after_close: Vec::new(),
+            closed_reported: false,
             tickets: Vec::new(),
         }
     }
@@ -122,6 +128,9 @@ impl OwnEndpoint {
     fn events(&mut self) {
         while let Some(ev) = self.conn.poll_event() {
             match ev {
+                Event::ApplicationData(d) if self.peer_closed => {
+                    self.after_close.extend_from_slice(&d)
+                }
                 Event::ApplicationData(d) => self.app.extend_from_slice(&d),
                 Event::PeerClosed => self.peer_closed = true,
                 Event::NewTicket(t) => self.tickets.push(t),
@@ -163,7 +172,11 @@ impl Endpoint for OwnEndpoint {
         if !self.app.is_empty() {
             into.append(&mut self.app);
             Ok(AppData::Read)
+        } else if self.closed_reported && !self.after_close.is_empty() {
+            into.append(&mut self.after_close);
+            Ok(AppData::Read)
         } else if self.peer_closed {
+            self.closed_reported = true;
             Ok(AppData::Closed)
         } else {
             Ok(AppData::Pending)

@@ -114,6 +114,9 @@ pub struct Scenario {
     /// `expect.close_notify = true` (with `connected`): each side under test sends
     /// close_notify before it closes its write side, as read off the decrypted transcript.
     pub close_notify: bool,
+    /// `expect.data_after_close = "ignored"` (with `connected`): application data the peer
+    /// sends after its close_notify must not reach the side under test's application.
+    pub data_after_close_ignored: bool,
     /// `expect.resumed = "any"` (with `connected` and `resumption`): the second connection
     /// may resume or not, as the side under test chooses; by default it must resume.
     pub resumed_any: bool,
@@ -182,6 +185,9 @@ struct RawExpect {
     /// `connected` with `resumption` only: `any` when the side under test may choose a full
     /// handshake instead.
     resumed: Option<String>,
+    /// `connected` only: `ignored` when data after the peer's close_notify must not be
+    /// delivered.
+    data_after_close: Option<String>,
 }
 
 /// Loads every `*.toml` scenario file directly under `dir` (sorted by name; the file
@@ -356,6 +362,16 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                 ));
             }
         };
+        let data_after_close_ignored = match r.expect.data_after_close.as_deref() {
+            None => false,
+            Some("ignored") if expect == Expect::Connected => true,
+            Some(other) => {
+                return Err(fail(
+                    "expect.data_after_close",
+                    format!("`{other}`: only `ignored` (with result = \"connected\")"),
+                ));
+            }
+        };
         if r.expect.close_notify.is_some() && expect != Expect::Connected {
             return Err(fail(
                 "expect.close_notify",
@@ -415,6 +431,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             expect,
             close_notify: r.expect.close_notify.unwrap_or(false),
             resumed_any,
+            data_after_close_ignored,
             file: file.to_path_buf(),
             setup: r.setup,
             matrix,
@@ -496,6 +513,9 @@ impl Scenario {
         }
         if self.close_notify {
             checks.insert("close_notify".to_string(), "sent".to_string());
+        }
+        if self.data_after_close_ignored {
+            checks.insert("data_after_close".to_string(), "ignored".to_string());
         }
         if let Expect::Connected = self.expect {
             if let Some(v) = expected_version(setup) {
