@@ -159,6 +159,11 @@ knobs! {
     /// After our close_notify, one more application data record (`data after close_notify`,
     /// protected like any other): RFC 8446 6.1 has the receiver ignore it.
     send_data_after_close_notify: bool = parse_bool, BOOL;
+    /// After our close_notify, the harness's driver closes our write side of the TCP
+    /// connection (a FIN) and goes on reading: a half-closed connection (RFC 8446 6.1:
+    /// closing the write side "does not have any effect on its read side"). The engine is
+    /// sans-IO: the runner's driver reads this knob.
+    half_close_after_close_notify: bool = parse_bool, BOOL;
     /// Send this many warning-level user_canceled alerts right after the handshake (either
     /// side, either version), then go on: tests the peer's limit on ignored warnings.
     send_warning_alerts: u32 = parse_u32, U32;

@@ -90,6 +90,11 @@ pub trait Endpoint {
     fn keeps_open_after_alert(&self) -> bool {
         false
     }
+    /// Our engine's `half_close_after_close_notify` knob: after its close_notify the driver
+    /// closes the write side of the transport and goes on reading.
+    fn half_closes_after_close_notify(&self) -> bool {
+        false
+    }
 }
 
 /// The default read from the transport: a full record and then some.
@@ -359,16 +364,16 @@ impl<S: Read + Write> Pump<'_, S> {
         self.floor = Step::AppData;
         match (role, http) {
             (Role::Client, false) | (Role::Server, true) => {
-                self.send_close();
+                self.send_close(role);
                 self.await_close()
             }
             (Role::Client, true) => {
-                self.send_close();
+                self.send_close(role);
                 Ok(())
             }
             (Role::Server, false) => {
                 self.await_close()?;
-                self.send_close();
+                self.send_close(role);
                 Ok(())
             }
         }
@@ -389,9 +394,12 @@ impl<S: Read + Write> Pump<'_, S> {
         n
     }
 
-    fn send_close(&mut self) {
+    fn send_close(&mut self, role: Role) {
         self.ep.send_close_notify();
         let _ = self.flush();
+        if self.ep.half_closes_after_close_notify() {
+            self.ctx.close(role);
+        }
     }
 
     /// Reads until the peer's close_notify or EOF; fails only on a fatal alert.

@@ -216,6 +216,10 @@ impl Endpoint for OwnEndpoint {
     fn keeps_open_after_alert(&self) -> bool {
         self.conn.knobs().bug_keep_open_after_alert
     }
+
+    fn half_closes_after_close_notify(&self) -> bool {
+        self.conn.knobs().half_close_after_close_notify
+    }
 }
 
 /// One connection over `sock`: our engine through the pump.
