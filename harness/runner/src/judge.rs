@@ -16,16 +16,19 @@ pub(crate) enum Delivery {
     Hung,
 }
 
-/// Fills in an alert the adapter knew was sent but could not name, from the wire. `own_wire`:
-/// `o` is the last connection's, and the capture is of the two sides themselves (no proxy
-/// between them): then, when every record the side sent was decrypted and none is an alert,
-/// the side sent none, whatever its adapter inferred (rustls with bytes still queued after a
-/// hostile-peer limit: tickets, not an alert), and the outcome is a close without one.
-fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded, own_wire: bool) {
+/// Checks an alert the side says it sent against the wire: fills in one its adapter could not
+/// name, and takes back one the wire shows it never sent. `whole_wire`: `o` is the last
+/// connection's, the capture is of the two sides themselves (no proxy between them), and it
+/// holds all the side sent (the client's own writes; the server's when the client read until
+/// the transport closed). Then, when every record the side sent was decrypted and none is an
+/// alert, it sent none, whatever its adapter said (rustls infers its alert from the error,
+/// and after a hostile-peer limit had tickets, not an alert, queued), and the outcome is a
+/// close without one.
+fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded, whole_wire: bool) {
     let Some(Failure::Alert { direction, alert }) = &mut o.failure else {
         return;
     };
-    if *alert != AlertSeen::Unnamed {
+    if *direction != Direction::Sent || *alert == AlertSeen::Encrypted {
         return;
     }
     // The client's capture: what the client sent is `Sent`.
@@ -35,7 +38,9 @@ fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded, own_w
         (Role::Server, Direction::Received) => Direction::Sent,
     };
     if let Some((_, a)) = wire.alerts.iter().find(|(d, _)| *d == wire_dir) {
-        *alert = AlertSeen::Named(*a);
+        if *alert == AlertSeen::Unnamed {
+            *alert = AlertSeen::Named(*a);
+        }
         return;
     }
     let events = wire
@@ -47,14 +52,18 @@ fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded, own_w
         .iter()
         .filter(|e| e.direction == wire_dir)
         .all(|e| !matches!(e.what, transcript::What::Opaque { .. }));
-    if own_wire && *direction == Direction::Sent && !events.is_empty() && all_read {
+    if whole_wire && !events.is_empty() && all_read {
+        let claimed = match alert {
+            AlertSeen::Named(d) => format!("reported {d} sent"),
+            _ => "inferred an alert".to_string(),
+        };
+        let note = format!("its adapter {claimed}, but the decrypted wire shows no alert from it");
         o.failure = Some(Failure::Closed);
-        let note = "its adapter inferred an alert, but the decrypted wire shows none from it";
         o.detail = Some(match o.detail.take() {
             Some(d) => format!("{d} ({note})"),
-            None => note.to_string(),
+            None => note,
         });
-    } else {
+    } else if *alert == AlertSeen::Unnamed {
         *alert = AlertSeen::Encrypted;
     }
 }
@@ -85,9 +94,16 @@ pub(crate) fn judge(
         match d {
             Delivery::Outcomes(mut o) => {
                 let n = o.len();
+                // The client's capture holds all the server sent once the client read until
+                // the transport closed.
+                let client_read_all = outcomes[0]
+                    .last()
+                    .is_some_and(|c| c.failure == Some(Failure::Closed));
                 for (k, x) in o.iter_mut().enumerate() {
-                    let own_wire = k + 1 == n && case.variant.setup.mitm.is_none();
-                    complete_alert(x, role, wire, own_wire);
+                    let whole_wire = k + 1 == n
+                        && case.variant.setup.mitm.is_none()
+                        && (role == Role::Client || client_read_all);
+                    complete_alert(x, role, wire, whole_wire);
                     if role == Role::Client {
                         let sent = match x.alert() {
                             Some((a, Direction::Sent)) => a.description(),
@@ -634,7 +650,23 @@ mod tests {
         complete_alert(&mut o, Role::Client, &wire(What::AppData(18)), true);
         assert_eq!(o.failure, Some(Failure::Closed));
         assert!(
-            o.detail.as_deref().unwrap_or("").contains("shows none"),
+            o.detail
+                .as_deref()
+                .unwrap_or("")
+                .contains("inferred an alert"),
+            "{o:?}"
+        );
+        // So is a named one the wire does not show (rustls names its alert from the error).
+        let mut o = unnamed();
+        o.failure = Some(Failure::Alert {
+            direction: Direction::Sent,
+            alert: AlertDescription::CertificateRequired.into(),
+        });
+        complete_alert(&mut o, Role::Client, &wire(What::AppData(18)), true);
+        assert_eq!(o.failure, Some(Failure::Closed));
+        let detail = o.detail.as_deref().unwrap_or("");
+        assert!(
+            detail.contains("reported certificate_required sent"),
             "{o:?}"
         );
         // Behind a proxy, or with a record that could not be decrypted, it is not known.
