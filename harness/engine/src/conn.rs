@@ -13,6 +13,18 @@ use crate::client::ClientState;
 
 /// What the knob `send_data_after_close_notify` sends after our close_notify.
 const DATA_AFTER_CLOSE_NOTIFY: &[u8] = b"data after close_notify";
+
+/// Logs and writes application data as records (`note` follows the transcript summary).
+fn write_app_data(c: &mut Common, data: &[u8], note: &str) -> Result<(), Error> {
+    c.log_entry(
+        Direction::Sent,
+        ContentType::ApplicationData,
+        None,
+        None,
+        || format!("ApplicationData {}B{note}", data.len()),
+    );
+    c.write_records(ContentType::ApplicationData, data)
+}
 use crate::config::{
     ClientConfig, Direction, Event, Knobs, Negotiated, ServerConfig, Step, TranscriptEntry,
 };
@@ -467,16 +479,7 @@ impl Connection {
         if self.common.sent_close {
             return Err(Error::Closed(ClosedReason::CloseNotifySent));
         }
-        self.common.log_entry(
-            Direction::Sent,
-            ContentType::ApplicationData,
-            None,
-            None,
-            || format!("ApplicationData {}B", data.len()),
-        );
-        let r = self
-            .common
-            .write_records(ContentType::ApplicationData, data);
+        let r = write_app_data(&mut self.common, data, "");
         r.map_err(|e| self.fail(e))
     }
 
@@ -490,17 +493,11 @@ impl Connection {
             self.common.send_alert(Alert::close_notify());
         }
         if self.common.knobs.send_data_after_close_notify {
-            let data = DATA_AFTER_CLOSE_NOTIFY;
-            self.common.log_entry(
-                Direction::Sent,
-                ContentType::ApplicationData,
-                None,
-                None,
-                || format!("ApplicationData {}B (after close_notify)", data.len()),
+            let _ = write_app_data(
+                &mut self.common,
+                DATA_AFTER_CLOSE_NOTIFY,
+                " (after close_notify)",
             );
-            let _ = self
-                .common
-                .write_records(ContentType::ApplicationData, data);
         }
     }
 

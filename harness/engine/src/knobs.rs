@@ -176,26 +176,23 @@ knobs! {
     /// the client offered, and derive every key for it; a client that did not offer it must
     /// abort (RFC 8446 4.1.3, RFC 5246 7.4.1.3). `None`: the usual choice.
     select_cipher_suite: Option<u16> = parse_select_cipher_suite, "`default`, a hex code (`0x1302`) or an IANA name of a suite our engine implements";
-    /// Under test only (a negative control), never from `serve` or `connect`: a client
-    /// accepts a ServerHello cipher suite it did not offer, as long as our engine implements
-    /// it (it must abort with illegal_parameter).
+    // Negative controls (`bug_*`): under test only, set from scenario files, never from
+    // `serve` or `connect`; each makes our engine wrong in exactly one way.
+    /// A client accepts a ServerHello cipher suite it did not offer, as long as our engine
+    /// implements it (it must abort with illegal_parameter).
     bug_accept_unoffered_suite: bool = parse_bool, BOOL;
-    /// Under test only (a negative control), never from `serve` or `connect`: after a fatal
-    /// alert, sent or received, the driver keeps the connection open and goes on reading for
-    /// two seconds instead of closing it (RFC 8446 6.2: "both parties MUST immediately close
-    /// the connection"). The engine is sans-IO: the runner's driver reads this knob.
+    /// After a fatal alert, sent or received, the driver keeps the connection open and reads
+    /// on for two seconds (RFC 8446 6.2: "both parties MUST immediately close the
+    /// connection"). The engine is sans-IO: the runner's driver reads this knob.
     bug_keep_open_after_alert: bool = parse_bool, BOOL;
-    /// Under test only (a negative control), never from `serve` or `connect`: closing the
-    /// connection sends no close_notify (RFC 8446 6.1: "Each party MUST send a
+    /// Closing the connection sends no close_notify (RFC 8446 6.1: "Each party MUST send a
     /// "close_notify" alert before closing its write side of the connection").
     bug_skip_close_notify: bool = parse_bool, BOOL;
-    /// Under test only (a negative control), never from `serve` or `connect`: a server
-    /// resumes in psk_dhe_ke whatever PSK modes the client lists (RFC 8446 4.2.9: "Servers
-    /// MUST NOT select a key exchange mode that is not listed by the client.").
+    /// A server resumes in psk_dhe_ke whatever PSK modes the client lists (RFC 8446 4.2.9:
+    /// "Servers MUST NOT select a key exchange mode that is not listed by the client.").
     bug_ignore_psk_modes: bool = parse_bool, BOOL;
-    /// Under test only (a negative control), never from `serve` or `connect`: records after
-    /// the peer's close_notify are still read, and their application data delivered (RFC 8446
-    /// 6.1: "Any data received after a closure alert has been received MUST be ignored.").
+    /// Records after the peer's close_notify are still read and their data delivered (RFC
+    /// 8446 6.1: "Any data received after a closure alert has been received MUST be ignored.").
     bug_deliver_after_close_notify: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per

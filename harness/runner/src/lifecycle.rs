@@ -75,42 +75,16 @@ pub fn record(
 /// side without close_notify becomes `fail` at the scenario's level; one whose records the
 /// transcript could not decrypt (so it cannot tell) becomes `inconclusive`.
 pub fn judge_close_notify(result: &mut CaseResult) {
-    if result.verdict != Verdict::Pass {
-        return;
-    }
-    let mut missing = Vec::new();
-    let mut unknown = Vec::new();
-    for (role, name, obs) in [
-        (Role::Client, &result.client, &result.observed),
-        (Role::Server, &result.server, &result.server_observed),
-    ] {
-        let judged = match result.under_test {
-            UnderTest::Client => role == Role::Client,
-            UnderTest::Server => role == Role::Server,
-            UnderTest::Both => true,
-        };
-        match obs.as_ref().and_then(|o| o.close_notify_sent) {
-            _ if !judged => {}
-            Some(true) => {}
-            Some(false) => missing.push(format!(
-                "{name} ({role}) closed its write side without sending close_notify"
-            )),
-            None => unknown.push(format!("{name} ({role})")),
-        }
-    }
-    if !missing.is_empty() {
-        result.verdict = Verdict::Fail;
-        result.reason = Some(missing.join("; "));
-    } else if !unknown.is_empty() {
-        result.verdict = Verdict::Inconclusive;
-        result.reason = Some(format!(
-            "whether {} sent close_notify is not known: its records could not be decrypted",
-            unknown.join(" and ")
-        ));
-    } else {
-        return;
-    }
-    result.grade();
+    judge_sides(
+        result,
+        |o| o.close_notify_sent.map(|sent| !sent),
+        |side, _| format!("{side} closed its write side without sending close_notify"),
+        |sides| {
+            format!(
+                "whether {sides} sent close_notify is not known: its records could not be decrypted"
+            )
+        },
+    );
 }
 
 /// Application data delivered after the peer's close_notify. With
@@ -128,11 +102,34 @@ pub fn judge_data_after_close(result: &mut CaseResult, expected: bool) {
         }
         return;
     }
+    judge_sides(
+        result,
+        |o| o.app_data_after_close_notify.map(|n| n > 0),
+        |side, o| {
+            format!(
+                "{side} delivered {} bytes of application data received after the peer's close_notify",
+                o.app_data_after_close_notify.unwrap_or(0)
+            )
+        },
+        |sides| format!("what {sides} did with data after the peer's close_notify was not watched"),
+    );
+}
+
+/// A completed case (`pass`) against one observation of each side under test: `broke` says
+/// whether the side broke the rule (`None`: not known). Any side that broke it makes the
+/// case `fail` at the scenario's level (`says` words it); otherwise any side not known makes
+/// it `inconclusive` (`unknown` words it, given the sides).
+fn judge_sides(
+    result: &mut CaseResult,
+    broke: impl Fn(&Observed) -> Option<bool>,
+    says: impl Fn(&str, &Observed) -> String,
+    unknown: impl Fn(&str) -> String,
+) {
     if result.verdict != Verdict::Pass {
         return;
     }
-    let mut delivered = Vec::new();
-    let mut unknown = Vec::new();
+    let mut failed = Vec::new();
+    let mut not_known = Vec::new();
     for (role, name, obs) in [
         (Role::Client, &result.client, &result.observed),
         (Role::Server, &result.server, &result.server_observed),
@@ -142,24 +139,20 @@ pub fn judge_data_after_close(result: &mut CaseResult, expected: bool) {
             UnderTest::Server => role == Role::Server,
             UnderTest::Both => true,
         };
-        match obs.as_ref().and_then(|o| o.app_data_after_close_notify) {
+        let side = format!("{name} ({role})");
+        match obs.as_ref().map(|o| (broke(o), o)) {
             _ if !judged => {}
-            Some(0) => {}
-            Some(n) => delivered.push(format!(
-                "{name} ({role}) delivered {n} bytes of application data received after the peer's close_notify"
-            )),
-            None => unknown.push(format!("{name} ({role})")),
+            Some((Some(false), _)) => {}
+            Some((Some(true), o)) => failed.push(says(&side, o)),
+            _ => not_known.push(side),
         }
     }
-    if !delivered.is_empty() {
+    if !failed.is_empty() {
         result.verdict = Verdict::Fail;
-        result.reason = Some(delivered.join("; "));
-    } else if !unknown.is_empty() {
+        result.reason = Some(failed.join("; "));
+    } else if !not_known.is_empty() {
         result.verdict = Verdict::Inconclusive;
-        result.reason = Some(format!(
-            "what {} did with data after the peer's close_notify was not watched",
-            unknown.join(" and ")
-        ));
+        result.reason = Some(unknown(&not_known.join(" and ")));
     } else {
         return;
     }

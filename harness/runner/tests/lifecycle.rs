@@ -104,19 +104,19 @@ fn keeping_the_connection_open_after_a_fatal_alert_fails_a_case_of_every_family(
     }
 }
 
-/// `expect.close_notify` can fail: our engine as the side under test with the planted bug
-/// `bug_skip_close_notify` (closing sends no close_notify) fails every scenario of the
-/// `lifecycle` family at its level, where the same case without the bug passes.
-#[test]
-fn closing_without_close_notify_fails_every_lifecycle_scenario() {
+/// Every `lifecycle` scenario `pick` chooses (at least `at_least` of them) passes own->own,
+/// and fails at its level with our engine's planted bug `knob` on the side under test, for the
+/// reason `says`.
+fn planted_bug_fails(pick: impl Fn(&Scenario) -> bool, at_least: usize, knob: &str, says: &str) {
     let (scenarios, own, opts) = catalogue();
     let family: Vec<_> = scenarios
         .iter()
-        .filter(|s| s.family == "lifecycle" && s.close_notify)
+        .filter(|s| s.family == "lifecycle" && pick(s))
         .collect();
     assert!(
-        family.len() >= 2,
-        "the lifecycle family judges close_notify"
+        family.len() >= at_least,
+        "{knob}: {} scenarios",
+        family.len()
     );
     for sc in family {
         let variant = sc.variants().remove(0);
@@ -137,7 +137,7 @@ fn closing_without_close_notify_fails_every_lifecycle_scenario() {
             (UnderTest::Server, &mut v.setup.server_knobs),
         ] {
             if sc.under_test == ut || sc.under_test == UnderTest::Both {
-                knobs.insert("bug_skip_close_notify".into(), "true".into());
+                knobs.insert(knob.into(), "true".into());
             }
         }
         bugged.variant = v;
@@ -145,18 +145,27 @@ fn closing_without_close_notify_fails_every_lifecycle_scenario() {
         assert_eq!(
             r.verdict,
             Verdict::Fail,
-            "{} with the planted bug: {:?}",
+            "{} with {knob}: {:?}",
             r.id,
             r.reason
         );
         assert_eq!(r.verdict_level, Some(sc.level), "{}", r.id);
         let reason = r.reason.unwrap_or_default();
-        assert!(
-            reason.contains("without sending close_notify"),
-            "{}: {reason}",
-            r.id
-        );
+        assert!(reason.contains(says), "{}: {reason}", r.id);
     }
+}
+
+/// `expect.close_notify` can fail: our engine as the side under test with the planted bug
+/// `bug_skip_close_notify` (closing sends no close_notify) fails every scenario of the
+/// `lifecycle` family that judges it, where the same case without the bug passes.
+#[test]
+fn closing_without_close_notify_fails_every_lifecycle_scenario() {
+    planted_bug_fails(
+        |s| s.close_notify,
+        4,
+        "bug_skip_close_notify",
+        "without sending close_notify",
+    );
 }
 
 /// `expect.data_after_close` can fail: our engine as the side under test with the planted
@@ -164,46 +173,10 @@ fn closing_without_close_notify_fails_every_lifecycle_scenario() {
 /// delivers the data) fails both data-after-close_notify scenarios at their level.
 #[test]
 fn delivering_data_after_close_notify_fails_both_scenarios() {
-    let (scenarios, own, opts) = catalogue();
-    let family: Vec<_> = scenarios
-        .iter()
-        .filter(|s| s.family == "lifecycle" && s.data_after_close_ignored)
-        .collect();
-    assert_eq!(family.len(), 2, "one scenario per side under test");
-    for sc in family {
-        let variant = sc.variants().remove(0);
-        let case =
-            run::expand(std::slice::from_ref(&variant), std::slice::from_ref(&own)).remove(0);
-        let clean = run::run_case(&case, &opts);
-        assert_eq!(
-            clean.verdict,
-            Verdict::Pass,
-            "{}: {:?}",
-            clean.id,
-            clean.reason
-        );
-        let mut bugged = case.clone();
-        let mut v = bugged.variant.clone();
-        let knobs = match sc.under_test {
-            UnderTest::Server => &mut v.setup.server_knobs,
-            _ => &mut v.setup.client_knobs,
-        };
-        knobs.insert("bug_deliver_after_close_notify".into(), "true".into());
-        bugged.variant = v;
-        let r = run::run_case(&bugged, &opts);
-        assert_eq!(
-            r.verdict,
-            Verdict::Fail,
-            "{} with the planted bug: {:?}",
-            r.id,
-            r.reason
-        );
-        assert_eq!(r.verdict_level, Some(Level::Must), "{}", r.id);
-        let reason = r.reason.unwrap_or_default();
-        assert!(
-            reason.contains("after the peer's close_notify"),
-            "{}: {reason}",
-            r.id
-        );
-    }
+    planted_bug_fails(
+        |s| s.data_after_close_ignored,
+        2,
+        "bug_deliver_after_close_notify",
+        "after the peer's close_notify",
+    );
 }

@@ -350,28 +350,21 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
                 ));
             }
         };
-        let resumed_any = match r.expect.resumed.as_deref() {
-            None => false,
-            Some("any") if expect == Expect::Connected => true,
-            Some(other) => {
-                return Err(fail(
-                    "expect.resumed",
-                    format!(
-                        "`{other}`: only `any` (with result = \"connected\"; leave it out to require the resumption)"
-                    ),
-                ));
-            }
+        // An expectation key of a completed exchange that takes one word.
+        let connected_word = |field: &str, value: Option<&str>, word: &str| match value {
+            None => Ok(false),
+            Some(w) if w == word && expect == Expect::Connected => Ok(true),
+            Some(other) => Err(fail(
+                field,
+                format!("`{other}`: only `{word}` (with result = \"connected\")"),
+            )),
         };
-        let data_after_close_ignored = match r.expect.data_after_close.as_deref() {
-            None => false,
-            Some("ignored") if expect == Expect::Connected => true,
-            Some(other) => {
-                return Err(fail(
-                    "expect.data_after_close",
-                    format!("`{other}`: only `ignored` (with result = \"connected\")"),
-                ));
-            }
-        };
+        let resumed_any = connected_word("expect.resumed", r.expect.resumed.as_deref(), "any")?;
+        let data_after_close_ignored = connected_word(
+            "expect.data_after_close",
+            r.expect.data_after_close.as_deref(),
+            "ignored",
+        )?;
         if r.expect.close_notify.is_some() && expect != Expect::Connected {
             return Err(fail(
                 "expect.close_notify",
