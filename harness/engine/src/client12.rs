@@ -436,6 +436,7 @@ impl ExpectDone {
         let pick = self
             .cert_request
             .as_ref()
+            .filter(|_| !c.knobs.send_empty_certificate)
             .and_then(|cr| pick_client_cert(&hs.config, cr));
         if self.cert_request.is_some() {
             let chain = match &pick {

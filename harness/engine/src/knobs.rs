@@ -140,6 +140,9 @@ knobs! {
     /// Client: send an empty key_share client_shares list (RFC 8446 4.2.8 allows it, to let
     /// the server pick the group with a HelloRetryRequest).
     send_empty_key_share: bool = parse_bool, BOOL;
+    /// Client: answer a CertificateRequest with an empty Certificate (and no
+    /// CertificateVerify), even with a certificate of its own.
+    send_empty_certificate: bool = parse_bool, BOOL;
     /// Client, TLS 1.3: a ClientHello that offers a PSK (a resumption) lists
     /// psk_key_exchange_modes [psk_ke] (PSK-only key establishment, RFC 8446 4.2.9) instead
     /// of [psk_dhe_ke]. A resumption in that mode has no key_share; a server that resumes
@@ -194,6 +197,10 @@ knobs! {
     /// Records after the peer's close_notify are still read and their data delivered (RFC
     /// 8446 6.1: "Any data received after a closure alert has been received MUST be ignored.").
     bug_deliver_after_close_notify: bool = parse_bool, BOOL;
+    /// A server that requires client authentication goes on after an empty client
+    /// Certificate, unauthenticated (it must abort: certificate_required in TLS 1.3,
+    /// handshake_failure in TLS 1.2, by its own configuration).
+    bug_accept_empty_client_certificate: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

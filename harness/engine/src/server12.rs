@@ -528,7 +528,7 @@ impl ExpectCertificate {
         let (roots, required) = hs.roots();
         let mut client_certs = Vec::new();
         if chain.is_empty() {
-            if required {
+            if required && !c.knobs.bug_accept_empty_client_certificate {
                 // RFC 5246 7.4.6: ... respond with a fatal handshake_failure alert.
                 return Err(Error::peer_misbehaved(
                     A::HandshakeFailure,

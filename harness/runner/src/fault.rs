@@ -108,7 +108,9 @@ fn knob_point(role: Role, knob: &str) -> Option<(Msg, usize)> {
         (Role::Server, "send_second_hrr") => (Msg::HelloRetryRequest, 1),
         (Role::Server, "mutate_encrypted_extensions") => (Msg::EncryptedExtensions, 0),
         (Role::Server, "send_key_update_before_finished") => (Msg::KeyUpdate, 0),
-        (_, "mutate_certificate") => (Msg::Certificate, 0),
+        (_, "mutate_certificate") | (Role::Client, "send_empty_certificate") => {
+            (Msg::Certificate, 0)
+        }
         (_, "mutate_certificate_verify" | "bad_certificate_verify") => (Msg::CertificateVerify, 0),
         // The message that comes where CertificateVerify should have been.
         (_, "skip_certificate_verify") => (Msg::Finished, 0),

@@ -228,30 +228,46 @@ fn an_alert_chosen_by_meaning_is_at_most_a_should_deviation() {
     assert_eq!(r.breaks(), None);
 }
 
-/// `client_hello::psk_ke_only` can fail: our engine as the server under test with the
-/// planted bug `bug_ignore_psk_modes` resumes in psk_dhe_ke, which the client did not
-/// offer, and the case is `fail` at MUST; without the bug it passes.
-#[test]
-fn a_server_resuming_in_a_mode_not_offered_fails_psk_ke_only() {
+/// The catalogue's scenario `id` passes own->own, and is `fail` at `level` with our engine's
+/// planted bug `knob` on its server (the side under test).
+fn planted_server_bug_fails(id: &str, knob: &str, level: Level) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
     let scenarios = harness::scenario::load_dir(&dir).expect("catalogue loads");
-    let sc = scenarios
-        .iter()
-        .find(|s| s.id == "client_hello::psk_ke_only")
-        .expect("the scenario");
+    let sc = scenarios.iter().find(|s| s.id == id).expect("the scenario");
     let own = common::peer("own");
     let variant = sc.variants().remove(0);
     let case = run::expand(std::slice::from_ref(&variant), std::slice::from_ref(&own)).remove(0);
     let opts = run::RunOptions::default();
     let clean = run::run_case(&case, &opts);
-    assert_eq!(clean.verdict, Verdict::Pass, "{:?}", clean.reason);
+    assert_eq!(clean.verdict, Verdict::Pass, "{id}: {:?}", clean.reason);
     let mut bugged = case.clone();
     let mut v = bugged.variant.clone();
-    v.setup
-        .server_knobs
-        .insert("bug_ignore_psk_modes".into(), "true".into());
+    v.setup.server_knobs.insert(knob.into(), "true".into());
     bugged.variant = v;
     let r = run::run_case(&bugged, &opts);
-    assert_eq!(r.verdict, Verdict::Fail, "{:?}", r.reason);
-    assert_eq!(r.breaks(), Some(Level::Must));
+    assert_eq!(r.verdict, Verdict::Fail, "{id} with {knob}: {:?}", r.reason);
+    assert_eq!(r.breaks(), Some(level), "{id}");
+}
+
+/// `client_hello::psk_ke_only` can fail: a server that resumes in psk_dhe_ke, which the
+/// client did not offer (`bug_ignore_psk_modes`).
+#[test]
+fn a_server_resuming_in_a_mode_not_offered_fails_psk_ke_only() {
+    planted_server_bug_fails(
+        "client_hello::psk_ke_only",
+        "bug_ignore_psk_modes",
+        Level::Must,
+    );
+}
+
+/// The empty client Certificate scenarios can fail: a server that requires client
+/// authentication and goes on unauthenticated (`bug_accept_empty_client_certificate`).
+#[test]
+fn a_server_going_on_after_an_empty_client_certificate_fails() {
+    for id in [
+        "client_certificate::empty_certificate",
+        "client_certificate::empty_certificate_tls12",
+    ] {
+        planted_server_bug_fails(id, "bug_accept_empty_client_certificate", Level::May);
+    }
 }

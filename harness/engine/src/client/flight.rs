@@ -283,7 +283,11 @@ fn send_client_certificate(
     h: HashAlg,
     transcript: &mut Transcript,
 ) -> Result<(), Error> {
-    let pick = config.client_auth.as_ref().and_then(|ck| {
+    let own = config
+        .client_auth
+        .as_ref()
+        .filter(|_| !c.knobs.send_empty_certificate);
+    let pick = own.and_then(|ck| {
         ck.signer
             .schemes()
             .iter()
