@@ -201,6 +201,10 @@ knobs! {
     /// Certificate, unauthenticated (it must abort: certificate_required in TLS 1.3,
     /// handshake_failure in TLS 1.2, by its own configuration).
     bug_accept_empty_client_certificate: bool = parse_bool, BOOL;
+    /// TLS 1.2: a ChangeCipherSpec before the keys exist (before the ClientKeyExchange, the
+    /// CCS-injection shape of CVE-2014-0224) is dropped and the handshake goes on (it must
+    /// be refused with unexpected_message).
+    bug_accept_early_ccs: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

@@ -271,3 +271,14 @@ fn a_server_going_on_after_an_empty_client_certificate_fails() {
         planted_server_bug_fails(id, "bug_accept_empty_client_certificate", Level::May);
     }
 }
+
+/// record::ccs_before_client_key_exchange_tls12 can fail: a TLS 1.2 server that drops a
+/// ChangeCipherSpec before the ClientKeyExchange and goes on (`bug_accept_early_ccs`).
+#[test]
+fn a_server_taking_an_early_change_cipher_spec_fails() {
+    planted_server_bug_fails(
+        "record::ccs_before_client_key_exchange_tls12",
+        "bug_accept_early_ccs",
+        Level::Hardening,
+    );
+}

@@ -26,6 +26,11 @@ impl Common {
                 );
             }
             let Some(r) = self.pending_read12.take() else {
+                if self.knobs.bug_accept_early_ccs {
+                    // The negative control: dropped, the handshake goes on.
+                    self.log_ccs(Direction::Received);
+                    return Ok(());
+                }
                 misbehave!(
                     M::UnexpectedChangeCipherSpec,
                     "ChangeCipherSpec at an unexpected point of the TLS 1.2 handshake"
