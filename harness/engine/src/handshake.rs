@@ -236,7 +236,7 @@ pub(crate) fn receive_finished13(
     check_verify_data(
         &vd,
         h.len(),
-        || h.hmac_verify(&key, &transcript.hash(h), &vd),
+        || c.knobs.bug_skip_finished_check || h.hmac_verify(&key, &transcript.hash(h), &vd),
         peer,
     )?;
     c.reach(Step::Finished);

@@ -205,6 +205,9 @@ knobs! {
     /// CCS-injection shape of CVE-2014-0224) is dropped and the handshake goes on (it must
     /// be refused with unexpected_message).
     bug_accept_early_ccs: bool = parse_bool, BOOL;
+    /// The peer's Finished is not verified (RFC 8446 4.4.4 and RFC 5246 7.4.9 make the
+    /// recipient verify it; TLS 1.3 still checks its length).
+    bug_skip_finished_check: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

@@ -282,3 +282,15 @@ fn a_server_taking_an_early_change_cipher_spec_fails() {
         Level::Hardening,
     );
 }
+
+/// The wrong-Finished scenarios can fail: a server that does not verify the client's Finished
+/// (`bug_skip_finished_check`), in TLS 1.3 and 1.2.
+#[test]
+fn a_server_not_verifying_the_finished_fails() {
+    for id in [
+        "client_hello::client_finished_wrong_verify_data",
+        "client_hello::client_finished_wrong_verify_data_tls12",
+    ] {
+        planted_server_bug_fails(id, "bug_skip_finished_check", Level::Must);
+    }
+}
