@@ -208,6 +208,12 @@ knobs! {
     /// The peer's Finished is not verified (RFC 8446 4.4.4 and RFC 5246 7.4.9 make the
     /// recipient verify it; TLS 1.3 still checks its length).
     bug_skip_finished_check: bool = parse_bool, BOOL;
+    /// A server takes a PSK whose binder does not verify (RFC 8446 4.2.11: "If this value
+    /// is not present or does not validate, the server MUST abort the handshake.").
+    bug_skip_binder_check: bool = parse_bool, BOOL;
+    /// TLS 1.3: the peer's CertificateVerify signature is not verified (the "goto fail"
+    /// shape; RFC 8446 4.4.3 makes the recipient verify it).
+    bug_skip_certificate_verify_check: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

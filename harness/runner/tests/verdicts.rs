@@ -6,7 +6,7 @@ mod common;
 
 use harness::model::{AlertDescription, Direction, Failure, Outcome, Step};
 use harness::run::{self, Case};
-use reports::{CaseResult, Level, Verdict};
+use reports::{CaseResult, Level, UnderTest, Verdict};
 
 /// A scenario with the client under test: the server negotiates (`select_cipher_suite`) or
 /// only names (`mutate_server_hello`) a suite the client did not offer.
@@ -229,8 +229,8 @@ fn an_alert_chosen_by_meaning_is_at_most_a_should_deviation() {
 }
 
 /// The catalogue's scenario `id` passes own->own, and is `fail` at `level` with our engine's
-/// planted bug `knob` on its server (the side under test).
-fn planted_server_bug_fails(id: &str, knob: &str, level: Level) {
+/// planted bug `knob` on the side under test (`ut`).
+fn planted_bug_fails(id: &str, ut: UnderTest, knob: &str, level: Level) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
     let scenarios = harness::scenario::load_dir(&dir).expect("catalogue loads");
     let sc = scenarios.iter().find(|s| s.id == id).expect("the scenario");
@@ -242,7 +242,11 @@ fn planted_server_bug_fails(id: &str, knob: &str, level: Level) {
     assert_eq!(clean.verdict, Verdict::Pass, "{id}: {:?}", clean.reason);
     let mut bugged = case.clone();
     let mut v = bugged.variant.clone();
-    v.setup.server_knobs.insert(knob.into(), "true".into());
+    let knobs = match ut {
+        UnderTest::Client => &mut v.setup.client_knobs,
+        _ => &mut v.setup.server_knobs,
+    };
+    knobs.insert(knob.into(), "true".into());
     bugged.variant = v;
     let r = run::run_case(&bugged, &opts);
     assert_eq!(r.verdict, Verdict::Fail, "{id} with {knob}: {:?}", r.reason);
@@ -253,8 +257,9 @@ fn planted_server_bug_fails(id: &str, knob: &str, level: Level) {
 /// client did not offer (`bug_ignore_psk_modes`).
 #[test]
 fn a_server_resuming_in_a_mode_not_offered_fails_psk_ke_only() {
-    planted_server_bug_fails(
+    planted_bug_fails(
         "client_hello::psk_ke_only",
+        UnderTest::Server,
         "bug_ignore_psk_modes",
         Level::Must,
     );
@@ -268,7 +273,12 @@ fn a_server_going_on_after_an_empty_client_certificate_fails() {
         "client_certificate::empty_certificate",
         "client_certificate::empty_certificate_tls12",
     ] {
-        planted_server_bug_fails(id, "bug_accept_empty_client_certificate", Level::May);
+        planted_bug_fails(
+            id,
+            UnderTest::Server,
+            "bug_accept_empty_client_certificate",
+            Level::May,
+        );
     }
 }
 
@@ -276,8 +286,9 @@ fn a_server_going_on_after_an_empty_client_certificate_fails() {
 /// ChangeCipherSpec before the ClientKeyExchange and goes on (`bug_accept_early_ccs`).
 #[test]
 fn a_server_taking_an_early_change_cipher_spec_fails() {
-    planted_server_bug_fails(
+    planted_bug_fails(
         "record::ccs_before_client_key_exchange_tls12",
+        UnderTest::Server,
         "bug_accept_early_ccs",
         Level::Hardening,
     );
@@ -291,6 +302,33 @@ fn a_server_not_verifying_the_finished_fails() {
         "client_hello::client_finished_wrong_verify_data",
         "client_hello::client_finished_wrong_verify_data_tls12",
     ] {
-        planted_server_bug_fails(id, "bug_skip_finished_check", Level::Must);
+        planted_bug_fails(
+            id,
+            UnderTest::Server,
+            "bug_skip_finished_check",
+            Level::Must,
+        );
     }
+}
+
+/// The bad-binder scenario can fail: a server that takes a PSK whose binder does not verify
+/// (`bug_skip_binder_check`).
+#[test]
+fn a_server_not_checking_the_binder_fails() {
+    let knob = "bug_skip_binder_check";
+    planted_bug_fails(
+        "client_hello::psk_bad_binder",
+        UnderTest::Server,
+        knob,
+        Level::Must,
+    );
+}
+
+/// The bad CertificateVerify scenario can fail: a client that does not verify the server's
+/// CertificateVerify signature (`bug_skip_certificate_verify_check`, the "goto fail" shape).
+#[test]
+fn a_client_not_verifying_the_certificate_verify_fails() {
+    let id = "server_hello::certificate_verify_bad_signature";
+    let knob = "bug_skip_certificate_verify_check";
+    planted_bug_fails(id, UnderTest::Client, knob, Level::Must);
 }
