@@ -214,6 +214,9 @@ knobs! {
     /// TLS 1.3: the peer's CertificateVerify signature is not verified (the "goto fail"
     /// shape; RFC 8446 4.4.3 makes the recipient verify it).
     bug_skip_certificate_verify_check: bool = parse_bool, BOOL;
+    /// A client does not check that the server's certificate is for the name it asked for
+    /// (the chain is still verified; RFC 6125 6, RFC 9525 6).
+    bug_skip_hostname_check: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

@@ -332,3 +332,16 @@ fn a_client_not_verifying_the_certificate_verify_fails() {
     let knob = "bug_skip_certificate_verify_check";
     planted_bug_fails(id, UnderTest::Client, knob, Level::Must);
 }
+
+/// The name-mismatch scenario (its first variant, TLS 1.3) can fail: a client that does not
+/// check the server certificate's name (`bug_skip_hostname_check`).
+#[test]
+fn a_client_not_checking_the_name_fails() {
+    let knob = "bug_skip_hostname_check";
+    planted_bug_fails(
+        "certificate::name_mismatch",
+        UnderTest::Client,
+        knob,
+        Level::Must,
+    );
+}

@@ -224,7 +224,10 @@ pub(crate) fn verify_server_chain(
         &config.roots,
         c.now,
         true,
-        config.server_name.as_deref(),
+        config
+            .server_name
+            .as_deref()
+            .filter(|_| !c.knobs.bug_skip_hostname_check),
         &config.policy_cache,
     )
 }
