@@ -134,11 +134,7 @@ fn judge_sides(
         (Role::Client, &result.client, &result.observed),
         (Role::Server, &result.server, &result.server_observed),
     ] {
-        let judged = match result.under_test {
-            UnderTest::Client => role == Role::Client,
-            UnderTest::Server => role == Role::Server,
-            UnderTest::Both => true,
-        };
+        let judged = under_test_sides(result.under_test).contains(&role);
         let side = format!("{name} ({role})");
         match obs.as_ref().map(|o| (broke(o), o)) {
             _ if !judged => {}
@@ -157,6 +153,15 @@ fn judge_sides(
         return;
     }
     result.grade();
+}
+
+/// The sides a case puts under test.
+fn under_test_sides(ut: UnderTest) -> &'static [Role] {
+    match ut {
+        UnderTest::Client => &[Role::Client],
+        UnderTest::Server => &[Role::Server],
+        UnderTest::Both => &[Role::Client, Role::Server],
+    }
 }
 
 fn closed_in_time(a: &AfterAlert) -> bool {
@@ -181,11 +186,7 @@ pub fn judge(result: &mut CaseResult, setup: &Setup) {
     {
         return;
     }
-    let sides: &[Role] = match result.under_test {
-        UnderTest::Client => &[Role::Client],
-        UnderTest::Server => &[Role::Server],
-        UnderTest::Both => &[Role::Client, Role::Server],
-    };
+    let sides = under_test_sides(result.under_test);
     let mut reasons = Vec::new();
     for role in sides {
         let (name, obs): (&str, Option<&Observed>) = match role {
