@@ -67,6 +67,7 @@ pub struct Context<'a> {
     pub eval: Evaluation,
     previous: Option<HashMap<&'a str, Verdict>>,
     pub bench: Option<Benchmarks>,
+    pub selftest: Option<crate::SelfTest>,
     /// Whether every level is gated (`--strict`), not only MUST.
     pub strict: bool,
 }
@@ -76,14 +77,15 @@ impl<'a> Context<'a> {
         results: &'a Results,
         deviations: &KnownDeviations,
         previous: Option<&'a Results>,
-        bench: Option<Benchmarks>,
+        extras: crate::Extras,
     ) -> Self {
         Context {
             results,
             eval: deviations.evaluate(results),
             previous: previous
                 .map(|p| p.cases.iter().map(|c| (c.id.as_str(), c.verdict)).collect()),
-            bench,
+            bench: extras.bench,
+            selftest: extras.selftest,
             strict: deviations.strict,
         }
     }

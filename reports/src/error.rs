@@ -35,6 +35,9 @@ pub enum ReportError {
     /// The benchmark file is not valid.
     #[error("{}: not a bench.json file: {message}", path.display())]
     Bench { path: PathBuf, message: String },
+    /// The self-test file is not valid.
+    #[error("{}: not a selftest.json file: {message}", path.display())]
+    SelfTest { path: PathBuf, message: String },
     #[error("rendering {what}: {message}")]
     Render { what: &'static str, message: String },
 }

@@ -157,6 +157,8 @@ struct IndexPage {
     schema_note: String,
     families: Vec<Family>,
     bench: Option<BenchView>,
+    /// The self-test's line (`harness selftest`), and whether it passed.
+    selftest: Option<(bool, String)>,
 }
 
 /// One case in the list:
@@ -660,6 +662,10 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         ],
         families: fams,
         bench: ctx.bench.as_ref().and_then(bench_view::view),
+        selftest: ctx
+            .selftest
+            .as_ref()
+            .map(|t| (t.ok(), format!("{} ({}, {})", t.line(), t.git, t.started))),
     };
     page.render().map_err(|e| ReportError::Render {
         what: "index.html",

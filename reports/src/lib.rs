@@ -34,6 +34,7 @@ pub mod ladder;
 pub mod markdown;
 mod merge;
 pub mod results;
+pub mod selftest;
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +48,7 @@ pub use results::{
     AlertFrom, Binds, CaseResult, Direction, Expected, ExpectedResult, Level, Observed,
     ObservedResult, Results, RunInfo, SCHEMA_VERSION, UnderTest, Verdict,
 };
+pub use selftest::{Required, SelfTest};
 
 use context::Context;
 
@@ -75,15 +77,22 @@ pub struct Rendered {
     pub changed: usize,
 }
 
-/// Renders every report without touching the disk. `bench` (the latest benchmark run and
-/// the history of runs) is drawn in `index.html` when given.
+/// What `index.html` draws besides the run: the latest benchmark run and the history of runs,
+/// and the self-test (`harness selftest`), each when given.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    pub bench: Option<Benchmarks>,
+    pub selftest: Option<SelfTest>,
+}
+
+/// Renders every report without touching the disk.
 pub fn render_all(
     results: &Results,
     deviations: &KnownDeviations,
     previous: Option<&Results>,
-    bench: Option<Benchmarks>,
+    extras: Extras,
 ) -> Result<Rendered, ReportError> {
-    let ctx = Context::new(results, deviations, previous, bench);
+    let ctx = Context::new(results, deviations, previous, extras);
     let changed = ctx.totals().changed;
     Ok(Rendered {
         index_html: html::render(&ctx)?,
@@ -97,7 +106,8 @@ pub fn render_all(
 /// Writes `index.html`, `junit.xml` and `summary.md` into `out_dir` (created if needed).
 /// Draws the "Benchmarks" section from `out_dir/bench.json` (the latest run) and
 /// `out_dir/bench-history.jsonl` (the trend) when either exists; a broken `bench.json` is an
-/// error, malformed history lines are skipped and named in the report.
+/// error, malformed history lines are skipped and named in the report. Shows the self-test's
+/// counts from `out_dir/selftest.json` when it exists.
 pub fn write_all(
     results: &Results,
     deviations: &KnownDeviations,
@@ -105,8 +115,11 @@ pub fn write_all(
     out_dir: &Path,
 ) -> Result<Written, ReportError> {
     std::fs::create_dir_all(out_dir).map_err(|e| ReportError::io(out_dir, e))?;
-    let bench = Benchmarks::read_in(out_dir)?;
-    let r = render_all(results, deviations, previous, bench)?;
+    let extras = Extras {
+        bench: Benchmarks::read_in(out_dir)?,
+        selftest: SelfTest::read_in(out_dir)?,
+    };
+    let r = render_all(results, deviations, previous, extras)?;
     let write = |name: &str, text: &str| -> Result<PathBuf, ReportError> {
         let path = out_dir.join(name);
         let tmp = out_dir.join(format!(".{name}.tmp"));

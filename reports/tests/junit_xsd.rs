@@ -78,7 +78,8 @@ fn junit_xml_validates() {
         (common::fixture(), Some(common::previous())),
         (common::synthetic(700), None),
     ] {
-        let r = reports::render_all(&results, &deviations, previous.as_ref(), None).unwrap();
+        let r = reports::render_all(&results, &deviations, previous.as_ref(), Default::default())
+            .unwrap();
         let v = violations(&r.junit_xml);
         assert!(v.is_empty(), "{v:#?}");
         assert_eq!(
@@ -92,7 +93,7 @@ fn junit_xml_validates() {
 fn junit_failures_say_expected_and_observed() {
     let deviations =
         reports::KnownDeviations::parse(common::DEVIATIONS, Path::new("kd.toml")).unwrap();
-    let r = reports::render_all(&common::fixture(), &deviations, None, None).unwrap();
+    let r = reports::render_all(&common::fixture(), &deviations, None, Default::default()).unwrap();
     let x = &r.junit_xml;
     assert!(
         x.contains(r#"<testsuite name="certificate" tests="3" failures="1" errors="1""#),

@@ -35,7 +35,7 @@ fn write_all_writes_three_files_with_every_case_id() {
 
 #[test]
 fn peer_strings_are_escaped() {
-    let r = render_all(&fixture(), &deviations(), None, None).unwrap();
+    let r = render_all(&fixture(), &deviations(), None, Default::default()).unwrap();
     let html = &r.index_html;
     std::fs::write(std::env::temp_dir().join("reports-escape.html"), html).unwrap();
     // Exactly three script elements: two JSON islands and the page's own script.
@@ -71,7 +71,13 @@ fn peer_strings_are_escaped() {
 
 #[test]
 fn summary_snapshot() {
-    let r = render_all(&fixture(), &deviations(), Some(&previous()), None).unwrap();
+    let r = render_all(
+        &fixture(),
+        &deviations(),
+        Some(&previous()),
+        Default::default(),
+    )
+    .unwrap();
     insta::assert_snapshot!("summary_md", r.summary_md);
 }
 
@@ -281,7 +287,13 @@ fn deviation_file_errors_name_file_entry_and_field() {
 
 #[test]
 fn history_marks_changed_verdicts() {
-    let r = render_all(&fixture(), &deviations(), Some(&previous()), None).unwrap();
+    let r = render_all(
+        &fixture(),
+        &deviations(),
+        Some(&previous()),
+        Default::default(),
+    )
+    .unwrap();
     assert_eq!(r.changed, 2);
     assert!(r.index_html.contains(r#""prev":"alert_mismatch""#));
     assert!(r.index_html.contains(r#"["certificate::expired_leaf/rustls->own","certificate","certificate::expired_leaf","rustls","own","fail","unexpected","pass","#));
@@ -294,7 +306,13 @@ fn history_marks_changed_verdicts() {
         r.junit_xml
             .contains("verdict changed since the previous run: pass -&gt; fail")
     );
-    let none = render_all(&fixture(), &deviations(), Some(&fixture()), None).unwrap();
+    let none = render_all(
+        &fixture(),
+        &deviations(),
+        Some(&fixture()),
+        Default::default(),
+    )
+    .unwrap();
     assert_eq!(none.changed, 0);
 }
 
@@ -399,7 +417,7 @@ fn bench_json_draws_the_latest_run_per_kind() {
     assert!(html.contains("No bench-history.jsonl beside the results: no trends yet"));
     assert!(!html.contains("<polyline"));
     // Without bench.json: no section.
-    let r = render_all(&fixture(), &deviations(), None, None).unwrap();
+    let r = render_all(&fixture(), &deviations(), None, Default::default()).unwrap();
     assert!(!r.index_html.contains("id=\"benchmarks\""));
     // A broken bench.json is an error naming it.
     std::fs::write(dir.path().join("bench.json"), "{\"schema_version\": 1}").unwrap();
@@ -432,7 +450,7 @@ fn written_results_with_artifacts_validate() {
     let value = serde_json::to_value(&r).unwrap();
     let errors = schema_errors(&results_validator(), &value);
     assert!(errors.is_empty(), "{errors:#?}");
-    let html = render_all(&r, &deviations(), None, None)
+    let html = render_all(&r, &deviations(), None, Default::default())
         .unwrap()
         .index_html;
     assert!(
@@ -458,7 +476,7 @@ fn a_version_1_results_file_reads_renders_merges_and_compares() {
     let read = Results::read(&p).unwrap();
     assert_eq!(read, v1);
     // Rendered with v2 code: no levels, so every non-pass verdict is gated (as v1 was).
-    let r = render_all(&read, &deviations(), None, None).unwrap();
+    let r = render_all(&read, &deviations(), None, Default::default()).unwrap();
     assert_eq!(r.evaluation.reported_count(), 0);
     assert!(r.index_html.contains(&v1.cases[0].id));
     assert!(
@@ -474,7 +492,7 @@ fn a_version_1_results_file_reads_renders_merges_and_compares() {
         .position(|c| c.verdict == Verdict::Pass)
         .unwrap();
     before.cases[flipped].verdict = Verdict::Fail;
-    let now = render_all(&fixture(), &deviations(), Some(&before), None).unwrap();
+    let now = render_all(&fixture(), &deviations(), Some(&before), Default::default()).unwrap();
     assert_eq!(now.changed, 1);
     // Shards of one run share their schema version: v1 with v2 is refused, naming the files.
     let mut v2 = fixture();
@@ -514,7 +532,7 @@ fn results_with_every_verdict_validate_against_the_schema() {
 
 #[test]
 fn a_reported_difference_is_no_junit_failure_but_a_must_fail_is() {
-    let r = render_all(&fixture(), &deviations(), None, None).unwrap();
+    let r = render_all(&fixture(), &deviations(), None, Default::default()).unwrap();
     let x = &r.junit_xml;
     let case = |id: &str| {
         let start = x
@@ -538,7 +556,53 @@ fn a_reported_difference_is_no_junit_failure_but_a_must_fail_is() {
         "{must}"
     );
     // --strict gates the reported one too.
-    let strict = render_all(&fixture(), &deviations().with_strict(true), None, None).unwrap();
+    let strict = render_all(
+        &fixture(),
+        &deviations().with_strict(true),
+        None,
+        Default::default(),
+    )
+    .unwrap();
     assert_eq!(strict.evaluation.reported_count(), 0);
     assert!(strict.evaluation.unexpected_count() > r.evaluation.unexpected_count());
+}
+
+#[test]
+fn the_self_test_line_is_drawn_from_selftest_json_and_a_broken_file_is_named() {
+    use reports::selftest::{SELFTEST_SCHEMA, SelfTestSummary};
+    let dir = tempfile::tempdir().unwrap();
+    let test = reports::SelfTest {
+        schema_version: SELFTEST_SCHEMA,
+        started: "2026-12-04T22:00:00Z".into(),
+        git: "abc1234".into(),
+        duration_ms: 1.0,
+        summary: SelfTestSummary {
+            controls_run: 7,
+            caught: 6,
+            missed: 1,
+            not_run: 0,
+            rejection_scenarios: 10,
+            uncontrolled: 3,
+        },
+        controls: Vec::new(),
+        uncontrolled: vec!["a::b".into(), "a::c".into(), "a::d".into()],
+    };
+    std::fs::write(
+        dir.path().join("selftest.json"),
+        serde_json::to_string(&test).unwrap(),
+    )
+    .unwrap();
+    let w = reports::write_all(&fixture(), &deviations(), None, dir.path()).unwrap();
+    let html = std::fs::read_to_string(&w.index_html).unwrap();
+    assert!(
+        html.contains(r#"<p class="selftest bad" id="selftest">self-test: 7 controls run, 6 caught, 1 missed; 3 of 10 rejection scenarios uncontrolled (abc1234, 2026-12-04T22:00:00Z)</p>"#),
+        "{}",
+        html.lines().find(|l| l.contains("selftest")).unwrap_or("no selftest line")
+    );
+    std::fs::write(dir.path().join("selftest.json"), "{").unwrap();
+    let e = reports::write_all(&fixture(), &deviations(), None, dir.path()).unwrap_err();
+    assert!(
+        e.to_string().contains("selftest.json: not a selftest.json file"),
+        "{e}"
+    );
 }

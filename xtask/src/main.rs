@@ -1,7 +1,10 @@
 //! `cargo xtask`: the project's entry points.
 //!
 //! - `cargo xtask conformance [ARGS]`: run the scenario catalogue (`harness run ARGS`).
-//! - `cargo xtask test`: run every test of the workspace (nextest when installed).
+//! - `cargo xtask test`: run every test of the workspace (nextest when installed), then the
+//!   self-test.
+//! - `cargo xtask selftest [ARGS]`: run every scenario's negative controls (`harness selftest
+//!   ARGS`).
 //! - `cargo xtask report [merge DIR...] [--compare OLD/results.json]`: (re)write the reports
 //!   in `reports/out/`, merging shard results first when given.
 //! - `cargo xtask bench [--quick] [--check [BASELINE]] [--save [BASELINE]]`: handshake
@@ -20,7 +23,11 @@ const USAGE: &str = "usage: cargo xtask <command> [args]
 
 commands:
   conformance [ARGS]   run the scenario catalogue against the peers (see `--help`)
-  test [ARGS]          run the workspace's tests (cargo nextest when installed)
+  test [ARGS]          run the workspace's tests (cargo nextest when installed), then the
+                       self-test
+  selftest [ARGS]      run every scenario's negative controls (our engine under test with
+                       its bug_* knobs) against every counterpart; fails when a scenario
+                       cannot fail; writes reports/out/selftest.json
   report [merge DIR...] [--compare OLD/results.json]
                        write reports/out/{index.html,junit.xml,summary.md} (merging shards)
   certs [--new-keys]   regenerate the certificate fixtures in certs/fixtures/
@@ -53,6 +60,23 @@ fn cargo_in(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(dir).args(args);
     cmd
+}
+
+/// `harness SUBCOMMAND`, built and run through cargo (quietly: the build is warm by then).
+fn harness(root: &Path, subcommand: &str) -> Command {
+    cargo_in(
+        root,
+        &[
+            "run",
+            "--quiet",
+            "--package",
+            "harness",
+            "--bin",
+            "harness",
+            "--",
+            subcommand,
+        ],
+    )
 }
 
 fn root() -> PathBuf {
@@ -404,7 +428,18 @@ fn run() -> Result<ExitCode> {
                     "fuzzing_mode",
                 ],
             );
-            status(fuzzing)
+            let code = status(fuzzing)?;
+            if code != ExitCode::SUCCESS {
+                return Ok(code);
+            }
+            // Every scenario proves it can fail.
+            status(harness(&root, "selftest"))
+        }
+        "selftest" => {
+            ensure_packages(BUILD_PACKAGES)?;
+            let mut cmd = harness(&root, "selftest");
+            cmd.args(&rest);
+            status(cmd)
         }
         "report" => {
             // `report merge DIR...` and `report DIR...` both merge; bare `report` re-renders.
@@ -412,19 +447,7 @@ fn run() -> Result<ExitCode> {
                 Some("merge") => rest.iter().skip(1).cloned().collect(),
                 _ => rest,
             };
-            let mut cmd = cargo_in(
-                &root,
-                &[
-                    "run",
-                    "--quiet",
-                    "--package",
-                    "harness",
-                    "--bin",
-                    "harness",
-                    "--",
-                    "report",
-                ],
-            );
+            let mut cmd = harness(&root, "report");
             cmd.args(&rest);
             status(cmd)
         }

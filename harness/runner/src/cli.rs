@@ -30,6 +30,9 @@ pub enum Command {
     Serve(crate::tools::ServeArgs),
     /// Connect, send a GET, print the negotiated parameters and the answer.
     Connect(crate::tools::ConnectArgs),
+    /// Run every negative control (our engine as the side under test with the `bug_*` knob a
+    /// scenario names) against every counterpart; fails when a scenario cannot fail.
+    Selftest(crate::selftest::SelfTestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -233,7 +236,7 @@ pub fn peers_dir() -> PathBuf {
     }
 }
 
-fn git_head() -> String {
+pub(crate) fn git_head() -> String {
     std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .output()
@@ -245,7 +248,7 @@ fn git_head() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc();
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     now.format(&fmt)
@@ -481,7 +484,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
 
 /// Runs every peer's preflight (in parallel: a command peer starts its tools); the peers
 /// that cannot run, with why.
-fn preflight(peers: &[crate::peer::PeerRef]) -> Vec<(String, String)> {
+pub(crate) fn preflight(peers: &[crate::peer::PeerRef]) -> Vec<(String, String)> {
     std::thread::scope(|s| {
         let checks: Vec<_> = peers
             .iter()

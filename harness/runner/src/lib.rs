@@ -5,6 +5,7 @@
 //! - [`peers`]: the adapters (`rustls`, `openssl`).
 //! - [`scenario`]: scenario files, validation and matrix expansion.
 //! - [`run`]: cases, parallel execution, verdicts.
+//! - [`selftest`]: the negative controls of the scenarios, run.
 //! - [`transcript`]: decoding what crossed the wire.
 //! - [`matrix`]: the printed matrix.
 //! - [`bench`]: handshake benchmarks (in-memory drivers, ratio mode, instruction counts).
@@ -24,6 +25,7 @@ pub mod peers;
 pub mod pump;
 pub mod run;
 pub mod scenario;
+pub mod selftest;
 pub mod steps;
 pub mod testing;
 pub mod tools;

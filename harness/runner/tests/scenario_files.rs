@@ -151,6 +151,46 @@ fn with(find: &str, replace: &str) -> String {
     "matrix",
     "no coherent combination"
 )]
+#[case::control_not_a_bug_knob(
+    with(
+        "result = \"connected\" }",
+        "result = \"connected\" }\ncontrols = [\"send_ccs=default\"]"
+    ),
+    "controls[0]",
+    "a control is a `bug_*` knob"
+)]
+#[case::control_unknown_knob(
+    with(
+        "result = \"connected\" }",
+        "result = \"connected\" }\ncontrols = [\"bug_nope\"]"
+    ),
+    "controls[0]",
+    "unknown knob `bug_nope`"
+)]
+#[case::control_bad_verdict(
+    with(
+        "result = \"connected\" }",
+        "result = \"connected\" }\ncontrols = [{ bug = \"bug_skip_close_notify\", verdict = \"maybe\" }]"
+    ),
+    "controls[0]",
+    "verdict `maybe`: expected fail (the default) or non_pass"
+)]
+#[case::control_twice(
+    with(
+        "result = \"connected\" }",
+        "result = \"connected\" }\ncontrols = [\"bug_skip_close_notify\", \"bug_skip_close_notify=true\"]"
+    ),
+    "controls[1]",
+    "`bug_skip_close_notify` is named twice"
+)]
+#[case::control_already_in_setup(
+    with(
+        "setup = {",
+        "controls = [\"bug_skip_close_notify\"]\nsetup = { client_knobs = { bug_skip_close_notify = \"true\" },"
+    ),
+    "controls[0]",
+    "already set in setup.client_knobs"
+)]
 fn malformed_scenario_names_file_scenario_and_field(
     #[case] text: String,
     #[case] field: &str,

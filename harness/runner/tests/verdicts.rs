@@ -1,12 +1,13 @@
 //! Verdicts judged from what the side under test did: a client that accepts a cipher suite it
 //! never offered is `fail`, also when the counterpart aborts after the client's Finished; a
 //! truncation answered with an alert is not `pass`; every non-pass verdict carries its level.
+//! (The catalogue's negative controls are run by `harness selftest`.)
 
 mod common;
 
 use harness::model::{AlertDescription, Direction, Failure, Outcome, Step};
 use harness::run::{self, Case};
-use reports::{CaseResult, Level, UnderTest, Verdict};
+use reports::{CaseResult, Level, Verdict};
 
 /// A scenario with the client under test: the server negotiates (`select_cipher_suite`) or
 /// only names (`mutate_server_hello`) a suite the client did not offer.
@@ -226,122 +227,4 @@ fn an_alert_chosen_by_meaning_is_at_most_a_should_deviation() {
     r.verdict = Verdict::Pass;
     r.grade();
     assert_eq!(r.breaks(), None);
-}
-
-/// The catalogue's scenario `id` passes own->own, and is `fail` at `level` with our engine's
-/// planted bug `knob` on the side under test (`ut`).
-fn planted_bug_fails(id: &str, ut: UnderTest, knob: &str, level: Level) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    let scenarios = harness::scenario::load_dir(&dir).expect("catalogue loads");
-    let sc = scenarios.iter().find(|s| s.id == id).expect("the scenario");
-    let own = common::peer("own");
-    let variant = sc.variants().remove(0);
-    let case = run::expand(std::slice::from_ref(&variant), std::slice::from_ref(&own)).remove(0);
-    let opts = run::RunOptions::default();
-    let clean = run::run_case(&case, &opts);
-    assert_eq!(clean.verdict, Verdict::Pass, "{id}: {:?}", clean.reason);
-    let mut bugged = case.clone();
-    let mut v = bugged.variant.clone();
-    let knobs = match ut {
-        UnderTest::Client => &mut v.setup.client_knobs,
-        _ => &mut v.setup.server_knobs,
-    };
-    knobs.insert(knob.into(), "true".into());
-    bugged.variant = v;
-    let r = run::run_case(&bugged, &opts);
-    assert_eq!(r.verdict, Verdict::Fail, "{id} with {knob}: {:?}", r.reason);
-    assert_eq!(r.breaks(), Some(level), "{id}");
-}
-
-/// `client_hello::psk_ke_only` can fail: a server that resumes in psk_dhe_ke, which the
-/// client did not offer (`bug_ignore_psk_modes`).
-#[test]
-fn a_server_resuming_in_a_mode_not_offered_fails_psk_ke_only() {
-    planted_bug_fails(
-        "client_hello::psk_ke_only",
-        UnderTest::Server,
-        "bug_ignore_psk_modes",
-        Level::Must,
-    );
-}
-
-/// The empty client Certificate scenarios can fail: a server that requires client
-/// authentication and goes on unauthenticated (`bug_accept_empty_client_certificate`).
-#[test]
-fn a_server_going_on_after_an_empty_client_certificate_fails() {
-    for id in [
-        "client_certificate::empty_certificate",
-        "client_certificate::empty_certificate_tls12",
-    ] {
-        planted_bug_fails(
-            id,
-            UnderTest::Server,
-            "bug_accept_empty_client_certificate",
-            Level::May,
-        );
-    }
-}
-
-/// record::ccs_before_client_key_exchange_tls12 can fail: a TLS 1.2 server that drops a
-/// ChangeCipherSpec before the ClientKeyExchange and goes on (`bug_accept_early_ccs`).
-#[test]
-fn a_server_taking_an_early_change_cipher_spec_fails() {
-    planted_bug_fails(
-        "record::ccs_before_client_key_exchange_tls12",
-        UnderTest::Server,
-        "bug_accept_early_ccs",
-        Level::Hardening,
-    );
-}
-
-/// The wrong-Finished scenarios can fail: a server that does not verify the client's Finished
-/// (`bug_skip_finished_check`), in TLS 1.3 and 1.2.
-#[test]
-fn a_server_not_verifying_the_finished_fails() {
-    for id in [
-        "client_hello::client_finished_wrong_verify_data",
-        "client_hello::client_finished_wrong_verify_data_tls12",
-    ] {
-        planted_bug_fails(
-            id,
-            UnderTest::Server,
-            "bug_skip_finished_check",
-            Level::Must,
-        );
-    }
-}
-
-/// The bad-binder scenario can fail: a server that takes a PSK whose binder does not verify
-/// (`bug_skip_binder_check`).
-#[test]
-fn a_server_not_checking_the_binder_fails() {
-    let knob = "bug_skip_binder_check";
-    planted_bug_fails(
-        "client_hello::psk_bad_binder",
-        UnderTest::Server,
-        knob,
-        Level::Must,
-    );
-}
-
-/// The bad CertificateVerify scenario can fail: a client that does not verify the server's
-/// CertificateVerify signature (`bug_skip_certificate_verify_check`, the "goto fail" shape).
-#[test]
-fn a_client_not_verifying_the_certificate_verify_fails() {
-    let id = "server_hello::certificate_verify_bad_signature";
-    let knob = "bug_skip_certificate_verify_check";
-    planted_bug_fails(id, UnderTest::Client, knob, Level::Must);
-}
-
-/// The name-mismatch scenario (its first variant, TLS 1.3) can fail: a client that does not
-/// check the server certificate's name (`bug_skip_hostname_check`).
-#[test]
-fn a_client_not_checking_the_name_fails() {
-    let knob = "bug_skip_hostname_check";
-    planted_bug_fails(
-        "certificate::name_mismatch",
-        UnderTest::Client,
-        knob,
-        Level::Must,
-    );
 }

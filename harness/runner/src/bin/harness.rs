@@ -10,6 +10,7 @@ fn main() {
         Command::Report(args) => harness::cli::report_command(args),
         Command::Serve(args) => harness::tools::serve(args),
         Command::Connect(args) => harness::tools::connect(args),
+        Command::Selftest(args) => harness::selftest::selftest(args),
     };
     match code {
         Ok(code) => std::process::exit(code),

@@ -40,6 +40,10 @@
 //! Besides `connected` and `rejected`, `expect.result` may be `truncated` (the side under
 //! test reports a connection cut without close_notify) or `timeout` (it gives up on its own
 //! timeout); both are for `mitm` scenarios.
+//!
+//! `controls` lists the scenario's negative controls, the `bug_*` knobs that make our engine,
+//! as the side under test, break the rule it checks ([`controls`]); `harness selftest` runs
+//! them.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -54,8 +58,11 @@ use crate::model::{CipherSuite, ClientAuth, NamedGroup, ProtocolVersion, Setup, 
 use crate::vocab;
 use tls_wire::HandshakeType;
 
+mod controls;
 mod grading;
 mod setup;
+
+pub use controls::Control;
 
 use grading::grading;
 use setup::{apply, check_key, value_label};
@@ -120,6 +127,9 @@ pub struct Scenario {
     /// `expect.resumed = "any"` (with `connected` and `resumption`): the second connection
     /// may resume or not, as the side under test chooses; by default it must resume.
     pub resumed_any: bool,
+    /// The negative controls: `bug_*` knobs that must make the scenario fail
+    /// ([`controls`]).
+    pub controls: Vec<Control>,
     /// File the scenario came from.
     pub file: PathBuf,
     setup: toml::Table,
@@ -170,6 +180,8 @@ struct RawScenario {
     #[serde(default)]
     matrix: toml::Table,
     expect: RawExpect,
+    #[serde(default)]
+    controls: Vec<controls::RawControl>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -410,6 +422,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             }
             matrix.push((key, values));
         }
+        let controls =
+            controls::parse(&r.controls, under_test, &r.setup).map_err(|(f, m)| fail(&f, m))?;
         let scenario = Scenario {
             id: r.id.clone(),
             family: family.to_string(),
@@ -425,6 +439,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Arc<Scenario>>, ScenarioErro
             close_notify: r.expect.close_notify.unwrap_or(false),
             resumed_any,
             data_after_close_ignored,
+            controls,
             file: file.to_path_buf(),
             setup: r.setup,
             matrix,
