@@ -662,10 +662,12 @@ pub fn render(ctx: &Context<'_>) -> Result<String, ReportError> {
         ],
         families: fams,
         bench: ctx.bench.as_ref().and_then(bench_view::view),
-        selftest: ctx
-            .selftest
-            .as_ref()
-            .map(|t| (t.ok(), format!("{} ({}, {})", t.line(), t.git, t.started))),
+        selftest: ctx.selftest.as_ref().map(|t| {
+            (
+                t.ok(),
+                format!("{} ({}, {})", t.line(), t.run.git, t.run.started),
+            )
+        }),
     };
     page.render().map_err(|e| ReportError::Render {
         what: "index.html",

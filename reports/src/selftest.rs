@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ReportError, Verdict};
+use crate::{ReportError, RunInfo, Verdict};
 
 /// The version of the `selftest.json` layout (fields may be added, never renamed).
 pub const SELFTEST_SCHEMA: u32 = 1;
@@ -83,9 +83,8 @@ pub struct SelfTestSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SelfTest {
     pub schema_version: u32,
-    pub started: String,
-    pub git: String,
-    pub duration_ms: f64,
+    /// When, at which commit, against which counterparts (their versions), how long.
+    pub run: RunInfo,
     pub summary: SelfTestSummary,
     pub controls: Vec<ControlRun>,
     /// The ids of the uncontrolled rejection scenarios.

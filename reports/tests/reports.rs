@@ -12,6 +12,11 @@ fn deviations() -> KnownDeviations {
     KnownDeviations::parse(DEVIATIONS, Path::new("scenarios/known-deviations.toml")).unwrap()
 }
 
+/// The fixture's reports, against `previous` when given.
+fn rendered(previous: Option<&Results>) -> reports::Rendered {
+    render_all(&fixture(), &deviations(), previous, Default::default()).unwrap()
+}
+
 #[test]
 fn write_all_writes_three_files_with_every_case_id() {
     let dir = tempfile::tempdir().unwrap();
@@ -35,7 +40,7 @@ fn write_all_writes_three_files_with_every_case_id() {
 
 #[test]
 fn peer_strings_are_escaped() {
-    let r = render_all(&fixture(), &deviations(), None, Default::default()).unwrap();
+    let r = rendered(None);
     let html = &r.index_html;
     std::fs::write(std::env::temp_dir().join("reports-escape.html"), html).unwrap();
     // Exactly three script elements: two JSON islands and the page's own script.
@@ -71,13 +76,7 @@ fn peer_strings_are_escaped() {
 
 #[test]
 fn summary_snapshot() {
-    let r = render_all(
-        &fixture(),
-        &deviations(),
-        Some(&previous()),
-        Default::default(),
-    )
-    .unwrap();
+    let r = rendered(Some(&previous()));
     insta::assert_snapshot!("summary_md", r.summary_md);
 }
 
@@ -287,13 +286,7 @@ fn deviation_file_errors_name_file_entry_and_field() {
 
 #[test]
 fn history_marks_changed_verdicts() {
-    let r = render_all(
-        &fixture(),
-        &deviations(),
-        Some(&previous()),
-        Default::default(),
-    )
-    .unwrap();
+    let r = rendered(Some(&previous()));
     assert_eq!(r.changed, 2);
     assert!(r.index_html.contains(r#""prev":"alert_mismatch""#));
     assert!(r.index_html.contains(r#"["certificate::expired_leaf/rustls->own","certificate","certificate::expired_leaf","rustls","own","fail","unexpected","pass","#));
@@ -417,7 +410,7 @@ fn bench_json_draws_the_latest_run_per_kind() {
     assert!(html.contains("No bench-history.jsonl beside the results: no trends yet"));
     assert!(!html.contains("<polyline"));
     // Without bench.json: no section.
-    let r = render_all(&fixture(), &deviations(), None, Default::default()).unwrap();
+    let r = rendered(None);
     assert!(!r.index_html.contains("id=\"benchmarks\""));
     // A broken bench.json is an error naming it.
     std::fs::write(dir.path().join("bench.json"), "{\"schema_version\": 1}").unwrap();
@@ -532,7 +525,7 @@ fn results_with_every_verdict_validate_against_the_schema() {
 
 #[test]
 fn a_reported_difference_is_no_junit_failure_but_a_must_fail_is() {
-    let r = render_all(&fixture(), &deviations(), None, Default::default()).unwrap();
+    let r = rendered(None);
     let x = &r.junit_xml;
     let case = |id: &str| {
         let start = x
@@ -571,11 +564,12 @@ fn a_reported_difference_is_no_junit_failure_but_a_must_fail_is() {
 fn the_self_test_line_is_drawn_from_selftest_json_and_a_broken_file_is_named() {
     use reports::selftest::{SELFTEST_SCHEMA, SelfTestSummary};
     let dir = tempfile::tempdir().unwrap();
+    let mut run = fixture().run;
+    run.started = "2026-12-04T22:00:00Z".into();
+    run.git = "abc1234".into();
     let test = reports::SelfTest {
         schema_version: SELFTEST_SCHEMA,
-        started: "2026-12-04T22:00:00Z".into(),
-        git: "abc1234".into(),
-        duration_ms: 1.0,
+        run,
         summary: SelfTestSummary {
             controls_run: 7,
             caught: 6,
@@ -602,7 +596,8 @@ fn the_self_test_line_is_drawn_from_selftest_json_and_a_broken_file_is_named() {
     std::fs::write(dir.path().join("selftest.json"), "{").unwrap();
     let e = reports::write_all(&fixture(), &deviations(), None, dir.path()).unwrap_err();
     assert!(
-        e.to_string().contains("selftest.json: not a selftest.json file"),
+        e.to_string()
+            .contains("selftest.json: not a selftest.json file"),
         "{e}"
     );
 }

@@ -35,12 +35,14 @@ pub enum Command {
     Selftest(crate::selftest::SelfTestArgs),
 }
 
+/// Which scenarios, against which peers (`run` and `selftest`).
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct Catalogue {
     /// Directory of scenario files (default: `scenarios/` of the workspace).
     #[arg(long)]
     pub scenarios: Option<PathBuf>,
-    /// Comma-separated peers; every ordered pair of them is run, each peer with itself too.
+    /// Comma-separated peers; every ordered pair of them is run, each peer with itself too
+    /// (`selftest`: the counterparts of our engine under test).
     #[arg(long, default_value = "own,rustls,openssl")]
     pub peers: String,
     /// Only scenarios of these families (repeatable).
@@ -49,6 +51,49 @@ pub struct RunArgs {
     /// Only scenarios whose id starts with this (repeatable).
     #[arg(long = "scenario")]
     pub scenario_filter: Vec<String>,
+}
+
+impl Catalogue {
+    /// The scenario directory.
+    pub fn dir(&self) -> PathBuf {
+        self.scenarios.clone().unwrap_or_else(default_scenarios)
+    }
+
+    /// The scenarios `--family` and `--scenario` select; an unknown family is an error
+    /// naming the known ones.
+    pub fn select<'a>(
+        &self,
+        scenarios: &'a [std::sync::Arc<scenario::Scenario>],
+    ) -> anyhow::Result<Vec<&'a std::sync::Arc<scenario::Scenario>>> {
+        for f in &self.families {
+            if !scenarios.iter().any(|s| &s.family == f) {
+                let mut known: Vec<&str> = scenarios.iter().map(|s| s.family.as_str()).collect();
+                known.dedup();
+                anyhow::bail!(
+                    "--family {f}: no such family in {}; known: {}",
+                    self.dir().display(),
+                    known.join(", ")
+                );
+            }
+        }
+        Ok(scenarios
+            .iter()
+            .filter(|s| self.families.is_empty() || self.families.contains(&s.family))
+            .filter(|s| {
+                self.scenario_filter.is_empty()
+                    || self
+                        .scenario_filter
+                        .iter()
+                        .any(|p| s.id.starts_with(p.as_str()))
+            })
+            .collect())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub catalogue: Catalogue,
     /// Run the K-th of N deterministic slices of the case list (e.g. 2/4).
     #[arg(long)]
     pub shard: Option<Shard>,
@@ -266,16 +311,16 @@ pub fn acceptable(case: &CaseResult) -> bool {
 
 /// Runs `harness run`; returns the process exit code.
 pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
-    let dir = args.scenarios.clone().unwrap_or_else(default_scenarios);
+    let dir = args.catalogue.dir();
     let target = match &args.target {
         Some(t) => Some(target_peer(t, args)?),
         None => None,
     };
     // Target mode: the peers are the clients; our engine unless --peers says otherwise.
-    let peer_list = if target.is_some() && args.peers == DEFAULT_PEERS {
+    let peer_list = if target.is_some() && args.catalogue.peers == DEFAULT_PEERS {
         "own"
     } else {
-        args.peers.as_str()
+        args.catalogue.peers.as_str()
     };
     let mut peers = peers::parse_list(peer_list, &peers_dir()).map_err(anyhow::Error::msg)?;
     let scenarios = scenario::load_dir(&dir)?;
@@ -299,28 +344,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             eprintln!("--allow-missing-peers: going on; the cases of these peers are skipped");
         }
     }
-    for f in &args.families {
-        if !scenarios.iter().any(|s| &s.family == f) {
-            let mut known: Vec<&str> = scenarios.iter().map(|s| s.family.as_str()).collect();
-            known.dedup();
-            anyhow::bail!(
-                "--family {f}: no such family in {}; known: {}",
-                dir.display(),
-                known.join(", ")
-            );
-        }
-    }
-    let selected: Vec<_> = scenarios
-        .iter()
-        .filter(|s| args.families.is_empty() || args.families.contains(&s.family))
-        .filter(|s| {
-            args.scenario_filter.is_empty()
-                || args
-                    .scenario_filter
-                    .iter()
-                    .any(|p| s.id.starts_with(p.as_str()))
-        })
-        .collect();
+    let selected = args.catalogue.select(&scenarios)?;
     let variants: Vec<_> = selected.iter().flat_map(|s| s.variants()).collect();
     let mut cases = match &target {
         Some(t) => peers::command::target::expand(&variants, &peers, t),

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use reports::selftest::{ControlCase, ControlRun, SELFTEST_SCHEMA, SelfTestSummary};
-use reports::{CaseResult, SelfTest, UnderTest, Verdict};
+use reports::{CaseResult, RunInfo, SelfTest, UnderTest, Verdict};
 
-use crate::cli::{default_scenarios, git_head, now_rfc3339, peers_dir, preflight};
+use crate::cli::{Catalogue, git_head, now_rfc3339, peers_dir, preflight};
 use crate::model::Role;
 use crate::peer::PeerRef;
 use crate::peers;
@@ -22,15 +22,8 @@ use crate::scenario::{self, Control, Scenario};
 
 #[derive(Debug, Args)]
 pub struct SelfTestArgs {
-    /// Directory of scenario files (default: `scenarios/` of the workspace).
-    #[arg(long)]
-    pub scenarios: Option<PathBuf>,
-    /// Comma-separated counterparts (each control runs against every one that can play it).
-    #[arg(long, default_value = "own,rustls,openssl")]
-    pub peers: String,
-    /// Only scenarios whose id starts with this (repeatable).
-    #[arg(long = "scenario")]
-    pub scenario_filter: Vec<String>,
+    #[command(flatten)]
+    pub catalogue: Catalogue,
     /// Output directory: `selftest.json` goes there (and the reports there are redrawn with
     /// the self-test's line when a `results.json` is present).
     #[arg(long, default_value = "reports/out")]
@@ -176,8 +169,9 @@ pub fn plan(scenarios: &[&Arc<Scenario>], peers: &[PeerRef]) -> (Vec<Case>, Vec<
 
 /// Runs `harness selftest`.
 pub fn selftest(args: &SelfTestArgs) -> anyhow::Result<i32> {
-    let dir = args.scenarios.clone().unwrap_or_else(default_scenarios);
-    let peers = peers::parse_list(&args.peers, &peers_dir()).map_err(anyhow::Error::msg)?;
+    let dir = args.catalogue.dir();
+    let peers =
+        peers::parse_list(&args.catalogue.peers, &peers_dir()).map_err(anyhow::Error::msg)?;
     let scenarios = scenario::load_dir(&dir)?;
     let broken = preflight(&peers);
     if !broken.is_empty() {
@@ -189,16 +183,7 @@ pub fn selftest(args: &SelfTestArgs) -> anyhow::Result<i32> {
             broken.len()
         );
     }
-    let selected: Vec<&Arc<Scenario>> = scenarios
-        .iter()
-        .filter(|s| {
-            args.scenario_filter.is_empty()
-                || args
-                    .scenario_filter
-                    .iter()
-                    .any(|p| s.id.starts_with(p.as_str()))
-        })
-        .collect();
+    let selected = args.catalogue.select(&scenarios)?;
     let (cases, owners) = plan(&selected, &peers);
     let uncontrolled: Vec<String> = selected
         .iter()
@@ -240,9 +225,17 @@ pub fn selftest(args: &SelfTestArgs) -> anyhow::Result<i32> {
     }
     let report = SelfTest {
         schema_version: SELFTEST_SCHEMA,
-        started,
-        git: git_head(),
-        duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
+        run: RunInfo {
+            started,
+            git: git_head(),
+            seed: 0,
+            peers: peers
+                .iter()
+                .map(|p| (p.name().to_string(), p.version()))
+                .collect(),
+            shard: None,
+            duration_ms: Some(t0.elapsed().as_secs_f64() * 1000.0),
+        },
         summary,
         controls,
         uncontrolled,
