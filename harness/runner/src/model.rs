@@ -125,6 +125,9 @@ pub struct Setup {
     /// Server name the client sends (SNI) and verifies.
     pub server_name: String,
     pub client_auth: ClientAuth,
+    /// Whether the client has a certificate to present when asked (`false`: it answers a
+    /// CertificateRequest with an empty Certificate).
+    pub client_certificate: bool,
     /// Run a second connection that must resume the first one's session.
     pub resumption: bool,
     /// Bytes the client sends after the handshake (see [`AppMode`]).
@@ -154,6 +157,7 @@ impl Default for Setup {
             cert: "ecdsa_p256".into(),
             server_name: "localhost".into(),
             client_auth: ClientAuth::None,
+            client_certificate: true,
             resumption: false,
             app_data: b"GET / HTTP/1.0\r\n\r\n".to_vec(),
             app: AppMode::Echo,
@@ -168,6 +172,12 @@ impl Default for Setup {
 }
 
 impl Setup {
+    /// Whether the client is configured with a certificate: client authentication is asked
+    /// for, and the client has one.
+    pub fn client_presents_certificate(&self) -> bool {
+        self.client_auth != ClientAuth::None && self.client_certificate
+    }
+
     /// The knobs of one side.
     pub fn knobs(&self, role: Role) -> &std::collections::BTreeMap<String, String> {
         match role {

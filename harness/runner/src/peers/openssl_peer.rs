@@ -345,7 +345,7 @@ fn context(
         .map_err(e("verify store"))?;
     let identity = match role {
         Role::Server => Some(&materials.server),
-        Role::Client if setup.client_auth != ClientAuth::None => Some(&materials.client),
+        Role::Client if setup.client_presents_certificate() => Some(&materials.client),
         Role::Client => None,
     };
     if let Some(id) = identity {

@@ -280,7 +280,7 @@ fn client_config(setup: &Setup, resumption: Option<StoredSession>) -> Result<Cli
     side_lists!(c, &setup.client);
     c.roots = materials.roots.clone();
     c.server_name = Some(setup.server_name.clone());
-    if setup.client_auth != ClientAuth::None {
+    if setup.client_presents_certificate() {
         c.client_auth = Some(certified(&materials.client)?);
     }
     c.resumption = resumption;

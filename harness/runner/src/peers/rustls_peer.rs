@@ -429,7 +429,7 @@ fn client_config(
         .map_err(|e| format!("rustls client config: {e}"))?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
-    let mut config = if setup.client_auth == ClientAuth::None {
+    let mut config = if !setup.client_presents_certificate() {
         builder.with_no_client_auth()
     } else {
         let ck = certified_key(&provider, &materials.client, &setup.client.sig_schemes)?;

@@ -30,6 +30,7 @@
 //! | `sigalg` | IANA signature scheme | the only handshake signature scheme of both sides |
 //! | `cert` | certificate profile | server and client certificates, trust anchors |
 //! | `client_auth` | `none`, `optional`, `required` | CertificateRequest and client certificate |
+//! | `client_certificate` | bool (default true) | `false`: the client has no certificate and answers the CertificateRequest with an empty Certificate |
 //! | `resumption` | bool | a second connection must resume the first one's session |
 //! | `client_alpn`, `server_alpn` | list of strings | ALPN offered / accepted |
 //! | `server_name` | string | SNI sent and name verified |

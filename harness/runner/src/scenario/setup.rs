@@ -15,6 +15,7 @@ const SETUP_KEYS: &[&str] = &[
     "sigalg",
     "cert",
     "client_auth",
+    "client_certificate",
     "resumption",
     "client_alpn",
     "server_alpn",
@@ -120,6 +121,9 @@ pub(super) fn apply(s: &mut Setup, key: &str, v: &toml::Value) -> Result<(), Str
                 Some("required") => ClientAuth::Required,
                 _ => return Err("expected \"none\", \"optional\" or \"required\"".into()),
             }
+        }
+        "client_certificate" => {
+            s.client_certificate = v.as_bool().ok_or("expected true or false")?;
         }
         "resumption" => {
             s.resumption = v.as_bool().ok_or("expected true or false")?;
