@@ -79,6 +79,50 @@ pub struct SelfTestSummary {
     pub uncontrolled: usize,
 }
 
+/// What one bug knob catches, over every scenario that names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnobTally {
+    /// The knob and its value, `bug_x=value`.
+    pub bug: String,
+    /// Scenarios with at least one caught control run.
+    pub scenarios: usize,
+    /// Cases that met the requirement.
+    pub cases: usize,
+    /// The counterparts of those cases (peer names).
+    pub counterparts: Vec<String>,
+}
+
+/// Per knob, what the caught control runs cover (in knob order).
+pub fn by_knob(runs: &[ControlRun]) -> Vec<KnobTally> {
+    let mut out: std::collections::BTreeMap<
+        &str,
+        (
+            std::collections::BTreeSet<&str>,
+            usize,
+            std::collections::BTreeSet<&str>,
+        ),
+    > = Default::default();
+    for r in runs.iter().filter(|r| r.caught) {
+        let e = out.entry(&r.bug).or_default();
+        e.0.insert(&r.scenario);
+        e.1 += r
+            .cases
+            .iter()
+            .filter(|c| r.required.met_by(c.verdict))
+            .count();
+        // "rustls as server" (both sides under test) is the counterpart rustls.
+        e.2.insert(r.counterpart.split(" as ").next().unwrap_or(&r.counterpart));
+    }
+    out.into_iter()
+        .map(|(bug, (scenarios, cases, counterparts))| KnobTally {
+            bug: bug.to_string(),
+            scenarios: scenarios.len(),
+            cases,
+            counterparts: counterparts.into_iter().map(str::to_string).collect(),
+        })
+        .collect()
+}
+
 /// The whole `selftest.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SelfTest {
@@ -87,6 +131,9 @@ pub struct SelfTest {
     pub run: RunInfo,
     pub summary: SelfTestSummary,
     pub controls: Vec<ControlRun>,
+    /// Per knob: the scenarios, cases and counterparts its caught runs cover.
+    #[serde(default)]
+    pub knobs: Vec<KnobTally>,
     /// The ids of the uncontrolled rejection scenarios.
     pub uncontrolled: Vec<String>,
 }

@@ -579,6 +579,7 @@ fn the_self_test_line_is_drawn_from_selftest_json_and_a_broken_file_is_named() {
             uncontrolled: 3,
         },
         controls: Vec::new(),
+        knobs: Vec::new(),
         uncontrolled: vec!["a::b".into(), "a::c".into(), "a::d".into()],
     };
     std::fs::write(

@@ -28,7 +28,7 @@ pub struct SelfTestArgs {
     /// the self-test's line when a `results.json` is present).
     #[arg(long, default_value = "reports/out")]
     pub out: PathBuf,
-    /// Cases in flight at once (default: twice the CPU count).
+    /// Cases in flight at once (default: four times the CPU count).
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Longest wait for one read or write, in milliseconds (a control that makes our engine
@@ -196,9 +196,9 @@ pub fn selftest(args: &SelfTestArgs) -> anyhow::Result<i32> {
         deadline: Duration::from_millis(args.deadline_ms),
         ..RunOptions::default()
     };
-    if let Some(j) = args.jobs {
-        opts.jobs = j.max(1);
-    }
+    // Many control cases wait out the idle timeout (a bug that stalls instead of aborting):
+    // more of them in flight than `run` keeps.
+    opts.jobs = args.jobs.unwrap_or(opts.jobs * 2).max(1);
     let started = now_rfc3339();
     let t0 = Instant::now();
     let total = cases.len();
@@ -237,6 +237,7 @@ pub fn selftest(args: &SelfTestArgs) -> anyhow::Result<i32> {
             duration_ms: Some(t0.elapsed().as_secs_f64() * 1000.0),
         },
         summary,
+        knobs: reports::selftest::by_knob(&controls),
         controls,
         uncontrolled,
     };
@@ -254,6 +255,16 @@ pub fn selftest(args: &SelfTestArgs) -> anyhow::Result<i32> {
                 .map(|(f, n)| format!("{f} {n}"))
                 .collect::<Vec<_>>()
                 .join(", ")
+        );
+    }
+    println!("caught per knob (scenarios, cases, counterparts):");
+    for k in &report.knobs {
+        println!(
+            "  {:<48} {:>4} {:>5}  {}",
+            k.bug,
+            k.scenarios,
+            k.cases,
+            k.counterparts.join(",")
         );
     }
     println!("{}", report.line());
