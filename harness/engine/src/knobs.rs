@@ -238,6 +238,12 @@ knobs! {
     /// procedure that is functionally equivalent to the external behavior of this
     /// algorithm."; RFC 9525 6).
     bug_skip_chain_check: bool = parse_bool, BOOL;
+    /// A TLS 1.2 client does not verify the ServerKeyExchange signature over the randoms and
+    /// the ECDHE parameters (its scheme is still checked; RFC 5246 7.4.3 signs them, RFC 8422
+    /// 5.4: "The client verifies the signature (when present) and retrieves the server's
+    /// elliptic curve domain parameters and ephemeral ECDH public key from the
+    /// ServerKeyExchange message.", RFC 5246 7.2.2 decrypt_error).
+    bug_skip_server_key_exchange_check: bool = parse_bool, BOOL;
     /// Chain verification skips the strict policy layer around webpki (`verify::policy`:
     /// serial number, version, time encoding, duplicate or malformed extensions, keyUsage,
     /// subjectAltName presence, CA as leaf, weak hashes, signature algorithm parameters, key

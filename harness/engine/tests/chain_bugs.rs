@@ -1,8 +1,8 @@
 //! The negative controls of peer authentication, in whole handshakes of our client and our
 //! server, TLS 1.3 and TLS 1.2: `bug_skip_chain_check`, `bug_ignore_validity_dates`,
 //! `bug_accept_non_ca_intermediate`, `bug_ignore_certificate_policy` (the chain verification
-//! of both sides). Each bug turns one rejection into a completed handshake and leaves the
-//! other checks in place.
+//! of both sides) and `bug_skip_server_key_exchange_check` (the TLS 1.2 client). Each bug
+//! turns one rejection into a completed handshake and leaves the other checks in place.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -148,4 +148,37 @@ fn ignoring_the_policy_leaves_webpki() {
         cc.knobs.bug_ignore_certificate_policy = true;
         assert_eq!(alerts(cc, sc).0, Some(A::BadCertificate), "{v:?}");
     }
+}
+
+/// `bug_skip_server_key_exchange_check`: a TLS 1.2 client takes a ServerKeyExchange whose
+/// signature does not verify; the chain, the Finished and TLS 1.3's CertificateVerify are
+/// still checked.
+#[test]
+fn skipping_the_server_key_exchange_check() {
+    let v12 = ProtocolVersion::TLSv1_2;
+    for key in KEYS {
+        let (cc, mut sc) = configs(key, key, v12);
+        sc.knobs.bad_certificate_verify = true;
+        assert_eq!(
+            alerts(cc.clone(), sc.clone()).0,
+            Some(A::DecryptError),
+            "{key}"
+        );
+        let mut cc = cc;
+        cc.knobs.bug_skip_server_key_exchange_check = true;
+        handshake_ok(cc, sc);
+    }
+    let bugged = |profile: &str, v| {
+        let (mut cc, sc) = configs(profile, profile, v);
+        cc.knobs.bug_skip_server_key_exchange_check = true;
+        (cc, sc)
+    };
+    let (cc, mut sc) = bugged("ecdsa_p256", v12);
+    sc.knobs.send_wrong_finished = true;
+    assert_eq!(alerts(cc, sc).0, Some(A::DecryptError));
+    let (cc, sc) = bugged("expired", v12);
+    assert_eq!(alerts(cc, sc).0, Some(A::CertificateExpired));
+    let (cc, mut sc) = bugged("ecdsa_p256", ProtocolVersion::TLSv1_3);
+    sc.knobs.bad_certificate_verify = true;
+    assert_eq!(alerts(cc, sc).0, Some(A::DecryptError));
 }
