@@ -345,3 +345,77 @@ fn a_client_not_checking_the_name_fails() {
         Level::Must,
     );
 }
+
+/// The validity-date scenarios can fail: our engine taking a chain outside its validity
+/// period (`bug_ignore_validity_dates`), as a client and as a server.
+#[test]
+fn a_side_ignoring_validity_dates_fails() {
+    let knob = "bug_ignore_validity_dates";
+    for id in [
+        "certificate::expired",
+        "certificate::not_yet_valid",
+        "certificate::expired_intermediate",
+        "certificate::not_yet_valid_intermediate",
+    ] {
+        planted_bug_fails(id, UnderTest::Client, knob, Level::Must);
+    }
+    for id in [
+        "client_certificate::expired",
+        "client_certificate::not_yet_valid",
+    ] {
+        planted_bug_fails(id, UnderTest::Server, knob, Level::Must);
+    }
+}
+
+/// The basicConstraints scenarios can fail: our engine taking a certificate that is not a CA
+/// as an issuer (`bug_accept_non_ca_intermediate`).
+#[test]
+fn a_side_accepting_a_non_ca_intermediate_fails() {
+    let knob = "bug_accept_non_ca_intermediate";
+    for id in [
+        "certificate::intermediate_ca_false",
+        "certificate::intermediate_no_basic_constraints",
+    ] {
+        planted_bug_fails(id, UnderTest::Client, knob, Level::Must);
+    }
+    let id = "client_certificate::intermediate_ca_false";
+    planted_bug_fails(id, UnderTest::Server, knob, Level::Must);
+}
+
+/// The path-validation scenarios can fail: our engine taking any chain
+/// (`bug_skip_chain_check`), as a client (also behind the proxy) and as a server.
+#[test]
+fn a_side_skipping_the_chain_check_fails() {
+    let knob = "bug_skip_chain_check";
+    for id in ["certificate::unknown_root", "mitm::cert_unknown_ca"] {
+        planted_bug_fails(id, UnderTest::Client, knob, Level::Must);
+    }
+    let id = "client_certificate::unknown_root";
+    planted_bug_fails(id, UnderTest::Server, knob, Level::Must);
+}
+
+/// The attacker-key scenario of TLS 1.2 can fail: a client that does not verify the
+/// ServerKeyExchange signature (`bug_skip_server_key_exchange_check`).
+#[test]
+fn a_client_not_verifying_the_server_key_exchange_fails() {
+    let id = "mitm::cert_attacker_key_tls12";
+    let knob = "bug_skip_server_key_exchange_check";
+    planted_bug_fails(id, UnderTest::Client, knob, Level::Must);
+}
+
+/// The scenarios only the strict policy layer catches can fail: our engine without it
+/// (`bug_ignore_certificate_policy`).
+#[test]
+fn a_side_without_the_certificate_policy_fails() {
+    let knob = "bug_ignore_certificate_policy";
+    let id = "certificate::intermediate_no_key_cert_sign";
+    planted_bug_fails(id, UnderTest::Client, knob, Level::Must);
+    planted_bug_fails(
+        "certificate::serial_zero",
+        UnderTest::Client,
+        knob,
+        Level::Policy,
+    );
+    let id = "client_certificate::ku_no_digital_signature";
+    planted_bug_fails(id, UnderTest::Server, knob, Level::Policy);
+}
