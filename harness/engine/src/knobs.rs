@@ -82,7 +82,8 @@ knobs! {
     max_key_updates: u32 = parse_u32, U32;
     /// Server: force a HelloRetryRequest even if the client's key share is acceptable.
     force_hrr: bool = parse_bool, BOOL;
-    /// Corrupt the CertificateVerify signature (flip a byte).
+    /// Corrupt the CertificateVerify signature (flip a byte); in TLS 1.2 every signature we
+    /// make, so a server's ServerKeyExchange signature too.
     bad_certificate_verify: bool = parse_bool, BOOL;
     /// Client: corrupt the PSK binder when resuming.
     bad_psk_binder: bool = parse_bool, BOOL;
