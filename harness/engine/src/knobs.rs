@@ -82,7 +82,8 @@ knobs! {
     max_key_updates: u32 = parse_u32, U32;
     /// Server: force a HelloRetryRequest even if the client's key share is acceptable.
     force_hrr: bool = parse_bool, BOOL;
-    /// Corrupt the CertificateVerify signature (flip a byte).
+    /// Corrupt the CertificateVerify signature (flip a byte); in TLS 1.2 every signature we
+    /// make, so a server's ServerKeyExchange signature too.
     bad_certificate_verify: bool = parse_bool, BOOL;
     /// Client: corrupt the PSK binder when resuming.
     bad_psk_binder: bool = parse_bool, BOOL;
@@ -217,6 +218,39 @@ knobs! {
     /// A client does not check that the server's certificate is for the name it asked for
     /// (the chain is still verified; RFC 6125 6, RFC 9525 6).
     bug_skip_hostname_check: bool = parse_bool, BOOL;
+    /// Chain verification (client of the server's chain, server of a client's) does not check
+    /// the validity periods (notBefore, notAfter) of the leaf and the intermediates; every
+    /// other check of the path is made (RFC 5280 6.1.3 (a)(2): "The certificate validity
+    /// period includes the current time."). A chain whose validity periods have no instant in
+    /// common is still rejected.
+    bug_ignore_validity_dates: bool = parse_bool, BOOL;
+    /// Chain verification takes a certificate that is not a CA (basicConstraints cA FALSE, or
+    /// a v3 certificate without basicConstraints) as the issuer of the next one, the
+    /// basicConstraints bug of old Internet Explorer; every other check of the path is made,
+    /// keyUsage too (RFC 5280 4.2.1.9: "If the basic constraints extension is not present in
+    /// a version 3 certificate, or the extension is present but the cA boolean is not
+    /// asserted, then the certified public key MUST NOT be used to verify certificate
+    /// signatures.").
+    bug_accept_non_ca_intermediate: bool = parse_bool, BOOL;
+    /// The peer's certificate chain is not verified at all, names included (the "verify
+    /// none" / InsecureSkipVerify shape): any non-empty chain is taken, and its first
+    /// certificate's key still checks the CertificateVerify / ServerKeyExchange signature
+    /// (RFC 5280 6.1: "A conforming implementation MUST include an X.509 path processing
+    /// procedure that is functionally equivalent to the external behavior of this
+    /// algorithm."; RFC 9525 6).
+    bug_skip_chain_check: bool = parse_bool, BOOL;
+    /// A TLS 1.2 client does not verify the ServerKeyExchange signature over the randoms and
+    /// the ECDHE parameters (its scheme is still checked; RFC 5246 7.4.3 signs them, RFC 8422
+    /// 5.4: "The client verifies the signature (when present) and retrieves the server's
+    /// elliptic curve domain parameters and ephemeral ECDH public key from the
+    /// ServerKeyExchange message.", RFC 5246 7.2.2 decrypt_error).
+    bug_skip_server_key_exchange_check: bool = parse_bool, BOOL;
+    /// Chain verification skips the strict policy layer around webpki (`verify::policy`:
+    /// serial number, version, time encoding, duplicate or malformed extensions, keyUsage,
+    /// subjectAltName presence, CA as leaf, weak hashes, signature algorithm parameters, key
+    /// sizes); webpki's own path validation is unchanged (RFC 5280 4.1.2.2, 4.2, 4.2.1.3,
+    /// 6.1.4 (k), (n); RFC 8446 4.4.2.2, 4.4.2.4; RFC 4055 3.1).
+    bug_ignore_certificate_policy: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

@@ -538,7 +538,9 @@ impl ExpectCertificate {
             }
         } else {
             let chain = chain_der(chain);
-            verify::verify_chain(&chain, roots, c.now, false, None, &hs.config.policy_cache)?;
+            let cache = &hs.config.policy_cache;
+            let bugs = verify::ChainBugs::from_knobs(&c.knobs);
+            verify::verify_chain(&chain, roots, c.now, false, None, cache, bugs)?;
             client_certs = chain.clone();
             record_peer_chain(c, chain, "client")?;
             c.reach(Step::Certificate);

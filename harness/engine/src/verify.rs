@@ -6,13 +6,17 @@
 //! of the path webpki verified. When webpki fails, the CA certificates that chain by name from
 //! the leaf are checked first, so that a policy defect (e.g. an RSA-1024 CA, which webpki
 //! reports as a bad signature) gets its own alert.
+//!
+//! [`ChainBugs`] are the negative controls of this module (the `bug_*` knobs of the same
+//! names): each makes the verification wrong in one way, for the client and the server,
+//! TLS 1.3 and 1.2 alike; all off, nothing here changes.
 
 mod policy;
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 
 pub use policy::PolicyError;
@@ -135,9 +139,35 @@ impl PolicyCache {
     }
 }
 
+/// The negative controls of chain verification (the `bug_*` knobs of [`crate::knobs`] read
+/// here); the default checks everything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChainBugs {
+    /// `bug_ignore_validity_dates`: validity periods are not checked.
+    pub ignore_validity_dates: bool,
+    /// `bug_accept_non_ca_intermediate`: a certificate that is not a CA may issue.
+    pub accept_non_ca_intermediate: bool,
+    /// `bug_skip_chain_check`: any non-empty chain is taken.
+    pub skip_chain_check: bool,
+    /// `bug_ignore_certificate_policy`: the strict [`policy`] layer is skipped.
+    pub ignore_certificate_policy: bool,
+}
+
+impl ChainBugs {
+    /// The chain verification bugs `knobs` switch on.
+    pub fn from_knobs(knobs: &crate::knobs::Knobs) -> Self {
+        Self {
+            ignore_validity_dates: knobs.bug_ignore_validity_dates,
+            accept_non_ca_intermediate: knobs.bug_accept_non_ca_intermediate,
+            skip_chain_check: knobs.bug_skip_chain_check,
+            ignore_certificate_policy: knobs.bug_ignore_certificate_policy,
+        }
+    }
+}
+
 /// Validate `chain` (end-entity first) against `roots` at `now` for `usage`, and, if
 /// given, against `name`. Errors carry the alert to send. `cache` remembers the
-/// certificates the strict policy passed.
+/// certificates the strict policy passed. `bugs` are negative controls (all off: correct).
 pub fn verify_chain(
     chain: &[CertificateDer<'static>],
     roots: &[CertificateDer<'static>],
@@ -145,57 +175,70 @@ pub fn verify_chain(
     server: bool,
     name: Option<&str>,
     cache: &PolicyCache,
+    bugs: ChainBugs,
 ) -> Result<(), Error> {
     let Some(ee_der) = chain.first() else {
         misbehave!(Misbehaviour::EmptyCertificate, "empty certificate chain");
     };
-    if crate::FUZZING {
+    if crate::FUZZING || bugs.skip_chain_check {
         return Ok(());
     }
+    let strict = !bugs.ignore_certificate_policy;
     let (role, cached_as) = if server {
         (policy::Role::Server, PolicyRole::ServerLeaf)
     } else {
         (policy::Role::Client, PolicyRole::ClientLeaf)
     };
-    cache
-        .check(cached_as, ee_der.as_ref(), || {
-            policy::check_end_entity(chain, role)
-        })
-        .map_err(|e| policy_err(e, "end-entity certificate"))?;
+    if strict {
+        cache
+            .check(cached_as, ee_der.as_ref(), || {
+                policy::check_end_entity(chain, role)
+            })
+            .map_err(|e| policy_err(e, "end-entity certificate"))?;
+    }
     let anchors: Vec<_> = roots
         .iter()
         .filter_map(|r| webpki::anchor_from_trusted_cert(r).ok())
         .collect();
     let ee = EndEntityCert::try_from(ee_der)
         .map_err(|e| cert_err(e, "end-entity certificate does not parse"))?;
-    let intermediates = chain.get(1..).unwrap_or(&[]);
     let usage = if server {
         KeyUsage::server_auth()
     } else {
         KeyUsage::client_auth()
     };
-    match ee.verify_for_usage(CHAIN_ALGS, &anchors, intermediates, now, usage, None, None) {
-        Ok(path) => {
-            for (i, ca) in path.intermediate_certificates().enumerate() {
-                let der = ca.der();
+    let path = Path {
+        chain,
+        now,
+        usage,
+        bugs,
+    };
+    let mut budget = Path::SPLIT_BUDGET;
+    let intermediates = chain.get(1..).unwrap_or(&[]);
+    match path.validate(&ee, ee_der, intermediates, &anchors, &mut budget) {
+        Ok(cas) if strict => {
+            for (i, ca) in cas.into_iter().enumerate() {
                 cache
-                    .check(PolicyRole::Ca, der.as_ref(), || {
-                        policy::check_ca(der.as_ref())
+                    .check(PolicyRole::Ca, ca.as_ref(), || {
+                        policy::check_ca(ca.as_ref())
                     })
                     .map_err(|e| policy_err(e, &format!("CA certificate {} of the path", i + 1)))?;
             }
         }
+        Ok(_) => {}
         Err(e) => {
-            for (i, ca) in policy::candidate_issuers(chain).into_iter().enumerate() {
-                policy::check_ca(ca.as_ref()).map_err(|p| {
-                    policy_err(
-                        p,
-                        &format!(
-                            "CA certificate {} issuing the leaf's path (path validation: {e:?})",
-                            i + 1
-                        ),
-                    )
-                })?;
+            if strict {
+                for (i, ca) in policy::candidate_issuers(chain).into_iter().enumerate() {
+                    policy::check_ca(ca.as_ref()).map_err(|p| {
+                        policy_err(
+                            p,
+                            &format!(
+                                "CA certificate {} issuing the leaf's path (path validation: {e:?})",
+                                i + 1
+                            ),
+                        )
+                    })?;
+                }
             }
             return Err(cert_err(e, "certificate path validation failed"));
         }
@@ -210,6 +253,130 @@ pub fn verify_chain(
             .map_err(|e| cert_err(e, &format!("certificate not valid for name {name:?}")))?;
     }
     Ok(())
+}
+
+/// One path validation of a peer's `chain`: webpki, and the negative controls that change it.
+struct Path<'c> {
+    chain: &'c [CertificateDer<'static>],
+    now: UnixTime,
+    usage: KeyUsage,
+    bugs: ChainBugs,
+}
+
+impl<'c> Path<'c> {
+    /// Path validations tried for `bug_accept_non_ca_intermediate` (each split of the path
+    /// at a non-CA certificate costs two), so that a long chain cannot make it slow.
+    const SPLIT_BUDGET: u32 = 32;
+
+    /// The CA certificates of `chain` (not the anchor) of a valid path from `ee` (whose DER
+    /// is `ee_der`) through `intermediates` to one of `anchors`, in path order.
+    fn validate(
+        &self,
+        ee: &EndEntityCert<'_>,
+        ee_der: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        anchors: &[TrustAnchor<'_>],
+        budget: &mut u32,
+    ) -> Result<Vec<&'c CertificateDer<'static>>, webpki::Error> {
+        let e = match self.webpki(ee, intermediates, anchors) {
+            Ok(cas) => return Ok(cas),
+            Err(e) => e,
+        };
+        if !(self.bugs.accept_non_ca_intermediate && e == webpki::Error::EndEntityUsedAsCa) {
+            return Err(e);
+        }
+        // The bug: split the path at a certificate that is not a CA, taking it as the anchor
+        // of the path below it and as an end entity of the path above it (neither role reads
+        // basicConstraints); every other check is made on both halves.
+        let mut last = e;
+        for (i, x) in intermediates.iter().enumerate() {
+            if policy::is_ca(x.as_ref()) || x.as_ref() == ee_der.as_ref() {
+                continue;
+            }
+            let Some(left) = budget.checked_sub(2) else {
+                break;
+            };
+            *budget = left;
+            let (Ok(x_anchor), Ok(x_ee), Some(x_in_chain)) = (
+                webpki::anchor_from_trusted_cert(x),
+                EndEntityCert::try_from(x),
+                self.in_chain(x),
+            ) else {
+                continue;
+            };
+            let rest: Vec<CertificateDer<'_>> = intermediates
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, c)| CertificateDer::from(c.as_ref()))
+                .collect();
+            let below = self.validate(ee, ee_der, &rest, std::slice::from_ref(&x_anchor), budget);
+            let mut cas = match below {
+                Ok(cas) => cas,
+                Err(e) => {
+                    last = e;
+                    continue;
+                }
+            };
+            match self.validate(&x_ee, x, &rest, anchors, budget) {
+                Ok(above) => {
+                    cas.push(x_in_chain);
+                    cas.extend(above);
+                    return Ok(cas);
+                }
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// webpki's path validation; with `bug_ignore_validity_dates`, a date error makes it try
+    /// again at the reported notAfter or notBefore (a time inside that certificate's
+    /// validity), once per certificate of the chain at most.
+    fn webpki(
+        &self,
+        ee: &EndEntityCert<'_>,
+        intermediates: &[CertificateDer<'_>],
+        anchors: &[TrustAnchor<'_>],
+    ) -> Result<Vec<&'c CertificateDer<'static>>, webpki::Error> {
+        let mut time = self.now;
+        let mut tries = self.chain.len().saturating_add(1);
+        loop {
+            let r = ee.verify_for_usage(
+                CHAIN_ALGS,
+                anchors,
+                intermediates,
+                time,
+                self.usage,
+                None,
+                None,
+            );
+            let e = match r {
+                Ok(path) => {
+                    return Ok(path
+                        .intermediate_certificates()
+                        .filter_map(|ca| self.in_chain(&ca.der()))
+                        .collect());
+                }
+                Err(e) => e,
+            };
+            let retry_at = match e {
+                webpki::Error::CertExpired { not_after, .. } => not_after,
+                webpki::Error::CertNotValidYet { not_before, .. } => not_before,
+                _ => return Err(e),
+            };
+            tries = tries.saturating_sub(1);
+            if !self.bugs.ignore_validity_dates || tries == 0 || retry_at == time {
+                return Err(e);
+            }
+            time = retry_at;
+        }
+    }
+
+    /// `der`'s entry in the peer's chain.
+    fn in_chain(&self, der: &CertificateDer<'_>) -> Option<&'c CertificateDer<'static>> {
+        self.chain.iter().find(|c| c.as_ref() == der.as_ref())
+    }
 }
 
 fn cert_err(e: webpki::Error, what: &str) -> Error {
@@ -239,25 +406,84 @@ mod tests {
     }
 
     fn run(profile: &str, server: bool, name: Option<&str>) -> Result<(), Error> {
+        run_with(profile, server, ChainBugs::default())
+            .roots(None)
+            .name(name)
+            .go()
+    }
+
+    /// One verification of `profile`'s chain for `server` with `bugs`, changed before it runs.
+    struct Run {
+        chain: Vec<CertificateDer<'static>>,
+        roots: Vec<CertificateDer<'static>>,
+        server: bool,
+        name: Option<String>,
+        now: UnixTime,
+        bugs: ChainBugs,
+    }
+
+    fn run_with(profile: &str, server: bool, bugs: ChainBugs) -> Run {
         let m = certs::materials(profile).expect("profile");
-        let chain = if server {
-            &m.server.chain
-        } else {
-            &m.client.chain
-        };
-        let name = if server {
-            Some(name.unwrap_or(&m.server_name))
-        } else {
-            None
-        };
-        verify_chain(
-            chain,
-            &m.roots,
-            now(),
+        Run {
+            chain: if server {
+                m.server.chain.clone()
+            } else {
+                m.client.chain.clone()
+            },
+            roots: m.roots.clone(),
             server,
-            name,
-            &PolicyCache::default(),
-        )
+            name: server.then(|| m.server_name.clone()),
+            now: now(),
+            bugs,
+        }
+    }
+
+    impl Run {
+        /// The roots of `profile` instead (None: unchanged).
+        fn roots(mut self, profile: Option<&str>) -> Self {
+            if let Some(p) = profile {
+                self.roots = certs::materials(p).expect("profile").roots.clone();
+            }
+            self
+        }
+
+        /// Another reference name (None: unchanged).
+        fn name(mut self, name: Option<&str>) -> Self {
+            if let Some(n) = name {
+                self.name = Some(n.to_string());
+            }
+            self
+        }
+
+        /// Verification at `secs` after the epoch.
+        fn at(mut self, secs: u64) -> Self {
+            self.now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
+            self
+        }
+
+        /// The last byte of certificate `i` flipped (the end of its signature value).
+        fn tamper(mut self, i: usize) -> Self {
+            let mut der = self.chain[i].as_ref().to_vec();
+            *der.last_mut().expect("a certificate") ^= 1;
+            self.chain[i] = CertificateDer::from(der);
+            self
+        }
+
+        fn go(&self) -> Result<(), Error> {
+            verify_chain(
+                &self.chain,
+                &self.roots,
+                self.now,
+                self.server,
+                self.name.as_deref(),
+                &PolicyCache::default(),
+                self.bugs,
+            )
+        }
+
+        fn alert(&self) -> Option<A> {
+            self.go().err().and_then(|e| e.alert())
+        }
     }
 
     /// Every scenario of scenarios/certificate.toml and client_certificate.toml: the profile,
@@ -646,8 +872,16 @@ mod tests {
 
     #[test]
     fn empty_chain_is_decode_error() {
-        let e =
-            verify_chain(&[], &[], now(), true, None, &PolicyCache::default()).expect_err("empty");
+        let e = verify_chain(
+            &[],
+            &[],
+            now(),
+            true,
+            None,
+            &PolicyCache::default(),
+            ChainBugs::default(),
+        )
+        .expect_err("empty");
         assert_eq!(e.alert(), Some(A::DecodeError));
         assert_eq!(e.misbehaviour(), Some(Misbehaviour::EmptyCertificate));
     }
@@ -662,6 +896,7 @@ mod tests {
             true,
             None,
             &PolicyCache::default(),
+            ChainBugs::default(),
         )
         .expect_err("garbage");
         assert_eq!(e.alert(), Some(A::BadCertificate));
@@ -700,7 +935,15 @@ mod tests {
                 if let Some(b) = bytes.get_mut(i) { *b ^= flip; }
                 *c = CertificateDer::from(bytes);
             }
-            let r = verify_chain(&chain, &m.roots, now(), true, Some("localhost"), &PolicyCache::default());
+            let all = ChainBugs {
+                ignore_validity_dates: true,
+                accept_non_ca_intermediate: true,
+                skip_chain_check: false,
+                ignore_certificate_policy: true,
+            };
+            // The bugs accept more, and must not panic either.
+            let _ = verify_chain(&chain, &m.roots, now(), true, Some("localhost"), &PolicyCache::default(), all);
+            let r = verify_chain(&chain, &m.roots, now(), true, Some("localhost"), &PolicyCache::default(), ChainBugs::default());
             match r {
                 Ok(()) => proptest::prop_assert!(false, "a mutated chain was accepted"),
                 Err(e) => proptest::prop_assert!(e.alert().is_some()),
@@ -723,6 +966,7 @@ mod tests {
                 true,
                 Some(&m.server_name),
                 &cache,
+                ChainBugs::default(),
             )
             .expect("good chain");
         }
@@ -737,6 +981,7 @@ mod tests {
                 true,
                 Some(&bad.server_name),
                 &cache,
+                ChainBugs::default(),
             )
             .expect_err("bad")
         };
@@ -750,5 +995,223 @@ mod tests {
             cache.insert(PolicyRole::Ca, &[i as u8]);
         }
         assert_eq!(cache.len(), PolicyCache::ENTRIES);
+    }
+
+    /// 2100-01-01 and 2000-01-01: outside every profile's validity.
+    const IN_2100: u64 = 4_102_444_800;
+    const IN_2000: u64 = 946_684_800;
+
+    fn with(f: impl FnOnce(&mut ChainBugs)) -> ChainBugs {
+        let mut b = ChainBugs::default();
+        f(&mut b);
+        b
+    }
+
+    fn ignore_dates() -> ChainBugs {
+        with(|b| b.ignore_validity_dates = true)
+    }
+
+    fn non_ca() -> ChainBugs {
+        with(|b| b.accept_non_ca_intermediate = true)
+    }
+
+    fn skip_chain() -> ChainBugs {
+        with(|b| b.skip_chain_check = true)
+    }
+
+    fn no_policy() -> ChainBugs {
+        with(|b| b.ignore_certificate_policy = true)
+    }
+
+    /// `bug_ignore_validity_dates`: each date profile is rejected without the bug and
+    /// accepted with it, and so is a good chain read long after and long before its validity.
+    #[rstest]
+    #[case("expired", true)]
+    #[case("not_yet_valid", true)]
+    #[case("expired_intermediate", true)]
+    #[case("not_yet_valid_intermediate", true)]
+    #[case("client_expired", false)]
+    #[case("client_not_yet_valid", false)]
+    #[case("ecdsa_p256", true)]
+    #[case("rsa2048", false)]
+    fn ignoring_validity_dates_accepts_a_chain_out_of_its_dates(
+        #[case] profile: &str,
+        #[case] server: bool,
+    ) {
+        let at = |r: Run| {
+            if profile.contains("valid") || profile.contains("expired") {
+                r
+            } else {
+                r.at(IN_2100)
+            }
+        };
+        let clean = at(run_with(profile, server, ChainBugs::default()));
+        assert_eq!(clean.alert(), Some(A::CertificateExpired), "{profile}");
+        let bugged = at(run_with(profile, server, ignore_dates()));
+        assert!(bugged.go().is_ok(), "{profile}: {:?}", bugged.go());
+        let before = run_with("ecdsa_p256", true, ignore_dates()).at(IN_2000);
+        assert!(before.go().is_ok(), "{:?}", before.go());
+    }
+
+    /// `bug_ignore_validity_dates` checks everything but the dates.
+    #[test]
+    fn ignoring_validity_dates_still_checks_the_rest() {
+        let b = ignore_dates();
+        for (profile, alert) in [
+            ("unknown_root", A::UnknownCa),
+            ("missing_intermediate", A::UnknownCa),
+            ("tampered_signature", A::BadCertificate),
+            ("intermediate_ca_false", A::BadCertificate),
+            ("name_mismatch", A::BadCertificate),
+            ("eku_client_auth_only", A::UnsupportedCertificate),
+            ("ku_no_digital_signature", A::UnsupportedCertificate),
+        ] {
+            assert_eq!(run_with(profile, true, b).alert(), Some(alert), "{profile}");
+        }
+        // An expired leaf with another date defect absent but another fault present.
+        let expired = || run_with("expired", true, b);
+        assert_eq!(expired().roots(Some("rsa2048")).alert(), Some(A::UnknownCa));
+        assert_eq!(expired().tamper(0).alert(), Some(A::BadCertificate));
+        assert_eq!(
+            expired().name(Some("other.example")).alert(),
+            Some(A::BadCertificate)
+        );
+        let client = run_with("client_expired", false, b).roots(Some("rsa2048"));
+        assert_eq!(client.alert(), Some(A::UnknownCa));
+    }
+
+    /// `bug_accept_non_ca_intermediate`: a non-CA issuer is rejected without the bug and
+    /// accepted with it, server and client chains alike.
+    #[rstest]
+    #[case("intermediate_ca_false", true)]
+    #[case("intermediate_no_basic_constraints", true)]
+    #[case("client_intermediate_ca_false", false)]
+    fn accepting_a_non_ca_intermediate(#[case] profile: &str, #[case] server: bool) {
+        let clean = run_with(profile, server, ChainBugs::default());
+        assert_eq!(clean.alert(), Some(A::BadCertificate), "{profile}");
+        let bugged = run_with(profile, server, non_ca());
+        assert!(bugged.go().is_ok(), "{profile}: {:?}", bugged.go());
+    }
+
+    /// `bug_accept_non_ca_intermediate` checks everything but basicConstraints: signatures,
+    /// anchors, dates and names of both halves, path length, version and keyUsage.
+    #[test]
+    fn accepting_a_non_ca_intermediate_still_checks_the_rest() {
+        let b = non_ca();
+        let ca_false = || run_with("intermediate_ca_false", true, b);
+        assert_eq!(ca_false().tamper(0).alert(), Some(A::BadCertificate));
+        assert_eq!(ca_false().tamper(1).alert(), Some(A::BadCertificate));
+        assert_eq!(
+            ca_false().roots(Some("rsa2048")).alert(),
+            Some(A::UnknownCa)
+        );
+        assert_eq!(ca_false().at(IN_2100).alert(), Some(A::CertificateExpired));
+        assert_eq!(
+            ca_false().name(Some("other.example")).alert(),
+            Some(A::BadCertificate)
+        );
+        let client = run_with("client_intermediate_ca_false", false, b);
+        assert_eq!(client.tamper(1).alert(), Some(A::BadCertificate));
+        for (profile, alert) in [
+            ("path_len_exceeded", A::BadCertificate),
+            ("v1_intermediate", A::BadCertificate),
+            ("leaf_as_ca", A::BadCertificate),
+            ("intermediate_no_key_cert_sign", A::BadCertificate),
+            ("expired_intermediate", A::CertificateExpired),
+            ("ca_as_leaf", A::UnsupportedCertificate),
+            ("unknown_root", A::UnknownCa),
+        ] {
+            assert_eq!(run_with(profile, true, b).alert(), Some(alert), "{profile}");
+        }
+        assert!(run_with("ecdsa_p256", true, b).go().is_ok());
+    }
+
+    /// `bug_skip_chain_check`: every profile's chain is taken, for both sides, even bytes
+    /// that are no certificate; an empty chain is still a decode_error.
+    #[test]
+    fn skipping_the_chain_check_takes_any_chain() {
+        for p in certs::profiles() {
+            for server in [true, false] {
+                let r = run_with(p.name, server, skip_chain());
+                assert!(r.go().is_ok(), "{} {server}: {:?}", p.name, r.go());
+                let r = r.roots(Some("rsa2048")).name(Some("other.example"));
+                assert!(r.go().is_ok(), "{} {server}: {:?}", p.name, r.go());
+            }
+        }
+        let garbage = [CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x01])];
+        let cache = PolicyCache::default();
+        assert!(verify_chain(&garbage, &[], now(), true, None, &cache, skip_chain()).is_ok());
+        let e = verify_chain(&[], &[], now(), true, None, &cache, skip_chain()).expect_err("empty");
+        assert_eq!(e.alert(), Some(A::DecodeError));
+        assert!(cache.is_empty());
+    }
+
+    /// The profiles only the strict policy rejects (webpki takes them), with the side that
+    /// verifies them (true: the client, of a server chain).
+    const POLICY_ONLY: &[(&str, bool)] = &[
+        ("ku_no_digital_signature", true),
+        ("ku_no_digital_signature_rsa", true),
+        ("intermediate_no_key_cert_sign", true),
+        ("rsa1024_leaf", true),
+        ("serial_negative", true),
+        ("serial_zero", true),
+        ("serial_zero_length", true),
+        ("generalized_time_before_2050", true),
+        ("empty_subject_noncritical_san", true),
+        ("client_ku_no_digital_signature", false),
+        ("client_empty_subject_noncritical_san", false),
+    ];
+
+    /// `bug_ignore_certificate_policy`: the profiles only the policy rejects are accepted;
+    /// every other bad profile is still rejected (by webpki).
+    #[test]
+    fn ignoring_the_policy_leaves_webpki_checks() {
+        let mut accepted = Vec::new();
+        for p in certs::profiles().iter().filter(|p| !p.is_good()) {
+            let server = !p.name.starts_with("client_");
+            if matches!(p.name, "extra_unrelated_certs" | "intermediates_reordered") {
+                continue;
+            }
+            assert!(
+                run_with(p.name, server, ChainBugs::default()).go().is_err(),
+                "{}",
+                p.name
+            );
+            if run_with(p.name, server, no_policy()).go().is_ok() {
+                accepted.push((p.name, server));
+            }
+        }
+        assert_eq!(accepted, POLICY_ONLY);
+        for (profile, alert) in [
+            ("tampered_signature", A::BadCertificate),
+            ("expired", A::CertificateExpired),
+            ("unknown_root", A::UnknownCa),
+            ("intermediate_ca_false", A::BadCertificate),
+        ] {
+            assert_eq!(
+                run_with(profile, true, no_policy()).alert(),
+                Some(alert),
+                "{profile}"
+            );
+        }
+    }
+
+    /// The bugs' switches are the knobs of the same names.
+    #[test]
+    fn chain_bugs_come_from_the_knobs() {
+        assert_eq!(
+            ChainBugs::from_knobs(&crate::knobs::Knobs::default()),
+            ChainBugs::default()
+        );
+        for (knob, want) in [
+            ("bug_ignore_validity_dates", ignore_dates()),
+            ("bug_accept_non_ca_intermediate", non_ca()),
+            ("bug_skip_chain_check", skip_chain()),
+            ("bug_ignore_certificate_policy", no_policy()),
+        ] {
+            let mut k = crate::knobs::Knobs::default();
+            k.set(knob, "true").expect("a knob");
+            assert_eq!(ChainBugs::from_knobs(&k), want, "{knob}");
+        }
     }
 }

@@ -229,6 +229,7 @@ pub(crate) fn verify_server_chain(
             .as_deref()
             .filter(|_| !c.knobs.bug_skip_hostname_check),
         &config.policy_cache,
+        verify::ChainBugs::from_knobs(&c.knobs),
     )
 }
 

@@ -84,7 +84,8 @@ impl ExpectCertificate {
         }
         let chain = chain_der(cert.entries.into_iter().map(|e| e.cert));
         let policy = &self.hs.config.policy_cache;
-        verify::verify_chain(&chain, roots, c.now, false, None, policy)?;
+        let bugs = verify::ChainBugs::from_knobs(&c.knobs);
+        verify::verify_chain(&chain, roots, c.now, false, None, policy, bugs)?;
         let client_cert = record_peer_chain(c, chain, "client")?;
         c.reach(Step::Certificate);
         Ok(ServerState::ExpectCertificateVerify(Box::new(

@@ -264,6 +264,12 @@ pub(crate) fn check_ca(der: &[u8]) -> Result<(), PolicyError> {
     Ok(())
 }
 
+/// Whether `der` is a CA certificate (basicConstraints with cA TRUE); false for anything
+/// that does not parse.
+pub(crate) fn is_ca(der: &[u8]) -> bool {
+    parse(der).is_ok_and(|c| basic_constraints_ca(&c).unwrap_or(false))
+}
+
 /// The certificates after the first that chain by name from it (issuer = subject), in path
 /// order, skipping unrelated ones: what a path would most likely use. Only used to explain a
 /// failed path validation; never to accept.
