@@ -59,7 +59,8 @@ pub struct ControlRun {
     pub bug: String,
     pub required: Required,
     pub counterpart: String,
-    /// Every non-skipped case met `required` (and at least one ran).
+    /// Every case that played (not `skip`, not `inconclusive`) met `required`, and at least
+    /// one played.
     pub caught: bool,
     pub cases: Vec<ControlCase>,
 }
@@ -71,7 +72,8 @@ pub struct SelfTestSummary {
     pub controls_run: usize,
     pub caught: usize,
     pub missed: usize,
-    /// Control runs whose every case was skipped (the counterpart cannot play it).
+    /// Control runs whose every case was skipped or inconclusive (the counterpart cannot play
+    /// the scenario, or aborts before the fault reaches our side).
     pub not_run: usize,
     /// Scenarios that expect a rejection.
     pub rejection_scenarios: usize,
@@ -168,7 +170,7 @@ impl SelfTest {
             s.caught,
             s.missed,
             if s.not_run > 0 {
-                format!(" ({} not run: every case skipped)", s.not_run)
+                format!(" ({} not run: every case skipped or inconclusive)", s.not_run)
             } else {
                 String::new()
             },

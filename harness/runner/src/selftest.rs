@@ -92,11 +92,7 @@ pub fn tally(owners: &[Owner], results: &[CaseResult]) -> (Vec<ControlRun>, Self
     }
     let mut summary = SelfTestSummary::default();
     for run in &mut runs {
-        let ran: Vec<_> = run
-            .cases
-            .iter()
-            .filter(|c| c.verdict != Verdict::Skip)
-            .collect();
+        let ran: Vec<_> = run.cases.iter().filter(|c| played(c.verdict)).collect();
         run.caught = !ran.is_empty() && ran.iter().all(|c| run.required.met_by(c.verdict));
         if ran.is_empty() {
             summary.not_run += 1;
@@ -112,11 +108,18 @@ pub fn tally(owners: &[Owner], results: &[CaseResult]) -> (Vec<ControlRun>, Self
     (runs, summary)
 }
 
+/// Whether a control case played: not `skip` (the counterpart lacks a feature) and not
+/// `inconclusive` (the counterpart aborted before the fault reached our side, so the bug
+/// was never exercised).
+fn played(v: Verdict) -> bool {
+    !matches!(v, Verdict::Skip | Verdict::Inconclusive)
+}
+
 /// What a missed control run says, one line per case that did not meet the requirement.
 pub fn misses(run: &ControlRun) -> Vec<String> {
     run.cases
         .iter()
-        .filter(|c| c.verdict != Verdict::Skip && !run.required.met_by(c.verdict))
+        .filter(|c| played(c.verdict) && !run.required.met_by(c.verdict))
         .map(|c| {
             if c.verdict == Verdict::Pass {
                 format!(
