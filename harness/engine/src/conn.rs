@@ -283,9 +283,9 @@ impl Common {
 
     /// A warning alert was received and is ignored: counts towards [`MAX_WARNING_ALERTS`].
     fn warning_ignored(&mut self) -> Result<(), Error> {
-        let run = &mut self.warning_alerts_in_row;
         count_run(
-            run,
+            &self.knobs,
+            &mut self.warning_alerts_in_row,
             MAX_WARNING_ALERTS,
             M::TooManyWarningAlerts,
             "warning alerts",
@@ -294,10 +294,11 @@ impl Common {
 }
 
 /// One more message of a run that a hostile-peer limit bounds: counted in `run`; a run longer
-/// than `max` is the misbehaviour `what` ("more than `max` consecutive `things`").
-fn count_run(run: &mut u32, max: u32, what: M, things: &str) -> Result<(), Error> {
-    *run += 1;
-    if *run > max {
+/// than `max` is the misbehaviour `what` ("more than `max` consecutive `things`"), unless
+/// `bug_ignore` names it (then there is no limit).
+fn count_run(k: &Knobs, run: &mut u32, max: u32, what: M, things: &str) -> Result<(), Error> {
+    *run = run.saturating_add(1);
+    if *run > max && !k.ignores(what) {
         let detail = format!("more than {max} consecutive {things}");
         misbehave!(what, "{}", detail);
     }
@@ -404,6 +405,8 @@ impl Connection {
             ContentType::Handshake => self.handle_handshake_data(&data),
             ContentType::Alert => self.common.handle_alert_record(&data),
             ContentType::ApplicationData => self.common.handle_app_data_record(data),
+            // With `bug_ignore = "unexpected_record_type"`: dropped.
+            _ if self.common.knobs.ignores(M::UnexpectedRecordType) => Ok(()),
             other => Err(misbehaved(
                 M::UnexpectedRecordType,
                 format!("unexpected {other} record"),
@@ -414,6 +417,9 @@ impl Connection {
     /// Handshake record content: join it and dispatch every complete message.
     fn handle_handshake_data(&mut self, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
+            if self.common.knobs.ignores(M::ZeroLengthRecord) {
+                return Ok(());
+            }
             misbehave!(M::ZeroLengthRecord, "zero-length handshake record");
         }
         self.common.joiner.push(data);
