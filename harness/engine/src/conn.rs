@@ -385,6 +385,10 @@ impl Connection {
     fn process(&mut self) -> Result<(), Error> {
         while !self.common.peer_closed || self.common.knobs.bug_deliver_after_close_notify {
             let next = self.common.deframer.next_record();
+            // `bug_drop_undecodable`: framing that does not decode stops the reading.
+            if next.is_err() && self.common.knobs.bug_drop_undecodable {
+                break;
+            }
             let Some(rec) = next.map_err(invalid(Decoding::Record))? else {
                 break;
             };
@@ -425,6 +429,9 @@ impl Connection {
         self.common.joiner.push(data);
         loop {
             let next = self.common.joiner.next_message();
+            if next.is_err() && self.common.knobs.bug_drop_undecodable {
+                break;
+            }
             let Some(raw) = next.map_err(invalid(Decoding::HandshakeFraming))? else {
                 break;
             };
@@ -439,8 +446,13 @@ impl Connection {
         } else {
             DecodeCtx::TLS13
         };
-        let msg = HandshakeMessage::decode_with(&raw, &ctx)
-            .map_err(invalid(Decoding::HandshakeMessage))?;
+        let msg = match HandshakeMessage::decode_with(&raw, &ctx) {
+            Ok(msg) => msg,
+            // `bug_drop_undecodable`: the message is dropped (not in the transcript, the state
+            // unchanged) and the next one awaited.
+            Err(_) if self.common.knobs.bug_drop_undecodable => return Ok(()),
+            Err(e) => return Err(invalid(Decoding::HandshakeMessage)(e)),
+        };
         self.common.log_entry(
             Direction::Received,
             ContentType::Handshake,

@@ -226,6 +226,11 @@ knobs! {
     /// or KeyUpdate is dropped, a wrong legacy field or sentinel is not looked at. Only the
     /// checks in [`IGNORABLE`] can be named: those after which our engine can go on.
     bug_ignore: Option<Misbehaviour> = parse_ignore, IGNORABLE_NAMES;
+    /// A record or handshake message that does not decode (a decode_error, RFC 8446 6: the
+    /// receiver "MUST terminate the connection") is dropped: a handshake message is left out
+    /// of the transcript and the engine waits for the next; undecodable record framing
+    /// stops reading, so the connection hangs instead of failing.
+    bug_drop_undecodable: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

@@ -1,4 +1,4 @@
-//! The negative controls `bug_ignore`:
+//! The negative controls `bug_ignore`, `bug_drop_undecodable`:
 //! without them our engine refuses the fault, with them it goes on (the one rule broken).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use rstest::rstest;
-use tls_engine::{Error, Misbehaviour as M, NamedGroup, ProtocolVersion};
+use tls_engine::{Decoding, Error, Misbehaviour as M, NamedGroup, ProtocolVersion};
 
 /// Which side is under test: it meets the fault its peer's knobs plant.
 #[derive(Clone, Copy, Debug)]
@@ -189,4 +189,65 @@ fn bug_ignore_downgrade_sentinel() {
         c.conn.negotiated().unwrap().version,
         ProtocolVersion::TLSv1_2
     );
+}
+
+fn is_decode_error(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::InvalidMessage {
+            what: Decoding::HandshakeMessage,
+            ..
+        }
+    )
+}
+
+/// A ClientHello that does not decode: refused with decode_error; with
+/// `bug_drop_undecodable` dropped without an alert, and a good ClientHello after it still
+/// completes the handshake (the dropped bytes are in no transcript).
+#[test]
+fn bug_drop_undecodable_drops_the_message() {
+    let mut bad = client_side(client_with_knob("mutate_client_hello", "truncate:random"));
+    let bad_hello = bad.conn.take_output();
+    // Without the control.
+    let mut s = server_side(server_config("ecdsa_p256"));
+    s.receive(&bad_hello, now());
+    let e = s.err.as_ref().expect("refused");
+    assert!(is_decode_error(e), "{e:?}");
+    // With it: nothing sent, no error, and the next ClientHello is answered.
+    let mut sc = server_config("ecdsa_p256");
+    sc.knobs.set("bug_drop_undecodable", "true").unwrap();
+    let mut s = server_side(sc);
+    s.receive(&bad_hello, now());
+    assert!(s.err.is_none(), "{:?}", s.err);
+    assert!(s.conn.take_output().is_empty(), "no alert, no answer");
+    let mut c = client_side(client_config("ecdsa_p256"));
+    transfer(&mut c, &mut s);
+    drive(&mut c, &mut s);
+    assert!(
+        c.err.is_none() && s.err.is_none(),
+        "{:?} {:?}",
+        c.err,
+        s.err
+    );
+    assert!(c.complete() && s.complete());
+}
+
+/// A ServerHello that does not decode: with `bug_drop_undecodable` the client does not
+/// fail on it (and, without its keys, cannot read the server's encrypted flight after it).
+#[test]
+fn bug_drop_undecodable_client_drops_server_hello() {
+    let run = |bug: bool| {
+        let mut cc = client_config("ecdsa_p256");
+        if bug {
+            cc.knobs.set("bug_drop_undecodable", "true").unwrap();
+        }
+        let mut sc = server_config("ecdsa_p256");
+        sc.knobs.set("mutate_server_hello", "append:00").unwrap();
+        driven(cc, sc)
+    };
+    let (c, _s) = run(false);
+    assert!(is_decode_error(c.err.as_ref().expect("refused")));
+    let (c, _s) = run(true);
+    assert!(!c.err.as_ref().is_some_and(is_decode_error), "{:?}", c.err);
+    assert!(!c.complete());
 }

@@ -217,7 +217,12 @@ impl Common {
                 "alert interleaved with a fragmented handshake message"
             );
         }
-        let a = Alert::decode(data).map_err(invalid(Decoding::Alert))?;
+        let a = match Alert::decode(data) {
+            Ok(a) => a,
+            // `bug_drop_undecodable`: the alert is dropped.
+            Err(_) if self.knobs.bug_drop_undecodable => return Ok(()),
+            Err(e) => return Err(invalid(Decoding::Alert)(e)),
+        };
         self.log_entry(
             Direction::Received,
             ContentType::Alert,
