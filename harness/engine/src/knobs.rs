@@ -231,6 +231,10 @@ knobs! {
     /// of the transcript and the engine waits for the next; undecodable record framing
     /// stops reading, so the connection hangs instead of failing.
     bug_drop_undecodable: bool = parse_bool, BOOL;
+    /// A server with TLS 1.3 and TLS 1.2 enabled negotiates TLS 1.2 whenever the client
+    /// offers it, even when TLS 1.3 is offered too, and writes no downgrade sentinel into
+    /// ServerHello.random (RFC 8446 4.1.3: a silent downgrade the client cannot detect).
+    bug_negotiate_tls12: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.

@@ -77,7 +77,7 @@ impl ExpectClientHello {
         c.set_key_log(config.key_log.clone(), ch.random);
         check_hello_syntax(&c.knobs, &mut ch)?;
         let (ours13, ours12) = our_version_support(&config);
-        if select_version(&ch, ours13, ours12)? {
+        if select_version(&ch, ours13, ours12, c.knobs.bug_negotiate_tls12)? {
             check_tls12_hello(&c.knobs, &ch, self.hrr.is_some(), ours13)?;
             return crate::server12::handle_client_hello(config, c, ch, m.raw, ours13);
         }

@@ -256,9 +256,11 @@ fn sh12_extensions(
     out
 }
 
-/// ServerHello.random, with the downgrade sentinel (RFC 8446 4.1.3) as the knob says.
+/// ServerHello.random, with the downgrade sentinel (RFC 8446 4.1.3) as the knob says; the
+/// silent downgrade of `bug_negotiate_tls12` writes none.
 fn server_random12(c: &Common, ours13: bool) -> Result<[u8; 32], Error> {
     let mut server_random: [u8; 32] = c.random_bytes()?;
+    let ours13 = ours13 && !c.knobs.bug_negotiate_tls12;
     if let Some(s) = sentinel(c.knobs.downgrade_sentinel, ours13) {
         server_random[24..].copy_from_slice(&s);
     }

@@ -1,4 +1,4 @@
-//! The negative controls `bug_ignore`, `bug_drop_undecodable`:
+//! The negative controls `bug_ignore`, `bug_drop_undecodable` and `bug_negotiate_tls12`:
 //! without them our engine refuses the fault, with them it goes on (the one rule broken).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -250,4 +250,34 @@ fn bug_drop_undecodable_client_drops_server_hello() {
     let (c, _s) = run(true);
     assert!(!c.err.as_ref().is_some_and(is_decode_error), "{:?}", c.err);
     assert!(!c.complete());
+}
+
+/// `bug_negotiate_tls12`: a server with both versions takes TLS 1.2 from a client offering
+/// both, with no downgrade sentinel, so the client cannot tell (it completes).
+#[test]
+fn bug_negotiate_tls12_downgrades_silently() {
+    let (c, _s) = handshake_ok(client_config("ecdsa_p256"), server_config("ecdsa_p256"));
+    assert_eq!(
+        c.conn.negotiated().unwrap().version,
+        ProtocolVersion::TLSv1_3
+    );
+    let mut sc = server_config("ecdsa_p256");
+    sc.knobs.set("bug_negotiate_tls12", "true").unwrap();
+    let (c, s) = handshake_ok(client_config("ecdsa_p256"), sc);
+    for side in [&c, &s] {
+        assert_eq!(
+            side.conn.negotiated().unwrap().version,
+            ProtocolVersion::TLSv1_2
+        );
+    }
+    // A TLS 1.3-only client still gets TLS 1.3.
+    let mut cc = client_config("ecdsa_p256");
+    cc.versions = vec![ProtocolVersion::TLSv1_3];
+    let mut sc = server_config("ecdsa_p256");
+    sc.knobs.set("bug_negotiate_tls12", "true").unwrap();
+    let (c, _s) = handshake_ok(cc, sc);
+    assert_eq!(
+        c.conn.negotiated().unwrap().version,
+        ProtocolVersion::TLSv1_3
+    );
 }

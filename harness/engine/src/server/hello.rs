@@ -78,8 +78,15 @@ pub(super) fn our_version_support(config: &ServerConfig) -> (bool, bool) {
 }
 
 /// Version negotiation (RFC 8446 4.2.1, D.2; RFC 5246 E.1): whether TLS 1.2 is negotiated.
-pub(super) fn select_version(ch: &ClientHello, ours13: bool, ours12: bool) -> Result<bool, Error> {
+/// `prefer12` (the negative control `bug_negotiate_tls12`) takes TLS 1.2 whenever offered.
+pub(super) fn select_version(
+    ch: &ClientHello,
+    ours13: bool,
+    ours12: bool,
+    prefer12: bool,
+) -> Result<bool, Error> {
     match ch.supported_versions() {
+        Some(vs) if prefer12 && ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => Ok(true),
         Some(vs) if ours13 && vs.contains(&ProtocolVersion::TLSv1_3) => Ok(false),
         Some(vs) if ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => Ok(true),
         Some(vs) => Err(misbehaved(
