@@ -17,7 +17,7 @@ use crate::crypto::{Group, KeyShare, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
 use crate::handshake::{
     Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, expect_payload,
-    internal, record_peer_chain, send, unexpected12 as unexpected,
+    first_of_each_type, internal, record_peer_chain, send, unexpected12 as unexpected,
 };
 use crate::handshake12::{
     DEFAULT_SESSION_LIFETIME, Handshake12, Secrets12, chain12, check_scheme, set_negotiated12,
@@ -114,7 +114,10 @@ fn check_hello12(st: &ExpectServerHello, sh: &ServerHello) -> Result<Suite12, Er
     // RFC 8446 4.1.3: TLS 1.3 clients receiving a ServerHello indicating TLS 1.2 or below
     // MUST check that the last 8 bytes are not equal to either of these values.
     let tail = sh.random.get(24..).unwrap_or(&[]);
-    if st.offer13 && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11) {
+    if st.offer13
+        && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11)
+        && !st.config.knobs.ignores(M::DowngradeSentinel)
+    {
         misbehave!(
             M::DowngradeSentinel,
             "TLS 1.2 ServerHello.random carries the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3)"
@@ -123,28 +126,36 @@ fn check_hello12(st: &ExpectServerHello, sh: &ServerHello) -> Result<Suite12, Er
     st.selected_suite(sh, Suite12::from_u16, &st.suites12, true)
 }
 
-/// One TLS 1.2 ServerHello extension: offered, understood, and well-formed.
+/// One TLS 1.2 ServerHello extension: offered, understood, and well-formed. One that
+/// `bug_ignore` lets pass as unsolicited or not allowed is skipped.
 fn sh12_extension(
     st: &ExpectServerHello,
     c: &mut Common,
     e: &Extension,
     out: &mut Sh12Extensions,
 ) -> Result<(), Error> {
+    let k = &st.config.knobs;
     let t = e.typ();
     if !st.offered.contains(&t) {
+        if k.ignores(M::UnsolicitedExtension) {
+            return Ok(());
+        }
         misbehave!(
             M::UnsolicitedExtension,
             "ServerHello contains {t} which was not offered"
         );
     }
     if !allowed_in_sh12(t) {
+        if k.ignores(M::ExtensionNotAllowed) {
+            return Ok(());
+        }
         misbehave!(
             M::ExtensionNotAllowed,
             "{t} is not allowed in a TLS 1.2 ServerHello"
         );
     }
     match e {
-        Extension::RenegotiationInfo(v) if !v.is_empty() => {
+        Extension::RenegotiationInfo(v) if !v.is_empty() && !k.ignores(M::BadRenegotiationInfo) => {
             // RFC 5746 3.4
             misbehave!(
                 M::BadRenegotiationInfo,
@@ -153,7 +164,7 @@ fn sh12_extension(
         }
         Extension::ExtendedMasterSecret => out.ems = true,
         Extension::SessionTicket(v) => {
-            if !v.is_empty() {
+            if !v.is_empty() && !k.ignores(M::BadSessionTicketExtension) {
                 misbehave!(
                     M::BadSessionTicketExtension,
                     "ServerHello session_ticket extension is not empty"
@@ -161,8 +172,12 @@ fn sh12_extension(
             }
             out.expect_ticket = true;
         }
-        Extension::Alpn(protos) => out.alpn = Some(check_server_alpn(&st.config.alpn, protos)?),
-        Extension::RecordSizeLimit(v) => c.limit_send_fragment(check_record_size_limit(*v)?),
+        Extension::Alpn(protos) => out.alpn = check_server_alpn(k, &st.config.alpn, protos)?,
+        Extension::RecordSizeLimit(v) => {
+            if let Some(limit) = check_record_size_limit(k, *v)? {
+                c.limit_send_fragment(limit);
+            }
+        }
         _ => {}
     }
     Ok(())
@@ -173,8 +188,12 @@ fn sh12_extension(
 fn sh12_extensions(
     st: &ExpectServerHello,
     c: &mut Common,
-    sh: &ServerHello,
+    sh: &mut ServerHello,
 ) -> Result<Sh12Extensions, Error> {
+    let k = &st.config.knobs;
+    if k.ignores(M::DuplicateExtension) {
+        first_of_each_type(&mut sh.extensions);
+    }
     let mut out = Sh12Extensions {
         ems: false,
         expect_ticket: false,
@@ -190,7 +209,8 @@ fn sh12_extensions(
         );
     }
     let ems_offered = st.offered.contains(&ExtensionType::ExtendedMasterSecret);
-    if ems_offered && !out.ems && !st.config.knobs.allow_no_extended_master_secret {
+    let ems_optional = k.allow_no_extended_master_secret || k.ignores(M::NoExtendedMasterSecret);
+    if ems_offered && !out.ems && !ems_optional {
         // RFC 7627 5.2
         misbehave!(
             M::NoExtendedMasterSecret,
@@ -204,15 +224,16 @@ fn sh12_extensions(
 pub(crate) fn handle_server_hello(
     st: Box<ExpectServerHello>,
     c: &mut Common,
-    sh: ServerHello,
+    mut sh: ServerHello,
     raw: Vec<u8>,
 ) -> Result<ClientState, Error> {
     let st = *st;
     let suite = check_hello12(&st, &sh)?;
-    let exts = sh12_extensions(&st, c, &sh)?;
+    let exts = sh12_extensions(&st, c, &mut sh)?;
     let echoed = !st.session_id.is_empty() && sh.session_id == st.session_id;
     let resumed = echoed && st.session12.is_some();
-    if echoed && !resumed {
+    // With `bug_ignore = "session_id_mismatch"`: a full handshake follows.
+    if echoed && !resumed && !st.config.knobs.ignores(M::SessionIdMismatch) {
         misbehave!(
             M::SessionIdMismatch,
             "TLS 1.2 ServerHello echoes a session id for which no session was offered"
@@ -299,7 +320,10 @@ impl Hs12 {
                 "resumed session with another cipher suite than the original"
             );
         }
-        if sess.extended_master_secret && !self.core.ems {
+        if sess.extended_master_secret
+            && !self.core.ems
+            && !c.knobs.ignores(M::NoExtendedMasterSecret)
+        {
             // RFC 7627 5.3
             misbehave!(
                 M::NoExtendedMasterSecret,
@@ -372,6 +396,7 @@ impl ExpectServerKeyExchange {
             );
         };
         check_scheme(
+            &c.knobs,
             hs.core.sec.suite,
             skx.scheme,
             &hs.config.signature_schemes,

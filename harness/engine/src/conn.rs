@@ -283,9 +283,9 @@ impl Common {
 
     /// A warning alert was received and is ignored: counts towards [`MAX_WARNING_ALERTS`].
     fn warning_ignored(&mut self) -> Result<(), Error> {
-        let run = &mut self.warning_alerts_in_row;
         count_run(
-            run,
+            &self.knobs,
+            &mut self.warning_alerts_in_row,
             MAX_WARNING_ALERTS,
             M::TooManyWarningAlerts,
             "warning alerts",
@@ -294,10 +294,11 @@ impl Common {
 }
 
 /// One more message of a run that a hostile-peer limit bounds: counted in `run`; a run longer
-/// than `max` is the misbehaviour `what` ("more than `max` consecutive `things`").
-fn count_run(run: &mut u32, max: u32, what: M, things: &str) -> Result<(), Error> {
-    *run += 1;
-    if *run > max {
+/// than `max` is the misbehaviour `what` ("more than `max` consecutive `things`"), unless
+/// `bug_ignore` names it (then there is no limit).
+fn count_run(k: &Knobs, run: &mut u32, max: u32, what: M, things: &str) -> Result<(), Error> {
+    *run = run.saturating_add(1);
+    if *run > max && !k.ignores(what) {
         let detail = format!("more than {max} consecutive {things}");
         misbehave!(what, "{}", detail);
     }
@@ -384,6 +385,10 @@ impl Connection {
     fn process(&mut self) -> Result<(), Error> {
         while !self.common.peer_closed || self.common.knobs.bug_deliver_after_close_notify {
             let next = self.common.deframer.next_record();
+            // `bug_drop_undecodable`: framing that does not decode stops the reading.
+            if next.is_err() && self.common.knobs.bug_drop_undecodable {
+                break;
+            }
             let Some(rec) = next.map_err(invalid(Decoding::Record))? else {
                 break;
             };
@@ -404,6 +409,8 @@ impl Connection {
             ContentType::Handshake => self.handle_handshake_data(&data),
             ContentType::Alert => self.common.handle_alert_record(&data),
             ContentType::ApplicationData => self.common.handle_app_data_record(data),
+            // With `bug_ignore = "unexpected_record_type"`: dropped.
+            _ if self.common.knobs.ignores(M::UnexpectedRecordType) => Ok(()),
             other => Err(misbehaved(
                 M::UnexpectedRecordType,
                 format!("unexpected {other} record"),
@@ -414,11 +421,17 @@ impl Connection {
     /// Handshake record content: join it and dispatch every complete message.
     fn handle_handshake_data(&mut self, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
+            if self.common.knobs.ignores(M::ZeroLengthRecord) {
+                return Ok(());
+            }
             misbehave!(M::ZeroLengthRecord, "zero-length handshake record");
         }
         self.common.joiner.push(data);
         loop {
             let next = self.common.joiner.next_message();
+            if next.is_err() && self.common.knobs.bug_drop_undecodable {
+                break;
+            }
             let Some(raw) = next.map_err(invalid(Decoding::HandshakeFraming))? else {
                 break;
             };
@@ -433,8 +446,13 @@ impl Connection {
         } else {
             DecodeCtx::TLS13
         };
-        let msg = HandshakeMessage::decode_with(&raw, &ctx)
-            .map_err(invalid(Decoding::HandshakeMessage))?;
+        let msg = match HandshakeMessage::decode_with(&raw, &ctx) {
+            Ok(msg) => msg,
+            // `bug_drop_undecodable`: the message is dropped (not in the transcript, the state
+            // unchanged) and the next one awaited.
+            Err(_) if self.common.knobs.bug_drop_undecodable => return Ok(()),
+            Err(e) => return Err(invalid(Decoding::HandshakeMessage)(e)),
+        };
         self.common.log_entry(
             Direction::Received,
             ContentType::Handshake,

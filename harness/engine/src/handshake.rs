@@ -13,6 +13,7 @@ use crate::conn::Common;
 use crate::crypto::{HashAlg, SigScheme, Suite, sign};
 use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
 use crate::keyschedule::{KeySchedule, Transcript};
+use crate::knobs::Knobs;
 
 /// A handshake message as a state receives it: decoded, and its encoding as received (what
 /// the transcript adds).
@@ -70,18 +71,19 @@ pub(crate) fn bad_signature(what: &str, scheme: SignatureScheme) -> Error {
 /// 4.1.3: legacy_session_id<0..32>). `hello` names the message, `session_id_field` the field
 /// for the error text.
 pub(crate) fn check_hello_legacy(
+    k: &Knobs,
     hello: &str,
     legacy_version: ProtocolVersion,
     session_id_field: &str,
     session_id: &[u8],
 ) -> Result<(), Error> {
-    if legacy_version.get() <= ProtocolVersion::SSLv3.get() {
+    if legacy_version.get() <= ProtocolVersion::SSLv3.get() && !k.ignores(M::ObsoleteVersion) {
         misbehave!(
             M::ObsoleteVersion,
             "{hello}.legacy_version {legacy_version} (SSL 3.0 or older)"
         );
     }
-    if session_id.len() > 32 {
+    if session_id.len() > 32 && !k.ignores(M::SessionIdTooLong) {
         misbehave!(
             M::SessionIdTooLong,
             "{session_id_field} of {} bytes (at most 32)",
@@ -91,8 +93,16 @@ pub(crate) fn check_hello_legacy(
     Ok(())
 }
 
-/// No extension type twice in `what` (RFC 8446 4.2).
-pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Error> {
+/// No extension type twice in `what` (RFC 8446 4.2); with `bug_ignore =
+/// "duplicate_extension"` only the first of each type is kept.
+pub(crate) fn check_duplicates(
+    k: &Knobs,
+    exts: &mut Vec<Extension>,
+    what: &str,
+) -> Result<(), Error> {
+    if k.ignores(M::DuplicateExtension) {
+        first_of_each_type(exts);
+    }
     for (i, e) in exts.iter().enumerate() {
         if exts.iter().skip(i + 1).any(|o| o.typ() == e.typ()) {
             misbehave!(
@@ -105,16 +115,39 @@ pub(crate) fn check_duplicates(exts: &[Extension], what: &str) -> Result<(), Err
     Ok(())
 }
 
-/// The peer's record_size_limit (RFC 8449 4: less than 64 is illegal).
-pub(crate) fn check_record_size_limit(v: u16) -> Result<usize, Error> {
-    if v < 64 {
-        misbehave!(M::BadRecordSizeLimit, "record_size_limit {v} < 64");
-    }
-    Ok(usize::from(v))
+/// Keep only the first extension of each type (what a lenient reader of duplicates sees).
+pub(crate) fn first_of_each_type(exts: &mut Vec<Extension>) {
+    let mut seen = Vec::new();
+    exts.retain(|e| {
+        let t = e.typ();
+        let first = !seen.contains(&t);
+        seen.push(t);
+        first
+    });
 }
 
-/// The server's ALPN answer (RFC 7301 3.2): exactly one protocol, one we offered.
-pub(crate) fn check_server_alpn(offered: &[Vec<u8>], protos: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
+/// The peer's record_size_limit (RFC 8449 4: less than 64 is illegal); `None`: an illegal
+/// one that `bug_ignore = "bad_record_size_limit"` ignores.
+pub(crate) fn check_record_size_limit(k: &Knobs, v: u16) -> Result<Option<usize>, Error> {
+    if v < 64 {
+        if k.ignores(M::BadRecordSizeLimit) {
+            return Ok(None);
+        }
+        misbehave!(M::BadRecordSizeLimit, "record_size_limit {v} < 64");
+    }
+    Ok(Some(usize::from(v)))
+}
+
+/// The server's ALPN answer (RFC 7301 3.2): exactly one protocol, one we offered. With
+/// `bug_ignore = "bad_alpn"` the first protocol named, if any, offered or not.
+pub(crate) fn check_server_alpn(
+    k: &Knobs,
+    offered: &[Vec<u8>],
+    protos: &[Vec<u8>],
+) -> Result<Option<Vec<u8>>, Error> {
+    if k.ignores(M::BadAlpn) {
+        return Ok(protos.first().cloned());
+    }
     let [p] = protos else {
         misbehave!(M::BadAlpn, "server ALPN must name exactly one protocol");
     };
@@ -124,7 +157,7 @@ pub(crate) fn check_server_alpn(offered: &[Vec<u8>], protos: &[Vec<u8>]) -> Resu
             "server selected an ALPN protocol that was not offered"
         );
     }
-    Ok(p.clone())
+    Ok(Some(p.clone()))
 }
 
 /// The certificates of a chain as received, in their order.
@@ -202,7 +235,8 @@ pub(crate) fn receive_certificate_verify13(
     } else {
         ("client", "requested")
     };
-    let scheme = SigScheme::from_u16(cv.scheme.get()).filter(|_| allowed.contains(&cv.scheme));
+    let scheme = SigScheme::from_u16(cv.scheme.get())
+        .filter(|_| allowed.contains(&cv.scheme) || c.knobs.ignores(M::SignatureSchemeNotOffered));
     let Some(scheme) = scheme else {
         misbehave!(
             M::SignatureSchemeNotOffered,

@@ -12,6 +12,7 @@ use crate::crypto::{Auth12, RecordProtection12, Suite12, sign};
 use crate::error::{Error, Misbehaviour as M, misbehave};
 use crate::handshake::{check_verify_data, internal, send_finished};
 use crate::keyschedule::Transcript;
+use crate::knobs::Knobs;
 
 /// Default lifetime of a TLS 1.2 session without a ticket lifetime hint (seconds).
 pub(crate) const DEFAULT_SESSION_LIFETIME: u32 = 7200;
@@ -216,13 +217,17 @@ pub(crate) fn set_negotiated12(
 
 /// A TLS 1.2 signature scheme must be one we offered, one we implement, and fit the suite's
 /// authentication (RFC 5246 7.4.1.4.1, RFC 8422 5.4).
+/// With `bug_ignore = "signature_scheme_not_offered"` a scheme we implement need not have
+/// been offered.
 pub(crate) fn check_scheme(
+    k: &Knobs,
     suite: Suite12,
     scheme: SignatureScheme,
     allowed: &[SignatureScheme],
     what: &str,
 ) -> Result<(), Error> {
-    if !allowed.contains(&scheme) || !sign::TLS12_SCHEMES.contains(&scheme.get()) {
+    let offered = allowed.contains(&scheme) || k.ignores(M::SignatureSchemeNotOffered);
+    if !offered || !sign::TLS12_SCHEMES.contains(&scheme.get()) {
         misbehave!(
             M::SignatureSchemeNotOffered,
             "{what} uses {scheme} which was not offered"

@@ -5,6 +5,8 @@
 use tls_wire::mutate::Mutation;
 use tls_wire::{CipherSuite, ProtocolVersion};
 
+use crate::error::Misbehaviour;
+
 /// One knob as documented: its name, the values [`Knobs::set`] accepts, and its doc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KnobInfo {
@@ -251,10 +253,133 @@ knobs! {
     /// sizes); webpki's own path validation is unchanged (RFC 5280 4.1.2.2, 4.2, 4.2.1.3,
     /// 6.1.4 (k), (n); RFC 8446 4.4.2.2, 4.4.2.4; RFC 4055 3.1).
     bug_ignore_certificate_policy: bool = parse_bool, BOOL;
+    /// Skip one protocol check, named by its [`Misbehaviour`] in snake_case (e.g.
+    /// `duplicate_extension`), wherever our engine raises it, and go on as a lenient
+    /// implementation would: a duplicate extension is read as its first occurrence, an
+    /// unsolicited or misplaced extension is ignored, a surplus CCS, empty record, warning
+    /// or KeyUpdate is dropped, a wrong legacy field or sentinel is not looked at. Only the
+    /// checks in [`IGNORABLE`] can be named: those after which our engine can go on.
+    bug_ignore: Option<Misbehaviour> = parse_ignore, IGNORABLE_NAMES;
+    /// A record or handshake message that does not decode (a decode_error, RFC 8446 6: the
+    /// receiver "MUST terminate the connection") is dropped: a handshake message is left out
+    /// of the transcript and the engine waits for the next; undecodable record framing
+    /// stops reading, so the connection hangs instead of failing.
+    bug_drop_undecodable: bool = parse_bool, BOOL;
+    /// A server with TLS 1.3 and TLS 1.2 enabled negotiates TLS 1.2 whenever the client
+    /// offers it, even when TLS 1.3 is offered too, and writes no downgrade sentinel into
+    /// ServerHello.random (RFC 8446 4.1.3: a silent downgrade the client cannot detect).
+    bug_negotiate_tls12: bool = parse_bool, BOOL;
     /// Send every handshake message written with the same keys in one run of records
     /// (coalesced: EncryptedExtensions..Finished share records) instead of one message per
     /// record. Valid behaviour (RFC 8446 5.1); a receiver must reassemble.
     coalesce_handshake: bool = parse_bool, BOOL;
+}
+
+/// The checks `bug_ignore` can skip, by their snake_case names: those after which our
+/// engine can go on as a lenient implementation would (see each site). A check not listed
+/// here cannot be named, so no scenario names a control that does nothing.
+pub const IGNORABLE: &[(&str, Misbehaviour)] = &[
+    (
+        "unexpected_change_cipher_spec",
+        Misbehaviour::UnexpectedChangeCipherSpec,
+    ),
+    ("unprotected_record", Misbehaviour::UnprotectedRecord),
+    ("unexpected_record_type", Misbehaviour::UnexpectedRecordType),
+    ("bad_change_cipher_spec", Misbehaviour::BadChangeCipherSpec),
+    ("zero_length_record", Misbehaviour::ZeroLengthRecord),
+    ("too_many_empty_records", Misbehaviour::TooManyEmptyRecords),
+    (
+        "too_many_warning_alerts",
+        Misbehaviour::TooManyWarningAlerts,
+    ),
+    ("too_many_key_updates", Misbehaviour::TooManyKeyUpdates),
+    ("bad_key_update_request", Misbehaviour::BadKeyUpdateRequest),
+    (
+        "application_data_before_handshake",
+        Misbehaviour::ApplicationDataBeforeHandshake,
+    ),
+    ("obsolete_version", Misbehaviour::ObsoleteVersion),
+    ("bad_legacy_version", Misbehaviour::BadLegacyVersion),
+    ("downgrade_sentinel", Misbehaviour::DowngradeSentinel),
+    (
+        "inappropriate_fallback",
+        Misbehaviour::InappropriateFallback,
+    ),
+    ("session_id_too_long", Misbehaviour::SessionIdTooLong),
+    ("session_id_mismatch", Misbehaviour::SessionIdMismatch),
+    ("bad_compression", Misbehaviour::BadCompression),
+    (
+        "second_client_hello_mismatch",
+        Misbehaviour::SecondClientHelloMismatch,
+    ),
+    (
+        "useless_hello_retry_request",
+        Misbehaviour::UselessHelloRetryRequest,
+    ),
+    ("duplicate_extension", Misbehaviour::DuplicateExtension),
+    ("unsolicited_extension", Misbehaviour::UnsolicitedExtension),
+    ("extension_not_allowed", Misbehaviour::ExtensionNotAllowed),
+    ("psk_not_last", Misbehaviour::PskNotLast),
+    ("empty_server_name", Misbehaviour::EmptyServerName),
+    ("bad_record_size_limit", Misbehaviour::BadRecordSizeLimit),
+    ("bad_alpn", Misbehaviour::BadAlpn),
+    ("bad_renegotiation_info", Misbehaviour::BadRenegotiationInfo),
+    (
+        "bad_session_ticket_extension",
+        Misbehaviour::BadSessionTicketExtension,
+    ),
+    (
+        "no_uncompressed_point_format",
+        Misbehaviour::NoUncompressedPointFormat,
+    ),
+    (
+        "no_extended_master_secret",
+        Misbehaviour::NoExtendedMasterSecret,
+    ),
+    (
+        "inconsistent_key_shares",
+        Misbehaviour::InconsistentKeyShares,
+    ),
+    ("psk_binder_count", Misbehaviour::PskBinderCount),
+    (
+        "ticket_lifetime_too_long",
+        Misbehaviour::TicketLifetimeTooLong,
+    ),
+    (
+        "bad_certificate_request_context",
+        Misbehaviour::BadCertificateRequestContext,
+    ),
+    (
+        "signature_scheme_not_offered",
+        Misbehaviour::SignatureSchemeNotOffered,
+    ),
+];
+
+/// What `bug_ignore` accepts: the names of [`IGNORABLE`] (a test keeps the two equal).
+const IGNORABLE_NAMES: &str = "one check of: unexpected_change_cipher_spec, unprotected_record, unexpected_record_type, bad_change_cipher_spec, zero_length_record, too_many_empty_records, too_many_warning_alerts, too_many_key_updates, bad_key_update_request, application_data_before_handshake, obsolete_version, bad_legacy_version, downgrade_sentinel, inappropriate_fallback, session_id_too_long, session_id_mismatch, bad_compression, second_client_hello_mismatch, useless_hello_retry_request, duplicate_extension, unsolicited_extension, extension_not_allowed, psk_not_last, empty_server_name, bad_record_size_limit, bad_alpn, bad_renegotiation_info, bad_session_ticket_extension, no_uncompressed_point_format, no_extended_master_secret, inconsistent_key_shares, psk_binder_count, ticket_lifetime_too_long, bad_certificate_request_context, signature_scheme_not_offered; or `none`";
+
+impl Knobs {
+    /// Whether the knob `bug_ignore` skips the check `m` (a negative control).
+    pub fn ignores(&self, m: Misbehaviour) -> bool {
+        self.bug_ignore == Some(m)
+    }
+}
+
+fn parse_ignore(name: &str, v: &str) -> Result<Option<Misbehaviour>, String> {
+    if v == "none" {
+        return Ok(None);
+    }
+    IGNORABLE
+        .iter()
+        .find(|(n, _)| *n == v)
+        .map(|(_, m)| Some(*m))
+        .ok_or_else(|| {
+            let names: Vec<&str> = IGNORABLE.iter().map(|(n, _)| *n).collect();
+            format!(
+                "knob `{name}`: {v:?} is not a check our engine can skip (accepted: {})",
+                names.join(", ")
+            )
+        })
 }
 
 /// What a TLS 1.2-negotiating server writes as the downgrade sentinel (RFC 8446 4.1.3).
@@ -404,6 +529,41 @@ mod tests {
                 "{name} twice"
             );
         }
+    }
+
+    /// `bug_ignore` takes exactly the names of [`IGNORABLE`], each the snake_case of its
+    /// variant, and refuses any other check, naming the accepted ones.
+    #[test]
+    fn bug_ignore_accepts_only_the_skippable_checks() {
+        let snake = |m: Misbehaviour| {
+            let mut out = String::new();
+            for (i, ch) in format!("{m:?}").chars().enumerate() {
+                if ch.is_ascii_uppercase() && i > 0 {
+                    out.push('_');
+                }
+                out.push(ch.to_ascii_lowercase());
+            }
+            out
+        };
+        let names: Vec<&str> = IGNORABLE.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            IGNORABLE_NAMES,
+            format!("one check of: {}; or `none`", names.join(", "))
+        );
+        let mut k = Knobs::default();
+        for (n, m) in IGNORABLE {
+            assert_eq!(*n, snake(*m));
+            k.set("bug_ignore", n).unwrap();
+            assert!(k.ignores(*m) && k.bug_ignore == Some(*m), "{n}");
+        }
+        k.set("bug_ignore", "none").unwrap();
+        assert_eq!(k.bug_ignore, None);
+        let e = k.set("bug_ignore", "bad_record_mac").unwrap_err();
+        assert!(
+            e.contains("bad_record_mac") && e.contains("duplicate_extension"),
+            "{e}"
+        );
+        assert!(k.set("bug_ignore", "DuplicateExtension").is_err());
     }
 
     #[test]

@@ -69,19 +69,19 @@ struct HrrSent {
 
 impl ExpectClientHello {
     fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
-        let ch = expect_payload!(m, ClientHello);
+        let mut ch = expect_payload!(m, ClientHello);
         c.reach(Step::ClientHello);
         c.allow_compat_ccs(true);
         c.skip_plaintext_early_data(false);
         let config = self.config.clone();
         c.set_key_log(config.key_log.clone(), ch.random);
-        check_hello_syntax(&ch)?;
+        check_hello_syntax(&c.knobs, &mut ch)?;
         let (ours13, ours12) = our_version_support(&config);
-        if select_version(&ch, ours13, ours12)? {
-            check_tls12_hello(&ch, self.hrr.is_some(), ours13)?;
+        if select_version(&ch, ours13, ours12, c.knobs.bug_negotiate_tls12)? {
+            check_tls12_hello(&c.knobs, &ch, self.hrr.is_some(), ours13)?;
             return crate::server12::handle_client_hello(config, c, ch, m.raw, ours13);
         }
-        check_hello13(&ch, self.hrr.as_ref())?;
+        check_hello13(&c.knobs, &mut ch, self.hrr.as_ref())?;
         let suite = choose_suite(
             &config,
             &ch,

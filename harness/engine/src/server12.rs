@@ -135,7 +135,8 @@ struct Ch12Extensions<'a> {
 /// The TLS 1.2 ClientHello's compression methods and extensions (RFC 5246 7.4.1.2, RFC 5746
 /// 3.6, RFC 7627 5.2, RFC 8422 5.1.2).
 fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions<'a>, Error> {
-    if !ch.compression_methods.contains(&CompressionMethod::Null) {
+    let k = &c.knobs;
+    if !ch.compression_methods.contains(&CompressionMethod::Null) && !k.ignores(M::BadCompression) {
         misbehave!(
             M::BadCompression,
             "ClientHello compression_methods lacks null (RFC 5246 7.4.1.2)"
@@ -150,7 +151,9 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
     let mut point_formats: Option<&[ECPointFormat]> = None;
     for e in &ch.extensions {
         match e {
-            Extension::RenegotiationInfo(v) if !v.is_empty() => {
+            Extension::RenegotiationInfo(v)
+                if !v.is_empty() && !k.ignores(M::BadRenegotiationInfo) =>
+            {
                 misbehave!(
                     M::BadRenegotiationInfo,
                     "renegotiation_info.renegotiated_connection is not empty in an initial handshake"
@@ -164,8 +167,9 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
         }
     }
     if !client_ems
-        && !c.knobs.allow_no_extended_master_secret
-        && !c.knobs.skip_extended_master_secret
+        && !k.allow_no_extended_master_secret
+        && !k.skip_extended_master_secret
+        && !k.ignores(M::NoExtendedMasterSecret)
     {
         // RFC 7627 5.2
         misbehave!(
@@ -175,6 +179,7 @@ fn ch12_extensions<'a>(c: &Common, ch: &'a ClientHello) -> Result<Ch12Extensions
     }
     if let Some(f) = point_formats
         && !f.contains(&ECPointFormat::Uncompressed)
+        && !k.ignores(M::NoUncompressedPointFormat)
     {
         // RFC 8422 5.1.2
         misbehave!(
@@ -251,9 +256,11 @@ fn sh12_extensions(
     out
 }
 
-/// ServerHello.random, with the downgrade sentinel (RFC 8446 4.1.3) as the knob says.
+/// ServerHello.random, with the downgrade sentinel (RFC 8446 4.1.3) as the knob says; the
+/// silent downgrade of `bug_negotiate_tls12` writes none.
 fn server_random12(c: &Common, ours13: bool) -> Result<[u8; 32], Error> {
     let mut server_random: [u8; 32] = c.random_bytes()?;
+    let ours13 = ours13 && !c.knobs.bug_negotiate_tls12;
     if let Some(s) = sentinel(c.knobs.downgrade_sentinel, ours13) {
         server_random[24..].copy_from_slice(&s);
     }
@@ -594,7 +601,8 @@ impl ExpectCertificateVerify {
                 "CertificateVerify after ChangeCipherSpec"
             );
         }
-        if !self.cert_schemes.contains(&cv.scheme) {
+        if !self.cert_schemes.contains(&cv.scheme) && !c.knobs.ignores(M::SignatureSchemeNotOffered)
+        {
             misbehave!(
                 M::SignatureSchemeNotOffered,
                 "client CertificateVerify uses {} which was not requested",

@@ -73,9 +73,9 @@ pub(crate) struct ExpectFinished {
 
 impl ExpectEncryptedExtensions {
     pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
-        let exts = expect_payload!(m, EncryptedExtensions);
+        let mut exts = expect_payload!(m, EncryptedExtensions);
         c.reach(Step::Certificate);
-        check_duplicates(&exts, "EncryptedExtensions")?;
+        check_duplicates(&c.knobs, &mut exts, "EncryptedExtensions")?;
         for e in &exts {
             self.check_extension(c, e)?;
         }
@@ -98,10 +98,14 @@ impl ExpectEncryptedExtensions {
     }
 
     /// One EncryptedExtensions entry: offered and allowed there (RFC 8446 4.2); ALPN
-    /// (RFC 7301 3.2) and record_size_limit (RFC 8449 4) take effect.
+    /// (RFC 7301 3.2) and record_size_limit (RFC 8449 4) take effect. One that `bug_ignore`
+    /// lets pass as unsolicited or not allowed is ignored.
     fn check_extension(&mut self, c: &mut Common, e: &Extension) -> Result<(), Error> {
         let t = e.typ();
         if !self.offered.contains(&t) {
+            if c.knobs.ignores(M::UnsolicitedExtension) {
+                return Ok(());
+            }
             misbehave!(
                 M::UnsolicitedExtension,
                 "EncryptedExtensions contains {t} which was not offered"
@@ -111,12 +115,15 @@ impl ExpectEncryptedExtensions {
             Extension::ServerName(list) if list.is_empty() => {}
             Extension::SupportedGroups(_) => {}
             Extension::Alpn(protos) => {
-                self.hs.alpn = Some(check_server_alpn(&self.hs.config.alpn, protos)?);
+                self.hs.alpn = check_server_alpn(&c.knobs, &self.hs.config.alpn, protos)?;
             }
             // The limit counts the inner content type (RFC 8449 4).
             Extension::RecordSizeLimit(v) => {
-                c.limit_send_fragment(check_record_size_limit(*v)? - 1)
+                if let Some(limit) = check_record_size_limit(&c.knobs, *v)? {
+                    c.limit_send_fragment(limit - 1);
+                }
             }
+            _ if c.knobs.ignores(M::ExtensionNotAllowed) => {}
             _ => {
                 misbehave!(
                     M::ExtensionNotAllowed,
@@ -133,14 +140,16 @@ impl ExpectCertificateOrCertReq {
     pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let mut hs = self.hs;
         match m.msg.payload {
-            HandshakePayload::CertificateRequest(cr) => {
-                if !cr.context.is_empty() {
+            HandshakePayload::CertificateRequest(mut cr) => {
+                // With `bug_ignore = "bad_certificate_request_context"` our Certificate
+                // echoes the context.
+                if !cr.context.is_empty() && !c.knobs.ignores(M::BadCertificateRequestContext) {
                     misbehave!(
                         M::BadCertificateRequestContext,
                         "handshake CertificateRequest with non-empty context"
                     );
                 }
-                check_duplicates(&cr.extensions, "CertificateRequest")?;
+                check_duplicates(&c.knobs, &mut cr.extensions, "CertificateRequest")?;
                 let schemes = cr.extensions.iter().find_map(|e| match e {
                     Extension::SignatureAlgorithms(v) => Some(v.clone()),
                     _ => None,
@@ -174,9 +183,9 @@ impl ExpectCertificateOrCertReq {
 
 impl ExpectCertificate {
     pub(super) fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
-        let cert = expect_payload!(m, Certificate);
+        let mut cert = expect_payload!(m, Certificate);
         c.reach(Step::Certificate);
-        if !cert.context.is_empty() {
+        if !cert.context.is_empty() && !c.knobs.ignores(M::BadCertificateRequestContext) {
             misbehave!(
                 M::BadCertificateRequestContext,
                 "server Certificate with non-empty certificate_request_context"
@@ -185,8 +194,11 @@ impl ExpectCertificate {
         if cert.entries.is_empty() {
             misbehave!(M::EmptyCertificate, "server sent an empty Certificate");
         }
-        for e in &cert.entries {
-            check_duplicates(&e.extensions, "CertificateEntry")?;
+        for e in &mut cert.entries {
+            check_duplicates(&c.knobs, &mut e.extensions, "CertificateEntry")?;
+            if c.knobs.ignores(M::UnsolicitedExtension) {
+                continue;
+            }
             if let Some(x) = e.extensions.first() {
                 misbehave!(
                     M::UnsolicitedExtension,

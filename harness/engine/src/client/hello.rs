@@ -13,8 +13,11 @@ use crate::config::{ClientConfig, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, Suite, Suite12};
 use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
-use crate::handshake::{Received, check_hello_legacy, expect_payload, unexpected};
+use crate::handshake::{
+    Received, check_hello_legacy, expect_payload, first_of_each_type, unexpected,
+};
 use crate::keyschedule::{KeySchedule, Transcript};
+use crate::knobs::Knobs;
 
 use super::flight::{ExpectEncryptedExtensions, Handshake13};
 use super::{ClientState, Next, offer_tickets12, offered_suites};
@@ -203,9 +206,9 @@ impl ExpectServerHello {
     }
 
     pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
-        let sh = expect_payload!(m, ServerHello);
+        let mut sh = expect_payload!(m, ServerHello);
         c.reach(Step::ServerHello);
-        check_server_hello_syntax(&sh)?;
+        check_server_hello_syntax(&self.config.knobs, &mut sh)?;
         if self.select_version(&sh)? {
             return crate::client12::handle_server_hello(self, c, sh, m.raw);
         }
@@ -213,7 +216,7 @@ impl ExpectServerHello {
         if sh.is_hrr() {
             return self.handle_hrr(c, sh, suite, m.raw);
         }
-        self.check_extensions(&sh)?;
+        self.check_extensions(&mut sh)?;
         if let Some((hrr_suite, _)) = self.hrr
             && hrr_suite != suite
         {
@@ -296,14 +299,15 @@ impl ExpectServerHello {
 
     /// A TLS 1.3 ServerHello or HelloRetryRequest: legacy fields and the cipher suite.
     fn check_hello13(&self, sh: &ServerHello) -> Result<Suite, Error> {
-        if sh.legacy_version != ProtocolVersion::TLSv1_2 {
+        let k = &self.config.knobs;
+        if sh.legacy_version != ProtocolVersion::TLSv1_2 && !k.ignores(M::BadLegacyVersion) {
             misbehave!(
                 M::BadLegacyVersion,
                 "ServerHello legacy_version {} is not TLS1.2",
                 sh.legacy_version
             );
         }
-        if sh.session_id != self.session_id {
+        if sh.session_id != self.session_id && !k.ignores(M::SessionIdMismatch) {
             misbehave!(
                 M::SessionIdMismatch,
                 "legacy_session_id_echo does not match the ClientHello"
@@ -331,7 +335,9 @@ impl ExpectServerHello {
                 format!("server selected cipher suite {selected} which was not offered{version}");
             misbehave!(M::SuiteNotOffered, "{}", detail);
         };
-        if sh.compression_method != CompressionMethod::Null {
+        if sh.compression_method != CompressionMethod::Null
+            && !self.config.knobs.ignores(M::BadCompression)
+        {
             let field = if tls12 {
                 "compression_method"
             } else {
@@ -343,11 +349,18 @@ impl ExpectServerHello {
         Ok(suite)
     }
 
-    /// ServerHello extensions: offered, and allowed in a ServerHello (RFC 8446 4.2).
-    fn check_extensions(&self, sh: &ServerHello) -> Result<(), Error> {
-        for e in &sh.extensions {
+    /// ServerHello extensions: offered, and allowed in a ServerHello (RFC 8446 4.2). One that
+    /// `bug_ignore` lets pass (`unsolicited_extension`, `extension_not_allowed`) is removed,
+    /// as if the server had not sent it.
+    fn check_extensions(&self, sh: &mut ServerHello) -> Result<(), Error> {
+        let k = &self.config.knobs;
+        let mut keep = Vec::with_capacity(sh.extensions.len());
+        for e in std::mem::take(&mut sh.extensions) {
             let t = e.typ();
             if !self.offered.contains(&t) {
+                if k.ignores(M::UnsolicitedExtension) {
+                    continue;
+                }
                 misbehave!(
                     M::UnsolicitedExtension,
                     "ServerHello contains {t} which was not offered"
@@ -359,9 +372,14 @@ impl ExpectServerHello {
                     | ExtensionType::KeyShare
                     | ExtensionType::PreSharedKey
             ) {
+                if k.ignores(M::ExtensionNotAllowed) {
+                    continue;
+                }
                 misbehave!(M::ExtensionNotAllowed, "{t} is not allowed in ServerHello");
             }
+            keep.push(e);
         }
+        sh.extensions = keep;
         Ok(())
     }
 
@@ -419,14 +437,14 @@ impl ExpectServerHello {
     fn handle_hrr(
         mut self: Box<Self>,
         c: &mut Common,
-        sh: ServerHello,
+        mut sh: ServerHello,
         suite: Suite,
         raw: Vec<u8>,
     ) -> Result<ClientState, Error> {
         if self.hrr.is_some() {
             misbehave!(M::SecondHelloRetryRequest, "second HelloRetryRequest");
         }
-        check_hrr_extensions(&sh, &self.offered)?;
+        check_hrr_extensions(&self.config.knobs, &mut sh, &self.offered)?;
         let cookie = sh.cookie().map(<[u8]>::to_vec);
         let new_group = self.hrr_group(&sh, cookie.is_some())?;
         self.transcript.replace_with_message_hash(suite.hash());
@@ -455,10 +473,13 @@ impl ExpectServerHello {
     }
 
     /// The group a HelloRetryRequest asks for: one we support and sent no share for. An HRR
-    /// must change something (RFC 8446 4.1.4).
+    /// must change something (RFC 8446 4.1.4); with `bug_ignore =
+    /// "useless_hello_retry_request"` one that changes nothing is answered all the same (a
+    /// group we already sent a share for gets a fresh share).
     fn hrr_group(&self, sh: &ServerHello, has_cookie: bool) -> Result<Option<Group>, Error> {
         let group = sh.hrr_group();
-        if group.is_none() && !has_cookie {
+        let useless_ok = self.config.knobs.ignores(M::UselessHelloRetryRequest);
+        if group.is_none() && !has_cookie && !useless_ok {
             misbehave!(
                 M::UselessHelloRetryRequest,
                 "HelloRetryRequest would not change the ClientHello"
@@ -474,7 +495,7 @@ impl ExpectServerHello {
                 "HelloRetryRequest selected group {g} which was not offered"
             );
         };
-        if self.shares.iter().any(|s| s.group() == ours) {
+        if self.shares.iter().any(|s| s.group() == ours) && !useless_ok {
             misbehave!(
                 M::UselessHelloRetryRequest,
                 "HelloRetryRequest selected group {g} for which a key share was already sent"
@@ -486,13 +507,17 @@ impl ExpectServerHello {
 
 /// A ServerHello's legacy fields and extension list, before the version is known (RFC 8446
 /// D.5: no SSL 3.0; 4.1.3: legacy_session_id_echo<0..32>; 4.2: no duplicate extensions).
-fn check_server_hello_syntax(sh: &ServerHello) -> Result<(), Error> {
+fn check_server_hello_syntax(k: &Knobs, sh: &mut ServerHello) -> Result<(), Error> {
     check_hello_legacy(
+        k,
         "ServerHello",
         sh.legacy_version,
         "legacy_session_id_echo",
         &sh.session_id,
     )?;
+    if k.ignores(M::DuplicateExtension) {
+        first_of_each_type(&mut sh.extensions);
+    }
     if let Some(t) = sh.duplicate_extension() {
         misbehave!(
             M::DuplicateExtension,
@@ -502,29 +527,42 @@ fn check_server_hello_syntax(sh: &ServerHello) -> Result<(), Error> {
     Ok(())
 }
 
-/// HelloRetryRequest extensions: cookie, or offered and allowed in an HRR.
-fn check_hrr_extensions(sh: &ServerHello, offered: &[ExtensionType]) -> Result<(), Error> {
-    for e in &sh.extensions {
+/// HelloRetryRequest extensions: cookie, or offered and allowed in an HRR. One that
+/// `bug_ignore` lets pass is removed, as if the server had not sent it.
+fn check_hrr_extensions(
+    k: &Knobs,
+    sh: &mut ServerHello,
+    offered: &[ExtensionType],
+) -> Result<(), Error> {
+    let mut keep = Vec::with_capacity(sh.extensions.len());
+    for e in std::mem::take(&mut sh.extensions) {
         let t = e.typ();
-        if t == ExtensionType::Cookie {
-            continue;
+        if t != ExtensionType::Cookie {
+            if !offered.contains(&t) {
+                if k.ignores(M::UnsolicitedExtension) {
+                    continue;
+                }
+                misbehave!(
+                    M::UnsolicitedExtension,
+                    "HelloRetryRequest contains {t} which was not offered"
+                );
+            }
+            if !matches!(
+                t,
+                ExtensionType::SupportedVersions | ExtensionType::KeyShare
+            ) {
+                if k.ignores(M::ExtensionNotAllowed) {
+                    continue;
+                }
+                misbehave!(
+                    M::ExtensionNotAllowed,
+                    "{t} is not allowed in HelloRetryRequest"
+                );
+            }
         }
-        if !offered.contains(&t) {
-            misbehave!(
-                M::UnsolicitedExtension,
-                "HelloRetryRequest contains {t} which was not offered"
-            );
-        }
-        if !matches!(
-            t,
-            ExtensionType::SupportedVersions | ExtensionType::KeyShare
-        ) {
-            misbehave!(
-                M::ExtensionNotAllowed,
-                "{t} is not allowed in HelloRetryRequest"
-            );
-        }
+        keep.push(e);
     }
+    sh.extensions = keep;
     Ok(())
 }
 

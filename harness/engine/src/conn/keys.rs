@@ -92,6 +92,8 @@ impl Common {
         let update_requested = match req {
             KeyUpdateRequest::UpdateRequested => true,
             KeyUpdateRequest::UpdateNotRequested => false,
+            // With `bug_ignore = "bad_key_update_request"`: read as update_not_requested.
+            KeyUpdateRequest::Unknown(_) if self.knobs.ignores(M::BadKeyUpdateRequest) => false,
             KeyUpdateRequest::Unknown(v) => {
                 misbehave!(M::BadKeyUpdateRequest, "KeyUpdate request_update value {v}");
             }
@@ -103,6 +105,7 @@ impl Common {
         };
         let things = "KeyUpdates without application data";
         count_run(
+            &self.knobs,
             &mut self.key_updates_in_row,
             max,
             M::TooManyKeyUpdates,

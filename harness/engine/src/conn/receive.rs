@@ -15,8 +15,10 @@ impl Common {
     /// A ChangeCipherSpec record: TLS 1.2 switches the read keys, TLS 1.3 drops it while the
     /// handshake allows it (middlebox compatibility, RFC 8446 D.4).
     pub(super) fn handle_ccs_record(&mut self, payload: &[u8]) -> Result<(), Error> {
+        // With `bug_ignore = "bad_change_cipher_spec"` any content is read as the byte 0x01.
+        let well_formed = payload == [1] || self.knobs.ignores(M::BadChangeCipherSpec);
         if self.tls12 {
-            if payload != [1] {
+            if !well_formed {
                 return Err(bad_ccs());
             }
             if !self.joiner.is_empty() {
@@ -26,8 +28,10 @@ impl Common {
                 );
             }
             let Some(r) = self.pending_read12.take() else {
-                if self.knobs.bug_accept_early_ccs {
-                    // The negative control: dropped, the handshake goes on.
+                if self.knobs.bug_accept_early_ccs
+                    || self.knobs.ignores(M::UnexpectedChangeCipherSpec)
+                {
+                    // The negative controls: dropped, the handshake goes on.
                     self.log_ccs(Direction::Received);
                     return Ok(());
                 }
@@ -41,12 +45,16 @@ impl Common {
             return Ok(());
         }
         if !self.ccs_ok {
+            if self.knobs.ignores(M::UnexpectedChangeCipherSpec) {
+                self.log_ccs(Direction::Received);
+                return Ok(());
+            }
             misbehave!(
                 M::UnexpectedChangeCipherSpec,
                 "ChangeCipherSpec record outside the handshake"
             );
         }
-        if payload != [1] {
+        if !well_formed {
             return Err(bad_ccs());
         }
         self.log_ccs(Direction::Received);
@@ -94,6 +102,10 @@ impl Common {
         rec: tls_wire::Record,
     ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
         if rec.content_type != ContentType::ApplicationData {
+            if self.knobs.ignores(M::UnprotectedRecord) {
+                // Dropped unread.
+                return Ok(None);
+            }
             misbehave!(
                 M::UnprotectedRecord,
                 "unprotected {} record after keys were established",
@@ -116,6 +128,9 @@ impl Common {
                 self.early_data_skip = 0;
                 let t = ContentType::from(t);
                 if d.is_empty() && matches!(t, ContentType::Handshake | ContentType::Alert) {
+                    if self.knobs.ignores(M::ZeroLengthRecord) {
+                        return Ok(None);
+                    }
                     // RFC 8446 5.4.
                     misbehave!(
                         M::ZeroLengthRecord,
@@ -178,9 +193,9 @@ impl Common {
     /// Hostile-peer limits: a run of empty records, a run of ignored warning alerts.
     pub(super) fn count_record(&mut self, typ: ContentType, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
-            let run = &mut self.empty_records_in_row;
             count_run(
-                run,
+                &self.knobs,
+                &mut self.empty_records_in_row,
                 MAX_EMPTY_RECORDS,
                 M::TooManyEmptyRecords,
                 "empty records",
@@ -202,7 +217,12 @@ impl Common {
                 "alert interleaved with a fragmented handshake message"
             );
         }
-        let a = Alert::decode(data).map_err(invalid(Decoding::Alert))?;
+        let a = match Alert::decode(data) {
+            Ok(a) => a,
+            // `bug_drop_undecodable`: the alert is dropped.
+            Err(_) if self.knobs.bug_drop_undecodable => return Ok(()),
+            Err(e) => return Err(invalid(Decoding::Alert)(e)),
+        };
         self.log_entry(
             Direction::Received,
             ContentType::Alert,
@@ -240,6 +260,10 @@ impl Common {
             );
         }
         if !self.app_read {
+            if self.knobs.ignores(M::ApplicationDataBeforeHandshake) {
+                // Dropped unread; the handshake goes on.
+                return Ok(());
+            }
             misbehave!(
                 M::ApplicationDataBeforeHandshake,
                 "application data before the handshake completed"

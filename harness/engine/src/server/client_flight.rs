@@ -50,7 +50,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectCertificate {
     pub(super) fn handle(mut self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let cert = expect_payload!(m, Certificate);
-        if !cert.context.is_empty() {
+        if !cert.context.is_empty() && !c.knobs.ignores(M::BadCertificateRequestContext) {
             misbehave!(
                 M::BadCertificateRequestContext,
                 "client Certificate context does not match the CertificateRequest"
@@ -73,7 +73,11 @@ impl ExpectCertificate {
                 hs: self.hs,
             })));
         }
-        for e in &cert.entries {
+        for e in cert
+            .entries
+            .iter()
+            .filter(|_| !c.knobs.ignores(M::UnsolicitedExtension))
+        {
             if let Some(x) = e.extensions.first() {
                 misbehave!(
                     M::UnsolicitedExtension,

@@ -10,8 +10,9 @@ use crate::config::ServerConfig;
 use crate::conn::Common;
 use crate::crypto::{Group, HashAlg, SigScheme, Suite, Suite12};
 use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
-use crate::handshake::{check_hello_legacy, check_record_size_limit};
+use crate::handshake::{check_hello_legacy, check_record_size_limit, first_of_each_type};
 use crate::keyschedule::{KeySchedule, Transcript};
+use crate::knobs::Knobs;
 
 use super::HrrSent;
 use super::ticket::open_ticket;
@@ -29,7 +30,10 @@ pub(super) fn our_versions(ours13: bool, ours12: bool) -> String {
 /// RFC 8446 syntax the wire types keep lossless but the RFCs bound, checked before version
 /// negotiation (RFC 8446 4.1.2: legacy_session_id<0..32>; RFC 6066 3:
 /// server_name_list<1..2^16-1>, HostName<1..2^16-1>; RFC 8446 D.5: no SSL 3.0).
-pub(super) fn check_hello_syntax(ch: &ClientHello) -> Result<(), Error> {
+pub(super) fn check_hello_syntax(k: &Knobs, ch: &mut ClientHello) -> Result<(), Error> {
+    if k.ignores(M::DuplicateExtension) {
+        first_of_each_type(&mut ch.extensions);
+    }
     if let Some(t) = ch.duplicate_extension() {
         misbehave!(
             M::DuplicateExtension,
@@ -37,6 +41,7 @@ pub(super) fn check_hello_syntax(ch: &ClientHello) -> Result<(), Error> {
         );
     }
     check_hello_legacy(
+        k,
         "ClientHello",
         ch.legacy_version,
         "legacy_session_id",
@@ -45,6 +50,7 @@ pub(super) fn check_hello_syntax(ch: &ClientHello) -> Result<(), Error> {
     for e in &ch.extensions {
         if let Extension::ServerName(list) = e
             && (list.is_empty() || list.iter().any(|n| n.name.is_empty()))
+            && !k.ignores(M::EmptyServerName)
         {
             misbehave!(
                 M::EmptyServerName,
@@ -72,8 +78,15 @@ pub(super) fn our_version_support(config: &ServerConfig) -> (bool, bool) {
 }
 
 /// Version negotiation (RFC 8446 4.2.1, D.2; RFC 5246 E.1): whether TLS 1.2 is negotiated.
-pub(super) fn select_version(ch: &ClientHello, ours13: bool, ours12: bool) -> Result<bool, Error> {
+/// `prefer12` (the negative control `bug_negotiate_tls12`) takes TLS 1.2 whenever offered.
+pub(super) fn select_version(
+    ch: &ClientHello,
+    ours13: bool,
+    ours12: bool,
+    prefer12: bool,
+) -> Result<bool, Error> {
     match ch.supported_versions() {
+        Some(vs) if prefer12 && ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => Ok(true),
         Some(vs) if ours13 && vs.contains(&ProtocolVersion::TLSv1_3) => Ok(false),
         Some(vs) if ours12 && vs.contains(&ProtocolVersion::TLSv1_2) => Ok(true),
         Some(vs) => Err(misbehaved(
@@ -102,6 +115,7 @@ pub(super) fn select_version(ch: &ClientHello, ours13: bool, ours12: bool) -> Re
 /// TLS 1.2 was negotiated: refuse it after a HelloRetryRequest and on a fallback (RFC 7507 3:
 /// TLS_FALLBACK_SCSV with a version below our highest).
 pub(super) fn check_tls12_hello(
+    k: &Knobs,
     ch: &ClientHello,
     after_hrr: bool,
     ours13: bool,
@@ -112,7 +126,10 @@ pub(super) fn check_tls12_hello(
             "second ClientHello after HelloRetryRequest does not offer TLS 1.3"
         );
     }
-    if ours13 && ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV) {
+    if ours13
+        && ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV)
+        && !k.ignores(M::InappropriateFallback)
+    {
         misbehave!(
             M::InappropriateFallback,
             "TLS_FALLBACK_SCSV in a ClientHello for TLS 1.2; we support TLS 1.3"
@@ -122,21 +139,33 @@ pub(super) fn check_tls12_hello(
 }
 
 /// TLS 1.3 ClientHello rules (RFC 8446 4.1.2, 4.2.11), and after a HelloRetryRequest, that the
-/// second ClientHello is the first one with only the permitted changes.
-pub(super) fn check_hello13(ch: &ClientHello, hrr: Option<&HrrSent>) -> Result<(), Error> {
-    if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
+/// second ClientHello is the first one with only the permitted changes. With `bug_ignore =
+/// "psk_not_last"` a misplaced pre_shared_key is dropped (no resumption); with
+/// `"second_client_hello_mismatch"` the second ClientHello is taken as it is.
+pub(super) fn check_hello13(
+    k: &Knobs,
+    ch: &mut ClientHello,
+    hrr: Option<&HrrSent>,
+) -> Result<(), Error> {
+    if ch.compression_methods.as_slice() != [CompressionMethod::Null]
+        && !k.ignores(M::BadCompression)
+    {
         misbehave!(
             M::BadCompression,
             "TLS 1.3 ClientHello legacy_compression_methods is not exactly [null]"
         );
     }
     if ch.psk().is_some() && !ch.psk_is_last() {
-        misbehave!(
-            M::PskNotLast,
-            "pre_shared_key is not the last ClientHello extension"
-        );
+        if !k.ignores(M::PskNotLast) {
+            misbehave!(
+                M::PskNotLast,
+                "pre_shared_key is not the last ClientHello extension"
+            );
+        }
+        ch.extensions
+            .retain(|e| !matches!(e, Extension::PreSharedKeyClient(_)));
     }
-    let Some(h) = hrr else {
+    let Some(h) = hrr.filter(|_| !k.ignores(M::SecondClientHelloMismatch)) else {
         return Ok(());
     };
     let mismatch = |what: &'static str| Err(misbehaved(M::SecondClientHelloMismatch, what));
@@ -179,9 +208,10 @@ pub(crate) fn choose_suite<S>(
 
 /// supported_groups and key_share of a TLS 1.3 ClientHello, both present and consistent
 /// (RFC 8446 4.2.7, 4.2.8, 9.2).
-pub(super) fn client_groups_and_shares(
-    ch: &ClientHello,
-) -> Result<(&[NamedGroup], &[KeyShareEntry]), Error> {
+pub(super) fn client_groups_and_shares<'a>(
+    k: &Knobs,
+    ch: &'a ClientHello,
+) -> Result<(&'a [NamedGroup], &'a [KeyShareEntry]), Error> {
     let missing = |what: &'static str| Err(misbehaved(M::MissingExtension, what));
     let (client_groups, shares) = match (ch.supported_groups(), ch.key_shares()) {
         (Some(g), Some(s)) => (g, s),
@@ -189,7 +219,10 @@ pub(super) fn client_groups_and_shares(
         (Some(_), None) => return missing("supported_groups without key_share"),
         (None, None) => return missing("ClientHello has neither supported_groups nor key_share"),
     };
-    for (i, s) in shares.iter().enumerate() {
+    // With `bug_ignore = "inconsistent_key_shares"`: a share is taken only for a group in
+    // supported_groups, the first of two for one group.
+    let shares_checked = !k.ignores(M::InconsistentKeyShares);
+    for (i, s) in shares.iter().enumerate().filter(|_| shares_checked) {
         if !client_groups.contains(&s.group) {
             misbehave!(
                 M::InconsistentKeyShares,
@@ -218,7 +251,8 @@ pub(super) fn choose_key_share<'a>(
     hrr: Option<&HrrSent>,
     suite: Suite,
 ) -> Result<ShareChoice<'a>, Error> {
-    let (client_groups, shares) = client_groups_and_shares(ch)?;
+    let k = &config.knobs;
+    let (client_groups, shares) = client_groups_and_shares(k, ch)?;
     if ch.signature_algorithms().is_none() && ch.psk().is_none() {
         return Err(no_signature_algorithms());
     }
@@ -240,7 +274,8 @@ pub(super) fn choose_key_share<'a>(
         .copied()
         .find(|g| share_for(*g).is_some());
     let hrr_group = if let Some(h) = hrr {
-        if shares.len() != 1 || share_for(h.group).is_none() {
+        let lenient = k.ignores(M::SecondClientHelloMismatch);
+        if share_for(h.group).is_none() || (shares.len() != 1 && !lenient) {
             misbehave!(
                 M::SecondClientHelloMismatch,
                 "second ClientHello must carry exactly one key share, for {:?}",
@@ -263,7 +298,7 @@ pub(super) fn choose_key_share<'a>(
         return Ok(ShareChoice::Retry(g));
     }
     let group = match hrr {
-        Some(h) if h.suite != suite => {
+        Some(h) if h.suite != suite && !k.ignores(M::SecondClientHelloMismatch) => {
             misbehave!(
                 M::SecondClientHelloMismatch,
                 "cipher suite changed after HelloRetryRequest"
@@ -340,7 +375,9 @@ pub(super) fn accept_psk(
             "pre_shared_key without psk_key_exchange_modes"
         );
     };
-    if offered.identities.len() != offered.binders.len() {
+    // With `bug_ignore = "psk_binder_count"` identities without a binder are passed over.
+    if offered.identities.len() != offered.binders.len() && !config.knobs.ignores(M::PskBinderCount)
+    {
         misbehave!(
             M::PskBinderCount,
             "pre_shared_key identities and binders differ in number"
@@ -425,8 +462,9 @@ pub(super) fn negotiate_extensions(
         .map(|n| String::from_utf8_lossy(n).into_owned());
     let mut client_rsl = false;
     for e in &ch.extensions {
-        if let Extension::RecordSizeLimit(v) = e {
-            let limit = check_record_size_limit(*v)?;
+        if let Extension::RecordSizeLimit(v) = e
+            && let Some(limit) = check_record_size_limit(&config.knobs, *v)?
+        {
             client_rsl = true;
             // The limit counts the inner content type (RFC 8449 4).
             c.limit_send_fragment(limit - 1);
