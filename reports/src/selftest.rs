@@ -170,7 +170,10 @@ impl SelfTest {
             s.caught,
             s.missed,
             if s.not_run > 0 {
-                format!(" ({} not run: every case skipped or inconclusive)", s.not_run)
+                format!(
+                    " ({} not run: every case skipped or inconclusive)",
+                    s.not_run
+                )
             } else {
                 String::new()
             },

@@ -183,6 +183,14 @@ fn with(find: &str, replace: &str) -> String {
     "controls[1]",
     "`bug_skip_close_notify` is named twice"
 )]
+#[case::control_bad_side(
+    with(
+        "result = \"connected\" }",
+        "result = \"connected\" }\ncontrols = [{ bug = \"bug_skip_close_notify\", side = \"middle\" }]"
+    ),
+    "controls[0]",
+    "side `middle`: expected client or server"
+)]
 #[case::control_already_in_setup(
     with(
         "setup = {",

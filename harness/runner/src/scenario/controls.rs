@@ -6,6 +6,7 @@
 //! controls = ["bug_skip_hostname_check"]                       # must score `fail`
 //! controls = ["bug_ignore=duplicate_extension"]                # a knob with a value
 //! controls = [{ bug = "bug_drop_undecodable", verdict = "non_pass" }]
+//! controls = [{ bug = "bug_negotiate_tls12", side = "server" }]   # under_test = "both": one side
 //! ```
 
 use reports::{Required, UnderTest};
@@ -23,6 +24,8 @@ pub struct Control {
     pub value: String,
     /// The verdict the scenario must produce with the knob set.
     pub required: Required,
+    /// With both sides under test, the one side the knob breaks (`None`: each in turn).
+    pub side: Option<Role>,
 }
 
 impl Control {
@@ -48,6 +51,7 @@ pub(super) enum RawControl {
 pub(super) struct RawControlTable {
     bug: String,
     verdict: Option<String>,
+    side: Option<String>,
 }
 
 /// Validates the controls of a scenario: `(field, message)` for the first bad one.
@@ -60,9 +64,23 @@ pub(super) fn parse(
     for (i, r) in raw.iter().enumerate() {
         let field = format!("controls[{i}]");
         let fail = |m: String| (field.clone(), m);
-        let (spec, verdict) = match r {
-            RawControl::Knob(s) => (s.as_str(), None),
-            RawControl::Table(t) => (t.bug.as_str(), t.verdict.as_deref()),
+        let (spec, verdict, side) = match r {
+            RawControl::Knob(s) => (s.as_str(), None, None),
+            RawControl::Table(t) => (t.bug.as_str(), t.verdict.as_deref(), t.side.as_deref()),
+        };
+        let side = match (side, under_test) {
+            (None, _) => None,
+            (Some("client"), UnderTest::Both) => Some(Role::Client),
+            (Some("server"), UnderTest::Both) => Some(Role::Server),
+            (Some(s), UnderTest::Both) => {
+                return Err(fail(format!("side `{s}`: expected client or server")));
+            }
+            (Some(_), _) => {
+                return Err(fail(
+                    "side: only with under_test = \"both\" (otherwise the side under test is the one)"
+                        .into(),
+                ));
+            }
         };
         let required = match verdict {
             None | Some("fail") => Required::Fail,
@@ -83,10 +101,10 @@ pub(super) fn parse(
         tls_engine::Knobs::default()
             .set(knob, value)
             .map_err(|e| fail(format!("`{spec}`: {e}")))?;
-        let sides: &[&str] = match under_test {
-            UnderTest::Client => &["client_knobs"],
-            UnderTest::Server => &["server_knobs"],
-            UnderTest::Both => &["client_knobs", "server_knobs"],
+        let sides: &[&str] = match (under_test, side) {
+            (UnderTest::Client, _) | (UnderTest::Both, Some(Role::Client)) => &["client_knobs"],
+            (UnderTest::Server, _) | (UnderTest::Both, Some(Role::Server)) => &["server_knobs"],
+            (UnderTest::Both, None) => &["client_knobs", "server_knobs"],
         };
         for side in sides {
             let already = setup
@@ -103,6 +121,7 @@ pub(super) fn parse(
             knob: knob.to_string(),
             value: value.to_string(),
             required,
+            side,
         };
         if out.iter().any(|o| o.knob == c.knob && o.value == c.value) {
             return Err(fail(format!("`{}` is named twice", c.label())));
@@ -120,15 +139,16 @@ impl Scenario {
 
     /// The scenario's variants with `control`'s knob set on the side under test (which is
     /// then always our engine), with that side; a scenario with both sides under test gives
-    /// each variant twice, the knob on the client, then on the server.
+    /// each variant twice, the knob on the client, then on the server (once, when the
+    /// control names its side).
     pub fn control_variants(
         self: &std::sync::Arc<Self>,
         control: &Control,
     ) -> Vec<(Role, Variant)> {
-        let roles: &[Role] = match self.under_test {
-            UnderTest::Client => &[Role::Client],
-            UnderTest::Server => &[Role::Server],
-            UnderTest::Both => &[Role::Client, Role::Server],
+        let roles: &[Role] = match (self.under_test, control.side) {
+            (UnderTest::Client, _) | (UnderTest::Both, Some(Role::Client)) => &[Role::Client],
+            (UnderTest::Server, _) | (UnderTest::Both, Some(Role::Server)) => &[Role::Server],
+            (UnderTest::Both, None) => &[Role::Client, Role::Server],
         };
         let mut out = Vec::new();
         for v in self.variants() {
