@@ -274,21 +274,24 @@ pub(crate) fn receive_finished13(
         h.len(),
         || c.knobs.bug_skip_finished_check || h.hmac_verify(&key, &transcript.hash(h), &vd),
         peer,
+        !c.knobs.ignores(M::BadFinishedLength),
     )?;
     c.reach(Step::Finished);
     transcript.add(&m.raw);
     Ok(())
 }
 
-/// The peer's verify_data: of `len` bytes (decode_error otherwise), then equal to what we
-/// expect (`matches`; decrypt_error otherwise). Both versions' Finished go through here.
+/// The peer's verify_data: of `len` bytes (decode_error otherwise; not checked without
+/// `length_checked`, the control `bug_ignore = "bad_finished_length"`), then equal to what
+/// we expect (`matches`; decrypt_error otherwise). Both versions' Finished go through here.
 pub(crate) fn check_verify_data(
     vd: &[u8],
     len: usize,
     matches: impl FnOnce() -> bool,
     peer: &str,
+    length_checked: bool,
 ) -> Result<(), Error> {
-    if vd.len() != len {
+    if vd.len() != len && length_checked {
         misbehave!(
             M::BadFinishedLength,
             "{peer} Finished of {} bytes, expected {len}",

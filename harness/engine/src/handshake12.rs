@@ -157,7 +157,8 @@ impl Secrets12 {
             .map_err(internal)?;
         let peer = if from_client { "client" } else { "server" };
         if !c.knobs.bug_skip_finished_check {
-            check_finished12(&expect, vd, peer)?;
+            let length_checked = !c.knobs.ignores(M::BadFinishedLength);
+            check_finished12(&expect, vd, peer, length_checked)?;
         }
         c.reach(Step::KeyExchange);
         c.reach(Step::Finished);
@@ -245,8 +246,19 @@ pub(crate) fn check_scheme(
 
 /// The peer's TLS 1.2 Finished: verify_data_length (12) bytes (RFC 5246 7.4.9), equal to
 /// what we expect.
-pub(crate) fn check_finished12(expect: &[u8], vd: &[u8], peer: &str) -> Result<(), Error> {
-    check_verify_data(vd, expect.len(), || constant_time_eq(expect, vd), peer)
+pub(crate) fn check_finished12(
+    expect: &[u8],
+    vd: &[u8],
+    peer: &str,
+    length_checked: bool,
+) -> Result<(), Error> {
+    check_verify_data(
+        vd,
+        expect.len(),
+        || constant_time_eq(expect, vd),
+        peer,
+        length_checked,
+    )
 }
 
 /// Constant-time comparison of two byte strings.

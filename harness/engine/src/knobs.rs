@@ -185,7 +185,8 @@ knobs! {
     // Negative controls (`bug_*`): under test only, set from scenario files, never from
     // `serve` or `connect`; each makes our engine wrong in exactly one way.
     /// A client accepts a ServerHello cipher suite it did not offer, as long as our engine
-    /// implements it (it must abort with illegal_parameter).
+    /// implements it, and refuses one it does not implement as unsupported (handshake_failure):
+    /// it checks "implemented", not "offered" (it must abort with illegal_parameter).
     bug_accept_unoffered_suite: bool = parse_bool, BOOL;
     /// After a fatal alert, sent or received, the driver keeps the connection open and reads
     /// on for two seconds (RFC 8446 6.2: "both parties MUST immediately close the
@@ -217,6 +218,12 @@ knobs! {
     /// TLS 1.3: the peer's CertificateVerify signature is not verified (the "goto fail"
     /// shape; RFC 8446 4.4.3 makes the recipient verify it).
     bug_skip_certificate_verify_check: bool = parse_bool, BOOL;
+    /// TLS 1.3: a client takes the server's Finished where its CertificateVerify must come
+    /// (the SKIP-TLS state-machine shape: the server never proves it holds the certificate's
+    /// key; RFC 8446 4.4.3 and 4.4.1, and 4's "Protocol messages MUST be sent in the order
+    /// defined ... A peer which receives a handshake message in an unexpected order MUST
+    /// abort the handshake with an "unexpected_message" alert.").
+    bug_allow_missing_certificate_verify: bool = parse_bool, BOOL;
     /// A client does not check that the server's certificate is for the name it asked for
     /// (the chain is still verified; RFC 6125 6, RFC 9525 6).
     bug_skip_hostname_check: bool = parse_bool, BOOL;
@@ -353,10 +360,15 @@ pub const IGNORABLE: &[(&str, Misbehaviour)] = &[
         "signature_scheme_not_offered",
         Misbehaviour::SignatureSchemeNotOffered,
     ),
+    ("no_common_alpn", Misbehaviour::NoCommonAlpn),
+    ("missing_extension", Misbehaviour::MissingExtension),
+    ("record_overflow", Misbehaviour::RecordOverflow),
+    ("bad_record_mac", Misbehaviour::BadRecordMac),
+    ("bad_finished_length", Misbehaviour::BadFinishedLength),
 ];
 
 /// What `bug_ignore` accepts: the names of [`IGNORABLE`] (a test keeps the two equal).
-const IGNORABLE_NAMES: &str = "one check of: unexpected_change_cipher_spec, unprotected_record, unexpected_record_type, bad_change_cipher_spec, zero_length_record, too_many_empty_records, too_many_warning_alerts, too_many_key_updates, bad_key_update_request, application_data_before_handshake, obsolete_version, bad_legacy_version, downgrade_sentinel, inappropriate_fallback, session_id_too_long, session_id_mismatch, bad_compression, second_client_hello_mismatch, useless_hello_retry_request, duplicate_extension, unsolicited_extension, extension_not_allowed, psk_not_last, empty_server_name, bad_record_size_limit, bad_alpn, bad_renegotiation_info, bad_session_ticket_extension, no_uncompressed_point_format, no_extended_master_secret, inconsistent_key_shares, psk_binder_count, ticket_lifetime_too_long, bad_certificate_request_context, signature_scheme_not_offered; or `none`";
+const IGNORABLE_NAMES: &str = "one check of: unexpected_change_cipher_spec, unprotected_record, unexpected_record_type, bad_change_cipher_spec, zero_length_record, too_many_empty_records, too_many_warning_alerts, too_many_key_updates, bad_key_update_request, application_data_before_handshake, obsolete_version, bad_legacy_version, downgrade_sentinel, inappropriate_fallback, session_id_too_long, session_id_mismatch, bad_compression, second_client_hello_mismatch, useless_hello_retry_request, duplicate_extension, unsolicited_extension, extension_not_allowed, psk_not_last, empty_server_name, bad_record_size_limit, bad_alpn, bad_renegotiation_info, bad_session_ticket_extension, no_uncompressed_point_format, no_extended_master_secret, inconsistent_key_shares, psk_binder_count, ticket_lifetime_too_long, bad_certificate_request_context, signature_scheme_not_offered, no_common_alpn, missing_extension, record_overflow, bad_record_mac, bad_finished_length; or `none`";
 
 impl Knobs {
     /// Whether the knob `bug_ignore` skips the check `m` (a negative control).
@@ -558,9 +570,9 @@ mod tests {
         }
         k.set("bug_ignore", "none").unwrap();
         assert_eq!(k.bug_ignore, None);
-        let e = k.set("bug_ignore", "bad_record_mac").unwrap_err();
+        let e = k.set("bug_ignore", "no_common_group").unwrap_err();
         assert!(
-            e.contains("bad_record_mac") && e.contains("duplicate_extension"),
+            e.contains("no_common_group") && e.contains("duplicate_extension"),
             "{e}"
         );
         assert!(k.set("bug_ignore", "DuplicateExtension").is_err());

@@ -119,7 +119,12 @@ impl ExpectClientHello {
                 ShareChoice::Accept(g, s) => Some((g, s)),
             };
         }
-        if psk.is_none() && ch.signature_algorithms().is_none() {
+        if psk.is_none()
+            && ch.signature_algorithms().is_none()
+            && !config
+                .knobs
+                .ignores(crate::error::Misbehaviour::MissingExtension)
+        {
             return Err(no_signature_algorithms());
         }
         let scheme = match psk {

@@ -82,6 +82,9 @@ fn client_with_knob(k: &str, v: &str) -> tls_engine::ClientConfig {
 #[case::renegotiation_info_not_empty(Victim::Server, &[("mutate_client_hello", "set_extension:renegotiation_info:0100")], true, false, M::BadRenegotiationInfo)]
 #[case::no_extended_master_secret(Victim::Server, &[("skip_extended_master_secret", "true")], true, false, M::NoExtendedMasterSecret)]
 #[case::session_ticket_not_empty(Victim::Client, &[("mutate_server_hello", "set_extension:session_ticket:00")], true, false, M::BadSessionTicketExtension)]
+#[case::no_signature_algorithms(Victim::Server, &[("mutate_client_hello", "drop_extension:signature_algorithms")], false, false, M::MissingExtension)]
+#[case::no_supported_groups(Victim::Server, &[("mutate_client_hello", "drop_extension:supported_groups")], false, false, M::MissingExtension)]
+#[case::plaintext_record_overflow(Victim::Server, &[("mutate_client_hello", "pad_to:16385; fragment:16385")], false, false, M::RecordOverflow)]
 fn bug_ignore_skips_exactly_its_check(
     #[case] victim: Victim,
     #[case] fault: &[(&str, &str)],
@@ -280,4 +283,96 @@ fn bug_negotiate_tls12_downgrades_silently() {
         c.conn.negotiated().unwrap().version,
         ProtocolVersion::TLSv1_3
     );
+}
+
+/// With `bug_ignore = "no_common_alpn"` a server whose protocols the client does not offer
+/// selects none and goes on (RFC 7301 3.2: it must send no_application_protocol).
+#[test]
+fn bug_ignore_no_common_alpn() {
+    let fresh = || {
+        let mut cc = client_config("ecdsa_p256");
+        let mut sc = server_config("ecdsa_p256");
+        cc.alpn = vec![b"h2".to_vec()];
+        sc.alpn = vec![b"http/1.1".to_vec()];
+        (cc, sc)
+    };
+    let (cc, sc) = fresh();
+    let (_, s) = driven(cc, sc);
+    assert_eq!(s.err.and_then(|e| e.misbehaviour()), Some(M::NoCommonAlpn));
+    let (cc, mut sc) = fresh();
+    sc.knobs.set("bug_ignore", "no_common_alpn").unwrap();
+    handshake_ok(cc, sc);
+}
+
+/// Controls that stop the abort but not the failure: a Finished of the wrong length read as
+/// if it had the right one fails the verify_data check instead (decrypt_error, not
+/// decode_error); a record that fails authentication is dropped and the connection waits.
+#[test]
+fn bug_ignore_bad_finished_length_and_bad_record_mac() {
+    let (cc, sc) = configs(
+        Victim::Client,
+        &[("mutate_finished", "set_body:-")],
+        &[],
+        false,
+        false,
+    );
+    let (c, _) = driven(cc, sc);
+    assert_eq!(
+        c.err.and_then(|e| e.misbehaviour()),
+        Some(M::BadFinishedLength)
+    );
+    let bug = [("bug_ignore", "bad_finished_length")];
+    let (cc, sc) = configs(
+        Victim::Client,
+        &[("mutate_finished", "set_body:-")],
+        &bug,
+        false,
+        false,
+    );
+    let (c, _) = driven(cc, sc);
+    assert_eq!(c.err.and_then(|e| e.misbehaviour()), Some(M::BadFinished));
+    // The last byte of the server's first flight flipped: its last protected record (the
+    // Finished) fails authentication.
+    let flipped = |bug: &[(&str, &str)]| {
+        let (cc, sc) = configs(Victim::Client, &[], bug, false, false);
+        let mut c = client_side(cc);
+        let mut s = server_side(sc);
+        let mut first = true;
+        drive_peer(&mut c, |bytes| {
+            s.receive(&bytes, now());
+            let mut out = s.conn.take_output();
+            if first && !out.is_empty() {
+                first = false;
+                if let Some(b) = out.last_mut() {
+                    *b ^= 1;
+                }
+            }
+            out
+        });
+        c
+    };
+    let c = flipped(&[]);
+    assert_eq!(c.err.and_then(|e| e.misbehaviour()), Some(M::BadRecordMac));
+    let c = flipped(&[("bug_ignore", "bad_record_mac")]);
+    assert!(c.err.is_none(), "{:?}", c.err);
+    assert!(
+        c.conn.is_handshaking(),
+        "the Finished dropped, it waits for one that never comes"
+    );
+}
+
+/// TLS 1.3: with `bug_allow_missing_certificate_verify` a client takes the server's Finished
+/// where its CertificateVerify must be; without it, unexpected_message.
+#[test]
+fn bug_allow_missing_certificate_verify() {
+    let fault = [("skip_certificate_verify", "true")];
+    let (cc, sc) = configs(Victim::Client, &fault, &[], false, false);
+    let (c, _) = driven(cc, sc);
+    assert_eq!(
+        c.err.and_then(|e| e.misbehaviour()),
+        Some(M::UnexpectedMessage)
+    );
+    let bug = [("bug_allow_missing_certificate_verify", "true")];
+    let (cc, sc) = configs(Victim::Client, &fault, &bug, false, false);
+    handshake_ok(cc, sc);
 }

@@ -252,6 +252,14 @@ impl ExpectCertificateVerify {
             cert_request,
             server_cert,
         } = *self;
+        if c.knobs.bug_allow_missing_certificate_verify
+            && matches!(m.msg.payload, tls_wire::HandshakePayload::Finished(_))
+        {
+            // The negative control: the server's Finished stands for its CertificateVerify,
+            // so the server never proved it holds the certificate's key.
+            let next = Box::new(ExpectFinished { hs, cert_request });
+            return next.handle(c, m);
+        }
         let schemes = &hs.config.signature_schemes;
         let t = &mut hs.transcript;
         receive_certificate_verify13(c, m, hs.suite, t, schemes, &server_cert, true)?;

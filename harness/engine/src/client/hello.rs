@@ -331,6 +331,13 @@ impl ExpectServerHello {
         let Some(suite) = suite else {
             let version = if tls12 { " for TLS 1.2" } else { "" };
             let selected = sh.cipher_suite;
+            if accept_any {
+                // The control checks "do we implement it", not "did we offer it".
+                misbehave!(
+                    M::NoCommonSuite,
+                    "server selected cipher suite {selected}{version}, which our engine does not implement"
+                );
+            }
             let detail =
                 format!("server selected cipher suite {selected} which was not offered{version}");
             misbehave!(M::SuiteNotOffered, "{}", detail);

@@ -76,6 +76,9 @@ impl Common {
         match &mut self.read {
             Some(Protect::V12(rp)) => match rp.open(u8::from(rec.content_type), &rec.payload) {
                 Ok(d) => Ok(Some((rec.content_type, d))),
+                // With `bug_ignore = "bad_record_mac"` a record that fails authentication is
+                // dropped unread and the connection waits for the next.
+                Err(RecordError::BadRecordMac) if self.knobs.ignores(M::BadRecordMac) => Ok(None),
                 Err(RecordError::BadRecordMac) => Err(bad_record_mac()),
                 Err(RecordError::Overflow) => Err(record_overflow()),
                 Err(RecordError::SequenceExhausted) => {
@@ -123,7 +126,12 @@ impl Common {
             (len >> 8) as u8,
             len as u8,
         ];
-        match rp.open(&header, &rec.payload, self.recv_limit) {
+        // With `bug_ignore = "record_overflow"` a plaintext of any length is taken.
+        let limit = match self.knobs.ignores(M::RecordOverflow) {
+            true => usize::MAX,
+            false => self.recv_limit,
+        };
+        match rp.open(&header, &rec.payload, limit) {
             Ok((t, d)) => {
                 self.early_data_skip = 0;
                 let t = ContentType::from(t);
@@ -153,6 +161,7 @@ impl Common {
                 );
                 Ok(None)
             }
+            Err(RecordError::BadRecordMac) if self.knobs.ignores(M::BadRecordMac) => Ok(None),
             Err(RecordError::BadRecordMac) => Err(bad_record_mac()),
             Err(RecordError::NoContentType) => Err(misbehaved(
                 M::NoContentType,
@@ -170,7 +179,7 @@ impl Common {
         &mut self,
         rec: tls_wire::Record,
     ) -> Result<Option<(ContentType, Vec<u8>)>, Error> {
-        if rec.payload.len() > tls_wire::MAX_PLAINTEXT {
+        if rec.payload.len() > tls_wire::MAX_PLAINTEXT && !self.knobs.ignores(M::RecordOverflow) {
             misbehave!(
                 M::RecordOverflow,
                 "plaintext record of {} bytes",

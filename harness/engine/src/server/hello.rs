@@ -211,14 +211,24 @@ pub(crate) fn choose_suite<S>(
 pub(super) fn client_groups_and_shares<'a>(
     k: &Knobs,
     ch: &'a ClientHello,
-) -> Result<(&'a [NamedGroup], &'a [KeyShareEntry]), Error> {
+) -> Result<(std::borrow::Cow<'a, [NamedGroup]>, &'a [KeyShareEntry]), Error> {
     let missing = |what: &'static str| Err(misbehaved(M::MissingExtension, what));
-    let (client_groups, shares) = match (ch.supported_groups(), ch.key_shares()) {
-        (Some(g), Some(s)) => (g, s),
-        (None, Some(_)) => return missing("key_share without supported_groups"),
-        (Some(_), None) => return missing("supported_groups without key_share"),
-        (None, None) => return missing("ClientHello has neither supported_groups nor key_share"),
-    };
+    // With `bug_ignore = "missing_extension"`: the groups of the key shares stand for a
+    // missing supported_groups, and a missing key_share is an empty one (a HelloRetryRequest
+    // follows).
+    let lenient = k.ignores(M::MissingExtension);
+    let (client_groups, shares): (std::borrow::Cow<'a, [NamedGroup]>, _) =
+        match (ch.supported_groups(), ch.key_shares()) {
+            (Some(g), Some(s)) => (g.into(), s),
+            (None, Some(s)) if lenient => (s.iter().map(|e| e.group).collect(), s),
+            (Some(g), None) if lenient => (g.into(), &[][..]),
+            (None, None) if lenient => (Vec::new().into(), &[][..]),
+            (None, Some(_)) => return missing("key_share without supported_groups"),
+            (Some(_), None) => return missing("supported_groups without key_share"),
+            (None, None) => {
+                return missing("ClientHello has neither supported_groups nor key_share");
+            }
+        };
     // With `bug_ignore = "inconsistent_key_shares"`: a share is taken only for a group in
     // supported_groups, the first of two for one group.
     let shares_checked = !k.ignores(M::InconsistentKeyShares);
@@ -253,7 +263,8 @@ pub(super) fn choose_key_share<'a>(
 ) -> Result<ShareChoice<'a>, Error> {
     let k = &config.knobs;
     let (client_groups, shares) = client_groups_and_shares(k, ch)?;
-    if ch.signature_algorithms().is_none() && ch.psk().is_none() {
+    if ch.signature_algorithms().is_none() && ch.psk().is_none() && !k.ignores(M::MissingExtension)
+    {
         return Err(no_signature_algorithms());
     }
     let common_groups: Vec<Group> = config
@@ -328,10 +339,14 @@ pub(super) fn choose_signature_scheme(
     config: &ServerConfig,
     ch: &ClientHello,
 ) -> Result<SigScheme, Error> {
-    let offered = ch.signature_algorithms().unwrap_or(&[]);
+    let offered = ch.signature_algorithms();
+    // With `bug_ignore = "missing_extension"`, a ClientHello without signature_algorithms
+    // is served with our own first scheme, as if the client had offered ours.
+    let lenient = offered.is_none() && config.knobs.ignores(M::MissingExtension);
+    let offered = offered.unwrap_or(&[]);
     our_signature_schemes(config)
         .iter()
-        .filter(|s| offered.contains(s))
+        .filter(|s| lenient || offered.contains(s))
         .filter_map(|s| SigScheme::from_u16(s.get()))
         .find(|s| config.cert.signer.schemes().contains(s))
         .ok_or_else(|| {
@@ -370,6 +385,10 @@ pub(super) fn accept_psk(
         return Ok(None);
     };
     let Some(modes) = ch.psk_modes() else {
+        // With `bug_ignore = "missing_extension"` the PSK is passed over: a full handshake.
+        if config.knobs.ignores(M::MissingExtension) {
+            return Ok(None);
+        }
         misbehave!(
             M::MissingExtension,
             "pre_shared_key without psk_key_exchange_modes"
@@ -446,6 +465,8 @@ pub(crate) fn select_alpn(
     };
     match config.alpn.iter().find(|p| offered.contains(p)) {
         Some(p) => Ok(Some(p.clone())),
+        // With `bug_ignore = "no_common_alpn"`: no protocol selected, the handshake goes on.
+        None if config.knobs.ignores(M::NoCommonAlpn) => Ok(None),
         None => Err(misbehaved(M::NoCommonAlpn, "no ALPN protocol in common")),
     }
 }
