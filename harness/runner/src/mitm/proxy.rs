@@ -553,7 +553,7 @@ fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::super::inflight::{frame_handshake, sibling_suite};
+    use super::super::inflight::{frame_handshake, sibling_suite, unoffered_suite};
     use super::*;
     use tls_wire::{CipherSuite, HandshakeJoiner};
 
@@ -576,6 +576,32 @@ mod tests {
         );
         assert_eq!(
             sibling_suite(CipherSuite::from_value(0xc02b), &offered).map(|s| s.get()),
+            None
+        );
+    }
+
+    #[test]
+    fn unoffered_suites_are_implemented_and_of_the_same_kind() {
+        let only = [CipherSuite::from_value(0xc02b)];
+        assert_eq!(
+            unoffered_suite(CipherSuite::from_value(0xc02b), &only).map(|s| s.get()),
+            Some(0xc02c)
+        );
+        let both = [
+            CipherSuite::from_value(0xc02b),
+            CipherSuite::from_value(0xc02c),
+        ];
+        assert_eq!(
+            unoffered_suite(CipherSuite::from_value(0xc02c), &both).map(|s| s.get()),
+            Some(0xcca9)
+        );
+        let tls13 = [CipherSuite::from_value(0x1301)];
+        assert_eq!(
+            unoffered_suite(CipherSuite::from_value(0x1301), &tls13).map(|s| s.get()),
+            Some(0x1302)
+        );
+        assert_eq!(
+            unoffered_suite(CipherSuite::from_value(0x009c), &only).map(|s| s.get()),
             None
         );
     }
@@ -639,27 +665,10 @@ mod tests {
     /// messages went out before the messages held in front of it.
     #[test]
     fn an_alert_inside_a_held_flight_keeps_its_place() {
-        let spec = Spec {
-            version: ProtocolVersion::TLSv1_2,
-            ..Spec::HEADLINE
-        };
-        let t = transcript(Impl::Own, Impl::Own, spec).unwrap_or_else(|e| panic!("{e}"));
-        let (Some((_, ch)), Some((_, flight))) = (t.flights.first(), t.flights.get(1)) else {
-            panic!("two flights: {:?}", t.name)
-        };
         // The server's flight, one record per message: ServerHello, Certificate,
         // ServerKeyExchange, ServerHelloDone.
-        let mut joiner = HandshakeJoiner::new();
-        let mut at = 0;
-        while let Some(h) = flight.get(at..at + 5) {
-            let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
-            joiner.push(flight.get(at + 5..at + 5 + len).unwrap_or_default());
-            at += 5 + len;
-        }
-        let mut recs = Vec::new();
-        while let Ok(Some(m)) = joiner.next_message() {
-            recs.push(hs_record(&m));
-        }
+        let (ch, msgs) = tls12_flight();
+        let recs: Vec<Vec<u8>> = msgs.iter().map(|m| hs_record(m)).collect();
         let types: Vec<u8> = recs.iter().map(|r| r[5]).collect();
         assert_eq!(types, [2, 11, 12, 14]);
         let s2c = [recs[0].as_slice(), &recs[1], &ALERT, &recs[2], &recs[3]].concat();
@@ -672,6 +681,54 @@ mod tests {
             streams(&report).forwarded[1],
             [recs[0].as_slice(), &recs[1], &ALERT, &recs[3]].concat()
         );
+    }
+
+    /// The server's TLS 1.2 flight: the ClientHello and the flight's messages, each whole.
+    fn tls12_flight() -> (Vec<u8>, Vec<Vec<u8>>) {
+        let spec = Spec {
+            version: ProtocolVersion::TLSv1_2,
+            ..Spec::HEADLINE
+        };
+        let t = transcript(Impl::Own, Impl::Own, spec).unwrap_or_else(|e| panic!("{e}"));
+        let (Some((_, ch)), Some((_, flight))) = (t.flights.first(), t.flights.get(1)) else {
+            panic!("two flights: {:?}", t.name)
+        };
+        let mut joiner = HandshakeJoiner::new();
+        let mut at = 0;
+        while let Some(h) = flight.get(at..at + 5) {
+            let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
+            joiner.push(flight.get(at + 5..at + 5 + len).unwrap_or_default());
+            at += 5 + len;
+        }
+        let mut msgs = Vec::new();
+        while let Ok(Some(m)) = joiner.next_message() {
+            msgs.push(m);
+        }
+        (ch.clone(), msgs)
+    }
+
+    /// `inject_ccs_before_server_hello_done` splits a record holding the whole flight there.
+    #[test]
+    fn an_injected_record_splits_the_flight_before_its_message() {
+        let (ch, msgs) = tls12_flight();
+        let types: Vec<u8> = msgs.iter().map(|m| m[0]).collect();
+        assert_eq!(types, [2, 11, 12, 14]);
+        let one = hs_record(&msgs.concat());
+        let report = replay(
+            &MitmSpec::new(Action::InjectCcsBeforeServerHelloDone),
+            &[(true, ch.as_slice()), (false, one.as_slice())],
+        );
+        assert_eq!(
+            report.applied,
+            ["S->C injected a plaintext ChangeCipherSpec record before ServerHelloDone"]
+        );
+        let want = [
+            hs_record(&msgs[..3].concat()),
+            CCS.to_vec(),
+            hs_record(&msgs[3]),
+        ]
+        .concat();
+        assert_eq!(streams(&report).forwarded[1], want);
     }
 
     #[test]
