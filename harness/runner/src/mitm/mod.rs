@@ -108,6 +108,27 @@ impl Action {
     }
 }
 
+impl Action {
+    /// The message of `from` after which the other side, under test, must have rejected the
+    /// action: if it sent its next flight, its Finished or application data after that
+    /// message, it went on past the action (`fail`, whoever aborted afterwards; see
+    /// [`crate::fault::after_fault`]). `None`: only completing counts as going on.
+    pub fn fault_in(self, from: crate::model::Role) -> Option<crate::fault::Msg> {
+        use crate::fault::Msg;
+        use crate::model::Role::{Client, Server};
+        Some(match (self, from) {
+            // The keys agree: the client's Finished is where the change shows.
+            (Action::ChDropSuiteNoEms, Client) => Msg::Finished,
+            (Action::ChDuplicateExtension, Client) => Msg::ClientHello,
+            (Action::ShSuiteUnoffered | Action::ShUnsolicitedExtension, Server) => Msg::ServerHello,
+            // The injected record comes right before that message.
+            (Action::InjectCcsBeforeCke, Client) => Msg::ClientKeyExchange,
+            (Action::InjectCcsBeforeServerHelloDone, Server) => Msg::ServerHelloDone,
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
