@@ -602,7 +602,8 @@ fn the_self_test_line_is_drawn_from_selftest_json_and_a_broken_file_is_named() {
     std::fs::write(dir.path().join("selftest.json"), "{").unwrap();
     let e = reports::write_all(&fixture(), &deviations(), None, dir.path()).unwrap_err();
     assert!(
-        e.to_string().contains("selftest.json: not a selftest.json file"),
+        e.to_string()
+            .contains("selftest.json: not a selftest.json file"),
         "{e}"
     );
 }
