@@ -166,7 +166,17 @@ impl Transparent {
         }
     }
 
-    pub(super) fn run(&mut self, net: &mut Net, tape: &mut Tape, ctx: &CaseCtx, stop: &AtomicBool) {
+    /// Forwards until both sides closed, the case ends, or (with `next`) the client's next
+    /// connection arrives on that listener while this one is idle: this one has served its
+    /// turn (a client that resumes may leave it open), and the new one is returned.
+    pub(super) fn run(
+        &mut self,
+        net: &mut Net,
+        tape: &mut Tape,
+        ctx: &CaseCtx,
+        stop: &AtomicBool,
+        next: Option<&std::net::TcpListener>,
+    ) -> Option<std::net::TcpStream> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut stopper = Stopper::default();
         loop {
@@ -197,9 +207,14 @@ impl Transparent {
                 break;
             }
             if idle {
+                if let Some(Ok((s, _))) = next.map(std::net::TcpListener::accept) {
+                    tape.log("proxy: the client's next connection arrived; this one ends");
+                    return Some(s);
+                }
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
+        None
     }
 
     /// Bytes read from the client (`C2S`) or the server.
@@ -591,7 +606,8 @@ impl Transparent {
                 | Action::ChDropSupportedVersions
                 | Action::ChDropExtension
                 | Action::ChDropSuiteNoEms
-                | Action::ChDuplicateExtension,
+                | Action::ChDuplicateExtension
+                | Action::ChFlipBinder,
                 C2S,
                 1,
             ) => {
@@ -613,6 +629,16 @@ impl Transparent {
                                 format!("dropped cipher suite {} and {e}", s.name())
                             })
                         }
+                        Action::ChFlipBinder => ch.extensions.iter_mut().find_map(|e| match e {
+                            Extension::PreSharedKeyClient(p) => {
+                                p.binders.first_mut().and_then(|b| b.first_mut()).map(|b| {
+                                    *b ^= 0x01;
+                                    "flipped bit 0 of the first byte of the first PSK binder"
+                                        .to_string()
+                                })
+                            }
+                            _ => None,
+                        }),
                         Action::ChDuplicateExtension => {
                             let typ = ExtensionType::SupportedGroups;
                             ch.extensions

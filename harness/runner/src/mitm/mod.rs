@@ -3,9 +3,11 @@
 //! When a setup carries a [`MitmSpec`], the runner puts a proxy between the client and the
 //! server: it listens on 127.0.0.1:0, connects to the server, forwards both directions,
 //! decodes records (and, while they are plaintext, handshake messages) and applies one
-//! [`Action`] at a chosen point. It keeps the two-sided transcript with timing
-//! ([`ProxyReport`]), which the runner writes as a pcapng file ([`pcap`]) together with the
-//! endpoints' key log ([`KeyLogSink`]), so Wireshark decrypts the protected part.
+//! [`Action`] at a chosen point. With several connections (resumption) it relays each in
+//! turn, the in-flight action starting afresh on each. It keeps the two-sided transcript
+//! with timing ([`ProxyReport`]), which the runner writes as a pcapng file ([`pcap`])
+//! together with the endpoints' key log ([`KeyLogSink`]), so Wireshark decrypts the
+//! protected part.
 //!
 //! Two kinds of actions:
 //! - **in flight**: the proxy forwards records, changing one handshake message or one record
@@ -70,6 +72,7 @@ actions! {
     ChDropSupportedVersions = "ch_drop_supported_versions": "drop supported_versions from the ClientHello (forces TLS 1.2)",
     ChDropExtension = "ch_drop_extension": "drop the server_name extension from the ClientHello",
     ChDropSuiteNoEms = "ch_drop_suite_no_ems": "drop the first cipher suite and extended_master_secret from the ClientHello (TLS 1.2: the keys still agree, only the Finished exchange can detect it)",
+    ChFlipBinder = "ch_flip_binder": "flip one bit of the first PSK binder of a resuming ClientHello (TLS 1.3; the first connection, without a PSK, goes through unchanged)",
     ChDuplicateExtension = "ch_duplicate_extension": "send the ClientHello's supported_groups extension twice, the copy right after it",
     ShRandom = "sh_random": "flip one bit of ServerHello.random",
     ShSuite = "sh_suite": "change ServerHello.cipher_suite to another suite the client offered",
@@ -119,7 +122,7 @@ impl Action {
         Some(match (self, from) {
             // The keys agree: the client's Finished is where the change shows.
             (Action::ChDropSuiteNoEms, Client) => Msg::Finished,
-            (Action::ChDuplicateExtension, Client) => Msg::ClientHello,
+            (Action::ChDuplicateExtension | Action::ChFlipBinder, Client) => Msg::ClientHello,
             (Action::ShSuiteUnoffered | Action::ShUnsolicitedExtension, Server) => Msg::ServerHello,
             // The injected record comes right before that message.
             (Action::InjectCcsBeforeCke, Client) => Msg::ClientKeyExchange,
