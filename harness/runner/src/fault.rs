@@ -20,6 +20,8 @@ pub enum Msg {
     ServerHello,
     EncryptedExtensions,
     Certificate,
+    ServerHelloDone,
+    ClientKeyExchange,
     CertificateVerify,
     Finished,
     KeyUpdate,
@@ -32,6 +34,8 @@ impl Msg {
             Msg::HelloRetryRequest | Msg::ServerHello => 2,
             Msg::EncryptedExtensions => 8,
             Msg::Certificate => 11,
+            Msg::ServerHelloDone => 14,
+            Msg::ClientKeyExchange => 16,
             Msg::CertificateVerify => 15,
             Msg::Finished => 20,
             Msg::KeyUpdate => 24,
@@ -46,9 +50,11 @@ impl Msg {
             Msg::ServerHello => 2,
             Msg::EncryptedExtensions => 3,
             Msg::Certificate => 4,
-            Msg::CertificateVerify => 5,
-            Msg::KeyUpdate => 6,
-            Msg::Finished => 7,
+            Msg::ServerHelloDone => 5,
+            Msg::ClientKeyExchange => 6,
+            Msg::CertificateVerify => 7,
+            Msg::KeyUpdate => 8,
+            Msg::Finished => 9,
         }
     }
 
@@ -59,6 +65,8 @@ impl Msg {
             Msg::ServerHello => "ServerHello",
             Msg::EncryptedExtensions => "EncryptedExtensions",
             Msg::Certificate => "Certificate",
+            Msg::ServerHelloDone => "ServerHelloDone",
+            Msg::ClientKeyExchange => "ClientKeyExchange",
             Msg::CertificateVerify => "CertificateVerify",
             Msg::Finished => "Finished",
             Msg::KeyUpdate => "KeyUpdate",
@@ -157,6 +165,10 @@ pub fn fault_point(setup: &Setup, ut: Role) -> Option<FaultPoint> {
     }
     if let Some((msg, nth)) = best {
         return Some(FaultPoint { from, msg, nth });
+    }
+    // A MITM action that changes what the counterpart sent, or puts a record before it.
+    if let Some(msg) = setup.mitm.as_ref().and_then(|m| m.action.fault_in(from)) {
+        return Some(FaultPoint { from, msg, nth: 0 });
     }
     // A certificate profile that breaks a rule: in the Certificate of the side presenting it.
     let presents = from == Role::Server || setup.client_auth != crate::model::ClientAuth::None;

@@ -160,23 +160,25 @@ pub(crate) fn judge(
             }
         }
     }
+    let events = wire
+        .connections
+        .last()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     if mitm.is_some() {
-        return crate::mitm::judge::judge(result, case, c, s, mitm);
+        return crate::mitm::judge::judge(result, case, c, s, mitm, events);
     }
     let expected = result.expected.clone().unwrap_or(Expected {
         result: ExpectedResult::Connected,
         alert: None,
         checks: Default::default(),
     });
-    let events = wire
-        .connections
-        .last()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
     match &case.variant.scenario.expect {
         Expect::Connected => judge_connected(result, case, c, s, &expected),
         Expect::Rejected { alert, .. } => judge_rejected(result, case, c, s, *alert, events),
-        Expect::Truncated | Expect::Timeout => crate::mitm::judge::judge(result, case, c, s, None),
+        Expect::Truncated | Expect::Timeout => {
+            crate::mitm::judge::judge(result, case, c, s, None, events)
+        }
         Expect::Waits => judge_waits(result, case, c, s, events),
     }
 }
@@ -375,7 +377,7 @@ fn judge_connected(
 }
 
 /// The side under test of a case with one side under test.
-fn single_ut(ut: UnderTest) -> Option<Role> {
+pub(crate) fn single_ut(ut: UnderTest) -> Option<Role> {
     match ut {
         UnderTest::Client => Some(Role::Client),
         UnderTest::Server => Some(Role::Server),
@@ -571,7 +573,7 @@ fn judge_rejected(
     }
 }
 
-fn other(r: Role) -> Role {
+pub(crate) fn other(r: Role) -> Role {
     match r {
         Role::Client => Role::Server,
         Role::Server => Role::Client,

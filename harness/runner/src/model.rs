@@ -147,6 +147,13 @@ pub struct Setup {
     /// TLS 1.3 NewSessionTickets the server sends after the handshake (`harness serve
     /// --tickets`); `None`: the library's default (own 1, rustls and OpenSSL 2).
     pub tickets: Option<u8>,
+    /// TLS 1.2: both sides go on with a peer that does not negotiate extended_master_secret
+    /// (RFC 7627 5.2 leaves it to each: "SHOULD abort ... if it does not wish to
+    /// interoperate with legacy clients"). rustls and OpenSSL do by default; our engine,
+    /// which requires it, then sets `allow_no_extended_master_secret`. Set by the MITM
+    /// action `ch_drop_suite_no_ems` ([`crate::mitm::MitmSpec::adjust`]), not a knob, so any
+    /// peer plays either side.
+    pub allow_no_ems: bool,
 }
 
 impl Default for Setup {
@@ -167,6 +174,7 @@ impl Default for Setup {
             server_knobs: Default::default(),
             mitm: None,
             tickets: None,
+            allow_no_ems: false,
         }
     }
 }

@@ -198,3 +198,20 @@ fn case_pcapng_and_keylog_are_well_formed_and_decrypt() {
         "alert not decrypted or missing: {text}"
     );
 }
+
+#[test]
+fn the_proxy_relays_each_connection_of_a_resumption() {
+    // The first connection goes through unchanged (the client gets its ticket); only the
+    // second, resuming ClientHello carries a binder to flip.
+    let r = run_one("mitm::ch_flip_binder", "", "rustls", "openssl", None);
+    assert_ne!(r.verdict, Verdict::Error, "{:?}", r.reason);
+    assert!(
+        r.transcript
+            .iter()
+            .any(|l| l.contains("proxy: connection 2")),
+        "{}",
+        r.transcript.join("\n")
+    );
+    let r = run_one("mitm::ch_flip_binder", "", "own", "rustls", None);
+    assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.reason);
+}

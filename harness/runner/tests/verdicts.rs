@@ -164,7 +164,7 @@ fn judged(case: &Case, client: Outcome) -> CaseResult {
     let server = Outcome::failed(Failure::Closed, Step::AppData, "cut by the proxy");
     let mut r = run::run_case(case, &common::quick());
     r.verdict = Verdict::Skip;
-    harness::mitm::judge::judge(&mut r, case, &[client], &[server], None);
+    harness::mitm::judge::judge(&mut r, case, &[client], &[server], None, &[]);
     r.grade();
     r
 }

@@ -374,6 +374,7 @@ mod tests {
             ChRandom,
             ChDropSupportedVersions,
             ChDropExtension,
+            ChDuplicateExtension,
             ShRandom,
             ShKeyShare,
             FlipS2c,
@@ -381,7 +382,16 @@ mod tests {
             FlipC2s,
             InjectAlertC2s,
         ];
-        let tls12_actions = [SkeKeyShare, ReorderServerFlight, DropSke, ReplayC2s];
+        let tls12_actions = [
+            SkeKeyShare,
+            ReorderServerFlight,
+            DropSke,
+            ReplayC2s,
+            ChDropSuiteNoEms,
+            ShUnsolicitedExtension,
+            InjectCcsBeforeCke,
+            InjectCcsBeforeServerHelloDone,
+        ];
         let applies =
             (tls13_actions.map(|a| (&t13, a)).into_iter()).chain(tls12_actions.map(|a| (&t12, a)));
         for (t, action) in applies {

@@ -24,6 +24,8 @@ pub(super) struct Flow {
     enc_count: usize,
     pending_raw: Vec<Vec<u8>>,
     pending_msgs: Vec<Vec<u8>>,
+    /// A record to send in front of `pending_msgs[i]` (the held records are split there).
+    inject: Option<(usize, Vec<u8>)>,
     modified: bool,
     version: [u8; 2],
     pub(super) eof: bool,
@@ -40,6 +42,7 @@ impl Flow {
             enc_count: 0,
             pending_raw: Vec::new(),
             pending_msgs: Vec::new(),
+            inject: None,
             modified: false,
             version: [3, 3],
             eof: false,
@@ -78,19 +81,53 @@ pub(super) fn frame_handshake(msgs: &[Vec<u8>], version: [u8; 2]) -> Vec<u8> {
     out
 }
 
+/// The kind of a suite the proxy may swap for another: TLS 1.3 (0), ECDHE_ECDSA (1),
+/// ECDHE_RSA (2); `None` for any other.
+fn suite_family(s: CipherSuite) -> Option<u8> {
+    match s.get() {
+        0x1301..=0x1305 => Some(0),
+        0xc02b | 0xc02c | 0xcca9 => Some(1),
+        0xc02f | 0xc030 | 0xcca8 => Some(2),
+        _ => None,
+    }
+}
+
+/// The AEAD suites every peer implements, in the order `sh_suite_unoffered` tries them.
+const IMPLEMENTED_SUITES: [u16; 9] = [
+    0xc02c, 0xc02b, 0xcca9, 0xc030, 0xc02f, 0xcca8, 0x1302, 0x1301, 0x1303,
+];
+
+/// Another suite of the same kind (TLS 1.3, ECDHE_ECDSA or ECDHE_RSA) from `candidates`,
+/// one of `offered` or (with `offered_too == false`) one not offered.
+fn same_kind(
+    chosen: CipherSuite,
+    candidates: impl IntoIterator<Item = CipherSuite>,
+    offered: &[CipherSuite],
+    offered_too: bool,
+) -> Option<CipherSuite> {
+    let kind = suite_family(chosen)?;
+    candidates.into_iter().find(|s| {
+        s.get() != chosen.get()
+            && suite_family(*s) == Some(kind)
+            && offered.iter().any(|o| o.get() == s.get()) == offered_too
+    })
+}
+
 /// Another suite of the same kind (TLS 1.3, ECDHE_ECDSA or ECDHE_RSA) from `offered`.
 pub(super) fn sibling_suite(chosen: CipherSuite, offered: &[CipherSuite]) -> Option<CipherSuite> {
-    let family = |s: CipherSuite| match s.get() {
-        0x1301..=0x1305 => 0,
-        0xc02b | 0xc02c | 0xcca9 => 1,
-        0xc02f | 0xc030 | 0xcca8 => 2,
-        _ => 3,
-    };
-    offered
-        .iter()
-        .copied()
-        .find(|s| s.get() != chosen.get() && family(*s) == family(chosen) && family(*s) != 3)
+    same_kind(chosen, offered.iter().copied(), offered, true)
 }
+
+/// A suite of the same kind as `chosen` that every peer implements but the client did not
+/// offer.
+pub(super) fn unoffered_suite(chosen: CipherSuite, offered: &[CipherSuite]) -> Option<CipherSuite> {
+    let candidates = IMPLEMENTED_SUITES.map(CipherSuite::from_value);
+    same_kind(chosen, candidates, offered, false)
+}
+
+/// The extension `sh_unsolicited_extension` adds: 0xfe01 is unassigned (IANA), so no client
+/// offers it.
+const UNSOLICITED_EXTENSION: u16 = 0xfe01;
 
 /// The in-flight proxy: forwards records, changing what the action says.
 pub(super) struct Transparent {
@@ -129,7 +166,17 @@ impl Transparent {
         }
     }
 
-    pub(super) fn run(&mut self, net: &mut Net, tape: &mut Tape, ctx: &CaseCtx, stop: &AtomicBool) {
+    /// Forwards until both sides closed, the case ends, or (with `next`) the client's next
+    /// connection arrives on that listener while this one is idle: this one has served its
+    /// turn (a client that resumes may leave it open), and the new one is returned.
+    pub(super) fn run(
+        &mut self,
+        net: &mut Net,
+        tape: &mut Tape,
+        ctx: &CaseCtx,
+        stop: &AtomicBool,
+        next: Option<&std::net::TcpListener>,
+    ) -> Option<std::net::TcpStream> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut stopper = Stopper::default();
         loop {
@@ -160,9 +207,14 @@ impl Transparent {
                 break;
             }
             if idle {
+                if let Some(Ok((s, _))) = next.map(std::net::TcpListener::accept) {
+                    tape.log("proxy: the client's next connection arrived; this one ends");
+                    return Some(s);
+                }
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
+        None
     }
 
     /// Bytes read from the client (`C2S`) or the server.
@@ -259,7 +311,18 @@ impl Transparent {
                 .get(payload.len().saturating_sub(f.joiner.pending())..)
                 .unwrap_or_default();
             msgs.push(partial.to_vec());
-            frame_handshake(&msgs, f.version)
+            match f.inject.take() {
+                Some((i, rec)) if i <= msgs.len() => {
+                    let after = msgs.split_off(i);
+                    [
+                        frame_handshake(&msgs, f.version),
+                        rec,
+                        frame_handshake(&after, f.version),
+                    ]
+                    .concat()
+                }
+                _ => frame_handshake(&msgs, f.version),
+            }
         } else {
             raw.concat()
         };
@@ -539,7 +602,12 @@ impl Transparent {
                 }
             }
             (
-                Action::ChDropSuite | Action::ChDropSupportedVersions | Action::ChDropExtension,
+                Action::ChDropSuite
+                | Action::ChDropSupportedVersions
+                | Action::ChDropExtension
+                | Action::ChDropSuiteNoEms
+                | Action::ChDuplicateExtension
+                | Action::ChFlipBinder,
                 C2S,
                 1,
             ) => {
@@ -555,6 +623,33 @@ impl Transparent {
                             drop_extension(ch, ExtensionType::SupportedVersions)
                         }
                         Action::ChDropExtension => drop_extension(ch, ExtensionType::ServerName),
+                        Action::ChDropSuiteNoEms if ch.cipher_suites.len() > 1 => {
+                            drop_extension(ch, ExtensionType::ExtendedMasterSecret).map(|e| {
+                                let s = ch.cipher_suites.remove(0);
+                                format!("dropped cipher suite {} and {e}", s.name())
+                            })
+                        }
+                        Action::ChFlipBinder => ch.extensions.iter_mut().find_map(|e| match e {
+                            Extension::PreSharedKeyClient(p) => {
+                                p.binders.first_mut().and_then(|b| b.first_mut()).map(|b| {
+                                    *b ^= 0x01;
+                                    "flipped bit 0 of the first byte of the first PSK binder"
+                                        .to_string()
+                                })
+                            }
+                            _ => None,
+                        }),
+                        Action::ChDuplicateExtension => {
+                            let typ = ExtensionType::SupportedGroups;
+                            ch.extensions
+                                .iter()
+                                .position(|e| e.typ() == typ)
+                                .and_then(|i| {
+                                    let copy = ch.extensions.get(i).cloned()?;
+                                    ch.extensions.insert(i + 1, copy);
+                                    Some(format!("sent {} twice", typ.name()))
+                                })
+                        }
                         _ => None,
                     };
                     if changed.is_some() {
@@ -562,18 +657,38 @@ impl Transparent {
                     }
                 }
             }
-            (Action::ShSuite | Action::ShKeyShare, S2C, 2) => {
+            (
+                Action::ShSuite
+                | Action::ShKeyShare
+                | Action::ShSuiteUnoffered
+                | Action::ShUnsolicitedExtension,
+                S2C,
+                2,
+            ) => {
                 if let Ok(mut m) = HandshakeMessage::decode_with(&msg, &DecodeCtx::TLS13)
                     && let HandshakePayload::ServerHello(sh) = &mut m.payload
                     && !sh.is_hrr()
                 {
                     changed = match a {
-                        Action::ShSuite => {
-                            sibling_suite(sh.cipher_suite, &self.client_suites).map(|s| {
+                        Action::ShSuite | Action::ShSuiteUnoffered => {
+                            let other = if a == Action::ShSuite {
+                                sibling_suite(sh.cipher_suite, &self.client_suites)
+                            } else {
+                                unoffered_suite(sh.cipher_suite, &self.client_suites)
+                            };
+                            other.map(|s| {
                                 let from = sh.cipher_suite.name();
                                 sh.cipher_suite = s;
                                 format!("changed the suite from {from} to {}", s.name())
                             })
+                        }
+                        Action::ShUnsolicitedExtension => {
+                            let typ = ExtensionType::from_value(UNSOLICITED_EXTENSION);
+                            sh.extensions.push(Extension::Unknown {
+                                typ,
+                                data: Vec::new(),
+                            });
+                            Some(format!("added an empty extension of type {typ}"))
                         }
                         _ => sh.extensions.iter_mut().find_map(|e| match e {
                             Extension::KeyShareServer(k) => k.key_exchange.first_mut().map(|b| {
@@ -586,6 +701,23 @@ impl Transparent {
                     if changed.is_some() {
                         msg = m.to_bytes();
                     }
+                }
+            }
+            (Action::InjectCcsBeforeCke, C2S, 16)
+            | (Action::InjectCcsBeforeServerHelloDone, S2C, 14)
+                if self.tls13 == Some(false) =>
+            {
+                if let Some(f) = self.flows.get_mut(dir) {
+                    let [major, minor] = f.version;
+                    f.inject = Some((f.pending_msgs.len(), vec![20, major, minor, 0, 1, 1]));
+                    let before = if typ == 16 {
+                        "ClientKeyExchange"
+                    } else {
+                        "ServerHelloDone"
+                    };
+                    changed = Some(format!(
+                        "injected a plaintext ChangeCipherSpec record before {before}"
+                    ));
                 }
             }
             _ => {}

@@ -10,9 +10,12 @@
 use reports::{CaseResult, UnderTest, Verdict};
 
 use super::ProxyReport;
+use crate::fault::{After, after_fault, fault_point};
+use crate::judge::{other, single_ut};
 use crate::model::{AlertDescription, AlertSeen, Direction, Failure, Outcome, Role};
 use crate::run::Case;
 use crate::scenario::Expect;
+use crate::transcript::Event;
 
 fn roles(ut: UnderTest) -> &'static [Role] {
     match ut {
@@ -63,26 +66,29 @@ pub fn detection_lines(case: &Case, c: &[Outcome], s: &[Outcome]) -> Vec<String>
     out
 }
 
-/// The alert `role` sent: from its own outcome, else from what the proxy saw it send, else
-/// from what its peer received, when only `role` can have sent that (in flight, and the
-/// proxy injected no alert towards the peer). An adapter may report completion when its
-/// library rejected a record only after the application data exchange (OpenSSL's server
-/// answering a replayed record with bad_record_mac while waiting for close_notify).
+/// The alert `role` sent: what the proxy saw it send in plaintext (the wire is right where
+/// an adapter infers the alert from its library's error: rustls reports a Finished that
+/// does not verify and a record that does not decrypt as the same error), else from its
+/// own outcome, else from what its peer received, when only `role` can have sent that (in
+/// flight, and the proxy injected no alert towards the peer). An adapter may report
+/// completion when its library rejected a record only after the application data exchange
+/// (OpenSSL's server answering a replayed record with bad_record_mac while waiting for
+/// close_notify).
 fn alert_sent(
     role: Role,
     o: &Outcome,
     peer: &Outcome,
     report: Option<&ProxyReport>,
 ) -> Option<AlertSeen> {
-    if let Some((a @ AlertSeen::Named(_), Direction::Sent)) = o.alert() {
-        return Some(a);
-    }
     let i = usize::from(role == Role::Server);
     if let Some(a) = report
         .and_then(|r| r.alerts_sent.get(i))
         .and_then(|v| v.first())
     {
         return Some(AlertSeen::Named(*a));
+    }
+    if let Some((a @ AlertSeen::Named(_), Direction::Sent)) = o.alert() {
+        return Some(a);
     }
     let credible = report.and_then(|r| r.action).is_some_and(|a| {
         !a.terminates() && (a != super::Action::InjectAlertC2s || role != Role::Client)
@@ -100,12 +106,15 @@ fn alert_sent(
     }
 }
 
+/// `events`: the decrypted transcript of the client's connection, where a side under test
+/// that went on past the action shows (see [`super::Action::fault_in`]).
 pub fn judge(
     result: &mut CaseResult,
     case: &Case,
     c: &[Outcome],
     s: &[Outcome],
     report: Option<&ProxyReport>,
+    events: &[Event],
 ) {
     let (Some(co), Some(so)) = (c.last(), s.last()) else {
         result.verdict = Verdict::Error;
@@ -157,15 +166,32 @@ pub fn judge(
         })
         .map(|r| describe(names(*r), *r, outcome(*r)))
         .collect();
+    let applied = || {
+        report
+            .map(|r| r.applied.join("; "))
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| "no change applied".into())
+    };
     if !completed.is_empty() {
         result.verdict = Verdict::Fail;
         result.reason = Some(format!(
             "undetected: {} despite the proxy's action ({})",
             completed.join("; "),
-            report
-                .map(|r| r.applied.join("; "))
-                .filter(|a| !a.is_empty())
-                .unwrap_or_else(|| "no change applied".into())
+            applied()
+        ));
+        return;
+    }
+    // It went on past the action (its next flight, its Finished), whoever aborted afterwards.
+    if let Expect::Rejected { alert, .. } = expect
+        && let Some(r) = single_ut(ut)
+        && let Some(p) = fault_point(&case.variant.setup, r)
+        && let After::WentOn(what) = after_fault(events, p, r)
+    {
+        result.verdict = Verdict::Fail;
+        result.reason = Some(format!(
+            "undetected: the {ut} went on past the proxy's action ({}): after {p} it sent {what}, but must reject it (expected alert: {alert}); {}",
+            applied(),
+            describe(names(other(r)), other(r), outcome(other(r)))
         ));
         return;
     }

@@ -3,9 +3,11 @@
 //! When a setup carries a [`MitmSpec`], the runner puts a proxy between the client and the
 //! server: it listens on 127.0.0.1:0, connects to the server, forwards both directions,
 //! decodes records (and, while they are plaintext, handshake messages) and applies one
-//! [`Action`] at a chosen point. It keeps the two-sided transcript with timing
-//! ([`ProxyReport`]), which the runner writes as a pcapng file ([`pcap`]) together with the
-//! endpoints' key log ([`KeyLogSink`]), so Wireshark decrypts the protected part.
+//! [`Action`] at a chosen point. With several connections (resumption) it relays each in
+//! turn, the in-flight action starting afresh on each. It keeps the two-sided transcript
+//! with timing ([`ProxyReport`]), which the runner writes as a pcapng file ([`pcap`])
+//! together with the endpoints' key log ([`KeyLogSink`]), so Wireshark decrypts the
+//! protected part.
 //!
 //! Two kinds of actions:
 //! - **in flight**: the proxy forwards records, changing one handshake message or one record
@@ -69,8 +71,13 @@ actions! {
     ChRandom = "ch_random": "flip one bit of ClientHello.random",
     ChDropSupportedVersions = "ch_drop_supported_versions": "drop supported_versions from the ClientHello (forces TLS 1.2)",
     ChDropExtension = "ch_drop_extension": "drop the server_name extension from the ClientHello",
+    ChDropSuiteNoEms = "ch_drop_suite_no_ems": "drop the first cipher suite and extended_master_secret from the ClientHello (TLS 1.2: the keys still agree, only the Finished exchange can detect it)",
+    ChFlipBinder = "ch_flip_binder": "flip one bit of the first PSK binder of a resuming ClientHello (TLS 1.3; the first connection, without a PSK, goes through unchanged)",
+    ChDuplicateExtension = "ch_duplicate_extension": "send the ClientHello's supported_groups extension twice, the copy right after it",
     ShRandom = "sh_random": "flip one bit of ServerHello.random",
     ShSuite = "sh_suite": "change ServerHello.cipher_suite to another suite the client offered",
+    ShSuiteUnoffered = "sh_suite_unoffered": "change ServerHello.cipher_suite to a suite of the same kind the client did not offer (TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 first)",
+    ShUnsolicitedExtension = "sh_unsolicited_extension": "add an extension of the unassigned type 0xfe01, which no client offers, to the ServerHello",
     ShKeyShare = "sh_key_share": "flip one bit of the server's key share in the ServerHello (TLS 1.3)",
     SkeKeyShare = "ske_key_share": "flip one bit of the server's public key in ServerKeyExchange (TLS 1.2)",
     FlipC2s = "flip_c2s": "flip one bit of an encrypted client->server record",
@@ -83,6 +90,8 @@ actions! {
     DropSke = "drop_ske": "drop ServerKeyExchange from the server's flight (TLS 1.2)",
     InjectAlertC2s = "inject_alert_c2s": "inject a plaintext close_notify alert after an encrypted client->server record",
     InjectCcsC2s = "inject_ccs_c2s": "inject a plaintext ChangeCipherSpec after an encrypted client->server record",
+    InjectCcsBeforeCke = "inject_ccs_before_cke": "inject a plaintext ChangeCipherSpec record right before the client's ClientKeyExchange (TLS 1.2, the CVE-2014-0224 shape)",
+    InjectCcsBeforeServerHelloDone = "inject_ccs_before_server_hello_done": "inject a plaintext ChangeCipherSpec record right before the server's ServerHelloDone (TLS 1.2), splitting the flight's records there",
     Truncate = "truncate": "after the client's application data, drop the server's answer and close both connections without close_notify",
     ResetS2c = "reset_s2c": "forward an encrypted server->client record of the handshake, then reset both connections (TCP RST: no close_notify, no FIN)",
     DelayS2c = "delay_s2c": "hold the server's first flight beyond the client's idle timeout",
@@ -99,6 +108,27 @@ impl Action {
                 | Action::CertAttackerKey
                 | Action::EeReplaced
         )
+    }
+}
+
+impl Action {
+    /// The message of `from` after which the other side, under test, must have rejected the
+    /// action: if it sent its next flight, its Finished or application data after that
+    /// message, it went on past the action (`fail`, whoever aborted afterwards; see
+    /// [`crate::fault::after_fault`]). `None`: only completing counts as going on.
+    pub fn fault_in(self, from: crate::model::Role) -> Option<crate::fault::Msg> {
+        use crate::fault::Msg;
+        use crate::model::Role::{Client, Server};
+        Some(match (self, from) {
+            // The keys agree: the client's Finished is where the change shows.
+            (Action::ChDropSuiteNoEms, Client) => Msg::Finished,
+            (Action::ChDuplicateExtension | Action::ChFlipBinder, Client) => Msg::ClientHello,
+            (Action::ShSuiteUnoffered | Action::ShUnsolicitedExtension, Server) => Msg::ServerHello,
+            // The injected record comes right before that message.
+            (Action::InjectCcsBeforeCke, Client) => Msg::ClientKeyExchange,
+            (Action::InjectCcsBeforeServerHelloDone, Server) => Msg::ServerHelloDone,
+            _ => return None,
+        })
     }
 }
 
@@ -280,10 +310,16 @@ pub fn fold(
 impl MitmSpec {
     /// Setup changes the action needs: for `cert_other_host` the client trusts the attacker's
     /// CA as well (the genuine server keeps the `ecdsa_p256` chain), so the attacker's
-    /// certificate is valid, only for another host.
+    /// certificate is valid, only for another host; for `ch_drop_suite_no_ems` both sides go
+    /// on without extended_master_secret (`Setup::allow_no_ems`), so the keys agree and only
+    /// the Finished exchange detects the change.
     pub fn adjust(&self, setup: &mut crate::model::Setup) -> Result<(), String> {
-        if self.action == Action::CertOtherHost {
-            setup.credentials = Some(crate::model::Credentials(trust_both()?));
+        match self.action {
+            Action::CertOtherHost => {
+                setup.credentials = Some(crate::model::Credentials(trust_both()?));
+            }
+            Action::ChDropSuiteNoEms => setup.allow_no_ems = true,
+            _ => {}
         }
         Ok(())
     }

@@ -68,7 +68,8 @@ impl Drop for ProxyHandle {
     }
 }
 
-/// Starts a proxy for one connection between the case's client and `server`.
+/// Starts a proxy between the case's client and `server`, for each connection of the case
+/// in turn (two with resumption); the in-flight actions start afresh on each.
 pub fn start(
     spec: &MitmSpec,
     server: SocketAddr,
@@ -94,6 +95,9 @@ pub fn start(
 pub(super) struct Tape {
     t0: Instant,
     epoch_us: u64,
+    /// The connection being proxied (0-based): its bytes go to `connections[conn]` of both
+    /// legs, its segments to conversations `2 * conn` (client) and `2 * conn + 1` (server).
+    conn: usize,
     pub(super) report: ProxyReport,
 }
 
@@ -106,6 +110,7 @@ impl Tape {
         Tape {
             t0: Instant::now(),
             epoch_us,
+            conn: 0,
             report: ProxyReport {
                 action: Some(action),
                 client_leg: Capture {
@@ -117,6 +122,14 @@ impl Tape {
                 ..ProxyReport::default()
             },
         }
+    }
+
+    /// The next connection of the case begins.
+    fn next_connection(&mut self) {
+        self.conn += 1;
+        self.report.client_leg.connections.push(Vec::new());
+        self.report.server_leg.connections.push(Vec::new());
+        self.log(format!("proxy: connection {}", self.conn + 1));
     }
 
     fn stamp(&self) -> String {
@@ -138,7 +151,7 @@ impl Tape {
         let micros = self.epoch_us + self.t0.elapsed().as_micros() as u64;
         self.report.segments.push(Segment {
             micros,
-            conv: leg,
+            conv: 2 * self.conn + leg,
             from_a,
             payload,
         });
@@ -160,7 +173,7 @@ impl Tape {
         } else {
             &mut self.report.server_leg
         };
-        if let Some(conn) = cap.connections.first_mut() {
+        if let Some(conn) = cap.connections.last_mut() {
             match conn.last_mut() {
                 Some((last, buf)) if *last == d => buf.extend_from_slice(bytes),
                 _ => conn.push((d, bytes.to_vec())),
@@ -476,6 +489,27 @@ fn untriggered(spec: &MitmSpec, tape: &mut Tape) {
     }
 }
 
+/// Waits for the client's next connection; `None` once the case is cancelled or the proxy
+/// told to stop.
+fn accept(
+    listener: &TcpListener,
+    ctx: &CaseCtx,
+    stop: &AtomicBool,
+) -> io::Result<Option<TcpStream>> {
+    loop {
+        match listener.accept() {
+            Ok((s, _)) => return Ok(Some(s)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if ctx.is_cancelled() || stop.load(Ordering::SeqCst) {
+                    return Ok(None);
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 fn run(
     listener: TcpListener,
     server: SocketAddr,
@@ -485,34 +519,69 @@ fn run(
     stop: &AtomicBool,
 ) -> ProxyReport {
     let mut tape = Tape::new(spec.action);
-    let client = loop {
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if ctx.is_cancelled() || stop.load(Ordering::SeqCst) {
-                    tape.report.error = Some("no client connected to the proxy".into());
-                    return tape.report;
-                }
-                std::thread::sleep(Duration::from_millis(1));
+    // A terminating proxy relays one connection.
+    let connections = if spec.action.terminates() {
+        1
+    } else {
+        setup.connections()
+    };
+    let mut arrived = None;
+    for n in 0..connections {
+        let client = match arrived
+            .take()
+            .map_or_else(|| accept(&listener, ctx, stop), |c| Ok(Some(c)))
+        {
+            Ok(Some(s)) => s,
+            // A client that does not come back (its first connection failed) ends the run.
+            Ok(None) if n > 0 => break,
+            Ok(None) => {
+                tape.report.error = Some("no client connected to the proxy".into());
+                return tape.report;
             }
             Err(e) => {
                 tape.report.error = Some(format!("proxy accept: {e}"));
                 return tape.report;
             }
+        };
+        if n > 0 {
+            tape.next_connection();
         }
-    };
+        let next = (n + 1 < connections).then_some(&listener);
+        match connection(client, server, spec, setup, ctx, stop, &mut tape, next) {
+            Ok(c) => arrived = c,
+            Err(()) => return tape.report,
+        }
+    }
     drop(listener);
+    untriggered(spec, &mut tape);
+    tape.report
+}
+
+/// Proxies one connection of the client until it ends or (with `next`) the client's next
+/// connection arrives, which it returns; `Err` when the proxy could not (the report says
+/// why).
+#[allow(clippy::too_many_arguments)]
+fn connection(
+    client: TcpStream,
+    server: SocketAddr,
+    spec: &MitmSpec,
+    setup: &Setup,
+    ctx: &CaseCtx,
+    stop: &AtomicBool,
+    tape: &mut Tape,
+    next: Option<&TcpListener>,
+) -> Result<Option<TcpStream>, ()> {
     let remaining = ctx.deadline.saturating_duration_since(Instant::now());
     let server_sock =
         match TcpStream::connect_timeout(&server, remaining.max(Duration::from_millis(1))) {
             Ok(s) => s,
             Err(e) => {
                 tape.report.error = Some(format!("proxy cannot connect to the server: {e}"));
-                return tape.report;
+                return Err(());
             }
         };
     let port = |r: io::Result<SocketAddr>| r.map(|a| a.port()).unwrap_or(0);
-    tape.report.convs = vec![
+    tape.report.convs.extend([
         Conversation {
             a_port: port(client.peer_addr()),
             b_port: port(client.local_addr()),
@@ -521,7 +590,7 @@ fn run(
             a_port: port(server_sock.local_addr()),
             b_port: port(server_sock.peer_addr()),
         },
-    ];
+    ]);
     for s in [&client, &server_sock] {
         let _ = s.set_nonblocking(true);
         let _ = s.set_nodelay(true);
@@ -538,22 +607,20 @@ fn run(
         spec.action.describe()
     ));
     if spec.action.terminates() {
-        super::terminate::run(&mut net, &mut tape, spec, setup, ctx, stop);
-    } else {
-        let delay = spec
-            .delay_ms
-            .map(Duration::from_millis)
-            .unwrap_or(ctx.idle_timeout + Duration::from_secs(1));
-        let mut t = Transparent::new(spec.clone(), delay);
-        t.run(&mut net, &mut tape, ctx, stop);
+        super::terminate::run(&mut net, tape, spec, setup, ctx, stop);
+        return Ok(None);
     }
-    untriggered(spec, &mut tape);
-    tape.report
+    let delay = spec
+        .delay_ms
+        .map(Duration::from_millis)
+        .unwrap_or(ctx.idle_timeout + Duration::from_secs(1));
+    let mut t = Transparent::new(spec.clone(), delay);
+    Ok(t.run(&mut net, tape, ctx, stop, next))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::inflight::{frame_handshake, sibling_suite};
+    use super::super::inflight::{frame_handshake, sibling_suite, unoffered_suite};
     use super::*;
     use tls_wire::{CipherSuite, HandshakeJoiner};
 
@@ -576,6 +643,32 @@ mod tests {
         );
         assert_eq!(
             sibling_suite(CipherSuite::from_value(0xc02b), &offered).map(|s| s.get()),
+            None
+        );
+    }
+
+    #[test]
+    fn unoffered_suites_are_implemented_and_of_the_same_kind() {
+        let only = [CipherSuite::from_value(0xc02b)];
+        assert_eq!(
+            unoffered_suite(CipherSuite::from_value(0xc02b), &only).map(|s| s.get()),
+            Some(0xc02c)
+        );
+        let both = [
+            CipherSuite::from_value(0xc02b),
+            CipherSuite::from_value(0xc02c),
+        ];
+        assert_eq!(
+            unoffered_suite(CipherSuite::from_value(0xc02c), &both).map(|s| s.get()),
+            Some(0xcca9)
+        );
+        let tls13 = [CipherSuite::from_value(0x1301)];
+        assert_eq!(
+            unoffered_suite(CipherSuite::from_value(0x1301), &tls13).map(|s| s.get()),
+            Some(0x1302)
+        );
+        assert_eq!(
+            unoffered_suite(CipherSuite::from_value(0x009c), &only).map(|s| s.get()),
             None
         );
     }
@@ -639,27 +732,10 @@ mod tests {
     /// messages went out before the messages held in front of it.
     #[test]
     fn an_alert_inside_a_held_flight_keeps_its_place() {
-        let spec = Spec {
-            version: ProtocolVersion::TLSv1_2,
-            ..Spec::HEADLINE
-        };
-        let t = transcript(Impl::Own, Impl::Own, spec).unwrap_or_else(|e| panic!("{e}"));
-        let (Some((_, ch)), Some((_, flight))) = (t.flights.first(), t.flights.get(1)) else {
-            panic!("two flights: {:?}", t.name)
-        };
         // The server's flight, one record per message: ServerHello, Certificate,
         // ServerKeyExchange, ServerHelloDone.
-        let mut joiner = HandshakeJoiner::new();
-        let mut at = 0;
-        while let Some(h) = flight.get(at..at + 5) {
-            let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
-            joiner.push(flight.get(at + 5..at + 5 + len).unwrap_or_default());
-            at += 5 + len;
-        }
-        let mut recs = Vec::new();
-        while let Ok(Some(m)) = joiner.next_message() {
-            recs.push(hs_record(&m));
-        }
+        let (ch, msgs) = tls12_flight();
+        let recs: Vec<Vec<u8>> = msgs.iter().map(|m| hs_record(m)).collect();
         let types: Vec<u8> = recs.iter().map(|r| r[5]).collect();
         assert_eq!(types, [2, 11, 12, 14]);
         let s2c = [recs[0].as_slice(), &recs[1], &ALERT, &recs[2], &recs[3]].concat();
@@ -672,6 +748,54 @@ mod tests {
             streams(&report).forwarded[1],
             [recs[0].as_slice(), &recs[1], &ALERT, &recs[3]].concat()
         );
+    }
+
+    /// The server's TLS 1.2 flight: the ClientHello and the flight's messages, each whole.
+    fn tls12_flight() -> (Vec<u8>, Vec<Vec<u8>>) {
+        let spec = Spec {
+            version: ProtocolVersion::TLSv1_2,
+            ..Spec::HEADLINE
+        };
+        let t = transcript(Impl::Own, Impl::Own, spec).unwrap_or_else(|e| panic!("{e}"));
+        let (Some((_, ch)), Some((_, flight))) = (t.flights.first(), t.flights.get(1)) else {
+            panic!("two flights: {:?}", t.name)
+        };
+        let mut joiner = HandshakeJoiner::new();
+        let mut at = 0;
+        while let Some(h) = flight.get(at..at + 5) {
+            let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
+            joiner.push(flight.get(at + 5..at + 5 + len).unwrap_or_default());
+            at += 5 + len;
+        }
+        let mut msgs = Vec::new();
+        while let Ok(Some(m)) = joiner.next_message() {
+            msgs.push(m);
+        }
+        (ch.clone(), msgs)
+    }
+
+    /// `inject_ccs_before_server_hello_done` splits a record holding the whole flight there.
+    #[test]
+    fn an_injected_record_splits_the_flight_before_its_message() {
+        let (ch, msgs) = tls12_flight();
+        let types: Vec<u8> = msgs.iter().map(|m| m[0]).collect();
+        assert_eq!(types, [2, 11, 12, 14]);
+        let one = hs_record(&msgs.concat());
+        let report = replay(
+            &MitmSpec::new(Action::InjectCcsBeforeServerHelloDone),
+            &[(true, ch.as_slice()), (false, one.as_slice())],
+        );
+        assert_eq!(
+            report.applied,
+            ["S->C injected a plaintext ChangeCipherSpec record before ServerHelloDone"]
+        );
+        let want = [
+            hs_record(&msgs[..3].concat()),
+            CCS.to_vec(),
+            hs_record(&msgs[3]),
+        ]
+        .concat();
+        assert_eq!(streams(&report).forwarded[1], want);
     }
 
     #[test]

@@ -284,6 +284,7 @@ fn client_config(setup: &Setup, resumption: Option<StoredSession>) -> Result<Cli
         c.client_auth = Some(certified(&materials.client)?);
     }
     c.resumption = resumption;
+    c.knobs.allow_no_extended_master_secret = setup.allow_no_ems;
     set_knobs(&mut c.knobs, setup, Role::Client)?;
     Ok(c)
 }
@@ -302,6 +303,7 @@ fn server_config(setup: &Setup) -> Result<ServerConfig, String> {
         ClientAuth::Optional => tls_engine::ClientAuth::Optional { roots },
         ClientAuth::Required => tls_engine::ClientAuth::Required { roots },
     };
+    c.knobs.allow_no_extended_master_secret = setup.allow_no_ems;
     set_knobs(&mut c.knobs, setup, Role::Server)?;
     if let Some(n) = setup.tickets {
         c.tickets = n;
