@@ -127,6 +127,12 @@ impl Action {
             // The injected record comes right before that message.
             (Action::InjectCcsBeforeCke, Client) => Msg::ClientKeyExchange,
             (Action::InjectCcsBeforeServerHelloDone, Server) => Msg::ServerHelloDone,
+            // TLS 1.2: the ServerKeyExchange signature covers both randoms and the server's
+            // key share; a client that sends its ClientKeyExchange took a signature that does
+            // not verify. (In TLS 1.3 there is no ServerKeyExchange: completion counts.)
+            (Action::SkeKeyShare | Action::ChRandom | Action::ShRandom, Server) => {
+                Msg::ServerKeyExchange
+            }
             _ => return None,
         })
     }
