@@ -14,7 +14,7 @@ use crate::client::{ClientState, ExpectServerHello};
 use crate::config::{CertifiedKey, ClientConfig, Event, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, Suite12, sign};
-use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
+use crate::error::{Error, Misbehaviour as M, misbehave};
 use crate::handshake::{
     Received, bad_signature, chain_der, check_record_size_limit, check_server_alpn, expect_payload,
     first_of_each_type, internal, record_peer_chain, send, unexpected12 as unexpected,
@@ -456,9 +456,11 @@ impl ExpectDone {
         let mut hs = self.hs;
         hs.core.transcript.add(&m.raw);
         let share = self.kx.share;
-        let pms = share
-            .complete(&self.kx.server_public)
-            .map_err(|e| misbehaved(M::BadKeyShare, format!("server ECDHE public value: {e}")))?;
+        let pms = crate::handshake::shared_secret(
+            &c.knobs,
+            share.complete(&self.kx.server_public),
+            "server ECDHE public value",
+        )?;
         // client Certificate
         let pick = self
             .cert_request

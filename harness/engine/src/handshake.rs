@@ -55,6 +55,21 @@ pub(crate) fn unexpected12(expected: &str, msg: &HandshakeMessage) -> Error {
 }
 
 /// An internal error from a crypto or key-derivation failure.
+/// The (EC)DHE shared secret of a key exchange, or bad_key_share naming `what` when the
+/// peer's share is not valid (RFC 8446 4.2.8.1, 7.4.2; RFC 8422 5.11). With
+/// `bug_ignore = "bad_key_share"` an invalid share yields an all-zero secret and the
+/// handshake goes on (what X25519 without the all-zero check derives from the zero point).
+pub(crate) fn shared_secret(
+    knobs: &Knobs,
+    r: Result<Vec<u8>, crate::crypto::CryptoError>,
+    what: &str,
+) -> Result<Vec<u8>, Error> {
+    match r {
+        Err(_) if knobs.ignores(M::BadKeyShare) => Ok(vec![0; 32]),
+        r => r.map_err(|e| misbehaved(M::BadKeyShare, format!("{what}: {e}"))),
+    }
+}
+
 pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
     Error::internal(e.to_string())
 }

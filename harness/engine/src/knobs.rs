@@ -365,10 +365,18 @@ pub const IGNORABLE: &[(&str, Misbehaviour)] = &[
     ("record_overflow", Misbehaviour::RecordOverflow),
     ("bad_record_mac", Misbehaviour::BadRecordMac),
     ("bad_finished_length", Misbehaviour::BadFinishedLength),
+    ("bad_key_share", Misbehaviour::BadKeyShare),
+    ("no_common_version", Misbehaviour::NoCommonVersion),
+    ("no_common_suite", Misbehaviour::NoCommonSuite),
+    ("no_common_group", Misbehaviour::NoCommonGroup),
+    (
+        "no_common_signature_scheme",
+        Misbehaviour::NoCommonSignatureScheme,
+    ),
 ];
 
 /// What `bug_ignore` accepts: the names of [`IGNORABLE`] (a test keeps the two equal).
-const IGNORABLE_NAMES: &str = "one check of: unexpected_change_cipher_spec, unprotected_record, unexpected_record_type, bad_change_cipher_spec, zero_length_record, too_many_empty_records, too_many_warning_alerts, too_many_key_updates, bad_key_update_request, application_data_before_handshake, obsolete_version, bad_legacy_version, downgrade_sentinel, inappropriate_fallback, session_id_too_long, session_id_mismatch, bad_compression, second_client_hello_mismatch, useless_hello_retry_request, duplicate_extension, unsolicited_extension, extension_not_allowed, psk_not_last, empty_server_name, bad_record_size_limit, bad_alpn, bad_renegotiation_info, bad_session_ticket_extension, no_uncompressed_point_format, no_extended_master_secret, inconsistent_key_shares, psk_binder_count, ticket_lifetime_too_long, bad_certificate_request_context, signature_scheme_not_offered, no_common_alpn, missing_extension, record_overflow, bad_record_mac, bad_finished_length; or `none`";
+const IGNORABLE_NAMES: &str = "one check of: unexpected_change_cipher_spec, unprotected_record, unexpected_record_type, bad_change_cipher_spec, zero_length_record, too_many_empty_records, too_many_warning_alerts, too_many_key_updates, bad_key_update_request, application_data_before_handshake, obsolete_version, bad_legacy_version, downgrade_sentinel, inappropriate_fallback, session_id_too_long, session_id_mismatch, bad_compression, second_client_hello_mismatch, useless_hello_retry_request, duplicate_extension, unsolicited_extension, extension_not_allowed, psk_not_last, empty_server_name, bad_record_size_limit, bad_alpn, bad_renegotiation_info, bad_session_ticket_extension, no_uncompressed_point_format, no_extended_master_secret, inconsistent_key_shares, psk_binder_count, ticket_lifetime_too_long, bad_certificate_request_context, signature_scheme_not_offered, no_common_alpn, missing_extension, record_overflow, bad_record_mac, bad_finished_length, bad_key_share, no_common_version, no_common_suite, no_common_group, no_common_signature_scheme; or `none`";
 
 impl Knobs {
     /// Whether the knob `bug_ignore` skips the check `m` (a negative control).
@@ -570,9 +578,9 @@ mod tests {
         }
         k.set("bug_ignore", "none").unwrap();
         assert_eq!(k.bug_ignore, None);
-        let e = k.set("bug_ignore", "no_common_group").unwrap_err();
+        let e = k.set("bug_ignore", "group_not_offered").unwrap_err();
         assert!(
-            e.contains("no_common_group") && e.contains("duplicate_extension"),
+            e.contains("group_not_offered") && e.contains("duplicate_extension"),
             "{e}"
         );
         assert!(k.set("bug_ignore", "DuplicateExtension").is_err());

@@ -77,7 +77,14 @@ impl ExpectClientHello {
         c.set_key_log(config.key_log.clone(), ch.random);
         check_hello_syntax(&c.knobs, &mut ch)?;
         let (ours13, ours12) = our_version_support(&config);
-        if select_version(&ch, ours13, ours12, c.knobs.bug_negotiate_tls12)? {
+        let picked = select_version(&ch, ours13, ours12, c.knobs.bug_negotiate_tls12);
+        let picked = match picked {
+            // The control `bug_ignore = "no_common_version"`: TLS 1.2 anyway when we have
+            // it (any ClientHello parses as one), else TLS 1.3.
+            Err(_) if c.knobs.ignores(crate::error::Misbehaviour::NoCommonVersion) => Ok(ours12),
+            r => r,
+        };
+        if picked? {
             check_tls12_hello(&c.knobs, &ch, self.hrr.is_some(), ours13)?;
             return crate::server12::handle_client_hello(config, c, ch, m.raw, ours13);
         }

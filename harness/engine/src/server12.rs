@@ -354,20 +354,31 @@ pub(crate) fn handle_client_hello(
 /// and that our key can sign with.
 fn choose_kx12(config: &ServerConfig, ch: &ClientHello) -> Result<(Group, u16), Error> {
     let client_groups = ch.supported_groups();
-    let group = config
-        .groups
-        .iter()
-        .filter(|g| client_groups.is_none_or(|cg| cg.contains(g)))
-        .filter_map(|g| Group::from_u16(g.get()))
-        .find(|g| *g != Group::X25519Mlkem768)
+    // The controls `bug_ignore = "no_common_group"` / `"no_common_signature_scheme"`: with
+    // none in common, our first.
+    let k = &config.knobs;
+    let group = |offered_only: bool| {
+        config
+            .groups
+            .iter()
+            .filter(|g| !offered_only || client_groups.is_none_or(|cg| cg.contains(g)))
+            .filter_map(|g| Group::from_u16(g.get()))
+            .find(|g| *g != Group::X25519Mlkem768)
+    };
+    let group = group(true)
+        .or_else(|| group(false).filter(|_| k.ignores(M::NoCommonGroup)))
         .ok_or_else(|| misbehaved(M::NoCommonGroup, "no ECDHE group in common"))?;
     let offered_schemes = ch.signature_algorithms().unwrap_or(&[]);
-    let scheme = config
-        .signature_schemes
-        .iter()
-        .filter(|s| offered_schemes.contains(s))
-        .map(|s| s.get())
-        .find(|s| config.cert.signer.tls12_schemes().contains(s))
+    let scheme = |offered_only: bool| {
+        config
+            .signature_schemes
+            .iter()
+            .filter(|s| !offered_only || offered_schemes.contains(s))
+            .map(|s| s.get())
+            .find(|s| config.cert.signer.tls12_schemes().contains(s))
+    };
+    let scheme = scheme(true)
+        .or_else(|| scheme(false).filter(|_| k.ignores(M::NoCommonSignatureScheme)))
         .ok_or_else(|| {
             misbehaved(
                 M::NoCommonSignatureScheme,
@@ -567,10 +578,11 @@ impl ExpectClientKeyExchange {
     fn handle(self: Box<Self>, c: &mut Common, m: Received) -> Next {
         let public = expect_payload!(m, ClientKeyExchange);
         let mut hs = self.hs;
-        let pms = self
-            .share
-            .complete(&public)
-            .map_err(|e| misbehaved(M::BadKeyShare, format!("client ECDHE public value: {e}")))?;
+        let pms = crate::handshake::shared_secret(
+            &c.knobs,
+            self.share.complete(&public),
+            "client ECDHE public value",
+        )?;
         hs.core.transcript.add(&m.raw);
         c.reach(Step::KeyExchange);
         hs.core

@@ -376,3 +376,49 @@ fn bug_allow_missing_certificate_verify() {
     let (cc, sc) = configs(Victim::Client, &fault, &bug, false, false);
     handshake_ok(cc, sc);
 }
+
+/// Controls of a server that goes on where nothing usable is in common or the client's share
+/// is invalid: without the control it refuses with that misbehaviour before answering; with
+/// it, it answers with its own choice (or from an all-zero secret), whatever happens next
+/// (our client, whose own lists the mutation hid, may even complete).
+#[rstest]
+#[case::only_unknown_suites(
+    "set_cipher_suites:0x0a0a,0xfefe,0x1306",
+    "no_common_suite",
+    M::NoCommonSuite
+)]
+#[case::only_unknown_groups(
+    "set_extension:supported_groups:00040a0a0aaa; set_extension:key_share:00050a0a000100",
+    "no_common_group",
+    M::NoCommonGroup
+)]
+#[case::only_unknown_schemes(
+    "set_extension:signature_algorithms:00040a0afefe",
+    "no_common_signature_scheme",
+    M::NoCommonSignatureScheme
+)]
+#[case::only_unknown_versions(
+    "set_extension:supported_versions:060a0a7f1c0305",
+    "no_common_version",
+    M::NoCommonVersion
+)]
+#[case::all_zero_x25519_share(
+    "set_extension:key_share:0024001d00200000000000000000000000000000000000000000000000000000000000000000",
+    "bad_key_share",
+    M::BadKeyShare
+)]
+fn a_server_that_goes_on_anyway(#[case] mutation: &str, #[case] value: &str, #[case] what: M) {
+    let fault = [("mutate_client_hello", mutation)];
+    let (cc, sc) = configs(Victim::Server, &fault, &[], false, false);
+    let (_, s) = driven(cc, sc);
+    assert_eq!(s.err.and_then(|e| e.misbehaviour()), Some(what));
+    let bug = [("bug_ignore", value)];
+    let (cc, sc) = configs(Victim::Server, &fault, &bug, false, false);
+    let (c, s) = driven(cc, sc);
+    assert_ne!(s.err.and_then(|e| e.misbehaviour()), Some(what));
+    let answered = tls_wire::HandshakeType::ServerHello;
+    assert!(
+        c.received.len() > 5 && c.received[0] == 22 && c.received[5] == u8::from(answered),
+        "the server answered with a ServerHello"
+    );
+}

@@ -435,9 +435,11 @@ impl ExpectServerHello {
                 entry.group
             );
         };
-        let shared = share
-            .complete(&entry.key_exchange)
-            .map_err(|e| misbehaved(M::BadKeyShare, format!("server key share: {e}")))?;
+        let shared = crate::handshake::shared_secret(
+            &self.config.knobs,
+            share.complete(&entry.key_exchange),
+            "server key share",
+        )?;
         Ok((share.group(), shared))
     }
 

@@ -57,8 +57,15 @@ pub(super) fn send_server_hello(
     let mut kx = None;
     if let Some((group, client_share)) = choice.share {
         let (server_share, shared) =
-            kx::server_respond(group, &client_share.key_exchange, c.random.as_ref())
-                .map_err(|e| misbehaved(M::BadKeyShare, format!("client key share: {e}")))?;
+            match kx::server_respond(group, &client_share.key_exchange, c.random.as_ref()) {
+                // The control `bug_ignore = "bad_key_share"`: our share, a zero secret.
+                Err(_) if c.knobs.ignores(M::BadKeyShare) => {
+                    let ours = kx::KeyShare::generate(group, c.random.as_ref())
+                        .map_err(|e| Error::internal(e.to_string()))?;
+                    (ours.public().to_vec(), vec![0; 32])
+                }
+                r => r.map_err(|e| misbehaved(M::BadKeyShare, format!("client key share: {e}")))?,
+            };
         let group_id = NamedGroup::from(group.to_u16());
         sh_exts.push(Extension::KeyShareServer(KeyShareEntry::new(
             group_id,

@@ -197,12 +197,18 @@ pub(crate) fn choose_suite<S>(
     if let Some(s) = config.knobs.select_cipher_suite.and_then(parse) {
         return Ok(s);
     }
-    config
-        .cipher_suites
-        .iter()
-        .filter(|s| ch.cipher_suites.contains(s))
-        .filter_map(|s| parse(s.get()))
-        .find(fits)
+    // The control `bug_ignore = "no_common_suite"`: with none in common, our first suite.
+    let lenient = config.knobs.ignores(M::NoCommonSuite);
+    let ours = |offered_only: bool| {
+        config
+            .cipher_suites
+            .iter()
+            .filter(|s| !offered_only || ch.cipher_suites.contains(s))
+            .filter_map(|s| parse(s.get()))
+            .find(&fits)
+    };
+    ours(true)
+        .or_else(|| ours(false).filter(|_| lenient))
         .ok_or_else(|| misbehaved(M::NoCommonSuite, none))
 }
 
@@ -273,7 +279,14 @@ pub(super) fn choose_key_share<'a>(
         .filter(|g| client_groups.contains(g))
         .filter_map(|g| Group::from_u16(g.get()))
         .collect();
-    let Some(&preferred) = common_groups.first() else {
+    // The control `bug_ignore = "no_common_group"`: with none in common, our first group.
+    let ours_first = config
+        .groups
+        .iter()
+        .filter_map(|g| Group::from_u16(g.get()))
+        .next()
+        .filter(|_| k.ignores(M::NoCommonGroup));
+    let Some(preferred) = common_groups.first().copied().or(ours_first) else {
         misbehave!(M::NoCommonGroup, "no key exchange group in common");
     };
     let share_for = |g: Group| shares.iter().find(|s| s.group.get() == g.to_u16());
@@ -344,11 +357,17 @@ pub(super) fn choose_signature_scheme(
     // is served with our own first scheme, as if the client had offered ours.
     let lenient = offered.is_none() && config.knobs.ignores(M::MissingExtension);
     let offered = offered.unwrap_or(&[]);
-    our_signature_schemes(config)
-        .iter()
-        .filter(|s| lenient || offered.contains(s))
-        .filter_map(|s| SigScheme::from_u16(s.get()))
-        .find(|s| config.cert.signer.schemes().contains(s))
+    // The control `bug_ignore = "no_common_signature_scheme"`: with none in common, ours.
+    let fallback = config.knobs.ignores(M::NoCommonSignatureScheme);
+    let ours = |offered_only: bool| {
+        our_signature_schemes(config)
+            .iter()
+            .filter(|s| !offered_only || offered.contains(s))
+            .filter_map(|s| SigScheme::from_u16(s.get()))
+            .find(|s| config.cert.signer.schemes().contains(s))
+    };
+    ours(!lenient)
+        .or_else(|| ours(false).filter(|_| fallback))
         .ok_or_else(|| {
             misbehaved(
                 M::NoCommonSignatureScheme,
