@@ -85,6 +85,7 @@ fn client_with_knob(k: &str, v: &str) -> tls_engine::ClientConfig {
 #[case::no_signature_algorithms(Victim::Server, &[("mutate_client_hello", "drop_extension:signature_algorithms")], false, false, M::MissingExtension)]
 #[case::no_supported_groups(Victim::Server, &[("mutate_client_hello", "drop_extension:supported_groups")], false, false, M::MissingExtension)]
 #[case::plaintext_record_overflow(Victim::Server, &[("mutate_client_hello", "pad_to:16385; fragment:16385")], false, false, M::RecordOverflow)]
+#[case::server_hello_version_draft28(Victim::Client, &[("mutate_server_hello", "set_extension:supported_versions:7f1c")], false, false, M::VersionNotOffered)]
 fn bug_ignore_skips_exactly_its_check(
     #[case] victim: Victim,
     #[case] fault: &[(&str, &str)],
@@ -420,5 +421,25 @@ fn a_server_that_goes_on_anyway(#[case] mutation: &str, #[case] value: &str, #[c
     assert!(
         c.received.len() > 5 && c.received[0] == 22 && c.received[5] == u8::from(answered),
         "the server answered with a ServerHello"
+    );
+}
+
+/// With `bug_ignore = "second_hello_retry_request"` a client answers a second
+/// HelloRetryRequest like the first (RFC 8446 4.1.4: it must abort with unexpected_message).
+#[test]
+fn bug_ignore_second_hello_retry_request() {
+    let fault = [("send_second_hrr", "true")];
+    let (cc, sc) = configs(Victim::Client, &fault, &[], false, true);
+    let (c, _) = driven(cc, sc);
+    assert_eq!(
+        c.err.and_then(|e| e.misbehaviour()),
+        Some(M::SecondHelloRetryRequest)
+    );
+    let bug = [("bug_ignore", "second_hello_retry_request")];
+    let (cc, sc) = configs(Victim::Client, &fault, &bug, false, true);
+    let (c, _) = driven(cc, sc);
+    assert_ne!(
+        c.err.and_then(|e| e.misbehaviour()),
+        Some(M::SecondHelloRetryRequest)
     );
 }

@@ -289,10 +289,17 @@ impl ExpectServerHello {
                     sh.legacy_version
                 ),
             )),
-            Some(v) if v != ProtocolVersion::TLSv1_3 || !self.offer13 => Err(misbehaved(
-                M::VersionNotOffered,
-                format!("server selected version {v} which was not offered"),
-            )),
+            // With `bug_ignore = "version_not_offered"` any supported_versions value is read
+            // as TLS 1.3 (the ServerHello has its shape).
+            Some(v)
+                if (v != ProtocolVersion::TLSv1_3 || !self.offer13)
+                    && !self.config.knobs.ignores(M::VersionNotOffered) =>
+            {
+                Err(misbehaved(
+                    M::VersionNotOffered,
+                    format!("server selected version {v} which was not offered"),
+                ))
+            }
             Some(_) => Ok(false),
         }
     }
@@ -450,7 +457,8 @@ impl ExpectServerHello {
         suite: Suite,
         raw: Vec<u8>,
     ) -> Result<ClientState, Error> {
-        if self.hrr.is_some() {
+        // With `bug_ignore = "second_hello_retry_request"` it is answered like the first.
+        if self.hrr.is_some() && !self.config.knobs.ignores(M::SecondHelloRetryRequest) {
             misbehave!(M::SecondHelloRetryRequest, "second HelloRetryRequest");
         }
         check_hrr_extensions(&self.config.knobs, &mut sh, &self.offered)?;
