@@ -378,10 +378,14 @@ pub const IGNORABLE: &[(&str, Misbehaviour)] = &[
         "second_hello_retry_request",
         Misbehaviour::SecondHelloRetryRequest,
     ),
+    (
+        "suite_changed_after_hello_retry",
+        Misbehaviour::SuiteChangedAfterHelloRetry,
+    ),
 ];
 
 /// What `bug_ignore` accepts: the names of [`IGNORABLE`] (a test keeps the two equal).
-const IGNORABLE_NAMES: &str = "one check of: unexpected_change_cipher_spec, unprotected_record, unexpected_record_type, bad_change_cipher_spec, zero_length_record, too_many_empty_records, too_many_warning_alerts, too_many_key_updates, bad_key_update_request, application_data_before_handshake, obsolete_version, bad_legacy_version, downgrade_sentinel, inappropriate_fallback, session_id_too_long, session_id_mismatch, bad_compression, second_client_hello_mismatch, useless_hello_retry_request, duplicate_extension, unsolicited_extension, extension_not_allowed, psk_not_last, empty_server_name, bad_record_size_limit, bad_alpn, bad_renegotiation_info, bad_session_ticket_extension, no_uncompressed_point_format, no_extended_master_secret, inconsistent_key_shares, psk_binder_count, ticket_lifetime_too_long, bad_certificate_request_context, signature_scheme_not_offered, no_common_alpn, missing_extension, record_overflow, bad_record_mac, bad_finished_length, bad_key_share, no_common_version, no_common_suite, no_common_group, no_common_signature_scheme, version_not_offered, second_hello_retry_request; or `none`";
+const IGNORABLE_NAMES: &str = "one check of: unexpected_change_cipher_spec, unprotected_record, unexpected_record_type, bad_change_cipher_spec, zero_length_record, too_many_empty_records, too_many_warning_alerts, too_many_key_updates, bad_key_update_request, application_data_before_handshake, obsolete_version, bad_legacy_version, downgrade_sentinel, inappropriate_fallback, session_id_too_long, session_id_mismatch, bad_compression, second_client_hello_mismatch, useless_hello_retry_request, duplicate_extension, unsolicited_extension, extension_not_allowed, psk_not_last, empty_server_name, bad_record_size_limit, bad_alpn, bad_renegotiation_info, bad_session_ticket_extension, no_uncompressed_point_format, no_extended_master_secret, inconsistent_key_shares, psk_binder_count, ticket_lifetime_too_long, bad_certificate_request_context, signature_scheme_not_offered, no_common_alpn, missing_extension, record_overflow, bad_record_mac, bad_finished_length, bad_key_share, no_common_version, no_common_suite, no_common_group, no_common_signature_scheme, version_not_offered, second_hello_retry_request, suite_changed_after_hello_retry; or `none`";
 
 impl Knobs {
     /// Whether the knob `bug_ignore` skips the check `m` (a negative control).

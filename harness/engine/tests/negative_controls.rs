@@ -424,22 +424,35 @@ fn a_server_that_goes_on_anyway(#[case] mutation: &str, #[case] value: &str, #[c
     );
 }
 
-/// With `bug_ignore = "second_hello_retry_request"` a client answers a second
-/// HelloRetryRequest like the first (RFC 8446 4.1.4: it must abort with unexpected_message).
-#[test]
-fn bug_ignore_second_hello_retry_request() {
-    let fault = [("send_second_hrr", "true")];
+/// Controls that skip a client's check after a HelloRetryRequest: the check is passed by
+/// (what follows may still fail): a second HelloRetryRequest is answered like the first
+/// (RFC 8446 4.1.4: abort with unexpected_message); a ServerHello suite other than the
+/// HelloRetryRequest's is taken (RFC 8446 4.1.4: abort with illegal_parameter).
+#[rstest]
+#[case::second_hrr(
+    "send_second_hrr",
+    "true",
+    "second_hello_retry_request",
+    M::SecondHelloRetryRequest
+)]
+#[case::other_suite_after_hrr(
+    "mutate_server_hello",
+    "set_cipher_suites:0x1302",
+    "suite_changed_after_hello_retry",
+    M::SuiteChangedAfterHelloRetry
+)]
+fn bug_ignore_after_hello_retry(
+    #[case] knob: &str,
+    #[case] value: &str,
+    #[case] ignore: &str,
+    #[case] what: M,
+) {
+    let fault = [(knob, value)];
     let (cc, sc) = configs(Victim::Client, &fault, &[], false, true);
     let (c, _) = driven(cc, sc);
-    assert_eq!(
-        c.err.and_then(|e| e.misbehaviour()),
-        Some(M::SecondHelloRetryRequest)
-    );
-    let bug = [("bug_ignore", "second_hello_retry_request")];
+    assert_eq!(c.err.and_then(|e| e.misbehaviour()), Some(what));
+    let bug = [("bug_ignore", ignore)];
     let (cc, sc) = configs(Victim::Client, &fault, &bug, false, true);
     let (c, _) = driven(cc, sc);
-    assert_ne!(
-        c.err.and_then(|e| e.misbehaviour()),
-        Some(M::SecondHelloRetryRequest)
-    );
+    assert_ne!(c.err.and_then(|e| e.misbehaviour()), Some(what));
 }

@@ -219,6 +219,7 @@ impl ExpectServerHello {
         self.check_extensions(&mut sh)?;
         if let Some((hrr_suite, _)) = self.hrr
             && hrr_suite != suite
+            && !self.config.knobs.ignores(M::SuiteChangedAfterHelloRetry)
         {
             misbehave!(
                 M::SuiteChangedAfterHelloRetry,
