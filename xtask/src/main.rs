@@ -432,8 +432,10 @@ fn run() -> Result<ExitCode> {
             if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
-            // Every scenario proves it can fail.
-            status(harness(&root, "selftest"))
+            // Every scenario proves it can fail, and every rejection scenario names a control.
+            let mut selftest = harness(&root, "selftest");
+            selftest.arg("--strict");
+            status(selftest)
         }
         "selftest" => {
             ensure_packages(BUILD_PACKAGES)?;

@@ -106,6 +106,8 @@ pub(crate) struct Common {
     /// Consecutive warning alerts received and ignored (limit [`MAX_WARNING_ALERTS`]).
     warning_alerts_in_row: u32,
     failed: Option<Error>,
+    /// The control `bug_stall_on` hit: nothing more is read or sent.
+    stalled: bool,
     /// exporter_master_secret and its hash, once known.
     exporter: Option<(crate::crypto::HashAlg, Vec<u8>)>,
     /// The config's key log and the ClientHello.random it is keyed by.
@@ -161,6 +163,7 @@ impl Common {
             empty_records_in_row: 0,
             warning_alerts_in_row: 0,
             failed: None,
+            stalled: false,
             exporter: None,
             key_log: None,
             client_hellos_sent: 0,
@@ -360,6 +363,9 @@ impl Connection {
         if let Some(e) = &self.common.failed {
             return Err(closed_error(e));
         }
+        if self.common.stalled {
+            return Ok(());
+        }
         self.common.now = now;
         let deliver_after_close = self.common.knobs.bug_deliver_after_close_notify;
         if self.common.peer_closed && !deliver_after_close {
@@ -369,6 +375,15 @@ impl Connection {
         self.common.deframer.push(bytes);
         match self.process() {
             Ok(()) => Ok(()),
+            // The control `bug_stall_on`: the check fails, and the connection neither aborts
+            // nor goes on; it reads and says nothing more.
+            Err(e)
+                if e.misbehaviour().is_some()
+                    && e.misbehaviour() == self.common.knobs.bug_stall_on =>
+            {
+                self.common.stalled = true;
+                Ok(())
+            }
             Err(e) => Err(self.fail(e)),
         }
     }

@@ -267,6 +267,13 @@ knobs! {
     /// or KeyUpdate is dropped, a wrong legacy field or sentinel is not looked at. Only the
     /// checks in [`IGNORABLE`] can be named: those after which our engine can go on.
     bug_ignore: Option<Misbehaviour> = parse_ignore, IGNORABLE_NAMES;
+    /// When the one check named (a [`Misbehaviour`] in snake_case, of [`STALLABLE`]) fails,
+    /// the connection neither aborts nor goes on: it sends nothing (no alert) and reads
+    /// nothing more, as an implementation stuck in its error path. The weakest control: it
+    /// shows that a scenario notices a side that never rejects, where no lenient reading of
+    /// the fault lets the side go on (a key share for a group it has no key for, a message
+    /// missing from the flight).
+    bug_stall_on: Option<Misbehaviour> = parse_stall, STALLABLE_NAMES;
     /// A record or handshake message that does not decode (a decode_error, RFC 8446 6: the
     /// receiver "MUST terminate the connection") is dropped: a handshake message is left out
     /// of the transcript and the engine waits for the next; undecodable record framing
@@ -384,6 +391,23 @@ pub const IGNORABLE: &[(&str, Misbehaviour)] = &[
     ),
 ];
 
+/// The checks `bug_stall_on` can name: those of the catalogue's scenarios after which no
+/// lenient implementation can go on.
+pub const STALLABLE: &[(&str, Misbehaviour)] = &[
+    ("unexpected_message", Misbehaviour::UnexpectedMessage),
+    ("group_not_offered", Misbehaviour::GroupNotOffered),
+    ("missing_extension", Misbehaviour::MissingExtension),
+    ("empty_certificate", Misbehaviour::EmptyCertificate),
+    (
+        "signature_scheme_not_offered",
+        Misbehaviour::SignatureSchemeNotOffered,
+    ),
+    ("no_common_version", Misbehaviour::NoCommonVersion),
+];
+
+/// What `bug_stall_on` accepts (a test keeps it equal to [`STALLABLE`]).
+const STALLABLE_NAMES: &str = "one check of: unexpected_message, group_not_offered, missing_extension, empty_certificate, signature_scheme_not_offered, no_common_version; or `none`";
+
 /// What `bug_ignore` accepts: the names of [`IGNORABLE`] (a test keeps the two equal).
 const IGNORABLE_NAMES: &str = "one check of: unexpected_change_cipher_spec, unprotected_record, unexpected_record_type, bad_change_cipher_spec, zero_length_record, too_many_empty_records, too_many_warning_alerts, too_many_key_updates, bad_key_update_request, application_data_before_handshake, obsolete_version, bad_legacy_version, downgrade_sentinel, inappropriate_fallback, session_id_too_long, session_id_mismatch, bad_compression, second_client_hello_mismatch, useless_hello_retry_request, duplicate_extension, unsolicited_extension, extension_not_allowed, psk_not_last, empty_server_name, bad_record_size_limit, bad_alpn, bad_renegotiation_info, bad_session_ticket_extension, no_uncompressed_point_format, no_extended_master_secret, inconsistent_key_shares, psk_binder_count, ticket_lifetime_too_long, bad_certificate_request_context, signature_scheme_not_offered, no_common_alpn, missing_extension, record_overflow, bad_record_mac, bad_finished_length, bad_key_share, no_common_version, no_common_suite, no_common_group, no_common_signature_scheme, version_not_offered, second_hello_retry_request, suite_changed_after_hello_retry; or `none`";
 
@@ -395,17 +419,29 @@ impl Knobs {
 }
 
 fn parse_ignore(name: &str, v: &str) -> Result<Option<Misbehaviour>, String> {
+    parse_check(IGNORABLE, name, v)
+}
+
+fn parse_stall(name: &str, v: &str) -> Result<Option<Misbehaviour>, String> {
+    parse_check(STALLABLE, name, v)
+}
+
+/// One check of `list` by name, or `none`.
+fn parse_check(
+    list: &[(&str, Misbehaviour)],
+    name: &str,
+    v: &str,
+) -> Result<Option<Misbehaviour>, String> {
     if v == "none" {
         return Ok(None);
     }
-    IGNORABLE
-        .iter()
+    list.iter()
         .find(|(n, _)| *n == v)
         .map(|(_, m)| Some(*m))
         .ok_or_else(|| {
-            let names: Vec<&str> = IGNORABLE.iter().map(|(n, _)| *n).collect();
+            let names: Vec<&str> = list.iter().map(|(n, _)| *n).collect();
             format!(
-                "knob `{name}`: {v:?} is not a check our engine can skip (accepted: {})",
+                "knob `{name}`: {v:?} is not a check this knob can name (accepted: {})",
                 names.join(", ")
             )
         })
@@ -579,6 +615,14 @@ mod tests {
             IGNORABLE_NAMES,
             format!("one check of: {}; or `none`", names.join(", "))
         );
+        let stall: Vec<&str> = STALLABLE.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            STALLABLE_NAMES,
+            format!("one check of: {}; or `none`", stall.join(", "))
+        );
+        for (n, m) in STALLABLE {
+            assert_eq!(*n, snake(*m));
+        }
         let mut k = Knobs::default();
         for (n, m) in IGNORABLE {
             assert_eq!(*n, snake(*m));

@@ -456,3 +456,24 @@ fn bug_ignore_after_hello_retry(
     let (c, _) = driven(cc, sc);
     assert_ne!(c.err.and_then(|e| e.misbehaviour()), Some(what));
 }
+
+/// With `bug_stall_on` naming the check that fails, our side sends no alert, does not go on,
+/// and reads nothing more: the connection hangs where it had to abort.
+#[test]
+fn bug_stall_on_hangs_instead_of_aborting() {
+    let fault = [("skip_certificate_verify", "true")];
+    let (cc, sc) = configs(Victim::Client, &fault, &[], false, false);
+    let (c, _) = driven(cc, sc);
+    assert_eq!(c.err.and_then(|e| e.misbehaviour()), Some(M::UnexpectedMessage));
+    let bug = [("bug_stall_on", "unexpected_message")];
+    let (cc, sc) = configs(Victim::Client, &fault, &bug, false, false);
+    let (c, s) = driven(cc, sc);
+    assert!(c.err.is_none(), "{:?}", c.err);
+    assert!(c.conn.is_handshaking());
+    assert!(c.alert_sent().is_none() && s.alert_received().is_none());
+    // Another check named changes nothing.
+    let bug = [("bug_stall_on", "group_not_offered")];
+    let (cc, sc) = configs(Victim::Client, &fault, &bug, false, false);
+    let (c, _) = driven(cc, sc);
+    assert_eq!(c.err.and_then(|e| e.misbehaviour()), Some(M::UnexpectedMessage));
+}
