@@ -397,14 +397,23 @@ impl Connection {
         e
     }
 
+    /// The next record or message, if complete; framing that does not decode is a decode
+    /// error, or, with `bug_drop_undecodable`, stops the reading.
+    fn decoded<T>(
+        &self,
+        next: Result<Option<T>, tls_wire::DecodeError>,
+        what: Decoding,
+    ) -> Result<Option<T>, Error> {
+        match next {
+            Err(_) if self.common.knobs.bug_drop_undecodable => Ok(None),
+            next => next.map_err(invalid(what)),
+        }
+    }
+
     fn process(&mut self) -> Result<(), Error> {
         while !self.common.peer_closed || self.common.knobs.bug_deliver_after_close_notify {
             let next = self.common.deframer.next_record();
-            // `bug_drop_undecodable`: framing that does not decode stops the reading.
-            if next.is_err() && self.common.knobs.bug_drop_undecodable {
-                break;
-            }
-            let Some(rec) = next.map_err(invalid(Decoding::Record))? else {
+            let Some(rec) = self.decoded(next, Decoding::Record)? else {
                 break;
             };
             self.handle_record(rec)?;
@@ -444,10 +453,7 @@ impl Connection {
         self.common.joiner.push(data);
         loop {
             let next = self.common.joiner.next_message();
-            if next.is_err() && self.common.knobs.bug_drop_undecodable {
-                break;
-            }
-            let Some(raw) = next.map_err(invalid(Decoding::HandshakeFraming))? else {
+            let Some(raw) = self.decoded(next, Decoding::HandshakeFraming)? else {
                 break;
             };
             self.dispatch(raw)?;

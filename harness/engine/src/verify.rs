@@ -870,18 +870,26 @@ mod tests {
         }
     }
 
-    #[test]
-    fn empty_chain_is_decode_error() {
-        let e = verify_chain(
-            &[],
-            &[],
+    /// A server chain verified now against `roots`, no name, no bug.
+    fn verify_plain(
+        chain: &[CertificateDer<'static>],
+        roots: &[CertificateDer<'static>],
+    ) -> Result<(), Error> {
+        let cache = PolicyCache::default();
+        verify_chain(
+            chain,
+            roots,
             now(),
             true,
             None,
-            &PolicyCache::default(),
+            &cache,
             ChainBugs::default(),
         )
-        .expect_err("empty");
+    }
+
+    #[test]
+    fn empty_chain_is_decode_error() {
+        let e = verify_plain(&[], &[]).expect_err("empty");
         assert_eq!(e.alert(), Some(A::DecodeError));
         assert_eq!(e.misbehaviour(), Some(Misbehaviour::EmptyCertificate));
     }
@@ -889,16 +897,8 @@ mod tests {
     #[test]
     fn garbage_is_bad_certificate() {
         let m = certs::materials("ecdsa_p256").expect("profile");
-        let e = verify_chain(
-            &[CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x01])],
-            &m.roots,
-            now(),
-            true,
-            None,
-            &PolicyCache::default(),
-            ChainBugs::default(),
-        )
-        .expect_err("garbage");
+        let garbage = [CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x01])];
+        let e = verify_plain(&garbage, &m.roots).expect_err("garbage");
         assert_eq!(e.alert(), Some(A::BadCertificate));
         assert!(matches!(e, Error::Certificate { .. }), "{e:?}");
     }
@@ -1053,21 +1053,35 @@ mod tests {
         assert!(before.go().is_ok(), "{:?}", before.go());
     }
 
+    /// `bug_ignore_validity_dates` and `bug_accept_non_ca_intermediate` keep every other
+    /// check: each of these server chains is still rejected with its alert.
+    #[rstest]
+    #[case::dates_unknown_root(ignore_dates(), "unknown_root", A::UnknownCa)]
+    #[case::dates_missing_intermediate(ignore_dates(), "missing_intermediate", A::UnknownCa)]
+    #[case::dates_tampered(ignore_dates(), "tampered_signature", A::BadCertificate)]
+    #[case::dates_ca_false(ignore_dates(), "intermediate_ca_false", A::BadCertificate)]
+    #[case::dates_name(ignore_dates(), "name_mismatch", A::BadCertificate)]
+    #[case::dates_eku(ignore_dates(), "eku_client_auth_only", A::UnsupportedCertificate)]
+    #[case::dates_ku(ignore_dates(), "ku_no_digital_signature", A::UnsupportedCertificate)]
+    #[case::non_ca_path_len(non_ca(), "path_len_exceeded", A::BadCertificate)]
+    #[case::non_ca_v1(non_ca(), "v1_intermediate", A::BadCertificate)]
+    #[case::non_ca_leaf_as_ca(non_ca(), "leaf_as_ca", A::BadCertificate)]
+    #[case::non_ca_no_key_cert_sign(non_ca(), "intermediate_no_key_cert_sign", A::BadCertificate)]
+    #[case::non_ca_expired(non_ca(), "expired_intermediate", A::CertificateExpired)]
+    #[case::non_ca_ca_as_leaf(non_ca(), "ca_as_leaf", A::UnsupportedCertificate)]
+    #[case::non_ca_unknown_root(non_ca(), "unknown_root", A::UnknownCa)]
+    fn a_chain_bug_keeps_the_other_checks(
+        #[case] b: ChainBugs,
+        #[case] profile: &str,
+        #[case] alert: A,
+    ) {
+        assert_eq!(run_with(profile, true, b).alert(), Some(alert), "{profile}");
+    }
+
     /// `bug_ignore_validity_dates` checks everything but the dates.
     #[test]
     fn ignoring_validity_dates_still_checks_the_rest() {
         let b = ignore_dates();
-        for (profile, alert) in [
-            ("unknown_root", A::UnknownCa),
-            ("missing_intermediate", A::UnknownCa),
-            ("tampered_signature", A::BadCertificate),
-            ("intermediate_ca_false", A::BadCertificate),
-            ("name_mismatch", A::BadCertificate),
-            ("eku_client_auth_only", A::UnsupportedCertificate),
-            ("ku_no_digital_signature", A::UnsupportedCertificate),
-        ] {
-            assert_eq!(run_with(profile, true, b).alert(), Some(alert), "{profile}");
-        }
         // An expired leaf with another date defect absent but another fault present.
         let expired = || run_with("expired", true, b);
         assert_eq!(expired().roots(Some("rsa2048")).alert(), Some(A::UnknownCa));
@@ -1112,17 +1126,6 @@ mod tests {
         );
         let client = run_with("client_intermediate_ca_false", false, b);
         assert_eq!(client.tamper(1).alert(), Some(A::BadCertificate));
-        for (profile, alert) in [
-            ("path_len_exceeded", A::BadCertificate),
-            ("v1_intermediate", A::BadCertificate),
-            ("leaf_as_ca", A::BadCertificate),
-            ("intermediate_no_key_cert_sign", A::BadCertificate),
-            ("expired_intermediate", A::CertificateExpired),
-            ("ca_as_leaf", A::UnsupportedCertificate),
-            ("unknown_root", A::UnknownCa),
-        ] {
-            assert_eq!(run_with(profile, true, b).alert(), Some(alert), "{profile}");
-        }
         assert!(run_with("ecdsa_p256", true, b).go().is_ok());
     }
 

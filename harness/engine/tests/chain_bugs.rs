@@ -35,45 +35,43 @@ fn alerts(cc: ClientConfig, sc: ServerConfig) -> (Option<A>, Option<A>) {
     (c.alert_sent(), s.alert_sent())
 }
 
-/// Our client with `knob` against a server of `profile`: the client rejects with `alert`
+/// Our client with `knob` against a server of `profile` (with `on_server`: our server with
+/// `knob`, requiring a client certificate of `profile`): the side rejects with `alert`
 /// without the knob and completes the handshake with it, in both versions.
-fn client_knob_accepts(knob: &str, profile: &str, alert: A) {
+fn knob_accepts(on_server: bool, knob: &str, profile: &str, alert: A) {
     for v in VERSIONS {
-        let (cc, sc) = configs(profile, profile, v);
-        assert_eq!(
-            alerts(cc.clone(), sc.clone()).0,
-            Some(alert),
-            "{profile} {v:?}"
-        );
-        let mut cc = cc;
-        cc.knobs.set(knob, "true").unwrap();
-        handshake_ok(cc, sc);
-    }
-}
-
-/// Our server with `knob` requiring a client certificate of `profile`: the same.
-fn server_knob_accepts(knob: &str, profile: &str, alert: A) {
-    for v in VERSIONS {
-        let (cc, sc) = mutual(profile, v);
-        assert_eq!(
-            alerts(cc.clone(), sc.clone()).1,
-            Some(alert),
-            "{profile} {v:?}"
-        );
-        let mut sc = sc;
-        sc.knobs.set(knob, "true").unwrap();
+        let (mut cc, mut sc) = match on_server {
+            true => mutual(profile, v),
+            false => configs(profile, profile, v),
+        };
+        let (by_client, by_server) = alerts(cc.clone(), sc.clone());
+        let sent = if on_server { by_server } else { by_client };
+        assert_eq!(sent, Some(alert), "{profile} {v:?}");
+        let knobs = if on_server {
+            &mut sc.knobs
+        } else {
+            &mut cc.knobs
+        };
+        knobs.set(knob, "true").unwrap();
         handshake_ok(cc, sc);
     }
 }
 
 #[test]
 fn skipping_the_chain_check_takes_any_chain() {
-    let knob = "bug_skip_chain_check";
-    client_knob_accepts(knob, "unknown_root", A::UnknownCa);
-    client_knob_accepts(knob, "expired", A::CertificateExpired);
-    client_knob_accepts(knob, "name_mismatch", A::BadCertificate);
-    server_knob_accepts(knob, "client_unknown_root", A::UnknownCa);
-    server_knob_accepts(knob, "client_tampered_signature", A::BadCertificate);
+    for (profile, alert) in [
+        ("unknown_root", A::UnknownCa),
+        ("expired", A::CertificateExpired),
+        ("name_mismatch", A::BadCertificate),
+    ] {
+        knob_accepts(false, "bug_skip_chain_check", profile, alert);
+    }
+    for (profile, alert) in [
+        ("client_unknown_root", A::UnknownCa),
+        ("client_tampered_signature", A::BadCertificate),
+    ] {
+        knob_accepts(true, "bug_skip_chain_check", profile, alert);
+    }
 }
 
 /// The leaf's key of an unverified chain still checks the peer's signature: CertificateVerify
@@ -107,46 +105,45 @@ fn skipping_the_chain_check_still_checks_the_signatures() {
     }
 }
 
-#[test]
-fn ignoring_validity_dates_takes_an_expired_chain_only() {
-    let knob = "bug_ignore_validity_dates";
-    client_knob_accepts(knob, "expired", A::CertificateExpired);
-    client_knob_accepts(knob, "not_yet_valid_intermediate", A::CertificateExpired);
-    server_knob_accepts(knob, "client_expired", A::CertificateExpired);
-    for v in VERSIONS {
-        let (mut cc, sc) = configs("unknown_root", "unknown_root", v);
-        cc.knobs.bug_ignore_validity_dates = true;
-        assert_eq!(alerts(cc, sc).0, Some(A::UnknownCa), "{v:?}");
+/// `knob` on our client takes each chain of `accepted` (rejected with its alert without the
+/// knob), on our server each client chain of `served`, and still refuses the chain of
+/// `kept` with its alert: the knob breaks its one rule only (the dates; basicConstraints;
+/// the policy layer, webpki's checks staying).
+#[rstest::rstest]
+#[case::validity_dates(
+    "bug_ignore_validity_dates",
+    &[("expired", A::CertificateExpired), ("not_yet_valid_intermediate", A::CertificateExpired)],
+    &[("client_expired", A::CertificateExpired)],
+    ("unknown_root", A::UnknownCa)
+)]
+#[case::non_ca_intermediate(
+    "bug_accept_non_ca_intermediate",
+    &[("intermediate_ca_false", A::BadCertificate), ("intermediate_no_basic_constraints", A::BadCertificate)],
+    &[("client_intermediate_ca_false", A::BadCertificate)],
+    ("path_len_exceeded", A::BadCertificate)
+)]
+#[case::certificate_policy(
+    "bug_ignore_certificate_policy",
+    &[("serial_zero", A::BadCertificate), ("ku_no_digital_signature", A::UnsupportedCertificate)],
+    &[("client_ku_no_digital_signature", A::UnsupportedCertificate)],
+    ("tampered_signature", A::BadCertificate)
+)]
+fn breaks_one_rule(
+    #[case] knob: &str,
+    #[case] accepted: &[(&str, A)],
+    #[case] served: &[(&str, A)],
+    #[case] kept: (&str, A),
+) {
+    for (profile, alert) in accepted {
+        knob_accepts(false, knob, profile, *alert);
     }
-}
-
-#[test]
-fn accepting_a_non_ca_intermediate_takes_that_chain_only() {
-    let knob = "bug_accept_non_ca_intermediate";
-    client_knob_accepts(knob, "intermediate_ca_false", A::BadCertificate);
-    client_knob_accepts(knob, "intermediate_no_basic_constraints", A::BadCertificate);
-    server_knob_accepts(knob, "client_intermediate_ca_false", A::BadCertificate);
-    for v in VERSIONS {
-        let (mut cc, sc) = configs("path_len_exceeded", "path_len_exceeded", v);
-        cc.knobs.bug_accept_non_ca_intermediate = true;
-        assert_eq!(alerts(cc, sc).0, Some(A::BadCertificate), "{v:?}");
+    for (profile, alert) in served {
+        knob_accepts(true, knob, profile, *alert);
     }
-}
-
-#[test]
-fn ignoring_the_policy_leaves_webpki() {
-    let knob = "bug_ignore_certificate_policy";
-    client_knob_accepts(knob, "serial_zero", A::BadCertificate);
-    client_knob_accepts(knob, "ku_no_digital_signature", A::UnsupportedCertificate);
-    server_knob_accepts(
-        knob,
-        "client_ku_no_digital_signature",
-        A::UnsupportedCertificate,
-    );
     for v in VERSIONS {
-        let (mut cc, sc) = configs("tampered_signature", "tampered_signature", v);
-        cc.knobs.bug_ignore_certificate_policy = true;
-        assert_eq!(alerts(cc, sc).0, Some(A::BadCertificate), "{v:?}");
+        let (mut cc, sc) = configs(kept.0, kept.0, v);
+        cc.knobs.set(knob, "true").unwrap();
+        assert_eq!(alerts(cc, sc).0, Some(kept.1), "{knob} {} {v:?}", kept.0);
     }
 }
 

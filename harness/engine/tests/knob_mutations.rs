@@ -269,13 +269,7 @@ fn early_data_cap() {
     };
     // 2 x 8000 bytes: under the cap, skipped.
     let (c, s) = driven(early(&[8000, 8000]), server_config("ecdsa_p256"));
-    assert!(
-        c.err.is_none() && s.err.is_none(),
-        "client {:?} server {:?}",
-        c.err,
-        s.err
-    );
-    assert!(c.complete() && s.complete());
+    assert_completed(&c, &s);
     // 3 x 8000 bytes: over the cap.
     let (_c, s) = driven(early(&[8000, 8000, 8000]), server_config("ecdsa_p256"));
     let e = s.err.expect("too much early data is refused");

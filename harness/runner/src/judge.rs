@@ -43,11 +43,7 @@ fn complete_alert(o: &mut Outcome, role: Role, wire: &transcript::Decoded, whole
         }
         return;
     }
-    let events = wire
-        .connections
-        .last()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let events = wire.last_connection();
     let all_read = events
         .iter()
         .filter(|e| e.direction == wire_dir)
@@ -160,11 +156,7 @@ pub(crate) fn judge(
             }
         }
     }
-    let events = wire
-        .connections
-        .last()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let events = wire.last_connection();
     if mitm.is_some() {
         return crate::mitm::judge::judge(result, case, c, s, mitm, events);
     }

@@ -67,6 +67,16 @@ pub struct Decoded {
     pub connections: Vec<Vec<Event>>,
 }
 
+impl Decoded {
+    /// The events of the last connection (none when nothing was captured).
+    pub fn last_connection(&self) -> &[Event] {
+        self.connections
+            .last()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}
+
 /// The secrets of a key log, by label and client random.
 #[derive(Debug, Default)]
 pub struct Secrets {

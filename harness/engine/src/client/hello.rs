@@ -13,9 +13,7 @@ use crate::config::{ClientConfig, Step, StoredSession};
 use crate::conn::Common;
 use crate::crypto::{Group, KeyShare, Suite, Suite12};
 use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
-use crate::handshake::{
-    Received, check_hello_legacy, expect_payload, first_of_each_type, unexpected,
-};
+use crate::handshake::{Received, check_hello_legacy, expect_payload, unexpected};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::knobs::Knobs;
 
@@ -373,13 +371,8 @@ impl ExpectServerHello {
         for e in std::mem::take(&mut sh.extensions) {
             let t = e.typ();
             if !self.offered.contains(&t) {
-                if k.ignores(M::UnsolicitedExtension) {
-                    continue;
-                }
-                misbehave!(
-                    M::UnsolicitedExtension,
-                    "ServerHello contains {t} which was not offered"
-                );
+                unsolicited(k, t, "ServerHello")?;
+                continue;
             }
             if !matches!(
                 t,
@@ -533,15 +526,7 @@ fn check_server_hello_syntax(k: &Knobs, sh: &mut ServerHello) -> Result<(), Erro
         "legacy_session_id_echo",
         &sh.session_id,
     )?;
-    if k.ignores(M::DuplicateExtension) {
-        first_of_each_type(&mut sh.extensions);
-    }
-    if let Some(t) = sh.duplicate_extension() {
-        misbehave!(
-            M::DuplicateExtension,
-            "duplicate extension {t} in ServerHello"
-        );
-    }
+    crate::handshake::check_duplicates(k, &mut sh.extensions, "ServerHello")?;
     Ok(())
 }
 
@@ -557,13 +542,8 @@ fn check_hrr_extensions(
         let t = e.typ();
         if t != ExtensionType::Cookie {
             if !offered.contains(&t) {
-                if k.ignores(M::UnsolicitedExtension) {
-                    continue;
-                }
-                misbehave!(
-                    M::UnsolicitedExtension,
-                    "HelloRetryRequest contains {t} which was not offered"
-                );
+                unsolicited(k, t, "HelloRetryRequest")?;
+                continue;
             }
             if !matches!(
                 t,
@@ -600,4 +580,16 @@ fn psk_offer(sess: &StoredSession, now: u64) -> Extension {
                 .unwrap_or(32)
         ]],
     })
+}
+
+/// An extension of `what` that we did not offer: refused with unsupported_extension (RFC 8446
+/// 4.2), or, with the control `bug_ignore = "unsolicited_extension"`, dropped.
+fn unsolicited(k: &Knobs, t: ExtensionType, what: &str) -> Result<(), Error> {
+    if k.ignores(M::UnsolicitedExtension) {
+        return Ok(());
+    }
+    misbehave!(
+        M::UnsolicitedExtension,
+        "{what} contains {t} which was not offered"
+    );
 }

@@ -10,7 +10,7 @@ use crate::config::ServerConfig;
 use crate::conn::Common;
 use crate::crypto::{Group, HashAlg, SigScheme, Suite, Suite12};
 use crate::error::{Error, Misbehaviour as M, misbehave, misbehaved};
-use crate::handshake::{check_hello_legacy, check_record_size_limit, first_of_each_type};
+use crate::handshake::{check_hello_legacy, check_record_size_limit};
 use crate::keyschedule::{KeySchedule, Transcript};
 use crate::knobs::Knobs;
 
@@ -31,15 +31,7 @@ pub(super) fn our_versions(ours13: bool, ours12: bool) -> String {
 /// negotiation (RFC 8446 4.1.2: legacy_session_id<0..32>; RFC 6066 3:
 /// server_name_list<1..2^16-1>, HostName<1..2^16-1>; RFC 8446 D.5: no SSL 3.0).
 pub(super) fn check_hello_syntax(k: &Knobs, ch: &mut ClientHello) -> Result<(), Error> {
-    if k.ignores(M::DuplicateExtension) {
-        first_of_each_type(&mut ch.extensions);
-    }
-    if let Some(t) = ch.duplicate_extension() {
-        misbehave!(
-            M::DuplicateExtension,
-            "duplicate extension {t} in ClientHello"
-        );
-    }
+    crate::handshake::check_duplicates(k, &mut ch.extensions, "ClientHello")?;
     check_hello_legacy(
         k,
         "ClientHello",

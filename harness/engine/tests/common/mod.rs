@@ -237,3 +237,14 @@ pub fn handshake_ok(cc: ClientConfig, sc: ServerConfig) -> (Side, Side) {
     assert_eq!(c.app_data(), b"pong from server");
     (c, s)
 }
+
+/// Both sides completed their handshake without an error.
+pub fn assert_completed(c: &Side, s: &Side) {
+    assert!(
+        c.err.is_none() && s.err.is_none(),
+        "client {:?} server {:?}",
+        c.err,
+        s.err
+    );
+    assert!(c.complete() && s.complete());
+}

@@ -624,53 +624,41 @@ mod tests {
     use super::*;
     use tls_wire::{CipherSuite, HandshakeJoiner};
 
+    /// What `pick` makes of `from` with the client's `offered` suites (by code point).
+    fn picked(
+        pick: fn(CipherSuite, &[CipherSuite]) -> Option<CipherSuite>,
+        from: u16,
+        offered: &[u16],
+    ) -> Option<u16> {
+        let offered: Vec<CipherSuite> = offered
+            .iter()
+            .map(|v| CipherSuite::from_value(*v))
+            .collect();
+        pick(CipherSuite::from_value(from), &offered).map(|s| s.get())
+    }
+
     #[test]
     fn sibling_suites_stay_in_their_family() {
-        let offered = [
-            CipherSuite::from_value(0x1301),
-            CipherSuite::from_value(0x1302),
-            CipherSuite::from_value(0xc02b),
-            CipherSuite::from_value(0xc02f),
-            CipherSuite::from_value(0xc030),
-        ];
-        assert_eq!(
-            sibling_suite(CipherSuite::from_value(0x1302), &offered).map(|s| s.get()),
-            Some(0x1301)
-        );
-        assert_eq!(
-            sibling_suite(CipherSuite::from_value(0xc02f), &offered).map(|s| s.get()),
-            Some(0xc030)
-        );
-        assert_eq!(
-            sibling_suite(CipherSuite::from_value(0xc02b), &offered).map(|s| s.get()),
-            None
-        );
+        let offered = [0x1301, 0x1302, 0xc02b, 0xc02f, 0xc030];
+        for (from, want) in [
+            (0x1302, Some(0x1301)),
+            (0xc02f, Some(0xc030)),
+            (0xc02b, None),
+        ] {
+            assert_eq!(picked(sibling_suite, from, &offered), want, "{from:#06x}");
+        }
     }
 
     #[test]
     fn unoffered_suites_are_implemented_and_of_the_same_kind() {
-        let only = [CipherSuite::from_value(0xc02b)];
-        assert_eq!(
-            unoffered_suite(CipherSuite::from_value(0xc02b), &only).map(|s| s.get()),
-            Some(0xc02c)
-        );
-        let both = [
-            CipherSuite::from_value(0xc02b),
-            CipherSuite::from_value(0xc02c),
-        ];
-        assert_eq!(
-            unoffered_suite(CipherSuite::from_value(0xc02c), &both).map(|s| s.get()),
-            Some(0xcca9)
-        );
-        let tls13 = [CipherSuite::from_value(0x1301)];
-        assert_eq!(
-            unoffered_suite(CipherSuite::from_value(0x1301), &tls13).map(|s| s.get()),
-            Some(0x1302)
-        );
-        assert_eq!(
-            unoffered_suite(CipherSuite::from_value(0x009c), &only).map(|s| s.get()),
-            None
-        );
+        for (from, offered, want) in [
+            (0xc02b, &[0xc02b][..], Some(0xc02c)),
+            (0xc02c, &[0xc02b, 0xc02c][..], Some(0xcca9)),
+            (0x1301, &[0x1301][..], Some(0x1302)),
+            (0x009c, &[0xc02b][..], None),
+        ] {
+            assert_eq!(picked(unoffered_suite, from, offered), want, "{from:#06x}");
+        }
     }
 
     use crate::bench::{Impl, Spec};
