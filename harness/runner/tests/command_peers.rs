@@ -505,3 +505,51 @@ fn a_peer_whose_command_line_is_broken_fails_the_run_with_its_own_output() {
     );
     assert!(why.contains("acept"), "the tool's own message: {why}");
 }
+
+/// A peer file's `build` commands run once, in the peer's source directory, before any case;
+/// `{build}` and `{source}` name the output and source directories in every command. A build
+/// that fails makes the peer unable to run, with the command and the end of its output.
+#[test]
+fn a_peer_builds_its_shim_once_and_a_failing_build_is_named() {
+    if !require(&["openssl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peers = dir.path().join("peers");
+    let source = peers.join("shimmed");
+    std::fs::create_dir_all(&source).expect("mkdir");
+    // The "shim": a script that runs openssl s_client, copied into {build} by the build.
+    std::fs::write(source.join("client.sh"), "#!/bin/sh\nexec openssl \"$@\"\n").expect("write");
+    let text = std::fs::read_to_string(peers_dir().join("openssl-cli.toml"))
+        .expect("openssl-cli.toml")
+        .replacen(
+            "\"openssl\", \"s_client\",",
+            "\"sh\", \"{build}/client.sh\", \"s_client\",",
+            1,
+        );
+    assert!(
+        text.contains("{build}/client.sh"),
+        "test bug: no [client] command to patch"
+    );
+    let built = text.replacen(
+        "description",
+        "build = [[\"cp\", \"{source}/client.sh\", \"{build}/client.sh\"]]\ndescription",
+        1,
+    );
+    std::fs::write(peers.join("shimmed.toml"), &built).expect("write peer");
+    let peer = CommandPeer::load(&peers.join("shimmed.toml")).expect("loads");
+    peer.preflight().expect("builds and starts");
+    // A build that fails.
+    let broken = text.replacen(
+        "description",
+        "build = [[\"sh\", \"-c\", \"echo no compiler here >&2; exit 3\"]]\ndescription",
+        1,
+    );
+    std::fs::write(peers.join("shimmed.toml"), broken).expect("write peer");
+    let peer = CommandPeer::load(&peers.join("shimmed.toml")).expect("loads");
+    let why = peer.preflight().expect_err("the build fails");
+    assert!(
+        why.contains("build command") && why.contains("no compiler here"),
+        "{why}"
+    );
+}

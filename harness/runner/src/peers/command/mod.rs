@@ -59,6 +59,8 @@ pub struct CommandPeer {
     name: String,
     file: Arc<PeerFile>,
     version: OnceLock<String>,
+    /// The outcome of the file's `build` commands, run once.
+    built: OnceLock<Result<(), String>>,
     /// Per certificate profile: whether the server tool starts with it (checked once).
     preflight: std::sync::Mutex<std::collections::HashMap<String, Preflight>>,
 }
@@ -73,6 +75,7 @@ impl CommandPeer {
             name: file.name.clone().unwrap_or_default(),
             file: Arc::new(file),
             version: OnceLock::new(),
+            built: OnceLock::new(),
             preflight: Default::default(),
         })
     }
@@ -89,6 +92,38 @@ impl CommandPeer {
             Some(s) => self.file.read.merged(&s.read),
             None => self.file.read.clone(),
         }
+    }
+
+    /// Runs the file's `build` commands, once: the first that fails (or takes more than
+    /// five minutes) is the error, with the end of its output.
+    fn build(&self) -> Result<(), String> {
+        self.built
+            .get_or_init(|| {
+                let f = &self.file;
+                std::fs::create_dir_all(&f.build_dir)
+                    .map_err(|e| format!("cannot create {}: {e}", f.build_dir.display()))?;
+                for argv in &f.build {
+                    let argv = spec::with_build_dirs(f, argv);
+                    let mut p = proc::spawn(&argv, &f.source_dir)
+                        .map_err(|e| format!("build command {argv:?}: {e}"))?;
+                    p.close_stdin();
+                    let status = p.wait_for(Duration::from_secs(300));
+                    if !status.is_some_and(|s| s.success()) {
+                        p.kill();
+                        let out = p.output();
+                        let tail: Vec<&str> = out.lines().rev().take(12).collect();
+                        let tail: Vec<&str> = tail.into_iter().rev().collect();
+                        return Err(format!(
+                            "build command {argv:?} (in {}) failed ({}): {}",
+                            f.source_dir.display(),
+                            p.status_text(),
+                            tail.join(" | ")
+                        ));
+                    }
+                }
+                Ok(())
+            })
+            .clone()
     }
 
     fn missing_tool(&self) -> Option<&str> {
@@ -328,7 +363,11 @@ impl Peer for CommandPeer {
                 let Ok(dir) = CaseDir::new(&self.name, Role::Client) else {
                     return self.file.description.clone();
                 };
-                let Ok(mut p) = proc::spawn(&self.file.version, &dir.0) else {
+                if self.build().is_err() {
+                    return format!("{} (does not build)", self.file.description);
+                }
+                let version = spec::with_build_dirs(&self.file, &self.file.version);
+                let Ok(mut p) = proc::spawn(&version, &dir.0) else {
                     return format!("{} (not installed)", self.file.description);
                 };
                 p.close_stdin();
@@ -410,6 +449,7 @@ impl Peer for CommandPeer {
             };
             return Err(format!("`{t}` is not installed{pkg}"));
         }
+        self.build()?;
         // The tools must start with a good certificate profile and the default setup: if
         // they do not, the command line is at fault, not a certificate.
         let setup = Setup::default();
@@ -434,6 +474,9 @@ impl Peer for CommandPeer {
     }
 
     fn run_server(&self, setup: &Setup, listener: TcpListener, ctx: &CaseCtx) -> Vec<Outcome> {
+        if let Err(e) = self.build() {
+            return vec![Outcome::internal(Step::Tcp, format!("{}: {e}", self.name))];
+        }
         match self.serve(setup, &listener, ctx) {
             Ok(o) => o,
             Err(e) if e.contains(") and crashed: ") => {
@@ -448,6 +491,9 @@ impl Peer for CommandPeer {
     }
 
     fn run_client(&self, setup: &Setup, addr: SocketAddr, ctx: &CaseCtx) -> Vec<Outcome> {
+        if let Err(e) = self.build() {
+            return vec![Outcome::internal(Step::Tcp, format!("{}: {e}", self.name))];
+        }
         match self.connect(setup, addr, ctx) {
             Ok(o) => o,
             Err(e) => vec![Outcome::internal(Step::Tcp, format!("{}: {e}", self.name))],

@@ -33,6 +33,16 @@ pub struct PeerFile {
     pub packages: Vec<String>,
     /// Command whose first output line is the version string.
     pub version: Vec<String>,
+    /// Commands run once per run before any case (a shim to compile: `go build`, `javac`),
+    /// in the peer's source directory `{source}` (the directory named like the file, beside
+    /// it), writing into `{build}`; both placeholders work in every command of the file.
+    pub build: Vec<Vec<String>>,
+    /// The directory of the peer's sources (`<peers dir>/<name>/`), set when loaded.
+    #[serde(skip)]
+    pub source_dir: PathBuf,
+    /// Where `build` writes (`$TMPDIR/harness-peers/<name>`), set when loaded.
+    #[serde(skip)]
+    pub build_dir: PathBuf,
     /// Setup values -> the tool's spellings. A value without an entry is unsupported.
     pub spell: Spell,
     /// How list placeholders are written.
@@ -264,8 +274,12 @@ pub fn load(path: &Path) -> Result<PeerFile, String> {
         .unwrap_or_default()
         .to_string();
     if f.name.is_none() {
-        f.name = Some(stem);
+        f.name = Some(stem.clone());
     }
+    f.source_dir = path.with_file_name(&stem);
+    f.build_dir = std::env::temp_dir()
+        .join("harness-peers")
+        .join(f.name.as_deref().unwrap_or(&stem));
     let at = |field: &str, m: String| format!("{}: {field}: {m}", path.display());
     if f.client.is_none() && f.server.is_none() {
         return Err(at("client/server", "describe at least one role".into()));
@@ -530,6 +544,8 @@ impl Vars<'_> {
             "host" => Ok("127.0.0.1".into()),
             "servername" => Ok(self.setup.server_name.clone()),
             "dir" => Ok(self.dir.display().to_string()),
+            "build" => Ok(self.file.build_dir.display().to_string()),
+            "source" => Ok(self.file.source_dir.display().to_string()),
             "conn" => Ok(self.conn.to_string()),
             "connections" => Ok(self.setup.connections().to_string()),
             "cert" => file(&format!("{mine}-chain.pem")),
@@ -655,4 +671,15 @@ impl Vars<'_> {
         }
         None
     }
+}
+
+/// `argv` with `{build}` and `{source}` replaced (the file's `build` and `version` commands,
+/// which run outside a case).
+pub fn with_build_dirs(f: &PeerFile, argv: &[String]) -> Vec<String> {
+    argv.iter()
+        .map(|a| {
+            a.replace("{build}", &f.build_dir.display().to_string())
+                .replace("{source}", &f.source_dir.display().to_string())
+        })
+        .collect()
 }
