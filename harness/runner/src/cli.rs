@@ -272,13 +272,19 @@ pub fn default_scenarios() -> PathBuf {
     }
 }
 
-/// The directory of the command peers' files: `$HARNESS_PEERS_DIR`, else `peers/` of the
-/// workspace's scenario directory.
+/// Where the command peers' files are, as a list of directories in the form of `PATH`
+/// (`std::env::split_paths`): the directories of `$HARNESS_PEERS_DIR` (`:`-separated), then
+/// `peers/` of the workspace's scenario directory. A name is taken from the first that has
+/// `NAME.toml`.
 pub fn peers_dir() -> PathBuf {
-    match std::env::var_os("HARNESS_PEERS_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => default_scenarios().join("peers"),
-    }
+    let shipped = default_scenarios().join("peers");
+    let Some(extra) = std::env::var_os("HARNESS_PEERS_DIR") else {
+        return shipped;
+    };
+    // The user's directories first (their file of a shipped name wins), then ours.
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&extra).collect();
+    dirs.push(shipped);
+    std::env::join_paths(dirs).map_or_else(|_| PathBuf::from(extra), PathBuf::from)
 }
 
 pub(crate) fn git_head() -> String {

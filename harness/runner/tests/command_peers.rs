@@ -76,6 +76,27 @@ fn shipped_peer_files_load() {
         assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
     }
     assert!(harness::peers::parse_list("own,gnutls,nss", &peers_dir()).is_ok());
+    // A directory list (as `HARNESS_PEERS_DIR` adds the user's before ours): names from
+    // all, a file of the first directory winning.
+    let mine = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        mine.path().join("gnutls.toml"),
+        "description = \"mine\"\n[client]\ncommand = [\"x\"]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        mine.path().join("mytls.toml"),
+        "[client]\ncommand = [\"x\"]\n",
+    )
+    .expect("write");
+    let both = std::env::join_paths([mine.path().to_path_buf(), peers_dir()]).expect("joins");
+    let both = PathBuf::from(both);
+    let names = harness::peers::names(&both);
+    for n in ["mytls", "gnutls", "nss", "openssl-cli"] {
+        assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
+    }
+    let gnutls = harness::peers::by_name("gnutls", &both).expect("found");
+    assert_eq!(gnutls.version(), "mine", "the first directory's file wins");
     let err = harness::peers::parse_list("own,nosuchpeer", &peers_dir())
         .err()
         .unwrap_or_default();
@@ -103,6 +124,61 @@ fn bad_peer_file_names_the_field() {
     .expect("write");
     let err = CommandPeer::load(&path).err().unwrap_or_default();
     assert!(err.contains("spell.group.x448"), "{err}");
+    // A placeholder that does not exist is refused when the file loads, not at a case.
+    for (text, field, says) in [
+        (
+            "[client]\ncommand = [\"x\", \"{versionmax}\"]\n",
+            "client.command",
+            "unknown placeholder `{versionmax}`",
+        ),
+        (
+            "[client]\ncommand = [\"x\"]\ntail = [\"{hostt}\"]\n",
+            "client.tail",
+            "unknown placeholder `{hostt}`",
+        ),
+        (
+            "[client]\ncommand = [\"x\", \"{?tls4:-4}\"]\n",
+            "client.command",
+            "unknown condition `tls4`",
+        ),
+        (
+            "[client]\ncommand = [\"x\", \"{item}\"]\n",
+            "client.command",
+            "`{item}` outside an option with `each`",
+        ),
+    ] {
+        std::fs::write(&path, text).expect("write");
+        let err = CommandPeer::load(&path).err().unwrap_or_default();
+        assert!(err.contains(field) && err.contains(says), "{text}: {err}");
+    }
+}
+
+/// `tail` comes after the options: a tool that wants its host:port last gets it last.
+#[test]
+fn tail_arguments_come_after_the_options() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tailed.toml");
+    std::fs::write(
+        &path,
+        "[client]\ncommand = [\"tool\"]\noptions = [{ args = [\"--ca\", \"{ca}\"] }]\ntail = [\"{host}:{port}\"]\n",
+    )
+    .expect("write");
+    let file = spec::load(&path).expect("loads");
+    let v = common::variants(&tls13());
+    let vars = Vars {
+        file: &file,
+        setup: &v.first().expect("variant").setup,
+        role: Role::Client,
+        port: 4433,
+        dir: PathBuf::from("/case"),
+        conn: 0,
+        server_key: KeyType::EcdsaP256,
+        client_key: KeyType::EcdsaP256,
+    };
+    let argv = vars
+        .command(file.client.as_ref().expect("client"))
+        .expect("expands");
+    assert_eq!(argv, ["tool", "--ca", "/case/roots.pem", "127.0.0.1:4433"]);
 }
 
 #[test]

@@ -291,3 +291,31 @@ fn shards_partition_the_cases() {
     assert!("4/3".parse::<harness::run::Shard>().is_err());
     assert!("a/b".parse::<harness::run::Shard>().is_err());
 }
+
+/// The TLS 1.2 group rule of scenarios/peers/README.md: a pinned group with an ECDSA
+/// certificate also lists the certificate's curve after it, on both sides; TLS 1.3 does not.
+#[test]
+fn tls12_lists_the_certificate_curve_after_a_pinned_group() {
+    let groups = |versions: &str| {
+        let text = common::handshake_completes(
+            "interop::group_test",
+            "x25519 only",
+            "RFC 8422 5.1.1",
+            &[&format!(
+                r#"setup = {{ versions = ["{versions}"], group = "x25519", cert = "ecdsa_p256" }}"#
+            )],
+        );
+        let v = common::variants(&text).remove(0);
+        let names =
+            |g: &[harness::model::NamedGroup]| g.iter().map(|g| g.to_string()).collect::<Vec<_>>();
+        (names(&v.setup.client.groups), names(&v.setup.server.groups))
+    };
+    let both = |g: &[&str]| {
+        (
+            g.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            g.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(groups("TLS1.2"), both(&["x25519", "secp256r1"]));
+    assert_eq!(groups("TLS1.3"), both(&["x25519"]));
+}

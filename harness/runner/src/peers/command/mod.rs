@@ -35,22 +35,26 @@ use spec::{Echo, PeerFile, Read, RoleSpec, Vars};
 pub use target::TargetPeer;
 
 /// The names of the command peers found in the directory of peer files `dir`.
-pub fn available(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
+pub fn available(dirs: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::env::split_paths(dirs)
+        .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten())
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
         .collect();
     names.sort();
+    names.dedup();
     names
 }
 
-/// The command peer of a name, from `dir/NAME.toml`; `None` when there is no such file.
-pub fn find(dir: &Path, name: &str) -> Option<Result<CommandPeer, String>> {
-    let path = dir.join(format!("{name}.toml"));
-    path.is_file().then(|| CommandPeer::load(&path))
+/// The command peer of a name, from the first `DIR/NAME.toml` of `dirs` (a list of
+/// directories as in `PATH`, see [`crate::cli::peers_dir`]); `None` when there is no such
+/// file.
+pub fn find(dirs: &Path, name: &str) -> Option<Result<CommandPeer, String>> {
+    std::env::split_paths(dirs)
+        .map(|dir| dir.join(format!("{name}.toml")))
+        .find(|path| path.is_file())
+        .map(|path| CommandPeer::load(&path))
 }
 
 /// A peer described by a peer file.

@@ -35,7 +35,8 @@ pub struct PeerFile {
     pub version: Vec<String>,
     /// Commands run once per run before any case (a shim to compile: `go build`, `javac`),
     /// in the peer's source directory `{source}` (the directory named like the file, beside
-    /// it), writing into `{build}`; both placeholders work in every command of the file.
+    /// it), writing into `{build}`; both placeholders work in every command of the file (in
+    /// `build` and `version`, which run outside a case, they are the only ones).
     pub build: Vec<Vec<String>>,
     /// The directory of the peer's sources (`<peers dir>/<name>/`), set when loaded.
     #[serde(skip)]
@@ -108,6 +109,9 @@ pub struct RoleSpec {
     pub command: Vec<String>,
     #[serde(default)]
     pub options: Vec<OptionSpec>,
+    /// Arguments after the options (a tool that wants its host:port last).
+    #[serde(default)]
+    pub tail: Vec<String>,
     /// Server: a regex on the output that says the server listens. Without it the runner
     /// waits until the port accepts connections.
     pub ready: Option<String>,
@@ -343,6 +347,27 @@ pub fn load(path: &Path) -> Result<PeerFile, String> {
         for c in spec.unsupported.keys() {
             check_cond(c).map_err(|m| at(&format!("{role}.unsupported"), m))?;
         }
+        let plain = [("command", &spec.command), ("tail", &spec.tail)];
+        let setups = spec
+            .setup
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("setup[{i}]"), c));
+        for (field, args) in plain
+            .into_iter()
+            .map(|(f, a)| (f.to_string(), a))
+            .chain(setups)
+        {
+            for a in args {
+                check_template(a, false).map_err(|m| at(&format!("{role}.{field}"), m))?;
+            }
+        }
+        for (i, o) in spec.options.iter().enumerate() {
+            for a in &o.args {
+                check_template(a, o.each.is_some())
+                    .map_err(|m| at(&format!("{role}.options[{i}].args"), m))?;
+            }
+        }
     }
     for c in f.unsupported.keys() {
         check_cond(c).map_err(|m| at("unsupported", m))?;
@@ -351,6 +376,82 @@ pub fn load(path: &Path) -> Result<PeerFile, String> {
         regex(&r).map_err(|m| at(&field, m))?;
     }
     Ok(f)
+}
+
+/// The placeholders that name a value (besides the lists, `{item}` and `{?cond:text}`).
+pub const PLACEHOLDERS: &[&str] = &[
+    "port",
+    "host",
+    "servername",
+    "dir",
+    "build",
+    "source",
+    "conn",
+    "connections",
+    "cert",
+    "key",
+    "leaf",
+    "intermediates",
+    "server_cert",
+    "server_key",
+    "client_cert",
+    "client_key",
+    "ca",
+    "version_min",
+    "version_max",
+];
+
+/// Checks one template: braces close, every placeholder and condition exists, `{item}` only
+/// in an option with `each`.
+fn check_template(t: &str, in_each: bool) -> Result<(), String> {
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        let after = rest.get(open + 1..).unwrap_or_default();
+        let mut depth = 1usize;
+        let mut end = None;
+        for (i, c) in after.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let end = end.ok_or_else(|| format!("unclosed `{{` in `{t}`"))?;
+        let inner = after.get(..end).unwrap_or_default();
+        rest = after.get(end + 1..).unwrap_or_default();
+        if let Some(body) = inner.strip_prefix('?').or_else(|| inner.strip_prefix('!')) {
+            let (cond, text) = body
+                .split_once(':')
+                .ok_or_else(|| format!("`{{{inner}}}`: expected {{?cond:text}}"))?;
+            check_cond(cond)?;
+            check_template(text, in_each)?;
+        } else if inner == "item" {
+            if !in_each {
+                return Err("`{item}` outside an option with `each`".into());
+            }
+        } else if !PLACEHOLDERS.contains(&inner) && !LISTS.contains(&inner) {
+            return Err(format!(
+                "unknown placeholder `{{{inner}}}`; known: {}, {}, {{item}}",
+                PLACEHOLDERS
+                    .iter()
+                    .map(|p| format!("{{{p}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                LISTS
+                    .iter()
+                    .map(|p| format!("{{{p}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The list placeholders.
@@ -614,7 +715,7 @@ impl Vars<'_> {
         Ok(out)
     }
 
-    /// The command line of this role: command, then the options that apply.
+    /// The command line of this role: command, then the options that apply, then `tail`.
     pub fn command(&self, spec: &RoleSpec) -> Result<Vec<String>, String> {
         let mut args = Vec::new();
         for a in &spec.command {
@@ -641,6 +742,12 @@ impl Vars<'_> {
                         args.push(v);
                     }
                 }
+            }
+        }
+        for a in &spec.tail {
+            let v = self.expand(a, None)?;
+            if !v.is_empty() || a.is_empty() {
+                args.push(v);
             }
         }
         Ok(args)
