@@ -3,6 +3,7 @@
 //! - `cargo xtask conformance [ARGS]`: run the scenario catalogue (`harness run ARGS`).
 //! - `cargo xtask test`: run every test of the workspace (nextest when installed), then the
 //!   self-test.
+//! - `cargo xtask peer-check FILE`: `harness peer check FILE`.
 //! - `cargo xtask selftest [ARGS]`: run every scenario's negative controls (`harness selftest
 //!   ARGS`).
 //! - `cargo xtask report [merge DIR...] [--compare OLD/results.json]`: (re)write the reports
@@ -25,6 +26,8 @@ commands:
   conformance [ARGS]   run the scenario catalogue against the peers (see `--help`)
   test [ARGS]          run the workspace's tests (cargo nextest when installed), then the
                        self-test
+  peer-check FILE      try a command peer's file against our engine (TLS 1.3, TLS 1.2,
+                       client authentication, resumption, ALPN) and explain each failure
   selftest [ARGS]      run every scenario's negative controls (our engine under test with
                        its bug_* knobs) against every counterpart; fails when a scenario
                        cannot fail; writes reports/out/selftest.json
@@ -436,6 +439,12 @@ fn run() -> Result<ExitCode> {
             let mut selftest = harness(&root, "selftest");
             selftest.arg("--strict");
             status(selftest)
+        }
+        "peer-check" => {
+            ensure_packages(BUILD_PACKAGES)?;
+            let mut cmd = harness(&root, "peer");
+            cmd.arg("check").args(&rest);
+            status(cmd)
         }
         "selftest" => {
             ensure_packages(BUILD_PACKAGES)?;

@@ -33,6 +33,10 @@ pub enum Command {
     /// Run every negative control (our engine as the side under test with the `bug_*` knob a
     /// scenario names) against every counterpart; fails when a scenario cannot fail.
     Selftest(crate::selftest::SelfTestArgs),
+    /// Command peers: `peer check FILE` tries a new peer file against our engine in a few
+    /// connections and explains each failure with the contract rule it broke.
+    #[command(subcommand)]
+    Peer(PeerCommand),
 }
 
 /// Which scenarios, against which peers (`run` and `selftest`).
@@ -88,6 +92,13 @@ impl Catalogue {
             })
             .collect())
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeerCommand {
+    /// Load, build and start the peer's tools, then run TLS 1.3, TLS 1.2, client
+    /// authentication, resumption and ALPN against our engine, in each role the file has.
+    Check(crate::peercheck::PeerCheckArgs),
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@ pub mod matrix;
 pub mod mitm;
 pub mod model;
 pub mod peer;
+pub mod peercheck;
 pub mod peers;
 pub mod pump;
 pub mod run;

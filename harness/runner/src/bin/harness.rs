@@ -11,6 +11,7 @@ fn main() {
         Command::Serve(args) => harness::tools::serve(args),
         Command::Connect(args) => harness::tools::connect(args),
         Command::Selftest(args) => harness::selftest::selftest(args),
+        Command::Peer(harness::cli::PeerCommand::Check(args)) => harness::peercheck::check(args),
     };
     match code {
         Ok(code) => std::process::exit(code),

@@ -24,7 +24,7 @@
 //! |---|---|---|
 //! | `versions`, `client_versions`, `server_versions` | list of `TLS1.2`, `TLS1.3` | versions enabled |
 //! | `suite` / `suites` | IANA suite name / list | suites enabled on both sides |
-//! | `group` | IANA group name | the only group of both sides (TLS 1.2 with an ECDSA certificate: then the certificate's curve, see [`add_certificate_curve`]) |
+//! | `group` | IANA group name | the only group of both sides (TLS 1.2 with an ECDSA certificate: then the certificate's curve, see `add_certificate_curve`) |
 //! | `hrr_group` | IANA group name | server supports only this group; the client prefers (and sends its key share for) another one, so the server must send a HelloRetryRequest |
 //! | `share_group` | IANA group name | the client prefers (and sends its key share for) this group; the server supports it but prefers another one the client also offers: the server answers the usable share, no HelloRetryRequest |
 //! | `sigalg` | IANA signature scheme | the only handshake signature scheme of both sides |
@@ -43,7 +43,7 @@
 //! timeout); both are for `mitm` scenarios.
 //!
 //! `controls` lists the scenario's negative controls, the `bug_*` knobs that make our engine,
-//! as the side under test, break the rule it checks ([`controls`]); `harness selftest` runs
+//! as the side under test, break the rule it checks (`scenario/controls.rs`); `harness selftest` runs
 //! them.
 
 use std::collections::BTreeMap;
@@ -129,7 +129,7 @@ pub struct Scenario {
     /// may resume or not, as the side under test chooses; by default it must resume.
     pub resumed_any: bool,
     /// The negative controls: `bug_*` knobs that must make the scenario fail
-    /// ([`controls`]).
+    /// (`scenario/controls.rs`).
     pub controls: Vec<Control>,
     /// File the scenario came from.
     pub file: PathBuf,
