@@ -47,6 +47,22 @@ fn broken(dir: &Path, find: &str, replace: &str) -> PathBuf {
     path
 }
 
+/// Every shipped peer file passes `peer check` (skips are the steps its file rules out).
+#[test]
+fn the_shipped_peer_files_pass() {
+    for (file, tool) in [
+        ("gnutls.toml", "gnutls-serv"),
+        ("nss.toml", "selfserv"),
+        ("openssl-cli.toml", "openssl"),
+    ] {
+        if !installed(tool) {
+            continue;
+        }
+        let (ok, text) = check(&shipped(file));
+        assert!(ok && text.contains(" 0 failed"), "{file}:\n{text}");
+    }
+}
+
 #[test]
 fn a_good_peer_file_passes_every_step_it_claims() {
     if !installed("openssl") {
