@@ -629,3 +629,63 @@ fn a_peer_builds_its_shim_once_and_a_failing_build_is_named() {
         "{why}"
     );
 }
+
+/// A role's own spellings win over the file's, and a value condition (`alpn == "h2"`) holds
+/// when that side's list is exactly that value.
+#[test]
+fn role_spellings_and_value_conditions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("split.toml");
+    std::fs::write(
+        &path,
+        r#"
+[spell.group]
+x25519 = "X25519"
+[client]
+command = ["c", "{groups}"]
+options = [{ when = "alpn == \"http/1.1\"", args = ["--only-http1"] }]
+[client.spell.group]
+x25519 = "x25519-client"
+[server]
+command = ["s", "{groups}"]
+options = [{ when = "alpn == \"http/1.1\"", args = ["--only-http1"] }]
+"#,
+    )
+    .expect("write");
+    let file = spec::load(&path).expect("loads");
+    let text = common::handshake_completes(
+        "interop::split_test",
+        "split",
+        "RFC 8446 2",
+        &[
+            r#"setup = { versions = ["TLS1.3"], group = "x25519", client_alpn = ["http/1.1"], server_alpn = ["h2", "http/1.1"] }"#,
+        ],
+    );
+    let v = common::variants(&text);
+    let argv = |role: Role| {
+        let vars = Vars {
+            file: &file,
+            setup: &v.first().expect("variant").setup,
+            role,
+            port: 4433,
+            dir: PathBuf::from("/case"),
+            conn: 0,
+            server_key: KeyType::EcdsaP256,
+            client_key: KeyType::EcdsaP256,
+        };
+        let spec = match role {
+            Role::Client => file.client.as_ref(),
+            Role::Server => file.server.as_ref(),
+        };
+        vars.command(spec.expect("role")).expect("expands")
+    };
+    assert_eq!(argv(Role::Client), ["c", "x25519-client", "--only-http1"]);
+    assert_eq!(argv(Role::Server), ["s", "X25519"]);
+    std::fs::write(
+        &path,
+        "[client]\ncommand = [\"c\"]\noptions = [{ when = \"alpn == h2\", args = [] }]\n",
+    )
+    .expect("write");
+    let err = CommandPeer::load(&path).err().unwrap_or_default();
+    assert!(err.contains("quote the value"), "{err}");
+}

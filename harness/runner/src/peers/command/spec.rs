@@ -67,6 +67,18 @@ pub struct Spell {
     pub sigalg: BTreeMap<String, String>,
 }
 
+impl Spell {
+    /// The four tables, by the name a peer file gives them.
+    fn tables(&self) -> [(&'static str, &BTreeMap<String, String>); 4] {
+        [
+            ("version", &self.version),
+            ("suite", &self.suite),
+            ("group", &self.group),
+            ("sigalg", &self.sigalg),
+        ]
+    }
+}
+
 /// `{versions}` etc.: each item written as `item` (`{}` is the spelling), joined with `sep`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,6 +138,10 @@ pub struct RoleSpec {
     pub unsupported: BTreeMap<String, String>,
     #[serde(default)]
     pub read: Read,
+    /// This role's spellings, where they differ from the file's `[spell]` (a client tool
+    /// and a server tool that name a group differently).
+    #[serde(default)]
+    pub spell: Spell,
 }
 
 /// Arguments added when `when` holds, once or once per item of the list `each`.
@@ -288,12 +304,13 @@ pub fn load(path: &Path) -> Result<PeerFile, String> {
     if f.client.is_none() && f.server.is_none() {
         return Err(at("client/server", "describe at least one role".into()));
     }
-    for (name, table) in [
-        ("version", &f.spell.version),
-        ("suite", &f.spell.suite),
-        ("group", &f.spell.group),
-        ("sigalg", &f.spell.sigalg),
-    ] {
+    let role_spells = [("client.", &f.client), ("server.", &f.server)]
+        .into_iter()
+        .filter_map(|(p, r)| r.as_ref().map(|r| (p, &r.spell)));
+    for (prefix, name, table) in std::iter::once(("", &f.spell))
+        .chain(role_spells)
+        .flat_map(|(p, sp)| sp.tables().map(|(n, t)| (p, n, t)))
+    {
         for k in table.keys() {
             let ok = match name {
                 "version" => vocab::parse::<ProtocolVersion>(k).is_ok(),
@@ -303,7 +320,7 @@ pub fn load(path: &Path) -> Result<PeerFile, String> {
             };
             if !ok {
                 return Err(at(
-                    &format!("spell.{name}.{k}"),
+                    &format!("{prefix}spell.{name}.{k}"),
                     "not a name the harness knows (IANA spelling)".into(),
                 ));
             }
@@ -486,9 +503,31 @@ pub const CONDS: &[&str] = &[
     "hrr_forced",
 ];
 
+/// A value condition `LIST == "value"`: the list and the value.
+fn value_cond(atom: &str) -> Option<Result<(&str, &str), String>> {
+    let (list, value) = atom.split_once("==")?;
+    let (list, value) = (list.trim(), value.trim());
+    if !LISTS.contains(&list) {
+        return Some(Err(format!(
+            "`{atom}`: a value condition names a list: {}",
+            LISTS.join(", ")
+        )));
+    }
+    match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(v) => Some(Ok((list, v))),
+        None => Some(Err(format!(
+            "`{atom}`: quote the value, as in alpn == \"http/1.1\""
+        ))),
+    }
+}
+
 fn check_cond(c: &str) -> Result<(), String> {
     for part in c.split('&').map(str::trim) {
         let name = part.strip_prefix('!').unwrap_or(part).trim();
+        if let Some(v) = value_cond(name) {
+            v?;
+            continue;
+        }
         if !CONDS.contains(&name) {
             return Err(format!(
                 "unknown condition `{name}`; known: {}",
@@ -554,7 +593,7 @@ impl Vars<'_> {
     /// The spelled items of a list, or the first value without a spelling.
     pub fn items(&self, list: &str) -> Result<Vec<String>, String> {
         let side = self.side();
-        let sp = &self.file.spell;
+        let sp = self.spell();
         match list {
             "versions" => spelled_all(&side.versions, &sp.version, "version"),
             "suites" => spelled_all(&side.suites, &sp.suite, "cipher suite"),
@@ -588,7 +627,36 @@ impl Vars<'_> {
             })
     }
 
+    /// This role's spellings: the role's own, then the file's.
+    fn spell(&self) -> Spell {
+        let mut sp = self.file.spell.clone();
+        let role = match self.role {
+            Role::Client => self.file.client.as_ref(),
+            Role::Server => self.file.server.as_ref(),
+        };
+        if let Some(r) = role {
+            sp.version.extend(r.spell.version.clone());
+            sp.suite.extend(r.spell.suite.clone());
+            sp.group.extend(r.spell.group.clone());
+            sp.sigalg.extend(r.spell.sigalg.clone());
+        }
+        sp
+    }
+
     fn atom(&self, name: &str) -> bool {
+        // `LIST == "value"`: this side's list is exactly that one value (IANA names; ALPN
+        // protocols as written).
+        if let Some(Ok((list, value))) = value_cond(name) {
+            let side = self.side();
+            let names: Vec<String> = match list {
+                "versions" => side.versions.iter().map(|v| v.to_string()).collect(),
+                "suites" => side.suites.iter().map(|v| v.to_string()).collect(),
+                "groups" => side.groups.iter().map(|v| v.to_string()).collect(),
+                "sigalgs" => side.sig_schemes.iter().map(|v| v.to_string()).collect(),
+                _ => side.alpn.clone(),
+            };
+            return names == [value];
+        }
         let side = self.side();
         let vs = side_versions(side);
         let other = side_versions(self.other());
@@ -632,9 +700,9 @@ impl Vars<'_> {
             Role::Client => "client",
             Role::Server => "server",
         };
+        let spell = self.spell();
         let spelled_version = |v: ProtocolVersion| {
-            self.file
-                .spell
+            spell
                 .version
                 .get(v.name())
                 .cloned()
