@@ -272,12 +272,72 @@ pub fn run_to_end(argv: &[String], dir: &Path, limit: Duration) -> Result<(), St
     }
 }
 
-/// The last `n` characters of a text, on a char boundary.
+/// The end of a tool's output for a message, about `n` characters: its last whole lines (the
+/// last one cut at its start if it alone is longer), and, when an earlier line reads like the
+/// error (an exception, `error`, `fatal`, `panic`), that line first, then ` … `: a
+/// traceback's exception line is not lost to the frames below it, nor the error to the
+/// shutdown noise after it.
 pub fn tail(text: &str, n: usize) -> String {
-    let t = text.trim_end();
-    let start = t.len().saturating_sub(n);
-    let start = (start..=t.len())
-        .find(|i| t.is_char_boundary(*i))
-        .unwrap_or(t.len());
-    t.get(start..).unwrap_or_default().to_string()
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut kept: Vec<&str> = Vec::new();
+    let mut used = 0usize;
+    for l in lines.iter().rev() {
+        if !kept.is_empty() && used + l.len() + 1 > n {
+            break;
+        }
+        used += l.len() + 1;
+        kept.push(l);
+    }
+    kept.reverse();
+    let mut out = kept.join("\n");
+    if out.len() > n {
+        let start = out.len() - n;
+        let start = (start..=out.len())
+            .find(|i| out.is_char_boundary(*i))
+            .unwrap_or(out.len());
+        out = out.split_off(start);
+    }
+    let looks_like_error = |l: &str| {
+        let low = l.to_ascii_lowercase();
+        ["error", "exception", "fatal", "panic", "failed"]
+            .iter()
+            .any(|w| low.contains(w))
+    };
+    let shown = lines.len() - kept.len();
+    if let Some(e) = lines
+        .get(..shown)
+        .and_then(|early| early.iter().rev().find(|l| looks_like_error(l)))
+    {
+        if !kept.iter().any(|l| looks_like_error(l)) {
+            let e = e.get(..e.len().min(n.max(300))).unwrap_or(e);
+            out = format!("{e} … {out}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn the_tail_keeps_whole_lines_and_the_error_line() {
+        // A traceback: the exception line is the last, whole.
+        let tb = "Traceback (most recent call last):\n  File \"shim.py\", line 10, in <module>\n    load(cert)\n  File \"shim.py\", line 3, in load\n    raise ValueError('bad key')\nValueError: bad key\n";
+        assert_eq!(tail(tb, 30), "ValueError: bad key");
+        // The error before shutdown noise is kept, first.
+        let noisy = "starting\nerror: cannot load /case/server.key.pem\nshutting down\nbye\n";
+        assert_eq!(
+            tail(noisy, 20),
+            "error: cannot load /case/server.key.pem … shutting down\nbye"
+        );
+        // Short output: all of it.
+        assert_eq!(tail("a\nb\n", 100), "a\nb");
+        // One long line: its end.
+        assert_eq!(tail(&"x".repeat(50), 10), "x".repeat(10));
+    }
 }
