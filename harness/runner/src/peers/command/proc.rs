@@ -311,11 +311,10 @@ pub fn tail(text: &str, n: usize) -> String {
     if let Some(e) = lines
         .get(..shown)
         .and_then(|early| early.iter().rev().find(|l| looks_like_error(l)))
+        && !kept.iter().any(|l| looks_like_error(l))
     {
-        if !kept.iter().any(|l| looks_like_error(l)) {
-            let e = e.get(..e.len().min(n.max(300))).unwrap_or(e);
-            out = format!("{e} … {out}");
-        }
+        let e = e.get(..e.len().min(n.max(300))).unwrap_or(e);
+        out = format!("{e} … {out}");
     }
     out
 }
