@@ -689,3 +689,49 @@ options = [{ when = "alpn == \"http/1.1\"", args = ["--only-http1"] }]
     let err = CommandPeer::load(&path).err().unwrap_or_default();
     assert!(err.contains("quote the value"), "{err}");
 }
+
+/// `defaults = ["sigalgs"]`: a tool that cannot restrict its signature schemes runs with its
+/// own where a setup pins one (no skip, no option), judged by what was negotiated.
+#[test]
+fn lists_a_tool_cannot_restrict_run_with_its_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fixed.toml");
+    let text = |defaults: &str| {
+        format!(
+            "{defaults}\n[spell.version]\n\"TLS1.3\" = \"1.3\"\n[client]\ncommand = [\"c\"]\noptions = [{{ when = \"sigalgs\", args = [\"--sig\", \"{{sigalgs}}\"] }}]\n"
+        )
+    };
+    let scenario = common::handshake_completes(
+        "interop::fixed_test",
+        "pinned scheme",
+        "RFC 8446 2",
+        &[r#"setup = { versions = ["TLS1.3"], sigalg = "ecdsa_secp256r1_sha256" }"#],
+    );
+    let v = common::variants(&scenario);
+    let run = |defaults: &str| {
+        std::fs::write(&path, text(defaults)).expect("write");
+        let file = spec::load(&path).expect("loads");
+        let vars = Vars {
+            file: &file,
+            setup: &v.first().expect("variant").setup,
+            role: Role::Client,
+            port: 4433,
+            dir: PathBuf::from("/case"),
+            conn: 0,
+            server_key: KeyType::EcdsaP256,
+            client_key: KeyType::EcdsaP256,
+        };
+        let spec = file.client.as_ref().expect("client");
+        (vars.unsupported(spec), vars.command(spec).ok())
+    };
+    // No spelling for the scheme: a skip with the reason.
+    let (skip, _) = run("");
+    assert!(
+        skip.is_some_and(|r| r.contains("no signature scheme")),
+        "must skip"
+    );
+    // Defaults: it runs, without the option.
+    let (skip, argv) = run("defaults = [\"sigalgs\"]");
+    assert_eq!(skip, None);
+    assert_eq!(argv.expect("expands"), ["c"]);
+}

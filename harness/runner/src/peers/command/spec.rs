@@ -48,6 +48,10 @@ pub struct PeerFile {
     pub spell: Spell,
     /// How list placeholders are written.
     pub lists: BTreeMap<String, ListFmt>,
+    /// Lists the tool cannot restrict (`["suites"]` for a TLS 1.3 stack with fixed suites):
+    /// a setup that pins one runs the tool with its defaults instead of skipping, and the
+    /// case is judged by what was negotiated with the pinned counterpart.
+    pub defaults: Vec<String>,
     /// Conditions under which a case is `skip` (both roles), with the reason.
     pub unsupported: BTreeMap<String, String>,
     /// How outcomes are read from the output (both roles; a role's `read` overrides keys).
@@ -389,6 +393,14 @@ pub fn load(path: &Path) -> Result<PeerFile, String> {
     for c in f.unsupported.keys() {
         check_cond(c).map_err(|m| at("unsupported", m))?;
     }
+    for (i, l) in f.defaults.iter().enumerate() {
+        if !LISTS.contains(&l.as_str()) {
+            return Err(at(
+                &format!("defaults[{i}]"),
+                format!("`{l}`: expected one of {}", LISTS.join(", ")),
+            ));
+        }
+    }
     for (field, r) in regexes {
         regex(&r).map_err(|m| at(&field, m))?;
     }
@@ -592,6 +604,9 @@ impl Vars<'_> {
 
     /// The spelled items of a list, or the first value without a spelling.
     pub fn items(&self, list: &str) -> Result<Vec<String>, String> {
+        if self.defaults(list) {
+            return Ok(Vec::new());
+        }
         let side = self.side();
         let sp = self.spell();
         match list {
@@ -625,6 +640,11 @@ impl Vars<'_> {
                 Some(name) => !self.atom(name.trim()),
                 None => self.atom(part),
             })
+    }
+
+    /// Whether the tool runs with its own defaults for `list` (the file's `defaults`).
+    fn defaults(&self, list: &str) -> bool {
+        self.file.defaults.iter().any(|l| l == list)
     }
 
     /// This role's spellings: the role's own, then the file's.
@@ -661,6 +681,7 @@ impl Vars<'_> {
         let vs = side_versions(side);
         let other = side_versions(self.other());
         match name {
+            l if LISTS.contains(&l) && self.defaults(l) => false,
             "versions" => !side.versions.is_empty(),
             "suites" => !side.suites.is_empty(),
             "groups" => !side.groups.is_empty(),
