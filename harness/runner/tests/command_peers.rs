@@ -553,3 +553,8 @@ fn a_peer_builds_its_shim_once_and_a_failing_build_is_named() {
         "{why}"
     );
 }
+
+#[test]
+fn java_interoperates_in_both_roles() {
+    interop_with("java", &["java", "javac"]);
+}
