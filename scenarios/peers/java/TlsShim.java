@@ -67,8 +67,8 @@ public final class TlsShim {
         System.setProperty("javax.net.debug", "ssl,handshake");
         if (System.getenv("SHIM_RAW_DEBUG") == null) System.setErr(new PrintStream(new AlertFilter(), true));
 
-        SSLContext ctx = context(a);
         try {
+            SSLContext ctx = context(a); // a certificate JSSE cannot parse fails here
             if (server) serve(ctx, a); else connect(ctx, a);
         } catch (Exception e) {
             fail(e);
