@@ -735,3 +735,8 @@ fn lists_a_tool_cannot_restrict_run_with_its_defaults() {
     assert_eq!(skip, None);
     assert_eq!(argv.expect("expands"), ["c"]);
 }
+
+#[test]
+fn java_interoperates_in_both_roles() {
+    interop_with("java", &["java", "javac"]);
+}
