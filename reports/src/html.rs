@@ -23,6 +23,9 @@ const CSS: &str = include_str!("../templates/report.css");
 const JS: &str = include_str!("../templates/report.js");
 /// Unexpected cases listed at the top of the page before "and N more".
 const ATTENTION_LIMIT: usize = 12;
+/// A family matrix with more pairings than this (three implementations each way) is drawn
+/// wide: columns grouped by client, the client named once above its servers, narrow cells.
+const WIDE_MATRIX: usize = 9;
 
 /// Percent-encodes like JavaScript's `encodeURIComponent`, and also `!'()*` (RFC 3986
 /// reserves them; `decodeURIComponent` reads either form): a case link then survives being
@@ -48,6 +51,8 @@ pub fn case_href(id: &str) -> String {
 struct Pairing {
     client: String,
     server: String,
+    /// The first column of its client's group (a wide matrix draws a separator before it).
+    first: bool,
 }
 
 struct Cell {
@@ -59,6 +64,8 @@ struct Cell {
     tags: Vec<(&'static str, &'static str, usize)>,
     title: String,
     href: String,
+    /// The first column of its client's group.
+    first: bool,
 }
 
 struct MatrixRow {
@@ -71,6 +78,10 @@ struct MatrixRow {
 struct Family {
     name: String,
     total: usize,
+    /// Drawn wide (more than [`WIDE_MATRIX`] pairings): two header rows, client over server.
+    wide: bool,
+    /// The clients in column order, each with how many pairings (columns) it has.
+    groups: Vec<(String, usize)>,
     pairings: Vec<Pairing>,
     rows: Vec<MatrixRow>,
 }
@@ -368,6 +379,7 @@ fn cell_of(ctx: &Context<'_>, idx: &[usize], client: &str, server: &str, scenari
         tags,
         title,
         href,
+        first: false,
     }
 }
 
@@ -403,6 +415,36 @@ fn families(ctx: &Context<'_>) -> Vec<Family> {
                     .or_default()
                     .push(i);
             }
+            let wide = pairings.len() > WIDE_MATRIX;
+            if wide {
+                // Each client's columns side by side, clients in the order they first appear.
+                let mut clients: Vec<&str> = Vec::new();
+                for (c, _) in &pairings {
+                    if !clients.contains(&c.as_str()) {
+                        clients.push(c);
+                    }
+                }
+                let rank: HashMap<String, usize> = clients
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.to_string(), i))
+                    .collect();
+                pairings.sort_by_key(|(c, _)| rank.get(c).copied().unwrap_or(usize::MAX));
+            }
+            let mut groups: Vec<(String, usize)> = Vec::new();
+            let mut first = Vec::with_capacity(pairings.len());
+            for (c, _) in &pairings {
+                match groups.last_mut() {
+                    Some((g, n)) if g == c => {
+                        *n += 1;
+                        first.push(false);
+                    }
+                    _ => {
+                        groups.push((c.clone(), 1));
+                        first.push(true);
+                    }
+                }
+            }
             let mut rfcs: HashMap<&str, &str> = HashMap::new();
             for &i in &idx {
                 if let Some(c) = ctx.results.cases.get(i)
@@ -425,12 +467,16 @@ fn families(ctx: &Context<'_>) -> Vec<Family> {
                         .unwrap_or_default(),
                     cells: pairings
                         .iter()
-                        .map(|(cl, sv)| {
+                        .zip(&first)
+                        .map(|((cl, sv), &first)| {
                             let list = cells
                                 .get(&(sc.as_str(), cl.as_str(), sv.as_str()))
                                 .cloned()
                                 .unwrap_or_default();
-                            cell_of(ctx, &list, cl, sv, sc)
+                            Cell {
+                                first,
+                                ..cell_of(ctx, &list, cl, sv, sc)
+                            }
                         })
                         .collect(),
                 })
@@ -438,9 +484,16 @@ fn families(ctx: &Context<'_>) -> Vec<Family> {
             Family {
                 name: fam,
                 total: idx.len(),
+                wide,
+                groups,
                 pairings: pairings
                     .into_iter()
-                    .map(|(client, server)| Pairing { client, server })
+                    .zip(first)
+                    .map(|((client, server), first)| Pairing {
+                        client,
+                        server,
+                        first,
+                    })
                     .collect(),
                 rows,
             }

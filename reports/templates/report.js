@@ -92,6 +92,18 @@
     document.querySelectorAll('.matrix th[data-c], .matrix td[data-c]').forEach(function (c) {
       c.hidden = !!impl && c.dataset.c !== impl && c.dataset.s !== impl;
     });
+    // A wide matrix's client headers span what is left of their columns.
+    document.querySelectorAll('.matrix th.cgroup').forEach(function (g) {
+      var n = +g.dataset.n;
+      if (impl && g.dataset.g !== impl) {
+        n = 0;
+        g.closest('table').querySelectorAll('tr.servers th[data-c]').forEach(function (h) {
+          if (h.dataset.c === g.dataset.g && !h.hidden) n++;
+        });
+      }
+      g.hidden = n === 0;
+      g.colSpan = Math.max(n, 1);
+    });
   }
   $('more').addEventListener('click', showMore);
   var showBad = $('show-bad');

@@ -360,3 +360,215 @@ fn a_5000_case_report_opens_in_under_two_seconds() {
     );
     assert!(ready_ms < 2000.0);
 }
+
+fn eight_report(dir: &Path) -> PathBuf {
+    let deviations = reports::KnownDeviations::parse(
+        common::EIGHT_DEVIATIONS,
+        Path::new("scenarios/known-deviations.toml"),
+    )
+    .unwrap();
+    reports::write_all(&common::eight_peers(), &deviations, None, dir)
+        .unwrap()
+        .index_html
+}
+
+/// A page that shows `index` (at `fragment`) in a frame the size of the window, then, when
+/// `scroll` is set, scrolls every matrix sideways to its end and writes into `#probe` where
+/// each one's scenario column and first cell are against the matrix's visible box. A file
+/// URL's fragment does not scroll a headless screenshot; a frame's does.
+fn framed(dir: &Path, index: &Path, fragment: &str, scroll: bool) -> PathBuf {
+    let script = if scroll {
+        r#"<script>
+function probe(f) {
+  var d = f.contentDocument, out = [];
+  d.querySelectorAll('section.family').forEach(function (s) {
+    var box = s.querySelector('.scroll');
+    box.scrollLeft = box.scrollWidth;
+    var b = box.getBoundingClientRect();
+    var scen = s.querySelector('th.scen').getBoundingClientRect();
+    var cell = s.querySelector('td.cell').getBoundingClientRect();
+    out.push([s.dataset.family, Math.round(box.scrollLeft), Math.round(scen.left - b.left),
+      Math.round(scen.right), Math.round(cell.right)].join(' '));
+  });
+  document.getElementById('probe').textContent = out.join('\n');
+}
+</script>"#
+    } else {
+        ""
+    };
+    let page = format!(
+        "<!DOCTYPE html><style>html,body{{margin:0;overflow:hidden}}iframe{{border:0;width:100vw;height:100vh}}</style>{script}<pre id=\"probe\" hidden></pre><iframe{} src=\"{}\"></iframe>",
+        if scroll {
+            " onload=\"probe(this)\""
+        } else {
+            ""
+        },
+        file_url(index, fragment)
+    );
+    let path = dir.join(if scroll {
+        "scrolled.html"
+    } else {
+        "framed.html"
+    });
+    std::fs::write(&path, page).unwrap();
+    path
+}
+
+#[test]
+fn an_eight_implementation_matrix_is_readable() {
+    let Some(chrome) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let index = eight_report(dir.path());
+    std::fs::copy(&index, out_dir().join("matrix-8.html")).unwrap();
+
+    // The page: no console message, and per family 64 pairing columns, each naming its
+    // client and server, under eight client headers of eight columns each.
+    let r = run(&chrome, &["--dump-dom"], &file_url(&index, ""));
+    assert!(r.console.is_empty(), "console: {:#?}", r.console);
+    let column = regex::Regex::new(
+        r#"<th(?: class="g0")? data-c="([^"]*)" data-s="([^"]*)" title="([^"]*)"><span class="pc">([^<]*)</span><span class="arrow">→</span><span class="ps">([^<]*)</span></th>"#,
+    )
+    .unwrap();
+    let group =
+        regex::Regex::new(r#"<th class="cgroup" colspan="(\d+)" data-g="([^"]*)" data-n="\d+"><span class="muted">client</span> ([^<]*) <span class="arrow">"#)
+            .unwrap();
+    let families: Vec<&str> = r
+        .stdout
+        .split("<section class=\"family\"")
+        .skip(1)
+        .map(|s| s.split("</section>").next().unwrap())
+        .collect();
+    assert_eq!(families.len(), 3, "interop, client_hello, certificate");
+    for fam in families {
+        let name = fam
+            .split("data-family=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(
+            fam.contains("<table class=\"matrix wide\">"),
+            "{name}: not drawn wide"
+        );
+        let servers = fam
+            .split("<tr class=\"servers\">")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name}: no server header row"))
+            .split("</tr>")
+            .next()
+            .unwrap();
+        let cols: Vec<(String, String)> = column
+            .captures_iter(servers)
+            .map(|c| {
+                let (client, server) = (&c[1], &c[2]);
+                assert_eq!(
+                    &c[4], client,
+                    "{name}: a column's text names another client"
+                );
+                assert_eq!(
+                    &c[5], server,
+                    "{name}: a column's text names another server"
+                );
+                assert_eq!(&c[3], format!("{client} → {server}"));
+                (client.to_string(), server.to_string())
+            })
+            .collect();
+        assert_eq!(cols.len(), 64, "{name}: {servers}");
+        assert_eq!(
+            servers.matches("<th").count(),
+            64 + 1,
+            "{name}: a column the check missed"
+        );
+        for c in common::EIGHT {
+            for s in common::EIGHT {
+                assert!(
+                    cols.contains(&(c.to_string(), s.to_string())),
+                    "{name}: no column {c}→{s}"
+                );
+            }
+        }
+        // The client header above each column is the column's client.
+        let clients = fam
+            .split("<tr class=\"clients\">")
+            .nth(1)
+            .unwrap()
+            .split("</tr>")
+            .next()
+            .unwrap();
+        let mut above = Vec::new();
+        for g in group.captures_iter(clients) {
+            assert_eq!(&g[2], &g[3]);
+            above.extend(std::iter::repeat_n(g[2].to_string(), g[1].parse().unwrap()));
+        }
+        assert_eq!(above.len(), 64, "{name}: {clients}");
+        for ((client, server), over) in cols.iter().zip(&above) {
+            assert_eq!(client, over, "{name}: {client}→{server} is under {over}");
+        }
+        // Each row has a cell per column.
+        let body = fam.split("<tbody>").nth(1).unwrap();
+        for row in body.split("<tr>").skip(1) {
+            assert_eq!(row.matches("<td class=\"cell").count(), 64, "{name}: {row}");
+        }
+    }
+
+    // Scrolled sideways to its end, each matrix still shows its scenario column at its left
+    // edge, over the cells that scrolled under it.
+    let scrolled = framed(dir.path(), &index, "", true);
+    // (A file URL is its own origin: the frame's document is the probe's only with this.)
+    let frames = "--allow-file-access-from-files";
+    let r = run(
+        &chrome,
+        &["--window-size=1400,900", frames, "--dump-dom"],
+        &file_url(&scrolled, ""),
+    );
+    assert!(r.console.is_empty(), "console: {:#?}", r.console);
+    let probe = r
+        .stdout
+        .split("<pre id=\"probe\" hidden=\"\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .expect("the probe ran");
+    let lines: Vec<&str> = probe.lines().collect();
+    assert_eq!(lines.len(), 3, "{probe}");
+    for line in lines {
+        let f: Vec<&str> = line.split(' ').collect();
+        let n = |i: usize| f[i].parse::<i64>().unwrap();
+        assert!(n(1) > 0, "{line}: the matrix did not scroll (it fits?)");
+        assert!(
+            n(2).abs() <= 1,
+            "{line}: the scenario column left the matrix's edge"
+        );
+        assert!(
+            n(4) < n(3),
+            "{line}: the first cell did not scroll under the scenario column"
+        );
+    }
+
+    // Screenshots at a usual window size: the first matrices, and scrolled to the end.
+    let out = out_dir();
+    for (name, page) in [
+        (
+            "matrix-8.png",
+            framed(dir.path(), &index, "#family-interop", false),
+        ),
+        (
+            "matrix-8-scrolled.png",
+            framed(dir.path(), &index, "#family-interop", true),
+        ),
+    ] {
+        let shot = out.join(name);
+        run(
+            &chrome,
+            &[
+                "--window-size=1400,900",
+                frames,
+                &format!("--screenshot={}", shot.display()),
+            ],
+            &file_url(&page, ""),
+        );
+        assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "{name}");
+    }
+}

@@ -577,3 +577,74 @@ pub fn bench_history() -> String {
     }
     text
 }
+
+/// The eight implementations of [`eight_peers`], in the order their pairings appear.
+pub const EIGHT: [&str; 8] = [
+    "own", "rustls", "openssl", "gnutls", "nss", "go", "botan", "java",
+];
+
+/// A run over every ordered pair of the eight implementations of [`EIGHT`] (64 pairings per
+/// family): three families, a few scenarios each, two interop variants per cell, and a mix of
+/// verdicts (passes mostly, skips, alert mismatches, fails, errors, a crash, a timeout).
+pub fn eight_peers() -> Results {
+    let mut cases = Vec::new();
+    let mut n = 0usize;
+    let mut verdict = || {
+        n += 1;
+        match (n * 37) % 101 {
+            0..=5 => Verdict::Skip,
+            6..=9 => Verdict::AlertMismatch,
+            10 => Verdict::Fail,
+            11 => Verdict::Error,
+            12 => Verdict::NoAlert,
+            13 if n.is_multiple_of(2) => Verdict::Crash,
+            13 => Verdict::Timeout,
+            _ => Verdict::Pass,
+        }
+    };
+    for c in EIGHT {
+        for s in EIGHT {
+            for variant in ["aes128gcm-x25519-ecdsa_p256", "chacha20-secp256r1-rsa_pss"] {
+                cases.push(interop(c, s, variant, verdict()));
+            }
+        }
+    }
+    for (scenario, want) in [
+        ("client_hello::duplicate_extension", "illegal_parameter"),
+        ("client_hello::truncated_extension", "decode_error"),
+        ("client_hello::unknown_version_only", "protocol_version"),
+        ("certificate::expired_leaf", "certificate_expired"),
+        ("certificate::wrong_host", "bad_certificate"),
+    ] {
+        for c in EIGHT {
+            for s in EIGHT {
+                let v = verdict();
+                let got = if v == Verdict::AlertMismatch {
+                    "decode_error"
+                } else {
+                    want
+                };
+                cases.push(rejection(scenario, c, s, want, got, v));
+            }
+        }
+    }
+    let mut run = run_info();
+    for p in EIGHT {
+        run.peers
+            .entry(p.to_string())
+            .or_insert_with(|| format!("{p} 1.0"));
+    }
+    Results {
+        schema_version: SCHEMA_VERSION,
+        run,
+        cases,
+    }
+}
+
+/// A deviations file for [`eight_peers`]: one of its alert mismatches is known.
+pub const EIGHT_DEVIATIONS: &str = r#"
+[[deviation]]
+case = "client_hello::duplicate_extension/own->go"
+verdict = "alert_mismatch"
+reason = "Go checks extension lengths before duplicates"
+"#;
