@@ -219,7 +219,10 @@ func established(c *tls.Conn) {
 // serveConn runs one server connection: handshake, then echo until the client closes.
 func serveConn(tcp net.Conn, cfg *tls.Config) {
 	c := tls.Server(tcp, cfg)
-	defer c.Close() // sends close_notify after a completed handshake
+	// After an error the socket is closed as it is: tls.Conn.Close would still send a
+	// close_notify after a fatal alert once the handshake had completed (RFC 8446 6.2: "both
+	// parties MUST immediately close the connection").
+	defer tcp.Close()
 	c.SetDeadline(time.Now().Add(60 * time.Second))
 	if err := c.Handshake(); err != nil {
 		report(c, err)
@@ -238,6 +241,7 @@ func serveConn(tcp net.Conn, cfg *tls.Config) {
 		}
 		if err == io.EOF {
 			say("peer closed (close_notify)")
+			c.Close() // answers with close_notify
 			return
 		} else if err != nil {
 			report(c, err)
@@ -282,7 +286,7 @@ func client() {
 	c := tls.Client(tcp, cfg)
 	if err := c.Handshake(); err != nil {
 		report(c, err)
-		c.Close()
+		tcp.Close() // no close_notify after a fatal alert (see serveConn)
 		os.Exit(1)
 	}
 	established(c)
@@ -302,7 +306,7 @@ func client() {
 			break
 		} else if err != nil {
 			report(c, err)
-			c.Close()
+			tcp.Close()
 			os.Exit(1)
 		}
 	}
