@@ -36,6 +36,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -291,11 +292,15 @@ func client() {
 	}
 	established(c)
 	// stdin -> connection; at its end close_notify (a half close: the echo may still come).
+	// Not after a failure: CloseWrite would send close_notify after the fatal alert.
+	var failed atomic.Bool
 	go func() {
 		if _, err := io.Copy(c, os.Stdin); err != nil {
-			say("error: writing: %v", err)
+			return // the read loop reports what went wrong
 		}
-		c.CloseWrite()
+		if !failed.Load() {
+			c.CloseWrite()
+		}
 	}()
 	buf := make([]byte, 1<<14)
 	for {
@@ -305,6 +310,7 @@ func client() {
 			say("peer closed (close_notify)")
 			break
 		} else if err != nil {
+			failed.Store(true)
 			report(c, err)
 			tcp.Close()
 			os.Exit(1)
