@@ -112,7 +112,7 @@ const BUILD_PACKAGES: &[(&str, &str)] = &[
 ];
 
 /// What the tests drive besides the linked libraries: a browser for the HTML report,
-/// tshark for captures, GnuTLS and NSS tools for the command peers.
+/// tshark for captures, the tools (and compilers of the shims) of the command peers.
 const TEST_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "chromium"),
     ("tshark", "tshark"),
@@ -121,6 +121,8 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
     ("certutil", "libnss3-tools"),
     ("selfserv", "libnss3-tools"),
     ("tstclnt", "libnss3-tools"),
+    ("javac", "default-jdk-headless"),
+    ("go", "golang-go"),
 ];
 
 fn present(probe: &str) -> bool {

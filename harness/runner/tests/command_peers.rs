@@ -1,7 +1,7 @@
 //! Command peers: the shipped peer files load; templates expand; an unsupported setup is a
-//! skip; tools run in their own process group and none outlives its case; GnuTLS, NSS and
-//! `openssl s_client`/`s_server` interoperate with our engine (when installed); target mode
-//! against `harness serve` on 127.0.0.1 writes a report.
+//! skip; tools run in their own process group and none outlives its case; GnuTLS, NSS,
+//! `openssl s_client`/`s_server` and Go's crypto/tls (a shim) interoperate with our engine
+//! (when installed); target mode against `harness serve` on 127.0.0.1 writes a report.
 
 mod common;
 
@@ -739,4 +739,34 @@ fn lists_a_tool_cannot_restrict_run_with_its_defaults() {
 #[test]
 fn java_interoperates_in_both_roles() {
     interop_with("java", &["java", "javac"]);
+}
+
+/// As `interop_with`, but Go 1.19 has no extended_master_secret (RFC 7627), which our engine
+/// requires in TLS 1.2 (RFC 7627 5.2 lets it abort): TLS 1.2 between own and go fails at the
+/// hellos, go with itself completes.
+#[test]
+fn go_interoperates_in_both_roles() {
+    if !require(&["go"]) {
+        return;
+    }
+    let _one = tools_lock();
+    let peers: Vec<PeerRef> = vec![common::peer("own"), Arc::new(command_peer("go"))];
+    let results = common::run(&tls13(), &peers, &tools_opts());
+    assert_eq!(results.len(), 3 * 4);
+    for r in &results {
+        if r.id.starts_with("interop::tls12_cmd") && r.client != r.server {
+            assert_eq!(r.verdict, Verdict::Fail, "{}: {:?}", r.id, r.reason);
+            continue;
+        }
+        assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
+        let got = r
+            .observed
+            .as_ref()
+            .and_then(|o| o.app_data.clone())
+            .unwrap_or_default();
+        if r.client == "own" {
+            assert_eq!(got, "GET / HTTP/1.0\r\n\r\n", "{}", r.id);
+        }
+    }
+    assert!(proc::live_groups().is_empty());
 }

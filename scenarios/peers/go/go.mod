@@ -1,0 +1,3 @@
+module harness-go-tls
+
+go 1.19
