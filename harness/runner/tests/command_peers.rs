@@ -65,6 +65,24 @@ fn tls13() -> String {
     .concat()
 }
 
+/// The variables of connection 0 of a case on port 4433 in `/case`, P-256 keys both sides.
+fn case_vars<'a>(
+    file: &'a spec::PeerFile,
+    setup: &'a harness::model::Setup,
+    role: Role,
+) -> Vars<'a> {
+    Vars {
+        file,
+        setup,
+        role,
+        port: 4433,
+        dir: PathBuf::from("/case"),
+        conn: 0,
+        server_key: KeyType::EcdsaP256,
+        client_key: KeyType::EcdsaP256,
+    }
+}
+
 #[test]
 fn shipped_peer_files_load() {
     for name in ["gnutls", "nss", "openssl-cli"] {
@@ -165,16 +183,7 @@ fn tail_arguments_come_after_the_options() {
     .expect("write");
     let file = spec::load(&path).expect("loads");
     let v = common::variants(&tls13());
-    let vars = Vars {
-        file: &file,
-        setup: &v.first().expect("variant").setup,
-        role: Role::Client,
-        port: 4433,
-        dir: PathBuf::from("/case"),
-        conn: 0,
-        server_key: KeyType::EcdsaP256,
-        client_key: KeyType::EcdsaP256,
-    };
+    let vars = case_vars(&file, &v.first().expect("variant").setup, Role::Client);
     let argv = vars
         .command(file.client.as_ref().expect("client"))
         .expect("expands");
@@ -186,16 +195,7 @@ fn templates_expand_lists_conditions_and_options() {
     let file = spec::load(&peers_dir().join("gnutls.toml")).expect("loads");
     let v = common::variants(&tls13());
     let setup = &v.first().expect("variant").setup;
-    let vars = Vars {
-        file: &file,
-        setup,
-        role: Role::Server,
-        port: 4433,
-        dir: PathBuf::from("/case"),
-        conn: 0,
-        server_key: KeyType::EcdsaP256,
-        client_key: KeyType::EcdsaP256,
-    };
+    let vars = case_vars(&file, setup, Role::Server);
     let argv = vars
         .command(file.server.as_ref().expect("server"))
         .expect("expands");
@@ -663,16 +663,7 @@ options = [{ when = "alpn == \"http/1.1\"", args = ["--only-http1"] }]
     );
     let v = common::variants(&text);
     let argv = |role: Role| {
-        let vars = Vars {
-            file: &file,
-            setup: &v.first().expect("variant").setup,
-            role,
-            port: 4433,
-            dir: PathBuf::from("/case"),
-            conn: 0,
-            server_key: KeyType::EcdsaP256,
-            client_key: KeyType::EcdsaP256,
-        };
+        let vars = case_vars(&file, &v.first().expect("variant").setup, role);
         let spec = match role {
             Role::Client => file.client.as_ref(),
             Role::Server => file.server.as_ref(),
@@ -711,16 +702,7 @@ fn lists_a_tool_cannot_restrict_run_with_its_defaults() {
     let run = |defaults: &str| {
         std::fs::write(&path, text(defaults)).expect("write");
         let file = spec::load(&path).expect("loads");
-        let vars = Vars {
-            file: &file,
-            setup: &v.first().expect("variant").setup,
-            role: Role::Client,
-            port: 4433,
-            dir: PathBuf::from("/case"),
-            conn: 0,
-            server_key: KeyType::EcdsaP256,
-            client_key: KeyType::EcdsaP256,
-        };
+        let vars = case_vars(&file, &v.first().expect("variant").setup, Role::Client);
         let spec = file.client.as_ref().expect("client");
         (vars.unsupported(spec), vars.command(spec).ok())
     };

@@ -430,30 +430,45 @@ pub const PLACEHOLDERS: &[&str] = &[
     "version_max",
 ];
 
+/// The next `{...}` of `rest` (a part of the template `t`, named in the error): the text
+/// before it, what is inside (nested braces included), and the text after; `None` when
+/// there is none.
+fn next_placeholder<'a>(
+    rest: &'a str,
+    t: &str,
+) -> Result<Option<(&'a str, &'a str, &'a str)>, String> {
+    let Some(open) = rest.find('{') else {
+        return Ok(None);
+    };
+    let after = rest.get(open + 1..).unwrap_or_default();
+    let mut depth = 1usize;
+    for (i, c) in after.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    let before = rest.get(..open).unwrap_or_default();
+                    let inner = after.get(..i).unwrap_or_default();
+                    return Ok(Some((
+                        before,
+                        inner,
+                        after.get(i + 1..).unwrap_or_default(),
+                    )));
+                }
+            }
+            _ => {}
+        }
+    }
+    Err(format!("unclosed `{{` in `{t}`"))
+}
+
 /// Checks one template: braces close, every placeholder and condition exists, `{item}` only
 /// in an option with `each`.
 fn check_template(t: &str, in_each: bool) -> Result<(), String> {
     let mut rest = t;
-    while let Some(open) = rest.find('{') {
-        let after = rest.get(open + 1..).unwrap_or_default();
-        let mut depth = 1usize;
-        let mut end = None;
-        for (i, c) in after.char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = Some(i);
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let end = end.ok_or_else(|| format!("unclosed `{{` in `{t}`"))?;
-        let inner = after.get(..end).unwrap_or_default();
-        rest = after.get(end + 1..).unwrap_or_default();
+    while let Some((_, inner, after)) = next_placeholder(rest, t)? {
+        rest = after;
         if let Some(body) = inner.strip_prefix('?').or_else(|| inner.strip_prefix('!')) {
             let (cond, text) = body
                 .split_once(':')
@@ -764,28 +779,9 @@ impl Vars<'_> {
     pub fn expand(&self, t: &str, item: Option<&str>) -> Result<String, String> {
         let mut out = String::new();
         let mut rest = t;
-        while let Some(open) = rest.find('{') {
-            out.push_str(rest.get(..open).unwrap_or_default());
-            let after = rest.get(open + 1..).unwrap_or_default();
-            // Find the matching close brace.
-            let mut depth = 1usize;
-            let mut end = None;
-            for (i, c) in after.char_indices() {
-                match c {
-                    '{' => depth += 1,
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = Some(i);
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let end = end.ok_or_else(|| format!("unclosed `{{` in `{t}`"))?;
-            let inner = after.get(..end).unwrap_or_default();
-            rest = after.get(end + 1..).unwrap_or_default();
+        while let Some((before, inner, after)) = next_placeholder(rest, t)? {
+            out.push_str(before);
+            rest = after;
             if let Some(body) = inner.strip_prefix('?').or_else(|| inner.strip_prefix('!')) {
                 let negate = inner.starts_with('!');
                 let (cond, text) = body
