@@ -34,6 +34,17 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
+/// The browser, and a report `write` made in a fresh directory (kept while the guard lives);
+/// `None` where the browser tests are skipped.
+fn browser_and_report(
+    write: fn(&Path) -> PathBuf,
+) -> Option<(PathBuf, tempfile::TempDir, PathBuf)> {
+    let chrome = browser_or_skip()?;
+    let dir = tempfile::tempdir().unwrap();
+    let index = write(dir.path());
+    Some((chrome, dir, index))
+}
+
 fn browser_or_skip() -> Option<PathBuf> {
     match chromium() {
         Some(p) => Some(p),
@@ -167,11 +178,9 @@ fn console_errors_are_caught() {
 
 #[test]
 fn report_loads_and_opens_a_case_from_the_fragment() {
-    let Some(chrome) = browser_or_skip() else {
+    let Some((chrome, _dir, index)) = browser_and_report(fixture_report) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let index = fixture_report(dir.path());
     let results = common::fixture();
 
     // The overview: no console message at all, every case listed.
@@ -416,11 +425,9 @@ function probe(f) {
 
 #[test]
 fn an_eight_implementation_matrix_is_readable() {
-    let Some(chrome) = browser_or_skip() else {
+    let Some((chrome, dir, index)) = browser_and_report(eight_report) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let index = eight_report(dir.path());
     std::fs::copy(&index, out_dir().join("matrix-8.html")).unwrap();
 
     // The page: no console message, and per family 64 pairing columns, each naming its

@@ -65,6 +65,28 @@ fn tls13() -> String {
     .concat()
 }
 
+/// A peer file `name` with `text` in a fresh directory (kept while the guard lives).
+fn peer_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    (dir, path)
+}
+
+/// A fresh directory with an empty `peers/` in it (kept while the guard lives).
+fn peers_tempdir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peers = dir.path().join("peers");
+    std::fs::create_dir_all(&peers).expect("mkdir");
+    (dir, peers)
+}
+
+/// Writes `text` to `path` and loads it: the error it must give.
+fn load_error(path: &Path, text: &str) -> String {
+    std::fs::write(path, text).expect("write");
+    CommandPeer::load(path).err().unwrap_or_default()
+}
+
 /// The variables of connection 0 of a case on port 4433 in `/case`, P-256 keys both sides.
 fn case_vars<'a>(
     file: &'a spec::PeerFile,
@@ -123,24 +145,19 @@ fn shipped_peer_files_load() {
 
 #[test]
 fn bad_peer_file_names_the_field() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bad.toml");
-    std::fs::write(
-        &path,
+    let (_dir, path) = peer_file(
+        "bad.toml",
         "[client]\ncommand = [\"x\"]\noptions = [{ when = \"no_such_cond\", args = [] }]\n",
-    )
-    .expect("write");
+    );
     let err = CommandPeer::load(&path).err().unwrap_or_default();
     assert!(
         err.contains("client.options[0].when") && err.contains("no_such_cond"),
         "{err}"
     );
-    std::fs::write(
+    let err = load_error(
         &path,
         "[spell.group]\nx448 = \"X448\"\n[client]\ncommand = [\"x\"]\n",
-    )
-    .expect("write");
-    let err = CommandPeer::load(&path).err().unwrap_or_default();
+    );
     assert!(err.contains("spell.group.x448"), "{err}");
     // A placeholder that does not exist is refused when the file loads, not at a case.
     for (text, field, says) in [
@@ -165,8 +182,7 @@ fn bad_peer_file_names_the_field() {
             "`{item}` outside an option with `each`",
         ),
     ] {
-        std::fs::write(&path, text).expect("write");
-        let err = CommandPeer::load(&path).err().unwrap_or_default();
+        let err = load_error(&path, text);
         assert!(err.contains(field) && err.contains(says), "{text}: {err}");
     }
 }
@@ -174,13 +190,10 @@ fn bad_peer_file_names_the_field() {
 /// `tail` comes after the options: a tool that wants its host:port last gets it last.
 #[test]
 fn tail_arguments_come_after_the_options() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("tailed.toml");
-    std::fs::write(
-        &path,
+    let (_dir, path) = peer_file(
+        "tailed.toml",
         "[client]\ncommand = [\"tool\"]\noptions = [{ args = [\"--ca\", \"{ca}\"] }]\ntail = [\"{host}:{port}\"]\n",
-    )
-    .expect("write");
+    );
     let file = spec::load(&path).expect("loads");
     let v = common::variants(&tls13());
     let vars = case_vars(&file, &v.first().expect("variant").setup, Role::Client);
@@ -343,6 +356,12 @@ fn require(tools: &[&str]) -> bool {
 }
 
 fn interop_with(name: &str, tools: &[&str]) {
+    interop_expecting(name, tools, |_| Verdict::Pass);
+}
+
+/// As [`interop_with`], each case with the verdict `expected` gives it (a known limit of
+/// the tool); only a passing case's data is checked.
+fn interop_expecting(name: &str, tools: &[&str], expected: fn(&reports::CaseResult) -> Verdict) {
     if !require(tools) {
         return;
     }
@@ -351,7 +370,11 @@ fn interop_with(name: &str, tools: &[&str]) {
     let results = common::run(&tls13(), &peers, &tools_opts());
     assert_eq!(results.len(), 3 * 4);
     for r in &results {
-        assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
+        let want = expected(r);
+        assert_eq!(r.verdict, want, "{}: {:?}", r.id, r.reason);
+        if want != Verdict::Pass {
+            continue;
+        }
         // What the client read is recorded as read: the echo, or the page a server answers
         // with instead (NSS's selfserv quotes the request in an HTTP page).
         let got = r
@@ -508,9 +531,7 @@ fn target_mode_against_harness_serve_writes_a_report() {
 
 #[test]
 fn a_peer_whose_tool_is_missing_fails_the_run_naming_the_package() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let peers = dir.path().join("peers");
-    std::fs::create_dir_all(&peers).expect("mkdir");
+    let (dir, peers) = peers_tempdir();
     std::fs::write(
         peers.join("ghost.toml"),
         "description = \"a tool nobody installed\"\nrequires = [\"ghost-tls-client-xyz\"]\npackages = [\"ghost-tls-tools\"]\n[client]\ncommand = [\"ghost-tls-client-xyz\", \"{port}\"]\n[read]\nconnected = \"ok\"\n",
@@ -565,9 +586,7 @@ fn a_peer_whose_command_line_is_broken_fails_the_run_with_its_own_output() {
     if !require(&["openssl"]) {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let peers = dir.path().join("peers");
-    std::fs::create_dir_all(&peers).expect("mkdir");
+    let (_dir, peers) = peers_tempdir();
     // A typo in an option: s_server refuses it and prints why.
     let text = std::fs::read_to_string(peers_dir().join("openssl-cli.toml"))
         .expect("openssl-cli.toml")
@@ -590,8 +609,7 @@ fn a_peer_builds_its_shim_once_and_a_failing_build_is_named() {
     if !require(&["openssl"]) {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let peers = dir.path().join("peers");
+    let (_dir, peers) = peers_tempdir();
     let source = peers.join("shimmed");
     std::fs::create_dir_all(&source).expect("mkdir");
     // The "shim": a script that runs openssl s_client, copied into {build} by the build.
@@ -634,10 +652,8 @@ fn a_peer_builds_its_shim_once_and_a_failing_build_is_named() {
 /// when that side's list is exactly that value.
 #[test]
 fn role_spellings_and_value_conditions() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("split.toml");
-    std::fs::write(
-        &path,
+    let (_dir, path) = peer_file(
+        "split.toml",
         r#"
 [spell.group]
 x25519 = "X25519"
@@ -650,8 +666,7 @@ x25519 = "x25519-client"
 command = ["s", "{groups}"]
 options = [{ when = "alpn == \"http/1.1\"", args = ["--only-http1"] }]
 "#,
-    )
-    .expect("write");
+    );
     let file = spec::load(&path).expect("loads");
     let text = common::handshake_completes(
         "interop::split_test",
@@ -672,12 +687,10 @@ options = [{ when = "alpn == \"http/1.1\"", args = ["--only-http1"] }]
     };
     assert_eq!(argv(Role::Client), ["c", "x25519-client", "--only-http1"]);
     assert_eq!(argv(Role::Server), ["s", "X25519"]);
-    std::fs::write(
+    let err = load_error(
         &path,
         "[client]\ncommand = [\"c\"]\noptions = [{ when = \"alpn == h2\", args = [] }]\n",
-    )
-    .expect("write");
-    let err = CommandPeer::load(&path).err().unwrap_or_default();
+    );
     assert!(err.contains("quote the value"), "{err}");
 }
 
@@ -728,27 +741,11 @@ fn java_interoperates_in_both_roles() {
 /// hellos, go with itself completes.
 #[test]
 fn go_interoperates_in_both_roles() {
-    if !require(&["go"]) {
-        return;
-    }
-    let _one = tools_lock();
-    let peers: Vec<PeerRef> = vec![common::peer("own"), Arc::new(command_peer("go"))];
-    let results = common::run(&tls13(), &peers, &tools_opts());
-    assert_eq!(results.len(), 3 * 4);
-    for r in &results {
+    interop_expecting("go", &["go"], |r| {
         if r.id.starts_with("interop::tls12_cmd") && r.client != r.server {
-            assert_eq!(r.verdict, Verdict::Fail, "{}: {:?}", r.id, r.reason);
-            continue;
+            Verdict::Fail
+        } else {
+            Verdict::Pass
         }
-        assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
-        let got = r
-            .observed
-            .as_ref()
-            .and_then(|o| o.app_data.clone())
-            .unwrap_or_default();
-        if r.client == "own" {
-            assert_eq!(got, "GET / HTTP/1.0\r\n\r\n", "{}", r.id);
-        }
-    }
-    assert!(proc::live_groups().is_empty());
+    });
 }

@@ -112,6 +112,20 @@ func versionName(v uint16) string {
 }
 
 // config builds the tls.Config both modes share from the flags.
+// lookup maps each comma-separated name of list through byName, or stops naming the one
+// it does not know.
+func lookup[T any](byName map[string]T, list, what string) []T {
+	var out []T
+	for _, n := range strings.Split(list, ",") {
+		id, ok := byName[n]
+		if !ok {
+			fatal("unknown %s %q", what, n)
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
 func config() *tls.Config {
 	cfg := &tls.Config{MinVersion: version(*minVer), MaxVersion: version(*maxVer), NextProtos: alpn}
 	if *suites != "" {
@@ -119,23 +133,11 @@ func config() *tls.Config {
 		for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
 			byName[s.Name] = s.ID
 		}
-		for _, n := range strings.Split(*suites, ",") {
-			id, ok := byName[n]
-			if !ok {
-				fatal("unknown cipher suite %q", n)
-			}
-			cfg.CipherSuites = append(cfg.CipherSuites, id)
-		}
+		cfg.CipherSuites = lookup(byName, *suites, "cipher suite")
 	}
 	if *groups != "" {
 		byName := map[string]tls.CurveID{"X25519": tls.X25519, "P256": tls.CurveP256, "P384": tls.CurveP384, "P521": tls.CurveP521}
-		for _, n := range strings.Split(*groups, ",") {
-			id, ok := byName[n]
-			if !ok {
-				fatal("unknown group %q", n)
-			}
-			cfg.CurvePreferences = append(cfg.CurvePreferences, id)
-		}
+		cfg.CurvePreferences = lookup(byName, *groups, "group")
 	}
 	if *certFile != "" {
 		pair, err := tls.LoadX509KeyPair(*certFile, *keyFile)
